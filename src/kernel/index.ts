@@ -1,0 +1,14 @@
+export * from './events.js';
+export { World } from './netns/world.js';
+export { Netns } from './netns/netns.js';
+export { buildWorld, staticEnv } from './netns/build-world.js';
+export type { KernelEnv, KernelTimers } from './netns/env.js';
+export type * from './netns/world-spec.js';
+export { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './netns/world-spec.js';
+export { routeGet } from './route/route-get.js';
+export type { RouteGetOptions, RouteGetResult } from './route/route-get.js';
+export { describeRoute, describeRule, tableName } from './route/route-text.js';
+export { ipSend } from './ipv4/send.js';
+export { tcpHeader } from './ipv4/local-deliver.js';
+export { NetDevice, VethDevice } from './link/device.js';
+export { BridgeDevice } from './link/bridge-device.js';

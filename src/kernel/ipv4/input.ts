@@ -1,0 +1,73 @@
+import type { Skb } from '../../packet/skb.js';
+import { describePacket } from '../../packet/describe.js';
+import { formatIpv4 } from '../../wire/ipv4-addr.js';
+import type { NetDevice } from '../link/device.js';
+import { nfHook } from '../netfilter/hooks.js';
+import { ipRouteInput } from '../route/route-input.js';
+import { describeRoute } from '../route/route-text.js';
+import { fate, report } from '../report.js';
+import { icmpSend } from './icmp.js';
+import { ipForward } from './forward.js';
+import { ipLocalDeliver } from './local-deliver.js';
+
+/** Linux: ip_rcv() / ip_rcv_core(): not-for-us frames go, then PREROUTING, then ip_rcv_finish(). */
+export function ipRcv(dev: NetDevice, skb: Skb): void {
+  const ns = dev.netns;
+  if (dev.kind !== 'loopback') {
+    report(ns, skb.leg, { dev: dev.name, stage: 'rcv', detail: `received on ${dev.name}`, packet: describePacket(skb.packet) });
+  }
+  if (skb.pktType === 'otherhost') {
+    fate(ns, skb.leg, 'DROPPED', 'OTHERHOST', `frame for another host's MAC, ignored by ${dev.name}`, { dev: dev.name, bystander: true });
+    return;
+  }
+  const v = nfHook(ns, skb, { hook: 'PREROUTING', family: 'ipv4', in: dev.name, out: null });
+  if (v.verdict === 'DROP') {
+    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in PREROUTING', { dev: dev.name });
+    return;
+  }
+  ipRcvFinish(dev, skb);
+}
+
+/** Linux: ip_rcv_finish() -> ip_route_input_noref(), then dst_input(). */
+function ipRcvFinish(dev: NetDevice, skb: Skb): void {
+  const ns = dev.netns;
+  if (skb.dstLocal) return ipLocalDeliver(ns, skb, dev.name);
+  const ip = skb.packet.ip;
+  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: dev.name, mark: skb.mark, tos: ip.tos });
+  switch (r.kind) {
+    case 'local':
+      report(ns, skb.leg, {
+        dev: dev.name,
+        stage: 'input-route',
+        detail: `${r.broadcast ? 'broadcast' : 'local'} ${formatIpv4(ip.dst)}: deliver here`,
+        facts: [describeRoute(r.route), ...r.facts],
+        minor: true,
+      });
+      return ipLocalDeliver(ns, skb, dev.name);
+    case 'forward':
+      report(ns, skb.leg, {
+        dev: dev.name,
+        stage: 'input-route',
+        detail: `forward: ${describeRoute(r.route)}`,
+        facts: r.facts,
+      });
+      return ipForward(ns, skb, dev.name, r);
+    case 'error': {
+      const detail =
+        r.icmpCode === null
+          ? r.reason === 'BLACKHOLE_ROUTE'
+            ? `blackhole route for ${formatIpv4(ip.dst)}: silently discarded`
+            : `not forwarded: forwarding is off on ${dev.name} (ip_forward=0), dropped without ICMP`
+          : `no route to ${formatIpv4(ip.dst)} (${r.error})`;
+      report(ns, skb.leg, { dev: dev.name, stage: 'input-route', detail, facts: r.facts });
+      const disposition = r.reason === 'IP_INNOROUTES' || r.reason === 'UNREACHABLE_ROUTE' ? 'NO_ROUTE' : 'DROPPED';
+      fate(ns, skb.leg, disposition, r.reason, detail, { dev: dev.name });
+      if (r.icmpCode !== null) icmpSend(ns, skb, 3, r.icmpCode, 0);
+      return;
+    }
+    case 'martian':
+      report(ns, skb.leg, { dev: dev.name, stage: 'input-route', detail: r.detail, facts: r.facts });
+      fate(ns, skb.leg, 'DROPPED', r.reason, r.detail, { dev: dev.name });
+      return;
+  }
+}

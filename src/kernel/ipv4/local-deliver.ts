@@ -1,0 +1,155 @@
+import type { Skb } from '../../packet/skb.js';
+import type { IpPacket } from '../../packet/frame.js';
+import type { TcpFlags, TcpHeader } from '../../wire/headers.js';
+import { formatIpv4 } from '../../wire/ipv4-addr.js';
+import type { Netns } from '../netns/netns.js';
+import { nfHook } from '../netfilter/hooks.js';
+import { fate, report } from '../report.js';
+import { icmpSend, icmpTypeName } from './icmp.js';
+import { ipSend } from './send.js';
+
+const NO_FLAGS: TcpFlags = { fin: false, syn: false, rst: false, psh: false, ack: false, urg: false, ece: false, cwr: false };
+
+export function tcpHeader(sport: number, dport: number, seq: number, ack: number, flags: Partial<TcpFlags>): TcpHeader {
+  return { sport, dport, seq: seq >>> 0, ack: ack >>> 0, flags: { ...NO_FLAGS, ...flags }, window: 64240, checksum: 0, urgent: 0 };
+}
+
+/** Linux: ip_local_deliver(): the INPUT hook, then the transport protocol. */
+export function ipLocalDeliver(ns: Netns, skb: Skb, iif: string): void {
+  const v = nfHook(ns, skb, { hook: 'INPUT', family: 'ipv4', in: iif, out: null });
+  if (v.verdict === 'DROP') {
+    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in INPUT', { dev: iif });
+    return;
+  }
+  const p = skb.packet;
+  switch (p.l4.proto) {
+    case 'tcp':
+      return tcpRcv(ns, skb, p, p.l4.tcp);
+    case 'udp':
+      return udpRcv(ns, skb, p);
+    case 'icmp':
+      return icmpRcv(ns, skb, p);
+    default:
+      fate(ns, skb.leg, 'REFUSED', 'NO_SOCKET', `no handler for IP protocol ${p.ip.protocol}`);
+      icmpSend(ns, skb, 3, 2, 0);
+  }
+}
+
+function at(addr: number, port: number): string {
+  return `${formatIpv4(addr)}:${port}`;
+}
+
+/** Linux: tcp_v4_rcv(): a connected socket, else a listener (a SYN opens), else a reset (tcp_v4_send_reset()). */
+function tcpRcv(ns: Netns, skb: Skb, p: IpPacket, t: TcpHeader): void {
+  const { src, dst } = p.ip;
+  const client = ns.sockets.client('tcp', dst, t.dport, src, t.sport);
+  if (client) {
+    const what = t.flags.rst ? 'RST: connection refused (ECONNREFUSED)' : t.flags.syn && t.flags.ack ? 'SYN-ACK: connection established' : 'segment';
+    report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `${what} at ${at(dst, t.dport)}` });
+    ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: at(dst, t.dport), peerSeen: at(src, t.sport) });
+    return;
+  }
+  const listener = ns.sockets.listener('tcp', dst, t.dport);
+  if (listener && t.flags.syn && !t.flags.ack) {
+    report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `SYN reaches the listener on ${at(listener.addr, listener.port)}; peer ${at(src, t.sport)}` });
+    ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: at(dst, t.dport), peerSeen: at(src, t.sport) });
+    const leg = ns.env.sink.answer(skb.leg, 'syn-ack');
+    const isn = Math.floor(ns.env.random() * 0xffffffff);
+    ipSend(ns, leg, { src: dst, dst: src, l4: { proto: 'tcp', tcp: tcpHeader(t.dport, t.sport, isn, t.seq + 1, { syn: true, ack: true }) }, payloadLength: 0 });
+    return;
+  }
+  if (t.flags.rst) {
+    fate(ns, skb.leg, 'DROPPED', 'NO_SOCKET', 'RST for no socket: ignored');
+    return;
+  }
+  report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `nothing listens on tcp ${at(dst, t.dport)}: reset` });
+  fate(ns, skb.leg, 'REFUSED', 'NO_SOCKET', `no socket on tcp port ${t.dport}: RST sent`);
+  const leg = ns.env.sink.answer(skb.leg, 'rst');
+  const rst = t.flags.ack
+    ? tcpHeader(t.dport, t.sport, t.ack, 0, { rst: true })
+    : tcpHeader(t.dport, t.sport, 0, t.seq + (t.flags.syn ? 1 : 0) + (t.flags.fin ? 1 : 0) + p.payloadLength, { rst: true, ack: true });
+  ipSend(ns, leg, { src: dst, dst: src, l4: { proto: 'tcp', tcp: rst }, payloadLength: 0 });
+}
+
+/** Linux: __udp4_lib_rcv(): a socket gets it (ours answer), else ICMP port unreachable. */
+function udpRcv(ns: Netns, skb: Skb, p: IpPacket): void {
+  if (p.l4.proto !== 'udp') return;
+  const u = p.l4.udp;
+  const { src, dst } = p.ip;
+  const client = ns.sockets.client('udp', dst, u.dport, src, u.sport);
+  if (client) {
+    report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `UDP answer reaches the client at ${at(dst, u.dport)}` });
+    ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: at(dst, u.dport), peerSeen: at(src, u.sport) });
+    return;
+  }
+  const listener = ns.sockets.listener('udp', dst, u.dport);
+  if (listener) {
+    report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `datagram reaches the socket on ${at(listener.addr, listener.port)}; peer ${at(src, u.sport)}` });
+    ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: at(dst, u.dport), peerSeen: at(src, u.sport) });
+    const leg = ns.env.sink.answer(skb.leg, 'udp-answer');
+    // A socket bound to 0.0.0.0 answers with sendto(): routing picks the source, as for any unbound send.
+    ipSend(ns, leg, {
+      src: listener.addr,
+      dst: src,
+      l4: { proto: 'udp', udp: { sport: u.dport, dport: u.sport, length: 8 + p.payloadLength, checksum: 0 } },
+      payloadLength: p.payloadLength,
+    });
+    return;
+  }
+  report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `nothing listens on udp ${at(dst, u.dport)}: port unreachable` });
+  fate(ns, skb.leg, 'REFUSED', 'NO_SOCKET', `no socket on udp port ${u.dport}: ICMP port unreachable sent`);
+  icmpSend(ns, skb, 3, 3, 0);
+}
+
+/** Linux: icmp_rcv(): echo is answered by the kernel; errors go to the socket of the packet they quote. */
+function icmpRcv(ns: Netns, skb: Skb, p: IpPacket): void {
+  if (p.l4.proto !== 'icmp') return;
+  const { type, code, rest } = p.l4.icmp;
+  const { src, dst } = p.ip;
+  if (type === 8) {
+    report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `echo request answered by ${formatIpv4(dst)}` });
+    ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: formatIpv4(dst), peerSeen: formatIpv4(src) });
+    const leg = ns.env.sink.answer(skb.leg, 'echo-reply');
+    ipSend(ns, leg, { src: dst, dst: src, l4: { proto: 'icmp', icmp: { type: 0, code: 0, checksum: 0, rest } }, payloadLength: p.payloadLength, df: false });
+    return;
+  }
+  if (type === 0) {
+    const client = ns.sockets.client('icmp', dst, rest >>> 16, src, 0);
+    if (client) {
+      report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `echo reply from ${formatIpv4(src)} reaches ping` });
+      ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: formatIpv4(dst), peerSeen: formatIpv4(src) });
+    } else {
+      fate(ns, skb.leg, 'DROPPED', 'NO_SOCKET', 'echo reply for no ping socket');
+    }
+    return;
+  }
+  const q = p.l4.quoted;
+  if (!q) {
+    fate(ns, skb.leg, 'DROPPED', 'NO_SOCKET', `ICMP type ${type} code ${code}: not handled`);
+    return;
+  }
+  const qp = q.l4;
+  const client =
+    qp.proto === 'tcp'
+      ? ns.sockets.client('tcp', q.ip.src, qp.tcp.sport, q.ip.dst, qp.tcp.dport)
+      : qp.proto === 'udp'
+        ? ns.sockets.client('udp', q.ip.src, qp.udp.sport, q.ip.dst, qp.udp.dport)
+        : qp.proto === 'icmp'
+          ? ns.sockets.client('icmp', q.ip.src, qp.icmp.rest >>> 16, q.ip.dst, 0)
+          : undefined;
+  const name = icmpTypeName(type, code);
+  if (!client) {
+    fate(ns, skb.leg, 'DROPPED', 'NO_SOCKET', `ICMP ${name} for no socket here`);
+    return;
+  }
+  report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `ICMP ${name} from ${formatIpv4(src)} reaches the sending socket` });
+  ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: formatIpv4(dst), peerSeen: formatIpv4(src) });
+  ns.env.sink.errorSeen(client.leg, {
+    type: name,
+    icmpType: type,
+    code,
+    from: formatIpv4(src),
+    to: formatIpv4(dst),
+    ...(type === 3 && code === 4 ? { mtu: rest & 0xffff } : {}),
+  });
+}

@@ -1,0 +1,68 @@
+import { formatIpv4 } from '../../wire/ipv4-addr.js';
+import type { Skb } from '../../packet/skb.js';
+import { ipPacketLength } from '../../packet/codec.js';
+import type { Netns } from '../netns/netns.js';
+import { nfHook } from '../netfilter/hooks.js';
+import { neighOutput } from '../neigh/arp.js';
+import { fate, report } from '../report.js';
+import { ipRcv } from './input.js';
+
+/** Where an skb goes after routing: device, next hop, and the route's MTU if it sets one. */
+export interface NextHop {
+  dev: string;
+  nexthop: number;
+  local: boolean;
+  broadcast: boolean;
+  mtu: number | null;
+}
+
+/** Linux: __ip_local_out(): the OUTPUT hook, then dst_output(). */
+export function ipLocalOut(ns: Netns, skb: Skb, nh: NextHop): void {
+  const v = nfHook(ns, skb, { hook: 'OUTPUT', family: 'ipv4', in: null, out: nh.dev });
+  if (v.verdict === 'DROP') {
+    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in OUTPUT', { dev: nh.dev });
+    return;
+  }
+  ipOutput(ns, skb, nh);
+}
+
+/** Linux: ip_output(): the POSTROUTING hook, then ip_finish_output(). */
+export function ipOutput(ns: Netns, skb: Skb, nh: NextHop): void {
+  const v = nfHook(ns, skb, { hook: 'POSTROUTING', family: 'ipv4', in: skb.iif, out: nh.dev });
+  if (v.verdict === 'DROP') {
+    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in POSTROUTING', { dev: nh.dev });
+    return;
+  }
+  ipFinishOutput(ns, skb, nh);
+}
+
+/**
+ * Linux: ip_finish_output() / ip_finish_output2(). Local packets loop back through lo; others are checked
+ * against the MTU and handed to the neighbour layer. A locally generated packet larger than the MTU with
+ * DF set fails in the sender (EMSGSIZE); without DF it is fragmented (shown, not split).
+ */
+export function ipFinishOutput(ns: Netns, skb: Skb, nh: NextHop): void {
+  const dev = ns.device(nh.dev);
+  if (!dev) {
+    fate(ns, skb.leg, 'DROPPED', 'IP_OUTNOROUTES', `no device ${nh.dev}`);
+    return;
+  }
+  if (nh.local || dev.kind === 'loopback') {
+    report(ns, skb.leg, { dev: 'lo', stage: 'xmit', detail: 'loopback: back into this namespace\'s stack', minor: true });
+    skb.dstLocal = nh.local;
+    skb.iif = 'lo';
+    ns.env.timers.after(0, () => ipRcv(dev, skb));
+    return;
+  }
+  const mtu = nh.mtu ?? dev.mtu;
+  const len = ipPacketLength(skb.packet);
+  if (len > mtu) {
+    if (skb.packet.ip.df && skb.iif === null) {
+      fate(ns, skb.leg, 'DROPPED', 'PKT_TOO_BIG', `message too long: ${len} bytes with DF set, ${nh.dev} mtu ${mtu} (EMSGSIZE)`, { dev: nh.dev });
+      return;
+    }
+    report(ns, skb.leg, { dev: nh.dev, stage: 'xmit', detail: `ip_fragment: ${len} bytes over mtu ${mtu}, sent in ${Math.ceil((len - 20) / ((mtu - 20) & ~7))} fragments` });
+  }
+  report(ns, skb.leg, { dev: nh.dev, stage: 'neigh', detail: `next hop ${formatIpv4(nh.nexthop)} dev ${nh.dev}`, minor: true });
+  neighOutput(dev, nh.nexthop, skb, nh.broadcast);
+}

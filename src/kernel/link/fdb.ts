@@ -1,0 +1,64 @@
+import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
+
+/** One forwarding database entry (struct net_bridge_fdb_entry, or a vxlan fdb entry with its remote). */
+export interface FdbEntry {
+  mac: MacAddr;
+  /** Port device name (for a bridge) or the vxlan device itself. */
+  dev: string;
+  /** The bridge's own port addresses: never aged, never moved by learning. */
+  local: boolean;
+  /** Added by hand (`bridge fdb add ... permanent|static`): never aged. */
+  static: boolean;
+  /** Virtual time of the last refresh, for ageing. */
+  updated: number;
+  /** vxlan: remote VTEP. */
+  dst?: Ipv4Addr;
+}
+
+/**
+ * Linux: net/bridge/br_fdb.c. Learned entries age out after `ageingTimeMs` of silence; lookups skip expired
+ * entries (the kernel's gc would have removed them), so ageing needs no timer.
+ */
+export class Fdb {
+  readonly #entries = new Map<MacAddr, FdbEntry>();
+
+  constructor(readonly ageingTimeMs: number) {}
+
+  /** br_fdb_find_rcu() plus has_expired(). */
+  lookup(mac: MacAddr, now: number): FdbEntry | undefined {
+    const e = this.#entries.get(mac);
+    if (!e) return undefined;
+    if (this.#expired(e, now)) {
+      this.#entries.delete(mac);
+      return undefined;
+    }
+    return e;
+  }
+
+  /** br_fdb_update(): learn or refresh where `mac` lives. Returns what changed, for the trace. */
+  learn(mac: MacAddr, dev: string, now: number): 'learned' | 'refreshed' | 'moved' | 'kept' {
+    const e = this.lookup(mac, now);
+    if (!e) {
+      this.#entries.set(mac, { mac, dev, local: false, static: false, updated: now });
+      return 'learned';
+    }
+    if (e.local || e.static) return 'kept';
+    const moved = e.dev !== dev;
+    e.dev = dev;
+    e.updated = now;
+    return moved ? 'moved' : 'refreshed';
+  }
+
+  add(entry: FdbEntry): void {
+    this.#entries.set(entry.mac, entry);
+  }
+
+  /** Entries as `bridge fdb show` lists them, in insertion order. */
+  entries(now: number): FdbEntry[] {
+    return [...this.#entries.values()].filter((e) => !this.#expired(e, now));
+  }
+
+  #expired(e: FdbEntry, now: number): boolean {
+    return !e.local && !e.static && now - e.updated > this.ageingTimeMs;
+  }
+}

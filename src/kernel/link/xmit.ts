@@ -1,0 +1,81 @@
+import { ETH_P_ARP } from '../../wire/headers.js';
+import { describeArp, describePacket } from '../../packet/describe.js';
+import type { NetDevice } from './device.js';
+import { VethDevice } from './device.js';
+import { BridgeDevice } from './bridge-device.js';
+import type { L2Frame } from './l2-frame.js';
+import { countHop, frameLeg } from './l2-frame.js';
+import { brDevXmit, brHandleFrame } from './bridge-input.js';
+import { arpRcv } from '../neigh/arp.js';
+import { ipRcv } from '../ipv4/input.js';
+import { fate, report } from '../report.js';
+
+export function describeFrame(f: L2Frame): string {
+  return f.kind === 'ipv4' ? describePacket(f.skb.packet) : describeArp(f.arp);
+}
+
+/** Linux: dev_queue_xmit() -> ndo_start_xmit of the device's kind. */
+export function devQueueXmit(dev: NetDevice, frame: L2Frame): void {
+  const ns = dev.netns;
+  const leg = frameLeg(frame);
+  if (!dev.up) {
+    fate(ns, leg, 'DROPPED', 'DEV_READY', `${dev.name} is down`, { dev: dev.name });
+    return;
+  }
+  if (dev instanceof VethDevice) return vethXmit(dev, frame);
+  if (dev instanceof BridgeDevice) return brDevXmit(dev, frame);
+  if (dev.kind === 'dummy') {
+    // dummy_xmit() frees every frame.
+    fate(ns, leg, 'DROPPED', null, `${dev.name} is a dummy device: it discards what it sends`, { dev: dev.name });
+    return;
+  }
+  fate(ns, leg, 'DROPPED', null, `transmit on ${dev.kind} device ${dev.name} is not modelled yet`, { dev: dev.name });
+}
+
+/** Linux: veth_xmit(): the frame is received by the peer, in the peer's namespace. */
+function vethXmit(dev: VethDevice, frame: L2Frame): void {
+  const ns = dev.netns;
+  const leg = frameLeg(frame);
+  const peer = dev.peer;
+  if (!peer || !peer.up) {
+    fate(ns, leg, 'DROPPED', 'NO_CARRIER', `${dev.name}: peer is down (NO-CARRIER)`, { dev: dev.name });
+    return;
+  }
+  report(ns, leg, {
+    dev: dev.name,
+    stage: 'xmit',
+    detail: `${dev.name} > ${peer.netns.name}/${peer.name}  ${frame.eth.src} > ${frame.eth.dst}`,
+    packet: describeFrame(frame),
+    minor: frame.kind === 'arp',
+  });
+  ns.env.timers.after(0, () => netifReceive(peer, frame));
+}
+
+/** Linux: __netif_receive_skb(): a bridge port hands the frame to the bridge (rx_handler), others to the stack. */
+export function netifReceive(dev: NetDevice, frame: L2Frame): void {
+  const ns = dev.netns;
+  if (countHop(frame, ns.env.hopBudget)) {
+    fate(ns, frameLeg(frame), 'LOOP', 'HOP_BUDGET', `crossed ${ns.env.hopBudget} devices: a loop`, { dev: dev.name });
+    return;
+  }
+  if (!dev.up) {
+    fate(ns, frameLeg(frame), 'DROPPED', 'DEV_READY', `${dev.name} is down`, { dev: dev.name });
+    return;
+  }
+  if (dev.master instanceof BridgeDevice) return brHandleFrame(dev.master, dev, frame);
+  ethRcv(dev, frame);
+}
+
+/** Linux: eth_type_trans() then the protocol handler (arp_rcv / ip_rcv). */
+export function ethRcv(dev: NetDevice, frame: L2Frame): void {
+  const dst = frame.eth.dst;
+  const pktType =
+    dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : (parseInt(dst.slice(0, 2), 16) & 1) === 1 ? 'multicast' : dst === dev.mac ? 'host' : 'otherhost';
+  if (frame.kind === 'arp' || frame.eth.ethertype === ETH_P_ARP) {
+    if (frame.kind === 'arp') arpRcv(dev, frame, pktType);
+    return;
+  }
+  frame.skb.pktType = pktType;
+  frame.skb.iif = dev.name;
+  ipRcv(dev, frame.skb);
+}

@@ -1,0 +1,126 @@
+import type { MacAddr } from '../../wire/headers.js';
+import { ARPOP_REPLY, ARPOP_REQUEST, ETH_P_ARP, ETH_P_IP } from '../../wire/headers.js';
+import { formatIpv4 } from '../../wire/ipv4-addr.js';
+import type { Skb } from '../../packet/skb.js';
+import type { PktType } from '../../packet/skb.js';
+import type { NetDevice } from '../link/device.js';
+import { RT_SCOPE_LINK } from '../link/device.js';
+import type { L2Frame } from '../link/l2-frame.js';
+import { devQueueXmit } from '../link/xmit.js';
+import { inetSelectAddr } from '../route/source-select.js';
+import { icmpSend } from '../ipv4/icmp.js';
+import { fate, report } from '../report.js';
+import { NEIGH_MCAST_PROBES, NEIGH_RETRANS_MS } from './neigh-table.js';
+import type { Neighbour } from './neigh-table.js';
+
+const BROADCAST: MacAddr = 'ff:ff:ff:ff:ff:ff';
+const USABLE = new Set(['REACHABLE', 'PERMANENT', 'NOARP', 'STALE', 'DELAY', 'PROBE']);
+
+/** Sends an IPv4 skb to `mac` out of `dev`. */
+function xmitIp(dev: NetDevice, skb: Skb, mac: MacAddr): void {
+  const frame: L2Frame = { eth: { dst: mac, src: dev.mac, ethertype: ETH_P_IP }, kind: 'ipv4', skb };
+  devQueueXmit(dev, frame);
+}
+
+/**
+ * Linux: ip_finish_output2() -> neigh_output(): a resolved neighbour gets the frame at once; otherwise the
+ * skb waits in the arp_queue while ARP asks (mcast_solicit=3 probes, retrans_time 1 s), and on failure
+ * every queued packet draws ICMP host unreachable (ipv4_link_failure()).
+ */
+export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast: boolean): void {
+  const ns = dev.netns;
+  if (broadcast || nexthop === 0xffffffff) return xmitIp(dev, skb, BROADCAST);
+  const now = ns.env.timers.now();
+  const n = ns.neigh.get(dev.name, nexthop);
+  if (n && n.lladdr && USABLE.has(n.state)) {
+    report(ns, skb.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(nexthop)} lladdr ${n.lladdr} ${n.state}`, minor: true });
+    return xmitIp(dev, skb, n.lladdr);
+  }
+  const entry = ns.neigh.create(dev.name, nexthop, now);
+  const waiting = entry.state === 'INCOMPLETE' && entry.queue.length > 0;
+  if (entry.state === 'FAILED') {
+    entry.state = 'INCOMPLETE';
+    entry.probes = 0;
+  }
+  entry.queue.push({ skb, send: (mac) => xmitIp(dev, skb, mac) });
+  report(ns, skb.leg, {
+    dev: dev.name,
+    stage: 'neigh',
+    detail: waiting
+      ? `neigh ${formatIpv4(nexthop)} INCOMPLETE: queued behind a pending ARP request`
+      : `neigh ${formatIpv4(nexthop)} dev ${dev.name} unknown: ARP who-has, packet queued`,
+  });
+  if (!waiting) {
+    entry.probes = 0;
+    solicit(dev, entry, skb);
+  }
+}
+
+/** Linux: arp_solicit(): the source is the queued packet's own source when it is local (arp_announce=0). */
+function solicit(dev: NetDevice, n: Neighbour, skb: Skb): void {
+  const ns = dev.netns;
+  const spa = ns.ownsAddr(skb.packet.ip.src) ? skb.packet.ip.src : inetSelectAddr(ns, dev.name, n.addr, RT_SCOPE_LINK);
+  n.probes++;
+  const frame: L2Frame = {
+    eth: { dst: BROADCAST, src: dev.mac, ethertype: ETH_P_ARP },
+    kind: 'arp',
+    arp: { op: ARPOP_REQUEST, sha: dev.mac, spa, tha: '00:00:00:00:00:00', tpa: n.addr },
+    leg: skb.leg,
+    hops: 0,
+  };
+  devQueueXmit(dev, frame);
+  ns.env.timers.after(NEIGH_RETRANS_MS, () => neighTimer(dev, n, skb));
+}
+
+/** Linux: neigh_timer_handler(): probe again, or give up and fail the queue. */
+function neighTimer(dev: NetDevice, n: Neighbour, skb: Skb): void {
+  if (n.state !== 'INCOMPLETE') return;
+  if (n.probes < NEIGH_MCAST_PROBES) return solicit(dev, n, skb);
+  const ns = dev.netns;
+  n.state = 'FAILED';
+  n.updated = ns.env.timers.now();
+  const queued = n.queue.splice(0);
+  for (const q of queued) {
+    fate(ns, q.skb.leg, 'NEIGH_FAILED', 'NEIGH_FAILED', `no ARP reply from ${formatIpv4(n.addr)} on ${dev.name} after ${NEIGH_MCAST_PROBES} probes`, { dev: dev.name });
+    // ipv4_link_failure(): the sender learns through ICMP host unreachable.
+    icmpSend(ns, q.skb, 3, 1, 0);
+  }
+}
+
+/** Linux: arp_process(): answer requests for our addresses (arp_ignore=0: any of them), learn from replies. */
+export function arpRcv(dev: NetDevice, frame: L2Frame & { kind: 'arp' }, pktType: PktType): void {
+  const ns = dev.netns;
+  const a = frame.arp;
+  const now = ns.env.timers.now();
+  if (pktType === 'otherhost') return;
+  if (a.op === ARPOP_REQUEST) {
+    if (!ns.ownsAddr(a.tpa)) return;
+    // neigh_event_ns(): the asker is learned (STALE) so the reply and the answer to come need no ARP.
+    const n = ns.neigh.get(dev.name, a.spa);
+    if (!n || n.state !== 'PERMANENT') {
+      const e = ns.neigh.set(dev.name, a.spa, a.sha, 'STALE', now);
+      flush(e);
+    }
+    report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP who-has ${formatIpv4(a.tpa)} tell ${formatIpv4(a.spa)}: answered ${dev.mac}`, minor: true });
+    const reply: L2Frame = {
+      eth: { dst: a.sha, src: dev.mac, ethertype: ETH_P_ARP },
+      kind: 'arp',
+      arp: { op: ARPOP_REPLY, sha: dev.mac, spa: a.tpa, tha: a.sha, tpa: a.spa },
+      leg: frame.leg,
+      hops: 0,
+    };
+    devQueueXmit(dev, reply);
+    return;
+  }
+  const n = ns.neigh.get(dev.name, a.spa);
+  if (!n || n.state === 'PERMANENT' || n.state === 'NOARP') return;
+  ns.neigh.set(dev.name, a.spa, a.sha, 'REACHABLE', now);
+  report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP reply: ${formatIpv4(a.spa)} is-at ${a.sha}, neigh REACHABLE`, minor: true });
+  flush(n);
+}
+
+function flush(n: Neighbour): void {
+  const mac = n.lladdr;
+  if (!mac) return;
+  for (const q of n.queue.splice(0)) q.send(mac);
+}

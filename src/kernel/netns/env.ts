@@ -1,0 +1,17 @@
+import type { PathSink } from '../events.js';
+
+/** Timers on the virtual clock; `sim/`'s Scheduler provides them. */
+export interface KernelTimers {
+  now(): number;
+  after(delayMs: number, run: () => void): void;
+}
+
+/** What a World needs from outside: time, randomness and somewhere to report. No wall clock, no Math.random. */
+export interface KernelEnv {
+  timers: KernelTimers;
+  /** A float in [0, 1), seeded. */
+  random(): number;
+  sink: PathSink;
+  /** Device crossings one skb may make before it is declared a LOOP. */
+  hopBudget: number;
+}

@@ -1,0 +1,80 @@
+/**
+ * Per-namespace sysctls, with the propagation rules Linux applies: writing `net.ipv4.ip_forward` (or
+ * `conf.all.forwarding`) sets `forwarding` on `all`, `default` and every device (devinet_sysctl_forward());
+ * a new device copies `conf.default.*` when it is created (devinet_init_net / inetdev_init).
+ */
+export const DEVCONF_DEFAULTS: Readonly<Record<string, number>> = {
+  forwarding: 0,
+  rp_filter: 0,
+  route_localnet: 0,
+  accept_local: 0,
+  send_redirects: 1,
+  accept_redirects: 1,
+  proxy_arp: 0,
+  arp_ignore: 0,
+};
+
+export const GLOBAL_DEFAULTS: Readonly<Record<string, number>> = {
+  'net.ipv4.ip_forward': 0,
+  'net.ipv4.ip_default_ttl': 64,
+  'net.ipv4.ip_nonlocal_bind': 0,
+  // Per network namespace on this kernel, and 1 in a fresh namespace (reference/kernel-notes.md).
+  'net.bridge.bridge-nf-call-iptables': 1,
+  'net.netfilter.nf_conntrack_tcp_loose': 1,
+  'net.netfilter.nf_conntrack_tcp_be_liberal': 0,
+};
+
+const CONF = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/;
+
+export class Sysctls {
+  readonly #values = new Map<string, number>();
+
+  constructor() {
+    for (const [k, v] of Object.entries(GLOBAL_DEFAULTS)) this.#values.set(k, v);
+    for (const scope of ['all', 'default']) {
+      for (const [k, v] of Object.entries(DEVCONF_DEFAULTS)) this.#values.set(`net.ipv4.conf.${scope}.${k}`, v);
+    }
+  }
+
+  /** inetdev_init(): a new device starts from `conf.default`. */
+  addDevice(dev: string): void {
+    for (const k of Object.keys(DEVCONF_DEFAULTS)) {
+      this.#values.set(`net.ipv4.conf.${dev}.${k}`, this.get(`net.ipv4.conf.default.${k}`));
+    }
+  }
+
+  get(key: string): number {
+    return this.#values.get(key) ?? 0;
+  }
+
+  /** Writes one sysctl with the kernel's side effects. */
+  set(key: string, value: number, devices: readonly string[]): void {
+    this.#values.set(key, value);
+    const m = CONF.exec(key);
+    if (key === 'net.ipv4.ip_forward' || (m && m[1] === 'all' && m[2] === 'forwarding')) {
+      // devinet_sysctl_forward(): ip_forward and all.forwarding are one knob, pushed to every device.
+      this.#values.set('net.ipv4.ip_forward', value);
+      for (const scope of ['all', 'default', ...devices]) this.#values.set(`net.ipv4.conf.${scope}.forwarding`, value);
+    }
+  }
+
+  /** IN_DEV_FORWARD(): the device's own `forwarding`. */
+  forwarding(dev: string): boolean {
+    return this.get(`net.ipv4.conf.${dev}.forwarding`) !== 0;
+  }
+
+  /** IN_DEV_RPFILTER(): the maximum of `all` and the device. */
+  rpFilter(dev: string): number {
+    return Math.max(this.get('net.ipv4.conf.all.rp_filter'), this.get(`net.ipv4.conf.${dev}.rp_filter`));
+  }
+
+  /** IN_DEV_ORCONF(): set on `all` or on the device. */
+  orConf(dev: string, name: string): boolean {
+    return this.get(`net.ipv4.conf.all.${name}`) !== 0 || this.get(`net.ipv4.conf.${dev}.${name}`) !== 0;
+  }
+
+  /** Everything, sorted, as `sysctl -a` would list the modelled keys. */
+  entries(): [string, number][] {
+    return [...this.#values.entries()].sort(([a], [b]) => a.localeCompare(b));
+  }
+}

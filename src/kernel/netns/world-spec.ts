@@ -1,0 +1,139 @@
+// The declarative description of a World: what a Topology scenario holds once validated, what a Cluster
+// compiles to, what `net compile` prints and what the oracle realizes with `ip`, `bridge` and
+// `iptables-restore`. Every field mirrors a Linux tool's own notion, so realizing it is one to one.
+
+import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
+
+export interface Prefix {
+  addr: Ipv4Addr;
+  len: number;
+}
+
+export interface WorldSpec {
+  name: string;
+  namespaces: NetnsSpec[];
+}
+
+export interface NetnsSpec {
+  name: string;
+  /** Keys as `sysctl` names them (`net.ipv4.ip_forward`, `net.ipv4.conf.eth0.rp_filter`), values as numbers. */
+  sysctls: Record<string, number>;
+  links: LinkSpec[];
+  routes: RouteSpec[];
+  rules: RuleSpec[];
+  neigh: NeighSpec[];
+  fdb: FdbSpec[];
+  /** iptables-restore input for this namespace, applied as is. */
+  iptables?: string;
+  listen: ListenSpec[];
+}
+
+export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy';
+
+export interface AddrSpec {
+  addr: Ipv4Addr;
+  len: number;
+  /** `ip addr` scope; defaults to global (host for 127/8). */
+  scope?: 'global' | 'link' | 'host';
+}
+
+export interface LinkSpec {
+  name: string;
+  type: LinkType;
+  addresses: AddrSpec[];
+  /** veth only: the other end, in this or another namespace. */
+  peer?: { netns: string; dev: string };
+  mac?: MacAddr;
+  mtu?: number;
+  /** Enslave to this bridge (same namespace). */
+  master?: string;
+  /** Bridge port flag (`bridge link set dev X hairpin on`). */
+  hairpin?: boolean;
+  /** Bridge port flag `learning` (default on). */
+  learning?: boolean;
+  /** Administrative state; default up. */
+  up?: boolean;
+  /** bridge only: `ageing_time` in seconds (default 300). */
+  ageingTime?: number;
+  vxlan?: VxlanSpec;
+}
+
+export interface VxlanSpec {
+  id: number;
+  dstport: number;
+  local?: Ipv4Addr;
+  remote?: Ipv4Addr;
+  dev?: string;
+  learning: boolean;
+}
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+
+/** One `ip route add` line, parsed. */
+export interface RouteSpec {
+  /** The text as written, for diagnostics and realize. */
+  text: string;
+  type: RouteType;
+  dst: Prefix;
+  table: number;
+  via?: Ipv4Addr;
+  dev?: string;
+  src?: Ipv4Addr;
+  metric: number;
+  scope?: 'global' | 'link' | 'host';
+  onlink: boolean;
+  mtu?: number;
+  proto?: string;
+}
+
+export type RuleAction = 'lookup' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** One `ip rule add` line, parsed. */
+export interface RuleSpec {
+  text: string;
+  priority?: number;
+  not: boolean;
+  from?: Prefix;
+  to?: Prefix;
+  iif?: string;
+  oif?: string;
+  fwmark?: { value: number; mask: number };
+  tos?: number;
+  action: RuleAction;
+  table?: number;
+}
+
+export type NudState = 'permanent' | 'noarp' | 'reachable' | 'stale' | 'failed';
+
+/** One `ip neigh add` line, parsed. */
+export interface NeighSpec {
+  text: string;
+  addr: Ipv4Addr;
+  lladdr?: MacAddr;
+  dev: string;
+  nud: NudState;
+}
+
+/** One `bridge fdb add` line, parsed. */
+export interface FdbSpec {
+  text: string;
+  mac: MacAddr;
+  dev: string;
+  /** VXLAN remote (`dst`). */
+  dst?: Ipv4Addr;
+  /** `self` (the device's own table, e.g. vxlan) or `master` (the bridge's). Default master for bridge ports. */
+  self: boolean;
+  permanent: boolean;
+}
+
+export interface ListenSpec {
+  proto: 'tcp' | 'udp';
+  port: number;
+  /** Bound address; 0 (any) when omitted. */
+  addr: Ipv4Addr;
+}
+
+/** Well-known table ids (include/uapi/linux/rtnetlink.h). */
+export const RT_TABLE_DEFAULT = 253;
+export const RT_TABLE_MAIN = 254;
+export const RT_TABLE_LOCAL = 255;

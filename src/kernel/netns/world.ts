@@ -1,0 +1,41 @@
+import type { MacAddr } from '../../wire/headers.js';
+import type { KernelEnv } from './env.js';
+import { Netns } from './netns.js';
+import type { WorldSpec } from './world-spec.js';
+
+/** All namespaces of one emulated machine room, and the environment (clock, RNG, sink) they share. */
+export class World {
+  readonly namespaces = new Map<string, Netns>();
+
+  /** `spec` is what the World was built from, so a run can start again from the same state. */
+  constructor(readonly spec: WorldSpec, readonly env: KernelEnv) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  netns(name: string): Netns | undefined {
+    return this.namespaces.get(name);
+  }
+
+  addNetns(name: string): Netns {
+    const ns = new Netns(name, this);
+    this.namespaces.set(name, ns);
+    return ns;
+  }
+
+  /**
+   * A locally administered MAC derived from the device's place (FNV-1a of "netns/dev"): stable across runs
+   * and edits elsewhere in the scenario, where Linux would pick a random one.
+   */
+  macFor(netns: string, dev: string): MacAddr {
+    let h = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (const ch of `${netns}/${dev}`) {
+      h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ ch.charCodeAt(0), 0x811c9dc5) >>> 0;
+    }
+    const bytes = [0x02, (h >>> 24) & 0xff, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff, h2 & 0xff];
+    return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+  }
+}

@@ -1,0 +1,161 @@
+import type { Ipv4Addr } from '../../wire/headers.js';
+import type { RouteType } from '../netns/world-spec.js';
+import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../netns/world-spec.js';
+
+/** struct fib_alias + fib_info + one nexthop, reduced. */
+export interface FibRoute {
+  type: RouteType;
+  dst: Ipv4Addr;
+  len: number;
+  table: number;
+  dev: string | null;
+  gw: Ipv4Addr | null;
+  prefsrc: Ipv4Addr | null;
+  metric: number;
+  scope: number;
+  proto: string;
+  onlink: boolean;
+  mtu: number | null;
+}
+
+/** struct fib_rule, reduced to the selectors `ip rule` offers. */
+export interface FibRule {
+  priority: number;
+  not: boolean;
+  src: Ipv4Addr;
+  srcLen: number;
+  dst: Ipv4Addr;
+  dstLen: number;
+  iif: string | null;
+  oif: string | null;
+  mark: number;
+  markMask: number;
+  tos: number;
+  action: 'lookup' | 'blackhole' | 'unreachable' | 'prohibit';
+  table: number;
+}
+
+/** The flow key a lookup uses (struct flowi4). Output lookups have iif "lo", as Linux sets LOOPBACK_IFINDEX. */
+export interface FlowKey {
+  dst: Ipv4Addr;
+  src: Ipv4Addr;
+  iif: string | null;
+  oif: string | null;
+  mark: number;
+  tos: number;
+}
+
+export type FibError = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL';
+
+export type FibResult =
+  | { ok: true; route: FibRoute; rule: FibRule }
+  | { ok: false; error: FibError; rule: FibRule | null };
+
+export function maskOf(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+function covers(prefix: Ipv4Addr, len: number, addr: Ipv4Addr): boolean {
+  const m = maskOf(len);
+  return ((addr & m) >>> 0) === ((prefix & m) >>> 0);
+}
+
+/** The default rule set of a new namespace (fib4_rules_init()). */
+function defaultRules(): FibRule[] {
+  const base = { not: false, src: 0, srcLen: 0, dst: 0, dstLen: 0, iif: null, oif: null, mark: 0, markMask: 0, tos: 0, action: 'lookup' as const };
+  return [
+    { ...base, priority: 0, table: RT_TABLE_LOCAL },
+    { ...base, priority: 32766, table: RT_TABLE_MAIN },
+    { ...base, priority: 32767, table: RT_TABLE_DEFAULT },
+  ];
+}
+
+/**
+ * The IPv4 FIB of one namespace: routing tables by id, and the policy rules that pick among them.
+ * Linux: net/ipv4/fib_trie.c (fib_table_lookup) and fib_rules.c (fib_rules_lookup).
+ */
+export class Fib {
+  readonly tables = new Map<number, FibRoute[]>();
+  readonly rules: FibRule[] = defaultRules();
+  /** fib4_has_custom_rules() / fib_has_custom_local_routes: they make fib_validate_source() do a full lookup. */
+  custom = false;
+
+  addRoute(r: FibRoute): void {
+    if (r.type === 'local' && r.proto !== 'kernel') this.custom = true;
+    let t = this.tables.get(r.table);
+    if (!t) {
+      t = [];
+      this.tables.set(r.table, t);
+    }
+    t.push(r);
+  }
+
+  removeRoutesOf(dev: string): void {
+    for (const [id, t] of this.tables) this.tables.set(id, t.filter((r) => r.dev !== dev));
+  }
+
+  /** fib_nl_newrule(): without a priority, a new rule goes just before the first rule after priority 0. */
+  addRule(rule: Omit<FibRule, 'priority'> & { priority?: number }): FibRule {
+    let priority = rule.priority;
+    if (priority === undefined) {
+      const next = this.rules.find((r) => r.priority > 0);
+      priority = next ? next.priority - 1 : 0;
+    }
+    const full: FibRule = { ...rule, priority };
+    this.custom = true;
+    let i = this.rules.findIndex((r) => r.priority > priority!);
+    if (i < 0) i = this.rules.length;
+    this.rules.splice(i, 0, full);
+    return full;
+  }
+
+  /** fib_rule_match() */
+  ruleMatches(r: FibRule, key: FlowKey): boolean {
+    let ok = true;
+    if (r.srcLen > 0 && !covers(r.src, r.srcLen, key.src)) ok = false;
+    else if (r.dstLen > 0 && !covers(r.dst, r.dstLen, key.dst)) ok = false;
+    else if (r.iif !== null && r.iif !== key.iif) ok = false;
+    else if (r.oif !== null && r.oif !== key.oif) ok = false;
+    else if (r.markMask !== 0 && ((key.mark & r.markMask) >>> 0) !== r.mark) ok = false;
+    else if (r.tos !== 0 && r.tos !== key.tos) ok = false;
+    return r.not ? !ok : ok;
+  }
+
+  /** fib_lookup() through the rules; `usable` says whether a route's device can carry traffic now. */
+  lookup(key: FlowKey, usable: (r: FibRoute) => boolean): FibResult {
+    for (const rule of this.rules) {
+      if (!this.ruleMatches(rule, key)) continue;
+      switch (rule.action) {
+        case 'blackhole':
+          return { ok: false, error: 'EINVAL', rule };
+        case 'unreachable':
+          return { ok: false, error: 'EHOSTUNREACH', rule };
+        case 'prohibit':
+          return { ok: false, error: 'EACCES', rule };
+        case 'lookup': {
+          const route = this.tableLookup(rule.table, key, usable);
+          if (!route || route.type === 'throw') continue;
+          if (route.type === 'blackhole') return { ok: false, error: 'EINVAL', rule };
+          if (route.type === 'unreachable') return { ok: false, error: 'EHOSTUNREACH', rule };
+          if (route.type === 'prohibit') return { ok: false, error: 'EACCES', rule };
+          return { ok: true, route, rule };
+        }
+      }
+    }
+    return { ok: false, error: 'ENETUNREACH', rule: null };
+  }
+
+  /** fib_table_lookup(): longest prefix, then lowest metric, then first added. */
+  tableLookup(table: number, key: FlowKey, usable: (r: FibRoute) => boolean): FibRoute | undefined {
+    const routes = this.tables.get(table);
+    if (!routes) return undefined;
+    let best: FibRoute | undefined;
+    for (const r of routes) {
+      if (!covers(r.dst, r.len, key.dst)) continue;
+      if (key.oif !== null && r.dev !== null && r.dev !== key.oif && r.type === 'unicast') continue;
+      if (r.dev !== null && !usable(r)) continue;
+      if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
+    }
+    return best;
+  }
+}

@@ -1,0 +1,135 @@
+import type { Ipv4Addr } from '../../wire/headers.js';
+import type { DropReason } from '../events.js';
+import { RT_SCOPE_HOST } from '../link/device.js';
+import type { Netns } from '../netns/netns.js';
+import type { FibError, FibRoute, FibRule } from './fib.js';
+import { routeUsable } from './route-output.js';
+
+export interface InputRequest {
+  src: Ipv4Addr;
+  dst: Ipv4Addr;
+  iif: string;
+  mark: number;
+  tos: number;
+}
+
+export type InputResult =
+  | { kind: 'local'; route: FibRoute; rule: FibRule; broadcast: boolean; facts: string[] }
+  | { kind: 'forward'; route: FibRoute; rule: FibRule; dev: string; nexthop: Ipv4Addr; facts: string[] }
+  /** ip_error(): `icmpCode` is the ICMP_DEST_UNREACH code to send, or null for a silent drop. */
+  | { kind: 'error'; error: FibError; reason: DropReason; icmpCode: number | null; rule: FibRule | null; facts: string[] }
+  | { kind: 'martian'; reason: DropReason; detail: string; facts: string[] };
+
+const isMulticast = (a: Ipv4Addr): boolean => a >>> 28 === 0xe;
+const isLbcast = (a: Ipv4Addr): boolean => a === 0xffffffff;
+const isZeronet = (a: Ipv4Addr): boolean => a >>> 24 === 0;
+const isLoopback = (a: Ipv4Addr): boolean => a >>> 24 === 127;
+
+/** Linux: ip_route_input_slow(). */
+export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
+  const facts: string[] = [];
+  const s = ns.sysctls;
+  const martian = (reason: DropReason, detail: string): InputResult => ({ kind: 'martian', reason, detail, facts });
+  if (isMulticast(req.src) || isLbcast(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (multicast or broadcast)');
+  if (isZeronet(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (0.0.0.0/8)');
+  if (isZeronet(req.dst)) return martian('IP_INVALID_DEST', 'martian destination (0.0.0.0/8)');
+  const localnet = s.orConf(req.iif, 'route_localnet');
+  if (isLoopback(req.dst) && !localnet) {
+    facts.push(`net.ipv4.conf.${req.iif}.route_localnet = 0`);
+    return martian('IP_INVALID_DEST', 'martian destination (127.0.0.0/8 with route_localnet=0)');
+  }
+  if (!isLoopback(req.dst) && isLoopback(req.src) && !localnet) {
+    return martian('IP_INVALID_SOURCE', 'martian source (127.0.0.0/8 with route_localnet=0)');
+  }
+
+  const forwarding = s.forwarding(req.iif);
+  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos }, routeUsable(ns));
+  if (!res.ok) {
+    facts.push(`net.ipv4.conf.${req.iif}.forwarding = ${forwarding ? 1 : 0}`);
+    return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.error === 'ENETUNREACH', res.rule, facts);
+  }
+  const { route, rule } = res;
+  if (route.type === 'broadcast') {
+    const v = validateSource(ns, req, null);
+    if (v) return martian(v.reason, v.detail);
+    return { kind: 'local', route, rule, broadcast: true, facts };
+  }
+  if (route.type === 'local') {
+    const v = validateSource(ns, req, null);
+    if (v) return martian(v.reason, v.detail);
+    return { kind: 'local', route, rule, broadcast: false, facts };
+  }
+  if (!forwarding) {
+    facts.push(`net.ipv4.conf.${req.iif}.forwarding = 0`);
+    return ipError('EHOSTUNREACH', false, false, rule, facts);
+  }
+  if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`);
+  const dev = route.dev ?? req.iif;
+  const v = validateSource(ns, req, dev);
+  if (v) return martian(v.reason, v.detail);
+  const rpf = s.rpFilter(req.iif);
+  if (rpf) facts.push(`rp_filter = ${rpf} (max of all and ${req.iif})`);
+  return { kind: 'forward', route, rule, dev, nexthop: route.gw ?? req.dst, facts };
+}
+
+/**
+ * Linux: ip_error(). With forwarding off on the input device nothing is sent back (Ip.InAddrErrors);
+ * otherwise the FIB error picks the ICMP code.
+ */
+function ipError(error: FibError, forwarding: boolean, noRoute: boolean, rule: FibRule | null, facts: string[]): InputResult {
+  if (!forwarding) {
+    return { kind: 'error', error, reason: noRoute ? 'IP_INNOROUTES' : 'IP_INADDRERRORS', icmpCode: null, rule, facts };
+  }
+  switch (error) {
+    case 'ENETUNREACH':
+      return { kind: 'error', error, reason: 'IP_INNOROUTES', icmpCode: 0, rule, facts };
+    case 'EHOSTUNREACH':
+      return { kind: 'error', error, reason: 'UNREACHABLE_ROUTE', icmpCode: 1, rule, facts };
+    case 'EACCES':
+      return { kind: 'error', error, reason: 'PROHIBIT_ROUTE', icmpCode: 13, rule, facts };
+    case 'EINVAL':
+      return { kind: 'error', error, reason: 'BLACKHOLE_ROUTE', icmpCode: null, rule, facts };
+  }
+}
+
+/**
+ * Linux: fib_validate_source(). Without rp_filter only a source that is one of our own addresses is refused
+ * (unless accept_local); with it, the route back to the source must use the input device (strict, 1) or
+ * merely exist (loose, 2). `oif` is the output device for forwarded packets, null for local input.
+ */
+export function validateSource(
+  ns: Netns,
+  req: InputRequest,
+  oif: string | null,
+): { reason: DropReason; detail: string } | null {
+  const s = ns.sysctls;
+  const rpf = s.rpFilter(req.iif);
+  const acceptLocal = s.orConf(req.iif, 'accept_local');
+  if (!rpf) {
+    if (acceptLocal) return null;
+    if (!ns.fibHasCustomRules()) {
+      if (ns.ownsAddr(req.src)) return { reason: 'IP_LOCAL_SOURCE', detail: 'martian source (one of our own addresses)' };
+      return null;
+    }
+  }
+  const back = ns.fib.lookup(
+    { dst: req.src, src: req.dst, iif: oif ?? 'lo', oif: null, mark: 0, tos: req.tos },
+    routeUsable(ns),
+  );
+  if (!back.ok) {
+    return rpf ? { reason: 'IP_RPFILTER', detail: `rp_filter=${rpf}: no route back to the source` } : null;
+  }
+  if (back.route.type !== 'unicast' && (back.route.type !== 'local' || !acceptLocal)) {
+    return { reason: 'IP_LOCAL_SOURCE', detail: 'martian source (route back is not unicast)' };
+  }
+  if (back.route.dev === req.iif) {
+    return back.route.scope >= RT_SCOPE_HOST ? { reason: 'IP_INVALID_SOURCE', detail: 'martian source (host scope)' } : null;
+  }
+  if (rpf === 1) {
+    return {
+      reason: 'IP_RPFILTER',
+      detail: `rp_filter=1 (strict): the route back to the source leaves by ${back.route.dev ?? '?'}, not ${req.iif}`,
+    };
+  }
+  return null;
+}

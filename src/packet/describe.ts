@@ -1,0 +1,102 @@
+import type { ArpPacket, TcpFlags } from '../wire/headers.js';
+import { formatIpv4 } from '../wire/ipv4-addr.js';
+import type { IpPacket } from './frame.js';
+
+/** Endpoints "addr:port" (tcp/udp) or "addr" (icmp). */
+export function endpoints(p: IpPacket): { src: string; dst: string } {
+  const s = formatIpv4(p.ip.src);
+  const d = formatIpv4(p.ip.dst);
+  switch (p.l4.proto) {
+    case 'tcp':
+      return { src: `${s}:${p.l4.tcp.sport}`, dst: `${d}:${p.l4.tcp.dport}` };
+    case 'udp':
+      return { src: `${s}:${p.l4.udp.sport}`, dst: `${d}:${p.l4.udp.dport}` };
+    default:
+      return { src: s, dst: d };
+  }
+}
+
+/** tcpdump's flag letters: S, F, R, P, ., U, E, W. */
+export function tcpFlagString(f: TcpFlags): string {
+  let s = '';
+  if (f.syn) s += 'S';
+  if (f.fin) s += 'F';
+  if (f.rst) s += 'R';
+  if (f.psh) s += 'P';
+  if (f.urg) s += 'U';
+  if (f.ece) s += 'E';
+  if (f.cwr) s += 'W';
+  if (f.ack) s += '.';
+  return s || 'none';
+}
+
+const UNREACH_TEXT: Record<number, string> = {
+  0: 'net unreachable',
+  1: 'host unreachable',
+  2: 'protocol unreachable',
+  4: 'need to frag',
+  9: 'net prohibited',
+  10: 'host prohibited',
+  13: 'administratively prohibited filter',
+};
+
+/** The ICMP part of a tcpdump line. */
+function describeIcmp(p: IpPacket): string {
+  if (p.l4.proto !== 'icmp') return '';
+  const { type, code, rest } = p.l4.icmp;
+  const q = p.l4.quoted;
+  switch (type) {
+    case 8:
+      return `ICMP echo request, id ${rest >>> 16}, seq ${rest & 0xffff}, length ${8 + p.payloadLength}`;
+    case 0:
+      return `ICMP echo reply, id ${rest >>> 16}, seq ${rest & 0xffff}, length ${8 + p.payloadLength}`;
+    case 11:
+      return 'ICMP time exceeded in-transit';
+    case 3: {
+      const dst = q ? formatIpv4(q.ip.dst) : '?';
+      if (code === 3 && q && (q.l4.proto === 'tcp' || q.l4.proto === 'udp')) {
+        const port = q.l4.proto === 'tcp' ? q.l4.tcp.dport : q.l4.udp.dport;
+        return `ICMP ${dst} ${q.l4.proto} port ${port} unreachable`;
+      }
+      if (code === 4) return `ICMP ${dst} unreachable - need to frag (mtu ${rest & 0xffff})`;
+      return `ICMP ${dst} ${UNREACH_TEXT[code] ?? `unreachable code ${code}`}`;
+    }
+    default:
+      return `ICMP type ${type} code ${code}`;
+  }
+}
+
+/** One line as `tcpdump -n` prints an IPv4 packet. */
+export function describePacket(p: IpPacket): string {
+  const s = formatIpv4(p.ip.src);
+  const d = formatIpv4(p.ip.dst);
+  switch (p.l4.proto) {
+    case 'tcp': {
+      const t = p.l4.tcp;
+      const ack = t.flags.ack ? `, ack ${t.ack}` : '';
+      return `IP ${s}.${t.sport} > ${d}.${t.dport}: Flags [${tcpFlagString(t.flags)}], seq ${t.seq}${ack}, win ${t.window}, length ${p.payloadLength}`;
+    }
+    case 'udp': {
+      const u = p.l4.udp;
+      if (p.l4.vxlan) return `IP ${s}.${u.sport} > ${d}.${u.dport}: VXLAN, flags [I] (0x08), vni ${p.l4.vxlan.header.vni}`;
+      return `IP ${s}.${u.sport} > ${d}.${u.dport}: UDP, length ${p.payloadLength}`;
+    }
+    case 'icmp':
+      return `IP ${s} > ${d}: ${describeIcmp(p)}`;
+    default:
+      return `IP ${s} > ${d}: ip-proto-${p.l4.number}`;
+  }
+}
+
+/** The `tcpdump -v` header part: "(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 40)". */
+export function describeIpHeader(p: IpPacket, length: number): string {
+  const proto = p.l4.proto === 'tcp' ? 'TCP (6)' : p.l4.proto === 'udp' ? 'UDP (17)' : p.l4.proto === 'icmp' ? 'ICMP (1)' : `${p.ip.protocol}`;
+  const flags = p.ip.df ? 'DF' : p.ip.mf ? '+' : 'none';
+  return `(tos 0x${p.ip.tos.toString(16)}, ttl ${p.ip.ttl}, id ${p.ip.id}, offset ${p.ip.fragOffset}, flags [${flags}], proto ${proto}, length ${length})`;
+}
+
+/** `tcpdump -n` for ARP. */
+export function describeArp(a: ArpPacket): string {
+  if (a.op === 1) return `ARP, Request who-has ${formatIpv4(a.tpa)} tell ${formatIpv4(a.spa)}, length 28`;
+  return `ARP, Reply ${formatIpv4(a.spa)} is-at ${a.sha}, length 28`;
+}

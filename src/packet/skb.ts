@@ -1,0 +1,37 @@
+import type { IpPacket } from './frame.js';
+
+export type PktType = 'host' | 'broadcast' | 'multicast' | 'otherhost';
+
+/**
+ * Linux: struct sk_buff, reduced to what the model needs: the IPv4 packet plus metadata. Device names, not
+ * device objects, so this layer stays below the kernel model.
+ */
+export interface Skb {
+  packet: IpPacket;
+  /** Input device (skb->dev on receive), null for locally generated packets. */
+  iif: string | null;
+  /** skb->mark */
+  mark: number;
+  pktType: PktType;
+  /** Which leg of the trace this packet belongs to (original, reply, error). */
+  leg: number;
+  /** Set once a netfilter conntrack entry is attached (issue: netfilter). */
+  ct: unknown;
+  /** A route is attached already (looped back from ip_output to a local address): ip_rcv_finish skips the lookup. */
+  dstLocal: boolean;
+  /** Times this skb crossed a device; the hop budget turns loops that TTL cannot end (bridges) into LOOP. */
+  hops: number;
+}
+
+export function newSkb(packet: IpPacket, leg: number, mark = 0): Skb {
+  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, dstLocal: false, hops: 0 };
+}
+
+/** A copy for flooding or looping back: headers copied so later rewrites of one do not touch the other. */
+export function cloneSkb(skb: Skb): Skb {
+  return { ...skb, packet: clonePacket(skb.packet) };
+}
+
+export function clonePacket(p: IpPacket): IpPacket {
+  return structuredClone(p);
+}

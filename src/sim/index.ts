@@ -1,0 +1,7 @@
+export { VirtualClock } from './clock.js';
+export { Rng } from './rng.js';
+export { Scheduler } from './scheduler.js';
+export { Recorder } from './recorder.js';
+export type { LegRecord } from './recorder.js';
+export { runProbe, DEFAULT_SPORT } from './probe.js';
+export type { ProbeRun, ProbeSpec, RunOptions } from './probe.js';

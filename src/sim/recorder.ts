@@ -1,0 +1,51 @@
+import type { AnswerKind, Delivery, ErrorSeen, Fate, PathEvent, PathSink } from '../kernel/events.js';
+
+export interface LegRecord {
+  id: number;
+  parent: number | null;
+  kind: AnswerKind | 'original';
+  events: PathEvent[];
+  /** The first decisive outcome: a delivery, or a fate that is not a bystander's. */
+  outcome: { kind: 'delivered'; delivery: Delivery } | { kind: 'fate'; fate: Fate } | null;
+  /** Bystander fates (flooded copies ignored by other hosts), kept for when nothing decides. */
+  bystanders: Fate[];
+  errors: ErrorSeen[];
+}
+
+/** Collects what the kernel model reports for one trace, leg by leg. */
+export class Recorder implements PathSink {
+  readonly legs: LegRecord[] = [];
+
+  constructor(private readonly now: () => number) {
+    this.#newLeg(null, 'original');
+  }
+
+  #newLeg(parent: number | null, kind: LegRecord['kind']): number {
+    const id = this.legs.length;
+    this.legs.push({ id, parent, kind, events: [], outcome: null, bystanders: [], errors: [] });
+    return id;
+  }
+
+  event(leg: number, e: PathEvent): void {
+    this.legs[leg].events.push({ ...e, t: this.now() });
+  }
+
+  fate(leg: number, f: Fate): void {
+    const l = this.legs[leg];
+    if (f.bystander) l.bystanders.push(f);
+    else if (!l.outcome) l.outcome = { kind: 'fate', fate: f };
+  }
+
+  delivered(leg: number, d: Delivery): void {
+    const l = this.legs[leg];
+    if (!l.outcome) l.outcome = { kind: 'delivered', delivery: d };
+  }
+
+  answer(leg: number, kind: AnswerKind): number {
+    return this.#newLeg(leg, kind);
+  }
+
+  errorSeen(leg: number, e: ErrorSeen): void {
+    this.legs[leg].errors.push(e);
+  }
+}
