@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerRouteGet } from './route-get-command.js';
+import { registerRun } from './run-command.js';
+import { registerTrace } from './trace-command.js';
+import { registerShow } from './show-command.js';
+import { UsageError } from './usage-error.js';
+
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+function program(): Command {
+  const p = new Command('net')
+    .description('packetwalk: the Linux container-networking dataplane, emulated packet by packet')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerRun(p, out);
+  registerTrace(p, out);
+  registerShow(p, out);
+  registerRouteGet(p, out);
+  for (const c of p.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return p;
+}
+
+/** Runs the CLI; usage errors and bad input exit 2 without a stack trace. */
+export function main(argv: string[]): void {
+  try {
+    program().parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; every parse error is a usage error.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (e instanceof UsageError) {
+      for (const l of e.lines) process.stderr.write(`${l}\n`);
+      process.stderr.write(`net: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+}
+
+main(process.argv);

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { buildWorld } from '../kernel/index.js';
+import type { Netns, World } from '../kernel/index.js';
+import { showAddr, showFdb, showLink, showNeigh, showRoute, showRule } from '../kernel/show/index.js';
+import { runProbe } from '../sim/index.js';
+import { loadOrFail } from './load.js';
+import { UsageError } from './usage-error.js';
+import { argChoice } from './parse-args.js';
+
+const WHAT = ['addr', 'link', 'route', 'rule', 'neigh', 'fdb'] as const;
+type What = (typeof WHAT)[number];
+
+function tableArg(text: string | undefined): 'main' | 'local' | 'all' | number {
+  if (text === undefined || text === 'main') return 'main';
+  if (text === 'local' || text === 'all') return text;
+  if (text === 'default') return 253;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--table: expected main, local, all, default or a number, got "${text}"`);
+  return n;
+}
+
+function print(ns: Netns, what: What, table: string | undefined): string {
+  switch (what) {
+    case 'addr':
+      return showAddr(ns);
+    case 'link':
+      return showLink(ns);
+    case 'route':
+      return showRoute(ns, tableArg(table));
+    case 'rule':
+      return showRule(ns);
+    case 'neigh':
+      return showNeigh(ns);
+    case 'fdb':
+      return showFdb(ns);
+  }
+}
+
+export function registerShow(program: Command, out: (s: string) => void): void {
+  program
+    .command('show')
+    .description('a namespace\'s state, printed the way ip and bridge print it')
+    .argument('<scenario>', 'a scenario file')
+    .argument('<netns>', 'the namespace')
+    .argument('<what>', WHAT.join(' | '), argChoice('<what>', WHAT))
+    .option('--table <t>', 'route table: main, local, all, default or a number (route only)')
+    .option('--after <trace>', 'show the state after this scenario trace ran (learned neighbours and fdb entries)')
+    .addHelpText(
+      'after',
+      `
+  addr   ip addr        link  ip link        route  ip route [table T]
+  rule   ip rule        neigh ip neigh       fdb    bridge fdb show
+
+Examples:
+  net show scenarios/router-between-subnets.yaml router route --table all
+  net show scenarios/bridge-learning.yaml host fdb --after "a pings c"`,
+    )
+    .action((file: string, netns: string, what: What, o: { table?: string; after?: string }) => {
+      const sc = loadOrFail(file);
+      if (!sc.world.namespaces.some((n) => n.name === netns)) {
+        throw new UsageError(`no namespace "${netns}" in ${file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
+      }
+      if (o.table !== undefined && what !== 'route') throw new UsageError('--table applies to route only');
+      let world: World;
+      if (o.after !== undefined) {
+        const t = sc.traces.find((x) => x.name === o.after);
+        if (!t) throw new UsageError(`--after: no trace "${o.after}" in ${file}`);
+        world = runProbe(sc.world, t).world;
+      } else world = buildWorld(sc.world);
+      const ns = world.netns(netns);
+      if (!ns) throw new UsageError(`no namespace "${netns}"`);
+      const text = print(ns, what, o.table);
+      if (text !== '') out(text.replace(/\n$/, ''));
+    });
+}

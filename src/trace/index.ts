@@ -1,0 +1,6 @@
+export * from './model.js';
+export { assembleTrace } from './assemble.js';
+export { runTrace } from './run-trace.js';
+export { renderTraceText } from './render-text.js';
+export type { Detail } from './render-text.js';
+export { renderTraceJson } from './render-json.js';
