@@ -1,0 +1,35 @@
+// Every trace of every shipped scenario validates against the published JSON Schema.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { collectScenarioFiles, loadScenarioFile } from '../src/scenario/load.js';
+import { runTrace } from '../src/trace/index.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'trace.schema.json'), 'utf8'));
+const validate = new Ajv2020.default({ allErrors: true, strict: false }).compile(schema);
+
+describe('trace JSON schema packetwalk.trace/v1', () => {
+  for (const file of collectScenarioFiles([join(ROOT, 'scenarios')])) {
+    const res = loadScenarioFile(file);
+    it(`${file.split('/').pop()}: loads`, () => expect(res.ok).toBe(true));
+    if (!res.ok) continue;
+    for (const t of res.scenario.traces) {
+      it(`${file.split('/').pop()}: "${t.name}" validates`, () => {
+        const trace = JSON.parse(JSON.stringify(runTrace(res.scenario.world, t)));
+        const ok = validate(trace);
+        expect(validate.errors ?? []).toEqual([]);
+        expect(ok).toBe(true);
+      });
+    }
+  }
+
+  it('rejects a trace with an unknown disposition', () => {
+    const res = loadScenarioFile(join(ROOT, 'scenarios', 'veth-pair.yaml'));
+    if (!res.ok) throw new Error('veth-pair.yaml must load');
+    const trace = JSON.parse(JSON.stringify(runTrace(res.scenario.world, res.scenario.traces[0])));
+    trace.disposition = 'VANISHED';
+    expect(validate(trace)).toBe(false);
+  });
+});
