@@ -7,6 +7,16 @@ import { nfHook } from '../netfilter/hooks.js';
 import { fate, report } from '../report.js';
 import { icmpSend, icmpTypeName } from './icmp.js';
 import { ipSend } from './send.js';
+import { VxlanDevice } from '../link/vxlan-device.js';
+import { vxlanRcv } from '../link/vxlan.js';
+
+/** The kernel UDP socket a vxlan device opened on its dstport (bound to `local` when set). */
+function vxlanSocket(ns: Netns, dst: number, port: number, vni: number): VxlanDevice | undefined {
+  const bound = [...ns.devices.values()].filter(
+    (d): d is VxlanDevice => d instanceof VxlanDevice && d.up && d.cfg.dstport === port && (d.cfg.local === undefined || d.cfg.local === dst),
+  );
+  return bound.find((d) => d.cfg.id === vni) ?? bound[0];
+}
 
 const NO_FLAGS: TcpFlags = { fin: false, syn: false, rst: false, psh: false, ack: false, urg: false, ece: false, cwr: false };
 
@@ -76,6 +86,8 @@ function udpRcv(ns: Netns, skb: Skb, p: IpPacket): void {
   if (p.l4.proto !== 'udp') return;
   const u = p.l4.udp;
   const { src, dst } = p.ip;
+  const vx = p.l4.vxlan ? vxlanSocket(ns, dst, u.dport, p.l4.vxlan.header.vni) : undefined;
+  if (vx) return vxlanRcv(vx, skb);
   const client = ns.sockets.client('udp', dst, u.dport, src, u.sport);
   if (client) {
     report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `UDP answer reaches the client at ${at(dst, u.dport)}` });

@@ -19,6 +19,10 @@ export interface IpSendRequest {
   df?: boolean;
   tos?: number;
   mark?: number;
+  /** Route only through this device (SO_BINDTODEVICE, a tunnel's underlay `dev`). */
+  oif?: string;
+  /** Device crossings already made (an encapsulated frame keeps its count). */
+  hops?: number;
 }
 
 function protoNumber(l4: L4): number {
@@ -48,7 +52,7 @@ function outputFailure(ns: Netns, leg: number, dst: number, res: OutputResult & 
  * used, or null when routing failed (the fate is recorded).
  */
 export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | null {
-  const rt = ipRouteOutput(ns, { dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0 });
+  const rt = ipRouteOutput(ns, { dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif });
   if (!rt.ok) {
     report(ns, leg, { dev: null, stage: 'output-route', detail: `route lookup for ${formatIpv4(req.dst)} failed: ${rt.error}` });
     outputFailure(ns, leg, req.dst, rt);
@@ -80,6 +84,7 @@ export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | nul
     packet: describePacket(packet),
   });
   const skb = newSkb(packet, leg, req.mark ?? 0);
+  skb.hops = req.hops ?? 0;
   ipLocalOut(ns, skb, { dev: rt.rt.dev, nexthop: rt.rt.nexthop, local: rt.rt.local, broadcast: rt.rt.broadcast, mtu: rt.rt.route.mtu });
   return src;
 }

@@ -88,7 +88,7 @@ function brFlood(br: BridgeDevice, inPort: NetDevice | null, frame: L2Frame, fac
   report(ns, leg, {
     dev: br.name,
     stage: 'bridge',
-    detail: `${br.name}: flood ${frame.eth.dst} to ${outs.map((p) => p.name).join(', ') || 'no port'}${localToo ? ' and up the stack' : ''}`,
+    detail: `${br.name}: flood ${frame.eth.dst} to ${outs.map((p) => p.name).join(', ') || 'no other port'}${localToo ? ' and up the stack' : ''}`,
     facts,
   });
   for (const p of outs) brForward(br, inPort, p, cloneFrame(frame));

@@ -6,6 +6,8 @@ import { BridgeDevice } from './bridge-device.js';
 import type { L2Frame } from './l2-frame.js';
 import { countHop, frameLeg } from './l2-frame.js';
 import { brDevXmit, brHandleFrame } from './bridge-input.js';
+import { VxlanDevice } from './vxlan-device.js';
+import { vxlanXmit } from './vxlan.js';
 import { arpRcv } from '../neigh/arp.js';
 import { ipRcv } from '../ipv4/input.js';
 import { fate, report } from '../report.js';
@@ -24,6 +26,7 @@ export function devQueueXmit(dev: NetDevice, frame: L2Frame): void {
   }
   if (dev instanceof VethDevice) return vethXmit(dev, frame);
   if (dev instanceof BridgeDevice) return brDevXmit(dev, frame);
+  if (dev instanceof VxlanDevice) return vxlanXmit(dev, frame);
   if (dev.kind === 'dummy') {
     // dummy_xmit() frees every frame.
     fate(ns, leg, 'DROPPED', null, `${dev.name} is a dummy device: it discards what it sends`, { dev: dev.name });

@@ -1,6 +1,7 @@
 import type { PathSink } from '../events.js';
 import { NetDevice, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, VethDevice, scopeValue } from '../link/device.js';
 import { BridgeDevice } from '../link/bridge-device.js';
+import { VxlanDevice } from '../link/vxlan-device.js';
 import type { FibRoute } from '../route/fib.js';
 import { maskOf } from '../route/fib.js';
 import type { KernelEnv } from './env.js';
@@ -73,8 +74,8 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     }
     for (const f of nsSpec.fdb) {
       const dev = need(ns.device(f.dev), f.dev);
-      const br = f.self ? dev : dev.master;
-      if (br instanceof BridgeDevice) br.fdb.add({ mac: f.mac, dev: f.dev, local: false, static: true, updated: 0, dst: f.dst });
+      const table = dev instanceof VxlanDevice ? dev.fdb : f.self ? undefined : dev.master instanceof BridgeDevice ? dev.master.fdb : undefined;
+      table?.add({ mac: f.mac, dev: f.dev, local: false, static: true, updated: 0, dst: f.dst });
     }
     for (const s of nsSpec.listen) ns.sockets.listeners.push({ proto: s.proto, addr: s.addr, port: s.port });
   }
@@ -104,7 +105,7 @@ function makeDevice(ns: Netns, l: LinkSpec, mac: string): NetDevice {
     case 'bridge':
       return new BridgeDevice(ns, l.name, ifindex, mac, l.mtu ?? ETH_MTU, l.ageingTime ?? 300, l.mac !== undefined);
     case 'vxlan':
-      return new NetDevice(ns, l.name, ifindex, 'vxlan', mac, l.mtu ?? VXLAN_MTU);
+      return new VxlanDevice(ns, l.name, ifindex, mac, l.mtu ?? VXLAN_MTU, l.vxlan ?? { id: 0, dstport: 8472, learning: true });
     case 'dummy':
       return new NetDevice(ns, l.name, ifindex, 'dummy', mac, l.mtu ?? ETH_MTU);
   }
