@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { parseIpv4 } from '../wire/ipv4-addr.js';
 import type { Scenario, TraceSpec } from '../scenario/model.js';
-import { renderTraceJson, renderTraceText, runTrace } from '../trace/index.js';
+import { writeFileSync } from 'node:fs';
+import { renderPcap, renderTraceJson, renderTraceText, runTraceRecorded } from '../trace/index.js';
 import type { Detail } from '../trace/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
@@ -23,6 +24,7 @@ interface TraceOpts {
   detail: Detail;
   output: 'text' | 'json';
   reply: boolean;
+  pcap?: string;
 }
 
 /** `--to`: an IP, IP:PORT, or a namespace name (its first global address). */
@@ -85,6 +87,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--detail <level>', 'minimal | summary | detailed', argChoice('--detail', ['minimal', 'summary', 'detailed'] as const), 'summary')
     .option('-o, --output <format>', 'text | json (schema packetwalk.trace/v1)', argChoice('--output', ['text', 'json'] as const), 'text')
     .option('--no-reply', 'leave out the reply\'s way back')
+    .option('--pcap <file>', 'also write every frame the trace put on a link to a pcapng file')
     .addHelpText(
       'after',
       `
@@ -109,9 +112,17 @@ Examples:
         if (traces.length === 0) throw new UsageError(`--name: no trace "${o.name}" in ${file} (traces: ${sc.traces.map((t) => JSON.stringify(t.name)).join(', ')})`);
       } else traces = sc.traces;
       if (traces.length === 0) throw new UsageError(`${file} has no traces: describe one with --from and --to`);
+      if (o.pcap !== undefined && traces.length !== 1) throw new UsageError('--pcap needs exactly one trace: add --name or --from/--to');
       const results = traces.map((t) => {
-        const tr = runTrace(sc.world, t, { seed: o.seed });
-        return o.reply ? tr : { ...tr, reply: null };
+        const { trace, recorder } = runTraceRecorded(sc.world, t, { seed: o.seed });
+        if (o.pcap !== undefined) {
+          try {
+            writeFileSync(o.pcap, renderPcap(recorder));
+          } catch (e) {
+            throw new UsageError(`--pcap: cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+        return o.reply ? trace : { ...trace, reply: null };
       });
       if (o.output === 'json') out(results.length === 1 ? renderTraceJson(results[0]) : `[\n${results.map(renderTraceJson).join(',\n')}\n]`);
       else out(results.map((r) => renderTraceText(r, o.detail)).join('\n\n'));

@@ -1,3 +1,5 @@
+import type { Frame } from '../packet/frame.js';
+
 // What the kernel model reports while it moves a packet: path events and fates. The kernel knows nothing
 // of traces; `trace/` turns these into the Trace model. Names follow the kernel (skb_drop_reason).
 
@@ -130,6 +132,14 @@ export interface PathSink {
   answer(leg: number, kind: AnswerKind): number;
   /** The original sender's socket learned of an error about its packet. */
   errorSeen(leg: number, e: ErrorSeen): void;
+  /** A frame on the wire, as a capture on that device would see it (for pcapng output). */
+  capture?(leg: number, c: Capture): void;
+}
+
+export interface Capture {
+  netns: string;
+  dev: string;
+  frame: Frame;
 }
 
 export type AnswerKind = 'syn-ack' | 'rst' | 'echo-reply' | 'udp-answer' | 'icmp-error';

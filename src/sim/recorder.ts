@@ -1,4 +1,4 @@
-import type { AnswerKind, Delivery, ErrorSeen, Fate, PathEvent, PathSink } from '../kernel/events.js';
+import type { AnswerKind, Capture, Delivery, ErrorSeen, Fate, PathEvent, PathSink } from '../kernel/events.js';
 
 export interface LegRecord {
   id: number;
@@ -15,6 +15,8 @@ export interface LegRecord {
 /** Collects what the kernel model reports for one trace, leg by leg. */
 export class Recorder implements PathSink {
   readonly legs: LegRecord[] = [];
+  /** Every frame that crossed a link, in order, with its virtual time (ms). */
+  readonly captures: (Capture & { leg: number; t: number })[] = [];
 
   constructor(private readonly now: () => number) {
     this.#newLeg(null, 'original');
@@ -43,6 +45,10 @@ export class Recorder implements PathSink {
 
   answer(leg: number, kind: AnswerKind): number {
     return this.#newLeg(leg, kind);
+  }
+
+  capture(leg: number, c: Capture): void {
+    this.captures.push({ ...c, leg, t: this.now() });
   }
 
   errorSeen(leg: number, e: ErrorSeen): void {

@@ -1,4 +1,3 @@
-import type { Frame } from '../../packet/frame.js';
 import type { Skb } from '../../packet/skb.js';
 import { newSkb } from '../../packet/skb.js';
 import { VXLAN_FLAGS_VNI } from '../../wire/headers.js';
@@ -6,7 +5,7 @@ import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import { ipSend } from '../ipv4/send.js';
 import { fate, report } from '../report.js';
 import type { L2Frame } from './l2-frame.js';
-import { frameLeg } from './l2-frame.js';
+import { frameLeg, toFrame } from './l2-frame.js';
 import type { VxlanDevice } from './vxlan-device.js';
 import { netifReceive } from './xmit.js';
 
@@ -28,9 +27,6 @@ function portsOf(skb: Skb): string {
   return l4.proto === 'tcp' ? `${l4.tcp.sport}:${l4.tcp.dport}` : l4.proto === 'udp' ? `${l4.udp.sport}:${l4.udp.dport}` : '';
 }
 
-function toFrame(f: L2Frame): Frame {
-  return f.kind === 'ipv4' ? { eth: f.eth, body: { kind: 'ipv4', packet: f.skb.packet } } : { eth: f.eth, body: { kind: 'arp', arp: f.arp } };
-}
 
 /**
  * Linux: vxlan_xmit(): the inner destination MAC picks a remote from the device's fdb (all-zero entries are

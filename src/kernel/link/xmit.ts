@@ -4,6 +4,7 @@ import type { NetDevice } from './device.js';
 import { VethDevice } from './device.js';
 import { BridgeDevice } from './bridge-device.js';
 import type { L2Frame } from './l2-frame.js';
+import { toFrame } from './l2-frame.js';
 import { countHop, frameLeg } from './l2-frame.js';
 import { brDevXmit, brHandleFrame } from './bridge-input.js';
 import { VxlanDevice } from './vxlan-device.js';
@@ -51,6 +52,7 @@ function vethXmit(dev: VethDevice, frame: L2Frame): void {
     packet: describeFrame(frame),
     minor: frame.kind === 'arp',
   });
+  ns.env.sink.capture?.(leg, { netns: ns.name, dev: dev.name, frame: toFrame(frame) });
   ns.env.timers.after(0, () => netifReceive(peer, frame));
 }
 
