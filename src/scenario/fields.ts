@@ -1,0 +1,28 @@
+// The fields a Topology scenario may hold, per object. The loader accepts exactly these; the JSON Schema
+// (schema/topology.schema.json) and docs/scenarios.md are tested against them, so the three stay in step.
+
+export const API_VERSION = 'packetwalk/v1';
+
+/** Linux's VXLAN port when `dstport` is not given (the pre-IANA 8472, which flannel uses too). */
+export const VXLAN_DEFAULT_DSTPORT = 8472;
+
+export const SCENARIO_FIELDS = {
+  topology: ['apiVersion', 'kind', 'metadata', 'description', 'namespaces', 'traces'],
+  metadata: ['name'],
+  namespace: ['name', 'sysctls', 'links', 'routes', 'rules', 'neigh', 'fdb', 'iptables', 'listen'],
+  link: [
+    'name', 'type', 'peer', 'addresses', 'mac', 'mtu', 'master', 'hairpin', 'learning', 'up', 'ageingTime',
+    // vxlan only, inline as `ip link add ... type vxlan id 1 dstport 8472 local ... dev eth1` writes them.
+    'id', 'dstport', 'local', 'remote', 'dev',
+  ],
+  trace: ['name', 'from', 'to', 'proto', 'src', 'sport', 'ttl', 'df', 'size', 'mark', 'expect'],
+  expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'reply'],
+  deliveredTo: ['netns', 'addr'],
+  icmp: ['type', 'from'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A reply's expectations are those of the first leg, without a reply of their own. */
+export const REPLY_EXPECT_FIELDS: readonly string[] = SCENARIO_FIELDS.expect.filter((f) => f !== 'reply');
+
+/** Link fields that only a vxlan link may hold. */
+export const VXLAN_FIELDS: readonly string[] = ['id', 'dstport', 'local', 'remote', 'dev'];

@@ -1,0 +1,65 @@
+// What the readers hand to validation: the specs read so far, each with the YAML nodes it came from, so
+// checks that span objects (a veth's peer, a route's gateway) can still point at the text at fault.
+
+import type { Node } from 'yaml';
+import type { FdbSpec, LinkSpec, ListenSpec, NeighSpec, NetnsSpec, RouteSpec, RuleSpec } from '../kernel/netns/world-spec.js';
+import type { TraceSpec } from './model.js';
+import type { Fields } from './yaml-fields.js';
+
+/** One spec and the node it was read from. */
+export interface Located<T> {
+  spec: T;
+  node: Node;
+  /** Where it sits in the file's structure, for messages: `namespace "left": routes[0]`. */
+  label: string;
+}
+
+export interface LinkDraft {
+  spec: LinkSpec;
+  fields: Fields;
+  /** Each address's string node, by index in spec.addresses. */
+  addressNodes: Node[];
+}
+
+export interface NetnsDraft {
+  name: string;
+  fields: Fields;
+  sysctls: Record<string, number>;
+  /** The key node of each sysctl, for "no such device" in a per-device name. */
+  sysctlKeys: Map<string, Node>;
+  links: LinkDraft[];
+  routes: Located<RouteSpec>[];
+  rules: Located<RuleSpec>[];
+  neigh: Located<NeighSpec>[];
+  fdb: Located<FdbSpec>[];
+  listen: Located<ListenSpec>[];
+  iptables?: string;
+}
+
+export interface ExpectDraft {
+  fields: Fields;
+  /** `deliveredTo.netns` and where it is written, checked against the namespaces. */
+  deliveredToNetns?: Located<string>;
+  reply?: ExpectDraft;
+}
+
+export interface TraceDraft {
+  spec: TraceSpec;
+  fields: Fields;
+  expect?: ExpectDraft;
+}
+
+export function toNetnsSpec(draft: NetnsDraft): NetnsSpec {
+  const spec: NetnsSpec = {
+    name: draft.name,
+    sysctls: draft.sysctls,
+    links: draft.links.map((l) => l.spec),
+    routes: draft.routes.map((r) => r.spec),
+    rules: draft.rules.map((r) => r.spec),
+    neigh: draft.neigh.map((n) => n.spec),
+    fdb: draft.fdb.map((f) => f.spec),
+    listen: draft.listen.map((l) => l.spec),
+  };
+  if (draft.iptables !== undefined) spec.iptables = draft.iptables;
+  return spec;
+}

@@ -1,0 +1,54 @@
+// Checks that span objects of a Topology, once each object has been read on its own: names unique, every
+// reference (a veth's peer, a master, a route's device, a trace's namespace) naming something that exists.
+
+import { didYouMean } from '../kernel/syntax-words.js';
+import type { ExpectDraft, LinkDraft, NetnsDraft, TraceDraft } from './topology-draft.js';
+import { linksByName, validateLinks } from './validate-links.js';
+import { validateNetns } from './validate-netns.js';
+import type { ScenarioSource } from './yaml-source.js';
+
+interface NetnsView {
+  draft: NetnsDraft;
+  links: ReadonlyMap<string, LinkDraft>;
+}
+
+export function validateTopology(src: ScenarioSource, namespaces: readonly NetnsDraft[], traces: readonly TraceDraft[]): void {
+  const world = new Map<string, NetnsView>();
+  const views = namespaces.map((draft) => ({ draft, links: linksByName(src, draft) }));
+  for (const view of views) {
+    const first = world.get(view.draft.name);
+    if (first === undefined) world.set(view.draft.name, view);
+    else src.error(view.draft.fields.values.get('name'), `duplicate namespace "${view.draft.name}" (first at line ${src.locate(first.draft.fields.node).line})`);
+  }
+  for (const { draft, links } of views) {
+    validateLinks(src, draft, links, world);
+    validateNetns(src, draft, links);
+  }
+  validateTraces(src, traces, world);
+}
+
+function validateTraces(src: ScenarioSource, traces: readonly TraceDraft[], world: ReadonlyMap<string, NetnsView>): void {
+  const names = new Map<string, TraceDraft>();
+  for (const t of traces) {
+    const what = `trace "${t.spec.name}"`;
+    if (!world.has(t.spec.from)) {
+      src.error(t.fields.values.get('from'), `${what}: from: no namespace "${t.spec.from}"${didYouMean(t.spec.from, world.keys())}`);
+    }
+    for (let e: ExpectDraft | undefined = t.expect; e !== undefined; e = e.reply) checkDeliveredTo(src, e, world);
+    const first = names.get(t.spec.name);
+    if (first === undefined) {
+      names.set(t.spec.name, t);
+      continue;
+    }
+    const at = t.fields.values.get('name') ?? t.fields.node;
+    const hint = t.fields.keys.has('name') ? '' : ' (give it a "name")';
+    src.error(at, `duplicate trace name "${t.spec.name}" (first at line ${src.locate(first.fields.node).line})${hint}`);
+  }
+}
+
+function checkDeliveredTo(src: ScenarioSource, e: ExpectDraft, world: ReadonlyMap<string, NetnsView>): void {
+  const netns = e.deliveredToNetns;
+  if (netns !== undefined && !world.has(netns.spec)) {
+    src.error(netns.node, `${netns.label}: no namespace "${netns.spec}"${didYouMean(netns.spec, world.keys())}`);
+  }
+}
