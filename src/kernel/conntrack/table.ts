@@ -1,0 +1,175 @@
+// Linux: the per-namespace conntrack hash (nf_conntrack_hash), its lookup (__nf_conntrack_find_get), the
+// insertion at confirmation (__nf_conntrack_confirm), expiry (nf_ct_gc_expired, gc_worker) and the NAT
+// helpers that consult it (nf_conntrack_tuple_taken, the nf_nat_bysource hash).
+
+import type { IpPacket } from '../../packet/frame.js';
+import { hasStatus, isConfirmed, writable, type CtEntry, type MutableCtEntry } from './entry.js';
+import { nfConntrackIn, type CtResolution } from './resolve.js';
+import type { TcpSysctls } from './tcp-state.js';
+import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
+import type { CtDirection, Tuple } from './tuple.js';
+import { tupleKey } from './tuple-key.js';
+
+export interface CtConfig extends TcpSysctls {
+  timeouts: CtTimeouts;
+}
+
+/** What a namespace sets: the two TCP sysctls and any nf_conntrack_*_timeout it changes; Linux defaults otherwise. */
+export type CtConfigInput = Partial<TcpSysctls> & { timeouts?: Partial<CtTimeouts> };
+
+/** Linux defaults: nf_conntrack_tcp_loose=1, nf_conntrack_tcp_be_liberal=0, the default timeouts. */
+export const LINUX_CT_CONFIG: Readonly<CtConfig> = Object.freeze({ tcpLoose: true, tcpBeLiberal: false, timeouts: LINUX_CT_TIMEOUTS });
+
+/** Counters as `conntrack -S` names them, plus the NAT allocation failures. */
+export interface CtStats {
+  found: number;
+  invalid: number;
+  ignore: number;
+  insert: number;
+  insert_failed: number;
+  drop: number;
+  early_drop: number;
+  error: number;
+  nat_exhausted: number;
+}
+
+export interface CtHashHit {
+  entry: CtEntry;
+  direction: CtDirection;
+}
+
+export type ConfirmResult =
+  | { ok: true; entry: CtEntry }
+  /** Another entry holds one of its tuples already (Linux: insert_failed, the packet is dropped). */
+  | { ok: false; reason: 'CT_INSERT_FAILED'; clash: CtEntry };
+
+interface Slot {
+  entry: MutableCtEntry;
+  direction: CtDirection;
+}
+
+/** One network namespace's connection table. Time is always passed in (virtual ms); nothing reads a clock. */
+export class ConntrackTable {
+  readonly config: CtConfig;
+  readonly stats: CtStats = { found: 0, invalid: 0, ignore: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, error: 0, nat_exhausted: 0 };
+  readonly #hash = new Map<string, Slot>();
+  /** Confirmed entries in confirmation order. */
+  readonly #live = new Map<number, MutableCtEntry>();
+  /** nf_nat_bysource: confirmed source-NATed entries by original (proto, src, sport). */
+  readonly #bySource = new Map<string, Set<MutableCtEntry>>();
+  #nextId = 1;
+
+  constructor(config: CtConfigInput = {}) {
+    this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: { ...LINUX_CT_TIMEOUTS, ...config.timeouts } };
+  }
+
+  /** Changes nf_conntrack_tcp_loose / nf_conntrack_tcp_be_liberal (they are read per packet). */
+  setSysctls(s: Partial<TcpSysctls>): void {
+    if (s.tcpLoose !== undefined) this.config.tcpLoose = s.tcpLoose;
+    if (s.tcpBeLiberal !== undefined) this.config.tcpBeLiberal = s.tcpBeLiberal;
+  }
+
+  /**
+   * Linux: nf_conntrack_in() at the conntrack hooks (PREROUTING and OUTPUT, priority -200). The packet's
+   * connection and state, or a new unconfirmed entry (NEW) that `confirm` must insert at the last hook.
+   */
+  resolve(packet: IpPacket, now: number): CtResolution {
+    return nfConntrackIn(this, packet, now);
+  }
+
+  /** Linux: __nf_conntrack_find_get(): the live entry holding `tuple` in either direction. Expired entries go. */
+  lookup(tuple: Tuple, now: number): CtHashHit | undefined {
+    const slot = this.#hash.get(tupleKey(tuple));
+    if (!slot) return undefined;
+    if (slot.entry.expires <= now) {
+      this.delete(slot.entry);
+      return undefined;
+    }
+    return { entry: slot.entry, direction: slot.direction };
+  }
+
+  /** Linux: nf_conntrack_tuple_taken(): some live entry other than `ignored` holds `tuple` in either direction. */
+  isTaken(tuple: Tuple, ignored: CtEntry, now: number): boolean {
+    const hit = this.lookup(tuple, now);
+    return hit !== undefined && hit.entry !== ignored;
+  }
+
+  /**
+   * Linux: nf_conntrack_confirm() / __nf_conntrack_confirm(), at the end of POSTROUTING or INPUT: insert
+   * both tuples. Until then the entry is in no table, so a packet dropped before this leaves nothing and
+   * its retransmission is NEW again. Confirming twice is a no-op.
+   */
+  confirm(entry: CtEntry, now: number): ConfirmResult {
+    const e = writable(entry);
+    if (isConfirmed(e)) return { ok: true, entry };
+    for (const t of [e.orig, e.reply]) {
+      const hit = this.lookup(t, now);
+      if (hit) {
+        this.stats.insert_failed++;
+        this.stats.drop++;
+        return { ok: false, reason: 'CT_INSERT_FAILED', clash: hit.entry };
+      }
+    }
+    e.status.add('CONFIRMED');
+    this.#hash.set(tupleKey(e.orig), { entry: e, direction: 'ORIGINAL' });
+    if (!this.#hash.has(tupleKey(e.reply))) this.#hash.set(tupleKey(e.reply), { entry: e, direction: 'REPLY' });
+    this.#live.set(e.id, e);
+    if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, true).add(e);
+    this.stats.insert++;
+    return { ok: true, entry };
+  }
+
+  /** Linux: nf_ct_delete() (`conntrack -D`, a killed or expired entry). The entry is marked DYING. */
+  delete(entry: CtEntry): void {
+    const e = writable(entry);
+    e.status.add('DYING');
+    if (!this.#live.delete(e.id)) return;
+    for (const [t, dir] of [[e.orig, 'ORIGINAL'], [e.reply, 'REPLY']] as const) {
+      const slot = this.#hash.get(tupleKey(t));
+      if (slot && slot.entry === e && slot.direction === dir) this.#hash.delete(tupleKey(t));
+    }
+    this.#sourceSet(e.orig, false)?.delete(e);
+  }
+
+  /** Linux: gc_worker(): removes every expired entry; returns how many. */
+  gc(now: number): number {
+    let n = 0;
+    for (const e of [...this.#live.values()]) {
+      if (e.expires <= now) {
+        this.delete(e);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Live (confirmed, unexpired) entries in confirmation order, as `conntrack -L` would list them. */
+  entries(now: number): CtEntry[] {
+    return [...this.#live.values()].filter((e) => e.expires > now);
+  }
+
+  /** `conntrack -F`. */
+  flush(): void {
+    for (const e of [...this.#live.values()]) this.delete(e);
+  }
+
+  /** Linux: find_appropriate_src() walks these: live entries whose original source is (proto, src, sport). */
+  bySource(orig: Tuple, now: number): CtEntry[] {
+    const set = this.#sourceSet(orig, false);
+    return set ? [...set].filter((e) => e.expires > now) : [];
+  }
+
+  /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
+  newEntry(orig: Tuple, reply: Tuple, now: number): CtEntry {
+    return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, tcp: null, created: now, expires: now };
+  }
+
+  #sourceSet(orig: Tuple, create: true): Set<MutableCtEntry>;
+  #sourceSet(orig: Tuple, create: false): Set<MutableCtEntry> | undefined;
+  #sourceSet(orig: Tuple, create: boolean): Set<MutableCtEntry> | undefined {
+    const key = `${orig.proto}/${orig.src}/${orig.sport}`;
+    let set = this.#bySource.get(key);
+    if (!set && create) this.#bySource.set(key, (set = new Set()));
+    return set;
+  }
+}

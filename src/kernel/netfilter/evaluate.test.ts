@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateChain, exploreBranches } from './evaluate.js';
+import { restore } from './restore-apply.js';
+import { printSave } from './save-print.js';
+import { makeContext, makePacket } from './testing.js';
+import type { Ruleset } from './ruleset.js';
+
+function load(text: string): Ruleset {
+  const { ruleset, errors } = restore(text);
+  expect(errors).toEqual([]);
+  return ruleset;
+}
+
+const tcp = (dst: string, dport: number, src = '10.0.0.2') => makePacket({ proto: 'tcp', src, dst, dport });
+
+describe('evaluateChain', () => {
+  const rs = () => load([
+    '*filter', ':INPUT DROP [0:0]', ':A - [0:0]', ':B - [0:0]',
+    '-A INPUT -p tcp --dport 22 -j ACCEPT',
+    '-A INPUT -j A',
+    '-A INPUT -p tcp --dport 81 -j ACCEPT',
+    '-A A -p tcp --dport 80 -j RETURN',
+    '-A A -p tcp --dport 81 -g B',
+    '-A A -j MARK --set-mark 7',
+    '-A B -m comment --comment "fall off" ',
+    'COMMIT', '',
+  ].join('\n'));
+
+  it('first match wins', () => {
+    const r = evaluateChain(rs(), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 22), table: 'filter', hook: 'INPUT' }));
+    expect(r.verdict).toEqual({ kind: 'accept' });
+    expect(r.decidedBy).toEqual({ table: 'filter', chain: 'INPUT', index: 1 });
+  });
+  it('RETURN goes back to the caller, then the policy applies at the end of the base chain', () => {
+    const set = rs();
+    const r = evaluateChain(set, 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 80), table: 'filter', hook: 'INPUT' }));
+    expect(r.verdict).toEqual({ kind: 'drop', reason: 'NETFILTER_DROP' });
+    expect(printSave(set)).toContain(':INPUT DROP [1:60]');
+  });
+  it('goto does not come back to the chain that went', () => {
+    // A -g B; B falls off -> back to INPUT after the `-j A` rule, so INPUT rule 3 accepts.
+    const r = evaluateChain(rs(), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 81), table: 'filter', hook: 'INPUT', mark: 0 }), { trace: true });
+    expect(r.verdict).toEqual({ kind: 'accept' });
+    expect(r.decidedBy?.index).toBe(3);
+    expect(r.steps.map((s) => `${s.chain}#${s.index}:${s.matched}`)).toEqual(['INPUT#1:false', 'INPUT#2:true', 'A#1:false', 'A#2:true', 'B#1:true', 'INPUT#3:true']);
+    expect(r.steps[0].failed).toBe('-m tcp --dport 22');
+    expect(r.steps[4].comment).toBe('fall off');
+  });
+  it('MARK writes the mark and continues', () => {
+    const ctx = makeContext({ packet: tcp('1.1.1.1', 443), table: 'filter', hook: 'INPUT', mark: 0x10 });
+    evaluateChain(rs(), 'filter', 'INPUT', ctx);
+    expect(ctx.mark).toBe(7);
+  });
+  it('counters count matched rules', () => {
+    const set = rs();
+    evaluateChain(set, 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 22), table: 'filter' }));
+    expect(printSave(set, { counters: true })).toContain('[1:60] -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
+  });
+  it('RETURN in a base chain applies the policy; a user chain entry reports return', () => {
+    const set = load('*filter\n:INPUT DROP [0:0]\n:U - [0:0]\n-A INPUT -j RETURN\n-A U -j RETURN\nCOMMIT\n');
+    const ctx = () => makeContext({ packet: tcp('1.1.1.1', 1), table: 'filter' });
+    expect(evaluateChain(set, 'filter', 'INPUT', ctx()).verdict).toEqual({ kind: 'drop', reason: 'NETFILTER_DROP' });
+    expect(evaluateChain(set, 'filter', 'U', ctx()).verdict).toEqual({ kind: 'return' });
+  });
+  it('the jump stack is capped at NFT_JUMP_STACK_SIZE (16): a deeper walk is a named drop', () => {
+    // Not loadable by iptables-restore (the kernel refuses it), so built by hand from a loadable ruleset.
+    const set = load('*filter\n:L - [0:0]\n-A L -j ACCEPT\nCOMMIT\n');
+    const l = set.tables.get('filter')!.chains.get('L')!;
+    l.rules = [{ ...l.rules[0], target: { kind: 'jump', chain: 'L' } }];
+    const r = evaluateChain(set, 'filter', 'L', makeContext({ packet: tcp('1.1.1.1', 1), table: 'filter' }));
+    expect(r.verdict).toEqual({ kind: 'drop', reason: 'NFT_JUMP_STACK_OVERFLOW' });
+    expect(l.rules[0].counters.packets).toBe(17);
+  });
+  it('no table or no chain: accept', () => {
+    expect(evaluateChain(load(''), 'nat', 'PREROUTING', makeContext({ packet: tcp('1.1.1.1', 1) })).verdict).toEqual({ kind: 'accept' });
+  });
+  it('NAT targets return a request for conntrack', () => {
+    const set = load('*nat\n-A PREROUTING -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j DNAT --to-destination 192.168.0.2:6443\nCOMMIT\n');
+    const r = evaluateChain(set, 'nat', 'PREROUTING', makeContext({ packet: tcp('10.96.0.1', 443) }));
+    expect(r.verdict).toEqual({
+      kind: 'nat',
+      nat: { kind: 'dnat', range: { minAddr: 0xc0a80002, maxAddr: 0xc0a80002, ports: { min: 6443, max: 6443 } }, flags: { random: false, randomFully: false, persistent: false } },
+    });
+  });
+});
+
+describe('statistic branches', () => {
+  const text = [
+    '*nat', ':SVC - [0:0]', ':SEP1 - [0:0]', ':SEP2 - [0:0]', ':SEP3 - [0:0]',
+    '-A PREROUTING -d 172.30.0.44/32 -p tcp -m tcp --dport 80 -j SVC',
+    '-A SVC -m statistic --mode random --probability 0.3333333333 -j SEP1',
+    '-A SVC -m statistic --mode random --probability 0.5000000000 -j SEP2',
+    '-A SVC -j SEP3',
+    '-A SEP1 -p tcp -j DNAT --to-destination 10.180.0.1:80',
+    '-A SEP2 -p tcp -j DNAT --to-destination 10.180.0.2:80',
+    '-A SEP3 -p tcp -j DNAT --to-destination 10.180.0.3:80',
+    'COMMIT', '',
+  ].join('\n');
+
+  it('ctx.random() < p decides when no explorer is given', () => {
+    const r = evaluateChain(load(text), 'nat', 'PREROUTING', makeContext({ packet: tcp('172.30.0.44', 80), randoms: [0.9, 0.1] }));
+    expect(r.verdict.kind === 'nat' && r.verdict.nat.range?.minAddr).toBe(0x0ab40002);
+    expect(r.branches.map((b) => b.taken)).toEqual([false, true]);
+  });
+  it('exploreBranches enumerates every endpoint with its probability', () => {
+    const branches = exploreBranches((decide) => evaluateChain(load(text), 'nat', 'PREROUTING', makeContext({ packet: tcp('172.30.0.44', 80) }), { decide }));
+    const byDst = branches.map((b) => [b.result.verdict.kind === 'nat' ? b.result.verdict.nat.range!.minAddr & 0xff : -1, b.probability] as const);
+    expect(byDst.map(([d]) => d).sort()).toEqual([1, 2, 3]);
+    for (const [, p] of byDst) expect(p).toBeCloseTo(1 / 3, 6);
+    expect(branches.reduce((s, b) => s + b.probability, 0)).toBeCloseTo(1, 9);
+  });
+});

@@ -1,0 +1,235 @@
+// Linux: nft_do_chain() in net/netfilter/nf_tables_core.c as iptables-nft programs it (and ipt_do_table() in
+// net/ipv4/netfilter/ip_tables.c, whose semantics it keeps): rules in order, first the basic filter, then each
+// match, then the counter and the target. A jump pushes the return point on a stack of NFT_JUMP_STACK_SIZE
+// (16) entries, goto does not; RETURN or the end of a user chain pops; RETURN or the end of a base chain applies
+// the base chain's policy. A full stack is a drop the kernel WARNs about: NFT_JUMP_STACK_OVERFLOW.
+//
+// Random matches: a match with `branchProbability` (statistic --mode random) is decided by `opts.decide` when
+// given, so a branch explorer can enumerate both outcomes; otherwise it draws from ctx.random() as the kernel
+// draws get_random_u32(). See `exploreBranches()`.
+
+import type { NfPacketContext } from './context.js';
+import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
+import type { ChainVerdict, NfEvent, TargetVerdict } from './verdict.js';
+import type { RulesetIndex } from './index-chain.js';
+import { basicsFailure, formatBasics } from './basic-filter.js';
+import { ruleComment, ruleText } from './rule-print.js';
+import { NFT_JUMP_STACK_SIZE } from './table-validate.js';
+
+/** Where a rule sits: table, chain and 1-based position, as `iptables -L --line-numbers` counts. */
+export interface RuleRef {
+  table: TableName;
+  chain: string;
+  index: number;
+}
+
+/** One rule the walk looked at. */
+export interface RuleStep extends RuleRef {
+  /** The rule as iptables-save prints it. */
+  rule: string;
+  comment: string | null;
+  matched: boolean;
+  /** The first predicate that failed, as printed (`-d 10.96.0.10/32`, `-m tcp --dport 80`). */
+  failed?: string;
+  /** What the target decided, when the rule matched and has one. */
+  verdict?: TargetVerdict['kind'];
+  /** For a random match: its probability and the outcome taken. */
+  branch?: { probability: number; taken: boolean };
+  event?: NfEvent;
+}
+
+export interface EvalOptions {
+  /** Record every rule evaluated (costly: prints each rule). */
+  trace?: boolean;
+  /** Decides random matches instead of ctx.random(): given the probability of matching, answer the outcome. */
+  decide?: (probability: number, where: RuleRef) => boolean;
+  /** Use chain indexes (index-chain.ts) to skip rules that cannot match. */
+  index?: RulesetIndex;
+}
+
+export interface EvalResult {
+  /**
+   * The decision. `return` only happens when the walk started in a user chain and fell off its end or hit
+   * RETURN (callers such as the kube-proxy tracer walk user chains directly).
+   */
+  verdict: ChainVerdict | { kind: 'return' };
+  /** The rule that decided, null for a policy or a fall-through. */
+  decidedBy: RuleRef | null;
+  /** A NOTRACK / CT --notrack target ran. */
+  notrack: boolean;
+  events: NfEvent[];
+  /** Every rule evaluated, in order (only with `trace`). */
+  steps: RuleStep[];
+  /** Random matches decided on the way, in order. */
+  branches: Array<{ where: RuleRef; probability: number; taken: boolean }>;
+  /** Rules that matched, in order (their save text). */
+  matched: RuleRef[];
+}
+
+interface Frame {
+  chain: Chain;
+  order: readonly number[] | null;
+  cursor: number;
+}
+
+function frameFor(chain: Chain, table: TableName, ctx: NfPacketContext, opts: EvalOptions): Frame {
+  const idx = opts.index?.chain(table, chain.name);
+  return { chain, order: idx ? idx.candidates(ctx.packet) : null, cursor: 0 };
+}
+
+/** Evaluates one rule's filter and matches: null when it matches, else the failing predicate's text. */
+function ruleFails(rule: Rule, ref: RuleRef, ctx: NfPacketContext, opts: EvalOptions, res: EvalResult, step: RuleStep | null): string | null {
+  const basic = basicsFailure(rule.basics, ctx);
+  if (basic) {
+    if (!step) return basic;
+    const words = formatBasics(rule.basics);
+    return words.find((w) => w.replace(/^! /, '').startsWith(basic)) ?? basic;
+  }
+  for (const m of rule.matches) {
+    let ok: boolean;
+    if (m.branchProbability !== undefined) {
+      ok = opts.decide ? opts.decide(m.branchProbability, ref) : m.match(ctx);
+      res.branches.push({ where: ref, probability: m.branchProbability, taken: ok });
+      if (step) step.branch = { probability: m.branchProbability, taken: ok };
+    } else {
+      ok = m.match(ctx);
+    }
+    if (!ok) return `-m ${m.module}${m.saveText ? ` ${m.saveText}` : ''}`;
+  }
+  return null;
+}
+
+/** Walks `chain` of `table` for the packet in `ctx`; counters are updated in `rs`, MARK writes ctx.mark. */
+export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
+  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], branches: [], matched: [] };
+  const t = rs.tables.get(table);
+  const entry = t?.chains.get(chain);
+  // No table, or no such chain: nothing is registered on the hook, the packet goes on.
+  if (!t || !entry) return res;
+  const bytes = ctx.packet.ip.totalLength;
+  const stack: Frame[] = [];
+  let f = frameFor(entry, table, ctx, opts);
+  const fallOff = (): boolean => {
+    const up = stack.pop();
+    if (up) {
+      f = up;
+      return false;
+    }
+    if (entry.hook !== null) {
+      entry.counters.packets++;
+      entry.counters.bytes += bytes;
+      res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
+    } else {
+      res.verdict = { kind: 'return' };
+    }
+    return true;
+  };
+  const enter = (name: string, push: boolean): boolean => {
+    const next = t.chains.get(name);
+    if (!next) {
+      res.verdict = { kind: 'drop', reason: 'NO_SUCH_CHAIN' };
+      return true;
+    }
+    if (push) {
+      if (stack.length >= NFT_JUMP_STACK_SIZE) {
+        res.verdict = { kind: 'drop', reason: 'NFT_JUMP_STACK_OVERFLOW' };
+        return true;
+      }
+      stack.push(f);
+    }
+    f = frameFor(next, table, ctx, opts);
+    return false;
+  };
+  for (;;) {
+    const pos = f.order ? f.order[f.cursor] : f.cursor;
+    if (pos === undefined || pos >= f.chain.rules.length) {
+      if (fallOff()) return res;
+      continue;
+    }
+    f.cursor++;
+    const rule = f.chain.rules[pos];
+    const ref: RuleRef = { table, chain: f.chain.name, index: pos + 1 };
+    const step: RuleStep | null = opts.trace ? { ...ref, rule: ruleText(f.chain.name, rule), comment: ruleComment(rule), matched: false } : null;
+    if (step) res.steps.push(step);
+    const failed = ruleFails(rule, ref, ctx, opts, res, step);
+    if (failed !== null) {
+      if (step) step.failed = failed;
+      continue;
+    }
+    if (step) step.matched = true;
+    res.matched.push(ref);
+    rule.counters.packets++;
+    rule.counters.bytes += bytes;
+    const tg = rule.target;
+    if (tg.kind === 'none') continue;
+    const v: TargetVerdict = tg.kind === 'module' ? tg.target.apply(ctx) : tg;
+    if (step) step.verdict = v.kind;
+    switch (v.kind) {
+      case 'continue':
+        if (v.event) {
+          res.events.push(v.event);
+          if (step) step.event = v.event;
+        }
+        continue;
+      case 'notrack':
+        res.notrack = true;
+        continue;
+      case 'jump':
+      case 'goto':
+        if (enter(v.chain, v.kind === 'jump')) {
+          res.decidedBy = ref;
+          return res;
+        }
+        continue;
+      case 'return':
+        if (fallOff()) return res;
+        continue;
+      case 'accept':
+        res.verdict = { kind: 'accept' };
+        break;
+      case 'drop':
+        res.verdict = { kind: 'drop', reason: 'NETFILTER_DROP' };
+        break;
+      case 'reject':
+        res.verdict = { kind: 'reject', with: v.with };
+        break;
+      case 'nat':
+        res.verdict = { kind: 'nat', nat: v.nat };
+        break;
+    }
+    res.decidedBy = ref;
+    return res;
+  }
+}
+
+/** One outcome of the random choices on a walk, with its probability. */
+export interface Branch {
+  probability: number;
+  result: EvalResult;
+}
+
+/**
+ * Enumerates every outcome of the random matches met on the walk (depth first over decision sequences). The
+ * walk mutates counters, marks and match state, so `run` must build a fresh ruleset and context per call;
+ * it receives the `decide` to pass to evaluateChain. Stops after `limit` branches.
+ */
+export function exploreBranches(run: (decide: NonNullable<EvalOptions['decide']>) => EvalResult, limit = 1024): Branch[] {
+  const out: Branch[] = [];
+  const pending: boolean[][] = [[]];
+  while (pending.length && out.length < limit) {
+    const prefix = pending.pop()!;
+    let i = 0;
+    let p = 1;
+    const taken: boolean[] = [];
+    const result = run((prob) => {
+      const choice = i < prefix.length ? prefix[i] : true;
+      if (i >= prefix.length) pending.push([...taken, false]);
+      i++;
+      taken.push(choice);
+      p *= choice ? prob : 1 - prob;
+      return choice;
+    });
+    if (p > 0) out.push({ probability: p, result });
+  }
+  return out;
+}

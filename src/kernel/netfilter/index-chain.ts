@@ -1,0 +1,105 @@
+// Chain indexes, the way nftables verdict maps make `ip daddr . meta l4proto . th dport vmap {...}` one
+// lookup: rules are bucketed by the destination address, protocol and destination port they require, and a
+// packet walks only the buckets it can match, merged back into rule order. Only predicates the kernel would
+// test before any side effect are used as keys (the basic filter, and a port match preceded by pure matches
+// only), so skipping a rule never skips a side effect: first-match semantics and state stay exact.
+
+import type { IpPacket } from '../../packet/frame.js';
+import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
+
+export interface ChainIndex {
+  /** Positions (0-based) of the rules that may match `p`, in rule order. */
+  candidates(p: IpPacket): readonly number[];
+}
+
+export interface RulesetIndex {
+  chain(table: TableName, chain: string): ChainIndex | undefined;
+}
+
+interface RuleKey {
+  dst: number | null;
+  proto: number | null;
+  dport: number | null;
+}
+
+function ruleKey(r: Rule): RuleKey {
+  const b = r.basics;
+  const dst = b.dst && !b.dst.invert && b.dst.mask === 0xffffffff ? b.dst.addr : null;
+  const proto = b.proto !== 0 && !b.protoInvert ? b.proto : null;
+  let dport: number | null = null;
+  if (proto === 6 || proto === 17) {
+    for (const m of r.matches) {
+      if (m.exactDport !== undefined && (m.module === 'tcp' || m.module === 'udp' || m.module === 'multiport')) {
+        dport = m.exactDport;
+        break;
+      }
+      if (!m.pure) break;
+    }
+  }
+  return { dst, proto, dport };
+}
+
+function classOf(k: RuleKey): string {
+  return `${k.dst !== null ? 'd' : ''}${k.proto !== null ? 'p' : ''}${k.dport !== null ? 'P' : ''}`;
+}
+
+function keyString(cls: string, dst: number, proto: number, dport: number): string {
+  return `${cls.includes('d') ? dst : ''}|${cls.includes('p') ? proto : ''}|${cls.includes('P') ? dport : ''}`;
+}
+
+function merge(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i] < b[j] ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
+}
+
+/** The destination port the tcp/udp matches would see, -1 when they would see none. */
+function packetDport(p: IpPacket): number {
+  if (p.ip.fragOffset !== 0) return -1;
+  if (p.l4.proto === 'tcp' && p.ip.protocol === 6) return p.l4.tcp.dport;
+  if (p.l4.proto === 'udp' && p.ip.protocol === 17) return p.l4.udp.dport;
+  return -1;
+}
+
+export function indexChain(chain: Chain): ChainIndex {
+  const classes = new Map<string, Map<string, number[]>>();
+  chain.rules.forEach((r, pos) => {
+    const k = ruleKey(r);
+    const cls = classOf(k);
+    let m = classes.get(cls);
+    if (!m) classes.set(cls, (m = new Map()));
+    const key = keyString(cls, k.dst ?? 0, k.proto ?? 0, k.dport ?? 0);
+    const list = m.get(key);
+    if (list) list.push(pos);
+    else m.set(key, [pos]);
+  });
+  const entries = [...classes.entries()];
+  return {
+    candidates(p) {
+      const dport = packetDport(p);
+      let out: readonly number[] = [];
+      for (const [cls, m] of entries) {
+        if (cls.includes('P') && dport < 0) continue;
+        const hit = m.get(keyString(cls, p.ip.dst, p.ip.protocol, dport));
+        if (hit) out = out.length ? merge(out, hit) : hit;
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Indexes every chain of at least `minRules` rules. The index is a snapshot: rebuild it after the ruleset
+ * changes (a restore).
+ */
+export function indexRuleset(rs: Ruleset, minRules = 16): RulesetIndex {
+  const byChain = new Map<string, ChainIndex>();
+  for (const [tname, t] of rs.tables) {
+    for (const c of t.chains.values()) if (c.rules.length >= minRules) byChain.set(`${tname}/${c.name}`, indexChain(c));
+  }
+  return { chain: (table, chain) => byChain.get(`${table}/${chain}`) };
+}

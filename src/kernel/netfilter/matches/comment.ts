@@ -1,0 +1,30 @@
+// Linux: xt_comment always matches; the text is kept for iptables-save (extensions/libxt_comment.c).
+
+import type { MatchModule } from '../module.js';
+import { saveString } from '../save-string.js';
+
+/** XT_MAX_COMMENT_LEN is 256 including the terminating NUL. */
+const MAX_COMMENT = 255;
+
+/** The comment of a match instance created by this module, for traces (`-m comment --comment`). */
+export const COMMENT_PREFIX = '--comment ';
+
+export const commentMatch: MatchModule = {
+  name: 'comment',
+  options: [{ name: 'comment', args: 1 }],
+  create() {
+    let text: string | null = null;
+    return {
+      option(_name, args) {
+        if (args[0].length > MAX_COMMENT) return `comment: option "--comment" value too long (max ${MAX_COMMENT})`;
+        text = args[0];
+        return undefined;
+      },
+      finish() {
+        if (text === null) return 'comment: option "--comment" must be specified';
+        const value = text;
+        return { module: 'comment', saveText: `--comment ${saveString(value)}`, pure: true, comment: value, match: () => true };
+      },
+    };
+  },
+};

@@ -1,0 +1,170 @@
+// Applying a parsed iptables-restore script: each table block is one transaction, committed at COMMIT. Without
+// --noflush the block replaces the table; with it, a declared chain (`:NAME`) is created or flushed and other
+// chains are kept (xtables_restore_parse(): nft_cmd_chain_user_flush / table flush). As with the real tool, the
+// first failing table stops the restore: tables committed before it stay.
+
+import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
+import { cloneRuleset, cloneTable, emptyRuleset, emptyTable, userChain } from './ruleset.js';
+import type { RestoreError, RestoreOptions, RestoreScript } from './restore-parse.js';
+import { parseRestore } from './restore-parse.js';
+import type { RuleCommand } from './rule-parse.js';
+import { ruleSpecText } from './rule-print.js';
+import { danglingJumps, validateTable } from './table-validate.js';
+
+interface Block {
+  table: Table;
+  lines: Map<Rule, number>;
+  deleted: Map<string, number>;
+  failed: boolean;
+  /** An empty block (`*nat` + `COMMIT`) does not create the table. */
+  touched: boolean;
+}
+
+function applyCommand(b: Block, cmd: RuleCommand, line: number): string | undefined {
+  const t = b.table;
+  const chainOf = (name: string): Chain | undefined => t.chains.get(name);
+  switch (cmd.op) {
+    case 'append':
+    case 'insert': {
+      const c = chainOf(cmd.chain);
+      if (!c) return 'No chain/target/match by that name.';
+      for (const r of cmd.rules) b.lines.set(r, line);
+      if (cmd.op === 'append') c.rules.push(...cmd.rules);
+      else {
+        if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
+        c.rules.splice(cmd.index - 1, 0, ...cmd.rules);
+      }
+      return undefined;
+    }
+    case 'delete': {
+      const c = chainOf(cmd.chain);
+      if (!c) return 'No chain/target/match by that name.';
+      if (cmd.index !== null) {
+        if (cmd.index > c.rules.length) return 'Index of deletion too big.';
+        c.rules.splice(cmd.index - 1, 1);
+        return undefined;
+      }
+      for (const r of cmd.rules) {
+        const text = ruleSpecText(r);
+        const at = c.rules.findIndex((x) => ruleSpecText(x) === text);
+        if (at < 0) return 'Bad rule (does a matching rule exist in that chain?).';
+        c.rules.splice(at, 1);
+      }
+      return undefined;
+    }
+    case 'new-chain':
+      if (t.chains.has(cmd.chain)) return 'Chain already exists.';
+      t.chains.set(cmd.chain, userChain(cmd.chain));
+      return undefined;
+    case 'delete-chain': {
+      const names = cmd.chain === null ? [...t.chains.values()].filter((c) => c.hook === null).map((c) => c.name) : [cmd.chain];
+      for (const n of names) {
+        const c = chainOf(n);
+        if (!c) return 'No chain/target/match by that name.';
+        if (c.hook !== null) return `CHAIN_DEL failed (Operation not permitted): chain ${n}`;
+        t.chains.delete(n);
+        b.deleted.set(n, line);
+      }
+      return undefined;
+    }
+    case 'flush':
+    case 'zero': {
+      const list = cmd.chain === null ? [...t.chains.values()] : [chainOf(cmd.chain)];
+      for (const c of list) {
+        if (!c) return 'No chain/target/match by that name.';
+        if (cmd.op === 'flush') c.rules = [];
+        else {
+          c.counters = { packets: 0, bytes: 0 };
+          for (const r of c.rules) r.counters = { packets: 0, bytes: 0 };
+        }
+      }
+      return undefined;
+    }
+    case 'policy': {
+      const c = chainOf(cmd.chain);
+      if (!c) return 'No chain/target/match by that name.';
+      if (c.hook === null) return 'Bad built-in chain name';
+      c.policy = cmd.policy;
+      return undefined;
+    }
+  }
+}
+
+function commitErrors(b: Block, commitLine: number): RestoreError[] {
+  for (const d of danglingJumps(b.table)) {
+    const del = b.deleted.get(d.target);
+    if (del !== undefined) return [{ line: del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
+    return [{ line: b.lines.get(d.rule) ?? commitLine, message: `Chain '${d.target}' does not exist` }];
+  }
+  return validateTable(b.table).map((p) => ({ line: (p.rule && b.lines.get(p.rule)) || commitLine, message: p.message }));
+}
+
+/** Applies `script` on a copy of `base`; `errors` holds what failed (the parse's errors are passed in too). */
+export function applyRestore(
+  base: Ruleset,
+  script: RestoreScript,
+  opts: RestoreOptions = {},
+  parseErrors: readonly RestoreError[] = [],
+): { ruleset: Ruleset; errors: RestoreError[] } {
+  const rs = cloneRuleset(base);
+  const errors: RestoreError[] = [...parseErrors];
+  const firstParseError = parseErrors.length ? Math.min(...parseErrors.map((e) => e.line)) : Infinity;
+  let block: Block | null = null;
+  let stopped = false;
+  for (const l of script.lines) {
+    if (stopped) break;
+    if (l.kind === 'table') {
+      const existing = rs.tables.get(l.table);
+      const table = opts.noflush && existing ? cloneTable(existing) : emptyTable(l.table);
+      block = { table, lines: new Map(), deleted: new Map(), failed: false, touched: existing !== undefined };
+      continue;
+    }
+    if (!block) continue;
+    if (l.line > firstParseError) block.failed = true;
+    if (l.kind === 'chain' || l.kind === 'command') block.touched = true;
+    if (l.kind === 'chain') {
+      const c = block.table.chains.get(l.chain);
+      if (c && c.hook !== null) {
+        if (l.policy) c.policy = l.policy;
+        // A built-in chain line sets the policy; under --noflush it does not flush the chain.
+        if (opts.counters && l.counters) c.counters = { ...l.counters };
+      } else if (c) {
+        c.rules = [];
+      } else {
+        const u = userChain(l.chain);
+        if (opts.counters && l.counters) u.counters = { ...l.counters };
+        block.table.chains.set(l.chain, u);
+      }
+      continue;
+    }
+    if (l.kind === 'command') {
+      if (block.failed) continue;
+      const e = applyCommand(block, l.command, l.line);
+      if (e) {
+        errors.push({ line: l.line, message: e });
+        block.failed = true;
+      }
+      continue;
+    }
+    if (l.kind === 'commit') {
+      if (!block.failed) {
+        const ce = commitErrors(block, l.line);
+        if (ce.length) {
+          errors.push(...ce);
+          block.failed = true;
+        }
+      }
+      if (block.failed) stopped = true;
+      else if (block.touched) rs.tables.set(block.table.name as TableName, block.table);
+      block = null;
+    }
+  }
+  errors.sort((a, b) => a.line - b.line);
+  return { ruleset: rs, errors };
+}
+
+/** iptables-restore: parse `text` and apply it to `base` (default: a namespace with no tables). */
+export function restore(text: string, base: Ruleset = emptyRuleset(), opts: RestoreOptions = {}): { ruleset: Ruleset; errors: RestoreError[] } {
+  const { script, errors } = parseRestore(text, base, opts);
+  return applyRestore(base, script, opts, errors);
+}

@@ -1,0 +1,143 @@
+// What iptables-restore 1.8.9 (nf_tables) rejects, with its messages (recorded in a scratch namespace), and
+// the --noflush / table-replace semantics.
+
+import { describe, expect, it } from 'vitest';
+import { formatRestoreError, parseRestore } from './restore-parse.js';
+import { restore } from './restore-apply.js';
+import { printSave } from './save-print.js';
+
+const REJECTED: ReadonlyArray<readonly [string, string]> = [
+  ['-s ! 1.2.3.4 -j ACCEPT', "Bad argument `1.2.3.4'"],
+  ['-p ! tcp -j ACCEPT', 'unknown protocol "!" specified'],
+  ['-i ! eth0 -j ACCEPT', "Bad argument `eth0'"],
+  ['-p tcp --dport ! 22 -j ACCEPT', "invalid port/service `!' specified"],
+  ['-m mark --mark ! 1 -j ACCEPT', 'mark: bad integer value for option "--mark", or out of range.'],
+  ['-m addrtype --src-type LOCAL --dst-type ! LOCAL -j RETURN', 'addrtype: bad type "!"'],
+  ['-m statistic ! --mode random --probability 0.2 -j ACCEPT', 'statistic: option "--mode" cannot be inverted.'],
+  ['-m foo -j ACCEPT', "Couldn't load match `foo':No such file or directory"],
+  ['-j FOO', "Chain 'FOO' does not exist"],
+  ['-p tcp -m udp --dport 5 -j ACCEPT', "UDP match requires '-p udp'"],
+  ['--dport 5 -j ACCEPT', 'unknown option "--dport"'],
+  ['-m tcp --dport 5 -j ACCEPT', "TCP match requires '-p tcp'"],
+  ['-s 1.2.3.4/33 -j ACCEPT', "invalid mask `33' specified"],
+  ['-s foo.invalid -j ACCEPT', "host/network `foo.invalid' not found"],
+  ['-j ACCEPT extra', "Bad argument `extra'"],
+  ['-p tcp --dport 70000 -j ACCEPT', "invalid port/service `70000' specified"],
+  ['-p tcp --dport 10:5 -j ACCEPT', 'invalid portrange (min > max)'],
+  ['-p tcp -m multiport --dports 1,2:3,4 --sports 9 -j ACCEPT', 'multiport: option "--source-ports" cannot be used together with "--destination-ports".'],
+  ['-m multiport --dports 1 -j ACCEPT', "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'"],
+  ['-j ACCEPT -j DROP', 'multiple -j flags not allowed'],
+  ['-m comment -j ACCEPT', 'comment: option "--comment" must be specified'],
+  ['-m comment --comment "a b"c -j ACCEPT', "Bad argument `c'"],
+  ["-m comment --comment 'single quoted' -j RETURN", "Bad argument `quoted''"],
+  ['-m mark --mark 0x1/0x1 --mark 2 -j ACCEPT', 'mark: option "--mark" can only be used once.'],
+  ['-i abcdefghijklmnop -j ACCEPT', "interface name `abcdefghijklmnop' must be shorter than IFNAMSIZ (15)"],
+  ['-m state --state FOO -j ACCEPT', 'Bad state "FOO"'],
+  ['-m conntrack --ctstate NEW --ctstatus DNAT -j ACCEPT', 'Bad ctstatus "DNAT"'],
+  ['-m statistic --mode nth --every 2 -j ACCEPT', 'statistic: option "--every" also requires "--packet".'],
+  ['-m statistic --mode random -j ACCEPT', '--probability must be specified when using random mode'],
+  ['-m statistic --mode random --probability 1.5 -j ACCEPT', 'statistic: bad value for option "--probability", or out of range (0-1).'],
+  ['-j REJECT --reject-with icmp-foo', 'unknown reject type "icmp-foo"'],
+  ['-p udp -j REJECT --reject-with tcp-reset', 'RULE_APPEND failed (Invalid argument): rule in chain USER'],
+  ['-j DNAT --to-destination 1.2.3.4', 'RULE_APPEND failed (Invalid argument): rule in chain USER'],
+];
+
+function firstError(text: string): string {
+  const { errors } = restore(text);
+  return errors[0]?.message ?? '(accepted)';
+}
+
+describe('iptables-restore rejects what 1.8.9 rejects', () => {
+  for (const [spec, message] of REJECTED) {
+    it(spec, () => expect(firstError(`*filter\n:USER - [0:0]\n:X - [0:0]\n-A USER ${spec}\nCOMMIT\n`)).toBe(message));
+  }
+  it('reports line and column', () => {
+    const { errors } = parseRestore('*filter\n:USER - [0:0]\n-A USER -j ACCEPT extra\nCOMMIT\n');
+    expect(errors).toEqual([{ line: 3, column: 19, message: "Bad argument `extra'" }]);
+    expect(formatRestoreError(errors[0])).toBe("line 3:19: Bad argument `extra'");
+  });
+  it('collects every bad line at once', () => {
+    const { errors } = parseRestore('*filter\n-A INPUT -m foo\n-A INPUT -j NOPE\nCOMMIT\n');
+    expect(errors.map((e) => e.line)).toEqual([2, 3]);
+  });
+  it.each([
+    ['*filter\n-A INPUT -j ACCEPT\n', 'COMMIT expected at line 3'],
+    ['*bogus\nCOMMIT\n', "table name 'bogus' invalid"],
+    ['*filter\n*nat\nCOMMIT\n', "Bad argument `*nat'"],
+    ['*filter\n:INPUT BOGUS [0:0]\nCOMMIT\n', 'Bad policy name.'],
+    ['*filter\n:ABCDEFGHIJKLMNOPQRSTUVWXYZ123 - [0:0]\nCOMMIT\n', 'chain name `ABCDEFGHIJKLMNOPQRSTUVWXYZ123\' too long (must be under 29 chars)'],
+    ['*filter\n:-X - [0:0]\nCOMMIT\n', 'chain name not allowed to start with `-\''],
+    ['*filter\n-A NOPE -j ACCEPT\nCOMMIT\n', 'No chain/target/match by that name.'],
+    ['*filter\n-I INPUT 2 -j ACCEPT\nCOMMIT\n', 'Index of insertion too big.'],
+    ['*filter\n-D INPUT -s 9.9.9.9 -j ACCEPT\nCOMMIT\n', 'Bad rule (does a matching rule exist in that chain?).'],
+    ['*filter\n:X - [0:0]\n-A X -j X\n-A INPUT -j X\nCOMMIT\n', 'RULE_APPEND failed (Too many links): rule in chain INPUT'],
+  ])('rejects %j', (text, message) => expect(firstError(text)).toBe(message));
+  it.each([
+    '*filter\n:INPUT ACCEPT\nCOMMIT\n',
+    '*filter\n:INPUT ACCEPT [x]\nCOMMIT\n',
+    '*filter\n:FOO ACCEPT [0:0]\nCOMMIT\n',
+    '*filter\n:ABCDEFGHIJKLMNOPQRSTUVWXYZ12 - [0:0]\nCOMMIT\n',
+    '# c\n\n*filter\n# x\n:INPUT ACCEPT [0:0]\nCOMMIT\n# end\n',
+    '*filter\n:X - [0:0]\n-A X -j X\nCOMMIT\n',
+    '-A INPUT -j ACCEPT\n',
+    '*filter\n-N Y\n-A Y -j ACCEPT\n-P INPUT DROP\nCOMMIT\n',
+    '*filter\n-A INPUT -m comment --comment "unterminated -j ACCEPT\nCOMMIT\n',
+  ])('accepts %j', (text) => expect(firstError(text)).toBe('(accepted)'));
+});
+
+describe('restore semantics', () => {
+  const base = restore('*filter\n:INPUT ACCEPT [0:0]\n:KEEP - [0:0]\n:FL - [0:0]\n-A KEEP -j ACCEPT\n-A FL -j ACCEPT\n-A INPUT -j KEEP\n-A INPUT -s 1.1.1.1 -j ACCEPT\nCOMMIT\n').ruleset;
+
+  it('--noflush flushes declared chains, keeps the others, does not flush built-ins', () => {
+    const { ruleset, errors } = restore('*filter\n:INPUT DROP [0:0]\n:FL - [0:0]\n:NEW - [0:0]\n-A NEW -j DROP\n-I NEW -j ACCEPT\n-I NEW 2 -j RETURN\n-A INPUT -s 2.2.2.2 -j ACCEPT\n-D INPUT -s 1.1.1.1 -j ACCEPT\nCOMMIT\n', base, { noflush: true });
+    expect(errors).toEqual([]);
+    expect(printSave(ruleset)).toBe([
+      '*filter', ':INPUT DROP [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':FL - [0:0]', ':KEEP - [0:0]', ':NEW - [0:0]',
+      '-A INPUT -j KEEP', '-A INPUT -s 2.2.2.2/32 -j ACCEPT', '-A KEEP -j ACCEPT', '-A NEW -j ACCEPT', '-A NEW -j RETURN', '-A NEW -j DROP', 'COMMIT', '',
+    ].join('\n'));
+  });
+  it('without --noflush the table is replaced', () => {
+    const { ruleset } = restore('*filter\n:NEW - [0:0]\nCOMMIT\n', base);
+    expect(printSave(ruleset)).toBe('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:NEW - [0:0]\nCOMMIT\n');
+  });
+  it('-X of a referenced chain fails, and the whole table is left as it was', () => {
+    const { ruleset, errors } = restore('*filter\n-X KEEP\nCOMMIT\n', base, { noflush: true });
+    expect(errors).toEqual([{ line: 2, message: 'CHAIN_DEL failed (Device or resource busy): chain KEEP' }]);
+    expect(printSave(ruleset)).toBe(printSave(base));
+  });
+  it(':CHAIN then -X CHAIN deletes it (kube-proxy stale chains)', () => {
+    const { ruleset, errors } = restore('*filter\n:FL - [0:0]\n-X FL\nCOMMIT\n', base, { noflush: true });
+    expect(errors).toEqual([]);
+    expect(ruleset.tables.get('filter')!.chains.has('FL')).toBe(false);
+  });
+  it('an empty block creates no table; tables print in nft order', () => {
+    const { ruleset } = restore('*nat\nCOMMIT\n*raw\n:X - [0:0]\nCOMMIT\n*mangle\n:X - [0:0]\nCOMMIT\n');
+    expect(printSave(ruleset).split('\n').filter((l) => l.startsWith('*'))).toEqual(['*mangle', '*raw']);
+  });
+  it('15 nested user chains load, 16 do not (NFT_JUMP_STACK_SIZE)', () => {
+    const nest = (n: number) => {
+      const lines = ['*filter'];
+      for (let i = 1; i <= n; i++) lines.push(`:C${i} - [0:0]`);
+      lines.push('-A INPUT -j C1');
+      for (let i = 1; i < n; i++) lines.push(`-A C${i} -j C${i + 1}`);
+      lines.push(`-A C${n} -j ACCEPT`, 'COMMIT', '');
+      return lines.join('\n');
+    };
+    expect(restore(nest(15)).errors).toEqual([]);
+    expect(restore(nest(16)).errors[0]?.message).toBe('RULE_APPEND failed (Too many links): rule in chain INPUT');
+  });
+  it('a failing table stops the restore; tables before it stay', () => {
+    const { ruleset, errors } = restore('*nat\n:A - [0:0]\nCOMMIT\n*filter\n-A INPUT -m foo\nCOMMIT\n');
+    expect(errors).toHaveLength(1);
+    expect([...ruleset.tables.keys()]).toEqual(['nat']);
+  });
+  it('-s with a list makes one rule per address', () => {
+    const { ruleset } = restore('*filter\n-A INPUT -s 1.1.1.1,2.2.2.0/24 -j DROP\nCOMMIT\n');
+    expect(ruleset.tables.get('filter')!.chains.get('INPUT')!.rules).toHaveLength(2);
+  });
+  it('--counters takes [p:b] from chain lines and rules', () => {
+    const { ruleset } = restore('*filter\n:INPUT DROP [3:180]\n[5:300] -A INPUT -j ACCEPT\nCOMMIT\n', undefined, { counters: true });
+    expect(printSave(ruleset, { counters: true })).toContain(':INPUT DROP [3:180]');
+    expect(printSave(ruleset, { counters: true })).toContain('[5:300] -A INPUT -j ACCEPT');
+  });
+});

@@ -1,0 +1,164 @@
+// Linux iptables: the line loop of xtables_restore_parse() in iptables/xtables-restore.c (the nft backend's
+// iptables-restore): `#` comments, `*table`, `:CHAIN POLICY [p:b]`, command lines handed
+// to do_command, `COMMIT`. Bad input comes back as a list of errors (`line N: ...`), never as an exception.
+
+import type { Counters, Policy, Ruleset, TableName } from './ruleset.js';
+import { BUILTIN_CHAINS, emptyRuleset, isTableName } from './ruleset.js';
+import { splitWords } from './tokenize.js';
+import { checkChainName, parseCommandWords, type RuleCommand } from './rule-parse.js';
+
+export type RestoreLine =
+  /** A `#` comment or a blank line, kept for printing the script back. */
+  | { kind: 'comment'; line: number; text: string }
+  | { kind: 'table'; line: number; table: TableName }
+  | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string }
+  | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[] }
+  | { kind: 'commit'; line: number };
+
+/** An iptables-restore input, parsed. */
+export interface RestoreScript {
+  lines: RestoreLine[];
+}
+
+export interface RestoreError {
+  line: number;
+  column?: number;
+  message: string;
+}
+
+export interface RestoreOptions {
+  /** `--noflush`: a declared chain is flushed, other chains are kept; otherwise each table is replaced. */
+  noflush?: boolean;
+  /** `--counters`: take the `[p:b]` of chain lines and `-c` of rules. */
+  counters?: boolean;
+  /** Accept kube-proxy FakeIPTables text, where `--comment` values with spaces are not quoted. */
+  lenientComments?: boolean;
+}
+
+/** `line N: message`, with the column when known: `line N:C: message`. */
+export function formatRestoreError(e: RestoreError): string {
+  return e.column ? `line ${e.line}:${e.column}: ${e.message}` : `line ${e.line}: ${e.message}`;
+}
+
+const COUNTERS = /^\[([0-9]+):([0-9]+)\]$/;
+
+/**
+ * Parses iptables-restore text. Whether `-j NAME` names a chain depends on the chains that exist at that
+ * point, so `base` (the current ruleset, kept under --noflush) is consulted.
+ */
+export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts: RestoreOptions = {}): { script: RestoreScript; errors: RestoreError[] } {
+  const lines: RestoreLine[] = [];
+  const errors: RestoreError[] = [];
+  const raw = text.split('\n');
+  const hasFinalNewline = text.endsWith('\n');
+  if (hasFinalNewline) raw.pop();
+  let table: TableName | null = null;
+  let chains = new Set<string>();
+  for (let n = 0; n < raw.length; n++) {
+    const lineNo = n + 1;
+    const line = raw[n];
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) {
+      lines.push({ kind: 'comment', line: lineNo, text: line });
+      continue;
+    }
+    if (trimmed === 'COMMIT') {
+      if (table === null) errors.push({ line: lineNo, message: 'COMMIT without a table: line failed' });
+      lines.push({ kind: 'commit', line: lineNo });
+      table = null;
+      continue;
+    }
+    if (trimmed.startsWith('*') && table === null) {
+      const name = trimmed.slice(1);
+      if (!isTableName(name)) {
+        errors.push({ line: lineNo, message: `table name '${name}' invalid` });
+        continue;
+      }
+      table = name;
+      chains = new Set<string>(BUILTIN_CHAINS[name]);
+      if (opts.noflush) for (const c of base.tables.get(name)?.chains.keys() ?? []) chains.add(c);
+      lines.push({ kind: 'table', line: lineNo, table: name });
+      continue;
+    }
+    if (table === null) {
+      // iptables-restore ignores command lines before the first table.
+      lines.push({ kind: 'comment', line: lineNo, text: line });
+      continue;
+    }
+    if (trimmed.startsWith(':')) {
+      const parsed = parseChainLine(trimmed, table);
+      if (typeof parsed === 'string') {
+        errors.push({ line: lineNo, message: parsed });
+        continue;
+      }
+      chains.add(parsed.chain);
+      lines.push({ kind: 'chain', line: lineNo, ...parsed, raw: line });
+      continue;
+    }
+    const words = splitWords(line, n < raw.length - 1 || hasFinalNewline);
+    let counters: Counters | null = null;
+    if (words.length && COUNTERS.test(words[0].text)) {
+      const m = COUNTERS.exec(words[0].text)!;
+      counters = { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) };
+      words.shift();
+    }
+    const t = table;
+    const cmd = parseCommandWords(words, { table: t, chainExists: (c) => chains.has(c), lenientComments: opts.lenientComments });
+    if ('message' in cmd) {
+      errors.push({ line: lineNo, column: cmd.col, message: cmd.message });
+      continue;
+    }
+    if (cmd.op === 'new-chain') chains.add(cmd.chain);
+    if (cmd.op === 'delete-chain' && cmd.chain) chains.delete(cmd.chain);
+    if ('rules' in cmd && cmd.rules) {
+      const src = sourceWords(words.map((w) => w.raw));
+      for (const r of cmd.rules) {
+        r.source = src;
+        if (!opts.counters) r.counters = { packets: 0, bytes: 0 };
+        else if (counters) r.counters = { ...counters };
+      }
+    }
+    lines.push({ kind: 'command', line: lineNo, command: cmd, words: words.map((w) => w.raw) });
+  }
+  if (table !== null) errors.push({ line: raw.length + 1, message: `COMMIT expected at line ${raw.length + 1}` });
+  return { script: { lines }, errors };
+}
+
+/** The words of a rule without its `-A CHAIN` / `-I CHAIN [n]` command. */
+function sourceWords(raw: readonly string[]): string[] {
+  const i = raw.findIndex((w) => /^(-[AIDR]|--append|--insert|--delete|--replace)$/.test(w));
+  if (i < 0) return [...raw];
+  let end = i + 2;
+  if (/^(-[IDR]|--insert|--delete|--replace)$/.test(raw[i]) && end < raw.length && /^[0-9]+$/.test(raw[end])) end++;
+  return [...raw.slice(0, i), ...raw.slice(end)];
+}
+
+/** `:CHAIN POLICY [p:b]`; the counters are optional and ignored when malformed, as the real tool does. */
+function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | string {
+  const parts = line.slice(1).split(/[ \t]+/);
+  const chain = parts[0];
+  const nameErr = checkChainName(chain);
+  if (nameErr) return nameErr;
+  const policyWord = parts[1];
+  if (policyWord === undefined) return 'parse error: no policy in chain line';
+  let policy: Policy | null = null;
+  if (policyWord === 'ACCEPT' || policyWord === 'DROP') policy = policyWord;
+  else if (policyWord !== '-') return 'Bad policy name.';
+  const builtin = (BUILTIN_CHAINS[table] as readonly string[]).includes(chain);
+  const m = parts[2] ? COUNTERS.exec(parts[2]) : null;
+  const counters = m ? { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) } : null;
+  return { chain, policy: builtin ? policy : null, counters };
+}
+
+/** The script as text: each line as it was written (commands re-joined word by word). */
+export function printRestore(script: RestoreScript): string {
+  const out: string[] = [];
+  for (const l of script.lines) {
+    if (l.kind === 'comment') out.push(l.text);
+    else if (l.kind === 'table') out.push(`*${l.table}`);
+    else if (l.kind === 'chain') out.push(l.raw);
+    else if (l.kind === 'command') out.push(l.words.join(' '));
+    else out.push('COMMIT');
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}

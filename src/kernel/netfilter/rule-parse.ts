@@ -1,0 +1,381 @@
+// One iptables command line (the argv iptables-restore hands to do_commandx()): the getopt loop of
+// do_parse() in iptables/xshared.c. Options belong to the core, or to the most recently loaded extension that
+// declares them (xtables_merge_options() puts newer options first); an unknown option after `-p PROTO` loads
+// the protocol's match (load_proto()); a word that is not an option is "Bad argument".
+
+import type { Match, MatchBuilder, OptionSpec, RuleEnv, Target, TargetBuilder } from './module.js';
+import type { Counters, Policy, Rule, RuleBasics, RuleTarget, TableName } from './ruleset.js';
+import type { Word } from './tokenize.js';
+import { emptyBasics } from './ruleset.js';
+import { checkInterface, parseAddressList } from './basic-filter.js';
+import { parseProtocol } from './protocols.js';
+import { findMatch, findProtoMatch, findTarget } from './registry.js';
+
+export type RuleCommand =
+  | { op: 'append'; chain: string; rules: Rule[] }
+  | { op: 'insert'; chain: string; index: number; rules: Rule[] }
+  | { op: 'delete'; chain: string; index: number; rules: null }
+  | { op: 'delete'; chain: string; index: null; rules: Rule[] }
+  | { op: 'new-chain'; chain: string }
+  | { op: 'delete-chain'; chain: string | null }
+  | { op: 'flush'; chain: string | null }
+  | { op: 'zero'; chain: string | null }
+  | { op: 'policy'; chain: string; policy: Policy };
+
+export interface CommandError {
+  message: string;
+  /** 1-based column of the word at fault */
+  col?: number;
+}
+
+export interface ParseEnv {
+  table: TableName;
+  /** Whether a chain exists at this point of the restore (declared above, or kept by --noflush). */
+  chainExists(name: string): boolean;
+  /** kube-proxy's FakeIPTables text: an unquoted `--comment` runs on over the following plain words. */
+  lenientComments?: boolean;
+}
+
+type CoreOpt =
+  | 'append' | 'insert' | 'delete' | 'new-chain' | 'delete-chain' | 'flush' | 'zero' | 'policy' | 'replace' | 'rename-chain' | 'list'
+  | 'source' | 'destination' | 'in-interface' | 'out-interface' | 'protocol' | 'fragment' | 'match' | 'jump' | 'goto' | 'set-counters';
+
+const SHORT: Readonly<Record<string, CoreOpt>> = {
+  A: 'append', I: 'insert', D: 'delete', N: 'new-chain', X: 'delete-chain', F: 'flush', Z: 'zero', P: 'policy', R: 'replace',
+  E: 'rename-chain', L: 'list', s: 'source', d: 'destination', i: 'in-interface', o: 'out-interface', p: 'protocol',
+  f: 'fragment', m: 'match', j: 'jump', g: 'goto', c: 'set-counters',
+};
+
+const LONG: ReadonlyArray<readonly [string, CoreOpt]> = [
+  ['append', 'append'], ['insert', 'insert'], ['delete', 'delete'], ['new-chain', 'new-chain'], ['new', 'new-chain'],
+  ['delete-chain', 'delete-chain'], ['flush', 'flush'], ['zero', 'zero'], ['policy', 'policy'], ['replace', 'replace'],
+  ['rename-chain', 'rename-chain'], ['list', 'list'], ['source', 'source'], ['src', 'source'], ['destination', 'destination'],
+  ['dst', 'destination'], ['in-interface', 'in-interface'], ['out-interface', 'out-interface'], ['protocol', 'protocol'],
+  ['fragment', 'fragment'], ['match', 'match'], ['jump', 'jump'], ['goto', 'goto'], ['set-counters', 'set-counters'],
+];
+
+const COMMAND_LETTER: Readonly<Partial<Record<CoreOpt, string>>> = {
+  append: 'A', insert: 'I', delete: 'D', 'new-chain': 'N', 'delete-chain': 'X', flush: 'F', zero: 'Z', policy: 'P',
+  replace: 'R', 'rename-chain': 'E', list: 'L',
+};
+
+const INVERTIBLE_CORE = new Set<CoreOpt>(['source', 'destination', 'in-interface', 'out-interface', 'protocol', 'fragment']);
+
+/** The maximum chain name length: XT_EXTENSION_MAXNAMELEN (29) minus the terminating NUL. */
+export const MAX_CHAIN_NAME = 28;
+
+export function checkChainName(name: string): string | undefined {
+  if (name.length > MAX_CHAIN_NAME) return `chain name \`${name}' too long (must be under ${MAX_CHAIN_NAME + 1} chars)`;
+  if (name.startsWith('-')) return 'chain name not allowed to start with `-\'';
+  return undefined;
+}
+
+interface Loaded {
+  kind: 'match' | 'target';
+  name: string;
+  options: readonly OptionSpec[];
+  builder: MatchBuilder | TargetBuilder;
+  used: Set<string>;
+  /** The option value that a lenient comment may extend. */
+  lastOption?: string;
+}
+
+class ParseState {
+  command: { op: CoreOpt; chain: string | null; num: number | null; policy: string | null } | null = null;
+  basics: RuleBasics = emptyBasics();
+  srcList: Array<{ addr: number; mask: number }> | null = null;
+  dstList: Array<{ addr: number; mask: number }> | null = null;
+  srcWord: Word | null = null;
+  dstWord: Word | null = null;
+  srcInvert = false;
+  dstInvert = false;
+  loaded: Loaded[] = [];
+  matchOrder: Loaded[] = [];
+  target: Loaded | null = null;
+  jump: RuleTarget | null = null;
+  protoUsed = false;
+  counters: Counters = { packets: 0, bytes: 0 };
+  seen = new Set<CoreOpt>();
+}
+
+type Resolved = { core: CoreOpt; inlineValue: string | null } | { ext: Loaded; spec: OptionSpec; inlineValue: string | null } | null;
+
+function resolveLong(name: string, st: ParseState): Resolved | 'ambiguous' {
+  const exact = LONG.find(([n]) => n === name);
+  if (exact) return { core: exact[1], inlineValue: null };
+  for (let i = st.loaded.length - 1; i >= 0; i--) {
+    const spec = st.loaded[i].options.find((o) => o.name === name);
+    if (spec) return { ext: st.loaded[i], spec, inlineValue: null };
+  }
+  // getopt_long(): a unique prefix of a long option is that option.
+  const cands: Resolved[] = [];
+  for (const [n, c] of LONG) if (n.startsWith(name)) cands.push({ core: c, inlineValue: null });
+  for (let i = st.loaded.length - 1; i >= 0; i--) {
+    for (const spec of st.loaded[i].options) if (spec.name.startsWith(name)) cands.push({ ext: st.loaded[i], spec, inlineValue: null });
+  }
+  const distinct = new Set(cands.map((c) => (c && 'core' in c ? c.core : c ? `${c.ext.name}/${c.spec.name}` : '')));
+  if (distinct.size === 1) return cands[0];
+  return distinct.size > 1 ? 'ambiguous' : null;
+}
+
+function protoEnv(st: ParseState, table: TableName): RuleEnv {
+  return { proto: st.basics.proto, protoInvert: st.basics.protoInvert, table };
+}
+
+/**
+ * Parses one command line. Returns the command, or the first error as the real tool reports it (it stops at
+ * the first problem of a line).
+ */
+export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCommand | CommandError {
+  const st = new ParseState();
+  let invert = false;
+  let i = 0;
+  const err = (message: string, w?: Word): CommandError => ({ message, col: w?.col });
+  while (i < words.length) {
+    const w = words[i++];
+    const t = w.text;
+    if (t === '!' ) {
+      if (invert) return err('multiple consecutive ! not allowed', w);
+      invert = true;
+      continue;
+    }
+    if (!t.startsWith('-') || t === '-') {
+      return err(`Bad argument \`${t}'`, w);
+    }
+    let resolved: Resolved | 'ambiguous';
+    let inline: string | null = null;
+    if (t.startsWith('--')) {
+      const eq = t.indexOf('=');
+      const name = eq < 0 ? t.slice(2) : t.slice(2, eq);
+      inline = eq < 0 ? null : t.slice(eq + 1);
+      resolved = resolveLong(name, st);
+      // load_proto(): an unknown option after `-p tcp` loads the tcp match and is tried again.
+      if (resolved === null && st.basics.proto !== 0 && !st.protoUsed) {
+        const mod = findProtoMatch(st.basics.proto);
+        st.protoUsed = true;
+        if (mod) {
+          const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set() };
+          st.loaded.push(l);
+          st.matchOrder.push(l);
+          resolved = resolveLong(name, st);
+        }
+      }
+      if (resolved === 'ambiguous') return err(`option '--${name}' is ambiguous`, w);
+      if (resolved === null) return err(`unknown option "${eq < 0 ? t : t.slice(0, eq)}"`, w);
+    } else {
+      const core = SHORT[t[1]];
+      if (!core) return err(`unknown option "${t}"`, w);
+      resolved = { core, inlineValue: null };
+      if (t.length > 2) inline = t.slice(2);
+    }
+    // Arguments
+    const takeArg = (): Word | null => {
+      if (inline !== null) {
+        const v = { text: inline, raw: inline, col: w.col };
+        inline = null;
+        return v;
+      }
+      return i < words.length ? words[i++] : null;
+    };
+    const optionalArg = (): Word | null => {
+      if (inline !== null) return takeArg();
+      const next = words[i];
+      if (next && !next.text.startsWith('-') && next.text !== '!') {
+        i++;
+        return next;
+      }
+      return null;
+    };
+    if ('ext' in resolved) {
+      const { ext, spec } = resolved;
+      if (invert && !spec.invertible) return err(`${ext.name}: option "--${spec.name}" cannot be inverted.`, w);
+      if (ext.used.has(spec.name) && !spec.multi) return err(`${ext.name}: option "--${spec.name}" can only be used once.`, w);
+      ext.used.add(spec.name);
+      const args: string[] = [];
+      for (let k = 0; k < spec.args; k++) {
+        const a = takeArg();
+        if (!a) return err(`option "--${spec.name}" requires an argument`, w);
+        args.push(a.text);
+      }
+      if (env.lenientComments && ext.name === 'comment' && spec.name === 'comment') {
+        while (i < words.length && !words[i].text.startsWith('-') && words[i].text !== '!') args[0] += ` ${words[i++].text}`;
+      }
+      const e = ext.builder.option(spec.name, args, invert);
+      if (e) return err(e, w);
+      invert = false;
+      continue;
+    }
+    const opt = resolved.core;
+    if (invert && !INVERTIBLE_CORE.has(opt)) return err(`cannot have ! before -${Object.entries(SHORT).find(([, c]) => c === opt)?.[0] ?? opt}`, w);
+    const letter = COMMAND_LETTER[opt];
+    if (letter) {
+      if (st.command) return err(`Can't use -${letter} with -${COMMAND_LETTER[st.command.op]}`, w);
+      st.command = { op: opt, chain: null, num: null, policy: null };
+      const needsChain = opt === 'append' || opt === 'insert' || opt === 'delete' || opt === 'new-chain' || opt === 'policy' || opt === 'replace' || opt === 'rename-chain';
+      const chainWord = needsChain ? takeArg() : optionalArg();
+      if (needsChain && !chainWord) return err(`option "-${letter}" requires an argument`, w);
+      st.command.chain = chainWord ? chainWord.text : null;
+      if (opt === 'insert' || opt === 'delete' || opt === 'replace') {
+        const n = optionalArg();
+        if (n) {
+          if (!/^[0-9]+$/.test(n.text) || parseInt(n.text, 10) < 1) return err(`Invalid rule number \`${n.text}'`, n);
+          st.command.num = parseInt(n.text, 10);
+        }
+      }
+      if (opt === 'policy') {
+        const p = takeArg();
+        if (!p) return err('-P requires a chain and a policy', w);
+        st.command.policy = p.text;
+      }
+      continue;
+    }
+    if (st.seen.has(opt) && opt !== 'match') {
+      if (opt === 'jump' || opt === 'goto') return err('multiple -j flags not allowed', w);
+      return err(`multiple -${Object.entries(SHORT).find(([, c]) => c === opt)?.[0]} flags not allowed`, w);
+    }
+    st.seen.add(opt);
+    if (opt === 'fragment') {
+      st.basics.fragment = { invert };
+      invert = false;
+      continue;
+    }
+    const a = takeArg();
+    if (!a) return err(`option "${t}" requires an argument`, w);
+    const v = a.text;
+    switch (opt) {
+      case 'source':
+      case 'destination':
+        // Addresses are resolved after the option loop (xtables_ipparse_multiple() in do_parse()'s tail).
+        if (opt === 'source') {
+          st.srcWord = a;
+          st.srcInvert = invert;
+        } else {
+          st.dstWord = a;
+          st.dstInvert = invert;
+        }
+        break;
+      case 'in-interface':
+      case 'out-interface': {
+        const e = checkInterface(v);
+        if (e) return err(e, a);
+        st.basics[opt === 'in-interface' ? 'in' : 'out'] = { name: v, invert };
+        break;
+      }
+      case 'protocol': {
+        const p = parseProtocol(v);
+        if (p === undefined) return err(`unknown protocol "${v}" specified`, a);
+        st.basics.proto = p;
+        st.basics.protoInvert = invert;
+        break;
+      }
+      case 'match': {
+        const mod = findMatch(v);
+        if (!mod) return err(`Couldn't load match \`${v}':No such file or directory`, a);
+        const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set() };
+        st.loaded.push(l);
+        st.matchOrder.push(l);
+        break;
+      }
+      case 'jump':
+      case 'goto': {
+        const chainErr = checkChainName(v);
+        if (chainErr && opt === 'goto') return err(chainErr, a);
+        const mod = opt === 'jump' ? findTarget(v) : undefined;
+        if (mod) {
+          if (mod.tables && !mod.tables.includes(env.table)) {
+            return err(`RULE_APPEND failed (Invalid argument): rule in chain ${st.command?.chain ?? ''}`, a);
+          }
+          const l: Loaded = { kind: 'target', name: mod.name, options: mod.options, builder: mod.create(), used: new Set() };
+          st.loaded.push(l);
+          st.target = l;
+        } else {
+          if (!env.chainExists(v)) return err(`Chain '${v}' does not exist`, a);
+          st.jump = opt === 'jump' ? { kind: 'jump', chain: v } : { kind: 'goto', chain: v };
+        }
+        break;
+      }
+      case 'set-counters': {
+        const b = takeArg();
+        if (!b || !/^[0-9]+$/.test(v) || !/^[0-9]+$/.test(b.text)) return err('-c packet counter not numeric', a);
+        st.counters = { packets: parseInt(v, 10), bytes: parseInt(b.text, 10) };
+        break;
+      }
+      default:
+        return err(`unknown option "${t}"`, w);
+    }
+    invert = false;
+  }
+  if (invert) return err('Bad argument `!\'');
+  for (const [word, side] of [[st.srcWord, 'src'], [st.dstWord, 'dst']] as const) {
+    if (!word) continue;
+    const list = parseAddressList(word.text);
+    if (typeof list === 'string') return err(list, word);
+    if (side === 'src') st.srcList = list;
+    else st.dstList = list;
+  }
+  return finishCommand(st, env);
+}
+
+function finishCommand(st: ParseState, env: ParseEnv): RuleCommand | CommandError {
+  const cmd = st.command;
+  if (!cmd) return { message: 'no command specified' };
+  const chain = cmd.chain;
+  if (chain !== null) {
+    const e = checkChainName(chain);
+    if (e) return { message: e };
+  }
+  const hasRuleSpec = st.seen.size > 0 || st.loaded.length > 0;
+  switch (cmd.op) {
+    case 'new-chain':
+    case 'delete-chain':
+    case 'flush':
+    case 'zero':
+    case 'policy':
+      if (hasRuleSpec) return { message: `Illegal option with this command: -${COMMAND_LETTER[cmd.op]}` };
+      if (cmd.op === 'new-chain') return { op: 'new-chain', chain: chain! };
+      if (cmd.op === 'policy') {
+        if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') return { message: 'Bad policy name.' };
+        return { op: 'policy', chain: chain!, policy: cmd.policy };
+      }
+      return { op: cmd.op, chain };
+    case 'replace':
+    case 'rename-chain':
+    case 'list':
+      return { message: `-${COMMAND_LETTER[cmd.op]} is not supported by packetwalk's iptables-restore` };
+    default:
+      break;
+  }
+  if (cmd.op === 'delete' && cmd.num !== null) {
+    if (hasRuleSpec) return { message: 'Illegal option with this command: -D with a rule number' };
+    return { op: 'delete', chain: chain!, index: cmd.num, rules: null };
+  }
+  const penv: RuleEnv = protoEnv(st, env.table);
+  const matches: Match[] = [];
+  for (const l of st.matchOrder) {
+    const m = (l.builder as MatchBuilder).finish(penv);
+    if (typeof m === 'string') return { message: m };
+    matches.push(m);
+  }
+  let target: RuleTarget = { kind: 'none' };
+  if (st.target) {
+    const t: Target | string = (st.target.builder as TargetBuilder).finish(penv);
+    if (typeof t === 'string') return { message: t.startsWith('RULE_APPEND failed') ? `${t}: rule in chain ${chain}` : t };
+    target = { kind: 'module', target: t };
+  } else if (st.jump) {
+    target = st.jump;
+  }
+  const rules: Rule[] = [];
+  for (const s of st.srcList ?? [null]) {
+    for (const d of st.dstList ?? [null]) {
+      const basics: RuleBasics = {
+        ...st.basics,
+        src: s ? { ...s, invert: st.srcInvert } : null,
+        dst: d ? { ...d, invert: st.dstInvert } : null,
+      };
+      rules.push({ basics, matches, target, counters: { ...st.counters } });
+    }
+  }
+  if (cmd.op === 'append') return { op: 'append', chain: chain!, rules };
+  if (cmd.op === 'insert') return { op: 'insert', chain: chain!, index: cmd.num ?? 1, rules };
+  return { op: 'delete', chain: chain!, index: null, rules };
+}

@@ -1,0 +1,143 @@
+// The rule model: struct xt_table / ipt_entry as iptables-save shows them. A table holds built-in and user
+// chains; a rule is a basic filter (struct ipt_ip), a list of match instances and at most one target.
+
+import type { NfHook } from './hooks.js';
+import type { Match, Target } from './module.js';
+
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
+export type Policy = 'ACCEPT' | 'DROP';
+
+export const TABLE_NAMES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security'];
+
+/** The order iptables-save (nft backend) prints tables: enum nft_table_type in iptables/nft.h (checked with 1.8.9). */
+export const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'security', 'raw', 'filter', 'nat'];
+
+/** The built-in chains of each table, in the order iptables-save prints them (iptables/nft-chain.c builtin tables). */
+export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly NfHook[]>> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+export interface Counters {
+  packets: number;
+  bytes: number;
+}
+
+/** `-s` / `-d`: address and netmask (host bits already cleared, as the kernel stores them). */
+export interface AddrFilter {
+  addr: number;
+  mask: number;
+  invert: boolean;
+}
+
+/** `-i` / `-o`: a trailing `+` matches every name with that prefix. */
+export interface IfaceFilter {
+  name: string;
+  invert: boolean;
+}
+
+/** struct ipt_ip: what every rule checks before its matches (ip_packet_match()). */
+export interface RuleBasics {
+  src: AddrFilter | null;
+  dst: AddrFilter | null;
+  in: IfaceFilter | null;
+  out: IfaceFilter | null;
+  /** protocol number, 0 = any */
+  proto: number;
+  protoInvert: boolean;
+  /** `-f`: non-first fragments only; `! -f`: first fragments and unfragmented packets */
+  fragment: { invert: boolean } | null;
+}
+
+export type RuleTarget =
+  | { kind: 'none' }
+  | { kind: 'module'; target: Target }
+  | { kind: 'jump'; chain: string }
+  | { kind: 'goto'; chain: string };
+
+export interface Rule {
+  basics: RuleBasics;
+  matches: readonly Match[];
+  target: RuleTarget;
+  counters: Counters;
+  /** The words of the rule as written (raw, quotes kept), after `-A CHAIN`; absent for rules built in code. */
+  source?: readonly string[];
+}
+
+export interface Chain {
+  name: string;
+  /** The hook of a built-in chain, null for user chains. */
+  hook: NfHook | null;
+  /** Built-in chains only. */
+  policy: Policy | null;
+  counters: Counters;
+  rules: Rule[];
+}
+
+export interface Table {
+  name: TableName;
+  chains: Map<string, Chain>;
+}
+
+/** One namespace's iptables state (all five IPv4 tables). */
+export interface Ruleset {
+  tables: Map<TableName, Table>;
+}
+
+export function isTableName(name: string): name is TableName {
+  return (TABLE_NAMES as readonly string[]).includes(name);
+}
+
+export function zeroCounters(): Counters {
+  return { packets: 0, bytes: 0 };
+}
+
+/** A table with only its built-in chains, policy ACCEPT, as the kernel registers it. */
+export function emptyTable(name: TableName): Table {
+  const chains = new Map<string, Chain>();
+  for (const hook of BUILTIN_CHAINS[name]) {
+    chains.set(hook, { name: hook, hook, policy: 'ACCEPT', counters: zeroCounters(), rules: [] });
+  }
+  return { name, chains };
+}
+
+/**
+ * A namespace before any rule is loaded: with the nft backend a table exists only once something creates it
+ * (iptables-restore, iptables -t T ...), and a hook without a table accepts.
+ */
+export function emptyRuleset(): Ruleset {
+  return { tables: new Map() };
+}
+
+export function userChain(name: string): Chain {
+  return { name, hook: null, policy: null, counters: zeroCounters(), rules: [] };
+}
+
+export function emptyBasics(): RuleBasics {
+  return { src: null, dst: null, in: null, out: null, proto: 0, protoInvert: false, fragment: null };
+}
+
+/** A deep copy of the chain structure; match and target instances are shared (their state is per rule, as in the kernel). */
+export function cloneRuleset(rs: Ruleset): Ruleset {
+  const tables = new Map<TableName, Table>();
+  for (const [name, t] of rs.tables) tables.set(name, cloneTable(t));
+  return { tables };
+}
+
+export function cloneTable(t: Table): Table {
+  const chains = new Map<string, Chain>();
+  for (const [name, c] of t.chains) {
+    chains.set(name, { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ({ ...r, counters: { ...r.counters } })) });
+  }
+  return { name: t.name, chains };
+}
+
+/** Chains in the order iptables-save (nft backend) prints them: built-ins in hook order, then user chains by strcmp(). */
+export function chainsInSaveOrder(t: Table): Chain[] {
+  const builtins = BUILTIN_CHAINS[t.name].map((h) => t.chains.get(h)).filter((c): c is Chain => c !== undefined);
+  const users = [...t.chains.values()].filter((c) => c.hook === null).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...builtins, ...users];
+}

@@ -1,0 +1,91 @@
+// What the kernel checks when a table is committed (nf_tables_validate() -> nft_chain_validate() in
+// net/netfilter/nf_tables_api.c): every chain reachable from a base chain is visited with the jump level, and a
+// level of NFT_JUMP_STACK_SIZE (16) is refused with EMLINK, which is how loops are refused too; every target
+// must allow the hook it can be reached from (xt_check_target()). Chains no base chain reaches are not checked.
+
+import type { Chain, Rule, Table } from './ruleset.js';
+import { findTarget } from './registry.js';
+
+/** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h. */
+export const NFT_JUMP_STACK_SIZE = 16;
+
+export interface ValidationProblem {
+  message: string;
+  /** The rule the kernel blames, when the table has one. */
+  rule: Rule | null;
+}
+
+function targetChain(r: Rule): string | null {
+  return r.target.kind === 'jump' || r.target.kind === 'goto' ? r.target.chain : null;
+}
+
+/** Jump references to chains that are missing. */
+export function danglingJumps(table: Table): Array<{ chain: Chain; rule: Rule; target: string }> {
+  const out: Array<{ chain: Chain; rule: Rule; target: string }> = [];
+  for (const c of table.chains.values()) {
+    for (const r of c.rules) {
+      const t = targetChain(r);
+      if (t !== null && !table.chains.has(t)) out.push({ chain: c, rule: r, target: t });
+    }
+  }
+  return out;
+}
+
+/** The longest jump path below `chain` (0 when it jumps nowhere); Infinity on a loop. */
+function heights(table: Table): (name: string) => number {
+  const memo = new Map<string, number>();
+  const onStack = new Set<string>();
+  const h = (name: string): number => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    if (onStack.has(name)) return Infinity;
+    const c = table.chains.get(name);
+    if (!c) return 0;
+    onStack.add(name);
+    let best = 0;
+    for (const r of c.rules) {
+      const t = targetChain(r);
+      if (t !== null) best = Math.max(best, 1 + h(t));
+      if (best === Infinity) break;
+    }
+    onStack.delete(name);
+    memo.set(name, best);
+    return best;
+  };
+  return h;
+}
+
+export function validateTable(table: Table): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const h = heights(table);
+  for (const base of table.chains.values()) {
+    if (base.hook === null) continue;
+    for (const r of base.rules) {
+      const t = targetChain(r);
+      if (t !== null && 1 + h(t) >= NFT_JUMP_STACK_SIZE) {
+        problems.push({ message: `RULE_APPEND failed (Too many links): rule in chain ${base.name}`, rule: r });
+        return problems;
+      }
+    }
+    // Hook masks of the targets in every chain this hook reaches.
+    const seen = new Set<string>();
+    const todo = [base.name];
+    while (todo.length) {
+      const c = table.chains.get(todo.pop()!);
+      if (!c || seen.has(c.name)) continue;
+      seen.add(c.name);
+      for (const r of c.rules) {
+        const t = targetChain(r);
+        if (t !== null) todo.push(t);
+        if (r.target.kind === 'module') {
+          const hooks = findTarget(r.target.target.name)?.hooks;
+          if (hooks && !hooks.includes(base.hook)) {
+            problems.push({ message: `RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`, rule: r });
+            return problems;
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}
