@@ -3,11 +3,13 @@ import { buildWorld } from '../kernel/index.js';
 import type { Netns, World } from '../kernel/index.js';
 import { showAddr, showFdb, showLink, showNeigh, showRoute, showRule } from '../kernel/show/index.js';
 import { runProbe } from '../sim/index.js';
+import { formatTable } from '../kernel/conntrack/index.js';
+import { printSave } from '../kernel/netfilter/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { argChoice } from './parse-args.js';
 
-const WHAT = ['addr', 'link', 'route', 'rule', 'neigh', 'fdb'] as const;
+const WHAT = ['addr', 'link', 'route', 'rule', 'neigh', 'fdb', 'iptables', 'conntrack'] as const;
 type What = (typeof WHAT)[number];
 
 function tableArg(text: string | undefined): 'main' | 'local' | 'all' | number {
@@ -19,7 +21,7 @@ function tableArg(text: string | undefined): 'main' | 'local' | 'all' | number {
   return n;
 }
 
-function print(ns: Netns, what: What, table: string | undefined): string {
+function print(ns: Netns, what: What, table: string | undefined, now: number): string {
   switch (what) {
     case 'addr':
       return showAddr(ns);
@@ -33,6 +35,13 @@ function print(ns: Netns, what: What, table: string | undefined): string {
       return showNeigh(ns);
     case 'fdb':
       return showFdb(ns);
+    case 'iptables':
+      return ns.nf ? printSave(ns.nf.ruleset) : '';
+    case 'conntrack': {
+      if (!ns.nf) return '';
+      const t = formatTable(ns.nf.conntrack.entries(now), now);
+      return t.stdout;
+    }
   }
 }
 
@@ -48,8 +57,9 @@ export function registerShow(program: Command, out: (s: string) => void): void {
     .addHelpText(
       'after',
       `
-  addr   ip addr        link  ip link        route  ip route [table T]
-  rule   ip rule        neigh ip neigh       fdb    bridge fdb show
+  addr   ip addr        link  ip link        route     ip route [table T]
+  rule   ip rule        neigh ip neigh       fdb       bridge fdb show
+  iptables  iptables-save                    conntrack conntrack -L (use --after)
 
 Examples:
   net show scenarios/router-between-subnets.yaml router route --table all
@@ -62,14 +72,17 @@ Examples:
       }
       if (o.table !== undefined && what !== 'route') throw new UsageError('--table applies to route only');
       let world: World;
+      let now = 0;
       if (o.after !== undefined) {
         const t = sc.traces.find((x) => x.name === o.after);
         if (!t) throw new UsageError(`--after: no trace "${o.after}" in ${file}`);
-        world = runProbe(sc.world, t).world;
+        const run = runProbe(sc.world, t);
+        world = run.world;
+        now = run.endedAt;
       } else world = buildWorld(sc.world);
       const ns = world.netns(netns);
       if (!ns) throw new UsageError(`no namespace "${netns}"`);
-      const text = print(ns, what, o.table);
+      const text = print(ns, what, o.table, now);
       if (text !== '') out(text.replace(/\n$/, ''));
     });
 }

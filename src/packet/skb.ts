@@ -17,6 +17,8 @@ export interface Skb {
   leg: number;
   /** Set once a netfilter conntrack entry is attached (issue: netfilter). */
   ct: unknown;
+  /** br_netfilter already ran the IPv4 PREROUTING hook for this frame (ip_rcv skips it). */
+  brNfDone: boolean;
   /** A route is attached already (looped back from ip_output to a local address): ip_rcv_finish skips the lookup. */
   dstLocal: boolean;
   /** Times this skb crossed a device; the hop budget turns loops that TTL cannot end (bridges) into LOOP. */
@@ -24,7 +26,7 @@ export interface Skb {
 }
 
 export function newSkb(packet: IpPacket, leg: number, mark = 0): Skb {
-  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, dstLocal: false, hops: 0 };
+  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, brNfDone: false, dstLocal: false, hops: 0 };
 }
 
 /** A copy for flooding or looping back: headers copied so later rewrites of one do not touch the other. */

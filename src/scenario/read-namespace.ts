@@ -1,6 +1,7 @@
 // One entry of `namespaces`: its devices, and its routes, rules, neighbours and fdb entries in the syntax
 // of the Linux tool that would add them, each line parsed by that tool's parser.
 
+import { restore } from '../kernel/netfilter/index.js';
 import type { Node } from 'yaml';
 import { isMap } from 'yaml';
 import { parseFdb } from '../kernel/link/fdb-syntax.js';
@@ -49,8 +50,15 @@ export function readNamespace(src: ScenarioSource, node: Node, index: number): N
   };
   if (fields.keys.has('sysctls')) readSysctls(src, v.get('sysctls'), what, draft, links.map((l) => l.spec.name));
   if (fields.keys.has('iptables')) {
-    const rules = readString(src, v.get('iptables'), `${what}: iptables`);
-    if (rules !== undefined) draft.iptables = rules;
+    const node = v.get('iptables');
+    const rules = readString(src, node, `${what}: iptables`);
+    if (rules !== undefined) {
+      draft.iptables = rules;
+      // What iptables-restore would refuse, refused here, at its line in the file.
+      for (const e of restore(rules).errors) {
+        if (node) src.errorInBlockLine(node, e.line, e.column ?? 1, `${what}: iptables-restore: line ${e.line}: ${e.message}`);
+      }
+    }
   }
   return name === undefined ? undefined : draft;
 }

@@ -50,6 +50,29 @@ export class ScenarioSource {
     this.errorAt(this.contentStart(node) + column - 1, message);
   }
 
+  /**
+   * Reports at line `lineNo`, column `column` (1-based) of a block scalar's text (`iptables: |`), so an
+   * error inside embedded iptables-restore input points at its line in the file.
+   */
+  errorInBlockLine(node: Node, lineNo: number, column: number, message: string): void {
+    const start = node.range?.[0] ?? 0;
+    if (!isScalar(node) || typeof node.value !== 'string' || (node as Scalar).type !== 'BLOCK_LITERAL') {
+      this.errorAt(start, message);
+      return;
+    }
+    let at = this.text.indexOf('\n', start) + 1;
+    for (let i = 1; i < lineNo && at > 0; i++) at = this.text.indexOf('\n', at) + 1;
+    if (at <= 0) {
+      this.errorAt(start, message);
+      return;
+    }
+    const end = this.text.indexOf('\n', at);
+    const sourceLine = this.text.slice(at, end < 0 ? undefined : end);
+    const want = node.value.split('\n')[lineNo - 1] ?? '';
+    const indent = want === '' ? 0 : Math.max(0, sourceLine.indexOf(want));
+    this.errorAt(at + indent + column - 1, message);
+  }
+
   /** Follows an alias to its anchor; undefined (with a diagnostic) for an alias to nothing. */
   resolve(node: Node | null | undefined): Node | undefined {
     if (node === null || node === undefined || !isAlias(node)) return node ?? undefined;

@@ -4,6 +4,7 @@ import { formatIpv4 } from '../wire/ipv4-addr.js';
 import { World, buildWorld, ipSend, tcpHeader } from '../kernel/index.js';
 import type { WorldSpec } from '../kernel/index.js';
 import { Recorder } from './recorder.js';
+import { formatEntry, formatTuple } from '../kernel/conntrack/index.js';
 import { Rng } from './rng.js';
 import { Scheduler } from './scheduler.js';
 
@@ -30,6 +31,8 @@ export interface ProbeRun {
   /** The packet as first sent, endpoints as text. */
   packet: { proto: string; src: string; dst: string };
   world: World;
+  /** Virtual time when the run stopped (ms). */
+  endedAt: number;
 }
 
 export interface RunOptions {
@@ -94,12 +97,27 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   if (ended === 'budget') {
     recorder.fate(0, { disposition: 'LOOP', reason: 'HOP_BUDGET', netns: ns.name, detail: 'the packet kept multiplying or circling: step budget spent' });
   }
+  const now = sched.clock.now();
+  for (const n of world.namespaces.values()) {
+    if (!n.nf?.ctActive) continue;
+    for (const e of n.nf.conntrack.entries(now)) {
+      recorder.conntrack.push({
+        netns: n.name,
+        orig: formatTuple(e.orig),
+        reply: formatTuple(e.reply),
+        state: e.tcp ? e.tcp.state : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
+        status: [...e.status].sort(),
+        line: formatEntry(e, now),
+      });
+    }
+  }
   const srcText = formatIpv4(src ?? trace.src ?? 0);
   const dstText = formatIpv4(trace.dst);
   const withPort = trace.proto !== 'icmp';
   return {
     recorder,
     world,
+    endedAt: now,
     packet: {
       proto: trace.proto,
       src: withPort ? `${srcText}:${sport}` : srcText,

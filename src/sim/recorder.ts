@@ -17,6 +17,8 @@ export class Recorder implements PathSink {
   readonly legs: LegRecord[] = [];
   /** Every frame that crossed a link, in order, with its virtual time (ms). */
   readonly captures: (Capture & { leg: number; t: number })[] = [];
+  /** Conntrack entries left in each namespace when the run ended. */
+  readonly conntrack: { netns: string; orig: string; reply: string; state: string; status: string[]; line: string }[] = [];
 
   constructor(private readonly now: () => number) {
     this.#newLeg(null, 'original');

@@ -44,7 +44,7 @@ export function assembleTrace(rec: Recorder, head: { name: string | null; packet
     name: head.name,
     packet: head.packet,
     ...first,
-    conntrack: [],
+    conntrack: rec.conntrack.map((c) => ({ ...c })),
     reply: replyRec ? { kind: replyRec.kind, ...legOf(replyRec) } : null,
     branches: [],
   };

@@ -62,10 +62,14 @@ export interface IcmpSeen {
 
 export interface ConntrackSeen {
   netns: string;
+  /** Tuples as conntrack -L prints them ("src=... dst=... sport=... dport=..."). */
   orig: string;
   reply: string;
+  /** TCP state, or REPLIED / UNREPLIED for other protocols. */
   state: string;
   status: string[];
+  /** The whole entry as `conntrack -L` prints it. */
+  line?: string;
 }
 
 export interface Leg {

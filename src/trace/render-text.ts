@@ -40,8 +40,10 @@ function hopLines(h: Hop, detail: Detail, widths: { ns: number; dev: number }): 
     .join('  ');
   const lines = [head];
   const indent = ' '.repeat(3 + 2 + widths.ns + 2 + widths.dev + 2 + 13 + 2);
-  if (h.rule) lines.push(`${indent}rule: ${h.rule}`);
-  if (h.before && h.after) lines.push(`${indent}nat: ${h.before.src} > ${h.before.dst}  =>  ${h.after.src} > ${h.after.dst}`);
+  if (h.rule && !h.detail.includes(h.rule)) lines.push(`${indent}rule: ${h.rule}`);
+  if (h.before && h.after && !h.detail.includes(`${h.after.src} > ${h.after.dst}`)) {
+    lines.push(`${indent}nat: ${h.before.src} > ${h.before.dst}  =>  ${h.after.src} > ${h.after.dst}`);
+  }
   if (h.packet && (detail === 'detailed' || h.stage === 'output-route' || h.stage === 'icmp-send')) lines.push(`${indent}${h.packet}`);
   if (detail === 'detailed') for (const f of h.facts ?? []) lines.push(`${indent}· ${f}`);
   return lines;

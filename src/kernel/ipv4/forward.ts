@@ -6,6 +6,7 @@ import type { InputResult } from '../route/route-input.js';
 import { fate, report } from '../report.js';
 import { icmpSend } from './icmp.js';
 import { ipOutput } from './output.js';
+import { applyNfVerdict } from './nf-verdict.js';
 
 /**
  * Linux: ip_forward(). TTL is checked and decremented only here, where a packet is routed through; a DF
@@ -35,9 +36,6 @@ export function ipForward(ns: Netns, skb: Skb, iif: string, r: InputResult & { k
   ip.ttl -= 1;
   report(ns, skb.leg, { dev: r.dev, stage: 'forward', detail: `forward ${iif} -> ${r.dev}, ttl ${ip.ttl + 1} -> ${ip.ttl}` });
   const v = nfHook(ns, skb, { hook: 'FORWARD', family: 'ipv4', in: iif, out: r.dev });
-  if (v.verdict === 'DROP') {
-    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in FORWARD', { dev: r.dev });
-    return;
-  }
+  if (!applyNfVerdict(ns, skb, v, 'FORWARD', r.dev)) return;
   ipOutput(ns, skb, { dev: r.dev, nexthop: r.nexthop, local: false, broadcast: false, mtu: r.route.mtu });
 }

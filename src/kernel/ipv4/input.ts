@@ -9,6 +9,7 @@ import { fate, report } from '../report.js';
 import { icmpSend } from './icmp.js';
 import { ipForward } from './forward.js';
 import { ipLocalDeliver } from './local-deliver.js';
+import { applyNfVerdict } from './nf-verdict.js';
 
 /** Linux: ip_rcv() / ip_rcv_core(): not-for-us frames go, then PREROUTING, then ip_rcv_finish(). */
 export function ipRcv(dev: NetDevice, skb: Skb): void {
@@ -20,10 +21,10 @@ export function ipRcv(dev: NetDevice, skb: Skb): void {
     fate(ns, skb.leg, 'DROPPED', 'OTHERHOST', `frame for another host's MAC, ignored by ${dev.name}`, { dev: dev.name, bystander: true });
     return;
   }
-  const v = nfHook(ns, skb, { hook: 'PREROUTING', family: 'ipv4', in: dev.name, out: null });
-  if (v.verdict === 'DROP') {
-    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in PREROUTING', { dev: dev.name });
-    return;
+  // br_netfilter ran PREROUTING already for a frame that came through a bridge port.
+  if (!skb.brNfDone) {
+    const v = nfHook(ns, skb, { hook: 'PREROUTING', family: 'ipv4', in: dev.name, out: null });
+    if (!applyNfVerdict(ns, skb, v, 'PREROUTING', dev.name)) return;
   }
   ipRcvFinish(dev, skb);
 }

@@ -7,6 +7,7 @@ import { nfHook } from '../netfilter/hooks.js';
 import { fate, report } from '../report.js';
 import { icmpSend, icmpTypeName } from './icmp.js';
 import { ipSend } from './send.js';
+import { applyNfVerdict } from './nf-verdict.js';
 import { VxlanDevice } from '../link/vxlan-device.js';
 import { vxlanRcv } from '../link/vxlan.js';
 
@@ -27,10 +28,7 @@ export function tcpHeader(sport: number, dport: number, seq: number, ack: number
 /** Linux: ip_local_deliver(): the INPUT hook, then the transport protocol. */
 export function ipLocalDeliver(ns: Netns, skb: Skb, iif: string): void {
   const v = nfHook(ns, skb, { hook: 'INPUT', family: 'ipv4', in: iif, out: null });
-  if (v.verdict === 'DROP') {
-    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in INPUT', { dev: iif });
-    return;
-  }
+  if (!applyNfVerdict(ns, skb, v, 'INPUT', iif)) return;
   const p = skb.packet;
   switch (p.l4.proto) {
     case 'tcp':

@@ -6,6 +6,9 @@ import { nfHook } from '../netfilter/hooks.js';
 import { neighOutput } from '../neigh/arp.js';
 import { fate, report } from '../report.js';
 import { ipRcv } from './input.js';
+import { applyNfVerdict } from './nf-verdict.js';
+import { ipRouteOutput } from '../route/route-output.js';
+import { describeRoute } from '../route/route-text.js';
 
 /** Where an skb goes after routing: device, next hop, and the route's MTU if it sets one. */
 export interface NextHop {
@@ -18,21 +21,27 @@ export interface NextHop {
 
 /** Linux: __ip_local_out(): the OUTPUT hook, then dst_output(). */
 export function ipLocalOut(ns: Netns, skb: Skb, nh: NextHop): void {
+  const dst = skb.packet.ip.dst;
+  const mark = skb.mark;
   const v = nfHook(ns, skb, { hook: 'OUTPUT', family: 'ipv4', in: null, out: nh.dev });
-  if (v.verdict === 'DROP') {
-    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in OUTPUT', { dev: nh.dev });
-    return;
+  if (!applyNfVerdict(ns, skb, v, 'OUTPUT', nh.dev)) return;
+  if (skb.packet.ip.dst !== dst || skb.mark !== mark) {
+    // ip_route_me_harder(): nat OUTPUT changed the destination (or mangle the mark): route again.
+    const rt = ipRouteOutput(ns, { dst: skb.packet.ip.dst, src: skb.packet.ip.src, mark: skb.mark, tos: skb.packet.ip.tos, freebind: true });
+    if (!rt.ok) {
+      fate(ns, skb.leg, 'NO_ROUTE', 'IP_OUTNOROUTES', `rerouting after OUTPUT: no route to ${formatIpv4(skb.packet.ip.dst)} (${rt.error})`, { dev: nh.dev });
+      return;
+    }
+    report(ns, skb.leg, { dev: rt.rt.dev, stage: 'output-route', detail: `rerouted after OUTPUT: ${describeRoute(rt.rt.route)}` });
+    nh = { dev: rt.rt.dev, nexthop: rt.rt.nexthop, local: rt.rt.local, broadcast: rt.rt.broadcast, mtu: rt.rt.route.mtu };
   }
   ipOutput(ns, skb, nh);
 }
 
 /** Linux: ip_output(): the POSTROUTING hook, then ip_finish_output(). */
 export function ipOutput(ns: Netns, skb: Skb, nh: NextHop): void {
-  const v = nfHook(ns, skb, { hook: 'POSTROUTING', family: 'ipv4', in: skb.iif, out: nh.dev });
-  if (v.verdict === 'DROP') {
-    fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', 'dropped in POSTROUTING', { dev: nh.dev });
-    return;
-  }
+  const v = nfHook(ns, skb, { hook: 'POSTROUTING', family: 'ipv4', in: skb.iif, out: nh.dev, nexthop: nh.nexthop });
+  if (!applyNfVerdict(ns, skb, v, 'POSTROUTING', nh.dev)) return;
   ipFinishOutput(ns, skb, nh);
 }
 

@@ -21,6 +21,8 @@ export interface IpSendRequest {
   mark?: number;
   /** Route only through this device (SO_BINDTODEVICE, a tunnel's underlay `dev`). */
   oif?: string;
+  /** The source need not be local (a RST sent on behalf of the destination). */
+  freebind?: boolean;
   /** Device crossings already made (an encapsulated frame keeps its count). */
   hops?: number;
 }
@@ -42,7 +44,10 @@ function outputFailure(ns: Netns, leg: number, dst: number, res: OutputResult & 
     case 'EINVAL':
       return fate(ns, leg, 'DROPPED', 'BLACKHOLE_ROUTE', `blackhole route for ${to}: EINVAL (Invalid argument)`);
     case 'EINVAL_SRC':
-      return fate(ns, leg, 'DROPPED', 'IP_INVALID_SOURCE', 'source address is not local: EADDRNOTAVAIL (Cannot assign requested address)');
+      // bind() refuses a foreign address unless ip_nonlocal_bind; then the route lookup refuses it on send.
+      return ns.sysctls.get('net.ipv4.ip_nonlocal_bind') === 0
+        ? fate(ns, leg, 'DROPPED', 'IP_INVALID_SOURCE', 'source address is not local: EADDRNOTAVAIL (Cannot assign requested address)')
+        : fate(ns, leg, 'DROPPED', 'IP_INVALID_SOURCE', 'source address is not local: bound with ip_nonlocal_bind=1, the send fails with ENETUNREACH');
   }
 }
 
@@ -52,7 +57,7 @@ function outputFailure(ns: Netns, leg: number, dst: number, res: OutputResult & 
  * used, or null when routing failed (the fate is recorded).
  */
 export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | null {
-  const rt = ipRouteOutput(ns, { dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif });
+  const rt = ipRouteOutput(ns, { dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif, freebind: req.freebind });
   if (!rt.ok) {
     report(ns, leg, { dev: null, stage: 'output-route', detail: `route lookup for ${formatIpv4(req.dst)} failed: ${rt.error}` });
     outputFailure(ns, leg, req.dst, rt);

@@ -6,23 +6,62 @@ import { devQueueXmit, ethRcv } from './xmit.js';
 import { nfHook } from '../netfilter/hooks.js';
 import type { NfHook } from '../netfilter/hooks.js';
 import { fate, report } from '../report.js';
+import { applyNfVerdict } from '../ipv4/nf-verdict.js';
+import { neighOutput } from '../neigh/arp.js';
+import { ipRouteInput } from '../route/route-input.js';
+import { formatIpv4 } from '../../wire/ipv4-addr.js';
 
 const isGroup = (mac: string): boolean => (parseInt(mac.slice(0, 2), 16) & 1) === 1;
 
 /**
  * Linux: br_netfilter. With net.bridge.bridge-nf-call-iptables=1 bridged IPv4 frames walk the iptables
- * PREROUTING, FORWARD and POSTROUTING hooks. ARP is not IPv4 and is not seen by iptables.
+ * PREROUTING, FORWARD and POSTROUTING hooks, with `-i`/`-o` the bridge and `-m physdev` the ports. ARP is not
+ * IPv4 and is not seen by iptables. Returns false when the frame went no further.
  */
-function brNf(br: BridgeDevice, frame: L2Frame, hook: NfHook, inDev: string | null, outDev: string | null): boolean {
+function brNf(br: BridgeDevice, frame: L2Frame, hook: NfHook, inPort: string | null, outPort: string | null): boolean {
   if (frame.kind !== 'ipv4') return true;
   const ns = br.netns;
   if (ns.sysctls.get('net.bridge.bridge-nf-call-iptables') === 0) return true;
-  const v = nfHook(ns, frame.skb, { hook, family: 'bridge', in: inDev, out: outDev });
-  if (v.verdict === 'DROP') {
-    fate(ns, frame.skb.leg, 'DROPPED', 'NETFILTER_DROP', `br_netfilter ${hook} dropped it`, { dev: br.name });
-    return false;
+  const v = nfHook(ns, frame.skb, {
+    hook,
+    family: 'bridge',
+    in: hook === 'POSTROUTING' ? null : br.name,
+    out: hook === 'PREROUTING' ? null : br.name,
+    physIn: inPort,
+    physOut: outPort,
+    nexthop: frame.skb.packet.ip.dst,
+  });
+  return applyNfVerdict(ns, frame.skb, v, `bridge ${hook}`, br.name);
+}
+
+/**
+ * Linux: br_nf_pre_routing() and br_nf_pre_routing_finish(). After PREROUTING, a DNAT that moved the
+ * destination is routed: when the new route leads back out of this same bridge the frame stays bridged
+ * (toward the new destination's MAC, no TTL decrement, which is what makes same-node ClusterIPs work);
+ * otherwise it is addressed to the bridge itself and goes up to be routed. Returns false when the frame
+ * was dropped or is waiting for ARP.
+ */
+function brNfPreRouting(br: BridgeDevice, port: NetDevice, frame: L2Frame, resume: (f: L2Frame) => void): boolean {
+  if (frame.kind !== 'ipv4' || br.netns.sysctls.get('net.bridge.bridge-nf-call-iptables') === 0) return true;
+  const ns = br.netns;
+  const skb = frame.skb;
+  const dstBefore = skb.packet.ip.dst;
+  if (!brNf(br, frame, 'PREROUTING', port.name, null)) return false;
+  skb.brNfDone = true;
+  const ip = skb.packet.ip;
+  if (ip.dst === dstBefore) return true;
+  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: br.name, mark: skb.mark, tos: ip.tos });
+  if (r.kind !== 'forward' || r.dev !== br.name) {
+    report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: DNAT moved the destination off this bridge: up the stack to be routed` });
+    frame.eth.dst = br.mac;
+    return true;
   }
-  return true;
+  report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: DNAT to ${formatIpv4(ip.dst)}, which is on this bridge: stays bridged (no routing, TTL kept)` });
+  neighOutput(br, r.nexthop, skb, false, (mac) => {
+    frame.eth.dst = mac;
+    resume(frame);
+  });
+  return false;
 }
 
 /** Linux: br_handle_frame() / br_handle_frame_finish(): learn, filter, then forward, flood or pass up. */
@@ -39,7 +78,15 @@ export function brHandleFrame(br: BridgeDevice, port: NetDevice, frame: L2Frame)
     const what = br.fdb.learn(frame.eth.src, port.name, now);
     if (what === 'learned' || what === 'moved') facts.push(`fdb: ${what} ${frame.eth.src} on ${port.name}`);
   }
-  if (!brNf(br, frame, 'PREROUTING', port.name, null)) return;
+  if (!brNfPreRouting(br, port, frame, (f) => brDeliver(br, port, f, []))) return;
+  brDeliver(br, port, frame, facts);
+}
+
+/** br_handle_frame_finish() after the hooks: flood, pass up, or forward by the FDB. */
+function brDeliver(br: BridgeDevice, port: NetDevice, frame: L2Frame, facts: string[]): void {
+  const ns = br.netns;
+  const leg = frameLeg(frame);
+  const now = ns.env.timers.now();
   const dst = frame.eth.dst;
   if (isGroup(dst)) {
     brFlood(br, port, frame, facts, true);
@@ -73,8 +120,23 @@ export function brHandleFrame(br: BridgeDevice, port: NetDevice, frame: L2Frame)
   brForward(br, port, out, frame);
 }
 
+/**
+ * A port forwards only in state forwarding: one whose device is down or has no carrier (a veth whose peer is
+ * down) is disabled (br_port_carrier_check() -> br_stp_disable_port()), so should_deliver() skips it.
+ */
+function portForwarding(p: NetDevice): boolean {
+  return p.carrier;
+}
+
 /** Linux: br_forward() -> __br_forward(): FORWARD and POSTROUTING hooks, then the port transmits. */
 function brForward(br: BridgeDevice, inPort: NetDevice | null, out: NetDevice, frame: L2Frame): void {
+  if (!portForwarding(out)) {
+    fate(br.netns, frameLeg(frame), 'DROPPED', 'NO_CARRIER', `${br.name}: port ${out.name} is disabled (no carrier)`, {
+      dev: out.name,
+      bystander: frame.kind === 'arp',
+    });
+    return;
+  }
   if (inPort && !brNf(br, frame, 'FORWARD', inPort.name, out.name)) return;
   if (!brNf(br, frame, 'POSTROUTING', null, out.name)) return;
   devQueueXmit(out, frame);
@@ -84,7 +146,7 @@ function brForward(br: BridgeDevice, inPort: NetDevice | null, out: NetDevice, f
 function brFlood(br: BridgeDevice, inPort: NetDevice | null, frame: L2Frame, facts: string[], localToo: boolean): void {
   const ns = br.netns;
   const leg = frameLeg(frame);
-  const outs = br.ports.filter((p) => p.up && (p !== inPort || p.port?.hairpin));
+  const outs = br.ports.filter((p) => portForwarding(p) && (p !== inPort || p.port?.hairpin));
   report(ns, leg, {
     dev: br.name,
     stage: 'bridge',

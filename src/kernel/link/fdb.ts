@@ -35,14 +35,19 @@ export class Fdb {
     return e;
   }
 
-  /** br_fdb_update(): learn or refresh where `mac` lives. Returns what changed, for the trace. */
+  /**
+   * br_fdb_update(): learn or refresh where `mac` lives. Returns what changed, for the trace. A local entry
+   * never moves; a static one does (it is not sticky), but stays static. With ageing_time 0 nothing is learned
+   * ("some users want to always flood").
+   */
   learn(mac: MacAddr, dev: string, now: number): 'learned' | 'refreshed' | 'moved' | 'kept' {
+    if (this.ageingTimeMs === 0) return 'kept';
     const e = this.lookup(mac, now);
     if (!e) {
       this.#entries.set(mac, { mac, dev, local: false, static: false, updated: now });
       return 'learned';
     }
-    if (e.local || e.static) return 'kept';
+    if (e.local) return 'kept';
     const moved = e.dev !== dev;
     e.dev = dev;
     e.updated = now;
@@ -58,7 +63,8 @@ export class Fdb {
     return [...this.#entries.values()].filter((e) => !this.#expired(e, now));
   }
 
+  /** has_expired(): time_before_eq(updated + hold_time, now), so an entry is gone at exactly ageing_time. */
   #expired(e: FdbEntry, now: number): boolean {
-    return !e.local && !e.static && now - e.updated > this.ageingTimeMs;
+    return !e.local && !e.static && e.updated + this.ageingTimeMs <= now;
   }
 }

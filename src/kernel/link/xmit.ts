@@ -22,7 +22,7 @@ export function devQueueXmit(dev: NetDevice, frame: L2Frame): void {
   const ns = dev.netns;
   const leg = frameLeg(frame);
   if (!dev.up) {
-    fate(ns, leg, 'DROPPED', 'DEV_READY', `${dev.name} is down`, { dev: dev.name });
+    fate(ns, leg, 'DROPPED', 'DEV_READY', `${dev.name} is down`, { dev: dev.name, bystander: frame.kind === 'arp' });
     return;
   }
   if (dev instanceof VethDevice) return vethXmit(dev, frame);
@@ -42,7 +42,8 @@ function vethXmit(dev: VethDevice, frame: L2Frame): void {
   const leg = frameLeg(frame);
   const peer = dev.peer;
   if (!peer || !peer.up) {
-    fate(ns, leg, 'DROPPED', 'NO_CARRIER', `${dev.name}: peer is down (NO-CARRIER)`, { dev: dev.name });
+    // A lost ARP probe does not decide the packet's fate: it waits in the arp_queue until resolution fails.
+    fate(ns, leg, 'DROPPED', 'NO_CARRIER', `${dev.name}: peer is down (NO-CARRIER)`, { dev: dev.name, bystander: frame.kind === 'arp' });
     return;
   }
   report(ns, leg, {
@@ -53,6 +54,12 @@ function vethXmit(dev: VethDevice, frame: L2Frame): void {
     minor: frame.kind === 'arp',
   });
   ns.env.sink.capture?.(leg, { netns: ns.name, dev: dev.name, frame: toFrame(frame) });
+  if (frame.kind === 'ipv4' && peer.netns !== ns) {
+    // skb_scrub_packet(skb, xnet): crossing into another namespace drops the conntrack reference and the mark.
+    frame.skb.ct = null;
+    frame.skb.mark = 0;
+    frame.skb.brNfDone = false;
+  }
   ns.env.timers.after(0, () => netifReceive(peer, frame));
 }
 

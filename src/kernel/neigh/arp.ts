@@ -27,14 +27,15 @@ function xmitIp(dev: NetDevice, skb: Skb, mac: MacAddr): void {
  * skb waits in the arp_queue while ARP asks (mcast_solicit=3 probes, retrans_time 1 s), and on failure
  * every queued packet draws ICMP host unreachable (ipv4_link_failure()).
  */
-export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast: boolean): void {
+export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast: boolean, onResolved?: (mac: MacAddr) => void): void {
   const ns = dev.netns;
-  if (broadcast || nexthop === 0xffffffff) return xmitIp(dev, skb, BROADCAST);
+  const send = onResolved ?? ((mac: MacAddr) => xmitIp(dev, skb, mac));
+  if (broadcast || nexthop === 0xffffffff) return send(BROADCAST);
   const now = ns.env.timers.now();
   const n = ns.neigh.get(dev.name, nexthop);
   if (n && n.lladdr && USABLE.has(n.state)) {
     report(ns, skb.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(nexthop)} lladdr ${n.lladdr} ${n.state}`, minor: true });
-    return xmitIp(dev, skb, n.lladdr);
+    return send(n.lladdr);
   }
   const entry = ns.neigh.create(dev.name, nexthop, now);
   const waiting = entry.state === 'INCOMPLETE' && entry.queue.length > 0;
@@ -42,7 +43,7 @@ export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast
     entry.state = 'INCOMPLETE';
     entry.probes = 0;
   }
-  entry.queue.push({ skb, send: (mac) => xmitIp(dev, skb, mac) });
+  entry.queue.push({ skb, send });
   report(ns, skb.leg, {
     dev: dev.name,
     stage: 'neigh',

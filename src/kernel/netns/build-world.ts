@@ -5,6 +5,8 @@ import { VxlanDevice } from '../link/vxlan-device.js';
 import type { FibRoute } from '../route/fib.js';
 import { maskOf } from '../route/fib.js';
 import type { KernelEnv } from './env.js';
+import { formatRestoreError, restore } from '../netfilter/index.js';
+import { netfilterEngine, netfilterState } from '../netfilter/hook-engine.js';
 import type { Netns } from './netns.js';
 import { World } from './world.js';
 import type { LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from './world-spec.js';
@@ -26,9 +28,10 @@ export function staticEnv(): KernelEnv {
 }
 
 /**
- * Builds a World the way the commands would on a fresh machine: `ip netns add`, `ip link add`, `ip addr add`,
- * sysctls, `ip route add`, `ip rule add`, `ip neigh add`, `bridge fdb add`, then sockets. The spec is valid
- * (the scenario loader checked it); anything inconsistent here is a bug and throws.
+ * Builds a World the way the commands would on a fresh machine: `ip netns add` and the sysctls that name no
+ * device, `ip link add`, `ip addr add`, the per-device sysctls, `ip route add`, `ip rule add`, `ip neigh add`,
+ * `bridge fdb add`, then sockets. The spec is valid (the scenario loader checked it); anything inconsistent
+ * here is a bug and throws.
  */
 export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World {
   const world = new World(spec, env);
@@ -37,6 +40,9 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     const lo = new NetDevice(ns, 'lo', ns.nextIfindex(), 'loopback', '00:00:00:00:00:00', LOOPBACK_MTU);
     ns.attach(lo);
     ns.addAddress(lo, 0x7f000001, 8, RT_SCOPE_HOST);
+    // Keys that name no device are written before any device exists (as the oracle realizes them), so every
+    // device starts from conf.default (inetdev_init()); lo, already up with 127.0.0.1, keeps its own values.
+    for (const [k, v] of Object.entries(nsSpec.sysctls)) if (!isPerDeviceSysctl(k)) ns.sysctls.set(k, v, ns.deviceNames());
   }
   for (const nsSpec of spec.namespaces) createLinks(world, nsSpec);
   for (const nsSpec of spec.namespaces) pairVeths(world, nsSpec);
@@ -49,7 +55,7 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
         ns.addAddress(dev, a.addr, a.len, a.scope ? scopeValue(a.scope) : a.addr >>> 24 === 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE);
       }
     }
-    for (const [k, v] of Object.entries(nsSpec.sysctls)) ns.sysctls.set(k, v, ns.deviceNames());
+    for (const [k, v] of Object.entries(nsSpec.sysctls)) if (isPerDeviceSysctl(k)) ns.sysctls.set(k, v, ns.deviceNames());
     for (const r of nsSpec.routes) ns.fib.addRoute(fibRouteOf(ns, r));
     for (const r of nsSpec.rules) {
       ns.fib.addRule({
@@ -75,11 +81,26 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     for (const f of nsSpec.fdb) {
       const dev = need(ns.device(f.dev), f.dev);
       const table = dev instanceof VxlanDevice ? dev.fdb : f.self ? undefined : dev.master instanceof BridgeDevice ? dev.master.fdb : undefined;
-      table?.add({ mac: f.mac, dev: f.dev, local: false, static: true, updated: 0, dst: f.dst });
+      // fdb_add_entry(): on a bridge NUD_PERMANENT (`permanent`, `local`) makes the entry local: frames to that
+      // MAC are delivered to the bridge itself, not forwarded to the port (measured).
+      const local = !(dev instanceof VxlanDevice) && f.permanent;
+      table?.add({ mac: f.mac, dev: f.dev, local, static: true, updated: 0, dst: f.dst });
     }
     for (const s of nsSpec.listen) ns.sockets.listeners.push({ proto: s.proto, addr: s.addr, port: s.port });
+    if (nsSpec.iptables !== undefined) {
+      const { ruleset, errors } = restore(nsSpec.iptables);
+      if (errors.length > 0) throw new Error(`invariant: iptables of ${ns.name} did not load: ${errors.map(formatRestoreError).join('; ')}`);
+      ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k));
+      ns.netfilter = netfilterEngine(ns, ns.nf);
+    }
   }
   return world;
+}
+
+/** `net.ipv4.conf.DEV.*` for a real device (not `all` or `default`). */
+function isPerDeviceSysctl(key: string): boolean {
+  const m = /^net\.ipv4\.conf\.([^.]+)\./.exec(key);
+  return m !== null && m[1] !== 'all' && m[1] !== 'default';
 }
 
 function need<T>(v: T | undefined, what: string): T {

@@ -10,6 +10,7 @@ import { Sysctls } from './sysctls.js';
 import type { KernelEnv } from './env.js';
 import type { World } from './world.js';
 import type { NetfilterEngine } from '../netfilter/hooks.js';
+import type { NetfilterState } from '../netfilter/hook-engine.js';
 
 /** struct net: one network namespace with its devices, FIB, neighbours, sockets and sysctls. */
 export class Netns {
@@ -21,6 +22,8 @@ export class Netns {
   #nextIfindex = 1;
   /** The rule engine behind the netfilter hooks; none means every hook accepts. */
   netfilter: NetfilterEngine | null = null;
+  /** Tables, conntrack and match state, when the namespace has iptables rules. */
+  nf: NetfilterState | null = null;
   /** The IPv4 ID counter for packets this namespace originates (per-destination in Linux; one is enough here). */
   ipId = 1;
 
@@ -55,16 +58,24 @@ export class Netns {
     const secondary = dev.addrs.some((a) => a.len === len && ((a.addr & mask) >>> 0) === ((addr & mask) >>> 0));
     const ifa: IfAddr = { addr, len, scope, secondary };
     dev.addrs.push(ifa);
-    if (dev.up) this.#addAddressRoutes(dev, ifa);
+    // inet_rtm_newaddr() -> ipv4_devconf_setall(): from now on the device ignores writes to conf.default.
+    this.sysctls.setAll(dev.name);
+    this.#addAddressRoutes(dev, ifa);
     return ifa;
   }
 
+  /**
+   * fib_add_ifaddr(): the local route always (it outlives the device being down); then, only while the device
+   * is up and only for a primary address whose prefix is not 0.0.0.0, the prefix route and the subnet's
+   * broadcast route (for /30 and wider; none for the network address).
+   */
   #addAddressRoutes(dev: NetDevice, ifa: IfAddr): void {
     const prim = ifa.secondary ? this.#primaryFor(dev, ifa) : ifa.addr;
     const kernel = (r: Partial<FibRoute> & Pick<FibRoute, 'type' | 'dst' | 'len' | 'table' | 'scope'>): FibRoute => ({
       dev: dev.name, gw: null, prefsrc: prim, metric: 0, proto: 'kernel', onlink: false, mtu: null, ...r,
     });
     this.fib.addRoute(kernel({ type: 'local', dst: ifa.addr, len: 32, table: RT_TABLE_LOCAL, scope: RT_SCOPE_HOST }));
+    if (!dev.up) return;
     const mask = maskOf(ifa.len);
     const prefix = (ifa.addr & mask) >>> 0;
     if (!ifa.secondary && prefix !== 0 && (prefix !== ifa.addr || ifa.len < 32)) {
@@ -74,10 +85,10 @@ export class Netns {
       } else {
         this.fib.addRoute(kernel({ type: 'unicast', dst: prefix, len: ifa.len, table: RT_TABLE_MAIN, scope: RT_SCOPE_LINK }));
       }
-    }
-    if (ifa.len < 31) {
-      const brd = (prefix | ~mask) >>> 0;
-      this.fib.addRoute(kernel({ type: 'broadcast', dst: brd, len: 32, table: RT_TABLE_LOCAL, scope: RT_SCOPE_LINK }));
+      if (ifa.len < 31) {
+        const brd = (prefix | ~mask) >>> 0;
+        this.fib.addRoute(kernel({ type: 'broadcast', dst: brd, len: 32, table: RT_TABLE_LOCAL, scope: RT_SCOPE_LINK }));
+      }
     }
   }
 

@@ -1,7 +1,10 @@
 /**
  * Per-namespace sysctls, with the propagation rules Linux applies: writing `net.ipv4.ip_forward` (or
- * `conf.all.forwarding`) sets `forwarding` on `all`, `default` and every device (devinet_sysctl_forward());
- * a new device copies `conf.default.*` when it is created (devinet_init_net / inetdev_init).
+ * `conf.all.forwarding`) sets `forwarding` on `all`, `default` and every device and clears
+ * `all.accept_redirects` (devinet_sysctl_forward() -> inet_forward_change()); a new device copies
+ * `conf.default.*` when it is created (inetdev_init()); writing `conf.default.X` (but forwarding) copies X to
+ * every device that has not set X itself (devinet_copy_dflt_conf()), and a device sets them all when it gets
+ * its first address (ipv4_devconf_setall()).
  */
 export const DEVCONF_DEFAULTS: Readonly<Record<string, number>> = {
   forwarding: 0,
@@ -28,6 +31,8 @@ const CONF = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/;
 
 export class Sysctls {
   readonly #values = new Map<string, number>();
+  /** in_dev->cnf.state: "dev.setting" pairs set explicitly, which conf.default no longer overrides. */
+  readonly #explicit = new Set<string>();
 
   constructor() {
     for (const [k, v] of Object.entries(GLOBAL_DEFAULTS)) this.#values.set(k, v);
@@ -36,11 +41,17 @@ export class Sysctls {
     }
   }
 
-  /** inetdev_init(): a new device starts from `conf.default`. */
+  /** inetdev_init(): a new device starts from `conf.default`, its values and which of them were written. */
   addDevice(dev: string): void {
     for (const k of Object.keys(DEVCONF_DEFAULTS)) {
       this.#values.set(`net.ipv4.conf.${dev}.${k}`, this.get(`net.ipv4.conf.default.${k}`));
+      if (this.#explicit.has(`default.${k}`)) this.#explicit.add(`${dev}.${k}`);
     }
+  }
+
+  /** ipv4_devconf_setall(): every setting of `dev` counts as explicitly set. */
+  setAll(dev: string): void {
+    for (const k of Object.keys(DEVCONF_DEFAULTS)) this.#explicit.add(`${dev}.${k}`);
   }
 
   get(key: string): number {
@@ -49,12 +60,19 @@ export class Sysctls {
 
   /** Writes one sysctl with the kernel's side effects. */
   set(key: string, value: number, devices: readonly string[]): void {
+    const old = this.get(key);
     this.#values.set(key, value);
     const m = CONF.exec(key);
+    if (m) this.#explicit.add(`${m[1]}.${m[2]}`);
     if (key === 'net.ipv4.ip_forward' || (m && m[1] === 'all' && m[2] === 'forwarding')) {
       // devinet_sysctl_forward(): ip_forward and all.forwarding are one knob, pushed to every device.
       this.#values.set('net.ipv4.ip_forward', value);
       for (const scope of ['all', 'default', ...devices]) this.#values.set(`net.ipv4.conf.${scope}.forwarding`, value);
+      if (value !== old) this.#values.set('net.ipv4.conf.all.accept_redirects', value ? 0 : 1);
+    } else if (m && m[1] === 'default' && m[2] !== 'forwarding' && m[2] in DEVCONF_DEFAULTS) {
+      for (const dev of devices) {
+        if (!this.#explicit.has(`${dev}.${m[2]}`)) this.#values.set(`net.ipv4.conf.${dev}.${m[2]}`, value);
+      }
     }
   }
 

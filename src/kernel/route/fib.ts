@@ -77,11 +77,27 @@ function defaultRules(): FibRule[] {
 export class Fib {
   readonly tables = new Map<number, FibRoute[]>();
   readonly rules: FibRule[] = defaultRules();
-  /** fib4_has_custom_rules() / fib_has_custom_local_routes: they make fib_validate_source() do a full lookup. */
-  custom = false;
+  /** fib4_has_custom_rules(): set by the first `ip rule add`; it also unmerges the local table from main. */
+  customRules = false;
+  /** fib_has_custom_local_routes: a `local` route added by hand. */
+  customLocalRoutes = false;
+
+  /** Either of the above: they make fib_validate_source() do a full lookup instead of the address check. */
+  get custom(): boolean {
+    return this.customRules || this.customLocalRoutes;
+  }
+
+  /**
+   * The table a lookup reports (inet_rtm_getroute()'s table id). Until the first custom rule, fib_lookup()
+   * searches main only, the local table's routes being merged into it (fib_trie's merged local table), so
+   * they report main.
+   */
+  reportedTable(table: number): number {
+    return table === RT_TABLE_LOCAL && !this.customRules ? RT_TABLE_MAIN : table;
+  }
 
   addRoute(r: FibRoute): void {
-    if (r.type === 'local' && r.proto !== 'kernel') this.custom = true;
+    if (r.type === 'local' && r.proto !== 'kernel') this.customLocalRoutes = true;
     let t = this.tables.get(r.table);
     if (!t) {
       t = [];
@@ -94,15 +110,18 @@ export class Fib {
     for (const [id, t] of this.tables) this.tables.set(id, t.filter((r) => r.dev !== dev));
   }
 
-  /** fib_nl_newrule(): without a priority, a new rule goes just before the first rule after priority 0. */
+  /**
+   * fib_nl_newrule(): without a priority, fib_default_rule_pref() takes the second rule's priority minus one
+   * (0 when that rule is at priority 0 too), so rules added in turn get 32765, 32764, ...
+   */
   addRule(rule: Omit<FibRule, 'priority'> & { priority?: number }): FibRule {
     let priority = rule.priority;
     if (priority === undefined) {
-      const next = this.rules.find((r) => r.priority > 0);
-      priority = next ? next.priority - 1 : 0;
+      const second = this.rules[1];
+      priority = second && second.priority > 0 ? second.priority - 1 : 0;
     }
     const full: FibRule = { ...rule, priority };
-    this.custom = true;
+    this.customRules = true;
     let i = this.rules.findIndex((r) => r.priority > priority!);
     if (i < 0) i = this.rules.length;
     this.rules.splice(i, 0, full);
@@ -116,7 +135,7 @@ export class Fib {
     else if (r.dstLen > 0 && !covers(r.dst, r.dstLen, key.dst)) ok = false;
     else if (r.iif !== null && r.iif !== key.iif) ok = false;
     else if (r.oif !== null && r.oif !== key.oif) ok = false;
-    else if (r.markMask !== 0 && ((key.mark & r.markMask) >>> 0) !== r.mark) ok = false;
+    else if ((((r.mark ^ key.mark) & r.markMask) >>> 0) !== 0) ok = false;
     else if (r.tos !== 0 && r.tos !== key.tos) ok = false;
     return r.not ? !ok : ok;
   }
@@ -129,7 +148,8 @@ export class Fib {
         case 'blackhole':
           return { ok: false, error: 'EINVAL', rule };
         case 'unreachable':
-          return { ok: false, error: 'EHOSTUNREACH', rule };
+          // fib4_rule_action(): FR_ACT_UNREACHABLE is ENETUNREACH, unlike an unreachable route (EHOSTUNREACH).
+          return { ok: false, error: 'ENETUNREACH', rule };
         case 'prohibit':
           return { ok: false, error: 'EACCES', rule };
         case 'lookup': {

@@ -16,17 +16,14 @@ export interface RouteGetOptions {
 
 export type RouteGetResult = { ok: true; text: string } | { ok: false; error: string };
 
-const ERRNO_TEXT: Record<FibError | 'EINVAL_SRC' | 'EXDEV' | 'ENODEV', string> = {
+const ERRNO_TEXT: Record<FibError, string> = {
   ENETUNREACH: 'Network is unreachable',
   EHOSTUNREACH: 'No route to host',
   EACCES: 'Permission denied',
   EINVAL: 'Invalid argument',
-  EINVAL_SRC: 'Invalid argument',
-  EXDEV: 'Invalid cross-device link',
-  ENODEV: 'No such device',
 };
 
-function fail(errno: keyof typeof ERRNO_TEXT): RouteGetResult {
+function fail(errno: FibError): RouteGetResult {
   return { ok: false, error: `RTNETLINK answers: ${ERRNO_TEXT[errno]}` };
 }
 
@@ -37,10 +34,30 @@ export function routeGet(world: World, netns: string, dst: Ipv4Addr, opts: Route
   return opts.iif !== undefined ? inputGet(ns, dst, opts.iif, opts) : outputGet(ns, dst, opts);
 }
 
-/** inet_rtm_getroute() without iif: ip_route_output_key(); uid is printed, the table only for uncached routes. */
+/** print_route(): a mark below 16 in decimal, others in hex. */
+function markText(mark: number): string {
+  return mark >= 16 ? `0x${mark.toString(16)}` : String(mark);
+}
+
+/** The table part of the first line: none for main (and for the local table while it is merged into main). */
+function tableWords(ns: Netns, table: number): string[] {
+  const id = ns.fib.reportedTable(table);
+  return id === RT_TABLE_MAIN ? [] : ['table', tableName(id)];
+}
+
+/**
+ * Why ip_route_output_key_hash_rcu() refused a given source: EINVAL for a multicast, broadcast or loopback
+ * one (the last may not leave by another device than lo), ENETUNREACH for one that is not ours.
+ */
+function badSourceErrno(src: Ipv4Addr): FibError {
+  const top = src >>> 24;
+  return top >= 224 || top === 127 ? 'EINVAL' : 'ENETUNREACH';
+}
+
+/** inet_rtm_getroute() without iif: ip_route_output_key(); uid is printed, src only when not asked for. */
 function outputGet(ns: Netns, dst: Ipv4Addr, opts: RouteGetOptions): RouteGetResult {
   const res = ipRouteOutput(ns, { dst, src: opts.from ?? 0, mark: opts.mark ?? 0, tos: 0 });
-  if (!res.ok) return fail(res.error);
+  if (!res.ok) return fail(res.error === 'EINVAL_SRC' ? badSourceErrno(opts.from ?? 0) : res.error);
   const { rt } = res;
   const parts: string[] = [];
   if (rt.local) parts.push('local');
@@ -48,11 +65,9 @@ function outputGet(ns: Netns, dst: Ipv4Addr, opts: RouteGetOptions): RouteGetRes
   parts.push(formatIpv4(dst));
   if (opts.from !== undefined) parts.push('from', formatIpv4(opts.from));
   if (!rt.local && rt.route.gw !== null) parts.push('via', formatIpv4(rt.route.gw));
-  parts.push('dev', rt.dev);
-  // Local output routes are cached on the nexthop and report no table; broadcast ones are not cached.
-  if (!rt.local && rt.route.table !== RT_TABLE_MAIN) parts.push('table', tableName(rt.route.table));
+  parts.push('dev', rt.dev, ...tableWords(ns, rt.route.table));
   if (opts.from === undefined || opts.from !== rt.src) parts.push('src', formatIpv4(rt.src));
-  if (opts.mark) parts.push('mark', `0x${opts.mark.toString(16)}`);
+  if (opts.mark) parts.push('mark', markText(opts.mark));
   parts.push('uid', '0');
   const cache = ['cache'];
   if (rt.local) cache.push('<local>');
@@ -61,28 +76,32 @@ function outputGet(ns: Netns, dst: Ipv4Addr, opts: RouteGetOptions): RouteGetRes
   return { ok: true, text: `${parts.join(' ')}\n    ${cache.join(' ')}` };
 }
 
-/** inet_rtm_getroute() with iif: ip_route_input_rcu() as if the packet had arrived on `iif`. */
+/**
+ * inet_rtm_getroute() with iif: ip_route_input_rcu() as if the packet had arrived on `iif`. Since Linux 6.13
+ * any drop reason (martian source or destination, rp_filter) is reported as EINVAL; a route error (no route,
+ * forwarding off, blackhole, prohibit, unreachable) as its own errno.
+ */
 function inputGet(ns: Netns, dst: Ipv4Addr, iif: string, opts: RouteGetOptions): RouteGetResult {
-  if (!ns.device(iif)) return fail('ENODEV');
+  // iproute2 resolves the name itself (ll_name_to_index()) and stops before asking the kernel.
+  if (!ns.device(iif)) return { ok: false, error: `Cannot find device "${iif}"` };
   const src = opts.from ?? 0;
   const res = ipRouteInput(ns, { src, dst, iif, mark: opts.mark ?? 0, tos: 0 });
-  const from = ['from', formatIpv4(src)];
+  const from = src !== 0 ? ['from', formatIpv4(src)] : [];
   switch (res.kind) {
     case 'error':
       return fail(res.error);
     case 'martian':
-      return fail(res.reason === 'IP_RPFILTER' ? 'EXDEV' : 'EINVAL');
+      return fail('EINVAL');
     case 'local': {
-      const head = [res.broadcast ? 'broadcast' : 'local', formatIpv4(dst), ...from, 'dev', 'lo', 'table', tableName(res.route.table)];
+      const head = [res.broadcast ? 'broadcast' : 'local', formatIpv4(dst), ...from, 'dev', 'lo', ...tableWords(ns, res.route.table)];
       return { ok: true, text: `${head.join(' ')}\n    cache ${res.broadcast ? '<local,brd>' : '<local>'} iif ${iif}` };
     }
     case 'forward': {
       const head = [formatIpv4(dst), ...from];
       if (res.route.gw !== null) head.push('via', formatIpv4(res.route.gw));
-      head.push('dev', res.dev);
-      if (res.route.table !== RT_TABLE_MAIN) head.push('table', tableName(res.route.table));
+      head.push('dev', res.dev, ...tableWords(ns, res.route.table));
       const cache = ['cache'];
-      if (res.dev === iif) cache.push('<redirect>');
+      if (res.redirect) cache.push('<redirect>');
       if (res.route.mtu !== null) cache.push('mtu', String(res.route.mtu));
       cache.push('iif', iif);
       return { ok: true, text: `${head.join(' ')}\n    ${cache.join(' ')}` };

@@ -1,8 +1,8 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import type { DropReason } from '../events.js';
-import { RT_SCOPE_HOST } from '../link/device.js';
 import type { Netns } from '../netns/netns.js';
 import type { FibError, FibRoute, FibRule } from './fib.js';
+import { maskOf } from './fib.js';
 import { routeUsable } from './route-output.js';
 
 export interface InputRequest {
@@ -15,14 +15,16 @@ export interface InputRequest {
 
 export type InputResult =
   | { kind: 'local'; route: FibRoute; rule: FibRule; broadcast: boolean; facts: string[] }
-  | { kind: 'forward'; route: FibRoute; rule: FibRule; dev: string; nexthop: Ipv4Addr; facts: string[] }
+  /** `redirect`: IPSKB_DOREDIRECT, the packet leaves by its input device toward a source on that link. */
+  | { kind: 'forward'; route: FibRoute; rule: FibRule; dev: string; nexthop: Ipv4Addr; redirect: boolean; facts: string[] }
   /** ip_error(): `icmpCode` is the ICMP_DEST_UNREACH code to send, or null for a silent drop. */
   | { kind: 'error'; error: FibError; reason: DropReason; icmpCode: number | null; rule: FibRule | null; facts: string[] }
   | { kind: 'martian'; reason: DropReason; detail: string; facts: string[] };
 
 const isMulticast = (a: Ipv4Addr): boolean => a >>> 28 === 0xe;
 const isLbcast = (a: Ipv4Addr): boolean => a === 0xffffffff;
-const isZeronet = (a: Ipv4Addr): boolean => a >>> 24 === 0;
+// ipv4_is_zeronet() is `addr == 0` since Linux 5.3 ("Allow 0.0.0.0/8 as a valid address range").
+const isZeronet = (a: Ipv4Addr): boolean => a === 0;
 const isLoopback = (a: Ipv4Addr): boolean => a >>> 24 === 127;
 
 /** Linux: ip_route_input_slow(). */
@@ -31,8 +33,8 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const s = ns.sysctls;
   const martian = (reason: DropReason, detail: string): InputResult => ({ kind: 'martian', reason, detail, facts });
   if (isMulticast(req.src) || isLbcast(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (multicast or broadcast)');
-  if (isZeronet(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (0.0.0.0/8)');
-  if (isZeronet(req.dst)) return martian('IP_INVALID_DEST', 'martian destination (0.0.0.0/8)');
+  if (isZeronet(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (0.0.0.0)');
+  if (isZeronet(req.dst)) return martian('IP_INVALID_DEST', 'martian destination (0.0.0.0)');
   const localnet = s.orConf(req.iif, 'route_localnet');
   if (isLoopback(req.dst) && !localnet) {
     facts.push(`net.ipv4.conf.${req.iif}.route_localnet = 0`);
@@ -46,7 +48,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos }, routeUsable(ns));
   if (!res.ok) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = ${forwarding ? 1 : 0}`);
-    return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.error === 'ENETUNREACH', res.rule, facts);
+    return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.rule, facts);
   }
   const { route, rule } = res;
   if (route.type === 'broadcast') {
@@ -61,7 +63,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   }
   if (!forwarding) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = 0`);
-    return ipError('EHOSTUNREACH', false, false, rule, facts);
+    return ipError('EHOSTUNREACH', false, rule, facts);
   }
   if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`);
   const dev = route.dev ?? req.iif;
@@ -69,16 +71,31 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   if (v) return martian(v.reason, v.detail);
   const rpf = s.rpFilter(req.iif);
   if (rpf) facts.push(`rp_filter = ${rpf} (max of all and ${req.iif})`);
-  return { kind: 'forward', route, rule, dev, nexthop: route.gw ?? req.dst, facts };
+  return { kind: 'forward', route, rule, dev, nexthop: route.gw ?? req.dst, redirect: doRedirect(ns, req, route, dev), facts };
 }
 
 /**
- * Linux: ip_error(). With forwarding off on the input device nothing is sent back (Ip.InAddrErrors);
- * otherwise the FIB error picks the ICMP code.
+ * __mkroute_input(): IPSKB_DOREDIRECT when the packet goes back out its input device, send_redirects is on,
+ * fib_validate_source() found the source directly connected there (a nexthop of host scope: no gateway), and
+ * the source and the gateway share a subnet of that device (inet_addr_onlink()).
  */
-function ipError(error: FibError, forwarding: boolean, noRoute: boolean, rule: FibRule | null, facts: string[]): InputResult {
+function doRedirect(ns: Netns, req: InputRequest, route: FibRoute, dev: string): boolean {
+  if (dev !== req.iif || !ns.sysctls.orConf(dev, 'send_redirects')) return false;
+  const back = ns.fib.lookup({ dst: req.src, src: req.dst, iif: dev, oif: null, mark: 0, tos: req.tos }, routeUsable(ns));
+  if (!back.ok || back.route.type !== 'unicast' || back.route.dev !== req.iif || back.route.gw !== null) return false;
+  const onlink = (a: { addr: Ipv4Addr; len: number }, x: Ipv4Addr): boolean => ((a.addr ^ x) & maskOf(a.len)) >>> 0 === 0;
+  const addrs = ns.device(dev)?.primaryAddrs() ?? [];
+  return addrs.some((a) => onlink(a, req.src) && (route.gw === null || onlink(a, route.gw)));
+}
+
+/**
+ * Linux: ip_error(). With forwarding off on the input device nothing is sent back: ip_route_input_slow() has
+ * turned every lookup failure into EHOSTUNREACH, counted as Ip.InAddrErrors. Otherwise the FIB error picks
+ * the ICMP code.
+ */
+function ipError(error: FibError, forwarding: boolean, rule: FibRule | null, facts: string[]): InputResult {
   if (!forwarding) {
-    return { kind: 'error', error, reason: noRoute ? 'IP_INNOROUTES' : 'IP_INADDRERRORS', icmpCode: null, rule, facts };
+    return { kind: 'error', error, reason: 'IP_INADDRERRORS', icmpCode: null, rule, facts };
   }
   switch (error) {
     case 'ENETUNREACH':
@@ -119,11 +136,17 @@ export function validateSource(
   if (!back.ok) {
     return rpf ? { reason: 'IP_RPFILTER', detail: `rp_filter=${rpf}: no route back to the source` } : null;
   }
-  if (back.route.type !== 'unicast' && (back.route.type !== 'local' || !acceptLocal)) {
-    return { reason: 'IP_LOCAL_SOURCE', detail: 'martian source (route back is not unicast)' };
+  if (back.route.type === 'local' && !acceptLocal) {
+    return { reason: 'IP_LOCAL_SOURCE', detail: 'martian source (one of our own addresses)' };
   }
-  if (back.route.dev === req.iif) {
-    return back.route.scope >= RT_SCOPE_HOST ? { reason: 'IP_INVALID_SOURCE', detail: 'martian source (host scope)' } : null;
+  if (back.route.type !== 'unicast' && back.route.type !== 'local') {
+    return { reason: 'IP_INVALID_SOURCE', detail: `martian source (the route back is ${back.route.type})` };
+  }
+  // The route back uses the input device (for a local route, lo carrying our own traffic): the source is fine.
+  if (back.route.dev === req.iif || (back.route.type === 'local' && req.iif === 'lo')) return null;
+  if (!ns.device(req.iif)?.addrs.length) {
+    // no_addr: a device without addresses goes to last_resort, which rp_filter refuses.
+    return rpf ? { reason: 'IP_RPFILTER', detail: `rp_filter=${rpf}: ${req.iif} has no address` } : null;
   }
   if (rpf === 1) {
     return {

@@ -1,6 +1,7 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import type { Netns } from '../netns/netns.js';
 import type { FibError, FibResult, FibRoute, FibRule } from './fib.js';
+import { RT_TABLE_LOCAL } from '../netns/world-spec.js';
 import { fibResultPrefsrc } from './source-select.js';
 
 export interface OutputRequest {
@@ -10,6 +11,8 @@ export interface OutputRequest {
   mark: number;
   tos: number;
   oif?: string;
+  /** IP_FREEBIND-like: the source need not be ours (nf_send_reset() spoofs the destination). */
+  freebind?: boolean;
 }
 
 /** A route for a locally generated packet (struct rtable from ip_route_output_key()). */
@@ -27,20 +30,36 @@ export interface OutputRoute {
 
 export type OutputResult = { ok: true; rt: OutputRoute } | { ok: false; error: FibError | 'EINVAL_SRC'; rule: FibRule | null };
 
-/** Can a route's device carry traffic? Routes of a device that is down are gone in Linux (fib_disable_ip()). */
+/**
+ * Can a route's device carry traffic? Routes of a device that is down are gone in Linux (fib_disable_ip()),
+ * except local ones: their nexthop has scope nowhere, which fib_sync_down_dev() spares, so an address on a
+ * down device is still reachable from this namespace.
+ */
 export function routeUsable(ns: Netns) {
   return (r: FibRoute): boolean => {
     const d = r.dev === null ? undefined : ns.device(r.dev);
-    return d !== undefined && d.up;
+    return d !== undefined && (d.up || r.type === 'local');
   };
 }
 
-/** Linux: ip_route_output_key_hash_rcu(). */
+const isLoopback = (a: Ipv4Addr): boolean => a >>> 24 === 127;
+
+/**
+ * __ip_dev_find(): one of our addresses, or an address a `local` route in the local table covers (that is
+ * how 127.0.0.5 counts as ours through 127.0.0.0/8).
+ */
+export function isLocalSource(ns: Netns, addr: Ipv4Addr): boolean {
+  if (ns.ownsAddr(addr)) return true;
+  const key = { dst: addr, src: 0, iif: 'lo', oif: null, mark: 0, tos: 0 };
+  return ns.fib.tableLookup(RT_TABLE_LOCAL, key, routeUsable(ns))?.type === 'local';
+}
+
+/**
+ * Linux: ip_route_output_key_hash_rcu(). A given source must be local, whatever ip_nonlocal_bind says (it
+ * only lets bind() succeed; the send then fails with ENETUNREACH unless the socket is IP_TRANSPARENT).
+ */
 export function ipRouteOutput(ns: Netns, req: OutputRequest): OutputResult {
-  if (req.src !== 0 && !ns.ownsAddr(req.src) && ns.sysctls.get('net.ipv4.ip_nonlocal_bind') === 0) {
-    // __ip_route_output_key: a source that is not ours fails with EINVAL (unless IP_FREEBIND/nonlocal_bind).
-    return { ok: false, error: 'EINVAL_SRC', rule: null };
-  }
+  if (req.src !== 0 && !req.freebind && !isLocalSource(ns, req.src)) return { ok: false, error: 'EINVAL_SRC', rule: null };
   const res: FibResult = ns.fib.lookup(
     { dst: req.dst, src: req.src, iif: 'lo', oif: req.oif ?? null, mark: req.mark, tos: req.tos },
     routeUsable(ns),
@@ -53,6 +72,10 @@ export function ipRouteOutput(ns: Netns, req: OutputRequest): OutputResult {
     return { ok: true, rt: { route, rule, dev: 'lo', nexthop: req.dst, src, local: true, broadcast: false } };
   }
   const dev = route.dev ?? 'lo';
+  if (isLoopback(req.src) && dev !== 'lo' && !ns.sysctls.orConf(dev, 'route_localnet')) {
+    // __mkroute_output(): a loopback source may leave only by lo, unless route_localnet.
+    return { ok: false, error: 'EINVAL_SRC', rule };
+  }
   const src = req.src || fibResultPrefsrc(ns, route);
   return {
     ok: true,

@@ -29,8 +29,9 @@ export function ctStateBits(ctx: NfPacketContext): number {
     case 'INVALID': return STATE_INVALID;
     case 'UNTRACKED': return STATE_UNTRACKED;
   }
-  if (ct.status.has('SNAT') || ct.status.has('SRC_NAT_DONE')) bits |= STATE_SNAT;
-  if (ct.status.has('DNAT') || ct.status.has('DST_NAT_DONE')) bits |= STATE_DNAT;
+  // conntrack_mt(): only the SNAT/DNAT status bits, which a null binding (SRC_NAT_DONE alone) does not set.
+  if (ct.status.has('SNAT')) bits |= STATE_SNAT;
+  if (ct.status.has('DNAT')) bits |= STATE_DNAT;
   return bits;
 }
 

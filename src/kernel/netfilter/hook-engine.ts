@@ -1,0 +1,291 @@
+// Linux: the IPv4 netfilter hooks as nf_hook_slow() runs them: for each hook, the registered functions in
+// priority order (raw -300, conntrack -200, mangle -150, nat DNAT -100, filter 0, security 50, nat SNAT 100,
+// conntrack confirm INT_MAX). Tables come from iptables-restore text; conntrack and NAT from conntrack/.
+
+import type { Skb } from '../../packet/skb.js';
+import { endpoints } from '../../packet/describe.js';
+import type { CtResolution } from '../conntrack/index.js';
+import { ConntrackTable, formatEntry, natHook, natRequestOf, resolutionView, tupleOf } from '../conntrack/index.js';
+import type { NatHookName } from '../conntrack/index.js';
+import { RT_SCOPE_UNIVERSE } from '../link/device.js';
+import type { Netns } from '../netns/netns.js';
+import { inetSelectAddr } from '../route/source-select.js';
+import { report } from '../report.js';
+import type { AddrType, MatchState, NfPacketContext } from './context.js';
+import { evaluateChain } from './evaluate.js';
+import type { EvalResult } from './evaluate.js';
+import type { NetfilterEngine, NfContext, NfHook, NfVerdict } from './hooks.js';
+import { indexRuleset } from './index-chain.js';
+import type { RulesetIndex } from './index-chain.js';
+import { ruleText } from './rule-print.js';
+import type { Ruleset, TableName } from './ruleset.js';
+
+/** What rides on an skb between hooks of one namespace: its conntrack resolution (skb->_nfct). */
+export interface SkbConntrack {
+  res: CtResolution | null;
+  untracked: boolean;
+  /** The namespace whose table it belongs to: crossing into another namespace scrubs it. */
+  netns: string;
+}
+
+type Step = TableName | 'conntrack' | 'confirm';
+
+/** The functions each hook runs, in priority order (include/uapi/linux/netfilter_ipv4.h NF_IP_PRI_*). */
+const HOOK_STEPS: Readonly<Record<NfHook, readonly Step[]>> = {
+  PREROUTING: ['raw', 'conntrack', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'security', 'nat', 'confirm'],
+  FORWARD: ['mangle', 'filter', 'security'],
+  OUTPUT: ['raw', 'conntrack', 'mangle', 'nat', 'filter', 'security'],
+  POSTROUTING: ['mangle', 'nat', 'confirm'],
+};
+
+/** One namespace's netfilter: its tables, their indexes, conntrack, and the state of stateful matches. */
+export interface NetfilterState {
+  ruleset: Ruleset;
+  index: RulesetIndex;
+  conntrack: ConntrackTable;
+  /** Conntrack runs only while some table needs it: a nat table, or a rule that reads connection state. */
+  ctActive: boolean;
+  matchState: MatchState;
+}
+
+function needsConntrack(rs: Ruleset): boolean {
+  if (rs.tables.has('nat')) return true;
+  for (const t of rs.tables.values()) {
+    for (const c of t.chains.values()) {
+      for (const r of c.rules) {
+        const text = ruleText(c.name, r);
+        if (/ -m (conntrack|state|connmark) | -j CONNMARK\b/.test(text)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+export function netfilterState(ruleset: Ruleset, sysctl: (k: string) => number): NetfilterState {
+  return {
+    ruleset,
+    index: indexRuleset(ruleset),
+    conntrack: new ConntrackTable({
+      tcpLoose: sysctl('net.netfilter.nf_conntrack_tcp_loose') !== 0,
+      tcpBeLiberal: sysctl('net.netfilter.nf_conntrack_tcp_be_liberal') !== 0,
+    }),
+    ctActive: needsConntrack(ruleset),
+    matchState: { recent: new Map(), ipsets: new Map(), nfacct: new Map() },
+  };
+}
+
+const isMulticast = (a: number): boolean => a >>> 28 === 0xe;
+
+/** Linux: inet_addr_type_dev_table(): the type of the local-table route for `addr` (UNICAST when none). */
+function addrTypeOf(ns: Netns, addr: number, dev: string | null): AddrType {
+  if (addr === 0xffffffff) return 'BROADCAST';
+  if (addr === 0) return 'BROADCAST';
+  if (isMulticast(addr)) return 'MULTICAST';
+  const local = ns.fib.tableLookup(255, { dst: addr, src: 0, iif: null, oif: null, mark: 0, tos: 0 }, () => true);
+  if (local && (dev === null || local.dev === dev)) {
+    if (local.type === 'local') return 'LOCAL';
+    if (local.type === 'broadcast') return 'BROADCAST';
+  }
+  return 'UNICAST';
+}
+
+function skbCt(skb: Skb, ns: Netns): SkbConntrack | null {
+  const ct = skb.ct as SkbConntrack | null;
+  return ct && ct.netns === ns.name ? ct : null;
+}
+
+function tuplesText(skb: Skb): { src: string; dst: string } {
+  return endpoints(skb.packet);
+}
+
+/** Builds the engine behind `nfHook()` for a namespace. */
+export function netfilterEngine(ns: Netns, nf: NetfilterState): NetfilterEngine {
+  return (skb, hctx) => runHook(ns, nf, skb, hctx);
+}
+
+function runHook(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext): NfVerdict {
+  const dev = h.hook === 'PREROUTING' || h.hook === 'INPUT' || h.hook === 'FORWARD' ? h.in : h.out;
+  for (const step of HOOK_STEPS[h.hook]) {
+    if (step === 'conntrack') {
+      conntrackIn(ns, nf, skb, dev);
+      continue;
+    }
+    if (step === 'confirm') {
+      const ct = skbCt(skb, ns);
+      if (ct?.res?.entry && ct.res.state === 'NEW') {
+        const c = nf.conntrack.confirm(ct.res.entry, ns.env.timers.now());
+        if (!c.ok) return { verdict: 'DROP', reason: 'NETFILTER_DROP', rule: 'conntrack: insert failed (tuple clash at confirm)' };
+      }
+      continue;
+    }
+    if (step === 'nat') {
+      const v = natStep(ns, nf, skb, h, dev);
+      if (v) return v;
+      continue;
+    }
+    const v = tableStep(ns, nf, skb, h, step, dev);
+    if (v) return v;
+  }
+  return { verdict: 'ACCEPT' };
+}
+
+/** Linux: nf_conntrack_in(): find or create the connection (unless raw's NOTRACK untracked it). */
+function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null): void {
+  if (!nf.ctActive) return;
+  const existing = skbCt(skb, ns);
+  if (existing) return;
+  const res = nf.conntrack.resolve(skb.packet, ns.env.timers.now());
+  skb.ct = { res, untracked: false, netns: ns.name } satisfies SkbConntrack;
+  const t = tuplesText(skb);
+  const what = res.state === 'INVALID' ? `INVALID (${res.reason})` : res.state === 'NEW' ? 'NEW connection' : `${res.state} (${res.direction === 'REPLY' ? 'reply' : 'original'} direction)`;
+  report(ns, skb.leg, {
+    dev,
+    stage: 'netfilter',
+    detail: `conntrack: ${what} ${skb.packet.l4.proto} ${t.src} > ${t.dst}`,
+    table: null,
+    chain: null,
+    minor: res.state === 'ESTABLISHED',
+    facts: res.entry ? [formatEntry(res.entry, ns.env.timers.now())] : [],
+  });
+}
+
+function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): NfPacketContext {
+  const ct = skbCt(skb, ns);
+  const now = ns.env.timers.now();
+  return {
+    packet: skb.packet,
+    mark: skb.mark,
+    hook: h.hook,
+    family: h.family,
+    table,
+    in: h.in,
+    out: h.out,
+    physIn: h.physIn ?? null,
+    physOut: h.physOut ?? null,
+    bridged: h.family === 'bridge',
+    ct: ct?.untracked ? { state: 'UNTRACKED', status: new Set(), direction: 'ORIGINAL', orig: tupleOrZero(skb), reply: tupleOrZero(skb), mark: 0, protoState: '', timeout: 0 } : ct?.res ? resolutionView(ct.res, now) : null,
+    addrType: (addr, d) => addrTypeOf(ns, addr, d),
+    now: () => now,
+    random: () => ns.env.random(),
+    state: nf.matchState,
+  };
+}
+
+function tupleOrZero(skb: Skb) {
+  return tupleOf(skb.packet) ?? { proto: skb.packet.ip.protocol, src: skb.packet.ip.src, sport: 0, dst: skb.packet.ip.dst, dport: 0 };
+}
+
+function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): { res: EvalResult; ctx: NfPacketContext } | null {
+  const t = nf.ruleset.tables.get(table);
+  const chain = t?.chains.get(h.hook);
+  if (!t || !chain) return null;
+  const ctx = packetContext(ns, nf, skb, h, table);
+  const res = evaluateChain(nf.ruleset, table, h.hook, ctx, { trace: true, index: nf.index });
+  skb.mark = ctx.mark >>> 0;
+  // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
+  const ct = skbCt(skb, ns);
+  if (ct?.res?.entry && ctx.ct && ctx.ct.mark !== ct.res.entry.mark) ct.res.entry.mark = ctx.ct.mark;
+  return { res, ctx };
+}
+
+function decidedText(nf: NetfilterState, res: EvalResult): string | null {
+  const by = res.decidedBy;
+  if (!by) return null;
+  const chain = nf.ruleset.tables.get(by.table)?.chains.get(by.chain);
+  const rule = chain?.rules[by.index - 1];
+  return chain && rule ? ruleText(chain.name, rule) : null;
+}
+
+function stepFacts(res: EvalResult): string[] {
+  return res.steps.map((s) => `${s.matched ? 'match' : 'no match'}  ${s.rule}${s.failed ? `   (fails ${s.failed})` : ''}`);
+}
+
+/** One table's chain at this hook (raw, mangle, filter, security). */
+function tableStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName, dev: string | null): NfVerdict | null {
+  const w = walk(ns, nf, skb, h, table);
+  if (!w) return null;
+  const { res } = w;
+  if (res.notrack && table === 'raw') skb.ct = { res: null, untracked: true, netns: ns.name } satisfies SkbConntrack;
+  const rule = decidedText(nf, res);
+  const v = res.verdict;
+  const verdictName = v.kind === 'accept' ? 'ACCEPT' : v.kind === 'drop' ? 'DROP' : v.kind === 'reject' ? `REJECT --reject-with ${v.with}` : v.kind.toUpperCase();
+  for (const e of res.events) {
+    report(ns, skb.leg, { dev, stage: 'netfilter', table, chain: h.hook, detail: `${e.kind.toUpperCase()} ${e.prefix}`.trim(), minor: false });
+  }
+  if (res.steps.length > 0) {
+    report(ns, skb.leg, {
+      dev,
+      stage: 'netfilter',
+      table,
+      chain: h.hook,
+      rule,
+      verdict: verdictName,
+      detail: `${h.family === 'bridge' ? 'bridge ' : ''}${table} ${h.hook}: ${rule ?? `policy ${verdictName}`}${rule ? ` => ${verdictName}` : ''}`,
+      facts: stepFacts(res),
+      minor: rule === null && v.kind === 'accept',
+    });
+  }
+  if (v.kind === 'drop') return { verdict: 'DROP', reason: v.reason, rule: rule ?? `${table} ${h.hook} policy DROP` };
+  if (v.kind === 'reject') return { verdict: 'REJECT', with: v.with, rule };
+  return null;
+}
+
+/** What a translation at this hook is: DNAT/SNAT on the original direction, their undoing on replies. */
+function natLabel(hook: NatHookName, reply: boolean): string {
+  const dst = hook === 'PREROUTING' || hook === 'OUTPUT';
+  if (reply) return dst ? 'un-SNAT (reply)' : 'un-DNAT (reply)';
+  return dst ? 'DNAT' : 'SNAT';
+}
+
+/** The nat table at a hook: decided on a connection's first packet, applied to every packet after. */
+function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: string | null): NfVerdict | null {
+  if (!nf.ctActive) return null;
+  const ct = skbCt(skb, ns);
+  if (!ct?.res || ct.untracked || h.hook === 'FORWARD') return null;
+  const hook = h.hook as NatHookName;
+  let walked: EvalResult | null = null;
+  const before = tuplesText(skb);
+  const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
+    const w = walk(ns, nf, skb, h, 'nat');
+    if (!w) return null;
+    walked = w.res;
+    const v = w.res.verdict;
+    if (v.kind !== 'nat') return null;
+    const nat = v.nat;
+    let addr: number | undefined;
+    if (nat.kind === 'masquerade') addr = inetSelectAddr(ns, h.out ?? 'lo', h.nexthop ?? skb.packet.ip.dst, RT_SCOPE_UNIVERSE);
+    if (nat.kind === 'redirect') addr = h.hook === 'OUTPUT' ? 0x7f000001 : ns.device(h.in ?? '')?.primaryAddrs()[0]?.addr ?? 0;
+    return natRequestOf(nat, addr);
+  });
+  const res = walked as EvalResult | null;
+  if (res && res.steps.length > 0) {
+    const rule = decidedText(nf, res);
+    report(ns, skb.leg, {
+      dev,
+      stage: 'netfilter',
+      table: 'nat',
+      chain: h.hook,
+      rule,
+      verdict: rule ? 'NAT' : null,
+      detail: `${h.family === 'bridge' ? 'bridge ' : ''}nat ${h.hook}: ${rule ?? 'no NAT rule matched'}`,
+      facts: stepFacts(res),
+      minor: rule === null,
+    });
+  }
+  if (r.verdict === 'DROP') return { verdict: 'DROP', reason: r.reason, rule: null };
+  if (r.translation?.changed) {
+    skb.packet = r.packet;
+    const after = tuplesText(skb);
+    report(ns, skb.leg, {
+      dev,
+      stage: 'netfilter',
+      table: 'nat',
+      chain: h.hook,
+      detail: `${natLabel(hook, ct.res.direction === 'REPLY')}: ${before.src} > ${before.dst}  =>  ${after.src} > ${after.dst}`,
+      before,
+      after,
+    });
+  }
+  return null;
+}
