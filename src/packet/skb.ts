@@ -21,12 +21,17 @@ export interface Skb {
   brNfDone: boolean;
   /** A route is attached already (looped back from ip_output to a local address): ip_rcv_finish skips the lookup. */
   dstLocal: boolean;
+  /**
+   * IP_MTU_DISCOVER of the sending socket: `do` fails an oversized send (EMSGSIZE), `want` (Linux's default)
+   * fragments it locally, `dont` never sets DF. Only locally generated packets have one.
+   */
+  pmtudisc: 'do' | 'want' | 'dont' | null;
   /** Times this skb crossed a device; the hop budget turns loops that TTL cannot end (bridges) into LOOP. */
   hops: number;
 }
 
 export function newSkb(packet: IpPacket, leg: number, mark = 0): Skb {
-  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, brNfDone: false, dstLocal: false, hops: 0 };
+  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, brNfDone: false, dstLocal: false, pmtudisc: null, hops: 0 };
 }
 
 /** A copy for flooding or looping back: headers copied so later rewrites of one do not touch the other. */

@@ -34,7 +34,7 @@ export interface TraceSpec {
   sport?: number;
   /** Initial TTL; default 64. */
   ttl?: number;
-  /** Don't-fragment bit; default true for tcp (PMTU discovery), false for udp/icmp like Linux sockets by default... see docs. */
+  /** true: IP_PMTUDISC_DO (ping -M do, an oversized send fails); false: IP_PMTUDISC_DONT; omitted: Linux's default IP_PMTUDISC_WANT (DF set, oversized packets fragmented by the sender). */
   df?: boolean;
   /** Application payload bytes; default 0 for tcp SYN, 32 for udp, 56 for icmp echo. */
   size?: number;

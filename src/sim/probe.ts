@@ -19,6 +19,7 @@ export interface ProbeSpec {
   /** Source port (tcp/udp) or echo id (icmp). */
   sport?: number;
   ttl?: number;
+  /** true: IP_PMTUDISC_DO (ping -M do); false: IP_PMTUDISC_DONT; omitted: Linux's default, IP_PMTUDISC_WANT. */
   df?: boolean;
   /** Application payload bytes. */
   size?: number;
@@ -86,7 +87,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     l4,
     payloadLength: size,
     ttl: trace.ttl,
-    df: trace.df ?? true,
+    pmtudisc: trace.df === undefined ? 'want' : trace.df ? 'do' : 'dont',
     mark: trace.mark ?? 0,
   });
   if (src !== null) {

@@ -62,6 +62,7 @@ export function icmpSend(ns: Netns, skb: Skb, type: number, code: number, info: 
   };
   const leg = ns.env.sink.answer(skb.leg, 'icmp-error');
   const out = newSkb(packet, leg);
+  out.pmtudisc = 'dont';
   report(ns, leg, { dev: rt.rt.dev, stage: 'icmp-send', detail: `send ICMP ${icmpTypeName(type, code)} to ${formatIpv4(orig.ip.src)}`, packet: describePacket(packet) });
   report(ns, skb.leg, { dev: null, stage: 'icmp-send', detail: `ICMP ${icmpTypeName(type, code)} sent back to ${formatIpv4(orig.ip.src)} from ${formatIpv4(rt.rt.src)}`, minor: true });
   ipLocalOut(ns, out, { dev: rt.rt.dev, nexthop: rt.rt.nexthop, local: rt.rt.local, broadcast: false, mtu: rt.rt.route.mtu });

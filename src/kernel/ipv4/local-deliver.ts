@@ -120,7 +120,7 @@ function icmpRcv(ns: Netns, skb: Skb, p: IpPacket): void {
     report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `echo request answered by ${formatIpv4(dst)}` });
     ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: formatIpv4(dst), peerSeen: formatIpv4(src) });
     const leg = ns.env.sink.answer(skb.leg, 'echo-reply');
-    ipSend(ns, leg, { src: dst, dst: src, l4: { proto: 'icmp', icmp: { type: 0, code: 0, checksum: 0, rest } }, payloadLength: p.payloadLength, df: false });
+    ipSend(ns, leg, { src: dst, dst: src, l4: { proto: 'icmp', icmp: { type: 0, code: 0, checksum: 0, rest } }, payloadLength: p.payloadLength, pmtudisc: 'dont' });
     return;
   }
   if (type === 0) {

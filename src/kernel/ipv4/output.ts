@@ -66,10 +66,11 @@ export function ipFinishOutput(ns: Netns, skb: Skb, nh: NextHop): void {
   const mtu = nh.mtu ?? dev.mtu;
   const len = ipPacketLength(skb.packet);
   if (len > mtu) {
-    if (skb.packet.ip.df && skb.iif === null) {
-      fate(ns, skb.leg, 'DROPPED', 'PKT_TOO_BIG', `message too long: ${len} bytes with DF set, ${nh.dev} mtu ${mtu} (EMSGSIZE)`, { dev: nh.dev });
+    if (skb.pmtudisc === 'do') {
+      fate(ns, skb.leg, 'DROPPED', 'PKT_TOO_BIG', `message too long: ${len} bytes, ${nh.dev} mtu ${mtu}, socket in IP_PMTUDISC_DO (EMSGSIZE)`, { dev: nh.dev });
       return;
     }
+    if (skb.pmtudisc === 'want') skb.packet.ip.df = false; // ip_fragment(): the fragments go without DF
     report(ns, skb.leg, { dev: nh.dev, stage: 'xmit', detail: `ip_fragment: ${len} bytes over mtu ${mtu}, sent in ${Math.ceil((len - 20) / ((mtu - 20) & ~7))} fragments` });
   }
   report(ns, skb.leg, { dev: nh.dev, stage: 'neigh', detail: `next hop ${formatIpv4(nh.nexthop)} dev ${nh.dev}`, minor: true });

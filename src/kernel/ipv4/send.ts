@@ -16,7 +16,8 @@ export interface IpSendRequest {
   l4: L4;
   payloadLength: number;
   ttl?: number;
-  df?: boolean;
+  /** IP_MTU_DISCOVER: default `want` (DF set, but an oversized packet is fragmented here). */
+  pmtudisc?: 'do' | 'want' | 'dont';
   tos?: number;
   mark?: number;
   /** Route only through this device (SO_BINDTODEVICE, a tunnel's underlay `dev`). */
@@ -69,7 +70,7 @@ export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | nul
       tos: req.tos ?? 0,
       totalLength: 0,
       id: ns.ipId++,
-      df: req.df ?? true,
+      df: (req.pmtudisc ?? 'want') !== 'dont',
       mf: false,
       fragOffset: 0,
       ttl: req.ttl ?? ns.sysctls.get('net.ipv4.ip_default_ttl'),
@@ -90,6 +91,7 @@ export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | nul
   });
   const skb = newSkb(packet, leg, req.mark ?? 0);
   skb.hops = req.hops ?? 0;
+  skb.pmtudisc = req.pmtudisc ?? 'want';
   ipLocalOut(ns, skb, { dev: rt.rt.dev, nexthop: rt.rt.nexthop, local: rt.rt.local, broadcast: rt.rt.broadcast, mtu: rt.rt.route.mtu });
   return src;
 }

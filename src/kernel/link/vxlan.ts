@@ -61,7 +61,7 @@ export function vxlanXmit(dev: VxlanDevice, frame: L2Frame): void {
       dst: remote,
       oif: dev.cfg.dev,
       ttl: 64,
-      df: false,
+      pmtudisc: 'dont',
       l4: {
         proto: 'udp',
         udp: { sport, dport: dev.cfg.dstport, length: 0, checksum: 0 },

@@ -9,6 +9,7 @@ import type { L2Frame } from '../link/l2-frame.js';
 import { devQueueXmit } from '../link/xmit.js';
 import { inetSelectAddr } from '../route/source-select.js';
 import { icmpSend } from '../ipv4/icmp.js';
+import { ipRouteInput } from '../route/route-input.js';
 import { fate, report } from '../report.js';
 import { NEIGH_MCAST_PROBES, NEIGH_RETRANS_MS } from './neigh-table.js';
 import type { Neighbour } from './neigh-table.js';
@@ -96,6 +97,17 @@ export function arpRcv(dev: NetDevice, frame: L2Frame & { kind: 'arp' }, pktType
   if (pktType === 'otherhost') return;
   if (a.op === ARPOP_REQUEST) {
     if (!ns.ownsAddr(a.tpa)) return;
+    // arp_process(): the request is routed as if it were an IP packet from the asker to the target
+    // (ip_route_input_noref), so rp_filter and martian checks apply: a sender that fails them gets no answer.
+    const r = ipRouteInput(ns, { src: a.spa, dst: a.tpa, iif: dev.name, mark: 0, tos: 0 });
+    if (r.kind !== 'local') {
+      report(ns, frame.leg, {
+        dev: dev.name,
+        stage: 'arp',
+        detail: `ARP who-has ${formatIpv4(a.tpa)} tell ${formatIpv4(a.spa)}: not answered (${r.kind === 'martian' ? r.detail : 'the asker does not route here'})`,
+      });
+      return;
+    }
     // neigh_event_ns(): the asker is learned (STALE) so the reply and the answer to come need no ARP.
     const n = ns.neigh.get(dev.name, a.spa);
     if (!n || n.state !== 'PERMANENT') {

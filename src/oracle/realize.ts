@@ -1,0 +1,287 @@
+// Realize a WorldSpec in real network namespaces: the `ip`, `bridge`, `sysctl` and `iptables-restore` commands
+// that build it one to one, in the order the kernel needs (a device before its addresses, a bridge before its
+// ports, an address before the routes through it). Pure: this file only writes text; running it is the
+// caller's business (`net realize`, the kernel differential test).
+
+import type { FdbSpec, LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
+import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../kernel/netns/world-spec.js';
+import { formatIpv4 } from '../wire/ipv4-addr.js';
+
+export interface RealizeCommands {
+  /** Build the world, in order. One entry is one shell command (the iptables one carries a heredoc). */
+  up: string[];
+  /** Delete exactly the namespaces `up` made; deleting a namespace destroys its devices. */
+  down: string[];
+}
+
+export interface RealizeOptions {
+  /**
+   * Sysctls written in every namespace before its devices exist and before the spec's own, so that values a
+   * new namespace would otherwise copy from the root namespace (devconf_inherit_init_net=0) are pinned.
+   * A key the namespace sets itself wins.
+   */
+  baselineSysctls?: Readonly<Record<string, number>>;
+  /**
+   * For kernels built without the dummy driver (`ip link add type dummy` answers "Unknown device type"):
+   * each dummy becomes a NOARP veth whose peer waits, up and unconfigured, in one extra namespace
+   * `${prefix}_sink`. Like a dummy it has carrier, never resolves neighbours and swallows what it sends.
+   */
+  dummyAsVeth?: boolean;
+}
+
+/** The extra namespace of `dummyAsVeth`; `_` keeps it apart from names a scenario may use. */
+export function dummySinkNetns(prefix: string): string {
+  return `${prefix}_sink`;
+}
+
+/** The heredoc delimiter of iptables-restore input; a line equal to it would end the input early. */
+const IPTABLES_EOF = 'PACKETWALK_IPTABLES_EOF';
+
+/**
+ * The shell commands that build `spec` with every namespace named `${prefix}${name}`, and those that remove it.
+ * Linux: veth pairs are created with both ends already in their namespaces (`peer name P netns NS2`), so no
+ * device ever appears in the namespace the commands run from.
+ */
+export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOptions = {}): RealizeCommands {
+  const ns = (name: string): string => `${prefix}${name}`;
+  const up: string[] = [];
+  const namespaces = spec.namespaces;
+  const sink = opts.dummyAsVeth === true && namespaces.some((n) => n.links.some((l) => l.type === 'dummy'))
+    ? { netns: dummySinkNetns(prefix), next: 0 }
+    : undefined;
+
+  for (const n of namespaces) up.push(`ip netns add ${shq(ns(n.name))}`);
+  if (sink !== undefined) up.push(`ip netns add ${shq(sink.netns)}`);
+  for (const n of namespaces) {
+    up.push(`${ipn(ns(n.name))} link set lo up`);
+    const globals = globalSysctls(n, opts.baselineSysctls ?? {});
+    if (globals.length > 0) up.push(sysctlCommand(ns(n.name), globals));
+  }
+
+  // Devices: bridges, dummies and veth pairs first, with their MAC and MTU; then vxlan devices, which take
+  // their MTU from the underlay `dev` when created (vxlan_config_apply()); then bridge membership.
+  const made = new Set<string>();
+  for (const n of namespaces) {
+    for (const link of n.links) {
+      if (link.type === 'dummy' && sink !== undefined) up.push(...dummyAsVeth(ns(n.name), link.name, sink));
+      else if (link.type !== 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
+    }
+  }
+  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'dummy'), ns(n.name)));
+  for (const n of namespaces) {
+    for (const link of n.links) if (link.type === 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
+  }
+  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'vxlan'), ns(n.name)));
+  for (const n of namespaces) up.push(...bridgePorts(n, ns(n.name)));
+  for (const n of namespaces) {
+    const perDevice = Object.entries(n.sysctls).filter(([k]) => isPerDeviceSysctl(k));
+    if (perDevice.length > 0) up.push(sysctlCommand(ns(n.name), perDevice));
+  }
+  for (const n of namespaces) {
+    for (const link of n.links) if (link.up !== false) up.push(`${ipn(ns(n.name))} link set dev ${shq(link.name)} up`);
+  }
+  for (const n of namespaces) {
+    for (const link of n.links) {
+      for (const a of link.addresses) {
+        const scope = a.scope !== undefined ? ` scope ${a.scope}` : '';
+        up.push(`${ipn(ns(n.name))} addr add ${formatIpv4(a.addr)}/${a.len} dev ${shq(link.name)}${scope}`);
+      }
+    }
+  }
+  for (const n of namespaces) {
+    const at = ipn(ns(n.name));
+    for (const r of n.routes) up.push(`${at} route add ${routeWords(r)}`);
+    for (const r of n.rules) up.push(`${at} rule add ${words(r.text)}`);
+    for (const e of n.neigh) up.push(`${at} neigh add ${words(e.text)}`);
+    up.push(...fdbCommands(n, ns(n.name)));
+  }
+  for (const n of namespaces) {
+    if (n.iptables !== undefined && n.iptables.trim() !== '') up.push(iptablesRestore(ns(n.name), n.iptables));
+  }
+
+  const down = namespaces.map((n) => `ip netns del ${shq(ns(n.name))}`);
+  if (sink !== undefined) down.push(`ip netns del ${shq(sink.netns)}`);
+  return { up, down };
+}
+
+/** See RealizeOptions.dummyAsVeth. */
+function dummyAsVeth(netns: string, name: string, sink: { netns: string; next: number }): string[] {
+  const peer = `d${sink.next++}`;
+  return [
+    `${ipn(netns)} link add ${shq(name)} type veth peer name ${peer} netns ${shq(sink.netns)}`,
+    `${ipn(netns)} link set dev ${shq(name)} arp off`,
+    `${ipn(sink.netns)} link set dev ${peer} up`,
+  ];
+}
+
+/**
+ * A bash script with `up` and `down` functions; `up` runs by default and a failing command tears down what
+ * was built (`trap down ERR`). This is what `net realize` prints.
+ */
+export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: RealizeOptions = {}): string {
+  const { up, down } = realizeCommands(spec, prefix, opts);
+  const lines = [
+    '#!/usr/bin/env bash',
+    `# packetwalk realize: world ${JSON.stringify(spec.name)}, namespaces prefixed ${JSON.stringify(prefix)}.`,
+    '# Usage: bash SCRIPT [up|down]. Needs root, iproute2 and iptables.',
+    'set -euo pipefail',
+    '# errtrace: the ERR trap also fires for commands inside up().',
+    'set -o errtrace',
+    '',
+    'down() {',
+    ...down.map((c) => `  ${c} 2>/dev/null || true`),
+    '}',
+    '',
+    'up() {',
+    // Only the first line of a command is indented: a heredoc's body and delimiter must stay as written.
+    ...up.map((c) => `  ${c}`),
+    '}',
+    '',
+    'case "${1:-up}" in',
+    '  up)',
+    `    trap 'echo "realize: failed: $BASH_COMMAND" >&2; trap - ERR; down; exit 1' ERR`,
+    '    up',
+    '    ;;',
+    '  down) down ;;',
+    '  *) echo "usage: $0 [up|down]" >&2; exit 2 ;;',
+    'esac',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function ipn(netns: string): string {
+  return `ip -n ${shq(netns)}`;
+}
+
+/** `ip link add` for one device; a veth pair is made once, from whichever end comes first. */
+function linkAdd(netns: string, link: LinkSpec, ns: (n: string) => string, made: Set<string>): string[] {
+  const key = `${netns}/${link.name}`;
+  if (made.has(key)) return [];
+  made.add(key);
+  const at = `${ipn(ns(netns))} link add ${shq(link.name)}`;
+  switch (link.type) {
+    case 'dummy':
+      return [`${at} type dummy`];
+    case 'bridge':
+      // IFLA_BR_AGEING_TIME is in clock_t (1/100 s), which is what iproute2 passes through.
+      return [`${at} type bridge${link.ageingTime !== undefined ? ` ageing_time ${link.ageingTime * 100}` : ''}`];
+    case 'veth': {
+      const peer = link.peer ?? { netns, dev: `${link.name}-peer` };
+      made.add(`${peer.netns}/${peer.dev}`);
+      const where = peer.netns === netns ? '' : ` netns ${shq(ns(peer.netns))}`;
+      return [`${at} type veth peer name ${shq(peer.dev)}${where}`];
+    }
+    case 'vxlan': {
+      const v = link.vxlan;
+      if (v === undefined) throw new Error(`invariant: vxlan link ${key} without vxlan settings`);
+      const parts = [`${at} type vxlan id ${v.id} dstport ${v.dstport}`];
+      if (v.local !== undefined) parts.push(`local ${formatIpv4(v.local)}`);
+      if (v.remote !== undefined) parts.push(`remote ${formatIpv4(v.remote)}`);
+      if (v.dev !== undefined) parts.push(`dev ${shq(v.dev)}`);
+      if (!v.learning) parts.push('nolearning');
+      return [parts.join(' ')];
+    }
+  }
+}
+
+function macAndMtu(links: LinkSpec[], netns: string): string[] {
+  const at = ipn(netns);
+  const out: string[] = [];
+  for (const l of links) {
+    if (l.mac !== undefined) out.push(`${at} link set dev ${shq(l.name)} address ${l.mac}`);
+    if (l.mtu !== undefined) out.push(`${at} link set dev ${shq(l.name)} mtu ${l.mtu}`);
+  }
+  return out;
+}
+
+/**
+ * Bridge membership and port flags, then the bridges' own MAC and MTU: an MTU given for a bridge is set after
+ * its ports joined, so it is the one the bridge ends with (br_mtu_auto_adjust() stops once the user set it).
+ */
+function bridgePorts(n: NetnsSpec, netns: string): string[] {
+  const at = ipn(netns);
+  const out: string[] = [];
+  for (const l of n.links) {
+    if (l.master === undefined) continue;
+    out.push(`${at} link set dev ${shq(l.name)} master ${shq(l.master)}`);
+    if (l.hairpin !== undefined) out.push(`bridge -n ${shq(netns)} link set dev ${shq(l.name)} hairpin ${onOff(l.hairpin)}`);
+    if (l.learning !== undefined) {
+      out.push(`bridge -n ${shq(netns)} link set dev ${shq(l.name)} learning ${onOff(l.learning)}`);
+    }
+  }
+  out.push(...macAndMtu(n.links.filter((l) => l.type === 'bridge'), netns));
+  return out;
+}
+
+function onOff(flag: boolean): string {
+  return flag ? 'on' : 'off';
+}
+
+/**
+ * Keys that name a device (`net.ipv4.conf.eth0.rp_filter`, `net.ipv4.neigh.eth0.mcast_solicit`) exist only
+ * once the device does; `all` and `default` exist from the start.
+ */
+export function isPerDeviceSysctl(key: string): boolean {
+  const m = /^net\.ipv[46]\.(?:conf|neigh)\.([^.]+)\./.exec(key);
+  return m !== null && m[1] !== 'all' && m[1] !== 'default';
+}
+
+/**
+ * Baseline first, then the namespace's own keys that name no device, in the spec's order. They go before any
+ * device exists: inetdev_init() copies `conf.default` into each new device.
+ */
+function globalSysctls(n: NetnsSpec, baseline: Readonly<Record<string, number>>): [string, number][] {
+  const own = Object.entries(n.sysctls).filter(([k]) => !isPerDeviceSysctl(k));
+  const pinned = Object.entries(baseline).filter(([k]) => !(k in n.sysctls));
+  return [...pinned, ...own];
+}
+
+function sysctlCommand(netns: string, entries: [string, number][]): string {
+  return `ip netns exec ${shq(netns)} sysctl -qw ${entries.map(([k, v]) => shq(`${k}=${v}`)).join(' ')}`;
+}
+
+/**
+ * The route as written; `table` is added when the spec puts the route elsewhere than `ip route add` would
+ * by itself (iproute_modify(): local and broadcast go to local, the rest to main).
+ */
+function routeWords(r: RouteSpec): string {
+  const implied = r.type === 'local' || r.type === 'broadcast' ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+  const hasTable = /(^|\s)table\s/.test(r.text);
+  return hasTable || r.table === implied ? words(r.text) : `${words(r.text)} table ${r.table}`;
+}
+
+/**
+ * `bridge fdb add`, with `self` or `master` made explicit (iproute2 alone would default to `self`, which
+ * for a bridge port writes the port's own unicast list, not the bridge's table). A second entry for the same
+ * MAC on the same device (vxlan's all-zeros default destinations) needs `append`.
+ */
+function fdbCommands(n: NetnsSpec, netns: string): string[] {
+  const seen = new Set<string>();
+  return n.fdb.map((e: FdbSpec) => {
+    const key = `${e.mac}/${e.dev}`;
+    const verb = seen.has(key) ? 'append' : 'add';
+    seen.add(key);
+    const text = /(^|\s)(self|master)(\s|$)/.test(e.text) ? e.text : `${e.text} ${e.self ? 'self' : 'master'}`;
+    return `bridge -n ${shq(netns)} fdb ${verb} ${words(text)}`;
+  });
+}
+
+function iptablesRestore(netns: string, text: string): string {
+  const body = text.replace(/\s+$/, '');
+  if (body.split('\n').includes(IPTABLES_EOF)) {
+    throw new Error(`invariant: iptables text of ${netns} contains the heredoc delimiter ${IPTABLES_EOF}`);
+  }
+  // -w: wait for the xtables lock rather than fail, should the legacy backend share it with a concurrent run.
+  return `ip netns exec ${shq(netns)} iptables-restore -w 5 <<'${IPTABLES_EOF}'\n${body}\n${IPTABLES_EOF}`;
+}
+
+/** A line in `ip` syntax, word by word, each quoted for the shell when it has to be. */
+function words(text: string): string {
+  return text.trim().split(/\s+/).map(shq).join(' ');
+}
+
+/** Quotes a word for bash unless it is made only of characters the shell leaves alone. */
+export function shq(word: string): string {
+  return /^[A-Za-z0-9_.:/@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
