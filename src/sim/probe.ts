@@ -44,6 +44,8 @@ export interface RunOptions {
   hopBudget?: number;
   /** Scheduler steps before the run is declared a LOOP (broadcast storms). */
   maxSteps?: number;
+  /** Decides random rule matches (branch exploration); without it the seeded RNG draws. */
+  decide?: (probability: number, rule: string) => boolean;
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -63,6 +65,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     random: () => rng.next(),
     sink: recorder,
     hopBudget: opts.hopBudget ?? 64,
+    decide: opts.decide,
   });
   const ns = world.netns(trace.from);
   if (!ns) throw new Error(`invariant: trace source ${trace.from} is not a namespace (the loader checks this)`);

@@ -5,3 +5,5 @@ export { renderPcap } from './render-pcap.js';
 export { renderTraceText } from './render-text.js';
 export type { Detail } from './render-text.js';
 export { renderTraceJson } from './render-json.js';
+export { exploreTraceBranches, BRANCH_LIMIT } from './branches.js';
+export type { TraceBranch } from './branches.js';

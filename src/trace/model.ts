@@ -88,5 +88,6 @@ export interface Trace extends Leg {
   conntrack: ConntrackSeen[];
   /** The answer's way back: SYN-ACK, RST, echo reply, UDP answer, or the ICMP error the packet drew. */
   reply: (Leg & { kind: string }) | null;
+  /** With `--branches`: one entry per distinct outcome of the random choices (TraceBranch). */
   branches: unknown[];
 }

@@ -181,7 +181,18 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   const chain = t?.chains.get(h.hook);
   if (!t || !chain) return null;
   const ctx = packetContext(ns, nf, skb, h, table);
-  const res = evaluateChain(nf.ruleset, table, h.hook, ctx, { trace: true, index: nf.index });
+  const decide = ns.env.decide;
+  const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
+    trace: true,
+    index: nf.index,
+    decide: decide
+      ? (p, where) => {
+          const chain = nf.ruleset.tables.get(where.table)?.chains.get(where.chain);
+          const rule = chain?.rules[where.index - 1];
+          return decide(p, chain && rule ? ruleText(chain.name, rule) : `${where.chain} rule ${where.index}`);
+        }
+      : undefined,
+  });
   skb.mark = ctx.mark >>> 0;
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);

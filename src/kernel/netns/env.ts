@@ -12,6 +12,11 @@ export interface KernelEnv {
   /** A float in [0, 1), seeded. */
   random(): number;
   sink: PathSink;
+  /**
+   * Decides random rule matches (`-m statistic --mode random`) instead of `random()`, so every outcome can be
+   * explored; `rule` is the deciding rule as iptables-save prints it.
+   */
+  decide?: (probability: number, rule: string) => boolean;
   /** Device crossings one skb may make before it is declared a LOOP. */
   hopBudget: number;
 }

@@ -1,0 +1,74 @@
+import type { World, WorldSpec } from '../kernel/index.js';
+import type { ProbeSpec, RunOptions } from '../sim/index.js';
+import type { Trace } from './model.js';
+import { runTrace } from './run-trace.js';
+
+/** One distinct outcome of the random choices a packet met (DESIGN.md §4, `branches`). */
+export interface TraceBranch {
+  probability: number;
+  disposition: string;
+  /** Destination after NAT, as the first leg last saw it. */
+  dst: string;
+  /** The packet was source-NATed on its way. */
+  masquerade: boolean;
+  deliveredTo: Trace['deliveredTo'];
+  /** The random rules that matched on this branch, as iptables-save prints them. */
+  rules: string[];
+}
+
+export const BRANCH_LIMIT = 256;
+
+function outcomeOf(t: Trace): { dst: string; masquerade: boolean } {
+  let dst = t.packet.dst;
+  let masquerade = false;
+  for (const h of t.hops) {
+    if (h.stage !== 'netfilter' || !h.after) continue;
+    if (h.detail.startsWith('DNAT')) dst = h.after.dst;
+    if (h.detail.startsWith('SNAT')) masquerade = true;
+  }
+  return { dst, masquerade };
+}
+
+/**
+ * Runs the trace once per sequence of random choices (`-m statistic --mode random` rules), depth first, each
+ * on a fresh World, and groups the runs by outcome with their probabilities. Returns the branches and
+ * whether the exploration stopped at BRANCH_LIMIT runs.
+ */
+export function exploreTraceBranches(
+  world: World | WorldSpec,
+  probe: ProbeSpec & { name?: string },
+  opts: RunOptions = {},
+): { branches: TraceBranch[]; truncated: boolean; first: Trace } {
+  const pending: boolean[][] = [[]];
+  const byOutcome = new Map<string, TraceBranch>();
+  let first: Trace | null = null;
+  let runs = 0;
+  while (pending.length > 0 && runs < BRANCH_LIMIT) {
+    const prefix = pending.pop() as boolean[];
+    const taken: boolean[] = [];
+    const rules: string[] = [];
+    let p = 1;
+    const trace = runTrace(world, probe, {
+      ...opts,
+      decide: (prob, rule) => {
+        const i = taken.length;
+        // A certain choice is no branch (probability 1 or 0 after the kernel's rounding).
+        const choice = prob >= 1 ? true : prob <= 0 ? false : i < prefix.length ? prefix[i] : true;
+        if (i >= prefix.length && prob > 0 && prob < 1) pending.push([...taken, false]);
+        taken.push(choice);
+        p *= prob >= 1 || prob <= 0 ? 1 : choice ? prob : 1 - prob;
+        if (choice) rules.push(rule);
+        return choice;
+      },
+    });
+    runs++;
+    first ??= trace;
+    const o = outcomeOf(trace);
+    const key = `${trace.disposition}|${trace.deliveredTo?.netns ?? ''}|${o.dst}|${o.masquerade}`;
+    const seen = byOutcome.get(key);
+    if (seen) seen.probability += p;
+    else byOutcome.set(key, { probability: p, disposition: trace.disposition, dst: o.dst, masquerade: o.masquerade, deliveredTo: trace.deliveredTo, rules });
+  }
+  const branches = [...byOutcome.values()].sort((a, b) => b.probability - a.probability || a.dst.localeCompare(b.dst));
+  return { branches, truncated: pending.length > 0, first: first as Trace };
+}
