@@ -166,10 +166,35 @@ describe('rp_filter', () => {
     // left also holds 10.0.77.1/32, an address the router routes toward right.
     const left = spec.namespaces[0];
     left.links[0] = { ...left.links[0], addresses: [...left.links[0].addresses, { addr: ip('10.0.77.1'), len: 32 }] };
+    // ARP requests are rp_filtered too (arp_process routes them): with a cold cache the router would not even
+    // answer "who-has 10.0.1.1 tell 10.0.77.1". A permanent neighbour lets the SYN itself meet the filter.
+    const routerNs = spec.namespaces.find((n) => n.name === 'router');
+    const eth0 = routerNs?.links.find((l) => l.name === 'eth0');
+    if (!eth0) throw new Error('router/eth0 expected');
+    eth0.mac = '02:00:0a:00:01:01';
+    left.neigh = [{ text: '10.0.1.1 lladdr 02:00:0a:00:01:01 dev eth0', addr: ip('10.0.1.1'), lladdr: '02:00:0a:00:01:01', dev: 'eth0', nud: 'permanent' }];
     expect(runTrace(spec, { from: 'left', dst: ip('10.0.2.2'), proto: 'tcp', dport: 80 }).disposition).toBe('DELIVERED');
     const t = runTrace(spec, { from: 'left', src: ip('10.0.77.1'), dst: ip('10.0.2.2'), proto: 'tcp', dport: 80 });
     expect(t.disposition).toBe('DROPPED');
     expect(t.reason).toBe('IP_RPFILTER');
     expect(t.reply).toBeNull();
+  });
+
+  it('leaves the ARP request from a filtered source unanswered (cold neighbour cache)', () => {
+    const spec = router({ 'net.ipv4.conf.all.rp_filter': 1 }, behindRight);
+    const left = spec.namespaces[0];
+    left.links[0] = { ...left.links[0], addresses: [...left.links[0].addresses, { addr: ip('10.0.77.1'), len: 32 }] };
+    const t = runTrace(spec, { from: 'left', src: ip('10.0.77.1'), dst: ip('10.0.2.2'), proto: 'tcp', dport: 80 });
+    expect(t.disposition).toBe('NEIGH_FAILED');
+    expect(t.icmp).toMatchObject({ type: 'host-unreachable', from: '10.0.77.1' });
+  });
+
+  it('leaves the ARP request from a filtered source unanswered (cold neighbour cache)', () => {
+    const spec = router({ 'net.ipv4.conf.all.rp_filter': 1 }, behindRight);
+    const left = spec.namespaces[0];
+    left.links[0] = { ...left.links[0], addresses: [...left.links[0].addresses, { addr: ip('10.0.77.1'), len: 32 }] };
+    const t = runTrace(spec, { from: 'left', src: ip('10.0.77.1'), dst: ip('10.0.2.2'), proto: 'tcp', dport: 80 });
+    expect(t.disposition).toBe('NEIGH_FAILED');
+    expect(t.icmp).toMatchObject({ type: 'host-unreachable', from: '10.0.77.1' });
   });
 });
