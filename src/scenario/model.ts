@@ -1,9 +1,9 @@
 // A validated scenario: the World it describes plus the traces to run and what they must show.
 
-import type { Ipv4Addr } from '../wire/headers.js';
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
+import type { ProbeSpec } from '../sim/probe.js';
 
-export type Proto = 'tcp' | 'udp' | 'icmp';
+export type Proto = ProbeSpec['proto'];
 
 export interface SourceLocation {
   file: string;
@@ -20,26 +20,9 @@ export interface Scenario {
   traceLocations: SourceLocation[];
 }
 
-export interface TraceSpec {
+/** One trace of a scenario: the packet to send (a ProbeSpec), its name and what it must show. */
+export interface TraceSpec extends ProbeSpec {
   name: string;
-  /** Source namespace. */
-  from: string;
-  /** Source address; chosen by the kernel's source address selection when omitted. */
-  src?: Ipv4Addr;
-  dst: Ipv4Addr;
-  proto: Proto;
-  /** Destination port (tcp/udp); required for tcp/udp. */
-  dport?: number;
-  /** Source port; default 40000. */
-  sport?: number;
-  /** Initial TTL; default 64. */
-  ttl?: number;
-  /** true: IP_PMTUDISC_DO (ping -M do, an oversized send fails); false: IP_PMTUDISC_DONT; omitted: Linux's default IP_PMTUDISC_WANT (DF set, oversized packets fragmented by the sender). */
-  df?: boolean;
-  /** Application payload bytes; default 0 for tcp SYN, 32 for udp, 56 for icmp echo. */
-  size?: number;
-  /** Firewall mark the socket sets (SO_MARK). */
-  mark?: number;
   expect?: ExpectSpec;
 }
 

@@ -2,7 +2,7 @@
 
 export const TRACE_SCHEMA = 'packetwalk.trace/v1';
 
-import type { Disposition, DropReason, Stage } from '../kernel/events.js';
+import type { Disposition, DropReason, ErrorSeen, Stage } from '../kernel/events.js';
 
 export { DISPOSITIONS, DROP_REASONS } from '../kernel/events.js';
 export type { Disposition, DropReason, Stage } from '../kernel/events.js';
@@ -48,17 +48,8 @@ export interface DeliveredTo {
   peerSeen: string;
 }
 
-export interface IcmpSeen {
-  /** e.g. "time-exceeded", "net-unreachable", "host-unreachable", "port-unreachable", "frag-needed". */
-  type: string;
-  icmpType: number;
-  code: number;
-  /** Who sent the ICMP error. */
-  from: string;
-  /** Who received it, where the error was delivered. */
-  to: string;
-  mtu?: number;
-}
+/** An ICMP error (or RST) that reached the socket of the packet it answers (the kernel model's ErrorSeen). */
+export type IcmpSeen = ErrorSeen;
 
 export interface ConntrackSeen {
   netns: string;

@@ -52,11 +52,11 @@ function brNfPreRouting(br: BridgeDevice, port: NetDevice, frame: L2Frame, resum
   if (ip.dst === dstBefore) return true;
   const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: br.name, mark: skb.mark, tos: ip.tos });
   if (r.kind !== 'forward' || r.dev !== br.name) {
-    report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: DNAT moved the destination off this bridge: up the stack to be routed` });
+    report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: NAT moved the destination to ${formatIpv4(ip.dst)}, off this bridge: up the stack to be routed` });
     frame.eth.dst = br.mac;
     return true;
   }
-  report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: DNAT to ${formatIpv4(ip.dst)}, which is on this bridge: stays bridged (no routing, TTL kept)` });
+  report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: NAT moved the destination to ${formatIpv4(ip.dst)}, which is on this bridge: stays bridged (no routing, TTL kept)` });
   neighOutput(br, r.nexthop, skb, false, (mac) => {
     frame.eth.dst = mac;
     resume(frame);
