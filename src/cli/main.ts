@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerRealize } from './realize-command.js';
 import { registerRouteGet } from './route-get-command.js';
+import { registerVerify } from './verify-command.js';
 import { registerRun } from './run-command.js';
 import { registerTrace } from './trace-command.js';
 import { registerShow } from './show-command.js';
@@ -21,6 +23,8 @@ function program(): Command {
   registerTrace(p, out);
   registerShow(p, out);
   registerRouteGet(p, out);
+  registerRealize(p, out);
+  registerVerify(p, out);
   for (const c of p.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return p;
 }

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { parseIpv4 } from '../wire/ipv4-addr.js';
+import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
 import type { Scenario, TraceSpec } from '../scenario/model.js';
-import { writeFileSync } from 'node:fs';
-import { renderPcap, renderTraceJson, renderTraceText, runTraceRecorded } from '../trace/index.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText, runTraceRecorded } from '../trace/index.js';
+import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText, traceIptablesSave } from '../trace/iptables-save-trace.js';
 import type { Detail } from '../trace/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
@@ -11,7 +13,7 @@ import { argChoice, argInt, argIpv4 } from './parse-args.js';
 interface TraceOpts {
   from?: string;
   to?: string;
-  proto: 'tcp' | 'udp' | 'icmp';
+  proto: 'tcp' | 'udp' | 'icmp' | 'sctp';
   dport?: number;
   sport?: number;
   src?: number;
@@ -25,6 +27,71 @@ interface TraceOpts {
   output: 'text' | 'json';
   reply: boolean;
   pcap?: string;
+  branches?: boolean;
+  iptablesSave?: string;
+  dst?: { addr: string; port?: number };
+  nodeIp: string[];
+  lenientComments?: boolean;
+  inIface?: string;
+  outIface?: string;
+}
+
+/** `--dst A.B.C.D[:PORT]`. */
+function argDst(text: string): { addr: string; port?: number } {
+  const m = /^([^:]+)(?::(\d+))?$/.exec(text);
+  const port = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || parseIpv4(m[1]) === undefined || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new InvalidArgumentError(`--dst must be A.B.C.D or A.B.C.D:PORT (port 1..65535), got "${text}"`);
+  }
+  return { addr: m[1], port };
+}
+
+/** `--node-ip`, repeatable; IPv6 addresses are accepted and reported as not modelled. */
+function argNodeIp(text: string, previous: string[]): string[] {
+  if (parseIpv4(text) === undefined && !/^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/.test(text)) {
+    throw new InvalidArgumentError(`--node-ip must be an IP address like 192.168.0.2, got "${text}"`);
+  }
+  return [...previous, text];
+}
+
+/** Flags that belong to one mode only, by the name the user typed. */
+const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap']];
+const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface']];
+
+/** `net trace --iptables-save FILE`: one packet through one node's rule dump (src/trace/iptables-save-trace.ts). */
+function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void): void {
+  for (const [k, flag] of SCENARIO_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} describes a scenario trace; with --iptables-save give --src and --dst`);
+  if (o.src === undefined) throw new UsageError('--iptables-save needs --src A.B.C.D (the packet\'s source)');
+  if (o.dst === undefined) throw new UsageError('--iptables-save needs --dst A.B.C.D:PORT (the packet\'s destination)');
+  if (o.dport !== undefined && o.dst.port !== undefined && o.dport !== o.dst.port) {
+    throw new UsageError(`--dst ${o.dst.addr}:${o.dst.port} and --dport ${o.dport} disagree: give the port once`);
+  }
+  const dport = o.dport ?? o.dst.port;
+  if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --dst A.B.C.D:PORT or --dport N`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--iptables-save: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const t = traceIptablesSave(text, {
+    src: formatIpv4(o.src),
+    dst: o.dst.addr,
+    dport,
+    sport: o.sport,
+    proto: o.proto,
+    nodeIPs: o.nodeIp,
+    mark: o.mark,
+    lenientComments: o.lenientComments,
+    inIface: o.inIface,
+    outIface: o.outIface,
+  });
+  if (t.errors.length) {
+    const n = t.errors.length;
+    const hint = !o.lenientComments && t.errors.some((e) => /^Bad argument/.test(e.message)) ? ' (kube-proxy test text with unquoted comments? try --lenient-comments)' : '';
+    throw new UsageError(`${file}: ${n} error${n === 1 ? '' : 's'}, nothing traced${hint}`, t.errors.map((e) => formatIptablesTraceError(file, e)));
+  }
+  out(o.output === 'json' ? renderIptablesTraceJson(t) : renderIptablesTraceText(t));
 }
 
 /** `--to`: an IP, IP:PORT, or a namespace name (its first global address). */
@@ -49,6 +116,8 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   if (!sc.world.namespaces.some((n) => n.name === o.from)) {
     throw new UsageError(`--from: no namespace "${o.from}" in ${sc.file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
   }
+  const proto = o.proto;
+  if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
   const d = destination(sc, o.to);
   const dport = o.dport ?? d.port;
   if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --to ADDR:PORT or --dport N`);
@@ -56,7 +125,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     name: `${o.from} -> ${o.to} (${o.proto})`,
     from: o.from,
     dst: d.dst,
-    proto: o.proto,
+    proto,
     dport,
     sport: o.sport,
     src: o.src,
@@ -70,14 +139,14 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
 export function registerTrace(program: Command, out: (s: string) => void): void {
   program
     .command('trace')
-    .description('trace packets hop by hop: the scenario\'s own traces, or one you describe with --from/--to')
-    .argument('<scenario>', 'a scenario file')
+    .description('trace packets hop by hop: the scenario\'s own traces, or one you describe with --from/--to; or one packet through a node\'s iptables-save dump')
+    .argument('[scenario]', 'a scenario file (not with --iptables-save)')
     .option('--from <netns>', 'namespace whose socket sends')
     .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name')
-    .option('--proto <p>', 'tcp | udp | icmp', argChoice('--proto', ['tcp', 'udp', 'icmp'] as const), 'tcp')
+    .option('--proto <p>', 'tcp | udp | icmp (sctp with --iptables-save)', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
-    .option('--src <addr>', 'bind the socket to this source address', argIpv4('--src'))
+    .option('--src <addr>', 'bind the socket to this source address (with --iptables-save: the packet\'s source)', argIpv4('--src'))
     .option('--ttl <n>', 'initial TTL', argInt('--ttl', 1, 255))
     .option('--size <bytes>', 'payload size', argInt('--size', 0, 65507))
     .option('--mark <n>', 'SO_MARK of the socket', argInt('--mark', 0, 2 ** 32 - 1))
@@ -85,9 +154,16 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--name <trace>', 'only the scenario trace with this name')
     .option('--seed <n>', 'seed for random choices', argInt('--seed', 0, 2 ** 32 - 1), 1)
     .option('--detail <level>', 'minimal | summary | detailed', argChoice('--detail', ['minimal', 'summary', 'detailed'] as const), 'summary')
-    .option('-o, --output <format>', 'text | json (schema packetwalk.trace/v1)', argChoice('--output', ['text', 'json'] as const), 'text')
+    .option('-o, --output <format>', 'text | json (schema packetwalk.trace/v1; packetwalk.iptables-trace/v1 with --iptables-save)', argChoice('--output', ['text', 'json'] as const), 'text')
     .option('--no-reply', 'leave out the reply\'s way back')
     .option('--pcap <file>', 'also write every frame the trace put on a link to a pcapng file')
+    .option('--branches', 'explore every outcome of random rule matches (-m statistic) and list each with its probability')
+    .option('--iptables-save <file>', 'trace through this node\'s iptables-save dump (or iptables-restore input) instead of a scenario')
+    .option('--dst <addr[:port]>', 'with --iptables-save: the packet\'s destination, A.B.C.D:PORT', argDst)
+    .option('--node-ip <addr>', 'with --iptables-save: an address of the node (repeatable); from one of them the node itself sends', argNodeIp, [])
+    .option('--lenient-comments', 'with --iptables-save: accept unquoted --comment values (kube-proxy FakeIPTables text)')
+    .option('--in-iface <dev>', 'with --iptables-save: the device the packet comes in by (default eth0)')
+    .option('--out-iface <dev>', 'with --iptables-save: the device it leaves by (default eth0)')
     .addHelpText(
       'after',
       `
@@ -101,9 +177,27 @@ Examples:
   net trace scenarios/router-between-subnets.yaml
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:80
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
-  net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json`,
+  net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
+
+With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` are walked the way the kernel
+walks a new connection: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
+there, filter INPUT or FORWARD (OUTPUT, then INPUT over lo, for the node's own packets), and POSTROUTING. It
+prints every rule that matched with its line in FILE, the verdict, the DNAT destination and whether the packet
+is masqueraded; each -m statistic branch (a Service endpoint) is shown with its probability.
+  iptables-save > node-a.rules
+  net trace --iptables-save node-a.rules --src 10.244.0.5 --dst 10.96.0.10:53 --proto udp --node-ip 192.168.56.11
+  net trace --iptables-save node-a.rules --src 192.168.56.11 --dst 192.168.56.11:30080 --node-ip 192.168.56.11 -o json`,
     )
-    .action((file: string, o: TraceOpts) => {
+    .action((file: string | undefined, o: TraceOpts) => {
+      if (o.iptablesSave !== undefined) {
+        if (file !== undefined) throw new UsageError(`give a scenario (${file}) or --iptables-save ${o.iptablesSave}, not both`);
+        iptablesSaveTrace(o.iptablesSave, o, out);
+        return;
+      }
+      if (file === undefined) throw new UsageError('give a scenario file, or --iptables-save FILE to trace through a node\'s rule dump');
+      for (const [k, flag] of IPTABLES_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} needs --iptables-save FILE`);
+      if (o.nodeIp.length) throw new UsageError('--node-ip needs --iptables-save FILE');
+      if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
       const sc = loadOrFail(file);
       let traces: TraceSpec[];
       if (o.from !== undefined || o.to !== undefined) traces = [adHocTrace(sc, o)];
@@ -122,7 +216,8 @@ Examples:
             throw new UsageError(`--pcap: cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
-        return o.reply ? trace : { ...trace, reply: null };
+        const withBranches = o.branches ? { ...trace, branches: exploreTraceBranches(sc.world, t, { seed: o.seed }).branches } : trace;
+        return o.reply ? withBranches : { ...withBranches, reply: null };
       });
       if (o.output === 'json') out(results.length === 1 ? renderTraceJson(results[0]) : `[\n${results.map(renderTraceJson).join(',\n')}\n]`);
       else out(results.map((r) => renderTraceText(r, o.detail)).join('\n\n'));

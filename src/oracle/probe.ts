@@ -6,6 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
@@ -51,7 +52,19 @@ export interface ProbeTimeouts {
 /** `readyMs` is generous: a loaded CI machine can take seconds to start node inside `ip netns exec`. */
 export const DEFAULT_TIMEOUTS: ProbeTimeouts = { tcpMs: 4500, udpMs: 4500, pingWaitS: 4, readyMs: 15_000 };
 
-const PROBES_DIR = fileURLToPath(new URL('./probes/', import.meta.url));
+/**
+ * The helper scripts sit beside this file in `src/`; `tsc` does not copy them into `dist/`, so the built CLI
+ * falls back to the source tree it was built from.
+ */
+const PROBES_DIR = [new URL('./probes/', import.meta.url), new URL('../../src/oracle/probes/', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((dir) => existsSync(`${dir}client.mjs`)) ?? fileURLToPath(new URL('./probes/', import.meta.url));
+
+/**
+ * The PIDs of the processes a run has started and not yet seen end, so that a signal handler can end them by
+ * PID before it tears the namespaces down.
+ */
+export type LivePids = Set<number>;
 
 // ---------------------------------------------------------------------------------------------------------
 // ICMP names and errno
@@ -191,15 +204,19 @@ class Proc {
    * stdin is a pipe we never write: the node helpers exit when it closes, so they cannot outlive this process
    * even when it is killed.
    */
-  constructor(cmd: string, args: string[]) {
+  constructor(cmd: string, args: string[], live?: LivePids) {
     this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const pid = this.child.pid;
+    if (pid !== undefined) live?.add(pid);
     this.child.stdin?.on('error', () => {});
     this.exited = new Promise((resolve) => {
       this.child.on('error', () => {
+        if (pid !== undefined) live?.delete(pid);
         this.#notify();
         resolve(null);
       });
       this.child.on('close', (code) => {
+        if (pid !== undefined) live?.delete(pid);
         this.#notify();
         resolve(code);
       });
@@ -290,24 +307,27 @@ function collectLines(stream: NodeJS.ReadableStream | null, into: string[], onLi
 }
 
 /** `ip netns exec NS CMD...`: ip execs CMD in place, so the PID we hold is CMD's own. */
-function inNetns(netns: string, cmd: string, args: string[]): Proc {
-  return new Proc('ip', ['netns', 'exec', netns, cmd, ...args]);
+function inNetns(netns: string, cmd: string, args: string[], live?: LivePids): Proc {
+  return new Proc('ip', ['netns', 'exec', netns, cmd, ...args], live);
 }
 
 /**
  * The same under coreutils `timeout`, for tools that would not notice our end (tcpdump, ping): the PID we
  * hold is timeout's, which passes our SIGTERM on and ends the tool by itself after `seconds`.
  */
-function boundedInNetns(netns: string, seconds: number, cmd: string, args: string[]): Proc {
-  return inNetns(netns, 'timeout', [String(seconds), cmd, ...args]);
+function boundedInNetns(netns: string, seconds: number, cmd: string, args: string[], live?: LivePids): Proc {
+  return inNetns(netns, 'timeout', [String(seconds), cmd, ...args], live);
 }
 
-async function runInNetns(netns: string, cmd: string, args: string[], ms: number): Promise<{ code: number | null; out: string }> {
-  const p = boundedInNetns(netns, Math.ceil(ms / 1000) + 1, cmd, args);
+/** Runs a command in a namespace to its end, bounded by `ms`; stdout and stderr are kept apart. */
+export async function runInNetns(
+  netns: string, cmd: string, args: string[], ms: number, live?: LivePids,
+): Promise<{ code: number | null; out: string; stdout: string }> {
+  const p = boundedInNetns(netns, Math.ceil(ms / 1000) + 1, cmd, args, live);
   const timer = setTimeout(() => void p.stop(), ms);
   const code = await p.exited;
   clearTimeout(timer);
-  return { code, out: [...p.lines, ...p.errLines].join('\n') };
+  return { code, out: [...p.lines, ...p.errLines].join('\n'), stdout: p.lines.join('\n') };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -327,12 +347,12 @@ export class Listeners {
   private constructor() {}
 
   /** Starts them and waits (bounded) until each process has bound its sockets; throws otherwise. */
-  static async start(spec: WorldSpec, prefix: string, timeouts: ProbeTimeouts = DEFAULT_TIMEOUTS): Promise<Listeners> {
+  static async start(spec: WorldSpec, prefix: string, timeouts: ProbeTimeouts = DEFAULT_TIMEOUTS, live?: LivePids): Promise<Listeners> {
     const l = new Listeners();
     for (const n of spec.namespaces) {
       if (n.listen.length === 0) continue;
       const socks = n.listen.map((s) => ({ proto: s.proto, port: s.port, addr: formatIpv4(s.addr) }));
-      const proc = inNetns(`${prefix}${n.name}`, process.execPath, [`${PROBES_DIR}listen.mjs`, JSON.stringify(socks)]);
+      const proc = inNetns(`${prefix}${n.name}`, process.execPath, [`${PROBES_DIR}listen.mjs`, JSON.stringify(socks)], live);
       l.#procs.push({ netns: n.name, proc });
     }
     const ready = await Promise.all(l.#procs.map(({ proc }) => proc.waitFor(() => proc.lines.some((x) => x.includes('"ev"')), timeouts.readyMs)));
@@ -398,6 +418,8 @@ export interface ProbeContext {
   prefix: string;
   listeners: Listeners;
   timeouts?: ProbeTimeouts;
+  /** Where the PIDs of the probe's own processes are kept while they run. */
+  live?: LivePids;
 }
 
 /**
@@ -409,11 +431,11 @@ export async function probeTrace(ctx: ProbeContext, trace: TraceSpec): Promise<K
   if (reason !== undefined) throw new Error(`invariant: probing an unsupported trace (${reason})`);
   const timeouts = ctx.timeouts ?? DEFAULT_TIMEOUTS;
   const netns = `${ctx.prefix}${trace.from}`;
-  const restore = await socketDefaults(netns, trace);
+  const restore = await socketDefaults(netns, trace, ctx.live);
   try {
     return trace.proto === 'icmp' ? await probePing(ctx, trace, timeouts) : await probeSocket(ctx, trace, timeouts);
   } finally {
-    if (restore.length > 0) await runInNetns(netns, 'sysctl', ['-qw', ...restore], 5000);
+    if (restore.length > 0) await runInNetns(netns, 'sysctl', ['-qw', ...restore], 5000, ctx.live);
   }
 }
 
@@ -422,27 +444,27 @@ export async function probeTrace(ctx: ProbeContext, trace: TraceSpec): Promise<K
  * IP_MTU_DISCOVER at all: `ip_default_ttl`, and `ip_no_pmtu_disc=1` (IP_PMTUDISC_DONT) for df=false. Returns
  * the `key=value` words that put them back.
  */
-async function socketDefaults(netns: string, trace: TraceSpec): Promise<string[]> {
+async function socketDefaults(netns: string, trace: TraceSpec, live?: LivePids): Promise<string[]> {
   if (trace.proto === 'icmp') return [];
   const set: string[] = [];
   const restore: string[] = [];
   if (trace.ttl !== undefined) {
     set.push(`net.ipv4.ip_default_ttl=${trace.ttl}`);
-    restore.push(`net.ipv4.ip_default_ttl=${await readSysctl(netns, 'net.ipv4.ip_default_ttl')}`);
+    restore.push(`net.ipv4.ip_default_ttl=${await readSysctl(netns, 'net.ipv4.ip_default_ttl', live)}`);
   }
   if (trace.df === false) {
     set.push('net.ipv4.ip_no_pmtu_disc=1');
-    restore.push(`net.ipv4.ip_no_pmtu_disc=${await readSysctl(netns, 'net.ipv4.ip_no_pmtu_disc')}`);
+    restore.push(`net.ipv4.ip_no_pmtu_disc=${await readSysctl(netns, 'net.ipv4.ip_no_pmtu_disc', live)}`);
   }
   if (set.length > 0) {
-    const r = await runInNetns(netns, 'sysctl', ['-qw', ...set], 5000);
+    const r = await runInNetns(netns, 'sysctl', ['-qw', ...set], 5000, live);
     if (r.code !== 0) throw new Error(`sysctl ${set.join(' ')} in ${netns}: ${r.out}`);
   }
   return restore;
 }
 
-async function readSysctl(netns: string, key: string): Promise<string> {
-  const r = await runInNetns(netns, 'sysctl', ['-n', key], 5000);
+async function readSysctl(netns: string, key: string, live?: LivePids): Promise<string> {
+  const r = await runInNetns(netns, 'sysctl', ['-n', key], 5000, live);
   if (r.code !== 0) throw new Error(`sysctl -n ${key} in ${netns}: ${r.out}`);
   return r.out.trim();
 }
@@ -455,7 +477,7 @@ async function probePing(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts):
   if (trace.size !== undefined) args.push('-s', String(trace.size));
   if (trace.mark !== undefined) args.push('-m', String(trace.mark));
   args.push(formatIpv4(trace.dst));
-  const r = await runInNetns(`${ctx.prefix}${trace.from}`, 'ping', args, (t.pingWaitS + 3) * 1000);
+  const r = await runInNetns(`${ctx.prefix}${trace.from}`, 'ping', args, (t.pingWaitS + 3) * 1000, ctx.live);
   const seen = parsePingOutput(r.out);
   const detail = `ping ${args.join(' ')}: ${r.out.split('\n').filter((l) => /^(From|\d+ bytes|ping:)/.test(l)).join(' | ') || 'no answer'}`;
   switch (seen.result) {
@@ -488,7 +510,7 @@ async function probeSocket(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts
   const timeoutMs = proto === 'tcp' ? t.tcpMs : t.udpMs;
   const tcpdump = boundedInNetns(netns, Math.ceil(timeoutMs / 1000) + 10, 'tcpdump', [
     '--immediate-mode', '-n', '-l', '-i', 'any', 'icmp and icmp[icmptype] != icmp-echo and icmp[icmptype] != icmp-echoreply',
-  ]);
+  ], ctx.live);
   let client: Proc | undefined;
   try {
     const listening = await tcpdump.waitFor(() => tcpdump.errLines.some((l) => l.startsWith('listening on')), t.readyMs);
@@ -497,7 +519,7 @@ async function probeSocket(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts
       proto, dst: formatIpv4(trace.dst), dport: trace.dport ?? 0, src: trace.src !== undefined ? formatIpv4(trace.src) : undefined,
       sport: trace.sport ?? 40000, size: trace.size ?? 32, timeoutMs,
     };
-    const c = inNetns(netns, process.execPath, [`${PROBES_DIR}client.mjs`, JSON.stringify(p)]);
+    const c = inNetns(netns, process.execPath, [`${PROBES_DIR}client.mjs`, JSON.stringify(p)], ctx.live);
     client = c;
     const icmpSeen = () => icmpFrom(tcpdump.lines, ctx.spec, trace) !== undefined;
     // UDP does not report net/host unreachable or time exceeded to the socket: an ICMP error on the wire ends

@@ -27,6 +27,25 @@ export interface RealizeOptions {
    * `${prefix}_sink`. Like a dummy it has carrier, never resolves neighbours and swallows what it sends.
    */
   dummyAsVeth?: boolean;
+  /** What the printed script does when run without an argument (`bash SCRIPT`); `up` unless given. */
+  defaultAction?: 'up' | 'down';
+}
+
+/**
+ * A short namespace prefix for a world: `pw-` and the initials of its name's words (`nat-router` gives
+ * `pw-nr-`), so that `ip netns list` shows at a glance which world a namespace belongs to.
+ */
+export function defaultPrefix(worldName: string): string {
+  const initials = worldName.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '').map((w) => w[0]).join('').slice(0, 6);
+  return `pw-${initials === '' ? 'w' : initials}-`;
+}
+
+/** A prefix must make names `ip netns add` accepts (a file name in /run/netns) and the shell need not quote. */
+export function prefixProblem(prefix: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(prefix)) {
+    return `bad prefix "${prefix}": 1 to 32 of A-Z a-z 0-9 _ . -, starting with a letter or digit`;
+  }
+  return undefined;
 }
 
 /** The extra namespace of `dummyAsVeth`; `_` keeps it apart from names a scenario may use. */
@@ -123,7 +142,7 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
   const lines = [
     '#!/usr/bin/env bash',
     `# packetwalk realize: world ${JSON.stringify(spec.name)}, namespaces prefixed ${JSON.stringify(prefix)}.`,
-    '# Usage: bash SCRIPT [up|down]. Needs root, iproute2 and iptables.',
+    '# Usage: bash SCRIPT [up|down], or piped: net realize FILE | bash -s [up|down]. Needs root, iproute2 and iptables.',
     'set -euo pipefail',
     '# errtrace: the ERR trap also fires for commands inside up().',
     'set -o errtrace',
@@ -137,7 +156,7 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
     ...up.map((c) => `  ${c}`),
     '}',
     '',
-    'case "${1:-up}" in',
+    `case "\${1:-${opts.defaultAction ?? 'up'}}" in`,
     '  up)',
     `    trap 'echo "realize: failed: $BASH_COMMAND" >&2; trap - ERR; down; exit 1' ERR`,
     '    up',

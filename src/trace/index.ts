@@ -7,3 +7,4 @@ export type { Detail } from './render-text.js';
 export { renderTraceJson } from './render-json.js';
 export { exploreTraceBranches, BRANCH_LIMIT } from './branches.js';
 export type { TraceBranch } from './branches.js';
+export { traceIptablesSave, renderIptablesTraceText, renderIptablesTraceJson, formatIptablesTraceError } from './iptables-save-trace.js';

@@ -1,4 +1,5 @@
 import type { Hop, Leg, Trace } from './model.js';
+import type { TraceBranch } from './branches.js';
 
 export type Detail = 'minimal' | 'summary' | 'detailed';
 
@@ -67,6 +68,15 @@ export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
   if (t.reply) {
     lines.push(`reply (${t.reply.kind}):`);
     lines.push(...legLines(t.reply, detail));
+  }
+  const branches = t.branches as TraceBranch[];
+  if (branches.length > 0) {
+    lines.push(`branches (${branches.length}, every outcome of the random rule matches):`);
+    for (const b of branches) {
+      const where = b.deliveredTo ? ` ${b.deliveredTo.netns}` : '';
+      lines.push(`  p=${b.probability.toFixed(4)}  ${b.disposition}${where}  dst ${b.dst}${b.masquerade ? '  masqueraded' : ''}`);
+      if (detail !== 'minimal') for (const r of b.rules) lines.push(`      ${r}`);
+    }
   }
   return lines.join('\n');
 }

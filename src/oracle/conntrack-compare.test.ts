@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+
+import { compareConntrack, emulatorConntrackKeys, kernelConntrackKeys, parseConntrackLine } from './conntrack-compare.js';
+
+const MASQ = 'tcp      6 117 TIME_WAIT src=10.0.1.2 dst=10.0.2.2 sport=40000 dport=80 src=10.0.2.2 dst=10.0.2.1 sport=80 dport=40000 [ASSURED] mark=0 use=1';
+
+describe('conntrack -L against the emulator', () => {
+  it('reads the original and the reply tuple of a line', () => {
+    const e = parseConntrackLine(MASQ);
+    expect(e?.proto).toBe('tcp');
+    expect(Object.fromEntries(e?.orig ?? [])).toEqual({ src: '10.0.1.2', dst: '10.0.2.2', sport: '40000', dport: '80' });
+    expect(Object.fromEntries(e?.reply ?? [])).toEqual({ src: '10.0.2.2', dst: '10.0.2.1', sport: '80', dport: '40000' });
+  });
+
+  it('ignores state, timeout, flags, mark and use', () => {
+    const emu = emulatorConntrackKeys([{
+      netns: 'router', orig: 'src=10.0.1.2 dst=10.0.2.2 sport=40000 dport=80', reply: 'src=10.0.2.2 dst=10.0.2.1 sport=80 dport=40000',
+      state: 'SYN_RECV', status: ['SNAT'],
+      line: 'tcp      6 59 SYN_RECV src=10.0.1.2 dst=10.0.2.2 sport=40000 dport=80 src=10.0.2.2 dst=10.0.2.1 sport=80 dport=40000 mark=0 use=1',
+    }], new Set(['router']));
+    expect(compareConntrack(emu, kernelConntrackKeys('router', `${MASQ}\n`)).agree).toBe(true);
+  });
+
+  it('tells a kept source port from a remapped one, but not one pick from another', () => {
+    const line = (port: number) => `udp 17 29 src=10.0.1.2 dst=10.0.2.2 sport=40000 dport=53 src=10.0.2.2 dst=10.0.2.1 sport=53 dport=${port} mark=0 use=1`;
+    expect(compareConntrack(kernelConntrackKeys('r', line(40001)), kernelConntrackKeys('r', line(40077))).agree).toBe(true);
+    expect(compareConntrack(kernelConntrackKeys('r', line(40000)), kernelConntrackKeys('r', line(40077))).agree).toBe(false);
+  });
+
+  it('does not compare ping ids and names what only one side has', () => {
+    const ping = (id: number) => `icmp 1 29 src=10.0.1.2 dst=10.0.2.2 type=8 code=0 id=${id} src=10.0.2.2 dst=10.0.1.2 type=0 code=0 id=${id} mark=0 use=1`;
+    expect(compareConntrack(kernelConntrackKeys('r', ping(7)), kernelConntrackKeys('r', ping(4242))).agree).toBe(true);
+    const c = compareConntrack([], kernelConntrackKeys('r', `${MASQ}\nunknown 2 599 src=10.0.1.1 dst=224.0.0.22 mark=0 use=1\n`));
+    expect(c.agree).toBe(false);
+    expect(c.kernelOnly).toEqual(['r tcp src=10.0.1.2 dst=10.0.2.2 sport=40000 dport=80 | src=10.0.2.2 dst=10.0.2.1 sport=80 dport=40000']);
+  });
+
+  it('leaves out namespaces without iptables rules', () => {
+    const entries = [{ netns: 'left', orig: 'src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2', reply: 'src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1', state: 'NEW', status: [] }];
+    expect(emulatorConntrackKeys(entries, new Set(['router']))).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+// How verify rows are shown: the side-by-side table `net verify` prints, its JSON, the known differences a
+// test run accepts (each shown with its reason, never dropped), and the Markdown of docs/kernel-agreement.md.
+
+import type { HostVersions } from './environment.js';
+import type { VerifyRow } from './verify.js';
+
+/** A trace knowingly not modelled: `{file, trace, reason}`, as test/kernel/known-differences.json lists them. */
+export interface KnownDifference {
+  file: string;
+  trace: string;
+  reason: string;
+}
+
+/** Parses the known-differences list; a malformed entry is an error, not a silent skip. */
+export function parseKnownDifferences(text: string, source: string): KnownDifference[] {
+  const v: unknown = JSON.parse(text);
+  if (!Array.isArray(v)) throw new Error(`${source}: expected a JSON array of {file, trace, reason}`);
+  return v.map((e: unknown, i) => {
+    const o = e as Partial<Record<keyof KnownDifference, unknown>>;
+    if (typeof o !== 'object' || o === null || typeof o.file !== 'string' || typeof o.trace !== 'string' || typeof o.reason !== 'string') {
+      throw new Error(`${source}[${i}]: expected {file, trace, reason}, all strings`);
+    }
+    return { file: o.file, trace: o.trace, reason: o.reason };
+  });
+}
+
+/** A differing row listed as known becomes `known` with its reason; an agreeing one stays as it is. */
+export function applyKnownDifferences(rows: readonly VerifyRow[], known: readonly KnownDifference[]): VerifyRow[] {
+  return rows.map((r) => {
+    const k = known.find((x) => sameFile(x.file, r.file) && x.trace === r.trace);
+    return k !== undefined && r.status === 'DIFFER' ? { ...r, status: 'known', note: k.reason } : r;
+  });
+}
+
+/** Known differences whose trace agrees now or no longer exists: stale entries a test should report. */
+export function staleKnownDifferences(rows: readonly VerifyRow[], known: readonly KnownDifference[]): KnownDifference[] {
+  return known.filter((k) => !rows.some((r) => sameFile(k.file, r.file) && k.trace === r.trace && r.status === 'known'));
+}
+
+function sameFile(a: string, b: string): boolean {
+  const norm = (p: string) => p.replace(/^\.\//, '');
+  return norm(a) === norm(b);
+}
+
+/** The result column: `agree`, `DIFFER (kind, conntrack)`, `known: reason`, `n/a: reason`. */
+export function resultText(r: VerifyRow): string {
+  switch (r.status) {
+    case 'agree':
+      return 'agree';
+    case 'DIFFER':
+    case 'error':
+      return `DIFFER (${r.fields.join(', ')})`;
+    case 'known':
+      return `known: ${r.note ?? ''} (${r.fields.join(', ')})`;
+    case 'not-probed':
+      return `n/a: ${r.note ?? ''}`;
+  }
+}
+
+/** The emulator column: the disposition with its reason, then what a socket would observe. */
+export function emulatorText(r: VerifyRow): string {
+  const d = `${r.emulator.disposition}${r.emulator.reason !== null ? ` (${r.emulator.reason})` : ''}`;
+  return d === r.emulator.outcome ? d : `${d}: ${r.emulator.outcome}`;
+}
+
+/** Lines under the table for every differing field that a column does not show whole. */
+function differenceLines(r: VerifyRow): string[] {
+  if (r.status !== 'DIFFER' && r.status !== 'known' && r.status !== 'error') return [];
+  const out = [`${r.trace}:`];
+  if (r.fields.includes('route')) out.push(`  route get, emulator: ${r.route.emulator}`, `  route get, kernel:   ${r.route.kernel}`);
+  if (r.fields.includes('conntrack') && r.conntrack !== undefined) {
+    out.push('  conntrack, emulator:', ...lines(r.conntrack.emulator), '  conntrack, kernel:', ...lines(r.conntrack.kernel));
+  }
+  if (r.emulator.detail !== '' && r.emulator.detail !== emulatorText(r)) out.push(`  emulator: ${r.emulator.detail}`);
+  if (r.kernel.detail !== '') out.push(`  kernel:   ${r.kernel.detail}`);
+  return out;
+}
+
+function lines(keys: readonly string[]): string[] {
+  return keys.length === 0 ? ['    (none)'] : keys.map((k) => `    ${k}`);
+}
+
+/** Columns padded to their widest cell, capped so one long cell does not push the rest off screen. */
+function table(header: string[], body: string[][], cap = 64): string[] {
+  const widths = header.map((h, i) => Math.min(cap, Math.max(h.length, ...body.map((row) => row[i].length))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
+/** The side-by-side table of one or more scenarios, then the details of whatever differs. */
+export function renderVerifyTable(rows: readonly VerifyRow[]): string {
+  const multi = new Set(rows.map((r) => r.file)).size > 1;
+  const header = [...(multi ? ['scenario'] : []), 'trace', 'emulator', 'kernel', 'result'];
+  const body = rows.map((r) => [...(multi ? [r.scenario] : []), r.trace, emulatorText(r), r.kernel.outcome, resultText(r)]);
+  const out = table(header, body);
+  const details = rows.flatMap(differenceLines);
+  if (details.length > 0) out.push('', ...details);
+  const n = (s: VerifyRow['status']) => rows.filter((r) => r.status === s).length;
+  const differ = n('DIFFER') + n('error');
+  const parts = [`${n('agree')} agree`, `${differ} differ`];
+  if (n('known') > 0) parts.push(`${n('known')} known`);
+  if (n('not-probed') > 0) parts.push(`${n('not-probed')} not probed`);
+  out.push('', `${parts.join(', ')} (${rows.length} trace${rows.length === 1 ? '' : 's'})`);
+  return out.join('\n');
+}
+
+/** `--json`: the rows as they are, schema-tagged. */
+export function renderVerifyJson(rows: readonly VerifyRow[]): string {
+  return JSON.stringify({ schema: 'packetwalk.verify/v1', rows }, null, 2);
+}
+
+/** Whether a run passes: nothing differs that is not listed as known. */
+export function allAgree(rows: readonly VerifyRow[]): boolean {
+  return rows.every((r) => r.status === 'agree' || r.status === 'known' || r.status === 'not-probed');
+}
+
+/** docs/kernel-agreement.md from one run. */
+export function renderAgreementMarkdown(rows: readonly VerifyRow[], host: HostVersions, seconds: number): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const out = [
+    '# Kernel agreement',
+    '',
+    'What the emulator predicts and what the Linux kernel did, trace by trace, for every scenario in',
+    '`scenarios/` and `test/kernel/fixtures/`. Each trace was built in fresh network namespaces (`net realize`),',
+    'probed with a real socket, listener and tcpdump, and compared on what a socket observes, on `ip route get`,',
+    'and, where the world has iptables rules, on the connections `conntrack -L` lists afterwards (tuples only).',
+    '',
+    'Generated by `PACKETWALK_KERNEL=required PACKETWALK_WRITE_AGREEMENT=1 npx vitest run test/kernel`; do not',
+    'edit by hand. A single scenario: `sudo net verify FILE`.',
+    '',
+    `- date: ${host.date}`,
+    `- kernel: ${host.kernel}`,
+    `- iptables: ${host.iptables}`,
+    `- traces: ${rows.length}, ${rows.filter((r) => r.status === 'agree').length} agree, `
+      + `${rows.filter((r) => r.status === 'known').length} known differences, `
+      + `${rows.filter((r) => r.status === 'DIFFER' || r.status === 'error').length} differ, `
+      + `${rows.filter((r) => r.status === 'not-probed').length} not probed; ${seconds.toFixed(0)} s`,
+    '',
+    '| scenario | trace | emulator | kernel | conntrack | result |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const ct = r.conntrack === undefined ? '' : `${r.conntrack.kernel.length} entr${r.conntrack.kernel.length === 1 ? 'y' : 'ies'}${r.conntrack.agree ? '' : ` (emulator ${r.conntrack.emulator.length})`}`;
+    out.push(`| ${[r.file, r.trace, emulatorText(r), r.kernel.outcome, ct, resultText(r)].map(cell).join(' | ')} |`);
+  }
+  return `${out.join('\n')}\n`;
+}
