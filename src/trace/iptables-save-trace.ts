@@ -12,7 +12,7 @@
 // same answers for its flows. `output` renders a trace the way that tracer's `output` reads.
 
 import type { EvalResult, NfPacketContext, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
-import { applyRestore, evaluateChain, exploreBranches, formatRestoreError, indexRuleset, parseRestore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
+import { applyRestore, evaluateChain, exploreBranches, indexRuleset, parseRestore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
 import type { RulesetIndex } from '../kernel/netfilter/index.js';
 import type { NfHook } from '../kernel/netfilter/hooks.js';
 import { emptyMatchState, makeContext, makePacket } from '../kernel/netfilter/testing.js';
@@ -485,52 +485,4 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   };
 }
 
-/** `FILE:LINE: message` for dump errors, `message` for option errors. */
-export function formatIptablesTraceError(file: string, e: IptablesTraceError): string {
-  if (e.line === null) return e.message;
-  return `${file}:${formatRestoreError({ line: e.line, column: e.column, message: e.message }).replace(/^line /, '')}`;
-}
-
-function probText(p: number): string {
-  return p === 1 ? '1' : p.toFixed(4);
-}
-
-function hookLines(h: HookWalk): string[] {
-  const dev = [h.in ? `in ${h.in}` : '', h.out ? `out ${h.out}` : ''].filter(Boolean).join(' ');
-  const lines = [`  ${h.table} ${h.hook}${dev ? ` (${dev})` : ''}: ${h.src} > ${h.dst}`];
-  const width = Math.max(4, ...h.rules.map((r) => String(r.line ?? '-').length));
-  for (const r of h.rules) {
-    const p = r.probability !== undefined ? `  [p=${probText(r.probability)}]` : '';
-    lines.push(`    ${String(r.line ?? '-').padStart(width)}  ${r.rule}${p}`);
-  }
-  const end = h.nat ?? (h.decidedBy ? h.verdict : `policy ${h.verdict}`);
-  lines.push(`    => ${end}${h.mark !== '0x0' ? `  (mark ${h.mark})` : ''}`);
-  return lines;
-}
-
-function branchOutcome(b: IptablesBranch): string {
-  const parts = [`=> ${b.verdict}${b.decidedBy ? '' : ' (policy)'}`];
-  if (b.dnat) parts.push(`dnat ${b.dnat}`);
-  if (b.masqueraded) parts.push(`masquerade (${b.snat})`);
-  else if (b.markedForMasquerade) parts.push('marked for masquerade');
-  return parts.join('  ');
-}
-
-/** A trace as text: every hook's chain with the rules that matched (dump line first), per branch. */
-export function renderIptablesTraceText(t: IptablesTrace): string {
-  const lines = [`iptables trace: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}  (${t.origin === 'local' ? 'sent by the node: OUTPUT' : 'arrives: PREROUTING'})`];
-  const many = t.branches.length > 1;
-  t.branches.forEach((b, i) => {
-    if (many) lines.push(`branch ${i + 1}/${t.branches.length}  p=${probText(b.probability)}  ${b.dnat ?? b.dst}`);
-    for (const h of b.hooks) lines.push(...hookLines(h));
-    lines.push(`  ${branchOutcome(b)}`);
-  });
-  if (t.truncated) lines.push(`(stopped after ${t.branches.length} branches)`);
-  for (const n of t.notes) lines.push(`note: ${n}`);
-  return lines.join('\n');
-}
-
-/** `-o json`: the trace as is (schema packetwalk.iptables-trace/v1), two-space indented. */
-export function renderIptablesTraceJson(t: IptablesTrace): string {
-  return JSON.stringify(t, null, 2);
-}
+export { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText } from './render-iptables-trace.js';
