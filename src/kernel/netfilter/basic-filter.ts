@@ -29,37 +29,48 @@ function parseDottedLoose(text: string): number | undefined {
   return addr >>> 0;
 }
 
-function contiguousLen(mask: number): number {
+/** The prefix length of a contiguous mask, -1 for a non-contiguous one. */
+export function contiguousLen(mask: number): number {
   for (let len = 0; len <= 32; len++) if (prefixMask(len) === mask >>> 0) return len;
   return -1;
 }
 
 /**
- * `-s` / `-d` words: `A[/M][,A[/M]...]` where M is a length or a dotted mask. Each address becomes a rule
- * of its own, as xtables_ipparse_multiple() does. Names are not resolved: a word that is not numeric is an
- * unknown host.
+ * One `A[/M]` word, M a length or a dotted mask, with the address as written (host bits kept): what
+ * XTTYPE_HOSTMASK options such as conntrack's --ctorigsrc store. Names are not resolved: a word that is not
+ * numeric is an unknown host.
+ */
+export function parseHostMask(item: string): { addr: number; mask: number } | string {
+  const slash = item.indexOf('/');
+  const host = slash < 0 ? item : item.slice(0, slash);
+  let mask = 0xffffffff;
+  if (slash >= 0) {
+    const m = item.slice(slash + 1);
+    if (/^[0-9]+$/.test(m)) {
+      const len = parseInt(m, 10);
+      if (len > 32) return `invalid mask \`${m}' specified`;
+      mask = prefixMask(len);
+    } else {
+      const dotted = m.includes('.') ? parseDottedLoose(m) : undefined;
+      if (dotted === undefined) return `invalid mask \`${m}' specified`;
+      mask = dotted;
+    }
+  }
+  const addr = parseDottedLoose(host);
+  if (addr === undefined) return `host/network \`${host}' not found`;
+  return { addr, mask };
+}
+
+/**
+ * `-s` / `-d` words: `A[/M][,A[/M]...]`. Each address becomes a rule of its own, as xtables_ipparse_multiple()
+ * does, with its host bits cleared.
  */
 export function parseAddressList(text: string): Array<{ addr: number; mask: number }> | string {
   const out: Array<{ addr: number; mask: number }> = [];
   for (const item of text.split(',')) {
-    const slash = item.indexOf('/');
-    const host = slash < 0 ? item : item.slice(0, slash);
-    let mask = 0xffffffff;
-    if (slash >= 0) {
-      const m = item.slice(slash + 1);
-      if (/^[0-9]+$/.test(m)) {
-        const len = parseInt(m, 10);
-        if (len > 32) return `invalid mask \`${m}' specified`;
-        mask = prefixMask(len);
-      } else {
-        const dotted = m.includes('.') ? parseDottedLoose(m) : undefined;
-        if (dotted === undefined) return `invalid mask \`${m}' specified`;
-        mask = dotted;
-      }
-    }
-    const addr = parseDottedLoose(host);
-    if (addr === undefined) return `host/network \`${host}' not found`;
-    out.push({ addr: (addr & mask) >>> 0, mask });
+    const a = parseHostMask(item);
+    if (typeof a === 'string') return a;
+    out.push({ addr: (a.addr & a.mask) >>> 0, mask: a.mask });
   }
   return out;
 }

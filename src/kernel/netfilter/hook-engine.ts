@@ -62,7 +62,12 @@ function needsConntrack(rs: Ruleset): boolean {
   return false;
 }
 
-export function netfilterState(ruleset: Ruleset, sysctl: (k: string) => number): NetfilterState {
+/** `ipsets`: the namespace's sets, as `-m set` reads them (ipsets are per network namespace). */
+export function netfilterState(
+  ruleset: Ruleset,
+  sysctl: (k: string) => number,
+  ipsets: MatchState['ipsets'] = new Map(),
+): NetfilterState {
   return {
     ruleset,
     index: indexRuleset(ruleset),
@@ -71,7 +76,7 @@ export function netfilterState(ruleset: Ruleset, sysctl: (k: string) => number):
       tcpBeLiberal: sysctl('net.netfilter.nf_conntrack_tcp_be_liberal') !== 0,
     }),
     ctActive: needsConntrack(ruleset),
-    matchState: { recent: new Map(), ipsets: new Map(), nfacct: new Map() },
+    matchState: { recent: new Map(), ipsets, nfacct: new Map() },
   };
 }
 

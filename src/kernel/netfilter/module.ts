@@ -51,9 +51,13 @@ export interface Match {
 
 /** Collects a module's options while the rule is parsed (xtables_match.x6_parse), then checks them (x6_fcheck). */
 export interface MatchBuilder {
-  /** Returns an error message (the real tool's wording) or undefined. */
-  option(name: string, args: readonly string[], invert: boolean): string | undefined;
-  finish(env: RuleEnv): Match | string;
+  /**
+   * Returns an error message (the real tool's wording) or undefined. `env` is the rule as parsed so far: the
+   * x6_parse callbacks read cb->xt_entry, so a `-p` written after the option is not seen yet.
+   */
+  option(name: string, args: readonly string[], invert: boolean, env: RuleEnv): string | undefined;
+  /** The match, an error message, or null when the module leaves nothing in the rule (see matches/tcp.ts). */
+  finish(env: RuleEnv): Match | string | null;
 }
 
 export interface MatchModule {
@@ -73,7 +77,8 @@ export interface Target {
 }
 
 export interface TargetBuilder {
-  option(name: string, args: readonly string[], invert: boolean): string | undefined;
+  /** As MatchBuilder.option(). */
+  option(name: string, args: readonly string[], invert: boolean, env: RuleEnv): string | undefined;
   finish(env: RuleEnv): Target | string;
 }
 

@@ -32,7 +32,8 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number): string | undefi
       if (cmd.op === 'append') c.rules.push(...cmd.rules);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
-        c.rules.splice(cmd.index - 1, 0, ...cmd.rules);
+        // do_command() inserts each address pair at the same number in turn, so the last pair ends up first.
+        for (const r of cmd.rules) c.rules.splice(cmd.index - 1, 0, r);
       }
       return undefined;
     }

@@ -40,7 +40,29 @@ const REJECTED: ReadonlyArray<readonly [string, string]> = [
   ['-j REJECT --reject-with icmp-foo', 'unknown reject type "icmp-foo"'],
   ['-p udp -j REJECT --reject-with tcp-reset', 'RULE_APPEND failed (Invalid argument): rule in chain USER'],
   ['-j DNAT --to-destination 1.2.3.4', 'RULE_APPEND failed (Invalid argument): rule in chain USER'],
+  // Service names are looked up for the module's protocol: ntp is udp only, http and smtp tcp only.
+  ['-p tcp --dport ntp -j ACCEPT', "invalid port/service `ntp' specified"],
+  ['-p tcp --dport ntp: -j ACCEPT', "invalid port/service `ntp' specified"],
+  ['-p udp -m multiport --dports http -j ACCEPT', "invalid port/service `http' specified"],
+  ['-p udp -m multiport --dports 53,smtp -j ACCEPT', "invalid port/service `smtp' specified"],
+  ['-p sctp -m multiport --dports https -j ACCEPT', "invalid port/service `https' specified"],
+  ['-p udp --dport 0x10 -j ACCEPT', "invalid port/service `0x10' specified"],
+  ['-p udp --dport 2147483648 -j ACCEPT', "invalid port/service `2147483648' specified"],
+  ['-p udp --dport 18446744073709551615 -j ACCEPT', "invalid port/service `18446744073709551615' specified"],
+  ['-p tcp --tcp-option 0 -j ACCEPT', 'Bad TCP option "0"'],
+  ['-p tcp --tcp-option 256 -j ACCEPT', 'Bad TCP option "256"'],
+  // multiport reads the -p given before it.
+  ['-m multiport --dports 80 -p tcp -j ACCEPT', "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'"],
+  ['! -s 10.0.0.1,10.0.0.2 -j ACCEPT', '! not allowed with multiple source or destination IP addresses'],
+  ['! -d 10.0.0.1 -s 1.1.1.1,2.2.2.2 -j ACCEPT', '! not allowed with multiple source or destination IP addresses'],
+  ['! -p all -j ACCEPT', 'rule would never match protocol'],
+  ['! -p 0 -j ACCEPT', 'rule would never match protocol'],
+  ['! -s 0.0.0.0/0 -j ACCEPT', 'RULE_APPEND failed (Invalid argument): rule in chain USER'],
+  ['! -d 1.2.3.4/0 -j ACCEPT', 'RULE_APPEND failed (Invalid argument): rule in chain USER'],
 ];
+
+const NAT_DROP = 'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.';
+const NEED_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
 
 function firstError(text: string): string {
   const { errors } = restore(text);
@@ -71,6 +93,24 @@ describe('iptables-restore rejects what 1.8.9 rejects', () => {
     ['*filter\n-I INPUT 2 -j ACCEPT\nCOMMIT\n', 'Index of insertion too big.'],
     ['*filter\n-D INPUT -s 9.9.9.9 -j ACCEPT\nCOMMIT\n', 'Bad rule (does a matching rule exist in that chain?).'],
     ['*filter\n:X - [0:0]\n-A X -j X\n-A INPUT -j X\nCOMMIT\n', 'RULE_APPEND failed (Too many links): rule in chain INPUT'],
+    ['*nat\n-A PREROUTING -j DROP\nCOMMIT\n', NAT_DROP],
+    ['*nat\n-N X\n-A X -j DROP\nCOMMIT\n', NAT_DROP],
+    ['*nat\n-P PREROUTING DROP\nCOMMIT\n', NAT_DROP],
+    ['*mangle\n-A OUTPUT -j REJECT\nCOMMIT\n', 'RULE_APPEND failed (Invalid argument): rule in chain OUTPUT'],
+    ['*raw\n-A PREROUTING -j REJECT\nCOMMIT\n', 'RULE_APPEND failed (Invalid argument): rule in chain PREROUTING'],
+    ['*nat\n-A INPUT -j REJECT\nCOMMIT\n', 'RULE_APPEND failed (Invalid argument): rule in chain INPUT'],
+    ['*mangle\n-N X\n-A X -j REJECT\nCOMMIT\n', 'RULE_APPEND failed (Invalid argument): rule in chain X'],
+    ['*filter\n-A OUTPUT -i eth0\nCOMMIT\n', "Can't use -i with OUTPUT"],
+    ['*filter\n-I OUTPUT 1 -i + -j ACCEPT\nCOMMIT\n', "Can't use -i with OUTPUT"],
+    ['*mangle\n-A POSTROUTING ! -i eth0\nCOMMIT\n', "Can't use -i with POSTROUTING"],
+    ['*mangle\n-A PREROUTING -o eth0\nCOMMIT\n', "Can't use -o with PREROUTING"],
+    ['*filter\n-A INPUT -o eth0\nCOMMIT\n', "Can't use -o with INPUT"],
+    ['*nat\n-A PREROUTING -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n', NEED_PROTO],
+    ['*nat\n-A PREROUTING -p all -j REDIRECT --to-ports 80\nCOMMIT\n', NEED_PROTO],
+    ['*nat\n-A PREROUTING -j REDIRECT --to-ports 80 -p tcp\nCOMMIT\n', NEED_PROTO],
+    ['*nat\n-A POSTROUTING -p gre -j MASQUERADE --to-ports 80-90\nCOMMIT\n', NEED_PROTO],
+    ['*nat\n-A PREROUTING ! -p gre -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n', NEED_PROTO],
+    ['*nat\n-A PREROUTING -p udplite -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n', NEED_PROTO],
   ])('rejects %j', (text, message) => expect(firstError(text)).toBe(message));
   it.each([
     '*filter\n:INPUT ACCEPT\nCOMMIT\n',
@@ -82,6 +122,11 @@ describe('iptables-restore rejects what 1.8.9 rejects', () => {
     '-A INPUT -j ACCEPT\n',
     '*filter\n-N Y\n-A Y -j ACCEPT\n-P INPUT DROP\nCOMMIT\n',
     '*filter\n-A INPUT -m comment --comment "unterminated -j ACCEPT\nCOMMIT\n',
+    '*nat\n:PREROUTING DROP [0:0]\nCOMMIT\n',
+    '*filter\n-N X\n-A X -i eth0 -o eth1\n-A OUTPUT -j X\nCOMMIT\n',
+    '*mangle\n-A FORWARD -i a -o b\nCOMMIT\n',
+    '*nat\n-A PREROUTING -p icmp -j DNAT --to-destination 10.0.0.1:80\n-A PREROUTING ! -p icmp -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n',
+    '*filter\n-A INPUT ! -d 1.2.3.4 -s 0.0.0.0/0\nCOMMIT\n',
   ])('accepts %j', (text) => expect(firstError(text)).toBe('(accepted)'));
 });
 
@@ -134,6 +179,19 @@ describe('restore semantics', () => {
   it('-s with a list makes one rule per address', () => {
     const { ruleset } = restore('*filter\n-A INPUT -s 1.1.1.1,2.2.2.0/24 -j DROP\nCOMMIT\n');
     expect(ruleset.tables.get('filter')!.chains.get('INPUT')!.rules).toHaveLength(2);
+  });
+  it('address lists: -A keeps source-major order, -I inserts each pair at the same number (recorded from 1.8.9)', () => {
+    const rules = (text: string) => printSave(restore(text).ruleset).split('\n').filter((l) => l.startsWith('-A'));
+    expect(rules('*filter\n-A INPUT -s 10.0.0.1,10.0.0.2 -d 10.0.0.3/8,10.0.0.1 -j ACCEPT\nCOMMIT\n')).toEqual([
+      '-A INPUT -s 10.0.0.1/32 -d 10.0.0.0/8 -j ACCEPT', '-A INPUT -s 10.0.0.1/32 -d 10.0.0.1/32 -j ACCEPT',
+      '-A INPUT -s 10.0.0.2/32 -d 10.0.0.0/8 -j ACCEPT', '-A INPUT -s 10.0.0.2/32 -d 10.0.0.1/32 -j ACCEPT',
+    ]);
+    expect(rules('*filter\n-A OUTPUT -j ACCEPT\n-A OUTPUT\n-A OUTPUT -p tcp\n-I OUTPUT 2 -d 10.0.0.1,10.0.0.2 -s 1.1.1.1,2.2.2.2 -j DROP\nCOMMIT\n')).toEqual([
+      '-A OUTPUT -j ACCEPT',
+      '-A OUTPUT -s 2.2.2.2/32 -d 10.0.0.2/32 -j DROP', '-A OUTPUT -s 2.2.2.2/32 -d 10.0.0.1/32 -j DROP',
+      '-A OUTPUT -s 1.1.1.1/32 -d 10.0.0.2/32 -j DROP', '-A OUTPUT -s 1.1.1.1/32 -d 10.0.0.1/32 -j DROP',
+      '-A OUTPUT', '-A OUTPUT -p tcp',
+    ]);
   });
   it('--counters takes [p:b] from chain lines and rules', () => {
     const { ruleset } = restore('*filter\n:INPUT DROP [3:180]\n[5:300] -A INPUT -j ACCEPT\nCOMMIT\n', undefined, { counters: true });

@@ -200,7 +200,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
       if (env.lenientComments && ext.name === 'comment' && spec.name === 'comment') {
         while (i < words.length && !words[i].text.startsWith('-') && words[i].text !== '!') args[0] += ` ${words[i++].text}`;
       }
-      const e = ext.builder.option(spec.name, args, invert);
+      const e = ext.builder.option(spec.name, args, invert, protoEnv(st, env.table));
       if (e) return err(e, w);
       invert = false;
       continue;
@@ -258,12 +258,15 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
       case 'out-interface': {
         const e = checkInterface(v);
         if (e) return err(e, a);
-        st.basics[opt === 'in-interface' ? 'in' : 'out'] = { name: v, invert };
+        // iptables-nft adds no iifname/oifname expression for a bare `+` (it matches every name), so it is
+        // not stored and iptables-save prints nothing for it.
+        if (v !== '+' || invert) st.basics[opt === 'in-interface' ? 'in' : 'out'] = { name: v, invert };
         break;
       }
       case 'protocol': {
         const p = parseProtocol(v);
         if (p === undefined) return err(`unknown protocol "${v}" specified`, a);
+        if (p === 0 && invert) return err('rule would never match protocol', a);
         st.basics.proto = p;
         st.basics.protoInvert = invert;
         break;
@@ -316,6 +319,26 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
   return finishCommand(st, env);
 }
 
+const NAT_DROP = 'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.';
+
+/** The checks do_parse() in iptables/xshared.c makes on a rule once its options are read. */
+function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): string | undefined {
+  const multiple = (st.srcList?.length ?? 0) > 1 || (st.dstList?.length ?? 0) > 1;
+  if (multiple && ((st.srcWord && st.srcInvert) || (st.dstWord && st.dstInvert))) {
+    return '! not allowed with multiple source or destination IP addresses';
+  }
+  // By chain name, whatever the table; a user chain is not checked.
+  if ((chain === 'PREROUTING' || chain === 'INPUT') && st.seen.has('out-interface')) return `Can't use -o with ${chain}`;
+  if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && st.seen.has('in-interface')) return `Can't use -i with ${chain}`;
+  const jumpsTo = st.target?.name ?? (st.jump?.kind === 'jump' || st.jump?.kind === 'goto' ? st.jump.chain : null);
+  if (env.table === 'nat' && jumpsTo === 'DROP') return NAT_DROP;
+  // `! -s A/0` would never match; the kernel refuses the rule iptables-nft builds for it (1.8.9: EINVAL).
+  for (const [list, inv] of [[st.srcList, st.srcInvert], [st.dstList, st.dstInvert]] as const) {
+    if (inv && list?.some((a) => a.mask === 0)) return `RULE_APPEND failed (Invalid argument): rule in chain ${chain}`;
+  }
+  return undefined;
+}
+
 function finishCommand(st: ParseState, env: ParseEnv): RuleCommand | CommandError {
   const cmd = st.command;
   if (!cmd) return { message: 'no command specified' };
@@ -335,6 +358,7 @@ function finishCommand(st: ParseState, env: ParseEnv): RuleCommand | CommandErro
       if (cmd.op === 'new-chain') return { op: 'new-chain', chain: chain! };
       if (cmd.op === 'policy') {
         if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') return { message: 'Bad policy name.' };
+        if (cmd.policy === 'DROP' && env.table === 'nat') return { message: NAT_DROP };
         return { op: 'policy', chain: chain!, policy: cmd.policy };
       }
       return { op: cmd.op, chain };
@@ -349,12 +373,14 @@ function finishCommand(st: ParseState, env: ParseEnv): RuleCommand | CommandErro
     if (hasRuleSpec) return { message: 'Illegal option with this command: -D with a rule number' };
     return { op: 'delete', chain: chain!, index: cmd.num, rules: null };
   }
+  const ruleErr = checkRuleSpec(st, env, chain!);
+  if (ruleErr) return { message: ruleErr };
   const penv: RuleEnv = protoEnv(st, env.table);
   const matches: Match[] = [];
   for (const l of st.matchOrder) {
     const m = (l.builder as MatchBuilder).finish(penv);
     if (typeof m === 'string') return { message: m };
-    matches.push(m);
+    if (m) matches.push(m);
   }
   let target: RuleTarget = { kind: 'none' };
   if (st.target) {

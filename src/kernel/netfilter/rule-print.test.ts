@@ -78,6 +78,60 @@ const FILTER: ReadonlyArray<readonly [string, string]> = [
   ['-j X', '-j X'],
   ['-g X', '-g X'],
   ['', ''],
+  // statistic_save() always prints --packet, 0 included.
+  ['-m statistic --mode nth --every 2 --packet 0', '-m statistic --mode nth --every 2 --packet 0'],
+  ['-m statistic --mode nth ! --every 2 --packet 0', '-m statistic --mode nth ! --every 2 --packet 0'],
+  // conntrack addresses keep their host bits; a non-contiguous mask is not printed.
+  ['-m conntrack --ctorigdst 10.1.2.3/8', '-m conntrack --ctorigdst 10.1.2.3/8'],
+  ['-m conntrack --ctorigdst 10.1.2.3/255.0.255.0', '-m conntrack --ctorigdst 10.1.2.3'],
+  ['-m conntrack ! --ctorigsrc 10.1.2.3/0.0.0.255', '-m conntrack ! --ctorigsrc 10.1.2.3'],
+  ['-m conntrack --ctorigsrc 10.1.2.3/255.255.0.0 --ctrepldst 10.1.2.3/32 --ctreplsrc 10.1.2.3/0', '-m conntrack --ctorigsrc 10.1.2.3/16 --ctreplsrc 10.1.2.3/0 --ctrepldst 10.1.2.3'],
+  // iptables-nft stores tcp/udp ports as payload compares: `! 0:Q` is `> Q`, a full range is nothing.
+  ['-p tcp ! --dport 0:1000', '-p tcp -m tcp --dport 1001:65535'],
+  ['-p tcp ! --sport :1000', '-p tcp -m tcp --sport 1001:65535'],
+  ['-p tcp ! --dport 1000:65535', '-p tcp -m tcp ! --dport 1000:65535'],
+  ['-p tcp ! --dport 0', '-p tcp -m tcp ! --dport 0'],
+  ['-p tcp ! --dport 0:65534', '-p tcp -m tcp --dport 65535'],
+  ['-p tcp --dport 0:65535', '-p tcp -m tcp'],
+  ['-p tcp ! --dport 0:65535', '-p tcp'],
+  ['-p tcp --syn ! --dport 0:65535', '-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN'],
+  ['-p tcp ! --dport 0:1000 ! --sport 0:1000 --syn', '-p tcp -m tcp --sport 1001:65535 --dport 1001:65535 --tcp-flags FIN,SYN,RST,ACK SYN'],
+  ['-p udp ! --dport 0:1000', '-p udp -m udp --dport 1001:65535'],
+  ['-p udp --dport 0:65535', '-p udp -m udp'],
+  ['-p udp ! --sport 0:65535 --dport 0:65535', '-p udp'],
+  // With --tcp-option the tcp match stays an xt match and is printed as given (tcp_save()).
+  ['-p tcp ! --dport 0:1000 --tcp-option 5', '-p tcp -m tcp ! --dport 0:1000 --tcp-option 5'],
+  ['-p tcp --tcp-flags NONE SYN --tcp-option 5', '-p tcp -m tcp --tcp-option 5'],
+  ['-p tcp ! --tcp-flags NONE NONE --tcp-option 5', '-p tcp -m tcp --tcp-option 5 ! --tcp-flags NONE NONE'],
+  // An empty flags mask adds no expression.
+  ['-p tcp --tcp-flags NONE SYN', '-p tcp'],
+  ['-p tcp ! --tcp-flags NONE NONE', '-p tcp'],
+  ['-p tcp --tcp-flags NONE NONE --dport 80', '-p tcp -m tcp --dport 80'],
+  ['-p tcp --tcp-flags SYN NONE', '-p tcp -m tcp --tcp-flags SYN NONE'],
+  // A bare `-i +` adds no expression; `! -i +` is kept.
+  ['-i + -j ACCEPT', '-j ACCEPT'],
+  ['! -i +', '! -i +'],
+  ['! -o + -i eth+', '-i eth+ ! -o +'],
+  // Port words: tcp and multiport read numbers as strtoul(.., 0) and names for their protocol; udp and
+  // conntrack take decimal numbers and names of any protocol.
+  ['-p tcp --dport 0x10', '-p tcp -m tcp --dport 16'],
+  ['-p tcp --dport 010', '-p tcp -m tcp --dport 8'],
+  ['-p udp --dport 010', '-p udp -m udp --dport 10'],
+  ['-p udp --dport http', '-p udp -m udp --dport 80'],
+  ['-p udp --sport ssh:smtp', '-p udp -m udp --sport 22:25'],
+  ['-p udp -m multiport --dports 0x10', '-p udp -m multiport --dports 16'],
+  ['-p udp -m multiport --dports https,domain,syslog,snmp', '-p udp -m multiport --dports 443,53,514,161'],
+  ['-p tcp -m multiport --dports https,domain,syslog,snmp,imap,www,mail', '-p tcp -m multiport --dports 443,53,514,161,143,80,25'],
+  ['-m conntrack --ctorigdstport ntp --ctorigsrcport http', '-m conntrack --ctorigsrcport 80 --ctorigdstport 123'],
+  ['-m conntrack --ctorigdstport 010', '-m conntrack --ctorigdstport 10'],
+  // udp and conntrack numbers go through getaddrinfo(): the low 16 bits are kept, a reversed range stays.
+  ['-p udp --dport 70000', '-p udp -m udp --dport 4464'],
+  ['-p udp --dport 4294967296', '-p udp -m udp --dport 0'],
+  ['-p udp --dport 65536:', '-p udp -m udp'],
+  ['-p udp --dport 10:5 ! --sport 10:5', '-p udp -m udp ! --sport 10:5 --dport 10:5'],
+  ['-m conntrack --ctorigdstport 70000', '-m conntrack --ctorigdstport 4464'],
+  ['-m conntrack --ctorigdstport 10:5', '-m conntrack --ctorigdstport 10:5'],
+  ['-p tcp --tcp-option 255', '-p tcp -m tcp --tcp-option 255'],
 ];
 
 const NAT: ReadonlyArray<readonly [string, string]> = [
@@ -88,6 +142,12 @@ const NAT: ReadonlyArray<readonly [string, string]> = [
   ['-p tcp -j MASQUERADE --random-fully', '-p tcp -j MASQUERADE --random-fully'],
   ['-p udp -m udp --sport 5:10 ! --dport 53 -j MASQUERADE --to-ports 1000-2000 --random', '-p udp -m udp --sport 5:10 ! --dport 53 -j MASQUERADE --to-ports 1000-2000 --random'],
   ['-d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j RETURN', '! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j RETURN'],
+  // NAT ports need -p tcp, udp, sctp, dccp or icmp; the inversion is not looked at.
+  ['-p icmp -j DNAT --to-destination 10.0.0.1:80', '-p icmp -j DNAT --to-destination 10.0.0.1:80'],
+  ['-p icmp -j SNAT --to-source 10.0.0.1:80', '-p icmp -j SNAT --to-source 10.0.0.1:80'],
+  ['! -p tcp -j REDIRECT --to-ports 80', '! -p tcp -j REDIRECT --to-ports 80'],
+  ['! -p udp -j MASQUERADE --to-ports 80', '! -p udp -j MASQUERADE --to-ports 80'],
+  ['-p sctp -j DNAT --to-destination 10.0.0.1:80', '-p sctp -j DNAT --to-destination 10.0.0.1:80'],
 ];
 
 const RAW: ReadonlyArray<readonly [string, string]> = [

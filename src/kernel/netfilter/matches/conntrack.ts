@@ -4,8 +4,8 @@
 import type { MatchModule } from '../module.js';
 import type { NfPacketContext } from '../context.js';
 import type { CtStatus, Tuple } from '../../conntrack/tuple.js';
-import { formatIpv4, prefixMask } from '../../../wire/ipv4-addr.js';
-import { parseAddressList } from '../basic-filter.js';
+import { formatIpv4 } from '../../../wire/ipv4-addr.js';
+import { contiguousLen, parseHostMask } from '../basic-filter.js';
 import { formatPortRange, parsePortRange, parseUint, type PortRange } from '../numbers.js';
 import { parseProtocol } from '../protocols.js';
 import { ctStateBits, formatStateList, parseStateList } from './ct-state.js';
@@ -46,11 +46,14 @@ function tuplePort(ctx: NfPacketContext, key: PortKey): number {
   return key.endsWith('srcport') ? t.sport : t.dport;
 }
 
+/**
+ * conntrack_dump_addr() prints the address as given, host bits included, then `/len` unless the mask is /32;
+ * xtables_ipmask_to_cidr() answers -1 for a non-contiguous mask and nothing is printed for it, although the
+ * kernel still matches with that mask.
+ */
 function formatCtAddr(a: { addr: number; mask: number }): string {
-  for (let len = 0; len <= 32; len++) {
-    if (prefixMask(len) === a.mask) return len === 32 ? formatIpv4(a.addr) : `${formatIpv4(a.addr)}/${len}`;
-  }
-  return `${formatIpv4(a.addr)}/${formatIpv4(a.mask)}`;
+  const len = contiguousLen(a.mask);
+  return len === 32 || len < 0 ? formatIpv4(a.addr) : `${formatIpv4(a.addr)}/${len}`;
 }
 
 function neg(i: { invert: boolean }): string {
@@ -90,7 +93,8 @@ function evaluate(s: Spec, ctx: NfPacketContext): boolean {
   if (s.proto && (ct.orig.proto === s.proto.v) === s.proto.invert) return false;
   for (const k of ADDR_KEYS) {
     const a = s.addr[k];
-    if (a && (((tupleAddr(ctx, k) & a.v.mask) >>> 0) === a.v.addr) === a.invert) return false;
+    // nf_inet_addr_mask_cmp(): both sides masked, so host bits written in the rule do not matter.
+    if (a && ((((tupleAddr(ctx, k) ^ a.v.addr) & a.v.mask) >>> 0) === 0) === a.invert) return false;
   }
   for (const k of PORT_KEYS) {
     const p = s.port[k];
@@ -133,12 +137,12 @@ export const conntrackMatch: MatchModule = {
           if (p === undefined) return `unknown protocol "${a}" specified`;
           s.proto = { v: p, invert };
         } else if ((ADDR_KEYS as readonly string[]).includes(name)) {
-          const list = parseAddressList(a);
-          if (typeof list === 'string') return list;
-          if (list.length !== 1) return `conntrack: only one address may be given to --${name}`;
-          s.addr[name as AddrKey] = { v: list[0], invert };
+          if (a.includes(',')) return `conntrack: only one address may be given to --${name}`;
+          const host = parseHostMask(a);
+          if (typeof host === 'string') return host;
+          s.addr[name as AddrKey] = { v: host, invert };
         } else if ((PORT_KEYS as readonly string[]).includes(name) || name === 'ctexpire') {
-          const r = name === 'ctexpire' ? parseExpire(a) : parsePortRange(a);
+          const r = name === 'ctexpire' ? parseExpire(a) : parsePortRange(a, null);
           if (typeof r === 'string') return r;
           if (name === 'ctexpire') s.expire = { v: r, invert };
           else s.port[name as PortKey] = { v: r, invert };

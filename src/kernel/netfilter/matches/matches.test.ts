@@ -29,6 +29,27 @@ describe('matches', () => {
     expect(matches('-p tcp --syn', tcp())).toBe(true);
     expect(matches('-p tcp --dport 80', makeContext({ packet: makePacket({ proto: 'tcp', src: '1.1.1.1', dst: '2.2.2.2', dport: 80, fragOffset: 8 }) }))).toBe(false);
   });
+  it('tcp/udp tests as iptables-nft stores them', () => {
+    const frag = makeContext({ packet: makePacket({ proto: 'tcp', src: '1.1.1.1', dst: '2.2.2.2', dport: 80, fragOffset: 8 }) });
+    expect(matches('-p tcp ! --dport 0:1000', tcp())).toBe(false);
+    expect(matches('-p tcp ! --dport 0:1000', tcp({}, 2000))).toBe(true);
+    // No flags test is stored for an empty mask, so the rule matches every TCP packet.
+    expect(matches('-p tcp --tcp-flags NONE SYN', tcp())).toBe(true);
+    // Kept as the kernel's tcp_mt() with --tcp-option: (flags & 0) == SYN never holds.
+    expect(matches('-p tcp --tcp-flags NONE SYN ! --tcp-option 5', tcp())).toBe(false);
+    // No tcp match is left at all: only `-p tcp`, which non-first fragments pass too.
+    expect(matches('-p tcp ! --dport 0:65535', frag)).toBe(true);
+    expect(matches('-p tcp --dport 0:65535', frag)).toBe(false);
+  });
+  it('-i + matches every packet, also with no input device', () => {
+    expect(matches('-i +', tcp({ in: null }))).toBe(true);
+    expect(matches('! -i +', tcp())).toBe(false);
+  });
+  it('conntrack addresses compare under the mask, host bits as written', () => {
+    expect(matches('-m conntrack --ctorigdst 10.1.2.3/8', tcp({ ct: ct() }))).toBe(true);
+    expect(matches('-m conntrack --ctorigdst 10.1.0.7/255.0.255.0', tcp({ ct: ct() }))).toBe(true);
+    expect(matches('-m conntrack --ctorigdst 10.1.1.7/255.0.255.0', tcp({ ct: ct() }))).toBe(false);
+  });
   it('icmp types', () => {
     const echo = () => makeContext({ packet: makePacket({ proto: 'icmp', src: '1.1.1.1', dst: '2.2.2.2', icmpType: 8 }) });
     expect(matches('-p icmp --icmp-type echo-request', echo())).toBe(true);
@@ -65,6 +86,11 @@ describe('matches', () => {
     const { ruleset } = restore('*filter\n:U - [0:0]\n-A U -m statistic --mode nth --every 3 --packet 1 -j ACCEPT\n-A U -j DROP\nCOMMIT\n');
     const got = Array.from({ length: 7 }, () => evaluateChain(ruleset, 'filter', 'U', tcp()).verdict.kind);
     expect(got).toEqual(['drop', 'accept', 'drop', 'drop', 'accept', 'drop', 'drop']);
+  });
+  it('statistic nth --packet 0 matches the first of every 2', () => {
+    const { ruleset } = restore('*filter\n:U - [0:0]\n-A U -m statistic --mode nth --every 2 --packet 0 -j ACCEPT\n-A U -j DROP\nCOMMIT\n');
+    const got = Array.from({ length: 4 }, () => evaluateChain(ruleset, 'filter', 'U', tcp()).verdict.kind);
+    expect(got).toEqual(['accept', 'drop', 'accept', 'drop']);
   });
   it('recent --set / --rcheck --seconds / --reap on the virtual clock', () => {
     const { ruleset } = restore('*filter\n:U - [0:0]\n-A U -m recent --name A --rcheck --seconds 10 --reap -j ACCEPT\n-A U -m recent --name A --set -j DROP\nCOMMIT\n');

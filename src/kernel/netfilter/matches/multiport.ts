@@ -1,9 +1,10 @@
 // Linux: multiport_mt() in net/netfilter/xt_multiport.c (revision 1: ports and ranges, at most 15 slots);
 // options and save form from extensions/libxt_multiport.c.
 
-import type { MatchModule } from '../module.js';
+import type { MatchModule, RuleEnv } from '../module.js';
 import type { NfPacketContext } from '../context.js';
 import { parsePortRange, type PortRange } from '../numbers.js';
+import { protocolName } from '../protocols.js';
 import { inRange, l4Ports } from './l4-ports.js';
 
 const XT_MULTI_PORTS = 15;
@@ -14,19 +15,28 @@ const CANONICAL: Readonly<Record<string, Flavour>> = {
 };
 const LONG: Readonly<Record<Flavour, string>> = { sports: 'source-ports', dports: 'destination-ports', ports: 'ports' };
 
+const NEEDS_PROTO = "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
+
+function portProto(env: RuleEnv): boolean {
+  return [6, 17, 136, 132, 33].includes(env.proto) && !env.protoInvert;
+}
+
 export const multiportMatch: MatchModule = {
   name: 'multiport',
   options: ['sports', 'source-ports', 'dports', 'destination-ports', 'ports'].map((name) => ({ name, args: 1 as const, invertible: true })),
   create() {
     let spec: { flavour: Flavour; ranges: PortRange[]; invert: boolean } | null = null;
     return {
-      option(name, args, invert) {
+      option(name, args, invert, env) {
         const flavour = CANONICAL[name];
         if (spec) return `multiport: option "--${LONG[flavour]}" cannot be used together with "--${LONG[spec.flavour]}".`;
+        // multiport_parse(): check_proto() reads the `-p` given so far, and names are looked up for that protocol.
+        if (!portProto(env)) return NEEDS_PROTO;
+        const proto = protocolName(env.proto);
         const ranges: PortRange[] = [];
         let slots = 0;
         for (const item of args[0].split(',')) {
-          const r = parsePortRange(item);
+          const r = parsePortRange(item, proto);
           if (typeof r === 'string') return r;
           ranges.push(r);
           slots += item.includes(':') ? 2 : 1;
@@ -36,9 +46,7 @@ export const multiportMatch: MatchModule = {
         return undefined;
       },
       finish(env) {
-        if (![6, 17, 136, 132, 33].includes(env.proto) || env.protoInvert) {
-          return "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
-        }
+        if (!portProto(env)) return NEEDS_PROTO;
         const s = spec as { flavour: Flavour; ranges: PortRange[]; invert: boolean } | null;
         if (!s) return 'multiport: option "--ports" must be specified';
         const list = s.ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}:${r.max}`)).join(',');

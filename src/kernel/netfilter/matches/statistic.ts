@@ -71,7 +71,8 @@ export const statisticMatch: MatchModule = {
         const counter = { count: every - 1 - packet };
         return {
           module: 'statistic',
-          saveText: `--mode nth${invert ? ' !' : ''} --every ${every}${packet ? ` --packet ${packet}` : ''}`,
+          // statistic_save() prints --packet whenever it prints for save, so `--packet 0` too.
+          saveText: `--mode nth${invert ? ' !' : ''} --every ${every} --packet ${packet}`,
           pure: false,
           match() {
             counter.count = counter.count === every - 1 ? 0 : counter.count + 1;

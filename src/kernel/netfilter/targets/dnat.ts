@@ -16,19 +16,19 @@ export const dnatTarget: TargetModule = {
   create() {
     const s: { range: NatRange | null; random: boolean; persistent: boolean } = { range: null, random: false, persistent: false };
     return {
-      option(name, args) {
+      option(name, args, _invert, env) {
         if (name === 'to-destination') {
           const r = parseNatRange(args[0]);
           if (typeof r === 'string') return r;
+          if (r.ports && portsNeedProto(env)) return NEED_PROTO;
           s.range = r;
         } else if (name === 'random') s.random = true;
         else s.persistent = true;
         return undefined;
       },
-      finish(env) {
+      finish() {
         const range = s.range;
         if (!range) return 'DNAT: option "--to-destination" must be specified';
-        if (range.ports && portsNeedProto(env.proto, env.protoInvert)) return NEED_PROTO;
         const w: string[] = [];
         if (range) w.push(`--to-destination ${formatNatRange(range)}`);
         if (s.random) w.push('--random');

@@ -3,6 +3,7 @@
 
 import { formatIpv4 } from '../../../wire/ipv4-addr.js';
 import type { NatRange } from '../verdict.js';
+import type { RuleEnv } from '../module.js';
 import { parseUint } from '../numbers.js';
 
 function parseAddr(text: string): number | undefined {
@@ -52,9 +53,13 @@ export function formatNatRange(r: NatRange): string {
   return r.ports ? `${addr}:${formatPorts(r.ports)}` : addr;
 }
 
-/** Ports in a NAT range need a protocol with ports (the check in libxt_NAT.c). */
-export function portsNeedProto(proto: number, protoInvert: boolean): boolean {
-  return protoInvert || ![6, 17, 132, 33, 136].includes(proto);
+/**
+ * Ports in a NAT range need `-p` tcp, udp, sctp, dccp or icmp, given before the option (the check in the
+ * parse callbacks of extensions/libxt_NAT.c reads the entry parsed so far): the inversion is not looked at, so
+ * `! -p tcp` passes, and udplite does not.
+ */
+export function portsNeedProto(env: RuleEnv): boolean {
+  return ![6, 17, 132, 33, 1].includes(env.proto);
 }
 
 export const NEED_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';

@@ -15,16 +15,16 @@ export const redirectTarget: TargetModule = {
   create() {
     const s: { ports: { min: number; max: number } | null; random: boolean } = { ports: null, random: false };
     return {
-      option(name, args) {
+      option(name, args, _invert, env) {
         if (name === 'to-ports') {
           const p = parsePorts(args[0]);
           if (typeof p === 'string') return p;
+          if (portsNeedProto(env)) return NEED_PROTO;
           s.ports = p;
         } else s.random = true;
         return undefined;
       },
-      finish(env) {
-        if (s.ports && portsNeedProto(env.proto, env.protoInvert)) return NEED_PROTO;
+      finish() {
         const w: string[] = [];
         if (s.ports) w.push(`--to-ports ${formatPorts(s.ports)}`);
         if (s.random) w.push('--random');

@@ -20,6 +20,8 @@ export const REJECT_TCP_RESET_NEEDS_TCP = 'tcp-reset';
 
 export const rejectTarget: TargetModule = {
   name: 'REJECT',
+  // reject_tg_reg: .table = "filter", checked by xt_check_target() when the rule is added, reachable or not.
+  tables: ['filter'],
   hooks: ['INPUT', 'FORWARD', 'OUTPUT'],
   options: [{ name: 'reject-with', args: 1 }],
   create() {

@@ -19,20 +19,20 @@ export const snatTarget: TargetModule = {
       range: null, random: false, randomFully: false, persistent: false,
     };
     return {
-      option(name, args) {
+      option(name, args, _invert, env) {
         if (name === 'to-source') {
           const r = parseNatRange(args[0]);
           if (typeof r === 'string') return r;
+          if (r.ports && portsNeedProto(env)) return NEED_PROTO;
           s.range = r;
         } else if (name === 'random') s.random = true;
         else if (name === 'random-fully') s.randomFully = true;
         else s.persistent = true;
         return undefined;
       },
-      finish(env) {
+      finish() {
         const range = s.range;
         if (!range) return 'SNAT: option "--to-source" must be specified';
-        if (range.ports && portsNeedProto(env.proto, env.protoInvert)) return NEED_PROTO;
         const w = [`--to-source ${formatNatRange(range)}`];
         if (s.random) w.push('--random');
         if (s.randomFully) w.push('--random-fully');
