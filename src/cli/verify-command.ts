@@ -17,6 +17,7 @@ interface VerifyOpts {
   name?: string;
   seed: number;
   jobs: number;
+  ruleTrace: boolean;
 }
 
 /**
@@ -35,6 +36,7 @@ export function registerVerify(program: Command, out: (s: string) => void): void
     .option('--prefix <p>', 'prefix of this run\'s namespaces; trace N is built as PREFIX+N-+NAME (default: pw- and the scenario\'s initials)')
     .option('--name <trace>', 'only the trace with this name')
     .option('--seed <n>', 'seed for the emulator\'s random choices', argInt('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--rule-trace', 'also trace every rule in the kernel (nft monitor trace) and compare with the emulator\'s rule hops', false)
     .option('--jobs <n>', 'traces verified at once, each in its own namespaces', argInt('--jobs', 1, 16), 2)
     .addHelpText(
       'after',
@@ -45,9 +47,13 @@ datagram on a connected socket, or ping, with tcpdump watching for ICMP errors. 
 namespace's listener got it and the peer address it saw, a refusal, a timeout, an ICMP error and its
 sender) is compared with the emulator's trace, as is "ip route get"; in namespaces with iptables rules the
 connections "conntrack -L" lists afterwards are compared by their tuples (not timeouts, states, marks, use
-counts, or the port a NAT picked). Then the namespaces are deleted, also on failure, Ctrl-C or SIGTERM.
+counts, or the port a NAT picked). With --rule-trace, those namespaces also get an nft table of ours that
+sets nftrace on every IPv4 packet, "nft -a monitor" prints each rule the first packet matched and each
+policy it took, and the sequence (named by iptables-save line) is compared with the emulator's rule hops;
+the first step where they part is shown, and the trace differs in "rules". Then the namespaces are deleted, also on failure, Ctrl-C or SIGTERM.
 
-Needs root (network namespaces), iproute2, iptables, conntrack, tcpdump, ping and coreutils timeout.
+Needs root (network namespaces), iproute2, iptables, conntrack, tcpdump, ping and coreutils timeout;
+nft (nftables) for --rule-trace.
 Only namespaces named with this run's prefix are made or deleted, and it refuses to start when some
 already exist. Nothing is added to, or routed from, the root namespace. Every wait is bounded.
 
@@ -56,6 +62,7 @@ Exit status: 0 when every trace agrees, 1 when one differs, 2 on bad input or wh
 Examples:
   sudo net verify scenarios/nat-router.yaml
   sudo net verify scenarios/veth-pair.yaml --name "a pings b" --json
+  sudo net verify scenarios/nat-router.yaml --rule-trace
   sudo net verify scenarios/bridge-hairpin.yaml --keep          then look with: sudo ip netns list`,
     )
     .action((file: string, o: VerifyOpts) => {
@@ -77,6 +84,7 @@ Examples:
       }
       const unavailable = kernelUnavailable(`${prefix}probe`);
       if (unavailable !== undefined) throw new UsageError(`net verify needs root and iproute2, iptables, conntrack, tcpdump and ping: ${unavailable}`);
+      if (o.ruleTrace && runSync('nft', ['--version'], 5000).code !== 0) throw new UsageError('--rule-trace needs nft (nftables)');
       const hasDummy = kernelHasDummy(`${prefix}dummy`);
       const emulatorSpec = emulatorSc.world;
       void run({ file, kernelSc, emulatorSpec, traces, prefix, hasDummy, o, out });
@@ -116,7 +124,7 @@ async function run(a: RunArgs): Promise<void> {
         file: a.file, kernelSpec: a.kernelSc.world, emulatorSpec: a.emulatorSpec, traces: a.traces,
         indices: a.traces.map((t) => a.kernelSc.traces.indexOf(t)),
       },
-      { prefix: a.prefix, session, hasDummy: a.hasDummy, seed: a.o.seed, concurrency: a.o.jobs, keep: a.o.keep, onRow: progress },
+      { prefix: a.prefix, session, hasDummy: a.hasDummy, seed: a.o.seed, concurrency: a.o.jobs, keep: a.o.keep, ruleTrace: a.o.ruleTrace, onRow: progress },
     );
     a.out(a.o.json ? renderVerifyJson(rows) : renderVerifyTable(rows));
     process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

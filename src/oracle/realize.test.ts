@@ -120,6 +120,30 @@ describe('realizeCommands', () => {
     expect(down).toEqual(['ip netns del p-client', 'ip netns del p-_sink']);
   });
 
+  it('creates each namespace\'s ipsets inside it, before the iptables that name them', () => {
+    const withSets: WorldSpec = {
+      name: 's',
+      namespaces: [netns('fw', [], {
+        ipsets: [
+          { name: 'blocked', type: 'hash:net', members: ['10.0.0.0/16', '192.168.1.7'] },
+          { name: 'allowed', type: 'hash:ip,port', members: ['10.0.2.2,tcp:80'] },
+          { name: 'empty', type: 'hash:ip', members: [] },
+        ],
+        iptables: '*filter\n-A FORWARD -m set --match-set blocked src -j DROP\nCOMMIT\n',
+      })],
+    };
+    const { up } = realizeCommands(withSets, 'q-');
+    expect(up.slice(2)).toEqual([
+      'ip netns exec q-fw ipset create blocked hash:net',
+      'ip netns exec q-fw ipset add blocked 10.0.0.0/16',
+      'ip netns exec q-fw ipset add blocked 192.168.1.7',
+      'ip netns exec q-fw ipset create allowed hash:ip,port',
+      'ip netns exec q-fw ipset add allowed 10.0.2.2,tcp:80',
+      'ip netns exec q-fw ipset create empty hash:ip',
+      "ip netns exec q-fw iptables-restore -w 5 <<'PACKETWALK_IPTABLES_EOF'\n*filter\n-A FORWARD -m set --match-set blocked src -j DROP\nCOMMIT\nPACKETWALK_IPTABLES_EOF",
+    ]);
+  });
+
   it('quotes what the shell would otherwise split', () => {
     expect(shq('eth0')).toBe('eth0');
     expect(shq("a b'c")).toBe(`'a b'\\''c'`);

@@ -114,6 +114,8 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
     for (const e of n.neigh) up.push(`${at} neigh add ${words(e.text)}`);
     up.push(...fdbCommands(n, ns(n.name)));
   }
+  // Sets before the rules that name them: iptables-restore refuses `--match-set` of a set not yet created.
+  for (const n of namespaces) up.push(...ipsetCommands(n, ns(n.name)));
   for (const n of namespaces) {
     if (n.iptables !== undefined && n.iptables.trim() !== '') up.push(iptablesRestore(ns(n.name), n.iptables));
   }
@@ -142,7 +144,7 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
   const lines = [
     '#!/usr/bin/env bash',
     `# packetwalk realize: world ${JSON.stringify(spec.name)}, namespaces prefixed ${JSON.stringify(prefix)}.`,
-    '# Usage: bash SCRIPT [up|down], or piped: net realize FILE | bash -s [up|down]. Needs root, iproute2 and iptables.',
+    '# Usage: bash SCRIPT [up|down], or piped: net realize FILE | bash -s [up|down]. Needs root, iproute2 and iptables (and ipset for sets).',
     'set -euo pipefail',
     '# errtrace: the ERR trap also fires for commands inside up().',
     'set -o errtrace',
@@ -284,6 +286,15 @@ function fdbCommands(n: NetnsSpec, netns: string): string[] {
     const text = /(^|\s)(self|master)(\s|$)/.test(e.text) ? e.text : `${e.text} ${e.self ? 'self' : 'master'}`;
     return `bridge -n ${shq(netns)} fdb ${verb} ${words(text)}`;
   });
+}
+
+/** `ipset create` and `ipset add`, run inside the namespace: each network namespace has its own sets. */
+function ipsetCommands(n: NetnsSpec, netns: string): string[] {
+  const at = `ip netns exec ${shq(netns)} ipset`;
+  return (n.ipsets ?? []).flatMap((set) => [
+    `${at} create ${shq(set.name)} ${shq(set.type)}`,
+    ...set.members.map((m) => `${at} add ${shq(set.name)} ${shq(m)}`),
+  ]);
 }
 
 function iptablesRestore(netns: string, text: string): string {

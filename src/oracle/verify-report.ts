@@ -63,6 +63,14 @@ export function emulatorText(r: VerifyRow): string {
   return d === r.emulator.outcome ? d : `${d}: ${r.emulator.outcome}`;
 }
 
+/** The rules column: how many rule steps agree, or the namespace and step where the two traces part. */
+export function rulesText(r: VerifyRow): string {
+  if (r.rules === undefined) return '';
+  if (r.rules.parting !== undefined) return `part: ${r.rules.parting.netns} step ${r.rules.parting.step}`;
+  const n = Object.values(r.rules.kernel).reduce((sum, steps) => sum + steps.length, 0);
+  return `${n} step${n === 1 ? '' : 's'} agree${r.rules.branch !== undefined ? ' (another random branch)' : ''}`;
+}
+
 /** Lines under the table for every differing field that a column does not show whole. */
 function differenceLines(r: VerifyRow): string[] {
   if (r.status !== 'DIFFER' && r.status !== 'known' && r.status !== 'error') return [];
@@ -70,6 +78,10 @@ function differenceLines(r: VerifyRow): string[] {
   if (r.fields.includes('route')) out.push(`  route get, emulator: ${r.route.emulator}`, `  route get, kernel:   ${r.route.kernel}`);
   if (r.fields.includes('conntrack') && r.conntrack !== undefined) {
     out.push('  conntrack, emulator:', ...lines(r.conntrack.emulator), '  conntrack, kernel:', ...lines(r.conntrack.kernel));
+  }
+  if (r.fields.includes('rules') && r.rules?.parting !== undefined) {
+    const p = r.rules.parting;
+    out.push(`  rules part in ${p.netns} at step ${p.step}:`, `    emulator: ${p.emulator}`, `    kernel:   ${p.kernel}`);
   }
   if (r.emulator.detail !== '' && r.emulator.detail !== emulatorText(r)) out.push(`  emulator: ${r.emulator.detail}`);
   if (r.kernel.detail !== '') out.push(`  kernel:   ${r.kernel.detail}`);
@@ -90,8 +102,11 @@ function table(header: string[], body: string[][], cap = 64): string[] {
 /** The side-by-side table of one or more scenarios, then the details of whatever differs. */
 export function renderVerifyTable(rows: readonly VerifyRow[]): string {
   const multi = new Set(rows.map((r) => r.file)).size > 1;
-  const header = [...(multi ? ['scenario'] : []), 'trace', 'emulator', 'kernel', 'result'];
-  const body = rows.map((r) => [...(multi ? [r.scenario] : []), r.trace, emulatorText(r), r.kernel.outcome, resultText(r)]);
+  const traced = rows.some((r) => r.rules !== undefined);
+  const header = [...(multi ? ['scenario'] : []), 'trace', 'emulator', 'kernel', ...(traced ? ['rules'] : []), 'result'];
+  const body = rows.map((r) => [
+    ...(multi ? [r.scenario] : []), r.trace, emulatorText(r), r.kernel.outcome, ...(traced ? [rulesText(r)] : []), resultText(r),
+  ]);
   const out = table(header, body);
   const details = rows.flatMap(differenceLines);
   if (details.length > 0) out.push('', ...details);

@@ -1,7 +1,8 @@
 // `net verify` as a library: each trace of a scenario is run twice, once by the emulator and once for real in a
 // fresh copy of the world built in network namespaces (realize.ts), probed by a real socket (probe.ts), and the
 // two outcomes are compared field by field: what the socket observed, `ip route get`, and, where the world has
-// iptables rules, the connections `conntrack -L` lists afterwards.
+// iptables rules, the connections `conntrack -L` lists afterwards; with `ruleTrace`, also the rules the first
+// packet matched, as `nft monitor trace` reports them (rule-trace.ts).
 //
 // Safety: every namespace is named `${prefix}${trace index}-${name}` and torn down after its trace, also when
 // the trace fails; the session remembers what exists at any moment, so a signal handler can end the run's
@@ -25,6 +26,8 @@ import { isolationProblem, oracleRealizeOptions, runAsync, runSync } from './env
 import { DEFAULT_TIMEOUTS, Listeners, probeTrace, runInNetns, unsupportedReason } from './probe.js';
 import type { KernelOutcome, LivePids, ProbeTimeouts } from './probe.js';
 import { realizeCommands, renderRealizeScript } from './realize.js';
+import { RuleTraceCapture, alignRuleSteps, emulatorRuleSteps, kernelRuleSteps } from './rule-trace.js';
+import type { KernelRuleCapture, RuleTraceResult } from './rule-trace.js';
 
 /** What one comparison found: every field that differs, `kind` first. */
 export type VerifyStatus = 'agree' | 'DIFFER' | 'known' | 'not-probed' | 'error';
@@ -56,6 +59,8 @@ export interface VerifyRow {
   route: { emulator: string; kernel: string; agree: boolean };
   /** Only for worlds with iptables rules: the namespaces listed, and each side's entries. */
   conntrack?: { netns: string[]; emulator: ConntrackKey[]; kernel: ConntrackKey[]; agree: boolean; listing: Record<string, string> };
+  /** With `ruleTrace`: the first packet's rule steps on each side (rule-trace.ts), and where they part. */
+  rules?: RuleTraceResult;
   status: VerifyStatus;
   /** The fields that differ: `kind`, `deliveredNetns`, `peerSeen`, `icmp.type`, ..., `route`, `conntrack`. */
   fields: string[];
@@ -90,6 +95,8 @@ export interface VerifyOptions {
   /** Leave each trace's namespaces up (listeners stopped) instead of tearing them down. */
   keep?: boolean;
   timeouts?: ProbeTimeouts;
+  /** Trace every rule in the kernel (`nft monitor trace`) and compare with the emulator's rule hops. */
+  ruleTrace?: boolean;
   /** Called as each row is done, in completion order. */
   onRow?: (row: VerifyRow) => void;
 }
@@ -205,10 +212,17 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
       row.kernel = { outcome: describeOutcome(kernel.outcome), detail: kernel.outcome.detail, observed: kernel.outcome };
     }
     if (ctNetns.length > 0) {
-      const emuKeys = typeof emu === 'string' ? [] : emulatorConntrackKeys(emu.trace.conntrack, new Set(ctNetns));
+      // When the kernel took another random branch, compare its connections with the emulator's run of that branch.
+      const emuCt = typeof emu === 'string' ? [] : branchRunFor(espec, trace, emu.trace, kernel.outcome, opts.seed ?? 1).conntrack;
+      const emuKeys = emulatorConntrackKeys(emuCt, new Set(ctNetns));
       const kernelKeys = ctNetns.flatMap((n) => kernelConntrackKeys(n, kernel.conntrack[n] ?? '')).sort();
       const c = compareConntrack(emuKeys, kernelKeys);
       row.conntrack = { netns: ctNetns, emulator: emuKeys, kernel: kernelKeys, agree: c.agree, listing: kernel.conntrack };
+    }
+    if (kernel.rules !== undefined) {
+      const emuSteps = emulatorRuleSteps(typeof emu === 'string' ? [] : emu.trace.hops, ctNetns);
+      const kernelSteps = Object.fromEntries(ctNetns.map((n) => [n, kernelRuleSteps(kernel.rules?.[n] ?? EMPTY_CAPTURE, trace)]));
+      row.rules = alignRuleSteps(emuSteps, kernelSteps, typeof emu !== 'string' && emu.trace.branches.length > 0);
     }
   } catch (e) {
     row.status = 'error';
@@ -225,6 +239,7 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   }
   if (!row.route.agree) row.fields.push('route');
   if (row.conntrack !== undefined && !row.conntrack.agree) row.fields.push('conntrack');
+  if (row.rules !== undefined && !row.rules.agree) row.fields.push('rules');
   if (unsupported !== undefined && row.fields.length === 0) {
     row.status = 'not-probed';
     row.note = unsupported;
@@ -239,7 +254,11 @@ interface KernelSide {
   outcome?: KernelOutcome;
   /** `conntrack -L` stdout per namespace (spec names). */
   conntrack: Record<string, string>;
+  /** With `ruleTrace`: what `nft monitor trace` printed, per namespace with iptables rules. */
+  rules?: Record<string, KernelRuleCapture>;
 }
+
+const EMPTY_CAPTURE: KernelRuleCapture = { lines: [], nftListing: '', iptablesSave: '' };
 
 async function kernelSide(
   spec: WorldSpec, trace: TraceSpec, prefix: string, ctNetns: string[], probe: boolean, opts: VerifyOptions,
@@ -248,12 +267,14 @@ async function kernelSide(
   const { down } = realizeCommands(spec, prefix, realize);
   opts.session.built(prefix, down);
   let listeners: Listeners | undefined;
+  let ruleTrace: RuleTraceCapture | undefined;
   try {
     const up = await runAsync('bash', ['-c', renderRealizeScript(spec, prefix, realize), 'realize', 'up'], 60_000);
     if (up.code !== 0) throw new Error(`realize failed (exit ${up.code}): ${up.err.trim()}`);
     const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
     listeners = await Listeners.start(spec, prefix, timeouts, opts.session.live);
     const route = await kernelRouteGet(prefix, trace);
+    if (opts.ruleTrace === true && ctNetns.length > 0) ruleTrace = await RuleTraceCapture.start(prefix, ctNetns, opts.session.live);
     const outcome = probe ? await probeTrace({ spec, prefix, listeners, timeouts, live: opts.session.live }, trace) : undefined;
     const conntrack: Record<string, string> = {};
     for (const n of ctNetns) {
@@ -263,8 +284,10 @@ async function kernelSide(
     }
     const side: KernelSide = { route, conntrack };
     if (outcome !== undefined) side.outcome = outcome;
+    if (ruleTrace !== undefined) side.rules = await ruleTrace.finish(opts.session.live);
     return side;
   } finally {
+    await ruleTrace?.stop();
     await listeners?.stop();
     if (opts.keep === true) opts.session.keep(prefix);
     else {
@@ -272,6 +295,19 @@ async function kernelSide(
       opts.session.removed(prefix);
     }
   }
+}
+
+/**
+ * The emulator's trace for the branch the kernel took: the seeded run when it went where the kernel went,
+ * otherwise the first of the next seeds whose run does (random rules only; 64 tries, then the seeded run).
+ */
+function branchRunFor(spec: WorldSpec, trace: TraceSpec, seeded: Trace, kernel: KernelOutcome | undefined, seed: number): Trace {
+  if (seeded.branches.length === 0 || kernel?.kind !== 'delivered' || seeded.deliveredTo?.netns === kernel.deliveredNetns) return seeded;
+  for (let s = seed + 1; s <= seed + 64; s++) {
+    const t = runTrace(buildWorld(spec), trace, { seed: s });
+    if (t.deliveredTo?.netns === kernel.deliveredNetns) return t;
+  }
+  return seeded;
 }
 
 /** Namespaces with iptables rules on either side: where conntrack is hooked and listed. */

@@ -9,7 +9,8 @@ export const VXLAN_DEFAULT_DSTPORT = 8472;
 export const SCENARIO_FIELDS = {
   topology: ['apiVersion', 'kind', 'metadata', 'description', 'namespaces', 'traces'],
   metadata: ['name'],
-  namespace: ['name', 'sysctls', 'links', 'routes', 'rules', 'neigh', 'fdb', 'iptables', 'listen'],
+  namespace: ['name', 'sysctls', 'links', 'routes', 'rules', 'neigh', 'fdb', 'iptables', 'ipsets', 'listen'],
+  ipset: ['name', 'type', 'members'],
   link: [
     'name', 'type', 'peer', 'addresses', 'mac', 'mtu', 'master', 'hairpin', 'learning', 'up', 'ageingTime',
     // vxlan only, inline as `ip link add ... type vxlan id 1 dstport 8472 local ... dev eth1` writes them.

@@ -110,10 +110,10 @@ const WORLD: WorldSpec = {
       neigh: [{ text: '10.244.0.2 lladdr 02:00:00:00:00:02 dev cni0', addr: ip('10.244.0.2'), lladdr: '02:00:00:00:00:02', dev: 'cni0', nud: 'permanent' }],
       fdb: [
         // A bridge port's entry without self/master goes to its bridge.
-        { text: '02:00:00:00:00:02 dev veth0', mac: '02:00:00:00:00:02', dev: 'veth0', self: false, permanent: false },
+        { text: '02:00:00:00:00:02 dev veth0', mac: '02:00:00:00:00:02', dev: 'veth0', self: false, permanent: true },
         {
           text: '00:00:00:00:00:00 dev vx0 dst 192.168.56.12', mac: '00:00:00:00:00:00', dev: 'vx0', dst: ip('192.168.56.12'),
-          self: true, permanent: false,
+          self: true, permanent: true,
         },
       ],
       iptables: '*filter\nCOMMIT\n',

@@ -13,6 +13,7 @@ import type { SyntaxResult } from '../kernel/syntax-words.js';
 import { didYouMean, wordAfter } from '../kernel/syntax-words.js';
 import { parseListen } from './endpoint-syntax.js';
 import { SCENARIO_FIELDS } from './fields.js';
+import { checkMatchSets, readIpsets } from './read-ipsets.js';
 import { nameOf, readLink } from './read-link.js';
 import type { LinkDraft, Located, NetnsDraft } from './topology-draft.js';
 import type { Fields } from './yaml-fields.js';
@@ -49,15 +50,18 @@ export function readNamespace(src: ScenarioSource, node: Node, index: number): N
     listen: readLines(src, fields, 'listen', what, parseListen),
   };
   if (fields.keys.has('sysctls')) readSysctls(src, v.get('sysctls'), what, draft, links.map((l) => l.spec.name));
+  // ipsets before iptables: `ipset create` must have run for iptables-restore to take `--match-set`.
+  if (fields.keys.has('ipsets')) draft.ipsets = readIpsets(src, v.get('ipsets'), what);
   if (fields.keys.has('iptables')) {
     const node = v.get('iptables');
     const rules = readString(src, node, `${what}: iptables`);
-    if (rules !== undefined) {
+    if (rules !== undefined && node !== undefined) {
       draft.iptables = rules;
       // What iptables-restore would refuse, refused here, at its line in the file.
-      for (const e of restore(rules).errors) {
-        if (node) src.errorInBlockLine(node, e.line, e.column ?? 1, `${what}: iptables-restore: line ${e.line}: ${e.message}`);
-      }
+      const errors = restore(rules).errors;
+      for (const e of errors) src.errorInBlockLine(node, e.line, e.column ?? 1, `${what}: iptables-restore: line ${e.line}: ${e.message}`);
+      const sets = new Set((draft.ipsets ?? []).map((s) => s.spec.name));
+      checkMatchSets(src, node, rules, sets, new Set(errors.map((e) => e.line)), what);
     }
   }
   return name === undefined ? undefined : draft;

@@ -2,7 +2,7 @@
 // checks that span objects (a veth's peer, a route's gateway) can still point at the text at fault.
 
 import type { Node } from 'yaml';
-import type { FdbSpec, LinkSpec, ListenSpec, NeighSpec, NetnsSpec, RouteSpec, RuleSpec } from '../kernel/netns/world-spec.js';
+import type { FdbSpec, IpsetSpec, LinkSpec, ListenSpec, NeighSpec, NetnsSpec, RouteSpec, RuleSpec } from '../kernel/netns/world-spec.js';
 import type { TraceSpec } from './model.js';
 import type { Fields } from './yaml-fields.js';
 
@@ -34,6 +34,7 @@ export interface NetnsDraft {
   fdb: Located<FdbSpec>[];
   listen: Located<ListenSpec>[];
   iptables?: string;
+  ipsets?: Located<IpsetSpec>[];
 }
 
 export interface ExpectDraft {
@@ -61,5 +62,6 @@ export function toNetnsSpec(draft: NetnsDraft): NetnsSpec {
     listen: draft.listen.map((l) => l.spec),
   };
   if (draft.iptables !== undefined) spec.iptables = draft.iptables;
+  if (draft.ipsets !== undefined) spec.ipsets = draft.ipsets.map((s) => s.spec);
   return spec;
 }

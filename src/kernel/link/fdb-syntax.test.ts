@@ -14,7 +14,8 @@ describe('parseFdb', () => {
   it('assumes self as fdb_modify() does, but the bridge table for a bridge port', () => {
     const text = '00:00:00:00:00:00 dev vx0 dst 10.0.2.9';
     const vx = parseFdb(text);
-    expect(vx.ok && vx.value).toMatchObject({ self: true, permanent: false });
+    // No state word: iproute2's fdb_modify() assumes permanent ("Assume permanent", measured: a local entry).
+    expect(vx.ok && vx.value).toMatchObject({ self: true, permanent: true });
     const port = parseFdb('02:00:00:00:00:01 dev veth0 static', { bridgePort: true });
     expect(port.ok && port.value).toMatchObject({ self: false, permanent: false });
     const explicit = parseFdb('02:00:00:00:00:01 dev veth0 self', { bridgePort: true });

@@ -76,7 +76,8 @@ export function parseFdb(text: string, context: FdbContext = {}): SyntaxResult<F
   if (mac === undefined || dev === undefined) {
     return syntaxError('an fdb entry needs a MAC address and "dev NAME"', words[0]?.column ?? 1);
   }
-  const spec: FdbSpec = { text, mac, dev, self: self ?? !context.bridgePort, permanent: permanent ?? false };
+  // fdb_modify(): without a state word iproute2 assumes NUD_PERMANENT ("Assume permanent").
+  const spec: FdbSpec = { text, mac, dev, self: self ?? !context.bridgePort, permanent: permanent ?? true };
   if (dst !== undefined) spec.dst = dst;
   return { ok: true, value: spec };
 }

@@ -9,11 +9,13 @@ import { formatRestoreError, restore } from '../netfilter/index.js';
 import { netfilterEngine, netfilterState } from '../netfilter/hook-engine.js';
 import type { Netns } from './netns.js';
 import { World } from './world.js';
-import type { LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from './world-spec.js';
+import type { IpsetSpec, IpsetType, LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from './world-spec.js';
+import type { MatchState } from '../netfilter/index.js';
+import { formatIpv4, parseIpv4 } from '../../wire/ipv4-addr.js';
 
 const LOOPBACK_MTU = 65536;
 const ETH_MTU = 1500;
-const VXLAN_MTU = 1450;
+const VXLAN_OVERHEAD = 50;
 
 /** An environment for static questions (`ip route get`, `net show`): no time passes, nothing is reported. */
 export function staticEnv(): KernelEnv {
@@ -90,11 +92,33 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     if (nsSpec.iptables !== undefined) {
       const { ruleset, errors } = restore(nsSpec.iptables);
       if (errors.length > 0) throw new Error(`invariant: iptables of ${ns.name} did not load: ${errors.map(formatRestoreError).join('; ')}`);
-      ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k));
+      ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []));
       ns.netfilter = netfilterEngine(ns, ns.nf);
     }
   }
   return world;
+}
+
+/** The sets as `-m set` reads them: each canonical member as the elements `ipset add` puts in the set. */
+function ipsetState(specs: readonly IpsetSpec[]): MatchState['ipsets'] {
+  return new Map(specs.map((s) => [s.name, { type: s.type, members: new Set(s.members.flatMap((m) => ipsetElements(s.type, m))) }]));
+}
+
+/**
+ * What a canonical member puts in the set: `hash:ip` and `hash:ip,port` a prefix as each of its addresses
+ * (hash_ip4_uadt() walks the range), the other types the member itself.
+ */
+export function ipsetElements(type: IpsetType, member: string): string[] {
+  if (type !== 'hash:ip' && type !== 'hash:ip,port') return [member];
+  const comma = member.indexOf(',');
+  const addrText = comma < 0 ? member : member.slice(0, comma);
+  const suffix = comma < 0 ? '' : member.slice(comma);
+  const slash = addrText.indexOf('/');
+  if (slash < 0) return [member];
+  const base = parseIpv4(addrText.slice(0, slash));
+  const len = Number(addrText.slice(slash + 1));
+  if (base === undefined) throw new Error(`invariant: ipset member ${member} is not canonical`);
+  return Array.from({ length: 2 ** (32 - len) }, (_, i) => `${formatIpv4((base + i) >>> 0)}${suffix}`);
 }
 
 /** `net.ipv4.conf.DEV.*` for a real device (not `all` or `default`). */
@@ -112,13 +136,20 @@ function createLinks(world: World, nsSpec: NetnsSpec): void {
   const ns = need(world.netns(nsSpec.name), nsSpec.name);
   for (const l of nsSpec.links) {
     const mac = l.mac ?? world.macFor(ns.name, l.name);
-    const dev = makeDevice(ns, l, mac);
+    const dev = makeDevice(ns, l, mac, nsSpec);
     dev.up = l.up ?? true;
     ns.attach(dev);
   }
 }
 
-function makeDevice(ns: Netns, l: LinkSpec, mac: string): NetDevice {
+/** vxlan_config_apply(): without `mtu`, the underlay's MTU less the 50 bytes of headers, or 1500 without one. */
+function vxlanMtu(l: LinkSpec, nsSpec: NetnsSpec): number {
+  if (l.mtu !== undefined) return l.mtu;
+  const under = l.vxlan?.dev === undefined ? undefined : nsSpec.links.find((x) => x.name === l.vxlan?.dev);
+  return under ? (under.mtu ?? ETH_MTU) - VXLAN_OVERHEAD : ETH_MTU;
+}
+
+function makeDevice(ns: Netns, l: LinkSpec, mac: string, nsSpec: NetnsSpec): NetDevice {
   const ifindex = ns.nextIfindex();
   switch (l.type) {
     case 'veth':
@@ -126,7 +157,7 @@ function makeDevice(ns: Netns, l: LinkSpec, mac: string): NetDevice {
     case 'bridge':
       return new BridgeDevice(ns, l.name, ifindex, mac, l.mtu ?? ETH_MTU, l.ageingTime ?? 300, l.mac !== undefined);
     case 'vxlan':
-      return new VxlanDevice(ns, l.name, ifindex, mac, l.mtu ?? VXLAN_MTU, l.vxlan ?? { id: 0, dstport: 8472, learning: true });
+      return new VxlanDevice(ns, l.name, ifindex, mac, vxlanMtu(l, nsSpec), l.vxlan ?? { id: 0, dstport: 8472, learning: true });
     case 'dummy':
       return new NetDevice(ns, l.name, ifindex, 'dummy', mac, l.mtu ?? ETH_MTU);
   }
@@ -181,12 +212,14 @@ function fibRouteOf(ns: Netns, r: RouteSpec): FibRoute {
   };
 }
 
+/** fib_check_nh(): the gateway's device is the one whose connected prefix holds it, longest prefix first. */
 function connectedDevFor(ns: Netns, gw: number): string | null {
+  let best: { dev: string; len: number } | null = null;
   for (const d of ns.devices.values()) {
     for (const a of d.addrs) {
       const m = maskOf(a.len);
-      if (((a.addr & m) >>> 0) === ((gw & m) >>> 0)) return d.name;
+      if (((a.addr & m) >>> 0) === ((gw & m) >>> 0) && (best === null || a.len > best.len)) best = { dev: d.name, len: a.len };
     }
   }
-  return null;
+  return best?.dev ?? null;
 }

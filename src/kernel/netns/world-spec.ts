@@ -25,7 +25,26 @@ export interface NetnsSpec {
   fdb: FdbSpec[];
   /** iptables-restore input for this namespace, applied as is. */
   iptables?: string;
+  /** `ipset create` / `ipset add`: the sets `-m set --match-set NAME` reads (ipsets are per namespace). */
+  ipsets?: IpsetSpec[];
   listen: ListenSpec[];
+}
+
+/** The set types the `set` match models (net/netfilter/ipset/ip_set_hash_*.c). */
+export const IPSET_TYPES = ['hash:ip', 'hash:net', 'hash:ip,port', 'hash:net,port'] as const;
+export type IpsetType = (typeof IPSET_TYPES)[number];
+
+/** One `ipset create NAME TYPE` and its `ipset add NAME MEMBER` lines. */
+export interface IpsetSpec {
+  /** 1..31 characters (IPSET_MAXNAMELEN). */
+  name: string;
+  type: IpsetType;
+  /**
+   * Members as `ipset list` prints them, which `ipset add` takes back: `hash:ip` "a.b.c.d" or a prefix
+   * "a.b.c.d/len" standing for each of its addresses; `hash:net` "a.b.c.d/len" (the network, no "/32");
+   * `hash:ip,port` and `hash:net,port` the same followed by ",tcp:PORT" or ",udp:PORT".
+   */
+  members: string[];
 }
 
 export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy';

@@ -205,7 +205,7 @@ describe('showFdb on bridges', () => {
 
   // Model difference: parseFdb() reads no state word as not permanent; iproute2's fdb_modify() turns it into
   // NUD_PERMANENT ("Assume permanent"), so Linux makes a local entry and prints it as permanent.
-  it.fails('prints an entry added on a port without a state word as permanent', () => {
+  it('prints an entry added on a port without a state word as permanent', () => {
     const out = showFdb(netns(bridges(['02:00:00:00:09:0b dev eth0 master']), 'host'));
     expect(out).toContain('02:00:00:00:09:0b dev eth0 master br0 permanent\n');
   });

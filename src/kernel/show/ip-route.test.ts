@@ -280,7 +280,7 @@ describe('showRoute on addresses', () => {
   // Model difference: build-world's connectedDevFor() takes the first device with an address whose subnet
   // holds the gateway (eth0's 10.0.9.2/16); fib_check_nh_v4_gw() looks the gateway up, so the longest prefix
   // (eth1's 10.0.3.0/24) decides.
-  it.fails('resolves a gateway without dev through the longest matching prefix', () => {
+  it('resolves a gateway without dev through the longest matching prefix', () => {
     expect(showRoute(netns(pair('10.0.4.0/24 via 10.0.3.9'), 'a'))).toContain('10.0.4.0/24 via 10.0.3.9 dev eth1 linkdown \n');
   });
 });
