@@ -54,8 +54,13 @@ export class Fdb {
     return moved ? 'moved' : 'refreshed';
   }
 
+  /**
+   * `bridge fdb add`, or `append` for the all-zero MAC of a vxlan device: each default destination is its own
+   * entry (vxlan_fdb_append()), so the key includes the remote.
+   */
   add(entry: FdbEntry): void {
-    this.#entries.set(entry.mac, entry);
+    const key = entry.mac === '00:00:00:00:00:00' && entry.dst !== undefined ? `${entry.mac}|${entry.dst}` : entry.mac;
+    this.#entries.set(key, entry);
   }
 
   /** Entries as `bridge fdb show` lists them, in insertion order. */

@@ -89,9 +89,11 @@ export function vxlanRcv(dev: VxlanDevice, skb: Skb): void {
   }
   const now = ns.env.timers.now();
   if (dev.cfg.learning && !isGroup(inner.eth.src)) {
-    dev.fdb.learn(inner.eth.src, dev.name, now);
-    const e = dev.fdb.lookup(inner.eth.src, now);
-    if (e) e.dst = skb.packet.ip.src;
+    // vxlan_snoop(): learned entries follow the sender; static and permanent ones are left as they are.
+    if (dev.fdb.learn(inner.eth.src, dev.name, now) !== 'kept') {
+      const e = dev.fdb.lookup(inner.eth.src, now);
+      if (e) e.dst = skb.packet.ip.src;
+    }
   }
   report(ns, skb.leg, {
     dev: dev.name,

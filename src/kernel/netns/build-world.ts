@@ -85,7 +85,8 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
       const table = dev instanceof VxlanDevice ? dev.fdb : f.self ? undefined : dev.master instanceof BridgeDevice ? dev.master.fdb : undefined;
       // fdb_add_entry(): on a bridge NUD_PERMANENT (`permanent`, `local`) makes the entry local: frames to that
       // MAC are delivered to the bridge itself, not forwarded to the port (measured).
-      const local = !(dev instanceof VxlanDevice) && f.permanent;
+      // On a vxlan device NUD_PERMANENT only means never aged nor moved, which `local` also means here.
+      const local = f.permanent;
       table?.add({ mac: f.mac, dev: f.dev, local, static: true, updated: 0, dst: f.dst });
     }
     for (const s of nsSpec.listen) ns.sockets.listeners.push({ proto: s.proto, addr: s.addr, port: s.port });

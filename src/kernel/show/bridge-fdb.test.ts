@@ -226,9 +226,8 @@ describe('showFdb on other devices', () => {
     expect(linesOf(showFdb(netns(vxlans, 'v')), 'vx1')).toBe(linesOf(capturedVxlan, 'vx1'));
   });
 
-  // Model difference: the vxlan fdb is keyed by MAC alone, so the second default destination (`append`)
-  // replaces the first; and `permanent` is kept as static, as on a bridge.
-  it.fails('prints every default destination of a vxlan device, permanent', () => {
+  // The vxlan fdb keeps one entry per default destination (`append`), each permanent.
+  it('prints every default destination of a vxlan device, permanent', () => {
     expect(linesOf(showFdb(netns(vxlans, 'v')), 'vx2')).toBe(linesOf(capturedVxlan, 'vx2'));
   });
 
