@@ -133,8 +133,8 @@ export class VerifySession {
   /** Ends every live process by PID (SIGTERM, then SIGKILL), then deletes every world not kept. */
   teardownSync(): void {
     for (const pid of this.live) signal(pid, 'SIGTERM');
-    const deadline = Date.now() + 1000;
-    while ([...this.live].some(alive) && Date.now() < deadline) runSync('sleep', ['0.05'], 1000);
+    const deadline = performance.now() + 1000;
+    while ([...this.live].some(alive) && performance.now() < deadline) runSync('sleep', ['0.05'], 1000);
     for (const pid of this.live) if (alive(pid)) signal(pid, 'SIGKILL');
     for (const down of this.#worlds.values()) runSync('bash', ['-c', downScript(down)], 30_000);
     this.#worlds.clear();

@@ -4,14 +4,11 @@
 // Same-namespace veth pairs were created from their second end, which gives the spec's ifindexes.
 
 import { describe, expect, it } from 'vitest';
-import { buildWorld, BridgeDevice } from '../index.js';
-import type { LinkSpec, Netns, WorldSpec } from '../index.js';
+import { BridgeDevice } from '../index.js';
+import type { WorldSpec } from '../index.js';
 import { parseFdb } from '../link/fdb-syntax.js';
-import { addr, ns, veth } from '../../../test/support/specs.js';
+import { CAPTURED_BRY_MAC, bridgesWorld, netnsOf, portlessWorld, text, vxlanWorld } from './testdata/worlds.js';
 import { multicastList, showFdb } from './bridge-fdb.js';
-
-const text = (...lines: string[]): string => lines.map((l) => `${l}\n`).join('');
-const mac = (l: LinkSpec, m: string, more: Partial<LinkSpec> = {}): LinkSpec => ({ ...l, mac: m, ...more });
 
 function fdb(line: string, bridgePort = true) {
   const r = parseFdb(line, { bridgePort });
@@ -21,65 +18,19 @@ function fdb(line: string, bridgePort = true) {
 
 /** The bridges of ip-link.test.ts, with a static entry on a port. */
 function bridges(entries = ['02:00:00:00:09:09 dev eth1 master static']): WorldSpec {
-  return {
-    name: 'bridge',
-    namespaces: [
-      ns('host', [
-        { name: 'br0', type: 'bridge', addresses: [addr('10.0.0.1/24')], mac: '02:00:00:00:01:00' },
-        mac(veth('eth0', 'c1/eth0'), '02:00:00:00:01:01', { master: 'br0' }),
-        mac(veth('eth1', 'c2/eth0'), '02:00:00:00:01:02', { master: 'br0' }),
-        { name: 'br1', type: 'bridge', addresses: [] },
-        mac(veth('eth2', 'host/eth3'), '02:00:00:00:01:05', { master: 'br1' }),
-        mac(veth('eth3', 'host/eth2'), '02:00:00:00:01:04', { master: 'br1' }),
-        { name: 'br2', type: 'bridge', addresses: [addr('10.0.12.1/24')], mac: '02:00:00:00:01:0b' },
-        { name: 'br3', type: 'bridge', addresses: [addr('10.0.13.1/24')], mac: '02:00:00:00:01:0c' },
-        mac(veth('eth4', 'host/eth5'), '02:00:00:00:01:06', { master: 'br3' }),
-        mac(veth('eth5', 'host/eth4'), '02:00:00:00:01:07', { up: false }),
-      ], { fdb: entries.map((e) => fdb(e)) }),
-      ns('c1', [mac(veth('eth0', 'host/eth0', '10.0.0.2/24'), '02:00:00:00:0c:01')]),
-      ns('c2', [mac(veth('eth0', 'host/eth1', '10.0.0.3/24'), '02:00:00:00:0c:02')]),
-    ],
-  };
+  return bridgesWorld(entries.map((e) => fdb(e)));
 }
 
-/** A pinned and an unpinned bridge without ports, and a veth without carrier. */
-const portless: WorldSpec = {
-  name: 'y',
-  namespaces: [
-    ns('p', [
-      mac(veth('eth0', 'q/eth0'), '02:00:00:00:0d:02'),
-      { name: 'brx', type: 'bridge', addresses: [], mac: '02:00:00:00:0d:01' },
-      { name: 'bry', type: 'bridge', addresses: [addr('10.0.14.1/24')] },
-    ]),
-    ns('q', [mac(veth('eth0', 'p/eth0'), '02:00:00:00:0d:03', { up: false })]),
-  ],
-};
-/** bry's MAC in the capture: Linux picks a random one (eth_hw_addr_random()), the model a hash of its place. */
-const CAPTURED_BRY_MAC = 'ae:73:dd:11:69:d3';
+const portless = portlessWorld;
 
 /** vx1 with two static remotes; vx2 with two default destinations (`append`). */
-const vxlans: WorldSpec = {
-  name: 'vx',
-  namespaces: [
-    ns('v', [
-      { name: 'vx1', type: 'vxlan', addresses: [], mac: '02:00:00:00:0e:02', vxlan: { id: 2, dstport: 4789, learning: true } },
-      { name: 'vx2', type: 'vxlan', addresses: [], mac: '02:00:00:00:0e:03', vxlan: { id: 3, dstport: 4789, learning: false } },
-    ], {
-      fdb: [
-        '02:00:00:00:00:99 dev vx1 dst 10.2.0.7 self static',
-        '02:00:00:00:00:98 dev vx1 dst 10.2.0.7 self static',
-        '00:00:00:00:00:00 dev vx2 dst 10.2.0.9 self permanent',
-        '00:00:00:00:00:00 dev vx2 dst 10.2.0.8 self permanent',
-      ].map((e) => fdb(e, false)),
-    }),
-  ],
-};
-
-function netns(spec: WorldSpec, name: string): Netns {
-  const n = buildWorld(spec).netns(name);
-  if (!n) throw new Error(`no netns ${name}`);
-  return n;
-}
+const vxlans = vxlanWorld([
+  '02:00:00:00:00:99 dev vx1 dst 10.2.0.7 self static',
+  '02:00:00:00:00:98 dev vx1 dst 10.2.0.7 self static',
+  '00:00:00:00:00:00 dev vx2 dst 10.2.0.9 self permanent',
+  '00:00:00:00:00:00 dev vx2 dst 10.2.0.8 self permanent',
+].map((e) => fdb(e, false)));
+const netns = netnsOf;
 
 const capturedVxlan = text(
   '02:00:00:00:00:98 dev vx1 dst 10.2.0.7 self static',
