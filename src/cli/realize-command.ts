@@ -27,9 +27,12 @@ iptables-restore, in the order the kernel needs; a failing command removes what 
 exactly those namespaces, which takes their devices with them. Every veth pair is created with both ends
 inside the world: nothing is added to, or routed from, the root namespace. Each namespace first gets the
 emulator's device sysctl defaults (net.ipv4.conf.{all,default}.*), which a new namespace would otherwise
-copy from the root namespace. The scenario's listen sockets are not opened: net verify does that.
+copy from the root namespace. Last, "up" starts the scenario's listen sockets, each a small python3
+process in its namespace (TCP accepts and closes, UDP echoes), and keeps their PIDs in
+/run/packetwalk/PREFIXlisteners.pids; "down" kills exactly those processes before deleting the namespaces.
 
-Running the script needs root, iproute2 (ip, bridge), procps (sysctl) and iptables.
+Running the script needs root, iproute2 (ip, bridge, ss), procps (sysctl) and iptables, and python3 when
+the scenario has listen sockets.
 
 Examples:
   net realize scenarios/veth-pair.yaml | sudo bash -s up      build it (namespaces pw-vp-a, pw-vp-b)

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LinkSpec, NetnsSpec, WorldSpec } from '../kernel/netns/world-spec.js';
 import { parseRoute } from '../kernel/route/route-syntax.js';
 import { parseIpv4 } from '../wire/ipv4-addr.js';
-import { isPerDeviceSysctl, realizeCommands, renderRealizeScript, shq } from './realize.js';
+import { isPerDeviceSysctl, listenerCommands, listenerPidFile, realizeCommands, renderRealizeScript, shq } from './realize.js';
 
 function ip(text: string): number {
   const a = parseIpv4(text);
@@ -168,5 +168,41 @@ describe('renderRealizeScript', () => {
     expect(script).toMatch(/trap '.*down.*' ERR/);
     // The heredoc delimiter stays at the start of its line inside the indented function.
     expect(script).toContain('\nCOMMIT\nPACKETWALK_IPTABLES_EOF\n');
+  });
+
+  it('starts the listeners last and stops exactly them before deleting the namespaces', () => {
+    const listening: WorldSpec = {
+      name: 'l',
+      namespaces: [netns('srv', [], {
+        listen: [{ proto: 'tcp', port: 8080, addr: 0 }, { proto: 'udp', port: 53, addr: ip('10.0.0.1') }],
+      })],
+    };
+    const pids = '/run/packetwalk/l1-listeners.pids';
+    expect(listenerPidFile('l1-')).toBe(pids);
+    const { up, down } = listenerCommands(listening, 'l1-');
+    expect(up[0]).toBe('mkdir -p /run/packetwalk');
+    expect(up.slice(1).map((c) => c.replace(/-c '[^']*'/, "-c 'PROGRAM'"))).toEqual([
+      "ip netns exec l1-srv python3 -c 'PROGRAM' 0.0.0.0 8080 </dev/null >/dev/null 2>&1 &",
+      `echo $! >>${pids}`,
+      'await_listener l1-srv tcp 8080 $!',
+      "ip netns exec l1-srv python3 -c 'PROGRAM' 10.0.0.1 53 </dev/null >/dev/null 2>&1 &",
+      `echo $! >>${pids}`,
+      'await_listener l1-srv udp 53 $!',
+    ]);
+    expect(up[1]).toContain('s.accept()[0].close()');
+    expect(up[4]).toContain('s.sendto(data, peer)');
+    expect(down).toEqual([`stop_listeners ${pids}`]);
+    // The verify library opens its own sockets: realizeCommands() does not start any.
+    expect(realizeCommands(listening, 'l1-').up.join('\n')).not.toContain('python3');
+
+    const script = renderRealizeScript(listening, 'l1-');
+    expect(script).toContain('python3 for the listeners');
+    expect(script).toContain(`\ndown() {\n  stop_listeners ${pids} 2>/dev/null || true\n  ip netns del l1-srv 2>/dev/null || true\n}\n`);
+    expect(script).toContain("\n  ip netns exec l1-srv python3 -c '\nimport socket, sys\n");
+    expect(script).toContain('\nstop_listeners() {\n');
+    expect(script).toContain('  for p in $pids; do kill "$p" 2>/dev/null || true; done\n');
+    expect(script).toContain('kill -9 "$p"');
+    expect(script).toContain('  rm -f "$1"\n');
+    expect(renderRealizeScript(world, 't1-')).not.toContain('listener');
   });
 });

@@ -3,7 +3,7 @@
 // ports, an address before the routes through it). Pure: this file only writes text; running it is the
 // caller's business (`net realize`, the kernel differential test).
 
-import type { FdbSpec, LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
+import type { FdbSpec, LinkSpec, ListenSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../kernel/netns/world-spec.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 
@@ -135,20 +135,130 @@ function dummyAsVeth(netns: string, name: string, sink: { netns: string; next: n
   ];
 }
 
+/** Where the printed script keeps the PIDs of the listeners it started, one a line; `down` kills exactly these. */
+export function listenerPidFile(prefix: string): string {
+  return `/run/packetwalk/${prefix}listeners.pids`;
+}
+
+/**
+ * Listener programs, given ADDR PORT. TCP accepts and closes at once: the handshake is what a probe checks.
+ * UDP echoes each datagram to its sender. Neither contains a single quote, so each is one quoted shell word.
+ */
+const LISTENER_PROGRAMS: Readonly<Record<ListenSpec['proto'], string>> = {
+  tcp: [
+    '',
+    'import socket, sys',
+    's = socket.socket(socket.AF_INET, socket.SOCK_STREAM)',
+    's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+    's.bind((sys.argv[1], int(sys.argv[2])))',
+    's.listen(128)',
+    'while True:',
+    '    s.accept()[0].close()',
+    '',
+  ].join('\n'),
+  udp: [
+    '',
+    'import socket, sys',
+    's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+    's.bind((sys.argv[1], int(sys.argv[2])))',
+    'while True:',
+    '    data, peer = s.recvfrom(65535)',
+    '    s.sendto(data, peer)',
+    '',
+  ].join('\n'),
+};
+
+/**
+ * The shell commands that start the world's `listen:` sockets, each a python3 process in the background inside
+ * its namespace whose PID goes to `listenerPidFile(prefix)`, and the one that stops them. Only the printed
+ * script runs them (the verify library opens its own); they call the shell functions of LISTENER_FUNCTIONS.
+ * Their stdio is /dev/null so that a caller reading the script's output is not held open by them.
+ */
+export function listenerCommands(spec: WorldSpec, prefix: string): RealizeCommands {
+  const pidFile = shq(listenerPidFile(prefix));
+  const up: string[] = [];
+  for (const n of spec.namespaces) {
+    const netns = shq(`${prefix}${n.name}`);
+    for (const l of n.listen) {
+      const program = shq(LISTENER_PROGRAMS[l.proto]);
+      up.push(`ip netns exec ${netns} python3 -c ${program} ${formatIpv4(l.addr)} ${l.port} </dev/null >/dev/null 2>&1 &`);
+      up.push(`echo $! >>${pidFile}`);
+      up.push(`await_listener ${netns} ${l.proto} ${l.port} $!`);
+    }
+  }
+  if (up.length === 0) return { up: [], down: [] };
+  return { up: [`mkdir -p ${shq(LISTENER_PID_DIR)}`, ...up], down: [`stop_listeners ${pidFile}`] };
+}
+
+const LISTENER_PID_DIR = '/run/packetwalk';
+
+/** Shell functions the listener commands call; the script defines them only when the world has listeners. */
+const LISTENER_FUNCTIONS = [
+  '# A zombie counts as gone: an orphan is reaped by whoever the system made its parent, maybe never.',
+  'listener_alive() {',
+  '  local stat',
+  '  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1',
+  '  stat=${stat##*) }',
+  '  [ "${stat%% *}" != Z ]',
+  '}',
+  '',
+  'any_listener_alive() {',
+  '  local p',
+  '  for p in "$@"; do if listener_alive "$p"; then return 0; fi; done',
+  '  return 1',
+  '}',
+  '',
+  '# await_listener NS PROTO PORT PID: up to 5 s for PID to hold the socket; fails if it exits first.',
+  'await_listener() {',
+  '  local i',
+  '  for i in $(seq 50); do',
+  '    if ! listener_alive "$4"; then echo "realize: the $2/$3 listener in $1 exited" >&2; return 1; fi',
+  // `grep .` reads to the end: `grep -q` could leave ss a SIGPIPE, which pipefail would count as a failure.
+  '    if ip netns exec "$1" ss -Hnl "--$2" "sport = :$3" | grep . >/dev/null; then return 0; fi',
+  '    sleep 0.1',
+  '  done',
+  '  echo "realize: the $2/$3 listener in $1 is not listening after 5 s" >&2',
+  '  return 1',
+  '}',
+  '',
+  '# stop_listeners FILE: SIGTERM to exactly the PIDs FILE lists, up to 3 s for them to go, SIGKILL to the rest.',
+  'stop_listeners() {',
+  '  [ -f "$1" ] || return 0',
+  '  local pids p i',
+  '  pids=$(cat "$1")',
+  '  for p in $pids; do kill "$p" 2>/dev/null || true; done',
+  '  for i in $(seq 30); do',
+  '    if ! any_listener_alive $pids; then break; fi',
+  '    sleep 0.1',
+  '  done',
+  '  for p in $pids; do if listener_alive "$p"; then kill -9 "$p" 2>/dev/null || true; fi; done',
+  '  rm -f "$1"',
+  `  rmdir ${LISTENER_PID_DIR} 2>/dev/null || true`,
+  '}',
+  '',
+];
+
 /**
  * A bash script with `up` and `down` functions; `up` runs by default and a failing command tears down what
- * was built (`trap down ERR`). This is what `net realize` prints.
+ * was built (`trap down ERR`). `up` also starts the world's listeners (listenerCommands), `down` stops them
+ * before it deletes the namespaces. This is what `net realize` prints.
  */
 export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: RealizeOptions = {}): string {
-  const { up, down } = realizeCommands(spec, prefix, opts);
+  const world = realizeCommands(spec, prefix, opts);
+  const listeners = listenerCommands(spec, prefix);
+  const up = [...world.up, ...listeners.up];
+  const down = [...listeners.down, ...world.down];
+  const needs = `Needs root, iproute2 and iptables (and ipset for sets)${listeners.up.length > 0 ? ', and python3 for the listeners' : ''}.`;
   const lines = [
     '#!/usr/bin/env bash',
     `# packetwalk realize: world ${JSON.stringify(spec.name)}, namespaces prefixed ${JSON.stringify(prefix)}.`,
-    '# Usage: bash SCRIPT [up|down], or piped: net realize FILE | bash -s [up|down]. Needs root, iproute2 and iptables (and ipset for sets).',
+    `# Usage: bash SCRIPT [up|down], or piped: net realize FILE | bash -s [up|down]. ${needs}`,
+    ...(listeners.up.length > 0 ? [`# Listener PIDs are kept in ${listenerPidFile(prefix)}; down kills exactly those.`] : []),
     'set -euo pipefail',
     '# errtrace: the ERR trap also fires for commands inside up().',
     'set -o errtrace',
     '',
+    ...(listeners.up.length > 0 ? LISTENER_FUNCTIONS : []),
     'down() {',
     ...down.map((c) => `  ${c} 2>/dev/null || true`),
     '}',
