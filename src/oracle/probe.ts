@@ -319,6 +319,31 @@ function boundedInNetns(netns: string, seconds: number, cmd: string, args: strin
   return inNetns(netns, 'timeout', [String(seconds), cmd, ...args], live);
 }
 
+/** A running capture: what tcpdump has printed so far, and its end by PID. */
+export interface TcpdumpCapture {
+  readonly lines: string[];
+  readonly errLines: string[];
+  waitFor(pred: () => boolean, ms: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `tcpdump ARGS` in a namespace under `timeout SECONDS` and waits (bounded by `readyMs`) until it says
+ * `listening on`; throws, with it ended, otherwise.
+ */
+export async function startTcpdump(
+  netns: string, seconds: number, args: string[], readyMs: number, live?: LivePids,
+): Promise<TcpdumpCapture> {
+  const p = boundedInNetns(netns, seconds, 'tcpdump', args, live);
+  // `-v` prefixes the line with `tcpdump: `.
+  const listening = await p.waitFor(() => p.errLines.some((l) => /^(tcpdump: )?listening on /.test(l)), readyMs);
+  if (!listening) {
+    await p.stop();
+    throw new Error(`tcpdump did not start in ${netns}: ${p.errLines.join(' ')}`);
+  }
+  return p;
+}
+
 /** Runs a command in a namespace to its end, bounded by `ms`; stdout and stderr are kept apart. */
 export async function runInNetns(
   netns: string, cmd: string, args: string[], ms: number, live?: LivePids,

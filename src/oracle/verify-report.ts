@@ -71,6 +71,19 @@ export function rulesText(r: VerifyRow): string {
   return `${n} step${n === 1 ? '' : 's'} agree${r.rules.branch !== undefined ? ' (another random branch)' : ''}`;
 }
 
+/** The vxlan column: the agreed outer header (`vni 1 192.168.56.11 > 192.168.56.12:8472`), or what differs. */
+export function vxlanText(r: VerifyRow): string {
+  if (r.vxlan === undefined) return '';
+  return r.vxlan.agree ? r.vxlan.note : `differ: ${r.vxlan.note}`;
+}
+
+/** An outer header in one line, tcpdump's order. */
+function outerLine(o: NonNullable<VerifyRow['vxlan']>['emulator']): string {
+  if (o === null) return '(no VXLAN packet)';
+  const ip = o.ttl !== undefined ? ` ttl ${o.ttl}${o.df === true ? ' DF' : ''}` : '';
+  return `${o.src}.${o.sport} > ${o.dst}.${o.dport} vni ${o.vni}${ip}${o.netns !== undefined ? ` (${o.netns})` : ''}`;
+}
+
 /** Lines under the table for every differing field that a column does not show whole. */
 function differenceLines(r: VerifyRow): string[] {
   if (r.status !== 'DIFFER' && r.status !== 'known' && r.status !== 'error') return [];
@@ -82,6 +95,9 @@ function differenceLines(r: VerifyRow): string[] {
   if (r.fields.includes('rules') && r.rules?.parting !== undefined) {
     const p = r.rules.parting;
     out.push(`  rules part in ${p.netns} at step ${p.step}:`, `    emulator: ${p.emulator}`, `    kernel:   ${p.kernel}`);
+  }
+  if (r.fields.includes('vxlan') && r.vxlan !== undefined) {
+    out.push(`  vxlan, emulator: ${outerLine(r.vxlan.emulator)}`, `  vxlan, kernel:   ${outerLine(r.vxlan.kernel)}`, `  vxlan: ${r.vxlan.problems.join('; ')}`);
   }
   if (r.emulator.detail !== '' && r.emulator.detail !== emulatorText(r)) out.push(`  emulator: ${r.emulator.detail}`);
   if (r.kernel.detail !== '') out.push(`  kernel:   ${r.kernel.detail}`);
@@ -103,9 +119,13 @@ function table(header: string[], body: string[][], cap = 64): string[] {
 export function renderVerifyTable(rows: readonly VerifyRow[]): string {
   const multi = new Set(rows.map((r) => r.file)).size > 1;
   const traced = rows.some((r) => r.rules !== undefined);
-  const header = [...(multi ? ['scenario'] : []), 'trace', 'emulator', 'kernel', ...(traced ? ['rules'] : []), 'result'];
+  const overlay = rows.some((r) => r.vxlan !== undefined);
+  const header = [
+    ...(multi ? ['scenario'] : []), 'trace', 'emulator', 'kernel', ...(traced ? ['rules'] : []), ...(overlay ? ['vxlan'] : []), 'result',
+  ];
   const body = rows.map((r) => [
-    ...(multi ? [r.scenario] : []), r.trace, emulatorText(r), r.kernel.outcome, ...(traced ? [rulesText(r)] : []), resultText(r),
+    ...(multi ? [r.scenario] : []), r.trace, emulatorText(r), r.kernel.outcome, ...(traced ? [rulesText(r)] : []),
+    ...(overlay ? [vxlanText(r)] : []), resultText(r),
   ]);
   const out = table(header, body);
   const details = rows.flatMap(differenceLines);

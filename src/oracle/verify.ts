@@ -2,7 +2,8 @@
 // fresh copy of the world built in network namespaces (realize.ts), probed by a real socket (probe.ts), and the
 // two outcomes are compared field by field: what the socket observed, `ip route get`, and, where the world has
 // iptables rules, the connections `conntrack -L` lists afterwards; with `ruleTrace`, also the rules the first
-// packet matched, as `nft monitor trace` reports them (rule-trace.ts).
+// packet matched, as `nft monitor trace` reports them (rule-trace.ts); where the world has vxlan devices, the
+// first outer header a capture on the underlay saw (vxlan-capture.ts).
 //
 // Safety: every namespace is named `${prefix}${trace index}-${name}` and torn down after its trace, also when
 // the trace fails; the session remembers what exists at any moment, so a signal handler can end the run's
@@ -28,6 +29,8 @@ import type { KernelOutcome, LivePids, ProbeTimeouts } from './probe.js';
 import { realizeCommands, renderRealizeScript } from './realize.js';
 import { RuleTraceCapture, alignRuleSteps, emulatorRuleSteps, kernelRuleSteps } from './rule-trace.js';
 import type { KernelRuleCapture, RuleTraceResult } from './rule-trace.js';
+import { VxlanCapture, compareVxlanOuter, describeVxlan, emulatorVxlanOuter, probeDirection, vxlanUnderlays } from './vxlan-capture.js';
+import type { VxlanOuter } from './vxlan-capture.js';
 
 /** What one comparison found: every field that differs, `kind` first. */
 export type VerifyStatus = 'agree' | 'DIFFER' | 'known' | 'not-probed' | 'error';
@@ -61,8 +64,10 @@ export interface VerifyRow {
   conntrack?: { netns: string[]; emulator: ConntrackKey[]; kernel: ConntrackKey[]; agree: boolean; listing: Record<string, string> };
   /** With `ruleTrace`: the first packet's rule steps on each side (rule-trace.ts), and where they part. */
   rules?: RuleTraceResult;
+  /** Only for worlds with vxlan devices: each side's first outer header of the probe's direction (null: none). */
+  vxlan?: { emulator: VxlanOuter | null; kernel: VxlanOuter | null; agree: boolean; problems: string[]; note: string };
   status: VerifyStatus;
-  /** The fields that differ: `kind`, `deliveredNetns`, `peerSeen`, `icmp.type`, ..., `route`, `conntrack`. */
+  /** The fields that differ: `kind`, `deliveredNetns`, `peerSeen`, `icmp.type`, ..., `route`, `conntrack`, `vxlan`. */
   fields: string[];
   /** Why this trace is a known difference (test/kernel/known-differences.json), or why it was not probed. */
   note?: string;
@@ -224,6 +229,12 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
       const kernelSteps = Object.fromEntries(ctNetns.map((n) => [n, kernelRuleSteps(kernel.rules?.[n] ?? EMPTY_CAPTURE, trace)]));
       row.rules = alignRuleSteps(emuSteps, kernelSteps, typeof emu !== 'string' && emu.trace.branches.length > 0);
     }
+    if (kernel.vxlan !== undefined) {
+      const e = typeof emu === 'string' ? undefined : emulatorVxlanOuter(emu.trace.hops);
+      const k = probeDirection(kernel.vxlan, kspec, trace);
+      const c = compareVxlanOuter(e, k);
+      row.vxlan = { emulator: e ?? null, kernel: k ?? null, agree: c.agree, problems: c.problems, note: describeVxlan(e, k, c) };
+    }
   } catch (e) {
     row.status = 'error';
     row.fields = ['oracle'];
@@ -240,6 +251,7 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   if (!row.route.agree) row.fields.push('route');
   if (row.conntrack !== undefined && !row.conntrack.agree) row.fields.push('conntrack');
   if (row.rules !== undefined && !row.rules.agree) row.fields.push('rules');
+  if (row.vxlan !== undefined && !row.vxlan.agree) row.fields.push('vxlan');
   if (unsupported !== undefined && row.fields.length === 0) {
     row.status = 'not-probed';
     row.note = unsupported;
@@ -256,6 +268,8 @@ interface KernelSide {
   conntrack: Record<string, string>;
   /** With `ruleTrace`: what `nft monitor trace` printed, per namespace with iptables rules. */
   rules?: Record<string, KernelRuleCapture>;
+  /** Worlds with vxlan devices, probed: every VXLAN packet the underlay captures saw. */
+  vxlan?: VxlanOuter[];
 }
 
 const EMPTY_CAPTURE: KernelRuleCapture = { lines: [], nftListing: '', iptablesSave: '' };
@@ -268,13 +282,19 @@ async function kernelSide(
   opts.session.built(prefix, down);
   let listeners: Listeners | undefined;
   let ruleTrace: RuleTraceCapture | undefined;
+  let vxlan: VxlanCapture | undefined;
   try {
-    const up = await runAsync('bash', ['-c', renderRealizeScript(spec, prefix, realize), 'realize', 'up'], 60_000);
+    // The printed script starts the world's listeners too; the verify library opens its own (Listeners).
+    const up = await runAsync('bash', ['-c', renderRealizeScript(withoutListeners(spec), prefix, realize), 'realize', 'up'], 60_000);
     if (up.code !== 0) throw new Error(`realize failed (exit ${up.code}): ${up.err.trim()}`);
     const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
     listeners = await Listeners.start(spec, prefix, timeouts, opts.session.live);
     const route = await kernelRouteGet(prefix, trace);
     if (opts.ruleTrace === true && ctNetns.length > 0) ruleTrace = await RuleTraceCapture.start(prefix, ctNetns, opts.session.live);
+    if (probe && vxlanUnderlays(spec).length > 0) {
+      const seconds = Math.ceil(Math.max(timeouts.tcpMs, timeouts.udpMs, timeouts.pingWaitS * 1000) / 1000) + 15;
+      vxlan = await VxlanCapture.start(spec, prefix, seconds, timeouts.readyMs, opts.session.live);
+    }
     const outcome = probe ? await probeTrace({ spec, prefix, listeners, timeouts, live: opts.session.live }, trace) : undefined;
     const conntrack: Record<string, string> = {};
     for (const n of ctNetns) {
@@ -285,8 +305,10 @@ async function kernelSide(
     const side: KernelSide = { route, conntrack };
     if (outcome !== undefined) side.outcome = outcome;
     if (ruleTrace !== undefined) side.rules = await ruleTrace.finish(opts.session.live);
+    if (vxlan !== undefined) side.vxlan = await vxlan.finish(500);
     return side;
   } finally {
+    await vxlan?.stop();
     await ruleTrace?.stop();
     await listeners?.stop();
     if (opts.keep === true) opts.session.keep(prefix);
@@ -295,6 +317,10 @@ async function kernelSide(
       opts.session.removed(prefix);
     }
   }
+}
+
+function withoutListeners(spec: WorldSpec): WorldSpec {
+  return { ...spec, namespaces: spec.namespaces.map((n) => ({ ...n, listen: [] })) };
 }
 
 /**

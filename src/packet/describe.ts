@@ -78,6 +78,8 @@ export function describePacket(p: IpPacket): string {
     }
     case 'udp': {
       const u = p.l4.udp;
+      // tcpdump decodes 4789 as VXLAN and Linux's 8472 as OTV, whose "instance" is the VNI (print-otv.c).
+      if (p.l4.vxlan && u.dport === 8472) return `IP ${s}.${u.sport} > ${d}.${u.dport}: OTV, flags [I] (0x08), overlay 0, instance ${p.l4.vxlan.header.vni}`;
       if (p.l4.vxlan) return `IP ${s}.${u.sport} > ${d}.${u.dport}: VXLAN, flags [I] (0x08), vni ${p.l4.vxlan.header.vni}`;
       return `IP ${s}.${u.sport} > ${d}.${u.dport}: UDP, length ${p.payloadLength}`;
     }
