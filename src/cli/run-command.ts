@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { collectScenarioFiles, loadScenarioFile } from '../scenario/load.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { checkExpectations } from '../scenario/expect.js';
-import { runTrace } from '../trace/index.js';
+import { exploreTraceBranches, runTrace } from '../trace/index.js';
 import { UsageError } from './usage-error.js';
 import { argInt } from './parse-args.js';
 
@@ -36,7 +36,11 @@ Example:
         }
         out(`${file}`);
         for (const t of res.scenario.traces) {
-          const trace = runTrace(res.scenario.world, t, { seed: opts.seed });
+          const seeded = runTrace(res.scenario.world, t, { seed: opts.seed });
+          // An expectation on branches needs every outcome of the random rules, not the seed's one.
+          const trace = t.expect?.branches
+            ? { ...seeded, branches: exploreTraceBranches(res.scenario.world, t, { seed: opts.seed }).branches }
+            : seeded;
           const summary = `${trace.disposition}${trace.reason ? ` (${trace.reason})` : ''}`;
           if (!t.expect) {
             unchecked++;

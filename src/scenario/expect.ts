@@ -37,12 +37,26 @@ function checkLeg(leg: Leg, e: ExpectSpec, prefix: string): string[] {
   for (const v of e.via ?? []) {
     if (!leg.hops.some((h) => hopShows(h, v))) out.push(`${prefix}via: no hop shows "${v}"`);
   }
+  for (const r of e.rules ?? []) {
+    const matched = leg.hops.some((h) => h.rule === r || (h.facts ?? []).some((f) => f.startsWith('match ') && f.slice(6).trim() === r));
+    if (!matched) out.push(`${prefix}rules: "${r}" did not match on the way`);
+  }
   return out;
+}
+
+/** The branch destinations a trace explored (TraceBranch.dst), sorted. */
+function branchDestinations(t: Trace): string[] {
+  return (t.branches as { dst?: unknown }[]).map((b) => String(b.dst)).sort();
 }
 
 /** All the ways a trace differs from what its scenario expects (empty: it passes). */
 export function checkExpectations(t: Trace, e: ExpectSpec): string[] {
   const out = checkLeg(t, e, '');
+  if (e.branches) {
+    const want = [...e.branches].sort();
+    const got = branchDestinations(t);
+    if (want.join(',') !== got.join(',')) out.push(`branches: expected ${want.join(', ')}, got ${got.join(', ') || 'none (nothing random)'}`);
+  }
   if (e.reply) {
     if (!t.reply) out.push('reply: expected a reply, there was none');
     else out.push(...checkLeg(t.reply, e.reply, 'reply.'));

@@ -17,13 +17,13 @@ export const SCENARIO_FIELDS = {
     'id', 'dstport', 'local', 'remote', 'dev',
   ],
   trace: ['name', 'from', 'to', 'proto', 'src', 'sport', 'ttl', 'df', 'size', 'mark', 'expect'],
-  expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'reply'],
+  expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'rules', 'branches', 'reply'],
   deliveredTo: ['netns', 'addr'],
   icmp: ['type', 'from'],
 } as const satisfies Record<string, readonly string[]>;
 
-/** A reply's expectations are those of the first leg, without a reply of their own. */
-export const REPLY_EXPECT_FIELDS: readonly string[] = SCENARIO_FIELDS.expect.filter((f) => f !== 'reply');
+/** A reply's expectations are those of the first leg, without a reply or branches of their own. */
+export const REPLY_EXPECT_FIELDS: readonly string[] = SCENARIO_FIELDS.expect.filter((f) => f !== 'reply' && f !== 'branches');
 
 /** Link fields that only a vxlan link may hold. */
 export const VXLAN_FIELDS: readonly string[] = ['id', 'dstport', 'local', 'remote', 'dev'];

@@ -36,5 +36,9 @@ export interface ExpectSpec {
   via?: string[];
   /** For ICMP errors in the trace: type name ("time-exceeded", "frag-needed", ...) and the sender. */
   icmp?: { type?: string; from?: string };
+  /** Rules (as iptables-save prints them) that must have matched on the way. */
+  rules?: string[];
+  /** With random rules: the destinations after NAT ("IP:PORT") of every branch, as a set. */
+  branches?: string[];
   reply?: ExpectSpec;
 }

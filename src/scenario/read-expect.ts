@@ -47,6 +47,15 @@ export function readExpect(
       if (i.keys.has('from')) spec.icmp.from = readName(src, i.values.get('from'), `${what}: icmp: from`);
     }
   }
+  if (has('rules')) spec.rules = readStringList(src, v.get('rules'), `${what}: rules`).map((s) => s.text);
+  if (has('branches')) {
+    const list = readStringList(src, v.get('branches'), `${what}: branches`);
+    spec.branches = list.map((s) => s.text);
+    for (const s of list) {
+      const ep = parseEndpoint(s.text);
+      if (!ep.ok) src.errorInString(s.node, ep.column, `${what}: branches: ${ep.error}`);
+    }
+  }
   if (has('reply')) {
     const reply = readExpect(src, v.get('reply'), `${what}: reply`, true);
     if (reply !== undefined) {
