@@ -1,6 +1,7 @@
 // One entry of a namespace's `links`: what `ip link add`, `ip addr add`, `ip link set` and
 // `bridge link set` would be told about the device. Cross-device checks (peer, master) come later.
 
+import { isMulticastMac } from '../wire/ethernet.js';
 import type { Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
 import type { AddrSpec, LinkSpec, LinkType, Prefix, VxlanSpec } from '../kernel/netns/world-spec.js';
@@ -173,7 +174,7 @@ function readUnicastMac(src: ScenarioSource, node: Node | undefined, what: strin
     return undefined;
   }
   // Linux: is_valid_ether_addr(): a device address is neither multicast nor all zeros.
-  if ((parseInt(mac.slice(0, 2), 16) & 1) === 1 || mac === '00:00:00:00:00:00') {
+  if (isMulticastMac(mac) || mac === '00:00:00:00:00:00') {
     src.error(node, `${what}: ${mac} is not a unicast MAC (Cannot assign requested address)`);
     return undefined;
   }

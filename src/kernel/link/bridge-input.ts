@@ -1,3 +1,4 @@
+import { isMulticastMac } from '../../wire/ethernet.js';
 import type { NetDevice } from './device.js';
 import type { BridgeDevice } from './bridge-device.js';
 import type { L2Frame } from './l2-frame.js';
@@ -11,7 +12,6 @@ import { neighOutput } from '../neigh/arp.js';
 import { ipRouteInput } from '../route/route-input.js';
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
 
-const isGroup = (mac: string): boolean => (parseInt(mac.slice(0, 2), 16) & 1) === 1;
 
 /**
  * Linux: br_netfilter. With net.bridge.bridge-nf-call-iptables=1 bridged IPv4 frames walk the iptables
@@ -74,7 +74,7 @@ export function brHandleFrame(br: BridgeDevice, port: NetDevice, frame: L2Frame)
     fate(ns, leg, 'DROPPED', 'DEV_READY', `bridge ${br.name} is down`, { dev: port.name });
     return;
   }
-  if (port.port?.learning && !isGroup(frame.eth.src)) {
+  if (port.port?.learning && !isMulticastMac(frame.eth.src)) {
     const what = br.fdb.learn(frame.eth.src, port.name, now);
     if (what === 'learned' || what === 'moved') facts.push(`fdb: ${what} ${frame.eth.src} on ${port.name}`);
   }
@@ -88,7 +88,7 @@ function brDeliver(br: BridgeDevice, port: NetDevice, frame: L2Frame, facts: str
   const leg = frameLeg(frame);
   const now = ns.env.timers.now();
   const dst = frame.eth.dst;
-  if (isGroup(dst)) {
+  if (isMulticastMac(dst)) {
     brFlood(br, port, frame, facts, true);
     return;
   }
@@ -162,10 +162,10 @@ export function brDevXmit(br: BridgeDevice, frame: L2Frame): void {
   const ns = br.netns;
   const now = ns.env.timers.now();
   const dst = frame.eth.dst;
-  const entry = isGroup(dst) ? undefined : br.fdb.lookup(dst, now);
+  const entry = isMulticastMac(dst) ? undefined : br.fdb.lookup(dst, now);
   const out = entry ? ns.device(entry.dev) : undefined;
   if (!out || entry?.local) {
-    brFlood(br, null, frame, isGroup(dst) ? [] : [`fdb: ${dst} unknown`], false);
+    brFlood(br, null, frame, isMulticastMac(dst) ? [] : [`fdb: ${dst} unknown`], false);
     return;
   }
   report(ns, frameLeg(frame), { dev: br.name, stage: 'bridge', detail: `${br.name}: send ${dst} via ${out.name} (fdb)`, minor: frame.kind === 'arp' });

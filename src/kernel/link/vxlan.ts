@@ -1,3 +1,4 @@
+import { isMulticastMac } from '../../wire/ethernet.js';
 import type { Skb } from '../../packet/skb.js';
 import { newSkb } from '../../packet/skb.js';
 import { VXLAN_FLAGS_VNI } from '../../wire/headers.js';
@@ -10,7 +11,6 @@ import type { VxlanDevice } from './vxlan-device.js';
 import { netifReceive } from './xmit.js';
 
 const ZERO_MAC = '00:00:00:00:00:00';
-const isGroup = (mac: string): boolean => (parseInt(mac.slice(0, 2), 16) & 1) === 1;
 
 /** udp_flow_src_port(): a per-flow hash folded into the local port range 32768-60999. */
 function flowSourcePort(inner: L2Frame): number {
@@ -38,7 +38,7 @@ export function vxlanXmit(dev: VxlanDevice, frame: L2Frame): void {
   const ns = dev.netns;
   const leg = frameLeg(frame);
   const now = ns.env.timers.now();
-  const entry = isGroup(frame.eth.dst) ? undefined : dev.fdb.lookup(frame.eth.dst, now);
+  const entry = isMulticastMac(frame.eth.dst) ? undefined : dev.fdb.lookup(frame.eth.dst, now);
   let remotes: number[];
   if (entry?.dst !== undefined) remotes = [entry.dst];
   else {
@@ -88,7 +88,7 @@ export function vxlanRcv(dev: VxlanDevice, skb: Skb): void {
     return;
   }
   const now = ns.env.timers.now();
-  if (dev.cfg.learning && !isGroup(inner.eth.src)) {
+  if (dev.cfg.learning && !isMulticastMac(inner.eth.src)) {
     // vxlan_snoop(): learned entries follow the sender; static and permanent ones are left as they are.
     if (dev.fdb.learn(inner.eth.src, dev.name, now) !== 'kept') {
       const e = dev.fdb.lookup(inner.eth.src, now);

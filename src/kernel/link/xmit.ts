@@ -1,3 +1,4 @@
+import { isBroadcastMac, isMulticastMac } from '../../wire/ethernet.js';
 import { ETH_P_ARP } from '../../wire/headers.js';
 import { describeArp, describePacket } from '../../packet/describe.js';
 import type { NetDevice } from './device.js';
@@ -82,7 +83,7 @@ export function netifReceive(dev: NetDevice, frame: L2Frame): void {
 export function ethRcv(dev: NetDevice, frame: L2Frame): void {
   const dst = frame.eth.dst;
   const pktType =
-    dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : (parseInt(dst.slice(0, 2), 16) & 1) === 1 ? 'multicast' : dst === dev.mac ? 'host' : 'otherhost';
+    isBroadcastMac(dst) ? 'broadcast' : isMulticastMac(dst) ? 'multicast' : dst === dev.mac ? 'host' : 'otherhost';
   if (frame.kind === 'arp' || frame.eth.ethertype === ETH_P_ARP) {
     if (frame.kind === 'arp') arpRcv(dev, frame, pktType);
     return;

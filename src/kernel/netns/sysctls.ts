@@ -1,3 +1,5 @@
+import { DEVCONF_SETTINGS, GLOBAL_SYSCTLS } from './sysctl-names.js';
+
 /**
  * Per-namespace sysctls, with the propagation rules Linux applies: writing `net.ipv4.ip_forward` (or
  * `conf.all.forwarding`) sets `forwarding` on `all`, `default` and every device and clears
@@ -6,26 +8,15 @@
  * every device that has not set X itself (devinet_copy_dflt_conf()), and a device sets them all when it gets
  * its first address (ipv4_devconf_setall()).
  */
-export const DEVCONF_DEFAULTS: Readonly<Record<string, number>> = {
-  forwarding: 0,
-  rp_filter: 0,
-  route_localnet: 0,
-  accept_local: 0,
-  send_redirects: 1,
-  accept_redirects: 1,
-  proxy_arp: 0,
-  arp_ignore: 0,
-};
+/** Per-device settings and their defaults, from the one list of modelled sysctls (sysctl-names.ts). */
+export const DEVCONF_DEFAULTS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(DEVCONF_SETTINGS).map(([name, def]) => [name, def.default]),
+);
 
-export const GLOBAL_DEFAULTS: Readonly<Record<string, number>> = {
-  'net.ipv4.ip_forward': 0,
-  'net.ipv4.ip_default_ttl': 64,
-  'net.ipv4.ip_nonlocal_bind': 0,
-  // Per network namespace on this kernel, and 1 in a fresh namespace (reference/kernel-notes.md).
-  'net.bridge.bridge-nf-call-iptables': 1,
-  'net.netfilter.nf_conntrack_tcp_loose': 1,
-  'net.netfilter.nf_conntrack_tcp_be_liberal': 0,
-};
+/** Namespace-wide sysctls and their defaults (bridge-nf-call-iptables is 1 in a fresh namespace here). */
+export const GLOBAL_DEFAULTS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(GLOBAL_SYSCTLS).map(([name, def]) => [name, def.default]),
+);
 
 const CONF = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/;
 

@@ -1,4 +1,5 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
+import { prefixMask } from '../../wire/ipv4-addr.js';
 import type { RouteType } from '../netns/world-spec.js';
 import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../netns/world-spec.js';
 
@@ -51,9 +52,8 @@ export type FibResult =
   | { ok: true; route: FibRoute; rule: FibRule }
   | { ok: false; error: FibError; rule: FibRule | null };
 
-export function maskOf(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
+/** The netmask of a prefix length (the wire layer's prefixMask). */
+export const maskOf = prefixMask;
 
 function covers(prefix: Ipv4Addr, len: number, addr: Ipv4Addr): boolean {
   const m = maskOf(len);

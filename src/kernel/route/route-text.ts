@@ -1,11 +1,11 @@
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import { RT_SCOPE_UNIVERSE, scopeName } from '../link/device.js';
-import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../netns/world-spec.js';
+import { RT_TABLE_MAIN } from '../netns/world-spec.js';
+import { formatTableId } from './route-syntax.js';
 import type { FibRoute, FibRule } from './fib.js';
 
-export function tableName(id: number): string {
-  return id === RT_TABLE_MAIN ? 'main' : id === RT_TABLE_LOCAL ? 'local' : id === RT_TABLE_DEFAULT ? 'default' : String(id);
-}
+/** A table id as `ip` prints it (rtnl_rttable_n2a()). */
+export const tableName = formatTableId;
 
 function dstText(r: FibRoute): string {
   if (r.len === 0 && r.dst === 0) return 'default';
