@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const NET = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const ROOT = join(import.meta.dirname, '..');
-const RULES = join(import.meta.dirname, '..', '..', 'shared', 'conformance', 'kube-proxy', 'TestTracePacket.input.iptables-restore');
+const RULES = join(import.meta.dirname, 'conformance', 'kube-proxy', 'TestTracePacket.input.iptables-restore');
 const NODE = ['--node-ip', '192.168.0.2', '--node-ip', '192.168.1.2', '--node-ip', '192.168.99.11'];
 
 function net(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -19,7 +19,7 @@ Exit status: 0 when every expectation holds, 1 when some trace differs, 2 when a
 
 Example:
   net run scenarios/                 check every shipped scenario
-  net run my-topology.yaml`,
+  net run scenarios/veth-pair.yaml scenarios/nat-router.yaml`,
     )
     .action((paths: string[], opts: { seed: number }) => {
       const files = collectScenarioFiles(paths);

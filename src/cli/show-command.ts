@@ -63,7 +63,7 @@ export function registerShow(program: Command, out: (s: string) => void): void {
 
 Examples:
   net show scenarios/router-between-subnets.yaml router route --table all
-  net show scenarios/bridge-learning.yaml host fdb --after "a pings c"`,
+  net show scenarios/bridge-learning.yaml switch fdb --after "a pings b"`,
     )
     .action((file: string, netns: string, what: What, o: { table?: string; after?: string }) => {
       const sc = loadOrFail(file);

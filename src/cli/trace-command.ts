@@ -184,9 +184,9 @@ walks a new connection: PREROUTING (OUTPUT when --src is one of the --node-ip ad
 there, filter INPUT or FORWARD (OUTPUT, then INPUT over lo, for the node's own packets), and POSTROUTING. It
 prints every rule that matched with its line in FILE, the verdict, the DNAT destination and whether the packet
 is masqueraded; each -m statistic branch (a Service endpoint) is shown with its probability.
-  iptables-save > node-a.rules
-  net trace --iptables-save node-a.rules --src 10.244.0.5 --dst 10.96.0.10:53 --proto udp --node-ip 192.168.56.11
-  net trace --iptables-save node-a.rules --src 192.168.56.11 --dst 192.168.56.11:30080 --node-ip 192.168.56.11 -o json`,
+On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-node.rules is one to try:
+  net trace --iptables-save examples/kube-proxy-node.rules --src 10.0.0.2 --dst 172.30.0.44:80 --node-ip 192.168.0.2
+  net trace --iptables-save examples/kube-proxy-node.rules --src 192.168.0.2 --dst 192.168.0.2:3001 --node-ip 192.168.0.2 -o json`,
     )
     .action((file: string | undefined, o: TraceOpts) => {
       if (o.iptablesSave !== undefined) {
@@ -220,6 +220,33 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
         return o.reply ? withBranches : { ...withBranches, reply: null };
       });
       if (o.output === 'json') out(results.length === 1 ? renderTraceJson(results[0]) : `[\n${results.map(renderTraceJson).join(',\n')}\n]`);
-      else out(results.map((r) => renderTraceText(r, o.detail)).join('\n\n'));
+      else {
+        const all = o.from === undefined && o.to === undefined && o.name === undefined;
+        if (all) out(scenarioHeading(file, sc.world.name, traces.length, o.detail));
+        out(results.map((r) => renderTraceText(r, o.detail)).join('\n\n'));
+        if (all) out(nextSteps(file, sc.traces[0]?.from));
+      }
     });
+}
+
+/** What a newcomer sees first when a whole scenario is traced: which file, how many traces, how to read the numbers. */
+function scenarioHeading(file: string, name: string, count: number, detail: Detail): string {
+  const numbering =
+    detail === 'detailed'
+      ? 'every step of each packet is shown, numbered in order'
+      : `steps are numbered in the order the kernel took them; gaps are minor steps that --detail ${detail === 'minimal' ? 'summary or ' : ''}detailed shows`;
+  return `scenario ${name} (${file}): ${count} trace${count === 1 ? '' : 's'}, each packet hop by hop, then its reply\n(${numbering})\n`;
+}
+
+/** The closing lines: what to try next on the same file. */
+function nextSteps(file: string, firstFrom: string | undefined): string {
+  const ns = firstFrom ?? '<netns>';
+  const rows: [string, string][] = [
+    [`net trace ${file} --detail detailed`, 'every step, with the rules and headers'],
+    [`net trace ${file} --from ${ns} --to ADDR:PORT`, 'a packet of your own'],
+    [`net show ${file} ${ns} route`, 'the state behind a hop, as ip prints it'],
+    ['net run scenarios/', "check every shipped scenario's expectations"],
+  ];
+  const width = Math.max(0, ...rows.map(([c]) => c.length));
+  return ['', 'Next:', ...rows.map(([c, what]) => `  ${c.padEnd(width)}  ${what}`)].join('\n');
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRestore, printRestore, printSave, restore } from '../../src/kernel/netfilter/index.js';
 
-const DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'conformance', 'kube-proxy');
+const DIR = join(import.meta.dirname, '..', 'conformance', 'kube-proxy');
 const GOLDEN = join(import.meta.dirname, 'golden');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.iptables-save') || f.endsWith('.iptables-restore'));
 const lenient = (f: string) => f.endsWith('.iptables-restore');

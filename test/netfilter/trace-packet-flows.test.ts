@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { traceIptablesSave } from '../../src/trace/iptables-save-trace.js';
 import type { IptablesProto } from '../../src/trace/iptables-save-trace.js';
 
-const DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'conformance', 'kube-proxy');
+const DIR = join(import.meta.dirname, '..', 'conformance', 'kube-proxy');
 
 interface Flow {
   name: string;
