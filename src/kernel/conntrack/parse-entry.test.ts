@@ -92,6 +92,7 @@ describe('parseEntry', () => {
     ['a reply tuple cut short', 'udp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 sport=2', 82, 'the reply tuple ends early: expected dport='],
     ['an ICMP answer as the original', 'icmp 1 29 src=1.1.1.1 dst=2.2.2.2 type=0 code=0 id=1 src=2.2.2.2 dst=1.1.1.1 type=8 code=0 id=1', 35, 'opened by a query'],
     ['an ICMP reply of the wrong type', 'icmp 1 29 src=1.1.1.1 dst=2.2.2.2 type=8 code=0 id=1 src=2.2.2.2 dst=1.1.1.1 type=8 code=0 id=1', 78, 'has type=0 code=0'],
+    ['an ICMP id remapped', 'icmp 1 29 src=1.1.1.1 dst=2.2.2.2 type=8 code=0 id=1 src=2.2.2.2 dst=1.1.1.1 type=0 code=0 id=2', 92, 'cannot be reproduced with conntrack -I'],
     ['an unknown flag', 'udp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 [SEEN] mark=0', 91, 'unknown flag "[SEEN]"'],
     ['an offloaded entry', 'udp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 [OFFLOAD] mark=0', 91, 'not modelled'],
     ['a use count above 1', 'udp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 mark=0 use=2', 102, 'use=1'],
@@ -116,10 +117,10 @@ const port = fc.integer({ min: 0, max: 0xffff });
 function tupleArb(proto: number): fc.Arbitrary<{ orig: Tuple; reply: Tuple }> {
   if (proto === IPPROTO_ICMP) {
     return fc
-      .record({ src: addr, dst: addr, rsrc: addr, rdst: addr, type: fc.constantFrom(8, 13, 15, 17), code: fc.integer({ min: 0, max: 255 }), id: port, rid: port })
+      .record({ src: addr, dst: addr, rsrc: addr, rdst: addr, type: fc.constantFrom(8, 13, 15, 17), code: fc.integer({ min: 0, max: 255 }), id: port })
       .map((r) => ({
         orig: { proto, src: r.src, dst: r.dst, sport: r.id, dport: (r.type << 8) | r.code },
-        reply: { proto, src: r.rsrc, dst: r.rdst, sport: r.rid, dport: ((icmpInverseType(r.type) ?? 0) << 8) | r.code },
+        reply: { proto, src: r.rsrc, dst: r.rdst, sport: r.id, dport: ((icmpInverseType(r.type) ?? 0) << 8) | r.code },
       }));
   }
   return fc

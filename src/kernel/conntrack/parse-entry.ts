@@ -112,12 +112,15 @@ function tuple(c: Cursor, proto: number, direction: 'original' | 'reply'): Synta
 }
 
 /** Linux: icmp_invert_tuple(): the reply of a query is its answer type with the same code. */
-function checkIcmpReply(orig: Tuple, reply: Tuple, at: number): SyntaxResult<null> {
+function checkIcmpReply(orig: Tuple, reply: Tuple, at: number, idAt: number): SyntaxResult<null> {
   const type = orig.dport >>> 8;
   const want = icmpInverseType(type) ?? type;
   if (reply.dport >>> 8 !== want || (reply.dport & 0xff) !== (orig.dport & 0xff)) {
     return syntaxError(`the reply tuple of ICMP type=${type} code=${orig.dport & 0xff} has type=${want} code=${orig.dport & 0xff} (icmp_invert_tuple())`, at);
   }
+  // NAT may remap an echo id on a clash, but `conntrack -I --src-nat ADDR:ID` keeps the id (measured with
+  // conntrack-tools 1.4.7), so such an entry could not be realized.
+  if (reply.sport !== orig.sport) return syntaxError(`id=${reply.sport}: a reply id other than the original's (${orig.sport}) cannot be reproduced with conntrack -I`, idAt);
   return { ok: true, value: null };
 }
 
@@ -176,7 +179,7 @@ export function parseEntry(text: string): SyntaxResult<ConntrackSpec> {
   if (!reply.ok) return reply;
   if (proto === IPPROTO_ICMP) {
     // The reply's type= word: the tuple ends with type, code and id.
-    const r = checkIcmpReply(orig.value, reply.value, c.words[c.i - 3]?.column ?? replyAt);
+    const r = checkIcmpReply(orig.value, reply.value, c.words[c.i - 3]?.column ?? replyAt, c.words[c.i - 1]?.column ?? replyAt);
     if (!r.ok) return r;
   }
 
