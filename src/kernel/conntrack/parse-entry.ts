@@ -28,6 +28,9 @@ export const CT_TIMEOUT_MAX = 2147483;
 const ZONE_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
 
+/** Other names libnetfilter_conntrack prints (proto2str[], "unknown" for the generic tracker). */
+const UNMODELLED_PROTOCOLS: readonly string[] = ['sctp', 'dccp', 'gre', 'udplite', 'icmpv6', 'unknown'];
+
 /** Flags libnetfilter_conntrack prints that a scenario cannot state (no offload, no helpers here). */
 const UNMODELLED_FLAGS: ReadonlyMap<string, string> = new Map([
   ['[OFFLOAD]', 'flow offload (IPS_OFFLOAD) is not modelled'],
@@ -132,10 +135,11 @@ export function parseEntry(text: string): SyntaxResult<ConntrackSpec> {
   if (first === undefined) return syntaxError('empty line: expected a conntrack -L entry ("udp 17 30 src=... dst=... ...")', 1);
   const proto = CT_PROTOCOLS.get(first.text);
   if (proto === undefined) {
-    const hint =
-      first.text === 'ipv4' ? ': paste plain `conntrack -L` lines, not `-o extended`' :
-      /^[a-z0-9]+$/.test(first.text) && !/^[0-9]+$/.test(first.text) ? ` (modelled: ${[...CT_PROTOCOLS.keys()].join(', ')})${didYouMean(first.text, CT_PROTOCOLS.keys())}` : '';
-    return syntaxError(`"${first.text}" is not a protocol conntrack tracks here: expected tcp, udp or icmp${hint}`, first.column);
+    if (first.text === 'ipv4') return syntaxError('"ipv4": paste plain `conntrack -L` lines, not `-o extended` ones', first.column);
+    if (UNMODELLED_PROTOCOLS.includes(first.text)) {
+      return syntaxError(`"${first.text}": its conntrack tracker is not modelled (tcp, udp and icmp are)`, first.column);
+    }
+    return syntaxError(`"${first.text}" is not a protocol conntrack -L prints: expected tcp, udp or icmp${didYouMean(first.text, CT_PROTOCOLS.keys())}`, first.column);
   }
   const num = c.next();
   if (num === undefined || decimal(num.text, 255) !== proto) {
