@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ip, req, seeded, udp, walk } from '../../../test/conntrack/packets.js';
+import { answer, ip, req, seeded, tcp, udp, walk } from '../../../test/conntrack/packets.js';
 import { parseEntry } from './parse-entry.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { formatEntry } from './print.js';
@@ -52,5 +52,27 @@ describe('ConntrackTable.seed', () => {
     expect(t.entries(0)).toHaveLength(2);
     expect(t.lookup(spec(OLD).orig, 0)?.entry.zone).toBe(0);
     expect(t.lookup(spec(OLD).orig, 0, 2)?.entry.zone).toBe(2);
+  });
+});
+
+describe('a stated ESTABLISHED TCP entry meeting a new handshake of its four-tuple', () => {
+  it('ignores the SYN, resyncs on the SYN-ACK that acknowledges it (SYN_RECV), and is ESTABLISHED after the ACK', () => {
+    const t = new ConntrackTable();
+    const e = t.seed(spec('tcp      6 3600 ESTABLISHED src=10.0.1.2 dst=10.96.0.10 sport=40010 dport=80 src=10.0.2.2 dst=10.0.2.1 sport=8080 dport=40010 [ASSURED] mark=0 use=1'), 0)!;
+    const rnd = seeded(1);
+    const syn = walk(t, tcp('10.0.1.2', 40010, '10.96.0.10', 80, 'S', { seq: 1000 }), 10, rnd);
+    expect(syn.ct.state).toBe('ESTABLISHED');
+    expect(syn.packet.ip.dst).toBe(ip('10.0.2.2'));
+    expect(e.tcp?.state).toBe('ESTABLISHED');
+    expect(t.stats.ignore).toBe(1);
+    // A SYN-ACK that acknowledges something else stays ignored.
+    walk(t, answer(syn.packet, 'SA', { seq: 5000, ack: 999 }), 20, rnd);
+    expect(e.tcp?.state).toBe('ESTABLISHED');
+    walk(t, tcp('10.0.1.2', 40010, '10.96.0.10', 80, 'S', { seq: 1000 }), 25, rnd);
+    walk(t, answer(syn.packet, 'SA', { seq: 5000, ack: 1001 }), 30, rnd);
+    expect(e.tcp?.state).toBe('SYN_RECV');
+    expect(formatEntry(e, 30)).toContain(' 60 SYN_RECV ');
+    walk(t, tcp('10.0.1.2', 40010, '10.96.0.10', 80, 'A', { seq: 1001, ack: 5001 }), 40, rnd);
+    expect(e.tcp?.state).toBe('ESTABLISHED');
   });
 });

@@ -14,7 +14,7 @@ import { SECOND_MS } from './timeouts.js';
  * stream_ts of such an entry at 0, so a replied UDP entry counts as a stream at once (udpPacket()).
  */
 export function seededEntry(spec: ConntrackSpec, id: number, now: number): MutableCtEntry {
-  const tcp: TcpConntrack | null = spec.tcpState === undefined ? null : { state: spec.tcpState, seen: [emptySeen(), emptySeen()], lastDir: 'ORIGINAL', lastIndex: 'NONE' };
+  const tcp: TcpConntrack | null = spec.tcpState === undefined ? null : { state: spec.tcpState, seen: [emptySeen(), emptySeen()], lastDir: 'ORIGINAL', lastIndex: 'NONE', lastEnd: 0, lastWin: 0 };
   return {
     id,
     orig: { ...spec.orig },
