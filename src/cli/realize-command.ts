@@ -22,8 +22,9 @@ export function registerRealize(program: Command, out: (s: string) => void): voi
       'after',
       `
 The script is plain bash (set -euo pipefail) with two parts: "up" makes one namespace per scenario
-namespace, named PREFIX+NAME, and fills it with ip link/addr/route/rule/neigh, bridge fdb, sysctl and
-iptables-restore, in the order the kernel needs; a failing command removes what was built. "down" deletes
+namespace, named PREFIX+NAME, and fills it with ip link/addr/route/rule/neigh, bridge fdb, sysctl,
+iptables-restore and, for the scenario's conntrack: lines, conntrack -I (a NATed entry with --dst-nat /
+--src-nat), in the order the kernel needs; a failing command removes what was built. "down" deletes
 exactly those namespaces, which takes their devices with them. Every veth pair is created with both ends
 inside the world: nothing is added to, or routed from, the root namespace. Each namespace first gets the
 emulator's device sysctl defaults (net.ipv4.conf.{all,default}.*), which a new namespace would otherwise
@@ -31,8 +32,8 @@ copy from the root namespace. Last, "up" starts the scenario's listen sockets, e
 process in its namespace (TCP accepts and closes, UDP echoes), and keeps their PIDs in
 /run/packetwalk/PREFIXlisteners.pids; "down" kills exactly those processes before deleting the namespaces.
 
-Running the script needs root, iproute2 (ip, bridge, ss), procps (sysctl) and iptables, and python3 when
-the scenario has listen sockets.
+Running the script needs root, iproute2 (ip, bridge, ss), procps (sysctl) and iptables, python3 when
+the scenario has listen sockets, and conntrack (conntrack-tools) when it states conntrack entries.
 
 Examples:
   net realize scenarios/veth-pair.yaml | sudo bash -s up      build it (namespaces pw-vp-a, pw-vp-b)

@@ -59,11 +59,13 @@ export function registerShow(program: Command, out: (s: string) => void): void {
       `
   addr   ip addr        link  ip link        route     ip route [table T]
   rule   ip rule        neigh ip neigh       fdb       bridge fdb show
-  iptables  iptables-save                    conntrack conntrack -L (use --after)
+  iptables  iptables-save                    conntrack conntrack -L: the scenario's conntrack:
+                                             lines at time 0, or the table --after a trace
 
 Examples:
   net show scenarios/router-between-subnets.yaml router route --table all
-  net show scenarios/bridge-learning.yaml switch fdb --after "a pings b"`,
+  net show scenarios/bridge-learning.yaml switch fdb --after "a pings b"
+  net show scenarios/conntrack-old-backend.yaml router conntrack`,
     )
     .action((file: string, netns: string, what: What, o: { table?: string; after?: string }) => {
       const sc = loadOrFail(file);

@@ -6,6 +6,7 @@
 import type { FdbSpec, LinkSpec, ListenSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../kernel/netns/world-spec.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
+import { conntrackInsertArgs } from './realize-conntrack.js';
 
 export interface RealizeCommands {
   /** Build the world, in order. One entry is one shell command (the iptables one carries a heredoc). */
@@ -118,6 +119,10 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   for (const n of namespaces) up.push(...ipsetCommands(n, ns(n.name)));
   for (const n of namespaces) {
     if (n.iptables !== undefined && n.iptables.trim() !== '') up.push(iptablesRestore(ns(n.name), n.iptables));
+  }
+  // Stated connections last: NAT setup of `conntrack -I` needs nf_nat, which the nat table loads.
+  for (const n of namespaces) {
+    for (const e of n.conntrack ?? []) up.push(`ip netns exec ${shq(ns(n.name))} conntrack ${conntrackInsertArgs(e).map(shq).join(' ')}`);
   }
 
   const down = namespaces.map((n) => `ip netns del ${shq(ns(n.name))}`);
@@ -248,7 +253,7 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
   const listeners = listenerCommands(spec, prefix);
   const up = [...world.up, ...listeners.up];
   const down = [...listeners.down, ...world.down];
-  const needs = `Needs root, iproute2 and iptables (and ipset for sets)${listeners.up.length > 0 ? ', and python3 for the listeners' : ''}.`;
+  const needs = `Needs root, iproute2 and iptables (and ipset for sets, conntrack for stated connections)${listeners.up.length > 0 ? ', and python3 for the listeners' : ''}.`;
   const lines = [
     '#!/usr/bin/env bash',
     `# packetwalk realize: world ${JSON.stringify(spec.name)}, namespaces prefixed ${JSON.stringify(prefix)}.`,

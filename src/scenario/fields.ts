@@ -9,7 +9,7 @@ export const VXLAN_DEFAULT_DSTPORT = 8472;
 export const SCENARIO_FIELDS = {
   topology: ['apiVersion', 'kind', 'metadata', 'description', 'namespaces', 'traces'],
   metadata: ['name'],
-  namespace: ['name', 'sysctls', 'links', 'routes', 'rules', 'neigh', 'fdb', 'iptables', 'ipsets', 'listen'],
+  namespace: ['name', 'sysctls', 'links', 'routes', 'rules', 'neigh', 'fdb', 'iptables', 'ipsets', 'listen', 'conntrack'],
   ipset: ['name', 'type', 'members'],
   link: [
     'name', 'type', 'peer', 'addresses', 'mac', 'mtu', 'master', 'hairpin', 'learning', 'up', 'ageingTime',

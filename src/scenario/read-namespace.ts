@@ -13,6 +13,7 @@ import type { SyntaxResult } from '../kernel/syntax-words.js';
 import { didYouMean, wordAfter } from '../kernel/syntax-words.js';
 import { parseListen } from './endpoint-syntax.js';
 import { SCENARIO_FIELDS } from './fields.js';
+import { readConntrack } from './read-conntrack.js';
 import { checkMatchSets, readIpsets } from './read-ipsets.js';
 import { nameOf, readLink } from './read-link.js';
 import type { LinkDraft, Located, NetnsDraft } from './topology-draft.js';
@@ -64,6 +65,7 @@ export function readNamespace(src: ScenarioSource, node: Node, index: number): N
       checkMatchSets(src, node, rules, sets, new Set(errors.map((e) => e.line)), what);
     }
   }
+  if (fields.keys.has('conntrack')) draft.conntrack = readConntrack(src, v.get('conntrack'), what);
   return name === undefined ? undefined : draft;
 }
 

@@ -3,6 +3,7 @@
 
 import type { Node } from 'yaml';
 import type { FdbSpec, IpsetSpec, LinkSpec, ListenSpec, NeighSpec, NetnsSpec, RouteSpec, RuleSpec } from '../kernel/netns/world-spec.js';
+import type { ConntrackSpec } from '../kernel/conntrack/index.js';
 import type { TraceSpec } from './model.js';
 import type { Fields } from './yaml-fields.js';
 
@@ -35,6 +36,8 @@ export interface NetnsDraft {
   listen: Located<ListenSpec>[];
   iptables?: string;
   ipsets?: Located<IpsetSpec>[];
+  /** `conntrack:` lines, as `conntrack -L` prints them. */
+  conntrack?: Located<ConntrackSpec>[];
 }
 
 export interface ExpectDraft {
@@ -63,5 +66,6 @@ export function toNetnsSpec(draft: NetnsDraft): NetnsSpec {
   };
   if (draft.iptables !== undefined) spec.iptables = draft.iptables;
   if (draft.ipsets !== undefined) spec.ipsets = draft.ipsets.map((s) => s.spec);
+  if (draft.conntrack !== undefined) spec.conntrack = draft.conntrack.map((c) => c.spec);
   return spec;
 }

@@ -15,6 +15,8 @@ export interface CtEntry {
   readonly status: ReadonlySet<CtStatus>;
   /** ct mark (`-j CONNMARK --set-mark`). */
   mark: number;
+  /** Conntrack zone (nf_conntrack_zone.id): packets here are all in zone 0, so only zone-0 entries match them. */
+  readonly zone: number;
   /** TCP state and window tracking; null for other protocols. */
   readonly tcp: Readonly<TcpConntrack> | null;
   /** Virtual time (ms) when the entry was created. */
@@ -30,6 +32,7 @@ export interface MutableCtEntry {
   reply: Tuple;
   status: Set<CtStatus>;
   mark: number;
+  zone: number;
   tcp: TcpConntrack | null;
   created: number;
   expires: number;

@@ -2,7 +2,9 @@
 
 export type { Tuple, CtState, CtStatus, CtDirection, CtView } from './tuple.js';
 export type { CtEntry } from './entry.js';
-export { tupleKey, tupleEqual } from './tuple-key.js';
+export { tupleKey, zonedKey, tupleEqual } from './tuple-key.js';
+export { natOf, statusOf, CT_PROTOCOLS, type ConntrackSpec, type NatImplied } from './entry-spec.js';
+export { parseEntry, TCP_CT_STATES, CT_TIMEOUT_MAX } from './parse-entry.js';
 export { tupleOf, headerTuple, invertTuple, isIcmpError, icmpInverseType, icmpOpensConnection } from './tuple-of.js';
 export { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
 export { ConntrackTable, LINUX_CT_CONFIG, type CtConfig, type CtConfigInput, type CtStats, type CtHashHit, type ConfirmResult } from './table.js';

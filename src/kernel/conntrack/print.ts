@@ -1,6 +1,6 @@
 // `conntrack -L` output, as conntrack-tools 1.4.7 prints it through libnetfilter_conntrack's
 // __snprintf_conntrack_default(): protocol name padded to 8 and number, seconds left, TCP state, the
-// original tuple, [UNREPLIED], the reply tuple, [ASSURED], mark, use. No zone= (zone 0), no secctx=.
+// original tuple, [UNREPLIED], the reply tuple, [ASSURED], mark, zone (when not 0), use. No secctx=.
 // Checked whole against a real 6.18 kernel in test/conntrack/fixtures/kernel-conntrack-L.txt.
 
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/headers.js';
@@ -42,7 +42,10 @@ export function formatEntry(entry: CtEntry, now: number): string {
   if (!entry.status.has('SEEN_REPLY')) w.push('[UNREPLIED]');
   w.push(formatTuple(entry.reply));
   if (entry.status.has('ASSURED')) w.push('[ASSURED]');
-  w.push(`mark=${entry.mark >>> 0}`, 'use=1');
+  w.push(`mark=${entry.mark >>> 0}`);
+  // __snprintf_conntrack_default() prints the zone only when it is not 0, after the mark.
+  if (entry.zone !== 0) w.push(`zone=${entry.zone}`);
+  w.push('use=1');
   return w.join(' ');
 }
 

@@ -8,7 +8,9 @@ import { nfConntrackIn, type CtResolution } from './resolve.js';
 import type { TcpSysctls } from './tcp-state.js';
 import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
 import type { CtDirection, Tuple } from './tuple.js';
-import { tupleKey } from './tuple-key.js';
+import { zonedKey } from './tuple-key.js';
+import type { ConntrackSpec } from './entry-spec.js';
+import { seededEntry } from './seed.js';
 
 export interface CtConfig extends TcpSysctls {
   timeouts: CtTimeouts;
@@ -77,9 +79,12 @@ export class ConntrackTable {
     return nfConntrackIn(this, packet, now);
   }
 
-  /** Linux: __nf_conntrack_find_get(): the live entry holding `tuple` in either direction. Expired entries go. */
-  lookup(tuple: Tuple, now: number): CtHashHit | undefined {
-    const slot = this.#hash.get(tupleKey(tuple));
+  /**
+   * Linux: __nf_conntrack_find_get(): the live entry of `zone` holding `tuple` in either direction. Expired
+   * entries go. Packets are all in zone 0 here (no `-j CT --zone`).
+   */
+  lookup(tuple: Tuple, now: number, zone = 0): CtHashHit | undefined {
+    const slot = this.#hash.get(zonedKey(tuple, zone));
     if (!slot) return undefined;
     if (slot.entry.expires <= now) {
       this.delete(slot.entry);
@@ -90,7 +95,7 @@ export class ConntrackTable {
 
   /** Linux: nf_conntrack_tuple_taken(): some live entry other than `ignored` holds `tuple` in either direction. */
   isTaken(tuple: Tuple, ignored: CtEntry, now: number): boolean {
-    const hit = this.lookup(tuple, now);
+    const hit = this.lookup(tuple, now, ignored.zone);
     return hit !== undefined && hit.entry !== ignored;
   }
 
@@ -102,21 +107,44 @@ export class ConntrackTable {
   confirm(entry: CtEntry, now: number): ConfirmResult {
     const e = writable(entry);
     if (isConfirmed(e)) return { ok: true, entry };
-    for (const t of [e.orig, e.reply]) {
-      const hit = this.lookup(t, now);
-      if (hit) {
-        this.stats.insert_failed++;
-        this.stats.drop++;
-        return { ok: false, reason: 'CT_INSERT_FAILED', clash: hit.entry };
-      }
+    const clash = this.#clash(e, now);
+    if (clash) {
+      this.stats.insert_failed++;
+      this.stats.drop++;
+      return { ok: false, reason: 'CT_INSERT_FAILED', clash };
     }
     e.status.add('CONFIRMED');
-    this.#hash.set(tupleKey(e.orig), { entry: e, direction: 'ORIGINAL' });
-    if (!this.#hash.has(tupleKey(e.reply))) this.#hash.set(tupleKey(e.reply), { entry: e, direction: 'REPLY' });
-    this.#live.set(e.id, e);
-    if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, true).add(e);
+    this.#insert(e);
     this.stats.insert++;
     return { ok: true, entry };
+  }
+
+  /**
+   * Linux: ctnetlink_create_conntrack() (`conntrack -I`): an entry stated whole, already confirmed, inserted
+   * into the hash as nf_conntrack_hash_check_insert() does. Refused (undefined) when a live entry of its zone
+   * holds one of its tuples ("File exists"); the scenario loader refuses such duplicates first.
+   */
+  seed(spec: ConntrackSpec, now: number): CtEntry | undefined {
+    const e = seededEntry(spec, this.#nextId, now);
+    if (this.#clash(e, now)) return undefined;
+    this.#nextId++;
+    this.#insert(e);
+    return e;
+  }
+
+  #clash(e: MutableCtEntry, now: number): CtEntry | undefined {
+    for (const t of [e.orig, e.reply]) {
+      const hit = this.lookup(t, now, e.zone);
+      if (hit) return hit.entry;
+    }
+    return undefined;
+  }
+
+  #insert(e: MutableCtEntry): void {
+    this.#hash.set(zonedKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
+    if (!this.#hash.has(zonedKey(e.reply, e.zone))) this.#hash.set(zonedKey(e.reply, e.zone), { entry: e, direction: 'REPLY' });
+    this.#live.set(e.id, e);
+    if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, e.zone, true).add(e);
   }
 
   /** Linux: nf_ct_delete() (`conntrack -D`, a killed or expired entry). The entry is marked DYING. */
@@ -125,10 +153,11 @@ export class ConntrackTable {
     e.status.add('DYING');
     if (!this.#live.delete(e.id)) return;
     for (const [t, dir] of [[e.orig, 'ORIGINAL'], [e.reply, 'REPLY']] as const) {
-      const slot = this.#hash.get(tupleKey(t));
-      if (slot && slot.entry === e && slot.direction === dir) this.#hash.delete(tupleKey(t));
+      const key = zonedKey(t, e.zone);
+      const slot = this.#hash.get(key);
+      if (slot && slot.entry === e && slot.direction === dir) this.#hash.delete(key);
     }
-    this.#sourceSet(e.orig, false)?.delete(e);
+    this.#sourceSet(e.orig, e.zone, false)?.delete(e);
   }
 
   /** Linux: gc_worker(): removes every expired entry; returns how many. */
@@ -153,21 +182,21 @@ export class ConntrackTable {
     for (const e of [...this.#live.values()]) this.delete(e);
   }
 
-  /** Linux: find_appropriate_src() walks these: live entries whose original source is (proto, src, sport). */
+  /** Linux: find_appropriate_src() walks these: live zone-0 entries whose original source is (proto, src, sport). */
   bySource(orig: Tuple, now: number): CtEntry[] {
-    const set = this.#sourceSet(orig, false);
+    const set = this.#sourceSet(orig, 0, false);
     return set ? [...set].filter((e) => e.expires > now) : [];
   }
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
   newEntry(orig: Tuple, reply: Tuple, now: number): CtEntry {
-    return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, tcp: null, created: now, expires: now };
+    return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, created: now, expires: now };
   }
 
-  #sourceSet(orig: Tuple, create: true): Set<MutableCtEntry>;
-  #sourceSet(orig: Tuple, create: false): Set<MutableCtEntry> | undefined;
-  #sourceSet(orig: Tuple, create: boolean): Set<MutableCtEntry> | undefined {
-    const key = `${orig.proto}/${orig.src}/${orig.sport}`;
+  #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;
+  #sourceSet(orig: Tuple, zone: number, create: false): Set<MutableCtEntry> | undefined;
+  #sourceSet(orig: Tuple, zone: number, create: boolean): Set<MutableCtEntry> | undefined {
+    const key = `${orig.proto}/${orig.src}/${orig.sport}%${zone}`;
     let set = this.#bySource.get(key);
     if (!set && create) this.#bySource.set(key, (set = new Set()));
     return set;

@@ -26,6 +26,9 @@ export interface TcpConntrack {
   seen: [TcpSeen, TcpSeen];
   lastDir: CtDirection;
   lastIndex: TcpIndex;
+  /** last_end, last_win: where the last segment ended and the window it offered (an ignored SYN is resynced from them). */
+  lastEnd: number;
+  lastWin: number;
 }
 
 /** The TCP sysctls the tracker reads. */
@@ -104,7 +107,7 @@ export function tcpNew(th: TcpHeader, payloadLength: number, sysctls: TcpSysctls
   s.maxwin = th.window === 0 ? 1 : th.window;
   s.maxend = first === 'SYN_SENT' ? s.end : (s.end + s.maxwin) >>> 0;
   if (first === 'ESTABLISHED') seen[0].liberal = seen[1].liberal = true;
-  return { ok: true, tcp: { state: 'NONE', seen, lastDir: 'ORIGINAL', lastIndex: 'NONE' } };
+  return { ok: true, tcp: { state: 'NONE', seen, lastDir: 'ORIGINAL', lastIndex: 'NONE', lastEnd: s.end, lastWin: th.window } };
 }
 
 /** What nf_conntrack_tcp_packet() decides for one segment of a known connection. */
@@ -127,7 +130,32 @@ export interface TcpPacketContext {
   assured: boolean;
 }
 
-/** Linux: nf_conntrack_tcp_packet(). Updates `tcp` in place unless the verdict is INVALID, IGNORE or REOPEN. */
+/**
+ * Linux: the TCP_CONNTRACK_IGNORE case of nf_conntrack_tcp_packet(): an ignored segment is annotated (last_index,
+ * last_dir, last_end, last_win), because the table may be out of sync with the peers. Returns true when this
+ * segment is case b), a SYN-ACK in the other direction acknowledging the SYN ignored last: then the peers are
+ * in sync and the firewall is not, so the SYN's side is restored from the annotation, the answering side starts
+ * afresh (nf_ct_tcp_state_reset()), and the segment is tracked as SYN_SENT -> SYN_RECV.
+ */
+function ignoredOrResync(tcp: TcpConntrack, th: TcpHeader, payloadLength: number, dir: CtDirection, index: TcpIndex): boolean {
+  if (index === 'SYNACK' && tcp.lastIndex === 'SYN' && tcp.lastDir !== dir && th.ack >>> 0 === tcp.lastEnd) {
+    const synSide = tcp.seen[tcp.lastDir === 'ORIGINAL' ? 0 : 1];
+    synSide.end = synSide.maxend = tcp.lastEnd;
+    synSide.maxwin = tcp.lastWin === 0 ? 1 : tcp.lastWin;
+    // seen[last_dir].flags = last_flags: the SYN's own options, so neither liberal nor closing.
+    synSide.liberal = false;
+    synSide.closeInit = false;
+    tcp.seen[dir === 'ORIGINAL' ? 0 : 1] = emptySeen();
+    return true;
+  }
+  tcp.lastIndex = index;
+  tcp.lastDir = dir;
+  tcp.lastEnd = segmentEnd(th, payloadLength);
+  tcp.lastWin = th.window;
+  return false;
+}
+
+/** Linux: nf_conntrack_tcp_packet(). Updates `tcp` in place unless the verdict is INVALID or REOPEN. */
 export function tcpPacket(
   tcp: TcpConntrack,
   th: TcpHeader,
@@ -137,15 +165,20 @@ export function tcpPacket(
   timeouts: CtTimeouts,
 ): TcpVerdict {
   const index = tcpIndex(th);
-  const old = tcp.state;
-  const next = nextState(ctx.dir, index, old);
+  let old = tcp.state;
+  let next = nextState(ctx.dir, index, old);
   if (next === 'IV') return { kind: 'INVALID', reason: 'TCP_INVALID_STATE' };
-  if (next === 'IG') return { kind: 'IGNORE' };
   if (next === 'SYN_SENT' && (old === 'TIME_WAIT' || old === 'CLOSE')) {
     // RFC 1122 4.2.2.13: a new SYN may reopen a connection in TIME-WAIT; Linux also reopens one that was
-    // closed by a FIN or aborted by an RST from the same side.
+    // closed by a FIN or aborted by an RST from the same side; otherwise the SYN falls through to IGNORE.
     const closed = tcp.seen[0].closeInit || tcp.seen[1].closeInit || (tcp.lastDir === ctx.dir && tcp.lastIndex === 'RST');
-    return closed ? { kind: 'REOPEN' } : { kind: 'IGNORE' };
+    if (closed) return { kind: 'REOPEN' };
+    next = 'IG';
+  }
+  if (next === 'IG') {
+    if (!ignoredOrResync(tcp, th, payloadLength, ctx.dir, index)) return { kind: 'IGNORE' };
+    old = 'SYN_SENT';
+    next = 'SYN_RECV';
   }
   const [sender, receiver] = ctx.dir === 'ORIGINAL' ? [tcp.seen[0], tcp.seen[1]] : [tcp.seen[1], tcp.seen[0]];
   const restart = th.flags.syn && (old === 'SYN_SENT' || old === 'SYN_RECV');
@@ -153,6 +186,9 @@ export function tcpPacket(
   tcp.state = next;
   tcp.lastDir = ctx.dir;
   tcp.lastIndex = index;
+  // tcp_in_window() keeps last_end / last_win of in-window segments (its retransmission check).
+  tcp.lastEnd = segmentEnd(th, payloadLength);
+  tcp.lastWin = th.window;
   if (old !== next && next === 'FIN_WAIT') sender.closeInit = true;
   let timeout = stateTimeout(next, timeouts);
   let assured = false;

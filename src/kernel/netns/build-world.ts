@@ -96,8 +96,23 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
       ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []));
       ns.netfilter = netfilterEngine(ns, ns.nf);
     }
+    seedConntrack(ns, nsSpec);
   }
   return world;
+}
+
+/**
+ * `conntrack -I` of each stated entry, at time 0. A namespace without iptables gets an empty netfilter state
+ * to hold them and no hooks: as in Linux, they are listed but steer nothing until some rule hooks conntrack in.
+ */
+function seedConntrack(ns: Netns, nsSpec: NetnsSpec): void {
+  const entries = nsSpec.conntrack ?? [];
+  if (entries.length === 0) return;
+  // No hooks are registered for it (no ns.netfilter): the table only holds the entries.
+  ns.nf ??= netfilterState(restore('').ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []));
+  for (const e of entries) {
+    if (ns.nf.conntrack.seed(e, 0) === undefined) throw new Error(`invariant: conntrack entry of ${ns.name} clashes: ${e.text}`);
+  }
 }
 
 /** The sets as `-m set` reads them: each canonical member as the elements `ipset add` puts in the set. */

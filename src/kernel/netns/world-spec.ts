@@ -3,6 +3,7 @@
 // `iptables-restore`. Every field mirrors a Linux tool's own notion, so realizing it is one to one.
 
 import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
+import type { ConntrackSpec } from '../conntrack/entry-spec.js';
 
 export interface Prefix {
   addr: Ipv4Addr;
@@ -28,6 +29,8 @@ export interface NetnsSpec {
   /** `ipset create` / `ipset add`: the sets `-m set --match-set NAME` reads (ipsets are per namespace). */
   ipsets?: IpsetSpec[];
   listen: ListenSpec[];
+  /** Connections already in the table, as `conntrack -L` prints them (seeded at time 0, before any trace). */
+  conntrack?: ConntrackSpec[];
 }
 
 /** The set types the `set` match models (net/netfilter/ipset/ip_set_hash_*.c). */
