@@ -6,7 +6,7 @@ import type { Netns } from '../netns/netns.js';
 import { netfilterEngine, netfilterState, needsConntrack } from '../netfilter/hook-engine.js';
 import { indexRuleset } from '../netfilter/index-chain.js';
 import type { RestoreError, RestoreScript } from '../netfilter/restore-parse.js';
-import { formatRestoreError, parseRestore } from '../netfilter/restore-parse.js';
+import { parseRestore } from '../netfilter/restore-parse.js';
 import { applyRestore, restore } from '../netfilter/restore-apply.js';
 import type { RuleCommand } from '../netfilter/rule-parse.js';
 import { parseCommandWords } from '../netfilter/rule-parse.js';
@@ -151,5 +151,15 @@ export function applyIptablesRestore(ns: Netns, cmd: IptablesRestoreCommand): st
   const { ruleset, errors } = restore(cmd.stdin, nf.ruleset, { noflush: cmd.noflush, counters: cmd.counters });
   // Tables committed before a failing one stay (xtables_restore_parse() commits table by table).
   install(nf, ruleset);
-  return errors.map((e: RestoreError) => `iptables-restore v1.8.9 (nf_tables): ${formatRestoreError(e)}`);
+  return errors.length > 0 ? restoreMessage(errors[0]) : [];
+}
+
+/**
+ * How iptables-restore reports the first failure: a command the kernel refused as "line N failed: ...", a
+ * parse error with the version and "Error occurred at line: N" (measured with 1.8.9).
+ */
+function restoreMessage(e: RestoreError): string[] {
+  if (/^[A-Z][^`']*\.$/.test(e.message)) return [`iptables-restore: line ${e.line} failed: ${e.message}`];
+  return [`iptables-restore ${VERSION.slice('iptables '.length)}: ${e.message}`, `Error occurred at line: ${e.line}`,
+    "Try `iptables-restore -h' or 'iptables-restore --help' for more information."];
 }

@@ -13,13 +13,12 @@ describe('sysctl -w', () => {
     expect(n.sysctls.rpFilter('eth1')).toBe(1);
   });
 
-  it('reports a missing device and a refused value as the tool does, writing the rest', () => {
+  it('reports a missing device as the tool does, writing the rest', () => {
     const n = toolNetns();
     expect(run(n, 'sysctl -w net.ipv4.conf.eth9.rp_filter=1 net.ipv4.ip_forward=1')).toEqual([
       'sysctl: cannot stat /proc/sys/net/ipv4/conf/eth9/rp_filter: No such file or directory',
     ]);
     expect(n.sysctls.get('net.ipv4.ip_forward')).toBe(1);
-    expect(run(n, 'sysctl -w net.ipv4.ip_forward=2')).toEqual(['sysctl: setting key "net.ipv4.ip_forward": Invalid argument']);
   });
 
   it('changes the conntrack TCP sysctls the tracker reads', () => {
@@ -31,6 +30,7 @@ describe('sysctl -w', () => {
   it('locates parse errors', () => {
     expect(parseError('sysctl -w net.ipv4.ip_froward=1')).toBe('11: sysctl: "net.ipv4.ip_froward" is not a modelled sysctl (did you mean "net.ipv4.ip_forward"?)');
     expect(parseError('sysctl -w net.ipv4.ip_forward=yes')).toBe('31: sysctl: setting key "net.ipv4.ip_forward": Invalid argument (expected an integer)');
+    expect(parseError('sysctl -w net.ipv4.ip_forward=2')).toBe('31: sysctl: 2 is not a modelled value of net.ipv4.ip_forward (0..1)');
     expect(parseError('sysctl -w net.ipv4.ip_forward')).toMatch(/^11: sysctl: "net.ipv4.ip_forward" must be KEY=VALUE/);
   });
 });

@@ -2,7 +2,7 @@
 // the rest still written. Keys are the modelled ones (src/kernel/netns/sysctl-names.ts).
 
 import type { Netns } from '../netns/netns.js';
-import { isKnownSysctl, isSysctlValueAllowed, knownSysctlNames, parseSysctlName } from '../netns/sysctl-names.js';
+import { formatSysctlRanges, isKnownSysctl, isSysctlValueAllowed, knownSysctlNames, parseSysctlName, sysctlDef } from '../netns/sysctl-names.js';
 import type { Word } from '../syntax-words.js';
 import { didYouMean } from '../syntax-words.js';
 import type { ParseResult, SysctlCommand, ToolError } from './command.js';
@@ -31,6 +31,12 @@ export function parseSysctl(text: string, words: readonly Word[]): ParseResult {
       errors.push({ column: w.column + eq + 1, message: `sysctl: setting key "${key}": Invalid argument (expected an integer)` });
       continue;
     }
+    // The kernel takes most values (proc_dointvec() checks no range); packetwalk models the documented ones.
+    const def = sysctlDef(key);
+    if (def !== undefined && !isSysctlValueAllowed(key, Number(valueText))) {
+      errors.push({ column: w.column + eq + 1, message: `sysctl: ${valueText} is not a modelled value of ${key} (${formatSysctlRanges(def)})` });
+      continue;
+    }
     settings.push({ key, value: Number(valueText), column: w.column });
   }
   if (errors.length) return { ok: false, errors };
@@ -44,10 +50,6 @@ export function applySysctl(ns: Netns, cmd: SysctlCommand): string[] {
   for (const s of cmd.settings) {
     if (!isKnownSysctl(s.key, ns.deviceNames())) {
       out.push(`sysctl: cannot stat /proc/sys/${s.key.replaceAll('.', '/')}: No such file or directory`);
-      continue;
-    }
-    if (!isSysctlValueAllowed(s.key, s.value)) {
-      out.push(`sysctl: setting key "${s.key}": Invalid argument`);
       continue;
     }
     ns.sysctls.set(s.key, s.value, ns.deviceNames());
