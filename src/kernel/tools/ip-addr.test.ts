@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { showAddr } from '../show/ip-addr.js';
 import { showNeigh } from '../show/ip-neigh.js';
 import { showRoute } from '../show/ip-route.js';
+import { ns, veth } from '../../../test/support/specs.js';
+import type { BridgeDevice } from '../link/bridge-device.js';
+import { buildWorld } from '../netns/build-world.js';
 import { parseError, run, toolNetns } from './testing.js';
 
 const eth0Routes = (text: string): string[] => text.split('\n').filter((l) => / dev eth0 /.test(l));
@@ -74,6 +77,22 @@ describe('ip link set DEV up|down', () => {
     const peer = n.world.netns('peer')!;
     run(peer, 'ip link set p0 down');
     expect(showRoute(n)).toContain('10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.2 linkdown \n');
+  });
+
+  it('a bridge port going down loses its learned fdb entries, not its static or local ones (br_fdb_delete_by_port())', () => {
+    const world = buildWorld({
+      name: 'bridge',
+      namespaces: [
+        ns('n', [{ name: 'br0', type: 'bridge', addresses: [] }, { ...veth('p1', 'n/q1'), master: 'br0' }, veth('q1', 'n/p1')], {
+          fdb: [{ text: '02:00:00:00:00:02 dev p1 master static', mac: '02:00:00:00:00:02', dev: 'p1', self: false, permanent: false }],
+        }),
+      ],
+    });
+    const n = world.netns('n')!;
+    const br = n.device('br0') as BridgeDevice;
+    br.fdb.learn('02:00:00:00:00:01', 'p1', 0);
+    expect(run(n, 'ip link set p1 down')).toEqual([]);
+    expect(br.fdb.entries(0).map((e) => e.mac)).toEqual([n.device('p1')!.mac, '02:00:00:00:00:02']);
   });
 
   it('refuses an unknown device and locates a missing state', () => {
