@@ -84,7 +84,8 @@ const SEQUENCES: Record<string, Step[]> = {
   'link down and up': [
     'ip route add 10.9.0.0/16 via 10.0.1.1', 'ip route add 10.8.0.0/16 dev eth0 table 100', 'ip route add 10.7.0.0/16 via 10.0.2.1',
     'ip neigh add 10.0.1.9 lladdr 02:00:00:00:00:09 dev eth0', 'ip neigh replace 10.0.1.8 lladdr 02:00:00:00:00:08 dev eth0 nud stale',
-    'ip neigh add 10.0.2.9 lladdr 02:00:00:00:00:19 dev eth1', 'ip addr add 10.0.1.3/24 dev eth0', 'ip link set eth0 down',
+    'ip neigh add 10.0.2.9 lladdr 02:00:00:00:00:19 dev eth1', 'ip neigh replace 10.0.2.8 lladdr 02:00:00:00:00:18 dev eth1 nud stale',
+    'ip neigh replace 10.0.2.7 lladdr 02:00:00:00:00:17 dev eth1 nud noarp', 'ip addr add 10.0.1.3/24 dev eth0', 'ip link set eth0 down',
     'ip route add 10.6.0.0/16 dev eth0', 'ip route add 10.6.0.0/16 via 10.0.1.1', 'ip route add 10.6.0.0/16 via 10.0.1.1 dev eth0 onlink',
     'b: ip link set eth1 down', 'ip link set dev eth0 up', 'ip link set nosuch up',
   ].map((l) => step(l)),

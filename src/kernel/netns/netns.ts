@@ -1,6 +1,6 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import type { NetDevice, IfAddr } from '../link/device.js';
-import { RT_SCOPE_HOST, RT_SCOPE_LINK } from '../link/device.js';
+import { RT_SCOPE_HOST, RT_SCOPE_LINK, VethDevice } from '../link/device.js';
 import { Fib, maskOf } from '../route/fib.js';
 import type { FibRoute } from '../route/fib.js';
 import { NeighTable } from '../neigh/neigh-table.js';
@@ -145,6 +145,8 @@ export class Netns {
    */
   linkDown(dev: NetDevice): void {
     if (!dev.up) return;
+    const peer = dev instanceof VethDevice ? dev.peer : null;
+    const peerHadCarrier = peer !== null && peer.carrier;
     dev.up = false;
     this.fib.removeRoutesWhere((r) => r.dev === dev.name && r.scope !== RT_SCOPE_HOST);
     this.neigh.removeWhere((n) => n.dev === dev.name);
@@ -152,6 +154,19 @@ export class Netns {
     for (const f of fdbs) {
       if (f instanceof Fdb) f.removeWhere((e) => e.dev === dev.name && !e.local && !e.static);
     }
+    // veth_close(): the peer loses its carrier too.
+    if (peer !== null && peerHadCarrier) peer.netns.carrierDown(peer);
+  }
+
+  /**
+   * A device of this namespace lost its carrier (NETDEV_CHANGE): neigh_carrier_down() flushes its neighbours but
+   * the permanent ones, and a bridge port is disabled (br_port_carrier_check() -> br_stp_disable_port()), losing
+   * its learned fdb entries. Its routes stay, marked linkdown.
+   */
+  carrierDown(dev: NetDevice): void {
+    this.neigh.removeWhere((n) => n.dev === dev.name && n.state !== 'PERMANENT');
+    const f = (dev.master as { fdb?: unknown } | null)?.fdb;
+    if (f instanceof Fdb) f.removeWhere((e) => e.dev === dev.name && !e.local && !e.static);
   }
 
   /** `ip link set DEV up`: fib_netdev_event(NETDEV_UP) -> fib_add_ifaddr() for each address; routes added by hand stay gone. */

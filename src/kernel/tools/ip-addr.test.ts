@@ -72,11 +72,14 @@ describe('ip link set DEV up|down', () => {
     ]);
   });
 
-  it('the peer of a veth set down keeps its routes, marked linkdown', () => {
+  it('the peer of a veth set down keeps its routes, marked linkdown, and loses its non-permanent neighbours', () => {
     const n = toolNetns();
+    run(n, 'ip neigh add 10.0.1.9 lladdr 02:00:00:00:00:09 dev eth0');
+    run(n, 'ip neigh replace 10.0.1.8 lladdr 02:00:00:00:00:08 dev eth0 nud stale');
     const peer = n.world.netns('peer')!;
     run(peer, 'ip link set p0 down');
     expect(showRoute(n)).toContain('10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.2 linkdown \n');
+    expect(showNeigh(n)).toBe('10.0.1.9 dev eth0 lladdr 02:00:00:00:00:09 PERMANENT \n');
   });
 
   it('a bridge port going down loses its learned fdb entries, not its static or local ones (br_fdb_delete_by_port())', () => {
