@@ -114,6 +114,8 @@ const SEQUENCES: Record<string, Step[]> = {
     'iptables -t nat -I PREROUTING -d 10.96.0.1/32 -p udp --dport 53 -j KUBE-SVC', 'iptables -t nat -A KUBE-SVC -j DNAT --to-destination 10.0.2.1:5353',
     'iptables -t mangle -A PREROUTING -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', 'iptables -F', 'iptables -X', 'iptables -t nat -F KUBE-SVC',
     'iptables -t raw -A PREROUTING -p udp -j NOTRACK', 'iptables -D FORWARD 1',
+    `iptables -A INPUT -m comment --comment 'two words' -j ACCEPT`, `iptables -A INPUT -m comment --comment "it's" -j ACCEPT`,
+    'iptables -D INPUT -m comment --comment "two words" -j ACCEPT',
   ].map((l) => step(l)),
   'iptables-restore': [
     step('iptables -A INPUT -j ACCEPT'),

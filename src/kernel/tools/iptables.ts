@@ -14,6 +14,7 @@ import type { Ruleset, TableName } from '../netfilter/ruleset.js';
 import { BUILTIN_CHAINS, emptyRuleset, isTableName, TABLE_NAMES } from '../netfilter/ruleset.js';
 import type { Word } from '../netfilter/tokenize.js';
 import { splitWords } from '../netfilter/tokenize.js';
+import { shellWords } from './shell-words.js';
 import type { NetfilterState } from '../netfilter/hook-engine.js';
 import type { IptablesCommand, IptablesRestoreCommand, ParseResult, ToolError } from './command.js';
 import { fail } from './command.js';
@@ -23,7 +24,9 @@ const TRY = "Try `iptables -h' or 'iptables --help' for more information.";
 
 /** Parses `iptables ...`; which names are chains is only known on a live ruleset, so `-j NAME` is checked there. */
 export function parseIptables(text: string): ParseResult {
-  const all = splitWords(text, false);
+  const split = shellWords(text);
+  if (!split.ok) return fail(split.message, split.column);
+  const all = split.words;
   const words: Word[] = [];
   let table = 'filter';
   let replace: number | null = null;

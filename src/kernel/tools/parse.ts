@@ -13,6 +13,7 @@ import { parseIpRoute, parseIpRouteFlush } from './ip-route.js';
 import { parseIpRule } from './ip-rule.js';
 import { matches } from './ip-words.js';
 import { parseIptables, parseIptablesRestore } from './iptables.js';
+import { shellWords } from './shell-words.js';
 import { parseSysctl } from './sysctl.js';
 
 export const TOOLS = ['ip', 'iptables', 'iptables-restore', 'conntrack', 'sysctl'] as const;
@@ -73,6 +74,9 @@ function parseIp(text: string, words: readonly Word[]): ParseResult {
 export function parseToolCommand(text: string, stdin?: string): ParseResult {
   const words = splitWords(text);
   if (words.length === 0) return fail(`empty command (${MODELLED})`, 1);
+  // The command runs through a shell on a real kernel: it must be one simple command there too.
+  const shell = shellWords(text);
+  if (!shell.ok) return fail(shell.message, shell.column);
   const tool = words[0].text;
   if (stdin !== undefined && tool !== 'iptables-restore') return fail(`only iptables-restore reads stdin, not "${tool}"`, words[0].column);
   switch (tool) {
