@@ -4,11 +4,14 @@
 import type { NeighSpec, NudState, RouteSpec, RuleSpec } from '../netns/world-spec.js';
 import type { Word as NfWord } from '../netfilter/tokenize.js';
 
-/** A located problem in a command: `column` is 1-based within the command text; `line` within stdin, if there. */
+/**
+ * A located problem in a command: `column` is 1-based within the command text. For a problem in the input of
+ * iptables-restore, `line` is the 1-based line of stdin and `column` counts within that line (the message says
+ * "stdin line N: ..." too, for a reader that places it on the command).
+ */
 export interface ToolError {
   column: number;
   message: string;
-  /** iptables-restore: the 1-based line of stdin at fault (the column then counts within that line). */
   line?: number;
 }
 

@@ -72,7 +72,7 @@ describe('iptables', () => {
     expect(parseError('iptables -t bogus -F')).toBe("13: table 'bogus' does not exist (raw, mangle, nat, filter, security)");
     expect(parseError('iptables -A FORWARD --bogus')).toBe('21: unknown option "--bogus"');
     expect(parseCommand('iptables-restore', '*filter\n-A FORWARD -j DROOP\nCOMMIT\n')).toEqual({
-      ok: false, errors: [{ line: 2, column: 15, message: "Chain 'DROOP' does not exist" }],
+      ok: false, errors: [{ line: 2, column: 15, message: "stdin line 2: Chain 'DROOP' does not exist" }],
     });
     expect(parseCommand('iptables-restore --noflush', '*filter\n-A FORWARD -j KUBE-X\nCOMMIT\n').ok).toBe(true);
     const p = parseError('iptables-restore --noflush --bogus', '');

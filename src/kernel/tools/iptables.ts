@@ -80,7 +80,7 @@ export function parseIptablesRestore(text: string, stdin: string | undefined): P
   // Under --noflush a jump may name a chain the live ruleset already has: that is checked when applied.
   const located: ToolError[] = errors
     .filter((e) => !(cmd.noflush && /^Chain '.*' does not exist$/.test(e.message)))
-    .map((e) => ({ line: e.line, column: e.column ?? 1, message: e.message }));
+    .map((e) => ({ line: e.line, column: e.column ?? 1, message: `stdin line ${e.line}: ${e.message}` }));
   return located.length ? { ok: false, errors: located } : { ok: true, command: cmd };
 }
 
