@@ -27,6 +27,7 @@ describe('iptables', () => {
     expect(run(n, 'iptables -D FORWARD -j ACCEPT')).toEqual(['iptables: Bad rule (does a matching rule exist in that chain?).']);
     expect(run(n, 'iptables -D FORWARD 3')).toEqual(['iptables: Index of deletion too big.']);
     expect(save(n)).toContain('-A FORWARD -p tcp -m tcp --dport 80 -j ACCEPT\n-A FORWARD -j REJECT --reject-with icmp-port-unreachable\n');
+    expect(n.nf!.ruleset.tables.get('filter')!.chains.get('FORWARD')!.rules[1].source).toEqual(['-j', 'REJECT']);
     expect(run(n, 'iptables -D FORWARD -p tcp --dport 80 -j ACCEPT')).toEqual([]);
     expect(run(n, 'iptables -D FORWARD 1')).toEqual([]);
     expect(save(n)).not.toContain('-A FORWARD');

@@ -101,21 +101,24 @@ function install(nf: NetfilterState, rs: Ruleset): void {
   nf.ctActive = nf.ctActive || needsConntrack(rs);
 }
 
-/** The words of a rule without its `-A CHAIN` / `-I CHAIN [N]` / `-D CHAIN`, as iptables-restore keeps them. */
+/** The words of a rule without its `-A CHAIN` / `-I CHAIN [N]` / `-R CHAIN N` / `-D CHAIN`, as iptables-restore keeps them. */
 function sourceWords(words: readonly Word[]): string[] {
   const raw = words.map((w) => w.raw);
   const i = raw.findIndex((w) => /^(-[AIDR]|--append|--insert|--delete|--replace)$/.test(w));
   if (i < 0) return raw;
   let end = i + 2;
-  if (/^(-[ID]|--insert|--delete)$/.test(raw[i]) && end < raw.length && /^[0-9]+$/.test(raw[end])) end++;
+  if (/^(-[IDR]|--insert|--delete|--replace)$/.test(raw[i]) && end < raw.length && /^[0-9]+$/.test(raw[end])) end++;
   return [...raw.slice(0, i), ...raw.slice(end)];
 }
 
-/** How iptables prints a failure of one of its commands. */
+/**
+ * How iptables 1.8.9 prints a failure (measured): a refused netlink batch as "VERSION:  CHAIN_DEL failed ...",
+ * the errors of its own checks (sentences) as "iptables: ...", anything else with the version and a hint.
+ */
 function iptablesMessage(m: string): string[] {
   if (/^[A-Z]+_[A-Z]+ failed/.test(m)) return [`${VERSION}:  ${m}`];
   if (m === 'Bad built-in chain name') return ['iptables: Bad built-in chain name.'];
-  if (m === 'Index of deletion too big.' || /^[A-Z]/.test(m) && m.endsWith('.')) return [`iptables: ${m}`];
+  if (/^[A-Z]/.test(m) && m.endsWith('.')) return [`iptables: ${m}`];
   return [`${VERSION}: ${m}`, TRY];
 }
 
