@@ -124,6 +124,17 @@ const SEQUENCES: Record<string, Step[]> = {
     step('iptables-restore -n', '*filter\n-A FORWARD -j NOPE\nCOMMIT\n'),
     step('iptables-restore', '*filter\n:INPUT DROP [0:0]\n-A OUTPUT -j ACCEPT\nCOMMIT\n'),
   ],
+  'tables, rules and route types': [
+    'ip route replace 10.0.1.0/24 dev eth0', 'ip route add 10.9.0.0/16 via 10.0.1.1 table 100', 'ip rule add to 10.9.0.0/16 lookup 100',
+    'ip route add 10.8.0.0/16 via 10.9.0.1 table 100', 'ip route add 10.8.0.0/16 via 10.0.2.1 dev eth1 table 100',
+    'ip rule add not from 10.0.0.0/8 lookup main pref 10', 'ip rule del from 10.0.0.0/8 pref 10', 'ip rule add from 10.0.0.0/8 lookup main pref 10',
+    'ip rule del not from 10.0.0.0/8 pref 10', 'ip route add 10.5.0.0/16 via 10.0.1.1 metric 100', 'ip route del 10.5.0.0/16 metric 99',
+    'ip route del 10.5.0.0/16 metric 100', 'ip route add unreachable 10.4.0.0/16', 'ip route del 10.4.0.0/16 dev eth0',
+    'ip route del unreachable 10.4.0.0/16', 'ip route add prohibit 10.4.0.0/16 table 100', 'ip route add throw 10.2.0.0/16 table 100',
+    'ip route add 10.3.0.0/16 via 10.0.1.1 mtu 1400', 'ip route change 10.3.0.0/16 via 10.0.1.1 mtu 1300',
+    'ip route add 10.3.0.0/16 via 10.0.1.1 metric 1 scope link', 'ip route del 10.3.0.0/16 scope link',
+    'ip route add 10.1.0.0/16 dev eth0 src 10.0.2.2', 'ip route del 10.1.0.0/16 src 10.0.1.2', 'ip route del 10.1.0.0/16 proto boot',
+  ].map((l) => step(l)),
   'bridge port down and up': [
     'ip link set p2 down', 'ip link set p2 up', 'ip link set br0 down', 'ip link set br0 up', 'ip link set q2 up',
   ].map((l) => step(l)),
