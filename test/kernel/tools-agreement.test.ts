@@ -2,7 +2,7 @@
 // `iptables-restore`, `conntrack` and `sysctl` commands is applied, in order, to a small world realized in real
 // network namespaces and to the same world in the emulator. Every command must succeed or fail alike, with the
 // same message, and afterwards `ip -4 route show table all`, `ip -4 rule`, `ip -4 neigh` (sorted: the kernel
-// lists its hash), the static entries of `bridge fdb` and `iptables-save` (without its dated comment lines and
+// lists its hash), the static entries of `bridge fdb`, the TCP and UDP entries of `conntrack -L` and `iptables-save` (without its dated comment lines and
 // chain counters) must print the same text as the `net show` printers. Needs root, iproute2, iptables and
 // conntrack; without them the suite is skipped with the reason, or fails when PACKETWALK_KERNEL=required.
 //
@@ -12,6 +12,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { formatEntry } from '../../src/kernel/conntrack/print.js';
+import { writable } from '../../src/kernel/conntrack/entry.js';
+import type { TcpConntrack } from '../../src/kernel/conntrack/tcp-state.js';
 import { buildWorld } from '../../src/kernel/netns/build-world.js';
 import type { Netns } from '../../src/kernel/netns/netns.js';
 import type { WorldSpec } from '../../src/kernel/netns/world-spec.js';
@@ -20,6 +23,7 @@ import { showFdb, showNeigh, showRoute, showRule } from '../../src/kernel/show/i
 import { applyCommand, parseCommand, realizeCommand } from '../../src/kernel/tools/index.js';
 import { kernelHasDummy, kernelUnavailable, netnsNames, oracleRealizeOptions, runSync } from '../../src/oracle/environment.js';
 import { realizeCommands } from '../../src/oracle/realize.js';
+import { parseIpv4 } from '../../src/wire/ipv4-addr.js';
 import { ns, veth } from '../support/specs.js';
 
 const REQUIRED = process.env.PACKETWALK_KERNEL === 'required';
@@ -42,11 +46,65 @@ const SPEC: WorldSpec = {
   ],
 };
 
-/** One step: a command in namespace a (or `b: ...` for b); iptables-restore input after a `<<<` line. */
+/** One step: a command in namespace a (or `b: ...` for b), with the input of iptables-restore. */
 interface Step {
   netns: string;
   text: string;
   stdin?: string;
+  /** Instead of a command: a conntrack entry put in place (`conntrack -I` on the kernel, the table's API here). */
+  insert?: CtInsert;
+}
+
+/** A confirmed entry with the inverse reply tuple, as `conntrack -I` makes it. */
+interface CtInsert {
+  proto: 'tcp' | 'udp';
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  replied: boolean;
+  assured: boolean;
+  mark: number;
+  tcpState?: string;
+}
+
+function ctInsert(spec: string): Step {
+  const [proto, src, sport, dst, dport, flags = '', mark = '0', tcpState] = spec.split(' ');
+  const insert: CtInsert = {
+    proto: proto as 'tcp' | 'udp', src, dst, sport: Number(sport), dport: Number(dport), replied: flags.includes('R'),
+    assured: flags.includes('A'), mark: Number(mark), tcpState,
+  };
+  return { netns: 'a', text: `conntrack -I ${spec}`, insert };
+}
+
+function kernelInsert(real: string, c: CtInsert): string {
+  const status = [...(c.replied ? ['SEEN_REPLY'] : []), ...(c.assured ? ['ASSURED'] : [])];
+  // conntrack-tools 1.4.7 writes the `-u` bits over a `-m` given before it (measured: `-m 5 -u SEEN_REPLY`
+  // makes mark=2), so the status comes first.
+  return [
+    `ip netns exec ${real} conntrack -I -p ${c.proto} -s ${c.src} -d ${c.dst} --sport ${c.sport} --dport ${c.dport}`,
+    `-r ${c.dst} -q ${c.src} --reply-port-src ${c.dport} --reply-port-dst ${c.sport} -t 120`,
+    c.tcpState ? `--state ${c.tcpState}` : '', status.length ? `-u ${status.join(',')}` : '', `-m ${c.mark}`,
+  ].join(' ');
+}
+
+function emulatorInsert(n: Netns, c: CtInsert): void {
+  const table = n.nf!.conntrack;
+  const proto = c.proto === 'tcp' ? 6 : 17;
+  const orig = { proto, src: addr(c.src), sport: c.sport, dst: addr(c.dst), dport: c.dport };
+  const e = writable(table.newEntry(orig, { proto, src: orig.dst, sport: orig.dport, dst: orig.src, dport: orig.sport }, 0));
+  e.expires = 120_000;
+  e.mark = c.mark;
+  if (c.replied) e.status.add('SEEN_REPLY');
+  if (c.assured) e.status.add('ASSURED');
+  if (c.tcpState) e.tcp = { state: c.tcpState } as TcpConntrack;
+  table.confirm(e, 0);
+}
+
+function addr(text: string): number {
+  const a = parseIpv4(text);
+  if (a === undefined) throw new Error(`bad address ${text}`);
+  return a;
 }
 
 function step(line: string, stdin?: string): Step {
@@ -138,6 +196,16 @@ const SEQUENCES: Record<string, Step[]> = {
   'bridge port down and up': [
     'ip link set p2 down', 'ip link set p2 up', 'ip link set br0 down', 'ip link set br0 up', 'ip link set q2 up',
   ].map((l) => step(l)),
+  'conntrack -D filters on entries put in place': [
+    step('iptables -t nat -A POSTROUTING -o eth1 -j MASQUERADE'),
+    ctInsert('udp 10.0.1.2 5000 10.0.1.1 53'), ctInsert('udp 10.0.1.2 5001 10.0.1.1 53 RA 5'), ctInsert('udp 10.0.1.2 5002 10.0.3.3 53 R 6'),
+    ctInsert('tcp 10.0.1.2 40000 10.0.2.1 80 R 0 ESTABLISHED'), ctInsert('tcp 10.0.1.2 40001 10.0.2.1 80 RA 1 TIME_WAIT'),
+    ctInsert('tcp 10.0.1.2 40002 10.0.2.1 443 RA 3 ESTABLISHED'), ctInsert('udp 10.0.1.9 6000 10.0.2.1 123'),
+    ...['conntrack -D -m 5/7', 'conntrack -D -m 1/1', 'conntrack -D -p tcp --state CLOSE', 'conntrack -D -p tcp --state TIME_WAIT',
+      'conntrack -D -d 10.0.3.0/24', 'conntrack -D -p udp --sport 5000', 'conntrack -D -p tcp --reply-port-src 443 -u ASSURED',
+      'conntrack -D -r 10.0.2.1 -p udp', 'conntrack -D -q 10.0.1.3', 'conntrack -D -w 1', 'conntrack -D -u SEEN_REPLY -p tcp --dport 8080',
+      'conntrack -D -p udp'].map((l) => step(l)),
+  ],
   'conntrack and sysctl': [
     'conntrack -D -p udp', 'conntrack -F', 'conntrack -D', 'iptables -t nat -A POSTROUTING -o eth1 -j MASQUERADE', 'conntrack -D -p tcp --dport 80',
     'conntrack -F', 'sysctl -w net.ipv4.ip_forward=1', 'sysctl -w net.ipv4.conf.eth9.rp_filter=1', 'sysctl -w net.ipv4.conf.eth0.rp_filter=2',
@@ -156,6 +224,8 @@ interface Dump {
   rule: string;
   neigh: string;
   iptables: string;
+  /** `conntrack -L` TCP and UDP lines, seconds left left out (the runs take their time), sorted. */
+  conntrack: string;
   /**
    * The entries added by hand to the bridge's table (`master br0 static`): learned ones come from the IPv6
    * traffic a real namespace sends on its own, and the ports' local entries carry MACs the kernel picks.
@@ -167,6 +237,11 @@ function sortedLines(text: string): string {
   return text.split('\n').filter((l) => l !== '').sort().map((l) => `${l}\n`).join('');
 }
 
+/** TCP and UDP entries only: a real namespace tracks the IGMP its bridge sends on its own. */
+function ctLines(text: string): string {
+  return sortedLines(text.split('\n').filter((l) => /^(tcp|udp) /.test(l)).map((l) => l.replace(/^(\S+\s+\d+) \d+ /, '$1 T ')).join('\n'));
+}
+
 function masterLines(text: string): string {
   return sortedLines(text.split('\n').filter((l) => / master br0 static\s*$/.test(l)).join('\n'));
 }
@@ -175,6 +250,7 @@ function emulatorDump(n: Netns): Dump {
   return {
     route: showRoute(n, 'all'), rule: showRule(n), neigh: sortedLines(showNeigh(n)), iptables: n.nf ? printSave(n.nf.ruleset) : '',
     fdb: masterLines(showFdb(n)),
+    conntrack: ctLines(n.nf ? n.nf.conntrack.entries(0).map((e) => formatEntry(e, 0)).join('\n') : ''),
   };
 }
 
@@ -188,6 +264,7 @@ function kernelDump(real: string): Dump {
     // Chain counters count what a real namespace sends on its own (IGMP reports of the bridge): not compared.
     iptables: save.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, ' [0:0]')).join('\n'),
     fdb: masterLines(runSync('bridge', ['-n', real, 'fdb', 'show'], TIMEOUT_MS).out),
+    conntrack: ctLines(runSync('ip', ['netns', 'exec', real, 'conntrack', '-L', '-f', 'ipv4'], TIMEOUT_MS).out),
   };
 }
 
@@ -212,6 +289,12 @@ function runSequence(steps: readonly Step[], prefix: string, hasDummy: boolean):
       if (r.code !== 0) throw new Error(`realizing failed: ${line}: ${r.err}`);
     }
     const commands = steps.map((s) => {
+      if (s.insert) {
+        emulatorInsert(world.netns(s.netns)!, s.insert);
+        const r = runSync('sh', ['-c', kernelInsert(real(s.netns), s.insert)], TIMEOUT_MS);
+        if (r.code !== 0) throw new Error(`conntrack -I failed: ${r.err}`);
+        return { step: s, kernel: { ok: true, message: '' }, ours: { ok: true, message: '' } };
+      }
       const parsed = parseCommand(s.text, s.stdin);
       // A command the parser refuses is compared with what the tool says of it (`ip route flush` alone).
       const lines = parsed.ok ? applyCommand(world.netns(s.netns)!, parsed.command, 0) : parsed.errors.map((e) => e.message);
@@ -280,7 +363,7 @@ describe.skipIf(unavailable !== undefined)(`tool commands agree with the kernel$
       expect(new Set(r.commands.map((c) => c.kernel.ok)).size).toBe(2);
     });
 
-    it(`${name}: ip route, ip rule, ip neigh, bridge fdb and iptables-save print the same afterwards`, () => {
+    it(`${name}: ip route, ip rule, ip neigh, bridge fdb, conntrack and iptables-save print the same afterwards`, () => {
       const r = results.get(name)!;
       expect(r.ours).toEqual(r.kernel);
     });
