@@ -63,6 +63,18 @@ export class Fdb {
     this.#entries.set(key, entry);
   }
 
+  /** Removes every entry `drop` selects (br_fdb_delete_by_port(), vxlan_flush()); returns how many went. */
+  removeWhere(drop: (e: FdbEntry) => boolean): number {
+    let n = 0;
+    for (const [key, e] of this.#entries) {
+      if (drop(e)) {
+        this.#entries.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Entries as `bridge fdb show` lists them, in insertion order. */
   entries(now: number): FdbEntry[] {
     return [...this.#entries.values()].filter((e) => !this.#expired(e, now));

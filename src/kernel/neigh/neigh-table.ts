@@ -54,6 +54,23 @@ export class NeighTable {
     return n;
   }
 
+  /** neigh_remove_one() (`ip neigh del`): true when there was an entry. */
+  delete(dev: string, addr: Ipv4Addr): boolean {
+    return this.#entries.delete(`${dev}|${addr}`);
+  }
+
+  /** Removes every entry `drop` selects (neigh_flush_dev(), `ip neigh flush`); returns how many went. */
+  removeWhere(drop: (n: Neighbour) => boolean): number {
+    let n = 0;
+    for (const [key, e] of this.#entries) {
+      if (drop(e)) {
+        this.#entries.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   entries(): Neighbour[] {
     return [...this.#entries.values()];
   }

@@ -49,7 +49,8 @@ export interface NetfilterState {
   matchState: MatchState;
 }
 
-function needsConntrack(rs: Ruleset): boolean {
+/** Whether conntrack must run for `rs`: a nat table, or a rule that reads connection state. */
+export function needsConntrack(rs: Ruleset): boolean {
   if (rs.tables.has('nat')) return true;
   for (const t of rs.tables.values()) {
     for (const c of t.chains.values()) {

@@ -1,9 +1,10 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import type { NetDevice, IfAddr } from '../link/device.js';
-import { RT_SCOPE_HOST, RT_SCOPE_LINK } from '../link/device.js';
+import { RT_SCOPE_HOST, RT_SCOPE_LINK, VethDevice } from '../link/device.js';
 import { Fib, maskOf } from '../route/fib.js';
 import type { FibRoute } from '../route/fib.js';
 import { NeighTable } from '../neigh/neigh-table.js';
+import { Fdb } from '../link/fdb.js';
 import { SocketTable } from '../ipv4/sockets.js';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from './world-spec.js';
 import { Sysctls } from './sysctls.js';
@@ -74,22 +75,106 @@ export class Netns {
     const kernel = (r: Partial<FibRoute> & Pick<FibRoute, 'type' | 'dst' | 'len' | 'table' | 'scope'>): FibRoute => ({
       dev: dev.name, gw: null, prefsrc: prim, metric: 0, proto: 'kernel', onlink: false, mtu: null, ...r,
     });
-    this.fib.addRoute(kernel({ type: 'local', dst: ifa.addr, len: 32, table: RT_TABLE_LOCAL, scope: RT_SCOPE_HOST }));
+    const add = (r: FibRoute): void => {
+      // fib_magic() adds with NLM_F_APPEND: an exact duplicate (the local route when the device comes back
+      // up, a broadcast route two addresses share) is EEXIST and ignored.
+      const t = this.fib.tables.get(r.table) ?? [];
+      if (!t.some((x) => sameRoute(x, r))) this.fib.addRoute(r);
+    };
+    add(kernel({ type: 'local', dst: ifa.addr, len: 32, table: RT_TABLE_LOCAL, scope: RT_SCOPE_HOST }));
     if (!dev.up) return;
     const mask = maskOf(ifa.len);
     const prefix = (ifa.addr & mask) >>> 0;
     if (!ifa.secondary && prefix !== 0 && (prefix !== ifa.addr || ifa.len < 32)) {
       // The loopback's prefix is a local route (127.0.0.0/8 in table local); others a link route in main.
       if (dev.kind === 'loopback') {
-        this.fib.addRoute(kernel({ type: 'local', dst: prefix, len: ifa.len, table: RT_TABLE_LOCAL, scope: RT_SCOPE_HOST }));
+        add(kernel({ type: 'local', dst: prefix, len: ifa.len, table: RT_TABLE_LOCAL, scope: RT_SCOPE_HOST }));
       } else {
-        this.fib.addRoute(kernel({ type: 'unicast', dst: prefix, len: ifa.len, table: RT_TABLE_MAIN, scope: RT_SCOPE_LINK }));
+        add(kernel({ type: 'unicast', dst: prefix, len: ifa.len, table: RT_TABLE_MAIN, scope: RT_SCOPE_LINK }));
       }
       if (ifa.len < 31) {
         const brd = (prefix | ~mask) >>> 0;
-        this.fib.addRoute(kernel({ type: 'broadcast', dst: brd, len: 32, table: RT_TABLE_LOCAL, scope: RT_SCOPE_LINK }));
+        add(kernel({ type: 'broadcast', dst: brd, len: 32, table: RT_TABLE_LOCAL, scope: RT_SCOPE_LINK }));
       }
     }
+  }
+
+  /**
+   * __inet_del_ifa() + fib_del_ifaddr(): removes `addr/len` from `dev` with its kernel routes. Removing a
+   * primary removes the secondaries of its subnet too, unless `promote_secondaries` is set on the device: then
+   * the first of them becomes primary and the routes of the subnet come back with it as their source.
+   * When the device is left without addresses, every route through it goes (fib_disable_ip(force)); routes
+   * whose preferred source was the address go too (fib_sync_down_addr()). False when there is no such address.
+   */
+  removeAddress(dev: NetDevice, addr: Ipv4Addr, len: number | null): boolean {
+    const ifa = dev.addrs.find((a) => a.addr === addr && (len === null || a.len === len));
+    if (!ifa) return false;
+    const mask = maskOf(ifa.len);
+    const inSubnet = (a: IfAddr): boolean => a !== ifa && a.len === ifa.len && ((a.addr & mask) >>> 0) === ((ifa.addr & mask) >>> 0);
+    const secondaries = ifa.secondary ? [] : dev.addrs.filter((a) => a.secondary && inSubnet(a));
+    const promote = secondaries.length > 0 && this.sysctls.orConf(dev.name, 'promote_secondaries') ? secondaries[0] : null;
+    const gone = promote ? [ifa] : [ifa, ...secondaries];
+    const touched = ifa.secondary ? [ifa] : [ifa, ...secondaries];
+    const prefix = (ifa.addr & mask) >>> 0;
+    const brd = (prefix | ~mask) >>> 0;
+    const touchedAddrs = new Set(touched.map((a) => a.addr));
+    this.fib.removeRoutesWhere((r) => r.proto === 'kernel' && r.dev === dev.name && (
+      (r.type === 'local' && r.len === 32 && touchedAddrs.has(r.dst))
+      || (!ifa.secondary && r.dst === prefix && r.len === ifa.len && (r.type === 'unicast' || r.type === 'local'))
+      || (!ifa.secondary && r.type === 'broadcast' && r.len === 32 && r.dst === brd)));
+    for (const a of gone) dev.addrs.splice(dev.addrs.indexOf(a), 1);
+    for (const a of gone) {
+      if (this.ownsAddr(a.addr) === undefined) this.fib.removeRoutesWhere((r) => r.prefsrc === a.addr);
+    }
+    if (promote) {
+      promote.secondary = false;
+      // The promoted address moves after the last primary (inet_del_ifa()'s prev_prom), which ifaList() orders.
+      dev.addrs.splice(dev.addrs.indexOf(promote), 1);
+      dev.addrs.push(promote);
+      for (const a of [promote, ...secondaries.slice(1)]) this.#addAddressRoutes(dev, a);
+    }
+    if (dev.addrs.length === 0) this.fib.removeRoutesWhere((r) => r.dev === dev.name);
+    return true;
+  }
+
+  /**
+   * `ip link set DEV down`: fib_disable_ip() -> fib_sync_down_dev() removes every route through the device
+   * but host-scope ones (their nexthop scope is RT_SCOPE_NOWHERE), neigh_ifdown() flushes its neighbours
+   * (permanent ones too), and a bridge port's learned fdb entries (br_fdb_delete_by_port()) or a vxlan
+   * device's non-permanent ones (vxlan_flush()) go.
+   */
+  linkDown(dev: NetDevice): void {
+    if (!dev.up) return;
+    const peer = dev instanceof VethDevice ? dev.peer : null;
+    const peerHadCarrier = peer !== null && peer.carrier;
+    dev.up = false;
+    this.fib.removeRoutesWhere((r) => r.dev === dev.name && r.scope !== RT_SCOPE_HOST);
+    this.neigh.removeWhere((n) => n.dev === dev.name);
+    const fdbs = [(dev as { fdb?: unknown }).fdb, (dev.master as { fdb?: unknown } | null)?.fdb];
+    for (const f of fdbs) {
+      if (f instanceof Fdb) f.removeWhere((e) => e.dev === dev.name && !e.local && !e.static);
+    }
+    // veth_close(): the peer loses its carrier too.
+    if (peer !== null && peerHadCarrier) peer.netns.carrierDown(peer);
+  }
+
+  /**
+   * A device of this namespace lost its carrier (NETDEV_CHANGE): neigh_carrier_down() flushes its neighbours but
+   * the permanent ones, and a bridge port is disabled (br_port_carrier_check() -> br_stp_disable_port()), losing
+   * its learned fdb entries. Its routes stay, marked linkdown.
+   */
+  carrierDown(dev: NetDevice): void {
+    this.neigh.removeWhere((n) => n.dev === dev.name && n.state !== 'PERMANENT');
+    const f = (dev.master as { fdb?: unknown } | null)?.fdb;
+    if (f instanceof Fdb) f.removeWhere((e) => e.dev === dev.name && !e.local && !e.static);
+  }
+
+  /** `ip link set DEV up`: fib_netdev_event(NETDEV_UP) -> fib_add_ifaddr() for each address; routes added by hand stay gone. */
+  linkUp(dev: NetDevice): void {
+    if (dev.up) return;
+    dev.up = true;
+    for (const a of dev.addrs.filter((x) => !x.secondary)) this.#addAddressRoutes(dev, a);
+    for (const a of dev.addrs.filter((x) => x.secondary)) this.#addAddressRoutes(dev, a);
   }
 
   #primaryFor(dev: NetDevice, ifa: IfAddr): Ipv4Addr {
@@ -111,4 +196,10 @@ export class Netns {
   deviceNames(): string[] {
     return [...this.devices.keys()];
   }
+}
+
+/** Same key and fib_info: what fib_table_insert() calls a perfect match. */
+function sameRoute(a: FibRoute, b: FibRoute): boolean {
+  return a.type === b.type && a.dst === b.dst && a.len === b.len && a.table === b.table && a.dev === b.dev && a.gw === b.gw
+    && a.prefsrc === b.prefsrc && a.metric === b.metric && a.scope === b.scope && a.proto === b.proto;
 }

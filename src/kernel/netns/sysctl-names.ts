@@ -28,6 +28,8 @@ export const DEVCONF_SETTINGS: Readonly<Record<string, SysctlDef>> = {
   proxy_arp: { default: 0, ranges: BOOL },
   // Documentation/networking/ip-sysctl.rst: 0..3 and 8; 4..7 are reserved.
   arp_ignore: { default: 0, ranges: [{ min: 0, max: 3 }, { min: 8, max: 8 }] },
+  // __inet_del_ifa(): removing a primary address promotes a secondary of its subnet instead of removing them all.
+  promote_secondaries: { default: 0, ranges: BOOL },
 };
 
 /** Namespace-wide settings. */

@@ -48,6 +48,51 @@ export interface FlowKey {
 
 export type FibError = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL';
 
+/** The netlink flags of RTM_NEWROUTE that `ip route add|change|replace|prepend|append` send. */
+export interface RouteInsertFlags {
+  create: boolean;
+  excl: boolean;
+  replace: boolean;
+  append: boolean;
+}
+
+/**
+ * What RTM_DELROUTE names: the key always, the rest only when given (fib_table_delete() treats an unset type,
+ * scope (RT_SCOPE_NOWHERE), prefsrc, protocol, metric, device and gateway as wildcards).
+ */
+export interface RouteDeleteKey {
+  dst: Ipv4Addr;
+  len: number;
+  table: number;
+  type?: RouteType;
+  scope?: number;
+  prefsrc?: Ipv4Addr;
+  proto?: string;
+  metric?: number;
+  dev?: string;
+  gw?: Ipv4Addr;
+}
+
+/** What RTM_DELRULE names: fib_nl_delrule() -> rule_find() compares only the attributes given. */
+export interface RuleDeleteKey {
+  priority?: number;
+  action?: FibRule['action'];
+  table?: number;
+  src?: { addr: Ipv4Addr; len: number };
+  dst?: { addr: Ipv4Addr; len: number };
+  iif?: string;
+  oif?: string;
+  mark?: number;
+  markMask?: number;
+  tos?: number;
+}
+
+/** fib_info equality as fib_table_insert() uses it to find an exact duplicate (fa_info == fi). */
+function sameInfo(a: FibRoute, b: FibRoute): boolean {
+  return a.type === b.type && a.dev === b.dev && a.gw === b.gw && a.prefsrc === b.prefsrc && a.metric === b.metric
+    && a.scope === b.scope && a.proto === b.proto && a.onlink === b.onlink && a.mtu === b.mtu;
+}
+
 export type FibResult =
   | { ok: true; route: FibRoute; rule: FibRule }
   | { ok: false; error: FibError; rule: FibRule | null };
@@ -108,6 +153,78 @@ export class Fib {
 
   removeRoutesOf(dev: string): void {
     for (const [id, t] of this.tables) this.tables.set(id, t.filter((r) => r.dev !== dev));
+  }
+
+  /** Removes every route `drop` selects, in every table; returns how many went. */
+  removeRoutesWhere(drop: (r: FibRoute) => boolean): number {
+    let n = 0;
+    for (const [id, t] of this.tables) {
+      const kept = t.filter((r) => !drop(r));
+      n += t.length - kept.length;
+      this.tables.set(id, kept);
+    }
+    return n;
+  }
+
+  /**
+   * fib_table_insert() with the flags `ip route` sends: an alias with the same prefix and metric makes `add`
+   * (NLM_F_EXCL) fail with EEXIST; `replace`/`change` (NLM_F_REPLACE) take the first such alias's place; an
+   * exact duplicate (same type and fib_info) is EEXIST otherwise; `append` goes after the aliases of that
+   * metric, the rest before them; without NLM_F_CREATE nothing is created (ENOENT).
+   */
+  insertRoute(r: FibRoute, flags: RouteInsertFlags): 'EEXIST' | 'ENOENT' | null {
+    const t = this.tables.get(r.table) ?? [];
+    const same = t.filter((x) => x.dst === r.dst && x.len === r.len && x.metric === r.metric);
+    if (same.length > 0) {
+      if (flags.excl) return 'EEXIST';
+      const match = same.find((x) => sameInfo(x, r));
+      if (flags.replace) {
+        if (match === same[0]) return null;
+        if (match !== undefined) return 'EEXIST';
+        if (r.type === 'local' && r.proto !== 'kernel') this.customLocalRoutes = true;
+        t[t.indexOf(same[0])] = r;
+        return null;
+      }
+      if (match !== undefined) return 'EEXIST';
+    }
+    if (!flags.create) return 'ENOENT';
+    if (!this.tables.has(r.table)) this.tables.set(r.table, t);
+    if (r.type === 'local' && r.proto !== 'kernel') this.customLocalRoutes = true;
+    if (same.length === 0 || flags.append) t.splice(same.length === 0 ? t.length : t.indexOf(same[same.length - 1]) + 1, 0, r);
+    else t.splice(t.indexOf(same[0]), 0, r);
+    return null;
+  }
+
+  /** fib_table_delete(): the first alias of the key that every given attribute matches, removed. */
+  deleteRoute(k: RouteDeleteKey): FibRoute | undefined {
+    const t = this.tables.get(k.table);
+    if (!t) return undefined;
+    const at = t.findIndex((r) => r.dst === k.dst && r.len === k.len
+      && (k.type === undefined || r.type === k.type)
+      && (k.scope === undefined || r.scope === k.scope)
+      && (k.prefsrc === undefined || r.prefsrc === k.prefsrc)
+      && (k.proto === undefined || r.proto === k.proto)
+      && (k.metric === undefined || r.metric === k.metric)
+      && (k.dev === undefined || r.dev === k.dev)
+      && (k.gw === undefined || r.gw === k.gw));
+    if (at < 0) return undefined;
+    return t.splice(at, 1)[0];
+  }
+
+  /** rule_find() for fib_nl_delrule(): the first rule every given attribute matches, removed. */
+  deleteRule(k: RuleDeleteKey): FibRule | undefined {
+    const at = this.rules.findIndex((r) => (k.priority === undefined || r.priority === k.priority)
+      && (k.action === undefined || r.action === k.action)
+      && (k.table === undefined || r.table === k.table)
+      && (k.src === undefined || (r.srcLen === k.src.len && r.src === k.src.addr))
+      && (k.dst === undefined || (r.dstLen === k.dst.len && r.dst === k.dst.addr))
+      && (k.iif === undefined || r.iif === k.iif)
+      && (k.oif === undefined || r.oif === k.oif)
+      && (k.mark === undefined || r.mark === k.mark)
+      && (k.markMask === undefined || r.markMask === k.markMask)
+      && (k.tos === undefined || r.tos === k.tos));
+    if (at < 0) return undefined;
+    return this.rules.splice(at, 1)[0];
   }
 
   /**
