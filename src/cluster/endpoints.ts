@@ -63,7 +63,8 @@ function resolveName(c: CompiledCluster, name: string): SyntaxResult<NamedEndpoi
   const pod = candidates[0];
   if (pod === undefined) {
     const names = c.pods.map((p) => (p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`));
-    return syntaxError(`no pod "${rest}"${kind === 'pod' ? '' : ` in namespace ${kind}`} (pods: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`, slash + 2);
+    const known = names.length === 0 ? 'the cluster has no pods' : `pods: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''}`;
+    return syntaxError(`no pod "${rest}"${kind === 'pod' ? '' : ` in namespace ${kind}`} (${known})`, slash + 2);
   }
   if (kind === 'pod' && pod.namespace !== 'default' && candidates.length > 1) {
     return syntaxError(`pod "${rest}" is in several namespaces: write NAMESPACE/${rest}`, slash + 2);
