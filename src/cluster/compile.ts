@@ -21,6 +21,8 @@ import type { HostPortMapping } from './cni/portmap.js';
 import { addPortMappings } from './cni/portmap.js';
 import { addFlannelRules } from './flannel/iptables.js';
 import { IptablesText } from './iptables-text.js';
+import { compileDockerHost } from './docker/docker-host.js';
+import type { DockerContainerState } from './docker/docker-host.js';
 
 /** flannel's encapOverhead for VXLAN over IPv4: 14 inner Ethernet + 8 VXLAN + 8 UDP + 20 outer IPv4. */
 export const VXLAN_OVERHEAD = 50;
@@ -76,6 +78,8 @@ export interface CompiledCluster extends CompiledObjects {
   /** Which node and pod each namespace of the World stands for. */
   owners: Map<string, { node: string | null; pod: string | null }>;
   externals: { name: string; ip: Ipv4Addr; netns: string }[];
+  /** Docker containers (network docker-bridge). */
+  containers: DockerContainerState[];
   issues: CompileIssue[];
 }
 
@@ -106,6 +110,9 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
   };
 
   const vxlan = spec.network === 'flannel-vxlan';
+  const docker = spec.network === 'docker-bridge';
+  const containers: DockerContainerState[] = [];
+  const containerNetns: NetnsSpec[] = [];
   const podMtu = vxlan ? spec.underlay.mtu - VXLAN_OVERHEAD : spec.underlay.mtu;
   const byNode = new Map<string, NetnsSpec>();
   objects.nodes.forEach((n, i) => {
@@ -115,6 +122,22 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     Object.assign(ns.sysctls, nodeSpec.sysctls);
     const port = underlayPort(n.name, i, n.netns);
     ns.links.push({ name: 'eth0', type: 'veth', addresses: [{ addr: n.ip, len: spec.underlay.cidr.len }], peer: { netns: UNDERLAY_NETNS, dev: port }, mtu: spec.underlay.mtu });
+    if (spec.underlay.gateway !== undefined && docker) ns.routes.push(route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
+    if (docker) {
+      // dockerd sets the FORWARD policy DROP when it turned ip_forward on itself, as on a fresh host.
+      if (nodeSpec.forwardPolicy !== 'ACCEPT') n.iptables.policy('filter', 'FORWARD', 'DROP');
+      const d = compileDockerHost(n.name, ns, n.iptables, nodeSpec.docker ?? { icc: true, userlandProxy: true, networks: [], containers: [] }, issues);
+      for (const c of d.containers) {
+        containers.push(c);
+        owners.set(c.netns, { node: n.name, pod: null });
+      }
+      for (const x of d.namespaces) containerNetns.push(x);
+      ns.listen.push(...nodeSpec.listen);
+      world.namespaces.push(ns);
+      byNode.set(n.name, ns);
+      owners.set(n.netns, { node: n.name, pod: null });
+      return;
+    }
     if (vxlan) {
       // flannel's VTEP (backend/vxlan/device.go): VNI 1, kernel default port 8472, nolearning, MTU ext-50,
       // the lease's network address as /32 "so that no broadcast routes are created".
@@ -145,6 +168,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     owners.set(n.netns, { node: n.name, pod: null });
   });
 
+  for (const x of containerNetns) world.namespaces.push(x);
   // Pods, node by node in creation order: the CNI bridge plugin ADD for each.
   const nodeByName = new Map(objects.nodes.map((n) => [n.name, n]));
   for (const p of objects.pods) {
@@ -199,7 +223,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, issues };
+  return { ...objects, world, owners, externals, containers, issues };
 }
 
 /** Nodes with their leases, pods (given and made by controllers) scheduled and addressed, Services and slices. */

@@ -38,9 +38,47 @@ export interface NodeSpec {
   /** spec.podCIDR; allocated in order from the cluster's podCIDR (/24 each) when not given. */
   podCIDR?: Ipv4Prefix;
   sysctls: Record<string, number>;
-  /** filter FORWARD policy (Docker sets DROP when it turned ip_forward on itself). */
-  forwardPolicy: 'ACCEPT' | 'DROP';
+  /** filter FORWARD policy; unset: ACCEPT, or on a Docker host DROP (dockerd turned ip_forward on itself). */
+  forwardPolicy?: 'ACCEPT' | 'DROP';
+  /** `network: docker-bridge`: the Docker daemon's settings, networks and containers on this host. */
+  docker?: DockerHostSpec;
   /** Sockets of node processes (kubelet, sshd...), beyond those of hostNetwork pods. */
+  listen: ListenSpec[];
+  origin?: Origin;
+}
+
+export interface DockerHostSpec {
+  /** dockerd --icc (default true): containers on one bridge may talk to each other. */
+  icc: boolean;
+  /** dockerd --userland-proxy (default true): docker-proxy listens on published ports. */
+  userlandProxy: boolean;
+  /** User-defined bridge networks (`docker network create`), in creation order. */
+  networks: DockerNetworkSpec[];
+  containers: DockerContainerSpec[];
+}
+
+export interface DockerNetworkSpec {
+  name: string;
+  /** Allocated from the default pools (172.17.0.0/16 is docker0's, then 172.18.0.0/16, ...) when not given. */
+  subnet?: Ipv4Prefix;
+  origin?: Origin;
+}
+
+export interface DockerPublish {
+  protocol: 'tcp' | 'udp';
+  hostIP?: Ipv4Addr;
+  hostPort: number;
+  containerPort: number;
+}
+
+export interface DockerContainerSpec {
+  name: string;
+  /** `bridge` (docker0) or a user-defined network's name. */
+  network: string;
+  /** Lowest free address of the network (defaultipam, non-serial) when not given. */
+  ip?: Ipv4Addr;
+  /** `docker run -p [IP:]HOSTPORT:CONTAINERPORT[/PROTO]`. */
+  publish: DockerPublish[];
   listen: ListenSpec[];
   origin?: Origin;
 }

@@ -13,18 +13,18 @@ import type { ListenSpec, NeighSpec, RouteSpec } from '../kernel/netns/world-spe
 import { parseRoute } from '../kernel/route/route-syntax.js';
 import type { SyntaxResult } from '../kernel/syntax-words.js';
 import { didYouMean } from '../kernel/syntax-words.js';
-import { formatIpv4, formatPrefix, inPrefix, parsePrefix, prefixNetwork } from '../wire/ipv4-addr.js';
+import { formatIpv4, formatPrefix, inPrefix, parseIpv4, parsePrefix, prefixNetwork } from '../wire/ipv4-addr.js';
 import type { Ipv4Prefix } from '../wire/headers.js';
 import { compileCluster, UNDERLAY_NETNS } from '../cluster/compile.js';
 import type { CompiledCluster } from '../cluster/compile.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 import { CLUSTER_NETWORKS } from '../cluster/model.js';
-import type { ClusterSpec, ExternalSpec, KubeObject, NodeSpec, PatchSpec } from '../cluster/model.js';
+import type { ClusterSpec, DockerContainerSpec, DockerHostSpec, DockerPublish, ExternalSpec, KubeObject, NodeSpec, PatchSpec } from '../cluster/model.js';
 import { splitManifest } from '../cluster/objects/manifest-source.js';
 import { readKubeObject } from '../cluster/objects/read-objects.js';
 import type { YamlOrigin } from '../cluster/objects/read-objects.js';
 import type { Diagnostic } from './diagnostics.js';
-import { parseListen } from './endpoint-syntax.js';
+import { parseListen, parsePort } from './endpoint-syntax.js';
 import { API_VERSION } from './fields.js';
 import type { Scenario } from './model.js';
 import { readTrace } from './read-trace.js';
@@ -42,7 +42,10 @@ export const CLUSTER_FIELDS = {
   cni: ['hairpinMode'],
   flannel: ['ipMasq'],
   underlay: ['cidr', 'gateway', 'mtu'],
-  node: ['name', 'ip', 'podCIDR', 'sysctls', 'iptables', 'listen'],
+  node: ['name', 'ip', 'podCIDR', 'sysctls', 'iptables', 'listen', 'docker'],
+  docker: ['icc', 'userlandProxy', 'networks', 'containers'],
+  dockerNetwork: ['name', 'subnet'],
+  container: ['name', 'network', 'ip', 'publish', 'listen'],
   nodeIptables: ['filterForwardPolicy'],
   external: ['name', 'ip', 'routes', 'listen'],
   patch: ['target', 'sysctls', 'routes', 'neigh', 'iptables', 'listen'],
@@ -112,7 +115,7 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
       if (p !== undefined) patches.push(p);
     });
   }
-  if (settings?.network === 'docker-bridge') src.error(settings.networkNode, 'cluster: network: docker-bridge is not compiled yet (flannel-vxlan and flannel-host-gw are)');
+  if (settings !== undefined) checkDocker(src, settings.network, nodes, externals, objects);
 
   const failed = () => src.diagnostics.length > 0 || others.some((o) => o.diagnostics.length > 0);
   if (failed() || name === undefined || settings === undefined || underlay === undefined) return done();
@@ -159,10 +162,12 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
 }
 
 function readSettings(src: ScenarioSource, node: Node | undefined) {
-  const f = readFields(src, node, 'cluster', CLUSTER_FIELDS.cluster, ['podCIDR', 'network']);
+  const f = readFields(src, node, 'cluster', CLUSTER_FIELDS.cluster, ['network']);
   if (f === undefined) return undefined;
   const v = f.values;
-  const podCIDR = f.keys.has('podCIDR') ? readNetwork(src, v.get('podCIDR'), 'cluster: podCIDR') : undefined;
+  const dockerOnly = isMap(node) && node.get('network') === 'docker-bridge';
+  if (!f.keys.has('podCIDR') && !dockerOnly) src.error(node, 'cluster: missing required field "podCIDR"');
+  const podCIDR = f.keys.has('podCIDR') ? readNetwork(src, v.get('podCIDR'), 'cluster: podCIDR') : dockerOnly ? { addr: 0x0af40000, len: 16 } : undefined;
   const serviceCIDR = f.keys.has('serviceCIDR') ? readNetwork(src, v.get('serviceCIDR'), 'cluster: serviceCIDR') : { addr: 0x0a600000, len: 12 };
   const domain = f.keys.has('domain') ? readName(src, v.get('domain'), 'cluster: domain') : 'cluster.local';
   const network = f.keys.has('network') ? readEnum(src, v.get('network'), 'cluster: network', CLUSTER_NETWORKS) : undefined;
@@ -230,7 +235,8 @@ function readNode(src: ScenarioSource, node: Node, index: number): NodeSpec | un
   const v = f.values;
   const name = f.keys.has('name') ? readObjectName(src, v.get('name'), `${what}: name`) : undefined;
   const ip = f.keys.has('ip') ? readIpv4(src, v.get('ip'), `${what}: ip`) : undefined;
-  const out: NodeSpec = { name: name ?? '', ip: ip ?? 0, sysctls: {}, forwardPolicy: 'ACCEPT', listen: [], origin: { src, node } satisfies YamlOrigin };
+  const out: NodeSpec = { name: name ?? '', ip: ip ?? 0, sysctls: {}, listen: [], origin: { src, node } satisfies YamlOrigin };
+  if (f.keys.has('docker')) out.docker = readDocker(src, v.get('docker'), `${what}: docker`);
   if (f.keys.has('podCIDR')) out.podCIDR = readNetwork(src, v.get('podCIDR'), `${what}: podCIDR`);
   if (f.keys.has('sysctls')) out.sysctls = readSysctlMap(src, v.get('sysctls'), `${what}: sysctls`);
   if (f.keys.has('iptables')) {
@@ -400,6 +406,90 @@ function checkTraces(src: ScenarioSource, traces: readonly TraceDraft[], c: Comp
     for (let e = t.expect; e !== undefined; e = e.reply) {
       const d = e.deliveredToNetns;
       if (d !== undefined && !netns.has(d.spec)) src.error(d.node, `${d.label}: no namespace "${d.spec}"${didYouMean(d.spec, netns)}`);
+    }
+  }
+}
+
+function readDocker(src: ScenarioSource, node: Node | undefined, what: string): DockerHostSpec | undefined {
+  const f = readFields(src, node, what, CLUSTER_FIELDS.docker);
+  if (f === undefined) return undefined;
+  const v = f.values;
+  const out: DockerHostSpec = { icc: true, userlandProxy: true, networks: [], containers: [] };
+  if (f.keys.has('icc')) out.icc = readBool(src, v.get('icc'), `${what}: icc`) ?? true;
+  if (f.keys.has('userlandProxy')) out.userlandProxy = readBool(src, v.get('userlandProxy'), `${what}: userlandProxy`) ?? true;
+  if (f.keys.has('networks')) {
+    readList(src, v.get('networks'), `${what}: networks`)?.forEach((item, i) => {
+      const w = `${what}: networks[${i}]`;
+      const n = readFields(src, item, w, CLUSTER_FIELDS.dockerNetwork, ['name']);
+      if (n === undefined) return;
+      const name = n.keys.has('name') ? readObjectName(src, n.values.get('name'), `${w}: name`) : undefined;
+      if (name === 'bridge' || name === 'host' || name === 'none') src.error(n.values.get('name'), `${w}: name: "${name}" is one of Docker's predefined networks`);
+      const subnet = n.keys.has('subnet') ? readNetwork(src, n.values.get('subnet'), `${w}: subnet`) : undefined;
+      if (name !== undefined) out.networks.push(subnet === undefined ? { name, origin: { src, node: item } satisfies YamlOrigin } : { name, subnet, origin: { src, node: item } satisfies YamlOrigin });
+    });
+  }
+  if (f.keys.has('containers')) {
+    readList(src, v.get('containers'), `${what}: containers`)?.forEach((item, i) => {
+      const w = `${what}: containers[${i}]`;
+      const c = readFields(src, item, w, CLUSTER_FIELDS.container, ['name']);
+      if (c === undefined) return;
+      const name = c.keys.has('name') ? readObjectName(src, c.values.get('name'), `${w}: name`) : undefined;
+      const network = c.keys.has('network') ? readName(src, c.values.get('network'), `${w}: network`) : 'bridge';
+      const ip = c.keys.has('ip') ? readIpv4(src, c.values.get('ip'), `${w}: ip`) : undefined;
+      const publish = readLines(src, c, 'publish', w, parsePublish);
+      const listen = readLines(src, c, 'listen', w, parseListen);
+      if (name === undefined || network === undefined) return;
+      const spec: DockerContainerSpec = { name, network, publish, listen, origin: { src, node: item } satisfies YamlOrigin };
+      if (ip !== undefined) spec.ip = ip;
+      out.containers.push(spec);
+    });
+  }
+  return out;
+}
+
+/** `docker run -p`: `[IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]`. */
+export function parsePublish(text: string): SyntaxResult<DockerPublish> {
+  const slash = text.indexOf('/');
+  const proto = slash < 0 ? 'tcp' : text.slice(slash + 1);
+  if (proto !== 'tcp' && proto !== 'udp') return { ok: false, error: `"${proto}" is not tcp or udp`, column: slash + 2 };
+  const parts = (slash < 0 ? text : text.slice(0, slash)).split(':');
+  if (parts.length < 2 || parts.length > 3) return { ok: false, error: 'expected [IP:]HOSTPORT:CONTAINERPORT[/PROTO], as docker run -p takes it', column: 1 };
+  let col = 1;
+  let hostIP: number | undefined;
+  if (parts.length === 3) {
+    hostIP = parseIpv4(parts[0]);
+    if (hostIP === undefined) return { ok: false, error: `"${parts[0]}" is not an IPv4 address`, column: 1 };
+    col += parts[0].length + 1;
+    parts.shift();
+  }
+  const hostPort = parsePort(parts[0]);
+  if (hostPort === undefined) return { ok: false, error: `"${parts[0]}" is not a port (1..65535)`, column: col };
+  const containerPort = parsePort(parts[1]);
+  if (containerPort === undefined) return { ok: false, error: `"${parts[1]}" is not a port (1..65535)`, column: col + parts[0].length + 1 };
+  const out: DockerPublish = { protocol: proto, hostPort, containerPort };
+  if (hostIP !== undefined && hostIP !== 0) out.hostIP = hostIP;
+  return { ok: true, value: out };
+}
+
+/** Docker hosts only with network docker-bridge; Kubernetes workloads only with flannel; container names unique. */
+function checkDocker(src: ScenarioSource, network: string, nodes: readonly NodeSpec[], externals: readonly ExternalSpec[], objects: readonly KubeObject[]): void {
+  const taken = new Set([...nodes.map((n) => n.name), ...externals.map((e) => e.name)]);
+  for (const n of nodes) {
+    const o = n.origin as YamlOrigin;
+    const dockerNode = isMap(o.node) ? (o.node.get('docker', true) as Node | undefined) : undefined;
+    if (n.docker !== undefined && network !== 'docker-bridge') src.error(dockerNode, `node "${n.name}": docker: needs cluster network docker-bridge`);
+    for (const c of n.docker?.containers ?? []) {
+      const co = c.origin as YamlOrigin;
+      const at = isMap(co.node) ? (co.node.get('name', true) as Node) : co.node;
+      if (taken.has(c.name)) src.error(at, `container "${c.name}": the name is already a node's, a host's or another container's`);
+      taken.add(c.name);
+    }
+  }
+  if (network !== 'docker-bridge') return;
+  for (const o of objects) {
+    if (o.kind === 'Pod' || o.kind === 'Deployment' || o.kind === 'ReplicaSet' || o.kind === 'StatefulSet' || o.kind === 'DaemonSet') {
+      const origin = o.origin as YamlOrigin;
+      origin.src.error(origin.node, `${o.kind} "${o.meta.name}": network docker-bridge runs Docker containers, not pods (use a flannel network)`);
     }
   }
 }
