@@ -48,3 +48,48 @@ describe('cluster endpoints', () => {
     expect(show.stdout).toContain('default via 10.244.1.1 dev eth0');
   });
 });
+
+describe('cluster patches and defaults', () => {
+  const text = (extra: string) => `apiVersion: packetwalk/v1
+kind: Cluster
+metadata: {name: p}
+cluster: {podCIDR: 10.244.0.0/16, network: flannel-vxlan}
+underlay: {cidr: 192.168.56.0/24, gateway: 192.168.56.1}
+nodes:
+  - {name: node-a, ip: 192.168.56.11, podCIDR: 10.244.5.0/24}
+  - {name: node-b, ip: 192.168.56.12}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {nodeName: node-a, containers: [{name: c, ports: [{containerPort: 80}]}]}, status: {podIP: 10.244.5.7}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: two}, spec: {nodeName: node-a, containers: [{name: c}]}}
+${extra}`;
+
+  it('applies patches to the compiled namespaces and keeps given leases and pod IPs', async () => {
+    const { loadScenarioText } = await import('../src/scenario/load.js');
+    const r = loadScenarioText(text(`patches:
+  - target: node/node-a
+    sysctls: {net.bridge.bridge-nf-call-iptables: 0}
+    routes: ["10.9.0.0/16 via 192.168.56.1 dev eth0"]
+    iptables: |
+      *filter
+      -A FORWARD -d 10.244.5.7/32 -j DROP
+      COMMIT
+  - {target: pod/web, listen: ["udp/53"]}
+traces:
+  - {from: pod/two, to: pod/web, proto: icmp}
+`), 'p.yaml');
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
+    const w = r.scenario.world;
+    const a = w.namespaces.find((n) => n.name === 'node-a')!;
+    expect(a.sysctls['net.bridge.bridge-nf-call-iptables']).toBe(0);
+    expect(a.routes.map((x) => x.text)).toContain('10.9.0.0/16 via 192.168.56.1 dev eth0');
+    expect(a.routes.map((x) => x.text)).toContain('default via 192.168.56.1 dev eth0');
+    expect(a.iptables).toMatch(/-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD\n-A FORWARD -d 10.244.5.7\/32 -j DROP/);
+    const web = w.namespaces.find((n) => n.name === 'web')!;
+    expect(web.listen.map((l) => `${l.proto}/${l.port}`)).toEqual(['tcp/80', 'udp/53']);
+    // The given lease; node-b gets the first free /24; web keeps .7 and two takes .2.
+    expect(r.scenario.cluster!.nodes.map((n) => formatIpv4(n.podCIDR.addr))).toEqual(['10.244.5.0', '10.244.0.0']);
+    expect(r.scenario.cluster!.pods.map((p) => formatIpv4(p.ip!))).toEqual(['10.244.5.7', '10.244.5.2']);
+    expect(r.scenario.traces[0].name).toBe('pod/two -> pod/web/icmp');
+    expect(runTrace(w, r.scenario.traces[0]).disposition).toBe('DELIVERED');
+  });
+});

@@ -34,7 +34,8 @@ export function readTrace(src: ScenarioSource, node: Node, index: number, endpoi
   const has = (f: string) => fields.keys.has(f);
 
   const name = has('name') ? readName(src, v.get('name'), `${what}: name`) : undefined;
-  let from = has('from') ? readName(src, v.get('from'), `${what}: from`) : undefined;
+  const fromText = has('from') ? readName(src, v.get('from'), `${what}: from`) : undefined;
+  let from = fromText;
   if (from !== undefined && endpoints !== undefined) {
     const r = endpoints.from(from);
     if (!r.ok) src.errorInString(v.get('from')!, r.column, `${what}: from: ${r.error}`);
@@ -62,7 +63,7 @@ export function readTrace(src: ScenarioSource, node: Node, index: number, endpoi
   const expect = has('expect') ? readExpect(src, v.get('expect'), `${what}: expect`) : undefined;
 
   if (from === undefined || proto === undefined || toText === undefined || dst === undefined) return undefined;
-  const spec: TraceSpec = { name: name ?? `${from} -> ${toText}/${proto}`, from, dst: dst.addr, proto };
+  const spec: TraceSpec = { name: name ?? `${fromText} -> ${toText}/${proto}`, from, dst: dst.addr, proto };
   if (dst.port !== undefined && proto !== 'icmp') spec.dport = dst.port;
   Object.assign(spec, withoutUndefined(optional));
   if (expect !== undefined) spec.expect = expect.spec;
