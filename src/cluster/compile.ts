@@ -5,7 +5,7 @@
 
 import type { Ipv4Addr, Ipv4Prefix } from '../wire/headers.js';
 import { formatIpv4, formatPrefix, inPrefix, prefixNetwork } from '../wire/ipv4-addr.js';
-import type { LinkSpec, ListenSpec, NetnsSpec, WorldSpec } from '../kernel/netns/world-spec.js';
+import type { LinkSpec, ListenSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
 import { isValidIfname } from '../kernel/syntax-words.js';
 import { parseFdb } from '../kernel/link/fdb-syntax.js';
 import { parseNeigh } from '../kernel/neigh/neigh-syntax.js';
@@ -94,6 +94,8 @@ export function podNetnsName(namespace: string, name: string): string {
 
 export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): CompiledCluster {
   const issues: CompileIssue[] = [];
+  // Specs are shared between namespaces of this World only, never across compiles.
+  const cache = new ParseCache();
   const objects = deriveObjects(spec, issues);
   const world: WorldSpec = { name: spec.name, namespaces: [] };
   const owners = new Map<string, { node: string | null; pod: string | null }>();
@@ -122,7 +124,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     Object.assign(ns.sysctls, nodeSpec.sysctls);
     const port = underlayPort(n.name, i, n.netns);
     ns.links.push({ name: 'eth0', type: 'veth', addresses: [{ addr: n.ip, len: spec.underlay.cidr.len }], peer: { netns: UNDERLAY_NETNS, dev: port }, mtu: spec.underlay.mtu });
-    if (spec.underlay.gateway !== undefined && docker) ns.routes.push(route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
+    if (spec.underlay.gateway !== undefined && docker) ns.routes.push(cache.route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
     if (docker) {
       // dockerd sets the FORWARD policy DROP when it turned ip_forward on itself, as on a fresh host.
       if (nodeSpec.forwardPolicy !== 'ACCEPT') n.iptables.policy('filter', 'FORWARD', 'DROP');
@@ -146,18 +148,20 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
         vxlan: { id: 1, dstport: 8472, local: n.ip, dev: 'eth0', learning: false },
       });
     }
-    if (spec.underlay.gateway !== undefined) ns.routes.push(route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
+    if (spec.underlay.gateway !== undefined) ns.routes.push(cache.route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
     // Per remote lease, in lease order (vxlan_network.go handleSubnetEvents: neighbour, fdb, then route).
     for (const r of objects.nodes) {
       if (r === n) continue;
       const net = formatIpv4(prefixNetwork(r.podCIDR));
       if (vxlan) {
-        ns.neigh.push(ok(parseNeigh(`${net} lladdr ${r.vtepMac} dev flannel.1 nud permanent`)));
-        ns.fdb.push(ok(parseFdb(`${r.vtepMac} dev flannel.1 dst ${formatIpv4(r.ip)} self permanent`)));
-        ns.routes.push(route(`${formatPrefix(r.podCIDR)} via ${net} dev flannel.1 onlink`));
+        const neigh = `${net} lladdr ${r.vtepMac} dev flannel.1 nud permanent`;
+        ns.neigh.push(cache.get(`neigh ${neigh}`, () => parseNeigh(neigh)));
+        const fdb = `${r.vtepMac} dev flannel.1 dst ${formatIpv4(r.ip)} self permanent`;
+        ns.fdb.push(cache.get(`fdb ${fdb}`, () => parseFdb(fdb)));
+        ns.routes.push(cache.route(`${formatPrefix(r.podCIDR)} via ${net} dev flannel.1 onlink`));
       } else {
         // backend/hostgw: RouteNetwork via the remote node's public IP on the external interface.
-        ns.routes.push(route(`${formatPrefix(r.podCIDR)} via ${formatIpv4(r.ip)} dev eth0`));
+        ns.routes.push(cache.route(`${formatPrefix(r.podCIDR)} via ${formatIpv4(r.ip)} dev eth0`));
       }
     }
     if (nodeSpec.forwardPolicy === 'DROP') n.iptables.policy('filter', 'FORWARD', 'DROP');
@@ -193,8 +197,8 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     const pod = emptyNetns(p.netns!);
     pod.links.push({ name: 'eth0', type: 'veth', addresses: [{ addr: p.ip, len: node.podCIDR.len }], peer: { netns: node.netns, dev: veth }, mac: macFromIp(p.ip), mtu: podMtu });
     // IPAM's route to the cluster network, then isDefaultGateway's default route (bridge.go calcGateways).
-    pod.routes.push(route(`${formatPrefix(spec.podCIDR)} via ${formatIpv4(gw)} dev eth0`));
-    pod.routes.push(route(`default via ${formatIpv4(gw)} dev eth0`));
+    pod.routes.push(cache.route(`${formatPrefix(spec.podCIDR)} via ${formatIpv4(gw)} dev eth0`));
+    pod.routes.push(cache.route(`default via ${formatIpv4(gw)} dev eth0`));
     addListen(pod.listen, listensOf(p.object));
     world.namespaces.push(pod);
     owners.set(p.netns!, { node: p.node, pod: `${p.namespace}/${p.name}` });
@@ -394,6 +398,23 @@ function ok<T>(r: SyntaxResult<T>): T {
   return r.value;
 }
 
-function route(text: string) {
-  return ok(parseRoute(text));
+/**
+ * Parsed state lines by text. The same route, neighbour and fdb lines recur on every other node (49 times
+ * each in a 50-node cluster), and specs are read-only once compiled, so one parse serves them all.
+ */
+class ParseCache {
+  private readonly parsed = new Map<string, unknown>();
+
+  get<T>(key: string, parse: () => SyntaxResult<T>): T {
+    let v = this.parsed.get(key) as T | undefined;
+    if (v === undefined) {
+      v = ok(parse());
+      this.parsed.set(key, v);
+    }
+    return v;
+  }
+
+  route(text: string): RouteSpec {
+    return this.get(`route ${text}`, () => parseRoute(text));
+  }
 }
