@@ -65,3 +65,26 @@ describe('Kubernetes objects', () => {
     ]);
   });
 });
+
+describe('the kube-proxy seam', () => {
+  it('applies a renderer\'s iptables-restore text to every node after the components\' own rules', async () => {
+    const { compileCluster } = await import('../src/cluster/compile.js');
+    const base = load(`  - {apiVersion: v1, kind: Service, metadata: {name: x}, spec: {clusterIP: 10.96.0.10, ports: [{port: 53, protocol: UDP}]}}
+`);
+    const { world, ...objects } = base.cluster!;
+    void world;
+    // The same objects again, through compileCluster with a renderer that sees the Services.
+    const spec = {
+      name: 'seam', podCIDR: { addr: 0x0af40000, len: 16 }, serviceCIDR: { addr: 0x0a600000, len: 12 }, domain: 'cluster.local',
+      network: 'flannel-host-gw' as const, cni: { hairpinMode: true }, flannel: { ipMasq: true }, underlay: { cidr: { addr: 0xc0a83800, len: 24 }, mtu: 1500 },
+      nodes: [{ name: 'node-a', ip: 0xc0a8380b, sysctls: {}, listen: [] }], externals: [], objects: objects.services, patches: [],
+    };
+    const c = compileCluster(spec, {
+      renderers: [(node, o) => `*nat\n:KUBE-SERVICES - [0:0]\n-I PREROUTING -j KUBE-SERVICES\n${o.services.map((s) => `-A KUBE-SERVICES -d ${formatIpv4(s.clusterIP as number)}/32 -m comment --comment "${node.name}" -j RETURN`).join('\n')}\nCOMMIT\n`],
+    });
+    const text = c.world.namespaces.find((n) => n.name === 'node-a')!.iptables!;
+    expect(text).toContain('-A PREROUTING -j KUBE-SERVICES');
+    expect(text).toContain('-A KUBE-SERVICES -d 10.96.0.10/32 -m comment --comment "node-a" -j RETURN');
+    expect(text).toContain('-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG');
+  });
+});

@@ -3,7 +3,7 @@
 // src/cluster into the WorldSpec the engine traces, then the traces are read with endpoints by name.
 
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { isMap } from 'yaml';
 import { restore } from '../kernel/netfilter/index.js';
@@ -312,7 +312,8 @@ function readManifest(src: ScenarioSource, node: Node, file: string, objects: Ku
     src.error(node, `manifests: cannot read ${file}: ${reason}`);
     return;
   }
-  const shown = resolve(dirname(src.file), file) === path && !file.startsWith('/') ? `${dirname(src.file)}/${file}`.replace(/^\.\//, '') : path;
+  // Diagnostics name the manifest the way the scenario's own path is written (relative stays relative).
+  const shown = isAbsolute(file) ? file : join(dirname(src.file), file);
   splitManifest(shown, text).forEach((doc, i) => {
     others.push(doc.src);
     if (doc.root !== undefined) readKubeObject(doc.src, doc.root, `${file}: document ${i + 1}`, objects, warnings);
