@@ -10,5 +10,6 @@ export function loadOrFail(path: string): Scenario {
     const n = res.diagnostics.length;
     throw new UsageError(`${path}: ${n} error${n === 1 ? '' : 's'}`, res.diagnostics.map(formatDiagnostic));
   }
+  for (const w of res.scenario.warnings ?? []) process.stderr.write(`${w.file}:${w.line}:${w.column}: warning: ${w.message}\n`);
   return res.scenario;
 }

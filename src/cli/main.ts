@@ -6,6 +6,7 @@ import { registerVerify } from './verify-command.js';
 import { registerRun } from './run-command.js';
 import { registerTrace } from './trace-command.js';
 import { registerShow } from './show-command.js';
+import { registerCompile } from './compile-command.js';
 import { UsageError } from './usage-error.js';
 
 const out = (s: string): void => {
@@ -25,6 +26,7 @@ function program(): Command {
   registerRouteGet(p, out);
   registerRealize(p, out);
   registerVerify(p, out);
+  registerCompile(p, out);
   for (const c of p.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return p;
 }

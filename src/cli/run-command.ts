@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { checkExpectations } from '../scenario/expect.js';
 import { exploreTraceBranches, runTrace } from '../trace/index.js';
 import { UsageError } from './usage-error.js';
+import { annotateTrace } from '../cluster/annotate-trace.js';
 import { argInt } from './parse-args.js';
 
 export function registerRun(program: Command, out: (s: string) => void): void {
@@ -36,7 +37,8 @@ Example:
         }
         out(`${file}`);
         for (const t of res.scenario.traces) {
-          const seeded = runTrace(res.scenario.world, t, { seed: opts.seed });
+          const plain = runTrace(res.scenario.world, t, { seed: opts.seed });
+          const seeded = res.scenario.cluster ? annotateTrace(plain, res.scenario.cluster.owners) : plain;
           // An expectation on branches needs every outcome of the random rules, not the seed's one.
           const trace = t.expect?.branches
             ? { ...seeded, branches: exploreTraceBranches(res.scenario.world, t, { seed: opts.seed }).branches }

@@ -8,6 +8,7 @@ import { printSave } from '../kernel/netfilter/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { argChoice } from './parse-args.js';
+import { resolveEndpoint } from '../cluster/endpoints.js';
 
 const WHAT = ['addr', 'link', 'route', 'rule', 'neigh', 'fdb', 'iptables', 'conntrack'] as const;
 type What = (typeof WHAT)[number];
@@ -50,7 +51,7 @@ export function registerShow(program: Command, out: (s: string) => void): void {
     .command('show')
     .description('a namespace\'s state, printed the way ip and bridge print it')
     .argument('<scenario>', 'a scenario file')
-    .argument('<netns>', 'the namespace')
+    .argument('<netns>', 'the namespace (in a Cluster also node/NAME, pod/NAME, NS/NAME, ext/NAME)')
     .argument('<what>', WHAT.join(' | '), argChoice('<what>', WHAT))
     .option('--table <t>', 'route table: main, local, all, default or a number (route only)')
     .option('--after <trace>', 'show the state after this scenario trace ran (learned neighbours and fdb entries)')
@@ -69,6 +70,11 @@ Examples:
     )
     .action((file: string, netns: string, what: What, o: { table?: string; after?: string }) => {
       const sc = loadOrFail(file);
+      if (sc.cluster !== undefined && netns.includes('/')) {
+        const r = resolveEndpoint(sc.cluster, netns);
+        if (!r.ok || r.value.netns === '') throw new UsageError(`${netns}: ${r.ok ? 'not a pod, node or host' : r.error}`);
+        netns = r.value.netns;
+      }
       if (!sc.world.namespaces.some((n) => n.name === netns)) {
         throw new UsageError(`no namespace "${netns}" in ${file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
       }

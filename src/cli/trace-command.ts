@@ -8,6 +8,8 @@ import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceT
 import type { Detail } from '../trace/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
+import { annotateTrace } from '../cluster/annotate-trace.js';
+import { resolveEndpoint } from '../cluster/endpoints.js';
 import { argChoice, argInt, argIpv4 } from './parse-args.js';
 
 interface TraceOpts {
@@ -111,8 +113,26 @@ function destination(sc: Scenario, to: string): { dst: number; port?: number } {
   return { dst: addr.addr, port: portText === undefined ? undefined : Number(portText) };
 }
 
+/** In a Cluster, `--from`/`--to` take pod/NAME, NS/NAME, node/NAME, ext/NAME or IP[:PORT] (src/cluster/endpoints.ts). */
+function clusterEndpoints(sc: Scenario, o: TraceOpts): { from: string; to: { dst: number; port?: number } } {
+  const c = sc.cluster!;
+  const from = resolveEndpoint(c, o.from!);
+  if (!from.ok) throw new UsageError(`--from: ${from.error}`);
+  if (from.value.netns === '' || from.value.port !== undefined) throw new UsageError(`--from: "${o.from}" is not a pod, node or host (write pod/NAME, NS/NAME, node/NAME or ext/NAME)`);
+  const to = resolveEndpoint(c, o.to!);
+  if (!to.ok) throw new UsageError(`--to: ${to.error}`);
+  return { from: from.value.netns, to: { dst: to.value.addr, port: to.value.port } };
+}
+
 function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   if (!o.from || !o.to) throw new UsageError('give both --from and --to, or neither (to trace the scenario\'s own traces)');
+  if (sc.cluster !== undefined) {
+    const e = clusterEndpoints(sc, o);
+    const dport = o.dport ?? e.to.port;
+    if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp');
+    if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --to NAME:PORT or --dport N`);
+    return { name: `${o.from} -> ${o.to} (${o.proto})`, from: e.from, dst: e.to.dst, proto: o.proto, dport, sport: o.sport, src: o.src, ttl: o.ttl, size: o.size, mark: o.mark, df: o.df };
+  }
   if (!sc.world.namespaces.some((n) => n.name === o.from)) {
     throw new UsageError(`--from: no namespace "${o.from}" in ${sc.file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
   }
@@ -141,8 +161,8 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .command('trace')
     .description('trace packets hop by hop: the scenario\'s own traces, or one you describe with --from/--to; or one packet through a node\'s iptables-save dump')
     .argument('[scenario]', 'a scenario file (not with --iptables-save)')
-    .option('--from <netns>', 'namespace whose socket sends')
-    .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name')
+    .option('--from <netns>', 'namespace whose socket sends (in a Cluster: pod/NAME, NS/NAME, node/NAME, ext/NAME)')
+    .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name (in a Cluster also pod/NAME[:PORT], NS/NAME, node/NAME, ext/NAME)')
     .option('--proto <p>', 'tcp | udp | icmp (sctp with --iptables-save)', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
@@ -208,7 +228,8 @@ On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-no
       if (traces.length === 0) throw new UsageError(`${file} has no traces: describe one with --from and --to`);
       if (o.pcap !== undefined && traces.length !== 1) throw new UsageError('--pcap needs exactly one trace: add --name or --from/--to');
       const results = traces.map((t) => {
-        const { trace, recorder } = runTraceRecorded(sc.world, t, { seed: o.seed });
+        const { trace: plain, recorder } = runTraceRecorded(sc.world, t, { seed: o.seed });
+        const trace = sc.cluster ? annotateTrace(plain, sc.cluster.owners) : plain;
         if (o.pcap !== undefined) {
           try {
             writeFileSync(o.pcap, renderPcap(recorder));

@@ -190,10 +190,13 @@ describe('loadScenarioText', () => {
     ]);
   });
 
-  it('says kind Cluster is not supported yet, and nothing else', () => {
+  it('reads kind Cluster with its own fields (src/scenario/read-cluster.ts)', () => {
     const r = loadScenarioText('apiVersion: packetwalk/v1\nkind: Cluster\ncluster: {podCIDR: 10.244.0.0/16}\n', 'c.yaml');
     expect(r.ok ? [] : r.diagnostics.map(formatDiagnostic)).toEqual([
-      'c.yaml:2:7: error: kind Cluster is not supported yet: only kind Topology can be loaded',
+      'c.yaml:1:1: error: scenario: missing required field "metadata"',
+      'c.yaml:1:1: error: scenario: missing required field "underlay"',
+      'c.yaml:1:1: error: scenario: missing required field "nodes"',
+      'c.yaml:3:10: error: cluster: missing required field "network"',
     ]);
   });
 

@@ -12,6 +12,7 @@ import { API_VERSION, SCENARIO_FIELDS } from './fields.js';
 import type { Scenario } from './model.js';
 import { readNamespace } from './read-namespace.js';
 import { readTrace } from './read-trace.js';
+import { readClusterScenario } from './read-cluster.js';
 import type { NetnsDraft, TraceDraft } from './topology-draft.js';
 import { toNetnsSpec } from './topology-draft.js';
 import { validateTopology } from './validate-topology.js';
@@ -45,8 +46,8 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     return failed(src);
   }
   if (isMap(root) && kindOf(root) === 'Cluster') {
-    src.error(root.get('kind', true) as Node, 'kind Cluster is not supported yet: only kind Topology can be loaded');
-    return failed(src);
+    const r = readClusterScenario(src, root);
+    return r.scenario !== undefined ? { ok: true, scenario: r.scenario } : { ok: false, diagnostics: sortDiagnostics(r.diagnostics) };
   }
   const top = readFields(src, root, 'scenario', SCENARIO_FIELDS.topology, ['apiVersion', 'kind', 'metadata', 'namespaces']);
   if (top === undefined) return failed(src);

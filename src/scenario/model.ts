@@ -2,6 +2,8 @@
 
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
 import type { ProbeSpec } from '../sim/probe.js';
+import type { CompiledCluster } from '../cluster/compile.js';
+import type { Diagnostic } from './diagnostics.js';
 
 export type Proto = ProbeSpec['proto'];
 
@@ -13,8 +15,12 @@ export interface SourceLocation {
 
 export interface Scenario {
   file: string;
-  kind: 'Topology';
+  kind: 'Topology' | 'Cluster';
   world: WorldSpec;
+  /** kind Cluster: the compiled objects (nodes, pods, Services, slices) and which node and pod each namespace is. */
+  cluster?: CompiledCluster;
+  /** Things skipped but not wrong (Kubernetes kinds that are not modelled), located. */
+  warnings?: Diagnostic[];
   traces: TraceSpec[];
   /** Where each trace was written, by index, for messages that point back at the file. */
   traceLocations: SourceLocation[];

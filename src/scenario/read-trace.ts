@@ -2,7 +2,9 @@
 
 import type { Node } from 'yaml';
 import type { Proto, TraceSpec } from './model.js';
+import type { Endpoint } from './endpoint-syntax.js';
 import { parseEndpoint } from './endpoint-syntax.js';
+import type { SyntaxResult } from '../kernel/syntax-words.js';
 import { SCENARIO_FIELDS } from './fields.js';
 import { readExpect } from './read-expect.js';
 import { nameOf } from './read-link.js';
@@ -14,7 +16,16 @@ const PROTOS: readonly Proto[] = ['tcp', 'udp', 'icmp'];
 /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
 const MAX_PAYLOAD = 65507;
 
-export function readTrace(src: ScenarioSource, node: Node, index: number): TraceDraft | undefined {
+/**
+ * How a Cluster names its endpoints (`pod/NAME`, `node/NAME`, ...; src/cluster/endpoints.ts): `from` to a
+ * namespace, `to` to an address. A Topology takes namespace names and IP[:PORT] as they are.
+ */
+export interface TraceEndpoints {
+  from(text: string): SyntaxResult<string>;
+  to(text: string): SyntaxResult<Endpoint>;
+}
+
+export function readTrace(src: ScenarioSource, node: Node, index: number, endpoints?: TraceEndpoints): TraceDraft | undefined {
   const label = nameOf(node);
   const what = label === undefined ? `traces[${index}]` : `trace "${label}"`;
   const fields = readFields(src, node, what, SCENARIO_FIELDS.trace, ['from', 'to']);
@@ -23,10 +34,16 @@ export function readTrace(src: ScenarioSource, node: Node, index: number): Trace
   const has = (f: string) => fields.keys.has(f);
 
   const name = has('name') ? readName(src, v.get('name'), `${what}: name`) : undefined;
-  const from = has('from') ? readName(src, v.get('from'), `${what}: from`) : undefined;
+  const fromText = has('from') ? readName(src, v.get('from'), `${what}: from`) : undefined;
+  let from = fromText;
+  if (from !== undefined && endpoints !== undefined) {
+    const r = endpoints.from(from);
+    if (!r.ok) src.errorInString(v.get('from')!, r.column, `${what}: from: ${r.error}`);
+    from = r.ok ? r.value : undefined;
+  }
   const proto = has('proto') ? readEnum(src, v.get('proto'), `${what}: proto`, PROTOS) : 'tcp';
   const toText = has('to') ? readString(src, v.get('to'), `${what}: to`) : undefined;
-  const to = toText === undefined ? undefined : parseEndpoint(toText);
+  const to = toText === undefined ? undefined : endpoints === undefined ? parseEndpoint(toText) : endpoints.to(toText);
   if (to !== undefined && !to.ok) src.errorInString(v.get('to')!, to.column, `${what}: to: ${to.error}`);
   const dst = to?.ok ? to.value : undefined;
   if (dst !== undefined && proto !== undefined) {
@@ -46,7 +63,7 @@ export function readTrace(src: ScenarioSource, node: Node, index: number): Trace
   const expect = has('expect') ? readExpect(src, v.get('expect'), `${what}: expect`) : undefined;
 
   if (from === undefined || proto === undefined || toText === undefined || dst === undefined) return undefined;
-  const spec: TraceSpec = { name: name ?? `${from} -> ${toText}/${proto}`, from, dst: dst.addr, proto };
+  const spec: TraceSpec = { name: name ?? `${fromText} -> ${toText}/${proto}`, from, dst: dst.addr, proto };
   if (dst.port !== undefined && proto !== 'icmp') spec.dport = dst.port;
   Object.assign(spec, withoutUndefined(optional));
   if (expect !== undefined) spec.expect = expect.spec;

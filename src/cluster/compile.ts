@@ -1,0 +1,420 @@
+// A Cluster compiled to the kernel state its components write: one namespace per node (eth0 on the
+// underlay, flannel.1 or host-gw routes, cni0 and a veth per pod, flannel's and portmap's rules), one per
+// pod (eth0 and its routes), one per external host, and one for the L2 underlay (a bridge). Pure: the same
+// ClusterSpec gives the same WorldSpec, and a changed ClusterSpec is compiled again.
+
+import type { Ipv4Addr, Ipv4Prefix } from '../wire/headers.js';
+import { formatIpv4, formatPrefix, inPrefix, prefixNetwork } from '../wire/ipv4-addr.js';
+import type { LinkSpec, ListenSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
+import { isValidIfname } from '../kernel/syntax-words.js';
+import { parseFdb } from '../kernel/link/fdb-syntax.js';
+import { parseNeigh } from '../kernel/neigh/neigh-syntax.js';
+import { parseRoute } from '../kernel/route/route-syntax.js';
+import type { SyntaxResult } from '../kernel/syntax-words.js';
+import type { ClusterSpec, EndpointSliceObject, NodeSpec, Origin, PodObject, ServiceObject, WorkloadObject } from './model.js';
+import { expandWorkload } from './objects/controllers.js';
+import { schedulePods } from './objects/scheduler.js';
+import { deriveEndpointSlices } from './objects/endpoint-slices.js';
+import { HostLocalRange } from './cni/host-local.js';
+import { hostVethName, localMac, macFromIp, sandboxId } from './cni/container-id.js';
+import type { HostPortMapping } from './cni/portmap.js';
+import { addPortMappings } from './cni/portmap.js';
+import { addFlannelRules } from './flannel/iptables.js';
+import { IptablesText } from './iptables-text.js';
+import { compileDockerHost } from './docker/docker-host.js';
+import type { DockerContainerState } from './docker/docker-host.js';
+
+/** flannel's encapOverhead for VXLAN over IPv4: 14 inner Ethernet + 8 VXLAN + 8 UDP + 20 outer IPv4. */
+export const VXLAN_OVERHEAD = 50;
+/** The conflist's network name (kube-flannel.yml's 10-flannel.conflist). */
+export const CNI_NET_NAME = 'cbr0';
+/** The namespace standing for the L2 underlay. */
+export const UNDERLAY_NETNS = 'underlay';
+const NODE_CIDR_LEN = 24;
+
+export interface CompiledNode {
+  name: string;
+  ip: Ipv4Addr;
+  podCIDR: Ipv4Prefix;
+  netns: string;
+  /** flannel.1's MAC (the VtepMAC of the node's backend-data annotation); host-gw has none. */
+  vtepMac?: string;
+  /** The node's filter and nat rules so far; kube-proxy's renderer adds to these. */
+  iptables: IptablesText;
+}
+
+export interface CompiledPod {
+  namespace: string;
+  name: string;
+  node?: string;
+  ip?: Ipv4Addr;
+  /** Its namespace in the World: its own, or the node's for hostNetwork pods. */
+  netns?: string;
+  hostNetwork: boolean;
+  ready: boolean;
+  labels: Record<string, string>;
+  owner?: string;
+  hostVeth?: string;
+  object: PodObject;
+}
+
+/** What a later renderer (kube-proxy) adds to a node: iptables-restore text applied with --noflush. */
+export type NodeRulesRenderer = (node: CompiledNode, cluster: CompiledObjects) => string;
+
+export interface CompiledObjects {
+  nodes: CompiledNode[];
+  pods: CompiledPod[];
+  services: ServiceObject[];
+  endpointSlices: EndpointSliceObject[];
+}
+
+export interface CompileIssue {
+  origin: Origin;
+  message: string;
+}
+
+export interface CompiledCluster extends CompiledObjects {
+  world: WorldSpec;
+  /** Which node and pod each namespace of the World stands for. */
+  owners: Map<string, { node: string | null; pod: string | null }>;
+  externals: { name: string; ip: Ipv4Addr; netns: string }[];
+  /** Docker containers (network docker-bridge). */
+  containers: DockerContainerState[];
+  issues: CompileIssue[];
+}
+
+export interface CompileOptions {
+  renderers?: NodeRulesRenderer[];
+}
+
+/** The netns name of a pod: its name in `default`, `NAMESPACE_NAME` elsewhere ('_' is never in a Kubernetes name). */
+export function podNetnsName(namespace: string, name: string): string {
+  return namespace === 'default' ? name : `${namespace}_${name}`;
+}
+
+export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): CompiledCluster {
+  const issues: CompileIssue[] = [];
+  // Specs are shared between namespaces of this World only, never across compiles.
+  const cache = new ParseCache();
+  const objects = deriveObjects(spec, issues);
+  const world: WorldSpec = { name: spec.name, namespaces: [] };
+  const owners = new Map<string, { node: string | null; pod: string | null }>();
+  const underlay = emptyNetns(UNDERLAY_NETNS);
+  underlay.links.push({ name: 'br0', type: 'bridge', addresses: spec.underlay.gateway === undefined ? [] : [{ addr: spec.underlay.gateway, len: spec.underlay.cidr.len }], mtu: spec.underlay.mtu });
+  world.namespaces.push(underlay);
+  owners.set(UNDERLAY_NETNS, { node: null, pod: null });
+  const portNames = new Set<string>();
+  const underlayPort = (name: string, i: number, peerNetns: string): string => {
+    const dev = isValidIfname(name) && !portNames.has(name) && name !== 'br0' && name !== 'lo' ? name : `port${i}`;
+    portNames.add(dev);
+    underlay.links.push({ name: dev, type: 'veth', addresses: [], peer: { netns: peerNetns, dev: 'eth0' }, master: 'br0', mtu: spec.underlay.mtu });
+    return dev;
+  };
+
+  const vxlan = spec.network === 'flannel-vxlan';
+  const docker = spec.network === 'docker-bridge';
+  const containers: DockerContainerState[] = [];
+  const containerNetns: NetnsSpec[] = [];
+  const podMtu = vxlan ? spec.underlay.mtu - VXLAN_OVERHEAD : spec.underlay.mtu;
+  const byNode = new Map<string, NetnsSpec>();
+  objects.nodes.forEach((n, i) => {
+    const ns = emptyNetns(n.netns);
+    const nodeSpec = spec.nodes[i];
+    ns.sysctls['net.ipv4.ip_forward'] = 1;
+    Object.assign(ns.sysctls, nodeSpec.sysctls);
+    const port = underlayPort(n.name, i, n.netns);
+    ns.links.push({ name: 'eth0', type: 'veth', addresses: [{ addr: n.ip, len: spec.underlay.cidr.len }], peer: { netns: UNDERLAY_NETNS, dev: port }, mtu: spec.underlay.mtu });
+    if (spec.underlay.gateway !== undefined && docker) ns.routes.push(cache.route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
+    if (docker) {
+      // dockerd sets the FORWARD policy DROP when it turned ip_forward on itself, as on a fresh host.
+      if (nodeSpec.forwardPolicy !== 'ACCEPT') n.iptables.policy('filter', 'FORWARD', 'DROP');
+      const d = compileDockerHost(n.name, ns, n.iptables, nodeSpec.docker ?? { icc: true, userlandProxy: true, networks: [], containers: [] }, issues);
+      for (const c of d.containers) {
+        containers.push(c);
+        owners.set(c.netns, { node: n.name, pod: null });
+      }
+      for (const x of d.namespaces) containerNetns.push(x);
+      ns.listen.push(...nodeSpec.listen);
+      world.namespaces.push(ns);
+      byNode.set(n.name, ns);
+      owners.set(n.netns, { node: n.name, pod: null });
+      return;
+    }
+    if (vxlan) {
+      // flannel's VTEP (backend/vxlan/device.go): VNI 1, kernel default port 8472, nolearning, MTU ext-50,
+      // the lease's network address as /32 "so that no broadcast routes are created".
+      ns.links.push({
+        name: 'flannel.1', type: 'vxlan', addresses: [{ addr: prefixNetwork(n.podCIDR), len: 32 }], mac: n.vtepMac, mtu: podMtu,
+        vxlan: { id: 1, dstport: 8472, local: n.ip, dev: 'eth0', learning: false },
+      });
+    }
+    if (spec.underlay.gateway !== undefined) ns.routes.push(cache.route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
+    // Per remote lease, in lease order (vxlan_network.go handleSubnetEvents: neighbour, fdb, then route).
+    for (const r of objects.nodes) {
+      if (r === n) continue;
+      const net = formatIpv4(prefixNetwork(r.podCIDR));
+      if (vxlan) {
+        const neigh = `${net} lladdr ${r.vtepMac} dev flannel.1 nud permanent`;
+        ns.neigh.push(cache.get(`neigh ${neigh}`, () => parseNeigh(neigh)));
+        const fdb = `${r.vtepMac} dev flannel.1 dst ${formatIpv4(r.ip)} self permanent`;
+        ns.fdb.push(cache.get(`fdb ${fdb}`, () => parseFdb(fdb)));
+        ns.routes.push(cache.route(`${formatPrefix(r.podCIDR)} via ${net} dev flannel.1 onlink`));
+      } else {
+        // backend/hostgw: RouteNetwork via the remote node's public IP on the external interface.
+        ns.routes.push(cache.route(`${formatPrefix(r.podCIDR)} via ${formatIpv4(r.ip)} dev eth0`));
+      }
+    }
+    if (nodeSpec.forwardPolicy === 'DROP') n.iptables.policy('filter', 'FORWARD', 'DROP');
+    addFlannelRules(n.iptables, spec.podCIDR, n.podCIDR, spec.flannel.ipMasq);
+    ns.listen.push(...nodeSpec.listen);
+    world.namespaces.push(ns);
+    byNode.set(n.name, ns);
+    owners.set(n.netns, { node: n.name, pod: null });
+  });
+
+  for (const x of containerNetns) world.namespaces.push(x);
+  // Pods, node by node in creation order: the CNI bridge plugin ADD for each.
+  const nodeByName = new Map(objects.nodes.map((n) => [n.name, n]));
+  for (const p of objects.pods) {
+    if (p.node === undefined || p.ip === undefined) continue;
+    const node = nodeByName.get(p.node)!;
+    const host = byNode.get(p.node)!;
+    if (p.hostNetwork) {
+      addListen(host.listen, listensOf(p.object));
+      continue;
+    }
+    const gw = prefixNetwork(node.podCIDR) + 1;
+    // ensureBridge + ensureAddr(isGW): cni0 appears with the first pod, MTU from subnet.env, its MAC fixed.
+    if (!host.links.some((l) => l.name === 'cni0')) {
+      host.links.push({ name: 'cni0', type: 'bridge', addresses: [{ addr: gw, len: node.podCIDR.len }], mac: macFromIp(gw), mtu: podMtu });
+    }
+    const sandbox = sandboxId(p.namespace, p.name);
+    const veth = hostVethName(sandbox);
+    p.hostVeth = veth;
+    const link: LinkSpec = { name: veth, type: 'veth', addresses: [], peer: { netns: p.netns!, dev: 'eth0' }, master: 'cni0', mtu: podMtu };
+    if (spec.cni.hairpinMode) link.hairpin = true;
+    host.links.push(link);
+    const pod = emptyNetns(p.netns!);
+    pod.links.push({ name: 'eth0', type: 'veth', addresses: [{ addr: p.ip, len: node.podCIDR.len }], peer: { netns: node.netns, dev: veth }, mac: macFromIp(p.ip), mtu: podMtu });
+    // IPAM's route to the cluster network, then isDefaultGateway's default route (bridge.go calcGateways).
+    pod.routes.push(cache.route(`${formatPrefix(spec.podCIDR)} via ${formatIpv4(gw)} dev eth0`));
+    pod.routes.push(cache.route(`default via ${formatIpv4(gw)} dev eth0`));
+    addListen(pod.listen, listensOf(p.object));
+    world.namespaces.push(pod);
+    owners.set(p.netns!, { node: p.node, pod: `${p.namespace}/${p.name}` });
+    const mappings = hostPortsOf(p.object);
+    if (mappings.length > 0) {
+      // portmap sets route_localnet on the bridge so 127.0.0.1:hostPort can be DNATed out of it.
+      host.sysctls['net.ipv4.conf.cni0.route_localnet'] = 1;
+      addPortMappings(node.iptables, CNI_NET_NAME, sandbox, p.ip, node.podCIDR, mappings);
+    }
+  }
+
+  const externals = spec.externals.map((e, i) => {
+    const ns = emptyNetns(e.name);
+    const port = underlayPort(e.name, objects.nodes.length + i, e.name);
+    ns.links.push({ name: 'eth0', type: 'veth', addresses: [{ addr: e.ip, len: spec.underlay.cidr.len }], peer: { netns: UNDERLAY_NETNS, dev: port }, mtu: spec.underlay.mtu });
+    ns.routes.push(...e.routes);
+    ns.listen.push(...e.listen);
+    world.namespaces.push(ns);
+    owners.set(e.name, { node: null, pod: null });
+    return { name: e.name, ip: e.ip, netns: e.name };
+  });
+
+  for (const r of opts.renderers ?? []) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
+  applyPatches(spec, objects, world, issues);
+  for (const n of objects.nodes) {
+    const text = n.iptables.render();
+    if (text !== '') byNode.get(n.name)!.iptables = text;
+  }
+  return { ...objects, world, owners, externals, containers, issues };
+}
+
+/** Nodes with their leases, pods (given and made by controllers) scheduled and addressed, Services and slices. */
+function deriveObjects(spec: ClusterSpec, issues: CompileIssue[]): CompiledObjects {
+  const nodes = allocateLeases(spec, issues);
+  const given = spec.objects.filter((o): o is PodObject => o.kind === 'Pod');
+  const taken = new Set(given.map((p) => `${p.meta.namespace}/${p.meta.name}`));
+  const podObjects: PodObject[] = [...given];
+  for (const o of spec.objects) {
+    if (o.kind === 'Deployment' || o.kind === 'ReplicaSet' || o.kind === 'StatefulSet' || o.kind === 'DaemonSet') {
+      for (const p of expandWorkload(o as WorkloadObject, spec.nodes, taken)) podObjects.push(p);
+    }
+  }
+  const nodeNames = new Set(nodes.map((n) => n.name));
+  for (const p of podObjects) {
+    const nn = p.spec.nodeName;
+    if (nn !== undefined && !nodeNames.has(nn)) issues.push({ origin: p.origin, message: `pod "${p.meta.namespace}/${p.meta.name}": spec.nodeName: no node "${nn}"` });
+  }
+  const placement = schedulePods(podObjects, spec.nodes);
+  const ranges = new Map(nodes.map((n) => [n.name, new HostLocalRange(n.podCIDR)]));
+  const pods: CompiledPod[] = podObjects.map((object, i) => ({
+    namespace: object.meta.namespace,
+    name: object.meta.name,
+    node: nodeNames.has(placement[i] ?? '') ? placement[i] : undefined,
+    hostNetwork: object.spec.hostNetwork,
+    ready: object.status.ready,
+    labels: object.meta.labels,
+    owner: object.owner,
+    object,
+  }));
+  // Addresses a status names are reserved before anything is allocated.
+  for (const p of pods) {
+    if (p.node === undefined) continue;
+    const node = nodes.find((n) => n.name === p.node)!;
+    if (p.hostNetwork) {
+      p.ip = node.ip;
+      p.netns = node.netns;
+      continue;
+    }
+    p.netns = podNetnsName(p.namespace, p.name);
+    const want = p.object.status.podIP;
+    if (want === undefined) continue;
+    if (ranges.get(p.node)!.reserve(want)) p.ip = want;
+    else {
+      const why = inPrefix(want, node.podCIDR) ? 'is taken or is the gateway' : `is outside node ${node.name}'s podCIDR ${formatPrefix(node.podCIDR)}`;
+      issues.push({ origin: p.object.origin, message: `pod "${p.namespace}/${p.name}": status.podIP ${formatIpv4(want)} ${why}` });
+    }
+  }
+  for (const p of pods) {
+    if (p.node === undefined || p.hostNetwork || p.ip !== undefined || p.object.status.podIP !== undefined) continue;
+    p.ip = ranges.get(p.node)!.allocate();
+    if (p.ip === undefined) issues.push({ origin: p.object.origin, message: `pod "${p.namespace}/${p.name}": node ${p.node}'s pod range is full` });
+  }
+  const services = allocateClusterIPs(spec, issues);
+  const placed = pods.map((p) => ({ pod: p.object, node: p.node, ip: p.ip }));
+  const givenSlices = spec.objects.filter((o): o is EndpointSliceObject => o.kind === 'EndpointSlice');
+  const endpointSlices: EndpointSliceObject[] = [...givenSlices];
+  for (const s of services) {
+    // Slices written in the scenario stand for what the controller would keep: it derives none then.
+    if (givenSlices.some((g) => g.serviceName === s.meta.name && g.meta.namespace === s.meta.namespace)) continue;
+    for (const slice of deriveEndpointSlices(s, placed)) endpointSlices.push(slice);
+  }
+  return { nodes, pods, services, endpointSlices };
+}
+
+/** kube-controller-manager's node IPAM: /24s of the cluster range in node order, skipping those given. */
+function allocateLeases(spec: ClusterSpec, issues: CompileIssue[]): CompiledNode[] {
+  const used = new Set<number>();
+  for (const n of spec.nodes) if (n.podCIDR !== undefined) used.add(prefixNetwork(n.podCIDR));
+  const base = prefixNetwork(spec.podCIDR);
+  const count = spec.podCIDR.len > NODE_CIDR_LEN ? 0 : 2 ** (NODE_CIDR_LEN - spec.podCIDR.len);
+  let next = 0;
+  return spec.nodes.map((n) => {
+    let podCIDR = n.podCIDR;
+    if (podCIDR === undefined) {
+      while (next < count && used.has((base + next * 256) >>> 0)) next++;
+      if (next >= count) issues.push({ origin: n.origin, message: `node "${n.name}": no /24 left in podCIDR ${formatPrefix(spec.podCIDR)}` });
+      podCIDR = { addr: (base + Math.min(next, Math.max(count - 1, 0)) * 256) >>> 0, len: NODE_CIDR_LEN };
+      used.add(podCIDR.addr);
+      next++;
+    }
+    const compiled: CompiledNode = { name: n.name, ip: n.ip, podCIDR, netns: n.name, iptables: new IptablesText() };
+    if (spec.network === 'flannel-vxlan') compiled.vtepMac = localMac(`flannel.1/${n.name}`);
+    return compiled;
+  });
+}
+
+/** ClusterIPs as given; the others from the low end of the service range (.1 is the `kubernetes` Service's). */
+function allocateClusterIPs(spec: ClusterSpec, issues: CompileIssue[]): ServiceObject[] {
+  const services = spec.objects.filter((o): o is ServiceObject => o.kind === 'Service');
+  const used = new Set<number>([prefixNetwork(spec.serviceCIDR) + 1]);
+  for (const s of services) {
+    if (typeof s.clusterIP !== 'number') continue;
+    if (!inPrefix(s.clusterIP, spec.serviceCIDR)) issues.push({ origin: s.origin, message: `service "${s.meta.namespace}/${s.meta.name}": clusterIP ${formatIpv4(s.clusterIP)} is outside serviceCIDR ${formatPrefix(spec.serviceCIDR)}` });
+    else if (used.has(s.clusterIP)) issues.push({ origin: s.origin, message: `service "${s.meta.namespace}/${s.meta.name}": clusterIP ${formatIpv4(s.clusterIP)} is already allocated` });
+    used.add(s.clusterIP);
+  }
+  let next = prefixNetwork(spec.serviceCIDR) + 2;
+  return services.map((s) => {
+    if (s.clusterIP !== undefined) return s;
+    while (used.has(next)) next++;
+    used.add(next);
+    return { ...s, clusterIP: next };
+  });
+}
+
+function applyPatches(spec: ClusterSpec, objects: CompiledObjects, world: WorldSpec, issues: CompileIssue[]): void {
+  for (const patch of spec.patches) {
+    const netns = patchNetns(patch.target, objects, spec);
+    const ns = world.namespaces.find((n) => n.name === netns);
+    if (netns === undefined || ns === undefined) {
+      issues.push({ origin: patch.origin, message: `patches: target "${patch.target}" names no node, pod or external host` });
+      continue;
+    }
+    Object.assign(ns.sysctls, patch.sysctls);
+    ns.routes.push(...patch.routes);
+    ns.neigh.push(...patch.neigh);
+    addListen(ns.listen, patch.listen);
+    if (patch.iptables !== undefined) {
+      const node = objects.nodes.find((n) => n.netns === netns);
+      if (node !== undefined) node.iptables.applyRestore(patch.iptables);
+      else ns.iptables = `${ns.iptables ?? ''}${patch.iptables}`;
+    }
+  }
+}
+
+function patchNetns(target: string, objects: CompiledObjects, spec: ClusterSpec): string | undefined {
+  const slash = target.indexOf('/');
+  const kind = target.slice(0, slash);
+  const name = target.slice(slash + 1);
+  if (kind === 'node') return objects.nodes.find((n) => n.name === name)?.netns;
+  if (kind === 'ext') return spec.externals.find((e) => e.name === name)?.name;
+  const ns = kind === 'pod' ? 'default' : kind;
+  return objects.pods.find((p) => p.namespace === ns && p.name === name)?.netns;
+}
+
+function listensOf(pod: PodObject): ListenSpec[] {
+  const out: ListenSpec[] = [];
+  for (const c of pod.spec.containers) {
+    for (const p of c.ports) if (p.protocol !== 'SCTP') out.push({ proto: p.protocol === 'TCP' ? 'tcp' : 'udp', port: p.containerPort, addr: 0 });
+  }
+  return out;
+}
+
+function hostPortsOf(pod: PodObject): HostPortMapping[] {
+  const out: HostPortMapping[] = [];
+  for (const c of pod.spec.containers) {
+    for (const p of c.ports) {
+      if (p.hostPort === undefined || p.protocol === 'SCTP') continue;
+      const m: HostPortMapping = { protocol: p.protocol === 'TCP' ? 'tcp' : 'udp', hostPort: p.hostPort, containerPort: p.containerPort };
+      if (p.hostIP !== undefined) m.hostIP = p.hostIP;
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+function addListen(into: ListenSpec[], add: readonly ListenSpec[]): void {
+  for (const l of add) if (!into.some((x) => x.proto === l.proto && x.port === l.port && x.addr === l.addr)) into.push(l);
+}
+
+function emptyNetns(name: string): NetnsSpec {
+  return { name, sysctls: {}, links: [], routes: [], rules: [], neigh: [], fdb: [], listen: [] };
+}
+
+function ok<T>(r: SyntaxResult<T>): T {
+  if (!r.ok) throw new Error(`internal: compiled state does not parse: ${r.error}`);
+  return r.value;
+}
+
+/**
+ * Parsed state lines by text. The same route, neighbour and fdb lines recur on every other node (49 times
+ * each in a 50-node cluster), and specs are read-only once compiled, so one parse serves them all.
+ */
+class ParseCache {
+  private readonly parsed = new Map<string, unknown>();
+
+  get<T>(key: string, parse: () => SyntaxResult<T>): T {
+    let v = this.parsed.get(key) as T | undefined;
+    if (v === undefined) {
+      v = ok(parse());
+      this.parsed.set(key, v);
+    }
+    return v;
+  }
+
+  route(text: string): RouteSpec {
+    return this.get(`route ${text}`, () => parseRoute(text));
+  }
+}

@@ -1,0 +1,223 @@
+// A Cluster as packetwalk reads it: the machines (nodes on an underlay, external hosts), the cluster-wide
+// settings, and the Kubernetes objects, already checked field by field. `compileCluster` turns it into the
+// WorldSpec the kernel model runs. Everything here is plain data, so a later change (scale a Deployment,
+// flip a readiness) is a new ClusterSpec compiled again.
+
+import type { Ipv4Addr, Ipv4Prefix } from '../wire/headers.js';
+import type { ListenSpec, NeighSpec, RouteSpec } from '../kernel/netns/world-spec.js';
+
+export const CLUSTER_NETWORKS = ['flannel-vxlan', 'flannel-host-gw', 'docker-bridge'] as const;
+export type ClusterNetwork = (typeof CLUSTER_NETWORKS)[number];
+
+/**
+ * Where an object was written, for messages after reading (an unknown nodeName, an address outside the
+ * node's range). Opaque here: the reader that made it knows how to point at it.
+ */
+export type Origin = unknown;
+
+export interface ClusterSpec {
+  name: string;
+  podCIDR: Ipv4Prefix;
+  serviceCIDR: Ipv4Prefix;
+  domain: string;
+  network: ClusterNetwork;
+  /** The CNI bridge plugin's delegate options (flannel's conflist: hairpinMode true). */
+  cni: { hairpinMode: boolean };
+  /** flanneld `--ip-masq` (on in kube-flannel.yml): FLANNEL-POSTRTG masquerades pod traffic leaving the cluster. */
+  flannel: { ipMasq: boolean };
+  underlay: { cidr: Ipv4Prefix; gateway?: Ipv4Addr; mtu: number };
+  nodes: NodeSpec[];
+  externals: ExternalSpec[];
+  objects: KubeObject[];
+  patches: PatchSpec[];
+}
+
+export interface NodeSpec {
+  name: string;
+  ip: Ipv4Addr;
+  /** spec.podCIDR; allocated in order from the cluster's podCIDR (/24 each) when not given. */
+  podCIDR?: Ipv4Prefix;
+  sysctls: Record<string, number>;
+  /** filter FORWARD policy; unset: ACCEPT, or on a Docker host DROP (dockerd turned ip_forward on itself). */
+  forwardPolicy?: 'ACCEPT' | 'DROP';
+  /** `network: docker-bridge`: the Docker daemon's settings, networks and containers on this host. */
+  docker?: DockerHostSpec;
+  /** Sockets of node processes (kubelet, sshd...), beyond those of hostNetwork pods. */
+  listen: ListenSpec[];
+  origin?: Origin;
+}
+
+export interface DockerHostSpec {
+  /** dockerd --icc (default true): containers on one bridge may talk to each other. */
+  icc: boolean;
+  /** dockerd --userland-proxy (default true): docker-proxy listens on published ports. */
+  userlandProxy: boolean;
+  /** User-defined bridge networks (`docker network create`), in creation order. */
+  networks: DockerNetworkSpec[];
+  containers: DockerContainerSpec[];
+}
+
+export interface DockerNetworkSpec {
+  name: string;
+  /** Allocated from the default pools (172.17.0.0/16 is docker0's, then 172.18.0.0/16, ...) when not given. */
+  subnet?: Ipv4Prefix;
+  origin?: Origin;
+}
+
+export interface DockerPublish {
+  protocol: 'tcp' | 'udp';
+  hostIP?: Ipv4Addr;
+  hostPort: number;
+  containerPort: number;
+}
+
+export interface DockerContainerSpec {
+  name: string;
+  /** `bridge` (docker0) or a user-defined network's name. */
+  network: string;
+  /** Lowest free address of the network (defaultipam, non-serial) when not given. */
+  ip?: Ipv4Addr;
+  /** `docker run -p [IP:]HOSTPORT:CONTAINERPORT[/PROTO]`. */
+  publish: DockerPublish[];
+  listen: ListenSpec[];
+  origin?: Origin;
+}
+
+export interface ExternalSpec {
+  name: string;
+  ip: Ipv4Addr;
+  routes: RouteSpec[];
+  listen: ListenSpec[];
+  origin?: Origin;
+}
+
+/** Extra state for one compiled namespace (DESIGN §4 `patches`): the "what if this knob were different". */
+export interface PatchSpec {
+  /** `node/NAME`, `pod/NAME`, `NS/NAME` or `ext/NAME`. */
+  target: string;
+  sysctls: Record<string, number>;
+  routes: RouteSpec[];
+  neigh: NeighSpec[];
+  /** iptables-restore text applied after the components' own rules. */
+  iptables?: string;
+  listen: ListenSpec[];
+  origin?: Origin;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  /** metadata.deletionTimestamp given: the object is terminating. */
+  deleting: boolean;
+}
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: Protocol;
+  hostPort?: number;
+  hostIP?: Ipv4Addr;
+}
+
+export interface ContainerSpec {
+  name: string;
+  ports: ContainerPort[];
+}
+
+export interface PodTemplate {
+  labels: Record<string, string>;
+  spec: PodSpecK;
+}
+
+/** The part of a Pod's spec the dataplane depends on. */
+export interface PodSpecK {
+  nodeName?: string;
+  hostNetwork: boolean;
+  hostname?: string;
+  subdomain?: string;
+  containers: ContainerSpec[];
+}
+
+export interface PodStatus {
+  podIP?: Ipv4Addr;
+  /** status.conditions[type=Ready], or the shorthand `status.ready`; true when neither is given. */
+  ready: boolean;
+}
+
+export interface PodObject {
+  kind: 'Pod';
+  meta: ObjectMeta;
+  spec: PodSpecK;
+  status: PodStatus;
+  origin?: Origin;
+  /** The controller that made it ("Deployment/web"), for traces and `net show`. */
+  owner?: string;
+}
+
+export interface WorkloadObject {
+  kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
+  meta: ObjectMeta;
+  replicas: number;
+  selector: Record<string, string>;
+  template: PodTemplate;
+  /** StatefulSet only. */
+  serviceName?: string;
+  origin?: Origin;
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+  /** A number, or a container port's name resolved per pod. */
+  targetPort: number | string;
+  nodePort?: number;
+}
+
+export interface ServiceObject {
+  kind: 'Service';
+  meta: ObjectMeta;
+  /** undefined: no selector (endpoints managed by hand). */
+  selector?: Record<string, string>;
+  clusterIP?: Ipv4Addr | 'None';
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  ports: ServicePort[];
+  publishNotReadyAddresses: boolean;
+  origin?: Origin;
+}
+
+export interface EndpointConditions {
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+export interface EndpointK {
+  addresses: Ipv4Addr[];
+  conditions: EndpointConditions;
+  nodeName?: string;
+  /** targetRef to a Pod, as `NS/NAME`. */
+  pod?: string;
+  hostname?: string;
+}
+
+export interface EndpointSliceObject {
+  kind: 'EndpointSlice';
+  meta: ObjectMeta;
+  /** The label kubernetes.io/service-name. */
+  serviceName: string;
+  ports: { name?: string; port: number; protocol: Protocol }[];
+  endpoints: EndpointK[];
+  origin?: Origin;
+}
+
+export interface NamespaceObject {
+  kind: 'Namespace';
+  meta: ObjectMeta;
+  origin?: Origin;
+}
+
+export type KubeObject = PodObject | WorkloadObject | ServiceObject | EndpointSliceObject | NamespaceObject;
