@@ -9,6 +9,7 @@ import { formatRestoreError, restore } from '../netfilter/index.js';
 import { netfilterEngine, netfilterState } from '../netfilter/hook-engine.js';
 import type { Netns } from './netns.js';
 import { World } from './world.js';
+import { neighAdminAdd } from '../neigh/neigh-state.js';
 import type { IpsetSpec, IpsetType, LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from './world-spec.js';
 import type { MatchState } from '../netfilter/index.js';
 import { formatIpv4, parseIpv4 } from '../../wire/ipv4-addr.js';
@@ -78,7 +79,7 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     }
     for (const n of nsSpec.neigh) {
       const state = n.nud === 'permanent' ? 'PERMANENT' : n.nud === 'noarp' ? 'NOARP' : n.nud === 'reachable' ? 'REACHABLE' : n.nud === 'stale' ? 'STALE' : 'FAILED';
-      ns.neigh.set(n.dev, n.addr, n.lladdr ?? null, state, 0);
+      neighAdminAdd(need(ns.device(n.dev), n.dev), n.addr, n.lladdr ?? null, state);
     }
     for (const f of nsSpec.fdb) {
       const dev = need(ns.device(f.dev), f.dev);
