@@ -4,7 +4,7 @@
 import type { Ipv4Addr } from '../wire/headers.js';
 import type { Prefix, RouteSpec } from '../kernel/netns/world-spec.js';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../kernel/netns/world-spec.js';
-import { isKnownSysctl, parseSysctlName } from '../kernel/netns/sysctl-names.js';
+import { isKnownSysctl, neighDefaultRefusal, parseSysctlName } from '../kernel/netns/sysctl-names.js';
 import { didYouMean, splitWords, wordAfter } from '../kernel/syntax-words.js';
 import { formatIpv4, formatPrefix, inPrefix, prefixNetwork } from '../wire/ipv4-addr.js';
 import { LOOPBACK } from './read-link.js';
@@ -32,7 +32,10 @@ export function validateNetns(src: ScenarioSource, ns: NetnsDraft, links: Readon
  */
 function reachOf(ns: NetnsDraft): Reach {
   const up = ns.links.filter((l) => l.spec.up !== false);
-  const connected = up.flatMap((l) => l.spec.addresses.filter((a) => a.len < 32).map((a) => ({ prefix: a, dev: l.spec.name })));
+  // lo's subnets are local routes (table local), not on-link ones: no gateway lies on them.
+  const connected = up
+    .filter((l) => l.spec.type !== 'loopback')
+    .flatMap((l) => l.spec.addresses.filter((a) => a.len < 32).map((a) => ({ prefix: a, dev: l.spec.name })));
   for (const r of ns.routes) {
     const s = r.spec;
     if (s.type === 'unicast' && s.via === undefined && s.dev !== undefined) connected.push({ prefix: s.dst, dev: s.dev });
@@ -48,7 +51,9 @@ function kernelRouteKeys(ns: NetnsDraft): Map<string, string> {
     if (link.spec.up === false) continue;
     for (const a of link.spec.addresses) {
       const why = `the kernel adds it for address ${formatPrefix(a)} on ${link.spec.name}`;
-      if (a.len < 32) keys.set(routeKey(RT_TABLE_MAIN, { addr: prefixNetwork(a), len: a.len }, 0), why);
+      // fib_add_ifaddr(): lo's subnet route is a local route in table local.
+      const table = link.spec.type === 'loopback' ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+      if (a.len < 32) keys.set(routeKey(table, { addr: prefixNetwork(a), len: a.len }, 0), why);
       keys.set(routeKey(RT_TABLE_LOCAL, { addr: a.addr, len: 32 }, 0), why);
     }
   }
@@ -154,8 +159,13 @@ function checkSysctlDevices(src: ScenarioSource, ns: NetnsDraft, links: Readonly
   const devices = [...links.keys()];
   for (const [key, node] of ns.sysctlKeys) {
     const name = parseSysctlName(key);
-    if (name?.kind !== 'conf' || isKnownSysctl(key, devices)) continue;
-    src.error(node, `namespace "${ns.name}": sysctl ${key}: no device "${name.dev}"${didYouMean(name.dev, ['all', 'default', 'lo', ...devices])}`);
+    if (name === undefined || name.kind === 'global' || isKnownSysctl(key, devices)) continue;
+    if (name.kind === 'neigh' && name.dev === 'default') {
+      src.error(node, `namespace "${ns.name}": ${neighDefaultRefusal(key)}`);
+      continue;
+    }
+    const choices = name.kind === 'neigh' ? ['lo', ...devices] : ['all', 'default', 'lo', ...devices];
+    src.error(node, `namespace "${ns.name}": sysctl ${key}: no device "${name.dev}"${didYouMean(name.dev, choices)}`);
   }
 }
 

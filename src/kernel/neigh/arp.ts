@@ -10,7 +10,7 @@ import { ipRouteInput } from '../route/route-input.js';
 import { report } from '../report.js';
 import { arpIgnore } from './arp-ignore.js';
 import { neighParms } from './neigh-parms.js';
-import { NUD_VALID } from './neigh-table.js';
+import { NUD_VALID, neighCatchUp } from './neigh-table.js';
 import { neighEventSend, neighUpdate } from './neigh-state.js';
 
 const BROADCAST: MacAddr = 'ff:ff:ff:ff:ff:ff';
@@ -34,6 +34,7 @@ export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast
   const now = ns.env.timers.now();
   const known = ns.neigh.get(dev.name, nexthop);
   const n = known ?? ns.neigh.create(dev.name, nexthop, now, neighParms(ns, dev.name).baseReachableMs);
+  neighCatchUp(n, now);
   const before = n.state;
   const usable = n.lladdr !== null && NUD_VALID.has(n.state);
   const r = neighEventSend(dev, n, skb, send);
@@ -69,6 +70,7 @@ export function arpRcv(dev: NetDevice, frame: L2Frame & { kind: 'arp' }, pktType
   const n = ns.neigh.get(dev.name, a.spa);
   if (!n) return;
   const now = ns.env.timers.now();
+  neighCatchUp(n, now);
   const override = now > n.updated + neighParms(ns, dev.name).locktimeMs;
   const state = a.op === ARPOP_REPLY && pktType === 'host' ? 'REACHABLE' : 'STALE';
   const valid = n.lladdr !== null && NUD_VALID.has(n.state);

@@ -14,7 +14,7 @@ import { arpSolicit } from './arp-solicit.js';
 import type { NeighParms } from './neigh-parms.js';
 import { MIN_RETRANS_MS, maxProbes, neighParms } from './neigh-parms.js';
 import type { Neighbour, NudState } from './neigh-table.js';
-import { NUD_CONNECTED, NUD_IN_TIMER, NUD_VALID } from './neigh-table.js';
+import { NUD_CONNECTED, NUD_IN_TIMER, NUD_VALID, neighCatchUp } from './neigh-table.js';
 
 /** What neighEventSend() tells the output path: send now to the entry's address, queued, or dropped. */
 export type EventSendResult = 'send' | 'queued' | 'dropped';
@@ -33,9 +33,12 @@ export function formatMs(ms: number): string {
 export function neighEventSend(dev: NetDevice, n: Neighbour, skb: Skb, send: (mac: MacAddr) => void): EventSendResult {
   const ns = dev.netns;
   const now = ns.env.timers.now();
-  n.used = now;
+  neighCatchUp(n, now);
   n.leg = skb.leg;
-  if (NUD_CONNECTED.has(n.state) || n.state === 'DELAY' || n.state === 'PROBE') return 'send';
+  // A connected entry is used through the header cache (neigh_hh_output()), which does not touch `used`.
+  if (NUD_CONNECTED.has(n.state)) return 'send';
+  n.used = now;
+  if (n.state === 'DELAY' || n.state === 'PROBE') return 'send';
   const p = neighParms(ns, dev.name);
   if (n.state === 'STALE') {
     setState(n, 'DELAY', now);
@@ -97,6 +100,21 @@ function addTimer(dev: NetDevice, n: Neighbour, delayMs: number): void {
 
 function delTimer(n: Neighbour): void {
   n.timer++;
+  n.staleAt = null;
+}
+
+/**
+ * The REACHABLE timer, due at confirmed + reachable_time. When it can only find the entry unused for
+ * delay_first_probe_time (`used` does not move while REACHABLE) it would just mark it STALE: that expiry is
+ * kept as `staleAt` and applied lazily, so no run waits for it; otherwise (DELAY and a probe follow) a timer
+ * job runs.
+ */
+function armReachable(dev: NetDevice, n: Neighbour, p: NeighParms): void {
+  const now = dev.netns.env.timers.now();
+  const expiry = n.confirmed + p.reachableMs;
+  delTimer(n);
+  if (n.used + p.delayFirstProbeMs >= expiry) addTimer(dev, n, Math.max(expiry - now, 0));
+  else n.staleAt = expiry;
 }
 
 /** Linux: neigh_timer_handler(). */
@@ -110,7 +128,8 @@ function neighTimerHandler(dev: NetDevice, n: Neighbour): void {
   const said = (detail: string): void => report(ns, n.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(n.addr)} ${detail}`, minor: true });
   if (n.state === 'REACHABLE') {
     if (now <= n.confirmed + p.reachableMs) {
-      next = n.confirmed + p.reachableMs;
+      armReachable(dev, n, p);
+      return;
     } else if (now <= n.used + p.delayFirstProbeMs) {
       setState(n, 'DELAY', now);
       next = now + p.delayFirstProbeMs;
@@ -122,8 +141,9 @@ function neighTimerHandler(dev: NetDevice, n: Neighbour): void {
   } else if (n.state === 'DELAY') {
     if (now <= n.confirmed + p.delayFirstProbeMs) {
       setState(n, 'REACHABLE', now);
-      next = n.confirmed + p.reachableMs;
       said('DELAY -> REACHABLE: confirmed meanwhile');
+      armReachable(dev, n, p);
+      return;
     } else {
       setState(n, 'PROBE', now);
       n.probes = 0;
@@ -166,6 +186,7 @@ function neighInvalidate(dev: NetDevice, n: Neighbour, probes: number, p: NeighP
 export function neighUpdate(dev: NetDevice, n: Neighbour, lladdr: MacAddr, state: 'REACHABLE' | 'STALE', override: boolean): boolean {
   const ns = dev.netns;
   const now = ns.env.timers.now();
+  neighCatchUp(n, now);
   const old = n.state;
   if (old === 'PERMANENT' || old === 'NOARP') return false;
   let next: NudState = state;
@@ -178,9 +199,10 @@ export function neighUpdate(dev: NetDevice, n: Neighbour, lladdr: MacAddr, state
   if (next !== old || lladdr !== n.lladdr) n.updated = now;
   if (next !== old) {
     delTimer(n);
-    if (next === 'REACHABLE') addTimer(dev, n, neighParms(ns, dev.name).reachableMs);
     n.state = next;
   }
+  // A confirmation moves the REACHABLE expiry (neigh_timer_handler() reads `confirmed` when it runs).
+  if (next === 'REACHABLE') armReachable(dev, n, neighParms(ns, dev.name));
   if (lladdr !== n.lladdr) {
     n.lladdr = lladdr;
     if (!NUD_CONNECTED.has(next)) n.confirmed = now - 2 * neighParms(ns, dev.name).baseReachableMs;
@@ -205,7 +227,7 @@ export function neighAdminAdd(dev: NetDevice, addr: number, lladdr: MacAddr | nu
   const n = ns.neigh.set(dev.name, addr, lladdr, state, now);
   if (state === 'REACHABLE') {
     n.confirmed = now;
-    addTimer(dev, n, neighParms(ns, dev.name).reachableMs);
+    armReachable(dev, n, neighParms(ns, dev.name));
   }
   return n;
 }

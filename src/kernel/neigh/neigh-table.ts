@@ -38,6 +38,23 @@ export interface Neighbour {
   timer: number;
   /** The trace leg of the packet that last used the entry: where its timer's probes are reported. */
   leg: number;
+  /**
+   * When a REACHABLE entry turns STALE without a timer job (neighCatchUp()): the expiry sends nothing, so it
+   * is applied when the entry is next looked at and no run waits for it. Null when a timer runs instead.
+   */
+  staleAt: number | null;
+}
+
+/**
+ * Applies a lazy REACHABLE -> STALE expiry that is due at `now` (neigh_timer_handler()'s "suspected" branch,
+ * at the time it would have run).
+ */
+export function neighCatchUp(n: Neighbour, now: number): void {
+  if (n.state === 'REACHABLE' && n.staleAt !== null && now > n.staleAt) {
+    n.state = 'STALE';
+    n.updated = n.staleAt;
+    n.staleAt = null;
+  }
 }
 
 /** Linux: net/core/neighbour.c, one table (arp_tbl) per namespace. */
@@ -56,7 +73,7 @@ export class NeighTable {
     const key = `${dev}|${addr}`;
     let n = this.#entries.get(key);
     if (!n) {
-      n = { addr, dev, lladdr: null, state: 'INCOMPLETE', queue: [], probes: 0, updated: now, confirmed: now - 2 * baseReachableMs, used: now, timer: 0, leg: 0 };
+      n = { addr, dev, lladdr: null, state: 'INCOMPLETE', queue: [], probes: 0, updated: now, confirmed: now - 2 * baseReachableMs, used: now, timer: 0, leg: 0, staleAt: null };
       this.#entries.set(key, n);
     }
     return n;
@@ -71,7 +88,10 @@ export class NeighTable {
     return n;
   }
 
-  entries(): Neighbour[] {
-    return [...this.#entries.values()];
+  /** Every entry, lazy expiries applied up to `now` when given. */
+  entries(now?: number): Neighbour[] {
+    const all = [...this.#entries.values()];
+    if (now !== undefined) for (const n of all) neighCatchUp(n, now);
+    return all;
   }
 }
