@@ -155,8 +155,9 @@ function neighTimerHandler(dev: NetDevice, n: Neighbour): void {
   }
   if ((n.state === 'INCOMPLETE' || n.state === 'PROBE') && n.probes >= maxProbes(p, n.state === 'PROBE')) {
     const made = n.state === 'PROBE' ? n.probes : n.probes - p.ucastSolicit;
+    const since = n.updated;
     setState(n, 'FAILED', now);
-    neighInvalidate(dev, n, made, p);
+    neighInvalidate(dev, n, made, p, now - since);
     return;
   }
   if (NUD_IN_TIMER.has(n.state)) addTimer(dev, n, Math.max(next - now, MIN_RETRANS_MS));
@@ -167,10 +168,9 @@ function neighTimerHandler(dev: NetDevice, n: Neighbour): void {
  * Linux: neigh_invalidate(): every packet still queued fails: ipv4_link_failure() sends the sender ICMP host
  * unreachable (a local socket gets EHOSTUNREACH; a forwarded packet's source gets the ICMP).
  */
-function neighInvalidate(dev: NetDevice, n: Neighbour, probes: number, p: NeighParms): void {
+function neighInvalidate(dev: NetDevice, n: Neighbour, probes: number, p: NeighParms, tookMs: number): void {
   const ns = dev.netns;
-  const now = ns.env.timers.now();
-  report(ns, n.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(n.addr)} FAILED at ${formatMs(now)}: no ARP reply to ${probes} probe${probes === 1 ? '' : 's'} ${formatMs(Math.max(p.retransMs, MIN_RETRANS_MS))} apart` });
+  report(ns, n.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(n.addr)} FAILED after ${formatMs(tookMs)}: no ARP reply to ${probes} probe${probes === 1 ? '' : 's'} ${formatMs(Math.max(p.retransMs, MIN_RETRANS_MS))} apart` });
   for (const q of n.queue.splice(0)) {
     fate(ns, q.skb.leg, 'NEIGH_FAILED', 'NEIGH_FAILED', `no ARP reply from ${formatIpv4(n.addr)} on ${dev.name} after ${probes} probes`, { dev: dev.name });
     icmpSend(ns, q.skb, 3, 1, 0);
