@@ -86,7 +86,10 @@ function checkRoutes(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<str
     }
     if (s.onlink && s.dev === undefined) fail('onlink', 'Nexthop device required for onlink');
     // With an unknown device the gateway check would only repeat that mistake.
-    if (s.via !== undefined && !s.onlink && s.type === 'unicast' && unknownDev === undefined && !onLink(reach, s)) {
+    const loSubnet = s.via === undefined ? undefined : loopbackSubnetOf(ns, s.via);
+    if (s.via !== undefined && loSubnet !== undefined && !s.onlink && s.type === 'unicast') {
+      fail(['via'], `gateway ${formatIpv4(s.via)} is in ${formatPrefix(loSubnet)} on lo, which is local to this namespace: a local next hop is not modelled`);
+    } else if (s.via !== undefined && !s.onlink && s.type === 'unicast' && unknownDev === undefined && !onLink(reach, s)) {
       const of = s.dev === undefined ? 'any device' : s.dev;
       fail(['via'], `Nexthop has invalid gateway: ${formatIpv4(s.via)} is not on a connected subnet of ${of} (add "onlink" if it is reachable there anyway)`);
     }
@@ -98,6 +101,13 @@ function checkRoutes(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<str
     if (first !== undefined) fail([], `RTNETLINK answers: File exists: this route is already there (${first})`);
     else existing.set(key, `${r.label} adds it`);
   }
+}
+
+/** The subnet of one of lo's addresses holding `addr` (lo's subnets are local routes). */
+function loopbackSubnetOf(ns: NetnsDraft, addr: Ipv4Addr): Prefix | undefined {
+  const lo = ns.links.find((l) => l.spec.type === 'loopback');
+  const a = lo?.spec.addresses.find((x) => inPrefix(addr, { addr: prefixNetwork(x), len: x.len }));
+  return a === undefined ? undefined : { addr: prefixNetwork(a), len: a.len };
 }
 
 /** fib_check_nh_v4_gw(): the gateway must be reachable by a link-scope route, through `dev` when given. */
@@ -162,6 +172,10 @@ function checkSysctlDevices(src: ScenarioSource, ns: NetnsDraft, links: Readonly
     if (name === undefined || name.kind === 'global' || isKnownSysctl(key, devices)) continue;
     if (name.kind === 'neigh' && name.dev === 'default') {
       src.error(node, `namespace "${ns.name}": ${neighDefaultRefusal(key)}`);
+      continue;
+    }
+    if (name.kind === 'neigh' && name.dev === 'all') {
+      src.error(node, `namespace "${ns.name}": sysctl ${key}: net.ipv4.neigh has no "all", only one entry per device (lo or a device of the namespace)`);
       continue;
     }
     const choices = name.kind === 'neigh' ? ['lo', ...devices] : ['all', 'default', 'lo', ...devices];
