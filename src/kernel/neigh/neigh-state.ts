@@ -71,12 +71,12 @@ export function neighEventSend(dev: NetDevice, n: Neighbour, skb: Skb, send: (ma
   return 'queued';
 }
 
-/** "3 probes 1 s apart, FAILED at 3 s": what the parameters promise. */
+/** "3 probes 1 s apart, FAILED at +3 s without a reply": what the parameters promise. */
 function probePlan(p: NeighParms): string {
-  const count = p.mcastSolicit + p.appSolicit;
   const gap = Math.max(p.retransMs, MIN_RETRANS_MS);
-  const app = p.appSolicit > 0 ? `${p.appSolicit} to arpd (app_solicit) then ` : '';
-  return `${app}${p.mcastSolicit} broadcast (mcast_solicit), ${formatMs(gap)} apart (retrans_time_ms); FAILED at +${formatMs(count * gap)} without a reply`;
+  const app = p.appSolicit > 0 ? `${p.appSolicit} to arpd + ` : '';
+  const probes = `${p.mcastSolicit} probe${p.mcastSolicit === 1 ? '' : 's'}`;
+  return `${app}${probes} ${formatMs(gap)} apart: FAILED at +${formatMs((p.mcastSolicit + p.appSolicit) * gap)} without a reply`;
 }
 
 /** neigh_probe(): solicit with the newest queued packet (its source address), then count the probe. */
