@@ -39,6 +39,16 @@ export function arpSolicit(dev: NetDevice, n: Neighbour, skb: Skb | null, p: Nei
   }
   const src = skb?.packet.ip.src;
   const spa = src !== undefined && ns.ownsAddr(src) ? src : inetSelectAddr(ns, dev.name, n.addr, RT_SCOPE_LINK);
+  // Each probe shows in the trace with its time; the first broadcast is the "ARP who-has" of the queuing hop.
+  const unicast = dst !== BROADCAST;
+  const number = unicast ? n.probes + 1 : n.probes - p.ucastSolicit - p.appSolicit + 1;
+  const of = unicast ? p.ucastSolicit : p.mcastSolicit;
+  report(ns, n.leg, {
+    dev: dev.name,
+    stage: 'neigh',
+    detail: `neigh ${formatIpv4(n.addr)} probe ${number} of ${of}: ARP who-has ${formatIpv4(n.addr)} tell ${formatIpv4(spa)}, ${unicast ? `unicast to ${dst} (ucast_solicit)` : 'broadcast (mcast_solicit)'}`,
+    minor: unicast || (number === 1 && p.appSolicit === 0),
+  });
   const frame: L2Frame = {
     eth: { dst, src: dev.mac, ethertype: ETH_P_ARP },
     kind: 'arp',
