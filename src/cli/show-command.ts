@@ -61,9 +61,13 @@ export function registerShow(program: Command, out: (s: string) => void): void {
   rule   ip rule        neigh ip neigh       fdb       bridge fdb show
   iptables  iptables-save                    conntrack conntrack -L (use --after)
 
+With --after, the state is the one when the trace's run ended: a neighbour the trace used may be
+REACHABLE, STALE, DELAY, PROBE, FAILED or INCOMPLETE (net.ipv4.neigh.DEV.* set the timing).
+
 Examples:
   net show scenarios/router-between-subnets.yaml router route --table all
-  net show scenarios/bridge-learning.yaml host fdb --after "a pings c"`,
+  net show scenarios/bridge-learning.yaml host fdb --after "a pings c"
+  net show scenarios/anycast-lo.yaml node-a route --table local`,
     )
     .action((file: string, netns: string, what: What, o: { table?: string; after?: string }) => {
       const sc = loadOrFail(file);
