@@ -103,6 +103,16 @@ describe('STALE, DELAY, PROBE', () => {
 });
 
 describe('REACHABLE ages', () => {
+  it('with base_reachable_time_ms=0 a confirmed entry ages at once, its timer at least 10 ms apart (no loop)', () => {
+    const mac = routerMac();
+    const spec = withSysctls(withNeigh(routerWorld(), 'left', { text: '', addr: ip('10.0.1.1'), lladdr: mac, dev: 'eth0', nud: 'stale' }), 'left', { 'net.ipv4.neigh.eth0.base_reachable_time_ms': 0 });
+    const run = runProbe(spec, { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
+    // The last job is the PROBE timer due at 6 s, which finds the entry confirmed and does nothing.
+    expect(run.endedAt).toBe(6000);
+    expect(run.recorder.legs[0].outcome?.kind).toBe('delivered');
+    expect(showNeigh(run.world.netns('left')!)).toBe(`10.0.1.1 dev eth0 lladdr ${mac} STALE \n`);
+  });
+
   it('draws reachable_time in [base/2, 3*base/2), the same for the same device and base', () => {
     for (const dev of ['eth0', 'eth1', 'lo', 'vx0']) {
       const r = randReachTime('ns', dev, 30000);

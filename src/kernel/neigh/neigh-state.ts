@@ -109,11 +109,11 @@ function delTimer(n: Neighbour): void {
  * kept as `staleAt` and applied lazily, so no run waits for it; otherwise (DELAY and a probe follow) a timer
  * job runs.
  */
-function armReachable(dev: NetDevice, n: Neighbour, p: NeighParms): void {
+function armReachable(dev: NetDevice, n: Neighbour, p: NeighParms, minDelayMs = 0): void {
   const now = dev.netns.env.timers.now();
   const expiry = n.confirmed + p.reachableMs;
   delTimer(n);
-  if (n.used + p.delayFirstProbeMs >= expiry) addTimer(dev, n, Math.max(expiry - now, 0));
+  if (n.used + p.delayFirstProbeMs >= expiry) addTimer(dev, n, Math.max(expiry - now, minDelayMs));
   else n.staleAt = expiry;
 }
 
@@ -128,7 +128,8 @@ function neighTimerHandler(dev: NetDevice, n: Neighbour): void {
   const said = (detail: string): void => report(ns, n.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(n.addr)} ${detail}`, minor: true });
   if (n.state === 'REACHABLE') {
     if (now <= n.confirmed + p.reachableMs) {
-      armReachable(dev, n, p);
+      // Still alive: the timer comes back at the expiry, and never sooner than HZ/100.
+      armReachable(dev, n, p, MIN_RETRANS_MS);
       return;
     } else if (now <= n.used + p.delayFirstProbeMs) {
       setState(n, 'DELAY', now);
@@ -142,7 +143,7 @@ function neighTimerHandler(dev: NetDevice, n: Neighbour): void {
     if (now <= n.confirmed + p.delayFirstProbeMs) {
       setState(n, 'REACHABLE', now);
       said('DELAY -> REACHABLE: confirmed meanwhile');
-      armReachable(dev, n, p);
+      armReachable(dev, n, p, MIN_RETRANS_MS);
       return;
     } else {
       setState(n, 'PROBE', now);
