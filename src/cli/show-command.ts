@@ -63,10 +63,14 @@ export function registerShow(program: Command, out: (s: string) => void): void {
   iptables  iptables-save                    conntrack conntrack -L: the scenario's conntrack:
                                              lines at time 0, or the table --after a trace
 
+With --after, the state is the one when the trace's run ended: a neighbour the trace used may be
+REACHABLE, STALE, DELAY, PROBE, FAILED or INCOMPLETE (net.ipv4.neigh.DEV.* set the timing).
+
 Examples:
   net show scenarios/router-between-subnets.yaml router route --table all
   net show scenarios/bridge-learning.yaml switch fdb --after "a pings b"
-  net show scenarios/conntrack-old-backend.yaml router conntrack`,
+  net show scenarios/conntrack-old-backend.yaml router conntrack
+  net show scenarios/anycast-lo.yaml node-a route --table local`,
     )
     .action((file: string, netns: string, what: What, o: { table?: string; after?: string }) => {
       const sc = loadOrFail(file);

@@ -87,7 +87,7 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
       else if (link.type !== 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
     }
   }
-  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'dummy'), ns(n.name)));
+  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'dummy' || l.type === 'loopback'), ns(n.name)));
   for (const n of namespaces) {
     for (const link of n.links) if (link.type === 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
   }
@@ -297,6 +297,9 @@ function linkAdd(netns: string, link: LinkSpec, ns: (n: string) => string, made:
   made.add(key);
   const at = `${ipn(ns(netns))} link add ${shq(link.name)}`;
   switch (link.type) {
+    case 'loopback':
+      // lo comes with the namespace (and is set up first, which gives it 127.0.0.1/8).
+      return [];
     case 'dummy':
       return [`${at} type dummy`];
     case 'bridge':

@@ -13,7 +13,9 @@ import type { Fields } from './yaml-fields.js';
 import { readBool, readEnum, readFields, readIfname, readInt, readIpv4, readList, readString } from './yaml-fields.js';
 import type { ScenarioSource } from './yaml-source.js';
 
-const LINK_TYPES: readonly LinkType[] = ['veth', 'bridge', 'vxlan', 'dummy'];
+const LINK_TYPES: readonly LinkType[] = ['veth', 'bridge', 'vxlan', 'dummy', 'loopback'];
+/** What `lo` may be told: `ip addr add ... dev lo`, `ip link set lo mtu N` and up. */
+const LOOPBACK_FIELDS: readonly string[] = ['name', 'type', 'addresses', 'mtu', 'up'];
 /** 127.0.0.0/8, which lo holds in every namespace. */
 export const LOOPBACK: Prefix = { addr: 0x7f000000, len: 8 };
 /** br_set_ageing_time() takes clock_t (centiseconds) in a u32. */
@@ -32,7 +34,11 @@ export function readLink(src: ScenarioSource, node: Node, where: string, netns: 
     readOptional(src, fields, what, type);
     return undefined;
   }
-  if (name === 'lo') src.error(v.get('name'), `${what}: every namespace already has lo; do not declare it`);
+  if (name === 'lo' && type !== 'loopback') {
+    src.error(v.get('type'), `${what}: lo is the namespace's loopback, which every namespace has (RTNETLINK answers: File exists): write "type: loopback" to give it addresses`);
+  } else if (type === 'loopback' && name !== 'lo') {
+    src.error(v.get('name'), `${what}: a namespace has one loopback, lo; no other loopback device can be made (ip link add ... type loopback: Error: Unknown device type.)`);
+  }
   const { spec, addressNodes } = readOptional(src, fields, what, type);
   if (spec.peer !== undefined && spec.peer.netns === '') spec.peer.netns = netns;
   return { spec: { name, type, ...spec }, fields, addressNodes };
@@ -70,8 +76,30 @@ function readOptional(src: ScenarioSource, fields: Fields, what: string, type: L
   } else {
     assign(spec, 'learning', fields, (n) => readBool(src, n, `${what}: learning`));
   }
-  if (type !== undefined) checkTypeFields(src, fields, what, type, spec);
+  if (type === 'loopback') checkLoopbackFields(src, fields, what, spec, addressNodes);
+  else if (type !== undefined) checkTypeFields(src, fields, what, type, spec);
   return { spec, addressNodes };
+}
+
+/**
+ * lo takes addresses, an MTU and up only. The kernel refuses to enslave it (br_add_if(): IFF_LOOPBACK,
+ * "Invalid argument"), it has no peer, and its MAC is all zeros. Taking it down is not modelled: a real lo that
+ * is down has no 127.0.0.1 and delivers nothing locally.
+ */
+function checkLoopbackFields(src: ScenarioSource, fields: Fields, what: string, spec: Partial<LinkSpec>, addressNodes: Node[]): void {
+  for (const [field, key] of fields.keys) {
+    if (LOOPBACK_FIELDS.includes(field)) continue;
+    delete spec[field as keyof LinkSpec];
+    const why = field === 'master'
+      ? 'lo cannot be a bridge port (RTNETLINK answers: Invalid argument)'
+      : field === 'peer' ? 'lo has no peer: only a veth has one' : 'is not for lo, which takes only addresses, mtu and up';
+    src.error(key, `${what}: "${field}": ${why}`);
+  }
+  if (spec.up === false) src.error(fields.values.get('up'), `${what}: up: false: a namespace whose lo is down is not modelled (lo is always up here, as \`net realize\` sets it)`);
+  // inet_rtm_newaddr(): lo already has 127.0.0.1/8 once it is up.
+  (spec.addresses ?? []).forEach((a, i) => {
+    if (a.addr === 0x7f000001 && a.len === 8) src.error(addressNodes[i], `${what}: addresses[${i}]: 127.0.0.1/8 is lo's already (Error: ipv4: Address already assigned.)`);
+  });
 }
 
 /** Fields that belong to another link type, or to bridge ports only. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEVCONF_SETTINGS, GLOBAL_SYSCTLS } from '../kernel/netns/sysctl-names.js';
+import { DEVCONF_SETTINGS, GLOBAL_SYSCTLS, NEIGH_SETTINGS } from '../kernel/netns/sysctl-names.js';
 import { DISPOSITIONS, DROP_REASONS } from '../trace/model.js';
 import { REPLY_EXPECT_FIELDS, SCENARIO_FIELDS } from './fields.js';
 import { collectScenarioFiles } from './load.js';
@@ -69,7 +69,10 @@ describe('topology JSON Schema', () => {
     for (const [name, def] of Object.entries(GLOBAL_SYSCTLS)) {
       expect({ name, min: globals[name].minimum, max: globals[name].maximum }).toEqual({ name, min: def.ranges[0].min, max: def.ranges.at(-1)!.max });
     }
-    const settings = Object.entries(defs.sysctls.patternProperties as Record<string, { enum: number[] }>).map(([pattern, s]) => {
+    const patterns = Object.entries(defs.sysctls.patternProperties as Record<string, { enum: number[]; minimum: number; maximum: number }>);
+    const neigh = patterns.filter(([pattern]) => pattern.includes('neigh')).map(([pattern, s]) => [/\\\.([a-z_]+)\$$/.exec(pattern)![1], [s.minimum, s.maximum]] as const);
+    expect(Object.fromEntries(neigh)).toEqual(Object.fromEntries(Object.entries(NEIGH_SETTINGS).map(([name, def]) => [name, [def.ranges[0].min, def.ranges[0].max]])));
+    const settings = patterns.filter(([pattern]) => pattern.includes('conf')).map(([pattern, s]) => {
       const name = /\\\.([a-z_]+)\$$/.exec(pattern)![1];
       return [name, s.enum] as const;
     });
@@ -85,7 +88,7 @@ describe('docs/scenarios.md', () => {
   it('documents every field and every sysctl', () => {
     const docs = readFileSync(join(root, 'docs/scenarios.md'), 'utf8');
     const fields = new Set(Object.values(SCENARIO_FIELDS).flat());
-    const sysctls = [...Object.keys(GLOBAL_SYSCTLS), ...Object.keys(DEVCONF_SETTINGS)];
+    const sysctls = [...Object.keys(GLOBAL_SYSCTLS), ...Object.keys(DEVCONF_SETTINGS), ...Object.keys(NEIGH_SETTINGS)];
     const missing = [...fields, ...sysctls].filter((name) => !docs.includes(`\`${name}\``));
     expect(missing).toEqual([]);
   });

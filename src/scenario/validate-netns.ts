@@ -4,7 +4,7 @@
 import type { Ipv4Addr } from '../wire/headers.js';
 import type { Prefix, RouteSpec } from '../kernel/netns/world-spec.js';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../kernel/netns/world-spec.js';
-import { isKnownSysctl, parseSysctlName } from '../kernel/netns/sysctl-names.js';
+import { isKnownSysctl, neighDefaultRefusal, parseSysctlName } from '../kernel/netns/sysctl-names.js';
 import { didYouMean, splitWords, wordAfter } from '../kernel/syntax-words.js';
 import { formatIpv4, formatPrefix, inPrefix, prefixNetwork } from '../wire/ipv4-addr.js';
 import { LOOPBACK } from './read-link.js';
@@ -32,7 +32,10 @@ export function validateNetns(src: ScenarioSource, ns: NetnsDraft, links: Readon
  */
 function reachOf(ns: NetnsDraft): Reach {
   const up = ns.links.filter((l) => l.spec.up !== false);
-  const connected = up.flatMap((l) => l.spec.addresses.filter((a) => a.len < 32).map((a) => ({ prefix: a, dev: l.spec.name })));
+  // lo's subnets are local routes (table local), not on-link ones: no gateway lies on them.
+  const connected = up
+    .filter((l) => l.spec.type !== 'loopback')
+    .flatMap((l) => l.spec.addresses.filter((a) => a.len < 32).map((a) => ({ prefix: a, dev: l.spec.name })));
   for (const r of ns.routes) {
     const s = r.spec;
     if (s.type === 'unicast' && s.via === undefined && s.dev !== undefined) connected.push({ prefix: s.dst, dev: s.dev });
@@ -48,7 +51,9 @@ function kernelRouteKeys(ns: NetnsDraft): Map<string, string> {
     if (link.spec.up === false) continue;
     for (const a of link.spec.addresses) {
       const why = `the kernel adds it for address ${formatPrefix(a)} on ${link.spec.name}`;
-      if (a.len < 32) keys.set(routeKey(RT_TABLE_MAIN, { addr: prefixNetwork(a), len: a.len }, 0), why);
+      // fib_add_ifaddr(): lo's subnet route is a local route in table local.
+      const table = link.spec.type === 'loopback' ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+      if (a.len < 32) keys.set(routeKey(table, { addr: prefixNetwork(a), len: a.len }, 0), why);
       keys.set(routeKey(RT_TABLE_LOCAL, { addr: a.addr, len: 32 }, 0), why);
     }
   }
@@ -81,7 +86,10 @@ function checkRoutes(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<str
     }
     if (s.onlink && s.dev === undefined) fail('onlink', 'Nexthop device required for onlink');
     // With an unknown device the gateway check would only repeat that mistake.
-    if (s.via !== undefined && !s.onlink && s.type === 'unicast' && unknownDev === undefined && !onLink(reach, s)) {
+    const loSubnet = s.via === undefined ? undefined : loopbackSubnetOf(ns, s.via);
+    if (s.via !== undefined && loSubnet !== undefined && !s.onlink && s.type === 'unicast') {
+      fail(['via'], `gateway ${formatIpv4(s.via)} is in ${formatPrefix(loSubnet)} on lo, which is local to this namespace: a local next hop is not modelled`);
+    } else if (s.via !== undefined && !s.onlink && s.type === 'unicast' && unknownDev === undefined && !onLink(reach, s)) {
       const of = s.dev === undefined ? 'any device' : s.dev;
       fail(['via'], `Nexthop has invalid gateway: ${formatIpv4(s.via)} is not on a connected subnet of ${of} (add "onlink" if it is reachable there anyway)`);
     }
@@ -93,6 +101,13 @@ function checkRoutes(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<str
     if (first !== undefined) fail([], `RTNETLINK answers: File exists: this route is already there (${first})`);
     else existing.set(key, `${r.label} adds it`);
   }
+}
+
+/** The subnet of one of lo's addresses holding `addr` (lo's subnets are local routes). */
+function loopbackSubnetOf(ns: NetnsDraft, addr: Ipv4Addr): Prefix | undefined {
+  const lo = ns.links.find((l) => l.spec.type === 'loopback');
+  const a = lo?.spec.addresses.find((x) => inPrefix(addr, { addr: prefixNetwork(x), len: x.len }));
+  return a === undefined ? undefined : { addr: prefixNetwork(a), len: a.len };
 }
 
 /** fib_check_nh_v4_gw(): the gateway must be reachable by a link-scope route, through `dev` when given. */
@@ -154,8 +169,17 @@ function checkSysctlDevices(src: ScenarioSource, ns: NetnsDraft, links: Readonly
   const devices = [...links.keys()];
   for (const [key, node] of ns.sysctlKeys) {
     const name = parseSysctlName(key);
-    if (name?.kind !== 'conf' || isKnownSysctl(key, devices)) continue;
-    src.error(node, `namespace "${ns.name}": sysctl ${key}: no device "${name.dev}"${didYouMean(name.dev, ['all', 'default', 'lo', ...devices])}`);
+    if (name === undefined || name.kind === 'global' || isKnownSysctl(key, devices)) continue;
+    if (name.kind === 'neigh' && name.dev === 'default') {
+      src.error(node, `namespace "${ns.name}": ${neighDefaultRefusal(key)}`);
+      continue;
+    }
+    if (name.kind === 'neigh' && name.dev === 'all') {
+      src.error(node, `namespace "${ns.name}": sysctl ${key}: net.ipv4.neigh has no "all", only one entry per device (lo or a device of the namespace)`);
+      continue;
+    }
+    const choices = name.kind === 'neigh' ? ['lo', ...devices] : ['all', 'default', 'lo', ...devices];
+    src.error(node, `namespace "${ns.name}": sysctl ${key}: no device "${name.dev}"${didYouMean(name.dev, choices)}`);
   }
 }
 

@@ -31,10 +31,14 @@ describe('ARP resolution', () => {
     expect(arpRequests(t, 'left')).toHaveLength(1);
   });
 
-  it('lets the answering host learn the asker, so its reply needs no ARP of its own', () => {
+  it('lets the answering host learn the asker, so its reply needs no ARP of its own, only a unicast probe 5 s later', () => {
     const t = runTrace(routerWorld(), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
     expect(t.reply?.disposition).toBe('DELIVERED');
-    expect(arpRequests(t.reply!, 'router')).toHaveLength(0);
+    // STALE -> DELAY on use -> PROBE after delay_first_probe_time: one unicast request to the learned MAC.
+    const leftMac = buildWorld(routerWorld()).netns('left')!.device('eth0')!.mac;
+    const probes = arpRequests(t.reply!, 'router');
+    expect(probes.map((h) => h.t)).toEqual([5000]);
+    expect(probes[0].detail).toContain(`> ${leftMac}`);
     expect(t.reply!.hops.some((h) => h.stage === 'neigh' && h.detail.includes('STALE'))).toBe(true);
   });
 

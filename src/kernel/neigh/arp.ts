@@ -4,18 +4,16 @@ import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import type { Skb } from '../../packet/skb.js';
 import type { PktType } from '../../packet/skb.js';
 import type { NetDevice } from '../link/device.js';
-import { RT_SCOPE_LINK } from '../link/device.js';
 import type { L2Frame } from '../link/l2-frame.js';
 import { devQueueXmit } from '../link/xmit.js';
-import { inetSelectAddr } from '../route/source-select.js';
-import { icmpSend } from '../ipv4/icmp.js';
 import { ipRouteInput } from '../route/route-input.js';
-import { fate, report } from '../report.js';
-import { NEIGH_MCAST_PROBES, NEIGH_RETRANS_MS } from './neigh-table.js';
-import type { Neighbour } from './neigh-table.js';
+import { report } from '../report.js';
+import { arpIgnore } from './arp-ignore.js';
+import { neighParms } from './neigh-parms.js';
+import { NUD_VALID, neighCatchUp } from './neigh-table.js';
+import { neighEventSend, neighUpdate } from './neigh-state.js';
 
 const BROADCAST: MacAddr = 'ff:ff:ff:ff:ff:ff';
-const USABLE = new Set(['REACHABLE', 'PERMANENT', 'NOARP', 'STALE', 'DELAY', 'PROBE']);
 
 /** Sends an IPv4 skb to `mac` out of `dev`. */
 function xmitIp(dev: NetDevice, skb: Skb, mac: MacAddr): void {
@@ -25,115 +23,89 @@ function xmitIp(dev: NetDevice, skb: Skb, mac: MacAddr): void {
 
 /**
  * Linux: ip_finish_output2() -> neigh_output(): a resolved neighbour gets the frame at once; otherwise the
- * skb waits in the arp_queue while ARP asks (mcast_solicit=3 probes, retrans_time 1 s), and on failure
- * every queued packet draws ICMP host unreachable (ipv4_link_failure()).
+ * state machine (neigh-state.ts) decides: a STALE entry is used and moves to DELAY, an unresolved one queues
+ * the skb in its arp_queue while ARP asks with the device's parameters (mcast_solicit, retrans_time_ms...),
+ * and on failure every queued packet draws ICMP host unreachable (ipv4_link_failure()).
  */
 export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast: boolean, onResolved?: (mac: MacAddr) => void): void {
   const ns = dev.netns;
   const send = onResolved ?? ((mac: MacAddr) => xmitIp(dev, skb, mac));
   if (broadcast || nexthop === 0xffffffff) return send(BROADCAST);
   const now = ns.env.timers.now();
-  const n = ns.neigh.get(dev.name, nexthop);
-  if (n && n.lladdr && USABLE.has(n.state)) {
-    report(ns, skb.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(nexthop)} lladdr ${n.lladdr} ${n.state}`, minor: true });
-    return send(n.lladdr);
-  }
-  const entry = ns.neigh.create(dev.name, nexthop, now);
-  const waiting = entry.state === 'INCOMPLETE' && entry.queue.length > 0;
-  if (entry.state === 'FAILED') {
-    entry.state = 'INCOMPLETE';
-    entry.probes = 0;
-  }
-  entry.queue.push({ skb, send });
-  report(ns, skb.leg, {
-    dev: dev.name,
-    stage: 'neigh',
-    detail: waiting
-      ? `neigh ${formatIpv4(nexthop)} INCOMPLETE: queued behind a pending ARP request`
-      : `neigh ${formatIpv4(nexthop)} dev ${dev.name} unknown: ARP who-has, packet queued`,
-  });
-  if (!waiting) {
-    entry.probes = 0;
-    solicit(dev, entry, skb);
-  }
+  const known = ns.neigh.get(dev.name, nexthop);
+  const n = known ?? ns.neigh.create(dev.name, nexthop, now, neighParms(ns, dev.name).baseReachableMs);
+  neighCatchUp(n, now);
+  const before = n.state;
+  const usable = n.lladdr !== null && NUD_VALID.has(n.state);
+  const r = neighEventSend(dev, n, skb, send);
+  if (r !== 'send' || n.lladdr === null) return;
+  if (usable) report(ns, skb.leg, { dev: dev.name, stage: 'neigh', detail: `neigh ${formatIpv4(nexthop)} lladdr ${n.lladdr} ${before}`, minor: true });
+  send(n.lladdr);
 }
 
-/** Linux: arp_solicit(): the source is the queued packet's own source when it is local (arp_announce=0). */
-function solicit(dev: NetDevice, n: Neighbour, skb: Skb): void {
-  const ns = dev.netns;
-  const spa = ns.ownsAddr(skb.packet.ip.src) ? skb.packet.ip.src : inetSelectAddr(ns, dev.name, n.addr, RT_SCOPE_LINK);
-  n.probes++;
-  const frame: L2Frame = {
-    eth: { dst: BROADCAST, src: dev.mac, ethertype: ETH_P_ARP },
-    kind: 'arp',
-    arp: { op: ARPOP_REQUEST, sha: dev.mac, spa, tha: '00:00:00:00:00:00', tpa: n.addr },
-    leg: skb.leg,
-    hops: 0,
-  };
-  devQueueXmit(dev, frame);
-  ns.env.timers.after(NEIGH_RETRANS_MS, () => neighTimer(dev, n, skb));
-}
-
-/** Linux: neigh_timer_handler(): probe again, or give up and fail the queue. */
-function neighTimer(dev: NetDevice, n: Neighbour, skb: Skb): void {
-  if (n.state !== 'INCOMPLETE') return;
-  if (n.probes < NEIGH_MCAST_PROBES) return solicit(dev, n, skb);
-  const ns = dev.netns;
-  n.state = 'FAILED';
-  n.updated = ns.env.timers.now();
-  const queued = n.queue.splice(0);
-  for (const q of queued) {
-    fate(ns, q.skb.leg, 'NEIGH_FAILED', 'NEIGH_FAILED', `no ARP reply from ${formatIpv4(n.addr)} on ${dev.name} after ${NEIGH_MCAST_PROBES} probes`, { dev: dev.name });
-    // ipv4_link_failure(): the sender learns through ICMP host unreachable.
-    icmpSend(ns, q.skb, 3, 1, 0);
-  }
-}
-
-/** Linux: arp_process(): answer requests for our addresses (arp_ignore=0: any of them), learn from replies. */
+/**
+ * Linux: arp_process(). A request for a local address (routed as an IP packet from the asker, so rp_filter
+ * and martian checks apply) is answered unless arp_ignore says otherwise, and the asker is learned (STALE);
+ * any other ARP message updates an entry that exists: a reply addressed to us confirms it (REACHABLE), a
+ * broadcast reply or a request makes it STALE. Within locktime of its last change an entry keeps its address.
+ */
 export function arpRcv(dev: NetDevice, frame: L2Frame & { kind: 'arp' }, pktType: PktType): void {
   const ns = dev.netns;
   const a = frame.arp;
-  const now = ns.env.timers.now();
   if (pktType === 'otherhost') return;
   if (a.op === ARPOP_REQUEST) {
-    if (!ns.ownsAddr(a.tpa)) return;
-    // arp_process(): the request is routed as if it were an IP packet from the asker to the target
-    // (ip_route_input_noref), so rp_filter and martian checks apply: a sender that fails them gets no answer.
     const r = ipRouteInput(ns, { src: a.spa, dst: a.tpa, iif: dev.name, mark: 0, tos: 0 });
-    if (r.kind !== 'local') {
+    if (r.kind === 'local' && !r.broadcast) {
+      answerRequest(dev, frame);
+      return;
+    }
+    if (ns.ownsAddr(a.tpa)) {
       report(ns, frame.leg, {
         dev: dev.name,
         stage: 'arp',
         detail: `ARP who-has ${formatIpv4(a.tpa)} tell ${formatIpv4(a.spa)}: not answered (${r.kind === 'martian' ? r.detail : 'the asker does not route here'})`,
       });
-      return;
     }
-    // neigh_event_ns(): the asker is learned (STALE) so the reply and the answer to come need no ARP.
-    const n = ns.neigh.get(dev.name, a.spa);
-    if (!n || n.state !== 'PERMANENT') {
-      const e = ns.neigh.set(dev.name, a.spa, a.sha, 'STALE', now);
-      flush(e);
-    }
-    report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP who-has ${formatIpv4(a.tpa)} tell ${formatIpv4(a.spa)}: answered ${dev.mac}`, minor: true });
-    const reply: L2Frame = {
-      eth: { dst: a.sha, src: dev.mac, ethertype: ETH_P_ARP },
-      kind: 'arp',
-      arp: { op: ARPOP_REPLY, sha: dev.mac, spa: a.tpa, tha: a.sha, tpa: a.spa },
-      leg: frame.leg,
-      hops: 0,
-    };
-    devQueueXmit(dev, reply);
-    return;
   }
   const n = ns.neigh.get(dev.name, a.spa);
-  if (!n || n.state === 'PERMANENT' || n.state === 'NOARP') return;
-  ns.neigh.set(dev.name, a.spa, a.sha, 'REACHABLE', now);
-  report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP reply: ${formatIpv4(a.spa)} is-at ${a.sha}, neigh REACHABLE`, minor: true });
-  flush(n);
+  if (!n) return;
+  const now = ns.env.timers.now();
+  neighCatchUp(n, now);
+  const override = now > n.updated + neighParms(ns, dev.name).locktimeMs;
+  const state = a.op === ARPOP_REPLY && pktType === 'host' ? 'REACHABLE' : 'STALE';
+  const valid = n.lladdr !== null && NUD_VALID.has(n.state);
+  if (n.state === 'PERMANENT' || n.state === 'NOARP') return;
+  if (valid && n.lladdr !== a.sha && !override) {
+    report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP ${formatIpv4(a.spa)} is-at ${a.sha} ignored: the entry changed less than locktime ago and keeps ${n.lladdr}` });
+    return;
+  }
+  if (a.op === ARPOP_REPLY) {
+    // Reported before the update, which sends what waited for the answer.
+    const next = valid && n.lladdr === a.sha && state === 'STALE' ? n.state : state;
+    report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP reply: ${formatIpv4(a.spa)} is-at ${a.sha}, neigh ${next}`, minor: true });
+  }
+  neighUpdate(dev, n, a.sha, state, override);
 }
 
-function flush(n: Neighbour): void {
-  const mac = n.lladdr;
-  if (!mac) return;
-  for (const q of n.queue.splice(0)) q.send(mac);
+/** The local branch of arp_process(): arp_ignore, then neigh_event_ns() (the asker, STALE) and the reply. */
+function answerRequest(dev: NetDevice, frame: L2Frame & { kind: 'arp' }): void {
+  const ns = dev.netns;
+  const a = frame.arp;
+  const ignored = arpIgnore(dev, a.spa, a.tpa);
+  if (ignored.ignore) {
+    report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP who-has ${formatIpv4(a.tpa)} tell ${formatIpv4(a.spa)}: not answered (${ignored.why})` });
+    return;
+  }
+  const now = ns.env.timers.now();
+  const n = ns.neigh.get(dev.name, a.spa) ?? ns.neigh.create(dev.name, a.spa, now, neighParms(ns, dev.name).baseReachableMs);
+  neighUpdate(dev, n, a.sha, 'STALE', true);
+  report(ns, frame.leg, { dev: dev.name, stage: 'arp', detail: `ARP who-has ${formatIpv4(a.tpa)} tell ${formatIpv4(a.spa)}: answered ${dev.mac}`, minor: true });
+  const reply: L2Frame = {
+    eth: { dst: a.sha, src: dev.mac, ethertype: ETH_P_ARP },
+    kind: 'arp',
+    arp: { op: ARPOP_REPLY, sha: dev.mac, spa: a.tpa, tha: a.sha, tpa: a.spa },
+    leg: frame.leg,
+    hops: 0,
+  };
+  devQueueXmit(dev, reply);
 }

@@ -4,6 +4,13 @@ import type { Skb } from '../../packet/skb.js';
 /** NUD states (include/uapi/linux/neighbour.h), as `ip neigh` prints them. */
 export type NudState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'NOARP' | 'PERMANENT';
 
+/** NUD_VALID: the entry has a link-layer address that output may use. */
+export const NUD_VALID: ReadonlySet<NudState> = new Set<NudState>(['PERMANENT', 'NOARP', 'REACHABLE', 'PROBE', 'STALE', 'DELAY']);
+/** NUD_CONNECTED: output needs no resolution step (neigh_connected_output()). */
+export const NUD_CONNECTED: ReadonlySet<NudState> = new Set<NudState>(['PERMANENT', 'NOARP', 'REACHABLE']);
+/** NUD_IN_TIMER: the states whose timer runs (neigh_timer_handler()). */
+export const NUD_IN_TIMER: ReadonlySet<NudState> = new Set<NudState>(['INCOMPLETE', 'REACHABLE', 'DELAY', 'PROBE']);
+
 /** A packet waiting on resolution, with where it goes once resolved. */
 export interface PendingSkb {
   skb: Skb;
@@ -11,6 +18,7 @@ export interface PendingSkb {
   send: (mac: MacAddr) => void;
 }
 
+/** struct neighbour, reduced. Times are virtual milliseconds. */
 export interface Neighbour {
   addr: Ipv4Addr;
   dev: string;
@@ -18,14 +26,36 @@ export interface Neighbour {
   state: NudState;
   /** arp_queue: packets waiting for resolution (Linux keeps up to unres_qlen_bytes). */
   queue: PendingSkb[];
+  /** neigh->probes: probes made in this resolution; INCOMPLETE starts at ucast_solicit. */
   probes: number;
+  /** Last state or address change (locktime counts from it). */
   updated: number;
+  /** Last proof of reachability (an ARP reply, an admin REACHABLE). */
+  confirmed: number;
+  /** Last use through the resolving output path (neigh_event_send()). */
+  used: number;
+  /** Bumped whenever the timer is deleted or re-armed, so a stale timer callback knows to do nothing. */
+  timer: number;
+  /** The trace leg of the packet that last used the entry: where its timer's probes are reported. */
+  leg: number;
+  /**
+   * When a REACHABLE entry turns STALE without a timer job (neighCatchUp()): the expiry sends nothing, so it
+   * is applied when the entry is next looked at and no run waits for it. Null when a timer runs instead.
+   */
+  staleAt: number | null;
 }
 
-/** Neighbour parameters of a device (`ip ntable`); per device in a non-initial namespace. */
-export const NEIGH_RETRANS_MS = 1000;
-export const NEIGH_MCAST_PROBES = 3;
-export const NEIGH_REACHABLE_MS = 30000;
+/**
+ * Applies a lazy REACHABLE -> STALE expiry that is due at `now` (neigh_timer_handler()'s "suspected" branch,
+ * at the time it would have run).
+ */
+export function neighCatchUp(n: Neighbour, now: number): void {
+  if (n.state === 'REACHABLE' && n.staleAt !== null && now > n.staleAt) {
+    n.state = 'STALE';
+    n.updated = n.staleAt;
+    n.staleAt = null;
+  }
+}
 
 /** Linux: net/core/neighbour.c, one table (arp_tbl) per namespace. */
 export class NeighTable {
@@ -35,17 +65,21 @@ export class NeighTable {
     return this.#entries.get(`${dev}|${addr}`);
   }
 
-  /** __neigh_lookup(..., creat=1) */
-  create(dev: string, addr: Ipv4Addr, now: number): Neighbour {
+  /**
+   * __neigh_lookup(..., creat=1): a new entry is NUD_NONE, shown here as INCOMPLETE without a probe yet.
+   * neigh_alloc() backdates `confirmed` by twice the base reachable time, so nothing counts as confirmed.
+   */
+  create(dev: string, addr: Ipv4Addr, now: number, baseReachableMs = 30000): Neighbour {
     const key = `${dev}|${addr}`;
     let n = this.#entries.get(key);
     if (!n) {
-      n = { addr, dev, lladdr: null, state: 'INCOMPLETE', queue: [], probes: 0, updated: now };
+      n = { addr, dev, lladdr: null, state: 'INCOMPLETE', queue: [], probes: 0, updated: now, confirmed: now - 2 * baseReachableMs, used: now, timer: 0, leg: 0, staleAt: null };
       this.#entries.set(key, n);
     }
     return n;
   }
 
+  /** Sets an entry as given, without the state machine (neigh-state.ts runs that). */
   set(dev: string, addr: Ipv4Addr, lladdr: MacAddr | null, state: NudState, now: number): Neighbour {
     const n = this.create(dev, addr, now);
     n.lladdr = lladdr;
@@ -54,24 +88,32 @@ export class NeighTable {
     return n;
   }
 
-  /** neigh_remove_one() (`ip neigh del`): true when there was an entry. */
+  /** neigh_remove_one() (`ip neigh del`): true when there was an entry. Its pending timer becomes a no-op. */
   delete(dev: string, addr: Ipv4Addr): boolean {
-    return this.#entries.delete(`${dev}|${addr}`);
+    const key = `${dev}|${addr}`;
+    const n = this.#entries.get(key);
+    if (n === undefined) return false;
+    n.timer++;
+    return this.#entries.delete(key);
   }
 
   /** Removes every entry `drop` selects (neigh_flush_dev(), `ip neigh flush`); returns how many went. */
   removeWhere(drop: (n: Neighbour) => boolean): number {
-    let n = 0;
+    let count = 0;
     for (const [key, e] of this.#entries) {
       if (drop(e)) {
+        e.timer++;
         this.#entries.delete(key);
-        n++;
+        count++;
       }
     }
-    return n;
+    return count;
   }
 
-  entries(): Neighbour[] {
-    return [...this.#entries.values()];
+  /** Every entry, lazy expiries applied up to `now` when given. */
+  entries(now?: number): Neighbour[] {
+    const all = [...this.#entries.values()];
+    if (now !== undefined) for (const n of all) neighCatchUp(n, now);
+    return all;
   }
 }

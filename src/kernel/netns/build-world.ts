@@ -9,6 +9,7 @@ import { formatRestoreError, restore } from '../netfilter/index.js';
 import { netfilterEngine, netfilterState } from '../netfilter/hook-engine.js';
 import type { Netns } from './netns.js';
 import { World } from './world.js';
+import { neighAdminAdd } from '../neigh/neigh-state.js';
 import type { IpsetSpec, IpsetType, LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from './world-spec.js';
 import type { MatchState } from '../netfilter/index.js';
 import { formatIpv4, parseIpv4 } from '../../wire/ipv4-addr.js';
@@ -78,7 +79,7 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     }
     for (const n of nsSpec.neigh) {
       const state = n.nud === 'permanent' ? 'PERMANENT' : n.nud === 'noarp' ? 'NOARP' : n.nud === 'reachable' ? 'REACHABLE' : n.nud === 'stale' ? 'STALE' : 'FAILED';
-      ns.neigh.set(n.dev, n.addr, n.lladdr ?? null, state, 0);
+      neighAdminAdd(need(ns.device(n.dev), n.dev), n.addr, n.lladdr ?? null, state);
     }
     for (const f of nsSpec.fdb) {
       const dev = need(ns.device(f.dev), f.dev);
@@ -137,9 +138,9 @@ export function ipsetElements(type: IpsetType, member: string): string[] {
   return Array.from({ length: 2 ** (32 - len) }, (_, i) => `${formatIpv4((base + i) >>> 0)}${suffix}`);
 }
 
-/** `net.ipv4.conf.DEV.*` for a real device (not `all` or `default`). */
+/** `net.ipv4.conf.DEV.*` or `net.ipv4.neigh.DEV.*` for a real device (not `all` or `default`). */
 function isPerDeviceSysctl(key: string): boolean {
-  const m = /^net\.ipv4\.conf\.([^.]+)\./.exec(key);
+  const m = /^net\.ipv4\.(?:conf|neigh)\.([^.]+)\./.exec(key);
   return m !== null && m[1] !== 'all' && m[1] !== 'default';
 }
 
@@ -151,6 +152,11 @@ function need<T>(v: T | undefined, what: string): T {
 function createLinks(world: World, nsSpec: NetnsSpec): void {
   const ns = need(world.netns(nsSpec.name), nsSpec.name);
   for (const l of nsSpec.links) {
+    if (l.type === 'loopback') {
+      // Every namespace has lo already: a listed lo only sets its MTU (its addresses come with the others').
+      ns.loopback().mtu = l.mtu ?? LOOPBACK_MTU;
+      continue;
+    }
     const mac = l.mac ?? world.macFor(ns.name, l.name);
     const dev = makeDevice(ns, l, mac, nsSpec);
     dev.up = l.up ?? true;
@@ -176,6 +182,8 @@ function makeDevice(ns: Netns, l: LinkSpec, mac: string, nsSpec: NetnsSpec): Net
       return new VxlanDevice(ns, l.name, ifindex, mac, vxlanMtu(l, nsSpec), l.vxlan ?? { id: 0, dstport: 8472, learning: true });
     case 'dummy':
       return new NetDevice(ns, l.name, ifindex, 'dummy', mac, l.mtu ?? ETH_MTU);
+    case 'loopback':
+      throw new Error(`invariant: lo of ${ns.name} is never created from the spec`);
   }
 }
 

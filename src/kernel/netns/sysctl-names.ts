@@ -45,6 +45,76 @@ export const GLOBAL_SYSCTLS: Readonly<Record<string, SysctlDef>> = {
 
 const CONF_PREFIX = 'net.ipv4.conf.';
 
+// --- neighbour parameters (net.ipv4.neigh.DEV.*) ------------------------------------------------------------
+// net/core/neighbour.c neigh_sysctl_table[]: the ARP table's per-device parameters (struct neigh_parms), with
+// arp_tbl's defaults (net/ipv4/arp.c). Ranges are what the kernel accepts and the model can run: the probe
+// counts take 0..INT_MAX (proc_dointvec_minmax); the *_ms and USER_HZ entries 0..INT_MAX; the entries in
+// seconds at most INT_MAX/HZ, written here for HZ=1000 (2147483), which holds whatever the kernel's HZ. The
+// kernel also takes negative values for some of the time entries (a negative delay); they are not modelled.
+
+const INT_MAX = 2147483647;
+const SECONDS_MAX = Math.floor(INT_MAX / 1000);
+
+/** How a neighbour parameter's value reads: a count, milliseconds, seconds, or USER_HZ ticks (1/100 s). */
+export type NeighUnit = 'count' | 'ms' | 's' | 'userhz';
+
+export interface NeighSettingDef extends SysctlDef {
+  unit: NeighUnit;
+  /** The other name of the same parameter (retrans_time and retrans_time_ms are one NEIGH_VAR). */
+  alias?: string;
+}
+
+/** The modelled `net.ipv4.neigh.DEV.*` settings; a device that does not set them has these values. */
+export const NEIGH_SETTINGS: Readonly<Record<string, NeighSettingDef>> = {
+  mcast_solicit: { default: 3, ranges: [{ min: 0, max: INT_MAX }], unit: 'count' },
+  ucast_solicit: { default: 3, ranges: [{ min: 0, max: INT_MAX }], unit: 'count' },
+  app_solicit: { default: 0, ranges: [{ min: 0, max: INT_MAX }], unit: 'count' },
+  retrans_time_ms: { default: 1000, ranges: [{ min: 0, max: INT_MAX }], unit: 'ms', alias: 'retrans_time' },
+  retrans_time: { default: 100, ranges: [{ min: 0, max: INT_MAX }], unit: 'userhz', alias: 'retrans_time_ms' },
+  base_reachable_time_ms: { default: 30000, ranges: [{ min: 0, max: INT_MAX }], unit: 'ms', alias: 'base_reachable_time' },
+  base_reachable_time: { default: 30, ranges: [{ min: 0, max: SECONDS_MAX }], unit: 's', alias: 'base_reachable_time_ms' },
+  delay_first_probe_time: { default: 5, ranges: [{ min: 0, max: SECONDS_MAX }], unit: 's' },
+  gc_stale_time: { default: 60, ranges: [{ min: 0, max: SECONDS_MAX }], unit: 's' },
+  locktime: { default: 100, ranges: [{ min: 0, max: INT_MAX }], unit: 'userhz' },
+};
+
+const NEIGH_PREFIX = 'net.ipv4.neigh.';
+
+/** A neighbour setting's value in milliseconds (counts come back as they are). */
+export function neighValueMs(setting: string, value: number): number {
+  switch (NEIGH_SETTINGS[setting]?.unit) {
+    case 's':
+      return value * 1000;
+    case 'userhz':
+      return value * 10;
+    default:
+      return value;
+  }
+}
+
+/** The value of `setting` that stands for `ms` milliseconds (truncated, as jiffies_to_clock_t() reads it). */
+export function neighValueFromMs(setting: string, ms: number): number {
+  switch (NEIGH_SETTINGS[setting]?.unit) {
+    case 's':
+      return Math.floor(ms / 1000);
+    case 'userhz':
+      return Math.floor(ms / 10);
+    default:
+      return ms;
+  }
+}
+
+/**
+ * The reason a namespace refuses `net.ipv4.neigh.default.*`: only the initial namespace has the table's
+ * default parms in /proc (neigh_sysctl_register() registers "default" for init_net only), and a namespace's
+ * devices start from the initial namespace's values.
+ */
+export function neighDefaultRefusal(key: string): string {
+  const path = `/proc/sys/${key.replaceAll('.', '/')}`;
+  return `sysctl: cannot stat ${path}: No such file or directory (a network namespace has no neigh.default: its devices start from the initial namespace's values; set net.ipv4.neigh.DEV.* per device)`;
+}
+// --- end of neighbour parameters ------------------------------------------------------------------------------
+
 /**
  * The value of every modelled sysctl in a fresh namespace, device settings under `all` and `default`
  * (a new device takes `default`'s values).
@@ -62,7 +132,8 @@ function buildDefaults(): Record<string, number> {
 
 export type SysctlName =
   | { kind: 'global'; name: string }
-  | { kind: 'conf'; dev: string; setting: string };
+  | { kind: 'conf'; dev: string; setting: string }
+  | { kind: 'neigh'; dev: string; setting: string };
 
 /**
  * Splits a sysctl key. In the dotted form a device name's own dots are written as '/'
@@ -71,20 +142,22 @@ export type SysctlName =
  */
 export function parseSysctlName(key: string): SysctlName | undefined {
   if (key in GLOBAL_SYSCTLS) return { kind: 'global', name: key };
-  if (!key.startsWith(CONF_PREFIX)) return undefined;
-  const rest = key.slice(CONF_PREFIX.length);
+  const kind = key.startsWith(CONF_PREFIX) ? 'conf' : key.startsWith(NEIGH_PREFIX) ? 'neigh' : undefined;
+  if (kind === undefined) return undefined;
+  const rest = key.slice((kind === 'conf' ? CONF_PREFIX : NEIGH_PREFIX).length);
   const dot = rest.lastIndexOf('.');
   if (dot <= 0) return undefined;
   const setting = rest.slice(dot + 1);
-  if (!(setting in DEVCONF_SETTINGS)) return undefined;
-  return { kind: 'conf', dev: rest.slice(0, dot).replaceAll('/', '.'), setting };
+  if (!(setting in (kind === 'conf' ? DEVCONF_SETTINGS : NEIGH_SETTINGS))) return undefined;
+  return { kind, dev: rest.slice(0, dot).replaceAll('/', '.'), setting };
 }
 
 /** The definition behind a key, whatever device it names. */
 export function sysctlDef(key: string): SysctlDef | undefined {
   const name = parseSysctlName(key);
   if (name === undefined) return undefined;
-  return name.kind === 'global' ? GLOBAL_SYSCTLS[name.name] : DEVCONF_SETTINGS[name.setting];
+  if (name.kind === 'global') return GLOBAL_SYSCTLS[name.name];
+  return name.kind === 'conf' ? DEVCONF_SETTINGS[name.setting] : NEIGH_SETTINGS[name.setting];
 }
 
 /** True for a modelled key whose device, if any, is `all`, `default`, `lo` or one of `deviceNames`. */
@@ -92,6 +165,8 @@ export function isKnownSysctl(key: string, deviceNames: readonly string[]): bool
   const name = parseSysctlName(key);
   if (name === undefined) return false;
   if (name.kind === 'global') return true;
+  // neigh has no `all`, and `default` only in the initial namespace (neighDefaultRefusal()).
+  if (name.kind === 'neigh') return name.dev === 'lo' || deviceNames.includes(name.dev);
   // Every namespace has lo, so its settings exist even when a scenario does not list it.
   return name.dev === 'all' || name.dev === 'default' || name.dev === 'lo' || deviceNames.includes(name.dev);
 }
@@ -112,6 +187,9 @@ export function knownSysctlNames(deviceNames: readonly string[]): string[] {
   const names = Object.keys(GLOBAL_SYSCTLS);
   for (const dev of ['all', 'default', 'lo', ...deviceNames]) {
     for (const setting of Object.keys(DEVCONF_SETTINGS)) names.push(`${CONF_PREFIX}${dev.replaceAll('.', '/')}.${setting}`);
+  }
+  for (const dev of ['lo', ...deviceNames]) {
+    for (const setting of Object.keys(NEIGH_SETTINGS)) names.push(`${NEIGH_PREFIX}${dev.replaceAll('.', '/')}.${setting}`);
   }
   return names;
 }

@@ -1,4 +1,4 @@
-import { DEVCONF_SETTINGS, GLOBAL_SYSCTLS } from './sysctl-names.js';
+import { DEVCONF_SETTINGS, GLOBAL_SYSCTLS, NEIGH_SETTINGS, neighValueFromMs, neighValueMs } from './sysctl-names.js';
 
 /**
  * Per-namespace sysctls, with the propagation rules Linux applies: writing `net.ipv4.ip_forward` (or
@@ -19,6 +19,7 @@ export const GLOBAL_DEFAULTS: Readonly<Record<string, number>> = Object.fromEntr
 );
 
 const CONF = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/;
+const NEIGH = /^net\.ipv4\.neigh\.([^.]+)\.([a-z_]+)$/;
 
 export class Sysctls {
   readonly #values = new Map<string, number>();
@@ -38,6 +39,9 @@ export class Sysctls {
       this.#values.set(`net.ipv4.conf.${dev}.${k}`, this.get(`net.ipv4.conf.default.${k}`));
       if (this.#explicit.has(`default.${k}`)) this.#explicit.add(`${dev}.${k}`);
     }
+    // neigh_parms_alloc() copies the table's default parms, which in a namespace are the initial namespace's:
+    // the kernel's defaults here.
+    for (const [k, def] of Object.entries(NEIGH_SETTINGS)) this.#values.set(`net.ipv4.neigh.${dev}.${k}`, def.default);
   }
 
   /** ipv4_devconf_setall(): every setting of `dev` counts as explicitly set. */
@@ -53,6 +57,12 @@ export class Sysctls {
   set(key: string, value: number, devices: readonly string[]): void {
     const old = this.get(key);
     this.#values.set(key, value);
+    const neigh = NEIGH.exec(key);
+    const alias = neigh ? NEIGH_SETTINGS[neigh[2]]?.alias : undefined;
+    if (neigh && alias !== undefined) {
+      // retrans_time and retrans_time_ms (base_reachable_time and _ms) are one NEIGH_VAR, read in two units.
+      this.#values.set(`net.ipv4.neigh.${neigh[1]}.${alias}`, neighValueFromMs(alias, neighValueMs(neigh[2], value)));
+    }
     const m = CONF.exec(key);
     if (m) this.#explicit.add(`${m[1]}.${m[2]}`);
     if (key === 'net.ipv4.ip_forward' || (m && m[1] === 'all' && m[2] === 'forwarding')) {

@@ -50,7 +50,8 @@ export interface IpsetSpec {
   members: string[];
 }
 
-export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy';
+/** `loopback` is the namespace's own lo, listed only to give it addresses or an MTU (it is never created). */
+export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy' | 'loopback';
 
 export interface AddrSpec {
   addr: Ipv4Addr;

@@ -20,7 +20,7 @@ function neighLine(n: Neighbour): string {
  */
 export function showNeigh(ns: Netns): string {
   return ns.neigh
-    .entries()
+    .entries(ns.env.timers.now())
     .filter((n) => n.state !== 'NOARP')
     .map(neighLine)
     .join('');

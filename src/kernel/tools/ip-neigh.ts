@@ -4,6 +4,7 @@
 import type { Netns } from '../netns/netns.js';
 import type { NudState as TableState } from '../neigh/neigh-table.js';
 import { NUD_STATES, parseNeigh } from '../neigh/neigh-syntax.js';
+import { neighAdminAdd } from '../neigh/neigh-state.js';
 import type { NudState } from '../netns/world-spec.js';
 import { parseIpv4, parsePrefix } from '../../wire/ipv4-addr.js';
 import { prefixMask } from '../../wire/ipv4-addr.js';
@@ -87,14 +88,16 @@ const STATE: Readonly<Record<NudState, TableState>> = {
   permanent: 'PERMANENT', noarp: 'NOARP', reachable: 'REACHABLE', stale: 'STALE', failed: 'FAILED',
 };
 
-export function applyIpNeigh(ns: Netns, cmd: IpNeighCommand, now: number): string[] {
+export function applyIpNeigh(ns: Netns, cmd: IpNeighCommand, _now: number): string[] {
   const n = cmd.neigh;
   if (ns.device(n.dev) === undefined) return [`Cannot find device "${n.dev}"`];
+  const dev = ns.device(n.dev)!;
   const existing = ns.neigh.get(n.dev, n.addr);
   // neigh_add(): NLM_F_EXCL (add) refuses an existing entry; without NLM_F_CREATE (change) a missing one.
   if (cmd.verb === 'add' && existing !== undefined) return ['RTNETLINK answers: File exists'];
   if (cmd.verb === 'change' && existing === undefined) return ['RTNETLINK answers: No such file or directory'];
-  ns.neigh.set(n.dev, n.addr, n.lladdr ?? null, STATE[n.nud], now);
+  if (existing !== undefined) existing.timer++; // neigh_update() re-arms: an older timer job must do nothing
+  neighAdminAdd(dev, n.addr, n.lladdr ?? null, STATE[n.nud]);
   return [];
 }
 
