@@ -1,8 +1,8 @@
 import type { L4 } from '../packet/frame.js';
 import { ICMP_ECHO } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
-import { World, buildWorld, ipSend, tcpHeader } from '../kernel/index.js';
-import type { WorldSpec } from '../kernel/index.js';
+import { World, buildWorld, checkpointWorld, ipSend, staticEnv, tcpHeader } from '../kernel/index.js';
+import type { KernelEnv, WorldSpec } from '../kernel/index.js';
 import { Recorder } from './recorder.js';
 import { formatEntry, formatTuple } from '../kernel/conntrack/index.js';
 import { Rng } from './rng.js';
@@ -31,6 +31,10 @@ export interface ProbeRun {
   recorder: Recorder;
   /** The packet as first sent, endpoints as text. */
   packet: { proto: string; src: string; dst: string };
+  /**
+   * The World the packet crossed. Given a shared World, it is rolled back when the run returns (unless
+   * `keep`), so it shows the state before the run; given a spec, it is the run's own World, as the run left it.
+   */
   world: World;
   /** Virtual time when the run stopped (ms). */
   endedAt: number;
@@ -46,27 +50,53 @@ export interface RunOptions {
   maxSteps?: number;
   /** Decides random rule matches (branch exploration); without it the seeded RNG draws. */
   decide?: (probability: number, rule: string) => boolean;
+  /**
+   * Leave the World as the run left it instead of rolling it back (`net show --after`, timelines). Only for a
+   * World no other run shares.
+   */
+  keep?: boolean;
+  /**
+   * The scheduler (and so the virtual clock) to run on: a timeline's, which persists from trace to trace.
+   * Without it each run starts at time 0 on a scheduler of its own. The run lasts `untilMs` from the
+   * scheduler's current time; work still queued then is dropped with the run.
+   */
+  scheduler?: Scheduler;
 }
 
 export const DEFAULT_SPORT = 40000;
 const DEFAULT_SIZE = { tcp: 0, udp: 32, icmp: 56 } as const;
 
 /**
- * Runs one trace on a fresh World built from the scenario: a socket in `trace.from` sends one packet, the
- * scheduler moves it (and whatever it causes: ARP, answers, ICMP errors) until nothing is left to do.
+ * Runs one trace: a socket in `trace.from` sends one packet, the scheduler moves it (and whatever it causes:
+ * ARP, answers, ICMP errors) until nothing is left to do. On a World (built once per scenario) the run takes
+ * a checkpoint, swaps in its own environment, and rolls the World back when it returns; on a spec it builds a
+ * World of its own.
  */
 export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts: RunOptions = {}): ProbeRun {
-  const spec = worldOrSpec instanceof World ? worldOrSpec.spec : worldOrSpec;
-  const sched = new Scheduler();
+  const shared = worldOrSpec instanceof World;
+  const world = shared ? worldOrSpec : buildWorld(worldOrSpec, staticEnv());
+  const sched = opts.scheduler ?? new Scheduler();
   const rng = new Rng(opts.seed ?? 1);
   const recorder = new Recorder(() => sched.clock.now());
-  const world = buildWorld(spec, {
+  const env: KernelEnv = {
     timers: { now: () => sched.clock.now(), after: (ms, run) => sched.after(ms, run) },
     random: () => rng.next(),
     sink: recorder,
     hopBudget: opts.hopBudget ?? 64,
     decide: opts.decide,
-  });
+  };
+  const checkpoint = shared && !opts.keep ? checkpointWorld(world) : null;
+  const before = world.useEnv(env);
+  try {
+    return sendAndRun(world, sched, rng, recorder, trace, opts);
+  } finally {
+    world.useEnv(before);
+    checkpoint?.rollback();
+  }
+}
+
+function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder, trace: ProbeSpec, opts: RunOptions): ProbeRun {
+  const startedAt = sched.clock.now();
   const ns = world.netns(trace.from);
   if (!ns) throw new Error(`invariant: trace source ${trace.from} is not a namespace (the loader checks this)`);
 
@@ -97,7 +127,9 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     const localPort = trace.proto === 'icmp' ? trace.sport ?? 1 : sport;
     ns.sockets.clients.push({ proto: trace.proto, local: src, localPort, remote: trace.dst, remotePort: trace.dport ?? 0, leg: 0 });
   }
-  const ended = sched.run({ until: opts.untilMs ?? 30_000, maxSteps: opts.maxSteps ?? 50_000 });
+  const ended = sched.run({ until: startedAt + (opts.untilMs ?? 30_000), maxSteps: sched.steps + (opts.maxSteps ?? 50_000) });
+  // Work left (timers of this run) reports to this run's recorder: it ends with the run.
+  sched.clear();
   if (ended === 'budget') {
     recorder.fate(0, { disposition: 'LOOP', reason: 'HOP_BUDGET', netns: ns.name, detail: 'the packet kept multiplying or circling: step budget spent' });
   }

@@ -43,6 +43,14 @@ export type ConfirmResult =
   /** Another entry holds one of its tuples already (Linux: insert_failed, the packet is dropped). */
   | { ok: false; reason: 'CT_INSERT_FAILED'; clash: CtEntry };
 
+/** A saved connection table (ConntrackTable.saveState()). */
+export interface ConntrackTableState {
+  readonly entries: readonly MutableCtEntry[];
+  readonly nextId: number;
+  readonly stats: CtStats;
+  readonly config: CtConfig;
+}
+
 interface Slot {
   entry: MutableCtEntry;
   direction: CtDirection;
@@ -157,6 +165,33 @@ export class ConntrackTable {
   bySource(orig: Tuple, now: number): CtEntry[] {
     const set = this.#sourceSet(orig, false);
     return set ? [...set].filter((e) => e.expires > now) : [];
+  }
+
+  /** A deep copy of the live entries, the id counter, the stats and the config, for World.checkpoint(). */
+  saveState(): ConntrackTableState {
+    return structuredClone({
+      entries: [...this.#live.values()],
+      nextId: this.#nextId,
+      stats: this.stats,
+      config: this.config,
+    });
+  }
+
+  /** Puts the table back as `saveState()` found it, re-inserting each entry as confirm() did. */
+  restoreState(saved: ConntrackTableState): void {
+    const s = structuredClone(saved);
+    this.#hash.clear();
+    this.#live.clear();
+    this.#bySource.clear();
+    this.#nextId = s.nextId;
+    Object.assign(this.stats, s.stats);
+    Object.assign(this.config, s.config);
+    for (const e of s.entries) {
+      this.#hash.set(tupleKey(e.orig), { entry: e, direction: 'ORIGINAL' });
+      if (!this.#hash.has(tupleKey(e.reply))) this.#hash.set(tupleKey(e.reply), { entry: e, direction: 'REPLY' });
+      this.#live.set(e.id, e);
+      if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, true).add(e);
+    }
   }
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */

@@ -57,4 +57,18 @@ export class NeighTable {
   entries(): Neighbour[] {
     return [...this.#entries.values()];
   }
+
+  /** A copy of every entry, for World.checkpoint() (queued packets are kept by reference: a resting World has none). */
+  saveState(): NeighTableState {
+    return [...this.#entries].map(([k, n]) => [k, { ...n, queue: [...n.queue] }]);
+  }
+
+  /** Puts the table back as `saveState()` found it. */
+  restoreState(saved: NeighTableState): void {
+    this.#entries.clear();
+    for (const [k, n] of saved) this.#entries.set(k, { ...n, queue: [...n.queue] });
+  }
 }
+
+/** A saved neighbour table (NeighTable.saveState()). */
+export type NeighTableState = ReadonlyArray<readonly [string, Readonly<Neighbour>]>;
