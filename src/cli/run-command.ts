@@ -3,6 +3,7 @@ import { collectScenarioFiles, loadScenarioFile } from '../scenario/load.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { checkExpectations } from '../scenario/expect.js';
 import { exploreTraceBranches, runTrace } from '../trace/index.js';
+import { buildWorld } from '../kernel/index.js';
 import { UsageError } from './usage-error.js';
 import { argInt } from './parse-args.js';
 
@@ -35,11 +36,13 @@ Example:
           continue;
         }
         out(`${file}`);
+        // One World per scenario; each trace runs on a checkpoint of it.
+        const world = buildWorld(res.scenario.world);
         for (const t of res.scenario.traces) {
-          const seeded = runTrace(res.scenario.world, t, { seed: opts.seed });
+          const seeded = runTrace(world, t, { seed: opts.seed });
           // An expectation on branches needs every outcome of the random rules, not the seed's one.
           const trace = t.expect?.branches
-            ? { ...seeded, branches: exploreTraceBranches(res.scenario.world, t, { seed: opts.seed }).branches }
+            ? { ...seeded, branches: exploreTraceBranches(world, t, { seed: opts.seed }).branches }
             : seeded;
           const summary = `${trace.disposition}${trace.reason ? ` (${trace.reason})` : ''}`;
           if (!t.expect) {

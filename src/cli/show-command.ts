@@ -76,7 +76,8 @@ Examples:
       if (o.after !== undefined) {
         const t = sc.traces.find((x) => x.name === o.after);
         if (!t) throw new UsageError(`--after: no trace "${o.after}" in ${file}`);
-        const run = runProbe(sc.world, t);
+        // The World is this command's own: the run keeps what it left (learned entries, conntrack).
+        const run = runProbe(buildWorld(sc.world), t, { keep: true });
         world = run.world;
         now = run.endedAt;
       } else world = buildWorld(sc.world);

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText, runTraceRecorded } from '../trace/index.js';
 import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText, traceIptablesSave } from '../trace/iptables-save-trace.js';
 import type { Detail } from '../trace/index.js';
+import { buildWorld } from '../kernel/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { argChoice, argInt, argIpv4 } from './parse-args.js';
@@ -207,8 +208,10 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
       } else traces = sc.traces;
       if (traces.length === 0) throw new UsageError(`${file} has no traces: describe one with --from and --to`);
       if (o.pcap !== undefined && traces.length !== 1) throw new UsageError('--pcap needs exactly one trace: add --name or --from/--to');
+      // One World for the scenario; each trace runs on a checkpoint of it.
+      const world = buildWorld(sc.world);
       const results = traces.map((t) => {
-        const { trace, recorder } = runTraceRecorded(sc.world, t, { seed: o.seed });
+        const { trace, recorder } = runTraceRecorded(world, t, { seed: o.seed });
         if (o.pcap !== undefined) {
           try {
             writeFileSync(o.pcap, renderPcap(recorder));
@@ -216,7 +219,7 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
             throw new UsageError(`--pcap: cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
-        const withBranches = o.branches ? { ...trace, branches: exploreTraceBranches(sc.world, t, { seed: o.seed }).branches } : trace;
+        const withBranches = o.branches ? { ...trace, branches: exploreTraceBranches(world, t, { seed: o.seed }).branches } : trace;
         return o.reply ? withBranches : { ...withBranches, reply: null };
       });
       if (o.output === 'json') out(results.length === 1 ? renderTraceJson(results[0]) : `[\n${results.map(renderTraceJson).join(',\n')}\n]`);
