@@ -61,6 +61,8 @@ export interface RunOptions {
    * scheduler's current time; work still queued then is dropped with the run.
    */
   scheduler?: Scheduler;
+  /** Without `scheduler`: the virtual time the run's own scheduler starts at (a point in a timeline). */
+  startAt?: number;
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -76,6 +78,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   const shared = worldOrSpec instanceof World;
   const world = shared ? worldOrSpec : buildWorld(worldOrSpec, staticEnv());
   const sched = opts.scheduler ?? new Scheduler();
+  if (opts.scheduler === undefined && opts.startAt !== undefined) sched.clock.advanceTo(opts.startAt);
   const rng = new Rng(opts.seed ?? 1);
   const recorder = new Recorder(() => sched.clock.now());
   const env: KernelEnv = {
