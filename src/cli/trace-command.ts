@@ -7,6 +7,10 @@ import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText, run
 import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText, traceIptablesSave } from '../trace/iptables-save-trace.js';
 import type { Detail } from '../trace/index.js';
 import { buildWorld } from '../kernel/index.js';
+import { runTimeline } from '../scenario/run-timeline.js';
+import type { Recorder } from '../sim/index.js';
+import type { Trace } from '../trace/index.js';
+import { timelineAt } from './timeline-at.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { argChoice, argInt, argIpv4 } from './parse-args.js';
@@ -23,6 +27,7 @@ interface TraceOpts {
   mark?: number;
   df: boolean;
   name?: string;
+  at?: string;
   seed: number;
   detail: Detail;
   output: 'text' | 'json';
@@ -56,7 +61,7 @@ function argNodeIp(text: string, previous: string[]): string[] {
 }
 
 /** Flags that belong to one mode only, by the name the user typed. */
-const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap']];
+const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap'], ['at', '--at']];
 const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface']];
 
 /** `net trace --iptables-save FILE`: one packet through one node's rule dump (src/trace/iptables-save-trace.ts). */
@@ -137,6 +142,43 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   };
 }
 
+/** `--at POINT`: the timeline up to that point, then the packet of --from/--to there (or the timeline's own traces). */
+function traceAtPoint(sc: Scenario, o: TraceOpts & { at: string }, out: (s: string) => void): void {
+  const steps = timelineAt(sc, o.at, '--at');
+  if (o.branches) throw new UsageError('--branches does not combine with --at');
+  const adHoc = o.from !== undefined || o.to !== undefined ? adHocTrace(sc, o) : undefined;
+  if (adHoc === undefined && o.name !== undefined) throw new UsageError('--name does not combine with --at: the timeline\'s traces up to the point are shown');
+  const run = runTimeline(sc.world, steps, { seed: o.seed, stopAt: o.at });
+  if (run.failedAt !== undefined) {
+    const failed = run.events.at(-1);
+    const detail = failed?.kind === 'run' ? `: ${failed.step.command.text}: ${failed.stderr.join(' ')}` : '';
+    throw new UsageError(`the timeline stopped at step ${run.failedAt + 1} before point "${o.at}"${detail}`);
+  }
+  let results: Trace[];
+  let recorder: Recorder | undefined;
+  if (adHoc !== undefined) {
+    const r = runTraceRecorded(run.world, adHoc, { seed: o.seed, startAt: run.now });
+    results = [r.trace];
+    recorder = r.recorder;
+  } else {
+    const done = run.events.flatMap((e) => (e.kind === 'trace' ? [e] : []));
+    if (done.length === 0) throw new UsageError(`no trace runs before point "${o.at}": describe one with --from and --to`);
+    results = done.map((e) => e.trace);
+    if (done.length === 1) recorder = done[0].recorder;
+  }
+  if (o.pcap !== undefined) {
+    if (recorder === undefined) throw new UsageError('--pcap needs exactly one trace: add --from/--to');
+    try {
+      writeFileSync(o.pcap, renderPcap(recorder));
+    } catch (e) {
+      throw new UsageError(`--pcap: cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const shown = o.reply ? results : results.map((r) => ({ ...r, reply: null }));
+  if (o.output === 'json') out(shown.length === 1 ? renderTraceJson(shown[0]) : `[\n${shown.map(renderTraceJson).join(',\n')}\n]`);
+  else out(shown.map((r) => renderTraceText(r, o.detail)).join('\n\n'));
+}
+
 export function registerTrace(program: Command, out: (s: string) => void): void {
   program
     .command('trace')
@@ -153,6 +195,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--mark <n>', 'SO_MARK of the socket', argInt('--mark', 0, 2 ** 32 - 1))
     .option('--no-df', 'clear the don\'t-fragment bit')
     .option('--name <trace>', 'only the scenario trace with this name')
+    .option('--at <point>', 'a point of the scenario\'s timeline: trace the packet of --from/--to there, or show the timeline\'s traces up to it')
     .option('--seed <n>', 'seed for random choices', argInt('--seed', 0, 2 ** 32 - 1), 1)
     .option('--detail <level>', 'minimal | summary | detailed', argChoice('--detail', ['minimal', 'summary', 'detailed'] as const), 'summary')
     .option('-o, --output <format>', 'text | json (schema packetwalk.trace/v1; packetwalk.iptables-trace/v1 with --iptables-save)', argChoice('--output', ['text', 'json'] as const), 'text')
@@ -180,6 +223,11 @@ Examples:
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
 
+With --at POINT (a \`point\` of the scenario's timeline) the timeline runs up to that point first: the packet
+of --from/--to is traced on the World as the timeline left it there, at that virtual time; without them, the
+timeline's own traces up to the point are shown.
+  net trace scenarios/fdb-ageing.yaml --at aged --from a --to 10.1.0.3 --proto icmp
+
 With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` are walked the way the kernel
 walks a new connection: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
 there, filter INPUT or FORWARD (OUTPUT, then INPUT over lo, for the node's own packets), and POSTROUTING. It
@@ -200,6 +248,10 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
       if (o.nodeIp.length) throw new UsageError('--node-ip needs --iptables-save FILE');
       if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
       const sc = loadOrFail(file);
+      if (o.at !== undefined) {
+        traceAtPoint(sc, { ...o, at: o.at }, out);
+        return;
+      }
       let traces: TraceSpec[];
       if (o.from !== undefined || o.to !== undefined) traces = [adHocTrace(sc, o)];
       else if (o.name !== undefined) {
