@@ -21,7 +21,12 @@ export function parseDuration(text: string): DurationResult {
     if (m[2] === undefined) {
       const after = at + m[1].length;
       const rest = text.slice(after);
-      const hint = rest === '' ? 'a unit is needed (ms, s, m or h): write 31s, 500ms, 2m' : `unknown unit "${rest.match(/^\S*/)?.[0] ?? rest}" (ms, s, m or h)`;
+      const hint =
+        rest === ''
+          ? 'a unit is needed (ms, s, m or h): write 31s, 500ms, 2m'
+          : /^\s/.test(rest)
+            ? `the unit goes right after the number, without a space: write ${m[1]}s`
+            : `unknown unit "${rest.match(/^\S*/)?.[0] ?? rest}" (ms, s, m or h)`;
       return { ok: false, column: after + 1, error: hint };
     }
     ms += Number(m[1]) * UNIT_MS[m[2]];

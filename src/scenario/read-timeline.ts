@@ -96,6 +96,16 @@ function readStep(
       const text = fields.keys.has('run') ? readString(src, runNode, `${what}: run`) : undefined;
       const stdin = fields.keys.has('stdin') ? readString(src, v.get('stdin'), `${what}: stdin`) : undefined;
       if (text === undefined || runNode === undefined) return undefined;
+      // The one tool that reads its input: iptables-restore takes `stdin`, and only it does.
+      const restore = /^\s*iptables-restore(\s|$)/.test(text);
+      if (restore && stdin === undefined) {
+        src.error(runNode, `${what}: iptables-restore reads its rules from "stdin": add stdin: "*filter\\n...\\nCOMMIT\\n"`);
+        return undefined;
+      }
+      if (!restore && stdin !== undefined) {
+        src.error(fields.keys.get('stdin'), `${what}: "stdin" is for iptables-restore only; this command reads no input`);
+        return undefined;
+      }
       const parsed = parseCommand(text, stdin);
       if (!parsed.ok) {
         for (const e of parsed.errors) src.errorInString(runNode, e.column, `${what}: run: ${e.message}`);
@@ -135,7 +145,7 @@ function readTraceStep(
 ): TimelineStep | undefined {
   if (isMap(node)) {
     if (expectNode !== undefined) src.error(expectNode, `${what}: "expect" goes inside the inline trace`);
-    const t = readTrace(src, node, i);
+    const t = readTrace(src, node, i, `${what}: trace`);
     if (t === undefined) return undefined;
     draft.inline.push(t);
     return { kind: 'trace', trace: t.spec, at };

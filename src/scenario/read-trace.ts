@@ -14,9 +14,10 @@ const PROTOS: readonly Proto[] = ['tcp', 'udp', 'icmp'];
 /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
 const MAX_PAYLOAD = 65507;
 
-export function readTrace(src: ScenarioSource, node: Node, index: number): TraceDraft | undefined {
+/** `place` names where an unnamed trace is written (default `traces[INDEX]`). */
+export function readTrace(src: ScenarioSource, node: Node, index: number, place = `traces[${index}]`): TraceDraft | undefined {
   const label = nameOf(node);
-  const what = label === undefined ? `traces[${index}]` : `trace "${label}"`;
+  const what = label === undefined ? place : `trace "${label}"`;
   const fields = readFields(src, node, what, SCENARIO_FIELDS.trace, ['from', 'to']);
   if (fields === undefined) return undefined;
   const v = fields.values;
