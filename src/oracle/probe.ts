@@ -368,6 +368,8 @@ export interface ListenerEvent {
 /** The `listen` sockets of every namespace, one process per namespace. */
 export class Listeners {
   readonly #procs: { netns: string; proc: Proc }[] = [];
+  /** Per process, how many of its lines `forget()` has put behind. */
+  readonly #seen = new Map<Proc, number>();
 
   private constructor() {}
 
@@ -398,7 +400,7 @@ export class Listeners {
   events(): ListenerEvent[] {
     const out: ListenerEvent[] = [];
     for (const { netns, proc } of this.#procs) {
-      for (const line of proc.lines) {
+      for (const line of proc.lines.slice(this.#seen.get(proc) ?? 0)) {
         const ev = safeJson(line);
         if (ev !== undefined && (ev.ev === 'tcp' || ev.ev === 'udp')) {
           out.push({ netns, proto: ev.ev, local: String(ev.local), peer: String(ev.peer) });
@@ -406,6 +408,11 @@ export class Listeners {
       }
     }
     return out;
+  }
+
+  /** From now on `events()` lists only what comes next: a timeline probes the same listeners trace after trace. */
+  forget(): void {
+    for (const { proc } of this.#procs) this.#seen.set(proc, proc.lines.length);
   }
 
   /** Waits (bounded) until some listener has seen something. */

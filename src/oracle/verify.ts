@@ -166,7 +166,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function downScript(down: string[]): string {
+export function downScript(down: string[]): string {
   return down.map((c) => `${c} 2>/dev/null || true`).join('\n');
 }
 
@@ -325,7 +325,7 @@ async function kernelSide(
   }
 }
 
-function withoutListeners(spec: WorldSpec): WorldSpec {
+export function withoutListeners(spec: WorldSpec): WorldSpec {
   return { ...spec, namespaces: spec.namespaces.map((n) => ({ ...n, listen: [] })) };
 }
 
@@ -343,7 +343,7 @@ function branchRunFor(world: World | WorldSpec, trace: TraceSpec, seeded: Trace,
 }
 
 /** Namespaces with iptables rules on either side: where conntrack is hooked and listed. */
-function iptablesNamespaces(...specs: WorldSpec[]): string[] {
+export function iptablesNamespaces(...specs: WorldSpec[]): string[] {
   const names = new Set<string>();
   for (const s of specs) for (const n of s.namespaces) if (n.iptables !== undefined && n.iptables.trim() !== '') names.add(n.name);
   return [...names].sort();
