@@ -11,6 +11,7 @@ import { runTimeline } from '../scenario/run-timeline.js';
 import type { Recorder } from '../sim/index.js';
 import type { Trace } from '../trace/index.js';
 import { timelineAt } from './timeline-at.js';
+import { tcpFlagsProblem } from '../sim/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { argChoice, argInt, argIpv4 } from './parse-args.js';
@@ -25,6 +26,7 @@ interface TraceOpts {
   ttl?: number;
   size?: number;
   mark?: number;
+  flags?: string;
   df: boolean;
   name?: string;
   at?: string;
@@ -40,6 +42,13 @@ interface TraceOpts {
   lenientComments?: boolean;
   inIface?: string;
   outIface?: string;
+}
+
+/** `--flags SA`: TCP flags as tcpdump letters. */
+function argFlags(text: string): string {
+  const bad = tcpFlagsProblem(text);
+  if (bad !== undefined) throw new InvalidArgumentError(`--flags: ${bad.message} (at letter ${bad.column} of "${text}")`);
+  return text;
 }
 
 /** `--dst A.B.C.D[:PORT]`. */
@@ -61,7 +70,7 @@ function argNodeIp(text: string, previous: string[]): string[] {
 }
 
 /** Flags that belong to one mode only, by the name the user typed. */
-const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap'], ['at', '--at']];
+const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap'], ['at', '--at'], ['flags', '--flags']];
 const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface']];
 
 /** `net trace --iptables-save FILE`: one packet through one node's rule dump (src/trace/iptables-save-trace.ts). */
@@ -123,6 +132,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     throw new UsageError(`--from: no namespace "${o.from}" in ${sc.file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
   }
   const proto = o.proto;
+  if (o.flags !== undefined && proto !== 'tcp') throw new UsageError(`--flags is for tcp only, not ${proto}`);
   if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
   const d = destination(sc, o.to);
   const dport = o.dport ?? d.port;
@@ -139,6 +149,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     size: o.size,
     mark: o.mark,
     df: o.df,
+    ...(o.flags !== undefined ? { flags: o.flags } : {}),
   };
 }
 
@@ -194,6 +205,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--size <bytes>', 'payload size', argInt('--size', 0, 65507))
     .option('--mark <n>', 'SO_MARK of the socket', argInt('--mark', 0, 2 ** 32 - 1))
     .option('--no-df', 'clear the don\'t-fragment bit')
+    .option('--flags <letters>', 'TCP flags as tcpdump letters (S, A, SA, R, RA, F, FA, P...); default S', argFlags)
     .option('--name <trace>', 'only the scenario trace with this name')
     .option('--at <point>', 'a point of the scenario\'s timeline: trace the packet of --from/--to there, or show the timeline\'s traces up to it')
     .option('--seed <n>', 'seed for random choices', argInt('--seed', 0, 2 ** 32 - 1), 1)
@@ -247,6 +259,7 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
       for (const [k, flag] of IPTABLES_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} needs --iptables-save FILE`);
       if (o.nodeIp.length) throw new UsageError('--node-ip needs --iptables-save FILE');
       if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
+      if (o.flags !== undefined && o.from === undefined && o.to === undefined) throw new UsageError('--flags describes a packet: give --from and --to with it');
       const sc = loadOrFail(file);
       if (o.at !== undefined) {
         traceAtPoint(sc, { ...o, at: o.at }, out);

@@ -442,6 +442,7 @@ function safeJson(line: string): Record<string, unknown> | undefined {
 /** Why a trace cannot be probed faithfully from Node, or undefined when it can. */
 export function unsupportedReason(trace: TraceSpec): string | undefined {
   if (trace.mark !== undefined && trace.proto !== 'icmp') return 'SO_MARK on a tcp/udp socket (Node has no setsockopt)';
+  if (trace.flags !== undefined && trace.flags !== 'S') return `TCP flags ${trace.flags}: the probe opens a real connection; a crafted segment is not sent yet`;
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { L4 } from '../packet/frame.js';
+import type { TcpFlags } from '../wire/headers.js';
 import { ICMP_ECHO } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import { World, buildWorld, checkpointWorld, ipSend, staticEnv, tcpHeader } from '../kernel/index.js';
@@ -25,6 +26,37 @@ export interface ProbeSpec {
   size?: number;
   /** SO_MARK */
   mark?: number;
+  /**
+   * TCP flags of the segment, as tcpdump letters (`S`, `A`, `SA`, `R`, `RA`, `F`, `FA`, `P`, `U`); a SYN when
+   * omitted. A segment without SYN continues the source's connection on the same ports when it has one (its
+   * sequence and acknowledgment numbers), else it carries numbers of a connection nobody knows.
+   */
+  flags?: string;
+}
+
+/** tcpdump's letters for the TCP flags a trace may set. */
+export const TCP_FLAG_LETTERS: Readonly<Record<string, keyof TcpFlags>> = { F: 'fin', S: 'syn', R: 'rst', P: 'psh', A: 'ack', U: 'urg', E: 'ece', W: 'cwr' };
+
+/** The flags of `letters` (checked by the loader and the CLI). */
+export function tcpFlagsOf(letters: string): Partial<TcpFlags> {
+  const out: Partial<TcpFlags> = {};
+  for (const ch of letters) {
+    const f = TCP_FLAG_LETTERS[ch];
+    if (f === undefined) throw new Error(`invariant: TCP flag letter ${ch} (the loader checks them)`);
+    out[f] = true;
+  }
+  return out;
+}
+
+/** A 1-based column and message for the first letter that is no TCP flag, or a repeated one; undefined when fine. */
+export function tcpFlagsProblem(letters: string): { column: number; message: string } | undefined {
+  if (letters === '') return { column: 1, message: 'expected TCP flags as tcpdump letters: S, A, SA, R, RA, F, FA, P, U, E, W' };
+  for (let i = 0; i < letters.length; i++) {
+    const ch = letters[i];
+    if (TCP_FLAG_LETTERS[ch] === undefined) return { column: i + 1, message: `"${ch}" is not a TCP flag (F S R P A U E W, as tcpdump prints them)` };
+    if (letters.indexOf(ch) < i) return { column: i + 1, message: `flag "${ch}" given twice` };
+  }
+  return undefined;
 }
 
 export interface ProbeRun {
@@ -107,9 +139,15 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   const size = trace.size ?? DEFAULT_SIZE[trace.proto];
   let l4: L4;
   switch (trace.proto) {
-    case 'tcp':
-      l4 = { proto: 'tcp', tcp: tcpHeader(sport, trace.dport ?? 0, Math.floor(rng.next() * 0xffffffff), 0, { syn: true }) };
+    case 'tcp': {
+      const flags = trace.flags === undefined ? { syn: true } : tcpFlagsOf(trace.flags);
+      const isn = Math.floor(rng.next() * 0xffffffff);
+      const conn = flags.syn ? undefined : ns.sockets.clients.find((c) => c.proto === 'tcp' && c.localPort === sport && c.remote === trace.dst && c.remotePort === (trace.dport ?? 0) && c.tcp);
+      const seq = conn?.tcp ? conn.tcp.sndNxt : isn;
+      const ack = conn?.tcp ? conn.tcp.rcvNxt : flags.ack ? Math.floor(rng.next() * 0xffffffff) : 0;
+      l4 = { proto: 'tcp', tcp: tcpHeader(sport, trace.dport ?? 0, seq, ack, flags) };
       break;
+    }
     case 'udp':
       l4 = { proto: 'udp', udp: { sport, dport: trace.dport ?? 0, length: 8 + size, checksum: 0 } };
       break;
@@ -128,7 +166,10 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   });
   if (src !== null) {
     const localPort = trace.proto === 'icmp' ? trace.sport ?? 1 : sport;
-    ns.sockets.clients.push({ proto: trace.proto, local: src, localPort, remote: trace.dst, remotePort: trace.dport ?? 0, leg: 0 });
+    // The same socket again (a timeline's later trace on the same ports) keeps its connection state.
+    const known = ns.sockets.client(trace.proto, src, localPort, trace.dst, trace.dport ?? 0);
+    if (known) known.leg = 0;
+    else ns.sockets.clients.push({ proto: trace.proto, local: src, localPort, remote: trace.dst, remotePort: trace.dport ?? 0, leg: 0 });
   }
   const ended = sched.run({ until: startedAt + (opts.untilMs ?? 30_000), maxSteps: sched.steps + (opts.maxSteps ?? 50_000) });
   // Work left (timers of this run) reports to this run's recorder: it ends with the run.

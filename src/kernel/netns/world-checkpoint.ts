@@ -10,7 +10,7 @@ import type { FdbState } from '../link/fdb.js';
 import type { NeighTableState } from '../neigh/neigh-table.js';
 import type { ConntrackTableState } from '../conntrack/table.js';
 import type { MatchState } from '../netfilter/context.js';
-import type { ClientSocket } from '../ipv4/sockets.js';
+import type { ClientSocket, TcpRequestSocket } from '../ipv4/sockets.js';
 import type { Netns } from './netns.js';
 import { StateJournal } from './state-journal.js';
 import type { World } from './world.js';
@@ -21,6 +21,7 @@ interface NetnsCheckpoint {
   neigh: NeighTableState;
   fdbs: Array<{ restore: (s: FdbState) => void; state: FdbState }>;
   clients: ClientSocket[];
+  requests: TcpRequestSocket[];
   conntrack: ConntrackTableState | null;
   recent: MatchState['recent'] | null;
   nfacct: MatchState['nfacct'] | null;
@@ -56,7 +57,8 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
     ipId: ns.ipId,
     neigh: ns.neigh.saveState(),
     fdbs,
-    clients: [...ns.sockets.clients],
+    clients: structuredClone(ns.sockets.clients),
+    requests: structuredClone(ns.sockets.requests),
     conntrack: ns.nf ? ns.nf.conntrack.saveState() : null,
     recent: ns.nf ? copyRecent(ns.nf.matchState.recent) : null,
     nfacct: ns.nf ? copyNfacct(ns.nf.matchState.nfacct) : null,
@@ -69,7 +71,9 @@ function restoreNetns(c: NetnsCheckpoint): void {
   ns.neigh.restoreState(c.neigh);
   for (const f of c.fdbs) f.restore(f.state);
   ns.sockets.clients.length = 0;
-  for (const s of c.clients) ns.sockets.clients.push(s);
+  for (const s of structuredClone(c.clients)) ns.sockets.clients.push(s);
+  ns.sockets.requests.length = 0;
+  for (const r of structuredClone(c.requests)) ns.sockets.requests.push(r);
   if (ns.nf) {
     if (c.conntrack) ns.nf.conntrack.restoreState(c.conntrack);
     const ms = ns.nf.matchState;

@@ -37,6 +37,7 @@ function netnsDigest(ns: Netns): unknown {
     neigh: ns.neigh.saveState().map(([k, n]) => [k, { ...n, queue: n.queue.length }]),
     listeners: ns.sockets.listeners,
     clients: ns.sockets.clients,
+    requests: ns.sockets.requests,
     ipId: ns.ipId,
     nf: nf
       ? {
