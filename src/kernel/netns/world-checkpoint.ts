@@ -36,6 +36,10 @@ function copyRecent(r: MatchState['recent']): MatchState['recent'] {
   return new Map([...r].map(([name, t]) => [name, new Map([...t].map(([addr, hits]) => [addr, [...hits]]))]));
 }
 
+function copyClients(cs: readonly ClientSocket[]): ClientSocket[] {
+  return cs.map((c) => (c.tcp === undefined ? { ...c } : { ...c, tcp: { ...c.tcp } }));
+}
+
 function copyNfacct(n: MatchState['nfacct']): MatchState['nfacct'] {
   return new Map([...n].map(([k, c]) => [k, { ...c }]));
 }
@@ -57,8 +61,8 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
     ipId: ns.ipId,
     neigh: ns.neigh.saveState(),
     fdbs,
-    clients: structuredClone(ns.sockets.clients),
-    requests: structuredClone(ns.sockets.requests),
+    clients: copyClients(ns.sockets.clients),
+    requests: ns.sockets.requests.map((r) => ({ ...r })),
     conntrack: ns.nf ? ns.nf.conntrack.saveState() : null,
     recent: ns.nf ? copyRecent(ns.nf.matchState.recent) : null,
     nfacct: ns.nf ? copyNfacct(ns.nf.matchState.nfacct) : null,
@@ -71,9 +75,9 @@ function restoreNetns(c: NetnsCheckpoint): void {
   ns.neigh.restoreState(c.neigh);
   for (const f of c.fdbs) f.restore(f.state);
   ns.sockets.clients.length = 0;
-  for (const s of structuredClone(c.clients)) ns.sockets.clients.push(s);
+  for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
   ns.sockets.requests.length = 0;
-  for (const r of structuredClone(c.requests)) ns.sockets.requests.push(r);
+  for (const r of c.requests) ns.sockets.requests.push({ ...r });
   if (ns.nf) {
     if (c.conntrack) ns.nf.conntrack.restoreState(c.conntrack);
     const ms = ns.nf.matchState;
