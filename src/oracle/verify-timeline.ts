@@ -22,8 +22,11 @@ import { downScript, iptablesNamespaces, withoutListeners } from './verify.js';
 
 export interface TimelineVerifyInput {
   file: string;
+  /** The world built in real namespaces. */
   spec: WorldSpec;
   steps: readonly TimelineStep[];
+  /** The world the emulator runs; `spec` when omitted. A test hook, as in VerifyInput (verify-fails.test.ts). */
+  emulatorSpec?: WorldSpec;
 }
 
 function baseRow(input: TimelineVerifyInput, index: number, name: string, prefix: string): VerifyRow {
@@ -42,7 +45,7 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
   const isolation = isolationProblem(spec);
   if (isolation !== undefined) throw new Error(`refusing to realize ${input.file}: ${isolation}`);
   const prefix = `${opts.prefix}t-`;
-  const emu = runTimeline(spec, input.steps, { seed: opts.seed ?? 1 });
+  const emu = runTimeline(input.emulatorSpec ?? spec, input.steps, { seed: opts.seed ?? 1 });
   const byStep = new Map<number, TimelineEvent>(emu.events.map((e) => [e.index, e]));
   const ctNetns = iptablesNamespaces(spec);
   const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;

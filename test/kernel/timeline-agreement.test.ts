@@ -64,3 +64,24 @@ describe.skipIf(unavailable !== undefined)(`the kernel agrees with the emulator 
     }, 60_000 + sleeps + traces * 15_000);
   });
 });
+
+describe.skipIf(unavailable !== undefined)(`the timeline oracle notices a difference${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('an emulator whose DNAT rule points at the other backend differs at the first trace, and on conntrack', async () => {
+    const r = loadScenarioFile('scenarios/udp-dnat-conntrack-delete.yaml');
+    if (!r.ok) throw new Error('must load');
+    const emulatorSpec = structuredClone(r.scenario.world);
+    const router = emulatorSpec.namespaces.find((n) => n.name === 'router');
+    if (router?.iptables === undefined) throw new Error('router has rules');
+    router.iptables = router.iptables.replace('--to-destination 10.0.2.2', '--to-destination 10.0.3.2');
+    const prefix = `${PREFIX_BASE}f-`;
+    const rows = await verifyTimeline(
+      { file: r.scenario.file, spec: r.scenario.world, steps: r.scenario.timeline ?? [], emulatorSpec },
+      { prefix, session, hasDummy, seed: 1 },
+    );
+    // The emulator's first DNAT goes to the new backend; its later `iptables -D` of the old rule fails there.
+    expect(rows[0].status).toBe('DIFFER');
+    expect(rows[0].fields).toContain('deliveredNetns');
+    expect(rows.some((x) => x.fields.includes('command'))).toBe(true);
+    expect(netnsWithPrefix(prefix)).toEqual([]);
+  }, 60_000);
+});
