@@ -59,7 +59,9 @@ describe.skipIf(unavailable !== undefined)(`the kernel agrees with the emulator 
       const rows = await verifyTimeline({ file: sc.file, spec: sc.world, steps: sc.timeline ?? [] }, { prefix, session, hasDummy, seed: 1 });
       const bad = rows.filter((r) => r.status !== 'agree' && r.status !== 'not-probed');
       expect(bad.length === 0 ? '' : renderVerifyTable(rows)).toBe('');
-      expect(rows.filter((r) => r.status === 'agree').length).toBe(traces);
+      // Every trace has its row: compared, or not probed with the reason (a crafted TCP segment, for now).
+      expect(rows.filter((r) => r.status === 'agree' || r.status === 'not-probed').length).toBe(traces);
+      expect(rows.filter((r) => r.status === 'agree').length).toBeGreaterThanOrEqual(2);
       expect(netnsWithPrefix(prefix), 'its namespaces are gone').toEqual([]);
     }, 60_000 + sleeps + traces * 15_000);
   });
