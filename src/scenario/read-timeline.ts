@@ -51,12 +51,6 @@ export function readTimeline(src: ScenarioSource, node: Node | undefined, traces
   return draft;
 }
 
-function kindOf(node: Node): string | undefined {
-  if (!isMap(node)) return undefined;
-  const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')).filter((k) => KINDS.includes(k));
-  return keys.length === 1 ? keys[0] : undefined;
-}
-
 function readStep(
   src: ScenarioSource,
   node: Node,
@@ -75,7 +69,7 @@ function readStep(
     src.error(node, `${what}: one step per entry: "${kinds[0]}" and "${kinds[1]}" are two steps (give each its own "- ")`);
     return undefined;
   }
-  const kind = kindOf(node);
+  const kind = kinds[0];
   if (kind === undefined) {
     const first = node.items[0]?.key;
     const name = isScalar(first) ? String(first.value) : '';

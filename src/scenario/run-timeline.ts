@@ -4,8 +4,8 @@
 // time; `sleep` advances the clock; a `point` is where `--at` stops. A command that fails (its tool would
 // print an error) stops the timeline there, as `set -e` would.
 
-import { buildWorld } from '../kernel/index.js';
-import type { KernelEnv, PathSink, World, WorldSpec } from '../kernel/index.js';
+import { buildWorld, staticEnv } from '../kernel/index.js';
+import type { KernelEnv, World, WorldSpec } from '../kernel/index.js';
 import { applyCommand } from '../kernel/tools/index.js';
 import { Rng, Scheduler } from '../sim/index.js';
 import type { Recorder } from '../sim/index.js';
@@ -40,8 +40,6 @@ export interface TimelineOptions {
   onEvent?: (e: TimelineEvent) => void;
 }
 
-const QUIET_SINK: PathSink = { event: () => {}, fate: () => {}, delivered: () => {}, answer: () => 0, errorSeen: () => {} };
-
 /** Runs `steps` on one World built from `spec`. */
 export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opts: TimelineOptions = {}): TimelineRun {
   const sched = new Scheduler();
@@ -50,7 +48,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
   const env: KernelEnv = {
     timers: { now: () => sched.clock.now(), after: (ms, run) => sched.after(ms, run) },
     random: () => rng.next(),
-    sink: QUIET_SINK,
+    sink: staticEnv().sink,
     hopBudget: 64,
   };
   const world = buildWorld(spec, env);
