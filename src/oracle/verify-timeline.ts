@@ -39,6 +39,19 @@ function baseRow(input: TimelineVerifyInput, index: number, name: string, prefix
   };
 }
 
+/**
+ * A segment without SYN on the ports of an earlier trace continues that connection in the emulator; the real
+ * connection's sequence numbers are the kernel's own, so a crafted segment cannot stand in for it.
+ */
+function continuesConnection(steps: readonly TimelineStep[], index: number): string | undefined {
+  const step = steps[index];
+  if (step.kind !== 'trace' || step.trace.flags === undefined || step.trace.flags.includes('S')) return undefined;
+  const t = step.trace;
+  const key = (x: typeof t): string => `${x.from}|${x.sport ?? 40000}|${x.dst}|${x.dport ?? 0}`;
+  const earlier = steps.slice(0, index).some((s) => s.kind === 'trace' && s.trace.proto === 'tcp' && key(s.trace) === key(t));
+  return earlier ? `TCP flags ${t.flags} continue the connection of an earlier trace: the kernel's sequence numbers are its own` : undefined;
+}
+
 /** Verifies the timeline of one scenario on one real World; one row per trace, and per command that disagrees. */
 export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOptions): Promise<VerifyRow[]> {
   const spec = input.spec;
@@ -96,7 +109,7 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
         disposition: ev.trace.disposition, reason: ev.trace.reason, outcome: describeOutcome(observed), detail: observed.detail, observed,
         branches: ev.trace.branches.length,
       };
-      const unsupported = unsupportedReason(step.trace);
+      const unsupported = unsupportedReason(step.trace) ?? continuesConnection(input.steps, index);
       if (unsupported !== undefined) {
         row.status = 'not-probed';
         row.note = unsupported;
