@@ -58,6 +58,11 @@ each step runs in order (a "run" step's command inside its namespace, exactly as
 real), and each trace is probed at its place and compared with the emulator's trace there. A command whose
 exit status differs from the emulator's (one side fails, the other not) is a difference.
 
+A trace with TCP flags other than a lone SYN (flags: A, R, FA...) is sent as one crafted segment from a raw
+socket (python3): a RST back is a refusal, another segment a delivery, nothing a timeout. A segment that
+continues the connection of an earlier trace of a timeline is not probed: the kernel's sequence numbers are
+its own.
+
 Needs root (network namespaces), iproute2, iptables, conntrack, tcpdump, ping and coreutils timeout;
 nft (nftables) for --rule-trace.
 Only namespaces named with this run's prefix are made or deleted, and it refuses to start when some
