@@ -2,6 +2,8 @@
 // Wall-clock numbers for humans; no test asserts on them.
 import { performance } from 'node:perf_hooks';
 import { collectScenarioFiles, loadScenarioFile } from '../dist/scenario/load.js';
+import { loadScenarioText } from '../dist/scenario/load.js';
+import { buildWorld } from '../dist/kernel/index.js';
 import { runTrace } from '../dist/trace/index.js';
 import { evaluateChain, indexRuleset, restore } from '../dist/kernel/netfilter/index.js';
 import { makeContext, makePacket } from '../dist/kernel/netfilter/testing.js';
@@ -16,12 +18,13 @@ function time(fn, minMs = 300) {
   return (performance.now() - start) / n;
 }
 
-console.log('traces (fresh World per trace, reply included)');
+console.log('traces (one World per scenario, a checkpoint per trace, reply included)');
 for (const file of collectScenarioFiles(['scenarios'])) {
   const r = loadScenarioFile(file);
   if (!r.ok) continue;
+  const world = buildWorld(r.scenario.world);
   const ms = time(() => {
-    for (const t of r.scenario.traces) runTrace(r.scenario.world, t);
+    for (const t of r.scenario.traces) runTrace(world, t);
   }) / r.scenario.traces.length;
   console.log(`  ${file.padEnd(40)} ${ms.toFixed(3).padStart(8)} ms/trace`);
 }
@@ -71,4 +74,42 @@ for (const n of [10, 100, 1000, 5000]) {
   console.log('\ncluster compile (50 nodes, 1,500 pods, 15 Services, flannel VXLAN)');
   console.log(`  compile ${(t1 - t0).toFixed(0).padStart(6)} ms  (${compiled.world.namespaces.length} namespaces, ${compiled.pods.length} pods, ${compiled.endpointSlices.length} EndpointSlices)`);
   console.log(`  build World ${(t2 - t1).toFixed(0).padStart(6)} ms`);
+}
+
+console.log('\na router with N DNAT rules (kube-proxy-like): World built once vs built per trace');
+for (const n of [100, 1000, 10000]) {
+  const rules = [];
+  for (let i = 0; i < n; i++) {
+    const vip = `10.96.${(i >> 8) & 255}.${i & 255}`;
+    rules.push(`        -A PREROUTING -d ${vip}/32 -p tcp -m comment --comment "svc ${i}" -m tcp --dport 80 -j DNAT --to-destination 10.0.2.2:80`);
+  }
+  const text = `apiVersion: packetwalk/v1
+kind: Topology
+metadata: {name: bench-${n}}
+namespaces:
+  - name: left
+    links: [{name: eth0, type: veth, peer: router/eth0, addresses: [10.0.1.2/24]}]
+    routes: ["default via 10.0.1.1 dev eth0"]
+  - name: router
+    sysctls: {net.ipv4.ip_forward: 1}
+    links:
+      - {name: eth0, type: veth, peer: left/eth0, addresses: [10.0.1.1/24]}
+      - {name: eth1, type: veth, peer: right/eth0, addresses: [10.0.2.1/24]}
+    iptables: |
+        *nat
+${rules.join('\n')}
+        COMMIT
+  - name: right
+    links: [{name: eth0, type: veth, peer: router/eth1, addresses: [10.0.2.2/24]}]
+    routes: ["default via 10.0.2.1 dev eth0"]
+    listen: ["tcp/80"]
+`;
+  const r = loadScenarioText(text, `bench-${n}.yaml`);
+  if (!r.ok) throw new Error(r.diagnostics[0].message);
+  const last = n - 1;
+  const trace = { name: 'to the last service', from: 'left', dst: (10 << 24) | (96 << 16) | (((last >> 8) & 255) << 8) | (last & 255), dport: 80, proto: 'tcp' };
+  const world = buildWorld(r.scenario.world);
+  const shared = time(() => runTrace(world, trace));
+  const fresh = time(() => runTrace(r.scenario.world, trace));
+  console.log(`  N=${String(n).padEnd(6)} shared World ${(shared * 1000).toFixed(0).padStart(7)} us/trace   fresh World ${(fresh * 1000).toFixed(0).padStart(8)} us/trace`);
 }

@@ -5,6 +5,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { collectScenarioFiles, loadScenarioFile } from '../src/scenario/load.js';
 import { runTrace } from '../src/trace/index.js';
+import { runTimeline } from '../src/scenario/run-timeline.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'trace.schema.json'), 'utf8'));
@@ -23,6 +24,16 @@ describe('trace JSON schema packetwalk.trace/v1', () => {
         expect(ok).toBe(true);
       });
     }
+    if (res.scenario.timeline === undefined) continue;
+    const { world, timeline } = res.scenario;
+    it(`${file.split('/').pop()}: every trace of its timeline validates`, () => {
+      const events = runTimeline(world, timeline).events;
+      for (const e of events) {
+        if (e.kind !== 'trace') continue;
+        expect(validate(JSON.parse(JSON.stringify(e.trace))), e.step.trace.name).toBe(true);
+      }
+      expect(events.some((e) => e.kind === 'trace')).toBe(true);
+    });
   }
 
   it('rejects a trace with an unknown disposition', () => {

@@ -4,6 +4,7 @@ import { defaultPrefix, prefixProblem, renderRealizeScript } from '../oracle/rea
 import { loadOrFail } from './load.js';
 import { argChoice } from './parse-args.js';
 import { UsageError } from './usage-error.js';
+import { timelineShell } from '../oracle/realize-timeline.js';
 
 interface RealizeOpts {
   prefix?: string;
@@ -39,7 +40,11 @@ Examples:
   net realize scenarios/veth-pair.yaml | sudo bash -s up      build it (namespaces pw-vp-a, pw-vp-b)
   sudo ip netns exec pw-vp-a ping -c1 192.168.10.2             look around
   net realize scenarios/veth-pair.yaml | sudo bash -s down    remove it
-  net realize scenarios/nat-router.yaml --prefix lab- > lab.sh && sudo bash lab.sh`,
+  net realize scenarios/nat-router.yaml --prefix lab- > lab.sh && sudo bash lab.sh
+
+A scenario with a timeline gets a third action, "timeline": run after "up", it applies the timeline's commands
+in order with the same command lines as net verify, sleeps for real, and prints where each trace and point is.
+  net realize scenarios/udp-dnat-conntrack-delete.yaml > lab.sh && sudo bash lab.sh up && sudo bash lab.sh timeline`,
     )
     .action((file: string, action: 'up' | 'down', o: RealizeOpts) => {
       const sc = loadOrFail(file);
@@ -48,6 +53,7 @@ Examples:
       if (bad !== undefined) throw new UsageError(`--prefix: ${bad}`);
       const isolation = isolationProblem(sc.world);
       if (isolation !== undefined) throw new UsageError(`${file}: cannot be realized in isolation: ${isolation}`);
-      out(renderRealizeScript(sc.world, prefix, { baselineSysctls: BASELINE_SYSCTLS, dummyAsVeth: o.dummyAsVeth, defaultAction: action }).trimEnd());
+      const timeline = sc.timeline !== undefined ? timelineShell(sc.timeline, prefix) : undefined;
+      out(renderRealizeScript(sc.world, prefix, { baselineSysctls: BASELINE_SYSCTLS, dummyAsVeth: o.dummyAsVeth, defaultAction: action, timeline }).trimEnd());
     });
 }

@@ -7,6 +7,8 @@ import { formatTable } from '../kernel/conntrack/index.js';
 import { printSave } from '../kernel/netfilter/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
+import { runTimeline } from '../scenario/run-timeline.js';
+import { timelineAt } from './timeline-at.js';
 import { argChoice } from './parse-args.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 
@@ -55,6 +57,7 @@ export function registerShow(program: Command, out: (s: string) => void): void {
     .argument('<what>', WHAT.join(' | '), argChoice('<what>', WHAT))
     .option('--table <t>', 'route table: main, local, all, default or a number (route only)')
     .option('--after <trace>', 'show the state after this scenario trace ran (learned neighbours and fdb entries)')
+    .option('--at <point>', 'show the state at this point of the scenario\'s timeline')
     .addHelpText(
       'after',
       `
@@ -70,9 +73,10 @@ Examples:
   net show scenarios/router-between-subnets.yaml router route --table all
   net show scenarios/bridge-learning.yaml switch fdb --after "a pings b"
   net show scenarios/conntrack-old-backend.yaml router conntrack
-  net show scenarios/anycast-lo.yaml node-a route --table local`,
+  net show scenarios/anycast-lo.yaml node-a route --table local
+  net show scenarios/fdb-ageing.yaml switch fdb --at learned`,
     )
-    .action((file: string, netns: string, what: What, o: { table?: string; after?: string }) => {
+    .action((file: string, netns: string, what: What, o: { table?: string; after?: string; at?: string }) => {
       const sc = loadOrFail(file);
       if (sc.cluster !== undefined && netns.includes('/')) {
         const r = resolveEndpoint(sc.cluster, netns);
@@ -85,10 +89,17 @@ Examples:
       if (o.table !== undefined && what !== 'route') throw new UsageError('--table applies to route only');
       let world: World;
       let now = 0;
-      if (o.after !== undefined) {
+      if (o.after !== undefined && o.at !== undefined) throw new UsageError('give --after TRACE or --at POINT, not both');
+      if (o.at !== undefined) {
+        const run = runTimeline(sc.world, timelineAt(sc, o.at, '--at'), { stopAt: o.at });
+        if (run.failedAt !== undefined) throw new UsageError(`the timeline stopped at step ${run.failedAt + 1}, before point "${o.at}"`);
+        world = run.world;
+        now = run.now;
+      } else if (o.after !== undefined) {
         const t = sc.traces.find((x) => x.name === o.after);
         if (!t) throw new UsageError(`--after: no trace "${o.after}" in ${file}`);
-        const run = runProbe(sc.world, t);
+        // The World is this command's own: the run keeps what it left (learned entries, conntrack).
+        const run = runProbe(buildWorld(sc.world), t, { keep: true });
         world = run.world;
         now = run.endedAt;
       } else world = buildWorld(sc.world);

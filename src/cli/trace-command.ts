@@ -6,6 +6,12 @@ import { InvalidArgumentError } from 'commander';
 import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText, runTraceRecorded } from '../trace/index.js';
 import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText, traceIptablesSave } from '../trace/iptables-save-trace.js';
 import type { Detail } from '../trace/index.js';
+import { buildWorld } from '../kernel/index.js';
+import { runTimeline } from '../scenario/run-timeline.js';
+import type { Recorder } from '../sim/index.js';
+import type { Trace } from '../trace/index.js';
+import { timelineAt } from './timeline-at.js';
+import { tcpFlagsProblem } from '../sim/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { annotateTrace } from '../cluster/annotate-trace.js';
@@ -22,8 +28,10 @@ interface TraceOpts {
   ttl?: number;
   size?: number;
   mark?: number;
+  flags?: string;
   df: boolean;
   name?: string;
+  at?: string;
   seed: number;
   detail: Detail;
   output: 'text' | 'json';
@@ -36,6 +44,13 @@ interface TraceOpts {
   lenientComments?: boolean;
   inIface?: string;
   outIface?: string;
+}
+
+/** `--flags SA`: TCP flags as tcpdump letters. */
+function argFlags(text: string): string {
+  const bad = tcpFlagsProblem(text);
+  if (bad !== undefined) throw new InvalidArgumentError(`--flags: ${bad.message} (at letter ${bad.column} of "${text}")`);
+  return text;
 }
 
 /** `--dst A.B.C.D[:PORT]`. */
@@ -57,7 +72,7 @@ function argNodeIp(text: string, previous: string[]): string[] {
 }
 
 /** Flags that belong to one mode only, by the name the user typed. */
-const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap']];
+const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap'], ['at', '--at'], ['flags', '--flags']];
 const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface']];
 
 /** `net trace --iptables-save FILE`: one packet through one node's rule dump (src/trace/iptables-save-trace.ts). */
@@ -137,6 +152,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     throw new UsageError(`--from: no namespace "${o.from}" in ${sc.file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
   }
   const proto = o.proto;
+  if (o.flags !== undefined && proto !== 'tcp') throw new UsageError(`--flags is for tcp only, not ${proto}`);
   if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
   const d = destination(sc, o.to);
   const dport = o.dport ?? d.port;
@@ -153,7 +169,45 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     size: o.size,
     mark: o.mark,
     df: o.df,
+    ...(o.flags !== undefined ? { flags: o.flags } : {}),
   };
+}
+
+/** `--at POINT`: the timeline up to that point, then the packet of --from/--to there (or the timeline's own traces). */
+function traceAtPoint(sc: Scenario, o: TraceOpts & { at: string }, out: (s: string) => void): void {
+  const steps = timelineAt(sc, o.at, '--at');
+  if (o.branches) throw new UsageError('--branches does not combine with --at');
+  const adHoc = o.from !== undefined || o.to !== undefined ? adHocTrace(sc, o) : undefined;
+  if (adHoc === undefined && o.name !== undefined) throw new UsageError('--name does not combine with --at: the timeline\'s traces up to the point are shown');
+  const run = runTimeline(sc.world, steps, { seed: o.seed, stopAt: o.at });
+  if (run.failedAt !== undefined) {
+    const failed = run.events.at(-1);
+    const detail = failed?.kind === 'run' ? `: ${failed.step.command.text}: ${failed.stderr.join(' ')}` : '';
+    throw new UsageError(`the timeline stopped at step ${run.failedAt + 1} before point "${o.at}"${detail}`);
+  }
+  let results: Trace[];
+  let recorder: Recorder | undefined;
+  if (adHoc !== undefined) {
+    const r = runTraceRecorded(run.world, adHoc, { seed: o.seed, startAt: run.now });
+    results = [r.trace];
+    recorder = r.recorder;
+  } else {
+    const done = run.events.flatMap((e) => (e.kind === 'trace' ? [e] : []));
+    if (done.length === 0) throw new UsageError(`no trace runs before point "${o.at}": describe one with --from and --to`);
+    results = done.map((e) => e.trace);
+    if (done.length === 1) recorder = done[0].recorder;
+  }
+  if (o.pcap !== undefined) {
+    if (recorder === undefined) throw new UsageError('--pcap needs exactly one trace: add --from/--to');
+    try {
+      writeFileSync(o.pcap, renderPcap(recorder));
+    } catch (e) {
+      throw new UsageError(`--pcap: cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const shown = o.reply ? results : results.map((r) => ({ ...r, reply: null }));
+  if (o.output === 'json') out(shown.length === 1 ? renderTraceJson(shown[0]) : `[\n${shown.map(renderTraceJson).join(',\n')}\n]`);
+  else out(shown.map((r) => renderTraceText(r, o.detail)).join('\n\n'));
 }
 
 export function registerTrace(program: Command, out: (s: string) => void): void {
@@ -171,7 +225,9 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--size <bytes>', 'payload size', argInt('--size', 0, 65507))
     .option('--mark <n>', 'SO_MARK of the socket', argInt('--mark', 0, 2 ** 32 - 1))
     .option('--no-df', 'clear the don\'t-fragment bit')
+    .option('--flags <letters>', 'TCP flags as tcpdump letters (S, A, SA, R, RA, F, FA, P...); default S', argFlags)
     .option('--name <trace>', 'only the scenario trace with this name')
+    .option('--at <point>', 'a point of the scenario\'s timeline: trace the packet of --from/--to there, or show the timeline\'s traces up to it')
     .option('--seed <n>', 'seed for random choices', argInt('--seed', 0, 2 ** 32 - 1), 1)
     .option('--detail <level>', 'minimal | summary | detailed', argChoice('--detail', ['minimal', 'summary', 'detailed'] as const), 'summary')
     .option('-o, --output <format>', 'text | json (schema packetwalk.trace/v1; packetwalk.iptables-trace/v1 with --iptables-save)', argChoice('--output', ['text', 'json'] as const), 'text')
@@ -199,6 +255,11 @@ Examples:
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
 
+With --at POINT (a \`point\` of the scenario's timeline) the timeline runs up to that point first: the packet
+of --from/--to is traced on the World as the timeline left it there, at that virtual time; without them, the
+timeline's own traces up to the point are shown.
+  net trace scenarios/fdb-ageing.yaml --at aged --from a --to 10.1.0.3 --proto icmp
+
 With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` are walked the way the kernel
 walks a new connection: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
 there, filter INPUT or FORWARD (OUTPUT, then INPUT over lo, for the node's own packets), and POSTROUTING. It
@@ -218,7 +279,12 @@ On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-no
       for (const [k, flag] of IPTABLES_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} needs --iptables-save FILE`);
       if (o.nodeIp.length) throw new UsageError('--node-ip needs --iptables-save FILE');
       if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
+      if (o.flags !== undefined && o.from === undefined && o.to === undefined) throw new UsageError('--flags describes a packet: give --from and --to with it');
       const sc = loadOrFail(file);
+      if (o.at !== undefined) {
+        traceAtPoint(sc, { ...o, at: o.at }, out);
+        return;
+      }
       let traces: TraceSpec[];
       if (o.from !== undefined || o.to !== undefined) traces = [adHocTrace(sc, o)];
       else if (o.name !== undefined) {
@@ -227,8 +293,10 @@ On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-no
       } else traces = sc.traces;
       if (traces.length === 0) throw new UsageError(`${file} has no traces: describe one with --from and --to`);
       if (o.pcap !== undefined && traces.length !== 1) throw new UsageError('--pcap needs exactly one trace: add --name or --from/--to');
+      // One World for the scenario; each trace runs on a checkpoint of it.
+      const world = buildWorld(sc.world);
       const results = traces.map((t) => {
-        const { trace: plain, recorder } = runTraceRecorded(sc.world, t, { seed: o.seed });
+        const { trace: plain, recorder } = runTraceRecorded(world, t, { seed: o.seed });
         const trace = sc.cluster ? annotateTrace(plain, sc.cluster.owners) : plain;
         if (o.pcap !== undefined) {
           try {
@@ -237,7 +305,7 @@ On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-no
             throw new UsageError(`--pcap: cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
-        const withBranches = o.branches ? { ...trace, branches: exploreTraceBranches(sc.world, t, { seed: o.seed }).branches } : trace;
+        const withBranches = o.branches ? { ...trace, branches: exploreTraceBranches(world, t, { seed: o.seed }).branches } : trace;
         return o.reply ? withBranches : { ...withBranches, reply: null };
       });
       if (o.output === 'json') out(results.length === 1 ? renderTraceJson(results[0]) : `[\n${results.map(renderTraceJson).join(',\n')}\n]`);

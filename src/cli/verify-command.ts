@@ -4,6 +4,7 @@ import type { Scenario } from '../scenario/model.js';
 import { kernelHasDummy, kernelUnavailable, netnsWithPrefix, runSync } from '../oracle/environment.js';
 import { defaultPrefix, prefixProblem } from '../oracle/realize.js';
 import { VerifySession, verifyScenario } from '../oracle/verify.js';
+import { verifyTimeline } from '../oracle/verify-timeline.js';
 import type { VerifyRow } from '../oracle/verify.js';
 import { allAgree, renderVerifyJson, renderVerifyTable, resultText } from '../oracle/verify-report.js';
 import { loadOrFail } from './load.js';
@@ -52,6 +53,16 @@ sets nftrace on every IPv4 packet, "nft -a monitor" prints each rule the first p
 policy it took, and the sequence (named by iptables-save line) is compared with the emulator's rule hops;
 the first step where they part is shown, and the trace differs in "rules". Then the namespaces are deleted, also on failure, Ctrl-C or SIGTERM.
 
+A scenario with a timeline is verified on one real World after its own traces: the namespaces are built once,
+each step runs in order (a "run" step's command inside its namespace, exactly as written; "sleep" sleeps for
+real), and each trace is probed at its place and compared with the emulator's trace there. A command whose
+exit status differs from the emulator's (one side fails, the other not) is a difference.
+
+A trace with TCP flags other than a lone SYN (flags: A, R, FA...) is sent as one crafted segment from a raw
+socket (python3): a RST back is a refusal, another segment a delivery, nothing a timeout. A segment that
+continues the connection of an earlier trace of a timeline is not probed: the kernel's sequence numbers are
+its own.
+
 Needs root (network namespaces), iproute2, iptables, conntrack, tcpdump, ping and coreutils timeout;
 nft (nftables) for --rule-trace.
 Only namespaces named with this run's prefix are made or deleted, and it refuses to start when some
@@ -76,7 +87,7 @@ Examples:
       if (o.name !== undefined && traces.length === 0) {
         throw new UsageError(`--name: no trace "${o.name}" in ${file} (traces: ${kernelSc.traces.map((t) => JSON.stringify(t.name)).join(', ')})`);
       }
-      if (traces.length === 0) throw new UsageError(`${file} has no traces to verify`);
+      if (traces.length === 0 && kernelSc.timeline === undefined) throw new UsageError(`${file} has no traces to verify`);
       const existing = netnsWithPrefix(prefix);
       if (existing.length > 0) {
         throw new UsageError(`namespaces with prefix "${prefix}" exist already (${existing.join(', ')}): from an earlier --keep? `
@@ -114,18 +125,25 @@ async function run(a: RunArgs): Promise<void> {
   process.on('SIGTERM', onSignal);
   const t0 = performance.now();
   let done = 0;
+  const timelineTraces = a.o.name === undefined ? (a.kernelSc.timeline ?? []).filter((s) => s.kind === 'trace').length : 0;
+  const total = a.traces.length + timelineTraces;
   const progress = (r: VerifyRow): void => {
     done++;
-    process.stderr.write(`[${done}/${a.traces.length}] ${r.trace}: ${resultText(r)} (${(r.ms / 1000).toFixed(1)} s)\n`);
+    process.stderr.write(`[${done}/${total}] ${r.trace}: ${resultText(r)} (${(r.ms / 1000).toFixed(1)} s)\n`);
   };
   try {
-    const rows = await verifyScenario(
+    const options = { prefix: a.prefix, session, hasDummy: a.hasDummy, seed: a.o.seed, concurrency: a.o.jobs, keep: a.o.keep, ruleTrace: a.o.ruleTrace, onRow: progress };
+    const rows = a.traces.length === 0 ? [] : await verifyScenario(
       {
         file: a.file, kernelSpec: a.kernelSc.world, emulatorSpec: a.emulatorSpec, traces: a.traces,
         indices: a.traces.map((t) => a.kernelSc.traces.indexOf(t)),
       },
-      { prefix: a.prefix, session, hasDummy: a.hasDummy, seed: a.o.seed, concurrency: a.o.jobs, keep: a.o.keep, ruleTrace: a.o.ruleTrace, onRow: progress },
+      options,
     );
+    // The timeline (all of it, or none with --name): one real World, the steps in order, sleeps for real.
+    if (a.kernelSc.timeline !== undefined && a.o.name === undefined) {
+      for (const r of await verifyTimeline({ file: a.file, spec: a.kernelSc.world, steps: a.kernelSc.timeline }, options)) rows.push(r);
+    }
     a.out(a.o.json ? renderVerifyJson(rows) : renderVerifyTable(rows));
     process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     if (a.o.keep) reportKept(session);

@@ -368,6 +368,8 @@ export interface ListenerEvent {
 /** The `listen` sockets of every namespace, one process per namespace. */
 export class Listeners {
   readonly #procs: { netns: string; proc: Proc }[] = [];
+  /** Per process, how many of its lines `forget()` has put behind. */
+  readonly #seen = new Map<Proc, number>();
 
   private constructor() {}
 
@@ -398,7 +400,7 @@ export class Listeners {
   events(): ListenerEvent[] {
     const out: ListenerEvent[] = [];
     for (const { netns, proc } of this.#procs) {
-      for (const line of proc.lines) {
+      for (const line of proc.lines.slice(this.#seen.get(proc) ?? 0)) {
         const ev = safeJson(line);
         if (ev !== undefined && (ev.ev === 'tcp' || ev.ev === 'udp')) {
           out.push({ netns, proto: ev.ev, local: String(ev.local), peer: String(ev.peer) });
@@ -406,6 +408,11 @@ export class Listeners {
       }
     }
     return out;
+  }
+
+  /** From now on `events()` lists only what comes next: a timeline probes the same listeners trace after trace. */
+  forget(): void {
+    for (const { proc } of this.#procs) this.#seen.set(proc, proc.lines.length);
   }
 
   /** Waits (bounded) until some listener has seen something. */
@@ -458,7 +465,9 @@ export async function probeTrace(ctx: ProbeContext, trace: TraceSpec): Promise<K
   const netns = `${ctx.prefix}${trace.from}`;
   const restore = await socketDefaults(netns, trace, ctx.live);
   try {
-    return trace.proto === 'icmp' ? await probePing(ctx, trace, timeouts) : await probeSocket(ctx, trace, timeouts);
+    if (trace.proto === 'icmp') return await probePing(ctx, trace, timeouts);
+    if (trace.flags !== undefined && trace.flags !== 'S') return await probeSegment(ctx, trace, timeouts);
+    return await probeSocket(ctx, trace, timeouts);
   } finally {
     if (restore.length > 0) await runInNetns(netns, 'sysctl', ['-qw', ...restore], 5000, ctx.live);
   }
@@ -519,6 +528,32 @@ async function probePing(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts):
     case 'timeout':
       return { kind: 'timeout', detail };
   }
+}
+
+/**
+ * A trace with TCP flags other than a lone SYN: one crafted segment from a raw socket (probes/tcp-segment.py),
+ * as the emulator sends it on a fresh World: of no connection the destination knows. A RST back is a refusal,
+ * any other segment back a delivery, silence a timeout. Its source is the trace's, or the one `ip route get`
+ * picks.
+ */
+async function probeSegment(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts): Promise<KernelOutcome> {
+  const netns = `${ctx.prefix}${trace.from}`;
+  let src = trace.src !== undefined ? formatIpv4(trace.src) : undefined;
+  if (src === undefined) {
+    const r = await runInNetns(netns, 'ip', ['route', 'get', formatIpv4(trace.dst)], 5000, ctx.live);
+    src = /\bsrc (\d+\.\d+\.\d+\.\d+)/.exec(r.out)?.[1];
+    if (src === undefined) return { kind: 'local-error', errno: 'ENETUNREACH', detail: `ip route get ${formatIpv4(trace.dst)}: ${r.out.trim()}` };
+  }
+  const p = {
+    src, dst: formatIpv4(trace.dst), sport: trace.sport ?? 40000, dport: trace.dport ?? 0, flags: trace.flags ?? 'S',
+    seq: 1000, ack: (trace.flags ?? '').includes('A') ? 1000 : 0, timeoutMs: t.tcpMs,
+  };
+  const r = await runInNetns(netns, 'python3', [`${PROBES_DIR}tcp-segment.py`, JSON.stringify(p)], t.tcpMs + 5000, ctx.live);
+  const res = safeJson(r.stdout.trim().split('\n')[0] ?? '');
+  const detail = `tcp segment [${p.flags}] ${p.src}:${p.sport} -> ${p.dst}:${p.dport}: ${res === undefined ? `no answer from the probe: ${r.out.trim()}` : `${String(res.result)}${res.flags !== undefined ? ` [${String(res.flags)}]` : ''}`}`;
+  if (res?.result === 'rst') return { kind: 'refused', detail };
+  if (res?.result === 'segment') return { kind: 'delivered', detail };
+  return { kind: 'timeout', detail };
 }
 
 interface ClientResult {

@@ -30,6 +30,11 @@ export interface RealizeOptions {
   dummyAsVeth?: boolean;
   /** What the printed script does when run without an argument (`bash SCRIPT`); `up` unless given. */
   defaultAction?: 'up' | 'down';
+  /**
+   * A timeline's steps as shell lines (realize-timeline.ts): the script then has a `timeline` action that runs
+   * them in order on the world `up` built.
+   */
+  timeline?: readonly string[];
 }
 
 /**
@@ -258,6 +263,7 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
     '#!/usr/bin/env bash',
     `# packetwalk realize: world ${JSON.stringify(spec.name)}, namespaces prefixed ${JSON.stringify(prefix)}.`,
     `# Usage: bash SCRIPT [up|down], or piped: net realize FILE | bash -s [up|down]. ${needs}`,
+    ...(opts.timeline !== undefined ? ['# After up, `timeline` runs the scenario\'s timeline: its commands in order, sleeps for real; it says where each trace goes.'] : []),
     ...(listeners.up.length > 0 ? [`# Listener PIDs are kept in ${listenerPidFile(prefix)}; down kills exactly those.`] : []),
     'set -euo pipefail',
     '# errtrace: the ERR trap also fires for commands inside up().',
@@ -273,13 +279,15 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
     ...up.map((c) => `  ${c}`),
     '}',
     '',
+    ...(opts.timeline !== undefined ? ['timeline() {', ...opts.timeline.map((c) => `  ${c}`), '}', ''] : []),
     `case "\${1:-${opts.defaultAction ?? 'up'}}" in`,
     '  up)',
     `    trap 'echo "realize: failed: $BASH_COMMAND" >&2; trap - ERR; down; exit 1' ERR`,
     '    up',
     '    ;;',
     '  down) down ;;',
-    '  *) echo "usage: $0 [up|down]" >&2; exit 2 ;;',
+    ...(opts.timeline !== undefined ? ['  timeline) timeline ;;'] : []),
+    `  *) echo "usage: $0 [up|down${opts.timeline !== undefined ? '|timeline' : ''}]" >&2; exit 2 ;;`,
     'esac',
     '',
   ];

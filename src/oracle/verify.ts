@@ -13,6 +13,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { buildWorld, routeGet } from '../kernel/index.js';
+import type { World } from '../kernel/index.js';
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
 import type { TraceSpec } from '../scenario/model.js';
 import type { Trace } from '../trace/model.js';
@@ -84,6 +85,8 @@ export interface VerifyInput {
    */
   emulatorSpec?: WorldSpec;
   traces: TraceSpec[];
+  /** The emulator's World, built once from the emulator's spec; verifyScenario builds it when omitted. */
+  emulatorWorld?: World;
   /** Each trace's index in its scenario, when `traces` is a selection of them; names its namespaces. */
   indices?: number[];
 }
@@ -163,7 +166,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function downScript(down: string[]): string {
+export function downScript(down: string[]): string {
   return down.map((c) => `${c} 2>/dev/null || true`).join('\n');
 }
 
@@ -171,6 +174,8 @@ function downScript(down: string[]): string {
 export async function verifyScenario(input: VerifyInput, opts: VerifyOptions): Promise<VerifyRow[]> {
   const isolation = isolationProblem(input.kernelSpec);
   if (isolation !== undefined) throw new Error(`refusing to realize ${input.file}: ${isolation}`);
+  const world = input.emulatorWorld ?? emulatorWorldOf(input.emulatorSpec ?? input.kernelSpec);
+  if (world !== undefined) input = { ...input, emulatorWorld: world };
   const rows: VerifyRow[] = new Array<VerifyRow>(input.traces.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -192,8 +197,9 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   const kspec = input.kernelSpec;
   const espec = input.emulatorSpec ?? kspec;
   const prefix = `${opts.prefix}${index}-`;
-  const emu = emulatorSide(espec, trace, opts.seed ?? 1);
-  const emulatorRoute = emulatorRouteGet(espec, trace);
+  const eworld = input.emulatorWorld ?? emulatorWorldOf(espec);
+  const emu = eworld === undefined ? 'emulator threw: the World did not build' : emulatorSide(eworld, espec, trace, opts.seed ?? 1);
+  const emulatorRoute = eworld === undefined ? 'emulator threw: the World did not build' : emulatorRouteGet(eworld, trace);
   const ctNetns = iptablesNamespaces(kspec, espec);
   const row: VerifyRow = {
     file: input.file, scenario: kspec.name, trace: trace.name, index, prefix,
@@ -218,7 +224,7 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
     }
     if (ctNetns.length > 0) {
       // When the kernel took another random branch, compare its connections with the emulator's run of that branch.
-      const emuCt = typeof emu === 'string' ? [] : branchRunFor(espec, trace, emu.trace, kernel.outcome, opts.seed ?? 1).conntrack;
+      const emuCt = typeof emu === 'string' ? [] : branchRunFor(eworld ?? espec, trace, emu.trace, kernel.outcome, opts.seed ?? 1).conntrack;
       const emuKeys = emulatorConntrackKeys(emuCt, new Set(ctNetns));
       const kernelKeys = ctNetns.flatMap((n) => kernelConntrackKeys(n, kernel.conntrack[n] ?? '')).sort();
       const c = compareConntrack(emuKeys, kernelKeys);
@@ -319,7 +325,7 @@ async function kernelSide(
   }
 }
 
-function withoutListeners(spec: WorldSpec): WorldSpec {
+export function withoutListeners(spec: WorldSpec): WorldSpec {
   return { ...spec, namespaces: spec.namespaces.map((n) => ({ ...n, listen: [] })) };
 }
 
@@ -327,28 +333,37 @@ function withoutListeners(spec: WorldSpec): WorldSpec {
  * The emulator's trace for the branch the kernel took: the seeded run when it went where the kernel went,
  * otherwise the first of the next seeds whose run does (random rules only; 64 tries, then the seeded run).
  */
-function branchRunFor(spec: WorldSpec, trace: TraceSpec, seeded: Trace, kernel: KernelOutcome | undefined, seed: number): Trace {
+function branchRunFor(world: World | WorldSpec, trace: TraceSpec, seeded: Trace, kernel: KernelOutcome | undefined, seed: number): Trace {
   if (seeded.branches.length === 0 || kernel?.kind !== 'delivered' || seeded.deliveredTo?.netns === kernel.deliveredNetns) return seeded;
   for (let s = seed + 1; s <= seed + 64; s++) {
-    const t = runTrace(buildWorld(spec), trace, { seed: s });
+    const t = runTrace(world, trace, { seed: s });
     if (t.deliveredTo?.netns === kernel.deliveredNetns) return t;
   }
   return seeded;
 }
 
 /** Namespaces with iptables rules on either side: where conntrack is hooked and listed. */
-function iptablesNamespaces(...specs: WorldSpec[]): string[] {
+export function iptablesNamespaces(...specs: WorldSpec[]): string[] {
   const names = new Set<string>();
   for (const s of specs) for (const n of s.namespaces) if (n.iptables !== undefined && n.iptables.trim() !== '') names.add(n.name);
   return [...names].sort();
 }
 
-function emulatorSide(spec: WorldSpec, trace: TraceSpec, seed: number): { trace: Trace; observed: ExpectedOutcome } | string {
+/** The World the emulator's traces share (each on a checkpoint of it); undefined when it does not build. */
+function emulatorWorldOf(spec: WorldSpec): World | undefined {
   try {
-    const t = runTrace(buildWorld(spec), trace, { seed });
+    return buildWorld(spec);
+  } catch {
+    return undefined;
+  }
+}
+
+function emulatorSide(world: World, spec: WorldSpec, trace: TraceSpec, seed: number): { trace: Trace; observed: ExpectedOutcome } | string {
+  try {
+    const t = runTrace(world, trace, { seed });
     // Random rule matches: explore every branch, so a kernel that took another one can still agree.
     const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? ''));
-    const withBranches = random ? { ...t, branches: exploreTraceBranches(spec, trace, { seed }).branches } : t;
+    const withBranches = random ? { ...t, branches: exploreTraceBranches(world, trace, { seed }).branches } : t;
     return { trace: withBranches, observed: emulatorOutcome(withBranches, { from: trace.from, spec }) };
   } catch (e) {
     return `emulator threw: ${e instanceof Error ? e.message : String(e)}`;
@@ -376,12 +391,12 @@ async function kernelRouteGet(prefix: string, trace: TraceSpec): Promise<string>
   return normalizeSpace(r.code === 0 ? r.out : r.err);
 }
 
-function emulatorRouteGet(spec: WorldSpec, trace: TraceSpec): string {
+function emulatorRouteGet(world: World, trace: TraceSpec): string {
   try {
     const opts: { from?: number; mark?: number } = {};
     if (trace.src !== undefined) opts.from = trace.src;
     if (trace.mark !== undefined) opts.mark = trace.mark;
-    const r = routeGet(buildWorld(spec), trace.from, trace.dst, opts);
+    const r = routeGet(world, trace.from, trace.dst, opts);
     return normalizeSpace(r.ok ? r.text : r.error);
   } catch (e) {
     return `emulator threw: ${String(e)}`;

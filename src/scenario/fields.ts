@@ -7,7 +7,7 @@ export const API_VERSION = 'packetwalk/v1';
 export const VXLAN_DEFAULT_DSTPORT = 8472;
 
 export const SCENARIO_FIELDS = {
-  topology: ['apiVersion', 'kind', 'metadata', 'description', 'namespaces', 'traces'],
+  topology: ['apiVersion', 'kind', 'metadata', 'description', 'namespaces', 'traces', 'timeline'],
   metadata: ['name'],
   namespace: ['name', 'sysctls', 'links', 'routes', 'rules', 'neigh', 'fdb', 'iptables', 'ipsets', 'listen', 'conntrack'],
   ipset: ['name', 'type', 'members'],
@@ -16,9 +16,11 @@ export const SCENARIO_FIELDS = {
     // vxlan only, inline as `ip link add ... type vxlan id 1 dstport 8472 local ... dev eth1` writes them.
     'id', 'dstport', 'local', 'remote', 'dev',
   ],
-  trace: ['name', 'from', 'to', 'proto', 'src', 'sport', 'ttl', 'df', 'size', 'mark', 'expect'],
+  trace: ['name', 'from', 'to', 'proto', 'src', 'sport', 'ttl', 'df', 'size', 'mark', 'flags', 'expect'],
   expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'rules', 'branches', 'reply'],
   deliveredTo: ['netns', 'addr'],
+  /** One timeline step: exactly one of trace, run (with netns, and stdin for iptables-restore), sleep, point. */
+  timelineStep: ['trace', 'expect', 'netns', 'run', 'stdin', 'sleep', 'point'],
   icmp: ['type', 'from'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -27,3 +29,11 @@ export const REPLY_EXPECT_FIELDS: readonly string[] = SCENARIO_FIELDS.expect.fil
 
 /** Link fields that only a vxlan link may hold. */
 export const VXLAN_FIELDS: readonly string[] = ['id', 'dstport', 'local', 'remote', 'dev'];
+
+/** The key that names each kind of timeline step, and the other fields that kind takes. */
+export const TIMELINE_STEP_KINDS: Readonly<Record<string, readonly string[]>> = {
+  trace: ['expect'],
+  run: ['netns', 'stdin'],
+  sleep: [],
+  point: [],
+};

@@ -13,6 +13,7 @@ import type { Scenario } from './model.js';
 import { readNamespace } from './read-namespace.js';
 import { readTrace } from './read-trace.js';
 import { readClusterScenario } from './read-cluster.js';
+import { readTimeline } from './read-timeline.js';
 import type { NetnsDraft, TraceDraft } from './topology-draft.js';
 import { toNetnsSpec } from './topology-draft.js';
 import { validateTopology } from './validate-topology.js';
@@ -73,19 +74,21 @@ export function loadScenarioText(text: string, file: string): LoadResult {
       if (t !== undefined) traces.push(t);
     });
   }
-  validateTopology(src, namespaces, traces);
+  const timeline = top.keys.has('timeline') ? readTimeline(src, v.get('timeline'), traces, namespaces.map((n) => n.name)) : undefined;
+  validateTopology(src, namespaces, timeline ? [...traces, ...timeline.inline] : traces);
 
   if (src.diagnostics.length > 0 || name === undefined) return failed(src);
-  return {
-    ok: true,
-    scenario: {
-      file,
-      kind: 'Topology',
-      world: { name, namespaces: namespaces.map(toNetnsSpec) },
-      traces: traces.map((t) => t.spec),
-      traceLocations: traces.map((t) => ({ file, ...src.locate(t.fields.node) })),
-    },
+  // Traces the timeline runs are run there only.
+  const alone = timeline ? traces.filter((t) => !timeline.referenced.has(t.spec.name)) : traces;
+  const scenario: Scenario = {
+    file,
+    kind: 'Topology',
+    world: { name, namespaces: namespaces.map(toNetnsSpec) },
+    traces: alone.map((t) => t.spec),
+    traceLocations: alone.map((t) => ({ file, ...src.locate(t.fields.node) })),
   };
+  if (timeline) scenario.timeline = timeline.steps;
+  return { ok: true, scenario };
 }
 
 /**

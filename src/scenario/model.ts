@@ -4,6 +4,7 @@ import type { WorldSpec } from '../kernel/netns/world-spec.js';
 import type { ProbeSpec } from '../sim/probe.js';
 import type { CompiledCluster } from '../cluster/compile.js';
 import type { Diagnostic } from './diagnostics.js';
+import type { ParsedCommand } from '../kernel/tools/index.js';
 
 export type Proto = ProbeSpec['proto'];
 
@@ -24,7 +25,26 @@ export interface Scenario {
   traces: TraceSpec[];
   /** Where each trace was written, by index, for messages that point back at the file. */
   traceLocations: SourceLocation[];
+  /**
+   * Traces that share one World, in order, with changes between them (`timeline:`). Traces it names are run
+   * there only, not in `traces`. Absent when the scenario has no timeline.
+   */
+  timeline?: TimelineStep[];
 }
+
+/**
+ * One step of a timeline. `kind` is the key that names the step in YAML; a Cluster adds its own kinds
+ * (scale, readiness, delete) next to these.
+ */
+export type TimelineStep =
+  /** Send a trace on the timeline's World and check its `expect` here. */
+  | { kind: 'trace'; trace: TraceSpec; at: SourceLocation }
+  /** A command as its tool takes it, run in one namespace (`ip`, `iptables`, `iptables-restore`, `conntrack`, `sysctl`). */
+  | { kind: 'run'; netns: string; command: ParsedCommand; at: SourceLocation }
+  /** The virtual clock advances; conntrack, neighbour and fdb entries age. */
+  | { kind: 'sleep'; ms: number; text: string; at: SourceLocation }
+  /** A named place in the timeline that `net trace --at` and `net show --at` stop at. */
+  | { kind: 'point'; name: string; at: SourceLocation };
 
 /** One trace of a scenario: the packet to send (a ProbeSpec), its name and what it must show. */
 export interface TraceSpec extends ProbeSpec {

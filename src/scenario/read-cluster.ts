@@ -144,7 +144,7 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
       },
     };
     readList(src, v.get('traces'), 'traces')?.forEach((item, i) => {
-      const t = readTrace(src, item, i, endpoints);
+      const t = readTrace(src, item, i, { endpoints });
       if (t !== undefined) traces.push(t);
     });
     checkTraces(src, traces, compiled);

@@ -11,6 +11,7 @@ import { nameOf } from './read-link.js';
 import type { TraceDraft } from './topology-draft.js';
 import { readBool, readEnum, readFields, readInt, readIpv4, readName, readString, withoutUndefined } from './yaml-fields.js';
 import type { ScenarioSource } from './yaml-source.js';
+import { tcpFlagsProblem } from '../sim/probe.js';
 
 const PROTOS: readonly Proto[] = ['tcp', 'udp', 'icmp'];
 /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
@@ -25,9 +26,35 @@ export interface TraceEndpoints {
   to(text: string): SyntaxResult<Endpoint>;
 }
 
-export function readTrace(src: ScenarioSource, node: Node, index: number, endpoints?: TraceEndpoints): TraceDraft | undefined {
+/** `flags: SA`: TCP flags as tcpdump letters, for tcp only. */
+function readFlags(src: ScenarioSource, node: Node | undefined, what: string, proto: Proto | undefined): string | undefined {
+  const text = readString(src, node, what);
+  if (text === undefined || node === undefined) return undefined;
+  if (proto !== undefined && proto !== 'tcp') {
+    src.error(node, `${what}: flags are for tcp only (this trace is ${proto})`);
+    return undefined;
+  }
+  const bad = tcpFlagsProblem(text);
+  if (bad !== undefined) {
+    src.errorInString(node, bad.column, `${what}: ${bad.message}`);
+    return undefined;
+  }
+  return text;
+}
+
+/**
+ * `place` names where an unnamed trace is written (default `traces[INDEX]`); `endpoints` resolves a Cluster's
+ * endpoint names.
+ */
+export function readTrace(
+  src: ScenarioSource,
+  node: Node,
+  index: number,
+  opts: { place?: string; endpoints?: TraceEndpoints } = {},
+): TraceDraft | undefined {
+  const { place = `traces[${index}]`, endpoints } = opts;
   const label = nameOf(node);
-  const what = label === undefined ? `traces[${index}]` : `trace "${label}"`;
+  const what = label === undefined ? place : `trace "${label}"`;
   const fields = readFields(src, node, what, SCENARIO_FIELDS.trace, ['from', 'to']);
   if (fields === undefined) return undefined;
   const v = fields.values;
@@ -60,6 +87,7 @@ export function readTrace(src: ScenarioSource, node: Node, index: number, endpoi
   if (has('df')) optional.df = readBool(src, v.get('df'), `${what}: df`);
   if (has('size')) optional.size = readInt(src, v.get('size'), `${what}: size`, 0, MAX_PAYLOAD);
   if (has('mark')) optional.mark = readInt(src, v.get('mark'), `${what}: mark`, 0, 0xffffffff);
+  if (has('flags')) optional.flags = readFlags(src, v.get('flags'), `${what}: flags`, proto);
   const expect = has('expect') ? readExpect(src, v.get('expect'), `${what}: expect`) : undefined;
 
   if (from === undefined || proto === undefined || toText === undefined || dst === undefined) return undefined;

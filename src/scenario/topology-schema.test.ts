@@ -55,6 +55,7 @@ describe('topology JSON Schema', () => {
     expect(props(defs.replyExpect)).toEqual([...REPLY_EXPECT_FIELDS].sort());
     expect(props(defs.expect.properties.deliveredTo)).toEqual([...SCENARIO_FIELDS.deliveredTo].sort());
     expect(props(defs.expect.properties.icmp)).toEqual([...SCENARIO_FIELDS.icmp].sort());
+    expect(props(defs.timelineStep)).toEqual([...SCENARIO_FIELDS.timelineStep].sort());
   });
 
   it('enumerates the dispositions, and takes every drop reason (an open list, checked by the loader)', () => {

@@ -3,5 +3,5 @@ export { Rng } from './rng.js';
 export { Scheduler } from './scheduler.js';
 export { Recorder } from './recorder.js';
 export type { LegRecord } from './recorder.js';
-export { runProbe, DEFAULT_SPORT } from './probe.js';
+export { runProbe, DEFAULT_SPORT, TCP_FLAG_LETTERS, tcpFlagsOf, tcpFlagsProblem } from './probe.js';
 export type { ProbeRun, ProbeSpec, RunOptions } from './probe.js';

@@ -1,8 +1,9 @@
 import type { L4 } from '../packet/frame.js';
+import type { TcpFlags } from '../wire/headers.js';
 import { ICMP_ECHO } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
-import { World, buildWorld, ipSend, tcpHeader } from '../kernel/index.js';
-import type { WorldSpec } from '../kernel/index.js';
+import { World, buildWorld, checkpointWorld, ipSend, staticEnv, tcpHeader } from '../kernel/index.js';
+import type { KernelEnv, WorldSpec } from '../kernel/index.js';
 import { Recorder } from './recorder.js';
 import { formatEntry, formatTuple } from '../kernel/conntrack/index.js';
 import { Rng } from './rng.js';
@@ -25,12 +26,47 @@ export interface ProbeSpec {
   size?: number;
   /** SO_MARK */
   mark?: number;
+  /**
+   * TCP flags of the segment, as tcpdump letters (`S`, `A`, `SA`, `R`, `RA`, `F`, `FA`, `P`, `U`); a SYN when
+   * omitted. A segment without SYN continues the source's connection on the same ports when it has one (its
+   * sequence and acknowledgment numbers), else it carries numbers of a connection nobody knows.
+   */
+  flags?: string;
+}
+
+/** tcpdump's letters for the TCP flags a trace may set. */
+export const TCP_FLAG_LETTERS: Readonly<Record<string, keyof TcpFlags>> = { F: 'fin', S: 'syn', R: 'rst', P: 'psh', A: 'ack', U: 'urg', E: 'ece', W: 'cwr' };
+
+/** The flags of `letters` (checked by the loader and the CLI). */
+export function tcpFlagsOf(letters: string): Partial<TcpFlags> {
+  const out: Partial<TcpFlags> = {};
+  for (const ch of letters) {
+    const f = TCP_FLAG_LETTERS[ch];
+    if (f === undefined) throw new Error(`invariant: TCP flag letter ${ch} (the loader checks them)`);
+    out[f] = true;
+  }
+  return out;
+}
+
+/** A 1-based column and message for the first letter that is no TCP flag, or a repeated one; undefined when fine. */
+export function tcpFlagsProblem(letters: string): { column: number; message: string } | undefined {
+  if (letters === '') return { column: 1, message: 'expected TCP flags as tcpdump letters: S, A, SA, R, RA, F, FA, P, U, E, W' };
+  for (let i = 0; i < letters.length; i++) {
+    const ch = letters[i];
+    if (TCP_FLAG_LETTERS[ch] === undefined) return { column: i + 1, message: `"${ch}" is not a TCP flag (F S R P A U E W, as tcpdump prints them)` };
+    if (letters.indexOf(ch) < i) return { column: i + 1, message: `flag "${ch}" given twice` };
+  }
+  return undefined;
 }
 
 export interface ProbeRun {
   recorder: Recorder;
   /** The packet as first sent, endpoints as text. */
   packet: { proto: string; src: string; dst: string };
+  /**
+   * The World the packet crossed. Given a shared World, it is rolled back when the run returns (unless
+   * `keep`), so it shows the state before the run; given a spec, it is the run's own World, as the run left it.
+   */
   world: World;
   /** Virtual time when the run stopped (ms). */
   endedAt: number;
@@ -46,27 +82,56 @@ export interface RunOptions {
   maxSteps?: number;
   /** Decides random rule matches (branch exploration); without it the seeded RNG draws. */
   decide?: (probability: number, rule: string) => boolean;
+  /**
+   * Leave the World as the run left it instead of rolling it back (`net show --after`, timelines). Only for a
+   * World no other run shares.
+   */
+  keep?: boolean;
+  /**
+   * The scheduler (and so the virtual clock) to run on: a timeline's, which persists from trace to trace.
+   * Without it each run starts at time 0 on a scheduler of its own. The run lasts `untilMs` from the
+   * scheduler's current time; work still queued then is dropped with the run.
+   */
+  scheduler?: Scheduler;
+  /** Without `scheduler`: the virtual time the run's own scheduler starts at (a point in a timeline). */
+  startAt?: number;
 }
 
 export const DEFAULT_SPORT = 40000;
 const DEFAULT_SIZE = { tcp: 0, udp: 32, icmp: 56 } as const;
 
 /**
- * Runs one trace on a fresh World built from the scenario: a socket in `trace.from` sends one packet, the
- * scheduler moves it (and whatever it causes: ARP, answers, ICMP errors) until nothing is left to do.
+ * Runs one trace: a socket in `trace.from` sends one packet, the scheduler moves it (and whatever it causes:
+ * ARP, answers, ICMP errors) until nothing is left to do. On a World (built once per scenario) the run takes
+ * a checkpoint, swaps in its own environment, and rolls the World back when it returns; on a spec it builds a
+ * World of its own.
  */
 export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts: RunOptions = {}): ProbeRun {
-  const spec = worldOrSpec instanceof World ? worldOrSpec.spec : worldOrSpec;
-  const sched = new Scheduler();
+  const shared = worldOrSpec instanceof World;
+  const world = shared ? worldOrSpec : buildWorld(worldOrSpec, staticEnv());
+  const sched = opts.scheduler ?? new Scheduler();
+  if (opts.scheduler === undefined && opts.startAt !== undefined) sched.clock.advanceTo(opts.startAt);
   const rng = new Rng(opts.seed ?? 1);
   const recorder = new Recorder(() => sched.clock.now());
-  const world = buildWorld(spec, {
+  const env: KernelEnv = {
     timers: { now: () => sched.clock.now(), after: (ms, run) => sched.after(ms, run) },
     random: () => rng.next(),
     sink: recorder,
     hopBudget: opts.hopBudget ?? 64,
     decide: opts.decide,
-  });
+  };
+  const checkpoint = shared && !opts.keep ? checkpointWorld(world) : null;
+  const before = world.useEnv(env);
+  try {
+    return sendAndRun(world, sched, rng, recorder, trace, opts);
+  } finally {
+    world.useEnv(before);
+    checkpoint?.rollback();
+  }
+}
+
+function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder, trace: ProbeSpec, opts: RunOptions): ProbeRun {
+  const startedAt = sched.clock.now();
   const ns = world.netns(trace.from);
   if (!ns) throw new Error(`invariant: trace source ${trace.from} is not a namespace (the loader checks this)`);
 
@@ -74,9 +139,15 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   const size = trace.size ?? DEFAULT_SIZE[trace.proto];
   let l4: L4;
   switch (trace.proto) {
-    case 'tcp':
-      l4 = { proto: 'tcp', tcp: tcpHeader(sport, trace.dport ?? 0, Math.floor(rng.next() * 0xffffffff), 0, { syn: true }) };
+    case 'tcp': {
+      const flags = trace.flags === undefined ? { syn: true } : tcpFlagsOf(trace.flags);
+      const isn = Math.floor(rng.next() * 0xffffffff);
+      const conn = flags.syn ? undefined : ns.sockets.clients.find((c) => c.proto === 'tcp' && c.localPort === sport && c.remote === trace.dst && c.remotePort === (trace.dport ?? 0) && c.tcp);
+      const seq = conn?.tcp ? conn.tcp.sndNxt : isn;
+      const ack = conn?.tcp ? conn.tcp.rcvNxt : flags.ack ? Math.floor(rng.next() * 0xffffffff) : 0;
+      l4 = { proto: 'tcp', tcp: tcpHeader(sport, trace.dport ?? 0, seq, ack, flags) };
       break;
+    }
     case 'udp':
       l4 = { proto: 'udp', udp: { sport, dport: trace.dport ?? 0, length: 8 + size, checksum: 0 } };
       break;
@@ -95,9 +166,14 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   });
   if (src !== null) {
     const localPort = trace.proto === 'icmp' ? trace.sport ?? 1 : sport;
-    ns.sockets.clients.push({ proto: trace.proto, local: src, localPort, remote: trace.dst, remotePort: trace.dport ?? 0, leg: 0 });
+    // The same socket again (a timeline's later trace on the same ports) keeps its connection state.
+    const known = ns.sockets.client(trace.proto, src, localPort, trace.dst, trace.dport ?? 0);
+    if (known) known.leg = 0;
+    else ns.sockets.clients.push({ proto: trace.proto, local: src, localPort, remote: trace.dst, remotePort: trace.dport ?? 0, leg: 0 });
   }
-  const ended = sched.run({ until: opts.untilMs ?? 30_000, maxSteps: opts.maxSteps ?? 50_000 });
+  const ended = sched.run({ until: startedAt + (opts.untilMs ?? 30_000), maxSteps: sched.steps + (opts.maxSteps ?? 50_000) });
+  // Work left (timers of this run) reports to this run's recorder: it ends with the run.
+  sched.clear();
   if (ended === 'budget') {
     recorder.fate(0, { disposition: 'LOOP', reason: 'HOP_BUDGET', netns: ns.name, detail: 'the packet kept multiplying or circling: step budget spent' });
   }

@@ -31,7 +31,7 @@ function outcomeOf(t: Trace): { dst: string; masquerade: boolean } {
 
 /**
  * Runs the trace once per sequence of random choices (`-m statistic --mode random` rules), depth first, each
- * on a fresh World, and groups the runs by outcome with their probabilities. Returns the branches and
+ * on a checkpoint of the same World (or a fresh one per run, given a spec), and groups the runs by outcome with their probabilities. Returns the branches and
  * whether the exploration stopped at BRANCH_LIMIT runs.
  */
 export function exploreTraceBranches(

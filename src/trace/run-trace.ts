@@ -4,7 +4,11 @@ import type { ProbeSpec, Recorder, RunOptions } from '../sim/index.js';
 import { assembleTrace } from './assemble.js';
 import type { Trace } from './model.js';
 
-/** Traces one packet through a fresh copy of the World and returns it in the Trace model (schema v1). */
+/**
+ * Traces one packet and returns it in the Trace model (schema v1). Given a World (built once per scenario),
+ * the run takes a checkpoint of it and rolls back, so the World is left as it was; given a spec, the run builds
+ * a World of its own.
+ */
 export function runTrace(world: World | WorldSpec, probe: ProbeSpec & { name?: string }, opts: RunOptions = {}): Trace {
   return runTraceRecorded(world, probe, opts).trace;
 }

@@ -45,6 +45,19 @@ export type ConfirmResult =
   /** Another entry holds one of its tuples already (Linux: insert_failed, the packet is dropped). */
   | { ok: false; reason: 'CT_INSERT_FAILED'; clash: CtEntry };
 
+/** A deep copy of an entry: its tuples, status set and TCP state are its own. */
+function copyEntry(e: MutableCtEntry): MutableCtEntry {
+  return { ...e, orig: { ...e.orig }, reply: { ...e.reply }, status: new Set(e.status), tcp: e.tcp === null ? null : structuredClone(e.tcp) };
+}
+
+/** A saved connection table (ConntrackTable.saveState()). */
+export interface ConntrackTableState {
+  readonly entries: readonly MutableCtEntry[];
+  readonly nextId: number;
+  readonly stats: CtStats;
+  readonly config: CtConfig;
+}
+
 interface Slot {
   entry: MutableCtEntry;
   direction: CtDirection;
@@ -186,6 +199,28 @@ export class ConntrackTable {
   bySource(orig: Tuple, now: number): CtEntry[] {
     const set = this.#sourceSet(orig, 0, false);
     return set ? [...set].filter((e) => e.expires > now) : [];
+  }
+
+  /** A deep copy of the live entries, the id counter, the stats and the config, for World.checkpoint(). */
+  saveState(): ConntrackTableState {
+    return {
+      entries: [...this.#live.values()].map(copyEntry),
+      nextId: this.#nextId,
+      stats: { ...this.stats },
+      config: { ...this.config, timeouts: { ...this.config.timeouts } },
+    };
+  }
+
+  /** Puts the table back as `saveState()` found it, re-inserting each entry as confirm() did. */
+  restoreState(saved: ConntrackTableState): void {
+    const s = { ...saved, entries: saved.entries.map(copyEntry) };
+    this.#hash.clear();
+    this.#live.clear();
+    this.#bySource.clear();
+    this.#nextId = s.nextId;
+    Object.assign(this.stats, s.stats);
+    Object.assign(this.config, { ...s.config, timeouts: { ...s.config.timeouts } });
+    for (const e of s.entries) this.#insert(e);
   }
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */

@@ -53,16 +53,29 @@ function tcpRcv(ns: Netns, skb: Skb, p: IpPacket, t: TcpHeader): void {
   const client = ns.sockets.client('tcp', dst, t.dport, src, t.sport);
   if (client) {
     const what = t.flags.rst ? 'RST: connection refused (ECONNREFUSED)' : t.flags.syn && t.flags.ack ? 'SYN-ACK: connection established' : 'segment';
+    // tcp_rcv_synsent_state_process(): the SYN-ACK sets rcv_nxt; snd_nxt is what it acknowledges.
+    if (t.flags.syn && t.flags.ack && !t.flags.rst) client.tcp = { sndNxt: t.ack, rcvNxt: (t.seq + 1) >>> 0 };
     report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `${what} at ${at(dst, t.dport)}` });
     ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: at(dst, t.dport), peerSeen: at(src, t.sport) });
     return;
   }
   const listener = ns.sockets.listener('tcp', dst, t.dport);
+  const req = listener ? ns.sockets.request(dst, t.dport, src, t.sport) : undefined;
+  // tcp_check_req(): the ACK of our SYN-ACK completes the handshake; the listener accepts the connection.
+  if (req && !t.flags.syn && !t.flags.rst && t.flags.ack && (req.state === 'ESTABLISHED' || t.ack === ((req.iss + 1) >>> 0))) {
+    const what = req.state === 'SYN_RECV' ? 'ACK completes the handshake: the listener accepts the connection' : 'segment reaches the established connection';
+    req.state = 'ESTABLISHED';
+    report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `${what} on ${at(dst, t.dport)}; peer ${at(src, t.sport)}` });
+    ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: at(dst, t.dport), peerSeen: at(src, t.sport) });
+    return;
+  }
   if (listener && t.flags.syn && !t.flags.ack) {
     report(ns, skb.leg, { dev: null, stage: 'local-deliver', detail: `SYN reaches the listener on ${at(listener.addr, listener.port)}; peer ${at(src, t.sport)}` });
     ns.env.sink.delivered(skb.leg, { netns: ns.name, addr: at(dst, t.dport), peerSeen: at(src, t.sport) });
     const leg = ns.env.sink.answer(skb.leg, 'syn-ack');
     const isn = Math.floor(ns.env.random() * 0xffffffff);
+    if (req) Object.assign(req, { iss: isn, state: 'SYN_RECV' });
+    else ns.sockets.requests.push({ local: dst, localPort: t.dport, remote: src, remotePort: t.sport, iss: isn, state: 'SYN_RECV' });
     ipSend(ns, leg, { src: dst, dst: src, l4: { proto: 'tcp', tcp: tcpHeader(t.dport, t.sport, isn, t.seq + 1, { syn: true, ack: true }) }, payloadLength: 0 });
     return;
   }

@@ -15,6 +15,9 @@ export interface FdbEntry {
   dst?: Ipv4Addr;
 }
 
+/** A saved forwarding database (Fdb.saveState()). */
+export type FdbState = ReadonlyArray<readonly [string, Readonly<FdbEntry>]>;
+
 /**
  * Linux: net/bridge/br_fdb.c. Learned entries age out after `ageingTimeMs` of silence; lookups skip expired
  * entries (the kernel's gc would have removed them), so ageing needs no timer.
@@ -78,6 +81,17 @@ export class Fdb {
   /** Entries as `bridge fdb show` lists them, in insertion order. */
   entries(now: number): FdbEntry[] {
     return [...this.#entries.values()].filter((e) => !this.#expired(e, now));
+  }
+
+  /** A copy of every entry, expired ones too, for World.checkpoint(). */
+  saveState(): FdbState {
+    return [...this.#entries].map(([k, e]) => [k, { ...e }]);
+  }
+
+  /** Puts the table back as `saveState()` found it. */
+  restoreState(saved: FdbState): void {
+    this.#entries.clear();
+    for (const [k, e] of saved) this.#entries.set(k, { ...e });
   }
 
   /** has_expired(): time_before_eq(updated + hold_time, now), so an entry is gone at exactly ageing_time. */

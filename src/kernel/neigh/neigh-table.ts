@@ -116,4 +116,18 @@ export class NeighTable {
     if (now !== undefined) for (const n of all) neighCatchUp(n, now);
     return all;
   }
+
+  /** A copy of every entry, for World.checkpoint() (queued packets are kept by reference: a resting World has none). */
+  saveState(): NeighTableState {
+    return [...this.#entries].map(([k, n]) => [k, { ...n, queue: [...n.queue] }]);
+  }
+
+  /** Puts the table back as `saveState()` found it. */
+  restoreState(saved: NeighTableState): void {
+    this.#entries.clear();
+    for (const [k, n] of saved) this.#entries.set(k, { ...n, queue: [...n.queue] });
+  }
 }
+
+/** A saved neighbour table (NeighTable.saveState()). */
+export type NeighTableState = ReadonlyArray<readonly [string, Readonly<Neighbour>]>;

@@ -1,6 +1,7 @@
 import type { IpPacket } from '../../packet/frame.js';
 import type { CtView } from '../conntrack/tuple.js';
 import type { NfFamily, NfHook } from './hooks.js';
+import type { StateJournal } from '../netns/state-journal.js';
 
 export type AddrType = 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT' | 'THROW' | 'NAT' | 'XRESOLVE';
 
@@ -12,6 +13,11 @@ export interface MatchState {
   ipsets: Map<string, { type: string; members: Set<string> }>;
   /** `-m nfacct --nfacct-name N`: packet and byte counters */
   nfacct: Map<string, { packets: number; bytes: number }>;
+  /**
+   * While a run on a shared World is undoable: where rule counters and nth counters (state inside the shared
+   * rule objects) save their values before their first change (kernel/netns/state-journal.ts).
+   */
+  journal?: StateJournal;
 }
 
 /**

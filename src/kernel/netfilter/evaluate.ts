@@ -10,6 +10,7 @@
 
 import type { NfPacketContext } from './context.js';
 import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
+import { journalCounters } from '../netns/state-journal.js';
 import type { ChainVerdict, NfEvent, TargetVerdict } from './verdict.js';
 import type { RulesetIndex } from './index-chain.js';
 import { basicsFailure, formatBasics } from './basic-filter.js';
@@ -116,6 +117,7 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
       return false;
     }
     if (entry.hook !== null) {
+      journalCounters(ctx.state.journal, entry.counters);
       entry.counters.packets++;
       entry.counters.bytes += bytes;
       res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
@@ -158,6 +160,7 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     }
     if (step) step.matched = true;
     res.matched.push(ref);
+    journalCounters(ctx.state.journal, rule.counters);
     rule.counters.packets++;
     rule.counters.bytes += bytes;
     const tg = rule.target;

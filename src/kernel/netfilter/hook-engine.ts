@@ -75,6 +75,7 @@ export function netfilterState(
     conntrack: new ConntrackTable({
       tcpLoose: sysctl('net.netfilter.nf_conntrack_tcp_loose') !== 0,
       tcpBeLiberal: sysctl('net.netfilter.nf_conntrack_tcp_be_liberal') !== 0,
+      timeouts: { udp: sysctl('net.netfilter.nf_conntrack_udp_timeout'), udpStream: sysctl('net.netfilter.nf_conntrack_udp_timeout_stream') },
     }),
     ctActive: needsConntrack(ruleset),
     matchState: { recent: new Map(), ipsets, nfacct: new Map() },

@@ -41,6 +41,9 @@ export const GLOBAL_SYSCTLS: Readonly<Record<string, SysctlDef>> = {
   'net.bridge.bridge-nf-call-iptables': { default: 1, ranges: BOOL },
   'net.netfilter.nf_conntrack_tcp_loose': { default: 1, ranges: BOOL },
   'net.netfilter.nf_conntrack_tcp_be_liberal': { default: 0, ranges: BOOL },
+  // udp_timeouts[] in nf_conntrack_proto_udp.c, in seconds (proc_dointvec_jiffies: up to INT_MAX / HZ).
+  'net.netfilter.nf_conntrack_udp_timeout': { default: 30, ranges: [{ min: 0, max: 2147483 }] },
+  'net.netfilter.nf_conntrack_udp_timeout_stream': { default: 120, ranges: [{ min: 0, max: 2147483 }] },
 };
 
 const CONF_PREFIX = 'net.ipv4.conf.';

@@ -3,12 +3,31 @@ import type { KernelEnv } from './env.js';
 import { Netns } from './netns.js';
 import type { WorldSpec } from './world-spec.js';
 
-/** All namespaces of one emulated machine room, and the environment (clock, RNG, sink) they share. */
+/**
+ * All namespaces of one emulated machine room, and the environment (clock, RNG, sink) they share. The World
+ * is built once per scenario; each run swaps in its own environment (`useEnv`) and, on a shared World, takes a
+ * checkpoint first and rolls back after (world-checkpoint.ts), so no run rebuilds the World.
+ */
 export class World {
   readonly namespaces = new Map<string, Netns>();
+  #env: KernelEnv;
 
   /** `spec` is what the World was built from, so a run can start again from the same state. */
-  constructor(readonly spec: WorldSpec, readonly env: KernelEnv) {}
+  constructor(readonly spec: WorldSpec, env: KernelEnv) {
+    this.#env = env;
+  }
+
+  /** Time, randomness and the sink every namespace reports to: the current run's. */
+  get env(): KernelEnv {
+    return this.#env;
+  }
+
+  /** Gives the World the next run's timers, RNG, sink and `decide`; returns the one it had. */
+  useEnv(env: KernelEnv): KernelEnv {
+    const old = this.#env;
+    this.#env = env;
+    return old;
+  }
 
   get name(): string {
     return this.spec.name;

@@ -74,7 +74,11 @@ export const statisticMatch: MatchModule = {
           // statistic_save() prints --packet whenever it prints for save, so `--packet 0` too.
           saveText: `--mode nth${invert ? ' !' : ''} --every ${every} --packet ${packet}`,
           pure: false,
-          match() {
+          match(ctx: NfPacketContext) {
+            const saved = counter.count;
+            ctx.state.journal?.save(counter, () => {
+              counter.count = saved;
+            });
             counter.count = counter.count === every - 1 ? 0 : counter.count + 1;
             return (counter.count === 0) !== invert;
           },

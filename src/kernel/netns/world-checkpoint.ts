@@ -1,0 +1,108 @@
+// Snapshot-and-rollback for a World built once and shared by many runs. Everything a packet's passage can
+// change is saved here: the small per-namespace tables are copied whole (conntrack, neighbours, bridge and
+// vxlan fdbs, `-m recent` lists, nfacct counters, client sockets, the IP id), and the state inside shared rule
+// objects (rule and policy counters, nth counters) is journalled on first write (state-journal.ts). The cost of
+// a checkpoint is the size of those tables, never the number of rules.
+
+import { BridgeDevice } from '../link/bridge-device.js';
+import { VxlanDevice } from '../link/vxlan-device.js';
+import type { FdbState } from '../link/fdb.js';
+import type { NeighTableState } from '../neigh/neigh-table.js';
+import type { ConntrackTableState } from '../conntrack/table.js';
+import type { MatchState } from '../netfilter/context.js';
+import type { ClientSocket, TcpRequestSocket } from '../ipv4/sockets.js';
+import type { Netns } from './netns.js';
+import { StateJournal } from './state-journal.js';
+import type { World } from './world.js';
+
+interface NetnsCheckpoint {
+  ns: Netns;
+  ipId: number;
+  neigh: NeighTableState;
+  fdbs: Array<{ restore: (s: FdbState) => void; state: FdbState }>;
+  clients: ClientSocket[];
+  requests: TcpRequestSocket[];
+  conntrack: ConntrackTableState | null;
+  recent: MatchState['recent'] | null;
+  nfacct: MatchState['nfacct'] | null;
+}
+
+/** A saved World: `rollback()` puts every namespace back as it was when the checkpoint was taken. */
+export interface WorldCheckpoint {
+  rollback(): void;
+}
+
+function copyRecent(r: MatchState['recent']): MatchState['recent'] {
+  return new Map([...r].map(([name, t]) => [name, new Map([...t].map(([addr, hits]) => [addr, [...hits]]))]));
+}
+
+function copyClients(cs: readonly ClientSocket[]): ClientSocket[] {
+  return cs.map((c) => (c.tcp === undefined ? { ...c } : { ...c, tcp: { ...c.tcp } }));
+}
+
+function copyNfacct(n: MatchState['nfacct']): MatchState['nfacct'] {
+  return new Map([...n].map(([k, c]) => [k, { ...c }]));
+}
+
+function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
+  const fdbs: NetnsCheckpoint['fdbs'] = [];
+  for (const dev of ns.devices.values()) {
+    if (dev instanceof BridgeDevice || dev instanceof VxlanDevice) {
+      const fdb = dev.fdb;
+      fdbs.push({ restore: (s) => fdb.restoreState(s), state: fdb.saveState() });
+    }
+  }
+  if (ns.nf) {
+    if (ns.nf.matchState.journal !== undefined) throw new Error(`invariant: netns ${ns.name} already has a checkpoint`);
+    ns.nf.matchState.journal = journal;
+  }
+  return {
+    ns,
+    ipId: ns.ipId,
+    neigh: ns.neigh.saveState(),
+    fdbs,
+    clients: copyClients(ns.sockets.clients),
+    requests: ns.sockets.requests.map((r) => ({ ...r })),
+    conntrack: ns.nf ? ns.nf.conntrack.saveState() : null,
+    recent: ns.nf ? copyRecent(ns.nf.matchState.recent) : null,
+    nfacct: ns.nf ? copyNfacct(ns.nf.matchState.nfacct) : null,
+  };
+}
+
+function restoreNetns(c: NetnsCheckpoint): void {
+  const ns = c.ns;
+  ns.ipId = c.ipId;
+  ns.neigh.restoreState(c.neigh);
+  for (const f of c.fdbs) f.restore(f.state);
+  ns.sockets.clients.length = 0;
+  for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
+  ns.sockets.requests.length = 0;
+  for (const r of c.requests) ns.sockets.requests.push({ ...r });
+  if (ns.nf) {
+    if (c.conntrack) ns.nf.conntrack.restoreState(c.conntrack);
+    const ms = ns.nf.matchState;
+    ms.recent.clear();
+    for (const [k, v] of copyRecent(c.recent ?? new Map())) ms.recent.set(k, v);
+    ms.nfacct.clear();
+    for (const [k, v] of copyNfacct(c.nfacct ?? new Map())) ms.nfacct.set(k, v);
+    delete ms.journal;
+  }
+}
+
+/**
+ * Saves the state a run may change in every namespace of `world`. One checkpoint at a time; a run that
+ * changes the World's configuration (a timeline's steps) must run on its own World instead.
+ */
+export function checkpointWorld(world: World): WorldCheckpoint {
+  const journal = new StateJournal();
+  const saved = [...world.namespaces.values()].map((ns) => saveNetns(ns, journal));
+  let done = false;
+  return {
+    rollback() {
+      if (done) throw new Error('invariant: a checkpoint rolls back once');
+      done = true;
+      journal.rollback();
+      for (const c of saved) restoreNetns(c);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// The timeline runner: one World, one virtual clock and scheduler for the whole timeline, steps in order.
+// A trace runs on the live World and keeps what it leaves (conntrack entries, learned neighbours and fdb
+// entries); a `run` step applies a command with its tool's interpreter (kernel/tools/) at the current virtual
+// time; `sleep` advances the clock; a `point` is where `--at` stops. A command that fails (its tool would
+// print an error) stops the timeline there, as `set -e` would.
+
+import { buildWorld, staticEnv } from '../kernel/index.js';
+import type { KernelEnv, World, WorldSpec } from '../kernel/index.js';
+import { applyCommand } from '../kernel/tools/index.js';
+import { Rng, Scheduler } from '../sim/index.js';
+import type { Recorder } from '../sim/index.js';
+import { exploreTraceBranches, runTraceRecorded } from '../trace/index.js';
+import type { Trace } from '../trace/index.js';
+import { checkExpectations } from './expect.js';
+import type { TimelineStep } from './model.js';
+
+export type TimelineEvent =
+  | { kind: 'trace'; index: number; step: Extract<TimelineStep, { kind: 'trace' }>; trace: Trace; recorder: Recorder; problems: string[] }
+  | { kind: 'run'; index: number; step: Extract<TimelineStep, { kind: 'run' }>; stderr: string[] }
+  | { kind: 'sleep'; index: number; step: Extract<TimelineStep, { kind: 'sleep' }>; now: number }
+  | { kind: 'point'; index: number; step: Extract<TimelineStep, { kind: 'point' }>; now: number };
+
+export interface TimelineRun {
+  /** The World as the timeline left it (at `stopAt`, at a failed step, or at the end). */
+  world: World;
+  /** The virtual time then (ms). */
+  now: number;
+  events: TimelineEvent[];
+  /** The index of the step that failed, if one did. */
+  failedAt?: number;
+  /** Whether the run stopped at the point `stopAt`. */
+  stopped: boolean;
+}
+
+export interface TimelineOptions {
+  seed?: number;
+  /** Stop at this point (its name); the World and clock are then as they are there. */
+  stopAt?: string;
+  /** Called as each step is done. */
+  onEvent?: (e: TimelineEvent) => void;
+}
+
+/** Runs `steps` on one World built from `spec`. */
+export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opts: TimelineOptions = {}): TimelineRun {
+  const sched = new Scheduler();
+  const rng = new Rng(opts.seed ?? 1);
+  // Between traces nothing is reported; time is the timeline's.
+  const env: KernelEnv = {
+    timers: { now: () => sched.clock.now(), after: (ms, run) => sched.after(ms, run) },
+    random: () => rng.next(),
+    sink: staticEnv().sink,
+    hopBudget: 64,
+  };
+  const world = buildWorld(spec, env);
+  const events: TimelineEvent[] = [];
+  const emit = (e: TimelineEvent): void => {
+    events.push(e);
+    opts.onEvent?.(e);
+  };
+  const done = (extra: Partial<TimelineRun>): TimelineRun => ({ world, now: sched.clock.now(), events, stopped: false, ...extra });
+  for (const [index, step] of steps.entries()) {
+    switch (step.kind) {
+      case 'trace': {
+        const seed = opts.seed ?? 1;
+        // Branches first, each on a checkpoint at this moment; then the run the timeline keeps.
+        const branches = step.trace.expect?.branches ? exploreTraceBranches(world, step.trace, { seed, startAt: sched.clock.now() }).branches : null;
+        const { trace: seeded, recorder } = runTraceRecorded(world, step.trace, { seed, scheduler: sched, keep: true });
+        const trace = branches ? { ...seeded, branches } : seeded;
+        emit({ kind: 'trace', index, step, trace, recorder, problems: step.trace.expect ? checkExpectations(trace, step.trace.expect) : [] });
+        break;
+      }
+      case 'run': {
+        const ns = world.netns(step.netns);
+        if (!ns) throw new Error(`invariant: timeline netns ${step.netns} missing (the loader checks this)`);
+        const stderr = applyCommand(ns, step.command, sched.clock.now());
+        emit({ kind: 'run', index, step, stderr });
+        if (stderr.length > 0) return done({ failedAt: index });
+        break;
+      }
+      case 'sleep': {
+        const until = sched.clock.now() + step.ms;
+        sched.run({ until, maxSteps: sched.steps + 1_000_000 });
+        sched.clock.advanceTo(until);
+        emit({ kind: 'sleep', index, step, now: until });
+        break;
+      }
+      case 'point':
+        emit({ kind: 'point', index, step, now: sched.clock.now() });
+        if (step.name === opts.stopAt) return done({ stopped: true });
+        break;
+    }
+  }
+  return done({});
+}
+
+/** The names of a timeline's points, in order. */
+export function pointNames(steps: readonly TimelineStep[]): string[] {
+  return steps.flatMap((s) => (s.kind === 'point' ? [s.name] : []));
+}
