@@ -70,6 +70,6 @@ describe('net trace --iptables-save', () => {
     const r = net('trace', '--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('--iptables-save <file>');
-    expect(r.stdout).toContain('net trace --iptables-save node-a.rules --src 10.244.0.5 --dst 10.96.0.10:53 --proto udp --node-ip 192.168.56.11');
+    expect(r.stdout).toContain('net trace --iptables-save examples/kube-proxy-node.rules --src 10.0.0.2 --dst 172.30.0.44:80 --node-ip 192.168.0.2');
   });
 });

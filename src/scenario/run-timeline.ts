@@ -46,7 +46,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
   const rng = new Rng(opts.seed ?? 1);
   // Between traces nothing is reported; time is the timeline's.
   const env: KernelEnv = {
-    timers: { now: () => sched.clock.now(), after: (ms, run) => sched.after(ms, run) },
+    timers: { now: () => sched.clock.now(), after: (ms, run, background) => sched.after(ms, run, background) },
     random: () => rng.next(),
     sink: staticEnv().sink,
     hopBudget: 64,
@@ -79,7 +79,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
       }
       case 'sleep': {
         const until = sched.clock.now() + step.ms;
-        sched.run({ until, maxSteps: sched.steps + 1_000_000 });
+        sched.run({ until, maxSteps: sched.steps + 1_000_000, background: true });
         sched.clock.advanceTo(until);
         emit({ kind: 'sleep', index, step, now: until });
         break;

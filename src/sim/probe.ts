@@ -95,6 +95,11 @@ export interface RunOptions {
   scheduler?: Scheduler;
   /** Without `scheduler`: the virtual time the run's own scheduler starts at (a point in a timeline). */
   startAt?: number;
+  /**
+   * Also run the kernel's housekeeping (neighbour DELAY/PROBE timers) up to `untilMs`: the state at that time.
+   * Without it a run ends when nothing waits on the packets any more, as a trace should.
+   */
+  settle?: boolean;
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -114,7 +119,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   const rng = new Rng(opts.seed ?? 1);
   const recorder = new Recorder(() => sched.clock.now());
   const env: KernelEnv = {
-    timers: { now: () => sched.clock.now(), after: (ms, run) => sched.after(ms, run) },
+    timers: { now: () => sched.clock.now(), after: (ms, run, background) => sched.after(ms, run, background) },
     random: () => rng.next(),
     sink: recorder,
     hopBudget: opts.hopBudget ?? 64,
@@ -171,7 +176,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
     if (known) known.leg = 0;
     else ns.sockets.clients.push({ proto: trace.proto, local: src, localPort, remote: trace.dst, remotePort: trace.dport ?? 0, leg: 0 });
   }
-  const ended = sched.run({ until: startedAt + (opts.untilMs ?? 30_000), maxSteps: sched.steps + (opts.maxSteps ?? 50_000) });
+  const ended = sched.run({ until: startedAt + (opts.untilMs ?? 30_000), maxSteps: sched.steps + (opts.maxSteps ?? 50_000), background: opts.settle });
   // Work left (timers of this run) reports to this run's recorder: it ends with the run.
   sched.clear();
   if (ended === 'budget') {

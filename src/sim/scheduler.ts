@@ -4,6 +4,8 @@ interface Job {
   at: number;
   order: number;
   run: () => void;
+  /** Housekeeping nobody waits on (a neighbour's DELAY/PROBE timer): it runs while time passes anyway, but does not keep a run going. */
+  background: boolean;
 }
 
 /**
@@ -15,10 +17,15 @@ export class Scheduler {
   #queue: Job[] = [];
   #order = 0;
   #steps = 0;
+  #foreground = 0;
 
-  /** Queues `run` after `delayMs` of virtual time (0: as soon as the current job returns). */
-  after(delayMs: number, run: () => void): void {
-    const job = { at: this.clock.now() + delayMs, order: this.#order++, run };
+  /**
+   * Queues `run` after `delayMs` of virtual time (0: as soon as the current job returns). A `background` job
+   * runs when time reaches it, but a run whose only work left is background jobs is over.
+   */
+  after(delayMs: number, run: () => void, background = false): void {
+    const job = { at: this.clock.now() + delayMs, order: this.#order++, run, background };
+    if (!background) this.#foreground++;
     // Insertion keeps the queue sorted; queues stay short (a trace has a handful of frames in flight).
     let i = this.#queue.length;
     while (i > 0 && this.#precedes(job, this.#queue[i - 1])) i--;
@@ -29,9 +36,12 @@ export class Scheduler {
     return this.#steps;
   }
 
-  /** Runs jobs until the queue is empty, `until` is reached, or `maxSteps` jobs have run. */
-  run(opts: { until?: number; maxSteps: number }): 'idle' | 'until' | 'budget' {
-    while (this.#queue.length > 0) {
+  /**
+   * Runs jobs until no foreground job is left (with `background`: until the queue is empty), `until` is
+   * reached, or `maxSteps` jobs have run. Background jobs left over stay queued.
+   */
+  run(opts: { until?: number; maxSteps: number; background?: boolean }): 'idle' | 'until' | 'budget' {
+    while (this.#queue.length > 0 && (opts.background === true || this.#foreground > 0)) {
       if (this.#steps >= opts.maxSteps) return 'budget';
       const job = this.#queue[0];
       if (opts.until !== undefined && job.at > opts.until) {
@@ -39,6 +49,7 @@ export class Scheduler {
         return 'until';
       }
       this.#queue.shift();
+      if (!job.background) this.#foreground--;
       this.clock.advanceTo(job.at);
       this.#steps++;
       job.run();
@@ -48,6 +59,7 @@ export class Scheduler {
 
   clear(): void {
     this.#queue = [];
+    this.#foreground = 0;
   }
 
   #precedes(a: Job, b: Job): boolean {

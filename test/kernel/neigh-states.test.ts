@@ -37,7 +37,7 @@ const spec: WorldSpec = {
 const sorted = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '').map((l) => l.trim()).sort();
 
 function emulatorAt(ms: number, netns: string): string[] {
-  const run = runProbe(spec, { from: 'a', dst: ip('10.0.0.2'), proto: 'icmp' }, { untilMs: ms });
+  const run = runProbe(spec, { from: 'a', dst: ip('10.0.0.2'), proto: 'icmp' }, { untilMs: ms, settle: true });
   return sorted(showNeigh(run.world.netns(netns)!));
 }
 

@@ -32,7 +32,9 @@ describe('ARP resolution', () => {
   });
 
   it('lets the answering host learn the asker, so its reply needs no ARP of its own, only a unicast probe 5 s later', () => {
-    const t = runTrace(routerWorld(), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
+    // settle: the probe is housekeeping after the reply went out, which a plain trace does not wait for.
+    const t = runTrace(routerWorld(), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' }, { settle: true });
+    expect(runTrace(routerWorld(), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' }).reply!.hops.every((h) => (h.t ?? 0) < 5000)).toBe(true);
     expect(t.reply?.disposition).toBe('DELIVERED');
     // STALE -> DELAY on use -> PROBE after delay_first_probe_time: one unicast request to the learned MAC.
     const leftMac = buildWorld(routerWorld()).netns('left')!.device('eth0')!.mac;

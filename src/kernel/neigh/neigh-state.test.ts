@@ -80,8 +80,8 @@ describe('STALE, DELAY, PROBE', () => {
 
   it('a STALE entry is used at once, then DELAY; after delay_first_probe_time a unicast probe confirms it (REACHABLE)', () => {
     const mac = routerMac();
-    const run = runProbe(withNeigh(routerWorld(), 'left', stale(mac)), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
-    const t = runTrace(withNeigh(routerWorld(), 'left', stale(mac)), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
+    const run = runProbe(withNeigh(routerWorld(), 'left', stale(mac)), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' }, { settle: true });
+    const t = runTrace(withNeigh(routerWorld(), 'left', stale(mac)), { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' }, { settle: true });
     expect(t.disposition).toBe('DELIVERED');
     const probes = arpRequests(t, 'left');
     expect(probes.map((h) => h.t)).toEqual([5000]);
@@ -92,8 +92,8 @@ describe('STALE, DELAY, PROBE', () => {
 
   it('with a wrong address: ucast_solicit unicast probes 1 s apart from 5 s, then FAILED at 8 s', () => {
     const spec = withSysctls(withNeigh(routerWorld(), 'left', stale('02:00:00:00:99:99')), 'left', { 'net.ipv4.neigh.eth0.delay_first_probe_time': 2 });
-    const run = runProbe(spec, { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
-    const t = runTrace(spec, { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
+    const run = runProbe(spec, { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' }, { settle: true });
+    const t = runTrace(spec, { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' }, { settle: true });
     expect(t.disposition).toBe('DROPPED');
     expect(arpRequests(t, 'left').map((h) => h.t)).toEqual([2000, 3000, 4000]);
     expect(t.hops.some((h) => h.detail.includes('DELAY -> PROBE') && h.t === 2000)).toBe(true);
@@ -106,7 +106,7 @@ describe('REACHABLE ages', () => {
   it('with base_reachable_time_ms=0 a confirmed entry ages at once, its timer at least 10 ms apart (no loop)', () => {
     const mac = routerMac();
     const spec = withSysctls(withNeigh(routerWorld(), 'left', { text: '', addr: ip('10.0.1.1'), lladdr: mac, dev: 'eth0', nud: 'stale' }), 'left', { 'net.ipv4.neigh.eth0.base_reachable_time_ms': 0 });
-    const run = runProbe(spec, { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' });
+    const run = runProbe(spec, { from: 'left', dst: ip('10.0.1.1'), proto: 'icmp' }, { settle: true });
     // The last job is the PROBE timer due at 6 s, which finds the entry confirmed and does nothing.
     expect(run.endedAt).toBe(6000);
     expect(run.recorder.legs[0].outcome?.kind).toBe('delivered');

@@ -93,9 +93,12 @@ function setState(n: Neighbour, state: NudState, now: number): void {
 /** neigh_add_timer() (after neigh_del_timer()): one timer per entry; re-arming forgets the earlier one. */
 function addTimer(dev: NetDevice, n: Neighbour, delayMs: number): void {
   const id = ++n.timer;
+  // Only an INCOMPLETE entry has packets waiting on its timer; DELAY, PROBE and REACHABLE timers are the
+  // kernel's housekeeping after the traffic went out, which a trace does not wait for.
+  const background = n.state !== 'INCOMPLETE';
   dev.netns.env.timers.after(delayMs, () => {
     if (n.timer === id) neighTimerHandler(dev, n);
-  });
+  }, background);
 }
 
 function delTimer(n: Neighbour): void {

@@ -3,7 +3,8 @@ import type { PathSink } from '../events.js';
 /** Timers on the virtual clock; `sim/`'s Scheduler provides them. */
 export interface KernelTimers {
   now(): number;
-  after(delayMs: number, run: () => void): void;
+  /** `background`: housekeeping nobody waits on; a run does not go on for it alone (Scheduler.after). */
+  after(delayMs: number, run: () => void, background?: boolean): void;
 }
 
 /** What a World needs from outside: time, randomness and somewhere to report. No wall clock, no Math.random. */
