@@ -75,8 +75,11 @@ export interface StepResult {
   errors: string[];
 }
 
-/** Runs every step of `t`, starting from a namespace with no rules (or `base`). */
-export function runTest(t: FlowsTest, base: Ruleset = emptyRuleset()): { config: ProxierConfig; steps: StepResult[] } {
+/**
+ * Runs every step of `t`, starting from a namespace with no rules (or `base`). With `apply` false nothing is
+ * loaded (IPv6: our rule engine is IPv4's iptables); the kernel's nat chains are then followed from the texts.
+ */
+export function runTest(t: FlowsTest, base: Ruleset = emptyRuleset(), apply = true): { config: ProxierConfig; steps: StepResult[] } {
   const config = proxierConfigOf(t);
   const proxier = new IptablesProxier(config);
   const services = new Map<string, Service>();
@@ -91,13 +94,20 @@ export function runTest(t: FlowsTest, base: Ruleset = emptyRuleset()): { config:
   }
   let rs = base;
   let now = 0;
+  const natChains = new Set<string>();
   const steps: StepResult[] = [];
   for (const step of t.steps) {
     const res: StepResult = { plans: [], ruleset: rs, errors: [] };
     for (const a of step.actions) {
       if (a === 'syncProxyRules') {
-        const plan = proxier.sync({ now, existingNatChains: natChainNames(rs) });
+        const plan = proxier.sync({ now, existingNatChains: apply ? natChainNames(rs) : [...natChains] });
         now += 1;
+        res.plans.push(plan);
+        if (!apply) {
+          for (const m of plan.text.slice(plan.text.indexOf('*nat')).matchAll(/^:(\S+)/gm)) natChains.add(m[1]);
+          for (const c of plan.deletedChains) natChains.delete(c);
+          continue;
+        }
         if (plan.full) {
           const h = applyHookJumps(rs, plan.hookJumps);
           rs = h.ruleset;
@@ -109,7 +119,6 @@ export function runTest(t: FlowsTest, base: Ruleset = emptyRuleset()): { config:
           res.errors.push(...r.errors.map((e) => `restore: line ${e.line}: ${e.message} (${plan.text.split('\n')[e.line - 1]})`));
         }
         rs = r.ruleset;
-        res.plans.push(plan);
       } else if ('deleteService' in a) {
         const s = services.get(a.deleteService);
         if (!s) throw new Error(`no Service ${a.deleteService}`);
