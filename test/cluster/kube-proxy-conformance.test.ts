@@ -52,7 +52,7 @@ for (const t of flowsFile.tests) {
       return;
     }
     const ipv6 = runTestFamily(t) === 'IPv6';
-    const run = runTest(t, undefined, !ipv6);
+    const run = runTest(t, { apply: !ipv6 });
     const errors = run.steps.flatMap((s) => s.errors);
     const sctpOnly = errors.length > 0 && errors.every((e) => e.includes("Couldn't load match `sctp'"));
     const gap = ipv6 ? IPV6_GAP : sctpOnly ? SCTP_GAP : null;

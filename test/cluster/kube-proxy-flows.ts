@@ -75,12 +75,22 @@ export interface StepResult {
   errors: string[];
 }
 
+export interface RunOptions {
+  /** The namespace's rules before kube-proxy's first sync (default none). */
+  base?: Ruleset;
+  /** Load each sync into `base` through our iptables-restore (default true). */
+  apply?: boolean;
+  /** Overrides of the test's proxier settings. */
+  config?: Partial<ProxierConfig>;
+}
+
 /**
  * Runs every step of `t`, starting from a namespace with no rules (or `base`). With `apply` false nothing is
  * loaded (IPv6: our rule engine is IPv4's iptables); the kernel's nat chains are then followed from the texts.
  */
-export function runTest(t: FlowsTest, base: Ruleset = emptyRuleset(), apply = true): { config: ProxierConfig; steps: StepResult[] } {
-  const config = proxierConfigOf(t);
+export function runTest(t: FlowsTest, opts: RunOptions = {}): { config: ProxierConfig; steps: StepResult[] } {
+  const apply = opts.apply ?? true;
+  const config = { ...proxierConfigOf(t), ...(opts.config ?? {}) };
   const proxier = new IptablesProxier(config);
   const services = new Map<string, Service>();
   const slices = new Map<string, EndpointSlice>();
@@ -92,7 +102,7 @@ export function runTest(t: FlowsTest, base: Ruleset = emptyRuleset(), apply = tr
     slices.set(`${s.namespace}/${s.name}`, s);
     proxier.onEndpointSliceAdd(s);
   }
-  let rs = base;
+  let rs = opts.base ?? emptyRuleset();
   let now = 0;
   const natChains = new Set<string>();
   const steps: StepResult[] = [];
