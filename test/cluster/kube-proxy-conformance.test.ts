@@ -18,11 +18,12 @@ const counts = { flows: 0, flowsOk: 0, dumps: 0, dumpsOk: 0, checks: 0, checksOk
 /** Flows our engine cannot trace, by reason (printed with the counts). */
 const notTraced = new Map<string, number>();
 const IPV6_GAP = 'IPv6 (the rule engine is IPv4 iptables; kube-proxy would use ip6tables-restore)';
-const SCTP_GAP = "rules with -m sctp (src/kernel/netfilter has no sctp match: \"Couldn't load match `sctp'\")";
+const SCTP_GAP = "SCTP (src/kernel/netfilter has no sctp match: \"Couldn't load match `sctp'\"; the packet model has no SCTP ports)";
 
 afterAll(() => {
   console.log(
-    `kube-proxy conformance: ${counts.flowsOk}/${counts.flows} flows, ${counts.dumpsOk}/${counts.dumps} dumps, ${counts.checksOk}/${counts.checks} chain checks` +
+    `kube-proxy conformance: ${counts.flowsOk}/${counts.flows} flows (${[...notTraced.values()].reduce((a, b) => a + b, 0)} not traceable by our engine, below), ` +
+      `${counts.dumpsOk}/${counts.dumps} dumps, ${counts.checksOk}/${counts.checks} chain checks` +
       ` (upstream's own tracer over our text: ${counts.replicaOk}/${counts.replica} flows)`,
   );
   for (const [why, n] of notTraced) console.log(`  not traced by our engine: ${n} flows: ${why}`);
@@ -55,11 +56,16 @@ for (const t of flowsFile.tests) {
     const run = runTest(t, { apply: !ipv6 });
     const errors = run.steps.flatMap((s) => s.errors);
     const sctpOnly = errors.length > 0 && errors.every((e) => e.includes("Couldn't load match `sctp'"));
-    const gap = ipv6 ? IPV6_GAP : sctpOnly ? SCTP_GAP : null;
+    // With -m sctp rules the nat table cannot load: the other ports' flows are traced over the same Services
+    // with their SCTP ports left out (each port's rules stand alone), and the SCTP flows are not traced.
+    const noSctp = sctpOnly ? runTest({ ...t, services: (t.services ?? []).map((x) => ({ ...x, ports: x.ports.filter((p) => p.protocol !== 'SCTP') })) }) : null;
     if (!ipv6) {
       it(sctpOnly ? 'every sync loads in our iptables-restore, but for its -m sctp rules' : 'every sync loads in our iptables-restore', () => {
         if (!sctpOnly) expect(errors).toEqual([]);
-        else expect(errors.length).toBeGreaterThan(0);
+        else {
+          expect(errors.length).toBeGreaterThan(0);
+          expect(noSctp!.steps.flatMap((s) => s.errors)).toEqual([]);
+        }
       });
     }
     if (t.expectedDumpFile !== undefined) {
@@ -78,12 +84,13 @@ for (const t of flowsFile.tests) {
       });
     }
     t.steps.forEach((step, i) => {
-      const save = printSave(run.steps[i].ruleset);
+      const save = printSave((noSctp ?? run).steps[i].ruleset);
       // What FakeIPTables would hold: every sync's text applied in turn, sorted the way its dumps are.
       const replica = parseTables(run.steps[i].plans.map((p) => p.text).join(''));
       for (const f of step.flows) {
         counts.flows++;
-        if (gap !== null) notTraced.set(gap, (notTraced.get(gap) ?? 0) + 1);
+        const why = ipv6 ? IPV6_GAP : sctpOnly && f.protocol === 'sctp' ? SCTP_GAP : null;
+        if (why !== null) notTraced.set(why, (notTraced.get(why) ?? 0) + 1);
         else it(`step ${i + 1} flow ${f.name}: ${f.sourceIP} -> ${f.destIP}:${f.destPort}/${f.protocol} gives ${JSON.stringify(f.output)}${f.masq ? ' masq' : ''}`, () => {
           const r = traceFlow(save, f);
           expect(r.errors).toEqual([]);
