@@ -51,6 +51,7 @@ export function proxierConfigOf(t: FlowsTest): ProxierConfig {
   const p = { ...flowsFile.defaults.proxier, ...(t.proxier ?? {}) } as Record<string, unknown>;
   const nfacct = p.nfacctCounters as Record<string, boolean>;
   const mark = Number.parseInt(String(p.masqueradeMark), 16);
+  // NewFakeProxier() sets the mark text itself ("0x4000"), where kube-proxy would write 0x00004000.
   return defaultProxierConfig({
     family: p.family as ProxierConfig['family'],
     nodeName: String(p.nodeName),
@@ -58,6 +59,7 @@ export function proxierConfigOf(t: FlowsTest): ProxierConfig {
     interfaces: p.interfaces as Record<string, string[]>,
     localDetector: p.localDetector === 'cidr' ? { kind: 'cidr', cidr: String(p.podCIDR) } : { kind: 'none' },
     masqueradeBit: Math.log2(mark),
+    masqueradeMark: String(p.masqueradeMark),
     masqueradeAll: p.masqueradeAll === true,
     localhostNodePorts: p.localhostNodePorts === true,
     nodePortAddresses: (p.nodePortAddresses as string[] | null) ?? null,

@@ -13,9 +13,10 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyRuleset, printSave, restore } from '../../src/kernel/netfilter/index.js';
-import type { HookJump } from '../../src/cluster/kube-proxy/index.js';
+import type { HookJump, ProxierConfig } from '../../src/cluster/kube-proxy/index.js';
 import { CANARY_TABLES, KUBE_PROXY_CANARY } from '../../src/cluster/kube-proxy/index.js';
 import { flowsFile, proxierConfigOf, runTest, testName } from '../cluster/kube-proxy-flows.js';
+import type { FlowsTest } from '../cluster/kube-proxy-flows.js';
 import { deleteNamespace, kernelUnavailable, removeStaleNamespaces, run, runWithInput, stripSaveComments } from './iptables-gen/kernel-iptables.js';
 
 const REQUIRED = process.env.PACKETWALK_KERNEL === 'required';
@@ -84,11 +85,18 @@ describe.skipIf(unavailable !== undefined)(suiteName, () => {
     console.log(`kube-proxy kernel restore: ${loads.ok}/${loads.syncs} syncs loaded, ${loads.savesOk}/${loads.saves} iptables-save equal to ours (nfacct ${hasNfacct ? 'objects created' : 'counters off'})`);
   });
 
-  flowsFile.tests.filter((t) => t.rulesFile === undefined).forEach((t, i) => {
-    it(testName(t), async () => {
+  const cases: Array<{ name: string; t: FlowsTest; over: Partial<ProxierConfig> }> = flowsFile.tests
+    .filter((t) => t.rulesFile === undefined)
+    .map((t) => ({ name: testName(t), t, over: {} }));
+  // The mark as real kube-proxy writes it (%#08x: 0x00004000), not as NewFakeProxier() sets it.
+  const overall = flowsFile.tests.find((t) => t.test === 'TestOverallIPTablesRules')!;
+  cases.push({ name: 'TestOverallIPTablesRules with kube-proxy\'s own mark text 0x00004000', t: overall, over: { masqueradeMark: undefined } });
+
+  cases.forEach(({ name, t, over }, i) => {
+    it(name, async () => {
       const ipv6 = proxierConfigOf(t).family === 'IPv6';
       const tool = ipv6 ? 'ip6tables' : 'iptables';
-      const config = hasNfacct ? {} : { nfacctCounters: { ct_state_invalid_dropped_pkts: false, localhost_nps_accepted_pkts: false } };
+      const config: Partial<ProxierConfig> = { ...over, ...(hasNfacct ? {} : { nfacctCounters: { ct_state_invalid_dropped_pkts: false, localhost_nps_accepted_pkts: false } }) };
       const base = ipv6 ? emptyRuleset() : restore(NODE_RULES).ruleset;
       const res = runTest(t, { base, apply: !ipv6, config });
       expect(res.steps.flatMap((s) => s.errors).filter((e) => !e.includes('`sctp\''))).toEqual([]);

@@ -201,6 +201,7 @@ describe('renderSync: rule templates (proxier.go syncProxyRules)', () => {
     expect(one({ masqueradeAll: true }).find((l) => l.includes('MARK-MASQ') && l.startsWith(`-A ${SVC}`))).toMatch(/--dport 80 -j KUBE-MARK-MASQ$/);
     expect(one({ hasRandomFully: true })).toContain('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
     expect(one({ conntrackTCPLiberal: true }).filter((l) => l.includes('INVALID'))).toEqual([]);
-    expect(one({ masqueradeBit: 12 })).toContain('-A KUBE-MARK-MASQ -j MARK --or-mark 0x1000');
+    expect(one({ masqueradeBit: 12, masqueradeMark: undefined })).toContain('-A KUBE-MARK-MASQ -j MARK --or-mark 0x00001000');
+    expect(one({ masqueradeMark: undefined })).toContain('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x00004000/0x00004000 -j ACCEPT');
   });
 });

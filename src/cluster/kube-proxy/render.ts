@@ -57,8 +57,9 @@ function q(s: string): string {
   return s.includes(' ') ? `"${s}"` : s;
 }
 
-export function masqueradeMark(bit: number): string {
-  return `0x${(1 << bit).toString(16)}`;
+/** The mark text: config.masqueradeMark, else Go's fmt.Sprintf("%#08x", 1<<bit) (eight digits after 0x). */
+export function masqueradeMark(config: Pick<ProxierConfig, 'masqueradeBit' | 'masqueradeMark'>): string {
+  return config.masqueradeMark ?? `0x${(2 ** config.masqueradeBit).toString(16).padStart(8, '0')}`;
 }
 
 /** LocalTrafficDetector IfLocal() / IfNotLocal(); null for the no-op detector. */
@@ -111,7 +112,7 @@ export function renderSync(input: RenderInput): RenderResult {
   const { config } = input;
   const isIPv6 = config.family === 'IPv6';
   const localhostNodePorts = config.localhostNodePorts && !isIPv6;
-  const mark = masqueradeMark(config.masqueradeBit);
+  const mark = masqueradeMark(config);
   const largeClusterMode = totalEndpoints(input.services, input.endpoints) > config.largeClusterEndpointsThreshold;
   const comment = (s: string): string | null => (largeClusterMode ? null : `-m comment --comment ${q(s)}`);
 

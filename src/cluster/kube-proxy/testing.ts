@@ -11,6 +11,7 @@ import { defaultProxierConfig } from './types.js';
 export function fakeConfig(over: Partial<ProxierConfig> = {}): ProxierConfig {
   return defaultProxierConfig({
     localDetector: { kind: 'cidr', cidr: '10.0.0.0/8' },
+    masqueradeMark: '0x4000',
     interfaces: { lo: ['127.0.0.1/8', '::1/128'], eth0: ['192.168.0.2/24', '192.168.1.2/24', '192.168.99.11/24', '2001:db8::1/64', '2001:db8:1::2/64'] },
     nfacctCounters: { ct_state_invalid_dropped_pkts: true, localhost_nps_accepted_pkts: true },
     ...over,

@@ -95,6 +95,11 @@ export interface ProxierConfig {
   localDetector: LocalTrafficDetector;
   /** --iptables-masquerade-bit, default 14: mark 0x4000. */
   masqueradeBit: number;
+  /**
+   * The mark as written in the rules. Unset: kube-proxy's fmt.Sprintf("%#08x", 1<<bit), `0x00004000`
+   * (iptables-save prints it back as 0x4000); NewFakeProxier() sets `0x4000` directly.
+   */
+  masqueradeMark?: string;
   masqueradeAll: boolean;
   /** --iptables-localhost-nodeports (IPv4 only; default true). */
   localhostNodePorts: boolean;
