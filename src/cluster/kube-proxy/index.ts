@@ -30,3 +30,5 @@ export type { SyncOptions, SyncPlan } from './proxier.js';
 export { IptablesProxier } from './proxier.js';
 export type { ParsedCidr, ParsedIp } from './ip-sloppy.js';
 export { cidrContains, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
+export type { ChainLabel } from './chain-labels.js';
+export { chainLabels } from './chain-labels.js';
