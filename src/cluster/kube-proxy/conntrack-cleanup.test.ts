@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { staleConntrackEntries, staleConntrackFilters } from './conntrack-cleanup.js';
+import { ConntrackTable } from '../../kernel/conntrack/index.js';
+import { udp as udpPacket } from '../../../test/conntrack/packets.js';
+import { cleanStaleEntries, conntrackEntryView, staleConntrackEntries, staleConntrackFilters } from './conntrack-cleanup.js';
 import { endpointsByServicePort } from './endpoints.js';
 import { servicePortsOf } from './service-port.js';
 import { slice, svc } from './testing.js';
@@ -35,5 +37,18 @@ describe('CleanStaleEntries (the UDP conntrack reconciler)', () => {
   it('builds filterForNAT and filterForPortNAT filters', () => {
     expect(staleConntrackFilters(ports, eps(['10.244.2.7']), [entries[4]])).toEqual([{ kind: 'port-nat', proto: 'udp', origDstPort: 30053, replySrc: '10.244.1.5' }]);
     expect(staleConntrackFilters(ports, eps(['10.244.2.7']), [entries[0]])).toEqual([{ kind: 'nat', proto: 'udp', origDst: '10.96.0.10', replySrc: '10.244.1.5' }]);
+  });
+});
+
+describe('cleanStaleEntries on our conntrack table', () => {
+  it('deletes the un-NATed entry a DNS query made while the Service had no endpoint (issue 48370), keeps others', () => {
+    const t = new ConntrackTable();
+    const early = t.resolve(udpPacket('10.0.0.2', 5000, '10.96.0.10', 53), 0).entry!;
+    t.confirm(early, 0);
+    const other = t.resolve(udpPacket('10.0.0.2', 5001, '10.96.0.99', 53), 0).entry!;
+    t.confirm(other, 0);
+    expect(conntrackEntryView(early)).toEqual({ proto: 'udp', origDst: '10.96.0.10', origDstPort: 53, replySrc: '10.96.0.10' });
+    expect(cleanStaleEntries(t, ports, eps(['10.244.2.7']), 1000)).toEqual([early]);
+    expect(t.entries(1000)).toEqual([other]);
   });
 });

@@ -4,6 +4,8 @@
 // it a UDP flow (DNS) keeps going to an endpoint that is gone, or, if it was created while the Service had no
 // endpoints, keeps its un-NATed destination (issues 19029, 48370, 59368, 125467, 139628).
 
+import type { ConntrackTable, CtEntry } from '../../kernel/conntrack/index.js';
+import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import type { EndpointInfo } from './endpoints.js';
 import type { ServicePortInfo } from './service-port.js';
 
@@ -63,4 +65,25 @@ export function staleConntrackEntries<E extends ConntrackEntryView>(
 ): E[] {
   const filters = staleConntrackFilters(services, endpoints, entries);
   return entries.filter((e) => filters.some((f) => filterMatches(f, e)));
+}
+
+const PROTO_NAMES: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+
+/** What the reconciler reads of one of our conntrack entries (conntrack -L's orig dst/dport and reply src). */
+export function conntrackEntryView(e: CtEntry): ConntrackEntryView {
+  return { proto: PROTO_NAMES[e.orig.proto] ?? String(e.orig.proto), origDst: formatIpv4(e.orig.dst), origDstPort: e.orig.dport, replySrc: formatIpv4(e.reply.src) };
+}
+
+/** CleanStaleEntries() on a namespace's conntrack table: deletes the stale UDP entries and returns them. */
+export function cleanStaleEntries(
+  table: ConntrackTable,
+  services: Iterable<ServicePortInfo>,
+  endpoints: ReadonlyMap<string, readonly EndpointInfo[]>,
+  now: number,
+): CtEntry[] {
+  const live = table.entries(now);
+  const views = live.map((e) => ({ ...conntrackEntryView(e), entry: e }));
+  const gone = staleConntrackEntries(services, endpoints, views).map((v) => v.entry);
+  for (const e of gone) table.delete(e);
+  return gone;
 }

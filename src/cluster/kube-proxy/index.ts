@@ -25,7 +25,7 @@ export { CANARY_TABLES, KUBE_PROXY_CANARY, hookJumpCommands, hookJumps } from '.
 export type { ApplyResult } from './apply.js';
 export { applyHookJumps, applySync, canaryLost, ensureChain, ensureRule, natChainNames } from './apply.js';
 export type { ConntrackEntryView, ConntrackFilter } from './conntrack-cleanup.js';
-export { filterMatches, staleConntrackEntries, staleConntrackFilters } from './conntrack-cleanup.js';
+export { cleanStaleEntries, conntrackEntryView, filterMatches, staleConntrackEntries, staleConntrackFilters } from './conntrack-cleanup.js';
 export type { SyncOptions, SyncPlan } from './proxier.js';
 export { IptablesProxier } from './proxier.js';
 export type { ParsedCidr, ParsedIp } from './ip-sloppy.js';
