@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { printSave, restore } from '../../kernel/netfilter/index.js';
 import { applyHookJumps, applySync, canaryLost, ensureRule } from './apply.js';
 import { hookJumpCommands, hookJumps } from './hook-jumps.js';
-import { fakeConfig, renderOnce, slice, svc } from './testing.js';
+import { renderOnce, slice, svc } from './testing.js';
 
 const FLANNEL = [
   '*nat',
@@ -18,7 +18,7 @@ const FLANNEL = [
 
 describe('apply: hook jumps and the restore, --noflush', () => {
   it('the jumps are prepended in ensure order, so the last ensured comes first', () => {
-    const rs = applyHookJumps(restore('').ruleset, hookJumps(fakeConfig())).ruleset;
+    const rs = applyHookJumps(restore('').ruleset, hookJumps()).ruleset;
     const save = printSave(rs);
     const input = save.split('\n').filter((l) => l.startsWith('-A INPUT'));
     expect(input).toEqual([
@@ -32,22 +32,21 @@ describe('apply: hook jumps and the restore, --noflush', () => {
   });
 
   it('ensuring twice adds nothing (iptables -C finds the rule)', () => {
-    const jumps = hookJumps(fakeConfig());
+    const jumps = hookJumps();
     const once = applyHookJumps(restore('').ruleset, jumps).ruleset;
     const twice = applyHookJumps(once, jumps).ruleset;
     expect(printSave(twice)).toBe(printSave(once));
     expect(ensureRule(once, jumps[0]).ruleset).toBe(once);
   });
 
-  it('no KUBE-FIREWALL jumps without localhost NodePorts or on IPv6', () => {
-    expect(hookJumps(fakeConfig({ localhostNodePorts: false })).some((j) => j.target === 'KUBE-FIREWALL')).toBe(false);
-    expect(hookJumps(fakeConfig({ family: 'IPv6' })).some((j) => j.target === 'KUBE-FIREWALL')).toBe(false);
-    expect(hookJumpCommands(hookJumps(fakeConfig())).at(-1)).toBe('iptables -w -t filter -C OUTPUT -j KUBE-FIREWALL || iptables -w -t filter -I OUTPUT 1 -j KUBE-FIREWALL');
+  it('kubelet\'s KUBE-FIREWALL jumps come last, as shell commands too', () => {
+    expect(hookJumps().slice(-2).map((j) => `${j.chain} -> ${j.target}`)).toEqual(['INPUT -> KUBE-FIREWALL', 'OUTPUT -> KUBE-FIREWALL']);
+    expect(hookJumpCommands(hookJumps()).at(-1)).toBe('iptables -w -t filter -C OUTPUT -j KUBE-FIREWALL || iptables -w -t filter -I OUTPUT 1 -j KUBE-FIREWALL');
   });
 
   it('the node\'s other rules survive the sync', () => {
     const base = restore(FLANNEL).ruleset;
-    const withJumps = applyHookJumps(base, hookJumps(fakeConfig())).ruleset;
+    const withJumps = applyHookJumps(base, hookJumps()).ruleset;
     const { text } = renderOnce([svc('ns1', 'svc1')], [slice('ns1', 'svc1', ['10.180.0.1'])]);
     const r = applySync(withJumps, text);
     expect(r.errors).toEqual([]);

@@ -5,7 +5,6 @@
 // flushed the tables) kube-proxy forces a full resync.
 
 import { KUBE_EXTERNAL_SERVICES, KUBE_FIREWALL, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from './render.js';
-import type { ProxierConfig } from './types.js';
 
 export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
 export const CANARY_TABLES = ['mangle', 'nat', 'filter'] as const;
@@ -28,7 +27,7 @@ function jump(table: HookJump['table'], chain: string, target: string, comment: 
 }
 
 /** The jumps in the order kube-proxy ensures them (each one prepended). */
-export function hookJumps(config: Pick<ProxierConfig, 'family' | 'localhostNodePorts'>): HookJump[] {
+export function hookJumps(): HookJump[] {
   const ext = 'kubernetes externally-visible service portals';
   const portals = 'kubernetes service portals';
   const fw = 'kubernetes load balancer firewall';
@@ -46,10 +45,10 @@ export function hookJumps(config: Pick<ProxierConfig, 'family' | 'localhostNodeP
     jump('nat', 'PREROUTING', KUBE_SERVICES, portals, null),
     jump('nat', 'POSTROUTING', KUBE_POSTROUTING, 'kubernetes postrouting rules', null),
   ];
-  // Copies of kubelet's KUBE-FIREWALL jumps, for the localhost NodePort anti-martian rule (IPv4 only).
-  if (config.localhostNodePorts && config.family === 'IPv4') {
-    out.push(jump('filter', 'INPUT', KUBE_FIREWALL, null, null), jump('filter', 'OUTPUT', KUBE_FIREWALL, null, null));
-  }
+  // Copies of kubelet's KUBE-FIREWALL jumps (iptablesKubeletJumpChains), ensured whatever the settings:
+  // `append(iptablesJumpChains, iptablesKubeletJumpChains...)`. The chain only gets its rule (the localhost
+  // NodePort anti-martian DROP) in the restore text on IPv4 with localhost NodePorts.
+  out.push(jump('filter', 'INPUT', KUBE_FIREWALL, null, null), jump('filter', 'OUTPUT', KUBE_FIREWALL, null, null));
   return out;
 }
 

@@ -114,7 +114,7 @@ export class IptablesProxier {
     }
     return {
       full,
-      hookJumps: full ? hookJumps(this.config) : [],
+      hookJumps: full ? hookJumps() : [],
       text: r.text,
       changedServices: full ? new Set(services.map((s) => s.service)) : changed,
       deletedChains: r.deletedChains,
