@@ -41,12 +41,18 @@ describe('EndpointsChangeTracker', () => {
   it('UDP: removed endpoints and a port getting its first endpoint are reported', () => {
     const t = tracker();
     const udp = (eps: string[]) => slice('kube-system', 'dns', eps, { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
+    t.endpointSliceUpdate(slice('ns1', 'web', ['10.1.1.1']), false);
+    expect(t.checkout().conntrackCleanupRequired).toBe(false);
     t.endpointSliceUpdate(udp(['10.244.1.5']), false);
-    expect(t.checkout().newlyActiveUDPServices).toEqual(['kube-system/dns:dns/UDP']);
+    const first = t.checkout();
+    expect([first.newlyActiveUDPServices, first.conntrackCleanupRequired]).toEqual([['kube-system/dns:dns/UDP'], true]);
     t.endpointSliceUpdate(udp(['10.244.2.7']), false);
     const r = t.checkout();
     expect(r.deletedUDPEndpoints).toEqual([{ servicePort: 'kube-system/dns:dns/UDP', endpoint: '10.244.1.5:53' }]);
-    expect(r.newlyActiveUDPServices).toEqual([]);
+    expect([r.newlyActiveUDPServices, r.conntrackCleanupRequired]).toEqual([[], true]);
+    // The last endpoint goes: the UDP port was in the previous map, so the clean-up runs.
+    t.endpointSliceUpdate(udp([]), false);
+    expect(t.checkout().conntrackCleanupRequired).toBe(true);
   });
 
   it('other-family and FQDN slices are ignored', () => {

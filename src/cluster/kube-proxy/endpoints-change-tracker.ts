@@ -13,6 +13,12 @@ export interface UpdateEndpointsMapResult {
   deletedUDPEndpoints: Array<{ servicePort: string; endpoint: string }>;
   /** UDP service ports that had no endpoints and now have some (issue 48370). */
   newlyActiveUDPServices: string[];
+  /**
+   * A changed Service had or has a UDP port with endpoints: after a successful restore kube-proxy runs
+   * conntrack.CleanStaleEntries() (EndpointsMap.Update(); a Service deleted without an endpoint change does
+   * not trigger it, upstream issue 141371).
+   */
+  conntrackCleanupRequired: boolean;
 }
 
 export class EndpointsChangeTracker {
@@ -73,7 +79,7 @@ export class EndpointsChangeTracker {
 
   /** EndpointsMap.Update(): applies and clears the pending changes. */
   checkout(): UpdateEndpointsMapResult {
-    const result: UpdateEndpointsMapResult = { updatedServices: new Set(), deletedUDPEndpoints: [], newlyActiveUDPServices: [] };
+    const result: UpdateEndpointsMapResult = { updatedServices: new Set(), deletedUDPEndpoints: [], newlyActiveUDPServices: [], conntrackCleanupRequired: false };
     for (const nn of [...this.pendingSlices.keys()].sort()) {
       const slices = this.slicesAfter(nn);
       const before = this.appliedEndpointsOf(nn);
@@ -85,6 +91,7 @@ export class EndpointsChangeTracker {
         for (const ep of list) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
       }
       for (const [k, list] of after) if (k.endsWith('/UDP') && list.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
+      if ([...before.keys(), ...after.keys()].some((k) => k.endsWith('/UDP'))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
       for (const [k, v] of after) this.endpoints.set(k, v);
       if (slices.size) this.applied.set(nn, slices);

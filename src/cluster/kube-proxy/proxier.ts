@@ -32,6 +32,8 @@ export interface SyncPlan {
   largeClusterMode: boolean;
   serviceUpdate: UpdateServiceMapResult;
   endpointsUpdate: UpdateEndpointsMapResult;
+  /** Run cleanStaleEntries() once the restore succeeded (endpointsUpdate.conntrackCleanupRequired). */
+  conntrackCleanupRequired: boolean;
 }
 
 export class IptablesProxier {
@@ -121,6 +123,7 @@ export class IptablesProxier {
       largeClusterMode: r.largeClusterMode,
       serviceUpdate,
       endpointsUpdate,
+      conntrackCleanupRequired: endpointsUpdate.conntrackCleanupRequired,
     };
   }
 
