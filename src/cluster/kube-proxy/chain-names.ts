@@ -1,0 +1,59 @@
+// kube-proxy's chain names (pkg/proxy/iptables/proxier.go portProtoHash(), servicePortEndpointChainName()):
+// the first 16 characters of base32(sha256(...)), RFC 4648 standard alphabet, after a fixed prefix.
+
+import { createHash } from 'node:crypto';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 (encoding/base32 StdEncoding), padded. */
+export function base32(bytes: Uint8Array): string {
+  let out = '';
+  let acc = 0;
+  let n = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    n += 8;
+    while (n >= 5) {
+      out += ALPHABET[(acc >>> (n - 5)) & 31];
+      n -= 5;
+    }
+    acc &= (1 << n) - 1;
+  }
+  if (n > 0) out += ALPHABET[(acc << (5 - n)) & 31];
+  while (out.length % 8 !== 0) out += '=';
+  return out;
+}
+
+function hash16(s: string): string {
+  return base32(createHash('sha256').update(s).digest()).slice(0, 16);
+}
+
+/** portProtoHash(servicePortName, protocol): `ns/name[:port]` + lowercase protocol, no separator. */
+export function portProtoHash(servicePortName: string, protocol: string): string {
+  return hash16(servicePortName + protocol.toLowerCase());
+}
+
+export interface ServiceChainNames {
+  svc: string;
+  svl: string;
+  ext: string;
+  fw: string;
+}
+
+/** The four chains of one service port, sharing one hash. */
+export function serviceChainNames(servicePortName: string, protocol: string): ServiceChainNames {
+  const h = portProtoHash(servicePortName, protocol);
+  return { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` };
+}
+
+/** servicePortEndpointChainName(): endpoint is `ip:port` (`[ip]:port` for IPv6). */
+export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
+  return `KUBE-SEP-${hash16(servicePortName + protocol.toLowerCase() + endpoint)}`;
+}
+
+const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'];
+
+/** isServiceChainName(): the chains the stale-chain clean-up may delete. */
+export function isServiceChainName(name: string): boolean {
+  return SERVICE_CHAIN_PREFIXES.some((p) => name.startsWith(p));
+}

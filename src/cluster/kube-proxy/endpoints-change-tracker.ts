@@ -1,0 +1,108 @@
+// pkg/proxy/endpointschangetracker.go with endpointslicecache.go: EndpointSlice events are kept per Service
+// as pending slices; checking out the changes turns them into endpoint lists and reports the Services whose
+// endpoints really changed (a slice update that leaves the endpoints as they were is dropped).
+
+import type { EndpointInfo } from './endpoints.js';
+import { endpointsByServicePort } from './endpoints.js';
+import type { EndpointSlice, IpFamily, ProxierConfig } from './types.js';
+
+export interface UpdateEndpointsMapResult {
+  /** `ns/name` of every Service whose endpoints changed. */
+  updatedServices: Set<string>;
+  /** UDP endpoints (`key ip:port`) that are gone: conntrack entries through them are stale. */
+  deletedUDPEndpoints: Array<{ servicePort: string; endpoint: string }>;
+  /** UDP service ports that had no endpoints and now have some (issue 48370). */
+  newlyActiveUDPServices: string[];
+  /**
+   * A changed Service had or has a UDP port with endpoints: after a successful restore kube-proxy runs
+   * conntrack.CleanStaleEntries() (EndpointsMap.Update(); a Service deleted without an endpoint change does
+   * not trigger it, upstream issue 141371).
+   */
+  conntrackCleanupRequired: boolean;
+}
+
+export class EndpointsChangeTracker {
+  /** Slices as of the last checkout, per Service, per slice name. */
+  private readonly applied = new Map<string, Map<string, EndpointSlice>>();
+  /** Pending slice versions (null: deleted), per Service. */
+  private readonly pendingSlices = new Map<string, Map<string, EndpointSlice | null>>();
+  /** Endpoints as of the last checkout, per service port key. */
+  private readonly endpoints = new Map<string, EndpointInfo[]>();
+  private readonly family: IpFamily;
+  private readonly nodeName: string;
+
+  constructor(config: Pick<ProxierConfig, 'family' | 'nodeName'>) {
+    this.family = config.family;
+    this.nodeName = config.nodeName;
+  }
+
+  private slicesAfter(nn: string): Map<string, EndpointSlice> {
+    const out = new Map(this.applied.get(nn) ?? []);
+    for (const [name, s] of this.pendingSlices.get(nn) ?? []) {
+      if (s) out.set(name, s);
+      else out.delete(name);
+    }
+    return out;
+  }
+
+  private endpointsOf(slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
+    const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName);
+    for (const [k, list] of eps) if (list.length === 0) eps.delete(k);
+    return eps;
+  }
+
+  private appliedEndpointsOf(nn: string): Map<string, EndpointInfo[]> {
+    const out = new Map<string, EndpointInfo[]>();
+    for (const [k, v] of this.endpoints) if (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`)) out.set(k, v);
+    return out;
+  }
+
+  /** EndpointSliceUpdate(): true when the Service has a pending change after this event. */
+  endpointSliceUpdate(slice: EndpointSlice, remove: boolean): boolean {
+    const nn = `${slice.namespace}/${slice.service}`;
+    let p = this.pendingSlices.get(nn);
+    if (!p) this.pendingSlices.set(nn, (p = new Map()));
+    p.set(slice.name, remove ? null : slice);
+    const after = this.endpointsOf(this.slicesAfter(nn));
+    if (JSON.stringify([...after].sort()) === JSON.stringify([...this.appliedEndpointsOf(nn)].sort())) {
+      // Nothing kube-proxy uses changed: keep the slices, drop the change.
+      this.applied.set(nn, this.slicesAfter(nn));
+      this.pendingSlices.delete(nn);
+      return false;
+    }
+    return true;
+  }
+
+  pending(): number {
+    return this.pendingSlices.size;
+  }
+
+  /** EndpointsMap.Update(): applies and clears the pending changes. */
+  checkout(): UpdateEndpointsMapResult {
+    const result: UpdateEndpointsMapResult = { updatedServices: new Set(), deletedUDPEndpoints: [], newlyActiveUDPServices: [], conntrackCleanupRequired: false };
+    for (const nn of [...this.pendingSlices.keys()].sort()) {
+      const slices = this.slicesAfter(nn);
+      const before = this.appliedEndpointsOf(nn);
+      const after = this.endpointsOf(slices);
+      result.updatedServices.add(nn);
+      for (const [k, list] of before) {
+        if (!k.endsWith('/UDP')) continue;
+        const now = after.get(k) ?? [];
+        for (const ep of list) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
+      }
+      for (const [k, list] of after) if (k.endsWith('/UDP') && list.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
+      if ([...before.keys(), ...after.keys()].some((k) => k.endsWith('/UDP'))) result.conntrackCleanupRequired = true;
+      for (const k of before.keys()) this.endpoints.delete(k);
+      for (const [k, v] of after) this.endpoints.set(k, v);
+      if (slices.size) this.applied.set(nn, slices);
+      else this.applied.delete(nn);
+    }
+    this.pendingSlices.clear();
+    return result;
+  }
+
+  /** The endpoints map as of the last checkout (service port key -> endpoints, sorted). */
+  endpointsMap(): ReadonlyMap<string, readonly EndpointInfo[]> {
+    return this.endpoints;
+  }
+}

@@ -1,0 +1,103 @@
+// EndpointSlices to per-service-port endpoint lists (pkg/proxy/endpointslicecache.go) and the choice of
+// endpoints per traffic policy (pkg/proxy/topology.go CategorizeEndpoints()).
+
+import { endpointChainName } from './chain-names.js';
+import { parseIpSloppy } from './ip-sloppy.js';
+import type { ServicePortInfo } from './service-port.js';
+import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
+import type { EndpointSlice, IpFamily } from './types.js';
+
+export interface EndpointInfo {
+  ip: string;
+  port: number;
+  /** `ip:port`, `[ip]:port` for IPv6: the DNAT destination and the sort key. */
+  text: string;
+  isLocal: boolean;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+/** Map key of a slice port, matching ServicePortInfo.key. */
+function portKey(ns: string, svc: string, portName: string, protocol: string): string {
+  return `${ns}/${svc}${portName === '' ? '' : `:${portName}`}/${protocol}`;
+}
+
+/**
+ * The endpoints of every service port named in `slices` (all slices of the Services), deduplicated on
+ * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does.
+ */
+export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string): Map<string, EndpointInfo[]> {
+  const sets = new Map<string, Map<string, EndpointInfo>>();
+  for (const slice of slices) {
+    if (slice.addressType !== family) continue;
+    for (const p of slice.ports) {
+      if (p.port === null || p.port === 0) continue;
+      const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
+      let set = sets.get(key);
+      if (!set) sets.set(key, (set = new Map()));
+      for (const ep of slice.endpoints) {
+        if (ep.addresses.length === 0) continue;
+        const ip = parseIpSloppy(ep.addresses[0]);
+        if (!ip || ip.family !== family) continue;
+        const c = ep.conditions ?? {};
+        const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
+        const text = family === 'IPv6' ? `[${ip.text}]:${p.port}` : `${ip.text}:${p.port}`;
+        const info: EndpointInfo = {
+          ip: ip.text, port: p.port, text, isLocal,
+          ready: c.ready === null || c.ready === undefined || c.ready,
+          serving: c.serving === null || c.serving === undefined || c.serving,
+          terminating: c.terminating === true,
+        };
+        if (!set.has(text) || isLocal) set.set(text, info);
+      }
+    }
+  }
+  const out = new Map<string, EndpointInfo[]>();
+  for (const [k, set] of sets) out.set(k, [...set.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)));
+  return out;
+}
+
+export function sepChain(svc: ServicePortInfo, ep: EndpointInfo): string {
+  return endpointChainName(svc.name, svc.protocol, ep.text);
+}
+
+export interface Categorized {
+  cluster: EndpointInfo[];
+  local: EndpointInfo[];
+  /** Endpoints that get a KUBE-SEP chain, in `text` order. */
+  allReachable: EndpointInfo[];
+  hasAny: boolean;
+}
+
+/** CategorizeEndpoints() without topology hints: ready first, serving-and-terminating as the fallback. */
+export function categorizeEndpoints(eps: readonly EndpointInfo[], svc: ServicePortInfo): Categorized {
+  let cluster: EndpointInfo[] = [];
+  let hasAny = false;
+  if (usesClusterEndpoints(svc)) {
+    cluster = eps.filter((e) => e.ready);
+    if (cluster.length === 0) cluster = eps.filter((e) => e.serving && e.terminating);
+    if (cluster.length > 0) hasAny = true;
+  }
+  if (!usesLocalEndpoints(svc)) return { cluster, local: [], allReachable: cluster, hasAny };
+  let localReady = false;
+  let localServingTerminating = false;
+  for (const e of eps) {
+    if (e.ready) {
+      hasAny = true;
+      if (e.isLocal) localReady = true;
+    } else if (e.serving && e.terminating) {
+      hasAny = true;
+      if (e.isLocal) localServingTerminating = true;
+    }
+  }
+  let local: EndpointInfo[] = [];
+  if (localReady) local = eps.filter((e) => e.isLocal && e.ready);
+  else if (localServingTerminating) local = eps.filter((e) => e.isLocal && e.serving && e.terminating);
+  if (!usesClusterEndpoints(svc)) return { cluster, local, allReachable: local, hasAny };
+  const union = new Map<string, EndpointInfo>();
+  for (const e of cluster) union.set(e.text, e);
+  for (const e of local) union.set(e.text, e);
+  const allReachable = [...union.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  return { cluster, local, allReachable, hasAny };
+}

@@ -1,0 +1,127 @@
+// Addresses as kube-proxy reads them: k8s.io/utils/net ParseIPSloppy / ParseCIDRSloppy, the Go 1.16 parser
+// that reads IPv4 octets with leading zeros as decimal (`172.30.0.041` is 172.30.0.41), and net.IP.String()
+// for the text written into rules (RFC 5952 for IPv6).
+
+import type { IpFamily } from './types.js';
+
+export interface ParsedIp {
+  family: IpFamily;
+  /** 32 or 128 bits. */
+  value: bigint;
+  /** net.IP.String(). */
+  text: string;
+}
+
+export interface ParsedCidr {
+  family: IpFamily;
+  network: bigint;
+  bits: number;
+  /** net.IPNet.String(): the masked network. */
+  text: string;
+}
+
+function parseV4(s: string): bigint | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0n;
+  for (const p of parts) {
+    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
+    const n = Number.parseInt(p, 10);
+    if (n > 255) return undefined;
+    v = (v << 8n) | BigInt(n);
+  }
+  return v;
+}
+
+function parseV6(s: string): bigint | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
+  let tail4: bigint | undefined;
+  let body = s;
+  const lastColon = s.lastIndexOf(':');
+  if (s.includes('.')) {
+    tail4 = parseV4(s.slice(lastColon + 1));
+    if (tail4 === undefined) return undefined;
+    body = `${s.slice(0, lastColon + 1)}0:0`;
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string): string[] => (h === '' ? [] : h.split(':'));
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  let v = 0n;
+  for (const g of all) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+    v = (v << 16n) | BigInt(Number.parseInt(g, 16));
+  }
+  if (tail4 !== undefined) v = (v & ~0xffffffffn) | tail4;
+  return v;
+}
+
+function formatV4(v: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
+}
+
+function formatV6(v: bigint): string {
+  const g: number[] = [];
+  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  // RFC 5952 4.2: the longest run of two or more zero groups, the first one on a tie, becomes "::".
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  if (best < 0) return hex(g);
+  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+/** k8s.io/utils/net ParseIPSloppy(), then String(); undefined for a bad address. */
+export function parseIpSloppy(text: string): ParsedIp | undefined {
+  const s = text.trim();
+  if (s.includes(':')) {
+    const v = parseV6(s);
+    return v === undefined ? undefined : { family: 'IPv6', value: v, text: formatV6(v) };
+  }
+  const v = parseV4(s);
+  return v === undefined ? undefined : { family: 'IPv4', value: v, text: formatV4(v) };
+}
+
+/** ParseCIDRSloppy(): the network with host bits cleared, as net.IPNet.String() prints it. */
+export function parseCidrSloppy(text: string): ParsedCidr | undefined {
+  const s = text.trim();
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = parseIpSloppy(s.slice(0, slash));
+  const lenText = s.slice(slash + 1);
+  if (!ip || !/^[0-9]{1,3}$/.test(lenText)) return undefined;
+  const bits = Number.parseInt(lenText, 10);
+  const width = ip.family === 'IPv4' ? 32 : 128;
+  if (bits > width) return undefined;
+  const mask = ((1n << BigInt(width)) - 1n) ^ ((1n << BigInt(width - bits)) - 1n);
+  const network = ip.value & mask;
+  const netText = ip.family === 'IPv4' ? formatV4(network) : formatV6(network);
+  return { family: ip.family, network, bits, text: `${netText}/${bits}` };
+}
+
+export function cidrContains(cidr: ParsedCidr, ip: ParsedIp): boolean {
+  if (cidr.family !== ip.family) return false;
+  const width = cidr.family === 'IPv4' ? 32 : 128;
+  return ip.value >> BigInt(width - cidr.bits) === cidr.network >> BigInt(width - cidr.bits);
+}
+
+export function isLoopback(ip: ParsedIp): boolean {
+  return ip.family === 'IPv4' ? ip.value >> 24n === 127n : ip.value === 1n;
+}

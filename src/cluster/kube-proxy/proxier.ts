@@ -1,0 +1,134 @@
+// The reconciler's state between syncs (pkg/proxy/iptables/proxier.go Proxier): the change trackers, the
+// service port map, and when the next sync must be a full one (first sync, a failed restore, a lost canary,
+// FullSyncPeriod elapsed). Time is the caller's virtual clock, in seconds.
+
+import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
+import type { UpdateEndpointsMapResult } from './endpoints-change-tracker.js';
+import type { EndpointInfo } from './endpoints.js';
+import { hookJumps } from './hook-jumps.js';
+import type { HookJump } from './hook-jumps.js';
+import { renderSync } from './render.js';
+import { ServiceChangeTracker } from './service-change-tracker.js';
+import type { UpdateServiceMapResult } from './service-change-tracker.js';
+import type { ServicePortInfo } from './service-port.js';
+import type { EndpointSlice, ProxierConfig, Service } from './types.js';
+
+export interface SyncOptions {
+  /** The virtual clock, seconds. */
+  now: number;
+  /** The nat chains in the kernel now; null: the stale-chain clean-up is skipped. */
+  existingNatChains: Iterable<string> | null;
+}
+
+export interface SyncPlan {
+  full: boolean;
+  /** On a full sync, the hook jumps to ensure before the restore; [] otherwise. */
+  hookJumps: HookJump[];
+  /** The iptables-restore --noflush --counters input. */
+  text: string;
+  /** `ns/name` of the Services whose own chains were written (all of them on a full sync). */
+  changedServices: Set<string>;
+  deletedChains: string[];
+  largeClusterMode: boolean;
+  serviceUpdate: UpdateServiceMapResult;
+  endpointsUpdate: UpdateEndpointsMapResult;
+  /** Run cleanStaleEntries() once the restore succeeded (endpointsUpdate.conntrackCleanupRequired). */
+  conntrackCleanupRequired: boolean;
+}
+
+export class IptablesProxier {
+  readonly config: ProxierConfig;
+  private readonly serviceChanges: ServiceChangeTracker;
+  private readonly endpointsChanges: EndpointsChangeTracker;
+  private readonly serviceMap = new Map<string, ServicePortInfo>();
+  private needFullSync = true;
+  private lastFullSync = Number.NEGATIVE_INFINITY;
+  private lastCleanup = Number.NEGATIVE_INFINITY;
+
+  constructor(config: ProxierConfig) {
+    this.config = config;
+    this.serviceChanges = new ServiceChangeTracker(config);
+    this.endpointsChanges = new EndpointsChangeTracker(config);
+  }
+
+  onServiceAdd(svc: Service): void {
+    this.serviceChanges.update(null, svc);
+  }
+
+  onServiceUpdate(previous: Service, current: Service): void {
+    this.serviceChanges.update(previous, current);
+  }
+
+  onServiceDelete(svc: Service): void {
+    this.serviceChanges.update(svc, null);
+  }
+
+  onEndpointSliceAdd(slice: EndpointSlice): void {
+    this.endpointsChanges.endpointSliceUpdate(slice, false);
+  }
+
+  onEndpointSliceUpdate(slice: EndpointSlice): void {
+    this.endpointsChanges.endpointSliceUpdate(slice, false);
+  }
+
+  onEndpointSliceDelete(slice: EndpointSlice): void {
+    this.endpointsChanges.endpointSliceUpdate(slice, true);
+  }
+
+  /** Changes are waiting for a sync. */
+  pending(): boolean {
+    return this.serviceChanges.pending() > 0 || this.endpointsChanges.pending() > 0;
+  }
+
+  /** A failed restore or a lost canary: the next sync is a full one (forceSyncProxyRules()). */
+  forceFullSync(): void {
+    this.needFullSync = true;
+  }
+
+  services(): ServicePortInfo[] {
+    return [...this.serviceMap.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  endpoints(): ReadonlyMap<string, readonly EndpointInfo[]> {
+    return this.endpointsChanges.endpointsMap();
+  }
+
+  /** syncProxyRules(): applies the pending changes and renders the sync. Call syncFailed() if the restore fails. */
+  sync(opts: SyncOptions): SyncPlan {
+    const full = this.needFullSync || opts.now - this.lastFullSync >= this.config.fullSyncPeriodSeconds;
+    const serviceUpdate = this.serviceChanges.applyTo(this.serviceMap);
+    const endpointsUpdate = this.endpointsChanges.checkout();
+    const changed = new Set([...serviceUpdate.updatedServices, ...endpointsUpdate.updatedServices]);
+    const services = this.services();
+    const endpoints = this.endpoints();
+    const large = services.reduce((n, s) => n + (endpoints.get(s.key)?.length ?? 0), 0) > this.config.largeClusterEndpointsThreshold;
+    // In large-cluster mode the iptables-save for the clean-up runs at most once per sync period.
+    const cleanup = opts.existingNatChains !== null && (!large || opts.now - this.lastCleanup >= this.config.syncPeriodSeconds);
+    const r = renderSync({
+      config: this.config, services, endpoints,
+      changedServices: full ? null : changed,
+      existingNatChains: cleanup ? opts.existingNatChains : null,
+    });
+    if (cleanup) this.lastCleanup = opts.now;
+    if (full) {
+      this.lastFullSync = opts.now;
+      this.needFullSync = false;
+    }
+    return {
+      full,
+      hookJumps: full ? hookJumps() : [],
+      text: r.text,
+      changedServices: full ? new Set(services.map((s) => s.service)) : changed,
+      deletedChains: r.deletedChains,
+      largeClusterMode: r.largeClusterMode,
+      serviceUpdate,
+      endpointsUpdate,
+      conntrackCleanupRequired: endpointsUpdate.conntrackCleanupRequired,
+    };
+  }
+
+  /** The restore failed: the kernel kept the old rules; resync everything next time. */
+  syncFailed(): void {
+    this.needFullSync = true;
+  }
+}

@@ -1,0 +1,322 @@
+// The pure half of kube-proxy's iptables reconciler: pkg/proxy/iptables/proxier.go syncProxyRules(), from the
+// Services, their endpoints and the proxier's configuration to the `iptables-restore --noflush` input, rule for
+// rule and in kube-proxy's own emission order (filter block, then nat block; chain lines, then rules).
+
+import { categorizeEndpoints, sepChain } from './endpoints.js';
+import type { EndpointInfo } from './endpoints.js';
+import { isServiceChainName } from './chain-names.js';
+import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
+import type { ParsedIp } from './ip-sloppy.js';
+import { probability } from './probability.js';
+import type { ServicePortInfo } from './service-port.js';
+import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
+import type { LocalTrafficDetector, ProxierConfig } from './types.js';
+
+export const KUBE_SERVICES = 'KUBE-SERVICES';
+export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+export const KUBE_FORWARD = 'KUBE-FORWARD';
+export const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+export const KUBE_FIREWALL = 'KUBE-FIREWALL';
+export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+
+const NODEPORTS_COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+const LOCALHOST_NPS_COUNTER = 'localhost_nps_accepted_pkts';
+const INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
+
+export interface RenderInput {
+  config: ProxierConfig;
+  /** Every service port of the proxier's family. */
+  services: readonly ServicePortInfo[];
+  /** ServicePortInfo.key -> endpoints, sorted. */
+  endpoints: ReadonlyMap<string, readonly EndpointInfo[]>;
+  /**
+   * Partial sync: the `ns/name` of Services whose Service or EndpointSlices changed; only their SVC/SVL/EXT/FW/SEP
+   * chains are written. null: a full sync.
+   */
+  changedServices: ReadonlySet<string> | null;
+  /** The nat chains in the kernel now (iptables-save -t nat), for the stale-chain clean-up; null skips it. */
+  existingNatChains: Iterable<string> | null;
+}
+
+export interface RenderResult {
+  /** The iptables-restore --noflush input. */
+  text: string;
+  /** Every nat chain this sync wants, written or skipped. */
+  activeNatChains: Set<string>;
+  /** Stale chains deleted with `-X`. */
+  deletedChains: string[];
+  largeClusterMode: boolean;
+  /** nat rules written (the IPTablesRulesTotal{table=nat} metric counts the full set; this counts the text). */
+  natRuleLines: number;
+}
+
+/** `"text"` when it has a space, as kube-proxy writes its pre-quoted comments. */
+function q(s: string): string {
+  return s.includes(' ') ? `"${s}"` : s;
+}
+
+/** The mark text: config.masqueradeMark, else Go's fmt.Sprintf("%#08x", 1<<bit) (eight digits after 0x). */
+export function masqueradeMark(config: Pick<ProxierConfig, 'masqueradeBit' | 'masqueradeMark'>): string {
+  return config.masqueradeMark ?? `0x${(2 ** config.masqueradeBit).toString(16).padStart(8, '0')}`;
+}
+
+/** LocalTrafficDetector IfLocal() / IfNotLocal(); null for the no-op detector. */
+function detectorArgs(d: LocalTrafficDetector, local: boolean): string | null {
+  const not = local ? '' : '! ';
+  switch (d.kind) {
+    case 'cidr':
+      return `${not}-s ${parseCidrSloppy(d.cidr)?.text ?? d.cidr}`;
+    case 'bridge':
+      return `${not}-i ${d.interface}`;
+    case 'interface-prefix':
+      return `${not}-i ${d.prefix}+`;
+    case 'none':
+      return null;
+  }
+}
+
+class Lines {
+  readonly lines: string[] = [];
+  write(...parts: Array<string | null | false | undefined>): void {
+    this.lines.push(parts.filter((p): p is string => typeof p === 'string' && p !== '').join(' '));
+  }
+}
+
+/** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
+function nodePortIPs(config: ProxierConfig): ParsedIp[] | null {
+  const cidrs = (config.nodePortAddresses ?? []).map((c) => parseCidrSloppy(c)).filter((c) => c !== undefined && c.family === config.family);
+  if (cidrs.length === 0 || cidrs.some((c) => c!.bits === 0)) return null;
+  const out: ParsedIp[] = [];
+  for (const c of cidrs) {
+    for (const addrs of Object.values(config.interfaces)) {
+      for (const a of addrs) {
+        const ip = parseIpSloppy(a.split('/')[0]);
+        if (ip && cidrContains(c!, ip) && !out.some((o) => o.text === ip.text)) out.push(ip);
+      }
+    }
+  }
+  return out;
+}
+
+/** Total endpoints over the Services (largeClusterMode is this above the threshold). */
+export function totalEndpoints(services: readonly ServicePortInfo[], endpoints: ReadonlyMap<string, readonly EndpointInfo[]>): number {
+  let n = 0;
+  for (const s of services) n += endpoints.get(s.key)?.length ?? 0;
+  return n;
+}
+
+/** syncProxyRules(): the restore text for one sync. */
+export function renderSync(input: RenderInput): RenderResult {
+  const { config } = input;
+  const isIPv6 = config.family === 'IPv6';
+  const localhostNodePorts = config.localhostNodePorts && !isIPv6;
+  const mark = masqueradeMark(config);
+  const largeClusterMode = totalEndpoints(input.services, input.endpoints) > config.largeClusterEndpointsThreshold;
+  const comment = (s: string): string | null => (largeClusterMode ? null : `-m comment --comment ${q(s)}`);
+
+  const filterChains = new Lines();
+  const filterRules = new Lines();
+  const natChains = new Lines();
+  const natRules = new Lines();
+  const skippedChains = new Lines();
+  const skippedRules = new Lines();
+  const active = new Set<string>();
+  const chainLine = (name: string): string => `:${name} - [0:0]`;
+
+  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filterChains.write(chainLine(c));
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) {
+    natChains.write(chainLine(c));
+    active.add(c);
+  }
+  natRules.write(`-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN`);
+  // Clear the mark so a packet re-traversing the stack is not masqueraded again.
+  natRules.write(`-A ${KUBE_POSTROUTING} -j MARK --xor-mark ${mark}`);
+  natRules.write(`-A ${KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${config.hasRandomFully ? ' --random-fully' : ''}`);
+  natRules.write(`-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`);
+  if (localhostNodePorts) {
+    // route_localnet=1 (set for localhost NodePorts) makes 127.0.0.0/8 routable from outside: issue 90259.
+    filterChains.write(chainLine(KUBE_FIREWALL));
+    filterRules.write(`-A ${KUBE_FIREWALL} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
+  }
+
+  const nodeIP = parseIpSloppy(config.nodeIP);
+  for (const svc of input.services) {
+    const P = `-m ${svc.proto} -p ${svc.proto}`;
+    const N = svc.name;
+    const eps = input.endpoints.get(svc.key) ?? [];
+    const cat = categorizeEndpoints(eps, svc);
+    const hasEndpoints = cat.hasAny;
+    const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
+    const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
+    const { svc: clusterChain, svl: localChain, ext: extChain, fw: fwChain } = svc.chains;
+    let internalChain = clusterChain;
+    let hasInternal = hasEndpoints;
+    if (svc.internalPolicyLocal) {
+      internalChain = localChain;
+      if (cat.local.length === 0) hasInternal = false;
+    }
+    let externalPolicyChain = clusterChain;
+    let hasExternal = hasEndpoints;
+    if (svc.externalPolicyLocal) {
+      externalPolicyChain = localChain;
+      if (cat.local.length === 0) hasExternal = false;
+    }
+    // Based on hasEndpoints, not hasExternal: the short-circuit rules are needed without local endpoints too.
+    const usesExt = hasEndpoints && externallyAccessible(svc);
+    const usesFW = hasEndpoints && svc.loadBalancerVIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
+    const lbChain = usesFW ? fwChain : extChain;
+    let internalTarget = '';
+    let internalComment = '';
+    let externalTarget = '';
+    let externalComment = '';
+    if (!hasEndpoints) {
+      internalTarget = externalTarget = 'REJECT';
+      internalComment = externalComment = `"${N} has no endpoints"`;
+    } else {
+      if (!hasInternal) {
+        internalTarget = 'DROP';
+        internalComment = `"${N} has no local endpoints"`;
+      }
+      if (!hasExternal) {
+        externalTarget = 'DROP';
+        externalComment = `"${N} has no local endpoints"`;
+      }
+    }
+
+    // The cluster IP.
+    if (hasInternal) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalChain}`);
+    else filterRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
+    for (const ip of svc.externalIPs) {
+      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
+      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
+    }
+    for (const vip of svc.loadBalancerVIPs) {
+      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} loadbalancer IP" ${P} -d ${vip} --dport ${svc.port} -j ${lbChain}`);
+      if (usesFW) filterRules.write(`-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${N} traffic not accepted by ${fwChain}" ${P} -d ${vip} --dport ${svc.port} -j DROP`);
+    }
+    if (!hasExternal) {
+      for (const vip of svc.loadBalancerVIPs) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${vip} --dport ${svc.port} -j ${externalTarget}`);
+    }
+    if (svc.nodePort !== 0) {
+      if (hasEndpoints) {
+        if (localhostNodePorts && config.nfacctCounters[LOCALHOST_NPS_COUNTER]) {
+          natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${extChain}`);
+        }
+        // NodePorts are not subject to loadBalancerSourceRanges.
+        natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} --dport ${svc.nodePort} -j ${extChain}`);
+      }
+      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${P} --dport ${svc.nodePort} -j ${externalTarget}`);
+    }
+    if (svc.healthCheckNodePort !== 0) {
+      filterRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+    }
+
+    // An unchanged Service's own chains keep their contents in the kernel: computed, then thrown away.
+    const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
+    const chains = partialSkip ? skippedChains : natChains;
+    const rules = partialSkip ? skippedRules : natRules;
+    const declare = (c: string): void => {
+      chains.write(chainLine(c));
+      active.add(c);
+    };
+
+    if (hasInternal) {
+      const args = `-m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port}`;
+      if (config.masqueradeAll) rules.write(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
+      else {
+        // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
+        const notLocal = detectorArgs(config.localDetector, false);
+        if (notLocal !== null) rules.write(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
+      }
+    }
+    if (usesExt) {
+      declare(extChain);
+      if (!svc.externalPolicyLocal) {
+        rules.write(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
+      } else {
+        // Pod -> external destination is subject to neither policy, as if it went out to the LB and back.
+        const local = detectorArgs(config.localDetector, true);
+        if (local !== null) rules.write(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
+        rules.write(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+        rules.write(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
+      }
+      if (hasExternal) rules.write(`-A ${extChain} -j ${externalPolicyChain}`);
+    }
+    if (usesFW) {
+      declare(fwChain);
+      const head = `-A ${fwChain} -m comment --comment "${N} loadbalancer IP"`;
+      let allowFromNode = false;
+      for (const r of svc.loadBalancerSourceRanges) {
+        rules.write(`${head} -s ${r.text} -j ${extChain}`);
+        if (nodeIP && cidrContains(r, nodeIP)) allowFromNode = true;
+      }
+      // A VIP held on the node loops back with the VIP as its source.
+      if (allowFromNode) for (const vip of svc.loadBalancerVIPs) rules.write(`${head} -s ${vip} -j ${extChain}`);
+      rules.write(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
+    }
+    const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
+      if (svc.affinitySeconds !== null) {
+        for (const ep of list) {
+          const sep = sepChain(svc, ep);
+          rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), `-m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
+        }
+      }
+      list.forEach((ep, i) => {
+        const stat = i < list.length - 1 ? `-m statistic --mode random --probability ${probability(list.length - i)}` : null;
+        rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), stat, `-j ${sepChain(svc, ep)}`);
+      });
+    };
+    if (usesCluster) {
+      declare(clusterChain);
+      toEndpoints(clusterChain, cat.cluster);
+    }
+    if (usesLocal) {
+      declare(localChain);
+      toEndpoints(localChain, cat.local);
+    }
+    for (const ep of cat.allReachable) {
+      const sep = sepChain(svc, ep);
+      declare(sep);
+      const c = comment(N);
+      // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
+      rules.write(`-A ${sep}`, c, `-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
+      rules.write(`-A ${sep}`, c, svc.affinitySeconds !== null ? `-m recent --name ${sep} --set` : null, `${P} -j DNAT --to-destination ${ep.text}`);
+    }
+  }
+
+  const deleted: string[] = [];
+  if (input.existingNatChains !== null) {
+    for (const c of [...input.existingNatChains].sort()) {
+      if (active.has(c) || !isServiceChainName(c)) continue;
+      // A chain line flushes it, then -X deletes it.
+      natChains.write(chainLine(c));
+      natRules.write(`-X ${c}`);
+      deleted.push(c);
+    }
+  }
+
+  // The nodeports jump must be the last rule of KUBE-SERVICES.
+  const npIPs = nodePortIPs(config);
+  if (npIPs === null) {
+    const notLo = isIPv6 ? '! -d ::1/128' : !localhostNodePorts ? '! -d 127.0.0.0/8' : null;
+    natRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${NODEPORTS_COMMENT} -m addrtype --dst-type LOCAL`, notLo, `-j ${KUBE_NODEPORTS}`);
+  } else {
+    for (const ip of npIPs) {
+      if (isLoopback(ip) && (isIPv6 || !localhostNodePorts)) continue;
+      natRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${NODEPORTS_COMMENT} -d ${ip.text} -j ${KUBE_NODEPORTS}`);
+    }
+  }
+
+  // Issue 74839: conntrack-INVALID packets reset connections unless dropped (not needed with tcp_be_liberal).
+  if (!config.conntrackTCPLiberal) {
+    const acct = config.nfacctCounters[INVALID_COUNTER] ? `-m nfacct --nfacct-name ${INVALID_COUNTER}` : null;
+    filterRules.write(`-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID`, acct, '-j DROP');
+  }
+  filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
+  filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+
+  const text = ['*filter', ...filterChains.lines, ...filterRules.lines, 'COMMIT', '*nat', ...natChains.lines, ...natRules.lines, 'COMMIT', ''].join('\n');
+  return { text, activeNatChains: active, deletedChains: deleted, largeClusterMode, natRuleLines: natRules.lines.length };
+}

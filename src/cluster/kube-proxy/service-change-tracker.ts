@@ -1,0 +1,67 @@
+// pkg/proxy/servicechangetracker.go: Service events become pending changes (previous and current port maps per
+// `ns/name`); a change that leaves the proxier's view of the Service as it was is dropped. Applying them to
+// the service port map reports which Services changed (the partial sync rewrites only their chains).
+
+import type { ServicePortInfo } from './service-port.js';
+import { servicePortsOf } from './service-port.js';
+import type { IpFamily, ProxierConfig, Service } from './types.js';
+
+interface ServiceChange {
+  previous: ServicePortInfo[];
+  current: ServicePortInfo[];
+}
+
+export interface UpdateServiceMapResult {
+  /** `ns/name` of every Service whose ports changed (added, updated or deleted). */
+  updatedServices: Set<string>;
+  /** Cluster IPs of UDP ports that went away (conntrack entries to them are stale). */
+  deletedUDPClusterIPs: Set<string>;
+}
+
+/** reflect.DeepEqual of the two port maps; source ranges compare by their text. */
+const json = (ports: readonly ServicePortInfo[]): string => JSON.stringify(ports, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+const same = (a: readonly ServicePortInfo[], b: readonly ServicePortInfo[]): boolean => json(a) === json(b);
+
+export class ServiceChangeTracker {
+  private readonly items = new Map<string, ServiceChange>();
+  private readonly family: IpFamily;
+
+  constructor(config: Pick<ProxierConfig, 'family'>) {
+    this.family = config.family;
+  }
+
+  /** ServiceChangeTracker.Update(): true when changes are pending. `previous` null: added; `current` null: deleted. */
+  update(previous: Service | null, current: Service | null): boolean {
+    const svc = current ?? previous;
+    if (!svc) return this.items.size > 0;
+    const nn = `${svc.namespace}/${svc.name}`;
+    let change = this.items.get(nn);
+    if (!change) {
+      change = { previous: previous ? servicePortsOf(previous, this.family) : [], current: [] };
+      this.items.set(nn, change);
+    }
+    change.current = current ? servicePortsOf(current, this.family) : [];
+    // A change back to where it started (or an update that changed nothing kube-proxy uses) is no change.
+    if (same(change.previous, change.current)) this.items.delete(nn);
+    return this.items.size > 0;
+  }
+
+  pending(): number {
+    return this.items.size;
+  }
+
+  /** ServicePortMap.Update(): applies and clears the pending changes. `map` is keyed by ServicePortInfo.key. */
+  applyTo(map: Map<string, ServicePortInfo>): UpdateServiceMapResult {
+    const result: UpdateServiceMapResult = { updatedServices: new Set(), deletedUDPClusterIPs: new Set() };
+    for (const [nn, change] of this.items) {
+      result.updatedServices.add(nn);
+      for (const p of change.previous) map.delete(p.key);
+      for (const p of change.current) map.set(p.key, p);
+      for (const p of change.previous) {
+        if (p.protocol === 'UDP' && !change.current.some((c) => c.key === p.key)) result.deletedUDPClusterIPs.add(p.clusterIP);
+      }
+    }
+    this.items.clear();
+    return result;
+  }
+}

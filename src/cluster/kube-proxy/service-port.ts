@@ -1,0 +1,105 @@
+// One Service port as the proxier sees it (pkg/proxy/serviceport.go BaseServicePortInfo, newBaseServiceInfo()
+// in servicechangetracker.go): addresses of the proxier's family only, parsed sloppily, plus the chain names.
+
+import { serviceChainNames } from './chain-names.js';
+import type { ServiceChainNames } from './chain-names.js';
+import { parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
+import type { ParsedCidr } from './ip-sloppy.js';
+import type { IpFamily, Service, ServiceProtocol } from './types.js';
+
+/** The API default for spec.sessionAffinityConfig.clientIP.timeoutSeconds (3 hours). */
+export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;
+
+export interface ServicePortInfo {
+  /** Map key, unique per port and protocol: `ns/name:port/TCP`. */
+  key: string;
+  /** `ns/name`: what the change trackers report as changed. */
+  service: string;
+  /** ServicePortName.String(): `ns/name:port`, or `ns/name` for an unnamed port. */
+  name: string;
+  portName: string;
+  protocol: ServiceProtocol;
+  /** Lowercase, as written after -p and -m. */
+  proto: string;
+  clusterIP: string;
+  port: number;
+  nodePort: number;
+  externalIPs: string[];
+  loadBalancerVIPs: string[];
+  loadBalancerSourceRanges: ParsedCidr[];
+  externalPolicyLocal: boolean;
+  internalPolicyLocal: boolean;
+  healthCheckNodePort: number;
+  /** null: no session affinity; else the ClientIP timeout in seconds. */
+  affinitySeconds: number | null;
+  chains: ServiceChainNames;
+}
+
+/** ShouldSkipService(): headless and ExternalName Services get no rules. */
+export function shouldSkipService(svc: Service): boolean {
+  const ip = svc.clusterIP.trim();
+  return ip === '' || ip === 'None' || svc.type === 'ExternalName';
+}
+
+/** The Service's ports for a proxier of `family` (none when its cluster IP is of the other family). */
+export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[] {
+  if (shouldSkipService(svc)) return [];
+  const cip = parseIpSloppy(svc.clusterIP);
+  if (!cip || cip.family !== family) return [];
+  const ips = (xs: readonly string[]): string[] => {
+    const out: string[] = [];
+    for (const x of xs) {
+      const p = parseIpSloppy(x);
+      if (p && p.family === family && !out.includes(p.text)) out.push(p.text);
+    }
+    return out;
+  };
+  const type = svc.type ?? 'ClusterIP';
+  // ipMode Proxy: the load balancer terminates the connection, so no VIP rule (KEP-1860).
+  const vips = ips((svc.loadBalancerIngress ?? []).filter((i) => i.ipMode !== 'Proxy' && i.ip).map((i) => i.ip!));
+  const ranges: ParsedCidr[] = [];
+  for (const r of svc.loadBalancerSourceRanges ?? []) {
+    const c = parseCidrSloppy(r);
+    if (c && c.family === family) ranges.push(c);
+  }
+  const eTPLocal = (type === 'NodePort' || type === 'LoadBalancer') && svc.externalTrafficPolicy === 'Local';
+  const needsHealthCheck = type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
+  const affinity = svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null;
+  const nn = `${svc.namespace}/${svc.name}`;
+  return svc.ports.map((p) => {
+    const protocol = p.protocol ?? 'TCP';
+    const name = p.name === '' ? nn : `${nn}:${p.name}`;
+    return {
+      key: `${name}/${protocol}`,
+      service: nn,
+      name,
+      portName: p.name,
+      protocol,
+      proto: protocol.toLowerCase(),
+      clusterIP: cip.text,
+      port: p.port,
+      nodePort: p.nodePort ?? 0,
+      externalIPs: ips(svc.externalIPs ?? []),
+      loadBalancerVIPs: vips,
+      loadBalancerSourceRanges: ranges,
+      externalPolicyLocal: eTPLocal,
+      internalPolicyLocal: svc.internalTrafficPolicy === 'Local',
+      healthCheckNodePort: needsHealthCheck ? svc.healthCheckNodePort ?? 0 : 0,
+      affinitySeconds: affinity,
+      chains: serviceChainNames(name, protocol),
+    };
+  });
+}
+
+/** ExternallyAccessible(): a node port, a load balancer VIP or an external IP (spec.type is not looked at). */
+export function externallyAccessible(s: ServicePortInfo): boolean {
+  return s.nodePort !== 0 || s.loadBalancerVIPs.length > 0 || s.externalIPs.length > 0;
+}
+
+export function usesClusterEndpoints(s: ServicePortInfo): boolean {
+  return !s.internalPolicyLocal || externallyAccessible(s);
+}
+
+export function usesLocalEndpoints(s: ServicePortInfo): boolean {
+  return s.internalPolicyLocal || (s.externalPolicyLocal && externallyAccessible(s));
+}
