@@ -31,7 +31,7 @@ Example:
       for (const file of files) {
         const res = loadScenarioFile(file);
         if (!res.ok) {
-          bad.push(...res.diagnostics.map(formatDiagnostic));
+          for (const d of res.diagnostics) bad.push(formatDiagnostic(d));
           continue;
         }
         out(`${file}`);

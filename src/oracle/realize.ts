@@ -82,16 +82,16 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   const made = new Set<string>();
   for (const n of namespaces) {
     for (const link of n.links) {
-      if (link.type === 'dummy' && sink !== undefined) up.push(...dummyAsVeth(ns(n.name), link.name, sink));
-      else if (link.type !== 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
+      if (link.type === 'dummy' && sink !== undefined) for (const c of dummyAsVeth(ns(n.name), link.name, sink)) up.push(c);
+      else if (link.type !== 'vxlan') for (const c of linkAdd(n.name, link, ns, made)) up.push(c);
     }
   }
-  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'dummy'), ns(n.name)));
+  for (const n of namespaces) for (const c of macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'dummy'), ns(n.name))) up.push(c);
   for (const n of namespaces) {
-    for (const link of n.links) if (link.type === 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
+    for (const link of n.links) if (link.type === 'vxlan') for (const c of linkAdd(n.name, link, ns, made)) up.push(c);
   }
-  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'vxlan'), ns(n.name)));
-  for (const n of namespaces) up.push(...bridgePorts(n, ns(n.name)));
+  for (const n of namespaces) for (const c of macAndMtu(n.links.filter((l) => l.type === 'vxlan'), ns(n.name))) up.push(c);
+  for (const n of namespaces) for (const c of bridgePorts(n, ns(n.name))) up.push(c);
   for (const n of namespaces) {
     const perDevice = Object.entries(n.sysctls).filter(([k]) => isPerDeviceSysctl(k));
     if (perDevice.length > 0) up.push(sysctlCommand(ns(n.name), perDevice));
@@ -112,10 +112,10 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
     for (const r of n.routes) up.push(`${at} route add ${routeWords(r)}`);
     for (const r of n.rules) up.push(`${at} rule add ${words(r.text)}`);
     for (const e of n.neigh) up.push(`${at} neigh add ${words(e.text)}`);
-    up.push(...fdbCommands(n, ns(n.name)));
+    for (const c of fdbCommands(n, ns(n.name))) up.push(c);
   }
   // Sets before the rules that name them: iptables-restore refuses `--match-set` of a set not yet created.
-  for (const n of namespaces) up.push(...ipsetCommands(n, ns(n.name)));
+  for (const n of namespaces) for (const c of ipsetCommands(n, ns(n.name))) up.push(c);
   for (const n of namespaces) {
     if (n.iptables !== undefined && n.iptables.trim() !== '') up.push(iptablesRestore(ns(n.name), n.iptables));
   }
@@ -341,7 +341,7 @@ function bridgePorts(n: NetnsSpec, netns: string): string[] {
       out.push(`bridge -n ${shq(netns)} link set dev ${shq(l.name)} learning ${onOff(l.learning)}`);
     }
   }
-  out.push(...macAndMtu(n.links.filter((l) => l.type === 'bridge'), netns));
+  for (const c of macAndMtu(n.links.filter((l) => l.type === 'bridge'), netns)) out.push(c);
   return out;
 }
 

@@ -54,8 +54,8 @@ function legLines(leg: Leg, detail: Detail): string[] {
   if (detail === 'minimal') return [`  ${path(leg)}`, `  ${outcome(leg)}`];
   const hops = detail === 'detailed' ? leg.hops : leg.hops.filter((h) => !h.minor);
   const widths = {
-    ns: Math.max(5, ...hops.map((h) => h.netns.length)),
-    dev: Math.max(3, ...hops.map((h) => (h.dev ?? '-').length)),
+    ns: hops.reduce((m, h) => Math.max(m, h.netns.length), 5),
+    dev: hops.reduce((m, h) => Math.max(m, (h.dev ?? '-').length), 3),
   };
   return [...hops.flatMap((h) => hopLines(h, detail, widths)), `  ${outcome(leg)}`];
 }
@@ -64,10 +64,10 @@ function legLines(leg: Leg, detail: Detail): string[] {
 export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
   const title = t.name ? `trace "${t.name}"` : 'trace';
   const lines = [`${title}: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}`];
-  lines.push(...legLines(t, detail));
+  for (const l of legLines(t, detail)) lines.push(l);
   if (t.reply) {
     lines.push(`reply (${t.reply.kind}):`);
-    lines.push(...legLines(t.reply, detail));
+    for (const l of legLines(t.reply, detail)) lines.push(l);
   }
   const branches = t.branches as TraceBranch[];
   if (branches.length > 0) {
