@@ -3,6 +3,7 @@ import { collectScenarioFiles, loadScenarioFile } from '../scenario/load.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { checkExpectations } from '../scenario/expect.js';
 import { exploreTraceBranches, runTrace } from '../trace/index.js';
+import { printWarnings } from './load.js';
 import { UsageError } from './usage-error.js';
 import { argInt } from './parse-args.js';
 
@@ -30,6 +31,7 @@ Example:
       const bad: string[] = [];
       for (const file of files) {
         const res = loadScenarioFile(file);
+        printWarnings(res.warnings ?? []);
         if (!res.ok) {
           for (const d of res.diagnostics) bad.push(formatDiagnostic(d));
           continue;

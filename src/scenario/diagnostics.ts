@@ -15,6 +15,11 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: error: ${d.message}`;
 }
 
+/** `file:line:col: warning: message`: accepted, but said (exit status unchanged). */
+export function formatWarning(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: warning: ${d.message}`;
+}
+
 /** Diagnostics in file order; ties keep the order they were found in. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics

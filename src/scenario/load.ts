@@ -5,33 +5,45 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
+import { decodeScenarioBytes } from './file-encoding.js';
 import { didYouMean } from '../kernel/syntax-words.js';
 import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
 import { API_VERSION, SCENARIO_FIELDS } from './fields.js';
 import type { Scenario } from './model.js';
 import { readNamespace } from './read-namespace.js';
-import { readTrace } from './read-trace.js';
-import type { NetnsDraft, TraceDraft } from './topology-draft.js';
+import { givenTraceName, readTrace } from './read-trace.js';
+import type { NetnsDraft, TraceDraft, TraceName } from './topology-draft.js';
 import { toNetnsSpec } from './topology-draft.js';
 import { validateTopology } from './validate-topology.js';
 import { readFields, readList, readName, readString } from './yaml-fields.js';
 import { ScenarioSource } from './yaml-source.js';
 
-export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; diagnostics: Diagnostic[] };
+/**
+ * `warnings`, present when there are some, hold what was accepted but deserves a word (a real sysctl the
+ * emulator does not model), printed as `file:line:col: warning: ...` without changing the exit status.
+ */
+export type LoadResult =
+  | { ok: true; scenario: Scenario; warnings?: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[]; warnings?: Diagnostic[] };
 
 const KINDS = ['Topology', 'Cluster'];
 
 /** Reads and validates one scenario file; a file that cannot be read is a diagnostic too. */
 export function loadScenarioFile(path: string): LoadResult {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     const reason = e instanceof Error && 'code' in e && e.code === 'ENOENT' ? 'no such file' : String(e);
     return { ok: false, diagnostics: [{ file: path, line: 1, column: 1, message: `cannot read scenario: ${reason}` }] };
   }
-  return loadScenarioText(text, path);
+  const decoded = decodeScenarioBytes(bytes);
+  if (!decoded.ok) {
+    const { line, column, message } = decoded;
+    return { ok: false, diagnostics: [{ file: path, line, column, message }] };
+  }
+  return loadScenarioText(decoded.text, path);
 }
 
 /** Validates scenario text; `file` names it in diagnostics and in the Scenario. */
@@ -66,17 +78,26 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     });
   }
   const traces: TraceDraft[] = [];
+  // Every trace's name, also of traces that did not read, so a duplicate is reported beside their errors.
+  const traceNames: TraceName[] = [];
   if (top.keys.has('traces')) {
     readList(src, v.get('traces'), 'traces')?.forEach((item, i) => {
       const t = readTrace(src, item, i);
-      if (t !== undefined) traces.push(t);
+      if (t !== undefined) {
+        traces.push(t);
+        traceNames.push({ name: t.spec.name, at: t.fields.values.get('name') ?? t.fields.node, item: t.fields.node, given: t.fields.keys.has('name') });
+        return;
+      }
+      const named = givenTraceName(item);
+      if (named !== undefined) traceNames.push({ name: named.value as string, at: named, item, given: true });
     });
   }
-  validateTopology(src, namespaces, traces);
+  validateTopology(src, namespaces, traces, traceNames);
 
   if (src.diagnostics.length > 0 || name === undefined) return failed(src);
   return {
     ok: true,
+    ...withWarnings(src),
     scenario: {
       file,
       kind: 'Topology',
@@ -116,7 +137,11 @@ function isDirectory(path: string): boolean {
 }
 
 function failed(src: ScenarioSource): LoadResult {
-  return { ok: false, diagnostics: sortDiagnostics(src.diagnostics) };
+  return { ok: false, diagnostics: sortDiagnostics(src.diagnostics), ...withWarnings(src) };
+}
+
+function withWarnings(src: ScenarioSource): { warnings?: Diagnostic[] } {
+  return src.warnings.length > 0 ? { warnings: sortDiagnostics(src.warnings) } : {};
 }
 
 function kindOf(root: Node): unknown {

@@ -1,6 +1,7 @@
 // One entry of `traces`: a packet sent from a socket in a namespace, and what must become of it.
 
-import type { Node } from 'yaml';
+import type { Node, Scalar } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import type { Proto, TraceSpec } from './model.js';
 import { parseEndpoint } from './endpoint-syntax.js';
 import { SCENARIO_FIELDS } from './fields.js';
@@ -51,4 +52,11 @@ export function readTrace(src: ScenarioSource, node: Node, index: number): Trace
   Object.assign(spec, withoutUndefined(optional));
   if (expect !== undefined) spec.expect = expect.spec;
   return { spec, fields, expect: expect?.draft };
+}
+
+/** The `name:` scalar of a trace map, if it is a string. */
+export function givenTraceName(node: Node): Scalar | undefined {
+  if (!isMap(node)) return undefined;
+  const value = node.get('name', true);
+  return isScalar(value) && typeof value.value === 'string' ? value : undefined;
 }

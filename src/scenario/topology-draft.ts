@@ -50,6 +50,16 @@ export interface TraceDraft {
   expect?: ExpectDraft;
 }
 
+/** A trace's name and where it is written, for the duplicate check. */
+export interface TraceName {
+  name: string;
+  /** The `name` value, or the trace itself when the name is made up from from/to/proto. */
+  at: Node;
+  item: Node;
+  /** Written as `name:`, not made up. */
+  given: boolean;
+}
+
 export function toNetnsSpec(draft: NetnsDraft): NetnsSpec {
   const spec: NetnsSpec = {
     name: draft.name,

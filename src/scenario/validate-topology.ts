@@ -2,7 +2,7 @@
 // reference (a veth's peer, a master, a route's device, a trace's namespace) naming something that exists.
 
 import { didYouMean } from '../kernel/syntax-words.js';
-import type { ExpectDraft, LinkDraft, NetnsDraft, TraceDraft } from './topology-draft.js';
+import type { ExpectDraft, LinkDraft, NetnsDraft, TraceDraft, TraceName } from './topology-draft.js';
 import { linksByName, validateLinks } from './validate-links.js';
 import { validateNetns } from './validate-netns.js';
 import type { ScenarioSource } from './yaml-source.js';
@@ -12,7 +12,12 @@ interface NetnsView {
   links: ReadonlyMap<string, LinkDraft>;
 }
 
-export function validateTopology(src: ScenarioSource, namespaces: readonly NetnsDraft[], traces: readonly TraceDraft[]): void {
+export function validateTopology(
+  src: ScenarioSource,
+  namespaces: readonly NetnsDraft[],
+  traces: readonly TraceDraft[],
+  traceNames: readonly TraceName[],
+): void {
   const world = new Map<string, NetnsView>();
   const views = namespaces.map((draft) => ({ draft, links: linksByName(src, draft) }));
   for (const view of views) {
@@ -24,25 +29,26 @@ export function validateTopology(src: ScenarioSource, namespaces: readonly Netns
     validateLinks(src, draft, links, world);
     validateNetns(src, draft, links);
   }
-  validateTraces(src, traces, world);
+  validateTraces(src, traces, traceNames, world);
 }
 
-function validateTraces(src: ScenarioSource, traces: readonly TraceDraft[], world: ReadonlyMap<string, NetnsView>): void {
-  const names = new Map<string, TraceDraft>();
+function validateTraces(src: ScenarioSource, traces: readonly TraceDraft[], names: readonly TraceName[], world: ReadonlyMap<string, NetnsView>): void {
   for (const t of traces) {
     const what = `trace "${t.spec.name}"`;
     if (!world.has(t.spec.from)) {
       src.error(t.fields.values.get('from'), `${what}: from: no namespace "${t.spec.from}"${didYouMean(t.spec.from, world.keys())}`);
     }
     for (let e: ExpectDraft | undefined = t.expect; e !== undefined; e = e.reply) checkDeliveredTo(src, e, world);
-    const first = names.get(t.spec.name);
-    if (first === undefined) {
-      names.set(t.spec.name, t);
+  }
+  const first = new Map<string, TraceName>();
+  for (const n of names) {
+    const seen = first.get(n.name);
+    if (seen === undefined) {
+      first.set(n.name, n);
       continue;
     }
-    const at = t.fields.values.get('name') ?? t.fields.node;
-    const hint = t.fields.keys.has('name') ? '' : ' (give it a "name")';
-    src.error(at, `duplicate trace name "${t.spec.name}" (first at line ${src.locate(first.fields.node).line})${hint}`);
+    const hint = n.given ? '' : ' (give it a "name")';
+    src.error(n.at, `duplicate trace name "${n.name}" (first at line ${src.locate(seen.item).line})${hint}`);
   }
 }
 

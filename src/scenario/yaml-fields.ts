@@ -2,7 +2,7 @@
 // so one bad field never stops the loader from finding the next.
 
 import type { Node } from 'yaml';
-import { Scalar, isMap, isScalar, isSeq } from 'yaml';
+import { Scalar, isMap, isNode, isPair, isScalar, isSeq } from 'yaml';
 import { didYouMean, isValidIfname } from '../kernel/syntax-words.js';
 import { parseIpv4 } from '../wire/ipv4-addr.js';
 import type { ScenarioSource } from './yaml-source.js';
@@ -90,10 +90,16 @@ export function readList(src: ScenarioSource, node: Node | undefined, what: stri
     return undefined;
   }
   const items: Node[] = [];
-  for (const item of node.items) {
+  node.items.forEach((item, i) => {
+    // `!!omap` and `!!pairs` are lists whose items are key: value pairs, nodes without a place of their own.
+    if (isPair(item)) {
+      const at = (isNode(item.key) ? item.key : isNode(item.value) ? item.value : node) as Node;
+      src.error(at, `${what}[${i}]: expected a list item, got a key: value pair (${node.tag?.replace('tag:yaml.org,2002:', '!!') ?? 'a map entry'}): write a plain list`, node);
+      return;
+    }
     const resolved = src.resolve(item as Node | null);
     if (resolved !== undefined) items.push(resolved);
-  }
+  });
   return items;
 }
 
