@@ -11,6 +11,9 @@ import { LOOPBACK } from './read-link.js';
 import type { LinkDraft, Located, NetnsDraft } from './topology-draft.js';
 import type { ScenarioSource } from './yaml-source.js';
 
+/** Route types whose packets go nowhere: the kernel refuses a gateway, device or nexthop on them. */
+const ERROR_ROUTE_TYPES: ReadonlySet<string> = new Set(['blackhole', 'unreachable', 'prohibit', 'throw']);
+
 /** What a namespace's devices give its routes: on-link subnets and local addresses. */
 interface Reach {
   connected: { prefix: Prefix; dev: string }[];
@@ -74,6 +77,15 @@ function checkRoutes(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<str
     } else if (dev?.spec.up === false) {
       // fib_check_nh_nongw() / fib_check_nh_v4_gw(): routes go on up devices only.
       fail(['dev', 'oif'], `Nexthop device is not up: ${s.dev} has "up: false"`);
+    }
+    // fib_create_info(): blackhole, unreachable, prohibit and throw routes take no nexthop at all.
+    if (ERROR_ROUTE_TYPES.has(s.type)) {
+      const words = splitWords(s.text);
+      const nexthop = words.find((w) => w.text === 'via' || w.text === 'dev' || w.text === 'oif' || w.text === 'nexthop');
+      if (nexthop !== undefined) {
+        src.errorInString(r.node, nexthop.column, `${r.label}: Error: Gateway, device and multipath can not be specified for this route type (a ${s.type} route has no "${nexthop.text}")`);
+        continue;
+      }
     }
     const needsNexthop = s.type === 'unicast' || s.type === 'local' || s.type === 'broadcast';
     if (needsNexthop && s.dev === undefined && s.via === undefined) {

@@ -3,7 +3,7 @@
 
 import type { Node } from 'yaml';
 import { Scalar, isMap, isNode, isPair, isScalar, isSeq } from 'yaml';
-import { didYouMean, isValidIfname } from '../kernel/syntax-words.js';
+import { didYouMean, isValidIfname, utf8Length } from '../kernel/syntax-words.js';
 import { parseIpv4 } from '../wire/ipv4-addr.js';
 import type { ScenarioSource } from './yaml-source.js';
 
@@ -162,8 +162,14 @@ export function readIfname(src: ScenarioSource, node: Node | undefined, what: st
   const name = readString(src, node, what);
   if (name === undefined) return undefined;
   if (isValidIfname(name)) return name;
-  src.error(node, `${what}: "${name}" is not a valid device name (1..15 characters, no '/', ':' or blanks)`);
+  src.error(node, `${what}: "${name}" is not a valid device name (1..15 bytes, no '/', ':' or blanks)${bytesNote(name)}`);
   return undefined;
+}
+
+/** Says so when a name's bytes, not its characters, make it too long. */
+function bytesNote(name: string): string {
+  const bytes = utf8Length(name);
+  return name.length < 16 && bytes >= 16 ? `: it is ${name.length} characters but ${bytes} bytes in UTF-8, and IFNAMSIZ counts bytes` : '';
 }
 
 export function readIpv4(src: ScenarioSource, node: Node | undefined, what: string): number | undefined {
