@@ -261,3 +261,26 @@ describe('loadScenarioText: what the YAML library says, in the file\'s terms', (
     }
   });
 });
+
+describe('loadScenarioText: a trace sent to a namespace by name', () => {
+  it('takes the namespace\'s first address that is not loopback, as net trace --to does', () => {
+    const text = `apiVersion: packetwalk/v1
+kind: Topology
+metadata: {name: to-netns}
+namespaces:
+  - name: a
+    links: [{name: eth0, type: veth, peer: b/eth0, addresses: [10.0.0.1/24]}]
+  - name: b
+    links:
+      - {name: d0, type: dummy, addresses: [127.0.0.2/8]}
+      - {name: eth0, type: veth, peer: a/eth0, addresses: [10.0.0.2/24]}
+traces:
+  - {from: a, to: b:80}
+  - {from: a, to: b, proto: icmp}
+`;
+    const r = loadScenarioText(text, 'to.yaml');
+    if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+    expect(r.scenario.traces.map((t) => [t.dst, t.dport])).toEqual([[parseIpv4('10.0.0.2'), 80], [parseIpv4('10.0.0.2'), undefined]]);
+    expect(r.scenario.traces[0].name).toBe('a -> b:80/tcp');
+  });
+});

@@ -3,7 +3,7 @@
 import type { Node, Scalar } from 'yaml';
 import { isMap, isScalar } from 'yaml';
 import type { Proto, TraceSpec } from './model.js';
-import { parseEndpoint } from './endpoint-syntax.js';
+import { parseDestination } from './endpoint-syntax.js';
 import { SCENARIO_FIELDS } from './fields.js';
 import { readExpect } from './read-expect.js';
 import { nameOf } from './read-link.js';
@@ -27,12 +27,12 @@ export function readTrace(src: ScenarioSource, node: Node, index: number): Trace
   const from = has('from') ? readName(src, v.get('from'), `${what}: from`) : undefined;
   const proto = has('proto') ? readEnum(src, v.get('proto'), `${what}: proto`, PROTOS) : 'tcp';
   const toText = has('to') ? readString(src, v.get('to'), `${what}: to`) : undefined;
-  const to = toText === undefined ? undefined : parseEndpoint(toText);
+  const to = toText === undefined ? undefined : parseDestination(toText);
   if (to !== undefined && !to.ok) src.errorInString(v.get('to')!, to.column, `${what}: to: ${to.error}`);
   const dst = to?.ok ? to.value : undefined;
   if (dst !== undefined && proto !== undefined) {
     // TCP and UDP need a destination port; ICMP echo has none.
-    if (proto !== 'icmp' && dst.port === undefined) src.error(v.get('to'), `${what}: to: ${proto} needs a port (IP:PORT)`);
+    if (proto !== 'icmp' && dst.port === undefined) src.error(v.get('to'), `${what}: to: ${proto} needs a port (${'netns' in dst ? 'NAMESPACE' : 'IP'}:PORT)`);
     if (proto === 'icmp' && dst.port !== undefined) src.error(v.get('to'), `${what}: to: icmp has no ports; write the address alone`);
   }
   if (proto === 'icmp' && fields.keys.has('sport')) src.error(fields.keys.get('sport'), `${what}: "sport" is only for tcp and udp`);
@@ -47,11 +47,14 @@ export function readTrace(src: ScenarioSource, node: Node, index: number): Trace
   const expect = has('expect') ? readExpect(src, v.get('expect'), `${what}: expect`) : undefined;
 
   if (from === undefined || proto === undefined || toText === undefined || dst === undefined) return undefined;
-  const spec: TraceSpec = { name: name ?? `${from} -> ${toText}/${proto}`, from, dst: dst.addr, proto };
+  // A namespace's address is known once every namespace is read (validate-topology.ts fills it in).
+  const spec: TraceSpec = { name: name ?? `${from} -> ${toText}/${proto}`, from, dst: 'addr' in dst ? dst.addr : 0, proto };
   if (dst.port !== undefined && proto !== 'icmp') spec.dport = dst.port;
   Object.assign(spec, withoutUndefined(optional));
   if (expect !== undefined) spec.expect = expect.spec;
-  return { spec, fields, expect: expect?.draft };
+  const draft: TraceDraft = { spec, fields, expect: expect?.draft };
+  if ('netns' in dst) draft.toNetns = { spec: dst.netns, node: v.get('to')!, label: `${what}: to` };
+  return draft;
 }
 
 /** The `name:` scalar of a trace map, if it is a string. */

@@ -48,6 +48,8 @@ export interface TraceDraft {
   spec: TraceSpec;
   fields: Fields;
   expect?: ExpectDraft;
+  /** `to: NAMESPACE[:PORT]`: spec.dst becomes that namespace's first address once namespaces are known. */
+  toNetns?: Located<string>;
 }
 
 /** A trace's name and where it is written, for the duplicate check. */

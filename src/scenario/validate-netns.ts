@@ -44,6 +44,15 @@ function reachOf(ns: NetnsDraft): Reach {
   return { connected, isLocal: (addr) => local.has(addr) || inPrefix(addr, LOOPBACK) };
 }
 
+/**
+ * Whether bind() takes `addr` as a source in this namespace (inet_bind(): inet_addr_valid_or_nonlocal()): an
+ * address of an up device, 127/8, an address a `local` route covers, or any with ip_nonlocal_bind=1.
+ */
+export function canBindSource(ns: NetnsDraft, addr: Ipv4Addr): boolean {
+  if (ns.sysctls['net.ipv4.ip_nonlocal_bind'] === 1 || reachOf(ns).isLocal(addr)) return true;
+  return ns.routes.some((r) => r.spec.type === 'local' && inPrefix(addr, r.spec.dst));
+}
+
 /** The route keys the kernel adds for each address of an up device: its subnet in main, itself in local. */
 function kernelRouteKeys(ns: NetnsDraft): Map<string, string> {
   const keys = new Map<string, string>();
