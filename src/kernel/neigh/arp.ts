@@ -58,10 +58,29 @@ export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast
   }
 }
 
-/** Linux: arp_solicit(): the source is the queued packet's own source when it is local (arp_announce=0). */
+/**
+ * Linux: arp_solicit(). The sender address of the request, by arp_announce (the maximum of all and the
+ * device): 0 the queued packet's own source when it is local; 1 that source only when it shares a subnet of
+ * the device with the target (inet_addr_onlink()); 2 never. Otherwise inet_select_addr(dev, target, link).
+ */
+function arpSolicitSource(dev: NetDevice, target: number, skb: Skb): number {
+  const ns = dev.netns;
+  const announce = Math.max(ns.sysctls.get('net.ipv4.conf.all.arp_announce'), ns.sysctls.get(`net.ipv4.conf.${dev.name}.arp_announce`));
+  const saddr = skb.packet.ip.src;
+  const local = ns.ownsAddr(saddr) !== undefined;
+  if (announce === 0 && local) return saddr;
+  if (announce === 1 && local && dev.addrs.some((a) => sameSubnet(a.addr, target, a.len) && sameSubnet(a.addr, saddr, a.len))) return saddr;
+  return inetSelectAddr(ns, dev.name, target, RT_SCOPE_LINK);
+}
+
+function sameSubnet(a: number, b: number, len: number): boolean {
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+}
+
 function solicit(dev: NetDevice, n: Neighbour, skb: Skb): void {
   const ns = dev.netns;
-  const spa = ns.ownsAddr(skb.packet.ip.src) ? skb.packet.ip.src : inetSelectAddr(ns, dev.name, n.addr, RT_SCOPE_LINK);
+  const spa = arpSolicitSource(dev, n.addr, skb);
   n.probes++;
   const frame: L2Frame = {
     eth: { dst: BROADCAST, src: dev.mac, ethertype: ETH_P_ARP },
