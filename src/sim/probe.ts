@@ -40,7 +40,7 @@ export interface RunOptions {
   seed?: number;
   /** Virtual time after which the run stops (ms); long enough for ARP to fail and TCP to retry. */
   untilMs?: number;
-  /** Device crossings per packet before LOOP. */
+  /** Device crossings per packet between TTL decrements before LOOP (EMULATOR_HOP_BUDGET). */
   hopBudget?: number;
   /** Scheduler steps before the run is declared a LOOP (broadcast storms). */
   maxSteps?: number;
@@ -99,7 +99,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   }
   const ended = sched.run({ until: opts.untilMs ?? 30_000, maxSteps: opts.maxSteps ?? 50_000 });
   if (ended === 'budget') {
-    recorder.fate(0, { disposition: 'LOOP', reason: 'HOP_BUDGET', netns: ns.name, detail: 'the packet kept multiplying or circling: step budget spent' });
+    recorder.fate(0, { disposition: 'LOOP', reason: 'EMULATOR_STEP_BUDGET', netns: ns.name, detail: 'the emulator\'s limit: its step budget is spent (the packet kept multiplying or circling); not a fate Linux gives a packet' });
   }
   const now = sched.clock.now();
   for (const n of world.namespaces.values()) {

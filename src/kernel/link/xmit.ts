@@ -68,7 +68,7 @@ function vethXmit(dev: VethDevice, frame: L2Frame): void {
 export function netifReceive(dev: NetDevice, frame: L2Frame): void {
   const ns = dev.netns;
   if (countHop(frame, ns.env.hopBudget)) {
-    fate(ns, frameLeg(frame), 'LOOP', 'HOP_BUDGET', `crossed ${ns.env.hopBudget} devices: a loop`, { dev: dev.name });
+    fate(ns, frameLeg(frame), 'LOOP', 'EMULATOR_HOP_BUDGET', `the emulator's limit: ${ns.env.hopBudget} device crossings without a TTL decrement (a bridge loop?); the emulator stopped following it here, which is not a fate Linux gives a packet`, { dev: dev.name });
     return;
   }
   if (!dev.up) {

@@ -17,6 +17,9 @@ export interface KernelEnv {
    * explored; `rule` is the deciding rule as iptables-save prints it.
    */
   decide?: (probability: number, rule: string) => boolean;
-  /** Device crossings one skb may make before it is declared a LOOP. */
+  /**
+   * Device crossings one skb may make between two TTL decrements before the emulator stops following it
+   * (LOOP, EMULATOR_HOP_BUDGET). Routed hops are bounded by TTL itself, so a path TTL allows is never cut.
+   */
   hopBudget: number;
 }
