@@ -72,7 +72,9 @@ export type Stage =
   | 'icmp-send'
   | 'vxlan-encap'
   | 'vxlan-decap'
-  | 'drop';
+  | 'drop'
+  /** The packet left the modelled world by an external link (EXITS_NETWORK). */
+  | 'exit';
 
 /** One step of a packet, as the kernel model saw it. */
 export interface PathEvent {

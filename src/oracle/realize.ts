@@ -65,7 +65,7 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   const ns = (name: string): string => `${prefix}${name}`;
   const up: string[] = [];
   const namespaces = spec.namespaces;
-  const sink = opts.dummyAsVeth === true && namespaces.some((n) => n.links.some((l) => l.type === 'dummy'))
+  const sink = opts.dummyAsVeth === true && namespaces.some((n) => n.links.some(isDummyLike))
     ? { netns: dummySinkNetns(prefix), next: 0 }
     : undefined;
 
@@ -82,11 +82,11 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   const made = new Set<string>();
   for (const n of namespaces) {
     for (const link of n.links) {
-      if (link.type === 'dummy' && sink !== undefined) for (const c of dummyAsVeth(ns(n.name), link.name, sink)) up.push(c);
+      if (isDummyLike(link) && sink !== undefined) for (const c of dummyAsVeth(ns(n.name), link.name, sink)) up.push(c);
       else if (link.type !== 'vxlan') for (const c of linkAdd(n.name, link, ns, made)) up.push(c);
     }
   }
-  for (const n of namespaces) for (const c of macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'dummy'), ns(n.name))) up.push(c);
+  for (const n of namespaces) for (const c of macAndMtu(n.links.filter((l) => l.type === 'veth' || isDummyLike(l)), ns(n.name))) up.push(c);
   for (const n of namespaces) {
     for (const link of n.links) if (link.type === 'vxlan') for (const c of linkAdd(n.name, link, ns, made)) up.push(c);
   }
@@ -281,6 +281,14 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
   return lines.join('\n');
 }
 
+/**
+ * An external link is built as a dummy: what it sends is discarded and nothing answers, which is what the
+ * world's edge looks like from inside (the emulator's EXITS_NETWORK compares with a timeout).
+ */
+function isDummyLike(link: LinkSpec): boolean {
+  return link.type === 'dummy' || link.type === 'external';
+}
+
 function ipn(netns: string): string {
   return `ip -n ${shq(netns)}`;
 }
@@ -293,6 +301,7 @@ function linkAdd(netns: string, link: LinkSpec, ns: (n: string) => string, made:
   const at = `${ipn(ns(netns))} link add ${shq(link.name)}`;
   switch (link.type) {
     case 'dummy':
+    case 'external':
       return [`${at} type dummy`];
     case 'bridge':
       // IFLA_BR_AGEING_TIME is in clock_t (1/100 s), which is what iproute2 passes through.

@@ -13,7 +13,7 @@ import type { Fields } from './yaml-fields.js';
 import { readBool, readEnum, readFields, readIfname, readInt, readIpv4, readList, readString } from './yaml-fields.js';
 import type { ScenarioSource } from './yaml-source.js';
 
-const LINK_TYPES: readonly LinkType[] = ['veth', 'bridge', 'vxlan', 'dummy'];
+const LINK_TYPES: readonly LinkType[] = ['veth', 'bridge', 'vxlan', 'dummy', 'external'];
 /** 127.0.0.0/8, which lo holds in every namespace. */
 export const LOOPBACK: Prefix = { addr: 0x7f000000, len: 8 };
 /** br_set_ageing_time() takes clock_t (centiseconds) in a u32. */

@@ -21,8 +21,9 @@ function outcome(leg: Leg): string {
 function path(leg: Leg): string {
   const steps: string[] = [];
   for (const h of leg.hops) {
-    if (h.stage !== 'rcv' && h.stage !== 'output-route' && h.stage !== 'forward' && h.stage !== 'drop') continue;
-    const s = h.stage === 'forward' ? `${h.netns}(fwd)` : h.stage === 'drop' ? `${h.netns}(drop)` : `${h.netns}/${h.dev ?? '-'}`;
+    if (h.stage !== 'rcv' && h.stage !== 'output-route' && h.stage !== 'forward' && h.stage !== 'drop' && h.stage !== 'exit') continue;
+    const s = h.stage === 'forward' ? `${h.netns}(fwd)` : h.stage === 'drop' ? `${h.netns}(drop)`
+      : h.stage === 'exit' ? `${h.netns}/${h.dev ?? '-'}(exit)` : `${h.netns}/${h.dev ?? '-'}`;
     if (steps[steps.length - 1] !== s) steps.push(s);
   }
   return steps.join(' -> ');

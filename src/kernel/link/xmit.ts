@@ -29,6 +29,12 @@ export function devQueueXmit(dev: NetDevice, frame: L2Frame): void {
   if (dev instanceof VethDevice) return vethXmit(dev, frame);
   if (dev instanceof BridgeDevice) return brDevXmit(dev, frame);
   if (dev instanceof VxlanDevice) return vxlanXmit(dev, frame);
+  if (dev.kind === 'external') {
+    // The frame leaves the modelled world; an ARP probe that does decides nothing (no answer comes back in).
+    const to = frame.kind === 'ipv4' ? ` (to ${frame.eth.dst})` : '';
+    fate(ns, leg, 'EXITS_NETWORK', null, `leaves the modelled world by ${dev.name}${to}: ${dev.name} is an external link`, { dev: dev.name, bystander: frame.kind === 'arp' });
+    return;
+  }
   if (dev.kind === 'dummy') {
     // dummy_xmit() frees every frame.
     fate(ns, leg, 'DROPPED', null, `${dev.name} is a dummy device: it discards what it sends`, { dev: dev.name });

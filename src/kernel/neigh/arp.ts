@@ -32,6 +32,11 @@ export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast
   const ns = dev.netns;
   const send = onResolved ?? ((mac: MacAddr) => xmitIp(dev, skb, mac));
   if (broadcast || nexthop === 0xffffffff) return send(BROADCAST);
+  if (dev.kind === 'external') {
+    // Beyond an external link the world is not modelled: the packet leaves by it, toward its next hop.
+    fate(ns, skb.leg, 'EXITS_NETWORK', null, `leaves the modelled world by ${dev.name}, next hop ${formatIpv4(nexthop)} (${dev.name} is an external link)`, { dev: dev.name });
+    return;
+  }
   const now = ns.env.timers.now();
   const n = ns.neigh.get(dev.name, nexthop);
   if (n && n.lladdr && USABLE.has(n.state)) {

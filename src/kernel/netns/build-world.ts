@@ -161,6 +161,8 @@ function makeDevice(ns: Netns, l: LinkSpec, mac: string, nsSpec: NetnsSpec): Net
       return new VxlanDevice(ns, l.name, ifindex, mac, vxlanMtu(l, nsSpec), l.vxlan ?? { id: 0, dstport: 8472, learning: true });
     case 'dummy':
       return new NetDevice(ns, l.name, ifindex, 'dummy', mac, l.mtu ?? ETH_MTU);
+    case 'external':
+      return new NetDevice(ns, l.name, ifindex, 'external', mac, l.mtu ?? ETH_MTU);
   }
 }
 

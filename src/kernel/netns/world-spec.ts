@@ -47,7 +47,11 @@ export interface IpsetSpec {
   members: string[];
 }
 
-export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy';
+/**
+ * `external`: a device whose other end is outside the modelled world (a node's uplink, a physical NIC):
+ * what it transmits leaves the world (EXITS_NETWORK), and nothing comes in by it.
+ */
+export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy' | 'external';
 
 export interface AddrSpec {
   addr: Ipv4Addr;
