@@ -12,6 +12,7 @@ describe('net trace: conflicting flags', () => {
     [['--from', 'left', '--to', 'right:http'], '--to: "http" is not a port'],
     [['--from', 'left', '--to', '10.0.2.2:80', '--name', "left connects to right's web server"], '--name picks a trace of the scenario'],
     [['--name', "left connects to right's web server", '--ttl', '3'], '--ttl describes the packet of an ad-hoc trace'],
+    [['--proto', 'icmp'], '--proto describes the packet of an ad-hoc trace'],
   ])('%j is refused', (args, message) => {
     const r = runCli('trace', SC, ...args);
     expect(r.stderr).toContain(message);

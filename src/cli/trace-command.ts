@@ -208,7 +208,7 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
   net trace --iptables-save node-a.rules --src 10.244.0.5 --dst 10.96.0.10:53 --proto udp --node-ip 192.168.56.11
   net trace --iptables-save node-a.rules --src 192.168.56.11 --dst 192.168.56.11:30080 --node-ip 192.168.56.11 -o json`,
     )
-    .action((file: string | undefined, o: TraceOpts) => {
+    .action((file: string | undefined, o: TraceOpts, cmd: Command) => {
       if (o.iptablesSave !== undefined) {
         if (file !== undefined) throw new UsageError(`give a scenario (${file}) or --iptables-save ${o.iptablesSave}, not both`);
         iptablesSaveTrace(o.iptablesSave, o, out);
@@ -225,6 +225,8 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
       }
       if (o.from === undefined && o.to === undefined) {
         for (const [k, flag] of AD_HOC_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} describes the packet of an ad-hoc trace: give --from and --to with it`);
+        // --proto has a default, so only a --proto the user typed is refused.
+        if (cmd.getOptionValueSource('proto') === 'cli') throw new UsageError('--proto describes the packet of an ad-hoc trace: give --from and --to with it');
       }
       if (o.from !== undefined || o.to !== undefined) traces = [adHocTrace(sc, o)];
       else if (o.name !== undefined) {
