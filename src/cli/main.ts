@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerRealize } from './realize-command.js';
 import { registerRouteGet } from './route-get-command.js';
@@ -31,24 +33,37 @@ function program(): Command {
   return p;
 }
 
-/** Runs the CLI; usage errors and bad input exit 2 without a stack trace. */
-export function main(argv: string[]): void {
+/**
+ * Runs the CLI and returns its exit status (also left in process.exitCode); usage errors and bad input exit 2
+ * without a stack trace. Tests call it in-process; `net` calls it when this file is the entry point.
+ */
+export function main(argv: string[]): number {
+  process.exitCode = undefined;
   try {
     program().parse(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version exit 0; every parse error is a usage error.
       process.exitCode = e.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    if (e instanceof UsageError) {
+    } else if (e instanceof UsageError) {
       for (const l of e.lines) process.stderr.write(`${l}\n`);
       process.stderr.write(`net: ${e.message}\n`);
       process.exitCode = 2;
-      return;
-    }
-    throw e;
+    } else throw e;
+  }
+  const code = process.exitCode;
+  return typeof code === 'number' ? code : Number(code ?? 0);
+}
+
+/** Whether node was started on this file (directly, or through the `net` bin link). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
   }
 }
 
-main(process.argv);
+if (isEntryPoint()) main(process.argv);

@@ -8,6 +8,7 @@ import type { WorldSpec } from '../kernel/index.js';
 import type { ExpectSpec, SourceLocation, TimelineStep } from '../scenario/model.js';
 import { runTimeline } from '../scenario/run-timeline.js';
 import type { Trace } from '../trace/index.js';
+import { printWarnings } from './load.js';
 import { UsageError } from './usage-error.js';
 import { annotateTrace } from '../cluster/annotate-trace.js';
 import { argInt } from './parse-args.js';
@@ -117,8 +118,9 @@ Example:
       const bad: string[] = [];
       for (const file of files) {
         const res = loadScenarioFile(file);
+        printWarnings(res.warnings ?? []);
         if (!res.ok) {
-          bad.push(...res.diagnostics.map(formatDiagnostic));
+          for (const d of res.diagnostics) bad.push(formatDiagnostic(d));
           continue;
         }
         out(`${file}`);

@@ -12,6 +12,7 @@ import type { Recorder } from '../sim/index.js';
 import type { Trace } from '../trace/index.js';
 import { timelineAt } from './timeline-at.js';
 import { tcpFlagsProblem } from '../sim/index.js';
+import { parsePort } from '../scenario/endpoint-syntax.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { annotateTrace } from '../cluster/annotate-trace.js';
@@ -75,6 +76,11 @@ function argNodeIp(text: string, previous: string[]): string[] {
 const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap'], ['at', '--at'], ['flags', '--flags']];
 const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface']];
 
+/** Flags that shape the packet of a trace given by --from/--to; a scenario's own traces carry their own. */
+const AD_HOC_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [
+  ['dport', '--dport'], ['sport', '--sport'], ['src', '--src'], ['ttl', '--ttl'], ['size', '--size'], ['mark', '--mark'],
+];
+
 /** `net trace --iptables-save FILE`: one packet through one node's rule dump (src/trace/iptables-save-trace.ts). */
 function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void): void {
   for (const [k, flag] of SCENARIO_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} describes a scenario trace; with --iptables-save give --src and --dst`);
@@ -82,6 +88,9 @@ function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void)
   if (o.dst === undefined) throw new UsageError('--iptables-save needs --dst A.B.C.D:PORT (the packet\'s destination)');
   if (o.dport !== undefined && o.dst.port !== undefined && o.dport !== o.dst.port) {
     throw new UsageError(`--dst ${o.dst.addr}:${o.dst.port} and --dport ${o.dport} disagree: give the port once`);
+  }
+  if (o.proto === 'icmp' && (o.dst.port !== undefined || o.dport !== undefined)) {
+    throw new UsageError('--proto icmp has no ports: write --dst without ":PORT" and leave out --dport');
   }
   const dport = o.dport ?? o.dst.port;
   if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --dst A.B.C.D:PORT or --dport N`);
@@ -120,12 +129,16 @@ function destination(sc: Scenario, to: string): { dst: number; port?: number } {
     if (dst === undefined || (port !== undefined && (port < 1 || port > 65535))) throw new UsageError(`--to: bad address "${to}"`);
     return { dst, port };
   }
-  const [nsName, portText] = to.split(':');
+  const colon = to.indexOf(':');
+  const nsName = colon < 0 ? to : to.slice(0, colon);
+  const portText = colon < 0 ? undefined : to.slice(colon + 1);
   const ns = sc.world.namespaces.find((n) => n.name === nsName);
   if (!ns) throw new UsageError(`--to: "${to}" is neither an address (A.B.C.D[:PORT]) nor a namespace of ${sc.file}`);
+  const port = portText === undefined ? undefined : parsePort(portText);
+  if (portText !== undefined && port === undefined) throw new UsageError(`--to: "${portText}" is not a port (1..65535)`);
   const addr = ns.links.flatMap((l) => l.addresses).find((a) => a.addr >>> 24 !== 127);
   if (!addr) throw new UsageError(`--to: namespace ${nsName} has no address`);
-  return { dst: addr.addr, port: portText === undefined ? undefined : Number(portText) };
+  return { dst: addr.addr, port };
 }
 
 /** In a Cluster, `--from`/`--to` take pod/NAME, NS/NAME, node/NAME, ext/NAME or IP[:PORT] (src/cluster/endpoints.ts). */
@@ -155,6 +168,13 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   if (o.flags !== undefined && proto !== 'tcp') throw new UsageError(`--flags is for tcp only, not ${proto}`);
   if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
   const d = destination(sc, o.to);
+  // One port, said once: a name saying :80 must not trace port 81, and ICMP echo has no port to drop silently.
+  if (d.port !== undefined && o.dport !== undefined && d.port !== o.dport) {
+    throw new UsageError(`--to ${o.to} and --dport ${o.dport} disagree: give the port once`);
+  }
+  if (proto === 'icmp' && (d.port !== undefined || o.dport !== undefined)) {
+    throw new UsageError(`--proto icmp has no ports: write --to without ":PORT" and leave out --dport (--sport sets the echo id)`);
+  }
   const dport = o.dport ?? d.port;
   if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --to ADDR:PORT or --dport N`);
   return {
@@ -269,7 +289,7 @@ On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-no
   net trace --iptables-save examples/kube-proxy-node.rules --src 10.0.0.2 --dst 172.30.0.44:80 --node-ip 192.168.0.2
   net trace --iptables-save examples/kube-proxy-node.rules --src 192.168.0.2 --dst 192.168.0.2:3001 --node-ip 192.168.0.2 -o json`,
     )
-    .action((file: string | undefined, o: TraceOpts) => {
+    .action((file: string | undefined, o: TraceOpts, cmd: Command) => {
       if (o.iptablesSave !== undefined) {
         if (file !== undefined) throw new UsageError(`give a scenario (${file}) or --iptables-save ${o.iptablesSave}, not both`);
         iptablesSaveTrace(o.iptablesSave, o, out);
@@ -286,6 +306,14 @@ On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-no
         return;
       }
       let traces: TraceSpec[];
+      if ((o.from !== undefined || o.to !== undefined) && o.name !== undefined) {
+        throw new UsageError(`--name picks a trace of the scenario; --from/--to describe a new one: give one or the other`);
+      }
+      if (o.from === undefined && o.to === undefined) {
+        for (const [k, flag] of AD_HOC_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} describes the packet of an ad-hoc trace: give --from and --to with it`);
+        // --proto has a default, so only a --proto the user typed is refused.
+        if (cmd.getOptionValueSource('proto') === 'cli') throw new UsageError('--proto describes the packet of an ad-hoc trace: give --from and --to with it');
+      }
       if (o.from !== undefined || o.to !== undefined) traces = [adHocTrace(sc, o)];
       else if (o.name !== undefined) {
         traces = sc.traces.filter((t) => t.name === o.name);

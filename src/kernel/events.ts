@@ -18,7 +18,10 @@ export const DISPOSITIONS: readonly Disposition[] = [
   'DELIVERED', 'REFUSED', 'REJECTED', 'DROPPED', 'NO_ROUTE', 'TTL_EXCEEDED', 'NEIGH_FAILED', 'EXITS_NETWORK', 'LOOP',
 ];
 
-/** Kernel skb_drop_reason names (include/net/dropreason-core.h), plus HOP_BUDGET for the emulator's own cap. */
+/**
+ * Kernel skb_drop_reason names (include/net/dropreason-core.h), plus EMULATOR_HOP_BUDGET and EMULATOR_STEP_BUDGET:
+ * where the emulator stopped following a packet (its own limits), which is no fate Linux gives it.
+ */
 export type DropReason =
   | 'NETFILTER_DROP'
   | 'IP_RPFILTER'
@@ -42,13 +45,15 @@ export type DropReason =
   | 'PROHIBIT_ROUTE'
   | 'VXLAN_NO_REMOTE'
   | 'VXLAN_VNI_NOT_FOUND'
-  | 'HOP_BUDGET';
+  | 'EMULATOR_HOP_BUDGET'
+  | 'EMULATOR_STEP_BUDGET';
 
 export const DROP_REASONS: readonly DropReason[] = [
   'NETFILTER_DROP', 'IP_RPFILTER', 'IP_INNOROUTES', 'IP_OUTNOROUTES', 'IP_INADDRERRORS', 'NEIGH_FAILED',
   'OTHERHOST', 'PKT_TOO_BIG', 'NO_SOCKET', 'IP_INHDR', 'IP_LOCAL_SOURCE', 'IP_INVALID_SOURCE', 'IP_INVALID_DEST',
   'MAC_MISMATCH', 'BRIDGE_NO_HAIRPIN', 'DEV_READY', 'NO_CARRIER', 'UNREACHABLE_ROUTE', 'BLACKHOLE_ROUTE',
-  'PROHIBIT_ROUTE', 'VXLAN_NO_REMOTE', 'VXLAN_VNI_NOT_FOUND', 'HOP_BUDGET',
+  'PROHIBIT_ROUTE', 'VXLAN_NO_REMOTE', 'VXLAN_VNI_NOT_FOUND', 'EMULATOR_HOP_BUDGET',
+  'EMULATOR_STEP_BUDGET',
 ];
 
 export type Stage =
@@ -67,7 +72,9 @@ export type Stage =
   | 'icmp-send'
   | 'vxlan-encap'
   | 'vxlan-decap'
-  | 'drop';
+  | 'drop'
+  /** The packet left the modelled world by an external link (EXITS_NETWORK). */
+  | 'exit';
 
 /** One step of a packet, as the kernel model saw it. */
 export interface PathEvent {

@@ -16,7 +16,7 @@ export function fate(
   opts: { dev?: string | null; bystander?: boolean } = {},
 ): void {
   if (disposition !== 'DELIVERED' && disposition !== 'REFUSED') {
-    report(ns, leg, { dev: opts.dev ?? null, stage: 'drop', detail: reason ? `${detail} (${reason})` : detail, minor: opts.bystander });
+    report(ns, leg, { dev: opts.dev ?? null, stage: disposition === 'EXITS_NETWORK' ? 'exit' : 'drop', detail: reason ? `${detail} (${reason})` : detail, minor: opts.bystander });
   }
   ns.env.sink.fate(leg, { disposition, reason, netns: ns.name, detail, bystander: opts.bystander });
 }

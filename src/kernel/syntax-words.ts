@@ -53,9 +53,15 @@ export const U32_MAX = 0xffffffff;
 
 /** Linux: dev_valid_name(): 1..15 bytes (IFNAMSIZ 16 with the NUL), not "." or "..", no '/', ':' or blank. */
 export function isValidIfname(name: string): boolean {
-  if (name.length === 0 || name.length >= 16) return false;
+  // IFNAMSIZ counts bytes: 15 'é' are 15 characters but 30 bytes.
+  if (name.length === 0 || utf8Length(name) >= 16) return false;
   if (name === '.' || name === '..') return false;
   return !/[/:\s]/.test(name);
+}
+
+/** Bytes of a string in UTF-8, as the kernel sees a name. */
+export function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }
 
 /** The closest candidate to a mistyped word, or undefined when none is close (graphql-js suggestionList). */

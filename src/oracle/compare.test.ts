@@ -102,7 +102,7 @@ describe('emulatorOutcome', () => {
 
   it('a drop beyond the sender, a loop and an exit are silence to the sender', () => {
     expect(emulatorOutcome(trace({ disposition: 'DROPPED', reason: 'IP_INADDRERRORS' })).kind).toBe('timeout');
-    expect(emulatorOutcome(trace({ disposition: 'LOOP', reason: 'HOP_BUDGET' })).kind).toBe('timeout');
+    expect(emulatorOutcome(trace({ disposition: 'LOOP', reason: 'EMULATOR_HOP_BUDGET' })).kind).toBe('timeout');
     expect(emulatorOutcome(trace({ disposition: 'EXITS_NETWORK' })).kind).toBe('exits-network');
   });
 });

@@ -71,7 +71,7 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   const ns = (name: string): string => `${prefix}${name}`;
   const up: string[] = [];
   const namespaces = spec.namespaces;
-  const sink = opts.dummyAsVeth === true && namespaces.some((n) => n.links.some((l) => l.type === 'dummy'))
+  const sink = opts.dummyAsVeth === true && namespaces.some((n) => n.links.some(isDummyLike))
     ? { netns: dummySinkNetns(prefix), next: 0 }
     : undefined;
 
@@ -88,16 +88,16 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   const made = new Set<string>();
   for (const n of namespaces) {
     for (const link of n.links) {
-      if (link.type === 'dummy' && sink !== undefined) up.push(...dummyAsVeth(ns(n.name), link.name, sink));
-      else if (link.type !== 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
+      if (isDummyLike(link) && sink !== undefined) for (const c of dummyAsVeth(ns(n.name), link.name, sink)) up.push(c);
+      else if (link.type !== 'vxlan') for (const c of linkAdd(n.name, link, ns, made)) up.push(c);
     }
   }
-  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'dummy' || l.type === 'loopback'), ns(n.name)));
+  for (const n of namespaces) for (const c of macAndMtu(n.links.filter((l) => l.type === 'veth' || l.type === 'loopback' || isDummyLike(l)), ns(n.name))) up.push(c);
   for (const n of namespaces) {
-    for (const link of n.links) if (link.type === 'vxlan') up.push(...linkAdd(n.name, link, ns, made));
+    for (const link of n.links) if (link.type === 'vxlan') for (const c of linkAdd(n.name, link, ns, made)) up.push(c);
   }
-  for (const n of namespaces) up.push(...macAndMtu(n.links.filter((l) => l.type === 'vxlan'), ns(n.name)));
-  for (const n of namespaces) up.push(...bridgePorts(n, ns(n.name)));
+  for (const n of namespaces) for (const c of macAndMtu(n.links.filter((l) => l.type === 'vxlan'), ns(n.name))) up.push(c);
+  for (const n of namespaces) for (const c of bridgePorts(n, ns(n.name))) up.push(c);
   for (const n of namespaces) {
     const perDevice = Object.entries(n.sysctls).filter(([k]) => isPerDeviceSysctl(k));
     if (perDevice.length > 0) up.push(sysctlCommand(ns(n.name), perDevice));
@@ -118,10 +118,10 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
     for (const r of n.routes) up.push(`${at} route add ${routeWords(r)}`);
     for (const r of n.rules) up.push(`${at} rule add ${words(r.text)}`);
     for (const e of n.neigh) up.push(`${at} neigh add ${words(e.text)}`);
-    up.push(...fdbCommands(n, ns(n.name)));
+    for (const c of fdbCommands(n, ns(n.name))) up.push(c);
   }
   // Sets before the rules that name them: iptables-restore refuses `--match-set` of a set not yet created.
-  for (const n of namespaces) up.push(...ipsetCommands(n, ns(n.name)));
+  for (const n of namespaces) for (const c of ipsetCommands(n, ns(n.name))) up.push(c);
   for (const n of namespaces) {
     if (n.iptables !== undefined && n.iptables.trim() !== '') up.push(iptablesRestore(ns(n.name), n.iptables));
   }
@@ -294,6 +294,14 @@ export function renderRealizeScript(spec: WorldSpec, prefix: string, opts: Reali
   return lines.join('\n');
 }
 
+/**
+ * An external link is built as a dummy: what it sends is discarded and nothing answers, which is what the
+ * world's edge looks like from inside (the emulator's EXITS_NETWORK compares with a timeout).
+ */
+function isDummyLike(link: LinkSpec): boolean {
+  return link.type === 'dummy' || link.type === 'external';
+}
+
 function ipn(netns: string): string {
   return `ip -n ${shq(netns)}`;
 }
@@ -309,6 +317,7 @@ function linkAdd(netns: string, link: LinkSpec, ns: (n: string) => string, made:
       // lo comes with the namespace (and is set up first, which gives it 127.0.0.1/8).
       return [];
     case 'dummy':
+    case 'external':
       return [`${at} type dummy`];
     case 'bridge':
       // IFLA_BR_AGEING_TIME is in clock_t (1/100 s), which is what iproute2 passes through.
@@ -357,7 +366,7 @@ function bridgePorts(n: NetnsSpec, netns: string): string[] {
       out.push(`bridge -n ${shq(netns)} link set dev ${shq(l.name)} learning ${onOff(l.learning)}`);
     }
   }
-  out.push(...macAndMtu(n.links.filter((l) => l.type === 'bridge'), netns));
+  for (const c of macAndMtu(n.links.filter((l) => l.type === 'bridge'), netns)) out.push(c);
   return out;
 }
 

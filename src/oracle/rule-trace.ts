@@ -153,7 +153,7 @@ class Monitor {
       buf += chunk;
       const parts = buf.split('\n');
       buf = parts.pop() ?? '';
-      this.lines.push(...parts);
+      for (const p of parts) this.lines.push(p);
       this.#lastLine = performance.now();
       this.#notify();
     });

@@ -90,7 +90,10 @@ function differenceLines(r: VerifyRow): string[] {
   const out = [`${r.trace}:`];
   if (r.fields.includes('route')) out.push(`  route get, emulator: ${r.route.emulator}`, `  route get, kernel:   ${r.route.kernel}`);
   if (r.fields.includes('conntrack') && r.conntrack !== undefined) {
-    out.push('  conntrack, emulator:', ...lines(r.conntrack.emulator), '  conntrack, kernel:', ...lines(r.conntrack.kernel));
+    out.push('  conntrack, emulator:');
+    for (const l of lines(r.conntrack.emulator)) out.push(l);
+    out.push('  conntrack, kernel:');
+    for (const l of lines(r.conntrack.kernel)) out.push(l);
   }
   if (r.fields.includes('rules') && r.rules?.parting !== undefined) {
     const p = r.rules.parting;
@@ -110,7 +113,7 @@ function lines(keys: readonly string[]): string[] {
 
 /** Columns padded to their widest cell, capped so one long cell does not push the rest off screen. */
 function table(header: string[], body: string[][], cap = 64): string[] {
-  const widths = header.map((h, i) => Math.min(cap, Math.max(h.length, ...body.map((row) => row[i].length))));
+  const widths = header.map((h, i) => Math.min(cap, body.reduce((m, row) => Math.max(m, row[i].length), h.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
 }
@@ -129,7 +132,10 @@ export function renderVerifyTable(rows: readonly VerifyRow[]): string {
   ]);
   const out = table(header, body);
   const details = rows.flatMap(differenceLines);
-  if (details.length > 0) out.push('', ...details);
+  if (details.length > 0) {
+    out.push('');
+    for (const d of details) out.push(d);
+  }
   const n = (s: VerifyRow['status']) => rows.filter((r) => r.status === s).length;
   const differ = n('DIFFER') + n('error');
   const parts = [`${n('agree')} agree`, `${differ} differ`];

@@ -26,7 +26,10 @@ export interface Skb {
    * fragments it locally, `dont` never sets DF. Only locally generated packets have one.
    */
   pmtudisc: 'do' | 'want' | 'dont' | null;
-  /** Times this skb crossed a device; the hop budget turns loops that TTL cannot end (bridges) into LOOP. */
+  /**
+   * Devices crossed since the last TTL decrement (ip_forward() resets it): the hop budget turns loops that TTL
+   * cannot end (bridges) into LOOP, and never cuts a path that TTL allows.
+   */
   hops: number;
 }
 

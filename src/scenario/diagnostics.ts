@@ -15,10 +15,16 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: error: ${d.message}`;
 }
 
+/** `file:line:col: warning: message`: accepted, but said (exit status unchanged). */
+export function formatWarning(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: warning: ${d.message}`;
+}
+
 /** Diagnostics in file order; ties keep the order they were found in. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics
     .map((d, i) => ({ d, i }))
-    .sort((a, b) => a.d.file.localeCompare(b.d.file) || a.d.line - b.d.line || a.d.column - b.d.column || a.i - b.i)
+    // Code-unit order for file names: the same on every machine, and fast for 100,000 diagnostics.
+    .sort((a, b) => (a.d.file < b.d.file ? -1 : a.d.file > b.d.file ? 1 : 0) || a.d.line - b.d.line || a.d.column - b.d.column || a.i - b.i)
     .map(({ d }) => d);
 }

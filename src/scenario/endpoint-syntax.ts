@@ -31,6 +31,24 @@ export function parseEndpoint(text: string): SyntaxResult<Endpoint> {
   return { ok: true, value: { addr, port } };
 }
 
+/** A trace's `to:`: an address, or a namespace whose first address is meant, with an optional port. */
+export type Destination = { addr: Ipv4Addr; port?: number } | { netns: string; port?: number };
+
+/**
+ * "10.0.2.2", "10.0.2.2:80", "right" or "right:80", as `net trace --to` takes them: a word that is not
+ * digits and dots names a namespace (which the caller looks up).
+ */
+export function parseDestination(text: string): SyntaxResult<Destination> {
+  const colon = text.indexOf(':');
+  const head = colon < 0 ? text : text.slice(0, colon);
+  if (/^[0-9.]*$/.test(head)) return parseEndpoint(text);
+  if (/[/\s]/.test(head)) return syntaxError(`"${head}" is neither an IPv4 address nor a namespace name (expected IP, IP:PORT, NAMESPACE or NAMESPACE:PORT)`, 1);
+  if (colon < 0) return { ok: true, value: { netns: head } };
+  const port = parsePort(text.slice(colon + 1));
+  if (port === undefined) return syntaxError(`"${text.slice(colon + 1)}" is not a port (1..65535)`, colon + 2);
+  return { ok: true, value: { netns: head, port } };
+}
+
 /** "tcp/80", "udp/53" or "tcp/10.0.0.1:80"; the address is 0.0.0.0 (any) when omitted. */
 export function parseListen(text: string): SyntaxResult<ListenSpec> {
   const slash = text.indexOf('/');

@@ -59,7 +59,7 @@ export function checkExpectations(t: Trace, e: ExpectSpec): string[] {
   }
   if (e.reply) {
     if (!t.reply) out.push('reply: expected a reply, there was none');
-    else out.push(...checkLeg(t.reply, e.reply, 'reply.'));
+    else for (const p of checkLeg(t.reply, e.reply, 'reply.')) out.push(p);
   }
   return out;
 }

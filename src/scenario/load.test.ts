@@ -239,3 +239,51 @@ describe('formatDiagnostic', () => {
     expect(formatDiagnostic({ file: 'a.yaml', line: 3, column: 7, message: 'boom' })).toBe('a.yaml:3:7: error: boom');
   });
 });
+
+describe('loadScenarioText: what the YAML library says, in the file\'s terms', () => {
+  it('reports nesting too deep for the parser once, on its line, without speaking of the call stack', () => {
+    const text = `apiVersion: packetwalk/v1\nkind: Topology\nmetadata: {name: deep}\nnamespaces:\n  - name: a\n    routes: ${'['.repeat(3000)}${']'.repeat(3000)}\n`;
+    const r = loadScenarioText(text, 'deep.yaml');
+    expect(r.ok).toBe(false);
+    const d = r.ok ? [] : r.diagnostics;
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ line: 6, message: expect.stringContaining('nesting too deep') });
+    expect(d[0].message).not.toMatch(/call stack/i);
+  });
+
+  it('reads a UTF-16 file as an encoding error, not as mojibake', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-enc-'));
+    try {
+      const file = join(dir, 'utf16.yaml');
+      writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('apiVersion: packetwalk/v1\n', 'utf16le')]));
+      const r = loadScenarioFile(file);
+      expect(r.ok).toBe(false);
+      expect(r.ok ? [] : r.diagnostics).toEqual([{ file, line: 1, column: 1, message: expect.stringContaining('the file is UTF-16LE') }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('loadScenarioText: a trace sent to a namespace by name', () => {
+  it('takes the namespace\'s first address that is not loopback, as net trace --to does', () => {
+    const text = `apiVersion: packetwalk/v1
+kind: Topology
+metadata: {name: to-netns}
+namespaces:
+  - name: a
+    links: [{name: eth0, type: veth, peer: b/eth0, addresses: [10.0.0.1/24]}]
+  - name: b
+    links:
+      - {name: d0, type: dummy, addresses: [127.0.0.2/8]}
+      - {name: eth0, type: veth, peer: a/eth0, addresses: [10.0.0.2/24]}
+traces:
+  - {from: a, to: b:80}
+  - {from: a, to: b, proto: icmp}
+`;
+    const r = loadScenarioText(text, 'to.yaml');
+    if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+    expect(r.scenario.traces.map((t) => [t.dst, t.dport])).toEqual([[parseIpv4('10.0.0.2'), 80], [parseIpv4('10.0.0.2'), undefined]]);
+    expect(r.scenario.traces[0].name).toBe('a -> b:80/tcp');
+  });
+});

@@ -5,35 +5,47 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
+import { decodeScenarioBytes } from './file-encoding.js';
 import { didYouMean } from '../kernel/syntax-words.js';
 import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
 import { API_VERSION, SCENARIO_FIELDS } from './fields.js';
 import type { Scenario } from './model.js';
 import { readNamespace } from './read-namespace.js';
-import { readTrace } from './read-trace.js';
 import { readClusterScenario } from './read-cluster.js';
 import { readTimeline } from './read-timeline.js';
-import type { NetnsDraft, TraceDraft } from './topology-draft.js';
+import { givenTraceName, readTrace } from './read-trace.js';
+import type { NetnsDraft, TraceDraft, TraceName } from './topology-draft.js';
 import { toNetnsSpec } from './topology-draft.js';
 import { validateTopology } from './validate-topology.js';
 import { readFields, readList, readName, readString } from './yaml-fields.js';
 import { ScenarioSource } from './yaml-source.js';
 
-export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; diagnostics: Diagnostic[] };
+/**
+ * `warnings`, present when there are some, hold what was accepted but deserves a word (a real sysctl the
+ * emulator does not model), printed as `file:line:col: warning: ...` without changing the exit status.
+ */
+export type LoadResult =
+  | { ok: true; scenario: Scenario; warnings?: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[]; warnings?: Diagnostic[] };
 
 const KINDS = ['Topology', 'Cluster'];
 
 /** Reads and validates one scenario file; a file that cannot be read is a diagnostic too. */
 export function loadScenarioFile(path: string): LoadResult {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     const reason = e instanceof Error && 'code' in e && e.code === 'ENOENT' ? 'no such file' : String(e);
     return { ok: false, diagnostics: [{ file: path, line: 1, column: 1, message: `cannot read scenario: ${reason}` }] };
   }
-  return loadScenarioText(text, path);
+  const decoded = decodeScenarioBytes(bytes);
+  if (!decoded.ok) {
+    const { line, column, message } = decoded;
+    return { ok: false, diagnostics: [{ file: path, line, column, message }] };
+  }
+  return loadScenarioText(decoded.text, path);
 }
 
 /** Validates scenario text; `file` names it in diagnostics and in the Scenario. */
@@ -48,7 +60,10 @@ export function loadScenarioText(text: string, file: string): LoadResult {
   }
   if (isMap(root) && kindOf(root) === 'Cluster') {
     const r = readClusterScenario(src, root);
-    return r.scenario !== undefined ? { ok: true, scenario: r.scenario } : { ok: false, diagnostics: sortDiagnostics(r.diagnostics) };
+    if (r.scenario === undefined) return { ok: false, diagnostics: sortDiagnostics(r.diagnostics) };
+    // One channel for warnings: the reader's own (skipped kinds) and the source's (unmodelled sysctls).
+    const warnings = sortDiagnostics([...src.warnings, ...(r.scenario.warnings ?? [])]);
+    return { ok: true, scenario: r.scenario, ...(warnings.length > 0 ? { warnings } : {}) };
   }
   const top = readFields(src, root, 'scenario', SCENARIO_FIELDS.topology, ['apiVersion', 'kind', 'metadata', 'namespaces']);
   if (top === undefined) return failed(src);
@@ -68,14 +83,22 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     });
   }
   const traces: TraceDraft[] = [];
+  // Every trace's name, also of traces that did not read, so a duplicate is reported beside their errors.
+  const traceNames: TraceName[] = [];
   if (top.keys.has('traces')) {
     readList(src, v.get('traces'), 'traces')?.forEach((item, i) => {
       const t = readTrace(src, item, i);
-      if (t !== undefined) traces.push(t);
+      if (t !== undefined) {
+        traces.push(t);
+        traceNames.push({ name: t.spec.name, at: t.fields.values.get('name') ?? t.fields.node, item: t.fields.node, given: t.fields.keys.has('name') });
+        return;
+      }
+      const named = givenTraceName(item);
+      if (named !== undefined) traceNames.push({ name: named.value as string, at: named, item, given: true });
     });
   }
   const timeline = top.keys.has('timeline') ? readTimeline(src, v.get('timeline'), traces, namespaces.map((n) => n.name)) : undefined;
-  validateTopology(src, namespaces, timeline ? [...traces, ...timeline.inline] : traces);
+  validateTopology(src, namespaces, timeline ? [...traces, ...timeline.inline] : traces, traceNames);
 
   if (src.diagnostics.length > 0 || name === undefined) return failed(src);
   // Traces the timeline runs are run there only.
@@ -88,7 +111,7 @@ export function loadScenarioText(text: string, file: string): LoadResult {
     traceLocations: alone.map((t) => ({ file, ...src.locate(t.fields.node) })),
   };
   if (timeline) scenario.timeline = timeline.steps;
-  return { ok: true, scenario };
+  return { ok: true, ...withWarnings(src), scenario };
 }
 
 /**
@@ -120,7 +143,11 @@ function isDirectory(path: string): boolean {
 }
 
 function failed(src: ScenarioSource): LoadResult {
-  return { ok: false, diagnostics: sortDiagnostics(src.diagnostics) };
+  return { ok: false, diagnostics: sortDiagnostics(src.diagnostics), ...withWarnings(src) };
+}
+
+function withWarnings(src: ScenarioSource): { warnings?: Diagnostic[] } {
+  return src.warnings.length > 0 ? { warnings: sortDiagnostics(src.warnings) } : {};
 }
 
 function kindOf(root: Node): unknown {

@@ -13,7 +13,7 @@ import type { Fields } from './yaml-fields.js';
 import { readBool, readEnum, readFields, readIfname, readInt, readIpv4, readList, readString } from './yaml-fields.js';
 import type { ScenarioSource } from './yaml-source.js';
 
-const LINK_TYPES: readonly LinkType[] = ['veth', 'bridge', 'vxlan', 'dummy', 'loopback'];
+const LINK_TYPES: readonly LinkType[] = ['veth', 'bridge', 'vxlan', 'dummy', 'external', 'loopback'];
 /** What `lo` may be told: `ip addr add ... dev lo`, `ip link set lo mtu N` and up. */
 const LOOPBACK_FIELDS: readonly string[] = ['name', 'type', 'addresses', 'mtu', 'up'];
 /** 127.0.0.0/8, which lo holds in every namespace. */

@@ -7,6 +7,7 @@ import { isMap } from 'yaml';
 import { parseFdb } from '../kernel/link/fdb-syntax.js';
 import { parseNeigh } from '../kernel/neigh/neigh-syntax.js';
 import { formatSysctlRanges, isSysctlValueAllowed, knownSysctlNames, sysctlDef } from '../kernel/netns/sysctl-names.js';
+import { isLinuxNetSysctl, linuxNetSysctlNames, netSysctlDevice } from '../kernel/netns/linux-sysctl-names.js';
 import { parseRoute } from '../kernel/route/route-syntax.js';
 import { parseRule } from '../kernel/route/rule-syntax.js';
 import type { SyntaxResult } from '../kernel/syntax-words.js';
@@ -111,7 +112,7 @@ function readSysctls(src: ScenarioSource, node: Node | undefined, what: string, 
     if (key === undefined) continue;
     const def = sysctlDef(key);
     if (def === undefined) {
-      src.error(keyNode, `${what}: unknown sysctl "${key}"${didYouMean(key, knownSysctlNames(devices))}`);
+      unmodelledSysctl(src, keyNode, key, what, devices);
       continue;
     }
     const valueNode = src.resolve(pair.value as Node | null);
@@ -124,4 +125,27 @@ function readSysctls(src: ScenarioSource, node: Node | undefined, what: string, 
     draft.sysctls[key] = value;
     draft.sysctlKeys.set(key, keyNode);
   }
+}
+
+/**
+ * A sysctl packetwalk does not model. One that Linux has (a real node's `sysctl -a` pasted) is accepted with
+ * a warning, since nothing the emulator does depends on it; a net.* name Linux does not have is an error with
+ * a suggestion, and so is a name outside net.*, which no network namespace holds.
+ */
+function unmodelledSysctl(src: ScenarioSource, keyNode: Node, key: string, what: string, devices: readonly string[]): void {
+  if (!key.startsWith('net.')) {
+    src.error(keyNode, `${what}: sysctl "${key}" is not a network namespace's: only net.* settings are per namespace`);
+    return;
+  }
+  const scopes = ['all', 'default', 'lo', ...devices];
+  if (!isLinuxNetSysctl(key)) {
+    src.error(keyNode, `${what}: unknown sysctl "${key}"${didYouMean(key, [...knownSysctlNames(devices), ...linuxNetSysctlNames(scopes)])}`);
+    return;
+  }
+  const dev = netSysctlDevice(key);
+  if (dev !== undefined && !scopes.includes(dev)) {
+    src.error(keyNode, `${what}: sysctl ${key}: no device "${dev}"${didYouMean(dev, scopes)}`);
+    return;
+  }
+  src.warn(keyNode, `${what}: sysctl ${key} is real but not modelled: accepted, and it changes nothing in the emulator`);
 }

@@ -1,10 +1,12 @@
 // One entry of `traces`: a packet sent from a socket in a namespace, and what must become of it.
 
-import type { Node } from 'yaml';
+import type { Node, Scalar } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import type { Proto, TraceSpec } from './model.js';
 import type { Endpoint } from './endpoint-syntax.js';
 import { parseEndpoint } from './endpoint-syntax.js';
 import type { SyntaxResult } from '../kernel/syntax-words.js';
+import { parseDestination } from './endpoint-syntax.js';
 import { SCENARIO_FIELDS } from './fields.js';
 import { readExpect } from './read-expect.js';
 import { nameOf } from './read-link.js';
@@ -70,12 +72,12 @@ export function readTrace(
   }
   const proto = has('proto') ? readEnum(src, v.get('proto'), `${what}: proto`, PROTOS) : 'tcp';
   const toText = has('to') ? readString(src, v.get('to'), `${what}: to`) : undefined;
-  const to = toText === undefined ? undefined : endpoints === undefined ? parseEndpoint(toText) : endpoints.to(toText);
+  const to = toText === undefined ? undefined : endpoints === undefined ? parseDestination(toText) : endpoints.to(toText);
   if (to !== undefined && !to.ok) src.errorInString(v.get('to')!, to.column, `${what}: to: ${to.error}`);
   const dst = to?.ok ? to.value : undefined;
   if (dst !== undefined && proto !== undefined) {
     // TCP and UDP need a destination port; ICMP echo has none.
-    if (proto !== 'icmp' && dst.port === undefined) src.error(v.get('to'), `${what}: to: ${proto} needs a port (IP:PORT)`);
+    if (proto !== 'icmp' && dst.port === undefined) src.error(v.get('to'), `${what}: to: ${proto} needs a port (${'netns' in dst ? 'NAMESPACE' : 'IP'}:PORT)`);
     if (proto === 'icmp' && dst.port !== undefined) src.error(v.get('to'), `${what}: to: icmp has no ports; write the address alone`);
   }
   if (proto === 'icmp' && fields.keys.has('sport')) src.error(fields.keys.get('sport'), `${what}: "sport" is only for tcp and udp`);
@@ -91,9 +93,19 @@ export function readTrace(
   const expect = has('expect') ? readExpect(src, v.get('expect'), `${what}: expect`) : undefined;
 
   if (from === undefined || proto === undefined || toText === undefined || dst === undefined) return undefined;
-  const spec: TraceSpec = { name: name ?? `${fromText} -> ${toText}/${proto}`, from, dst: dst.addr, proto };
+  // A namespace's address is known once every namespace is read (validate-topology.ts fills it in).
+  const spec: TraceSpec = { name: name ?? `${fromText} -> ${toText}/${proto}`, from, dst: 'addr' in dst ? dst.addr : 0, proto };
   if (dst.port !== undefined && proto !== 'icmp') spec.dport = dst.port;
   Object.assign(spec, withoutUndefined(optional));
   if (expect !== undefined) spec.expect = expect.spec;
-  return { spec, fields, expect: expect?.draft };
+  const draft: TraceDraft = { spec, fields, expect: expect?.draft };
+  if ('netns' in dst) draft.toNetns = { spec: dst.netns, node: v.get('to')!, label: `${what}: to` };
+  return draft;
+}
+
+/** The `name:` scalar of a trace map, if it is a string. */
+export function givenTraceName(node: Node): Scalar | undefined {
+  if (!isMap(node)) return undefined;
+  const value = node.get('name', true);
+  return isScalar(value) && typeof value.value === 'string' ? value : undefined;
 }

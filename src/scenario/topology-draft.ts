@@ -51,6 +51,18 @@ export interface TraceDraft {
   spec: TraceSpec;
   fields: Fields;
   expect?: ExpectDraft;
+  /** `to: NAMESPACE[:PORT]`: spec.dst becomes that namespace's first address once namespaces are known. */
+  toNetns?: Located<string>;
+}
+
+/** A trace's name and where it is written, for the duplicate check. */
+export interface TraceName {
+  name: string;
+  /** The `name` value, or the trace itself when the name is made up from from/to/proto. */
+  at: Node;
+  item: Node;
+  /** Written as `name:`, not made up. */
+  given: boolean;
 }
 
 export function toNetnsSpec(draft: NetnsDraft): NetnsSpec {

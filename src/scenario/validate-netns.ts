@@ -11,6 +11,9 @@ import { LOOPBACK } from './read-link.js';
 import type { LinkDraft, Located, NetnsDraft } from './topology-draft.js';
 import type { ScenarioSource } from './yaml-source.js';
 
+/** Route types whose packets go nowhere: the kernel refuses a gateway, device or nexthop on them. */
+const ERROR_ROUTE_TYPES: ReadonlySet<string> = new Set(['blackhole', 'unreachable', 'prohibit', 'throw']);
+
 /** What a namespace's devices give its routes: on-link subnets and local addresses. */
 interface Reach {
   connected: { prefix: Prefix; dev: string }[];
@@ -42,6 +45,15 @@ function reachOf(ns: NetnsDraft): Reach {
   }
   const local = new Set(up.flatMap((l) => l.spec.addresses.map((a) => a.addr)));
   return { connected, isLocal: (addr) => local.has(addr) || inPrefix(addr, LOOPBACK) };
+}
+
+/**
+ * Whether bind() takes `addr` as a source in this namespace (inet_bind(): inet_addr_valid_or_nonlocal()): an
+ * address of an up device, 127/8, an address a `local` route covers, or any with ip_nonlocal_bind=1.
+ */
+export function canBindSource(ns: NetnsDraft, addr: Ipv4Addr): boolean {
+  if (ns.sysctls['net.ipv4.ip_nonlocal_bind'] === 1 || reachOf(ns).isLocal(addr)) return true;
+  return ns.routes.some((r) => r.spec.type === 'local' && inPrefix(addr, r.spec.dst));
 }
 
 /** The route keys the kernel adds for each address of an up device: its subnet in main, itself in local. */
@@ -79,6 +91,15 @@ function checkRoutes(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<str
     } else if (dev?.spec.up === false) {
       // fib_check_nh_nongw() / fib_check_nh_v4_gw(): routes go on up devices only.
       fail(['dev', 'oif'], `Nexthop device is not up: ${s.dev} has "up: false"`);
+    }
+    // fib_create_info(): blackhole, unreachable, prohibit and throw routes take no nexthop at all.
+    if (ERROR_ROUTE_TYPES.has(s.type)) {
+      const words = splitWords(s.text);
+      const nexthop = words.find((w) => w.text === 'via' || w.text === 'dev' || w.text === 'oif' || w.text === 'nexthop');
+      if (nexthop !== undefined) {
+        src.errorInString(r.node, nexthop.column, `${r.label}: Error: Gateway, device and multipath can not be specified for this route type (a ${s.type} route has no "${nexthop.text}")`);
+        continue;
+      }
     }
     const needsNexthop = s.type === 'unicast' || s.type === 'local' || s.type === 'broadcast';
     if (needsNexthop && s.dev === undefined && s.via === undefined) {
@@ -152,16 +173,25 @@ function checkFdb(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<string
 /** bind(): a local address (or any with ip_nonlocal_bind=1), and a port no other socket holds. */
 function checkListen(src: ScenarioSource, ns: NetnsDraft, reach: Reach): void {
   const nonlocal = ns.sysctls['net.ipv4.ip_nonlocal_bind'] === 1;
-  ns.listen.forEach((l, i) => {
+  // Sockets bound so far by protocol and port: the first of them, and the first per address. Linear in the
+  // number of sockets (40,000 of them are a real node's worth).
+  const bound = new Map<string, { first: string; byAddr: Map<Ipv4Addr, string> }>();
+  for (const l of ns.listen) {
     const s = l.spec;
     if (s.addr !== 0 && !nonlocal && !reach.isLocal(s.addr)) {
       src.error(l.node, `${l.label}: Cannot assign requested address: ${formatIpv4(s.addr)} is not an address of namespace "${ns.name}" (net.ipv4.ip_nonlocal_bind: 1 allows it)`);
     }
+    const key = `${s.proto} ${s.port}`;
+    const port = bound.get(key);
+    if (port === undefined) {
+      bound.set(key, { first: l.label, byAddr: new Map([[s.addr, l.label]]) });
+      continue;
+    }
     // A TCP listener on 0.0.0.0 and one on a specific address of the same port conflict (inet_csk_bind_conflict()).
-    const clash = ns.listen.slice(0, i).find((o) => o.spec.proto === s.proto && o.spec.port === s.port
-      && (o.spec.addr === s.addr || (s.proto === 'tcp' && (o.spec.addr === 0 || s.addr === 0))));
-    if (clash !== undefined) src.error(l.node, `${l.label}: Address already in use: ${clash.label} already binds ${s.proto} port ${s.port}`);
-  });
+    const clash = port.byAddr.get(s.addr) ?? (s.proto !== 'tcp' ? undefined : s.addr === 0 ? port.first : port.byAddr.get(0));
+    if (clash !== undefined) src.error(l.node, `${l.label}: Address already in use: ${clash} already binds ${s.proto} port ${s.port}`);
+    if (!port.byAddr.has(s.addr)) port.byAddr.set(s.addr, l.label);
+  }
 }
 
 /** Per-device sysctls must name a device of the namespace (or all, default, lo). */

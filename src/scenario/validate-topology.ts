@@ -2,9 +2,11 @@
 // reference (a veth's peer, a master, a route's device, a trace's namespace) naming something that exists.
 
 import { didYouMean } from '../kernel/syntax-words.js';
-import type { ExpectDraft, LinkDraft, NetnsDraft, TraceDraft } from './topology-draft.js';
+import type { Located } from './topology-draft.js';
+import type { ExpectDraft, LinkDraft, NetnsDraft, TraceDraft, TraceName } from './topology-draft.js';
 import { linksByName, validateLinks } from './validate-links.js';
-import { validateNetns } from './validate-netns.js';
+import { canBindSource, validateNetns } from './validate-netns.js';
+import { formatIpv4 } from '../wire/ipv4-addr.js';
 import type { ScenarioSource } from './yaml-source.js';
 
 interface NetnsView {
@@ -12,7 +14,12 @@ interface NetnsView {
   links: ReadonlyMap<string, LinkDraft>;
 }
 
-export function validateTopology(src: ScenarioSource, namespaces: readonly NetnsDraft[], traces: readonly TraceDraft[]): void {
+export function validateTopology(
+  src: ScenarioSource,
+  namespaces: readonly NetnsDraft[],
+  traces: readonly TraceDraft[],
+  traceNames: readonly TraceName[],
+): void {
   const world = new Map<string, NetnsView>();
   const views = namespaces.map((draft) => ({ draft, links: linksByName(src, draft) }));
   for (const view of views) {
@@ -24,26 +31,46 @@ export function validateTopology(src: ScenarioSource, namespaces: readonly Netns
     validateLinks(src, draft, links, world);
     validateNetns(src, draft, links);
   }
-  validateTraces(src, traces, world);
+  validateTraces(src, traces, traceNames, world);
 }
 
-function validateTraces(src: ScenarioSource, traces: readonly TraceDraft[], world: ReadonlyMap<string, NetnsView>): void {
-  const names = new Map<string, TraceDraft>();
+function validateTraces(src: ScenarioSource, traces: readonly TraceDraft[], names: readonly TraceName[], world: ReadonlyMap<string, NetnsView>): void {
   for (const t of traces) {
     const what = `trace "${t.spec.name}"`;
-    if (!world.has(t.spec.from)) {
+    const from = world.get(t.spec.from);
+    if (from === undefined) {
       src.error(t.fields.values.get('from'), `${what}: from: no namespace "${t.spec.from}"${didYouMean(t.spec.from, world.keys())}`);
+    } else if (t.spec.src !== undefined && !canBindSource(from.draft, t.spec.src)) {
+      src.error(t.fields.values.get('src'), `${what}: src: bind: Cannot assign requested address: ${formatIpv4(t.spec.src)} is not an address of namespace "${t.spec.from}" (net.ipv4.ip_nonlocal_bind: 1 lets bind() take it)`);
     }
     for (let e: ExpectDraft | undefined = t.expect; e !== undefined; e = e.reply) checkDeliveredTo(src, e, world);
-    const first = names.get(t.spec.name);
-    if (first === undefined) {
-      names.set(t.spec.name, t);
+    if (t.toNetns !== undefined) resolveToNetns(src, t, t.toNetns, world);
+  }
+  const first = new Map<string, TraceName>();
+  for (const n of names) {
+    const seen = first.get(n.name);
+    if (seen === undefined) {
+      first.set(n.name, n);
       continue;
     }
-    const at = t.fields.values.get('name') ?? t.fields.node;
-    const hint = t.fields.keys.has('name') ? '' : ' (give it a "name")';
-    src.error(at, `duplicate trace name "${t.spec.name}" (first at line ${src.locate(first.fields.node).line})${hint}`);
+    const hint = n.given ? '' : ' (give it a "name")';
+    src.error(n.at, `duplicate trace name "${n.name}" (first at line ${src.locate(seen.item).line})${hint}`);
   }
+}
+
+/** `to: NAMESPACE` means the namespace's first address that is not loopback, as `net trace --to NS` does. */
+function resolveToNetns(src: ScenarioSource, t: TraceDraft, to: Located<string>, world: ReadonlyMap<string, NetnsView>): void {
+  const view = world.get(to.spec);
+  if (view === undefined) {
+    src.error(to.node, `${to.label}: "${to.spec}" is neither an address (IP or IP:PORT) nor a namespace${didYouMean(to.spec, world.keys())}`);
+    return;
+  }
+  const addr = view.draft.links.flatMap((l) => l.spec.addresses).find((a) => a.addr >>> 24 !== 127);
+  if (addr === undefined) {
+    src.error(to.node, `${to.label}: namespace "${to.spec}" has no address to send to`);
+    return;
+  }
+  t.spec.dst = addr.addr;
 }
 
 function checkDeliveredTo(src: ScenarioSource, e: ExpectDraft, world: ReadonlyMap<string, NetnsView>): void {

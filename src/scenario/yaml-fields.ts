@@ -2,8 +2,8 @@
 // so one bad field never stops the loader from finding the next.
 
 import type { Node } from 'yaml';
-import { Scalar, isMap, isScalar, isSeq } from 'yaml';
-import { didYouMean, isValidIfname } from '../kernel/syntax-words.js';
+import { Scalar, isMap, isNode, isPair, isScalar, isSeq } from 'yaml';
+import { didYouMean, isValidIfname, utf8Length } from '../kernel/syntax-words.js';
 import { parseIpv4 } from '../wire/ipv4-addr.js';
 import type { ScenarioSource } from './yaml-source.js';
 
@@ -90,10 +90,16 @@ export function readList(src: ScenarioSource, node: Node | undefined, what: stri
     return undefined;
   }
   const items: Node[] = [];
-  for (const item of node.items) {
+  node.items.forEach((item, i) => {
+    // `!!omap` and `!!pairs` are lists whose items are key: value pairs, nodes without a place of their own.
+    if (isPair(item)) {
+      const at = (isNode(item.key) ? item.key : isNode(item.value) ? item.value : node) as Node;
+      src.error(at, `${what}[${i}]: expected a list item, got a key: value pair (${node.tag?.replace('tag:yaml.org,2002:', '!!') ?? 'a map entry'}): write a plain list`, node);
+      return;
+    }
     const resolved = src.resolve(item as Node | null);
     if (resolved !== undefined) items.push(resolved);
-  }
+  });
   return items;
 }
 
@@ -156,8 +162,14 @@ export function readIfname(src: ScenarioSource, node: Node | undefined, what: st
   const name = readString(src, node, what);
   if (name === undefined) return undefined;
   if (isValidIfname(name)) return name;
-  src.error(node, `${what}: "${name}" is not a valid device name (1..15 characters, no '/', ':' or blanks)`);
+  src.error(node, `${what}: "${name}" is not a valid device name (1..15 bytes, no '/', ':' or blanks)${bytesNote(name)}`);
   return undefined;
+}
+
+/** Says so when a name's bytes, not its characters, make it too long. */
+function bytesNote(name: string): string {
+  const bytes = utf8Length(name);
+  return name.length < 16 && bytes >= 16 ? `: it is ${name.length} characters but ${bytes} bytes in UTF-8, and IFNAMSIZ counts bytes` : '';
 }
 
 export function readIpv4(src: ScenarioSource, node: Node | undefined, what: string): number | undefined {

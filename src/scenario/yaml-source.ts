@@ -1,22 +1,44 @@
-// One scenario file being read: its YAML document, the LineCounter that turns offsets into line:col, and
-// the diagnostics found so far. Every reader reports through it, so each message points at the node at fault.
+// One scenario file being read: its YAML document, the line starts that turn offsets into line:col, and
+// the diagnostics and warnings found so far. Every reader reports through it, so each message points at the
+// node at fault.
 
-import type { Document, Node, Scalar } from 'yaml';
-import { LineCounter, isAlias, isScalar, parseDocument } from 'yaml';
+import type { Document, Node, Scalar, YAMLError } from 'yaml';
+import { isAlias, isCollection, isPair, isScalar, parseDocument } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
+
+/**
+ * How many nodes aliases may bring in, all told. The loader follows aliases itself (yaml's maxAliasCount
+ * applies only to toJS()), so without a bound a few kilobytes of nested anchors expand to millions of routes.
+ */
+export const ALIAS_EXPANSION_LIMIT = 25_000;
 
 export class ScenarioSource {
   readonly diagnostics: Diagnostic[] = [];
+  /** Accepted but worth saying (a real sysctl the emulator does not model): printed, exit status unchanged. */
+  readonly warnings: Diagnostic[] = [];
   readonly document: Document;
-  private readonly lineCounter = new LineCounter();
+  /** Offset of the first character of each line. yaml's LineCounter misses newlines it skips while
+   * recovering from a syntax error, which shifts every later position, so positions are computed here. */
+  private readonly lineStarts: number[] = [0];
+  private aliasBudget = ALIAS_EXPANSION_LIMIT;
+  private readonly nodeSizes = new WeakMap<Node, number>();
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
     // prettyErrors off: the message stays one line, the position is ours to format.
-    this.document = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false });
-    for (const e of this.document.errors) this.errorAt(e.pos[0], yamlMessage(e.message));
+    this.document = parseDocument(text, { prettyErrors: false });
+    let exhausted = false;
+    for (const e of this.document.errors) {
+      // One overflow is reported once, not at every level it unwound through.
+      if (e.code === 'RESOURCE_EXHAUSTION') {
+        if (exhausted) continue;
+        exhausted = true;
+      }
+      this.errorAt(e.pos[0], yamlMessage(e));
+    }
   }
 
   /** The document's root node, or undefined for an empty file. */
@@ -26,14 +48,34 @@ export class ScenarioSource {
   }
 
   errorAt(offset: number, message: string): void {
-    const { line, col } = this.lineCounter.linePos(offset);
-    this.diagnostics.push({ file: this.file, line, column: col, message });
+    this.diagnostics.push({ file: this.file, ...this.position(offset), message });
+  }
+
+  warnAt(offset: number, message: string): void {
+    this.warnings.push({ file: this.file, ...this.position(offset), message });
+  }
+
+  /** A warning at the start of `node`. */
+  warn(node: Node | null | undefined, message: string): void {
+    this.warnAt(node?.range?.[0] ?? 0, message);
   }
 
   /** Where a node starts, 1-based. */
   locate(node: Node): { line: number; column: number } {
-    const { line, col } = this.lineCounter.linePos(node.range?.[0] ?? 0);
-    return { line, column: col };
+    return this.position(node.range?.[0] ?? 0);
+  }
+
+  /** 1-based line and column of an offset, clamped to the text. */
+  position(offset: number): { line: number; column: number } {
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: at - this.lineStarts[lo] + 1 };
   }
 
   /** Reports at the start of `node`, or of `fallback` when the node has no place (a missing value). */
@@ -73,12 +115,45 @@ export class ScenarioSource {
     this.errorAt(at + indent + column - 1, message);
   }
 
-  /** Follows an alias to its anchor; undefined (with a diagnostic) for an alias to nothing. */
+  /**
+   * Follows an alias to its anchor; undefined (with a diagnostic) for an alias to nothing, and once the
+   * aliases followed so far have brought in more than ALIAS_EXPANSION_LIMIT nodes.
+   */
   resolve(node: Node | null | undefined): Node | undefined {
     if (node === null || node === undefined || !isAlias(node)) return node ?? undefined;
-    const target = node.resolve(this.document);
-    if (target === undefined) this.error(node, `unknown alias *${node.source}`);
-    return target as Node | undefined;
+    if (this.aliasBudget < 0) return undefined;
+    const target = node.resolve(this.document) as Node | undefined;
+    if (target === undefined) {
+      this.error(node, `unknown alias *${node.source}`);
+      return undefined;
+    }
+    this.aliasBudget -= this.sizeOf(target);
+    if (this.aliasBudget < 0) {
+      this.error(node, `aliases expand to more than ${ALIAS_EXPANSION_LIMIT} YAML nodes by here (*${node.source} is one of them): `
+        + 'write the repeated content out, or repeat less of it');
+      return undefined;
+    }
+    return target;
+  }
+
+  /** Nodes in a subtree (an alias inside counts as one: it is paid for when it is followed). */
+  private sizeOf(node: Node): number {
+    const known = this.nodeSizes.get(node);
+    if (known !== undefined) return known;
+    let size = 1;
+    const stack: unknown[] = [node];
+    while (stack.length > 0) {
+      const n = stack.pop();
+      if (isPair(n)) {
+        size++;
+        stack.push(n.key, n.value);
+      } else if (isCollection(n)) {
+        size += n.items.length;
+        for (const item of n.items) stack.push(item);
+      }
+    }
+    this.nodeSizes.set(node, size);
+    return size;
   }
 
   /** The offset of the first character of a string's value in the file, when it is written there as is. */
@@ -91,7 +166,16 @@ export class ScenarioSource {
   }
 }
 
-/** yaml's messages, first letter lower-cased to read like the loader's own. */
-function yamlMessage(message: string): string {
-  return `YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+/**
+ * yaml's messages, first letter lower-cased to read like the loader's own; those that speak of the library's
+ * API or of JavaScript's limits are said in the file's terms instead.
+ */
+function yamlMessage(e: YAMLError): string {
+  if (e.code === 'MULTIPLE_DOCS') {
+    return 'YAML: a second document starts here ("---"): a scenario file holds one document (one Topology); put the other in a file of its own';
+  }
+  if (e.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(e.message)) {
+    return 'YAML: nesting too deep to read: lists and maps here are nested hundreds of levels deep (a scenario needs a handful)';
+  }
+  return `YAML: ${e.message.charAt(0).toLowerCase()}${e.message.slice(1)}`;
 }

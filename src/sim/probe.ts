@@ -76,7 +76,7 @@ export interface RunOptions {
   seed?: number;
   /** Virtual time after which the run stops (ms); long enough for ARP to fail and TCP to retry. */
   untilMs?: number;
-  /** Device crossings per packet before LOOP. */
+  /** Device crossings per packet between TTL decrements before LOOP (EMULATOR_HOP_BUDGET). */
   hopBudget?: number;
   /** Scheduler steps before the run is declared a LOOP (broadcast storms). */
   maxSteps?: number;
@@ -100,6 +100,8 @@ export interface RunOptions {
    * Without it a run ends when nothing waits on the packets any more, as a trace should.
    */
   settle?: boolean;
+  /** iptables-restore, memoised by a caller that runs many probes on one spec (see KernelEnv.restore). */
+  restore?: KernelEnv['restore'];
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -113,7 +115,7 @@ const DEFAULT_SIZE = { tcp: 0, udp: 32, icmp: 56 } as const;
  */
 export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts: RunOptions = {}): ProbeRun {
   const shared = worldOrSpec instanceof World;
-  const world = shared ? worldOrSpec : buildWorld(worldOrSpec, staticEnv());
+  const world = shared ? worldOrSpec : buildWorld(worldOrSpec, { ...staticEnv(), restore: opts.restore });
   const sched = opts.scheduler ?? new Scheduler();
   if (opts.scheduler === undefined && opts.startAt !== undefined) sched.clock.advanceTo(opts.startAt);
   const rng = new Rng(opts.seed ?? 1);
@@ -124,6 +126,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     sink: recorder,
     hopBudget: opts.hopBudget ?? 64,
     decide: opts.decide,
+    restore: opts.restore,
   };
   const checkpoint = shared && !opts.keep ? checkpointWorld(world) : null;
   const before = world.useEnv(env);
@@ -180,7 +183,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   // Work left (timers of this run) reports to this run's recorder: it ends with the run.
   sched.clear();
   if (ended === 'budget') {
-    recorder.fate(0, { disposition: 'LOOP', reason: 'HOP_BUDGET', netns: ns.name, detail: 'the packet kept multiplying or circling: step budget spent' });
+    recorder.fate(0, { disposition: 'LOOP', reason: 'EMULATOR_STEP_BUDGET', netns: ns.name, detail: 'the emulator\'s limit: its step budget is spent (the packet kept multiplying or circling); not a fate Linux gives a packet' });
   }
   const now = sched.clock.now();
   for (const n of world.namespaces.values()) {

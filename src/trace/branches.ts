@@ -1,5 +1,7 @@
 import type { World, WorldSpec } from '../kernel/index.js';
 import type { ProbeSpec, RunOptions } from '../sim/index.js';
+import type { RestoreError, Ruleset, RulesetIndex } from '../kernel/netfilter/index.js';
+import { indexRuleset, restore } from '../kernel/netfilter/index.js';
 import type { Trace } from './model.js';
 import { runTrace } from './run-trace.js';
 
@@ -41,6 +43,9 @@ export function exploreTraceBranches(
 ): { branches: TraceBranch[]; truncated: boolean; first: Trace } {
   const pending: boolean[][] = [[]];
   const byOutcome = new Map<string, TraceBranch>();
+  // Every run builds a fresh World (a walk changes conntrack, neighbours, marks), but the rulesets they share
+  // are parsed and indexed once: with 100,000 rules that, not the walk, is what each branch would repeat.
+  const restoreOnce = sharedRestore();
   let first: Trace | null = null;
   let runs = 0;
   while (pending.length > 0 && runs < BRANCH_LIMIT) {
@@ -50,6 +55,7 @@ export function exploreTraceBranches(
     let p = 1;
     const trace = runTrace(world, probe, {
       ...opts,
+      restore: restoreOnce,
       decide: (prob, rule) => {
         const i = taken.length;
         // A certain choice is no branch (probability 1 or 0 after the kernel's rounding).
@@ -71,4 +77,33 @@ export function exploreTraceBranches(
   }
   const branches = [...byOutcome.values()].sort((a, b) => b.probability - a.probability || a.dst.localeCompare(b.dst));
   return { branches, truncated: pending.length > 0, first: first as Trace };
+}
+
+/**
+ * iptables-restore that parses (and indexes) each text once and hands every World the same rules, when that
+ * is safe: every match is pure (no recent lists, nfacct or nth counters) or a random one the explorer decides,
+ * so a walk leaves nothing in the rules but their packet counters, which no branch outcome reads. Other
+ * rulesets are parsed anew for each World.
+ */
+function sharedRestore(): NonNullable<RunOptions['restore']> {
+  const parsed = new Map<string, { ruleset: Ruleset; errors: RestoreError[]; index: RulesetIndex } | null>();
+  return (text) => {
+    let p = parsed.get(text);
+    if (p === undefined) {
+      const { ruleset, errors } = restore(text);
+      p = errors.length === 0 && statelessRules(ruleset) ? { ruleset, errors, index: indexRuleset(ruleset) } : null;
+      parsed.set(text, p);
+      if (p === null) return { ruleset, errors };
+    }
+    return p ?? restore(text);
+  };
+}
+
+function statelessRules(rs: Ruleset): boolean {
+  for (const t of rs.tables.values()) {
+    for (const c of t.chains.values()) {
+      for (const r of c.rules) if (!r.matches.every((m) => m.pure || m.branchProbability !== undefined)) return false;
+    }
+  }
+  return true;
 }

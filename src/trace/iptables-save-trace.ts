@@ -470,7 +470,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   }, limit);
   const branches = mergeBranches(found.map((b) => branchOf(walks.get(b.result)!, b.probability)));
   const b0 = branches[0];
-  noteList.push(...notes);
+  for (const n of notes) noteList.push(n);
   if (!b0) return base;
   return {
     ...base,

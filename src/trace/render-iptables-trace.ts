@@ -17,7 +17,7 @@ function probText(p: number): string {
 function hookLines(h: HookWalk): string[] {
   const dev = [h.in ? `in ${h.in}` : '', h.out ? `out ${h.out}` : ''].filter(Boolean).join(' ');
   const lines = [`  ${h.table} ${h.hook}${dev ? ` (${dev})` : ''}: ${h.src} > ${h.dst}`];
-  const width = Math.max(4, ...h.rules.map((r) => String(r.line ?? '-').length));
+  const width = h.rules.reduce((m, r) => Math.max(m, String(r.line ?? '-').length), 4);
   for (const r of h.rules) {
     const p = r.probability !== undefined ? `  [p=${probText(r.probability)}]` : '';
     lines.push(`    ${String(r.line ?? '-').padStart(width)}  ${r.rule}${p}`);
@@ -41,7 +41,7 @@ export function renderIptablesTraceText(t: IptablesTrace): string {
   const many = t.branches.length > 1;
   t.branches.forEach((b, i) => {
     if (many) lines.push(`branch ${i + 1}/${t.branches.length}  p=${probText(b.probability)}  ${b.dnat ?? b.dst}`);
-    for (const h of b.hooks) lines.push(...hookLines(h));
+    for (const h of b.hooks) for (const l of hookLines(h)) lines.push(l);
     lines.push(`  ${branchOutcome(b)}`);
   });
   if (t.truncated) lines.push(`(stopped after ${t.branches.length} branches)`);

@@ -21,8 +21,9 @@ function outcome(leg: Leg): string {
 function path(leg: Leg): string {
   const steps: string[] = [];
   for (const h of leg.hops) {
-    if (h.stage !== 'rcv' && h.stage !== 'output-route' && h.stage !== 'forward' && h.stage !== 'drop') continue;
-    const s = h.stage === 'forward' ? `${h.netns}(fwd)` : h.stage === 'drop' ? `${h.netns}(drop)` : `${h.netns}/${h.dev ?? '-'}`;
+    if (h.stage !== 'rcv' && h.stage !== 'output-route' && h.stage !== 'forward' && h.stage !== 'drop' && h.stage !== 'exit') continue;
+    const s = h.stage === 'forward' ? `${h.netns}(fwd)` : h.stage === 'drop' ? `${h.netns}(drop)`
+      : h.stage === 'exit' ? `${h.netns}/${h.dev ?? '-'}(exit)` : `${h.netns}/${h.dev ?? '-'}`;
     if (steps[steps.length - 1] !== s) steps.push(s);
   }
   return steps.join(' -> ');
@@ -54,8 +55,8 @@ function legLines(leg: Leg, detail: Detail): string[] {
   if (detail === 'minimal') return [`  ${path(leg)}`, `  ${outcome(leg)}`];
   const hops = detail === 'detailed' ? leg.hops : leg.hops.filter((h) => !h.minor);
   const widths = {
-    ns: Math.max(5, ...hops.map((h) => h.netns.length)),
-    dev: Math.max(3, ...hops.map((h) => (h.dev ?? '-').length)),
+    ns: hops.reduce((m, h) => Math.max(m, h.netns.length), 5),
+    dev: hops.reduce((m, h) => Math.max(m, (h.dev ?? '-').length), 3),
   };
   return [...hops.flatMap((h) => hopLines(h, detail, widths)), `  ${outcome(leg)}`];
 }
@@ -64,10 +65,10 @@ function legLines(leg: Leg, detail: Detail): string[] {
 export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
   const title = t.name ? `trace "${t.name}"` : 'trace';
   const lines = [`${title}: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}`];
-  lines.push(...legLines(t, detail));
+  for (const l of legLines(t, detail)) lines.push(l);
   if (t.reply) {
     lines.push(`reply (${t.reply.kind}):`);
-    lines.push(...legLines(t.reply, detail));
+    for (const l of legLines(t.reply, detail)) lines.push(l);
   }
   const branches = t.branches as TraceBranch[];
   if (branches.length > 0) {

@@ -34,6 +34,8 @@ export function ipForward(ns: Netns, skb: Skb, iif: string, r: InputResult & { k
     return;
   }
   ip.ttl -= 1;
+  // TTL bounds routed hops; the emulator's hop budget only has to bound what lies between two of them.
+  skb.hops = 0;
   report(ns, skb.leg, { dev: r.dev, stage: 'forward', detail: `forward ${iif} -> ${r.dev}, ttl ${ip.ttl + 1} -> ${ip.ttl}` });
   const v = nfHook(ns, skb, { hook: 'FORWARD', family: 'ipv4', in: iif, out: r.dev });
   if (!applyNfVerdict(ns, skb, v, 'FORWARD', r.dev)) return;

@@ -6,6 +6,8 @@ import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import { describePacket } from '../../packet/describe.js';
 import type { Netns } from '../netns/netns.js';
 import { ipRouteOutput } from '../route/route-output.js';
+import { inetSelectAddr } from '../route/source-select.js';
+import { RT_SCOPE_LINK } from '../link/device.js';
 import { report } from '../report.js';
 import { ipLocalOut } from './output.js';
 
@@ -29,15 +31,16 @@ export function icmpTypeName(type: number, code: number): string {
 
 /**
  * Linux: __icmp_send(). Never about an ICMP error, a non-first fragment or a link-level broadcast. The
- * source is the offending packet's destination when that is ours, else what routing back to the sender picks
- * (icmp_errors_use_inbound_ifaddr=0). TOS gets IPTOS_PREC_INTERNETCONTROL; DF is clear (IP_PMTUDISC_DONT).
+ * source is the offending packet's destination when that is ours; else, for a packet that came in
+ * (rt_is_input_route()) with icmp_errors_use_inbound_ifaddr=1, inet_select_addr(inbound device, sender,
+ * link); else what routing back to the sender picks. TOS gets IPTOS_PREC_INTERNETCONTROL; DF is clear.
  */
 export function icmpSend(ns: Netns, skb: Skb, type: number, code: number, info: number): void {
   const orig = skb.packet;
   if (orig.l4.proto === 'icmp' && ERROR_TYPES.has(orig.l4.icmp.type)) return;
   if (orig.ip.fragOffset !== 0) return;
   if (skb.pktType === 'broadcast' || skb.pktType === 'multicast') return;
-  const saddr = ns.ownsAddr(orig.ip.dst) ? orig.ip.dst : 0;
+  const saddr = ns.ownsAddr(orig.ip.dst) ? orig.ip.dst : inboundSource(ns, skb);
   const rt = ipRouteOutput(ns, { dst: orig.ip.src, src: saddr, mark: 0, tos: 0 });
   if (!rt.ok) {
     report(ns, skb.leg, { dev: null, stage: 'icmp-send', detail: `no route back to ${formatIpv4(orig.ip.src)}: no ICMP sent` });
@@ -66,4 +69,10 @@ export function icmpSend(ns: Netns, skb: Skb, type: number, code: number, info: 
   report(ns, leg, { dev: rt.rt.dev, stage: 'icmp-send', detail: `send ICMP ${icmpTypeName(type, code)} to ${formatIpv4(orig.ip.src)}`, packet: describePacket(packet) });
   report(ns, skb.leg, { dev: null, stage: 'icmp-send', detail: `ICMP ${icmpTypeName(type, code)} sent back to ${formatIpv4(orig.ip.src)} from ${formatIpv4(rt.rt.src)}`, minor: true });
   ipLocalOut(ns, out, { dev: rt.rt.dev, nexthop: rt.rt.nexthop, local: rt.rt.local, broadcast: false, mtu: rt.rt.route.mtu });
+}
+
+/** The inbound device's address for the sender, when icmp_errors_use_inbound_ifaddr asks for it; else 0. */
+function inboundSource(ns: Netns, skb: Skb): number {
+  if (skb.iif === null || ns.sysctls.get('net.ipv4.icmp_errors_use_inbound_ifaddr') === 0) return 0;
+  return inetSelectAddr(ns, skb.iif, skb.packet.ip.src, RT_SCOPE_LINK);
 }

@@ -145,7 +145,7 @@ describe('a bridge loop', () => {
     };
     const t = runTrace(spec, { from: 'a', dst: ip('10.5.0.2'), proto: 'icmp' });
     expect(t.disposition).toBe('LOOP');
-    expect(t.reason).toBe('HOP_BUDGET');
+    expect(t.reason).toBe('EMULATOR_HOP_BUDGET');
   });
 });
 

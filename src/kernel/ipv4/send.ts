@@ -60,7 +60,11 @@ function outputFailure(ns: Netns, leg: number, dst: number, res: OutputResult & 
 export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | null {
   const rt = ipRouteOutput(ns, { dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif, freebind: req.freebind });
   if (!rt.ok) {
-    report(ns, leg, { dev: null, stage: 'output-route', detail: `route lookup for ${formatIpv4(req.dst)} failed: ${rt.error}` });
+    // Both refusals of the source are -EINVAL in ip_route_output_key_hash_rcu() and __mkroute_output().
+    const why = rt.error !== 'EINVAL_SRC' ? rt.error
+      : req.src >>> 24 === 127 ? `EINVAL: loopback source ${formatIpv4(req.src)} may leave only by lo (route_localnet=0)`
+        : `EINVAL: source ${formatIpv4(req.src)} is not a local address`;
+    report(ns, leg, { dev: null, stage: 'output-route', detail: `route lookup for ${formatIpv4(req.dst)} failed: ${why}` });
     outputFailure(ns, leg, req.dst, rt);
     return null;
   }

@@ -1,7 +1,7 @@
 import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
 import type { Netns } from '../netns/netns.js';
 
-export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'dummy';
+export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'dummy' | 'external';
 
 /** Linux route/address scopes (include/uapi/linux/rtnetlink.h): smaller is wider. */
 export const RT_SCOPE_UNIVERSE = 0;

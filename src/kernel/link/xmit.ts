@@ -29,6 +29,12 @@ export function devQueueXmit(dev: NetDevice, frame: L2Frame): void {
   if (dev instanceof VethDevice) return vethXmit(dev, frame);
   if (dev instanceof BridgeDevice) return brDevXmit(dev, frame);
   if (dev instanceof VxlanDevice) return vxlanXmit(dev, frame);
+  if (dev.kind === 'external') {
+    // The frame leaves the modelled world; an ARP probe that does decides nothing (no answer comes back in).
+    const to = frame.kind === 'ipv4' ? ` (to ${frame.eth.dst})` : '';
+    fate(ns, leg, 'EXITS_NETWORK', null, `leaves the modelled world by ${dev.name}${to}: ${dev.name} is an external link`, { dev: dev.name, bystander: frame.kind === 'arp' });
+    return;
+  }
   if (dev.kind === 'dummy') {
     // dummy_xmit() frees every frame.
     fate(ns, leg, 'DROPPED', null, `${dev.name} is a dummy device: it discards what it sends`, { dev: dev.name });
@@ -68,7 +74,7 @@ function vethXmit(dev: VethDevice, frame: L2Frame): void {
 export function netifReceive(dev: NetDevice, frame: L2Frame): void {
   const ns = dev.netns;
   if (countHop(frame, ns.env.hopBudget)) {
-    fate(ns, frameLeg(frame), 'LOOP', 'HOP_BUDGET', `crossed ${ns.env.hopBudget} devices: a loop`, { dev: dev.name });
+    fate(ns, frameLeg(frame), 'LOOP', 'EMULATOR_HOP_BUDGET', `the emulator's limit: ${ns.env.hopBudget} device crossings without a TTL decrement (a bridge loop?); the emulator stopped following it here, which is not a fate Linux gives a packet`, { dev: dev.name });
     return;
   }
   if (!dev.up) {

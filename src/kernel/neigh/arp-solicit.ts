@@ -1,6 +1,6 @@
 import type { MacAddr } from '../../wire/headers.js';
 import { ARPOP_REQUEST, ETH_P_ARP } from '../../wire/headers.js';
-import { formatIpv4 } from '../../wire/ipv4-addr.js';
+import { formatIpv4, prefixMask } from '../../wire/ipv4-addr.js';
 import type { Skb } from '../../packet/skb.js';
 import type { NetDevice } from '../link/device.js';
 import { RT_SCOPE_LINK } from '../link/device.js';
@@ -17,8 +17,7 @@ const BROADCAST: MacAddr = 'ff:ff:ff:ff:ff:ff';
  * Linux: arp_solicit(), called with the probe count before it is incremented. The first ucast_solicit counts
  * are unicast probes to the known address (PROBE starts at 0; INCOMPLETE starts past them); the next
  * app_solicit go to a user-space daemon over netlink (neigh_app_ns(): nothing on the wire); the rest are
- * broadcast requests. The sender address is the queued packet's own source when it is local (arp_announce=0),
- * else inet_select_addr().
+ * broadcast requests. The sender address follows arp_announce (arpSolicitSource()).
  */
 export function arpSolicit(dev: NetDevice, n: Neighbour, skb: Skb | null, p: NeighParms): void {
   const ns = dev.netns;
@@ -37,8 +36,7 @@ export function arpSolicit(dev: NetDevice, n: Neighbour, skb: Skb | null, p: Nei
       return;
     }
   }
-  const src = skb?.packet.ip.src;
-  const spa = src !== undefined && ns.ownsAddr(src) ? src : inetSelectAddr(ns, dev.name, n.addr, RT_SCOPE_LINK);
+  const spa = arpSolicitSource(dev, n.addr, skb);
   // Each probe shows in the trace with its time; the first broadcast is the "ARP who-has" of the queuing hop.
   const unicast = dst !== BROADCAST;
   const number = unicast ? n.probes + 1 : n.probes - p.ucastSolicit - p.appSolicit + 1;
@@ -57,4 +55,25 @@ export function arpSolicit(dev: NetDevice, n: Neighbour, skb: Skb | null, p: Nei
     hops: 0,
   };
   devQueueXmit(dev, frame);
+}
+
+/**
+ * Linux: arp_solicit()'s sender address, by arp_announce (the larger of all and the device): 0 the queued
+ * packet's own source when it is local; 1 that source only when it shares a subnet of the device with the
+ * target (inet_addr_onlink()); 2 never. Otherwise inet_select_addr(dev, target, RT_SCOPE_LINK).
+ */
+function arpSolicitSource(dev: NetDevice, target: number, skb: Skb | null): number {
+  const ns = dev.netns;
+  const announce = Math.max(ns.sysctls.get('net.ipv4.conf.all.arp_announce'), ns.sysctls.get(`net.ipv4.conf.${dev.name}.arp_announce`));
+  const saddr = skb?.packet.ip.src;
+  if (saddr !== undefined && ns.ownsAddr(saddr) !== undefined) {
+    if (announce === 0) return saddr;
+    if (announce === 1 && dev.addrs.some((a) => sameSubnet(a.addr, target, a.len) && sameSubnet(a.addr, saddr, a.len))) return saddr;
+  }
+  return inetSelectAddr(ns, dev.name, target, RT_SCOPE_LINK);
+}
+
+function sameSubnet(a: number, b: number, len: number): boolean {
+  const mask = prefixMask(len);
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
 }

@@ -7,7 +7,7 @@ import type { NetDevice } from '../link/device.js';
 import type { L2Frame } from '../link/l2-frame.js';
 import { devQueueXmit } from '../link/xmit.js';
 import { ipRouteInput } from '../route/route-input.js';
-import { report } from '../report.js';
+import { fate, report } from '../report.js';
 import { arpIgnore } from './arp-ignore.js';
 import { neighParms } from './neigh-parms.js';
 import { NUD_VALID, neighCatchUp } from './neigh-table.js';
@@ -31,6 +31,11 @@ export function neighOutput(dev: NetDevice, nexthop: number, skb: Skb, broadcast
   const ns = dev.netns;
   const send = onResolved ?? ((mac: MacAddr) => xmitIp(dev, skb, mac));
   if (broadcast || nexthop === 0xffffffff) return send(BROADCAST);
+  if (dev.kind === 'external') {
+    // Beyond an external link the world is not modelled: the packet leaves by it, toward its next hop.
+    fate(ns, skb.leg, 'EXITS_NETWORK', null, `leaves the modelled world by ${dev.name}, next hop ${formatIpv4(nexthop)} (${dev.name} is an external link)`, { dev: dev.name });
+    return;
+  }
   const now = ns.env.timers.now();
   const known = ns.neigh.get(dev.name, nexthop);
   const n = known ?? ns.neigh.create(dev.name, nexthop, now, neighParms(ns, dev.name).baseReachableMs);

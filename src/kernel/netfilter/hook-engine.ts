@@ -63,15 +63,19 @@ export function needsConntrack(rs: Ruleset): boolean {
   return false;
 }
 
-/** `ipsets`: the namespace's sets, as `-m set` reads them (ipsets are per network namespace). */
+/**
+ * `ipsets`: the namespace's sets, as `-m set` reads them (ipsets are per network namespace). `index`: the
+ * ruleset's index when the caller already has it (Worlds built many times from one parsed ruleset).
+ */
 export function netfilterState(
   ruleset: Ruleset,
   sysctl: (k: string) => number,
   ipsets: MatchState['ipsets'] = new Map(),
+  index: RulesetIndex = indexRuleset(ruleset),
 ): NetfilterState {
   return {
     ruleset,
-    index: indexRuleset(ruleset),
+    index,
     conntrack: new ConntrackTable({
       tcpLoose: sysctl('net.netfilter.nf_conntrack_tcp_loose') !== 0,
       tcpBeLiberal: sysctl('net.netfilter.nf_conntrack_tcp_be_liberal') !== 0,

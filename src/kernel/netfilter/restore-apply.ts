@@ -29,7 +29,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number): string | undefi
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
       for (const r of cmd.rules) b.lines.set(r, line);
-      if (cmd.op === 'append') c.rules.push(...cmd.rules);
+      if (cmd.op === 'append') for (const r of cmd.rules) c.rules.push(r);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
         // do_command() inserts each address pair at the same number in turn, so the last pair ends up first.
@@ -109,7 +109,7 @@ export function applyRestore(
 ): { ruleset: Ruleset; errors: RestoreError[] } {
   const rs = cloneRuleset(base);
   const errors: RestoreError[] = [...parseErrors];
-  const firstParseError = parseErrors.length ? Math.min(...parseErrors.map((e) => e.line)) : Infinity;
+  const firstParseError = parseErrors.length ? parseErrors.reduce((m, e) => Math.min(m, e.line), Infinity) : Infinity;
   let block: Block | null = null;
   let stopped = false;
   for (const l of script.lines) {
@@ -151,7 +151,7 @@ export function applyRestore(
       if (!block.failed) {
         const ce = commitErrors(block, l.line);
         if (ce.length) {
-          errors.push(...ce);
+          for (const e of ce) errors.push(e);
           block.failed = true;
         }
       }

@@ -92,9 +92,10 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     }
     for (const s of nsSpec.listen) ns.sockets.listeners.push({ proto: s.proto, addr: s.addr, port: s.port });
     if (nsSpec.iptables !== undefined) {
-      const { ruleset, errors } = restore(nsSpec.iptables);
+      const loaded: ReturnType<NonNullable<KernelEnv['restore']>> = (env.restore ?? restore)(nsSpec.iptables);
+      const { ruleset, errors, index } = loaded;
       if (errors.length > 0) throw new Error(`invariant: iptables of ${ns.name} did not load: ${errors.map(formatRestoreError).join('; ')}`);
-      ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []));
+      ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []), index);
       ns.netfilter = netfilterEngine(ns, ns.nf);
     }
     seedConntrack(ns, nsSpec);
@@ -184,6 +185,8 @@ function makeDevice(ns: Netns, l: LinkSpec, mac: string, nsSpec: NetnsSpec): Net
       return new NetDevice(ns, l.name, ifindex, 'dummy', mac, l.mtu ?? ETH_MTU);
     case 'loopback':
       throw new Error(`invariant: lo of ${ns.name} is never created from the spec`);
+    case 'external':
+      return new NetDevice(ns, l.name, ifindex, 'external', mac, l.mtu ?? ETH_MTU);
   }
 }
 

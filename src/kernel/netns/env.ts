@@ -1,4 +1,5 @@
 import type { PathSink } from '../events.js';
+import type { RestoreError, Ruleset, RulesetIndex } from '../netfilter/index.js';
 
 /** Timers on the virtual clock; `sim/`'s Scheduler provides them. */
 export interface KernelTimers {
@@ -18,6 +19,14 @@ export interface KernelEnv {
    * explored; `rule` is the deciding rule as iptables-save prints it.
    */
   decide?: (probability: number, rule: string) => boolean;
-  /** Device crossings one skb may make before it is declared a LOOP. */
+  /**
+   * Device crossings one skb may make between two TTL decrements before the emulator stops following it
+   * (LOOP, EMULATOR_HOP_BUDGET). Routed hops are bounded by TTL itself, so a path TTL allows is never cut.
+   */
   hopBudget: number;
+  /**
+   * iptables-restore for the World's namespaces, when a caller that builds many Worlds from one spec (branch
+   * exploration) parses each ruleset once; plain `restore()` otherwise.
+   */
+  restore?: (text: string) => { ruleset: Ruleset; errors: RestoreError[]; index?: RulesetIndex };
 }

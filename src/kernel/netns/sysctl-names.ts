@@ -16,6 +16,19 @@ export interface SysctlDef {
 
 const BOOL: readonly SysctlRange[] = [{ min: 0, max: 1 }];
 
+// --- Source address selection for ARP requests and ICMP errors (issue 8) ---
+/** Which source address an ARP request names; the kernel uses max(all, dev) (IN_DEV_ARP_ANNOUNCE). */
+const SOURCE_SELECTION_DEVCONF: Readonly<Record<string, SysctlDef>> = {
+  // arp_solicit(): 0 any local address (the queued packet's source), 1 one in the target's subnet, 2 the
+  // device's primary address for the target.
+  arp_announce: { default: 0, ranges: [{ min: 0, max: 2 }] },
+};
+/** Namespace-wide: the source of ICMP errors about packets not addressed to us (__icmp_send()). */
+const SOURCE_SELECTION_GLOBALS: Readonly<Record<string, SysctlDef>> = {
+  'net.ipv4.icmp_errors_use_inbound_ifaddr': { default: 0, ranges: BOOL },
+};
+// --- end of source address selection ---
+
 /** Per-device IPv4 settings (include/uapi/linux/ip.h IPV4_DEVCONF_*), under net.ipv4.conf.{all,default,DEV}. */
 export const DEVCONF_SETTINGS: Readonly<Record<string, SysctlDef>> = {
   // 0 off, 1 strict (RFC 3704), 2 loose; the kernel uses max(all, dev).
@@ -30,6 +43,7 @@ export const DEVCONF_SETTINGS: Readonly<Record<string, SysctlDef>> = {
   arp_ignore: { default: 0, ranges: [{ min: 0, max: 3 }, { min: 8, max: 8 }] },
   // __inet_del_ifa(): removing a primary address promotes a secondary of its subnet instead of removing them all.
   promote_secondaries: { default: 0, ranges: BOOL },
+  ...SOURCE_SELECTION_DEVCONF,
 };
 
 /** Namespace-wide settings. */
@@ -44,6 +58,7 @@ export const GLOBAL_SYSCTLS: Readonly<Record<string, SysctlDef>> = {
   // udp_timeouts[] in nf_conntrack_proto_udp.c, in seconds (proc_dointvec_jiffies: up to INT_MAX / HZ).
   'net.netfilter.nf_conntrack_udp_timeout': { default: 30, ranges: [{ min: 0, max: 2147483 }] },
   'net.netfilter.nf_conntrack_udp_timeout_stream': { default: 120, ranges: [{ min: 0, max: 2147483 }] },
+  ...SOURCE_SELECTION_GLOBALS,
 };
 
 const CONF_PREFIX = 'net.ipv4.conf.';

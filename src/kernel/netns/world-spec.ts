@@ -50,8 +50,12 @@ export interface IpsetSpec {
   members: string[];
 }
 
-/** `loopback` is the namespace's own lo, listed only to give it addresses or an MTU (it is never created). */
-export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy' | 'loopback';
+/**
+ * `loopback` is the namespace's own lo, listed only to give it addresses or an MTU (it is never created).
+ * `external`: a device whose other end is outside the modelled world (a node's uplink, a physical NIC): what it
+ * transmits leaves the world (EXITS_NETWORK), and nothing comes in by it.
+ */
+export type LinkType = 'veth' | 'bridge' | 'vxlan' | 'dummy' | 'loopback' | 'external';
 
 export interface AddrSpec {
   addr: Ipv4Addr;

@@ -65,7 +65,8 @@ function outputGet(ns: Netns, dst: Ipv4Addr, opts: RouteGetOptions): RouteGetRes
   parts.push(formatIpv4(dst));
   if (opts.from !== undefined) parts.push('from', formatIpv4(opts.from));
   if (!rt.local && rt.route.gw !== null) parts.push('via', formatIpv4(rt.route.gw));
-  parts.push('dev', rt.dev, ...tableWords(ns, rt.route.table));
+  parts.push('dev', rt.dev);
+  for (const w of tableWords(ns, rt.route.table)) parts.push(w);
   if (opts.from === undefined || opts.from !== rt.src) parts.push('src', formatIpv4(rt.src));
   if (opts.mark) parts.push('mark', markText(opts.mark));
   parts.push('uid', '0');
@@ -99,7 +100,8 @@ function inputGet(ns: Netns, dst: Ipv4Addr, iif: string, opts: RouteGetOptions):
     case 'forward': {
       const head = [formatIpv4(dst), ...from];
       if (res.route.gw !== null) head.push('via', formatIpv4(res.route.gw));
-      head.push('dev', res.dev, ...tableWords(ns, res.route.table));
+      head.push('dev', res.dev);
+      for (const w of tableWords(ns, res.route.table)) head.push(w);
       const cache = ['cache'];
       if (res.redirect) cache.push('<redirect>');
       if (res.route.mtu !== null) cache.push('mtu', String(res.route.mtu));

@@ -97,18 +97,18 @@ function deviceLines(dev: NetDevice, now: number, opts: ShowFdbOptions): string[
   const lines: string[] = [];
   if (dev.master instanceof BridgeDevice) {
     const br = dev.master;
-    lines.push(...entriesFor(br, dev.name, now).map((e) => masterLine(e, br)));
+    for (const e of entriesFor(br, dev.name, now)) lines.push(masterLine(e, br));
   }
   if (dev instanceof BridgeDevice) {
-    lines.push(...selfLines(dev, opts));
+    for (const l of selfLines(dev, opts)) lines.push(l);
     const own = ownEntry(dev, now);
     const entries = [...entriesFor(dev, dev.name, now), ...(own ? [own] : [])];
-    lines.push(...entries.map((e) => masterLine(e, dev)));
+    for (const e of entries) lines.push(masterLine(e, dev));
   } else if (dev instanceof VxlanDevice) {
     // A vxlan device has its own ndo_fdb_dump, so its address lists are not dumped.
-    lines.push(...vxlanLines(dev, now));
+    for (const l of vxlanLines(dev, now)) lines.push(l);
   } else {
-    lines.push(...selfLines(dev, opts));
+    for (const l of selfLines(dev, opts)) lines.push(l);
   }
   return lines;
 }
