@@ -34,6 +34,7 @@ interface TraceOpts {
   lenientComments?: boolean;
   inIface?: string;
   outIface?: string;
+  ipsets?: string;
 }
 
 /** `--dst A.B.C.D[:PORT]`. */
@@ -56,7 +57,7 @@ function argNodeIp(text: string, previous: string[]): string[] {
 
 /** Flags that belong to one mode only, by the name the user typed. */
 const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap']];
-const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface']];
+const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface'], ['ipsets', '--ipsets']];
 
 /** `net trace --iptables-save FILE`: one packet through one node's rule dump (src/trace/iptables-save-trace.ts). */
 function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void): void {
@@ -74,7 +75,16 @@ function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void)
   } catch (e) {
     throw new UsageError(`--iptables-save: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  let ipsets: string | undefined;
+  if (o.ipsets !== undefined) {
+    try {
+      ipsets = readFileSync(o.ipsets, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--ipsets: cannot read ${o.ipsets}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const t = traceIptablesSave(text, {
+    ipsets,
     src: formatIpv4(o.src),
     dst: o.dst.addr,
     dport,
@@ -89,7 +99,7 @@ function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void)
   if (t.errors.length) {
     const n = t.errors.length;
     const hint = !o.lenientComments && t.errors.some((e) => /^Bad argument/.test(e.message)) ? ' (kube-proxy test text with unquoted comments? try --lenient-comments)' : '';
-    throw new UsageError(`${file}: ${n} error${n === 1 ? '' : 's'}, nothing traced${hint}`, t.errors.map((e) => formatIptablesTraceError(file, e)));
+    throw new UsageError(`${file}: ${n} error${n === 1 ? '' : 's'}, nothing traced${hint}`, t.errors.map((e) => formatIptablesTraceError(file, e, o.ipsets)));
   }
   out(o.output === 'json' ? renderIptablesTraceJson(t) : renderIptablesTraceText(t));
 }
@@ -164,6 +174,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--lenient-comments', 'with --iptables-save: accept unquoted --comment values (kube-proxy FakeIPTables text)')
     .option('--in-iface <dev>', 'with --iptables-save: the device the packet comes in by (default eth0)')
     .option('--out-iface <dev>', 'with --iptables-save: the device it leaves by (default eth0)')
+    .option('--ipsets <file>', 'with --iptables-save: the node\'s `ipset save` output, the sets -m set --match-set may name')
     .addHelpText(
       'after',
       `
@@ -186,7 +197,9 @@ prints every rule that matched with its line in FILE, the verdict, the DNAT dest
 is masqueraded; each -m statistic branch (a Service endpoint) is shown with its probability.
   iptables-save > node-a.rules
   net trace --iptables-save node-a.rules --src 10.244.0.5 --dst 10.96.0.10:53 --proto udp --node-ip 192.168.56.11
-  net trace --iptables-save node-a.rules --src 192.168.56.11 --dst 192.168.56.11:30080 --node-ip 192.168.56.11 -o json`,
+  net trace --iptables-save node-a.rules --src 192.168.56.11 --dst 192.168.56.11:30080 --node-ip 192.168.56.11 -o json
+A dump whose rules say \`-m set --match-set NAME\` needs the node's sets: \`ipset save > node-a.ipsets\`, then
+add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-restore refuses it).`,
     )
     .action((file: string | undefined, o: TraceOpts) => {
       if (o.iptablesSave !== undefined) {

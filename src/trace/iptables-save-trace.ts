@@ -13,7 +13,8 @@
 
 import type { EvalResult, NfPacketContext, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
 import { applyRestore, evaluateChain, exploreBranches, indexRuleset, parseRestore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
-import type { RulesetIndex } from '../kernel/netfilter/index.js';
+import type { MatchState, RulesetIndex } from '../kernel/netfilter/index.js';
+import { parseIpsetSave } from '../kernel/netfilter/ipset-save.js';
 import type { NfHook } from '../kernel/netfilter/hooks.js';
 import { emptyMatchState, makeContext, makePacket } from '../kernel/netfilter/testing.js';
 import { formatNatRange } from '../kernel/netfilter/targets/nat-range.js';
@@ -50,6 +51,11 @@ export interface IptablesTraceOptions {
   masqueradeMark?: number;
   /** At most this many branches are explored (default 1024). */
   branchLimit?: number;
+  /**
+   * The node's `ipset save` output. The sets it creates are the ones `-m set --match-set` may name: any other
+   * name is refused as iptables-restore refuses it ("Set NAME doesn't exist."), so without it no set exists.
+   */
+  ipsets?: string;
 }
 
 /** A mistake in the dump (with its line, as iptables-restore reports it) or in the options (line null). */
@@ -57,6 +63,8 @@ export interface IptablesTraceError {
   line: number | null;
   column?: number;
   message: string;
+  /** The error is in the `ipsets` text rather than in the dump. */
+  file?: 'ipsets';
 }
 
 /** A rule that matched, as written in the dump. */
@@ -129,6 +137,11 @@ export interface IptablesTrace {
   errors: IptablesTraceError[];
   /** Things the trace could not model (IPv6 node IPs, SCTP ports, REDIRECT/MASQUERADE addresses). */
   notes: string[];
+  /**
+   * What in the dump is likely not what the user meant, though the kernel takes it: chains holding rules that
+   * no built-in chain reaches (kube-proxy's test dumps leave out the jumps from PREROUTING and OUTPUT).
+   */
+  warnings: string[];
   /** The first branch's walk (every branch has its own in `branches`). */
   hooks: HookWalk[];
   verdict: IptablesVerdict;
@@ -151,6 +164,7 @@ interface Loaded {
   ruleset: Ruleset;
   index: RulesetIndex;
   lineOf: Map<Rule, number>;
+  sets: MatchState['ipsets'];
 }
 
 interface Spec {
@@ -169,16 +183,48 @@ interface Spec {
 
 const PROTO_NUMBER: Readonly<Record<IptablesProto, 'tcp' | 'udp' | 'icmp' | number>> = { tcp: 'tcp', udp: 'udp', sctp: 132, icmp: 'icmp' };
 
-function load(text: string, lenientComments: boolean): { loaded: Loaded | null; errors: RestoreError[] } {
-  const opts = { lenientComments };
+function load(text: string, lenientComments: boolean, sets: MatchState['ipsets']): { loaded: Loaded | null; errors: RestoreError[] } {
+  const opts = { lenientComments, sets: new Set(sets.keys()) };
   const parsed = parseRestore(text, undefined, opts);
   const { ruleset, errors } = applyRestore({ tables: new Map() }, parsed.script, opts, parsed.errors);
   if (errors.length) return { loaded: null, errors };
+  // iptables-restore takes an empty input; a trace through it would be a policy ACCEPT that explains nothing.
+  if (!parsed.script.lines.some((l) => l.kind === 'table')) {
+    const first = text.split('\n').findIndex((l) => l.trim() !== '');
+    const message = first < 0
+      ? 'empty: no table to trace through (iptables-save prints `*filter` ... `COMMIT` blocks)'
+      : 'no table: only comments (iptables-save prints `*filter` ... `COMMIT` blocks)';
+    return { loaded: null, errors: [{ line: first < 0 ? 1 : first + 1, column: 1, message }] };
+  }
   const lineOf = new Map<Rule, number>();
   for (const l of parsed.script.lines) {
     if (l.kind === 'command' && 'rules' in l.command && l.command.rules) for (const r of l.command.rules) lineOf.set(r, l.line);
   }
-  return { loaded: { ruleset, index: indexRuleset(ruleset), lineOf }, errors: [] };
+  return { loaded: { ruleset, index: indexRuleset(ruleset), lineOf, sets }, errors: [] };
+}
+
+/** Chains with rules that no built-in chain of their table reaches by -j or -g, as `table CHAIN`. */
+export function unreachableChains(rs: Ruleset): string[] {
+  const out: string[] = [];
+  for (const t of rs.tables.values()) {
+    const seen = new Set<string>();
+    const todo = [...t.chains.values()].filter((c) => c.hook !== null).map((c) => c.name);
+    while (todo.length) {
+      const name = todo.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      for (const r of t.chains.get(name)?.rules ?? []) if (r.target.kind === 'jump' || r.target.kind === 'goto') todo.push(r.target.chain);
+    }
+    for (const c of t.chains.values()) if (!seen.has(c.name) && c.rules.length > 0) out.push(`${t.name} ${c.name}`);
+  }
+  return out;
+}
+
+function unreachableWarning(rs: Ruleset): string[] {
+  const names = unreachableChains(rs);
+  if (names.length === 0) return [];
+  const shown = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+  return [`no built-in chain jumps to ${shown}: the rules there cannot match any packet, so this trace shows only what the built-in chains and policies decide (is a -A PREROUTING / OUTPUT -j ... line missing?)`];
 }
 
 function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | null; errors: IptablesTraceError[] } {
@@ -281,7 +327,7 @@ class Walk {
   }
 
   private context(hook: NfHook, table: TableName, inDev: string | null, outDev: string | null): NfPacketContext {
-    return makeContext({ packet: this.packet, hook, table, in: inDev, out: outDev, mark: this.mark, ct: this.ct(), local: this.spec.local, now: 0, state: this.state });
+    return makeContext({ packet: this.packet, hook, table, in: inDev, out: outDev, mark: this.mark, ct: this.ct(), local: this.spec.local, now: 0, state: { ...this.state, ipsets: this.env.sets } });
   }
 
   private matched(ref: RuleRef, res: EvalResult): MatchedRule {
@@ -442,6 +488,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     nodeIPs: [...(o.nodeIPs ?? [])],
     errors: [],
     notes: noteList,
+    warnings: [],
     hooks: [],
     verdict: 'ACCEPT',
     decidedBy: null,
@@ -451,16 +498,28 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     truncated: false,
     output: '',
   };
-  const { loaded, errors } = load(text, o.lenientComments ?? false);
-  base.errors = [...errors.map((e): IptablesTraceError => (e.column ? { line: e.line, column: e.column, message: e.message } : { line: e.line, message: e.message })), ...optErrors];
-  if (!loaded || !spec) return base;
+  const ipsets = o.ipsets === undefined ? null : parseIpsetSave(o.ipsets);
+  const sets: MatchState['ipsets'] = ipsets?.sets ?? new Map();
+  if (ipsets) noteList.push(...ipsets.notes);
+  const setHint = ipsets ? '' : " (give the node's `ipset save` output with --ipsets FILE)";
+  const { loaded, errors } = load(text, o.lenientComments ?? false, sets);
+  base.errors = [
+    ...(ipsets?.errors ?? []).map((e): IptablesTraceError => ({ line: e.line, column: e.column, message: e.message, file: 'ipsets' })),
+    ...errors.map((e): IptablesTraceError => {
+      const message = /^Set .* doesn't exist\.$/.test(e.message) ? `${e.message}${setHint}` : e.message;
+      return e.column ? { line: e.line, column: e.column, message } : { line: e.line, message };
+    }),
+    ...optErrors,
+  ];
+  if (!loaded || !spec || base.errors.length) return base;
+  base.warnings = unreachableWarning(loaded.ruleset);
   // Nth-mode statistic keeps its counter in the rule (xt_statistic_priv): such a dump is loaded afresh per branch.
   const stateful = [...loaded.ruleset.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => m.module === 'statistic' && m.branchProbability === undefined))));
   const walks = new Map<EvalResult, Walk>();
   const limit = o.branchLimit ?? 1024;
   let first = true;
   const found = exploreBranches((decide) => {
-    const env = first || !stateful ? loaded : load(text, o.lenientComments ?? false).loaded!;
+    const env = first || !stateful ? loaded : load(text, o.lenientComments ?? false, sets).loaded!;
     first = false;
     const w = new Walk(env, spec, notes, decide);
     walkNode(w, spec);

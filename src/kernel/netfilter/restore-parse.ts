@@ -33,6 +33,8 @@ export interface RestoreOptions {
   counters?: boolean;
   /** Accept kube-proxy FakeIPTables text, where `--comment` values with spaces are not quoted. */
   lenientComments?: boolean;
+  /** The ipsets that exist (`ipset save`); when given, `--match-set` of any other set is refused. */
+  sets?: ReadonlySet<string>;
 }
 
 /** `line N: message`, with the column when known: `line N:C: message`. */
@@ -105,7 +107,7 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       words.shift();
     }
     const t = table;
-    const parsed = parseCommandWords(words, { table: t, chainExists: (c) => chains.has(c), lenientComments: opts.lenientComments });
+    const parsed = parseCommandWords(words, { table: t, chainExists: (c) => chains.has(c), lenientComments: opts.lenientComments, sets: opts.sets });
     if ('message' in parsed) {
       errors.push({ line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message });
       continue;

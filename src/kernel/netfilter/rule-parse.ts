@@ -46,6 +46,8 @@ export interface ParseEnv {
   chainExists(name: string): boolean;
   /** kube-proxy's FakeIPTables text: an unquoted `--comment` runs on over the following plain words. */
   lenientComments?: boolean;
+  /** The ipsets that exist: `--match-set NAME` of another set fails as libxt_set's get_set_byname() does. */
+  sets?: ReadonlySet<string>;
 }
 
 type CoreOpt =
@@ -216,16 +218,19 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       if (ext.used.has(spec.name) && !spec.multi) return err(`${ext.name}: option "--${spec.name}" can only be used once.`, w);
       ext.used.add(spec.name);
       const args: string[] = [];
+      const argWords: Word[] = [];
       for (let k = 0; k < spec.args; k++) {
         const a = takeArg();
         if (!a) return err(`option "--${spec.name}" requires an argument`, w);
         args.push(a.text);
+        argWords.push(a);
       }
       if (env.lenientComments && ext.name === 'comment' && spec.name === 'comment') {
         while (i < words.length && !words[i].text.startsWith('-') && words[i].text !== '!') args[0] += ` ${words[i++].text}`;
       }
-      const e = ext.builder.option(spec.name, args, invert, protoEnv(st, env.table));
-      if (e) return err(e, w);
+      const e = ext.builder.option(spec.name, args, invert, { ...protoEnv(st, env.table), sets: env.sets });
+      if (typeof e === 'string') return err(e, w);
+      if (e) return err(e.message, argWords[e.arg] ?? w);
       invert = false;
       continue;
     }
