@@ -327,7 +327,18 @@ class Walk {
   }
 
   private context(hook: NfHook, table: TableName, inDev: string | null, outDev: string | null): NfPacketContext {
-    return makeContext({ packet: this.packet, hook, table, in: inDev, out: outDev, mark: this.mark, ct: this.ct(), local: this.spec.local, now: 0, state: { ...this.state, ipsets: this.env.sets } });
+    const spec = this.spec;
+    return makeContext({
+      packet: this.packet, hook, table, in: inDev, out: outDev, mark: this.mark, ct: this.ct(), local: spec.local, now: 0,
+      state: { ...this.state, ipsets: this.env.sets },
+      // The node's own packets come from a root socket; forwarded ones have none.
+      socket: isLocal(spec, spec.src) ? { uid: 0, gid: 0 } : null,
+      // No routing table: a node address is local, any other is reached by the device the packet came in by.
+      fibLookup: (flow) => {
+        this.notes.add(`rpfilter: without a routing table the way back to ${formatIpv4(flow.dst)} is taken to be ${isLocal(spec, flow.dst) ? 'local' : `by ${spec.inIface}`}`);
+        return isLocal(spec, flow.dst) ? { type: 'local', devs: ['lo'] } : { type: 'unicast', devs: [spec.inIface] };
+      },
+    });
   }
 
   private matched(ref: RuleRef, res: EvalResult): MatchedRule {

@@ -174,6 +174,13 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
     now: () => now,
     random: () => ns.env.random(),
     state: nf.matchState,
+    // Every local socket of the model belongs to root; only locally generated packets carry one (pmtudisc).
+    socket: skb.pmtudisc !== null ? { uid: 0, gid: 0 } : null,
+    fibLookup: (flow) => {
+      // rpfilter_lookup_reverse(): fib_lookup() with FIB_LOOKUP_IGNORE_LINKSTATE, iif loopback.
+      const r = ns.fib.lookup({ dst: flow.dst, src: flow.src, iif: 'lo', oif: null, mark: flow.mark, tos: flow.tos }, () => true);
+      return r.ok ? { type: r.route.type, devs: r.route.dev === null ? [] : [r.route.dev] } : null;
+    },
   };
 }
 

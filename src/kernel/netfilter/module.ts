@@ -71,6 +71,8 @@ export interface MatchBuilder {
 export interface MatchModule {
   readonly name: string;
   readonly options: readonly OptionSpec[];
+  /** The hooks the kernel match allows (xt_match.hooks); checked for every chain reachable from a hook. */
+  readonly hooks?: readonly NfHook[];
   create(): MatchBuilder;
 }
 
@@ -80,6 +82,8 @@ export interface Target {
   readonly name: string;
   /** The options exactly as iptables-save prints them; empty for none. */
   readonly saveText: string;
+  /** Hooks this instance's options allow, narrower than its module's (TCPMSS --clamp-mss-to-pmtu). */
+  readonly hooks?: readonly NfHook[];
   /** Linux: xt_target.target(). */
   apply(ctx: NfPacketContext): TargetVerdict;
 }

@@ -9,7 +9,7 @@ import type { Word } from './tokenize.js';
 import { emptyBasics } from './ruleset.js';
 import { checkInterface, parseAddressList } from './basic-filter.js';
 import { parseProtocol } from './protocols.js';
-import { findMatch, findProtoMatch, findTarget } from './registry.js';
+import { findMatch, findProtoMatch, findTarget, unmodelledExtension } from './registry.js';
 
 export type RuleCommand =
   | { op: 'append'; chain: string; rules: Rule[] }
@@ -307,7 +307,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       }
       case 'match': {
         const mod = findMatch(v);
-        if (!mod) return err(`Couldn't load match \`${v}':No such file or directory`, a);
+        if (!mod) return err(unmodelledExtension('match', v) ?? `Couldn't load match \`${v}':No such file or directory`, a);
         const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word: a };
         st.loaded.push(l);
         st.matchOrder.push(l);
@@ -327,6 +327,8 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
           st.target = l;
           st.targetWord = a;
         } else {
+          const unmodelled = opt === 'jump' ? unmodelledExtension('target', v) : undefined;
+          if (unmodelled && !env.chainExists(v)) return err(unmodelled, a);
           if (!env.chainExists(v)) return err(`Chain '${v}' does not exist`, a);
           st.jump = opt === 'jump' ? { kind: 'jump', chain: v } : { kind: 'goto', chain: v };
           st.targetWord = a;
@@ -418,7 +420,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   const matches: Match[] = [];
   for (const l of st.matchOrder) {
     const m = (l.builder as MatchBuilder).finish(penv);
-    if (typeof m === 'string') return fail(m, l.word);
+    if (typeof m === 'string') return fail(m.startsWith('RULE_APPEND failed') ? `${m}: rule in chain ${chain}` : m, l.word);
     if (m) matches.push(m);
   }
   let target: RuleTarget = { kind: 'none' };
