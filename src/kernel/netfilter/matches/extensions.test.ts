@@ -89,9 +89,10 @@ describe('semantics', () => {
     expect(chain('-m iprange ! --src-range 10.0.0.3-10.0.0.9 --dst-range 10.96.0.1')(pkt())).toBe(true);
   });
   it('length: the IP total length', () => {
-    expect(chain('-m length --length 60')(pkt())).toBe(true);
-    expect(chain('-m length --length 61:1500')(pkt())).toBe(false);
-    expect(chain('-m length ! --length 61:1500')(pkt())).toBe(true);
+    // A SYN without payload: 20 bytes of IP header and 20 of TCP.
+    expect(chain('-m length --length 40')(pkt())).toBe(true);
+    expect(chain('-m length --length 41:1500')(pkt())).toBe(false);
+    expect(chain('-m length ! --length 41:1500')(pkt())).toBe(true);
   });
   it('owner: the sending socket is root; forwarded packets have none', () => {
     const local = pkt({ socket: { uid: 0, gid: 0 } });

@@ -4,6 +4,7 @@
 
 import type { MatchModule } from '../module.js';
 import type { NfPacketContext } from '../context.js';
+import { ipPacketLength } from '../../../packet/codec.js';
 
 function parseBound(text: string, fallback: number): number | undefined {
   if (text === '') return fallback;
@@ -38,7 +39,8 @@ export const lengthMatch: MatchModule = {
           saveText: `${r.invert ? '! ' : ''}--length ${r.min === r.max ? r.min : `${r.min}:${r.max}`}`,
           pure: true,
           match: (ctx: NfPacketContext) => {
-            const len = ctx.packet.ip.totalLength;
+            // The model keeps tot_len implicit (0 until the packet is encoded): its length is computed.
+            const len = ipPacketLength(ctx.packet);
             return (len >= r.min && len <= r.max) !== r.invert;
           },
         };
