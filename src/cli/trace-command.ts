@@ -127,7 +127,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     throw new UsageError(`--from: no namespace "${o.from}" in ${sc.file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
   }
   const proto = o.proto;
-  if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
+  if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is not modelled by the packet path)');
   const d = destination(sc, o.to);
   const dport = o.dport ?? d.port;
   if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --to ADDR:PORT or --dport N`);
@@ -153,7 +153,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .argument('[scenario]', 'a scenario file (not with --iptables-save)')
     .option('--from <netns>', 'namespace whose socket sends')
     .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name')
-    .option('--proto <p>', 'tcp | udp | icmp (sctp with --iptables-save)', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
+    .option('--proto <p>', 'tcp | udp | icmp', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
     .option('--src <addr>', 'bind the socket to this source address (with --iptables-save: the packet\'s source)', argIpv4('--src'))
@@ -210,7 +210,7 @@ add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-res
       if (file === undefined) throw new UsageError('give a scenario file, or --iptables-save FILE to trace through a node\'s rule dump');
       for (const [k, flag] of IPTABLES_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} needs --iptables-save FILE`);
       if (o.nodeIp.length) throw new UsageError('--node-ip needs --iptables-save FILE');
-      if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
+      if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is not modelled by the packet path)');
       const sc = loadOrFail(file);
       let traces: TraceSpec[];
       if (o.from !== undefined || o.to !== undefined) traces = [adHocTrace(sc, o)];

@@ -2,7 +2,7 @@ import type { L4 } from '../packet/frame.js';
 import { ICMP_ECHO } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import { World, buildWorld, ipSend, tcpHeader } from '../kernel/index.js';
-import type { WorldSpec } from '../kernel/index.js';
+import type { KernelEnv, WorldSpec } from '../kernel/index.js';
 import { Recorder } from './recorder.js';
 import { formatEntry, formatTuple } from '../kernel/conntrack/index.js';
 import { Rng } from './rng.js';
@@ -46,6 +46,8 @@ export interface RunOptions {
   maxSteps?: number;
   /** Decides random rule matches (branch exploration); without it the seeded RNG draws. */
   decide?: (probability: number, rule: string) => boolean;
+  /** Told every chain netfilter walks (see kernel/netfilter/observe.ts). */
+  nfObserver?: KernelEnv['nfObserver'];
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -66,6 +68,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     sink: recorder,
     hopBudget: opts.hopBudget ?? 64,
     decide: opts.decide,
+    nfObserver: opts.nfObserver,
   });
   const ns = world.netns(trace.from);
   if (!ns) throw new Error(`invariant: trace source ${trace.from} is not a namespace (the loader checks this)`);

@@ -77,3 +77,27 @@ describe('chains no built-in chain reaches', () => {
     expect(t2.dnat).toEqual(['10.244.0.5:8080']);
   });
 });
+
+describe('one walker: --iptables-save runs the packet path of every other trace', () => {
+  const dump = [
+    '*raw', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -i eth0 -m rpfilter --invert -j DROP', 'COMMIT',
+    '*nat', ':PREROUTING ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]',
+    '-A PREROUTING -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.244.1.5:8080',
+    '-A POSTROUTING -o eth1 -j MASQUERADE', 'COMMIT',
+    '*filter', ':OUTPUT ACCEPT [0:0]', '-A OUTPUT -p tcp -m owner --uid-owner 0 -m tcp --dport 22 -j REJECT', 'COMMIT', '',
+  ].join('\n');
+  const node = { nodeIPs: ['192.168.56.11'], inIface: 'eth0', outIface: 'eth1' };
+
+  it('walks the hooks the kernel gives a forwarded packet, POSTROUTING with its input device (ip_output())', () => {
+    const t = traceIptablesSave(dump, { ...OPTS, ...node });
+    expect(t.errors).toEqual([]);
+    expect(t.hooks.map((h) => `${h.table} ${h.hook} ${h.in ?? '-'} ${h.out ?? '-'}`)).toEqual([
+      'raw PREROUTING eth0 -', 'nat PREROUTING eth0 -', 'filter FORWARD eth0 eth1', 'nat POSTROUTING eth0 eth1',
+    ]);
+    expect([t.dnat, t.branches[0].snat, t.branches[0].dst]).toEqual([['10.244.1.5:8080'], 'MASQUERADE', '10.244.1.5:8080']);
+  });
+  it('the node\'s own sockets are root (-m owner)', () => {
+    const own = traceIptablesSave(dump, { ...OPTS, ...node, src: '192.168.56.11', dport: 22 });
+    expect([own.origin, own.verdict, own.decidedBy?.line]).toEqual(['local', 'REJECT', 13]);
+  });
+});

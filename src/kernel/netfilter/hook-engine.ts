@@ -193,6 +193,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   const chain = t?.chains.get(h.hook);
   if (!t || !chain) return null;
   const ctx = packetContext(ns, nf, skb, h, table);
+  const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
   const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
     trace: true,
@@ -206,6 +207,12 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
       : undefined,
   });
   skb.mark = ctx.mark >>> 0;
+  if (seen) {
+    ns.env.nfObserver?.({
+      kind: 'chain', netns: ns.name, leg: skb.leg, hook: h.hook, family: h.family, table, in: h.in, out: h.out,
+      src: seen.src, dst: seen.dst, result: res, ruleset: nf.ruleset, mark: skb.mark,
+    });
+  }
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);
   if (ct?.res?.entry && ctx.ct && ctx.ct.mark !== ct.res.entry.mark) ct.res.entry.mark = ctx.ct.mark;
@@ -300,6 +307,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   if (r.translation?.changed) {
     skb.packet = r.packet;
     const after = tuplesText(skb);
+    ns.env.nfObserver?.({ kind: 'nat', netns: ns.name, leg: skb.leg, hook: h.hook, src: after.src, dst: after.dst });
     report(ns, skb.leg, {
       dev,
       stage: 'netfilter',

@@ -1,4 +1,5 @@
 import type { PathSink } from '../events.js';
+import type { NfObserver } from '../netfilter/observe.js';
 
 /** Timers on the virtual clock; `sim/`'s Scheduler provides them. */
 export interface KernelTimers {
@@ -19,4 +20,6 @@ export interface KernelEnv {
   decide?: (probability: number, rule: string) => boolean;
   /** Device crossings one skb may make before it is declared a LOOP. */
   hopBudget: number;
+  /** Told every chain netfilter walks and every NAT it applies (the `--iptables-save` tracer listens). */
+  nfObserver?: NfObserver;
 }
