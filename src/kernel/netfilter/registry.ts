@@ -20,6 +20,7 @@ import { udpMatch } from './matches/udp.js';
 import { iprangeMatch } from './matches/iprange.js';
 import { lengthMatch } from './matches/length.js';
 import { limitMatch } from './matches/limit.js';
+import { hashlimitMatch } from './matches/hashlimit.js';
 import { ownerMatch } from './matches/owner.js';
 import { rpfilterMatch } from './matches/rpfilter.js';
 import { nflogTarget } from './targets/nflog.js';
@@ -42,7 +43,7 @@ import { traceTarget } from './targets/trace.js';
 const MATCHES: ReadonlyMap<string, MatchModule> = new Map(
   [tcpMatch, udpMatch, icmpMatch, multiportMatch, commentMatch, markMatch, connmarkMatch, conntrackMatch, stateMatch,
     addrtypeMatch, statisticMatch, recentMatch, physdevMatch, nfacctMatch, setMatch, limitMatch, iprangeMatch, lengthMatch,
-    ownerMatch, rpfilterMatch].map((m) => [m.name, m]),
+    ownerMatch, rpfilterMatch, hashlimitMatch].map((m) => [m.name, m]),
 );
 
 const TARGETS: ReadonlyMap<string, TargetModule> = new Map(
@@ -69,7 +70,7 @@ export function findTarget(name: string): TargetModule | undefined {
  */
 const UNMODELLED_MATCHES = new Set([
   'bpf', 'cgroup', 'cluster', 'connbytes', 'connlabel', 'connlimit', 'cpu', 'dccp', 'devgroup', 'dscp', 'ecn', 'esp',
-  'ah', 'hashlimit', 'helper', 'ipcomp', 'ipvs', 'mac', 'osf', 'pkttype', 'policy', 'quota', 'rateest', 'realm', 'sctp',
+  'ah', 'helper', 'ipcomp', 'ipvs', 'mac', 'osf', 'pkttype', 'policy', 'quota', 'rateest', 'realm', 'sctp',
   'socket', 'string', 'tcpmss', 'time', 'tos', 'ttl', 'u32', 'ipv4options', 'l2tp',
 ]);
 const UNMODELLED_TARGETS = new Set([

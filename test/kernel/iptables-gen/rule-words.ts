@@ -227,6 +227,16 @@ const MATCHES: ReadonlyArray<readonly [number, MatchGen]> = [
     }
     return w;
   }],
+  [2, (p) => {
+    const w = ['-m hashlimit', `${p.chance(0.5) ? '--hashlimit-upto' : p.chance(0.5) ? '--hashlimit-above' : '! --hashlimit-upto'} ${p.int(1, 5000)}/${p.one(['s', 'sec', 'min', 'minute', 'hour', 'day'])}`];
+    if (p.chance(0.5)) w.push(`--hashlimit-burst ${p.one([1, 5, 10, 1000])}`);
+    if (p.chance(0.7)) w.push(`--hashlimit-mode ${p.some(['srcip', 'srcport', 'dstip', 'dstport'], p.int(1, 3)).join(',')}`);
+    w.push(`--hashlimit-name ${p.one(['kube-router', 'ssh_limit', 'a', 'cni-rate'])}`);
+    if (p.chance(0.2)) w.push(`--hashlimit-htable-expire ${p.one([1000, 10000, 60000, 3600000])}`);
+    if (p.chance(0.15)) w.push(`--hashlimit-srcmask ${p.int(0, 32)}`);
+    if (p.chance(0.1)) w.push(`--hashlimit-htable-gcinterval ${p.one([500, 1000, 2000])}`);
+    return w;
+  }],
   [2, (p, _proto, site) => {
     if (site.hook !== 'PREROUTING' || (site.table !== 'raw' && site.table !== 'mangle')) return null;
     return ['-m rpfilter', ...['--loose', '--validmark', '--accept-local', '--invert'].filter(() => p.chance(0.35))];

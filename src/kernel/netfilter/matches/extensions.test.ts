@@ -62,6 +62,22 @@ describe('save forms, as iptables-save 1.8.9 printed them', () => {
     ['filter', '-A FORWARD -j TCPMSS --set-mss 1400', 'error: RULE_APPEND failed (Invalid argument): rule in chain FORWARD'],
     ['filter', '-A INPUT -p tcp --syn -j TCPMSS --clamp-mss-to-pmtu', 'error: RULE_APPEND failed (Invalid argument): rule in chain INPUT'],
     ['filter', '-A FORWARD -p tcp --syn -j TCPMSS', 'error: TCPMSS target: At least one parameter is required'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/s --hashlimit-name a', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-name a'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 100/hour --hashlimit-name a --hashlimit-burst 3', '-A INPUT -m hashlimit --hashlimit-upto 100/hour --hashlimit-burst 3 --hashlimit-name a'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 61/min --hashlimit-name a', '-A INPUT -m hashlimit --hashlimit-upto 61/min --hashlimit-burst 5 --hashlimit-name a'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 1000001/sec --hashlimit-name a', 'error: Rate too fast "1000001/sec"'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 0/sec --hashlimit-name a', 'error: hashlimit: Bad value for "--hashlimit-upto" option: "0/sec"'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-name a --hashlimit-mode foo', 'error: hashlimit: Bad value for "--hashlimit-mode" option: "foo"'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-name a --hashlimit-mode dstport,srcip,dstip,srcport', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-mode srcip,srcport,dstip,dstport --hashlimit-name a'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-name a --hashlimit-srcmask 32 --hashlimit-dstmask 16', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-name a --hashlimit-dstmask 16'],
+    ['filter', '-A INPUT -m hashlimit ! --hashlimit-upto 5/sec --hashlimit-name a', '-A INPUT -m hashlimit --hashlimit-above 5/sec --hashlimit-burst 5 --hashlimit-name a'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 0 --hashlimit-name a', 'error: bad value for option "--hashlimit-burst", or out of range (1-1000000).'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-name a --hashlimit-htable-size 100 --hashlimit-htable-max 200 --hashlimit-htable-gcinterval 500 --hashlimit-htable-expire 1000', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-name a --hashlimit-htable-size 100 --hashlimit-htable-max 200 --hashlimit-htable-gcinterval 500'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-above 100/sec --hashlimit-mode srcip,dstport --hashlimit-name bar --hashlimit-htable-expire 30000 -j DROP', '-A INPUT -m hashlimit --hashlimit-above 100/sec --hashlimit-burst 5 --hashlimit-mode srcip,dstport --hashlimit-name bar --hashlimit-htable-expire 30000 -j DROP'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-above 3/sec --hashlimit-name a', 'error: hashlimit: option "--hashlimit-upto" cannot be used together with "--hashlimit-above".'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit 5/sec --hashlimit-name a --hashlimit-mode srcip', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-mode srcip --hashlimit-name a'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-name a --hashlimit-srcmask 33', 'error: RULE_APPEND failed (Invalid argument): rule in chain INPUT'],
+    ['filter', '-A INPUT -m hashlimit --hashlimit-name x', 'error: You have to specify --hashlimit'],
   ])('%s %s', (table, rule, want) => expect(saved(table, rule)).toBe(want));
 });
 
@@ -82,6 +98,16 @@ describe('semantics', () => {
     expect(at(500)).toBe(true);
     expect(at(10_000)).toBe(true);
     expect([at(10_000), at(10_000), at(10_000)]).toEqual([true, true, false]);
+  });
+  it('hashlimit: one bucket per flow key; --hashlimit-above matches over the rate', () => {
+    const m = chain('-m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 2 --hashlimit-mode srcip --hashlimit-name t');
+    const from = (src: string, now: number) => m(makeContext({ packet: makePacket({ proto: 'tcp', src, dst: '10.96.0.1', dport: 80 }), now }));
+    expect([from('10.0.0.2', 0), from('10.0.0.2', 0), from('10.0.0.2', 0)]).toEqual([true, true, false]);
+    expect(from('10.0.0.3', 0)).toBe(true);
+    expect(from('10.0.0.2', 999)).toBe(false);
+    expect(from('10.0.0.2', 1000)).toBe(true);
+    const above = chain('-m hashlimit --hashlimit-above 1/min --hashlimit-burst 1 --hashlimit-name u');
+    expect([above(pkt({ now: 0 })), above(pkt({ now: 1 }))]).toEqual([false, true]);
   });
   it('iprange: inclusive, each side inverted on its own', () => {
     expect(chain('-m iprange --src-range 10.0.0.1-10.0.0.2')(pkt())).toBe(true);
