@@ -247,6 +247,16 @@ function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | 
     else bad(`node IP must be an IPv4 address, got "${ip}"`);
   }
   if (proto === 'sctp') bad('sctp is not modelled by the packet path: trace tcp, udp or icmp');
+  // dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or blanks; lo is the node's loopback already.
+  for (const [flag, dev] of [['in-iface', o.inIface], ['out-iface', o.outIface]] as const) {
+    if (dev === undefined) continue;
+    if (dev === 'lo') bad(`--${flag} lo: the node's loopback is used by the packet path itself (a node's packet to its own address); give the device the packet ${flag === 'in-iface' ? 'comes in' : 'leaves'} by`);
+    else if (new TextEncoder().encode(dev).length > 15 || dev === '' || dev === '.' || dev === '..' || /[/:\s+]/.test(dev)) {
+      bad(`--${flag} must be a device name (1 to 15 bytes, no '/', ':', '+' or blanks), got "${dev}"`);
+    }
+  }
+  const localSrc = src !== undefined && (src >>> 24 === 127 || local.some((a) => parseIpv4(a) === src));
+  if (src !== undefined && src === dst && !localSrc) bad(`--src and --dst are the same address ${o.src}: the sender would deliver the packet to itself, the node never sees it`);
   if (errors.length || src === undefined || dst === undefined) return { spec: null, errors };
   return {
     spec: {

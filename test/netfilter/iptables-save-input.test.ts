@@ -78,6 +78,20 @@ describe('chains no built-in chain reaches', () => {
   });
 });
 
+describe('device names of the one-node World', () => {
+  it.each([
+    [{ inIface: 'lo' }, "--in-iface lo: the node's loopback is used by the packet path itself"],
+    [{ outIface: 'averyveryverylongname' }, '--out-iface must be a device name (1 to 15 bytes'],
+    [{ inIface: 'a b' }, '--in-iface must be a device name'],
+    [{ inIface: 'veth+' }, '--in-iface must be a device name'],
+    [{ dst: '10.0.0.2' }, '--src and --dst are the same address 10.0.0.2: the sender would deliver the packet to itself'],
+  ])('%j is refused', (o, message) => {
+    const t = traceIptablesSave('*filter\nCOMMIT\n', { ...OPTS, ...o });
+    expect(t.errors).toHaveLength(1);
+    expect(t.errors[0].message).toContain(message);
+  });
+});
+
 describe('one walker: --iptables-save runs the packet path of every other trace', () => {
   const dump = [
     '*raw', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -i eth0 -m rpfilter --invert -j DROP', 'COMMIT',
