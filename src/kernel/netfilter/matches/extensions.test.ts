@@ -78,6 +78,9 @@ describe('save forms, as iptables-save 1.8.9 printed them', () => {
     ['filter', '-A INPUT -m hashlimit --hashlimit 5/sec --hashlimit-name a --hashlimit-mode srcip', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-mode srcip --hashlimit-name a'],
     ['filter', '-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-name a --hashlimit-srcmask 33', 'error: RULE_APPEND failed (Invalid argument): rule in chain INPUT'],
     ['filter', '-A INPUT -m hashlimit --hashlimit-name x', 'error: You have to specify --hashlimit'],
+    // Found by the kernel agreement run: the default expiry is the unit of the rate as written.
+    ['filter', '-A INPUT -m hashlimit --hashlimit-above 1320/day --hashlimit-name c', '-A INPUT -m hashlimit --hashlimit-above 55/hour --hashlimit-burst 5 --hashlimit-name c --hashlimit-htable-expire 86400000'],
+    ['filter', '-A INPUT -m hashlimit ! --hashlimit-upto 1920/minute --hashlimit-burst 1000 --hashlimit-name a', '-A INPUT -m hashlimit --hashlimit-above 32/sec --hashlimit-burst 1000 --hashlimit-name a --hashlimit-htable-expire 60000'],
   ])('%s %s', (table, rule, want) => expect(saved(table, rule)).toBe(want));
 });
 

@@ -3,14 +3,15 @@
 // mode), in packets per time; `--hashlimit-above` (or `! --hashlimit-upto`) inverts. A bucket idle for longer
 // than --hashlimit-htable-expire is forgotten (the table's garbage collection). Options and save form from
 // extensions/libxt_hashlimit.c (hashlimit_mt_save(), rates in 1/1000000 s, XT_HASHLIMIT_SCALE_v2); the burst
-// is always printed, the expiry when it is not the unit of the printed rate. Byte-based rates (`1kb/s`) and
+// is always printed, the expiry when it is not the unit of the printed rate (it defaults to the unit of the
+// rate as written, so `1320/day` prints as `55/hour ... --hashlimit-htable-expire 86400000`). Byte-based rates (`1kb/s`) and
 // --hashlimit-rate-match are not modelled.
 
 import type { MatchModule } from '../module.js';
 import type { NfPacketContext } from '../context.js';
 import { formatIpv4 } from '../../../wire/ipv4-addr.js';
 import { l4Ports } from './l4-ports.js';
-import { formatRate, parseRate } from './limit.js';
+import { formatRate, parseRate, rateUnitMs } from './limit.js';
 
 const SCALE = 1_000_000;
 const MODES = ['srcip', 'srcport', 'dstip', 'dstport'] as const;
@@ -46,6 +47,8 @@ export const hashlimitMatch: MatchModule = {
   create() {
     const c: Config = { avg: 0, above: false, burst: 5, modes: new Set(), name: null, size: 0, max: 0, gc: GC_INTERVAL, expire: null, srcmask: 32, dstmask: 32 };
     let rateGiven: string | null = null;
+    /** The written rate's unit: the default --hashlimit-htable-expire (parse_rate() sets it from the unit). */
+    let unitMs = 1000;
     let unmodelled: string | null = null;
     return {
       option(name, args, invert) {
@@ -63,6 +66,7 @@ export const hashlimitMatch: MatchModule = {
           if (v === 0) return `hashlimit: Bad value for "--${name}" option: "${a}"`;
           if (v < 0) return `Rate too fast "${a}"`;
           c.avg = v;
+          unitMs = rateUnitMs(a);
           c.above = (name === 'hashlimit-above') !== invert;
           return undefined;
         }
@@ -103,7 +107,7 @@ export const hashlimitMatch: MatchModule = {
         // hashlimit_mt_check_common(): masks beyond the address length are refused.
         if (c.srcmask > 32 || c.dstmask > 32) return 'RULE_APPEND failed (Invalid argument)';
         const rate = formatRate(c.avg, SCALE);
-        const expire = c.expire ?? rate.unitMs;
+        const expire = c.expire ?? unitMs;
         const w = [`--hashlimit-${c.above ? 'above' : 'upto'} ${rate.text}`, `--hashlimit-burst ${c.burst}`];
         if (c.modes.size) w.push(`--hashlimit-mode ${MODES.filter((m) => c.modes.has(m)).join(',')}`);
         w.push(`--hashlimit-name ${c.name}`);

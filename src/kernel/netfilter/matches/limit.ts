@@ -39,6 +39,15 @@ export function parseRate(text: string, scale: number): number {
   return v === 0 ? -1 : v;
 }
 
+/** The unit of a rate as written (`N/min` is 60000 ms; no unit is a second), in ms. */
+export function rateUnitMs(text: string): number {
+  const slash = text.indexOf('/');
+  if (slash < 0) return 1000;
+  const unit = text.slice(slash + 1).toLowerCase();
+  const u = [...UNITS].reverse().find(([, full]) => unit !== '' && full.startsWith(unit));
+  return (u ? u[2] : 1) * 1000;
+}
+
 /** print_rate(): the largest unit in which the rate prints as a whole number of packets. */
 export function formatRate(avg: number, scale: number): { text: string; unitMs: number } {
   const mults = UNITS.map(([name, , seconds]) => [name, scale * seconds] as const);
