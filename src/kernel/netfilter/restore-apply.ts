@@ -13,8 +13,8 @@ import { danglingJumps, validateTable } from './table-validate.js';
 
 interface Block {
   table: Table;
-  /** Where each rule was written: its line and the column of its `-j` target (else its command). */
-  lines: Map<Rule, { line: number; column: number }>;
+  /** Where each rule was written: its line and the column of its `-j` target (else its command), and of its matches. */
+  lines: Map<Rule, { line: number; column: number; matches?: number[] }>;
   deleted: Map<string, { line: number; column: number }>;
   failed: boolean;
   /** An empty block (`*nat` + `COMMIT`) does not create the table. */
@@ -29,7 +29,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     case 'insert': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
-      for (const r of cmd.rules) b.lines.set(r, { line, column: at.target ?? at.command });
+      for (const r of cmd.rules) b.lines.set(r, { line, column: at.target ?? at.command, matches: at.matches });
       if (cmd.op === 'append') c.rules.push(...cmd.rules);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
@@ -96,9 +96,14 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
   for (const d of danglingJumps(b.table)) {
     const del = b.deleted.get(d.target);
     if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
-    return [{ ...(b.lines.get(d.rule) ?? { line: commitLine, column: 1 }), message: `Chain '${d.target}' does not exist` }];
+    const at = b.lines.get(d.rule);
+    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
   }
-  return validateTable(b.table).map((p) => ({ ...((p.rule && b.lines.get(p.rule)) || { line: commitLine, column: 1 }), message: p.message }));
+  return validateTable(b.table).map((p) => {
+    const at = p.rule ? b.lines.get(p.rule) : undefined;
+    if (!at) return { line: commitLine, column: 1, message: p.message };
+    return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
+  });
 }
 
 /** Applies `script` on a copy of `base`; `errors` holds what failed (the parse's errors are passed in too). */

@@ -167,6 +167,9 @@ describe('lines outside a table, and where every error points', () => {
     ['*filter\n:X - [0:0]\n-A INPUT -j X\n-A X -j X\nCOMMIT\n', 3, 13, 'Too many links'],
     ['*filter\n-N X\n-X INPUT\nCOMMIT\n', 3, 4, 'CHAIN_DEL failed'],
     ['*filter\n-I INPUT 2 -j ACCEPT\nCOMMIT\n', 2, 1, 'Index of insertion too big.'],
+    // A match the hook does not allow is blamed at the match, a target at the target.
+    ['*filter\n-A INPUT -p tcp -m owner --uid-owner 0 -j DROP\nCOMMIT\n', 2, 20, 'RULE_APPEND failed'],
+    ['*mangle\n-A OUTPUT -m comment --comment x -j REJECT\nCOMMIT\n', 2, 37, 'RULE_APPEND failed'],
   ])('%j: line %i column %i', (text, line, column, message) => {
     const { errors } = restore(text);
     expect(errors[0]).toMatchObject({ line, column });

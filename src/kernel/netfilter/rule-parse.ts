@@ -36,6 +36,8 @@ export interface CommandAt {
   chain: number | null;
   /** The `-j` / `-g` target word. */
   target: number | null;
+  /** For each match of the rule (Rule.matches order), the column of the word that loaded it. */
+  matches: number[];
 }
 
 export type ParsedCommand = RuleCommand & { at: CommandAt };
@@ -383,7 +385,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   if (!cmd) return { message: 'no command specified', col: st.firstSpecWord?.col ?? 1 };
   const chain = cmd.chain;
   const fail = (message: string, w: Word | null | undefined): CommandError => ({ message, col: (w ?? st.chainWord ?? st.commandWord)?.col });
-  const at: CommandAt = { command: st.commandWord?.col ?? 1, chain: st.chainWord?.col ?? null, target: st.targetWord?.col ?? null };
+  const at: CommandAt = { command: st.commandWord?.col ?? 1, chain: st.chainWord?.col ?? null, target: st.targetWord?.col ?? null, matches: [] };
   if (chain !== null) {
     const e = checkChainName(chain);
     if (e) return fail(e, st.chainWord);
@@ -421,7 +423,10 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   for (const l of st.matchOrder) {
     const m = (l.builder as MatchBuilder).finish(penv);
     if (typeof m === 'string') return fail(m.startsWith('RULE_APPEND failed') ? `${m}: rule in chain ${chain}` : m, l.word);
-    if (m) matches.push(m);
+    if (m) {
+      matches.push(m);
+      at.matches.push(l.word?.col ?? at.command);
+    }
   }
   let target: RuleTarget = { kind: 'none' };
   if (st.target) {

@@ -13,6 +13,8 @@ export interface ValidationProblem {
   message: string;
   /** The rule the kernel blames, when the table has one. */
   rule: Rule | null;
+  /** The match of that rule whose hooks refuse it (index in Rule.matches); absent: the target. */
+  match?: number;
 }
 
 function targetChain(r: Rule): string | null {
@@ -79,8 +81,9 @@ export function validateTable(table: Table): ValidationProblem[] {
         if (t !== null) todo.push(t);
         const allowed: Array<readonly string[] | undefined> = r.matches.map((m) => findMatch(m.module)?.hooks);
         if (r.target.kind === 'module') allowed.push(findTarget(r.target.target.name)?.hooks, r.target.target.hooks);
-        if (allowed.some((hooks) => hooks && !hooks.includes(base.hook!))) {
-          problems.push({ message: `RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`, rule: r });
+        const bad = allowed.findIndex((hooks) => hooks && !hooks.includes(base.hook!));
+        if (bad >= 0) {
+          problems.push({ message: `RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`, rule: r, ...(bad < r.matches.length ? { match: bad } : {}) });
           return problems;
         }
       }
