@@ -48,6 +48,8 @@ export interface RunOptions {
   decide?: (probability: number, rule: string) => boolean;
   /** Told every chain netfilter walks (see kernel/netfilter/observe.ts). */
   nfObserver?: KernelEnv['nfObserver'];
+  /** Parsed iptables texts to reuse (see KernelEnv.parsedRules). */
+  parsedRules?: KernelEnv['parsedRules'];
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -69,6 +71,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     hopBudget: opts.hopBudget ?? 64,
     decide: opts.decide,
     nfObserver: opts.nfObserver,
+    parsedRules: opts.parsedRules,
   });
   const ns = world.netns(trace.from);
   if (!ns) throw new Error(`invariant: trace source ${trace.from} is not a namespace (the loader checks this)`);

@@ -13,7 +13,7 @@
 // same answers for its flows. `output` renders a trace the way that tracer's `output` reads.
 
 import type { EvalResult, NfObservation, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
-import { applyRestore, parseRestore, printSave, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
+import { applyRestore, cloneRuleset, parseRestore, printSave, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
 import type { MatchState } from '../kernel/netfilter/index.js';
 import { parseIpsetSave } from '../kernel/netfilter/ipset-save.js';
 import type { NfHook } from '../kernel/netfilter/hooks.js';
@@ -282,6 +282,9 @@ function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }
 
+/** Matches that keep state in the rule itself (not in the namespace's MatchState). */
+const RULE_STATE = new Set(['statistic', 'limit', 'hashlimit']);
+
 /** What one run of the packet through the node's World did, read from the kernel's netfilter observations. */
 class Walk {
   readonly hooks: HookWalk[] = [];
@@ -437,7 +440,14 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   ];
   if (!loaded || !spec || base.errors.length) return base;
   base.warnings = unreachableWarning(loaded.ruleset);
-  const world = nodeWorld({ iptables: printSave(loaded.ruleset), sets: loaded.sets, nodeIPs: spec.local, src: formatIpv4(spec.src), inIface: spec.inIface, outIface: spec.outIface });
+  // The World's copy of the dump is parsed once: each run gets a clone, unless a rule keeps state of its own
+  // (nth counters, limit and hashlimit buckets live in the rule, as xt_statistic_priv does): then it is
+  // parsed afresh per run.
+  const worldText = printSave(loaded.ruleset);
+  const stateful = [...loaded.ruleset.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => RULE_STATE.has(m.module) && m.branchProbability === undefined))));
+  const parsedOnce = stateful ? undefined : loaded.ruleset;
+  const parsedRules = (t: string): Ruleset | undefined => (parsedOnce && t === worldText ? cloneRuleset(parsedOnce) : undefined);
+  const world = nodeWorld({ iptables: worldText, sets: loaded.sets, nodeIPs: spec.local, src: formatIpv4(spec.src), inIface: spec.inIface, outIface: spec.outIface });
   const from = senderOf({ src: formatIpv4(spec.src), nodeIPs: spec.local, inIface: spec.inIface, outIface: spec.outIface });
   const probe = {
     from, src: spec.src, dst: spec.dst, proto: spec.proto as 'tcp' | 'udp' | 'icmp', dport: spec.proto === 'icmp' ? undefined : spec.dport,
@@ -456,6 +466,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     runProbe(world, probe, {
       // The first packet's way through the node; TCP's first retransmission (1 s) is not waited for.
       untilMs: 500,
+      parsedRules,
       nfObserver: (obs) => w.observe(obs),
       decide: (prob) => {
         const i = taken.length;

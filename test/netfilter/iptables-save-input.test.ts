@@ -110,6 +110,16 @@ describe('one walker: --iptables-save runs the packet path of every other trace'
     ]);
     expect([t.dnat, t.branches[0].snat, t.branches[0].dst]).toEqual([['10.244.1.5:8080'], 'MASQUERADE', '10.244.1.5:8080']);
   });
+  it('each branch runs on a fresh World: a rule\'s own state (limit, nth) starts anew', () => {
+    const t = traceIptablesSave([
+      '*filter', ':FORWARD ACCEPT [0:0]',
+      '-A FORWARD -m statistic --mode random --probability 0.5 -j LOG --log-prefix a',
+      '-A FORWARD -m limit --limit 1/hour --limit-burst 1 -j DROP',
+      '-A FORWARD -m statistic --mode nth --every 2 --packet 0 -j REJECT', 'COMMIT', '',
+    ].join('\n'), OPTS);
+    expect(t.errors).toEqual([]);
+    expect(t.branches.map((b) => [b.probability, b.verdict])).toEqual([[0.5, 'DROP'], [0.5, 'DROP']]);
+  });
   it('the node\'s own sockets are root (-m owner)', () => {
     const own = traceIptablesSave(dump, { ...OPTS, ...node, src: '192.168.56.11', dport: 22 });
     expect([own.origin, own.verdict, own.decidedBy?.line]).toEqual(['local', 'REJECT', 13]);

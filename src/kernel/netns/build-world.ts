@@ -91,7 +91,8 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     }
     for (const s of nsSpec.listen) ns.sockets.listeners.push({ proto: s.proto, addr: s.addr, port: s.port });
     if (nsSpec.iptables !== undefined) {
-      const { ruleset, errors } = restore(nsSpec.iptables);
+      const parsed = world.env.parsedRules?.(nsSpec.iptables);
+      const { ruleset, errors } = parsed ? { ruleset: parsed, errors: [] } : restore(nsSpec.iptables);
       if (errors.length > 0) throw new Error(`invariant: iptables of ${ns.name} did not load: ${errors.map(formatRestoreError).join('; ')}`);
       ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []));
       ns.netfilter = netfilterEngine(ns, ns.nf);
