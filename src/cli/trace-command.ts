@@ -190,8 +190,9 @@ Examples:
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
 
-With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` are walked the way the kernel
-walks a new connection: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
+With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` become the rules of a one-node
+World (the --node-ip addresses on --in-iface, a peer that owns --src and sends) and the packet takes the
+packet path of every trace: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
 there, filter INPUT or FORWARD (OUTPUT, then INPUT over lo, for the node's own packets), and POSTROUTING. It
 prints every rule that matched with its line in FILE, the verdict, the DNAT destination and whether the packet
 is masqueraded; each -m statistic branch (a Service endpoint) is shown with its probability.

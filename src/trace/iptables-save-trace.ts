@@ -404,7 +404,6 @@ function flowOutput(branches: readonly IptablesBranch[]): string {
 
 /** Traces a NEW packet from `o.src` to `o.dst` through the iptables-save / iptables-restore text `text`. */
 export function traceIptablesSave(text: string, o: IptablesTraceOptions): IptablesTrace {
-  const notes = new Set<string>();
   const noteList: string[] = [];
   const { spec, errors: optErrors } = checkOptions(o, noteList);
   const proto = o.proto ?? 'tcp';
@@ -481,8 +480,8 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   }
   const branches = mergeBranches(found.map((b) => branchOf(b.walk, b.probability)));
   const b0 = branches[0];
-  noteList.push(...notes);
   if (!b0) return base;
+  if (branches.every((b) => b.hooks.length === 0)) noteList.push('the packet crossed none of the node\'s netfilter hooks (its tables have no chain for the hooks it took)');
   return {
     ...base,
     hooks: b0.hooks,
