@@ -145,6 +145,11 @@ describe('lines outside a table, and where every error points', () => {
     expect(errors[0]).toMatchObject({ line, column });
     expect(errors[0].message).toMatch(/^line failed: .* outside a table/);
   });
+  it('a binary or UTF-16 file is named as such, its bytes escaped', () => {
+    const [e] = restore('\u00ff\u00fe*\u0000f\u0000\n').errors;
+    expect(e).toMatchObject({ line: 1, column: 1 });
+    expect(e.message).toBe('line failed: "\\xff\\xfe*\\x00f\\x00" outside a table (expected *filter, *nat, *mangle, *raw or *security, a # comment, or an empty line) (the file does not look like text: is it iptables-save output?)');
+  });
   it('inside a table a blank or indented line is a command, as the real tool parses it', () => {
     expect(restore('*filter\n   \nCOMMIT\n').errors[0]).toMatchObject({ line: 2, message: 'no command specified' });
     expect(restore('*filter\n  # c\nCOMMIT\n').errors[0]).toMatchObject({ line: 2, column: 3, message: "Bad argument `#'" });

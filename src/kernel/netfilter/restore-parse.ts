@@ -86,7 +86,8 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
     if (table === null) {
       const col = line.search(/\S/) + 1 || 1;
       const what = line.trim() === '' ? 'a blank line' : `"${firstWord(line)}"`;
-      errors.push({ line: lineNo, column: col, message: `line failed: ${what} outside a table (expected *filter, *nat, *mangle, *raw or *security, a # comment, or an empty line)` });
+      const binary = /[\u0000-\u0008\u000e-\u001f\ufffd\ufeff]/.test(line) ? ' (the file does not look like text: is it iptables-save output?)' : '';
+      errors.push({ line: lineNo, column: col, message: `line failed: ${what} outside a table (expected *filter, *nat, *mangle, *raw or *security, a # comment, or an empty line)${binary}` });
       continue;
     }
     if (line.startsWith(':')) {
@@ -129,9 +130,12 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
   return { script: { lines }, errors };
 }
 
+/** The line's first word for a message: at most 40 characters, control and non-ASCII bytes escaped (a binary file). */
 function firstWord(line: string): string {
   const w = line.trim().split(/\s+/)[0];
-  return w.length > 40 ? `${w.slice(0, 40)}...` : w;
+  const cut = w.length > 40 ? `${w.slice(0, 40)}...` : w;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f-\uffff]/g, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** The words of a rule without its `-A CHAIN` / `-I CHAIN [n]` command. */
