@@ -1,5 +1,7 @@
 // `net trace --iptables-save` as users run it: the built entry point (npm test builds first), real exit codes.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -71,5 +73,51 @@ describe('net trace --iptables-save', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('--iptables-save <file>');
     expect(r.stdout).toContain('net trace --iptables-save examples/kube-proxy-node.rules --src 10.0.0.2 --dst 172.30.0.44:80 --node-ip 192.168.0.2');
+  });
+
+  describe('input that is no dump, sets, unreachable chains', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-ipt-save-'));
+    const file = (name: string, text: string | Buffer): string => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    const TO = ['--src', '10.0.0.2', '--dst', '10.0.0.3:80'];
+
+    it.each([
+      ['an empty file', 'empty.rules', '', ':1:1: empty: no table to trace through'],
+      ['plain text', 'text.rules', 'hello world\n', ':1:1: line failed: "hello" outside a table'],
+      ['random bytes', 'random.rules', Buffer.from([0x9c, 0x01, 0xfe, 0x41, 0x0a, 0x2a, 0x00]), ':1:1: line failed'],
+    ])('%s: a located error, exit 2', (_n, name, text, message) => {
+      const f = file(name, text);
+      const r = net('trace', '--iptables-save', f, ...TO);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`${f}${message}`);
+    });
+
+    const dump = '*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m set --match-set blocked src -j DROP\nCOMMIT\n';
+    it('--match-set of a set no --ipsets file creates: refused as iptables-restore does', () => {
+      const f = file('set.rules', dump);
+      const r = net('trace', '--iptables-save', f, ...TO);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`${f}:3:31: Set blocked doesn't exist. (give the node's \`ipset save\` output with --ipsets FILE)`);
+      const sets = file('node.ipsets', 'create blocked hash:ip family inet hashsize 1024 maxelem 65536\nadd blocked 10.0.0.2\n');
+      const ok = net('trace', '--iptables-save', f, '--ipsets', sets, ...TO);
+      expect(ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      expect(ok.stdout).toMatch(/=> DROP$/m);
+      const bad = file('bad.ipsets', 'create blocked hash:ip\nadd blocked nohost\n');
+      const r2 = net('trace', '--iptables-save', f, '--ipsets', bad, ...TO);
+      expect(r2.status).toBe(2);
+      expect(r2.stderr).toContain(`${bad}:2:13: Syntax error: cannot parse nohost`);
+    });
+
+    it('warns when the built-in chains reach none of the chains holding rules', () => {
+      const f = file('unlinked.rules', '*filter\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -d 10.0.0.3/32 -j DROP\nCOMMIT\n');
+      const r = net('trace', '--iptables-save', f, ...TO);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('warning: no built-in chain jumps to filter KUBE-SERVICES');
+    });
   });
 });

@@ -45,6 +45,7 @@ interface TraceOpts {
   lenientComments?: boolean;
   inIface?: string;
   outIface?: string;
+  ipsets?: string;
 }
 
 /** `--flags SA`: TCP flags as tcpdump letters. */
@@ -74,7 +75,7 @@ function argNodeIp(text: string, previous: string[]): string[] {
 
 /** Flags that belong to one mode only, by the name the user typed. */
 const SCENARIO_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['from', '--from'], ['to', '--to'], ['name', '--name'], ['pcap', '--pcap'], ['at', '--at'], ['flags', '--flags']];
-const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface']];
+const IPTABLES_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [['dst', '--dst'], ['lenientComments', '--lenient-comments'], ['inIface', '--in-iface'], ['outIface', '--out-iface'], ['ipsets', '--ipsets']];
 
 /** Flags that shape the packet of a trace given by --from/--to; a scenario's own traces carry their own. */
 const AD_HOC_ONLY: ReadonlyArray<readonly [keyof TraceOpts, string]> = [
@@ -100,7 +101,16 @@ function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void)
   } catch (e) {
     throw new UsageError(`--iptables-save: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  let ipsets: string | undefined;
+  if (o.ipsets !== undefined) {
+    try {
+      ipsets = readFileSync(o.ipsets, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--ipsets: cannot read ${o.ipsets}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const t = traceIptablesSave(text, {
+    ipsets,
     src: formatIpv4(o.src),
     dst: o.dst.addr,
     dport,
@@ -115,7 +125,7 @@ function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void)
   if (t.errors.length) {
     const n = t.errors.length;
     const hint = !o.lenientComments && t.errors.some((e) => /^Bad argument/.test(e.message)) ? ' (kube-proxy test text with unquoted comments? try --lenient-comments)' : '';
-    throw new UsageError(`${file}: ${n} error${n === 1 ? '' : 's'}, nothing traced${hint}`, t.errors.map((e) => formatIptablesTraceError(file, e)));
+    throw new UsageError(`${file}: ${n} error${n === 1 ? '' : 's'}, nothing traced${hint}`, t.errors.map((e) => formatIptablesTraceError(file, e, o.ipsets)));
   }
   out(o.output === 'json' ? renderIptablesTraceJson(t) : renderIptablesTraceText(t));
 }
@@ -166,7 +176,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   }
   const proto = o.proto;
   if (o.flags !== undefined && proto !== 'tcp') throw new UsageError(`--flags is for tcp only, not ${proto}`);
-  if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
+  if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is not modelled by the packet path)');
   const d = destination(sc, o.to);
   // One port, said once: a name saying :80 must not trace port 81, and ICMP echo has no port to drop silently.
   if (d.port !== undefined && o.dport !== undefined && d.port !== o.dport) {
@@ -237,7 +247,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .argument('[scenario]', 'a scenario file (not with --iptables-save)')
     .option('--from <netns>', 'namespace whose socket sends (in a Cluster: pod/NAME, NS/NAME, node/NAME, ext/NAME)')
     .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name (in a Cluster also pod/NAME[:PORT], NS/NAME, node/NAME, ext/NAME)')
-    .option('--proto <p>', 'tcp | udp | icmp (sctp with --iptables-save)', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
+    .option('--proto <p>', 'tcp | udp | icmp', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
     .option('--src <addr>', 'bind the socket to this source address (with --iptables-save: the packet\'s source)', argIpv4('--src'))
@@ -260,6 +270,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--lenient-comments', 'with --iptables-save: accept unquoted --comment values (kube-proxy FakeIPTables text)')
     .option('--in-iface <dev>', 'with --iptables-save: the device the packet comes in by (default eth0)')
     .option('--out-iface <dev>', 'with --iptables-save: the device it leaves by (default eth0)')
+    .option('--ipsets <file>', 'with --iptables-save: the node\'s `ipset save` output, the sets -m set --match-set may name')
     .addHelpText(
       'after',
       `
@@ -280,14 +291,17 @@ of --from/--to is traced on the World as the timeline left it there, at that vir
 timeline's own traces up to the point are shown.
   net trace scenarios/fdb-ageing.yaml --at aged --from a --to 10.1.0.3 --proto icmp
 
-With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` are walked the way the kernel
-walks a new connection: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
+With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` become the rules of a one-node
+World (the --node-ip addresses on --in-iface, a peer that owns --src and sends) and the packet takes the
+packet path of every trace: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
 there, filter INPUT or FORWARD (OUTPUT, then INPUT over lo, for the node's own packets), and POSTROUTING. It
 prints every rule that matched with its line in FILE, the verdict, the DNAT destination and whether the packet
 is masqueraded; each -m statistic branch (a Service endpoint) is shown with its probability.
 On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-node.rules is one to try:
   net trace --iptables-save examples/kube-proxy-node.rules --src 10.0.0.2 --dst 172.30.0.44:80 --node-ip 192.168.0.2
-  net trace --iptables-save examples/kube-proxy-node.rules --src 192.168.0.2 --dst 192.168.0.2:3001 --node-ip 192.168.0.2 -o json`,
+  net trace --iptables-save examples/kube-proxy-node.rules --src 192.168.0.2 --dst 192.168.0.2:3001 --node-ip 192.168.0.2 -o json
+A dump whose rules say \`-m set --match-set NAME\` needs the node's sets: \`ipset save > node-a.ipsets\`, then
+add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-restore refuses it).`,
     )
     .action((file: string | undefined, o: TraceOpts, cmd: Command) => {
       if (o.iptablesSave !== undefined) {
@@ -298,7 +312,7 @@ On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-no
       if (file === undefined) throw new UsageError('give a scenario file, or --iptables-save FILE to trace through a node\'s rule dump');
       for (const [k, flag] of IPTABLES_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} needs --iptables-save FILE`);
       if (o.nodeIp.length) throw new UsageError('--node-ip needs --iptables-save FILE');
-      if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is traced only with --iptables-save)');
+      if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is not modelled by the packet path)');
       if (o.flags !== undefined && o.from === undefined && o.to === undefined) throw new UsageError('--flags describes a packet: give --from and --to with it');
       const sc = loadOrFail(file);
       if (o.at !== undefined) {
@@ -364,6 +378,6 @@ function nextSteps(file: string, firstFrom: string | undefined): string {
     [`net show ${file} ${ns} route`, 'the state behind a hop, as ip prints it'],
     ['net run scenarios/', "check every shipped scenario's expectations"],
   ];
-  const width = Math.max(0, ...rows.map(([c]) => c.length));
+  const width = rows.reduce((m, [c]) => Math.max(m, c.length), 0);
   return ['', 'Next:', ...rows.map(([c, what]) => `  ${c.padEnd(width)}  ${what}`)].join('\n');
 }

@@ -134,7 +134,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
         owners.set(c.netns, { node: n.name, pod: null });
       }
       for (const x of d.namespaces) containerNetns.push(x);
-      ns.listen.push(...nodeSpec.listen);
+      for (const x of nodeSpec.listen) ns.listen.push(x);
       world.namespaces.push(ns);
       byNode.set(n.name, ns);
       owners.set(n.netns, { node: n.name, pod: null });
@@ -166,7 +166,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     }
     if (nodeSpec.forwardPolicy === 'DROP') n.iptables.policy('filter', 'FORWARD', 'DROP');
     addFlannelRules(n.iptables, spec.podCIDR, n.podCIDR, spec.flannel.ipMasq);
-    ns.listen.push(...nodeSpec.listen);
+    for (const x of nodeSpec.listen) ns.listen.push(x);
     world.namespaces.push(ns);
     byNode.set(n.name, ns);
     owners.set(n.netns, { node: n.name, pod: null });
@@ -214,8 +214,8 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     const ns = emptyNetns(e.name);
     const port = underlayPort(e.name, objects.nodes.length + i, e.name);
     ns.links.push({ name: 'eth0', type: 'veth', addresses: [{ addr: e.ip, len: spec.underlay.cidr.len }], peer: { netns: UNDERLAY_NETNS, dev: port }, mtu: spec.underlay.mtu });
-    ns.routes.push(...e.routes);
-    ns.listen.push(...e.listen);
+    for (const x of e.routes) ns.routes.push(x);
+    for (const x of e.listen) ns.listen.push(x);
     world.namespaces.push(ns);
     owners.set(e.name, { node: null, pod: null });
     return { name: e.name, ip: e.ip, netns: e.name };
@@ -343,8 +343,8 @@ function applyPatches(spec: ClusterSpec, objects: CompiledObjects, world: WorldS
       continue;
     }
     Object.assign(ns.sysctls, patch.sysctls);
-    ns.routes.push(...patch.routes);
-    ns.neigh.push(...patch.neigh);
+    for (const x of patch.routes) ns.routes.push(x);
+    for (const x of patch.neigh) ns.neigh.push(x);
     addListen(ns.listen, patch.listen);
     if (patch.iptables !== undefined) {
       const node = objects.nodes.find((n) => n.netns === netns);

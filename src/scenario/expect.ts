@@ -1,5 +1,6 @@
 import type { Hop, Leg, Trace } from '../trace/model.js';
 import type { ExpectSpec } from './model.js';
+import { canonicalRule } from '../kernel/netfilter/index.js';
 
 /** Does a hop show `want`? "dev X", "NS/DEV", a stage name, "vxlan", or words of its detail. */
 function hopShows(h: Hop, want: string): boolean {
@@ -37,11 +38,47 @@ function checkLeg(leg: Leg, e: ExpectSpec, prefix: string): string[] {
   for (const v of e.via ?? []) {
     if (!leg.hops.some((h) => hopShows(h, v))) out.push(`${prefix}via: no hop shows "${v}"`);
   }
-  for (const r of e.rules ?? []) {
-    const matched = leg.hops.some((h) => h.rule === r || (h.facts ?? []).some((f) => f.startsWith('match ') && f.slice(6).trim() === r));
-    if (!matched) out.push(`${prefix}rules: "${r}" did not match on the way`);
-  }
+  for (const r of e.rules ?? []) for (const p of checkRule(leg, r, prefix)) out.push(p);
   return out;
+}
+
+/** The rules that matched on a leg, as iptables-save prints them, in walk order. */
+function matchedRules(leg: Leg): string[] {
+  const seen = new Set<string>();
+  for (const h of leg.hops) {
+    if (h.stage !== 'netfilter') continue;
+    for (const f of h.facts ?? []) if (f.startsWith('match ')) seen.add(f.slice(6).trim());
+    if (h.rule) seen.add(h.rule);
+  }
+  return [...seen];
+}
+
+const NEAR_MISSES = 5;
+
+/**
+ * `expect.rules`: the expected text and the matched rules are compared as iptables-save prints them, so
+ * `-p tcp --dport 22` equals `-p tcp -m tcp --dport 22`. A miss shows the canonical form and the rules that
+ * did match in the same chain.
+ */
+function checkRule(leg: Leg, r: string, prefix: string): string[] {
+  const c = canonicalRule(r);
+  const matched = matchedRules(leg);
+  const wanted = c.ok ? c.texts : [r.trim()];
+  if (wanted.some((w) => matched.includes(w))) return [];
+  const lines = [`${prefix}rules: "${r}" did not match on the way`];
+  if (!c.ok) {
+    lines.push(`    iptables-restore would refuse it${c.column ? ` (column ${c.column})` : ''}: ${c.message}`);
+    return [lines.join('\n')];
+  }
+  if (c.texts.join('\n') !== r.trim()) lines.push(`    as iptables-save prints it: ${c.texts.join(' | ')}`);
+  const same = matched.filter((m) => m === `-A ${c.chain}` || m.startsWith(`-A ${c.chain} `));
+  if (same.length === 0) lines.push(`    no rule of ${c.chain} matched`);
+  else {
+    lines.push(`    matched in ${c.chain}:`);
+    for (const m of same.slice(0, NEAR_MISSES)) lines.push(`      ${m}`);
+    if (same.length > NEAR_MISSES) lines.push(`      (and ${same.length - NEAR_MISSES} more)`);
+  }
+  return [lines.join('\n')];
 }
 
 /** The branch destinations a trace explored (TraceBranch.dst), sorted. */

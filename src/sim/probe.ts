@@ -102,6 +102,10 @@ export interface RunOptions {
   settle?: boolean;
   /** iptables-restore, memoised by a caller that runs many probes on one spec (see KernelEnv.restore). */
   restore?: KernelEnv['restore'];
+  /** Told every chain netfilter walks (see kernel/netfilter/observe.ts). */
+  nfObserver?: KernelEnv['nfObserver'];
+  /** Parsed iptables texts to reuse (see KernelEnv.parsedRules). */
+  parsedRules?: KernelEnv['parsedRules'];
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -127,6 +131,8 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     hopBudget: opts.hopBudget ?? 64,
     decide: opts.decide,
     restore: opts.restore,
+    nfObserver: opts.nfObserver,
+    parsedRules: opts.parsedRules,
   };
   const checkpoint = shared && !opts.keep ? checkpointWorld(world) : null;
   const before = world.useEnv(env);

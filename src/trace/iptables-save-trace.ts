@@ -1,26 +1,26 @@
-// `net trace --iptables-save`: one packet through one node's real rule dump, without a modelled network. The
-// packet takes the hooks a node would give it (Linux: ip_rcv() -> NF_INET_PRE_ROUTING -> ip_route_input() ->
-// NF_INET_LOCAL_IN or NF_INET_FORWARD -> NF_INET_POST_ROUTING; a local sender: __ip_local_out() ->
-// NF_INET_LOCAL_OUT -> POSTROUTING, and for a local destination back in over lo), each hook running its tables
-// in priority order (raw -300, conntrack -200, mangle -150, nat DNAT -100, filter 0, security 50, nat SNAT
-// 100). The connection is NEW: nat sees its first packet, `--ctstate NEW` matches, RELATED/ESTABLISHED do not.
-// Every `-m statistic --mode random` outcome is a branch with its probability (exploreBranches()).
+// `net trace --iptables-save`: one packet through one node's real rule dump. A thin shell around the packet
+// path every other trace takes: the dump becomes the rules of a one-node World (iptables-save-world.ts: the
+// node with the --node-ip addresses, a device in and out, a peer that sends), the probe runs through it
+// (src/sim runProbe(): ip_rcv() -> PREROUTING -> ip_route_input() -> INPUT or FORWARD -> POSTROUTING; a local
+// sender: __ip_local_out() -> OUTPUT -> POSTROUTING, and for a local destination back in over lo), and the
+// hook engine's observations (KernelEnv.nfObserver) give each table's chain with the dump's own lines. The
+// connection is NEW: nat sees its first packet, `--ctstate NEW` matches, RELATED/ESTABLISHED do not. Every
+// `-m statistic --mode random` outcome is a branch with its probability, each run on a fresh World.
 //
 // kube-proxy's own tracer (pkg/proxy/iptables/proxier_test.go tracePacket(), reference/kube-proxy.md §3.3)
 // walks nat PREROUTING and four filter chains directly and treats --ctstate/--mark/--rcheck as never matching.
 // No compatibility mode is needed: on a NEW connection with an empty `recent` list the real semantics give the
 // same answers for its flows. `output` renders a trace the way that tracer's `output` reads.
 
-import type { EvalResult, NfPacketContext, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
-import { applyRestore, evaluateChain, exploreBranches, indexRuleset, parseRestore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
-import type { RulesetIndex } from '../kernel/netfilter/index.js';
+import type { EvalResult, NfObservation, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
+import { applyRestore, cloneRuleset, parseRestore, printSave, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
+import type { MatchState } from '../kernel/netfilter/index.js';
+import { parseIpsetSave } from '../kernel/netfilter/ipset-save.js';
 import type { NfHook } from '../kernel/netfilter/hooks.js';
-import { emptyMatchState, makeContext, makePacket } from '../kernel/netfilter/testing.js';
 import { formatNatRange } from '../kernel/netfilter/targets/nat-range.js';
-import type { CtStatus, CtView, Tuple } from '../kernel/conntrack/index.js';
-import { headerTuple, invertTuple } from '../kernel/conntrack/tuple-of.js';
-import type { IpPacket } from '../packet/frame.js';
+import { runProbe } from '../sim/index.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
+import { NODE_NETNS, nodeWorld, senderOf } from './iptables-save-world.js';
 
 export const IPTABLES_TRACE_SCHEMA = 'packetwalk.iptables-trace/v1';
 
@@ -30,7 +30,7 @@ export type IptablesVerdict = 'ACCEPT' | 'DROP' | 'REJECT';
 export interface IptablesTraceOptions {
   src: string;
   dst: string;
-  /** Required for tcp, udp and sctp. */
+  /** Required for tcp and udp. */
   dport?: number;
   /** Default tcp. */
   proto?: IptablesProto;
@@ -50,6 +50,11 @@ export interface IptablesTraceOptions {
   masqueradeMark?: number;
   /** At most this many branches are explored (default 1024). */
   branchLimit?: number;
+  /**
+   * The node's `ipset save` output. The sets it creates are the ones `-m set --match-set` may name: any other
+   * name is refused as iptables-restore refuses it ("Set NAME doesn't exist."), so without it no set exists.
+   */
+  ipsets?: string;
 }
 
 /** A mistake in the dump (with its line, as iptables-restore reports it) or in the options (line null). */
@@ -57,6 +62,8 @@ export interface IptablesTraceError {
   line: number | null;
   column?: number;
   message: string;
+  /** The error is in the `ipsets` text rather than in the dump. */
+  file?: 'ipsets';
 }
 
 /** A rule that matched, as written in the dump. */
@@ -127,8 +134,13 @@ export interface IptablesTrace {
   nodeIPs: string[];
   /** When not empty, nothing was traced. */
   errors: IptablesTraceError[];
-  /** Things the trace could not model (IPv6 node IPs, SCTP ports, REDIRECT/MASQUERADE addresses). */
+  /** Things the trace could not model (IPv6 node IPs, unmodelled set types). */
   notes: string[];
+  /**
+   * What in the dump is likely not what the user meant, though the kernel takes it: chains holding rules that
+   * no built-in chain reaches (kube-proxy's test dumps leave out the jumps from PREROUTING and OUTPUT).
+   */
+  warnings: string[];
   /** The first branch's walk (every branch has its own in `branches`). */
   hooks: HookWalk[];
   verdict: IptablesVerdict;
@@ -149,8 +161,8 @@ export interface IptablesTrace {
 
 interface Loaded {
   ruleset: Ruleset;
-  index: RulesetIndex;
   lineOf: Map<Rule, number>;
+  sets: MatchState['ipsets'];
 }
 
 interface Spec {
@@ -169,16 +181,48 @@ interface Spec {
 
 const PROTO_NUMBER: Readonly<Record<IptablesProto, 'tcp' | 'udp' | 'icmp' | number>> = { tcp: 'tcp', udp: 'udp', sctp: 132, icmp: 'icmp' };
 
-function load(text: string, lenientComments: boolean): { loaded: Loaded | null; errors: RestoreError[] } {
-  const opts = { lenientComments };
+function load(text: string, lenientComments: boolean, sets: MatchState['ipsets']): { loaded: Loaded | null; errors: RestoreError[] } {
+  const opts = { lenientComments, sets: new Set(sets.keys()) };
   const parsed = parseRestore(text, undefined, opts);
   const { ruleset, errors } = applyRestore({ tables: new Map() }, parsed.script, opts, parsed.errors);
   if (errors.length) return { loaded: null, errors };
+  // iptables-restore takes an empty input; a trace through it would be a policy ACCEPT that explains nothing.
+  if (!parsed.script.lines.some((l) => l.kind === 'table')) {
+    const first = text.split('\n').findIndex((l) => l.trim() !== '');
+    const message = first < 0
+      ? 'empty: no table to trace through (iptables-save prints `*filter` ... `COMMIT` blocks)'
+      : 'no table: only comments (iptables-save prints `*filter` ... `COMMIT` blocks)';
+    return { loaded: null, errors: [{ line: first < 0 ? 1 : first + 1, column: 1, message }] };
+  }
   const lineOf = new Map<Rule, number>();
   for (const l of parsed.script.lines) {
     if (l.kind === 'command' && 'rules' in l.command && l.command.rules) for (const r of l.command.rules) lineOf.set(r, l.line);
   }
-  return { loaded: { ruleset, index: indexRuleset(ruleset), lineOf }, errors: [] };
+  return { loaded: { ruleset, lineOf, sets }, errors: [] };
+}
+
+/** Chains with rules that no built-in chain of their table reaches by -j or -g, as `table CHAIN`. */
+export function unreachableChains(rs: Ruleset): string[] {
+  const out: string[] = [];
+  for (const t of rs.tables.values()) {
+    const seen = new Set<string>();
+    const todo = [...t.chains.values()].filter((c) => c.hook !== null).map((c) => c.name);
+    while (todo.length) {
+      const name = todo.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      for (const r of t.chains.get(name)?.rules ?? []) if (r.target.kind === 'jump' || r.target.kind === 'goto') todo.push(r.target.chain);
+    }
+    for (const c of t.chains.values()) if (!seen.has(c.name) && c.rules.length > 0) out.push(`${t.name} ${c.name}`);
+  }
+  return out;
+}
+
+function unreachableWarning(rs: Ruleset): string[] {
+  const names = unreachableChains(rs);
+  if (names.length === 0) return [];
+  const shown = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+  return [`no built-in chain jumps to ${shown}: the rules in ${names.length === 1 ? 'it' : 'them'} cannot match any packet (is a -A PREROUTING / INPUT / FORWARD / OUTPUT ... -j line missing?)`];
 }
 
 function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | null; errors: IptablesTraceError[] } {
@@ -202,7 +246,17 @@ function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | 
     else if (ip.includes(':')) notes.push(`node IP ${ip} ignored: the rule engine is IPv4 only`);
     else bad(`node IP must be an IPv4 address, got "${ip}"`);
   }
-  if (proto === 'sctp') notes.push('SCTP ports are not modelled by the rule engine: rules that match SCTP ports do not match');
+  if (proto === 'sctp') bad('sctp is not modelled by the packet path: trace tcp, udp or icmp');
+  // dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or blanks; lo is the node's loopback already.
+  for (const [flag, dev] of [['in-iface', o.inIface], ['out-iface', o.outIface]] as const) {
+    if (dev === undefined) continue;
+    if (dev === 'lo') bad(`--${flag} lo: the node's loopback is used by the packet path itself (a node's packet to its own address); give the device the packet ${flag === 'in-iface' ? 'comes in' : 'leaves'} by`);
+    else if (new TextEncoder().encode(dev).length > 15 || dev === '' || dev === '.' || dev === '..' || /[/:\s+]/.test(dev)) {
+      bad(`--${flag} must be a device name (1 to 15 bytes, no '/', ':', '+' or blanks), got "${dev}"`);
+    }
+  }
+  const localSrc = src !== undefined && (src >>> 24 === 127 || local.some((a) => parseIpv4(a) === src));
+  if (src !== undefined && src === dst && !localSrc) bad(`--src and --dst are the same address ${o.src}: the sender would deliver the packet to itself, the node never sees it`);
   if (errors.length || src === undefined || dst === undefined) return { spec: null, errors };
   return {
     spec: {
@@ -217,23 +271,6 @@ function isLocal(spec: Spec, addr: number): boolean {
   return addr >>> 24 === 127 || spec.localAddrs.has(addr);
 }
 
-function endpoint(p: IpPacket, which: 'src' | 'dst'): string {
-  const a = formatIpv4(which === 'src' ? p.ip.src : p.ip.dst);
-  const l4 = p.l4;
-  const ports = l4.proto === 'tcp' ? l4.tcp : l4.proto === 'udp' ? l4.udp : null;
-  return ports ? `${a}:${which === 'src' ? ports.sport : ports.dport}` : a;
-}
-
-/** The packet with its destination (or source) rewritten, as nf_nat_manip_pkt() does. */
-function rewrite(p: IpPacket, which: 'src' | 'dst', addr: number, port: number | undefined): IpPacket {
-  const ip = { ...p.ip, [which]: addr };
-  const l4 = p.l4;
-  const key = which === 'src' ? 'sport' : 'dport';
-  if (port !== undefined && l4.proto === 'tcp') return { ...p, ip, l4: { ...l4, tcp: { ...l4.tcp, [key]: port } } };
-  if (port !== undefined && l4.proto === 'udp') return { ...p, ip, l4: { ...l4, udp: { ...l4.udp, [key]: port } } };
-  return { ...p, ip };
-}
-
 function targetName(r: Rule): string | null {
   const t = r.target;
   if (t.kind === 'jump' || t.kind === 'goto') return t.chain;
@@ -245,45 +282,30 @@ function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }
 
-/** One walk of the packet through the hooks; `decide` answers the random matches. */
+/** Matches that keep state in the rule itself (not in the namespace's MatchState). */
+const RULE_STATE = new Set(['statistic', 'limit', 'hashlimit']);
+
+/** What one run of the packet through the node's World did, read from the kernel's netfilter observations. */
 class Walk {
-  packet: IpPacket;
-  mark: number;
-  untracked = false;
-  tracked = false;
-  status = new Set<CtStatus>();
-  readonly orig: Tuple;
   readonly hooks: HookWalk[] = [];
   dnat: string | null = null;
   snat: string | null = null;
   marked = false;
   masqueraded = false;
-  private readonly state = emptyMatchState();
+  /** The packet's endpoints as last seen (after the last NAT). */
+  src: string;
+  dst: string;
 
   constructor(
     private readonly env: Loaded,
     private readonly spec: Spec,
-    private readonly notes: Set<string>,
-    private readonly decide: (p: number, where: RuleRef) => boolean,
+    start: { src: string; dst: string },
   ) {
-    this.packet = makePacket({ proto: PROTO_NUMBER[spec.proto], src: formatIpv4(spec.src), dst: formatIpv4(spec.dst), sport: spec.sport, dport: spec.dport });
-    this.mark = spec.mark;
-    this.orig = headerTuple(this.packet);
+    this.src = start.src;
+    this.dst = start.dst;
   }
 
-  /** The connection as matches see it: none before conntrack ran (raw), NEW after, UNTRACKED after NOTRACK. */
-  private ct(): CtView | null {
-    if (this.untracked) return { state: 'UNTRACKED', status: new Set(), direction: 'ORIGINAL', orig: this.orig, reply: invertTuple(this.orig), mark: 0, protoState: '', timeout: 0 };
-    if (!this.tracked) return null;
-    const tcp = this.spec.proto === 'tcp';
-    // nf_conntrack_tcp_timeout_syn_sent 120 s; nf_conntrack_udp_timeout 30 s; icmp 30 s.
-    return { state: 'NEW', status: this.status, direction: 'ORIGINAL', orig: this.orig, reply: invertTuple(headerTuple(this.packet)), mark: 0, protoState: tcp ? 'SYN_SENT' : '', timeout: tcp ? 120 : 30 };
-  }
-
-  private context(hook: NfHook, table: TableName, inDev: string | null, outDev: string | null): NfPacketContext {
-    return makeContext({ packet: this.packet, hook, table, in: inDev, out: outDev, mark: this.mark, ct: this.ct(), local: this.spec.local, now: 0, state: this.state });
-  }
-
+  /** The dump's rule behind a rule of the World's copy of it: the same table, chain and position. */
   private matched(ref: RuleRef, res: EvalResult): MatchedRule {
     const rule = this.env.ruleset.tables.get(ref.table)!.chains.get(ref.chain)!.rules[ref.index - 1];
     const m: MatchedRule = {
@@ -295,96 +317,47 @@ class Walk {
     return m;
   }
 
-  /** Runs one table's chain at a hook; returns the verdict to stop with, or null to go on. */
-  run(hook: NfHook, table: TableName, inDev: string | null, outDev: string | null): 'DROP' | 'REJECT' | null {
-    if (table === 'nat' && this.untracked) return null; // untracked packets skip NAT (nf_nat_inet_fn() needs a ct)
-    const chain = this.env.ruleset.tables.get(table)?.chains.get(hook);
-    if (!chain) return null;
-    const ctx = this.context(hook, table, inDev, outDev);
-    const before = { src: endpoint(this.packet, 'src'), dst: endpoint(this.packet, 'dst') };
-    const res = evaluateChain(this.env.ruleset, table, hook, ctx, { decide: this.decide, index: this.env.index });
-    this.mark = ctx.mark >>> 0;
-    if (res.notrack && table === 'raw') this.untracked = true;
-    const rules = res.matched.map((r) => this.matched(r, res));
-    if (rules.some((r) => r.target === 'KUBE-MARK-MASQ') || (this.mark & this.spec.masqMark) === this.spec.masqMark) this.marked = true;
-    const decidedBy = res.decidedBy ? rules.find((r) => r.chain === res.decidedBy!.chain && r.index === res.decidedBy!.index) ?? null : null;
-    const chains = [hook, ...rules.map((r) => r.target).filter((t): t is string => t !== null && this.env.ruleset.tables.get(table)!.chains.has(t))];
-    const v = res.verdict;
-    const walk: HookWalk = {
-      hook, table, in: inDev, out: outDev, ...before, chains: [...new Set(chains)], rules,
-      verdict: v.kind === 'drop' ? 'DROP' : v.kind === 'reject' ? 'REJECT' : 'ACCEPT', decidedBy, nat: null, mark: hex(this.mark),
-    };
-    this.hooks.push(walk);
-    if (v.kind === 'nat') walk.nat = this.applyNat(hook, v.nat);
-    return walk.verdict === 'ACCEPT' ? null : walk.verdict;
-  }
-
-  private applyNat(hook: NfHook, nat: Extract<EvalResult['verdict'], { kind: 'nat' }>['nat']): string {
-    const range = nat.range;
-    if (nat.kind === 'dnat' || nat.kind === 'redirect') {
-      let addr = range?.minAddr;
-      if (nat.kind === 'redirect') {
-        // nf_nat_redirect_ipv4(): 127.0.0.1 for OUTPUT, else the primary address of the input device.
-        addr = hook === 'OUTPUT' ? 0x7f000001 : parseIpv4(this.spec.local[0] ?? '') ?? this.packet.ip.dst;
-        if (hook !== 'OUTPUT') this.notes.add('REDIRECT: the input device\'s address is taken to be the first node IP');
-      } else if (range && range.maxAddr !== range.minAddr) {
-        this.notes.add(`DNAT to a range (${formatNatRange(range)}): the trace takes its first address`);
+  observe(o: NfObservation): void {
+    if (o.netns !== NODE_NETNS || o.leg !== 0) return;
+    if (o.kind === 'nat') {
+      this.src = o.src;
+      this.dst = o.dst;
+      const h = [...this.hooks].reverse().find((x) => x.table === 'nat' && x.hook === o.hook);
+      if (h && h.nat?.startsWith('REDIRECT')) {
+        this.dnat = this.dst;
+        h.nat = `REDIRECT ${this.dst}`;
       }
-      this.packet = rewrite(this.packet, 'dst', addr ?? this.packet.ip.dst, range?.ports?.min);
-      this.status.add('DNAT');
-      this.dnat = range && nat.kind === 'dnat' ? formatNatRange(range) : endpoint(this.packet, 'dst');
-      return `${nat.kind === 'dnat' ? 'DNAT' : 'REDIRECT'} ${this.dnat}`;
-    }
-    this.masqueraded = true;
-    this.status.add('SNAT');
-    if (nat.kind === 'snat' && range) {
-      this.snat = formatNatRange(range);
-      this.packet = rewrite(this.packet, 'src', range.minAddr, range.ports?.min);
-      return `SNAT ${this.snat}`;
-    }
-    // nf_nat_masquerade_ipv4(): the output device's address for the next hop; the first node IP stands in.
-    this.snat = 'MASQUERADE';
-    const addr = parseIpv4(this.spec.local[0] ?? '');
-    if (addr !== undefined) this.packet = rewrite(this.packet, 'src', addr, range?.ports?.min);
-    this.notes.add('MASQUERADE: the source is taken to be the first node IP');
-    return 'MASQUERADE';
-  }
-
-  /** Runs `tables` at `hook`, stopping at a DROP or REJECT. */
-  hookTables(hook: NfHook, tables: readonly TableName[], inDev: string | null, outDev: string | null): boolean {
-    for (const t of tables) {
-      if (t !== 'raw' && !this.untracked) this.tracked = true; // nf_conntrack_in() runs at -200, after raw
-      if (this.run(hook, t, inDev, outDev)) return false;
-    }
-    return true;
-  }
-}
-
-/** The walk a node gives a NEW packet: ip_rcv() or __ip_local_out(), the route decisions, and loopback. */
-function walkNode(w: Walk, spec: Spec): void {
-  const { inIface, outIface } = spec;
-  if (!isLocal(spec, spec.src)) {
-    if (!w.hookTables('PREROUTING', ['raw', 'mangle', 'nat'], inIface, null)) return;
-    // ip_route_input() on the destination DNAT left.
-    if (isLocal(spec, w.packet.ip.dst)) {
-      w.hookTables('INPUT', ['mangle', 'filter', 'security', 'nat'], inIface, null);
       return;
     }
-    if (!w.hookTables('FORWARD', ['mangle', 'filter', 'security'], inIface, outIface)) return;
-    w.hookTables('POSTROUTING', ['mangle', 'nat'], null, outIface);
-    return;
+    const res = o.result;
+    const table = o.table;
+    this.src = o.src;
+    this.dst = o.dst;
+    const rules = res.matched.map((r) => this.matched(r, res));
+    if (rules.some((r) => r.target === 'KUBE-MARK-MASQ') || (o.mark & this.spec.masqMark) === this.spec.masqMark) this.marked = true;
+    const decidedBy = res.decidedBy ? rules.find((r) => r.chain === res.decidedBy!.chain && r.index === res.decidedBy!.index) ?? null : null;
+    const chains = [o.hook, ...rules.map((r) => r.target).filter((t): t is string => t !== null && this.env.ruleset.tables.get(table)!.chains.has(t))];
+    const v = res.verdict;
+    const walk: HookWalk = {
+      hook: o.hook, table, in: o.in, out: o.out, src: o.src, dst: o.dst, chains: [...new Set(chains)], rules,
+      verdict: v.kind === 'drop' ? 'DROP' : v.kind === 'reject' ? 'REJECT' : 'ACCEPT', decidedBy, nat: null, mark: hex(o.mark),
+    };
+    this.hooks.push(walk);
+    if (v.kind === 'nat') walk.nat = this.natText(v.nat);
   }
-  const out0 = isLocal(spec, spec.dst) ? 'lo' : outIface;
-  if (!w.hookTables('OUTPUT', ['raw', 'mangle', 'nat', 'filter', 'security'], null, out0)) return;
-  // ip_route_me_harder() after a DNAT in OUTPUT.
-  const loopback = isLocal(spec, w.packet.ip.dst);
-  const out = loopback ? 'lo' : outIface;
-  if (!w.hookTables('POSTROUTING', ['mangle', 'nat'], null, out)) return;
-  if (!loopback) return;
-  // Back in over lo with its conntrack entry: NAT was decided on the way out (nf_nat_initialized()), so the
-  // nat chains of PREROUTING and INPUT are not consulted again.
-  if (!w.hookTables('PREROUTING', ['raw', 'mangle'], 'lo', null)) return;
-  w.hookTables('INPUT', ['mangle', 'filter', 'security'], 'lo', null);
+
+  /** The NAT a nat chain decided, as the rule writes it (the World applies it; `observe` sees the result). */
+  private natText(nat: Extract<EvalResult['verdict'], { kind: 'nat' }>['nat']): string {
+    const range = nat.range;
+    if (nat.kind === 'dnat') {
+      this.dnat = range ? formatNatRange(range) : null;
+      return `DNAT ${this.dnat ?? ''}`.trim();
+    }
+    if (nat.kind === 'redirect') return 'REDIRECT';
+    this.masqueraded = true;
+    this.snat = nat.kind === 'snat' && range ? formatNatRange(range) : 'MASQUERADE';
+    return nat.kind === 'snat' ? `SNAT ${this.snat}` : 'MASQUERADE';
+  }
 }
 
 function branchOf(w: Walk, probability: number): IptablesBranch {
@@ -393,7 +366,7 @@ function branchOf(w: Walk, probability: number): IptablesBranch {
   const verdict = stop?.verdict ?? 'ACCEPT';
   return {
     probability,
-    dst: endpoint(w.packet, 'dst'),
+    dst: w.dst,
     dnat: w.dnat,
     snat: w.snat,
     markedForMasquerade: w.marked,
@@ -431,7 +404,6 @@ function flowOutput(branches: readonly IptablesBranch[]): string {
 
 /** Traces a NEW packet from `o.src` to `o.dst` through the iptables-save / iptables-restore text `text`. */
 export function traceIptablesSave(text: string, o: IptablesTraceOptions): IptablesTrace {
-  const notes = new Set<string>();
   const noteList: string[] = [];
   const { spec, errors: optErrors } = checkOptions(o, noteList);
   const proto = o.proto ?? 'tcp';
@@ -442,6 +414,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     nodeIPs: [...(o.nodeIPs ?? [])],
     errors: [],
     notes: noteList,
+    warnings: [],
     hooks: [],
     verdict: 'ACCEPT',
     decidedBy: null,
@@ -451,27 +424,64 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     truncated: false,
     output: '',
   };
-  const { loaded, errors } = load(text, o.lenientComments ?? false);
-  base.errors = [...errors.map((e): IptablesTraceError => (e.column ? { line: e.line, column: e.column, message: e.message } : { line: e.line, message: e.message })), ...optErrors];
-  if (!loaded || !spec) return base;
-  // Nth-mode statistic keeps its counter in the rule (xt_statistic_priv): such a dump is loaded afresh per branch.
-  const stateful = [...loaded.ruleset.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => m.module === 'statistic' && m.branchProbability === undefined))));
-  const walks = new Map<EvalResult, Walk>();
+  const ipsets = o.ipsets === undefined ? null : parseIpsetSave(o.ipsets);
+  const sets: MatchState['ipsets'] = ipsets?.sets ?? new Map();
+  if (ipsets) for (const n of ipsets.notes) noteList.push(n);
+  const setHint = ipsets ? '' : " (give the node's `ipset save` output with --ipsets FILE)";
+  const { loaded, errors } = load(text, o.lenientComments ?? false, sets);
+  base.errors = [
+    ...(ipsets?.errors ?? []).map((e): IptablesTraceError => ({ line: e.line, column: e.column, message: e.message, file: 'ipsets' })),
+    ...errors.map((e): IptablesTraceError => {
+      const message = /^Set .* doesn't exist\.$/.test(e.message) ? `${e.message}${setHint}` : e.message;
+      return e.column ? { line: e.line, column: e.column, message } : { line: e.line, message };
+    }),
+    ...optErrors,
+  ];
+  if (!loaded || !spec || base.errors.length) return base;
+  base.warnings = unreachableWarning(loaded.ruleset);
+  // The World's copy of the dump is parsed once: each run gets a clone, unless a rule keeps state of its own
+  // (nth counters, limit and hashlimit buckets live in the rule, as xt_statistic_priv does): then it is
+  // parsed afresh per run.
+  const worldText = printSave(loaded.ruleset);
+  const stateful = [...loaded.ruleset.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => RULE_STATE.has(m.module) && m.branchProbability === undefined))));
+  const parsedOnce = stateful ? undefined : loaded.ruleset;
+  const parsedRules = (t: string): Ruleset | undefined => (parsedOnce && t === worldText ? cloneRuleset(parsedOnce) : undefined);
+  const world = nodeWorld({ iptables: worldText, sets: loaded.sets, nodeIPs: spec.local, src: formatIpv4(spec.src), inIface: spec.inIface, outIface: spec.outIface });
+  const from = senderOf({ src: formatIpv4(spec.src), nodeIPs: spec.local, inIface: spec.inIface, outIface: spec.outIface });
+  const probe = {
+    from, src: spec.src, dst: spec.dst, proto: spec.proto as 'tcp' | 'udp' | 'icmp', dport: spec.proto === 'icmp' ? undefined : spec.dport,
+    sport: spec.proto === 'icmp' ? undefined : spec.sport, mark: spec.mark,
+  };
+  const start = { src: base.packet.src, dst: base.packet.dst };
   const limit = o.branchLimit ?? 1024;
-  let first = true;
-  const found = exploreBranches((decide) => {
-    const env = first || !stateful ? loaded : load(text, o.lenientComments ?? false).loaded!;
-    first = false;
-    const w = new Walk(env, spec, notes, decide);
-    walkNode(w, spec);
-    const token: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], branches: [], matched: [] };
-    walks.set(token, w);
-    return token;
-  }, limit);
-  const branches = mergeBranches(found.map((b) => branchOf(walks.get(b.result)!, b.probability)));
+  // Every sequence of random choices, depth first, each run on a fresh World (as exploreTraceBranches() does).
+  const pending: boolean[][] = [[]];
+  const found: Array<{ walk: Walk; probability: number }> = [];
+  while (pending.length > 0 && found.length < limit) {
+    const prefix = pending.pop()!;
+    const taken: boolean[] = [];
+    let p = 1;
+    const w = new Walk(loaded, spec, start);
+    runProbe(world, probe, {
+      // The first packet's way through the node; TCP's first retransmission (1 s) is not waited for.
+      untilMs: 500,
+      parsedRules,
+      nfObserver: (obs) => w.observe(obs),
+      decide: (prob) => {
+        const i = taken.length;
+        const choice = prob >= 1 ? true : prob <= 0 ? false : i < prefix.length ? prefix[i] : true;
+        if (i >= prefix.length && prob > 0 && prob < 1) pending.push([...taken, false]);
+        taken.push(choice);
+        p *= prob >= 1 || prob <= 0 ? 1 : choice ? prob : 1 - prob;
+        return choice;
+      },
+    });
+    found.push({ walk: w, probability: p });
+  }
+  const branches = mergeBranches(found.map((b) => branchOf(b.walk, b.probability)));
   const b0 = branches[0];
-  for (const n of notes) noteList.push(n);
   if (!b0) return base;
+  if (branches.every((b) => b.hooks.length === 0)) noteList.push('the packet crossed none of the node\'s netfilter hooks (its tables have no chain for the hooks it took)');
   return {
     ...base,
     hooks: b0.hooks,
@@ -480,7 +490,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     dnat: [...new Set(branches.map((b) => b.dnat).filter((d): d is string => d !== null))],
     masquerade: branches.some((b) => b.masquerade),
     branches,
-    truncated: found.length >= limit,
+    truncated: pending.length > 0,
     output: flowOutput(branches),
   };
 }

@@ -4,9 +4,10 @@
 import { formatRestoreError } from '../kernel/netfilter/index.js';
 import type { HookWalk, IptablesBranch, IptablesTrace, IptablesTraceError } from './iptables-save-trace.js';
 
-/** `FILE:LINE: message` for dump errors, `message` for option errors. */
-export function formatIptablesTraceError(file: string, e: IptablesTraceError): string {
+/** `FILE:LINE:COL: message` for dump errors (the ipsets file's name for its own), `message` for option errors. */
+export function formatIptablesTraceError(file: string, e: IptablesTraceError, ipsetsFile = 'ipsets'): string {
   if (e.line === null) return e.message;
+  if (e.file === 'ipsets') file = ipsetsFile;
   return `${file}:${formatRestoreError({ line: e.line, column: e.column, message: e.message }).replace(/^line /, '')}`;
 }
 
@@ -45,6 +46,7 @@ export function renderIptablesTraceText(t: IptablesTrace): string {
     lines.push(`  ${branchOutcome(b)}`);
   });
   if (t.truncated) lines.push(`(stopped after ${t.branches.length} branches)`);
+  for (const w of t.warnings) lines.push(`warning: ${w}`);
   for (const n of t.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }

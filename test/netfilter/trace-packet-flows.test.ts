@@ -143,7 +143,7 @@ describe('small dumps: bad input as errors, branches', () => {
   });
 
   it('bad options are listed together', () => {
-    const r = traceIptablesSave('', { src: 'x', dst: '10.0.0.300', dport: 70000, nodeIPs: ['nope'] });
+    const r = traceIptablesSave('*filter\nCOMMIT\n', { src: 'x', dst: '10.0.0.300', dport: 70000, nodeIPs: ['nope'] });
     expect(r.errors.map((e) => e.line)).toEqual([null, null, null, null]);
   });
 

@@ -50,7 +50,7 @@ export function applyHookJumps(ruleset: Ruleset, jumps: readonly HookJump[]): Ap
   const errors: RestoreError[] = [];
   const step = (r: ApplyResult): void => {
     rs = r.ruleset;
-    errors.push(...r.errors);
+    for (const e of r.errors) errors.push(e);
   };
   for (const t of CANARY_TABLES) step(ensureChain(rs, t, KUBE_PROXY_CANARY));
   for (const j of jumps) {

@@ -45,4 +45,14 @@ export interface NfPacketContext {
   now(): number;
   random(): number;
   state: MatchState;
+  /**
+   * The local socket that sent the packet (skb->sk with its sk_socket), null for forwarded packets; `-m owner`
+   * reads its file's uid and gid. Absent: none is known.
+   */
+  socket?: { uid: number; gid: number } | null;
+  /**
+   * fib_lookup() with FIB_LOOKUP_IGNORE_LINKSTATE for the reverse path (`-m rpfilter`): the route type and its
+   * device(s), or null when there is no route. Absent: the namespace has no routing table to ask.
+   */
+  fibLookup?(flow: { dst: number; src: number; mark: number; tos: number }): { type: string; devs: readonly string[] } | null;
 }

@@ -180,6 +180,13 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
     now: () => now,
     random: () => ns.env.random(),
     state: nf.matchState,
+    // Every local socket of the model belongs to root; only locally generated packets carry one (pmtudisc).
+    socket: skb.pmtudisc !== null ? { uid: 0, gid: 0 } : null,
+    fibLookup: (flow) => {
+      // rpfilter_lookup_reverse(): fib_lookup() with FIB_LOOKUP_IGNORE_LINKSTATE, iif loopback.
+      const r = ns.fib.lookup({ dst: flow.dst, src: flow.src, iif: 'lo', oif: null, mark: flow.mark, tos: flow.tos }, () => true);
+      return r.ok ? { type: r.route.type, devs: r.route.dev === null ? [] : [r.route.dev] } : null;
+    },
   };
 }
 
@@ -192,6 +199,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   const chain = t?.chains.get(h.hook);
   if (!t || !chain) return null;
   const ctx = packetContext(ns, nf, skb, h, table);
+  const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
   const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
     trace: true,
@@ -205,6 +213,12 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
       : undefined,
   });
   skb.mark = ctx.mark >>> 0;
+  if (seen) {
+    ns.env.nfObserver?.({
+      kind: 'chain', netns: ns.name, leg: skb.leg, hook: h.hook, family: h.family, table, in: h.in, out: h.out,
+      src: seen.src, dst: seen.dst, result: res, ruleset: nf.ruleset, mark: skb.mark,
+    });
+  }
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);
   if (ct?.res?.entry && ctx.ct && ctx.ct.mark !== ct.res.entry.mark) ct.res.entry.mark = ctx.ct.mark;
@@ -299,6 +313,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   if (r.translation?.changed) {
     skb.packet = r.packet;
     const after = tuplesText(skb);
+    ns.env.nfObserver?.({ kind: 'nat', netns: ns.name, leg: skb.leg, hook: h.hook, src: after.src, dst: after.dst });
     report(ns, skb.leg, {
       dev,
       stage: 'netfilter',

@@ -16,3 +16,6 @@ export { evaluateChain, exploreBranches } from './evaluate.js';
 export type { ChainIndex, RulesetIndex } from './index-chain.js';
 export { indexChain, indexRuleset } from './index-chain.js';
 export { NFT_JUMP_STACK_SIZE } from './table-validate.js';
+export type { CanonicalRule } from './rule-canonical.js';
+export { canonicalRule } from './rule-canonical.js';
+export type { NfObservation, NfObserver } from './observe.js';

@@ -23,6 +23,14 @@ export interface RuleEnv {
   proto: number;
   protoInvert: boolean;
   table: string;
+  /** The ipsets that exist (`ipset save` of the node); absent when the caller checks `--match-set` itself. */
+  sets?: ReadonlySet<string>;
+}
+
+/** An option's error that blames one of its arguments rather than the option word (0-based). */
+export interface ArgError {
+  message: string;
+  arg: number;
 }
 
 /** A parsed match instance, bound to its options. */
@@ -55,7 +63,7 @@ export interface MatchBuilder {
    * Returns an error message (the real tool's wording) or undefined. `env` is the rule as parsed so far: the
    * x6_parse callbacks read cb->xt_entry, so a `-p` written after the option is not seen yet.
    */
-  option(name: string, args: readonly string[], invert: boolean, env: RuleEnv): string | undefined;
+  option(name: string, args: readonly string[], invert: boolean, env: RuleEnv): string | ArgError | undefined;
   /** The match, an error message, or null when the module leaves nothing in the rule (see matches/tcp.ts). */
   finish(env: RuleEnv): Match | string | null;
 }
@@ -63,6 +71,8 @@ export interface MatchBuilder {
 export interface MatchModule {
   readonly name: string;
   readonly options: readonly OptionSpec[];
+  /** The hooks the kernel match allows (xt_match.hooks); checked for every chain reachable from a hook. */
+  readonly hooks?: readonly NfHook[];
   create(): MatchBuilder;
 }
 
@@ -72,6 +82,8 @@ export interface Target {
   readonly name: string;
   /** The options exactly as iptables-save prints them; empty for none. */
   readonly saveText: string;
+  /** Hooks this instance's options allow, narrower than its module's (TCPMSS --clamp-mss-to-pmtu). */
+  readonly hooks?: readonly NfHook[];
   /** Linux: xt_target.target(). */
   apply(ctx: NfPacketContext): TargetVerdict;
 }

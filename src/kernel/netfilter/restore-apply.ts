@@ -7,20 +7,21 @@ import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
 import { cloneRuleset, cloneTable, emptyRuleset, emptyTable, userChain } from './ruleset.js';
 import type { RestoreError, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { parseRestore } from './restore-parse.js';
-import type { RuleCommand } from './rule-parse.js';
+import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
 
 interface Block {
   table: Table;
-  lines: Map<Rule, number>;
-  deleted: Map<string, number>;
+  /** Where each rule was written: its line and the column of its `-j` target (else its command), and of its matches. */
+  lines: Map<Rule, { line: number; column: number; matches?: number[] }>;
+  deleted: Map<string, { line: number; column: number }>;
   failed: boolean;
   /** An empty block (`*nat` + `COMMIT`) does not create the table. */
   touched: boolean;
 }
 
-function applyCommand(b: Block, cmd: RuleCommand, line: number): string | undefined {
+function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
   const t = b.table;
   const chainOf = (name: string): Chain | undefined => t.chains.get(name);
   switch (cmd.op) {
@@ -28,7 +29,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number): string | undefi
     case 'insert': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
-      for (const r of cmd.rules) b.lines.set(r, line);
+      for (const r of cmd.rules) b.lines.set(r, { line, column: at.target ?? at.command, matches: at.matches });
       if (cmd.op === 'append') for (const r of cmd.rules) c.rules.push(r);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
@@ -64,7 +65,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number): string | undefi
         if (!c) return 'No chain/target/match by that name.';
         if (c.hook !== null) return `CHAIN_DEL failed (Operation not permitted): chain ${n}`;
         t.chains.delete(n);
-        b.deleted.set(n, line);
+        b.deleted.set(n, { line, column: at.chain ?? at.command });
       }
       return undefined;
     }
@@ -94,10 +95,15 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number): string | undefi
 function commitErrors(b: Block, commitLine: number): RestoreError[] {
   for (const d of danglingJumps(b.table)) {
     const del = b.deleted.get(d.target);
-    if (del !== undefined) return [{ line: del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
-    return [{ line: b.lines.get(d.rule) ?? commitLine, message: `Chain '${d.target}' does not exist` }];
+    if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
+    const at = b.lines.get(d.rule);
+    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
   }
-  return validateTable(b.table).map((p) => ({ line: (p.rule && b.lines.get(p.rule)) || commitLine, message: p.message }));
+  return validateTable(b.table).map((p) => {
+    const at = p.rule ? b.lines.get(p.rule) : undefined;
+    if (!at) return { line: commitLine, column: 1, message: p.message };
+    return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
+  });
 }
 
 /** Applies `script` on a copy of `base`; `errors` holds what failed (the parse's errors are passed in too). */
@@ -109,7 +115,8 @@ export function applyRestore(
 ): { ruleset: Ruleset; errors: RestoreError[] } {
   const rs = cloneRuleset(base);
   const errors: RestoreError[] = [...parseErrors];
-  const firstParseError = parseErrors.length ? parseErrors.reduce((m, e) => Math.min(m, e.line), Infinity) : Infinity;
+  let firstParseError = Infinity;
+  for (const e of parseErrors) firstParseError = Math.min(firstParseError, e.line);
   let block: Block | null = null;
   let stopped = false;
   for (const l of script.lines) {
@@ -140,9 +147,10 @@ export function applyRestore(
     }
     if (l.kind === 'command') {
       if (block.failed) continue;
-      const e = applyCommand(block, l.command, l.line);
+      const e = applyCommand(block, l.command, l.line, l.at);
       if (e) {
-        errors.push({ line: l.line, message: e });
+        const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
+        errors.push({ line: l.line, column, message: e });
         block.failed = true;
       }
       continue;
@@ -160,7 +168,7 @@ export function applyRestore(
       block = null;
     }
   }
-  errors.sort((a, b) => a.line - b.line);
+  errors.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
   return { ruleset: rs, errors };
 }
 

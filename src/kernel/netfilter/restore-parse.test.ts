@@ -119,7 +119,6 @@ describe('iptables-restore rejects what 1.8.9 rejects', () => {
     '*filter\n:ABCDEFGHIJKLMNOPQRSTUVWXYZ12 - [0:0]\nCOMMIT\n',
     '# c\n\n*filter\n# x\n:INPUT ACCEPT [0:0]\nCOMMIT\n# end\n',
     '*filter\n:X - [0:0]\n-A X -j X\nCOMMIT\n',
-    '-A INPUT -j ACCEPT\n',
     '*filter\n-N Y\n-A Y -j ACCEPT\n-P INPUT DROP\nCOMMIT\n',
     '*filter\n-A INPUT -m comment --comment "unterminated -j ACCEPT\nCOMMIT\n',
     '*nat\n:PREROUTING DROP [0:0]\nCOMMIT\n',
@@ -128,6 +127,59 @@ describe('iptables-restore rejects what 1.8.9 rejects', () => {
     '*nat\n-A PREROUTING -p icmp -j DNAT --to-destination 10.0.0.1:80\n-A PREROUTING ! -p icmp -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n',
     '*filter\n-A INPUT ! -d 1.2.3.4 -s 0.0.0.0/0\nCOMMIT\n',
   ])('accepts %j', (text) => expect(firstError(text)).toBe('(accepted)'));
+});
+
+// Recorded with iptables-restore 1.8.9 (nf_tables): xtables_restore_parse_line() reads the first character
+// only, so a line outside a table that is not empty, `#...` or `*TABLE` is "iptables-restore: line N failed".
+describe('lines outside a table, and where every error points', () => {
+  it.each([
+    ['hello world\n', 1, 1],
+    ['-A INPUT -j ACCEPT\n', 1, 1],
+    ['*filter\nCOMMIT\nhello world\n', 3, 1],
+    ['   \n*filter\nCOMMIT\n', 1, 1],
+    ['  # indented comment\n*filter\nCOMMIT\n', 1, 3],
+    [' *filter\nCOMMIT\n', 1, 2],
+    ['COMMIT\n', 1, 1],
+  ])('%j fails at line %i', (text, line, column) => {
+    const { errors } = restore(text);
+    expect(errors[0]).toMatchObject({ line, column });
+    expect(errors[0].message).toMatch(/^line failed: .* outside a table/);
+  });
+  it('a binary or UTF-16 file is named as such, its bytes escaped', () => {
+    const [e] = restore('\u00ff\u00fe*\u0000f\u0000\n').errors;
+    expect(e).toMatchObject({ line: 1, column: 1 });
+    expect(e.message).toBe('line failed: "\\xff\\xfe*\\x00f\\x00" outside a table (expected *filter, *nat, *mangle, *raw or *security, a # comment, or an empty line) (the file does not look like text: is it iptables-save output?)');
+  });
+  it('inside a table a blank or indented line is a command, as the real tool parses it', () => {
+    expect(restore('*filter\n   \nCOMMIT\n').errors[0]).toMatchObject({ line: 2, message: 'no command specified' });
+    expect(restore('*filter\n  # c\nCOMMIT\n').errors[0]).toMatchObject({ line: 2, column: 3, message: "Bad argument `#'" });
+    expect(restore('*filter\nCOMMIT \n').errors[0]).toMatchObject({ line: 2, column: 1, message: "Bad argument `COMMIT'" });
+  });
+  it.each([
+    ['*filter\n-A NOPE -j ACCEPT\nCOMMIT\n', 2, 4, 'No chain/target/match by that name.'],
+    ['*filter\n:INPUT BOGUS [0:0]\nCOMMIT\n', 2, 8, 'Bad policy name.'],
+    ['*filter\n-P INPUT BOGUS\nCOMMIT\n', 2, 10, 'Bad policy name.'],
+    ['*filter\n-N X -s 1.2.3.4\nCOMMIT\n', 2, 6, 'Illegal option with this command: -N'],
+    ['*filter\n:ABCDEFGHIJKLMNOPQRSTUVWXYZ123 - [0:0]\nCOMMIT\n', 2, 2, 'too long'],
+    ['*filter\n-A ABCDEFGHIJKLMNOPQRSTUVWXYZ123 -j ACCEPT\nCOMMIT\n', 2, 4, 'too long'],
+    ['*bogus\nCOMMIT\n', 1, 2, "table name 'bogus' invalid"],
+    ['*filter\n-A INPUT -j ACCEPT\n', 3, 1, 'COMMIT expected'],
+    ['*filter\n-A INPUT -p tcp -m comment -j ACCEPT\nCOMMIT\n', 2, 20, 'comment: option "--comment" must be specified'],
+    ['*filter\n-A INPUT -j REJECT --reject-with tcp-reset\nCOMMIT\n', 2, 13, 'RULE_APPEND failed'],
+    ['*filter\n-A OUTPUT -s 1.1.1.1 -i eth0\nCOMMIT\n', 2, 22, "Can't use -i with OUTPUT"],
+    ['*nat\n-A PREROUTING -j DROP\nCOMMIT\n', 2, 18, 'not intended for filtering'],
+    ['*filter\n-A INPUT -s 1.2.3.4 !\nCOMMIT\n', 2, 21, 'Bad argument `!\''],
+    ['*filter\n:X - [0:0]\n-A INPUT -j X\n-A X -j X\nCOMMIT\n', 3, 13, 'Too many links'],
+    ['*filter\n-N X\n-X INPUT\nCOMMIT\n', 3, 4, 'CHAIN_DEL failed'],
+    ['*filter\n-I INPUT 2 -j ACCEPT\nCOMMIT\n', 2, 1, 'Index of insertion too big.'],
+    // A match the hook does not allow is blamed at the match, a target at the target.
+    ['*filter\n-A INPUT -p tcp -m owner --uid-owner 0 -j DROP\nCOMMIT\n', 2, 20, 'RULE_APPEND failed'],
+    ['*mangle\n-A OUTPUT -m comment --comment x -j REJECT\nCOMMIT\n', 2, 37, 'RULE_APPEND failed'],
+  ])('%j: line %i column %i', (text, line, column, message) => {
+    const { errors } = restore(text);
+    expect(errors[0]).toMatchObject({ line, column });
+    expect(errors[0].message).toContain(message);
+  });
 });
 
 describe('restore semantics', () => {
@@ -147,7 +199,7 @@ describe('restore semantics', () => {
   });
   it('-X of a referenced chain fails, and the whole table is left as it was', () => {
     const { ruleset, errors } = restore('*filter\n-X KEEP\nCOMMIT\n', base, { noflush: true });
-    expect(errors).toEqual([{ line: 2, message: 'CHAIN_DEL failed (Device or resource busy): chain KEEP' }]);
+    expect(errors).toEqual([{ line: 2, column: 4, message: 'CHAIN_DEL failed (Device or resource busy): chain KEEP' }]);
     expect(printSave(ruleset)).toBe(printSave(base));
   });
   it(':CHAIN then -X CHAIN deletes it (kube-proxy stale chains)', () => {

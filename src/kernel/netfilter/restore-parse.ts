@@ -5,14 +5,14 @@
 import type { Counters, Policy, Ruleset, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, emptyRuleset, isTableName } from './ruleset.js';
 import { splitWords } from './tokenize.js';
-import { checkChainName, parseCommandWords, type RuleCommand } from './rule-parse.js';
+import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
 
 export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
   | { kind: 'comment'; line: number; text: string }
   | { kind: 'table'; line: number; table: TableName }
   | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string }
-  | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[] }
+  | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt }
   | { kind: 'commit'; line: number };
 
 /** An iptables-restore input, parsed. */
@@ -33,6 +33,8 @@ export interface RestoreOptions {
   counters?: boolean;
   /** Accept kube-proxy FakeIPTables text, where `--comment` values with spaces are not quoted. */
   lenientComments?: boolean;
+  /** The ipsets that exist (`ipset save`); when given, `--match-set` of any other set is refused. */
+  sets?: ReadonlySet<string>;
 }
 
 /** `line N: message`, with the column when known: `line N:C: message`. */
@@ -57,21 +59,22 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
   for (let n = 0; n < raw.length; n++) {
     const lineNo = n + 1;
     const line = raw[n];
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) {
+    // xtables_restore_parse_line() looks at the first character only: an empty line or a `#` in column 1 is
+    // skipped, `*` opens a table, `:` declares a chain, `COMMIT` alone commits; inside a table anything else is
+    // a command (a blank or indented line too), outside one it is "line N failed".
+    if (line === '' || line.startsWith('#')) {
       lines.push({ kind: 'comment', line: lineNo, text: line });
       continue;
     }
-    if (trimmed === 'COMMIT') {
-      if (table === null) errors.push({ line: lineNo, message: 'COMMIT without a table: line failed' });
+    if (line === 'COMMIT' && table !== null) {
       lines.push({ kind: 'commit', line: lineNo });
       table = null;
       continue;
     }
-    if (trimmed.startsWith('*') && table === null) {
-      const name = trimmed.slice(1);
+    if (line.startsWith('*') && table === null) {
+      const name = line.slice(1).trimEnd();
       if (!isTableName(name)) {
-        errors.push({ line: lineNo, message: `table name '${name}' invalid` });
+        errors.push({ line: lineNo, column: 2, message: `table name '${name}' invalid` });
         continue;
       }
       table = name;
@@ -81,14 +84,16 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       continue;
     }
     if (table === null) {
-      // iptables-restore ignores command lines before the first table.
-      lines.push({ kind: 'comment', line: lineNo, text: line });
+      const col = line.search(/\S/) + 1 || 1;
+      const what = line.trim() === '' ? 'a blank line' : `"${firstWord(line)}"`;
+      const binary = /[\u0000-\u0008\u000e-\u001f\ufffd\ufeff]/.test(line) ? ' (the file does not look like text: is it iptables-save output?)' : '';
+      errors.push({ line: lineNo, column: col, message: `line failed: ${what} outside a table (expected *filter, *nat, *mangle, *raw or *security, a # comment, or an empty line)${binary}` });
       continue;
     }
-    if (trimmed.startsWith(':')) {
-      const parsed = parseChainLine(trimmed, table);
-      if (typeof parsed === 'string') {
-        errors.push({ line: lineNo, message: parsed });
+    if (line.startsWith(':')) {
+      const parsed = parseChainLine(line, table);
+      if ('message' in parsed) {
+        errors.push({ line: lineNo, column: parsed.column, message: parsed.message });
         continue;
       }
       chains.add(parsed.chain);
@@ -103,11 +108,12 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       words.shift();
     }
     const t = table;
-    const cmd = parseCommandWords(words, { table: t, chainExists: (c) => chains.has(c), lenientComments: opts.lenientComments });
-    if ('message' in cmd) {
-      errors.push({ line: lineNo, column: cmd.col, message: cmd.message });
+    const parsed = parseCommandWords(words, { table: t, chainExists: (c) => chains.has(c), lenientComments: opts.lenientComments, sets: opts.sets });
+    if ('message' in parsed) {
+      errors.push({ line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message });
       continue;
     }
+    const { at, ...cmd } = parsed;
     if (cmd.op === 'new-chain') chains.add(cmd.chain);
     if (cmd.op === 'delete-chain' && cmd.chain) chains.delete(cmd.chain);
     if ('rules' in cmd && cmd.rules) {
@@ -118,10 +124,18 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
         else if (counters) r.counters = { ...counters };
       }
     }
-    lines.push({ kind: 'command', line: lineNo, command: cmd, words: words.map((w) => w.raw) });
+    lines.push({ kind: 'command', line: lineNo, command: cmd as RuleCommand, words: words.map((w) => w.raw), at });
   }
-  if (table !== null) errors.push({ line: raw.length + 1, message: `COMMIT expected at line ${raw.length + 1}` });
+  if (table !== null) errors.push({ line: raw.length + 1, column: 1, message: `COMMIT expected at line ${raw.length + 1}` });
   return { script: { lines }, errors };
+}
+
+/** The line's first word for a message: at most 40 characters, control and non-ASCII bytes escaped (a binary file). */
+function firstWord(line: string): string {
+  const w = line.trim().split(/\s+/)[0];
+  const cut = w.length > 40 ? `${w.slice(0, 40)}...` : w;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f-\uffff]/g, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** The words of a rule without its `-A CHAIN` / `-I CHAIN [n]` command. */
@@ -134,16 +148,17 @@ function sourceWords(raw: readonly string[]): string[] {
 }
 
 /** `:CHAIN POLICY [p:b]`; the counters are optional and ignored when malformed, as the real tool does. */
-function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | string {
+function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | { message: string; column: number } {
   const parts = line.slice(1).split(/[ \t]+/);
   const chain = parts[0];
   const nameErr = checkChainName(chain);
-  if (nameErr) return nameErr;
+  if (nameErr) return { message: nameErr, column: 2 };
   const policyWord = parts[1];
-  if (policyWord === undefined) return 'parse error: no policy in chain line';
+  const policyCol = line.indexOf(policyWord ?? '', 1 + chain.length) + 1;
+  if (policyWord === undefined || policyWord === '') return { message: 'parse error: no policy in chain line', column: line.length + 1 };
   let policy: Policy | null = null;
   if (policyWord === 'ACCEPT' || policyWord === 'DROP') policy = policyWord;
-  else if (policyWord !== '-') return 'Bad policy name.';
+  else if (policyWord !== '-') return { message: 'Bad policy name.', column: policyCol };
   const builtin = (BUILTIN_CHAINS[table] as readonly string[]).includes(chain);
   const m = parts[2] ? COUNTERS.exec(parts[2]) : null;
   const counters = m ? { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) } : null;

@@ -9,7 +9,7 @@ import type { Word } from './tokenize.js';
 import { emptyBasics } from './ruleset.js';
 import { checkInterface, parseAddressList } from './basic-filter.js';
 import { parseProtocol } from './protocols.js';
-import { findMatch, findProtoMatch, findTarget } from './registry.js';
+import { findMatch, findProtoMatch, findTarget, unmodelledExtension } from './registry.js';
 
 export type RuleCommand =
   | { op: 'append'; chain: string; rules: Rule[] }
@@ -28,12 +28,28 @@ export interface CommandError {
   col?: number;
 }
 
+/** Where a parsed command's words are (1-based columns), so later stages can point at them. */
+export interface CommandAt {
+  /** The command option (`-A`). */
+  command: number;
+  /** The chain name after it. */
+  chain: number | null;
+  /** The `-j` / `-g` target word. */
+  target: number | null;
+  /** For each match of the rule (Rule.matches order), the column of the word that loaded it. */
+  matches: number[];
+}
+
+export type ParsedCommand = RuleCommand & { at: CommandAt };
+
 export interface ParseEnv {
   table: TableName;
   /** Whether a chain exists at this point of the restore (declared above, or kept by --noflush). */
   chainExists(name: string): boolean;
   /** kube-proxy's FakeIPTables text: an unquoted `--comment` runs on over the following plain words. */
   lenientComments?: boolean;
+  /** The ipsets that exist: `--match-set NAME` of another set fails as libxt_set's get_set_byname() does. */
+  sets?: ReadonlySet<string>;
 }
 
 type CoreOpt =
@@ -76,6 +92,8 @@ interface Loaded {
   options: readonly OptionSpec[];
   builder: MatchBuilder | TargetBuilder;
   used: Set<string>;
+  /** The word that loaded it (`-m NAME`'s NAME, `-j NAME`'s NAME, or the option that loaded a protocol match). */
+  word: Word | null;
   /** The option value that a lenient comment may extend. */
   lastOption?: string;
 }
@@ -96,6 +114,14 @@ class ParseState {
   protoUsed = false;
   counters: Counters = { packets: 0, bytes: 0 };
   seen = new Set<CoreOpt>();
+  /** Where the command and its arguments were written, and the first rule-spec word, for located errors. */
+  commandWord: Word | null = null;
+  chainWord: Word | null = null;
+  policyWord: Word | null = null;
+  firstSpecWord: Word | null = null;
+  optionWords = new Map<CoreOpt, Word>();
+  lastBang: Word | null = null;
+  targetWord: Word | null = null;
 }
 
 type Resolved = { core: CoreOpt; inlineValue: string | null } | { ext: Loaded; spec: OptionSpec; inlineValue: string | null } | null;
@@ -126,17 +152,18 @@ function protoEnv(st: ParseState, table: TableName): RuleEnv {
  * Parses one command line. Returns the command, or the first error as the real tool reports it (it stops at
  * the first problem of a line).
  */
-export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCommand | CommandError {
+export function parseCommandWords(words: readonly Word[], env: ParseEnv): ParsedCommand | CommandError {
   const st = new ParseState();
   let invert = false;
   let i = 0;
-  const err = (message: string, w?: Word): CommandError => ({ message, col: w?.col });
+  const err = (message: string, w?: Word | null): CommandError => ({ message, col: w?.col });
   while (i < words.length) {
     const w = words[i++];
     const t = w.text;
     if (t === '!' ) {
       if (invert) return err('multiple consecutive ! not allowed', w);
       invert = true;
+      st.lastBang = w;
       continue;
     }
     if (!t.startsWith('-') || t === '-') {
@@ -154,7 +181,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
         const mod = findProtoMatch(st.basics.proto);
         st.protoUsed = true;
         if (mod) {
-          const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set() };
+          const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word: w };
           st.loaded.push(l);
           st.matchOrder.push(l);
           resolved = resolveLong(name, st);
@@ -188,20 +215,24 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
     };
     if ('ext' in resolved) {
       const { ext, spec } = resolved;
+      st.firstSpecWord ??= w;
       if (invert && !spec.invertible) return err(`${ext.name}: option "--${spec.name}" cannot be inverted.`, w);
       if (ext.used.has(spec.name) && !spec.multi) return err(`${ext.name}: option "--${spec.name}" can only be used once.`, w);
       ext.used.add(spec.name);
       const args: string[] = [];
+      const argWords: Word[] = [];
       for (let k = 0; k < spec.args; k++) {
         const a = takeArg();
         if (!a) return err(`option "--${spec.name}" requires an argument`, w);
         args.push(a.text);
+        argWords.push(a);
       }
       if (env.lenientComments && ext.name === 'comment' && spec.name === 'comment') {
         while (i < words.length && !words[i].text.startsWith('-') && words[i].text !== '!') args[0] += ` ${words[i++].text}`;
       }
-      const e = ext.builder.option(spec.name, args, invert, protoEnv(st, env.table));
-      if (e) return err(e, w);
+      const e = ext.builder.option(spec.name, args, invert, { ...protoEnv(st, env.table), sets: env.sets });
+      if (typeof e === 'string') return err(e, w);
+      if (e) return err(e.message, argWords[e.arg] ?? w);
       invert = false;
       continue;
     }
@@ -211,10 +242,12 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
     if (letter) {
       if (st.command) return err(`Can't use -${letter} with -${COMMAND_LETTER[st.command.op]}`, w);
       st.command = { op: opt, chain: null, num: null, policy: null };
+      st.commandWord = w;
       const needsChain = opt === 'append' || opt === 'insert' || opt === 'delete' || opt === 'new-chain' || opt === 'policy' || opt === 'replace' || opt === 'rename-chain';
       const chainWord = needsChain ? takeArg() : optionalArg();
       if (needsChain && !chainWord) return err(`option "-${letter}" requires an argument`, w);
       st.command.chain = chainWord ? chainWord.text : null;
+      st.chainWord = chainWord;
       if (opt === 'insert' || opt === 'delete' || opt === 'replace') {
         const n = optionalArg();
         if (n) {
@@ -226,6 +259,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
         const p = takeArg();
         if (!p) return err('-P requires a chain and a policy', w);
         st.command.policy = p.text;
+        st.policyWord = p;
       }
       continue;
     }
@@ -234,6 +268,8 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
       return err(`multiple -${Object.entries(SHORT).find(([, c]) => c === opt)?.[0]} flags not allowed`, w);
     }
     st.seen.add(opt);
+    st.firstSpecWord ??= w;
+    st.optionWords.set(opt, w);
     if (opt === 'fragment') {
       st.basics.fragment = { invert };
       invert = false;
@@ -273,8 +309,8 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
       }
       case 'match': {
         const mod = findMatch(v);
-        if (!mod) return err(`Couldn't load match \`${v}':No such file or directory`, a);
-        const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set() };
+        if (!mod) return err(unmodelledExtension('match', v) ?? `Couldn't load match \`${v}':No such file or directory`, a);
+        const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word: a };
         st.loaded.push(l);
         st.matchOrder.push(l);
         break;
@@ -288,12 +324,16 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
           if (mod.tables && !mod.tables.includes(env.table)) {
             return err(`RULE_APPEND failed (Invalid argument): rule in chain ${st.command?.chain ?? ''}`, a);
           }
-          const l: Loaded = { kind: 'target', name: mod.name, options: mod.options, builder: mod.create(), used: new Set() };
+          const l: Loaded = { kind: 'target', name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word: a };
           st.loaded.push(l);
           st.target = l;
+          st.targetWord = a;
         } else {
+          const unmodelled = opt === 'jump' ? unmodelledExtension('target', v) : undefined;
+          if (unmodelled && !env.chainExists(v)) return err(unmodelled, a);
           if (!env.chainExists(v)) return err(`Chain '${v}' does not exist`, a);
           st.jump = opt === 'jump' ? { kind: 'jump', chain: v } : { kind: 'goto', chain: v };
+          st.targetWord = a;
         }
         break;
       }
@@ -308,7 +348,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
     }
     invert = false;
   }
-  if (invert) return err('Bad argument `!\'');
+  if (invert) return err('Bad argument `!\'', st.lastBang);
   for (const [word, side] of [[st.srcWord, 'src'], [st.dstWord, 'dst']] as const) {
     if (!word) continue;
     const list = parseAddressList(word.text);
@@ -322,30 +362,33 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): RuleCo
 const NAT_DROP = 'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.';
 
 /** The checks do_parse() in iptables/xshared.c makes on a rule once its options are read. */
-function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): string | undefined {
+function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): CommandError | undefined {
+  const at = (message: string, w: Word | null | undefined): CommandError => ({ message, col: (w ?? st.chainWord ?? st.commandWord)?.col });
   const multiple = (st.srcList?.length ?? 0) > 1 || (st.dstList?.length ?? 0) > 1;
   if (multiple && ((st.srcWord && st.srcInvert) || (st.dstWord && st.dstInvert))) {
-    return '! not allowed with multiple source or destination IP addresses';
+    return at('! not allowed with multiple source or destination IP addresses', st.srcWord && st.srcInvert ? st.srcWord : st.dstWord);
   }
   // By chain name, whatever the table; a user chain is not checked.
-  if ((chain === 'PREROUTING' || chain === 'INPUT') && st.seen.has('out-interface')) return `Can't use -o with ${chain}`;
-  if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && st.seen.has('in-interface')) return `Can't use -i with ${chain}`;
+  if ((chain === 'PREROUTING' || chain === 'INPUT') && st.seen.has('out-interface')) return at(`Can't use -o with ${chain}`, st.optionWords.get('out-interface'));
+  if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && st.seen.has('in-interface')) return at(`Can't use -i with ${chain}`, st.optionWords.get('in-interface'));
   const jumpsTo = st.target?.name ?? (st.jump?.kind === 'jump' || st.jump?.kind === 'goto' ? st.jump.chain : null);
-  if (env.table === 'nat' && jumpsTo === 'DROP') return NAT_DROP;
+  if (env.table === 'nat' && jumpsTo === 'DROP') return at(NAT_DROP, st.targetWord);
   // `! -s A/0` would never match; the kernel refuses the rule iptables-nft builds for it (1.8.9: EINVAL).
-  for (const [list, inv] of [[st.srcList, st.srcInvert], [st.dstList, st.dstInvert]] as const) {
-    if (inv && list?.some((a) => a.mask === 0)) return `RULE_APPEND failed (Invalid argument): rule in chain ${chain}`;
+  for (const [list, inv, word] of [[st.srcList, st.srcInvert, st.srcWord], [st.dstList, st.dstInvert, st.dstWord]] as const) {
+    if (inv && list?.some((a) => a.mask === 0)) return at(`RULE_APPEND failed (Invalid argument): rule in chain ${chain}`, word);
   }
   return undefined;
 }
 
-function finishCommand(st: ParseState, env: ParseEnv): RuleCommand | CommandError {
+function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandError {
   const cmd = st.command;
-  if (!cmd) return { message: 'no command specified' };
+  if (!cmd) return { message: 'no command specified', col: st.firstSpecWord?.col ?? 1 };
   const chain = cmd.chain;
+  const fail = (message: string, w: Word | null | undefined): CommandError => ({ message, col: (w ?? st.chainWord ?? st.commandWord)?.col });
+  const at: CommandAt = { command: st.commandWord?.col ?? 1, chain: st.chainWord?.col ?? null, target: st.targetWord?.col ?? null, matches: [] };
   if (chain !== null) {
     const e = checkChainName(chain);
-    if (e) return { message: e };
+    if (e) return fail(e, st.chainWord);
   }
   const hasRuleSpec = st.seen.size > 0 || st.loaded.length > 0;
   switch (cmd.op) {
@@ -354,38 +397,41 @@ function finishCommand(st: ParseState, env: ParseEnv): RuleCommand | CommandErro
     case 'flush':
     case 'zero':
     case 'policy':
-      if (hasRuleSpec) return { message: `Illegal option with this command: -${COMMAND_LETTER[cmd.op]}` };
-      if (cmd.op === 'new-chain') return { op: 'new-chain', chain: chain! };
+      if (hasRuleSpec) return fail(`Illegal option with this command: -${COMMAND_LETTER[cmd.op]}`, st.firstSpecWord);
+      if (cmd.op === 'new-chain') return { op: 'new-chain', chain: chain!, at };
       if (cmd.op === 'policy') {
-        if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') return { message: 'Bad policy name.' };
-        if (cmd.policy === 'DROP' && env.table === 'nat') return { message: NAT_DROP };
-        return { op: 'policy', chain: chain!, policy: cmd.policy };
+        if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') return fail('Bad policy name.', st.policyWord);
+        if (cmd.policy === 'DROP' && env.table === 'nat') return fail(NAT_DROP, st.policyWord);
+        return { op: 'policy', chain: chain!, policy: cmd.policy, at };
       }
-      return { op: cmd.op, chain };
+      return { op: cmd.op, chain, at };
     case 'replace':
     case 'rename-chain':
     case 'list':
-      return { message: `-${COMMAND_LETTER[cmd.op]} is not supported by packetwalk's iptables-restore` };
+      return fail(`-${COMMAND_LETTER[cmd.op]} is not supported by packetwalk's iptables-restore`, st.commandWord);
     default:
       break;
   }
   if (cmd.op === 'delete' && cmd.num !== null) {
-    if (hasRuleSpec) return { message: 'Illegal option with this command: -D with a rule number' };
-    return { op: 'delete', chain: chain!, index: cmd.num, rules: null };
+    if (hasRuleSpec) return fail('Illegal option with this command: -D with a rule number', st.firstSpecWord);
+    return { op: 'delete', chain: chain!, index: cmd.num, rules: null, at };
   }
   const ruleErr = checkRuleSpec(st, env, chain!);
-  if (ruleErr) return { message: ruleErr };
+  if (ruleErr) return ruleErr;
   const penv: RuleEnv = protoEnv(st, env.table);
   const matches: Match[] = [];
   for (const l of st.matchOrder) {
     const m = (l.builder as MatchBuilder).finish(penv);
-    if (typeof m === 'string') return { message: m };
-    if (m) matches.push(m);
+    if (typeof m === 'string') return fail(m.startsWith('RULE_APPEND failed') ? `${m}: rule in chain ${chain}` : m, l.word);
+    if (m) {
+      matches.push(m);
+      at.matches.push(l.word?.col ?? at.command);
+    }
   }
   let target: RuleTarget = { kind: 'none' };
   if (st.target) {
     const t: Target | string = (st.target.builder as TargetBuilder).finish(penv);
-    if (typeof t === 'string') return { message: t.startsWith('RULE_APPEND failed') ? `${t}: rule in chain ${chain}` : t };
+    if (typeof t === 'string') return fail(t.startsWith('RULE_APPEND failed') ? `${t}: rule in chain ${chain}` : t, st.targetWord);
     target = { kind: 'module', target: t };
   } else if (st.jump) {
     target = st.jump;
@@ -401,7 +447,7 @@ function finishCommand(st: ParseState, env: ParseEnv): RuleCommand | CommandErro
       rules.push({ basics, matches, target, counters: { ...st.counters } });
     }
   }
-  if (cmd.op === 'append') return { op: 'append', chain: chain!, rules };
-  if (cmd.op === 'insert') return { op: 'insert', chain: chain!, index: cmd.num ?? 1, rules };
-  return { op: 'delete', chain: chain!, index: null, rules };
+  if (cmd.op === 'append') return { op: 'append', chain: chain!, rules, at };
+  if (cmd.op === 'insert') return { op: 'insert', chain: chain!, index: cmd.num ?? 1, rules, at };
+  return { op: 'delete', chain: chain!, index: null, rules, at };
 }

@@ -4,7 +4,7 @@
 // must allow the hook it can be reached from (xt_check_target()). Chains no base chain reaches are not checked.
 
 import type { Chain, Rule, Table } from './ruleset.js';
-import { findTarget } from './registry.js';
+import { findMatch, findTarget } from './registry.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h. */
 export const NFT_JUMP_STACK_SIZE = 16;
@@ -13,6 +13,8 @@ export interface ValidationProblem {
   message: string;
   /** The rule the kernel blames, when the table has one. */
   rule: Rule | null;
+  /** The match of that rule whose hooks refuse it (index in Rule.matches); absent: the target. */
+  match?: number;
 }
 
 function targetChain(r: Rule): string | null {
@@ -77,12 +79,12 @@ export function validateTable(table: Table): ValidationProblem[] {
       for (const r of c.rules) {
         const t = targetChain(r);
         if (t !== null) todo.push(t);
-        if (r.target.kind === 'module') {
-          const hooks = findTarget(r.target.target.name)?.hooks;
-          if (hooks && !hooks.includes(base.hook)) {
-            problems.push({ message: `RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`, rule: r });
-            return problems;
-          }
+        const allowed: Array<readonly string[] | undefined> = r.matches.map((m) => findMatch(m.module)?.hooks);
+        if (r.target.kind === 'module') allowed.push(findTarget(r.target.target.name)?.hooks, r.target.target.hooks);
+        const bad = allowed.findIndex((hooks) => hooks && !hooks.includes(base.hook!));
+        if (bad >= 0) {
+          problems.push({ message: `RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`, rule: r, ...(bad < r.matches.length ? { match: bad } : {}) });
+          return problems;
         }
       }
     }

@@ -60,6 +60,8 @@ export interface ContextSpec {
   /** The values random() returns, in turn (then 0.5). */
   randoms?: readonly number[];
   state?: MatchState;
+  socket?: NfPacketContext['socket'];
+  fibLookup?: NfPacketContext['fibLookup'];
 }
 
 export function makeContext(c: ContextSpec): NfPacketContext {
@@ -81,5 +83,7 @@ export function makeContext(c: ContextSpec): NfPacketContext {
     now: () => c.now ?? 0,
     random: () => randoms.shift() ?? 0.5,
     state: c.state ?? emptyMatchState(),
+    socket: c.socket,
+    fibLookup: c.fibLookup,
   };
 }

@@ -41,10 +41,10 @@ export interface NatRequest {
   flags: NatFlags;
 }
 
-/** An observation a target reports without changing the packet's way (LOG, TRACE). */
+/** An observation a target reports without changing the packet's way (LOG, NFLOG, TRACE, TCPMSS). */
 export interface NfEvent {
-  kind: 'log' | 'trace';
-  /** LOG: `--log-prefix`, TRACE: empty */
+  kind: 'log' | 'trace' | 'nflog' | 'tcpmss';
+  /** LOG: `--log-prefix`; NFLOG: group and prefix; TCPMSS: what it did; TRACE: empty */
   prefix: string;
   /** syslog level 0..7 (LOG), 4 otherwise */
   level: number;

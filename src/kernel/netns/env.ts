@@ -1,5 +1,6 @@
 import type { PathSink } from '../events.js';
 import type { RestoreError, Ruleset, RulesetIndex } from '../netfilter/index.js';
+import type { NfObserver } from '../netfilter/observe.js';
 
 /** Timers on the virtual clock; `sim/`'s Scheduler provides them. */
 export interface KernelTimers {
@@ -29,4 +30,11 @@ export interface KernelEnv {
    * exploration) parses each ruleset once; plain `restore()` otherwise.
    */
   restore?: (text: string) => { ruleset: Ruleset; errors: RestoreError[]; index?: RulesetIndex };
+  /** Told every chain netfilter walks and every NAT it applies (the `--iptables-save` tracer listens). */
+  nfObserver?: NfObserver;
+  /**
+   * A namespace's iptables text already parsed (a fresh copy, sharing no state a run could change), so that
+   * runs of one big dump (`--iptables-save` branches) do not parse it again; undefined: parse it.
+   */
+  parsedRules?: (text: string) => Ruleset | undefined;
 }

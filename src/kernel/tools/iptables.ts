@@ -142,7 +142,7 @@ export function applyIptables(ns: Netns, cmd: IptablesCommand): string[] {
   const script: RestoreScript = {
     lines: [
       { kind: 'table', line: 1, table },
-      ...commands.map((command) => ({ kind: 'command' as const, line: 1, command, words: cmd.words.map((w) => w.raw) })),
+      ...commands.map((command) => ({ kind: 'command' as const, line: 1, command, words: cmd.words.map((w) => w.raw), at: { command: 1, chain: null, target: null, matches: [] } })),
       { kind: 'commit', line: 1 },
     ],
   };

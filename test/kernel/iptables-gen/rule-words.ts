@@ -143,7 +143,7 @@ function protoMatch(p: Pick, proto: Proto): string[] {
   return [];
 }
 
-type MatchGen = (p: Pick, proto: Proto) => string[] | null;
+type MatchGen = (p: Pick, proto: Proto, site: RuleSite) => string[] | null;
 
 const MATCHES: ReadonlyArray<readonly [number, MatchGen]> = [
   [3, (p, proto) => {
@@ -196,16 +196,61 @@ const MATCHES: ReadonlyArray<readonly [number, MatchGen]> = [
     if (p.chance(0.2)) w.push(`--mask ${p.one(['255.255.255.0', '255.255.0.0', '255.255.255.255'])}`);
     return w;
   }],
+  // Issue 8: the extensions CNI plugins and kube-router write.
+  [2, (p) => {
+    const w = ['-m limit'];
+    if (p.chance(0.85)) w.push(`--limit ${p.int(1, 2000)}/${p.one(['s', 'sec', 'second', 'm', 'min', 'minute', 'h', 'hour', 'd', 'day'])}`);
+    if (p.chance(0.4)) w.push(`--limit-burst ${p.one([1, 5, 10, 20, 100, 10000])}`);
+    return w;
+  }],
+  [2, (p) => {
+    const range = () => { const a = ipv4(p); return p.chance(0.15) ? a : `${a}-${a.replace(/\.\d+$/, '.255')}`; };
+    const w = ['-m iprange'];
+    if (p.chance(0.6)) w.push(`${p.bang(0.2)}--src-range ${range()}`);
+    if (w.length === 1 || p.chance(0.4)) w.push(`${p.bang(0.2)}--dst-range ${range()}`);
+    return w;
+  }],
+  [1, (p) => {
+    const lo = p.int(0, 1500);
+    const form = p.rng.next();
+    const v = form < 0.3 ? `${lo}` : form < 0.8 ? `${lo}:${lo + p.int(0, 9000)}` : form < 0.9 ? `:${lo}` : `${lo}:`;
+    return ['-m length', `${p.bang(0.2)}--length ${v}`];
+  }],
+  [2, (p, _proto, site) => {
+    if (site.hook !== 'OUTPUT' && site.hook !== 'POSTROUTING') return null;
+    const w = ['-m owner'];
+    if (p.chance(0.3)) w.push(`${p.bang(0.2)}--socket-exists`);
+    if (w.length === 1 || p.chance(0.6)) w.push(`${p.bang(0.2)}--uid-owner ${p.chance(0.3) ? `${p.int(0, 999)}-${p.int(1000, 70000)}` : p.one(['0', 'root', '1000', '65534'])}`);
+    if (p.chance(0.4)) {
+      w.push(`${p.bang(0.2)}--gid-owner ${p.one(['0', '100', 'root', '1000-2000'])}`);
+      if (p.chance(0.3)) w.push('--suppl-groups');
+    }
+    return w;
+  }],
+  [2, (p) => {
+    const w = ['-m hashlimit', `${p.chance(0.5) ? '--hashlimit-upto' : p.chance(0.5) ? '--hashlimit-above' : '! --hashlimit-upto'} ${p.int(1, 5000)}/${p.one(['s', 'sec', 'min', 'minute', 'hour', 'day'])}`];
+    if (p.chance(0.5)) w.push(`--hashlimit-burst ${p.one([1, 5, 10, 1000])}`);
+    if (p.chance(0.7)) w.push(`--hashlimit-mode ${p.some(['srcip', 'srcport', 'dstip', 'dstport'], p.int(1, 3)).join(',')}`);
+    w.push(`--hashlimit-name ${p.one(['kube-router', 'ssh_limit', 'a', 'cni-rate'])}`);
+    if (p.chance(0.2)) w.push(`--hashlimit-htable-expire ${p.one([1000, 10000, 60000, 3600000])}`);
+    if (p.chance(0.15)) w.push(`--hashlimit-srcmask ${p.int(0, 32)}`);
+    if (p.chance(0.1)) w.push(`--hashlimit-htable-gcinterval ${p.one([500, 1000, 2000])}`);
+    return w;
+  }],
+  [2, (p, _proto, site) => {
+    if (site.hook !== 'PREROUTING' || (site.table !== 'raw' && site.table !== 'mangle')) return null;
+    return ['-m rpfilter', ...['--loose', '--validmark', '--accept-local', '--invert'].filter(() => p.chance(0.35))];
+  }],
 ];
 
-function matches(p: Pick, proto: Proto): string[] {
+function matches(p: Pick, proto: Proto, site: RuleSite): string[] {
   const w: string[] = [];
   const n = p.one([0, 0, 1, 1, 1, 2, 2, 3]);
   const total = MATCHES.reduce((s, [wt]) => s + wt, 0);
   for (let k = 0; k < n; k++) {
     let r = p.int(0, total - 1);
     const gen = MATCHES.find(([wt]) => (r -= wt) < 0)![1];
-    const m = gen(p, proto);
+    const m = gen(p, proto, site);
     if (m) w.push(...m);
   }
   return w;
@@ -256,6 +301,19 @@ const COMMON_TARGETS: ReadonlyArray<readonly [number, TargetGen]> = [
     return w;
   }],
   [3, (p, _proto, site) => (site.jumpable.length ? [`${p.chance(0.2) ? '-g' : '-j'} ${p.one(site.jumpable)}`] : null)],
+  [2, (p) => {
+    const w = ['-j NFLOG'];
+    if (p.chance(0.6)) w.push(`--nflog-group ${p.one([0, 1, 5, 100, 65535])}`);
+    if (p.chance(0.5)) w.push(`--nflog-prefix ${p.one(LOG_PREFIXES)}`);
+    if (p.chance(0.2)) w.push(`--nflog-size ${p.one([0, 64, 128, 65535])}`);
+    if (p.chance(0.2)) w.push(`--nflog-threshold ${p.one([0, 1, 3, 20])}`);
+    return w;
+  }],
+  [2, (p, proto, site) => {
+    if (proto.name !== 'tcp' || proto.inverted) return null;
+    const clampOk = site.hook === 'FORWARD' || site.hook === 'OUTPUT' || site.hook === 'POSTROUTING';
+    return ['-j TCPMSS', clampOk && p.chance(0.5) ? '--clamp-mss-to-pmtu' : `--set-mss ${p.one([536, 1360, 1400, 1460, 9000])}`];
+  }],
 ];
 
 const TABLE_TARGETS: Readonly<Record<GenTable, ReadonlyArray<readonly [number, TargetGen]>>> = {
@@ -298,6 +356,6 @@ function target(p: Pick, proto: Proto, site: RuleSite): string[] {
 /** The words of a rule at `site`, joined by spaces. */
 export function ruleWords(p: Pick, site: RuleSite): string {
   const b = basics(p, site);
-  const w = [...b.words, ...protoMatch(p, b.proto), ...matches(p, b.proto), ...target(p, b.proto, site)];
+  const w = [...b.words, ...protoMatch(p, b.proto), ...matches(p, b.proto, site), ...target(p, b.proto, site)];
   return w.join(' ');
 }

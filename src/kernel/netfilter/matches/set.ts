@@ -39,7 +39,9 @@ export const setMatch: MatchModule = {
   create() {
     let spec: { name: string; dirs: Dir[]; invert: boolean } | null = null;
     return {
-      option(_n, args, invert) {
+      option(_n, args, invert, env) {
+        // get_set_byname(): the set must exist when the rule is parsed.
+        if (env.sets && !env.sets.has(args[0])) return { message: `Set ${args[0]} doesn't exist.`, arg: 0 };
         const dirs = args[1].split(',');
         if (dirs.length > 6 || dirs.some((d) => d !== 'src' && d !== 'dst')) return `You must specify (the comma separated list of) 'src' or 'dst'.`;
         spec = { name: args[0], dirs: dirs as Dir[], invert };
