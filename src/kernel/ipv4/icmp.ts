@@ -38,7 +38,8 @@ export function icmpSend(ns: Netns, skb: Skb, type: number, code: number, info: 
   if (orig.ip.fragOffset !== 0) return;
   if (skb.pktType === 'broadcast' || skb.pktType === 'multicast') return;
   const saddr = ns.ownsAddr(orig.ip.dst) ? orig.ip.dst : 0;
-  const rt = ipRouteOutput(ns, { dst: orig.ip.src, src: saddr, mark: 0, tos: 0 });
+  // icmp_route_lookup(): the flow is ICMP with the error's type and code.
+  const rt = ipRouteOutput(ns, { dst: orig.ip.src, src: saddr, mark: 0, tos: 0, proto: 1, sport: 0, dport: (type << 8) | code });
   if (!rt.ok) {
     report(ns, skb.leg, { dev: null, stage: 'icmp-send', detail: `no route back to ${formatIpv4(orig.ip.src)}: no ICMP sent` });
     return;
