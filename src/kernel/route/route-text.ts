@@ -2,6 +2,7 @@ import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import { RT_SCOPE_UNIVERSE, scopeName } from '../link/device.js';
 import { RT_TABLE_MAIN } from '../netns/world-spec.js';
 import { formatNexthop, formatTableId } from './route-syntax.js';
+import { formatIpProto } from './rule-syntax.js';
 import type { FibRoute, FibRule } from './fib.js';
 
 /** A table id as `ip` prints it (rtnl_rttable_n2a()). */
@@ -54,7 +55,14 @@ export function describeRule(r: FibRule): string {
   if (r.markMask !== 0) parts.push('fwmark', r.markMask === 0xffffffff ? `0x${r.mark.toString(16)}` : `0x${r.mark.toString(16)}/0x${r.markMask.toString(16)}`);
   if (r.iif !== null) parts.push('iif', r.iif);
   if (r.oif !== null) parts.push('oif', r.oif);
+  const range = (x: { start: number; end: number }): string => (x.start === x.end ? String(x.start) : `${x.start}-${x.end}`);
+  if (r.uidrange) parts.push('uidrange', `${r.uidrange.start}-${r.uidrange.end}`);
+  if (r.ipproto) parts.push('ipproto', formatIpProto(r.ipproto));
+  if (r.sport) parts.push('sport', range(r.sport));
+  if (r.dport) parts.push('dport', range(r.dport));
   if (r.action === 'lookup') parts.push('lookup', tableName(r.table));
   else parts.push(r.action);
+  // print_rule(): after the action, as `ip rule` shows it.
+  if (r.suppressPrefixlength !== undefined) parts.push('suppress_prefixlength', String(r.suppressPrefixlength));
   return parts.join(' ');
 }
