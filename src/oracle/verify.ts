@@ -12,7 +12,7 @@
 
 import { performance } from 'node:perf_hooks';
 
-import { buildWorld, routeGet } from '../kernel/index.js';
+import { buildWorld, routeGet, staticEnv } from '../kernel/index.js';
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
 import type { TraceSpec } from '../scenario/model.js';
 import type { Trace } from '../trace/model.js';
@@ -193,7 +193,8 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   const espec = input.emulatorSpec ?? kspec;
   const prefix = `${opts.prefix}${index}-`;
   const emu = emulatorSide(espec, trace, opts.seed ?? 1);
-  const emulatorRoute = emulatorRouteGet(espec, trace);
+  const emulatorRoutes = emulatorRouteGets(espec, trace);
+  const emulatorRoute = emulatorRoutes[0];
   const ctNetns = iptablesNamespaces(kspec, espec);
   const row: VerifyRow = {
     file: input.file, scenario: kspec.name, trace: trace.name, index, prefix,
@@ -212,7 +213,7 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   try {
     const kernel = await kernelSide(kspec, trace, prefix, ctNetns, unsupported === undefined, opts);
     row.route.kernel = kernel.route;
-    row.route.agree = kernel.route === emulatorRoute;
+    row.route.agree = emulatorRoutes.includes(kernel.route);
     if (kernel.outcome !== undefined) {
       row.kernel = { outcome: describeOutcome(kernel.outcome), detail: kernel.outcome.detail, observed: kernel.outcome };
     }
@@ -347,7 +348,7 @@ function emulatorSide(spec: WorldSpec, trace: TraceSpec, seed: number): { trace:
   try {
     const t = runTrace(buildWorld(spec), trace, { seed });
     // Random rule matches: explore every branch, so a kernel that took another one can still agree.
-    const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? ''));
+    const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? '') || randomEcmp(n));
     const withBranches = random ? { ...t, branches: exploreTraceBranches(spec, trace, { seed }).branches } : t;
     return { trace: withBranches, observed: emulatorOutcome(withBranches, { from: trace.from, spec }) };
   } catch (e) {
@@ -376,12 +377,33 @@ async function kernelRouteGet(prefix: string, trace: TraceSpec): Promise<string>
   return normalizeSpace(r.code === 0 ? r.out : r.err);
 }
 
-function emulatorRouteGet(spec: WorldSpec, trace: TraceSpec): string {
+/** A multipath route hashed with a random seed (fib_multipath_hash_seed 0): the kernel's path is anyone's. */
+function randomEcmp(n: WorldSpec['namespaces'][number]): boolean {
+  return (n.sysctls['net.ipv4.fib_multipath_hash_seed'] ?? 0) === 0 && n.routes.some((r) => r.nexthops !== undefined);
+}
+
+/**
+ * The emulator's `ip route get` answer; where the source namespace hashes a multipath route with a random
+ * seed, also its answer for every nexthop the kernel might have drawn (the k-th forced through KernelEnv.decide).
+ */
+function emulatorRouteGets(spec: WorldSpec, trace: TraceSpec): string[] {
+  const answers = [emulatorRouteGet(spec, trace)];
+  const from = spec.namespaces.find((n) => n.name === trace.from);
+  if (from === undefined || !randomEcmp(from)) return answers;
+  for (let k = 0; k < 16; k++) {
+    let asked = 0;
+    const text = emulatorRouteGet(spec, trace, () => asked++ >= k);
+    if (!answers.includes(text)) answers.push(text);
+  }
+  return answers;
+}
+
+function emulatorRouteGet(spec: WorldSpec, trace: TraceSpec, decide?: (p: number, rule: string) => boolean): string {
   try {
     const opts: { from?: number; mark?: number } = {};
     if (trace.src !== undefined) opts.from = trace.src;
     if (trace.mark !== undefined) opts.mark = trace.mark;
-    const r = routeGet(buildWorld(spec), trace.from, trace.dst, opts);
+    const r = routeGet(buildWorld(spec, decide ? { ...staticEnv(), decide } : staticEnv()), trace.from, trace.dst, opts);
     return normalizeSpace(r.ok ? r.text : r.error);
   } catch (e) {
     return `emulator threw: ${String(e)}`;

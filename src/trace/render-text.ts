@@ -71,11 +71,11 @@ export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
   }
   const branches = t.branches as TraceBranch[];
   if (branches.length > 0) {
-    lines.push(`branches (${branches.length}, every outcome of the random rule matches):`);
+    lines.push(`branches (${branches.length}, every outcome of the random rule matches and ECMP paths):`);
     for (const b of branches) {
       const where = b.deliveredTo ? ` ${b.deliveredTo.netns}` : '';
       lines.push(`  p=${b.probability.toFixed(4)}  ${b.disposition}${where}  dst ${b.dst}${b.masquerade ? '  masqueraded' : ''}`);
-      if (detail !== 'minimal') for (const r of b.rules) lines.push(`      ${r}`);
+      if (detail !== 'minimal') for (const r of [...(b.nexthops ?? []), ...b.rules]) lines.push(`      ${r}`);
     }
   }
   return lines.join('\n');

@@ -62,6 +62,10 @@ export function selectPath(ns: Netns, route: FibRoute, flow: MultipathFlow, oif:
     // One flow keeps its path (the hash is a function of the flow): decide once per flow and route.
     const memo = `${route.table} ${route.dst}/${route.len} ${route.metric} | ${keys}`;
     let bucket = ns.fib.mpDecided.get(memo);
+    // Only a choice whose buckets lead to different nexthops is a branch (with a source address, the
+    // preference for its own nexthop often leaves one).
+    const outcomes = new Set(ub.filter((u) => u >= 0).map((u) => selectMultipath(ns, route, ub, u, flow.src)));
+    if (bucket === undefined && outcomes.size <= 1) bucket = ub.findIndex((u) => u >= 0);
     if (bucket === undefined) {
       bucket = decideBucket(ns, route, ub);
       ns.fib.mpDecided.set(memo, bucket);
@@ -73,6 +77,8 @@ export function selectPath(ns: Netns, route: FibRoute, flow: MultipathFlow, oif:
     how = `hash ${hash} of ${keys} (fib_multipath_hash_policy = ${policy}, fib_multipath_hash_seed = ${seed || 'random'})`;
   }
   const sel = selectMultipath(ns, route, ub, hash, flow.src);
+  // A certain choice is told to the explorer anyway, so `--branches` names the path taken.
+  ns.env.decide?.(1, nexthopChoiceText(ns, route, sel));
   const chosen = withNexthop(route, sel);
   return { route: chosen, fact: `multipath: ${nexthopChoiceText(ns, route, sel)} chosen, ${how}` };
 }
