@@ -1,5 +1,6 @@
 import type { Hop, Leg, Trace } from './model.js';
 import type { TraceBranch } from './branches.js';
+import { senderLineNeeded } from './sender-view.js';
 
 export type Detail = 'minimal' | 'summary' | 'detailed';
 
@@ -65,6 +66,8 @@ export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
   const title = t.name ? `trace "${t.name}"` : 'trace';
   const lines = [`${title}: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}`];
   lines.push(...legLines(t, detail));
+  // When the answer or error is lost on its way back, or nothing comes back, say what the sender lives through.
+  if (t.sender && senderLineNeeded(t.sender)) lines.push(`  sender: ${t.sender.text}`);
   if (t.reply) {
     lines.push(`reply (${t.reply.kind}):`);
     lines.push(...legLines(t.reply, detail));
