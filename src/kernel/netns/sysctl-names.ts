@@ -39,9 +39,9 @@ export const GLOBAL_SYSCTLS: Readonly<Record<string, SysctlDef>> = {
   'net.bridge.bridge-nf-call-iptables': { default: 1, ranges: BOOL },
   'net.netfilter.nf_conntrack_tcp_loose': { default: 1, ranges: BOOL },
   'net.netfilter.nf_conntrack_tcp_be_liberal': { default: 0, ranges: BOOL },
-  // fib_multipath_hash(): 0 L3, 1 L4, 2 L3 or inner L3, 3 custom fields (only 0 and 1 are modelled; see
-  // route/multipath-hash.ts). The seed (Linux 6.11+) is random when 0.
-  'net.ipv4.fib_multipath_hash_policy': { default: 0, ranges: [{ min: 0, max: 1 }] },
+  // fib_multipath_hash(): 0 L3, 1 L4, 2 L3 or inner L3 (the same as 0 without IPIP/GRE, which are not
+  // modelled), 3 custom fields (not modelled). The seed (Linux 6.11+) is random when 0.
+  'net.ipv4.fib_multipath_hash_policy': { default: 0, ranges: [{ min: 0, max: 2 }] },
   'net.ipv4.fib_multipath_hash_seed': { default: 0, ranges: [{ min: 0, max: 0xffffffff }] },
 };
 

@@ -80,6 +80,7 @@ const le16 = (x: number): number => ((x & 0xff) << 8) | (x >>> 8);
 
 /**
  * Linux: fib_multipath_hash() for IPv4, policy 0 (L3: addresses) or 1 (L4: addresses, protocol, ports);
+ * policy 2 (inner L3 when the packet carries one) is policy 0 for every packet packetwalk models;
  * the result is in 0..2^31-1 (mhash >> 1). __flow_hash_consistentify() orders the addresses (and ports) so
  * both directions of a flow hash alike.
  */
