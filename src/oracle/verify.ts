@@ -348,7 +348,7 @@ function emulatorSide(spec: WorldSpec, trace: TraceSpec, seed: number): { trace:
   try {
     const t = runTrace(buildWorld(spec), trace, { seed });
     // Random rule matches: explore every branch, so a kernel that took another one can still agree.
-    const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? '') || randomEcmp(n));
+    const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? '') || randomEcmp(n) || socketHashedEcmp(n));
     const withBranches = random ? { ...t, branches: exploreTraceBranches(spec, trace, { seed }).branches } : t;
     return { trace: withBranches, observed: emulatorOutcome(withBranches, { from: trace.from, spec }) };
   } catch (e) {
@@ -380,6 +380,11 @@ async function kernelRouteGet(prefix: string, trace: TraceSpec): Promise<string>
 /** A multipath route hashed with a random seed (fib_multipath_hash_seed 0): the kernel's path is anyone's. */
 function randomEcmp(n: WorldSpec['namespaces'][number]): boolean {
   return (n.sysctls['net.ipv4.fib_multipath_hash_seed'] ?? 0) === 0 && n.routes.some((r) => r.nexthops !== undefined);
+}
+
+/** A forwarder hashing multipath routes under policy 1: it reuses the sending socket's random hash. */
+function socketHashedEcmp(n: WorldSpec['namespaces'][number]): boolean {
+  return (n.sysctls['net.ipv4.fib_multipath_hash_policy'] ?? 0) === 1 && n.routes.some((r) => r.nexthops !== undefined);
 }
 
 /**

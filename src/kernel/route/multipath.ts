@@ -47,14 +47,20 @@ export function isNexthopChoice(text: string): boolean {
  * kernel's seed is random: the branch explorer (KernelEnv.decide) then takes each bucket with its share of
  * the hash space, and without it a seed is drawn once from the seeded RNG.
  */
-export function selectPath(ns: Netns, route: FibRoute, flow: MultipathFlow, oif: string | null): PathChoice {
+export function selectPath(ns: Netns, route: FibRoute, flow: MultipathFlow, oif: string | null, forwarded = false): PathChoice {
   const nhs = route.nexthops;
   if (nhs === undefined || oif !== null) return { route, fact: null };
+  // ip_mkroute_input() passes no flowi4 to fib_select_multipath(): a forwarded packet's source is not preferred.
+  const saddr = forwarded ? 0 : flow.src;
   const usable = routeUsable(ns);
   const alive = nhs.map((_, i) => usable(withNexthop(route, i)));
   const ub = upperBounds(nhs.map((nh) => nh.weight), alive);
   const policy = ns.sysctls.get('net.ipv4.fib_multipath_hash_policy');
-  const seed = ns.sysctls.get('net.ipv4.fib_multipath_hash_seed');
+  // fib_multipath_hash(), policy 1 with an skb: a packet that already has an L4 hash is not hashed again.
+  // TCP and UDP from a socket carry the socket's random sk_txhash (skb_set_hash_from_sk()), and crossing a
+  // veth keeps it, so where such a packet is forwarded the choice is as random as a seed of 0.
+  const socketHash = forwarded && policy === 1 && (flow.proto === 6 || flow.proto === 17);
+  const seed = socketHash ? 0 : ns.sysctls.get('net.ipv4.fib_multipath_hash_seed');
   const keys = policy === 1 ? `${formatIpv4(flow.src)} ${formatIpv4(flow.dst)} proto ${flow.proto} ports ${flow.sport} ${flow.dport}` : `${formatIpv4(flow.src)} ${formatIpv4(flow.dst)}`;
   let hash: number;
   let how: string;
@@ -64,19 +70,23 @@ export function selectPath(ns: Netns, route: FibRoute, flow: MultipathFlow, oif:
     let bucket = ns.fib.mpDecided.get(memo);
     // Only a choice whose buckets lead to different nexthops is a branch (with a source address, the
     // preference for its own nexthop often leaves one).
-    const outcomes = new Set(ub.filter((u) => u >= 0).map((u) => selectMultipath(ns, route, ub, u, flow.src)));
+    const outcomes = new Set(ub.filter((u) => u >= 0).map((u) => selectMultipath(ns, route, ub, u, saddr)));
     if (bucket === undefined && outcomes.size <= 1) bucket = ub.findIndex((u) => u >= 0);
     if (bucket === undefined) {
       bucket = decideBucket(ns, route, ub);
       ns.fib.mpDecided.set(memo, bucket);
     }
     hash = bucket < 0 ? 0 : ub[bucket];
-    how = `hash seed random (fib_multipath_hash_seed = 0): each nexthop by its weight`;
+    how = socketHash
+      ? 'the packet carries its socket\'s random flow hash (skb->l4_hash), which policy 1 takes as is: each nexthop by its weight'
+      : 'hash seed random (fib_multipath_hash_seed = 0): each nexthop by its weight';
   } else {
     hash = fibMultipathHash(policy, flow, seed || randomSeed(ns));
-    how = `hash ${hash} of ${keys} (fib_multipath_hash_policy = ${policy}, fib_multipath_hash_seed = ${seed || 'random'})`;
+    how = socketHash
+      ? 'the packet carries its socket\'s random flow hash (skb->l4_hash), which policy 1 takes as is'
+      : `hash ${hash} of ${keys} (fib_multipath_hash_policy = ${policy}, fib_multipath_hash_seed = ${seed || 'random'})`;
   }
-  const sel = selectMultipath(ns, route, ub, hash, flow.src);
+  const sel = selectMultipath(ns, route, ub, hash, saddr);
   // A certain choice is told to the explorer anyway, so `--branches` names the path taken.
   ns.env.decide?.(1, nexthopChoiceText(ns, route, sel));
   const chosen = withNexthop(route, sel);

@@ -95,7 +95,7 @@ function inputGet(ns: Netns, dst: Ipv4Addr, iif: string, opts: RouteGetOptions):
   const src = opts.from ?? 0;
   // The input path dissects the skb inet_rtm_getroute_build_skb() made: an ICMP header gives no ports.
   const ports = opts.proto === 1 ? { sport: 0, dport: 0 } : { sport: opts.sport ?? 0, dport: opts.dport ?? 0 };
-  const res = ipRouteInput(ns, { src, dst, iif, mark: opts.mark ?? 0, tos: 0, proto: opts.proto ?? 0, ...ports });
+  const res = ipRouteInput(ns, { src, dst, iif, mark: opts.mark ?? 0, tos: 0, proto: opts.proto ?? 0, ...ports, socketHash: false });
   const from = src !== 0 ? ['from', formatIpv4(src)] : [];
   switch (res.kind) {
     case 'error':

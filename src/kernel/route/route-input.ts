@@ -16,6 +16,8 @@ export interface InputRequest {
   proto?: number;
   sport?: number;
   dport?: number;
+  /** false: the skb has no L4 hash of a sending socket (inet_rtm_getroute()'s own skb). */
+  socketHash?: boolean;
 }
 
 export type InputResult =
@@ -74,7 +76,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   }
   if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`);
   // ip_mkroute_input(): a multipath route is hashed on the packet (fib_multipath_hash() with the skb).
-  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, ...flow }, null);
+  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, ...flow }, null, req.socketHash !== false);
   const fwd = path.route;
   const dev = fwd.dev ?? req.iif;
   const v = validateSource(ns, req, dev);
