@@ -45,3 +45,21 @@ describe('ECMP branches', () => {
     expect([...paths].sort()).toEqual(['eth0', 'eth1']);
   });
 });
+
+describe('ECMP at a forwarder (test/kernel/fixtures/ecmp-router-anycast.yaml, checked against Linux)', () => {
+  const res = loadScenarioFile(join(import.meta.dirname, 'kernel', 'fixtures', 'ecmp-router-anycast.yaml'));
+  if (!res.ok) throw new Error('the fixture must load');
+  const trace = (name: string) => {
+    const t = res.scenario.traces.find((x) => x.name === name);
+    if (!t) throw new Error(name);
+    return t;
+  };
+  it('hashes the forwarded packet without preferring a nexthop of its source (policy 0, seed 1)', () => {
+    expect(runTrace(res.scenario.world, trace('10.9.0.10 hashes to s1')).deliveredTo?.netns).toBe('s1');
+    expect(runTrace(res.scenario.world, trace('10.9.0.11 hashes to s2')).deliveredTo?.netns).toBe('s2');
+  });
+  it('under policy 1 a forwarded TCP packet carries its socket hash: both servers are branches', () => {
+    const { branches } = exploreTraceBranches(res.scenario.world, trace('policy 1 forwarding reuses the socket hash'));
+    expect(branches.map((b) => b.deliveredTo?.netns).sort()).toEqual(['s1', 's2']);
+  });
+});
