@@ -157,7 +157,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('-o, --output <format>', 'text | json (schema packetwalk.trace/v1; packetwalk.iptables-trace/v1 with --iptables-save)', argChoice('--output', ['text', 'json'] as const), 'text')
     .option('--no-reply', 'leave out the reply\'s way back')
     .option('--pcap <file>', 'also write every frame the trace put on a link to a pcapng file')
-    .option('--branches', 'explore every outcome of random rule matches (-m statistic) and list each with its probability')
+    .option('--branches', 'explore every outcome of random rule matches (-m statistic) and ECMP paths, and list each with its probability')
     .option('--iptables-save <file>', 'trace through this node\'s iptables-save dump (or iptables-restore input) instead of a scenario')
     .option('--dst <addr[:port]>', 'with --iptables-save: the packet\'s destination, A.B.C.D:PORT', argDst)
     .option('--node-ip <addr>', 'with --iptables-save: an address of the node (repeatable); from one of them the node itself sends', argNodeIp, [])
@@ -171,13 +171,15 @@ Each hop shows the namespace, the device, the kernel step (output-route, neigh, 
 input-route, forward, local-deliver, icmp-send, drop) and what happened there. The last line of a leg is
 its disposition: DELIVERED, REFUSED, REJECTED, DROPPED (with the kernel's drop reason), NO_ROUTE,
 TTL_EXCEEDED, NEIGH_FAILED, EXITS_NETWORK or LOOP. A TCP trace also shows the SYN-ACK or RST coming back;
-an ICMP error the packet drew is traced back to its sender.
+an ICMP error the packet drew is traced back to its sender. When the answer or the error never reaches the
+sender, a "sender:" line says what the application sees (a timeout, or which errno).
 
 Examples:
   net trace scenarios/router-between-subnets.yaml
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:80
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
+  net trace scenarios/ecmp-multipath.yaml --name "port 443 hashes onto r1" --branches --pcap /tmp/ecmp.pcapng
 
 With --iptables-save FILE (no scenario), one node's rules from \`iptables-save\` are walked the way the kernel
 walks a new connection: PREROUTING (OUTPUT when --src is one of the --node-ip addresses), the DNAT decided
