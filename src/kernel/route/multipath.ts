@@ -47,7 +47,14 @@ export function isNexthopChoice(text: string): boolean {
  * kernel's seed is random: the branch explorer (KernelEnv.decide) then takes each bucket with its share of
  * the hash space, and without it a seed is drawn once from the seeded RNG.
  */
-export function selectPath(ns: Netns, route: FibRoute, flow: MultipathFlow, oif: string | null, forwarded = false): PathChoice {
+export function selectPath(
+  ns: Netns,
+  route: FibRoute,
+  flow: MultipathFlow,
+  oif: string | null,
+  input: { socketHash: boolean } | null = null,
+): PathChoice {
+  const forwarded = input !== null;
   const nhs = route.nexthops;
   if (nhs === undefined || oif !== null) return { route, fact: null };
   // ip_mkroute_input() passes no flowi4 to fib_select_multipath(): a forwarded packet's source is not preferred.
@@ -59,7 +66,7 @@ export function selectPath(ns: Netns, route: FibRoute, flow: MultipathFlow, oif:
   // fib_multipath_hash(), policy 1 with an skb: a packet that already has an L4 hash is not hashed again.
   // TCP and UDP from a socket carry the socket's random sk_txhash (skb_set_hash_from_sk()), and crossing a
   // veth keeps it, so where such a packet is forwarded the choice is as random as a seed of 0.
-  const socketHash = forwarded && policy === 1 && (flow.proto === 6 || flow.proto === 17);
+  const socketHash = input !== null && input.socketHash && policy === 1 && (flow.proto === 6 || flow.proto === 17);
   const seed = socketHash ? 0 : ns.sysctls.get('net.ipv4.fib_multipath_hash_seed');
   const keys = policy === 1 ? `${formatIpv4(flow.src)} ${formatIpv4(flow.dst)} proto ${flow.proto} ports ${flow.sport} ${flow.dport}` : `${formatIpv4(flow.src)} ${formatIpv4(flow.dst)}`;
   let hash: number;

@@ -1,5 +1,6 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
+import { IPPROTO_UDP } from '../../wire/headers.js';
 import type { World } from '../netns/world.js';
 import type { Netns } from '../netns/netns.js';
 import { RT_TABLE_MAIN } from '../netns/world-spec.js';
@@ -34,7 +35,10 @@ function fail(errno: FibError): RouteGetResult {
 }
 
 /** `ip route get DST [from SRC] [iif DEV] [mark M]` in namespace `netns`, printed as iproute2 prints it. */
-export function routeGet(world: World, netns: string, dst: Ipv4Addr, opts: RouteGetOptions = {}): RouteGetResult {
+export function routeGet(world: World, netns: string, dst: Ipv4Addr, given: RouteGetOptions = {}): RouteGetResult {
+  // inet_rtm_getroute(): without RTA_IP_PROTO the flow (and the skb it builds) is UDP, which ipproto rules and
+  // the L4 multipath hash see.
+  const opts = { ...given, proto: given.proto ?? IPPROTO_UDP };
   const ns = world.netns(netns);
   if (!ns) return { ok: false, error: `Cannot open network namespace "${netns}": No such file or directory` };
   return opts.iif !== undefined ? inputGet(ns, dst, opts.iif, opts) : outputGet(ns, dst, opts);

@@ -76,7 +76,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   }
   if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`);
   // ip_mkroute_input(): a multipath route is hashed on the packet (fib_multipath_hash() with the skb).
-  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, ...flow }, null, req.socketHash !== false);
+  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, ...flow }, null, { socketHash: req.socketHash !== false });
   const fwd = path.route;
   const dev = fwd.dev ?? req.iif;
   const v = validateSource(ns, req, dev);
