@@ -6,6 +6,7 @@ import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import { describePacket } from '../../packet/describe.js';
 import type { Netns } from '../netns/netns.js';
 import { ipRouteOutput } from '../route/route-output.js';
+import { packetFlowPorts } from '../route/flow-ports.js';
 import { report } from '../report.js';
 import { ipLocalOut } from './output.js';
 
@@ -39,7 +40,10 @@ export function icmpSend(ns: Netns, skb: Skb, type: number, code: number, info: 
   if (skb.pktType === 'broadcast' || skb.pktType === 'multicast') return;
   const saddr = ns.ownsAddr(orig.ip.dst) ? orig.ip.dst : 0;
   // icmp_route_lookup(): the flow is ICMP with the error's type and code.
-  const rt = ipRouteOutput(ns, { dst: orig.ip.src, src: saddr, mark: 0, tos: 0, proto: 1, sport: 0, dport: (type << 8) | code });
+  const rt = ipRouteOutput(ns, {
+    dst: orig.ip.src, src: saddr, mark: 0, tos: 0, proto: 1, sport: 0, dport: (type << 8) | code,
+    hashFlow: { src: orig.ip.src, dst: orig.ip.dst, ...packetFlowPorts(orig, false) },
+  });
   if (!rt.ok) {
     report(ns, skb.leg, { dev: null, stage: 'icmp-send', detail: `no route back to ${formatIpv4(orig.ip.src)}: no ICMP sent` });
     return;

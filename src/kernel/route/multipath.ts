@@ -53,12 +53,13 @@ export function selectPath(
   flow: MultipathFlow,
   oif: string | null,
   input: { socketHash: boolean } | null = null,
+  flowSaddr: number = flow.src,
 ): PathChoice {
   const forwarded = input !== null;
   const nhs = route.nexthops;
   if (nhs === undefined || oif !== null) return { route, fact: null };
   // ip_mkroute_input() passes no flowi4 to fib_select_multipath(): a forwarded packet's source is not preferred.
-  const saddr = forwarded ? 0 : flow.src;
+  const saddr = forwarded ? 0 : flowSaddr;
   const usable = routeUsable(ns);
   const alive = nhs.map((_, i) => usable(withNexthop(route, i)));
   const ub = upperBounds(nhs.map((nh) => nh.weight), alive);

@@ -4,6 +4,7 @@ import type { FibError, FibResult, FibRoute, FibRule } from './fib.js';
 import { RT_TABLE_LOCAL } from '../netns/world-spec.js';
 import { fibResultPrefsrc } from './source-select.js';
 import { selectPath } from './multipath.js';
+import type { MultipathFlow } from './multipath-hash.js';
 
 export interface OutputRequest {
   dst: Ipv4Addr;
@@ -25,6 +26,11 @@ export interface OutputRequest {
    * then again with it, so a multipath route is hashed on the chosen source.
    */
   connect?: boolean;
+  /**
+   * The keys the multipath hash reads when the lookup carries an skb instead (icmp_route_lookup() passes the
+   * offending packet: fib_multipath_hash() hashes its addresses, and under policy 1 its ports).
+   */
+  hashFlow?: MultipathFlow;
 }
 
 /** A route for a locally generated packet (struct rtable from ip_route_output_key()). */
@@ -81,8 +87,8 @@ export function ipRouteOutput(ns: Netns, req: OutputRequest): OutputResult {
   const res: FibResult = ns.fib.lookup(key, routeUsable(ns));
   if (!res.ok) return res;
   const { rule } = res;
-  const flow = { src: req.src, dst: req.dst, proto: key.proto, sport: key.sport, dport: key.dport };
-  let path = selectPath(ns, res.route, flow, key.oif);
+  const flow = req.hashFlow ?? { src: req.src, dst: req.dst, proto: key.proto, sport: key.sport, dport: key.dport };
+  let path = selectPath(ns, res.route, flow, key.oif, null, req.src);
   let chosenSrc = 0;
   if (res.route.nexthops && req.src === 0 && req.connect && key.oif === null) {
     // ip_route_connect(): the second lookup carries the source the first one chose, and keeps it.
