@@ -373,6 +373,7 @@ async function kernelRouteGet(prefix: string, trace: TraceSpec): Promise<string>
   const args = ['-n', `${prefix}${trace.from}`, 'route', 'get', formatIpv4(trace.dst)];
   if (trace.src !== undefined) args.push('from', formatIpv4(trace.src));
   if (trace.mark !== undefined) args.push('mark', String(trace.mark));
+  if (trace.uid !== undefined) args.push('uid', String(trace.uid));
   const r = await runAsync('ip', args, 5000);
   return normalizeSpace(r.code === 0 ? r.out : r.err);
 }
@@ -405,9 +406,10 @@ function emulatorRouteGets(spec: WorldSpec, trace: TraceSpec): string[] {
 
 function emulatorRouteGet(spec: WorldSpec, trace: TraceSpec, decide?: (p: number, rule: string) => boolean): string {
   try {
-    const opts: { from?: number; mark?: number } = {};
+    const opts: { from?: number; mark?: number; uid?: number } = {};
     if (trace.src !== undefined) opts.from = trace.src;
     if (trace.mark !== undefined) opts.mark = trace.mark;
+    if (trace.uid !== undefined) opts.uid = trace.uid;
     const r = routeGet(buildWorld(spec, decide ? { ...staticEnv(), decide } : staticEnv()), trace.from, trace.dst, opts);
     return normalizeSpace(r.ok ? r.text : r.error);
   } catch (e) {

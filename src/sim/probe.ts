@@ -25,6 +25,8 @@ export interface ProbeSpec {
   size?: number;
   /** SO_MARK */
   mark?: number;
+  /** The sending socket's owner (sk_uid), for `ip rule ... uidrange`; root (0) when omitted. */
+  uid?: number;
 }
 
 export interface ProbeRun {
@@ -92,6 +94,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     ttl: trace.ttl,
     pmtudisc: trace.df === undefined ? 'want' : trace.df ? 'do' : 'dont',
     mark: trace.mark ?? 0,
+    uid: trace.uid ?? 0,
   });
   if (src !== null) {
     const localPort = trace.proto === 'icmp' ? trace.sport ?? 1 : sport;

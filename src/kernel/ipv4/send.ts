@@ -27,6 +27,8 @@ export interface IpSendRequest {
   freebind?: boolean;
   /** Device crossings already made (an encapsulated frame keeps its count). */
   hops?: number;
+  /** The socket owner's uid (flowi4_uid), for uidrange rules; 0 when omitted. */
+  uid?: number;
 }
 
 function protoNumber(l4: L4): number {
@@ -63,7 +65,7 @@ export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | nul
   const connect = (req.l4.proto === 'tcp' && req.l4.tcp.flags.syn && !req.l4.tcp.flags.ack) || (req.l4.proto === 'udp' && req.l4.vxlan === undefined);
   const rt = ipRouteOutput(ns, {
     dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif, freebind: req.freebind,
-    ...flowPortsOf(req.l4, protoNumber(req.l4), true), connect,
+    ...flowPortsOf(req.l4, protoNumber(req.l4), true), connect, uid: req.uid ?? 0,
   });
   if (!rt.ok) {
     report(ns, leg, { dev: null, stage: 'output-route', detail: `route lookup for ${formatIpv4(req.dst)} failed: ${rt.error}` });
