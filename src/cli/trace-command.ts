@@ -20,6 +20,7 @@ interface TraceOpts {
   ttl?: number;
   size?: number;
   mark?: number;
+  uid?: number;
   df: boolean;
   name?: string;
   seed: number;
@@ -132,6 +133,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     ttl: o.ttl,
     size: o.size,
     mark: o.mark,
+    uid: o.uid,
     df: o.df,
   };
 }
@@ -150,6 +152,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--ttl <n>', 'initial TTL', argInt('--ttl', 1, 255))
     .option('--size <bytes>', 'payload size', argInt('--size', 0, 65507))
     .option('--mark <n>', 'SO_MARK of the socket', argInt('--mark', 0, 2 ** 32 - 1))
+    .option('--uid <n>', 'owner of the sending socket (ip rule uidrange); default 0, root', argInt('--uid', 0, 2 ** 32 - 2))
     .option('--no-df', 'clear the don\'t-fragment bit')
     .option('--name <trace>', 'only the scenario trace with this name')
     .option('--seed <n>', 'seed for random choices', argInt('--seed', 0, 2 ** 32 - 1), 1)
