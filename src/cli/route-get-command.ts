@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildWorld, routeGet } from '../kernel/index.js';
 import type { RouteGetOptions } from '../kernel/index.js';
 import { parseIpv4 } from '../wire/ipv4-addr.js';
+import { IP_PROTOCOLS } from '../kernel/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,8 +29,27 @@ function parseSelectors(words: string[]): RouteGetOptions {
         opts.mark = n;
         break;
       }
+      case 'ipproto': {
+        const n = IP_PROTOCOLS[value] ?? (/^\d+$/.test(value) && Number(value) <= 255 ? Number(value) : undefined);
+        if (n === undefined) throw new UsageError(`route-get: ipproto: "${value}" is not a protocol (tcp, udp, icmp, ... or 0..255)`);
+        opts.proto = n;
+        break;
+      }
+      case 'sport':
+      case 'dport': {
+        const n = Number(value);
+        if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`route-get: ${key}: "${value}" is not a port (0..65535)`);
+        opts[key] = n;
+        break;
+      }
+      case 'uid': {
+        const n = Number(value);
+        if (!/^\d+$/.test(value) || n > 0xffffffff) throw new UsageError(`route-get: uid: "${value}" is not a uid`);
+        opts.uid = n;
+        break;
+      }
       default:
-        throw new UsageError(`route-get: unknown selector "${key}" (expected from, iif or mark)`);
+        throw new UsageError(`route-get: unknown selector "${key}" (expected from, iif, mark, ipproto, sport, dport or uid)`);
     }
   }
   return opts;
@@ -42,16 +62,19 @@ export function registerRouteGet(program: Command, out: (s: string) => void): vo
     .argument('<scenario>', 'a scenario file')
     .argument('<netns>', 'the namespace to ask')
     .argument('<dst>', 'destination address')
-    .argument('[selectors...]', 'from ADDR | iif DEV | mark N, as `ip route get` takes them')
+    .argument('[selectors...]', 'from ADDR | iif DEV | mark N | ipproto P | sport N | dport N | uid N, as `ip route get` takes them')
     .addHelpText(
       'after',
       `
 Without iif the lookup is for a packet this namespace sends (ip_route_output_key); with iif it is for a
-packet arriving on that device (ip_route_input), so ip_forward and rp_filter apply.
+packet arriving on that device (ip_route_input), so ip_forward and rp_filter apply. ipproto, sport, dport
+and uid fill in the flow that ip rule selectors and the L4 multipath hash read (a multipath route prints the
+nexthop this flow takes).
 
 Examples:
   net route-get scenarios/router-between-subnets.yaml left 10.0.2.2
-  net route-get scenarios/router-between-subnets.yaml router 10.0.2.2 from 10.0.1.2 iif eth0`,
+  net route-get scenarios/router-between-subnets.yaml router 10.0.2.2 from 10.0.1.2 iif eth0
+  net route-get scenarios/ecmp-multipath.yaml client 10.9.0.10 ipproto tcp sport 40000 dport 80`,
     )
     .action((file: string, netns: string, dstText: string, selectors: string[]) => {
       const sc = loadOrFail(file);

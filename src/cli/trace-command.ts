@@ -30,6 +30,7 @@ interface TraceOpts {
   size?: number;
   mark?: number;
   flags?: string;
+  uid?: number;
   df: boolean;
   name?: string;
   at?: string;
@@ -198,6 +199,7 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     ttl: o.ttl,
     size: o.size,
     mark: o.mark,
+    uid: o.uid,
     df: o.df,
     ...(o.flags !== undefined ? { flags: o.flags } : {}),
   };
@@ -254,6 +256,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--ttl <n>', 'initial TTL', argInt('--ttl', 1, 255))
     .option('--size <bytes>', 'payload size', argInt('--size', 0, 65507))
     .option('--mark <n>', 'SO_MARK of the socket', argInt('--mark', 0, 2 ** 32 - 1))
+    .option('--uid <n>', 'owner of the sending socket (ip rule uidrange); default 0, root', argInt('--uid', 0, 2 ** 32 - 2))
     .option('--no-df', 'clear the don\'t-fragment bit')
     .option('--flags <letters>', 'TCP flags as tcpdump letters (S, A, SA, R, RA, F, FA, P...); default S', argFlags)
     .option('--name <trace>', 'only the scenario trace with this name')
@@ -263,7 +266,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('-o, --output <format>', 'text | json (schema packetwalk.trace/v1; packetwalk.iptables-trace/v1 with --iptables-save)', argChoice('--output', ['text', 'json'] as const), 'text')
     .option('--no-reply', 'leave out the reply\'s way back')
     .option('--pcap <file>', 'also write every frame the trace put on a link to a pcapng file')
-    .option('--branches', 'explore every outcome of random rule matches (-m statistic) and list each with its probability')
+    .option('--branches', 'explore every outcome of random rule matches (-m statistic) and ECMP paths, and list each with its probability')
     .option('--iptables-save <file>', 'trace through this node\'s iptables-save dump (or iptables-restore input) instead of a scenario')
     .option('--dst <addr[:port]>', 'with --iptables-save: the packet\'s destination, A.B.C.D:PORT', argDst)
     .option('--node-ip <addr>', 'with --iptables-save: an address of the node (repeatable); from one of them the node itself sends', argNodeIp, [])
@@ -278,13 +281,15 @@ Each hop shows the namespace, the device, the kernel step (output-route, neigh, 
 input-route, forward, local-deliver, icmp-send, drop) and what happened there. The last line of a leg is
 its disposition: DELIVERED, REFUSED, REJECTED, DROPPED (with the kernel's drop reason), NO_ROUTE,
 TTL_EXCEEDED, NEIGH_FAILED, EXITS_NETWORK or LOOP. A TCP trace also shows the SYN-ACK or RST coming back;
-an ICMP error the packet drew is traced back to its sender.
+an ICMP error the packet drew is traced back to its sender. When the answer or the error never reaches the
+sender, a "sender:" line says what the application sees (a timeout, or which errno).
 
 Examples:
   net trace scenarios/router-between-subnets.yaml
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:80
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
+  net trace scenarios/ecmp-multipath.yaml --name "port 443 hashes onto r1" --branches --pcap /tmp/ecmp.pcapng
 
 With --at POINT (a \`point\` of the scenario's timeline) the timeline runs up to that point first: the packet
 of --from/--to is traced on the World as the timeline left it there, at that virtual time; without them, the

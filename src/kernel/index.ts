@@ -11,6 +11,8 @@ export { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './netns/world-s
 export { routeGet } from './route/route-get.js';
 export type { RouteGetOptions, RouteGetResult } from './route/route-get.js';
 export { describeRoute, describeRule, tableName } from './route/route-text.js';
+export { IP_PROTOCOLS } from './route/rule-syntax.js';
+export { isNexthopChoice } from './route/multipath.js';
 export { ipSend } from './ipv4/send.js';
 export { tcpHeader } from './ipv4/local-deliver.js';
 export { NetDevice, VethDevice } from './link/device.js';

@@ -206,3 +206,12 @@ describe('renderRealizeScript', () => {
     expect(renderRealizeScript(world, 't1-')).not.toContain('listener');
   });
 });
+
+describe('realize: multipath routes', () => {
+  it('puts an implied table before the nexthops, where ip route add reads route options', () => {
+    const r = { ...route('10.9.0.0/24 nexthop via 10.0.1.1 dev eth0 nexthop via 10.0.2.1 dev eth1'), table: 100 };
+    const spec: WorldSpec = { name: 'mp', namespaces: [netns('r', [], { routes: [r] })] };
+    const up = realizeCommands(spec, 'pw-t-').up.join('\n');
+    expect(up).toContain('route add 10.9.0.0/24 table 100 nexthop via 10.0.1.1 dev eth0 nexthop via 10.0.2.1 dev eth1');
+  });
+});

@@ -404,7 +404,10 @@ function sysctlCommand(netns: string, entries: [string, number][]): string {
 function routeWords(r: RouteSpec): string {
   const implied = r.type === 'local' || r.type === 'broadcast' ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
   const hasTable = /(^|\s)table\s/.test(r.text);
-  return hasTable || r.table === implied ? words(r.text) : `${words(r.text)} table ${r.table}`;
+  if (hasTable || r.table === implied) return words(r.text);
+  // A multipath route's nexthops run to the end of the line: its own options go before the first `nexthop`.
+  const at = r.nexthops !== undefined ? r.text.search(/(^|\s)nexthop(\s|$)/) : -1;
+  return at < 0 ? `${words(r.text)} table ${r.table}` : `${words(r.text.slice(0, at))} table ${r.table} ${words(r.text.slice(at))}`;
 }
 
 /**

@@ -12,7 +12,7 @@
 
 import { performance } from 'node:perf_hooks';
 
-import { buildWorld, routeGet } from '../kernel/index.js';
+import { buildWorld, routeGet, staticEnv } from '../kernel/index.js';
 import type { World } from '../kernel/index.js';
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
 import type { TraceSpec } from '../scenario/model.js';
@@ -199,7 +199,8 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   const prefix = `${opts.prefix}${index}-`;
   const eworld = input.emulatorWorld ?? emulatorWorldOf(espec);
   const emu = eworld === undefined ? 'emulator threw: the World did not build' : emulatorSide(eworld, espec, trace, opts.seed ?? 1);
-  const emulatorRoute = eworld === undefined ? 'emulator threw: the World did not build' : emulatorRouteGet(eworld, trace);
+  const emulatorRoutes = eworld === undefined ? ['emulator threw: the World did not build'] : emulatorRouteGets(espec, trace);
+  const emulatorRoute = emulatorRoutes[0];
   const ctNetns = iptablesNamespaces(kspec, espec);
   const row: VerifyRow = {
     file: input.file, scenario: kspec.name, trace: trace.name, index, prefix,
@@ -218,7 +219,7 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   try {
     const kernel = await kernelSide(kspec, trace, prefix, ctNetns, unsupported === undefined, opts);
     row.route.kernel = kernel.route;
-    row.route.agree = kernel.route === emulatorRoute;
+    row.route.agree = emulatorRoutes.includes(kernel.route);
     if (kernel.outcome !== undefined) {
       row.kernel = { outcome: describeOutcome(kernel.outcome), detail: kernel.outcome.detail, observed: kernel.outcome };
     }
@@ -362,7 +363,7 @@ function emulatorSide(world: World, spec: WorldSpec, trace: TraceSpec, seed: num
   try {
     const t = runTrace(world, trace, { seed });
     // Random rule matches: explore every branch, so a kernel that took another one can still agree.
-    const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? ''));
+    const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? '') || randomEcmp(n) || socketHashedEcmp(n));
     const withBranches = random ? { ...t, branches: exploreTraceBranches(world, trace, { seed }).branches } : t;
     return { trace: withBranches, observed: emulatorOutcome(withBranches, { from: trace.from, spec }) };
   } catch (e) {
@@ -387,16 +388,44 @@ async function kernelRouteGet(prefix: string, trace: TraceSpec): Promise<string>
   const args = ['-n', `${prefix}${trace.from}`, 'route', 'get', formatIpv4(trace.dst)];
   if (trace.src !== undefined) args.push('from', formatIpv4(trace.src));
   if (trace.mark !== undefined) args.push('mark', String(trace.mark));
+  if (trace.uid !== undefined) args.push('uid', String(trace.uid));
   const r = await runAsync('ip', args, 5000);
   return normalizeSpace(r.code === 0 ? r.out : r.err);
 }
 
-function emulatorRouteGet(world: World, trace: TraceSpec): string {
+/** A multipath route hashed with a random seed (fib_multipath_hash_seed 0): the kernel's path is anyone's. */
+function randomEcmp(n: WorldSpec['namespaces'][number]): boolean {
+  return (n.sysctls['net.ipv4.fib_multipath_hash_seed'] ?? 0) === 0 && n.routes.some((r) => r.nexthops !== undefined);
+}
+
+/** A forwarder hashing multipath routes under policy 1: it reuses the sending socket's random hash. */
+function socketHashedEcmp(n: WorldSpec['namespaces'][number]): boolean {
+  return (n.sysctls['net.ipv4.fib_multipath_hash_policy'] ?? 0) === 1 && n.routes.some((r) => r.nexthops !== undefined);
+}
+
+/**
+ * The emulator's `ip route get` answer; where the source namespace hashes a multipath route with a random
+ * seed, also its answer for every nexthop the kernel might have drawn (the k-th forced through KernelEnv.decide).
+ */
+function emulatorRouteGets(spec: WorldSpec, trace: TraceSpec): string[] {
+  const answers = [emulatorRouteGet(spec, trace)];
+  const from = spec.namespaces.find((n) => n.name === trace.from);
+  if (from === undefined || !randomEcmp(from)) return answers;
+  for (let k = 0; k < 16; k++) {
+    let asked = 0;
+    const text = emulatorRouteGet(spec, trace, () => asked++ >= k);
+    if (!answers.includes(text)) answers.push(text);
+  }
+  return answers;
+}
+
+function emulatorRouteGet(spec: WorldSpec, trace: TraceSpec, decide?: (p: number, rule: string) => boolean): string {
   try {
-    const opts: { from?: number; mark?: number } = {};
+    const opts: { from?: number; mark?: number; uid?: number } = {};
     if (trace.src !== undefined) opts.from = trace.src;
     if (trace.mark !== undefined) opts.mark = trace.mark;
-    const r = routeGet(world, trace.from, trace.dst, opts);
+    if (trace.uid !== undefined) opts.uid = trace.uid;
+    const r = routeGet(buildWorld(spec, decide ? { ...staticEnv(), decide } : staticEnv()), trace.from, trace.dst, opts);
     return normalizeSpace(r.ok ? r.text : r.error);
   } catch (e) {
     return `emulator threw: ${String(e)}`;

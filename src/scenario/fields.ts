@@ -16,7 +16,7 @@ export const SCENARIO_FIELDS = {
     // vxlan only, inline as `ip link add ... type vxlan id 1 dstport 8472 local ... dev eth1` writes them.
     'id', 'dstport', 'local', 'remote', 'dev',
   ],
-  trace: ['name', 'from', 'to', 'proto', 'src', 'sport', 'ttl', 'df', 'size', 'mark', 'flags', 'expect'],
+  trace: ['name', 'from', 'to', 'proto', 'src', 'sport', 'ttl', 'df', 'size', 'mark', 'flags', 'uid', 'expect'],
   expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'rules', 'branches', 'reply'],
   deliveredTo: ['netns', 'addr'],
   /** One timeline step: exactly one of trace, run (with netns, and stdin for iptables-restore), sleep, point. */

@@ -90,6 +90,7 @@ export function readTrace(
   if (has('size')) optional.size = readInt(src, v.get('size'), `${what}: size`, 0, MAX_PAYLOAD);
   if (has('mark')) optional.mark = readInt(src, v.get('mark'), `${what}: mark`, 0, 0xffffffff);
   if (has('flags')) optional.flags = readFlags(src, v.get('flags'), `${what}: flags`, proto);
+  if (has('uid')) optional.uid = readInt(src, v.get('uid'), `${what}: uid`, 0, 0xfffffffe);
   const expect = has('expect') ? readExpect(src, v.get('expect'), `${what}: expect`) : undefined;
 
   if (from === undefined || proto === undefined || toText === undefined || dst === undefined) return undefined;

@@ -102,7 +102,9 @@ function checkRoutes(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<str
       }
     }
     const needsNexthop = s.type === 'unicast' || s.type === 'local' || s.type === 'broadcast';
-    if (needsNexthop && s.dev === undefined && s.via === undefined) {
+    if (s.nexthops !== undefined) {
+      checkNexthops(src, r, ns, links, reach);
+    } else if (needsNexthop && s.dev === undefined && s.via === undefined) {
       fail([], `a ${s.type} route needs "dev" or "via" (RTNETLINK answers: No such device)`);
     }
     if (s.onlink && s.dev === undefined) fail('onlink', 'Nexthop device required for onlink');
@@ -132,8 +134,31 @@ function loopbackSubnetOf(ns: NetnsDraft, addr: Ipv4Addr): Prefix | undefined {
 }
 
 /** fib_check_nh_v4_gw(): the gateway must be reachable by a link-scope route, through `dev` when given. */
-function onLink(reach: Reach, route: RouteSpec): boolean {
+function onLink(reach: Reach, route: { via?: Ipv4Addr; dev?: string }): boolean {
   return reach.connected.some((c) => inPrefix(route.via!, c.prefix) && (route.dev === undefined || c.dev === route.dev));
+}
+
+/** fib_get_nhs() -> fib_check_nh(): each nexthop's device exists and is up, its gateway on-link (or `onlink`). */
+function checkNexthops(src: ScenarioSource, r: Located<RouteSpec>, ns: NetnsDraft, links: ReadonlyMap<string, LinkDraft>, reach: Reach): void {
+  const words = splitWords(r.spec.text);
+  const groups = words.filter((w) => w.text === 'nexthop');
+  (r.spec.nexthops ?? []).forEach((nh, i) => {
+    const start = groups[i]?.column ?? 1;
+    const within = (kw: string): number => {
+      const j = words.findIndex((w) => w.column > start && w.text === kw && (groups[i + 1] === undefined || w.column < groups[i + 1].column));
+      return (j >= 0 ? words[j + 1]?.column : undefined) ?? start;
+    };
+    const fail = (col: number, message: string) => src.errorInString(r.node, col, `${r.label}: nexthop ${i + 1}: ${message}`);
+    const dev = nh.dev === undefined ? undefined : links.get(nh.dev);
+    if (nh.dev !== undefined && dev === undefined && nh.dev !== 'lo') {
+      fail(within('dev'), `no device "${nh.dev}" in namespace "${ns.name}"${didYouMean(nh.dev, links.keys())}`);
+      return;
+    }
+    if (dev?.spec.up === false) fail(within('dev'), `Nexthop device is not up: ${nh.dev} has "up: false"`);
+    if (nh.via !== undefined && !nh.onlink && !onLink(reach, nh)) {
+      fail(within('via'), `Nexthop has invalid gateway: ${formatIpv4(nh.via)} is not on a connected subnet of ${nh.dev ?? 'any device'} (add "onlink" if it is reachable there anyway)`);
+    }
+  });
 }
 
 function checkNeigh(src: ScenarioSource, ns: NetnsDraft, links: ReadonlyMap<string, LinkDraft>): void {

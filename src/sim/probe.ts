@@ -26,6 +26,8 @@ export interface ProbeSpec {
   size?: number;
   /** SO_MARK */
   mark?: number;
+  /** The sending socket's owner (sk_uid), for `ip rule ... uidrange`; root (0) when omitted. */
+  uid?: number;
   /**
    * TCP flags of the segment, as tcpdump letters (`S`, `A`, `SA`, `R`, `RA`, `F`, `FA`, `P`, `U`); a SYN when
    * omitted. A segment without SYN continues the source's connection on the same ports when it has one (its
@@ -177,6 +179,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
     ttl: trace.ttl,
     pmtudisc: trace.df === undefined ? 'want' : trace.df ? 'do' : 'dont',
     mark: trace.mark ?? 0,
+    uid: trace.uid ?? 0,
   });
   if (src !== null) {
     const localPort = trace.proto === 'icmp' ? trace.sport ?? 1 : sport;

@@ -1,6 +1,7 @@
 import type { LegRecord, Recorder } from '../sim/index.js';
 import type { Hop, Leg, Trace, Tuple } from './model.js';
 import { TRACE_SCHEMA } from './model.js';
+import { senderView } from './sender-view.js';
 
 function hopsOf(leg: LegRecord): Hop[] {
   return leg.events.map((e, i) => ({
@@ -39,7 +40,7 @@ function legOf(leg: LegRecord): Leg {
 export function assembleTrace(rec: Recorder, head: { name: string | null; packet: Tuple }): Trace {
   const first = legOf(rec.legs[0]);
   const replyRec = rec.legs.find((l) => l.parent === 0);
-  return {
+  const trace: Trace = {
     schema: TRACE_SCHEMA,
     name: head.name,
     packet: head.packet,
@@ -48,4 +49,6 @@ export function assembleTrace(rec: Recorder, head: { name: string | null; packet
     reply: replyRec ? { kind: replyRec.kind, ...legOf(replyRec) } : null,
     branches: [],
   };
+  trace.sender = senderView(trace);
+  return trace;
 }

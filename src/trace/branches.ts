@@ -1,4 +1,5 @@
 import type { World, WorldSpec } from '../kernel/index.js';
+import { isNexthopChoice } from '../kernel/index.js';
 import type { ProbeSpec, RunOptions } from '../sim/index.js';
 import type { RestoreError, Ruleset, RulesetIndex } from '../kernel/netfilter/index.js';
 import { indexRuleset, restore } from '../kernel/netfilter/index.js';
@@ -16,6 +17,11 @@ export interface TraceBranch {
   deliveredTo: Trace['deliveredTo'];
   /** The random rules that matched on this branch, as iptables-save prints them. */
   rules: string[];
+  /**
+   * The ECMP nexthops this branch took, in order (`nexthop via A dev X weight W (PREFIX in NETNS)`): paths
+   * that end alike are still separate branches.
+   */
+  nexthops: string[];
 }
 
 export const BRANCH_LIMIT = 256;
@@ -70,10 +76,12 @@ export function exploreTraceBranches(
     runs++;
     first ??= trace;
     const o = outcomeOf(trace);
-    const key = `${trace.disposition}|${trace.deliveredTo?.netns ?? ''}|${o.dst}|${o.masquerade}`;
+    const nexthops = [...new Set(rules.filter(isNexthopChoice))];
+    const iptablesRules = rules.filter((r) => !isNexthopChoice(r));
+    const key = `${trace.disposition}|${trace.deliveredTo?.netns ?? ''}|${o.dst}|${o.masquerade}|${nexthops.join('|')}`;
     const seen = byOutcome.get(key);
     if (seen) seen.probability += p;
-    else byOutcome.set(key, { probability: p, disposition: trace.disposition, dst: o.dst, masquerade: o.masquerade, deliveredTo: trace.deliveredTo, rules });
+    else byOutcome.set(key, { probability: p, disposition: trace.disposition, dst: o.dst, masquerade: o.masquerade, deliveredTo: trace.deliveredTo, rules: iptablesRules, nexthops });
   }
   const branches = [...byOutcome.values()].sort((a, b) => b.probability - a.probability || a.dst.localeCompare(b.dst));
   return { branches, truncated: pending.length > 0, first: first as Trace };

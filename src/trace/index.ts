@@ -7,4 +7,6 @@ export type { Detail } from './render-text.js';
 export { renderTraceJson } from './render-json.js';
 export { exploreTraceBranches, BRANCH_LIMIT } from './branches.js';
 export type { TraceBranch } from './branches.js';
+export { senderView } from './sender-view.js';
+export type { SenderOutcome, SenderView } from './sender-view.js';
 export { traceIptablesSave, renderIptablesTraceText, renderIptablesTraceJson, formatIptablesTraceError } from './iptables-save-trace.js';

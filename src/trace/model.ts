@@ -3,6 +3,7 @@
 export const TRACE_SCHEMA = 'packetwalk.trace/v1';
 
 import type { Disposition, DropReason, ErrorSeen, Stage } from '../kernel/events.js';
+import type { SenderView } from './sender-view.js';
 
 export { DISPOSITIONS, DROP_REASONS } from '../kernel/events.js';
 export type { Disposition, DropReason, Stage } from '../kernel/events.js';
@@ -81,4 +82,6 @@ export interface Trace extends Leg {
   reply: (Leg & { kind: string }) | null;
   /** With `--branches`: one entry per distinct outcome of the random choices (TraceBranch). */
   branches: unknown[];
+  /** What the sending socket experiences (sender-view.ts); set by runTrace. */
+  sender?: SenderView;
 }

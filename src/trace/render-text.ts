@@ -1,5 +1,6 @@
 import type { Hop, Leg, Trace } from './model.js';
 import type { TraceBranch } from './branches.js';
+import { senderLineNeeded } from './sender-view.js';
 
 export type Detail = 'minimal' | 'summary' | 'detailed';
 
@@ -66,17 +67,19 @@ export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
   const title = t.name ? `trace "${t.name}"` : 'trace';
   const lines = [`${title}: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}`];
   for (const l of legLines(t, detail)) lines.push(l);
+  // When the answer or error is lost on its way back, or nothing comes back, say what the sender lives through.
+  if (t.sender && senderLineNeeded(t.sender)) lines.push(`  sender: ${t.sender.text}`);
   if (t.reply) {
     lines.push(`reply (${t.reply.kind}):`);
     for (const l of legLines(t.reply, detail)) lines.push(l);
   }
   const branches = t.branches as TraceBranch[];
   if (branches.length > 0) {
-    lines.push(`branches (${branches.length}, every outcome of the random rule matches):`);
+    lines.push(`branches (${branches.length}, every outcome of the random rule matches and ECMP paths):`);
     for (const b of branches) {
       const where = b.deliveredTo ? ` ${b.deliveredTo.netns}` : '';
       lines.push(`  p=${b.probability.toFixed(4)}  ${b.disposition}${where}  dst ${b.dst}${b.masquerade ? '  masqueraded' : ''}`);
-      if (detail !== 'minimal') for (const r of b.rules) lines.push(`      ${r}`);
+      if (detail !== 'minimal') for (const r of [...(b.nexthops ?? []), ...b.rules]) lines.push(`      ${r}`);
     }
   }
   return lines.join('\n');

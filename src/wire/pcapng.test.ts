@@ -95,3 +95,23 @@ describe('pcapng writer', () => {
     }
   });
 });
+
+describe('writePcapng with several interfaces', () => {
+  it('writes one IDB per interface, in order, and each EPB names its own', () => {
+    const file = writePcapng(
+      [
+        { timestampMicros: 5, data: new Uint8Array(14), interfaceId: 1 },
+        { timestampMicros: 6, data: new Uint8Array(14), interfaceId: 0 },
+      ],
+      { interfaces: [{ name: 'a/eth0' }, { name: 'b/br0', description: 'bridge' }] },
+    );
+    const bs = blocks(file);
+    expect(bs.map((b) => b.type)).toEqual([0x0a0d0d0a, 1, 1, 6, 6]);
+    expect(options(bs[1].body, 8)).toEqual([[2, 'a/eth0']]);
+    expect(options(bs[2].body, 8)).toEqual([[2, 'b/br0'], [3, 'bridge']]);
+    expect([bs[3].body.getUint32(0, true), bs[4].body.getUint32(0, true)]).toEqual([1, 0]);
+  });
+  it('refuses an EPB naming an interface that was not described', () => {
+    expect(() => writePcapng([{ timestampMicros: 0, data: new Uint8Array(14), interfaceId: 2 }], { interfaces: [{ name: 'x' }] })).toThrow(/interface 2/);
+  });
+});

@@ -1,5 +1,5 @@
 // A minimal pcapng writer (draft-ietf-opsawg-pcapng): one Section Header Block, one Interface Description
-// Block for Ethernet, and one Enhanced Packet Block per frame. Little-endian; readers detect the byte order
+// Block per Ethernet interface (one by default), and one Enhanced Packet Block per frame, naming its interface. Little-endian; readers detect the byte order
 // from the byte-order magic. Timestamps are in microseconds, the default if_tsresol (6), so no option is needed.
 
 import { WireError } from './errors.js';
@@ -14,6 +14,7 @@ const OPT_ENDOFOPT = 0;
 const OPT_COMMENT = 1;
 const SHB_USERAPPL = 4;
 const IF_NAME = 2;
+const IF_DESCRIPTION = 3;
 
 export interface PcapngPacket {
   /** Microseconds since the epoch of the caller's virtual clock. */
@@ -24,11 +25,15 @@ export interface PcapngPacket {
   originalLength?: number;
   /** Written as the EPB's opt_comment (Wireshark shows it as the packet comment). */
   comment?: string;
+  /** Index into PcapngOptions.interfaces (0, the one interface, by default). */
+  interfaceId?: number;
 }
 
 export interface PcapngOptions {
-  /** if_name of the one interface, e.g. "node-a/eth0". */
+  /** if_name of the one interface, e.g. "node-a/eth0" (when `interfaces` is not given). */
   ifName?: string;
+  /** Several interfaces, one IDB each in this order; a packet names its own by `interfaceId`. */
+  interfaces?: readonly { name: string; description?: string }[];
   /** shb_userappl, e.g. "packetwalk 0.1.0". */
   application?: string;
   /** The IDB's snaplen; 0 (the default) means no limit. */
@@ -99,12 +104,13 @@ function sectionHeader(options: PcapngOptions): Uint8Array {
   });
 }
 
-function interfaceDescription(options: PcapngOptions): Uint8Array {
+function interfaceDescription(options: PcapngOptions, name: string | undefined, description?: string): Uint8Array {
   const snaplen = options.snaplen ?? 0;
   if (!Number.isInteger(snaplen) || snaplen < 0 || snaplen > 0xffffffff) {
     throw new WireError('pcapng.snaplen', `${snaplen} is not a 32-bit unsigned integer`);
   }
-  return block(BT_IDB, 8, new Uint8Array(0), textOption(IF_NAME, options.ifName), (v, at) => {
+  const opts = [...textOption(IF_NAME, name), ...textOption(IF_DESCRIPTION, description)];
+  return block(BT_IDB, 8, new Uint8Array(0), opts, (v, at) => {
     v.setUint16(at, LINKTYPE_ETHERNET, true);
     v.setUint16(at + 2, 0, true); // reserved
     v.setUint32(at + 4, snaplen, true);
@@ -120,14 +126,18 @@ function timestamp(t: number | bigint): bigint {
   return ts;
 }
 
-function enhancedPacket(p: PcapngPacket): Uint8Array {
+function enhancedPacket(p: PcapngPacket, interfaces: number): Uint8Array {
+  const id = p.interfaceId ?? 0;
+  if (!Number.isInteger(id) || id < 0 || id >= interfaces) {
+    throw new WireError('pcapng.interfaceId', `interface ${id} is not one of the ${interfaces} described`);
+  }
   const ts = timestamp(p.timestampMicros);
   const originalLength = p.originalLength ?? p.data.length;
   if (!Number.isInteger(originalLength) || originalLength < p.data.length || originalLength > 0xffffffff) {
     throw new WireError('pcapng.originalLength', `${originalLength} is below the ${p.data.length} bytes captured`);
   }
   return block(BT_EPB, 20, p.data, textOption(OPT_COMMENT, p.comment), (v, at) => {
-    v.setUint32(at, 0, true); // interface id: the one IDB
+    v.setUint32(at, id, true); // interface id: the IDB's index in the section
     v.setUint32(at + 4, Number(ts >> 32n), true);
     v.setUint32(at + 8, Number(ts & 0xffffffffn), true);
     v.setUint32(at + 12, p.data.length, true);
@@ -135,9 +145,12 @@ function enhancedPacket(p: PcapngPacket): Uint8Array {
   });
 }
 
-/** A whole pcapng file holding `packets`, in the order given, on one Ethernet interface. */
+/** A whole pcapng file holding `packets`, in the order given, on one Ethernet interface or on several. */
 export function writePcapng(packets: readonly PcapngPacket[], options: PcapngOptions = {}): Uint8Array {
-  const blocks = [sectionHeader(options), interfaceDescription(options), ...packets.map(enhancedPacket)];
+  const idbs = options.interfaces
+    ? options.interfaces.map((i) => interfaceDescription(options, i.name, i.description))
+    : [interfaceDescription(options, options.ifName)];
+  const blocks = [sectionHeader(options), ...idbs, ...packets.map((p) => enhancedPacket(p, idbs.length))];
   const out = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
   let at = 0;
   for (const b of blocks) {

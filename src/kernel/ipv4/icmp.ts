@@ -8,6 +8,7 @@ import type { Netns } from '../netns/netns.js';
 import { ipRouteOutput } from '../route/route-output.js';
 import { inetSelectAddr } from '../route/source-select.js';
 import { RT_SCOPE_LINK } from '../link/device.js';
+import { packetFlowPorts } from '../route/flow-ports.js';
 import { report } from '../report.js';
 import { ipLocalOut } from './output.js';
 
@@ -41,7 +42,11 @@ export function icmpSend(ns: Netns, skb: Skb, type: number, code: number, info: 
   if (orig.ip.fragOffset !== 0) return;
   if (skb.pktType === 'broadcast' || skb.pktType === 'multicast') return;
   const saddr = ns.ownsAddr(orig.ip.dst) ? orig.ip.dst : inboundSource(ns, skb);
-  const rt = ipRouteOutput(ns, { dst: orig.ip.src, src: saddr, mark: 0, tos: 0 });
+  // icmp_route_lookup(): the flow is ICMP with the error's type and code.
+  const rt = ipRouteOutput(ns, {
+    dst: orig.ip.src, src: saddr, mark: 0, tos: 0, proto: 1, sport: 0, dport: (type << 8) | code,
+    hashFlow: { src: orig.ip.src, dst: orig.ip.dst, ...packetFlowPorts(orig, false) },
+  });
   if (!rt.ok) {
     report(ns, skb.leg, { dev: null, stage: 'icmp-send', detail: `no route back to ${formatIpv4(orig.ip.src)}: no ICMP sent` });
     return;

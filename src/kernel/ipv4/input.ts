@@ -5,6 +5,7 @@ import type { NetDevice } from '../link/device.js';
 import { nfHook } from '../netfilter/hooks.js';
 import { ipRouteInput } from '../route/route-input.js';
 import { describeRoute } from '../route/route-text.js';
+import { packetFlowPorts } from '../route/flow-ports.js';
 import { fate, report } from '../report.js';
 import { icmpSend } from './icmp.js';
 import { ipForward } from './forward.js';
@@ -34,7 +35,7 @@ function ipRcvFinish(dev: NetDevice, skb: Skb): void {
   const ns = dev.netns;
   if (skb.dstLocal) return ipLocalDeliver(ns, skb, dev.name);
   const ip = skb.packet.ip;
-  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: dev.name, mark: skb.mark, tos: ip.tos });
+  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: dev.name, mark: skb.mark, tos: ip.tos, ...packetFlowPorts(skb.packet, false) });
   switch (r.kind) {
     case 'local':
       report(ns, skb.leg, {
@@ -50,7 +51,7 @@ function ipRcvFinish(dev: NetDevice, skb: Skb): void {
         dev: dev.name,
         stage: 'input-route',
         detail: `forward: ${describeRoute(r.route)}`,
-        facts: r.facts,
+        facts: r.multipath ? [r.multipath, ...r.facts] : r.facts,
       });
       return ipForward(ns, skb, dev.name, r);
     case 'error': {

@@ -9,6 +9,7 @@ import { ipRcv } from './input.js';
 import { applyNfVerdict } from './nf-verdict.js';
 import { ipRouteOutput } from '../route/route-output.js';
 import { describeRoute } from '../route/route-text.js';
+import { packetFlowPorts } from '../route/flow-ports.js';
 
 /** Where an skb goes after routing: device, next hop, and the route's MTU if it sets one. */
 export interface NextHop {
@@ -27,7 +28,10 @@ export function ipLocalOut(ns: Netns, skb: Skb, nh: NextHop): void {
   if (!applyNfVerdict(ns, skb, v, 'OUTPUT', nh.dev)) return;
   if (skb.packet.ip.dst !== dst || skb.mark !== mark) {
     // ip_route_me_harder(): nat OUTPUT changed the destination (or mangle the mark): route again.
-    const rt = ipRouteOutput(ns, { dst: skb.packet.ip.dst, src: skb.packet.ip.src, mark: skb.mark, tos: skb.packet.ip.tos, freebind: true });
+    const rt = ipRouteOutput(ns, {
+      dst: skb.packet.ip.dst, src: skb.packet.ip.src, mark: skb.mark, tos: skb.packet.ip.tos, freebind: true,
+      ...packetFlowPorts(skb.packet, true),
+    });
     if (!rt.ok) {
       fate(ns, skb.leg, 'NO_ROUTE', 'IP_OUTNOROUTES', `rerouting after OUTPUT: no route to ${formatIpv4(skb.packet.ip.dst)} (${rt.error})`, { dev: nh.dev });
       return;

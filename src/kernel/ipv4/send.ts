@@ -7,6 +7,7 @@ import type { Netns } from '../netns/netns.js';
 import { ipRouteOutput } from '../route/route-output.js';
 import type { OutputResult } from '../route/route-output.js';
 import { describeRoute } from '../route/route-text.js';
+import { flowPortsOf } from '../route/flow-ports.js';
 import { fate, report } from '../report.js';
 import { ipLocalOut } from './output.js';
 
@@ -26,6 +27,8 @@ export interface IpSendRequest {
   freebind?: boolean;
   /** Device crossings already made (an encapsulated frame keeps its count). */
   hops?: number;
+  /** The socket owner's uid (flowi4_uid), for uidrange rules; 0 when omitted. */
+  uid?: number;
 }
 
 function protoNumber(l4: L4): number {
@@ -58,7 +61,12 @@ function outputFailure(ns: Netns, leg: number, dst: number, res: OutputResult & 
  * used, or null when routing failed (the fate is recorded).
  */
 export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | null {
-  const rt = ipRouteOutput(ns, { dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif, freebind: req.freebind });
+  // A TCP SYN or a UDP datagram from a socket (the probe's are connected) routes as ip_route_connect() does.
+  const connect = (req.l4.proto === 'tcp' && req.l4.tcp.flags.syn && !req.l4.tcp.flags.ack) || (req.l4.proto === 'udp' && req.l4.vxlan === undefined);
+  const rt = ipRouteOutput(ns, {
+    dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif, freebind: req.freebind,
+    ...flowPortsOf(req.l4, protoNumber(req.l4), true), connect, uid: req.uid ?? 0,
+  });
   if (!rt.ok) {
     // Both refusals of the source are -EINVAL in ip_route_output_key_hash_rcu() and __mkroute_output().
     const why = rt.error !== 'EINVAL_SRC' ? rt.error
@@ -90,7 +98,7 @@ export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | nul
     dev: rt.rt.dev,
     stage: 'output-route',
     detail: `${describeRoute(rt.rt.route)}${req.src === 0 ? ` (source ${formatIpv4(src)} chosen)` : ''}`,
-    facts: [`rule ${rt.rt.rule.priority}: lookup ${rt.rt.rule.table}`],
+    facts: [`rule ${rt.rt.rule.priority}: lookup ${rt.rt.rule.table}`, ...(rt.rt.multipath ? [rt.rt.multipath] : [])],
     packet: describePacket(packet),
   });
   const skb = newSkb(packet, leg, req.mark ?? 0);

@@ -10,6 +10,7 @@ import { fate, report } from '../report.js';
 import { applyNfVerdict } from '../ipv4/nf-verdict.js';
 import { neighOutput } from '../neigh/arp.js';
 import { ipRouteInput } from '../route/route-input.js';
+import { packetFlowPorts } from '../route/flow-ports.js';
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
 
 
@@ -50,7 +51,7 @@ function brNfPreRouting(br: BridgeDevice, port: NetDevice, frame: L2Frame, resum
   skb.brNfDone = true;
   const ip = skb.packet.ip;
   if (ip.dst === dstBefore) return true;
-  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: br.name, mark: skb.mark, tos: ip.tos });
+  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: br.name, mark: skb.mark, tos: ip.tos, ...packetFlowPorts(skb.packet, false) });
   if (r.kind !== 'forward' || r.dev !== br.name) {
     report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: NAT moved the destination to ${formatIpv4(ip.dst)}, off this bridge: up the stack to be routed` });
     frame.eth.dst = br.mac;

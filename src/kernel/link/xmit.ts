@@ -18,6 +18,11 @@ export function describeFrame(f: L2Frame): string {
   return f.kind === 'ipv4' ? describePacket(f.skb.packet) : describeArp(f.arp);
 }
 
+/** A frame as a packet socket on `dev` sees it (dev_queue_xmit_nit() on transmit, __netif_receive_skb() taps). */
+function captureOn(dev: NetDevice, frame: L2Frame): void {
+  dev.netns.env.sink.capture?.(frameLeg(frame), { netns: dev.netns.name, dev: dev.name, frame: toFrame(frame) });
+}
+
 /** Linux: dev_queue_xmit() -> ndo_start_xmit of the device's kind. */
 export function devQueueXmit(dev: NetDevice, frame: L2Frame): void {
   const ns = dev.netns;
@@ -26,6 +31,8 @@ export function devQueueXmit(dev: NetDevice, frame: L2Frame): void {
     fate(ns, leg, 'DROPPED', 'DEV_READY', `${dev.name} is down`, { dev: dev.name, bystander: frame.kind === 'arp' });
     return;
   }
+  // A bridge or VXLAN device's own transmit is seen by `tcpdump -i br0` / `-i vx0` (veth's is, in vethXmit()).
+  if (dev instanceof BridgeDevice || dev instanceof VxlanDevice) captureOn(dev, frame);
   if (dev instanceof VethDevice) return vethXmit(dev, frame);
   if (dev instanceof BridgeDevice) return brDevXmit(dev, frame);
   if (dev instanceof VxlanDevice) return vxlanXmit(dev, frame);
@@ -81,12 +88,16 @@ export function netifReceive(dev: NetDevice, frame: L2Frame): void {
     fate(ns, frameLeg(frame), 'DROPPED', 'DEV_READY', `${dev.name} is down`, { dev: dev.name });
     return;
   }
+  // The inner frame a VXLAN device decapsulated is seen on it, bridge port or not.
+  if (dev instanceof VxlanDevice) captureOn(dev, frame);
   if (dev.master instanceof BridgeDevice) return brHandleFrame(dev.master, dev, frame);
   ethRcv(dev, frame);
 }
 
 /** Linux: eth_type_trans() then the protocol handler (arp_rcv / ip_rcv). */
 export function ethRcv(dev: NetDevice, frame: L2Frame): void {
+  // br_pass_frame_up(): what the bridge hands its own stack is seen on the bridge device.
+  if (dev instanceof BridgeDevice) captureOn(dev, frame);
   const dst = frame.eth.dst;
   const pktType =
     isBroadcastMac(dst) ? 'broadcast' : isMulticastMac(dst) ? 'multicast' : dst === dev.mac ? 'host' : 'otherhost';

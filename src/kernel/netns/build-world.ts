@@ -75,6 +75,11 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
         tos: r.tos ?? 0,
         action: r.action,
         table: r.table ?? 254,
+        ...(r.ipproto !== undefined ? { ipproto: r.ipproto } : {}),
+        ...(r.sport !== undefined ? { sport: r.sport } : {}),
+        ...(r.dport !== undefined ? { dport: r.dport } : {}),
+        ...(r.uidrange !== undefined ? { uidrange: r.uidrange } : {}),
+        ...(r.suppressPrefixlength !== undefined ? { suppressPrefixlength: r.suppressPrefixlength } : {}),
       });
     }
     for (const n of nsSpec.neigh) {
@@ -238,7 +243,21 @@ function fibRouteOf(ns: Netns, r: RouteSpec): FibRoute {
     proto: r.proto ?? 'boot',
     onlink: r.onlink,
     mtu: r.mtu ?? null,
+    ...(r.nexthops ? multipathOf(ns, r) : {}),
   };
+}
+
+/** fib_get_nhs(): each nexthop's device, found through the connected routes when only a gateway is given. */
+function multipathOf(ns: Netns, r: RouteSpec): Pick<FibRoute, 'nexthops' | 'dev' | 'gw' | 'onlink' | 'scope'> {
+  const nexthops = (r.nexthops ?? []).map((nh) => ({
+    gw: nh.via ?? null,
+    dev: nh.dev ?? (nh.via !== undefined ? connectedDevFor(ns, nh.via) : null),
+    weight: nh.weight,
+    onlink: nh.onlink,
+  }));
+  // fib_create_info(): a route with a gateway in any nexthop is universe scope unless told.
+  const scope = r.scope ? scopeValue(r.scope) : nexthops.some((nh) => nh.gw !== null) ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  return { nexthops, dev: nexthops[0].dev, gw: nexthops[0].gw, onlink: nexthops[0].onlink, scope };
 }
 
 /** fib_check_nh(): the gateway's device is the one whose connected prefix holds it, longest prefix first. */

@@ -59,6 +59,10 @@ export const GLOBAL_SYSCTLS: Readonly<Record<string, SysctlDef>> = {
   'net.netfilter.nf_conntrack_udp_timeout': { default: 30, ranges: [{ min: 0, max: 2147483 }] },
   'net.netfilter.nf_conntrack_udp_timeout_stream': { default: 120, ranges: [{ min: 0, max: 2147483 }] },
   ...SOURCE_SELECTION_GLOBALS,
+  // fib_multipath_hash(): 0 L3, 1 L4, 2 L3 or inner L3 (the same as 0 without IPIP/GRE, which are not
+  // modelled), 3 custom fields (not modelled). The seed (Linux 6.11+) is random when 0.
+  'net.ipv4.fib_multipath_hash_policy': { default: 0, ranges: [{ min: 0, max: 2 }] },
+  'net.ipv4.fib_multipath_hash_seed': { default: 0, ranges: [{ min: 0, max: 0xffffffff }] },
 };
 
 const CONF_PREFIX = 'net.ipv4.conf.';

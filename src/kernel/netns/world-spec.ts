@@ -111,6 +111,17 @@ export interface RouteSpec {
   onlink: boolean;
   mtu?: number;
   proto?: string;
+  /** ECMP: two or more `nexthop` groups (one alone is folded into via/dev, as fib_create_info() does). */
+  nexthops?: NexthopSpec[];
+}
+
+/** One `nexthop via A dev X weight W [onlink]` group of a multipath route (struct rtnexthop). */
+export interface NexthopSpec {
+  via?: Ipv4Addr;
+  dev?: string;
+  /** 1..256 (rtnh_hops + 1). */
+  weight: number;
+  onlink: boolean;
 }
 
 export type RuleAction = 'lookup' | 'blackhole' | 'unreachable' | 'prohibit';
@@ -128,6 +139,21 @@ export interface RuleSpec {
   tos?: number;
   action: RuleAction;
   table?: number;
+  /** `ipproto`: an IP protocol number (FRA_IP_PROTO). */
+  ipproto?: number;
+  /** `sport` / `dport`: a port or an inclusive range (FRA_SPORT_RANGE / FRA_DPORT_RANGE). */
+  sport?: PortRange;
+  dport?: PortRange;
+  /** `uidrange A-B` (FRA_UID_RANGE). */
+  uidrange?: PortRange;
+  /** `suppress_prefixlength N` (FRA_SUPPRESS_PREFIXLEN): a lookup answer this narrow or narrower is refused. */
+  suppressPrefixlength?: number;
+}
+
+/** An inclusive range of ports or uids. */
+export interface PortRange {
+  start: number;
+  end: number;
 }
 
 export type NudState = 'permanent' | 'noarp' | 'reachable' | 'stale' | 'failed';

@@ -17,6 +17,21 @@ export interface FibRoute {
   proto: string;
   onlink: boolean;
   mtu: number | null;
+  /**
+   * ECMP (fib_info with fib_nhs > 1): every nexthop. `dev` and `gw` above are then those of the nexthop in use:
+   * the first in the table (nh_sel 0), the selected one in a lookup result (`nhSel`).
+   */
+  nexthops?: FibNexthop[];
+  /** The nexthop a lookup selected (fib_result.nh_sel), for a multipath route. */
+  nhSel?: number;
+}
+
+/** struct fib_nh, reduced: one path of a multipath route. */
+export interface FibNexthop {
+  gw: Ipv4Addr | null;
+  dev: string | null;
+  weight: number;
+  onlink: boolean;
 }
 
 /** struct fib_rule, reduced to the selectors `ip rule` offers. */
@@ -34,6 +49,13 @@ export interface FibRule {
   tos: number;
   action: 'lookup' | 'blackhole' | 'unreachable' | 'prohibit';
   table: number;
+  /** FRA_IP_PROTO; 0 for any. */
+  ipproto?: number;
+  sport?: { start: number; end: number };
+  dport?: { start: number; end: number };
+  uidrange?: { start: number; end: number };
+  /** FRA_SUPPRESS_PREFIXLEN (-1, unset, in the kernel). */
+  suppressPrefixlength?: number;
 }
 
 /** The flow key a lookup uses (struct flowi4). Output lookups have iif "lo", as Linux sets LOOPBACK_IFINDEX. */
@@ -44,6 +66,11 @@ export interface FlowKey {
   oif: string | null;
   mark: number;
   tos: number;
+  /** flowi4_proto; fl4_sport / fl4_dport (an ICMP type and code share the port union); flowi4_uid. */
+  proto?: number;
+  sport?: number;
+  dport?: number;
+  uid?: number;
 }
 
 export type FibError = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL';
@@ -126,6 +153,10 @@ export class Fib {
   customRules = false;
   /** fib_has_custom_local_routes: a `local` route added by hand. */
   customLocalRoutes = false;
+  /** The random multipath hash seed used while fib_multipath_hash_seed is 0, drawn on first use. */
+  mpRandomSeed: number | null = null;
+  /** Nexthop buckets the branch explorer decided, per route and flow (multipath.ts). */
+  readonly mpDecided = new Map<string, number>();
 
   /** Either of the above: they make fib_validate_source() do a full lookup instead of the address check. */
   get custom(): boolean {
@@ -151,8 +182,10 @@ export class Fib {
     t.push(r);
   }
 
+  /** fib_sync_down_dev() on NETDEV_UNREGISTER: a route with any nexthop on `dev` goes. */
   removeRoutesOf(dev: string): void {
-    for (const [id, t] of this.tables) this.tables.set(id, t.filter((r) => r.dev !== dev));
+    const uses = (r: FibRoute): boolean => r.dev === dev || (r.nexthops ?? []).some((nh) => nh.dev === dev);
+    for (const [id, t] of this.tables) this.tables.set(id, t.filter((r) => !uses(r)));
   }
 
   /** Removes every route `drop` selects, in every table; returns how many went. */
@@ -245,15 +278,20 @@ export class Fib {
     return full;
   }
 
-  /** fib_rule_match() */
+  /** fib_rule_match() and fib4_rule_match(); the uid range defaults to all uids, a socket's is 0 (root). */
   ruleMatches(r: FibRule, key: FlowKey): boolean {
     let ok = true;
+    const inRange = (range: { start: number; end: number } | undefined, v: number | undefined): boolean =>
+      range === undefined || ((v ?? 0) >= range.start && (v ?? 0) <= range.end);
     if (r.srcLen > 0 && !covers(r.src, r.srcLen, key.src)) ok = false;
     else if (r.dstLen > 0 && !covers(r.dst, r.dstLen, key.dst)) ok = false;
     else if (r.iif !== null && r.iif !== key.iif) ok = false;
     else if (r.oif !== null && r.oif !== key.oif) ok = false;
     else if ((((r.mark ^ key.mark) & r.markMask) >>> 0) !== 0) ok = false;
+    else if (!inRange(r.uidrange, key.uid)) ok = false;
     else if (r.tos !== 0 && r.tos !== key.tos) ok = false;
+    else if (r.ipproto && r.ipproto !== (key.proto ?? 0)) ok = false;
+    else if (!inRange(r.sport, key.sport) || !inRange(r.dport, key.dport)) ok = false;
     return r.not ? !ok : ok;
   }
 
@@ -275,6 +313,8 @@ export class Fib {
           if (route.type === 'blackhole') return { ok: false, error: 'EINVAL', rule };
           if (route.type === 'unreachable') return { ok: false, error: 'EHOSTUNREACH', rule };
           if (route.type === 'prohibit') return { ok: false, error: 'EACCES', rule };
+          // fib4_rule_suppress(): a successful answer this narrow (or narrower) is refused; go on with the next rule.
+          if (rule.suppressPrefixlength !== undefined && route.len <= rule.suppressPrefixlength) continue;
           return { ok: true, route, rule };
         }
       }
@@ -287,12 +327,31 @@ export class Fib {
     const routes = this.tables.get(table);
     if (!routes) return undefined;
     let best: FibRoute | undefined;
-    for (const r of routes) {
-      if (!covers(r.dst, r.len, key.dst)) continue;
+    for (const route of routes) {
+      if (!covers(route.dst, route.len, key.dst)) continue;
+      const r = route.nexthops ? liveNexthops(route, key.oif, usable) : route;
+      if (r === undefined) continue;
       if (key.oif !== null && r.dev !== null && r.dev !== key.oif && r.type === 'unicast') continue;
       if (r.dev !== null && !usable(r)) continue;
       if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
     }
     return best;
   }
+}
+
+/**
+ * A multipath route as a lookup sees it: gone when no nexthop's device can carry traffic (fib_sync_down_dev()
+ * kills the route with its last nexthop); with an output device, fib_table_lookup() takes the first nexthop on
+ * it (and fib_select_path() then keeps it); otherwise the first live nexthop until fib_select_multipath().
+ */
+function liveNexthops(route: FibRoute, oif: string | null, usable: (r: FibRoute) => boolean): FibRoute | undefined {
+  const nhs = route.nexthops ?? [];
+  const pick = (i: number): FibRoute => ({ ...route, dev: nhs[i].dev, gw: nhs[i].gw, onlink: nhs[i].onlink, nhSel: i });
+  const alive = nhs.map((_, i) => usable(pick(i)));
+  if (!alive.some(Boolean)) return undefined;
+  if (oif !== null) {
+    const i = nhs.findIndex((nh, j) => alive[j] && nh.dev === oif);
+    return i < 0 ? undefined : pick(i);
+  }
+  return pick(alive.indexOf(true));
 }

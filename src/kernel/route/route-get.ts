@@ -1,5 +1,6 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
+import { IPPROTO_UDP } from '../../wire/headers.js';
 import type { World } from '../netns/world.js';
 import type { Netns } from '../netns/netns.js';
 import { RT_TABLE_MAIN } from '../netns/world-spec.js';
@@ -12,6 +13,12 @@ export interface RouteGetOptions {
   from?: Ipv4Addr;
   iif?: string;
   mark?: number;
+  /** `ipproto P sport N dport N`: the flow's protocol and ports (ip rule selectors, the L4 multipath hash). */
+  proto?: number;
+  sport?: number;
+  dport?: number;
+  /** `uid N` (flowi4_uid, for uidrange rules); printed back as `uid N`. */
+  uid?: number;
 }
 
 export type RouteGetResult = { ok: true; text: string } | { ok: false; error: string };
@@ -28,7 +35,10 @@ function fail(errno: FibError): RouteGetResult {
 }
 
 /** `ip route get DST [from SRC] [iif DEV] [mark M]` in namespace `netns`, printed as iproute2 prints it. */
-export function routeGet(world: World, netns: string, dst: Ipv4Addr, opts: RouteGetOptions = {}): RouteGetResult {
+export function routeGet(world: World, netns: string, dst: Ipv4Addr, given: RouteGetOptions = {}): RouteGetResult {
+  // inet_rtm_getroute(): without RTA_IP_PROTO the flow (and the skb it builds) is UDP, which ipproto rules and
+  // the L4 multipath hash see.
+  const opts = { ...given, proto: given.proto ?? IPPROTO_UDP };
   const ns = world.netns(netns);
   if (!ns) return { ok: false, error: `Cannot open network namespace "${netns}": No such file or directory` };
   return opts.iif !== undefined ? inputGet(ns, dst, opts.iif, opts) : outputGet(ns, dst, opts);
@@ -56,7 +66,9 @@ function badSourceErrno(src: Ipv4Addr): FibError {
 
 /** inet_rtm_getroute() without iif: ip_route_output_key(); uid is printed, src only when not asked for. */
 function outputGet(ns: Netns, dst: Ipv4Addr, opts: RouteGetOptions): RouteGetResult {
-  const res = ipRouteOutput(ns, { dst, src: opts.from ?? 0, mark: opts.mark ?? 0, tos: 0 });
+  const res = ipRouteOutput(ns, {
+    dst, src: opts.from ?? 0, mark: opts.mark ?? 0, tos: 0, proto: opts.proto ?? 0, sport: opts.sport ?? 0, dport: opts.dport ?? 0, uid: opts.uid ?? 0,
+  });
   if (!res.ok) return fail(res.error === 'EINVAL_SRC' ? badSourceErrno(opts.from ?? 0) : res.error);
   const { rt } = res;
   const parts: string[] = [];
@@ -69,7 +81,7 @@ function outputGet(ns: Netns, dst: Ipv4Addr, opts: RouteGetOptions): RouteGetRes
   for (const w of tableWords(ns, rt.route.table)) parts.push(w);
   if (opts.from === undefined || opts.from !== rt.src) parts.push('src', formatIpv4(rt.src));
   if (opts.mark) parts.push('mark', markText(opts.mark));
-  parts.push('uid', '0');
+  parts.push('uid', String(opts.uid ?? 0));
   const cache = ['cache'];
   if (rt.local) cache.push('<local>');
   else if (rt.broadcast) cache.push('<local,brd>');
@@ -86,7 +98,9 @@ function inputGet(ns: Netns, dst: Ipv4Addr, iif: string, opts: RouteGetOptions):
   // iproute2 resolves the name itself (ll_name_to_index()) and stops before asking the kernel.
   if (!ns.device(iif)) return { ok: false, error: `Cannot find device "${iif}"` };
   const src = opts.from ?? 0;
-  const res = ipRouteInput(ns, { src, dst, iif, mark: opts.mark ?? 0, tos: 0 });
+  // The input path dissects the skb inet_rtm_getroute_build_skb() made: an ICMP header gives no ports.
+  const ports = opts.proto === 1 ? { sport: 0, dport: 0 } : { sport: opts.sport ?? 0, dport: opts.dport ?? 0 };
+  const res = ipRouteInput(ns, { src, dst, iif, mark: opts.mark ?? 0, tos: 0, proto: opts.proto ?? 0, ...ports, socketHash: false });
   const from = src !== 0 ? ['from', formatIpv4(src)] : [];
   switch (res.kind) {
     case 'error':

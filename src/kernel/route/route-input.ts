@@ -4,6 +4,7 @@ import type { Netns } from '../netns/netns.js';
 import type { FibError, FibRoute, FibRule } from './fib.js';
 import { maskOf } from './fib.js';
 import { routeUsable } from './route-output.js';
+import { selectPath } from './multipath.js';
 
 export interface InputRequest {
   src: Ipv4Addr;
@@ -11,12 +12,18 @@ export interface InputRequest {
   iif: string;
   mark: number;
   tos: number;
+  /** The packet's protocol and ports, as fib4_rules_early_flow_dissect() and the L4 multipath hash read them. */
+  proto?: number;
+  sport?: number;
+  dport?: number;
+  /** false: the skb has no L4 hash of a sending socket (inet_rtm_getroute()'s own skb). */
+  socketHash?: boolean;
 }
 
 export type InputResult =
   | { kind: 'local'; route: FibRoute; rule: FibRule; broadcast: boolean; facts: string[] }
   /** `redirect`: IPSKB_DOREDIRECT, the packet leaves by its input device toward a source on that link. */
-  | { kind: 'forward'; route: FibRoute; rule: FibRule; dev: string; nexthop: Ipv4Addr; redirect: boolean; facts: string[] }
+  | { kind: 'forward'; route: FibRoute; rule: FibRule; dev: string; nexthop: Ipv4Addr; redirect: boolean; facts: string[]; multipath?: string }
   /** ip_error(): `icmpCode` is the ICMP_DEST_UNREACH code to send, or null for a silent drop. */
   | { kind: 'error'; error: FibError; reason: DropReason; icmpCode: number | null; rule: FibRule | null; facts: string[] }
   | { kind: 'martian'; reason: DropReason; detail: string; facts: string[] };
@@ -45,7 +52,9 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   }
 
   const forwarding = s.forwarding(req.iif);
-  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos }, routeUsable(ns));
+  const flow = { proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0 };
+  // ip_route_input_slow(): flowi4_uid is the namespace's root uid for a packet from outside.
+  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, ...flow, uid: 0 }, routeUsable(ns));
   if (!res.ok) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = ${forwarding ? 1 : 0}`);
     return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.rule, facts);
@@ -66,12 +75,16 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
     return ipError('EHOSTUNREACH', false, rule, facts);
   }
   if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`);
-  const dev = route.dev ?? req.iif;
+  // ip_mkroute_input(): a multipath route is hashed on the packet (fib_multipath_hash() with the skb).
+  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, ...flow }, null, { socketHash: req.socketHash !== false });
+  const fwd = path.route;
+  const dev = fwd.dev ?? req.iif;
   const v = validateSource(ns, req, dev);
   if (v) return martian(v.reason, v.detail);
   const rpf = s.rpFilter(req.iif);
   if (rpf) facts.push(`rp_filter = ${rpf} (max of all and ${req.iif})`);
-  return { kind: 'forward', route, rule, dev, nexthop: route.gw ?? req.dst, redirect: doRedirect(ns, req, route, dev), facts };
+  const multipath = path.fact === null ? {} : { multipath: path.fact };
+  return { kind: 'forward', route: fwd, rule, dev, nexthop: fwd.gw ?? req.dst, redirect: doRedirect(ns, req, fwd, dev), facts, ...multipath };
 }
 
 /**
@@ -143,7 +156,9 @@ export function validateSource(
     return { reason: 'IP_INVALID_SOURCE', detail: `martian source (the route back is ${back.route.type})` };
   }
   // The route back uses the input device (for a local route, lo carrying our own traffic): the source is fine.
+  // fib_info_nh_uses_dev(): any nexthop of a multipath route back will do.
   if (back.route.dev === req.iif || (back.route.type === 'local' && req.iif === 'lo')) return null;
+  if ((back.route.nexthops ?? []).some((nh) => nh.dev === req.iif)) return null;
   if (!ns.device(req.iif)?.addrs.length) {
     // no_addr: a device without addresses goes to last_resort, which rp_filter refuses.
     return rpf ? { reason: 'IP_RPFILTER', detail: `rp_filter=${rpf}: ${req.iif} has no address` } : null;

@@ -3,6 +3,8 @@ import type { Netns } from '../netns/netns.js';
 import type { FibError, FibResult, FibRoute, FibRule } from './fib.js';
 import { RT_TABLE_LOCAL } from '../netns/world-spec.js';
 import { fibResultPrefsrc } from './source-select.js';
+import { selectPath } from './multipath.js';
+import type { MultipathFlow } from './multipath-hash.js';
 
 export interface OutputRequest {
   dst: Ipv4Addr;
@@ -13,6 +15,22 @@ export interface OutputRequest {
   oif?: string;
   /** IP_FREEBIND-like: the source need not be ours (nf_send_reset() spoofs the destination). */
   freebind?: boolean;
+  /** The flow's protocol number and ports (fl4_sport / fl4_dport), for ip rule selectors and the L4 multipath hash. */
+  proto?: number;
+  sport?: number;
+  dport?: number;
+  /** The socket owner's uid (sk_uid); 0, root, unless given. */
+  uid?: number;
+  /**
+   * A connecting socket (TCP, connected UDP): ip_route_connect() looks up once without a source to choose one,
+   * then again with it, so a multipath route is hashed on the chosen source.
+   */
+  connect?: boolean;
+  /**
+   * The keys the multipath hash reads when the lookup carries an skb instead (icmp_route_lookup() passes the
+   * offending packet: fib_multipath_hash() hashes its addresses, and under policy 1 its ports).
+   */
+  hashFlow?: MultipathFlow;
 }
 
 /** A route for a locally generated packet (struct rtable from ip_route_output_key()). */
@@ -26,6 +44,8 @@ export interface OutputRoute {
   src: Ipv4Addr;
   local: boolean;
   broadcast: boolean;
+  /** How a multipath route's nexthop was chosen, for the trace. */
+  multipath?: string;
 }
 
 export type OutputResult = { ok: true; rt: OutputRoute } | { ok: false; error: FibError | 'EINVAL_SRC'; rule: FibRule | null };
@@ -60,12 +80,23 @@ export function isLocalSource(ns: Netns, addr: Ipv4Addr): boolean {
  */
 export function ipRouteOutput(ns: Netns, req: OutputRequest): OutputResult {
   if (req.src !== 0 && !req.freebind && !isLocalSource(ns, req.src)) return { ok: false, error: 'EINVAL_SRC', rule: null };
-  const res: FibResult = ns.fib.lookup(
-    { dst: req.dst, src: req.src, iif: 'lo', oif: req.oif ?? null, mark: req.mark, tos: req.tos },
-    routeUsable(ns),
-  );
+  const key = {
+    dst: req.dst, src: req.src, iif: 'lo', oif: req.oif ?? null, mark: req.mark, tos: req.tos,
+    proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0, uid: req.uid ?? 0,
+  };
+  const res: FibResult = ns.fib.lookup(key, routeUsable(ns));
   if (!res.ok) return res;
-  const { route, rule } = res;
+  const { rule } = res;
+  const flow = req.hashFlow ?? { src: req.src, dst: req.dst, proto: key.proto, sport: key.sport, dport: key.dport };
+  let path = selectPath(ns, res.route, flow, key.oif, null, req.src);
+  let chosenSrc = 0;
+  if (res.route.nexthops && req.src === 0 && req.connect && key.oif === null) {
+    // ip_route_connect(): the second lookup carries the source the first one chose, and keeps it.
+    chosenSrc = fibResultPrefsrc(ns, path.route);
+    path = selectPath(ns, res.route, { ...flow, src: chosenSrc }, null);
+  }
+  const route = path.route;
+  const multipath = path.fact === null ? {} : { multipath: path.fact };
   if (route.type === 'local') {
     // Local destinations leave through the loopback device; the source defaults to the destination.
     const src = req.src || route.prefsrc || req.dst;
@@ -76,9 +107,9 @@ export function ipRouteOutput(ns: Netns, req: OutputRequest): OutputResult {
     // __mkroute_output(): a loopback source may leave only by lo, unless route_localnet.
     return { ok: false, error: 'EINVAL_SRC', rule };
   }
-  const src = req.src || fibResultPrefsrc(ns, route);
+  const src = req.src || chosenSrc || fibResultPrefsrc(ns, route);
   return {
     ok: true,
-    rt: { route, rule, dev, nexthop: route.gw ?? req.dst, src, local: false, broadcast: route.type === 'broadcast' },
+    rt: { route, rule, dev, nexthop: route.gw ?? req.dst, src, local: false, broadcast: route.type === 'broadcast', ...multipath },
   };
 }

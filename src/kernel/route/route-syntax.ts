@@ -2,8 +2,9 @@
 // (print_route()). The checks here are the ones iproute2 and the kernel make on the line alone; those that
 // need the namespace (the device exists, the gateway is on-link) belong to the loader.
 
-import type { Prefix, RouteSpec, RouteType } from '../netns/world-spec.js';
+import type { NexthopSpec, Prefix, RouteSpec, RouteType } from '../netns/world-spec.js';
 import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../netns/world-spec.js';
+import type { Ipv4Addr } from '../../wire/headers.js';
 import { formatIpv4, parseIpv4, parsePrefix, prefixMask } from '../../wire/ipv4-addr.js';
 import type { SyntaxFailure, SyntaxResult, Word } from '../syntax-words.js';
 import { U32_MAX, didYouMean, isValidIfname, parseUnsigned, splitWords, syntaxError } from '../syntax-words.js';
@@ -50,9 +51,17 @@ export function parseRoute(text: string): SyntaxResult<RouteSpec> {
   if (words.length === 0) return syntaxError('empty route', 1);
   const route: Partial<RouteSpec> = {};
   const seen = new Set<string>();
+  let nexthops: NexthopSpec[] | undefined;
 
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
+    if (word.text === 'nexthop') {
+      // iproute_modify(): `nexthop` ends the route's own options; parse_nexthops() reads the rest.
+      const nh = parseNexthops(words.slice(i));
+      if (!Array.isArray(nh)) return nh;
+      nexthops = nh;
+      break;
+    }
     if (word.text === 'onlink') {
       route.onlink = true;
       continue;
@@ -92,6 +101,10 @@ export function parseRoute(text: string): SyntaxResult<RouteSpec> {
   }
   if (route.dst === undefined) return syntaxError('missing the destination prefix (or "default")', words[0].column);
   const type = route.type ?? 'unicast';
+  if (nexthops !== undefined) {
+    const err = foldNexthops(route, type, nexthops, words);
+    if (err !== undefined) return err;
+  }
   const spec: RouteSpec = {
     text,
     type,
@@ -99,7 +112,8 @@ export function parseRoute(text: string): SyntaxResult<RouteSpec> {
     // iproute_modify(): local and broadcast (like nat and anycast) routes go to the local table unless told.
     table: route.table ?? (type === 'local' || type === 'broadcast' ? RT_TABLE_LOCAL : RT_TABLE_MAIN),
     metric: route.metric ?? 0,
-    scope: route.scope ?? defaultScope(type, route.via !== undefined),
+    // iproute_modify(): a unicast route without a gateway or nexthops is link scope.
+    scope: route.scope ?? defaultScope(type, route.via !== undefined || route.nexthops !== undefined),
     onlink: route.onlink ?? false,
   };
   if (route.via !== undefined) spec.via = route.via;
@@ -107,7 +121,92 @@ export function parseRoute(text: string): SyntaxResult<RouteSpec> {
   if (route.src !== undefined) spec.src = route.src;
   if (route.mtu !== undefined) spec.mtu = route.mtu;
   if (route.proto !== undefined) spec.proto = route.proto;
+  if (route.nexthops !== undefined) spec.nexthops = route.nexthops;
   return { ok: true, value: spec };
+}
+
+/** parse_nexthops() / parse_one_nh(): `nexthop` groups of via, dev, weight and onlink, to the end of the line. */
+function parseNexthops(words: Word[]): NexthopSpec[] | SyntaxFailure {
+  const out: NexthopSpec[] = [];
+  let i = 0;
+  while (i < words.length) {
+    const kw = words[i];
+    if (kw.text !== 'nexthop') return syntaxError(`"nexthop" or end of line is expected instead of "${kw.text}"`, kw.column);
+    i++;
+    if (i >= words.length) return syntaxError('unexpected end of line after "nexthop"', kw.column);
+    const nh: NexthopSpec = { weight: 1, onlink: false };
+    const seen = new Set<string>();
+    for (; i < words.length && words[i].text !== 'nexthop'; i++) {
+      const w = words[i];
+      if (w.text === 'onlink') {
+        nh.onlink = true;
+        continue;
+      }
+      if (!['via', 'dev', 'weight'].includes(w.text)) {
+        return syntaxError(`"nexthop" or end of line is expected instead of "${w.text}" (a nexthop takes via, dev, weight and onlink)`, w.column);
+      }
+      if (seen.has(w.text)) return syntaxError(`"${w.text}" is given twice in one nexthop`, w.column);
+      seen.add(w.text);
+      const value = words[++i];
+      if (value === undefined) return syntaxError(`"${w.text}" needs a value`, w.column);
+      const bad = (what: string) => syntaxError(`argument "${value.text}" is wrong: ${what}`, value.column);
+      if (w.text === 'via') {
+        nh.via = parseIpv4(value.text);
+        if (nh.via === undefined) return bad('not an IPv4 gateway address');
+      } else if (w.text === 'dev') {
+        if (!isValidIfname(value.text)) return bad('not a valid device name');
+        nh.dev = value.text;
+      } else {
+        // parse_one_nh(): 1..256, sent as rtnh_hops = weight - 1.
+        const weight = parseUnsigned(value.text, U32_MAX);
+        if (weight === undefined || weight === 0 || weight > 256) return bad('"weight" is invalid (1..256)');
+        nh.weight = weight;
+      }
+    }
+    if (nh.via === undefined && nh.dev === undefined) {
+      return syntaxError('a nexthop needs "via" or "dev" (RTNETLINK answers: No such device)', kw.column);
+    }
+    // fib_check_nh_nongw(): onlink asks for a gateway ("PERVASIVE and ONLINK can not be set").
+    if (nh.onlink && nh.via === undefined) return syntaxError('Invalid flags for nexthop - PERVASIVE and ONLINK can not be set', kw.column);
+    out.push(nh);
+  }
+  return out;
+}
+
+/**
+ * fib_get_nhs() and fib_create_info(): a route-level via or dev must be the first nexthop's; the types that
+ * carry no nexthop refuse them; one nexthop alone is an ordinary route (its weight is forgotten).
+ */
+function foldNexthops(route: Partial<RouteSpec>, type: RouteType, nexthops: NexthopSpec[], words: Word[]): SyntaxFailure | undefined {
+  const at = words.find((w) => w.text === 'nexthop')!.column;
+  if (type === 'blackhole' || type === 'unreachable' || type === 'prohibit' || type === 'throw') {
+    return syntaxError('Gateway, device and multipath can not be specified for this route type', at);
+  }
+  if (type !== 'unicast') return syntaxError(`multipath ${type} routes are not modelled (only unicast)`, at);
+  const first = nexthops[0];
+  if (route.via !== undefined && first.via !== route.via) return syntaxError('Nexthop gateway does not match RTA_GATEWAY or RTA_VIA', at);
+  if (route.dev !== undefined && first.dev !== route.dev) return syntaxError('Nexthop device index does not match RTA_OIF', at);
+  if (route.onlink) return syntaxError('"onlink" goes inside each nexthop of a multipath route', at);
+  if (nexthops.length === 1) {
+    if (first.via !== undefined) route.via = first.via;
+    if (first.dev !== undefined) route.dev = first.dev;
+    route.onlink = first.onlink;
+    return undefined;
+  }
+  delete route.via;
+  delete route.dev;
+  route.nexthops = nexthops;
+  return undefined;
+}
+
+/** One nexthop as print_rta_multipath() prints it: via, dev, weight (always), flags. */
+export function formatNexthop(nh: { via?: Ipv4Addr | null; dev?: string | null; weight: number; onlink: boolean }): string {
+  const parts = ['nexthop'];
+  if (nh.via !== undefined && nh.via !== null) parts.push('via', formatIpv4(nh.via));
+  if (nh.dev !== undefined && nh.dev !== null) parts.push('dev', nh.dev);
+  parts.push('weight', String(nh.weight));
+  if (nh.onlink) parts.push('onlink');
+  return parts.join(' ');
 }
 
 function isRouteType(word: string): word is RouteType {
@@ -203,5 +302,6 @@ export function formatRoute(spec: RouteSpec): string {
   if (spec.metric !== 0) parts.push('metric', String(spec.metric));
   if (spec.onlink) parts.push('onlink');
   if (spec.mtu !== undefined) parts.push('mtu', String(spec.mtu));
+  for (const nh of spec.nexthops ?? []) parts.push(formatNexthop(nh));
   return parts.join(' ');
 }

@@ -8,8 +8,19 @@ import { parsePrefixWord, parseTableId } from './route-syntax.js';
 
 const VALUE_KEYWORDS = [
   'from', 'to', 'iif', 'dev', 'oif', 'fwmark', 'tos', 'dsfield', 'priority', 'prio', 'pref', 'preference', 'order',
-  'lookup', 'table', 'type',
+  'lookup', 'table', 'type', 'ipproto', 'sport', 'dport', 'uidrange', 'suppress_prefixlength', 'sup_pl',
 ];
+
+/** getprotobyname() / getprotobynumber() over /etc/protocols, for the protocols a rule is likely to name. */
+export const IP_PROTOCOLS: Readonly<Record<string, number>> = {
+  icmp: 1, igmp: 2, ipencap: 4, tcp: 6, udp: 17, ipv6: 41, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, sctp: 132, udplite: 136,
+};
+
+/** A protocol number as inet_proto_n2a() prints it. */
+export function formatIpProto(n: number): string {
+  for (const [name, v] of Object.entries(IP_PROTOCOLS)) if (v === n) return name;
+  return String(n);
+}
 const ACTIONS: readonly RuleAction[] = ['blackhole', 'unreachable', 'prohibit'];
 
 /** Parses the arguments of `ip rule add`, e.g. "from 10.0.3.0/24 lookup 100" or "fwmark 0x1/0x1 prohibit". */
@@ -61,6 +72,11 @@ export function parseRule(text: string): SyntaxResult<RuleSpec> {
   if (rule.oif !== undefined) spec.oif = rule.oif;
   if (rule.fwmark !== undefined) spec.fwmark = rule.fwmark;
   if (rule.tos !== undefined) spec.tos = rule.tos;
+  if (rule.ipproto !== undefined) spec.ipproto = rule.ipproto;
+  if (rule.sport !== undefined) spec.sport = rule.sport;
+  if (rule.dport !== undefined) spec.dport = rule.dport;
+  if (rule.uidrange !== undefined) spec.uidrange = rule.uidrange;
+  if (rule.suppressPrefixlength !== undefined) spec.suppressPrefixlength = rule.suppressPrefixlength;
   // iprule_modify(): a rule without `lookup` looks up main.
   if (action === 'lookup') spec.table = rule.table ?? RT_TABLE_MAIN;
   return { ok: true, value: spec };
@@ -72,6 +88,7 @@ function canonicalKeyword(key: string): string {
     case 'dsfield': return 'tos';
     case 'prio': case 'pref': case 'preference': case 'order': return 'priority';
     case 'table': return 'lookup';
+    case 'sup_pl': return 'suppress_prefixlength';
     default: return key;
   }
 }
@@ -115,6 +132,40 @@ function applyKeyword(rule: Partial<RuleSpec>, key: string, value: Word): Syntax
     case 'lookup':
       rule.table = parseTableId(value.text);
       return rule.table === undefined ? bad('a table (main, local, default or a number)') : undefined;
+    case 'ipproto': {
+      const n = IP_PROTOCOLS[value.text] ?? parseUnsigned(value.text, 255);
+      if (n === undefined) return syntaxError(`argument "${value.text}" is wrong: Invalid "ipproto" value (a protocol name such as tcp, udp, icmp, or 0..255)`, value.column);
+      rule.ipproto = n;
+      return undefined;
+    }
+    case 'sport':
+    case 'dport': {
+      // iprule_modify(): sscanf("%hu-%hu"), one number is a range of one; fib_rule_port_range_valid() wants
+      // 1..65535 with start <= end.
+      const m = /^(\d+)(?:-(\d*))?$/.exec(value.text);
+      if (m === null) return syntaxError(`argument "${value.text}" is wrong: invalid port range`, value.column);
+      const start = Number(m[1]);
+      const end = m[2] ? Number(m[2]) : start;
+      if (start === 0 || start > 65535 || end > 65535 || start > end) return syntaxError(`Invalid ${key} range: ${value.text} (ports 1..65535, START-END with START <= END)`, value.column);
+      rule[key] = { start, end };
+      return undefined;
+    }
+    case 'uidrange': {
+      const m = /^(\d+)-(\d+)$/.exec(value.text);
+      if (m === null) return syntaxError(`argument "${value.text}" is wrong: invalid UID range (expected START-END)`, value.column);
+      const start = parseUnsigned(m[1], U32_MAX);
+      const end = parseUnsigned(m[2], U32_MAX);
+      if (start === undefined || end === undefined) return syntaxError(`argument "${value.text}" is wrong: invalid UID range`, value.column);
+      if (start > end) return syntaxError(`Invalid uid range: ${value.text} (START must not exceed END)`, value.column);
+      rule.uidrange = { start, end };
+      return undefined;
+    }
+    case 'suppress_prefixlength': {
+      const n = parseUnsigned(value.text, 0x7fffffff);
+      if (n === undefined) return syntaxError(`argument "${value.text}" is wrong: suppress_prefixlength value is invalid (0 or more)`, value.column);
+      rule.suppressPrefixlength = n;
+      return undefined;
+    }
   }
   return undefined;
 }

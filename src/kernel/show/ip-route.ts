@@ -4,7 +4,7 @@ import { RT_SCOPE_HOST } from '../link/device.js';
 import type { Netns } from '../netns/netns.js';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../netns/world-spec.js';
 import type { FibRoute } from '../route/fib.js';
-import { describeRoute } from '../route/route-text.js';
+import { describeRoute, describeRouteLines } from '../route/route-text.js';
 import { carrierOk } from './link-state.js';
 
 /** What `ip route show table X` accepts: a table name, `all`, or a table id. */
@@ -56,6 +56,8 @@ function linkdown(ns: Netns, r: FibRoute): boolean {
  * such as `mtu`), and the trailing space print_route() leaves before the newline.
  */
 function routeLine(ns: Netns, r: FibRoute, withTable: boolean): string {
+  // print_rta_multipath(): each nexthop on its own tab-indented line (per-nexthop linkdown is not shown).
+  if (r.nexthops) return describeRouteLines(r, withTable).map((l) => `${l} \n`).join('');
   let text = describeRoute(r, withTable);
   if (linkdown(ns, r)) {
     const metrics = r.mtu !== null ? ` mtu ${r.mtu}` : '';
