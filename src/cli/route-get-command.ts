@@ -31,7 +31,7 @@ function parseSelectors(words: string[]): RouteGetOptions {
       }
       case 'ipproto': {
         const n = IP_PROTOCOLS[value] ?? (/^\d+$/.test(value) && Number(value) <= 255 ? Number(value) : undefined);
-        if (n === undefined) throw new UsageError(`route-get: ipproto: "${value}" is not a protocol (tcp, udp, icmp, ... or 0..255)`);
+        if (n === undefined) throw new UsageError(`route-get: ipproto: "${value}" is not a protocol (tcp, udp, icmp and the like, or 0..255)`);
         opts.proto = n;
         break;
       }

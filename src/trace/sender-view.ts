@@ -56,7 +56,7 @@ const withText = (errno: string): string => `${errno} (${STRERROR[errno] ?? errn
 function timeout(proto: string, why: string, lost: boolean): SenderView {
   const text =
     proto === 'tcp'
-      ? `${why}: connect() retransmits the SYN (1 s, 3 s, 7 s, ... with tcp_syn_retries 6) and fails with ETIMEDOUT (Connection timed out) after about 127 s`
+      ? `${why}: connect() retransmits the SYN (at 1 s, 3 s, 7 s and on, with tcp_syn_retries 6) and fails with ETIMEDOUT (Connection timed out) after about 127 s`
       : proto === 'udp'
         ? `${why}: recv() waits until the application gives up (UDP does not retransmit)`
         : `${why}: ping prints nothing for it and ends with 100% packet loss`;

@@ -25,6 +25,9 @@ interface NetnsCheckpoint {
   conntrack: ConntrackTableState | null;
   recent: MatchState['recent'] | null;
   nfacct: MatchState['nfacct'] | null;
+  /** fib_select_multipath()'s memory: the random hash seed drawn, and each flow's decided bucket. */
+  mpRandomSeed: number | null;
+  mpDecided: Map<string, number>;
 }
 
 /** A saved World: `rollback()` puts every namespace back as it was when the checkpoint was taken. */
@@ -66,6 +69,8 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
     conntrack: ns.nf ? ns.nf.conntrack.saveState() : null,
     recent: ns.nf ? copyRecent(ns.nf.matchState.recent) : null,
     nfacct: ns.nf ? copyNfacct(ns.nf.matchState.nfacct) : null,
+    mpRandomSeed: ns.fib.mpRandomSeed,
+    mpDecided: new Map(ns.fib.mpDecided),
   };
 }
 
@@ -78,6 +83,9 @@ function restoreNetns(c: NetnsCheckpoint): void {
   for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
   ns.sockets.requests.length = 0;
   for (const r of c.requests) ns.sockets.requests.push({ ...r });
+  ns.fib.mpRandomSeed = c.mpRandomSeed;
+  ns.fib.mpDecided.clear();
+  for (const [k, v] of c.mpDecided) ns.fib.mpDecided.set(k, v);
   if (ns.nf) {
     if (c.conntrack) ns.nf.conntrack.restoreState(c.conntrack);
     const ms = ns.nf.matchState;

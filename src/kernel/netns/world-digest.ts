@@ -35,6 +35,7 @@ function netnsDigest(ns: Netns): unknown {
     rules: ns.fib.rules,
     fibFlags: [ns.fib.customRules, ns.fib.customLocalRoutes],
     neigh: ns.neigh.saveState().map(([k, n]) => [k, { ...n, queue: n.queue.length }]),
+    multipath: { seed: ns.fib.mpRandomSeed, decided: [...ns.fib.mpDecided] },
     listeners: ns.sockets.listeners,
     clients: ns.sockets.clients,
     requests: ns.sockets.requests,

@@ -137,6 +137,14 @@ export const hashlimitMatch: MatchModule = {
           match(ctx: NfPacketContext) {
             const now = ctx.now();
             const key = keyOf(ctx);
+            // The buckets live in the shared rule: a run on a checkpointed World puts them back afterwards.
+            if (ctx.state.journal !== undefined && !ctx.state.journal.has(buckets)) {
+              const saved = new Map([...buckets].map(([k, v]) => [k, { ...v }]));
+              ctx.state.journal.save(buckets, () => {
+                buckets.clear();
+                for (const [k, v] of saved) buckets.set(k, v);
+              });
+            }
             let b = buckets.get(key);
             if (b && now - b.prev > expire) b = undefined;
             if (!b) b = { credit: cap, prev: now };

@@ -93,6 +93,9 @@ export const limitMatch: MatchModule = {
           pure: false,
           match(ctx: NfPacketContext) {
             const now = ctx.now();
+            // The bucket lives in the shared rule: a run on a checkpointed World puts it back afterwards.
+            const { credit, prev } = bucket;
+            ctx.state.journal?.save(bucket, () => Object.assign(bucket, { credit, prev }));
             if (bucket.prev !== null) bucket.credit = Math.min(cap, bucket.credit + (now - bucket.prev) * (LIMIT_SCALE / 1000));
             bucket.prev = now;
             if (bucket.credit >= avg) {
