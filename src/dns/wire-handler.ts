@@ -57,7 +57,7 @@ function handle(msg: Uint8Array, transport: Transport, answer: QuestionHandler):
     return headerOnly(msg, 'FORMERR');
   }
   const question = q.questions?.[0];
-  if (question === undefined) return headerOnly(msg, 'FORMERR');
+  if (question === undefined || !questionRoundTrips(msg, question)) return headerOnly(msg, 'FORMERR');
   const opt = q.additionals?.find((a) => a.type === 'OPT');
   const r = answer({ name: question.name === '' ? '.' : question.name, type: String(question.type) });
   const reply: Packet = {
@@ -77,6 +77,21 @@ function handle(msg: Uint8Array, transport: Transport, answer: QuestionHandler):
     if (transport === 'udp') limit = Math.max(UDP_DEFAULT_SIZE, Math.min(opt.udpPayloadSize, 0xffff));
   }
   return truncateTo(reply, limit);
+}
+
+/**
+ * dns-packet reads labels as UTF-8 text, so a label holding a dot or bytes that are not UTF-8 would come back
+ * as another name: such a question is answered FORMERR rather than echoed wrong.
+ */
+function questionRoundTrips(msg: Uint8Array, question: Question): boolean {
+  let i = HEADER_LEN;
+  while (i < msg.length && msg[i] !== 0) {
+    if ((msg[i]! & 0xc0) !== 0) return true; // a compression pointer: dns-packet followed it, nothing to compare
+    i += msg[i]! + 1;
+  }
+  const original = msg.subarray(HEADER_LEN, i + 5);
+  const again = encode({ type: 'query', id: 0, questions: [question] }).subarray(HEADER_LEN);
+  return Buffer.compare(Buffer.from(original), again) === 0;
 }
 
 /** miekg Truncate: keep answer, then authority, then additional records while they fit; TC if any was left out. */
