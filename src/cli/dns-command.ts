@@ -91,7 +91,7 @@ export function registerDns(program: Command, out: (s: string) => void): void {
     .argument('<scenario>', 'a kind: Cluster scenario')
     .argument('<name>', 'the name to look up, as a program in the pod would')
     .argument('[type]', 'a record type (A, AAAA, SRV, PTR, TXT...); default: A and AAAA, as getaddrinfo sends them')
-    .requiredOption('--from <pod>', 'the pod that asks: pod/NAME or pod/NAMESPACE/NAME')
+    .option('--from <pod>', 'the pod that asks (required): pod/NAME or pod/NAMESPACE/NAME')
     .option('--libc <libc>', 'the pod\'s resolver: glibc (keeps searching on NODATA) or musl (stops)', argChoice('--libc', ['glibc', 'musl'] as const), 'glibc')
     .option('--corefile <file>', "a Corefile whose kubernetes block sets the plugin's options (default: kubeadm's)")
     .option('--upstream <file>', 'zone-file lines the forward plugin\'s upstream answers with (others: NXDOMAIN)')
@@ -106,7 +106,8 @@ Examples:
   net dns scenarios/cluster-dns.yaml --from pod/client _http._tcp.web.prod.svc.cluster.local. SRV
   net dns serve scenarios/cluster-dns.yaml --port 5353`,
     )
-    .action((file: string, name: string, type: string | undefined, o: DnsOptions & { from: string; libc: Libc }) => {
+    .action((file: string, name: string, type: string | undefined, o: DnsOptions & { from?: string; libc: Libc }) => {
+      if (o.from === undefined) throw new UsageError("dns: --from pod/NAME is required (the pod whose resolver asks)");
       const d = setup(file, o);
       const pod = findPod(d.cluster, o.from);
       const spec = pod.object.spec;
@@ -130,9 +131,17 @@ Examples:
     .argument('<scenario>', 'a kind: Cluster scenario')
     .option('--port <n>', 'port for UDP and TCP (0: any free port)', argInt('--port', 0, 65535), 53)
     .option('--address <ip>', 'address to listen on', '127.0.0.1')
-    .option('--corefile <file>', "a Corefile whose kubernetes block sets the plugin's options (default: kubeadm's)")
-    .option('--upstream <file>', 'zone-file lines the forward plugin\'s upstream answers with (others: NXDOMAIN)')
-    .action(async (file: string, o: DnsOptions & { port: number; address: string }) => {
+    .addHelpText('after', `
+--corefile FILE and --upstream FILE (see net dns --help) apply here too. UDP answers larger than 512 bytes,
+or than the client's EDNS0 size, are cut to whole records with TC set; the client retries over TCP. Zone
+transfers (AXFR, IXFR) are REFUSED. SIGINT or SIGTERM closes both sockets and exits 0.
+
+Example:
+  net dns serve scenarios/cluster-dns.yaml --port 5353 --upstream scenarios/cluster-dns.upstream
+  dig @127.0.0.1 -p 5353 _http._tcp.web.prod.svc.cluster.local SRV`)
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      // --corefile and --upstream belong to `net dns`; commander gives them to the parent wherever they stand.
+      const o = cmd.optsWithGlobals<DnsOptions & { port: number; address: string }>();
       const d = setup(file, o);
       try {
         const srv = await startDnsServer({ address: o.address, port: o.port, answer: (q) => answerQuery(d.view, d.cfg, q, d.upstream) });
