@@ -378,7 +378,10 @@ function addresses(ctx: Ctx, st: State, family: 'A' | 'AAAA', previous: Rr[]): {
       if (isSubDomain(st.zone, target)) {
         const r = addresses(ctx, { ...st, qname: target, name: target.toLowerCase() }, family, [...previous, cname]);
         if (r !== 'name-error') {
-          if (r.records.length > 0) out.push(cname, ...r.records);
+          if (r.records.length > 0) {
+            out.push(cname);
+            for (const rr of r.records) out.push(rr);
+          }
           if (r.truncated) truncated = true;
         }
         continue;

@@ -40,7 +40,7 @@ export function renderLookup(pod: string, policy: string, rc: ResolvConf, libc: 
     for (const q of a.queries) {
       n++;
       out.push('', `;; query ${n}: ${q.name} IN ${q.type} -> ${q.nameserver}:53 (udp)`);
-      out.push(...renderResponse(q.response).map((l, i) => (i === 0 ? `${l}${why(q.response)}` : l)));
+      renderResponse(q.response).forEach((l, i) => out.push(i === 0 ? `${l}${why(q.response)}` : l));
     }
     out.push(`;; => ${a.name} ${a.verdict === 'answer' ? 'answered' : a.verdict}`);
   }

@@ -53,7 +53,7 @@ export function staticUpstream(records: Rr[]): Upstream {
     for (let hops = 0; hops < 8; hops++) {
       const here = records.filter((r) => r.name.toLowerCase() === cur);
       const hits = here.filter((r) => r.type === type);
-      if (hits.length > 0) return { rcode: 'NOERROR', answer: [...answer, ...hits], authority: [], truncated: false };
+      if (hits.length > 0) return { rcode: 'NOERROR', answer: answer.concat(hits), authority: [], truncated: false };
       const cname = here.find((r) => r.type === 'CNAME');
       if (cname === undefined || cname.type !== 'CNAME') {
         return { rcode: here.length > 0 || answer.length > 0 ? 'NOERROR' : 'NXDOMAIN', answer, authority: [], truncated: false };

@@ -101,7 +101,7 @@ function truncateTo(reply: Packet, limit: number): Buffer {
   const opt = reply.additionals!.filter((a) => a.type === 'OPT');
   const sections = [reply.answers!, reply.authorities!, reply.additionals!.filter((a) => a.type !== 'OPT')];
   const kept: Answer[][] = [[], [], []];
-  const build = (): Packet => ({ ...reply, flags: (reply.flags ?? 0) | TRUNCATED_RESPONSE, answers: kept[0], authorities: kept[1], additionals: [...kept[2]!, ...opt] });
+  const build = (): Packet => ({ ...reply, flags: (reply.flags ?? 0) | TRUNCATED_RESPONSE, answers: kept[0], authorities: kept[1], additionals: kept[2]!.concat(opt) });
   let best = encode(build());
   outer: for (let s = 0; s < 3; s++) {
     for (const rr of sections[s]!) {
