@@ -4,7 +4,7 @@
 // is dropped.
 
 import type { Answer, DecodedPacket, Packet, Question } from 'dns-packet';
-import { AUTHORITATIVE_ANSWER, RECURSION_DESIRED, TRUNCATED_RESPONSE, decode, encode } from 'dns-packet';
+import { AUTHORITATIVE_ANSWER, CHECKING_DISABLED, RECURSION_DESIRED, TRUNCATED_RESPONSE, decode, encode } from 'dns-packet';
 import type { DnsQuestion, DnsResponse } from './kubernetes-plugin.js';
 import type { Rcode, Rr } from './rr.js';
 import { RCODE_VALUES } from './rr.js';
@@ -18,6 +18,8 @@ export type QuestionHandler = (q: DnsQuestion) => DnsResponse;
 export const UDP_DEFAULT_SIZE = 512;
 
 const HEADER_LEN = 12;
+/** The largest UDP payload over IPv4 (65535 - 20 - 8). */
+const UDP_MAX_PAYLOAD = 65507;
 const OPCODE_QUERY = 0;
 const OPCODE_NOTIFY = 4;
 
@@ -63,8 +65,9 @@ function handle(msg: Uint8Array, transport: Transport, answer: QuestionHandler):
   const reply: Packet = {
     type: 'response',
     id: q.id ?? 0,
-    flags: (opcode << 11) | (r.authoritative ? AUTHORITATIVE_ANSWER : 0) | ((q.flags ?? 0) & RECURSION_DESIRED) | (r.truncated ? TRUNCATED_RESPONSE : 0) | RCODE_VALUES[r.rcode],
-    // Echo the question as decoded: dns-packet encodes types it cannot name (HTTPS, SVCB) as 0 otherwise.
+    flags: (opcode << 11) | (r.authoritative ? AUTHORITATIVE_ANSWER : 0) | ((q.flags ?? 0) & (RECURSION_DESIRED | CHECKING_DISABLED)) | (r.truncated ? TRUNCATED_RESPONSE : 0) | RCODE_VALUES[r.rcode],
+    // SetReply copies RD and CD. The question is echoed as decoded: dns-packet encodes types it cannot
+    // name (HTTPS, SVCB) as 0 otherwise.
     questions: [question as Question],
     answers: r.answer.map(toPacket),
     authorities: r.authority.map(toPacket),
@@ -74,7 +77,7 @@ function handle(msg: Uint8Array, transport: Transport, answer: QuestionHandler):
   if (opt !== undefined && opt.type === 'OPT') {
     // SizeAndDo: the reply carries an OPT with the client's UDP size and DO bit.
     reply.additionals!.push({ type: 'OPT', name: '.', udpPayloadSize: opt.udpPayloadSize, flags: opt.flags & 0x8000 } as Answer);
-    if (transport === 'udp') limit = Math.max(UDP_DEFAULT_SIZE, Math.min(opt.udpPayloadSize, 0xffff));
+    if (transport === 'udp') limit = Math.max(UDP_DEFAULT_SIZE, Math.min(opt.udpPayloadSize, UDP_MAX_PAYLOAD));
   }
   return truncateTo(reply, limit);
 }
