@@ -56,6 +56,8 @@ export function kubeDnsAddress(c: CompiledCluster): string {
 
 /** CoreDNS's own addresses: the kube-dns endpoints when the cluster runs CoreDNS pods, else the kube-dns VIP. */
 export function clusterDnsLocalIps(c: CompiledCluster, view: DnsView): string[] {
-  const eps = view.endpointSlices.filter((s) => s.namespace === 'kube-system' && s.service === 'kube-dns').flatMap((s) => s.addresses.filter((a) => a.ready).map((a) => a.ip));
+  const eps = view.endpointSlices
+    .filter((s) => s.namespace === 'kube-system' && s.service === 'kube-dns')
+    .flatMap((s) => s.addresses.filter((a) => a.ready).map((a) => a.ip));
   return eps.length > 0 ? eps : [kubeDnsAddress(c)];
 }

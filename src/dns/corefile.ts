@@ -112,13 +112,20 @@ export function parseCorefile(text: string): { ok: true; value: CorefileSettings
     }
     found = { kubernetes: cfg, forward: false };
   }
-  if (depth !== 0) return { ok: false, error: { line: lines.length === 0 ? 1 : lines[lines.length - 1]![0]!.line, column: 1, message: 'a block is not closed with "}"' } };
+  if (depth !== 0) {
+    const line = lines.length === 0 ? 1 : lines[lines.length - 1]![0]!.line;
+    return { ok: false, error: { line, column: 1, message: 'a block is not closed with "}"' } };
+  }
   if (found === undefined) return { ok: false, error: { line: 1, column: 1, message: 'expected a "kubernetes" plugin line in a server block' } };
   found.forward = forward;
   return { ok: true, value: found };
 }
 
-const IGNORED_OPTIONS = new Set(['endpoint', 'tls', 'kubeconfig', 'labels', 'namespace_labels', 'startup_timeout', 'apiserver_qps', 'apiserver_burst', 'apiserver_max_inflight', 'multicluster']);
+/** How CoreDNS reaches the API server: accepted, nothing to model. */
+const IGNORED_OPTIONS = new Set([
+  'endpoint', 'tls', 'kubeconfig', 'labels', 'namespace_labels', 'startup_timeout',
+  'apiserver_qps', 'apiserver_burst', 'apiserver_max_inflight', 'multicluster',
+]);
 
 function readOption(l: Token[], cfg: KubernetesPluginConfig): CorefileError | undefined {
   const [opt, ...args] = l;
