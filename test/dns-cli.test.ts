@@ -48,6 +48,8 @@ describe('net dns', () => {
     expect([f.status, f.stderr]).toEqual([2, expect.stringContaining('--from pod/NAME is required')]);
     const t = net('dns', 'scenarios/veth-pair.yaml', '--from', 'pod/x', 'web');
     expect([t.status, t.stderr]).toEqual([2, expect.stringContaining('needs a kind: Cluster scenario')]);
-    for (const r of [c, p, f, t]) expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+\)/);
+    const s = net('dns', 'serve', 'scenarios/no-such-file.yaml', '--port', '0');
+    expect([s.status, s.stderr]).toEqual([2, expect.stringContaining('no-such-file.yaml:1:1: error: cannot read scenario')]);
+    for (const r of [c, p, f, t, s]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

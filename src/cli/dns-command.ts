@@ -139,21 +139,24 @@ transfers (AXFR, IXFR) are REFUSED. SIGINT or SIGTERM closes both sockets and ex
 Example:
   net dns serve scenarios/cluster-dns.yaml --port 5353 --upstream scenarios/cluster-dns.upstream
   dig @127.0.0.1 -p 5353 _http._tcp.web.prod.svc.cluster.local SRV`)
-    .action(async (file: string, _o: unknown, cmd: Command) => {
+    .action((file: string, _o: unknown, cmd: Command) => {
       // --corefile and --upstream belong to `net dns`; commander gives them to the parent wherever they stand.
       const o = cmd.optsWithGlobals<DnsOptions & { port: number; address: string }>();
+      // Bad input throws a UsageError here, synchronously, so main() reports it (exit 2).
       const d = setup(file, o);
-      try {
-        const srv = await startDnsServer({ address: o.address, port: o.port, answer: (q) => answerQuery(d.view, d.cfg, q, d.upstream) });
-        out(`;; net dns serve: ${d.cfg.zones.join(' ')} on ${srv.address} port ${srv.port} (udp, tcp)`);
-        const stop = (): void => {
-          void srv.close().then(() => process.exit(0));
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      } catch (e) {
-        process.stderr.write(`net: dns serve: cannot listen on ${o.address} port ${o.port}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-        process.exitCode = 2;
-      }
+      startDnsServer({ address: o.address, port: o.port, answer: (q) => answerQuery(d.view, d.cfg, q, d.upstream) }).then(
+        (srv) => {
+          out(`;; net dns serve: ${d.cfg.zones.join(' ')} on ${srv.address} port ${srv.port} (udp, tcp)`);
+          const stop = (): void => {
+            void srv.close().then(() => process.exit(0));
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        },
+        (e: unknown) => {
+          process.stderr.write(`net: dns serve: cannot listen on ${o.address} port ${o.port}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+          process.exitCode = 2;
+        },
+      );
     });
 }
