@@ -150,6 +150,9 @@ function readOption(l: Token[], cfg: KubernetesPluginConfig): CorefileError | un
     case 'endpoint_pod_names':
       cfg.endpointPodNames = true;
       return undefined;
+    case 'zonal':
+      cfg.zonal = true;
+      return undefined;
     case 'noendpoints':
       cfg.noEndpoints = true;
       return undefined;

@@ -28,6 +28,7 @@ export interface FixtureObjects {
     sliceName: string;
     readyAddresses: { ip: string; hostname?: string }[];
     ports: FixturePort[];
+    zones?: Record<string, string>;
   }[];
   pods?: { name: string; namespace: string; ip: string }[];
 }
@@ -41,6 +42,7 @@ export interface FixtureSuiteConfig {
   ignore_empty_service?: boolean;
   server_local_ips?: string[];
   api_synced?: boolean;
+  zonal?: boolean;
 }
 
 const canon = (ip: string): string => (ip.includes(':') ? canonicalIpv6(ip) ?? ip : ip);
@@ -73,7 +75,12 @@ export function fixtureView(f: FixtureObjects, synced = true): DnsView {
       name: s.sliceName,
       service: s.service,
       namespace: s.namespace,
-      addresses: s.readyAddresses.map((a) => ({ ip: canon(a.ip), ready: true, ...(a.hostname !== undefined ? { hostname: a.hostname } : {}) })),
+      addresses: s.readyAddresses.map((a) => ({
+        ip: canon(a.ip),
+        ready: true,
+        ...(a.hostname !== undefined ? { hostname: a.hostname } : {}),
+        ...(s.zones?.[a.ip] !== undefined ? { zone: s.zones[a.ip] } : {}),
+      })),
       ports: s.ports,
     })),
     pods: (f.pods ?? []).map((p) => ({ name: p.name, namespace: p.namespace, ip: p.ip })),
@@ -91,5 +98,6 @@ export function fixtureConfig(c: FixtureSuiteConfig): KubernetesPluginConfig {
   if (c.fallthrough === true) cfg.fallthrough = [];
   if (c.ignore_empty_service === true) cfg.ignoreEmptyService = true;
   if (c.server_local_ips !== undefined) cfg.localIps = c.server_local_ips;
+  if (c.zonal === true) cfg.zonal = true;
   return cfg;
 }

@@ -76,6 +76,8 @@ interface ParsedRequest {
   endpoint: string;
   port: string;
   protocol: string;
+  /** `<topozone>.pin|prefer._zone.<svc>...` (the `zonal` option, CoreDNS PR #8388). */
+  zonal?: { zone: string; mode: 'pin' | 'prefer' };
 }
 
 /** Answers one question the way CoreDNS's kubernetes plugin (then its next plugin) would. */
@@ -238,7 +240,7 @@ function services(ctx: Ctx, st: State): Found {
 }
 
 /** parse.go parseRequest: `[endpoint | _port._proto] . service . namespace . (svc|pod) . zone`. */
-function parseRequest(name: string, zone: string): ParsedRequest | 'empty' | 'invalid' {
+function parseRequest(name: string, zone: string, zonal: boolean): ParsedRequest | 'empty' | 'invalid' {
   const base = name === zone ? '' : name.slice(0, name.length - zone.length - 1);
   if (base === '' || base === 'svc' || base === 'pod') return 'empty';
   const segs = base.split('.');
@@ -255,6 +257,8 @@ function parseRequest(name: string, zone: string): ParsedRequest | 'empty' | 'in
   else if (last === 1) {
     r.protocol = stripUnderscore(segs[1]!);
     r.port = stripUnderscore(segs[0]!);
+  } else if (zonal && last === 2 && segs[2] === '_zone' && (segs[1] === 'pin' || segs[1] === 'prefer')) {
+    r.zonal = { zone: segs[0]!, mode: segs[1] };
   } else return 'invalid'; // too long
   return r;
 }
@@ -271,7 +275,7 @@ function namespaceExposed(ctx: Ctx, ns: string): boolean {
 
 /** Kubernetes.Records. */
 function records(ctx: Ctx, st: State): Found {
-  const r = parseRequest(st.name, st.zone.toLowerCase());
+  const r = parseRequest(st.name, st.zone.toLowerCase(), ctx.cfg.zonal === true);
   if (r === 'invalid') return 'name-error';
   if (r === 'empty' || r.podOrSvc === '') return [];
   if (reverseKind(st.name) !== 0) return 'name-error';
@@ -324,6 +328,13 @@ function findServices(ctx: Ctx, r: ParsedRequest, zone: string): Found {
       }
       continue;
     }
+    if (r.zonal !== undefined) {
+      // Zone-scoped names exist for headless Services only.
+      if (!svc.headless) continue;
+      found = true;
+      for (const e of zonalEntries(ctx, svc.name, svc.namespace, base, r.zonal)) out.push(e);
+      continue;
+    }
     if (svc.headless || r.endpoint !== '') {
       for (const sub of endpointsOf(ctx, svc.name, svc.namespace)) {
         for (const addr of sub.addresses) {
@@ -345,6 +356,19 @@ function findServices(ctx: Ctx, r: ParsedRequest, zone: string): Found {
     }
   }
   return found ? out : 'name-error';
+}
+
+/** The endpoints of a headless Service in one topology zone: `pin` only those, `prefer` all when none is. */
+function zonalEntries(ctx: Ctx, service: string, namespace: string, base: string, z: { zone: string; mode: 'pin' | 'prefer' }): Entry[] {
+  const all: { e: Entry; zone?: string }[] = [];
+  for (const sub of endpointsOf(ctx, service, namespace)) {
+    for (const addr of sub.addresses) {
+      const domain = `${endpointHostname(addr, ctx.cfg.endpointPodNames)}.${base}`;
+      for (const p of sub.ports) all.push({ e: { host: addr.ip, port: p.port, ttl: ctx.cfg.ttl, domain }, zone: addr.zone });
+    }
+  }
+  const inZone = all.filter((x) => x.zone !== undefined && x.zone.toLowerCase() === z.zone);
+  return (inZone.length > 0 || z.mode === 'pin' ? inZone : all).map((x) => x.e);
 }
 
 /** Kubernetes.findPods: `a-b-c-d.<ns>.pod.<zone>` by pod mode. */
@@ -409,7 +433,8 @@ function txt(ctx: Ctx, st: State): { records: Rr[]; truncated: boolean } | 'name
   }
   // Another type exists at this name: NODATA; otherwise NXDOMAIN (an empty Records result counts as none).
   const s = records(ctx, st);
-  return s !== 'name-error' && s.length > 0 ? { records: [], truncated: false } : 'name-error';
+  const zonal = st.name.includes('._zone.') && ctx.cfg.zonal === true;
+  return s !== 'name-error' && (s.length > 0 || zonal) ? { records: [], truncated: false } : 'name-error';
 }
 
 /** plugin.SRV: weight floor(100/n) over every entry (port -1 sentinels included), at least 1. */

@@ -15,6 +15,8 @@ export interface KubernetesPluginConfig {
   ignoreEmptyService: boolean;
   /** `fallthrough [zones]`: undefined off; [] every zone. */
   fallthrough?: string[];
+  /** `zonal`: answer `<topozone>.pin|prefer._zone.<headless-svc>...` (CoreDNS-only, after v1.14.7). */
+  zonal?: boolean;
   /** The server's own addresses (CoreDNS's local IPs), for `<zone> NS` and `ns.dns.<zone>`. */
   localIps: string[];
 }

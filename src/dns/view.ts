@@ -29,6 +29,8 @@ export interface DnsEndpointAddress {
   hostname?: string;
   /** The targetRef pod's name (for `endpoint_pod_names`). */
   podName?: string;
+  /** endpoints[].zone (topology), for the `zonal` option. */
+  zone?: string;
   /** conditions.ready (nil counts as ready). */
   ready: boolean;
 }
