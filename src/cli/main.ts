@@ -9,6 +9,7 @@ import { registerRun } from './run-command.js';
 import { registerTrace } from './trace-command.js';
 import { registerShow } from './show-command.js';
 import { registerCompile } from './compile-command.js';
+import { registerDns } from './dns-command.js';
 import { UsageError } from './usage-error.js';
 
 const out = (s: string): void => {
@@ -29,6 +30,7 @@ function program(): Command {
   registerRealize(p, out);
   registerVerify(p, out);
   registerCompile(p, out);
+  registerDns(p, out);
   for (const c of p.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return p;
 }

@@ -81,6 +81,8 @@ export interface CompiledCluster extends CompiledObjects {
   /** Docker containers (network docker-bridge). */
   containers: DockerContainerState[];
   issues: CompileIssue[];
+  /** The spec it was compiled from (cluster domain, service CIDR: what cluster DNS needs). */
+  spec: ClusterSpec;
 }
 
 export interface CompileOptions {
@@ -227,7 +229,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, containers, issues };
+  return { ...objects, world, owners, externals, containers, issues, spec };
 }
 
 /** Nodes with their leases, pods (given and made by controllers) scheduled and addressed, Services and slices. */
@@ -327,7 +329,7 @@ function allocateClusterIPs(spec: ClusterSpec, issues: CompileIssue[]): ServiceO
   }
   let next = prefixNetwork(spec.serviceCIDR) + 2;
   return services.map((s) => {
-    if (s.clusterIP !== undefined) return s;
+    if (s.clusterIP !== undefined || s.type === 'ExternalName') return s;
     while (used.has(next)) next++;
     used.add(next);
     return { ...s, clusterIP: next };

@@ -139,6 +139,18 @@ export interface PodSpecK {
   hostname?: string;
   subdomain?: string;
   containers: ContainerSpec[];
+  /** spec.dnsPolicy; undefined means ClusterFirst (the API default). */
+  dnsPolicy?: DnsPolicy;
+  /** spec.dnsConfig, merged by kubelet on top of the policy's resolv.conf. */
+  dnsConfig?: PodDnsConfig;
+}
+
+export type DnsPolicy = 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+
+export interface PodDnsConfig {
+  nameservers: string[];
+  searches: string[];
+  options: { name: string; value?: string }[];
 }
 
 export interface PodStatus {
@@ -183,7 +195,9 @@ export interface ServiceObject {
   /** undefined: no selector (endpoints managed by hand). */
   selector?: Record<string, string>;
   clusterIP?: Ipv4Addr | 'None';
-  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  /** spec.externalName (type ExternalName): served by cluster DNS as a CNAME; kube-proxy ignores the Service. */
+  externalName?: string;
   ports: ServicePort[];
   publishNotReadyAddresses: boolean;
   origin?: Origin;

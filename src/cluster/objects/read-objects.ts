@@ -6,6 +6,7 @@
 import type { Node } from 'yaml';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { parseIpv4 } from '../../wire/ipv4-addr.js';
+import { readExternalName, readPodDns } from './read-dns-fields.js';
 import type { Diagnostic } from '../../scenario/diagnostics.js';
 import { describeNode, readBool, readEnum, readInt, readList, readString } from '../../scenario/yaml-fields.js';
 import type { ScenarioSource } from '../../scenario/yaml-source.js';
@@ -169,6 +170,7 @@ function readPodSpec(src: ScenarioSource, node: Node | undefined, what: string, 
     if (s !== undefined && !DNS1123_LABEL.test(s)) src.error(n, `${what}: spec.${f}: "${s}" is not a DNS label`);
     else if (s !== undefined) spec[f] = s;
   }
+  readPodDns(src, node, what, spec);
   // Named ports are unique within a pod (validation.ValidatePodSpec: "Duplicate value").
   const names = new Set<string>();
   for (const c of spec.containers) {
@@ -320,7 +322,8 @@ function readService(src: ScenarioSource, node: Node, what: string, meta: Object
   const sel = child(src, spec, 'selector');
   if (sel !== undefined) svc.selector = readStringMap(src, sel, `${what}: spec.selector`);
   const t = child(src, spec, 'type');
-  if (t !== undefined) svc.type = readEnum(src, t, `${what}: spec.type`, ['ClusterIP', 'NodePort', 'LoadBalancer'] as const) ?? 'ClusterIP';
+  if (t !== undefined) svc.type = readEnum(src, t, `${what}: spec.type`, ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const) ?? 'ClusterIP';
+  readExternalName(src, spec, what, svc);
   const ip = child(src, spec, 'clusterIP');
   if (ip !== undefined) {
     const text = readString(src, ip, `${what}: spec.clusterIP`);
