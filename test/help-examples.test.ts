@@ -44,6 +44,11 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
+/** `net dns serve ...` and the like run until stopped. */
+function isServer(args: readonly string[]): boolean {
+  return args[0] === 'serve' || (args[0] === 'dns' && args[1] === 'serve');
+}
+
 interface Example {
   where: string;
   line: string;
@@ -105,6 +110,13 @@ describe('examples in --help and docs', () => {
   });
 
   it.each(plain.map((e) => [`${e.where}: ${e.line}`, e] as const))('%s', (_name, e) => {
+    if (isServer(e.args)) {
+      // A server runs until stopped: it must come up and say where it listens, then SIGTERM ends it cleanly.
+      const r = spawnSync(process.execPath, [NET, ...e.args], { cwd: ROOT, encoding: 'utf8', timeout: 4000, killSignal: 'SIGTERM' });
+      expect(r.stdout).toMatch(/ on 127\.0\.0\.1 port \d+/);
+      expect(r.stderr.split('\n').filter((l) => l !== '' && !/:\d+:\d+: warning: /.test(l))).toEqual([]);
+      return;
+    }
     const r = net(e.args);
     // Warnings (file:line:col: warning: ...) may be printed; nothing else.
     const errors = r.stderr.split('\n').filter((l) => l !== '' && !/:\d+:\d+: warning: /.test(l));
