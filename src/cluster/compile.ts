@@ -23,6 +23,8 @@ import { addFlannelRules } from './flannel/iptables.js';
 import { IptablesText } from './iptables-text.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
+import type { ChainLabel } from './kube-proxy/index.js';
+import { allocateNodePorts, defaultKubeProxySettings, nodeProxierConfig, renderNodeProxy } from './services.js';
 
 /** flannel's encapOverhead for VXLAN over IPv4: 14 inner Ethernet + 8 VXLAN + 8 UDP + 20 outer IPv4. */
 export const VXLAN_OVERHEAD = 50;
@@ -80,6 +82,8 @@ export interface CompiledCluster extends CompiledObjects {
   externals: { name: string; ip: Ipv4Addr; netns: string }[];
   /** Docker containers (network docker-bridge). */
   containers: DockerContainerState[];
+  /** What each kube-proxy chain (KUBE-SVC-, KUBE-SEP-...) of any node stands for; empty without kube-proxy. */
+  serviceChains: Map<string, ChainLabel>;
   issues: CompileIssue[];
 }
 
@@ -221,13 +225,24 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     return { name: e.name, ip: e.ip, netns: e.name };
   });
 
-  for (const r of opts.renderers ?? []) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
+  const serviceChains = new Map<string, ChainLabel>();
+  const renderers = [...(opts.renderers ?? [])];
+  const kubeProxy = spec.kubeProxy ?? defaultKubeProxySettings();
+  if (kubeProxy.mode === 'iptables' && !docker) {
+    renderers.unshift((n) => {
+      const sysctls = spec.nodes.find((x) => x.name === n.name)?.sysctls ?? {};
+      const r = renderNodeProxy(nodeProxierConfig(spec, { name: n.name, ip: n.ip, sysctls }, kubeProxy), objects.services, objects.endpointSlices);
+      for (const [k, v] of r.labels) serviceChains.set(k, v);
+      return r.text;
+    });
+  }
+  for (const r of renderers) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
   applyPatches(spec, objects, world, issues);
   for (const n of objects.nodes) {
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, containers, issues };
+  return { ...objects, world, owners, externals, containers, serviceChains, issues };
 }
 
 /** Nodes with their leases, pods (given and made by controllers) scheduled and addressed, Services and slices. */
@@ -281,7 +296,7 @@ function deriveObjects(spec: ClusterSpec, issues: CompileIssue[]): CompiledObjec
     p.ip = ranges.get(p.node)!.allocate();
     if (p.ip === undefined) issues.push({ origin: p.object.origin, message: `pod "${p.namespace}/${p.name}": node ${p.node}'s pod range is full` });
   }
-  const services = allocateClusterIPs(spec, issues);
+  const services = allocateNodePorts(allocateClusterIPs(spec, issues), issues);
   const placed = pods.map((p) => ({ pod: p.object, node: p.node, ip: p.ip }));
   const givenSlices = spec.objects.filter((o): o is EndpointSliceObject => o.kind === 'EndpointSlice');
   const endpointSlices: EndpointSliceObject[] = [...givenSlices];

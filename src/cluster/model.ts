@@ -25,11 +25,22 @@ export interface ClusterSpec {
   cni: { hairpinMode: boolean };
   /** flanneld `--ip-masq` (on in kube-flannel.yml): FLANNEL-POSTRTG masquerades pod traffic leaving the cluster. */
   flannel: { ipMasq: boolean };
+  /** kube-proxy on every node (DESIGN §4 `kubeProxy`); unset: mode iptables with kube-proxy's defaults. */
+  kubeProxy?: KubeProxySettings;
   underlay: { cidr: Ipv4Prefix; gateway?: Ipv4Addr; mtu: number };
   nodes: NodeSpec[];
   externals: ExternalSpec[];
   objects: KubeObject[];
   patches: PatchSpec[];
+}
+
+export interface KubeProxySettings {
+  /** `none`: no kube-proxy (Services get no rules). */
+  mode: 'iptables' | 'none';
+  /** --masquerade-all. */
+  masqueradeAll: boolean;
+  /** --iptables-localhost-nodeports (default true). */
+  localhostNodePorts: boolean;
 }
 
 export interface NodeSpec {
@@ -186,6 +197,20 @@ export interface ServiceObject {
   type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   ports: ServicePort[];
   publishNotReadyAddresses: boolean;
+  /** spec.externalIPs. */
+  externalIPs?: Ipv4Addr[];
+  /** spec.externalTrafficPolicy (NodePort and LoadBalancer; default Cluster). */
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** spec.internalTrafficPolicy (default Cluster). */
+  internalTrafficPolicy?: 'Cluster' | 'Local';
+  /** spec.sessionAffinity (default None). */
+  sessionAffinity?: 'None' | 'ClientIP';
+  /** spec.sessionAffinityConfig.clientIP.timeoutSeconds (default 10800). */
+  sessionAffinityTimeoutSeconds?: number;
+  /** spec.loadBalancerSourceRanges. */
+  loadBalancerSourceRanges?: string[];
+  /** status.loadBalancer.ingress[].ip: the VIPs the cloud load balancer gave the Service. */
+  loadBalancerIngress?: Ipv4Addr[];
   origin?: Origin;
 }
 

@@ -18,6 +18,7 @@ import type { Ipv4Prefix } from '../wire/headers.js';
 import { compileCluster, UNDERLAY_NETNS } from '../cluster/compile.js';
 import type { CompiledCluster } from '../cluster/compile.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
+import { defaultKubeProxySettings } from '../cluster/services.js';
 import { CLUSTER_NETWORKS } from '../cluster/model.js';
 import type { ClusterSpec, DockerContainerSpec, DockerHostSpec, DockerPublish, ExternalSpec, KubeObject, NodeSpec, PatchSpec } from '../cluster/model.js';
 import { splitManifest } from '../cluster/objects/manifest-source.js';
@@ -172,10 +173,13 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
   const domain = f.keys.has('domain') ? readName(src, v.get('domain'), 'cluster: domain') : 'cluster.local';
   const network = f.keys.has('network') ? readEnum(src, v.get('network'), 'cluster: network', CLUSTER_NETWORKS) : undefined;
   if (podCIDR !== undefined && podCIDR.len > 24) src.error(v.get('podCIDR'), `cluster: podCIDR: ${formatPrefix(podCIDR)} is smaller than one node's /24`);
+  const kubeProxy = defaultKubeProxySettings();
   if (f.keys.has('kubeProxy')) {
     const k = readFields(src, v.get('kubeProxy'), 'cluster: kubeProxy', CLUSTER_FIELDS.kubeProxy);
-    if (k?.keys.has('mode')) readEnum(src, k.values.get('mode'), 'cluster: kubeProxy: mode', ['iptables', 'none'] as const);
-    for (const b of ['masqueradeAll', 'localhostNodePorts']) if (k?.keys.has(b)) readBool(src, k.values.get(b), `cluster: kubeProxy: ${b}`);
+    if (k?.keys.has('mode')) kubeProxy.mode = readEnum(src, k.values.get('mode'), 'cluster: kubeProxy: mode', ['iptables', 'none'] as const) ?? 'iptables';
+    for (const b of ['masqueradeAll', 'localhostNodePorts'] as const) {
+      if (k?.keys.has(b)) kubeProxy[b] = readBool(src, k.values.get(b), `cluster: kubeProxy: ${b}`) ?? kubeProxy[b];
+    }
   }
   let hairpinMode = true;
   if (f.keys.has('cni')) {
@@ -192,7 +196,7 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
     podCIDR,
     network,
     networkNode: v.get('network'),
-    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq } },
+    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy },
   };
 }
 

@@ -1,0 +1,49 @@
+// kube-proxy wired into a Cluster: Services reached by name, traces that name the Service and the pod behind
+// each KUBE-* chain, the node's whole ruleset with flannel's rules kept.
+
+import { describe, expect, it } from 'vitest';
+import { annotateTrace, chainTexts } from '../src/cluster/annotate-trace.js';
+import { resolveEndpoint } from '../src/cluster/endpoints.js';
+import { loadScenarioFile } from '../src/scenario/load.js';
+import { runTrace } from '../src/trace/index.js';
+import { formatIpv4 } from '../src/wire/ipv4-addr.js';
+
+const loaded = loadScenarioFile('scenarios/two-node-service.yaml');
+if (!loaded.ok) throw new Error('the shipped scenario loads');
+const sc = loaded.scenario;
+const c = sc.cluster!;
+
+describe('Services in a Cluster', () => {
+  it('resolves svc/NAME[.NS][:PORT] to the ClusterIP and the port by number or name', () => {
+    const r = (t: string) => {
+      const x = resolveEndpoint(c, t);
+      return x.ok ? `${formatIpv4(x.value.addr)}${x.value.port === undefined ? '' : `:${x.value.port}`}` : `error: ${x.error}`;
+    };
+    expect(r('svc/web')).toBe('10.96.0.10:80');
+    expect(r('svc/web:80')).toBe('10.96.0.10:80');
+    expect(r('svc/web.default:http')).toBe('10.96.0.10:80');
+    expect(r('svc/web:81')).toMatch(/^error: service "default\/web" has no port "81" \(ports: 80 \(http\)\)/);
+    expect(r('svc/nope')).toMatch(/^error: no service "nope"/);
+    expect(r('svc/web.other')).toMatch(/^error: no service "web" in namespace other/);
+  });
+
+  it('keeps flannel\'s rules and adds kube-proxy\'s on every node', () => {
+    for (const n of ['node-a', 'node-b']) {
+      const text = c.world.namespaces.find((x) => x.name === n)!.iptables!;
+      expect(text).toContain('-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD');
+      expect(text).toContain('-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+      // As kube-proxy writes it (iptables-save would print the matches in its own order).
+      expect(text).toMatch(/^-A KUBE-SERVICES .*"default\/web:http cluster IP".* -d 10\.96\.0\.10(\/32)? --dport 80 -j KUBE-SVC-CDGGSHYLG3RE2FKL$/m);
+      expect(text).toMatch(/^-A KUBE-SVC-CDGGSHYLG3RE2FKL .*-j KUBE-SEP-[A-Z2-7]{16}$/m);
+    }
+  });
+
+  it('names the Service port and the pod of each KUBE-* chain a hop mentions', () => {
+    const trace = annotateTrace(runTrace(sc.world, sc.traces[0], { seed: 1 }), c.owners, chainTexts(c));
+    expect(trace.disposition).toBe('DELIVERED');
+    expect(trace.deliveredTo?.pod).toBe('default/web-0');
+    const dnat = trace.hops.find((h) => h.detail.includes('-j DNAT'));
+    expect(dnat?.detail).toMatch(/\(KUBE-SEP-[A-Z2-7]{16} = default\/web:http -> 10\.244\.1\.2:8080 \(pod default\/web-0\)\)$/);
+    expect(trace.reply?.deliveredTo?.peerSeen).toBe('10.96.0.10:80');
+  });
+});
