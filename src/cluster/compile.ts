@@ -24,6 +24,7 @@ import { IptablesText } from './iptables-text.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
 import type { ChainLabel } from './kube-proxy/index.js';
+import { assignLoadBalancerIngress, compileLoadBalancer } from './load-balancer.js';
 import { allocateNodePorts, defaultKubeProxySettings, nodeProxierConfig, renderNodeProxy } from './services.js';
 
 /** flannel's encapOverhead for VXLAN over IPv4: 14 inner Ethernet + 8 VXLAN + 8 UDP + 20 outer IPv4. */
@@ -224,6 +225,11 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     owners.set(e.name, { node: null, pod: null });
     return { name: e.name, ip: e.ip, netns: e.name };
   });
+  for (const e of spec.externals) {
+    if (e.loadBalancer === undefined) continue;
+    const others = world.namespaces.filter((n) => n.name !== e.name && spec.externals.some((x) => x.name === n.name));
+    compileLoadBalancer({ ...e, loadBalancer: e.loadBalancer }, world.namespaces.find((n) => n.name === e.name)!, objects.services, objects.nodes, others, issues);
+  }
 
   const serviceChains = new Map<string, ChainLabel>();
   const renderers = [...(opts.renderers ?? [])];
@@ -296,7 +302,7 @@ function deriveObjects(spec: ClusterSpec, issues: CompileIssue[]): CompiledObjec
     p.ip = ranges.get(p.node)!.allocate();
     if (p.ip === undefined) issues.push({ origin: p.object.origin, message: `pod "${p.namespace}/${p.name}": node ${p.node}'s pod range is full` });
   }
-  const services = allocateNodePorts(allocateClusterIPs(spec, issues), issues);
+  const services = assignLoadBalancerIngress(allocateNodePorts(allocateClusterIPs(spec, issues), issues), spec.externals, issues);
   const placed = pods.map((p) => ({ pod: p.object, node: p.node, ip: p.ip }));
   const givenSlices = spec.objects.filter((o): o is EndpointSliceObject => o.kind === 'EndpointSlice');
   const endpointSlices: EndpointSliceObject[] = [...givenSlices];

@@ -99,7 +99,25 @@ export interface ExternalSpec {
   ip: Ipv4Addr;
   routes: RouteSpec[];
   listen: ListenSpec[];
+  /** This host is a cloud load balancer in front of the nodes (the LoadBalancer hop). */
+  loadBalancer?: LoadBalancerSpec;
   origin?: Origin;
+}
+
+/**
+ * A cloud load balancer for one Service of type LoadBalancer. `nodeport`: it owns the VIPs and DNATs each
+ * Service port to a node's NodePort, masquerading to its own address (a cloud NLB in instance mode without
+ * client IP preservation, a classic ELB); `vip`: it routes the VIPs unchanged to a node (a pass-through LB
+ * as GCP's or MetalLB's), so the node's KUBE-SERVICES rules for the ingress IP take them.
+ */
+export interface LoadBalancerSpec {
+  /** status.loadBalancer.ingress the cloud controller writes into the Service. */
+  vips: Ipv4Addr[];
+  mode: 'nodeport' | 'vip';
+  /** The Service, `NAME` or `NAME.NAMESPACE`. */
+  service: string;
+  /** Target nodes (default all); `vip` mode sends to the first. */
+  nodes?: string[];
 }
 
 /** Extra state for one compiled namespace (DESIGN §4 `patches`): the "what if this knob were different". */

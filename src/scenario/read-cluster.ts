@@ -20,7 +20,7 @@ import type { CompiledCluster } from '../cluster/compile.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 import { defaultKubeProxySettings } from '../cluster/services.js';
 import { CLUSTER_NETWORKS } from '../cluster/model.js';
-import type { ClusterSpec, DockerContainerSpec, DockerHostSpec, DockerPublish, ExternalSpec, KubeObject, NodeSpec, PatchSpec } from '../cluster/model.js';
+import type { ClusterSpec, DockerContainerSpec, DockerHostSpec, DockerPublish, ExternalSpec, KubeObject, LoadBalancerSpec, NodeSpec, PatchSpec } from '../cluster/model.js';
 import { splitManifest } from '../cluster/objects/manifest-source.js';
 import { readKubeObject } from '../cluster/objects/read-objects.js';
 import type { YamlOrigin } from '../cluster/objects/read-objects.js';
@@ -48,7 +48,8 @@ export const CLUSTER_FIELDS = {
   dockerNetwork: ['name', 'subnet'],
   container: ['name', 'network', 'ip', 'publish', 'listen'],
   nodeIptables: ['filterForwardPolicy'],
-  external: ['name', 'ip', 'routes', 'listen'],
+  external: ['name', 'ip', 'routes', 'listen', 'loadBalancer'],
+  loadBalancer: ['vips', 'mode', 'service', 'nodes'],
   patch: ['target', 'sysctls', 'routes', 'neigh', 'iptables', 'listen'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -259,7 +260,31 @@ function readExternal(src: ScenarioSource, node: Node, index: number): ExternalS
   const ip = f.keys.has('ip') ? readIpv4(src, f.values.get('ip'), `${what}: ip`) : undefined;
   const routes = readLines(src, f, 'routes', what, parseRoute);
   const listen = readLines(src, f, 'listen', what, parseListen);
-  return name === undefined || ip === undefined ? undefined : { name, ip, routes, listen, origin: { src, node } satisfies YamlOrigin };
+  const lb = f.keys.has('loadBalancer') ? readLoadBalancer(src, f.values.get('loadBalancer'), `${what}: loadBalancer`) : undefined;
+  if (name === undefined || ip === undefined) return undefined;
+  const out: ExternalSpec = { name, ip, routes, listen, origin: { src, node } satisfies YamlOrigin };
+  if (lb !== undefined) out.loadBalancer = lb;
+  return out;
+}
+
+function readLoadBalancer(src: ScenarioSource, node: Node | undefined, what: string): LoadBalancerSpec | undefined {
+  const f = readFields(src, node, what, CLUSTER_FIELDS.loadBalancer, ['vips', 'service']);
+  if (f === undefined) return undefined;
+  const vips: number[] = [];
+  if (f.keys.has('vips')) {
+    readList(src, f.values.get('vips'), `${what}: vips`)?.forEach((item, i) => {
+      const a = readIpv4(src, item, `${what}: vips[${i}]`);
+      if (a !== undefined) vips.push(a);
+    });
+    if (vips.length === 0) src.error(f.values.get('vips'), `${what}: vips: give at least one address`);
+  }
+  const mode = f.keys.has('mode') ? readEnum(src, f.values.get('mode'), `${what}: mode`, ['nodeport', 'vip'] as const) : 'nodeport';
+  const service = f.keys.has('service') ? readString(src, f.values.get('service'), `${what}: service`) : undefined;
+  const nodes = f.keys.has('nodes') ? readStringList(src, f.values.get('nodes'), `${what}: nodes`).map((n) => n.text) : undefined;
+  if (mode === undefined || service === undefined || vips.length === 0) return undefined;
+  const out: LoadBalancerSpec = { vips, mode, service };
+  if (nodes !== undefined) out.nodes = nodes;
+  return out;
 }
 
 /** Node and host names: DNS-1123 labels, so they never clash with a pod namespace's `NS_NAME`. */
