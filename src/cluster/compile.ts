@@ -235,6 +235,9 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
   const renderers = [...(opts.renderers ?? [])];
   const kubeProxy = spec.kubeProxy ?? defaultKubeProxySettings();
   if (kubeProxy.mode === 'iptables' && !docker) {
+    // proxier.go NewProxier(): with localhost NodePorts kube-proxy sets route_localnet=1 itself, so a DNAT of
+    // 127.0.0.1:NODEPORT may leave the host (a `patches` entry can put it back to 0).
+    if (kubeProxy.localhostNodePorts) for (const n of objects.nodes) byNode.get(n.name)!.sysctls['net.ipv4.conf.all.route_localnet'] = 1;
     renderers.unshift((n) => {
       const sysctls = spec.nodes.find((x) => x.name === n.name)?.sysctls ?? {};
       const r = renderNodeProxy(nodeProxierConfig(spec, { name: n.name, ip: n.ip, sysctls }, kubeProxy), objects.services, objects.endpointSlices);
