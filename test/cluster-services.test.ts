@@ -1,7 +1,9 @@
 // kube-proxy wired into a Cluster: Services reached by name, traces that name the Service and the pod behind
 // each KUBE-* chain, the node's whole ruleset with flannel's rules kept.
 
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { restore } from '../src/kernel/netfilter/index.js';
 import { annotateTrace, chainTexts } from '../src/cluster/annotate-trace.js';
 import { resolveEndpoint } from '../src/cluster/endpoints.js';
 import { loadScenarioFile } from '../src/scenario/load.js';
@@ -45,5 +47,19 @@ describe('Services in a Cluster', () => {
     const dnat = trace.hops.find((h) => h.detail.includes('-j DNAT'));
     expect(dnat?.detail).toMatch(/\(KUBE-SEP-[A-Z2-7]{16} = default\/web:http -> 10\.244\.1\.2:8080 \(pod default\/web-0\)\)$/);
     expect(trace.reply?.deliveredTo?.peerSeen).toBe('10.96.0.10:80');
+  });
+
+  it('net show node/NAME iptables prints the whole ruleset as iptables-save does, kube-proxy\'s rules in', () => {
+    const r = spawnSync(process.execPath, ['dist/cli/main.js', 'show', 'scenarios/two-node-service.yaml', 'node/node-a', 'iptables'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "default/web:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-CDGGSHYLG3RE2FKL');
+    expect(lines).toContain('-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000');
+    expect(lines).toContain(':KUBE-PROXY-CANARY - [0:0]');
+    expect(lines).toContain('-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD');
+    // kube-proxy's jumps sit above flannel's in FORWARD, as `iptables -I FORWARD 1` leaves them.
+    const fwd = lines.filter((l) => l.startsWith('-A FORWARD '));
+    expect(fwd.at(-1)).toBe('-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD');
+    expect(restore(r.stdout).errors).toEqual([]);
   });
 });
