@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { restore } from '../src/kernel/netfilter/index.js';
 import { annotateTrace, chainTexts } from '../src/cluster/annotate-trace.js';
 import { resolveEndpoint } from '../src/cluster/endpoints.js';
-import { loadScenarioFile } from '../src/scenario/load.js';
+import { loadScenarioFile, loadScenarioText } from '../src/scenario/load.js';
 import { runTrace } from '../src/trace/index.js';
 import { formatIpv4 } from '../src/wire/ipv4-addr.js';
 
@@ -61,5 +61,41 @@ describe('Services in a Cluster', () => {
     const fwd = lines.filter((l) => l.startsWith('-A FORWARD '));
     expect(fwd.at(-1)).toBe('-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD');
     expect(restore(r.stdout).errors).toEqual([]);
+  });
+});
+
+describe('kube-proxy and LoadBalancer input mistakes', () => {
+  const base = (extra: string) => `apiVersion: packetwalk/v1
+kind: Cluster
+metadata: {name: bad}
+cluster: {podCIDR: 10.244.0.0/16, network: flannel-vxlan}
+underlay: {cidr: 192.168.56.0/24}
+nodes: [{name: node-a, ip: 192.168.56.11}]
+${extra}`;
+  const errors = (text: string): string[] => {
+    const r = loadScenarioText(text, 'bad.yaml');
+    return r.ok ? [] : r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`);
+  };
+
+  it('points at an LB naming a Service that is not of type LoadBalancer', () => {
+    expect(errors(base(`externals:
+  - {name: lb, ip: 192.168.56.200, loadBalancer: {vips: [192.168.56.250], service: web}}
+objects:
+  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {ports: [{port: 80}]}}
+`))).toEqual(['8:5 external "lb": loadBalancer: service "web" is not of type LoadBalancer']);
+  });
+
+  it('points at an unknown LB mode and a NodePort outside the range', () => {
+    expect(errors(base(`externals:
+  - {name: lb, ip: 192.168.56.200, loadBalancer: {vips: [192.168.56.250], service: web, mode: dsr}}
+`))[0]).toMatch(/^8:\d+ .*mode: "dsr" is not one of nodeport, vip/);
+    expect(errors(base(`objects:
+  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: NodePort, ports: [{port: 80, nodePort: 8080}]}}
+`))).toEqual(['8:5 service "default/web": nodePort 8080 is outside 30000-32767']);
+  });
+
+  it('points at a trace to a Service that does not exist', () => {
+    expect(errors(base(`traces: [{from: node/node-a, to: "svc/nope:80", proto: tcp}]
+`))[0]).toMatch(/^7:\d+ .*no service "nope" \(the cluster has no services\)/);
   });
 });
