@@ -102,8 +102,8 @@ export function nodeProxierConfig(spec: ClusterSpec, node: NodeProxyInput, setti
     masqueradeAll: settings.masqueradeAll,
     localhostNodePorts: settings.localhostNodePorts,
     conntrackTCPLiberal: (node.sysctls['net.netfilter.nf_conntrack_tcp_be_liberal'] ?? 0) !== 0,
-    // Without --random-fully the kernel keeps the client's source port when it is free, as net verify expects.
-    hasRandomFully: false,
+    // kube-proxy adds --random-fully when iptables supports it (>= 1.6.2, every current distribution).
+    hasRandomFully: true,
   });
 }
 
