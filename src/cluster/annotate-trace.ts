@@ -46,8 +46,12 @@ export function chainNote(text: string, chains: ChainTexts): string {
 function annotateLeg(leg: Leg, owners: NetnsOwners, chains: ChainTexts | undefined): Pick<Leg, 'hops' | 'deliveredTo'> {
   const hops: Hop[] = leg.hops.map((h) => {
     const node = owners.get(h.netns)?.node ?? h.node;
-    const note = chains === undefined || chains.size === 0 ? '' : chainNote(`${h.chain ?? ''} ${h.rule ?? h.detail}`, chains);
-    return note === '' ? { ...h, node } : { ...h, node, detail: `${h.detail}${note}` };
+    if (chains === undefined || chains.size === 0) return { ...h, node };
+    const note = chainNote(`${h.chain ?? ''} ${h.rule ?? h.detail}`, chains);
+    const out: Hop = note === '' ? { ...h, node } : { ...h, node, detail: `${h.detail}${note}` };
+    // The rule walk of `--detail detailed` (`· match -A KUBE-SVC-...`): each line names its chains too.
+    if (h.facts !== undefined) out.facts = h.facts.map((f) => `${f}${chainNote(f, chains)}`);
+    return out;
   });
   let deliveredTo: DeliveredTo | null = leg.deliveredTo;
   if (deliveredTo !== null) {
