@@ -46,12 +46,10 @@ export function chainNote(text: string, chains: ChainTexts): string {
 function annotateLeg(leg: Leg, owners: NetnsOwners, chains: ChainTexts | undefined): Pick<Leg, 'hops' | 'deliveredTo'> {
   const hops: Hop[] = leg.hops.map((h) => {
     const node = owners.get(h.netns)?.node ?? h.node;
-    if (chains === undefined || chains.size === 0) return { ...h, node };
-    const note = chainNote(`${h.chain ?? ''} ${h.rule ?? h.detail}`, chains);
-    const out: Hop = note === '' ? { ...h, node } : { ...h, node, detail: `${h.detail}${note}` };
-    // The rule walk of `--detail detailed` (`· match -A KUBE-SVC-...`): each line names its chains too.
-    if (h.facts !== undefined) out.facts = h.facts.map((f) => `${f}${chainNote(f, chains)}`);
-    return out;
+    // The hop's detail only: `facts` (the detailed rule walk) stay as iptables-save prints the rules, since
+    // `expect.rules` is checked against them.
+    const note = chains === undefined || chains.size === 0 ? '' : chainNote(`${h.chain ?? ''} ${h.rule ?? h.detail}`, chains);
+    return note === '' ? { ...h, node } : { ...h, node, detail: `${h.detail}${note}` };
   });
   let deliveredTo: DeliveredTo | null = leg.deliveredTo;
   if (deliveredTo !== null) {
