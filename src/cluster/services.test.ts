@@ -52,3 +52,11 @@ describe('hookJumpsText', () => {
     expect(t.render()).toContain(':KUBE-PROXY-CANARY - [0:0]');
   });
 });
+
+describe('SCTP', () => {
+  it('leaves SCTP ports out (no -m sctp in packetwalk\'s netfilter)', () => {
+    const s = svc('a', 'ClusterIP', [undefined, undefined]);
+    s.ports[1] = { ...s.ports[1], protocol: 'SCTP' };
+    expect(toProxierService(s).ports.map((p) => p.protocol)).toEqual(['TCP']);
+  });
+});
