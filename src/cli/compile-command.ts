@@ -14,7 +14,7 @@ export function topologyTrace(t: TraceSpec): TopologyTrace {
     proto: t.proto,
   };
   if (t.src !== undefined) out.src = formatIpv4(t.src);
-  for (const k of ['sport', 'ttl', 'df', 'size', 'mark'] as const) if (t[k] !== undefined) out[k] = t[k];
+  for (const k of ['sport', 'ttl', 'df', 'size', 'mark', 'flags', 'uid'] as const) if (t[k] !== undefined) out[k] = t[k];
   if (t.expect !== undefined) out.expect = t.expect;
   return out;
 }

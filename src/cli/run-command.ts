@@ -10,7 +10,7 @@ import { runTimeline } from '../scenario/run-timeline.js';
 import type { Trace } from '../trace/index.js';
 import { printWarnings } from './load.js';
 import { UsageError } from './usage-error.js';
-import { annotateTrace } from '../cluster/annotate-trace.js';
+import { annotateTrace, chainTexts } from '../cluster/annotate-trace.js';
 import { argInt } from './parse-args.js';
 
 class Tally {
@@ -127,7 +127,7 @@ Example:
         // One World per scenario; each trace runs on a checkpoint of it.
         const world = buildWorld(res.scenario.world);
         const cluster = res.scenario.cluster;
-        const annotate = (t: Trace): Trace => (cluster ? annotateTrace(t, cluster.owners) : t);
+        const annotate = (t: Trace): Trace => (cluster ? annotateTrace(t, cluster.owners, chainTexts(cluster)) : t);
         for (const t of res.scenario.traces) {
           const plain = runTrace(world, t, { seed: opts.seed });
           const seeded = annotate(plain);

@@ -15,7 +15,7 @@ import { tcpFlagsProblem } from '../sim/index.js';
 import { parsePort } from '../scenario/endpoint-syntax.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
-import { annotateTrace } from '../cluster/annotate-trace.js';
+import { annotateTrace, chainTexts } from '../cluster/annotate-trace.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 import { argChoice, argInt, argIpv4 } from './parse-args.js';
 
@@ -344,7 +344,7 @@ add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-res
       const world = buildWorld(sc.world);
       const results = traces.map((t) => {
         const { trace: plain, recorder } = runTraceRecorded(world, t, { seed: o.seed });
-        const trace = sc.cluster ? annotateTrace(plain, sc.cluster.owners) : plain;
+        const trace = sc.cluster ? annotateTrace(plain, sc.cluster.owners, chainTexts(sc.cluster)) : plain;
         if (o.pcap !== undefined) {
           try {
             writeFileSync(o.pcap, renderPcap(recorder));

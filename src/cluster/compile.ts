@@ -23,6 +23,9 @@ import { addFlannelRules } from './flannel/iptables.js';
 import { IptablesText } from './iptables-text.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
+import type { ChainLabel } from './kube-proxy/index.js';
+import { assignLoadBalancerIngress, compileLoadBalancer } from './load-balancer.js';
+import { allocateNodePorts, defaultKubeProxySettings, nodeProxierConfig, renderNodeProxy } from './services.js';
 
 /** flannel's encapOverhead for VXLAN over IPv4: 14 inner Ethernet + 8 VXLAN + 8 UDP + 20 outer IPv4. */
 export const VXLAN_OVERHEAD = 50;
@@ -80,6 +83,8 @@ export interface CompiledCluster extends CompiledObjects {
   externals: { name: string; ip: Ipv4Addr; netns: string }[];
   /** Docker containers (network docker-bridge). */
   containers: DockerContainerState[];
+  /** What each kube-proxy chain (KUBE-SVC-, KUBE-SEP-...) of any node stands for; empty without kube-proxy. */
+  serviceChains: Map<string, ChainLabel>;
   issues: CompileIssue[];
   /** The spec it was compiled from (cluster domain, service CIDR: what cluster DNS needs). */
   spec: ClusterSpec;
@@ -222,14 +227,33 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     owners.set(e.name, { node: null, pod: null });
     return { name: e.name, ip: e.ip, netns: e.name };
   });
+  for (const e of spec.externals) {
+    if (e.loadBalancer === undefined) continue;
+    const others = world.namespaces.filter((n) => n.name !== e.name && spec.externals.some((x) => x.name === n.name));
+    compileLoadBalancer({ ...e, loadBalancer: e.loadBalancer }, world.namespaces.find((n) => n.name === e.name)!, objects.services, objects.nodes, others, issues);
+  }
 
-  for (const r of opts.renderers ?? []) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
+  const serviceChains = new Map<string, ChainLabel>();
+  const renderers = [...(opts.renderers ?? [])];
+  const kubeProxy = spec.kubeProxy ?? defaultKubeProxySettings();
+  if (kubeProxy.mode === 'iptables' && !docker) {
+    // proxier.go NewProxier(): with localhost NodePorts kube-proxy sets route_localnet=1 itself, so a DNAT of
+    // 127.0.0.1:NODEPORT may leave the host (a `patches` entry can put it back to 0).
+    if (kubeProxy.localhostNodePorts) for (const n of objects.nodes) byNode.get(n.name)!.sysctls['net.ipv4.conf.all.route_localnet'] = 1;
+    renderers.unshift((n) => {
+      const sysctls = spec.nodes.find((x) => x.name === n.name)?.sysctls ?? {};
+      const r = renderNodeProxy(nodeProxierConfig(spec, { name: n.name, ip: n.ip, sysctls }, kubeProxy), objects.services, objects.endpointSlices);
+      for (const [k, v] of r.labels) serviceChains.set(k, v);
+      return r.text;
+    });
+  }
+  for (const r of renderers) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
   applyPatches(spec, objects, world, issues);
   for (const n of objects.nodes) {
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, containers, issues, spec };
+  return { ...objects, world, owners, externals, containers, serviceChains, issues, spec };
 }
 
 /** Nodes with their leases, pods (given and made by controllers) scheduled and addressed, Services and slices. */
@@ -283,7 +307,7 @@ function deriveObjects(spec: ClusterSpec, issues: CompileIssue[]): CompiledObjec
     p.ip = ranges.get(p.node)!.allocate();
     if (p.ip === undefined) issues.push({ origin: p.object.origin, message: `pod "${p.namespace}/${p.name}": node ${p.node}'s pod range is full` });
   }
-  const services = allocateClusterIPs(spec, issues);
+  const services = assignLoadBalancerIngress(allocateNodePorts(allocateClusterIPs(spec, issues), issues), spec.externals, issues);
   const placed = pods.map((p) => ({ pod: p.object, node: p.node, ip: p.ip }));
   const givenSlices = spec.objects.filter((o): o is EndpointSliceObject => o.kind === 'EndpointSlice');
   const endpointSlices: EndpointSliceObject[] = [...givenSlices];

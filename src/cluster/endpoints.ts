@@ -18,6 +18,7 @@ export interface NamedEndpoint {
 
 /** Resolves `text`; an IP[:PORT] has no namespace of its own unless some namespace holds that address. */
 export function resolveEndpoint(c: CompiledCluster, text: string): SyntaxResult<NamedEndpoint> {
+  if (text.startsWith('svc/')) return resolveService(c, text);
   const colon = text.lastIndexOf(':');
   let port: number | undefined;
   let name = text;
@@ -43,7 +44,7 @@ function resolveName(c: CompiledCluster, name: string): SyntaxResult<NamedEndpoi
     const ns = c.world.namespaces.find((n) => n.name === name);
     const addr = ns?.links.find((l) => l.name === 'eth0')?.addresses[0]?.addr;
     if (ns === undefined || addr === undefined) {
-      return syntaxError(`"${name}" is not an endpoint: write pod/NAME, NAMESPACE/NAME, node/NAME, ext/NAME or IP[:PORT]`, 1);
+      return syntaxError(`"${name}" is not an endpoint: write pod/NAME, NAMESPACE/NAME, node/NAME, ext/NAME, svc/NAME[.NS][:PORT] or IP[:PORT]`, 1);
     }
     return { ok: true, value: { netns: ns.name, addr } };
   }
@@ -71,4 +72,36 @@ function resolveName(c: CompiledCluster, name: string): SyntaxResult<NamedEndpoi
   }
   if (pod.netns === undefined || pod.ip === undefined) return syntaxError(`pod "${pod.namespace}/${pod.name}" has no node or address`, slash + 2);
   return { ok: true, value: { netns: pod.netns, addr: pod.ip } };
+}
+
+/**
+ * `svc/NAME[.NS][:PORT]`: the Service's ClusterIP and the port given by number or by its name (a Service with
+ * one port needs none). NS defaults to `default`, or to the only namespace holding a Service of that name.
+ */
+function resolveService(c: CompiledCluster, text: string): SyntaxResult<NamedEndpoint> {
+  const colon = text.indexOf(':');
+  const ref = colon < 0 ? text.slice(4) : text.slice(4, colon);
+  const portText = colon < 0 ? undefined : text.slice(colon + 1);
+  const dot = ref.indexOf('.');
+  const name = dot < 0 ? ref : ref.slice(0, dot);
+  const ns = dot < 0 ? undefined : ref.slice(dot + 1);
+  const named = c.services.filter((s) => s.meta.name === name && (ns === undefined || s.meta.namespace === ns));
+  const svc = named.find((s) => s.meta.namespace === 'default') ?? (named.length === 1 ? named[0] : undefined);
+  if (svc === undefined) {
+    const all = c.services.map((s) => `${s.meta.name}.${s.meta.namespace}`);
+    if (named.length > 1) return syntaxError(`service "${name}" is in several namespaces: write svc/${name}.NAMESPACE`, 5);
+    return syntaxError(`no service "${name}"${ns === undefined ? '' : ` in namespace ${ns}`} (${all.length === 0 ? 'the cluster has no services' : `services: ${all.slice(0, 12).join(', ')}`})`, 5);
+  }
+  const full = `${svc.meta.namespace}/${svc.meta.name}`;
+  if (typeof svc.clusterIP !== 'number') return syntaxError(`service "${full}" has no cluster IP (headless)`, 5);
+  if (portText === undefined) {
+    return { ok: true, value: svc.ports.length === 1 ? { netns: '', addr: svc.clusterIP, port: svc.ports[0].port } : { netns: '', addr: svc.clusterIP } };
+  }
+  const byNumber = /^[0-9]+$/.test(portText) ? svc.ports.find((p) => p.port === Number(portText)) : undefined;
+  const port = byNumber ?? svc.ports.find((p) => p.name === portText);
+  if (port === undefined) {
+    const known = svc.ports.map((p) => (p.name === undefined ? String(p.port) : `${p.port} (${p.name})`)).join(', ');
+    return syntaxError(`service "${full}" has no port "${portText}" (ports: ${known})`, colon + 2);
+  }
+  return { ok: true, value: { netns: '', addr: svc.clusterIP, port: port.port } };
 }

@@ -25,11 +25,22 @@ export interface ClusterSpec {
   cni: { hairpinMode: boolean };
   /** flanneld `--ip-masq` (on in kube-flannel.yml): FLANNEL-POSTRTG masquerades pod traffic leaving the cluster. */
   flannel: { ipMasq: boolean };
+  /** kube-proxy on every node (DESIGN §4 `kubeProxy`); unset: mode iptables with kube-proxy's defaults. */
+  kubeProxy?: KubeProxySettings;
   underlay: { cidr: Ipv4Prefix; gateway?: Ipv4Addr; mtu: number };
   nodes: NodeSpec[];
   externals: ExternalSpec[];
   objects: KubeObject[];
   patches: PatchSpec[];
+}
+
+export interface KubeProxySettings {
+  /** `none`: no kube-proxy (Services get no rules). */
+  mode: 'iptables' | 'none';
+  /** --masquerade-all. */
+  masqueradeAll: boolean;
+  /** --iptables-localhost-nodeports (default true). */
+  localhostNodePorts: boolean;
 }
 
 export interface NodeSpec {
@@ -88,7 +99,25 @@ export interface ExternalSpec {
   ip: Ipv4Addr;
   routes: RouteSpec[];
   listen: ListenSpec[];
+  /** This host is a cloud load balancer in front of the nodes (the LoadBalancer hop). */
+  loadBalancer?: LoadBalancerSpec;
   origin?: Origin;
+}
+
+/**
+ * A cloud load balancer for one Service of type LoadBalancer. `nodeport`: it owns the VIPs and DNATs each
+ * Service port to a node's NodePort, masquerading to its own address (a cloud NLB in instance mode without
+ * client IP preservation, a classic ELB); `vip`: it routes the VIPs unchanged to a node (a pass-through LB
+ * as GCP's or MetalLB's), so the node's KUBE-SERVICES rules for the ingress IP take them.
+ */
+export interface LoadBalancerSpec {
+  /** status.loadBalancer.ingress the cloud controller writes into the Service. */
+  vips: Ipv4Addr[];
+  mode: 'nodeport' | 'vip';
+  /** The Service, `NAME` or `NAME.NAMESPACE`. */
+  service: string;
+  /** Target nodes (default all); `vip` mode sends to the first. */
+  nodes?: string[];
 }
 
 /** Extra state for one compiled namespace (DESIGN §4 `patches`): the "what if this knob were different". */
@@ -200,6 +229,20 @@ export interface ServiceObject {
   externalName?: string;
   ports: ServicePort[];
   publishNotReadyAddresses: boolean;
+  /** spec.externalIPs. */
+  externalIPs?: Ipv4Addr[];
+  /** spec.externalTrafficPolicy (NodePort and LoadBalancer; default Cluster). */
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** spec.internalTrafficPolicy (default Cluster). */
+  internalTrafficPolicy?: 'Cluster' | 'Local';
+  /** spec.sessionAffinity (default None). */
+  sessionAffinity?: 'None' | 'ClientIP';
+  /** spec.sessionAffinityConfig.clientIP.timeoutSeconds (default 10800). */
+  sessionAffinityTimeoutSeconds?: number;
+  /** spec.loadBalancerSourceRanges. */
+  loadBalancerSourceRanges?: string[];
+  /** status.loadBalancer.ingress[].ip: the VIPs the cloud load balancer gave the Service. */
+  loadBalancerIngress?: Ipv4Addr[];
   origin?: Origin;
 }
 

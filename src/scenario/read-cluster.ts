@@ -18,8 +18,9 @@ import type { Ipv4Prefix } from '../wire/headers.js';
 import { compileCluster, UNDERLAY_NETNS } from '../cluster/compile.js';
 import type { CompiledCluster } from '../cluster/compile.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
+import { defaultKubeProxySettings } from '../cluster/services.js';
 import { CLUSTER_NETWORKS } from '../cluster/model.js';
-import type { ClusterSpec, DockerContainerSpec, DockerHostSpec, DockerPublish, ExternalSpec, KubeObject, NodeSpec, PatchSpec } from '../cluster/model.js';
+import type { ClusterSpec, DockerContainerSpec, DockerHostSpec, DockerPublish, ExternalSpec, KubeObject, LoadBalancerSpec, NodeSpec, PatchSpec } from '../cluster/model.js';
 import { splitManifest } from '../cluster/objects/manifest-source.js';
 import { readKubeObject } from '../cluster/objects/read-objects.js';
 import type { YamlOrigin } from '../cluster/objects/read-objects.js';
@@ -47,7 +48,8 @@ export const CLUSTER_FIELDS = {
   dockerNetwork: ['name', 'subnet'],
   container: ['name', 'network', 'ip', 'publish', 'listen'],
   nodeIptables: ['filterForwardPolicy'],
-  external: ['name', 'ip', 'routes', 'listen'],
+  external: ['name', 'ip', 'routes', 'listen', 'loadBalancer'],
+  loadBalancer: ['vips', 'mode', 'service', 'nodes'],
   patch: ['target', 'sysctls', 'routes', 'neigh', 'iptables', 'listen'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -172,10 +174,13 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
   const domain = f.keys.has('domain') ? readName(src, v.get('domain'), 'cluster: domain') : 'cluster.local';
   const network = f.keys.has('network') ? readEnum(src, v.get('network'), 'cluster: network', CLUSTER_NETWORKS) : undefined;
   if (podCIDR !== undefined && podCIDR.len > 24) src.error(v.get('podCIDR'), `cluster: podCIDR: ${formatPrefix(podCIDR)} is smaller than one node's /24`);
+  const kubeProxy = defaultKubeProxySettings();
   if (f.keys.has('kubeProxy')) {
     const k = readFields(src, v.get('kubeProxy'), 'cluster: kubeProxy', CLUSTER_FIELDS.kubeProxy);
-    if (k?.keys.has('mode')) readEnum(src, k.values.get('mode'), 'cluster: kubeProxy: mode', ['iptables', 'none'] as const);
-    for (const b of ['masqueradeAll', 'localhostNodePorts']) if (k?.keys.has(b)) readBool(src, k.values.get(b), `cluster: kubeProxy: ${b}`);
+    if (k?.keys.has('mode')) kubeProxy.mode = readEnum(src, k.values.get('mode'), 'cluster: kubeProxy: mode', ['iptables', 'none'] as const) ?? 'iptables';
+    for (const b of ['masqueradeAll', 'localhostNodePorts'] as const) {
+      if (k?.keys.has(b)) kubeProxy[b] = readBool(src, k.values.get(b), `cluster: kubeProxy: ${b}`) ?? kubeProxy[b];
+    }
   }
   let hairpinMode = true;
   if (f.keys.has('cni')) {
@@ -192,7 +197,7 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
     podCIDR,
     network,
     networkNode: v.get('network'),
-    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq } },
+    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy },
   };
 }
 
@@ -255,7 +260,31 @@ function readExternal(src: ScenarioSource, node: Node, index: number): ExternalS
   const ip = f.keys.has('ip') ? readIpv4(src, f.values.get('ip'), `${what}: ip`) : undefined;
   const routes = readLines(src, f, 'routes', what, parseRoute);
   const listen = readLines(src, f, 'listen', what, parseListen);
-  return name === undefined || ip === undefined ? undefined : { name, ip, routes, listen, origin: { src, node } satisfies YamlOrigin };
+  const lb = f.keys.has('loadBalancer') ? readLoadBalancer(src, f.values.get('loadBalancer'), `${what}: loadBalancer`) : undefined;
+  if (name === undefined || ip === undefined) return undefined;
+  const out: ExternalSpec = { name, ip, routes, listen, origin: { src, node } satisfies YamlOrigin };
+  if (lb !== undefined) out.loadBalancer = lb;
+  return out;
+}
+
+function readLoadBalancer(src: ScenarioSource, node: Node | undefined, what: string): LoadBalancerSpec | undefined {
+  const f = readFields(src, node, what, CLUSTER_FIELDS.loadBalancer, ['vips', 'service']);
+  if (f === undefined) return undefined;
+  const vips: number[] = [];
+  if (f.keys.has('vips')) {
+    readList(src, f.values.get('vips'), `${what}: vips`)?.forEach((item, i) => {
+      const a = readIpv4(src, item, `${what}: vips[${i}]`);
+      if (a !== undefined) vips.push(a);
+    });
+    if (vips.length === 0) src.error(f.values.get('vips'), `${what}: vips: give at least one address`);
+  }
+  const mode = f.keys.has('mode') ? readEnum(src, f.values.get('mode'), `${what}: mode`, ['nodeport', 'vip'] as const) : 'nodeport';
+  const service = f.keys.has('service') ? readString(src, f.values.get('service'), `${what}: service`) : undefined;
+  const nodes = f.keys.has('nodes') ? readStringList(src, f.values.get('nodes'), `${what}: nodes`).map((n) => n.text) : undefined;
+  if (mode === undefined || service === undefined || vips.length === 0) return undefined;
+  const out: LoadBalancerSpec = { vips, mode, service };
+  if (nodes !== undefined) out.nodes = nodes;
+  return out;
 }
 
 /** Node and host names: DNS-1123 labels, so they never clash with a pod namespace's `NS_NAME`. */

@@ -346,8 +346,58 @@ function readService(src: ScenarioSource, node: Node, what: string, meta: Object
     if (port.name !== undefined && svc.ports.some((q) => q.name === port.name)) src.error(child(src, p, 'name')!, `${what}: spec.ports[${i}]: duplicate port name "${port.name}"`);
     svc.ports.push(port);
   });
+  readServiceTraffic(src, node, spec, what, svc);
   if (svc.type === 'ClusterIP' && svc.ports.some((p) => p.nodePort !== undefined)) src.error(spec, `${what}: nodePort needs type NodePort or LoadBalancer`);
   return svc;
+}
+
+/** The fields kube-proxy reads beyond ports: external addresses, traffic policies, affinity, LB status. */
+function readServiceTraffic(src: ScenarioSource, node: Node, spec: Node, what: string, svc: ServiceObject): void {
+  const addrs = (n: Node | undefined, field: string): number[] | undefined => {
+    if (n === undefined) return undefined;
+    const out: number[] = [];
+    readList(src, n, `${what}: ${field}`)?.forEach((item, i) => {
+      const text = readString(src, item, `${what}: ${field}[${i}]`);
+      if (text === undefined) return;
+      const a = parseIpv4(text);
+      if (a === undefined) src.error(item, `${what}: ${field}[${i}]: "${text}" is not an IPv4 address`);
+      else out.push(a);
+    });
+    return out;
+  };
+  const ext = addrs(child(src, spec, 'externalIPs'), 'spec.externalIPs');
+  if (ext !== undefined) svc.externalIPs = ext;
+  const policies = ['Cluster', 'Local'] as const;
+  const etp = child(src, spec, 'externalTrafficPolicy');
+  if (etp !== undefined) svc.externalTrafficPolicy = readEnum(src, etp, `${what}: spec.externalTrafficPolicy`, policies);
+  const itp = child(src, spec, 'internalTrafficPolicy');
+  if (itp !== undefined) svc.internalTrafficPolicy = readEnum(src, itp, `${what}: spec.internalTrafficPolicy`, policies);
+  const sa = child(src, spec, 'sessionAffinity');
+  if (sa !== undefined) svc.sessionAffinity = readEnum(src, sa, `${what}: spec.sessionAffinity`, ['None', 'ClientIP'] as const);
+  const timeout = child(src, child(src, child(src, spec, 'sessionAffinityConfig'), 'clientIP'), 'timeoutSeconds');
+  // ValidateService: 0 < timeoutSeconds <= 86400.
+  if (timeout !== undefined) svc.sessionAffinityTimeoutSeconds = readInt(src, timeout, `${what}: spec.sessionAffinityConfig.clientIP.timeoutSeconds`, 1, 86400);
+  const ranges = child(src, spec, 'loadBalancerSourceRanges');
+  if (ranges !== undefined) {
+    svc.loadBalancerSourceRanges = [];
+    readList(src, ranges, `${what}: spec.loadBalancerSourceRanges`)?.forEach((item, i) => {
+      const text = readString(src, item, `${what}: spec.loadBalancerSourceRanges[${i}]`);
+      if (text !== undefined) svc.loadBalancerSourceRanges!.push(text);
+    });
+  }
+  const ingress = child(src, child(src, child(src, node, 'status'), 'loadBalancer'), 'ingress');
+  if (ingress !== undefined) {
+    const ips: number[] = [];
+    readList(src, ingress, `${what}: status.loadBalancer.ingress`)?.forEach((item, i) => {
+      const n = child(src, item, 'ip');
+      if (n === undefined) return;
+      const text = readString(src, n, `${what}: status.loadBalancer.ingress[${i}].ip`);
+      const addr = text === undefined ? undefined : parseIpv4(text);
+      if (text !== undefined && addr === undefined) src.error(n, `${what}: status.loadBalancer.ingress[${i}].ip: "${text}" is not an IPv4 address`);
+      if (addr !== undefined) ips.push(addr);
+    });
+    svc.loadBalancerIngress = ips;
+  }
 }
 
 function readServicePort(src: ScenarioSource, node: Node, what: string): ServicePort | undefined {

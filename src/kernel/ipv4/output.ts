@@ -33,7 +33,9 @@ export function ipLocalOut(ns: Netns, skb: Skb, nh: NextHop): void {
       ...packetFlowPorts(skb.packet, true),
     });
     if (!rt.ok) {
-      fate(ns, skb.leg, 'NO_ROUTE', 'IP_OUTNOROUTES', `rerouting after OUTPUT: no route to ${formatIpv4(skb.packet.ip.dst)} (${rt.error})`, { dev: nh.dev });
+      // The hook's own verdict becomes NF_DROP_ERR(err) (nf_nat_ipv4_local_fn(), ipt_mangle_out()), so
+      // nf_hook_slow() frees the packet as a netfilter drop; a TCP connect() just retransmits its SYN.
+      fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', `rerouting after OUTPUT (ip_route_me_harder): no route to ${formatIpv4(skb.packet.ip.dst)} (${rt.error})`, { dev: nh.dev });
       return;
     }
     report(ns, skb.leg, { dev: rt.rt.dev, stage: 'output-route', detail: `rerouted after OUTPUT: ${describeRoute(rt.rt.route)}` });

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceObject } from './model.js';
+import { allocateNodePorts, hookJumpsText, toProxierService } from './services.js';
+import { hookJumps } from './kube-proxy/index.js';
+import { IptablesText } from './iptables-text.js';
+
+function svc(name: string, type: ServiceObject['type'], nodePorts: (number | undefined)[]): ServiceObject {
+  return {
+    kind: 'Service', meta: { name, namespace: 'default', labels: {}, deleting: false }, type, publishNotReadyAddresses: false,
+    clusterIP: 0x0a60000a, ports: nodePorts.map((n, i) => ({ name: `p${i}`, port: 80 + i, protocol: 'TCP', targetPort: 8080, nodePort: n })),
+  };
+}
+
+describe('allocateNodePorts', () => {
+  it('gives the lowest free port in object order, keeping given ones, none to ClusterIP Services', () => {
+    const issues: { origin: unknown; message: string }[] = [];
+    const out = allocateNodePorts([svc('a', 'NodePort', [undefined, 30001]), svc('b', 'ClusterIP', [undefined]), svc('c', 'LoadBalancer', [undefined])], issues);
+    expect(out.map((s) => s.ports.map((p) => p.nodePort))).toEqual([[30000, 30001], [undefined], [30002]]);
+    expect(issues).toEqual([]);
+  });
+
+  it('reports a port outside the range and a port taken twice', () => {
+    const issues: { origin: unknown; message: string }[] = [];
+    allocateNodePorts([svc('a', 'NodePort', [8080]), svc('b', 'NodePort', [30005]), svc('c', 'NodePort', [30005])], issues);
+    expect(issues.map((i) => i.message)).toEqual([
+      'service "default/a": nodePort 8080 is outside 30000-32767',
+      'service "default/c": nodePort 30005 is already allocated',
+    ]);
+  });
+});
+
+describe('toProxierService', () => {
+  it('writes addresses as text and unnamed ports as ""', () => {
+    const s = { ...svc('a', 'LoadBalancer', [30000]), externalIPs: [0xc0a8380a], loadBalancerIngress: [0xc0a83864], externalTrafficPolicy: 'Local' as const };
+    s.ports = [{ port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30000 }];
+    expect(toProxierService(s)).toEqual({
+      namespace: 'default', name: 'a', type: 'LoadBalancer', clusterIP: '10.96.0.10', externalIPs: ['192.168.56.10'],
+      loadBalancerIngress: [{ ip: '192.168.56.100' }], externalTrafficPolicy: 'Local',
+      ports: [{ name: '', port: 80, protocol: 'TCP', nodePort: 30000, targetPort: 8080 }],
+    });
+  });
+});
+
+describe('hookJumpsText', () => {
+  it('leaves the jumps in the order EnsureRule(Prepend) does: the last ensured first', () => {
+    const t = new IptablesText();
+    t.append('filter', 'FORWARD', '-j FLANNEL-FWD');
+    t.applyRestore(hookJumpsText(hookJumps()));
+    const forward = t.render().split('\n').filter((l) => l.startsWith('-A FORWARD'));
+    expect(forward[0]).toContain('-j KUBE-PROXY-FIREWALL');
+    expect(forward.at(-1)).toBe('-A FORWARD -j FLANNEL-FWD');
+    expect(t.render()).toContain(':KUBE-PROXY-CANARY - [0:0]');
+  });
+});
+
+describe('SCTP', () => {
+  it('leaves SCTP ports out (no -m sctp in packetwalk\'s netfilter)', () => {
+    const s = svc('a', 'ClusterIP', [undefined, undefined]);
+    s.ports[1] = { ...s.ports[1], protocol: 'SCTP' };
+    expect(toProxierService(s).ports.map((p) => p.protocol)).toEqual(['TCP']);
+  });
+});
