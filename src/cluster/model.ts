@@ -165,6 +165,10 @@ export interface WorkloadObject {
   template: PodTemplate;
   /** StatefulSet only. */
   serviceName?: string;
+  /** Pods of this workload deleted by a timeline step: their names are never drawn again (a replacement gets a new one). */
+  retiredPods?: string[];
+  /** Pods of this workload whose Ready condition a timeline step turned off. */
+  unreadyPods?: string[];
   origin?: Origin;
 }
 

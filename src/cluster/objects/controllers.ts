@@ -10,6 +10,8 @@ import { podSuffix, podTemplateHash } from './names.js';
  * a generated name that is taken draws the next suffix, as the API server retries generateName.
  */
 export function expandWorkload(w: WorkloadObject, nodes: readonly NodeSpec[], taken: Set<string>): PodObject[] {
+  // Deleted pods' names: the API server's generateName would not hand them out again while they terminate.
+  for (const r of w.retiredPods ?? []) taken.add(`${w.meta.namespace}/${r}`);
   switch (w.kind) {
     case 'Deployment': {
       // pkg/controller/deployment/sync.go getNewReplicaSet: "<deployment>-<pod-template-hash>".
@@ -75,7 +77,7 @@ function podOf(w: WorkloadObject, name: string, extraLabels: Record<string, stri
     kind: 'Pod',
     meta: { name, namespace: w.meta.namespace, labels: { ...w.template.labels, ...extraLabels }, deleting: false },
     spec: { ...w.template.spec, containers: w.template.spec.containers },
-    status: { ready: true },
+    status: { ready: !(w.unreadyPods ?? []).includes(name) },
     origin: w.origin,
     owner,
   };
