@@ -107,10 +107,26 @@ ${change}  - trace: {name: again, from: pod/client, to: "pod/${web0}:53", proto:
     expect(web).toHaveLength(1);
     expect(web[0].name).not.toBe(WEB0);
     expect(web[0].name).toMatch(/^web-7c7d44749b-[a-z0-9]{5}$/);
+    // host-local continues after its last reservation (.2): the replacement gets .3, not the freed .2.
+    expect(`${web[0].node} ${formatIpv4(web[0].ip!)}`).toBe('node-a 10.244.0.3');
     const events: TimelineEvent[] = [];
     runTimeline(sc.world, sc.timeline!, { onEvent: (e) => events.push(e) });
     const c = events.find((e) => e.kind === 'cluster');
     expect(c?.kind === 'cluster' && c.report).toMatchObject({ added: [web[0].name], removed: [WEB0] });
+  });
+
+  it('scale down then up: new pods with new names and the next addresses; running pods never move', () => {
+    const sc = load(`  - kubectl: kubectl scale deployment/web --replicas=3
+  - kubectl: kubectl scale deployment/web --replicas=1
+  - kubectl: kubectl scale deployment/web --replicas=3
+  - trace: {name: t, from: pod/client, to: "pod/${WEB0}:8080", proto: tcp}
+`);
+    const [up, , again] = clusterSteps(sc).map((s) => s.cluster.pods.map((p) => `${p.name} ${p.node} ${formatIpv4(p.ip!)}`));
+    expect(up).toEqual(['client node-b 10.244.1.2', `${WEB0} node-a 10.244.0.2`, 'web-7c7d44749b-6jh7j node-a 10.244.0.3', 'web-7c7d44749b-8hhcn node-b 10.244.1.3']);
+    expect(again[0]).toBe('client node-b 10.244.1.2');
+    expect(again[1]).toBe(`${WEB0} node-a 10.244.0.2`);
+    expect(again.slice(2).map((p) => p.split(' ')[0])).not.toContain('web-7c7d44749b-6jh7j');
+    expect(again.slice(2).map((p) => p.split(' ').slice(1).join(' '))).toEqual(['node-a 10.244.0.4', 'node-b 10.244.1.4']);
   });
 
   it('kubectl delete pod of a bare pod: gone for good', () => {

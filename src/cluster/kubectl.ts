@@ -123,7 +123,12 @@ export function applyClusterEdit(spec: ClusterSpec, now: CompiledCluster, edit: 
     case 'scale': {
       const i = objects.findIndex((o) => same(o, edit.workload, edit.namespace, edit.name));
       if (i < 0) return notFound(edit.workload, edit.namespace, edit.name, edit.nameColumn);
-      objects[i] = { ...(objects[i] as WorkloadObject), replicas: edit.replicas };
+      const w = objects[i] as WorkloadObject;
+      // The ReplicaSet controller deletes the surplus pods (the newest first, as getPodsToDelete ranks them);
+      // names it made are never made again, so a later scale-up makes new pods with new names.
+      const mine = now.pods.filter((p) => p.owner === `${w.kind}/${w.meta.name}` && p.namespace === w.meta.namespace).map((p) => p.name);
+      const gone = w.kind === 'StatefulSet' ? [] : mine.slice(edit.replicas);
+      objects[i] = { ...w, replicas: edit.replicas, ...(gone.length > 0 ? { retiredPods: [...(w.retiredPods ?? []), ...gone] } : {}) };
       return { ok: true, spec: { ...spec, objects } };
     }
     case 'delete': {

@@ -169,6 +169,11 @@ export interface WorkloadObject {
   retiredPods?: string[];
   /** Pods of this workload whose Ready condition a timeline step turned off. */
   unreadyPods?: string[];
+  /**
+   * Running pods of this workload, by name: the node they were scheduled on and the address host-local gave
+   * them, which a later change (a scale, a node joining) never moves. Set by the timeline between compiles.
+   */
+  podPins?: Record<string, { node: string; ip?: Ipv4Addr }>;
   origin?: Origin;
 }
 

@@ -12,6 +12,7 @@ import type { CompiledCluster } from '../cluster/compile.js';
 import { applyClusterEdit, parseKubectl } from '../cluster/kubectl.js';
 import type { ClusterEdit } from '../cluster/kubectl.js';
 import type { ClusterSpec, NodeSpec } from '../cluster/model.js';
+import { HostLocalMemory, pinRunning } from '../cluster/running-pods.js';
 import type { YamlOrigin } from '../cluster/objects/read-objects.js';
 import type { NetnsSpec } from '../kernel/netns/world-spec.js';
 import { formatIpv4, formatPrefix, inPrefix } from '../wire/ipv4-addr.js';
@@ -38,6 +39,7 @@ export function clusterTimeline(
   endpointsOf: (c: CompiledCluster) => TraceEndpoints,
 ): ClusterTimelineState {
   let current = { spec, compiled };
+  const ipam = new HostLocalMemory(compiled);
   const seen = new Map(compiled.world.namespaces.map((n) => [n.name, n]));
   const apply = (edit: ClusterEdit, node: Node, at: SourceLocation, text: string, what: string): TimelineStep | undefined => {
     const r = applyClusterEdit(current.spec, current.compiled, edit);
@@ -46,12 +48,19 @@ export function clusterTimeline(
       else src.error(node, `${what}: ${r.error}`);
       return undefined;
     }
-    const next = compile(r.spec);
+    // Running pods stay where they are; new ones get host-local's next addresses (src/cluster/running-pods.ts).
+    let nextSpec = pinRunning(r.spec, current.compiled);
+    let next = compile(nextSpec);
+    const assigned = next.issues.length === 0 ? ipam.assign(nextSpec, current.compiled, next) : undefined;
+    if (assigned !== undefined) {
+      nextSpec = assigned;
+      next = compile(nextSpec);
+    }
     if (next.issues.length > 0) {
       for (const issue of next.issues) src.error(node, `${what}: after ${text}: ${issue.message}`);
       return undefined;
     }
-    current = { spec: r.spec, compiled: next };
+    current = { spec: nextSpec, compiled: next };
     for (const n of next.world.namespaces) if (!seen.has(n.name)) seen.set(n.name, n);
     return { kind: 'cluster', text, cluster: next, at };
   };

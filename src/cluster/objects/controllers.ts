@@ -73,11 +73,13 @@ function uniqueName(prefix: string, seed: string, index: number, taken: Set<stri
 }
 
 function podOf(w: WorkloadObject, name: string, extraLabels: Record<string, string>, owner: string): PodObject {
+  // A pod already running stays on its node with its address (the timeline pins them between compiles).
+  const pin = w.podPins?.[name];
   return {
     kind: 'Pod',
     meta: { name, namespace: w.meta.namespace, labels: { ...w.template.labels, ...extraLabels }, deleting: false },
-    spec: { ...w.template.spec, containers: w.template.spec.containers },
-    status: { ready: !(w.unreadyPods ?? []).includes(name) },
+    spec: { ...w.template.spec, containers: w.template.spec.containers, ...(pin === undefined ? {} : { nodeName: pin.node }) },
+    status: { ready: !(w.unreadyPods ?? []).includes(name), ...(pin?.ip === undefined ? {} : { podIP: pin.ip }) },
     origin: w.origin,
     owner,
   };
