@@ -203,6 +203,20 @@ describe('bad Cluster timeline steps', () => {
     expect(got.join('\n')).toMatch(/^26:\d+ .*no pod "client"/);
   });
 
+  it('run steps name the namespaces of the cluster at their point: a new pod\'s after a scale, not a deleted one', () => {
+    expect(diagnostics(`  - kubectl: kubectl scale deployment/web --replicas=3
+  - {netns: web-7c7d44749b-8hhcn, run: "sysctl -w net.ipv4.ip_forward=1"}
+  - trace: {name: t, from: pod/client, to: node/node-a, proto: icmp}
+`)).toEqual([]);
+    expect(diagnostics(`  - {netns: web-7c7d44749b-8hhcn, run: "sysctl -w net.ipv4.ip_forward=1"}
+  - trace: {name: t, from: pod/client, to: node/node-a, proto: icmp}
+`).join('\n')).toContain('25:13 timeline[0]: netns: no namespace "web-7c7d44749b-8hhcn"');
+    expect(diagnostics(`  - kubectl: kubectl delete pod client
+  - {netns: client, run: "sysctl -w net.ipv4.ip_forward=1"}
+  - trace: {name: t, from: node/node-b, to: node/node-a, proto: icmp}
+`).join('\n')).toContain('26:13 timeline[1]: netns: no namespace "client"');
+  });
+
   it('kubectl in a Topology scenario is refused at its key', () => {
     const topo = `apiVersion: packetwalk/v1
 kind: Topology

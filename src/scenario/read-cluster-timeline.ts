@@ -37,6 +37,8 @@ export function clusterTimeline(
   compiled: CompiledCluster,
   compile: (spec: ClusterSpec) => CompiledCluster,
   endpointsOf: (c: CompiledCluster) => TraceEndpoints,
+  /** The namespace names `run` steps may name: kept equal to the current compile's as changes are read. */
+  names: string[],
 ): ClusterTimelineState {
   let current = { spec, compiled };
   const ipam = new HostLocalMemory(compiled);
@@ -61,6 +63,8 @@ export function clusterTimeline(
       return undefined;
     }
     current = { spec: nextSpec, compiled: next };
+    names.length = 0;
+    for (const n of next.world.namespaces) names.push(n.name);
     for (const n of next.world.namespaces) if (!seen.has(n.name)) seen.set(n.name, n);
     return { kind: 'cluster', text, cluster: next, at };
   };

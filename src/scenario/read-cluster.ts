@@ -158,8 +158,9 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
   }
   let timeline: TimelineDraft | undefined;
   if (has('timeline') && !failed()) {
-    const state = clusterTimeline(src, spec, compiled, compile, endpointsOf);
-    timeline = readTimeline(src, v.get('timeline'), traces, compiled.world.namespaces.map((n) => n.name), state);
+    const names = compiled.world.namespaces.map((n) => n.name);
+    const state = clusterTimeline(src, spec, compiled, compile, endpointsOf, names);
+    timeline = readTimeline(src, v.get('timeline'), traces, names, state);
     checkTraces(src, [...traces, ...timeline.inline], { ...compiled, world: { ...compiled.world, namespaces: state.namespaces() } });
   }
   const alone = timeline === undefined ? traces : traces.filter((t) => !timeline.referenced.has(t.spec.name));
