@@ -40,6 +40,12 @@ describe('Cluster timelines on the command line', () => {
     expect(t.status).toBe(0);
   });
 
+  it('net realize: an echo in place of a Cluster change', () => {
+    const r = net('realize', 'scenarios/cluster-timeline-scale.yaml');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("echo 'timeline[1]: kubectl scale deployment/web --replicas=3: not realized");
+  });
+
   it('net verify: Cluster timeline steps are not realized, said plainly, exit 2', () => {
     const r = net('verify', 'scenarios/cluster-timeline-scale.yaml');
     expect(r.status).toBe(2);

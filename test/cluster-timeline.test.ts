@@ -129,6 +129,25 @@ ${change}  - trace: {name: again, from: pod/client, to: "pod/${web0}:53", proto:
     expect(again.slice(2).map((p) => p.split(' ').slice(1).join(' '))).toEqual(['node-a 10.244.0.4', 'node-b 10.244.1.4']);
   });
 
+  it('kubectl delete pod of a DaemonSet: a new pod with a new name on the same node', () => {
+    const head = `${HEAD}  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: agent}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template: {metadata: {labels: {app: agent}}, spec: {containers: [{name: a}]}}
+`;
+    const agents = (sc: Scenario) => sc.cluster!.pods.filter((p) => p.owner === 'DaemonSet/agent').map((p) => `${p.name} ${p.node}`);
+    const before = agents(load('  - trace: {name: t, from: pod/client, to: node/node-a, proto: icmp}\n', head));
+    const victim = before[0].split(' ')[0];
+    const sc = load(`  - kubectl: kubectl delete pod ${victim}\n  - trace: {name: t, from: pod/client, to: node/node-a, proto: icmp}\n`, head);
+    const after = clusterSteps(sc)[0].cluster.pods.filter((p) => p.owner === 'DaemonSet/agent').map((p) => `${p.name} ${p.node}`);
+    expect(after).toHaveLength(2);
+    expect(after.map((a) => a.split(' ')[0])).not.toContain(victim);
+    expect(after.map((a) => a.split(' ')[1]).sort()).toEqual(['node-a', 'node-b']);
+    expect(after[1]).toBe(before[1]);
+  });
+
   it('kubectl delete pod of a bare pod: gone for good', () => {
     const sc = load(`  - kubectl: kubectl delete pod/client
   - trace: {name: t, from: node/node-a, to: "pod/${WEB0}:8080", proto: tcp}

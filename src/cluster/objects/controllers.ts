@@ -11,7 +11,8 @@ import { podSuffix, podTemplateHash } from './names.js';
  */
 export function expandWorkload(w: WorkloadObject, nodes: readonly NodeSpec[], taken: Set<string>): PodObject[] {
   // Deleted pods' names: the API server's generateName would not hand them out again while they terminate.
-  for (const r of w.retiredPods ?? []) taken.add(`${w.meta.namespace}/${r}`);
+  // (DaemonSet names are drawn with keys without a namespace: see the DaemonSet case.)
+  for (const r of w.retiredPods ?? []) taken.add(`${w.kind === 'DaemonSet' ? '' : w.meta.namespace}/${r}`);
   switch (w.kind) {
     case 'Deployment': {
       // pkg/controller/deployment/sync.go getNewReplicaSet: "<deployment>-<pod-template-hash>".
