@@ -44,9 +44,18 @@ const fail = (error: string, column: number): SyntaxResult<never> => ({ ok: fals
 
 /** Parses one kubectl command line (scale or delete); errors point at their column in `text`. */
 export function parseKubectl(text: string): SyntaxResult<ClusterEdit> {
-  const w = words(text);
-  if (w[0]?.text !== 'kubectl') return fail('expected "kubectl ..."', w[0]?.column ?? 1);
-  const verb = w[1];
+  const all = words(text);
+  if (all[0]?.text !== 'kubectl') return fail('expected "kubectl ..."', all[0]?.column ?? 1);
+  // kubectl takes its global flags (here -n/--namespace) before the verb as well as after it.
+  let at = 1;
+  const before: Word[] = [];
+  while (at < all.length && all[at].text.startsWith('-')) {
+    const flag = all[at++];
+    before.push(flag);
+    if ((flag.text === '-n' || flag.text === '--namespace') && at < all.length) before.push(all[at++]);
+  }
+  const w = [all[0], ...all.slice(at, at + 1), ...before, ...all.slice(at + 1)];
+  const verb = all[at];
   if (verb === undefined) return fail('expected a verb: scale or delete', text.length + 1);
   if (verb.text !== 'scale' && verb.text !== 'delete') {
     return fail(`kubectl ${verb.text}: not modelled here (a timeline takes "kubectl scale" and "kubectl delete"; readiness is a "ready:" step)`, verb.column);
