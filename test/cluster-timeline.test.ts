@@ -174,6 +174,23 @@ ${change}  - trace: {name: again, from: pod/client, to: "pod/${web0}:53", proto:
     expect(clusterSteps(sc)[0].cluster.endpointSlices.map((s) => s.serviceName)).toEqual(['web']);
   });
 
+  it('kubectl delete endpointslice of a Service without a selector: gone for good', () => {
+    const head = `${HEAD}  - apiVersion: v1
+    kind: Service
+    metadata: {name: ext}
+    spec: {ports: [{port: 80}], clusterIP: 10.96.0.81}
+  - apiVersion: discovery.k8s.io/v1
+    kind: EndpointSlice
+    metadata: {name: ext-1, labels: {kubernetes.io/service-name: ext}}
+    addressType: IPv4
+    ports: [{port: 80}]
+    endpoints: [{addresses: [192.168.56.11]}]
+`;
+    const sc = load('  - kubectl: kubectl delete endpointslice ext-1\n  - trace: {name: t, from: pod/client, to: node/node-a, proto: icmp}\n', head);
+    expect(sc.cluster!.endpointSlices.map((e) => e.serviceName).sort()).toEqual(['ext', 'web']);
+    expect(clusterSteps(sc)[0].cluster.endpointSlices.map((e) => e.serviceName)).toEqual(['web']);
+  });
+
   it('addNode: a new node namespace, and flannel on the others routes its pod CIDR over flannel.1', () => {
     const sc = load(`  - addNode: {name: node-c, ip: 192.168.56.13}
   - trace: {name: t, from: pod/client, to: node/node-c, proto: icmp}
