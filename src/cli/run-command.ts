@@ -51,14 +51,24 @@ function runTimelineReported(
   annotate: (t: Trace) => Trace,
 ): void {
   out('  timeline:');
+  // After a Cluster change, hops and receivers are named by the cluster as it is then.
+  let named = annotate;
   const run = runTimeline(spec, steps, {
     seed,
     onEvent: (e) => {
       const tag = `[${e.index + 1}] `;
       switch (e.kind) {
         case 'trace':
-          tally.add(report(e.step.trace.name, annotate(e.trace), e.step.trace.expect, tag, out));
+          tally.add(report(e.step.trace.name, named(e.trace), e.step.trace.expect, tag, out));
           break;
+        case 'cluster': {
+          const owners = e.step.cluster.owners;
+          named = (t) => annotateTrace(t, owners);
+          const r = e.report;
+          const parts = [r.added.length ? `+${r.added.join(' +')}` : '', r.removed.length ? `-${r.removed.join(' -')}` : ''].filter((x) => x !== '');
+          out(`  ..  ${tag}${e.step.text}${parts.length ? ` (namespaces ${parts.join(' ')})` : ''}`);
+          break;
+        }
         case 'run':
           if (e.stderr.length === 0) out(`  ..  ${tag}${e.step.netns}: ${e.step.command.text}`);
           else {

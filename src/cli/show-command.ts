@@ -8,11 +8,12 @@ import { printSave } from '../kernel/netfilter/index.js';
 import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { runTimeline } from '../scenario/run-timeline.js';
-import { timelineAt } from './timeline-at.js';
+import { clusterAt, timelineAt } from './timeline-at.js';
 import { argChoice } from './parse-args.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
+import { describeEndpointSlices } from '../cluster/describe-endpointslice.js';
 
-const WHAT = ['addr', 'link', 'route', 'rule', 'neigh', 'fdb', 'iptables', 'conntrack'] as const;
+const WHAT = ['addr', 'link', 'route', 'rule', 'neigh', 'fdb', 'iptables', 'conntrack', 'endpointslices'] as const;
 type What = (typeof WHAT)[number];
 
 function tableArg(text: string | undefined): 'main' | 'local' | 'all' | number {
@@ -45,6 +46,8 @@ function print(ns: Netns, what: What, table: string | undefined, now: number): s
       const t = formatTable(ns.nf.conntrack.entries(now), now);
       return t.stdout;
     }
+    case 'endpointslices':
+      return '';
   }
 }
 
@@ -65,6 +68,9 @@ export function registerShow(program: Command, out: (s: string) => void): void {
   rule   ip rule        neigh ip neigh       fdb       bridge fdb show
   iptables  iptables-save                    conntrack conntrack -L: the scenario's conntrack:
                                              lines at time 0, or the table --after a trace
+  endpointslices  a Cluster's EndpointSlices as kubectl describe prints them (with serving and
+                  terminating); <netns> is then the Kubernetes namespace, or all; --at for a
+                  point of the timeline (after kubectl scale/delete, ready: steps)
 
 With --after, the state is the one when the trace's run ended: a neighbour the trace used may be
 REACHABLE, STALE, DELAY, PROBE, FAILED or INCOMPLETE (net.ipv4.neigh.DEV.* set the timing).
@@ -74,17 +80,31 @@ Examples:
   net show scenarios/bridge-learning.yaml switch fdb --after "a pings b"
   net show scenarios/conntrack-old-backend.yaml router conntrack
   net show scenarios/anycast-lo.yaml node-a route --table local
-  net show scenarios/fdb-ageing.yaml switch fdb --at learned`,
+  net show scenarios/fdb-ageing.yaml switch fdb --at learned
+  net show scenarios/cluster-timeline-readiness.yaml default endpointslices --at not-ready`,
     )
     .action((file: string, netns: string, what: What, o: { table?: string; after?: string; at?: string }) => {
       const sc = loadOrFail(file);
-      if (sc.cluster !== undefined && netns.includes('/')) {
-        const r = resolveEndpoint(sc.cluster, netns);
+      if (what === 'endpointslices') {
+        // Kubernetes objects, not kernel state: <netns> is the Kubernetes namespace (or "all").
+        if (sc.cluster === undefined) throw new UsageError('endpointslices: only a kind: Cluster scenario has them');
+        if (o.after !== undefined || o.table !== undefined) throw new UsageError('endpointslices: takes --at only');
+        const c = o.at !== undefined ? (timelineAt(sc, o.at, '--at'), clusterAt(sc, o.at)) : sc.cluster;
+        const slices = (c ?? sc.cluster).endpointSlices.filter((s) => netns === 'all' || s.meta.namespace === netns);
+        if (slices.length === 0) throw new UsageError(`no EndpointSlices in namespace "${netns}" (give a Kubernetes namespace, or all)`);
+        out(describeEndpointSlices(slices));
+        return;
+      }
+      // At a point of a Cluster timeline, pods are those of the cluster then.
+      const cluster = o.at !== undefined && sc.timeline !== undefined ? clusterAt(sc, o.at) : sc.cluster;
+      if (cluster !== undefined && netns.includes('/')) {
+        const r = resolveEndpoint(cluster, netns);
         if (!r.ok || r.value.netns === '') throw new UsageError(`${netns}: ${r.ok ? 'not a pod, node or host' : r.error}`);
         netns = r.value.netns;
       }
-      if (!sc.world.namespaces.some((n) => n.name === netns)) {
-        throw new UsageError(`no namespace "${netns}" in ${file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
+      const spaces = (cluster?.world ?? sc.world).namespaces;
+      if (!spaces.some((n) => n.name === netns)) {
+        throw new UsageError(`no namespace "${netns}" in ${file} (namespaces: ${spaces.map((n) => n.name).join(', ')})`);
       }
       if (o.table !== undefined && what !== 'route') throw new UsageError('--table applies to route only');
       let world: World;

@@ -11,3 +11,13 @@ export function timelineAt(sc: Scenario, at: string, flag: string): TimelineStep
   }
   return sc.timeline;
 }
+
+/** A Cluster as its timeline's changes have left it at point `at` (names of pods made by a scale resolve there). */
+export function clusterAt(sc: Scenario, at: string): Scenario['cluster'] {
+  let c = sc.cluster;
+  for (const s of sc.timeline ?? []) {
+    if (s.kind === 'point' && s.name === at) break;
+    if (s.kind === 'cluster') c = s.cluster;
+  }
+  return c;
+}

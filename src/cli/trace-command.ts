@@ -10,7 +10,7 @@ import { buildWorld } from '../kernel/index.js';
 import { runTimeline } from '../scenario/run-timeline.js';
 import type { Recorder } from '../sim/index.js';
 import type { Trace } from '../trace/index.js';
-import { timelineAt } from './timeline-at.js';
+import { clusterAt, timelineAt } from './timeline-at.js';
 import { tcpFlagsProblem } from '../sim/index.js';
 import { parsePort } from '../scenario/endpoint-syntax.js';
 import { loadOrFail } from './load.js';
@@ -206,8 +206,10 @@ function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
 }
 
 /** `--at POINT`: the timeline up to that point, then the packet of --from/--to there (or the timeline's own traces). */
-function traceAtPoint(sc: Scenario, o: TraceOpts & { at: string }, out: (s: string) => void): void {
-  const steps = timelineAt(sc, o.at, '--at');
+function traceAtPoint(scenario: Scenario, o: TraceOpts & { at: string }, out: (s: string) => void): void {
+  const steps = timelineAt(scenario, o.at, '--at');
+  // Endpoints by name are those of the cluster at that point (a Cluster timeline may have changed it).
+  const sc: Scenario = { ...scenario, cluster: clusterAt(scenario, o.at) };
   if (o.branches) throw new UsageError('--branches does not combine with --at');
   const adHoc = o.from !== undefined || o.to !== undefined ? adHocTrace(sc, o) : undefined;
   if (adHoc === undefined && o.name !== undefined) throw new UsageError('--name does not combine with --at: the timeline\'s traces up to the point are shown');

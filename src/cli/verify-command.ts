@@ -80,6 +80,11 @@ Examples:
       const kernelSc = loadOrFail(file);
       const hook = process.env[EMULATOR_SCENARIO_ENV];
       const emulatorSc: Scenario = hook !== undefined && hook !== '' ? loadOrFail(hook) : kernelSc;
+      const change = kernelSc.timeline?.find((s) => s.kind === 'cluster');
+      if (change !== undefined) {
+        throw new UsageError(`${file}: Cluster timeline steps are not realized in real namespaces (${change.text} at line ${change.at.line}): `
+          + 'net verify checks Cluster scenarios without such steps; net run checks this one in the emulator');
+      }
       const prefix = o.prefix ?? defaultPrefix(kernelSc.world.name);
       const bad = prefixProblem(prefix);
       if (bad !== undefined) throw new UsageError(`--prefix: ${bad}`);

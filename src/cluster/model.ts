@@ -206,6 +206,15 @@ export interface WorkloadObject {
   template: PodTemplate;
   /** StatefulSet only. */
   serviceName?: string;
+  /** Pods of this workload deleted by a timeline step: their names are never drawn again (a replacement gets a new one). */
+  retiredPods?: string[];
+  /** Pods of this workload whose Ready condition a timeline step turned off. */
+  unreadyPods?: string[];
+  /**
+   * Running pods of this workload, by name: the node they were scheduled on and the address host-local gave
+   * them, which a later change (a scale, a node joining) never moves. Set by the timeline between compiles.
+   */
+  podPins?: Record<string, { node: string; ip?: Ipv4Addr }>;
   origin?: Origin;
 }
 

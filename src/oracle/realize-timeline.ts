@@ -16,6 +16,9 @@ export function timelineShell(steps: readonly TimelineStep[], prefix: string): s
         return `sleep ${Number((s.ms / 1000).toFixed(3))}`;
       case 'point':
         return `echo ${shq(`timeline[${i}]: point ${s.name}`)}`;
+      case 'cluster':
+        // A re-compiled cluster is not applied to real namespaces (net verify refuses such timelines).
+        return `echo ${shq(`timeline[${i}]: ${s.text}: not realized (a Cluster change re-compiles the cluster; rebuild with the next compile)`)}`;
       case 'trace':
         return `echo ${shq(`timeline[${i}]: trace ${JSON.stringify(s.trace.name)} goes here (from ${prefix}${s.trace.from})`)}`;
     }

@@ -37,3 +37,10 @@ export const TIMELINE_STEP_KINDS: Readonly<Record<string, readonly string[]>> = 
   sleep: [],
   point: [],
 };
+
+/** The timeline steps only a Cluster scenario has, and the other fields each takes. */
+export const CLUSTER_TIMELINE_STEP_KINDS: Readonly<Record<string, readonly string[]>> = {
+  kubectl: [],
+  ready: ['value'],
+  addNode: [],
+};

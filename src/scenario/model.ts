@@ -44,7 +44,13 @@ export type TimelineStep =
   /** The virtual clock advances; conntrack, neighbour and fdb entries age. */
   | { kind: 'sleep'; ms: number; text: string; at: SourceLocation }
   /** A named place in the timeline that `net trace --at` and `net show --at` stop at. */
-  | { kind: 'point'; name: string; at: SourceLocation };
+  | { kind: 'point'; name: string; at: SourceLocation }
+  /**
+   * kind Cluster: a change to the cluster's objects (`kubectl scale|delete`, `ready:`, `addNode:`), compiled
+   * at load time; the live World is reconciled to `cluster.world`, keeping the dynamic state of namespaces
+   * that remain (src/kernel/netns/reconcile-world.ts).
+   */
+  | { kind: 'cluster'; text: string; cluster: CompiledCluster; at: SourceLocation };
 
 /** One trace of a scenario: the packet to send (a ProbeSpec), its name and what it must show. */
 export interface TraceSpec extends ProbeSpec {

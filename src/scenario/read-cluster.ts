@@ -29,6 +29,10 @@ import { parseListen, parsePort } from './endpoint-syntax.js';
 import { API_VERSION } from './fields.js';
 import type { Scenario } from './model.js';
 import { readTrace } from './read-trace.js';
+import type { TraceEndpoints } from './read-trace.js';
+import { clusterTimeline } from './read-cluster-timeline.js';
+import { readTimeline } from './read-timeline.js';
+import type { TimelineDraft } from './read-timeline.js';
 import type { TraceDraft } from './topology-draft.js';
 import type { Fields } from './yaml-fields.js';
 import { describeNode, readBool, readEnum, readFields, readInt, readIpv4, readList, readName, readString, readStringList } from './yaml-fields.js';
@@ -36,7 +40,7 @@ import type { ScenarioSource } from './yaml-source.js';
 
 /** The fields a Cluster scenario may hold, per object (docs/scenarios.md and schema/cluster.schema.json follow these). */
 export const CLUSTER_FIELDS = {
-  top: ['apiVersion', 'kind', 'metadata', 'description', 'cluster', 'underlay', 'nodes', 'externals', 'objects', 'manifests', 'patches', 'traces'],
+  top: ['apiVersion', 'kind', 'metadata', 'description', 'cluster', 'underlay', 'nodes', 'externals', 'objects', 'manifests', 'patches', 'traces', 'timeline'],
   metadata: ['name'],
   cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel'],
   kubeProxy: ['mode', 'masqueradeAll', 'localhostNodePorts'],
@@ -122,7 +126,9 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
   const failed = () => src.diagnostics.length > 0 || others.some((o) => o.diagnostics.length > 0);
   if (failed() || name === undefined || settings === undefined || underlay === undefined) return done();
   const spec: ClusterSpec = { name, ...settings.spec, underlay, nodes, externals, objects, patches };
-  const compiled = compileCluster(spec);
+  // The timeline compiles the cluster again after each change, the same way.
+  const compile = (s: ClusterSpec): CompiledCluster => compileCluster(s);
+  const compiled = compile(spec);
   for (const issue of compiled.issues) {
     const o = issue.origin as YamlOrigin | undefined;
     if (o !== undefined) o.src.error(o.node, issue.message);
@@ -130,36 +136,46 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
   }
   if (failed()) return done();
 
+  const endpointsOf = (c: CompiledCluster): TraceEndpoints => ({
+    from: (text: string): SyntaxResult<string> => {
+      const r = resolveEndpoint(c, text);
+      if (!r.ok) return r;
+      if (r.value.port !== undefined) return { ok: false, error: 'a sender is a pod, node or host: no port', column: text.lastIndexOf(':') + 1 };
+      if (r.value.netns === '') return { ok: false, error: `no pod, node or host holds ${text}`, column: 1 };
+      return { ok: true, value: r.value.netns };
+    },
+    to: (text: string) => {
+      const r = resolveEndpoint(c, text);
+      return r.ok ? { ok: true as const, value: r.value.port === undefined ? { addr: r.value.addr } : { addr: r.value.addr, port: r.value.port } } : r;
+    },
+  });
   const traces: TraceDraft[] = [];
   if (has('traces')) {
-    const endpoints = {
-      from: (text: string): SyntaxResult<string> => {
-        const r = resolveEndpoint(compiled, text);
-        if (!r.ok) return r;
-        if (r.value.port !== undefined) return { ok: false, error: 'a sender is a pod, node or host: no port', column: text.lastIndexOf(':') + 1 };
-        if (r.value.netns === '') return { ok: false, error: `no pod, node or host holds ${text}`, column: 1 };
-        return { ok: true, value: r.value.netns };
-      },
-      to: (text: string) => {
-        const r = resolveEndpoint(compiled, text);
-        return r.ok ? { ok: true as const, value: r.value.port === undefined ? { addr: r.value.addr } : { addr: r.value.addr, port: r.value.port } } : r;
-      },
-    };
+    const endpoints = endpointsOf(compiled);
     readList(src, v.get('traces'), 'traces')?.forEach((item, i) => {
       const t = readTrace(src, item, i, { endpoints });
       if (t !== undefined) traces.push(t);
     });
-    checkTraces(src, traces, compiled);
+    if (!has('timeline')) checkTraces(src, traces, compiled);
   }
+  let timeline: TimelineDraft | undefined;
+  if (has('timeline') && !failed()) {
+    const names = compiled.world.namespaces.map((n) => n.name);
+    const state = clusterTimeline(src, spec, compiled, compile, endpointsOf, names);
+    timeline = readTimeline(src, v.get('timeline'), traces, names, state);
+    checkTraces(src, [...traces, ...timeline.inline], { ...compiled, world: { ...compiled.world, namespaces: state.namespaces() } });
+  }
+  const alone = timeline === undefined ? traces : traces.filter((t) => !timeline.referenced.has(t.spec.name));
   if (failed()) return done();
   return done({
     file: src.file,
     kind: 'Cluster',
     world: compiled.world,
-    traces: traces.map((t) => t.spec),
-    traceLocations: traces.map((t) => ({ file: src.file, ...src.locate(t.fields.node) })),
+    traces: alone.map((t) => t.spec),
+    traceLocations: alone.map((t) => ({ file: src.file, ...src.locate(t.fields.node) })),
     cluster: compiled,
     warnings,
+    ...(timeline === undefined ? {} : { timeline: timeline.steps }),
   });
 }
 

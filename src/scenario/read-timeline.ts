@@ -7,11 +7,13 @@ import { isMap, isScalar } from 'yaml';
 import { didYouMean } from '../kernel/syntax-words.js';
 import { parseCommand } from '../kernel/tools/index.js';
 import { parseDuration } from './duration-syntax.js';
-import { TIMELINE_STEP_KINDS } from './fields.js';
+import { CLUSTER_TIMELINE_STEP_KINDS, TIMELINE_STEP_KINDS } from './fields.js';
 import type { SourceLocation, TimelineStep, TraceSpec } from './model.js';
 import { readExpect } from './read-expect.js';
 import { readTrace } from './read-trace.js';
+import type { TraceEndpoints } from './read-trace.js';
 import type { TraceDraft } from './topology-draft.js';
+import type { Fields } from './yaml-fields.js';
 import { describeNode, readFields, readList, readName, readString } from './yaml-fields.js';
 import type { ScenarioSource } from './yaml-source.js';
 
@@ -24,19 +26,35 @@ export interface TimelineDraft {
 }
 
 const KINDS = Object.keys(TIMELINE_STEP_KINDS);
+const CLUSTER_KINDS = Object.keys(CLUSTER_TIMELINE_STEP_KINDS);
+
+/**
+ * What a Cluster scenario adds to its timeline (read-cluster-timeline.ts): its own step kinds, read in order,
+ * and trace endpoints by name resolved against the cluster as the steps before have left it.
+ */
+export interface ClusterTimelineHooks {
+  endpoints(): TraceEndpoints;
+  step(kind: string, fields: Fields, what: string, at: SourceLocation): TimelineStep | undefined;
+}
 
 /**
  * Reads the timeline; `traces` are the scenario's named traces, `namespaces` its namespace names. Every
  * mistake is reported; the draft holds the steps that could be read.
  */
-export function readTimeline(src: ScenarioSource, node: Node | undefined, traces: readonly TraceDraft[], namespaces: readonly string[]): TimelineDraft {
+export function readTimeline(
+  src: ScenarioSource,
+  node: Node | undefined,
+  traces: readonly TraceDraft[],
+  namespaces: readonly string[],
+  cluster?: ClusterTimelineHooks,
+): TimelineDraft {
   const draft: TimelineDraft = { steps: [], inline: [], referenced: new Set() };
   const items = readList(src, node, 'timeline');
   if (items === undefined) return draft;
   if (items.length === 0) src.error(node, 'timeline: expected at least one step (trace, run, sleep or point)');
   const points = new Map<string, Node>();
   items.forEach((item, i) => {
-    const step = readStep(src, item, i, traces, namespaces, draft);
+    const step = readStep(src, item, i, traces, namespaces, draft, cluster);
     if (step === undefined) return;
     if (step.kind === 'point') {
       const first = points.get(step.name);
@@ -58,13 +76,23 @@ function readStep(
   traces: readonly TraceDraft[],
   namespaces: readonly string[],
   draft: TimelineDraft,
+  cluster: ClusterTimelineHooks | undefined,
 ): TimelineStep | undefined {
   const what = `timeline[${i}]`;
+  const stepKinds: Readonly<Record<string, readonly string[]>> = cluster ? { ...TIMELINE_STEP_KINDS, ...CLUSTER_TIMELINE_STEP_KINDS } : TIMELINE_STEP_KINDS;
+  const allKinds = Object.keys(stepKinds);
   if (!isMap(node)) {
     src.error(node, `${what}: expected a map naming one step (trace, run, sleep or point), got ${describeNode(node)}`);
     return undefined;
   }
-  const kinds = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')).filter((k) => KINDS.includes(k));
+  if (cluster === undefined) {
+    const pair = node.items.find((p) => isScalar(p.key) && CLUSTER_KINDS.includes(String(p.key.value)));
+    if (pair !== undefined) {
+      src.error(pair.key as Node, `${what}: "${String((pair.key as { value: unknown }).value)}" steps change a Kubernetes cluster: they are only valid in a kind: Cluster scenario`);
+      return undefined;
+    }
+  }
+  const kinds = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')).filter((k) => allKinds.includes(k));
   if (kinds.length > 1) {
     src.error(node, `${what}: one step per entry: "${kinds[0]}" and "${kinds[1]}" are two steps (give each its own "- ")`);
     return undefined;
@@ -73,16 +101,17 @@ function readStep(
   if (kind === undefined) {
     const first = node.items[0]?.key;
     const name = isScalar(first) ? String(first.value) : '';
-    src.error(first as Node | undefined ?? node, `${what}: "${name}" is not a step kind: expected one of ${KINDS.join(', ')}${didYouMean(name, KINDS)}`);
+    src.error(first as Node | undefined ?? node, `${what}: "${name}" is not a step kind: expected one of ${allKinds.join(', ')}${didYouMean(name, allKinds)}`);
     return undefined;
   }
-  const fields = readFields(src, node, what, [kind, ...TIMELINE_STEP_KINDS[kind]], kind === 'run' ? ['run', 'netns'] : [kind]);
+  const fields = readFields(src, node, what, [kind, ...stepKinds[kind]], kind === 'run' ? ['run', 'netns'] : [kind]);
   if (fields === undefined) return undefined;
   const v = fields.values;
   const at: SourceLocation = { file: src.file, ...src.locate(node) };
+  if (cluster !== undefined && CLUSTER_KINDS.includes(kind)) return cluster.step(kind, fields, what, at);
   switch (kind) {
     case 'trace':
-      return readTraceStep(src, v.get('trace'), v.get('expect'), what, i, traces, draft, at);
+      return readTraceStep(src, v.get('trace'), v.get('expect'), what, i, traces, draft, at, cluster?.endpoints());
     case 'run': {
       const netns = fields.keys.has('netns') ? readName(src, v.get('netns'), `${what}: netns`) : undefined;
       if (netns !== undefined && !namespaces.includes(netns)) src.error(v.get('netns'), `${what}: netns: no namespace "${netns}"${didYouMean(netns, namespaces)}`);
@@ -136,10 +165,11 @@ function readTraceStep(
   traces: readonly TraceDraft[],
   draft: TimelineDraft,
   at: SourceLocation,
+  endpoints: TraceEndpoints | undefined,
 ): TimelineStep | undefined {
   if (isMap(node)) {
     if (expectNode !== undefined) src.error(expectNode, `${what}: "expect" goes inside the inline trace`);
-    const t = readTrace(src, node, i, { place: `${what}: trace` });
+    const t = readTrace(src, node, i, endpoints === undefined ? { place: `${what}: trace` } : { place: `${what}: trace`, endpoints });
     if (t === undefined) return undefined;
     draft.inline.push(t);
     return { kind: 'trace', trace: t.spec, at };

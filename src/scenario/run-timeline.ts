@@ -7,6 +7,8 @@
 import { buildWorld, staticEnv } from '../kernel/index.js';
 import type { KernelEnv, World, WorldSpec } from '../kernel/index.js';
 import { applyCommand } from '../kernel/tools/index.js';
+import { reconcileWorld } from '../kernel/netns/reconcile-world.js';
+import type { ReconcileReport } from '../kernel/netns/reconcile-world.js';
 import { Rng, Scheduler } from '../sim/index.js';
 import type { Recorder } from '../sim/index.js';
 import { exploreTraceBranches, runTraceRecorded } from '../trace/index.js';
@@ -18,7 +20,8 @@ export type TimelineEvent =
   | { kind: 'trace'; index: number; step: Extract<TimelineStep, { kind: 'trace' }>; trace: Trace; recorder: Recorder; problems: string[] }
   | { kind: 'run'; index: number; step: Extract<TimelineStep, { kind: 'run' }>; stderr: string[] }
   | { kind: 'sleep'; index: number; step: Extract<TimelineStep, { kind: 'sleep' }>; now: number }
-  | { kind: 'point'; index: number; step: Extract<TimelineStep, { kind: 'point' }>; now: number };
+  | { kind: 'point'; index: number; step: Extract<TimelineStep, { kind: 'point' }>; now: number }
+  | { kind: 'cluster'; index: number; step: Extract<TimelineStep, { kind: 'cluster' }>; report: ReconcileReport };
 
 export interface TimelineRun {
   /** The World as the timeline left it (at `stopAt`, at a failed step, or at the end). */
@@ -51,7 +54,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
     sink: staticEnv().sink,
     hopBudget: 64,
   };
-  const world = buildWorld(spec, env);
+  let world = buildWorld(spec, env);
   const events: TimelineEvent[] = [];
   const emit = (e: TimelineEvent): void => {
     events.push(e);
@@ -82,6 +85,14 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
         sched.run({ until, maxSteps: sched.steps + 1_000_000, background: true });
         sched.clock.advanceTo(until);
         emit({ kind: 'sleep', index, step, now: until });
+        break;
+      }
+      case 'cluster': {
+        // The controllers and the components have caught up: the World is the new compile's, with the
+        // dynamic state of every namespace that remains.
+        const r = reconcileWorld(world, step.cluster.world, env);
+        world = r.world;
+        emit({ kind: 'cluster', index, step, report: r.report });
         break;
       }
       case 'point':

@@ -16,10 +16,18 @@ const REQUIRED = process.env.PACKETWALK_KERNEL === 'required';
 const PREFIX = `pwk${process.pid}xq`;
 const CLI = 'dist/cli/main.js';
 const unavailable = kernelUnavailable(`${PREFIX}probe`) ?? (existsSync(CLI) ? undefined : `no ${CLI} (npm run build)`);
+// Cluster timelines with changes (kubectl scale/delete, ready, addNode) are not realized by net verify (it
+// exits 2 and says so, tested in test/cli-cluster-timeline.test.ts): they are left out here, by name.
+const changing = new Set<string>();
 const files = collectScenarioFiles(['scenarios']).filter((f) => {
   const r = loadScenarioFile(f);
+  if (r.ok && (r.scenario.timeline ?? []).some((s) => s.kind === 'cluster')) {
+    changing.add(f);
+    return false;
+  }
   return r.ok && r.scenario.kind === 'Cluster';
 });
+if (changing.size > 0) console.warn(`Cluster kernel agreement leaves out ${[...changing].join(', ')}: Cluster timeline changes are not realized in real namespaces`);
 
 interface Row {
   trace: string;

@@ -37,7 +37,10 @@ function timelines(): Scenario[] {
     const r = loadScenarioFile(file);
     if (r.ok && r.scenario.timeline !== undefined) out.push(r.scenario);
   }
-  return out;
+  // Cluster changes re-compile the cluster: net verify does not realize them (it exits 2 and says so).
+  const changing = out.filter((sc) => sc.timeline!.some((s) => s.kind === 'cluster'));
+  if (changing.length > 0) console.warn(`timeline kernel test leaves out ${changing.map((sc) => sc.file).join(', ')}: Cluster timeline changes are not realized in real namespaces`);
+  return out.filter((sc) => !changing.includes(sc));
 }
 
 describe.skipIf(unavailable !== undefined)(`the kernel agrees with the emulator along each timeline${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {

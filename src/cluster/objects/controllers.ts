@@ -10,6 +10,9 @@ import { podSuffix, podTemplateHash } from './names.js';
  * a generated name that is taken draws the next suffix, as the API server retries generateName.
  */
 export function expandWorkload(w: WorkloadObject, nodes: readonly NodeSpec[], taken: Set<string>): PodObject[] {
+  // Deleted pods' names: the API server's generateName would not hand them out again while they terminate.
+  // (DaemonSet names are drawn with keys without a namespace: see the DaemonSet case.)
+  for (const r of w.retiredPods ?? []) taken.add(`${w.kind === 'DaemonSet' ? '' : w.meta.namespace}/${r}`);
   switch (w.kind) {
     case 'Deployment': {
       // pkg/controller/deployment/sync.go getNewReplicaSet: "<deployment>-<pod-template-hash>".
@@ -71,11 +74,13 @@ function uniqueName(prefix: string, seed: string, index: number, taken: Set<stri
 }
 
 function podOf(w: WorkloadObject, name: string, extraLabels: Record<string, string>, owner: string): PodObject {
+  // A pod already running stays on its node with its address (the timeline pins them between compiles).
+  const pin = w.podPins?.[name];
   return {
     kind: 'Pod',
     meta: { name, namespace: w.meta.namespace, labels: { ...w.template.labels, ...extraLabels }, deleting: false },
-    spec: { ...w.template.spec, containers: w.template.spec.containers },
-    status: { ready: true },
+    spec: { ...w.template.spec, containers: w.template.spec.containers, ...(pin === undefined ? {} : { nodeName: pin.node }) },
+    status: { ready: !(w.unreadyPods ?? []).includes(name), ...(pin?.ip === undefined ? {} : { podIP: pin.ip }) },
     origin: w.origin,
     owner,
   };
