@@ -106,8 +106,6 @@ export interface RunOptions {
   restore?: KernelEnv['restore'];
   /** Told every chain netfilter walks (see kernel/netfilter/observe.ts). */
   nfObserver?: KernelEnv['nfObserver'];
-  /** Parsed iptables texts to reuse (see KernelEnv.parsedRules). */
-  parsedRules?: KernelEnv['parsedRules'];
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -134,7 +132,6 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     decide: opts.decide,
     restore: opts.restore,
     nfObserver: opts.nfObserver,
-    parsedRules: opts.parsedRules,
   };
   const checkpoint = shared && !opts.keep ? checkpointWorld(world) : null;
   const before = world.useEnv(env);

@@ -13,7 +13,7 @@
 // same answers for its flows. `output` renders a trace the way that tracer's `output` reads.
 
 import type { EvalResult, NfObservation, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
-import { applyRestore, cloneRuleset, parseRestore, printSave, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
+import { applyRestore, cloneRuleset, parseRestore, printSave, restore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
 import type { MatchState } from '../kernel/netfilter/index.js';
 import { parseIpsetSave } from '../kernel/netfilter/ipset-save.js';
 import type { NfHook } from '../kernel/netfilter/hooks.js';
@@ -445,7 +445,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   const worldText = printSave(loaded.ruleset);
   const stateful = [...loaded.ruleset.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => RULE_STATE.has(m.module) && m.branchProbability === undefined))));
   const parsedOnce = stateful ? undefined : loaded.ruleset;
-  const parsedRules = (t: string): Ruleset | undefined => (parsedOnce && t === worldText ? cloneRuleset(parsedOnce) : undefined);
+  const restoreOnce = (t: string): ReturnType<typeof restore> => (parsedOnce && t === worldText ? { ruleset: cloneRuleset(parsedOnce), errors: [] } : restore(t));
   const world = nodeWorld({ iptables: worldText, sets: loaded.sets, nodeIPs: spec.local, src: formatIpv4(spec.src), inIface: spec.inIface, outIface: spec.outIface });
   const from = senderOf({ src: formatIpv4(spec.src), nodeIPs: spec.local, inIface: spec.inIface, outIface: spec.outIface });
   const probe = {
@@ -465,7 +465,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     runProbe(world, probe, {
       // The first packet's way through the node; TCP's first retransmission (1 s) is not waited for.
       untilMs: 500,
-      parsedRules,
+      restore: restoreOnce,
       nfObserver: (obs) => w.observe(obs),
       decide: (prob) => {
         const i = taken.length;

@@ -97,9 +97,8 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     }
     for (const s of nsSpec.listen) ns.sockets.listeners.push({ proto: s.proto, addr: s.addr, port: s.port });
     if (nsSpec.iptables !== undefined) {
-      // A ruleset already parsed for this text (iptables8's one-node World) or a memoised restore (branch runs).
-      const parsed = env.parsedRules?.(nsSpec.iptables);
-      const loaded: ReturnType<NonNullable<KernelEnv['restore']>> = parsed ? { ruleset: parsed, errors: [] } : (env.restore ?? restore)(nsSpec.iptables);
+      // A caller that builds many Worlds from one text (branch runs) may hand in its parse, done once.
+      const loaded: ReturnType<NonNullable<KernelEnv['restore']>> = (env.restore ?? restore)(nsSpec.iptables);
       const { ruleset, errors, index } = loaded;
       if (errors.length > 0) throw new Error(`invariant: iptables of ${ns.name} did not load: ${errors.map(formatRestoreError).join('; ')}`);
       ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []), index);

@@ -32,9 +32,4 @@ export interface KernelEnv {
   restore?: (text: string) => { ruleset: Ruleset; errors: RestoreError[]; index?: RulesetIndex };
   /** Told every chain netfilter walks and every NAT it applies (the `--iptables-save` tracer listens). */
   nfObserver?: NfObserver;
-  /**
-   * A namespace's iptables text already parsed (a fresh copy, sharing no state a run could change), so that
-   * runs of one big dump (`--iptables-save` branches) do not parse it again; undefined: parse it.
-   */
-  parsedRules?: (text: string) => Ruleset | undefined;
 }
