@@ -19,7 +19,7 @@ export function describeEndpointSlices(slices: readonly EndpointSliceObject[]): 
     out.push(`Labels:       kubernetes.io/service-name=${s.serviceName}`);
     out.push('AddressType:  IPv4');
     out.push('Ports:');
-    out.push(...table([['Name', 'Port', 'Protocol'], ['----', '----', '--------'], ...s.ports.map((p) => [p.name ?? '<unset>', String(p.port), p.protocol])], '  '));
+    for (const l of table([['Name', 'Port', 'Protocol'], ['----', '----', '--------'], ...s.ports.map((p) => [p.name ?? '<unset>', String(p.port), p.protocol])], '  ')) out.push(l);
     out.push('Endpoints:');
     if (s.endpoints.length === 0) out.push('  <none>');
     for (const e of s.endpoints) {

@@ -2,7 +2,7 @@ import type { PathSink } from '../events.js';
 import { NetDevice, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, VethDevice, scopeValue } from '../link/device.js';
 import { BridgeDevice } from '../link/bridge-device.js';
 import { VxlanDevice } from '../link/vxlan-device.js';
-import type { FibRoute } from '../route/fib.js';
+import type { FibRoute, FibRule } from '../route/fib.js';
 import { maskOf } from '../route/fib.js';
 import type { KernelEnv } from './env.js';
 import { formatRestoreError, restore } from '../netfilter/index.js';
@@ -10,7 +10,7 @@ import { netfilterEngine, netfilterState } from '../netfilter/hook-engine.js';
 import type { Netns } from './netns.js';
 import { World } from './world.js';
 import { neighAdminAdd } from '../neigh/neigh-state.js';
-import type { IpsetSpec, IpsetType, LinkSpec, NetnsSpec, RouteSpec, WorldSpec } from './world-spec.js';
+import type { IpsetSpec, IpsetType, LinkSpec, NetnsSpec, RouteSpec, RuleSpec, WorldSpec } from './world-spec.js';
 import type { MatchState } from '../netfilter/index.js';
 import { formatIpv4, parseIpv4 } from '../../wire/ipv4-addr.js';
 
@@ -60,28 +60,7 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     }
     for (const [k, v] of Object.entries(nsSpec.sysctls)) if (isPerDeviceSysctl(k)) ns.sysctls.set(k, v, ns.deviceNames());
     for (const r of nsSpec.routes) ns.fib.addRoute(fibRouteOf(ns, r));
-    for (const r of nsSpec.rules) {
-      ns.fib.addRule({
-        priority: r.priority,
-        not: r.not,
-        src: r.from?.addr ?? 0,
-        srcLen: r.from?.len ?? 0,
-        dst: r.to?.addr ?? 0,
-        dstLen: r.to?.len ?? 0,
-        iif: r.iif ?? null,
-        oif: r.oif ?? null,
-        mark: r.fwmark?.value ?? 0,
-        markMask: r.fwmark ? r.fwmark.mask : 0,
-        tos: r.tos ?? 0,
-        action: r.action,
-        table: r.table ?? 254,
-        ...(r.ipproto !== undefined ? { ipproto: r.ipproto } : {}),
-        ...(r.sport !== undefined ? { sport: r.sport } : {}),
-        ...(r.dport !== undefined ? { dport: r.dport } : {}),
-        ...(r.uidrange !== undefined ? { uidrange: r.uidrange } : {}),
-        ...(r.suppressPrefixlength !== undefined ? { suppressPrefixlength: r.suppressPrefixlength } : {}),
-      });
-    }
+    for (const r of nsSpec.rules) ns.fib.addRule(fibRuleOf(r));
     for (const n of nsSpec.neigh) {
       const state = n.nud === 'permanent' ? 'PERMANENT' : n.nud === 'noarp' ? 'NOARP' : n.nud === 'reachable' ? 'REACHABLE' : n.nud === 'stale' ? 'STALE' : 'FAILED';
       neighAdminAdd(need(ns.device(n.dev), n.dev), n.addr, n.lladdr ?? null, state);
@@ -269,4 +248,28 @@ function connectedDevFor(ns: Netns, gw: number): string | null {
     }
   }
   return best?.dev ?? null;
+}
+
+/** `ip rule add`'s rule (fib_nl_newrule()) as the FIB keeps it; the selectors not written are absent. */
+export function fibRuleOf(r: RuleSpec): Omit<FibRule, 'priority'> & { priority?: number } {
+  return {
+    priority: r.priority,
+    not: r.not,
+    src: r.from?.addr ?? 0,
+    srcLen: r.from?.len ?? 0,
+    dst: r.to?.addr ?? 0,
+    dstLen: r.to?.len ?? 0,
+    iif: r.iif ?? null,
+    oif: r.oif ?? null,
+    mark: r.fwmark?.value ?? 0,
+    markMask: r.fwmark ? r.fwmark.mask : 0,
+    tos: r.tos ?? 0,
+    action: r.action,
+    table: r.table ?? 254,
+    ...(r.ipproto !== undefined ? { ipproto: r.ipproto } : {}),
+    ...(r.sport !== undefined ? { sport: r.sport } : {}),
+    ...(r.dport !== undefined ? { dport: r.dport } : {}),
+    ...(r.uidrange !== undefined ? { uidrange: r.uidrange } : {}),
+    ...(r.suppressPrefixlength !== undefined ? { suppressPrefixlength: r.suppressPrefixlength } : {}),
+  };
 }

@@ -14,6 +14,14 @@ describe('ip rule add|del', () => {
     ].join('\n'));
   });
 
+  it('keeps the selectors of a rule added on a live box (ipproto, dport, suppress_prefixlength)', () => {
+    const n = toolNetns();
+    expect(run(n, 'ip rule add pref 90 ipproto udp dport 53 lookup 53')).toEqual([]);
+    expect(run(n, 'ip rule add pref 91 table main suppress_prefixlength 0')).toEqual([]);
+    expect(showRule(n)).toContain('90:\tfrom all ipproto udp dport 53 lookup 53');
+    expect(showRule(n)).toContain('91:\tfrom all lookup main suppress_prefixlength 0');
+  });
+
   it('refuses an identical rule at the same priority (rule_exists())', () => {
     const n = toolNetns();
     expect(run(n, 'ip rule add pref 100 from 1.1.1.1 lookup 5')).toEqual([]);

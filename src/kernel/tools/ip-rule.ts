@@ -8,6 +8,7 @@ import type { Word } from '../syntax-words.js';
 import type { IpRuleCommand, ParseResult } from './command.js';
 import { fail } from './command.js';
 import { argsOf } from './ip-words.js';
+import { fibRuleOf } from '../netns/build-world.js';
 
 const CANONICAL: Readonly<Record<string, string>> = {
   from: 'from', to: 'to', iif: 'iif', dev: 'iif', oif: 'oif', fwmark: 'fwmark', tos: 'tos', dsfield: 'tos',
@@ -24,29 +25,11 @@ export function parseIpRule(text: string, words: readonly Word[], verb: 'add' | 
   return { ok: true, command: cmd };
 }
 
-function fibRuleOf(cmd: IpRuleCommand): Omit<FibRule, 'priority'> & { priority?: number } {
-  const r = cmd.rule;
-  return {
-    priority: r.priority,
-    not: r.not,
-    src: r.from?.addr ?? 0,
-    srcLen: r.from?.len ?? 0,
-    dst: r.to?.addr ?? 0,
-    dstLen: r.to?.len ?? 0,
-    iif: r.iif ?? null,
-    oif: r.oif ?? null,
-    mark: r.fwmark?.value ?? 0,
-    markMask: r.fwmark ? r.fwmark.mask : 0,
-    tos: r.tos ?? 0,
-    action: r.action,
-    table: r.table ?? 254,
-  };
-}
 
 export function applyIpRule(ns: Netns, cmd: IpRuleCommand): string[] {
   const r = cmd.rule;
   if (cmd.verb === 'add') {
-    const rule = fibRuleOf(cmd);
+    const rule = fibRuleOf(cmd.rule);
     // fib_nl_newrule() with NLM_F_EXCL: rule_exists() refuses an identical rule at the same priority.
     if (rule.priority !== undefined && ns.fib.rules.some((x) => sameRule(x, { ...rule, priority: rule.priority! }))) {
       return ['RTNETLINK answers: File exists'];
