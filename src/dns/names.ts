@@ -1,6 +1,7 @@
 // Name helpers mirroring miekg/dns and CoreDNS's dnsutil: zone matching, reverse names, endpoint hostnames.
 
 import type { DnsEndpointAddress } from './view.js';
+import { formatIpv6Groups } from '../wire/ipv6-text.js';
 
 /** dns.IsSubDomain(parent, child), case-insensitive. */
 export function isSubDomain(parent: string, child: string): boolean {
@@ -84,25 +85,7 @@ export function ipv6Groups(s: string): number[] | undefined {
 /** Go's net.IP.String() for an IPv6 address (RFC 5952: longest run of 2+ zero groups becomes ::). */
 export function canonicalIpv6(s: string): string | undefined {
   const g = ipv6Groups(s);
-  if (g === undefined) return undefined;
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (bestAt < 0) return hex.join(':');
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
+  return g === undefined ? undefined : formatIpv6Groups(g);
 }
 
 /** net.ParseIP: 'A' for IPv4, 'AAAA' for IPv6, undefined when not an address. */

@@ -3,6 +3,7 @@
 // for the text written into rules (RFC 5952 for IPv6).
 
 import type { IpFamily } from './types.js';
+import { formatIpv6Groups } from '../../wire/ipv6-text.js';
 
 export interface ParsedIp {
   family: IpFamily;
@@ -67,25 +68,7 @@ function formatV4(v: bigint): string {
 function formatV6(v: bigint): string {
   const g: number[] = [];
   for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  // RFC 5952 4.2: the longest run of two or more zero groups, the first one on a tie, becomes "::".
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  return formatIpv6Groups(g);
 }
 
 /** k8s.io/utils/net ParseIPSloppy(), then String(); undefined for a bad address. */
