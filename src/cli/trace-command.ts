@@ -19,7 +19,7 @@ import { annotateTrace, chainTexts } from '../cluster/annotate-trace.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 import { argChoice, argInt, argIpv4 } from './parse-args.js';
 
-interface TraceOpts {
+export interface TraceOpts {
   from?: string;
   to?: string;
   proto: 'tcp' | 'udp' | 'icmp' | 'sctp';
@@ -163,7 +163,8 @@ function clusterEndpoints(sc: Scenario, o: TraceOpts): { from: string; to: { dst
   return { from: from.value.netns, to: { dst: to.value.addr, port: to.value.port } };
 }
 
-function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
+/** The packet of `--from`/`--to` and the flags that shape it (also what `net serve` traces). */
+export function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   if (!o.from || !o.to) throw new UsageError('give both --from and --to, or neither (to trace the scenario\'s own traces)');
   if (sc.cluster !== undefined) {
     const e = clusterEndpoints(sc, o);
