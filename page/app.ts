@@ -270,6 +270,8 @@ function startTrace(): void {
   if (seed !== '' && seed !== '1') params.set('seed', seed);
   if (branches) params.set('branches', '1');
   if (world?.point) params.set('point', world.point);
+  const speed = ($('speed') as HTMLSelectElement).value;
+  if (speed !== '120') params.set('speed', speed);
   history.replaceState(null, '', `?${params.toString()}`);
   walk = [];
   step = -1;
@@ -300,6 +302,8 @@ function traceFromUrl(): void {
   ($('dport') as HTMLInputElement).value = q.get('dport') ?? '';
   ($('seed') as HTMLInputElement).value = q.get('seed') ?? '1';
   ($('branches') as HTMLInputElement).checked = q.get('branches') === '1';
+  const speed = q.get('speed');
+  if (speed !== null && [...($('speed') as HTMLSelectElement).options].some((o) => o.value === speed)) ($('speed') as HTMLSelectElement).value = speed;
   const point = q.get('point');
   if (point !== null && world !== null && world.point !== point) {
     afterWorld = startTrace;
@@ -367,7 +371,7 @@ function play(): void {
     }
     step++;
     showStep();
-  }, 120);
+  }, Number(($('speed') as HTMLSelectElement).value) || 120);
 }
 
 function showStep(): void {

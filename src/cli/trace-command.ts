@@ -224,7 +224,8 @@ function traceAtPoint(scenario: Scenario, o: TraceOpts & { at: string }, out: (s
   let recorder: Recorder | undefined;
   if (adHoc !== undefined) {
     const r = runTraceRecorded(run.world, adHoc, { seed: o.seed, startAt: run.now });
-    results = [r.trace];
+    // Named by the cluster as it is at the point, as a trace without --at is named by the cluster as loaded.
+    results = [sc.cluster ? annotateTrace(r.trace, sc.cluster.owners, chainTexts(sc.cluster)) : r.trace];
     recorder = r.recorder;
   } else {
     const done = run.events.flatMap((e) => (e.kind === 'trace' ? [e] : []));

@@ -4,7 +4,7 @@
 // back a scenario any `net` command takes. Traces run as `net trace` runs them (same endpoints, same seed,
 // same annotations), so the page's hop list equals `net trace -o json`'s.
 
-import { parseDocument, isSeq, YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
 import { buildWorld } from '../kernel/index.js';
 import type { World } from '../kernel/index.js';
 import { loadScenarioText } from '../scenario/load.js';
@@ -129,6 +129,8 @@ export class WebSession {
   readonly #base: Scenario;
   #edits: Record<string, unknown>[] = [];
   #point: string | null = null;
+  /** The last trace the page ran after an edit, as an inline timeline trace with its outcome as `expect`. */
+  #lastTrace: Record<string, unknown> | null = null;
   #current: Current;
   /** What the loader warned of (unmodelled kinds, sysctls): the command prints them. */
   readonly warnings: readonly Diagnostic[];
@@ -147,20 +149,31 @@ export class WebSession {
     this.#current = { scenario: r.scenario, world: buildWorld(r.scenario.world), now: 0, cluster: r.scenario.cluster };
   }
 
-  /** The scenario text with the edits appended to its timeline, each followed by a point `edit-N`. */
+  /**
+   * The scenario text with the edits appended to its timeline, each followed by a point `edit-N`, then the
+   * last trace the page ran, expecting what it showed, so the saved file checks itself under `net run`. A
+   * scenario without a timeline gets one; if the page has traced nothing yet, the scenario's own traces follow
+   * the edits by name (a timeline runs at least one trace), after the last point, so the World at each point
+   * carries no traffic but what the scenario's timeline sent.
+   */
   editedText(): string {
-    if (this.#edits.length === 0) return this.#text;
+    if (this.#edits.length === 0 && this.#lastTrace === null) return this.#text;
     const doc = parseDocument(this.#text);
-    let timeline = doc.get('timeline');
-    if (!isSeq(timeline)) {
-      timeline = new YAMLSeq();
-      doc.set('timeline', timeline);
-    }
-    const seq = timeline as YAMLSeq;
+    const existing = doc.get('timeline');
+    const seq = isSeq(existing) ? existing : new YAMLSeq();
+    if (!isSeq(existing)) doc.set('timeline', seq);
     this.#edits.forEach((e, i) => {
       seq.add(doc.createNode(e));
       seq.add(doc.createNode({ point: `edit-${i + 1}` }));
     });
+    if (this.#lastTrace !== null) seq.add(doc.createNode({ trace: this.#lastTrace }));
+    else if (!isSeq(existing)) {
+      const traces = doc.get('traces');
+      for (const t of isSeq(traces) ? traces.items : []) {
+        const name = isMap(t) ? t.get('name') : undefined;
+        if (typeof name === 'string') seq.add(doc.createNode({ trace: name }));
+      }
+    }
     return doc.toString({ lineWidth: 0 });
   }
 
@@ -252,6 +265,7 @@ export class WebSession {
             return;
           }
           this.#edits.push(editStep(m.edit));
+          this.#lastTrace = null;
           const point = this.#point;
           this.#point = `edit-${this.#edits.length}`;
           const failed = this.#rebuild();
@@ -288,6 +302,7 @@ export class WebSession {
           return;
         case 'reset':
           this.#edits = [];
+          this.#lastTrace = null;
           this.#point = null;
           this.#rebuild();
           send(this.worldMessage(m.id));
@@ -322,6 +337,16 @@ export class WebSession {
     for (const hop of trace.hops) send({ type: 'hop', v: 1, id: m.id, leg: 'request', hop });
     for (const hop of trace.reply?.hops ?? []) send({ type: 'hop', v: 1, id: m.id, leg: 'reply', hop });
     send({ type: 'trace-end', v: 1, id: m.id, trace, command: this.#command(m) });
+    if (this.#edits.length > 0) {
+      this.#lastTrace = {
+        name: `${m.from} -> ${m.to} (${m.proto}) after the edits`,
+        from: m.from,
+        // A scenario's trace takes its port in `to`.
+        to: m.dport !== undefined ? `${m.to}:${m.dport}` : m.to,
+        proto: m.proto,
+        expect: { disposition: trace.disposition },
+      };
+    }
   }
 
   #command(m: TraceRequest): string {
