@@ -441,6 +441,7 @@ function safeJson(line: string): Record<string, unknown> | undefined {
 
 /** Why a trace cannot be probed faithfully from Node, or undefined when it can. */
 export function unsupportedReason(trace: TraceSpec): string | undefined {
+  if (trace.proto === 'sctp') return 'an SCTP INIT (Node has no SCTP sockets, and the kernel the probes run on may have no SCTP stack)';
   if (trace.mark !== undefined && trace.proto !== 'icmp') return 'SO_MARK on a tcp/udp socket (Node has no setsockopt)';
   if (trace.uid !== undefined && trace.uid !== 0) return `a socket owned by uid ${trace.uid} (the probes run as root)`;
   return undefined;

@@ -30,7 +30,7 @@ export type IptablesVerdict = 'ACCEPT' | 'DROP' | 'REJECT';
 export interface IptablesTraceOptions {
   src: string;
   dst: string;
-  /** Required for tcp and udp. */
+  /** Required for tcp, udp and sctp. */
   dport?: number;
   /** Default tcp. */
   proto?: IptablesProto;
@@ -246,7 +246,6 @@ function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | 
     else if (ip.includes(':')) notes.push(`node IP ${ip} ignored: the rule engine is IPv4 only`);
     else bad(`node IP must be an IPv4 address, got "${ip}"`);
   }
-  if (proto === 'sctp') bad('sctp is not modelled by the packet path: trace tcp, udp or icmp');
   // dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or blanks; lo is the node's loopback already.
   for (const [flag, dev] of [['in-iface', o.inIface], ['out-iface', o.outIface]] as const) {
     if (dev === undefined) continue;
@@ -449,7 +448,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   const world = nodeWorld({ iptables: worldText, sets: loaded.sets, nodeIPs: spec.local, src: formatIpv4(spec.src), inIface: spec.inIface, outIface: spec.outIface });
   const from = senderOf({ src: formatIpv4(spec.src), nodeIPs: spec.local, inIface: spec.inIface, outIface: spec.outIface });
   const probe = {
-    from, src: spec.src, dst: spec.dst, proto: spec.proto as 'tcp' | 'udp' | 'icmp', dport: spec.proto === 'icmp' ? undefined : spec.dport,
+    from, src: spec.src, dst: spec.dst, proto: spec.proto, dport: spec.proto === 'icmp' ? undefined : spec.dport,
     sport: spec.proto === 'icmp' ? undefined : spec.sport, mark: spec.mark,
   };
   const start = { src: base.packet.src, dst: base.packet.dst };
