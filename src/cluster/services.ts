@@ -81,7 +81,7 @@ export function toProxierSlice(e: EndpointSliceObject): EndpointSlice {
       nodeName: ep.nodeName ?? null,
       conditions: { ready: ep.conditions.ready, serving: ep.conditions.serving, terminating: ep.conditions.terminating },
     })),
-    ports: e.ports.filter((p) => p.protocol !== 'SCTP').map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol })),
+    ports: e.ports.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol })),
   };
 }
 

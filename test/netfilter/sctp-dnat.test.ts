@@ -1,45 +1,12 @@
-// An SCTP INIT through a router that DNATs an SCTP port, as kube-proxy does for an SCTP Service port: the
-// sctp match, conntrack with ports (COOKIE_WAIT), the port rewritten, and the answer of a kernel without an
+// scenarios/sctp-dnat.yaml: an SCTP INIT through a router that DNATs an SCTP port, as kube-proxy does for an
+// SCTP Service port: the sctp match, conntrack with ports (COOKIE_WAIT), the port rewritten, and the answer of a kernel without an
 // SCTP stack (ICMP protocol unreachable) un-NATed on its way back to the sender.
 import { describe, expect, it } from 'vitest';
-import { loadScenarioText } from '../../src/scenario/load.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
 import { runTrace } from '../../src/trace/index.js';
 
-const TEXT = `apiVersion: packetwalk/v1
-kind: Topology
-metadata: {name: sctp-dnat}
-namespaces:
-  - name: client
-    links:
-      - {name: eth0, type: veth, peer: router/eth0, addresses: [10.0.1.2/24]}
-    routes: ["default via 10.0.1.1 dev eth0"]
-  - name: router
-    sysctls: {net.ipv4.ip_forward: 1}
-    links:
-      - {name: eth0, type: veth, peer: client/eth0, addresses: [10.0.1.1/24]}
-      - {name: eth1, type: veth, peer: server/eth0, addresses: [10.0.2.1/24]}
-    routes: ["default via 10.0.2.2 dev eth1"]
-    iptables: |
-      *nat
-      :PREROUTING ACCEPT [0:0]
-      -A PREROUTING -d 10.0.9.9/32 -p sctp -m sctp --dport 53 -j DNAT --to-destination 10.0.2.2:5353
-      COMMIT
-      *filter
-      :FORWARD DROP [0:0]
-      -A FORWARD -p sctp -m sctp --dport 5353 -j ACCEPT
-      -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-      COMMIT
-  - name: server
-    links:
-      - {name: eth0, type: veth, peer: router/eth1, addresses: [10.0.2.2/24]}
-    routes: ["default via 10.0.2.1 dev eth0"]
-traces:
-  - {name: init, from: client, to: "10.0.9.9:53", proto: sctp}
-  - {name: other port, from: client, to: "10.0.9.9:54", proto: sctp}
-`;
-
 function scenario() {
-  const r = loadScenarioText(TEXT, 'sctp-dnat.yaml');
+  const r = loadScenarioFile('scenarios/sctp-dnat.yaml');
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   return r.scenario;
 }
