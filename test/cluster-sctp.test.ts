@@ -39,6 +39,6 @@ describe('an SCTP Service port', () => {
     expect([t.disposition, t.reason]).toEqual(['REFUSED', 'NO_SOCKET']);
     expect(t.icmp).toMatchObject({ type: 'protocol-unreachable', from: '10.96.0.20' });
     expect(senderView(t).errno).toBe('ENOPROTOOPT');
-    expect(t.conntrack.find((c) => c.netns === 'node-a')?.line).toMatch(/^sctp {5}132 \d COOKIE_WAIT src=10\.244\.0\.2 dst=10\.96\.0\.20 sport=40000 dport=3868 \[UNREPLIED\] src=10\.244\.1\.2 dst=10\.244\.0\.2 sport=3868 dport=40000 /);
+    expect(t.conntrack.find((c) => c.netns === 'node-a')?.line).toMatch(/^sctp {5}132 (9|10) CLOSED src=10\.244\.0\.2 dst=10\.96\.0\.20 sport=40000 dport=3868 \[UNREPLIED\] src=10\.244\.1\.2 dst=10\.244\.0\.2 sport=3868 dport=40000 /);
   });
 });

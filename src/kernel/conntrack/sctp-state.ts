@@ -18,15 +18,14 @@ const SCTP_CID_COOKIE_ACK = 11;
 export const SCTP_TIMEOUTS: Readonly<Record<SctpCtState, number>> = Object.freeze({ CLOSED: 10, COOKIE_WAIT: 3, COOKIE_ECHOED: 3, ESTABLISHED: 210 });
 
 /**
- * sctp_new_state() for the chunks modelled: INIT opens (COOKIE_WAIT), INIT ACK keeps it, COOKIE ECHO and
- * COOKIE ACK complete the handshake, ABORT closes; any other chunk leaves the state as it is, and the first
- * chunk of a connection that is not an INIT makes it CLOSED (the table's sNO column).
+ * sctp_new_state() for the chunks modelled, as sctp_conntracks[][][] reads on 6.x kernels: the first chunk
+ * leaves the new entry CLOSED, INIT included (a 6.18 kernel lists an unanswered INIT as `CLOSED`, 10 s); an
+ * INIT or INIT ACK in the reply direction moves CLOSED to COOKIE_WAIT; COOKIE ECHO and COOKIE ACK complete the
+ * handshake; ABORT closes; any other chunk leaves the state as it is.
  */
 export function sctpNewState(state: SctpCtState | null, dir: CtDirection, chunk: number): SctpCtState {
-  if (chunk === SCTP_CID_ABORT) return 'CLOSED';
-  if (state === null) return chunk === SCTP_CID_INIT ? 'COOKIE_WAIT' : 'CLOSED';
-  if (chunk === SCTP_CID_INIT) return state === 'CLOSED' ? 'COOKIE_WAIT' : state;
-  if (chunk === SCTP_CID_INIT_ACK) return state;
+  if (chunk === SCTP_CID_ABORT || state === null) return 'CLOSED';
+  if (chunk === SCTP_CID_INIT || chunk === SCTP_CID_INIT_ACK) return dir === 'REPLY' && state === 'CLOSED' ? 'COOKIE_WAIT' : state;
   if (chunk === SCTP_CID_COOKIE_ECHO && dir === 'ORIGINAL' && (state === 'COOKIE_WAIT' || state === 'CLOSED')) return 'COOKIE_ECHOED';
   if (chunk === SCTP_CID_COOKIE_ACK && dir === 'REPLY' && state === 'COOKIE_ECHOED') return 'ESTABLISHED';
   return state;
