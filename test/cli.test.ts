@@ -65,7 +65,7 @@ describe('net trace', () => {
   });
 
   it.each([
-    [['--proto', 'sctp'], '--proto must be one of tcp, udp, icmp'],
+    [['--proto', 'dccp'], '--proto must be one of tcp, udp, icmp, sctp'],
     [['--from', 'left', '--to', '10.0.2.2:80', '--ttl', '0'], '--ttl must be in 1..255'],
     [['--from', 'nowhere', '--to', '10.0.2.2:80'], 'no namespace "nowhere"'],
     [['--from', 'left', '--to', 'elsewhere'], 'neither an address'],

@@ -169,7 +169,6 @@ export function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   if (sc.cluster !== undefined) {
     const e = clusterEndpoints(sc, o);
     const dport = o.dport ?? e.to.port;
-    if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp');
     if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --to NAME:PORT or --dport N`);
     return { name: `${o.from} -> ${o.to} (${o.proto})`, from: e.from, dst: e.to.dst, proto: o.proto, dport, sport: o.sport, src: o.src, ttl: o.ttl, size: o.size, mark: o.mark, df: o.df };
   }
@@ -178,7 +177,6 @@ export function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
   }
   const proto = o.proto;
   if (o.flags !== undefined && proto !== 'tcp') throw new UsageError(`--flags is for tcp only, not ${proto}`);
-  if (proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is not modelled by the packet path)');
   const d = destination(sc, o.to);
   // One port, said once: a name saying :80 must not trace port 81, and ICMP echo has no port to drop silently.
   if (d.port !== undefined && o.dport !== undefined && d.port !== o.dport) {
@@ -253,7 +251,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .argument('[scenario]', 'a scenario file (not with --iptables-save)')
     .option('--from <netns>', 'namespace whose socket sends (in a Cluster: pod/NAME, NS/NAME, node/NAME, ext/NAME)')
     .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name (in a Cluster also pod/NAME[:PORT], NS/NAME, node/NAME, ext/NAME)')
-    .option('--proto <p>', 'tcp | udp | icmp', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
+    .option('--proto <p>', 'tcp | udp | icmp | sctp (an INIT chunk)', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
     .option('--src <addr>', 'bind the socket to this source address (with --iptables-save: the packet\'s source)', argIpv4('--src'))
@@ -321,7 +319,6 @@ add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-res
       if (file === undefined) throw new UsageError('give a scenario file, or --iptables-save FILE to trace through a node\'s rule dump');
       for (const [k, flag] of IPTABLES_ONLY) if (o[k] !== undefined) throw new UsageError(`${flag} needs --iptables-save FILE`);
       if (o.nodeIp.length) throw new UsageError('--node-ip needs --iptables-save FILE');
-      if (o.proto === 'sctp') throw new UsageError('--proto must be one of tcp, udp, icmp, got "sctp" (sctp is not modelled by the packet path)');
       if (o.flags !== undefined && o.from === undefined && o.to === undefined) throw new UsageError('--flags describes a packet: give --from and --to with it');
       const sc = loadOrFail(file);
       if (o.at !== undefined) {

@@ -67,7 +67,7 @@ export function compileLoadBalancer(
   const rules: string[] = [];
   for (const vip of lb.vips) {
     for (const p of svc.ports) {
-      if (p.nodePort === undefined || p.protocol === 'SCTP') continue;
+      if (p.nodePort === undefined) continue;
       const proto = p.protocol.toLowerCase();
       targets.forEach((t, i) => {
         const left = targets.length - i;

@@ -54,9 +54,9 @@ describe('hookJumpsText', () => {
 });
 
 describe('SCTP', () => {
-  it('leaves SCTP ports out (no -m sctp in packetwalk\'s netfilter)', () => {
+  it('keeps SCTP ports: kube-proxy renders -p sctp -m sctp rules for them, which our netfilter models', () => {
     const s = svc('a', 'ClusterIP', [undefined, undefined]);
     s.ports[1] = { ...s.ports[1], protocol: 'SCTP' };
-    expect(toProxierService(s).ports.map((p) => p.protocol)).toEqual(['TCP']);
+    expect(toProxierService(s).ports.map((p) => p.protocol)).toEqual(['TCP', 'SCTP']);
   });
 });

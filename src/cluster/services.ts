@@ -55,9 +55,9 @@ export function toProxierService(s: ServiceObject): Service {
     name: s.meta.name,
     type: s.type,
     clusterIP: s.clusterIP === undefined ? '' : s.clusterIP === 'None' ? 'None' : formatIpv4(s.clusterIP),
-    // SCTP ports are left out: packetwalk's netfilter does not model `-m sctp`, so the node's restore would
-    // refuse their rules (pods' SCTP ports get no sockets either).
-    ports: s.ports.filter((p) => p.protocol !== 'SCTP').map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol, nodePort: p.nodePort ?? 0, targetPort: p.targetPort })),
+    // SCTP ports are rendered (`-p sctp -m sctp`) like the others; pods' SCTP ports get no sockets, the model's
+    // kernel having no SCTP stack (an INIT that reaches a pod draws ICMP protocol unreachable).
+    ports: s.ports.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol, nodePort: p.nodePort ?? 0, targetPort: p.targetPort })),
   };
   if (s.externalIPs !== undefined) out.externalIPs = s.externalIPs.map(formatIpv4);
   if (s.loadBalancerIngress !== undefined) out.loadBalancerIngress = s.loadBalancerIngress.map((ip) => ({ ip: formatIpv4(ip) }));
@@ -81,7 +81,7 @@ export function toProxierSlice(e: EndpointSliceObject): EndpointSlice {
       nodeName: ep.nodeName ?? null,
       conditions: { ready: ep.conditions.ready, serving: ep.conditions.serving, terminating: ep.conditions.terminating },
     })),
-    ports: e.ports.filter((p) => p.protocol !== 'SCTP').map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol })),
+    ports: e.ports.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol })),
   };
 }
 

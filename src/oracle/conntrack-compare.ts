@@ -12,7 +12,7 @@ export type ConntrackKey = string;
 const TUPLE_KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id'] as const;
 
 /** Only these are compared: the kernel also tracks what the namespaces send by themselves (IGMP reports). */
-const PROTOS = new Set(['tcp', 'udp', 'icmp']);
+const PROTOS = new Set(['tcp', 'udp', 'icmp', 'sctp']);
 
 interface ParsedEntry {
   proto: string;

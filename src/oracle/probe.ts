@@ -467,6 +467,7 @@ export async function probeTrace(ctx: ProbeContext, trace: TraceSpec): Promise<K
   const restore = await socketDefaults(netns, trace, ctx.live);
   try {
     if (trace.proto === 'icmp') return await probePing(ctx, trace, timeouts);
+    if (trace.proto === 'sctp') return await probeSctp(ctx, trace, timeouts);
     if (trace.flags !== undefined && trace.flags !== 'S') return await probeSegment(ctx, trace, timeouts);
     return await probeSocket(ctx, trace, timeouts);
   } finally {
@@ -529,6 +530,33 @@ async function probePing(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts):
     case 'timeout':
       return { kind: 'timeout', detail };
   }
+}
+
+/** The source a raw socket's packet takes: the trace's, or the one `ip route get` picks (undefined: none). */
+async function rawSource(ctx: ProbeContext, trace: TraceSpec): Promise<{ src?: string; detail: string }> {
+  if (trace.src !== undefined) return { src: formatIpv4(trace.src), detail: '' };
+  const r = await runInNetns(`${ctx.prefix}${trace.from}`, 'ip', ['route', 'get', formatIpv4(trace.dst)], 5000, ctx.live);
+  return { src: /\bsrc (\d+\.\d+\.\d+\.\d+)/.exec(r.out)?.[1], detail: `ip route get ${formatIpv4(trace.dst)}: ${r.out.trim()}` };
+}
+
+/**
+ * A trace with `proto: sctp`: one INIT from a raw socket (probes/sctp-init.py), as the emulator sends it. An ICMP
+ * error back is judged as for any socket; an SCTP answer on the ports is a delivery (INIT ACK) or a refusal
+ * (ABORT); silence a timeout. A local drop fails sendto() (EPERM), as sendmsg() fails for a UDP socket.
+ */
+async function probeSctp(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts): Promise<KernelOutcome> {
+  const source = await rawSource(ctx, trace);
+  if (source.src === undefined) return { kind: 'local-error', errno: 'ENETUNREACH', detail: source.detail };
+  const p = { src: source.src, dst: formatIpv4(trace.dst), sport: trace.sport ?? 40000, dport: trace.dport ?? 0, timeoutMs: t.udpMs };
+  const r = await runInNetns(`${ctx.prefix}${trace.from}`, 'python3', [`${PROBES_DIR}sctp-init.py`, JSON.stringify(p)], t.udpMs + 5000, ctx.live);
+  const res = safeJson(r.stdout.trim().split('\n')[0] ?? '');
+  const detail = `sctp INIT ${p.src}:${p.sport} -> ${p.dst}:${p.dport}: ${res === undefined ? `no answer from the probe: ${r.out.trim()}` : JSON.stringify(res)}`;
+  if (res?.result === 'icmp' && typeof res.type === 'number' && typeof res.code === 'number' && typeof res.from === 'string') {
+    return fromIcmp(ctx.spec, trace, { type: icmpTypeName(res.type, res.code), from: res.from, icmpType: res.type, code: res.code }, undefined, detail);
+  }
+  if (res?.result === 'sctp') return { kind: res.chunk === 2 ? 'delivered' : 'refused', detail };
+  if (res?.result === 'error') return { kind: 'local-error', errno: res.errno === 1 ? 'EPERM' : String(res.message), detail };
+  return { kind: 'timeout', detail };
 }
 
 /**

@@ -56,6 +56,7 @@ function expectedL4(l4: L4, got: L4, payloadLength: number): L4 {
     if (!got.quoted) return l4;
     return { proto: 'icmp', icmp, quoted: expectedPacket(l4.quoted, got.quoted) };
   }
+  if (l4.proto === 'sctp' && got.proto === 'sctp') return { proto: 'sctp', sctp: { ...l4.sctp, checksum: got.sctp.checksum } };
   return l4;
 }
 
@@ -146,6 +147,15 @@ describe('emitIpPacket / parseIpPacket', () => {
     expect(bytes.length).toBe(20 + 8 + 33);
     expect(bytes.subarray(28).every((b) => b === 0)).toBe(true);
     expectPacketRoundTrip(dnsQuery);
+  });
+
+  it('round-trips an SCTP INIT (one chunk, padded; CRC32c verified) and a protocol unreachable quoting it', () => {
+    const init: IpPacket = { ip: ipHeader(132, POD_A, POD_B), l4: { proto: 'sctp', sctp: { sport: 40000, dport: 53, vtag: 0, checksum: 0, chunk: 1 } }, payloadLength: 17 };
+    const got = expectPacketRoundTrip(init);
+    expect(got.ip.totalLength).toBe(20 + 12 + 24);
+    const err = icmpError({ type: ICMP_DEST_UNREACH, code: 2, checksum: 0, rest: 0 }, init, POD_B);
+    const back = parseIpPacket(emitIpPacket(err));
+    expect(back.l4.proto === 'icmp' && back.l4.quoted?.l4.proto === 'sctp' && back.l4.quoted.l4.sctp.dport).toBe(53);
   });
 
   it('round-trips an ICMP echo request, id and seq in rest', () => {

@@ -19,8 +19,10 @@ import {
   ICMP_HLEN,
   IPPROTO_ICMP,
   IPPROTO_TCP,
+  IPPROTO_SCTP,
   IPPROTO_UDP,
   IPV4_HLEN,
+  SCTP_HLEN,
   TCP_HLEN,
   UDP_HLEN,
   VXLAN_HLEN,
@@ -36,6 +38,7 @@ import { emitIpv4Datagram, parseIpv4Datagram, parseIpv4Truncated } from '../wire
 import { emitIcmp, icmpChecksumValid, isIcmpError, parseIcmp, parseIcmpTruncated } from '../wire/icmp.js';
 import { emitTcp, parseTcp, parseTcpTruncated } from '../wire/tcp.js';
 import { emitUdp, parseUdp, parseUdpTruncated, udpChecksumValid } from '../wire/udp.js';
+import { emitSctp, parseSctp, parseSctpTruncated, sctpChecksumValid, sctpLength } from '../wire/sctp.js';
 import { emitVxlan, looksLikeVxlan, parseVxlan } from '../wire/vxlan.js';
 import type { Frame, IpPacket, L4 } from './frame.js';
 
@@ -89,6 +92,8 @@ export function ipPacketLength(p: IpPacket): number {
       return IPV4_HLEN + UDP_HLEN + (l4.vxlan ? VXLAN_HLEN + frameLength(l4.vxlan.inner) : p.payloadLength);
     case 'icmp':
       return IPV4_HLEN + ICMP_HLEN + (l4.quoted ? icmpQuoteLength(l4.quoted) : p.payloadLength);
+    case 'sctp':
+      return IPV4_HLEN + sctpLength(p.payloadLength);
     case 'other':
       return IPV4_HLEN + p.payloadLength;
   }
@@ -109,6 +114,8 @@ function l4ProtocolNumber(l4: L4): number {
       return IPPROTO_UDP;
     case 'icmp':
       return IPPROTO_ICMP;
+    case 'sctp':
+      return IPPROTO_SCTP;
     case 'other':
       return l4.number;
   }
@@ -140,6 +147,8 @@ function emitL4(p: IpPacket): Uint8Array {
       const quote = emitIpPacket(l4.quoted);
       return emitIcmp(l4.icmp, quote.subarray(0, Math.min(quote.length, ICMP_QUOTE_MAX_LENGTH)));
     }
+    case 'sctp':
+      return emitSctp(l4.sctp, new Uint8Array(p.payloadLength));
     case 'other':
       return new Uint8Array(p.payloadLength);
   }
@@ -224,6 +233,14 @@ function parseIcmpL4(ip: Ipv4Header, data: Uint8Array, l4Length: number, ctx: Pa
   return { l4: { proto: 'icmp', icmp: header }, payloadLength };
 }
 
+/** The packet's one chunk: its value bytes are the payload (RFC 9260 §3.2; bundling is not modelled). */
+function parseSctpL4(data: Uint8Array, l4Length: number, ctx: ParseContext): Transport {
+  if (ctx.truncated) return { l4: { proto: 'sctp', sctp: parseSctpTruncated(data) }, payloadLength: Math.max(0, l4Length - SCTP_HLEN) };
+  const { header, value } = parseSctp(data);
+  if (ctx.verify && !sctpChecksumValid(data)) throw new WireError('sctp.checksum', `checksum 0x${header.checksum.toString(16)} does not verify`);
+  return { l4: { proto: 'sctp', sctp: header }, payloadLength: value.length };
+}
+
 function parseTransport(ip: Ipv4Header, data: Uint8Array, l4Length: number, ctx: ParseContext): Transport {
   if (ip.fragOffset !== 0) return { l4: { proto: 'other', number: ip.protocol }, payloadLength: l4Length };
   switch (ip.protocol) {
@@ -233,6 +250,8 @@ function parseTransport(ip: Ipv4Header, data: Uint8Array, l4Length: number, ctx:
       return parseUdpL4(ip, data, l4Length, ctx);
     case IPPROTO_ICMP:
       return parseIcmpL4(ip, data, l4Length, ctx);
+    case IPPROTO_SCTP:
+      return parseSctpL4(data, l4Length, ctx);
     default:
       return { l4: { proto: 'other', number: ip.protocol }, payloadLength: l4Length };
   }

@@ -2,7 +2,7 @@ import type { ArpPacket, TcpFlags } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import type { IpPacket } from './frame.js';
 
-/** Endpoints "addr:port" (tcp/udp) or "addr" (icmp). */
+/** Endpoints "addr:port" (tcp/udp/sctp) or "addr" (icmp). */
 export function endpoints(p: IpPacket): { src: string; dst: string } {
   const s = formatIpv4(p.ip.src);
   const d = formatIpv4(p.ip.dst);
@@ -11,6 +11,8 @@ export function endpoints(p: IpPacket): { src: string; dst: string } {
       return { src: `${s}:${p.l4.tcp.sport}`, dst: `${d}:${p.l4.tcp.dport}` };
     case 'udp':
       return { src: `${s}:${p.l4.udp.sport}`, dst: `${d}:${p.l4.udp.dport}` };
+    case 'sctp':
+      return { src: `${s}:${p.l4.sctp.sport}`, dst: `${d}:${p.l4.sctp.dport}` };
     default:
       return { src: s, dst: d };
   }
@@ -85,14 +87,22 @@ export function describePacket(p: IpPacket): string {
     }
     case 'icmp':
       return `IP ${s} > ${d}: ${describeIcmp(p)}`;
+    case 'sctp': {
+      // print-sctp.c: "sctp (N)" chunks, each "[TYPE]".
+      const c = p.l4.sctp;
+      return `IP ${s}.${c.sport} > ${d}.${c.dport}: sctp (1) [${SCTP_CHUNK_NAMES[c.chunk] ?? `chunk ${c.chunk}`}]`;
+    }
     default:
       return `IP ${s} > ${d}: ip-proto-${p.l4.number}`;
   }
 }
 
+/** print-sctp.c's names of the chunk types. */
+const SCTP_CHUNK_NAMES: Readonly<Record<number, string>> = { 0: 'DATA', 1: 'INIT', 2: 'INIT ACK', 3: 'SACK', 4: 'HB REQ', 5: 'HB ACK', 6: 'ABORT', 7: 'SHUTDOWN', 8: 'SHUTDOWN ACK', 9: 'OP ERR', 10: 'COOKIE ECHO', 11: 'COOKIE ACK', 14: 'SHUTDOWN COMPLETE' };
+
 /** The `tcpdump -v` header part: "(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 40)". */
 export function describeIpHeader(p: IpPacket, length: number): string {
-  const proto = p.l4.proto === 'tcp' ? 'TCP (6)' : p.l4.proto === 'udp' ? 'UDP (17)' : p.l4.proto === 'icmp' ? 'ICMP (1)' : `${p.ip.protocol}`;
+  const proto = p.l4.proto === 'tcp' ? 'TCP (6)' : p.l4.proto === 'udp' ? 'UDP (17)' : p.l4.proto === 'icmp' ? 'ICMP (1)' : p.l4.proto === 'sctp' ? 'SCTP (132)' : `${p.ip.protocol}`;
   const flags = p.ip.df ? 'DF' : p.ip.mf ? '+' : 'none';
   return `(tos 0x${p.ip.tos.toString(16)}, ttl ${p.ip.ttl}, id ${p.ip.id}, offset ${p.ip.fragOffset}, flags [${flags}], proto ${proto}, length ${length})`;
 }

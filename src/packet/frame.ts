@@ -1,11 +1,12 @@
 // The structured packet the simulator moves: typed headers all the way down, bytes only at the edges
 // (see codec.ts). A VXLAN payload is another Frame; an ICMP error quotes another IpPacket.
 
-import type { EthernetHeader, ArpPacket, Ipv4Header, TcpHeader, UdpHeader, IcmpHeader, VxlanHeader } from '../wire/headers.js';
+import type { EthernetHeader, ArpPacket, Ipv4Header, TcpHeader, UdpHeader, IcmpHeader, SctpHeader, VxlanHeader } from '../wire/headers.js';
 
 export type L4 =
   | { proto: 'tcp'; tcp: TcpHeader }
   | { proto: 'udp'; udp: UdpHeader; vxlan?: { header: VxlanHeader; inner: Frame } }
+  | { proto: 'sctp'; sctp: SctpHeader }
   | { proto: 'icmp'; icmp: IcmpHeader; /** for ICMP errors: the offending packet as quoted */ quoted?: IpPacket }
   | { proto: 'other'; number: number };
 

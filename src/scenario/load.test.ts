@@ -172,14 +172,14 @@ describe('loadScenarioText', () => {
   });
 
   it('reports every problem at once, in file order', () => {
-    const text = TEXT.replace('mtu: 1500', 'mtu: 15').replace('lookup 100 pref 10', 'lookup 100 pref x').replace('proto: udp', 'proto: sctp');
+    const text = TEXT.replace('mtu: 1500', 'mtu: 15').replace('lookup 100 pref 10', 'lookup 100 pref x').replace('proto: udp', 'proto: tpc');
     const r = loadScenarioText(text, 'lab.yaml');
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
       'lab.yaml:9:71: error: link "eth0": mtu: 15 is out of range (68..65535)',
       'lab.yaml:17:49: error: namespace "node": rules[0]: "x" is not a rule priority (0..4294967295)',
-      'lab.yaml:33:12: error: trace "dns": proto: "sctp" is not one of tcp, udp, icmp (did you mean "tcp"?)',
+      'lab.yaml:33:12: error: trace "dns": proto: "tpc" is not one of tcp, udp, icmp, sctp (did you mean "tcp"?)',
     ]);
   });
 

@@ -15,7 +15,7 @@ import { readBool, readEnum, readFields, readInt, readIpv4, readName, readString
 import type { ScenarioSource } from './yaml-source.js';
 import { tcpFlagsProblem } from '../sim/probe.js';
 
-const PROTOS: readonly Proto[] = ['tcp', 'udp', 'icmp'];
+const PROTOS: readonly Proto[] = ['tcp', 'udp', 'icmp', 'sctp'];
 /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
 const MAX_PAYLOAD = 65507;
 
@@ -80,7 +80,7 @@ export function readTrace(
     if (proto !== 'icmp' && dst.port === undefined) src.error(v.get('to'), `${what}: to: ${proto} needs a port (${'netns' in dst ? 'NAMESPACE' : 'IP'}:PORT)`);
     if (proto === 'icmp' && dst.port !== undefined) src.error(v.get('to'), `${what}: to: icmp has no ports; write the address alone`);
   }
-  if (proto === 'icmp' && fields.keys.has('sport')) src.error(fields.keys.get('sport'), `${what}: "sport" is only for tcp and udp`);
+  if (proto === 'icmp' && fields.keys.has('sport')) src.error(fields.keys.get('sport'), `${what}: "sport" is only for tcp, udp and sctp`);
 
   const optional: Partial<TraceSpec> = {};
   if (has('src')) optional.src = readIpv4(src, v.get('src'), `${what}: src`);

@@ -1,6 +1,6 @@
 import type { L4 } from '../packet/frame.js';
 import type { TcpFlags } from '../wire/headers.js';
-import { ICMP_ECHO } from '../wire/headers.js';
+import { ICMP_ECHO, SCTP_CID_INIT, SCTP_INIT_VALUE_LEN } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import { World, buildWorld, checkpointWorld, ipSend, staticEnv, tcpHeader } from '../kernel/index.js';
 import type { KernelEnv, WorldSpec } from '../kernel/index.js';
@@ -15,9 +15,10 @@ export interface ProbeSpec {
   /** Source address; the kernel's source address selection picks one when omitted. */
   src?: number;
   dst: number;
-  proto: 'tcp' | 'udp' | 'icmp';
+  /** `sctp` sends an INIT (verification tag 0, RFC 9260 §8.5.1), as a raw socket would: no SCTP stack is modelled. */
+  proto: 'tcp' | 'udp' | 'icmp' | 'sctp';
   dport?: number;
-  /** Source port (tcp/udp) or echo id (icmp). */
+  /** Source port (tcp/udp/sctp) or echo id (icmp). */
   sport?: number;
   ttl?: number;
   /** true: IP_PMTUDISC_DO (ping -M do); false: IP_PMTUDISC_DONT; omitted: Linux's default, IP_PMTUDISC_WANT. */
@@ -109,7 +110,7 @@ export interface RunOptions {
 }
 
 export const DEFAULT_SPORT = 40000;
-const DEFAULT_SIZE = { tcp: 0, udp: 32, icmp: 56 } as const;
+const DEFAULT_SIZE = { tcp: 0, udp: 32, icmp: 56, sctp: SCTP_INIT_VALUE_LEN } as const;
 
 /**
  * Runs one trace: a socket in `trace.from` sends one packet, the scheduler moves it (and whatever it causes:
@@ -167,6 +168,9 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
     case 'icmp':
       l4 = { proto: 'icmp', icmp: { type: ICMP_ECHO, code: 0, checksum: 0, rest: ((trace.sport ?? 1) << 16) | 1 } };
       break;
+    case 'sctp':
+      l4 = { proto: 'sctp', sctp: { sport, dport: trace.dport ?? 0, vtag: 0, checksum: 0, chunk: SCTP_CID_INIT } };
+      break;
   }
   const src = ipSend(ns, 0, {
     src: trace.src ?? 0,
@@ -199,7 +203,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
         netns: n.name,
         orig: formatTuple(e.orig),
         reply: formatTuple(e.reply),
-        state: e.tcp ? e.tcp.state : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
+        state: e.tcp ? e.tcp.state : e.sctp ? e.sctp : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
         status: [...e.status].sort(),
         line: formatEntry(e, now),
       });

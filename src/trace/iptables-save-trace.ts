@@ -20,7 +20,7 @@ import type { NfHook } from '../kernel/netfilter/hooks.js';
 import { formatNatRange } from '../kernel/netfilter/targets/nat-range.js';
 import { runProbe } from '../sim/index.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
-import { NODE_NETNS, nodeWorld, senderOf } from './iptables-save-world.js';
+import { NODE_NETNS, hairpinned, nodeWorld, senderOf, socketSource } from './iptables-save-world.js';
 
 export const IPTABLES_TRACE_SCHEMA = 'packetwalk.iptables-trace/v1';
 
@@ -30,7 +30,7 @@ export type IptablesVerdict = 'ACCEPT' | 'DROP' | 'REJECT';
 export interface IptablesTraceOptions {
   src: string;
   dst: string;
-  /** Required for tcp and udp. */
+  /** Required for tcp, udp and sctp. */
   dport?: number;
   /** Default tcp. */
   proto?: IptablesProto;
@@ -246,7 +246,6 @@ function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | 
     else if (ip.includes(':')) notes.push(`node IP ${ip} ignored: the rule engine is IPv4 only`);
     else bad(`node IP must be an IPv4 address, got "${ip}"`);
   }
-  if (proto === 'sctp') bad('sctp is not modelled by the packet path: trace tcp, udp or icmp');
   // dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or blanks; lo is the node's loopback already.
   for (const [flag, dev] of [['in-iface', o.inIface], ['out-iface', o.outIface]] as const) {
     if (dev === undefined) continue;
@@ -255,8 +254,6 @@ function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | 
       bad(`--${flag} must be a device name (1 to 15 bytes, no '/', ':', '+' or blanks), got "${dev}"`);
     }
   }
-  const localSrc = src !== undefined && (src >>> 24 === 127 || local.some((a) => parseIpv4(a) === src));
-  if (src !== undefined && src === dst && !localSrc) bad(`--src and --dst are the same address ${o.src}: the sender would deliver the packet to itself, the node never sees it`);
   if (errors.length || src === undefined || dst === undefined) return { spec: null, errors };
   return {
     spec: {
@@ -446,10 +443,14 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   const stateful = [...loaded.ruleset.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => RULE_STATE.has(m.module) && m.branchProbability === undefined))));
   const parsedOnce = stateful ? undefined : loaded.ruleset;
   const restoreOnce = (t: string): ReturnType<typeof restore> => (parsedOnce && t === worldText ? { ruleset: cloneRuleset(parsedOnce), errors: [] } : restore(t));
-  const world = nodeWorld({ iptables: worldText, sets: loaded.sets, nodeIPs: spec.local, src: formatIpv4(spec.src), inIface: spec.inIface, outIface: spec.outIface });
-  const from = senderOf({ src: formatIpv4(spec.src), nodeIPs: spec.local, inIface: spec.inIface, outIface: spec.outIface });
+  const ends = { src: formatIpv4(spec.src), dst: formatIpv4(spec.dst), nodeIPs: spec.local };
+  const world = nodeWorld({ ...ends, iptables: worldText, sets: loaded.sets, inIface: spec.inIface, outIface: spec.outIface });
+  const from = senderOf({ ...ends, inIface: spec.inIface, outIface: spec.outIface });
+  if (hairpinned(ends)) {
+    noteList.push(`--src is --dst (${ends.src}) and not a node address: sent as a load balancer hairpins it (kube-proxy's "same node to LB, SNATted to LB"), from ${socketSource(ends)} with its SNAT to ${ends.src}, so it reaches the node from outside`);
+  }
   const probe = {
-    from, src: spec.src, dst: spec.dst, proto: spec.proto as 'tcp' | 'udp' | 'icmp', dport: spec.proto === 'icmp' ? undefined : spec.dport,
+    from, src: parseIpv4(socketSource(ends))!, dst: spec.dst, proto: spec.proto, dport: spec.proto === 'icmp' ? undefined : spec.dport,
     sport: spec.proto === 'icmp' ? undefined : spec.sport, mark: spec.mark,
   };
   const start = { src: base.packet.src, dst: base.packet.dst };

@@ -10,6 +10,12 @@
 // leaves by the output device to the receiver, and the way back to the sender is by the input device (so a
 // strict rpfilter passes). Neighbours are permanent: no ARP delays the first packet. When --src is a node
 // address (or 127/8) the node itself sends.
+//
+// A --src equal to --dst that is not the node's (kube-proxy's "same node to LB1, SNATted to LB1": a cloud load
+// balancer hairpins a node's packet to its own IP back to the node, source NATed to that IP) is sent by a peer
+// that is that load balancer: it sends from a link-local address of its own and its POSTROUTING SNATs the
+// packet to --src, so the packet reaches the node from outside with source = destination, as on a real node.
+// (A peer that owned --src would deliver a packet to --src to itself: ip_route_output_key() finds it local.)
 
 import type { LinkSpec, NetnsSpec, WorldSpec } from '../kernel/index.js';
 import type { IpsetSpec, IpsetType } from '../kernel/netns/world-spec.js';
@@ -30,6 +36,8 @@ const RECEIVER_MAC = '02:00:00:00:03:01';
 const GW_NODE = '169.254.0.1';
 const GW_RECEIVER = '169.254.0.2';
 const GW_SENDER = '169.254.0.3';
+/** The hairpinning load balancer's own address (see above). */
+export const HAIRPIN_CLIENT = '169.254.0.4';
 
 export interface NodeWorldOptions {
   /** The dump, as iptables-restore takes it. */
@@ -37,6 +45,7 @@ export interface NodeWorldOptions {
   sets: MatchState['ipsets'];
   nodeIPs: readonly string[];
   src: string;
+  dst: string;
   inIface: string;
   outIface: string;
 }
@@ -67,9 +76,26 @@ function ipsetSpecs(sets: MatchState['ipsets']): IpsetSpec[] {
   return out;
 }
 
+/** The source equals the destination, not a node address: a load balancer hairpins it (see above). */
+export function hairpinned(o: Pick<NodeWorldOptions, 'src' | 'dst' | 'nodeIPs'>): boolean {
+  return o.src === o.dst && !sentByNode(o.src, o.nodeIPs);
+}
+
+/** The address the sending socket binds: --src, or the hairpinning load balancer's own. */
+export function socketSource(o: Pick<NodeWorldOptions, 'src' | 'dst' | 'nodeIPs'>): string {
+  return hairpinned(o) ? HAIRPIN_CLIENT : o.src;
+}
+
+/** The peer's own address and, when it hairpins, its SNAT to --src (nf_nat_ipv4_out() at its POSTROUTING). */
+function peerSide(o: NodeWorldOptions): { addr: number; iptables?: string } {
+  if (!hairpinned(o)) return { addr: parseIpv4(o.src)! };
+  return { addr: parseIpv4(HAIRPIN_CLIENT)!, iptables: `*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j SNAT --to-source ${o.src}\nCOMMIT\n` };
+}
+
 /** The World around one node's dump. */
 export function nodeWorld(o: NodeWorldOptions): WorldSpec {
   const local = sentByNode(o.src, o.nodeIPs);
+  const peer = peerSide(o);
   const same = o.inIface === o.outIface;
   const inPeer = same ? RECEIVER : SENDER;
   const addrs = o.nodeIPs.map((ip) => ({ addr: parseIpv4(ip)!, len: 32 }));
@@ -94,15 +120,17 @@ export function nodeWorld(o: NodeWorldOptions): WorldSpec {
   const namespaces = [node];
   const peerMac = same ? NODE_IN_MAC : NODE_OUT_MAC;
   if (!same && !local) {
-    namespaces.push(netns(SENDER, [{ name: 'eth0', type: 'veth', addresses: [{ addr: parseIpv4(o.src)!, len: 32 }], peer: { netns: NODE_NETNS, dev: o.inIface }, mac: SENDER_MAC }], {
+    namespaces.push(netns(SENDER, [{ name: 'eth0', type: 'veth', addresses: [{ addr: peer.addr, len: 32 }], peer: { netns: NODE_NETNS, dev: o.inIface }, mac: SENDER_MAC }], {
       routes: [route(`default via ${GW_NODE} dev eth0 onlink`)],
       neigh: [neigh(`${GW_NODE} lladdr ${NODE_IN_MAC} dev eth0 nud permanent`)],
+      ...(peer.iptables !== undefined ? { iptables: peer.iptables } : {}),
     }));
   }
-  const receiverAddrs = same && !local ? [{ addr: parseIpv4(o.src)!, len: 32 }] : [];
+  const receiverAddrs = same && !local ? [{ addr: peer.addr, len: 32 }] : [];
   namespaces.push(netns(RECEIVER, [{ name: 'eth0', type: 'veth', addresses: receiverAddrs, peer: { netns: NODE_NETNS, dev: same ? o.inIface : o.outIface }, mac: RECEIVER_MAC }], {
     routes: same && !local ? [route(`default via ${GW_NODE} dev eth0 onlink`)] : [],
     neigh: same && !local ? [neigh(`${GW_NODE} lladdr ${peerMac} dev eth0 nud permanent`)] : [],
+    ...(same && !local && peer.iptables !== undefined ? { iptables: peer.iptables } : {}),
   }));
   return { name: 'iptables-save', namespaces };
 }

@@ -59,7 +59,9 @@ function timeout(proto: string, why: string, lost: boolean): SenderView {
       ? `${why}: connect() retransmits the SYN (at 1 s, 3 s, 7 s and on, with tcp_syn_retries 6) and fails with ETIMEDOUT (Connection timed out) after about 127 s`
       : proto === 'udp'
         ? `${why}: recv() waits until the application gives up (UDP does not retransmit)`
-        : `${why}: ping prints nothing for it and ends with 100% packet loss`;
+        : proto === 'sctp'
+          ? `${why}: an SCTP stack would resend the INIT (net.sctp.rto_initial 3 s, doubling, max_init_retransmits 8) and fail connect() with ETIMEDOUT`
+          : `${why}: ping prints nothing for it and ends with 100% packet loss`;
   return { outcome: 'timeout', errno: proto === 'tcp' ? 'ETIMEDOUT' : null, text, lostOnTheWayBack: lost };
 }
 
@@ -82,6 +84,12 @@ function icmpSeen(proto: string, icmp: NonNullable<Trace['icmp']>): SenderView {
     }
     // tcp_v4_err(): in SYN-SENT any destination unreachable or time exceeded ends the connect.
     return { outcome, errno, text: `connect() fails with ${withText(errno)}: ${from}`, lostOnTheWayBack: false };
+  }
+  if (proto === 'sctp') {
+    // sctp_v4_err(): protocol unreachable aborts an association in COOKIE_WAIT (sctp_sf_cookie_wait_icmp_abort(),
+    // ENOPROTOOPT); other errors are soft, the INIT is resent.
+    if (icmp.icmpType === 3 && icmp.code === 2) return { outcome: 'error', errno: 'ENOPROTOOPT', text: `connect() fails with ${withText('ENOPROTOOPT')}: ${from}`, lostOnTheWayBack: false };
+    return { outcome: 'timeout', errno: null, text: `${from} is a soft error for SCTP: the INIT is resent until max_init_retransmits runs out`, lostOnTheWayBack: false };
   }
   if (proto === 'udp') {
     // __udp4_lib_err(): without IP_RECVERR only a hard error reaches a connected socket.
@@ -126,7 +134,7 @@ export function senderView(t: Trace): SenderView {
   if (senderOnly && t.reason !== null) {
     const errno = LOCAL_ERRNO[t.reason] ?? (t.reason === 'NETFILTER_DROP' && proto !== 'tcp' ? 'EPERM' : undefined);
     if (errno !== undefined) {
-      const call = proto === 'tcp' ? 'connect()' : proto === 'udp' ? 'send()' : 'ping';
+      const call = proto === 'tcp' || proto === 'sctp' ? 'connect()' : proto === 'udp' ? 'send()' : 'ping';
       return { outcome: 'error', errno, text: `${call} fails at once with ${withText(errno)}: nothing left ${from}`, lostOnTheWayBack: false };
     }
   }

@@ -10,6 +10,7 @@ export const ETH_P_ARP = 0x0806;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
+export const IPPROTO_SCTP = 132;
 
 export interface EthernetHeader {
   dst: MacAddr;
@@ -78,6 +79,29 @@ export interface UdpHeader {
   checksum: number;
 }
 
+/**
+ * RFC 9260 §3.1 common header, with the one chunk the model carries (§3.2): its type, and its value bytes
+ * counted in the packet's `payloadLength` (emitted as zeros). Bundling is not modelled.
+ */
+export interface SctpHeader {
+  sport: number;
+  dport: number;
+  /** Verification tag: 0 in an INIT (§8.5.1), the peer's initiate tag after. */
+  vtag: number;
+  /** CRC32c as on the wire; emitters recompute it. */
+  checksum: number;
+  /** The chunk's type: SCTP_CID_INIT, SCTP_CID_INIT_ACK, SCTP_CID_ABORT, ... */
+  chunk: number;
+}
+
+// RFC 9260 §3.2 chunk types (include/linux/sctp.h enum sctp_cid).
+export const SCTP_CID_DATA = 0;
+export const SCTP_CID_INIT = 1;
+export const SCTP_CID_INIT_ACK = 2;
+export const SCTP_CID_ABORT = 6;
+/** The fixed part of an INIT / INIT ACK chunk's value: initiate tag, a_rwnd, streams, initial TSN (§3.3.2). */
+export const SCTP_INIT_VALUE_LEN = 16;
+
 export const ICMP_ECHOREPLY = 0;
 export const ICMP_DEST_UNREACH = 3;
 export const ICMP_ECHO = 8;
@@ -128,6 +152,8 @@ export const IPV4_HLEN = 20;
 export const TCP_HLEN = 20;
 export const UDP_HLEN = 8;
 export const ICMP_HLEN = 8;
+/** SCTP common header (12) plus the one chunk's header (4). */
+export const SCTP_HLEN = 16;
 /** RFC 826 for Ethernet/IPv4: 8 fixed bytes plus 2 * (6 + 4). */
 export const ARP_PLEN = 28;
 export const ARPHRD_ETHER = 1;

@@ -48,5 +48,6 @@ export {
 } from './icmp.js';
 export { parseTcp, parseTcpTruncated, emitTcp, tcpFlagsFromByte, tcpFlagsToByte } from './tcp.js';
 export { parseUdp, parseUdpTruncated, emitUdp, udpChecksumValid } from './udp.js';
+export { crc32c, emitSctp, parseSctp, parseSctpTruncated, sctpChecksumValid, sctpLength } from './sctp.js';
 export { parseVxlan, emitVxlan, looksLikeVxlan } from './vxlan.js';
 export { writePcapng, LINKTYPE_ETHERNET, type PcapngPacket, type PcapngOptions } from './pcapng.js';

@@ -18,10 +18,6 @@ const counts = { flows: 0, flowsOk: 0, dumps: 0, dumpsOk: 0, checks: 0, checksOk
 /** Flows our engine cannot trace, by reason (printed with the counts). */
 const notTraced = new Map<string, number>();
 const IPV6_GAP = 'IPv6 (the rule engine is IPv4 iptables; kube-proxy would use ip6tables-restore)';
-const SCTP_GAP = 'SCTP (src/kernel/netfilter does not model -m sctp, and the packet model has no SCTP ports)';
-const SAME_ADDR_GAP = 'source = destination and not a node address (the one-node World of --iptables-save gives its sender the source, so the destination would be the sender\'s own: src/trace/iptables-save-world.ts)';
-/** What our restore says of a `-m sctp` rule: it is real iptables, but not modelled. */
-const SCTP_REFUSAL = /-m sctp is a real iptables match that packetwalk does not model/;
 
 afterAll(() => {
   console.log(
@@ -63,19 +59,7 @@ for (const t of flowsFile.tests) {
     const ipv6 = runTestFamily(t) === 'IPv6';
     const run = runTest(t, { apply: !ipv6 });
     const errors = run.steps.flatMap((s) => s.errors);
-    const sctpOnly = errors.length > 0 && errors.every((e) => SCTP_REFUSAL.test(e));
-    // With -m sctp rules the nat table cannot load: the other ports' flows are traced over the same Services
-    // with their SCTP ports left out (each port's rules stand alone), and the SCTP flows are not traced.
-    const noSctp = sctpOnly ? runTest({ ...t, services: (t.services ?? []).map((x) => ({ ...x, ports: x.ports.filter((p) => p.protocol !== 'SCTP') })) }) : null;
-    if (!ipv6) {
-      it(sctpOnly ? 'every sync loads in our iptables-restore, but for its -m sctp rules' : 'every sync loads in our iptables-restore', () => {
-        if (!sctpOnly) expect(errors).toEqual([]);
-        else {
-          expect(errors.length).toBeGreaterThan(0);
-          expect(noSctp!.steps.flatMap((s) => s.errors)).toEqual([]);
-        }
-      });
-    }
+    if (!ipv6) it('every sync loads in our iptables-restore', () => expect(errors).toEqual([]));
     if (t.expectedDumpFile !== undefined) {
       counts.dumps++;
       it(`dump equals ${t.expectedDumpFile}`, () => {
@@ -92,14 +76,12 @@ for (const t of flowsFile.tests) {
       });
     }
     t.steps.forEach((step, i) => {
-      const save = printSave((noSctp ?? run).steps[i].ruleset);
+      const save = printSave(run.steps[i].ruleset);
       // What FakeIPTables would hold: every sync's text applied in turn, sorted the way its dumps are.
       const replica = parseTables(run.steps[i].plans.map((p) => p.text).join(''));
       for (const f of step.flows) {
         counts.flows++;
-        // Our tracer refuses a source equal to a destination that is not the node's (see SAME_ADDR_GAP).
-        const sameAddr = f.sourceIP === f.destIP && !nodeIPs.includes(f.sourceIP) && !ipv6 && traceFlow(save, f).errors.length > 0;
-        const why = ipv6 ? IPV6_GAP : sctpOnly && f.protocol === 'sctp' ? SCTP_GAP : sameAddr ? SAME_ADDR_GAP : null;
+        const why = ipv6 ? IPV6_GAP : null;
         if (why !== null) notTraced.set(why, (notTraced.get(why) ?? 0) + 1);
         else it(`step ${i + 1} flow ${f.name}: ${f.sourceIP} -> ${f.destIP}:${f.destPort}/${f.protocol} gives ${JSON.stringify(f.output)}${f.masq ? ' masq' : ''}`, () => {
           const r = traceFlow(save, f);

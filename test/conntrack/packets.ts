@@ -81,8 +81,9 @@ export function answer(p: IpPacket, f = 'A', o: TcpOpts = {}): IpPacket {
       return udp(p.ip.dst, p.l4.udp.dport, p.ip.src, p.l4.udp.sport);
     case 'icmp':
       return echo(p.ip.dst, p.ip.src, p.l4.icmp.rest >>> 16, p.l4.icmp.rest & 0xffff, true);
+    case 'sctp':
     case 'other':
-      throw new Error('no answer for other protocols');
+      throw new Error(`no answer for ${p.l4.proto}`);
   }
 }
 

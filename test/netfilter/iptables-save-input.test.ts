@@ -84,11 +84,32 @@ describe('device names of the one-node World', () => {
     [{ outIface: 'averyveryverylongname' }, '--out-iface must be a device name (1 to 15 bytes'],
     [{ inIface: 'a b' }, '--in-iface must be a device name'],
     [{ inIface: 'veth+' }, '--in-iface must be a device name'],
-    [{ dst: '10.0.0.2' }, '--src and --dst are the same address 10.0.0.2: the sender would deliver the packet to itself'],
   ])('%j is refused', (o, message) => {
     const t = traceIptablesSave('*filter\nCOMMIT\n', { ...OPTS, ...o });
     expect(t.errors).toHaveLength(1);
     expect(t.errors[0].message).toContain(message);
+  });
+});
+
+describe('a source equal to a destination that is not the node\'s: a load balancer hairpins it', () => {
+  // kube-proxy's TestLoadBalancer "same node to LB1, SNATted to LB1": the packet reaches the node from outside
+  // with source = destination = the LB IP, and KUBE-FW's `-s LBIP` rule lets it through.
+  const dump = [
+    '*nat', ':PREROUTING ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]',
+    '-A PREROUTING -s 1.2.3.4/32 -d 1.2.3.4/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.180.0.1:80',
+    'COMMIT',
+    '*filter', ':FORWARD ACCEPT [0:0]', '-A FORWARD -d 1.2.3.4/32 -j DROP', 'COMMIT', '',
+  ].join('\n');
+  it.each([
+    ['in and out by eth0', {}],
+    ['in by eth0, out by eth1', { inIface: 'eth0', outIface: 'eth1' }],
+  ])('%s: arrives with source 1.2.3.4 and is DNATed by the -s rule', (_, ifaces) => {
+    const t = traceIptablesSave(dump, { src: '1.2.3.4', dst: '1.2.3.4', dport: 80, nodeIPs: ['192.168.0.2'], ...ifaces });
+    expect(t.errors).toEqual([]);
+    expect(t.origin).toBe('ingress');
+    expect(t.hooks[0]).toMatchObject({ hook: 'PREROUTING', table: 'nat', src: '1.2.3.4:40000', dst: '1.2.3.4:80' });
+    expect(t.output).toBe('10.180.0.1:80');
+    expect(t.notes.join('\n')).toContain('sent as a load balancer hairpins it');
   });
 });
 

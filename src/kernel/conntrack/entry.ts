@@ -1,5 +1,6 @@
 import type { CtStatus, Tuple } from './tuple.js';
 import type { TcpConntrack } from './tcp-state.js';
+import type { SctpCtState } from './sctp-state.js';
 
 /**
  * struct nf_conn, reduced: the two tuples, status bits, ct mark, protocol state and the expiry time on the
@@ -19,6 +20,8 @@ export interface CtEntry {
   readonly zone: number;
   /** TCP state and window tracking; null for other protocols. */
   readonly tcp: Readonly<TcpConntrack> | null;
+  /** SCTP association state (nf_conntrack_proto_sctp); null for other protocols. */
+  readonly sctp: SctpCtState | null;
   /** Virtual time (ms) when the entry was created. */
   readonly created: number;
   /** Virtual time (ms) at which it expires (Linux: ct->timeout). */
@@ -34,6 +37,7 @@ export interface MutableCtEntry {
   mark: number;
   zone: number;
   tcp: TcpConntrack | null;
+  sctp: SctpCtState | null;
   created: number;
   expires: number;
 }

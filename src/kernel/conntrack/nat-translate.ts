@@ -49,6 +49,9 @@ function manipL4(l4: L4, target: Tuple, manip: NatManip): L4 {
       return { ...l4, tcp: manip === 'SRC' ? { ...l4.tcp, sport: target.sport } : { ...l4.tcp, dport: target.dport } };
     case 'udp':
       return { ...l4, udp: manip === 'SRC' ? { ...l4.udp, sport: target.sport } : { ...l4.udp, dport: target.dport } };
+    case 'sctp':
+      // sctp_manip_pkt(): the port, and the CRC32c recomputed (left to the emitters here).
+      return { ...l4, sctp: manip === 'SRC' ? { ...l4.sctp, sport: target.sport } : { ...l4.sctp, dport: target.dport } };
     case 'icmp': {
       // icmp_manip_pkt(): only queries carry an id; "id is same for either direction", tuple->src.u.icmp.id.
       if (icmpInverseType(l4.icmp.type) === undefined) return l4;

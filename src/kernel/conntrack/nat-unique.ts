@@ -6,7 +6,7 @@
 // search walks the whole range once from its offset, where Linux gives up after 128 attempts (then 64,
 // 32, 16 from new random offsets), so a nearly full large range succeeds here where Linux may drop.
 
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/headers.js';
+import { IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/headers.js';
 import type { CtEntry } from './entry.js';
 import { protoSpecified, randomAll, type NatManip, type NatRequest } from './nat-request.js';
 import type { ConntrackTable } from './table.js';
@@ -39,7 +39,8 @@ type PortField = 'sport' | 'dport';
 /** Which tuple field a manipulation changes besides the address; null for protocols without ports. */
 function portField(t: Tuple, manip: NatManip): PortField | null {
   if (t.proto === IPPROTO_ICMP) return 'sport'; // the echo id, "same for either direction"
-  if (t.proto === IPPROTO_TCP || t.proto === IPPROTO_UDP) return manip === 'SRC' ? 'sport' : 'dport';
+  // nf_nat_l4proto_unique_tuple(): TCP, UDP, UDP-Lite, DCCP and SCTP keep ports in the same place.
+  if (t.proto === IPPROTO_TCP || t.proto === IPPROTO_UDP || t.proto === IPPROTO_SCTP) return manip === 'SRC' ? 'sport' : 'dport';
   return null;
 }
 
@@ -61,7 +62,7 @@ function portInRange(t: Tuple, req: NatRequest, manip: NatManip): boolean {
  * into this range: reuse its mapping, so one client socket shows one address and port to every peer.
  */
 function findAppropriateSrc(s: Search, curr: Tuple, req: NatRequest): Tuple | undefined {
-  if (curr.proto !== IPPROTO_TCP && curr.proto !== IPPROTO_UDP) return undefined;
+  if (curr.proto !== IPPROTO_TCP && curr.proto !== IPPROTO_UDP && curr.proto !== IPPROTO_SCTP) return undefined;
   for (const e of s.table.bySource(curr, s.now)) {
     const t: Tuple = { ...curr, src: e.reply.dst, sport: e.reply.dport };
     if (inRange(t, req, 'SRC')) return t;

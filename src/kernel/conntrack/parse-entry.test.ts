@@ -75,7 +75,8 @@ describe('parseEntry', () => {
   });
 
   const bad: [string, string, number, string][] = [
-    ['a protocol not modelled', 'sctp 132 10 src=1.1.1.1', 1, 'tracker is not modelled'],
+    ['a protocol not modelled', 'gre 47 10 src=1.1.1.1', 1, 'tracker is not modelled'],
+    ['sctp, tracked but not stated', 'sctp 132 10 src=1.1.1.1', 1, 'stating them here is not modelled'],
     ['an unknown protocol', 'ucp 17 10 src=1.1.1.1', 1, 'expected tcp, udp or icmp'],
     ['the -o extended prefix', 'ipv4     2 udp 17 29 src=1.1.1.1', 1, 'not `-o extended`'],
     ['a number that is not the protocol\'s', 'udp 6 29 src=1.1.1.1', 5, 'expected 17, the protocol number of udp'],

@@ -136,6 +136,9 @@ export function parseEntry(text: string): SyntaxResult<ConntrackSpec> {
   const proto = CT_PROTOCOLS.get(first.text);
   if (proto === undefined) {
     if (first.text === 'ipv4') return syntaxError('"ipv4": paste plain `conntrack -L` lines, not `-o extended` ones', first.column);
+    if (first.text === 'sctp') {
+      return syntaxError('"sctp": SCTP connections are tracked, but stating them here is not modelled (tcp, udp and icmp entries can be stated)', first.column);
+    }
     if (UNMODELLED_PROTOCOLS.includes(first.text)) {
       return syntaxError(`"${first.text}": its conntrack tracker is not modelled (tcp, udp and icmp are)`, first.column);
     }

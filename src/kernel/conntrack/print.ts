@@ -3,7 +3,7 @@
 // original tuple, [UNREPLIED], the reply tuple, [ASSURED], mark, zone (when not 0), use. No secctx=.
 // Checked whole against a real 6.18 kernel in test/conntrack/fixtures/kernel-conntrack-L.txt.
 
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/headers.js';
+import { IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/headers.js';
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import type { CtEntry } from './entry.js';
 import type { Tuple } from './tuple.js';
@@ -11,7 +11,7 @@ import { secondsLeft } from './view.js';
 
 /**
  * libnetfilter_conntrack proto2str[] for the protocols tracked here; the rest go through the generic
- * tracker and print as "unknown" (GRE, SCTP and DCCP have their own trackers in Linux, not modelled).
+ * tracker and print as "unknown" (GRE and DCCP have their own trackers in Linux, not modelled).
  */
 function protoName(proto: number): string {
   switch (proto) {
@@ -21,15 +21,17 @@ function protoName(proto: number): string {
       return 'udp';
     case IPPROTO_ICMP:
       return 'icmp';
+    case IPPROTO_SCTP:
+      return 'sctp';
     default:
       return 'unknown';
   }
 }
 
-/** One tuple: `src=A dst=B sport=P dport=Q` (TCP/UDP), `src=A dst=B type=T code=C id=I` (ICMP), addresses otherwise. */
+/** One tuple: `src=A dst=B sport=P dport=Q` (TCP/UDP/SCTP), `src=A dst=B type=T code=C id=I` (ICMP), addresses otherwise. */
 export function formatTuple(t: Tuple): string {
   const addrs = `src=${formatIpv4(t.src)} dst=${formatIpv4(t.dst)}`;
-  if (t.proto === IPPROTO_TCP || t.proto === IPPROTO_UDP) return `${addrs} sport=${t.sport} dport=${t.dport}`;
+  if (t.proto === IPPROTO_TCP || t.proto === IPPROTO_UDP || t.proto === IPPROTO_SCTP) return `${addrs} sport=${t.sport} dport=${t.dport}`;
   if (t.proto === IPPROTO_ICMP) return `${addrs} type=${t.dport >>> 8} code=${t.dport & 0xff} id=${t.sport}`;
   return addrs;
 }
@@ -38,6 +40,7 @@ export function formatTuple(t: Tuple): string {
 export function formatEntry(entry: CtEntry, now: number): string {
   const w: string[] = [`${protoName(entry.orig.proto).padEnd(8)} ${entry.orig.proto}`, `${secondsLeft(entry, now)}`];
   if (entry.tcp) w.push(entry.tcp.state);
+  if (entry.sctp) w.push(entry.sctp);
   w.push(formatTuple(entry.orig));
   if (!entry.status.has('SEEN_REPLY')) w.push('[UNREPLIED]');
   w.push(formatTuple(entry.reply));

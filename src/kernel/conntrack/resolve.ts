@@ -9,6 +9,7 @@ import { tcpNew, tcpPacket, tcpValidFlags } from './tcp-state.js';
 import { SECOND_MS } from './timeouts.js';
 import type { CtDirection } from './tuple.js';
 import { headerTuple, icmpOpensConnection, invertTuple, isIcmpError, tupleOf } from './tuple-of.js';
+import { sctpNewState, sctpPacket } from './sctp-state.js';
 import { genericPacket, icmpPacket, udpPacket, type L4Verdict } from './udp-icmp.js';
 
 /** Why a packet is `--ctstate INVALID`: it goes on without a connection. */
@@ -134,6 +135,13 @@ function track(table: ConntrackTable, entry: MutableCtEntry, direction: CtDirect
     case 'icmp':
       v = icmpPacket(t);
       break;
+    case 'sctp': {
+      const old = entry.sctp;
+      const next = sctpNewState(old, direction, l4.sctp.chunk);
+      v = sctpPacket(old ?? 'CLOSED', next, direction);
+      entry.sctp = next;
+      break;
+    }
     case 'other':
       v = genericPacket(t);
       break;

@@ -23,6 +23,7 @@ export function seededEntry(spec: ConntrackSpec, id: number, now: number): Mutab
     mark: spec.mark,
     zone: spec.zone,
     tcp,
+    sctp: null,
     created: Number.NEGATIVE_INFINITY,
     expires: now + spec.timeout * SECOND_MS,
   };

@@ -225,7 +225,7 @@ export class ConntrackTable {
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
   newEntry(orig: Tuple, reply: Tuple, now: number): CtEntry {
-    return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, created: now, expires: now };
+    return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, sctp: null, created: now, expires: now };
   }
 
   #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;

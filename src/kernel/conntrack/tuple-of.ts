@@ -11,6 +11,7 @@ import {
   ICMP_SOURCE_QUENCH,
   ICMP_TIME_EXCEEDED,
   IPPROTO_ICMP,
+  IPPROTO_SCTP,
   IPPROTO_TCP,
   IPPROTO_UDP,
 } from '../../wire/headers.js';
@@ -62,7 +63,7 @@ export function icmpId(rest: number): number {
 }
 
 /**
- * The tuple a packet's own headers spell, in the direction it travels: TCP/UDP ports; ICMP id in `sport`
+ * The tuple a packet's own headers spell, in the direction it travels: TCP/UDP/SCTP ports; ICMP id in `sport`
  * and type << 8 | code in `dport`; 0 and 0 for other protocols (nf_conntrack_generic tracks addresses only).
  * Linux: nf_ct_get_tuple(). For an ICMP error this is the error's own header, not the connection it answers.
  */
@@ -74,6 +75,8 @@ export function headerTuple(p: IpPacket): Tuple {
       return { proto: IPPROTO_TCP, src, sport: l4.tcp.sport, dst, dport: l4.tcp.dport };
     case 'udp':
       return { proto: IPPROTO_UDP, src, sport: l4.udp.sport, dst, dport: l4.udp.dport };
+    case 'sctp':
+      return { proto: IPPROTO_SCTP, src, sport: l4.sctp.sport, dst, dport: l4.sctp.dport };
     case 'icmp':
       return { proto: IPPROTO_ICMP, src, sport: icmpId(l4.icmp.rest), dst, dport: ((l4.icmp.type & 0xff) << 8) | (l4.icmp.code & 0xff) };
     case 'other':

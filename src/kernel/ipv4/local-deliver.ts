@@ -38,6 +38,8 @@ export function ipLocalDeliver(ns: Netns, skb: Skb, iif: string): void {
     case 'icmp':
       return icmpRcv(ns, skb, p);
     default:
+      // ip_protocol_deliver_rcu(): no inet_protos[] handler. SCTP lands here too: packetwalk models a kernel
+      // without the SCTP stack (as the machines it is checked on), so an INIT draws protocol unreachable.
       fate(ns, skb.leg, 'REFUSED', 'NO_SOCKET', `no handler for IP protocol ${p.ip.protocol}`);
       icmpSend(ns, skb, 3, 2, 0);
   }
@@ -159,7 +161,9 @@ function icmpRcv(ns: Netns, skb: Skb, p: IpPacket): void {
         ? ns.sockets.client('udp', q.ip.src, qp.udp.sport, q.ip.dst, qp.udp.dport)
         : qp.proto === 'icmp'
           ? ns.sockets.client('icmp', q.ip.src, qp.icmp.rest >>> 16, q.ip.dst, 0)
-          : undefined;
+          : qp.proto === 'sctp'
+            ? ns.sockets.client('sctp', q.ip.src, qp.sctp.sport, q.ip.dst, qp.sctp.dport)
+            : undefined;
   const name = icmpTypeName(type, code);
   if (!client) {
     fate(ns, skb.leg, 'DROPPED', 'NO_SOCKET', `ICMP ${name} for no socket here`);

@@ -1,7 +1,7 @@
 import type { IpPacket, L4 } from '../../packet/frame.js';
 import { newSkb } from '../../packet/skb.js';
 import { describePacket } from '../../packet/describe.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/headers.js';
+import { IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/headers.js';
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import type { Netns } from '../netns/netns.js';
 import { ipRouteOutput } from '../route/route-output.js';
@@ -32,7 +32,7 @@ export interface IpSendRequest {
 }
 
 function protoNumber(l4: L4): number {
-  return l4.proto === 'tcp' ? IPPROTO_TCP : l4.proto === 'udp' ? IPPROTO_UDP : l4.proto === 'icmp' ? IPPROTO_ICMP : l4.number;
+  return l4.proto === 'tcp' ? IPPROTO_TCP : l4.proto === 'udp' ? IPPROTO_UDP : l4.proto === 'icmp' ? IPPROTO_ICMP : l4.proto === 'sctp' ? IPPROTO_SCTP : l4.number;
 }
 
 /** Why a local send fails, in the errno the application sees (ip_route_output_key() errors). */

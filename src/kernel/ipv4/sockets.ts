@@ -9,7 +9,7 @@ export interface ListeningSocket {
 
 /** The trace's own client socket: it receives the answer, or the error its packet drew. */
 export interface ClientSocket {
-  proto: 'tcp' | 'udp' | 'icmp';
+  proto: 'tcp' | 'udp' | 'icmp' | 'sctp';
   local: Ipv4Addr;
   localPort: number;
   remote: Ipv4Addr;
@@ -51,7 +51,7 @@ export class SocketTable {
   }
 
   /** A connected socket whose remote end is (src, sport) and local end (dst, dport). */
-  client(proto: 'tcp' | 'udp' | 'icmp', local: Ipv4Addr, localPort: number, remote: Ipv4Addr, remotePort: number): ClientSocket | undefined {
+  client(proto: ClientSocket['proto'], local: Ipv4Addr, localPort: number, remote: Ipv4Addr, remotePort: number): ClientSocket | undefined {
     return this.clients.find(
       (c) =>
         c.proto === proto &&

@@ -24,7 +24,7 @@ function flowSourcePort(inner: L2Frame): number {
 
 function portsOf(skb: Skb): string {
   const l4 = skb.packet.l4;
-  return l4.proto === 'tcp' ? `${l4.tcp.sport}:${l4.tcp.dport}` : l4.proto === 'udp' ? `${l4.udp.sport}:${l4.udp.dport}` : '';
+  return l4.proto === 'tcp' ? `${l4.tcp.sport}:${l4.tcp.dport}` : l4.proto === 'udp' ? `${l4.udp.sport}:${l4.udp.dport}` : l4.proto === 'sctp' ? `${l4.sctp.sport}:${l4.sctp.dport}` : '';
 }
 
 

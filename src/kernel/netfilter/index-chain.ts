@@ -27,9 +27,9 @@ function ruleKey(r: Rule): RuleKey {
   const dst = b.dst && !b.dst.invert && b.dst.mask === 0xffffffff ? b.dst.addr : null;
   const proto = b.proto !== 0 && !b.protoInvert ? b.proto : null;
   let dport: number | null = null;
-  if (proto === 6 || proto === 17) {
+  if (proto === 6 || proto === 17 || proto === 132) {
     for (const m of r.matches) {
-      if (m.exactDport !== undefined && (m.module === 'tcp' || m.module === 'udp' || m.module === 'multiport')) {
+      if (m.exactDport !== undefined && (m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp' || m.module === 'multiport')) {
         dport = m.exactDport;
         break;
       }
@@ -57,11 +57,12 @@ function merge(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
-/** The destination port the tcp/udp matches would see, -1 when they would see none. */
+/** The destination port the tcp/udp/sctp matches would see, -1 when they would see none. */
 function packetDport(p: IpPacket): number {
   if (p.ip.fragOffset !== 0) return -1;
   if (p.l4.proto === 'tcp' && p.ip.protocol === 6) return p.l4.tcp.dport;
   if (p.l4.proto === 'udp' && p.ip.protocol === 17) return p.l4.udp.dport;
+  if (p.l4.proto === 'sctp' && p.ip.protocol === 132) return p.l4.sctp.dport;
   return -1;
 }
 

@@ -17,6 +17,7 @@ import { stateMatch } from './matches/state.js';
 import { statisticMatch } from './matches/statistic.js';
 import { tcpMatch } from './matches/tcp.js';
 import { udpMatch } from './matches/udp.js';
+import { sctpMatch } from './matches/sctp.js';
 import { iprangeMatch } from './matches/iprange.js';
 import { lengthMatch } from './matches/length.js';
 import { limitMatch } from './matches/limit.js';
@@ -41,7 +42,7 @@ import { snatTarget } from './targets/snat.js';
 import { traceTarget } from './targets/trace.js';
 
 const MATCHES: ReadonlyMap<string, MatchModule> = new Map(
-  [tcpMatch, udpMatch, icmpMatch, multiportMatch, commentMatch, markMatch, connmarkMatch, conntrackMatch, stateMatch,
+  [tcpMatch, udpMatch, sctpMatch, icmpMatch, multiportMatch, commentMatch, markMatch, connmarkMatch, conntrackMatch, stateMatch,
     addrtypeMatch, statisticMatch, recentMatch, physdevMatch, nfacctMatch, setMatch, limitMatch, iprangeMatch, lengthMatch,
     ownerMatch, rpfilterMatch, hashlimitMatch].map((m) => [m.name, m]),
 );
@@ -57,7 +58,7 @@ export function findMatch(name: string): MatchModule | undefined {
 
 /** Protocol matches loaded implicitly by `-p NAME` when an unknown option follows (load_proto() in xshared.c). */
 export function findProtoMatch(proto: number): MatchModule | undefined {
-  return proto === 6 ? tcpMatch : proto === 17 ? udpMatch : proto === 1 ? icmpMatch : undefined;
+  return proto === 6 ? tcpMatch : proto === 17 ? udpMatch : proto === 132 ? sctpMatch : proto === 1 ? icmpMatch : undefined;
 }
 
 export function findTarget(name: string): TargetModule | undefined {
@@ -70,7 +71,7 @@ export function findTarget(name: string): TargetModule | undefined {
  */
 const UNMODELLED_MATCHES = new Set([
   'bpf', 'cgroup', 'cluster', 'connbytes', 'connlabel', 'connlimit', 'cpu', 'dccp', 'devgroup', 'dscp', 'ecn', 'esp',
-  'ah', 'helper', 'ipcomp', 'ipvs', 'mac', 'osf', 'pkttype', 'policy', 'quota', 'rateest', 'realm', 'sctp',
+  'ah', 'helper', 'ipcomp', 'ipvs', 'mac', 'osf', 'pkttype', 'policy', 'quota', 'rateest', 'realm',
   'socket', 'string', 'tcpmss', 'time', 'tos', 'ttl', 'u32', 'ipv4options', 'l2tp',
 ]);
 const UNMODELLED_TARGETS = new Set([

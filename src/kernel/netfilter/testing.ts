@@ -8,7 +8,7 @@ import type { IpPacket } from '../../packet/frame.js';
 import { parseIpv4 } from '../../wire/ipv4-addr.js';
 
 export interface PacketSpec {
-  proto: 'tcp' | 'udp' | 'icmp' | number;
+  proto: 'tcp' | 'udp' | 'icmp' | 'sctp' | number;
   src: string;
   dst: string;
   sport?: number;
@@ -27,7 +27,7 @@ function addr(text: string): number {
 }
 
 export function makePacket(s: PacketSpec): IpPacket {
-  const protocol = s.proto === 'tcp' ? 6 : s.proto === 'udp' ? 17 : s.proto === 'icmp' ? 1 : s.proto;
+  const protocol = s.proto === 'tcp' ? 6 : s.proto === 'udp' ? 17 : s.proto === 'icmp' ? 1 : s.proto === 'sctp' ? 132 : s.proto;
   const ip = {
     tos: 0, totalLength: s.length ?? 60, id: 0, df: true, mf: false, fragOffset: s.fragOffset ?? 0, ttl: 64, protocol, checksum: 0,
     src: addr(s.src), dst: addr(s.dst),
@@ -37,6 +37,7 @@ export function makePacket(s: PacketSpec): IpPacket {
     return { ip, l4: { proto: 'tcp', tcp: { sport: s.sport ?? 40000, dport: s.dport ?? 80, seq: 0, ack: 0, flags, window: 65535, checksum: 0, urgent: 0 } }, payloadLength: 0 };
   }
   if (s.proto === 'udp') return { ip, l4: { proto: 'udp', udp: { sport: s.sport ?? 40000, dport: s.dport ?? 53, length: 8, checksum: 0 } }, payloadLength: 0 };
+  if (s.proto === 'sctp') return { ip, l4: { proto: 'sctp', sctp: { sport: s.sport ?? 40000, dport: s.dport ?? 53, vtag: 0, checksum: 0, chunk: 1 } }, payloadLength: 16 };
   if (s.proto === 'icmp') return { ip, l4: { proto: 'icmp', icmp: { type: s.icmpType ?? 8, code: s.icmpCode ?? 0, checksum: 0, rest: 0 } }, payloadLength: 0 };
   return { ip, l4: { proto: 'other', number: protocol }, payloadLength: 0 };
 }

@@ -18,6 +18,8 @@ export function flowPortsOf(l4: L4, protocol: number, local: boolean): FlowPorts
       return { proto: protocol, sport: l4.tcp.sport, dport: l4.tcp.dport };
     case 'udp':
       return { proto: protocol, sport: l4.udp.sport, dport: l4.udp.dport };
+    case 'sctp':
+      return { proto: protocol, sport: l4.sctp.sport, dport: l4.sctp.dport };
     case 'icmp':
       return { proto: protocol, sport: 0, dport: local ? (l4.icmp.type << 8) | l4.icmp.code : 0 };
     default:

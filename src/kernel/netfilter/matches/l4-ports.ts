@@ -1,4 +1,4 @@
-// Transport ports as the tcp/udp/multiport matches read them: only from a first fragment of a TCP or UDP packet.
+// Transport ports as the tcp/udp/sctp/multiport matches read them: only from a first fragment of a TCP, UDP or SCTP packet.
 
 import type { IpPacket } from '../../../packet/frame.js';
 
@@ -6,6 +6,7 @@ export function l4Ports(p: IpPacket): { sport: number; dport: number } | null {
   if (p.ip.fragOffset !== 0) return null;
   if (p.l4.proto === 'tcp') return { sport: p.l4.tcp.sport, dport: p.l4.tcp.dport };
   if (p.l4.proto === 'udp') return { sport: p.l4.udp.sport, dport: p.l4.udp.dport };
+  if (p.l4.proto === 'sctp') return { sport: p.l4.sctp.sport, dport: p.l4.sctp.dport };
   return null;
 }
 
