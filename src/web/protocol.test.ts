@@ -27,7 +27,7 @@ describe('parseClientMessage', () => {
     ['another version', JSON.stringify({ ...trace, v: 2 }), 'bad-version', 'r1'],
     ['an unknown field', JSON.stringify({ ...trace, extra: 1 }), 'bad-message', 'r1'],
     ['a missing field', JSON.stringify({ ...trace, to: undefined }), 'bad-message', 'r1'],
-    ['a bad protocol', JSON.stringify({ ...trace, proto: 'sctp' }), 'bad-message', 'r1'],
+    ['a bad protocol', JSON.stringify({ ...trace, proto: 'dccp' }), 'bad-message', 'r1'],
     ['a port out of range', JSON.stringify({ ...trace, dport: 70000 }), 'bad-message', 'r1'],
     ['a name with spaces', JSON.stringify({ ...trace, from: 'pod/a b' }), 'bad-message', 'r1'],
     ['an unknown edit', '{"type":"edit","v":1,"id":"e","edit":{"op":"drain","node":"a"}}', 'bad-message', 'e'],

@@ -8,7 +8,7 @@ export const PROTOCOL_VERSION = 1;
 /** The largest message the server reads (bytes); larger ones are refused unread, as a client bug or an attack. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
-export const TRACE_PROTOS = ['tcp', 'udp', 'icmp'] as const;
+export const TRACE_PROTOS = ['tcp', 'udp', 'icmp', 'sctp'] as const;
 export type TraceProto = (typeof TRACE_PROTOS)[number];
 
 /** Ask for a trace: endpoints as `net trace --from/--to` take them. */
