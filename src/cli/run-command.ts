@@ -1,3 +1,4 @@
+import { describeKubeProxySync } from '../cluster/live-kube-proxy.js';
 import type { Command } from 'commander';
 import { collectScenarioFiles, loadScenarioFile } from '../scenario/load.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
@@ -67,6 +68,7 @@ function runTimelineReported(
           const r = e.report;
           const parts = [r.added.length ? `+${r.added.join(' +')}` : '', r.removed.length ? `-${r.removed.join(' -')}` : ''].filter((x) => x !== '');
           out(`  ..  ${tag}${e.step.text}${parts.length ? ` (namespaces ${parts.join(' ')})` : ''}`);
+          for (const s of e.kubeProxy) for (const l of describeKubeProxySync(s)) out(`        ${l}`);
           break;
         }
         case 'run':
