@@ -222,7 +222,7 @@ function report(node: string, outcome: KubeProxyNodeSync['outcome'], over: Parti
 /** One node's sync in words, for `net run`'s timeline lines; [] when kube-proxy did nothing there. */
 export function describeKubeProxySync(s: KubeProxyNodeSync): string[] {
   if (s.outcome === 'unchanged') return s.rebuilt ? [`${s.node}: rules rebuilt (other components changed); kube-proxy: nothing to sync`] : [];
-  if (s.outcome === 'pending') return [`${s.node}: kube-proxy has not synced yet (the change waits in its trackers; its rules are as before)`];
+  if (s.outcome === 'pending') return [`${s.node}: kube-proxy has not synced this yet (the change waits in its trackers; the node's rules are unchanged)`];
   const what = s.full ? 'full sync' : `partial sync${s.changedServices.length > 0 ? ` (chains of ${s.changedServices.join(', ')})` : ' (no Service chains changed)'}`;
   const parts = [`${s.node}: kube-proxy ${what}: iptables-restore --noflush --counters`];
   if (s.deletedChains.length > 0) parts.push(`-X ${s.deletedChains.join(' ')}`);
