@@ -192,5 +192,32 @@ describe('kube-proxy in a Cluster timeline', () => {
     expect(nat?.chains.has('KUBE-SERVICES')).toBe(true);
     expect(chainRules(synced.world.netns('node-c')?.nf?.ruleset, 'nat', 'PREROUTING').map((r) => (r.target.kind === 'jump' ? r.target.chain : ''))[0]).toBe('KUBE-SERVICES');
   });
+  it('when portmap\'s rules change too, the node\'s ruleset is rebuilt before the sync and still matches a fresh compile', () => {
+    const base = readFileSync('scenarios/cluster-hostport.yaml', 'utf8').split('\ntraces:')[0];
+    const sc = load(`${base}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {clusterIP: 10.96.0.30, selector: {app: web}, ports: [{port: 80}]}
+timeline:
+  - trace: {name: t, from: pod/other, to: 10.96.0.30:80, proto: tcp, expect: {disposition: DELIVERED}}
+  - kubectl: kubectl delete pod web
+  - point: gone
+`);
+    const events: TimelineEvent[] = [];
+    const run = runTimeline(sc.world, sc.timeline!, { onEvent: (e) => events.push(e) });
+    const [change] = clusterEvents(events);
+    const a = change.kubeProxy.find((x) => x.node === 'node-a')!;
+    const b = change.kubeProxy.find((x) => x.node === 'node-b')!;
+    expect([a.rebuilt, a.outcome]).toEqual([true, 'synced']);
+    expect([b.rebuilt, b.outcome]).toEqual([false, 'synced']);
+    const step = sc.timeline!.find((x) => x.kind === 'cluster')!;
+    if (step.kind !== 'cluster') throw new Error('no cluster step');
+    for (const n of ['node-a', 'node-b']) {
+      const spec = step.cluster.world.namespaces.find((x) => x.name === n)!;
+      expect(rulesText(run.world.netns(n)!.nf!.ruleset), n).toBe(rulesText(restore(spec.iptables ?? '').ruleset));
+    }
+    expect(rulesText(run.world.netns('node-a')!.nf!.ruleset)).not.toContain('CNI-DN-');
+  });
 });
 
