@@ -219,5 +219,16 @@ timeline:
     }
     expect(rulesText(run.world.netns('node-a')!.nf!.ruleset)).not.toContain('CNI-DN-');
   });
+  it('a rule added by hand on a node outside kube-proxy\'s chains stays across a change', () => {
+    const sc = load(`${HEAD.replace(' CLEANUP', '')}timeline:
+  - run: iptables -I FORWARD 1 -s 192.0.2.7/32 -j DROP
+    netns: node-a
+  - kubectl: kubectl scale deployment/web --replicas=2
+  - trace: {name: t, from: pod/client, to: 10.96.0.80:80, proto: tcp}
+`);
+    const run = runTimeline(sc.world, sc.timeline!);
+    const forward = rulesText(run.world.netns('node-a')!.nf!.ruleset).split('\n').filter((l) => l.startsWith('-A FORWARD'));
+    expect(forward).toContain('-A FORWARD -s 192.0.2.7/32 -j DROP');
+  });
 });
 

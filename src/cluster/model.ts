@@ -44,7 +44,7 @@ export interface KubeProxySettings {
   /**
    * After a timeline sync that changed UDP endpoints, run kube-proxy's conntrack reconciler
    * (pkg/proxy/conntrack CleanStaleEntries, v1.32+) on the node's table (default true); false shows the
-   * behaviour before it: stale UDP entries live until their timeout.
+   * behaviour without it: stale UDP entries live until their timeout.
    */
   conntrackCleanup: boolean;
 }
