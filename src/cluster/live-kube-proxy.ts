@@ -150,14 +150,14 @@ export class LiveKubeProxies {
         out.push(report(n.name, timing === 'later' && np.proxier.pending() ? 'pending' : 'unchanged', { rebuilt }));
         continue;
       }
-      out.push({ ...this.sync(after, ns, np, now), rebuilt });
+      out.push({ ...this.sync(after, n.name, ns, np, now), rebuilt });
     }
     for (const name of [...this.nodes.keys()]) if (!after.nodes.some((n) => n.name === name)) this.nodes.delete(name);
     return out;
   }
 
   /** syncProxyRules() on one node, its restore, then the conntrack reconciler. */
-  private sync(c: CompiledCluster, ns: Netns, np: NodeProxy, now: number): KubeProxyNodeSync {
+  private sync(c: CompiledCluster, node: string, ns: Netns, np: NodeProxy, now: number): KubeProxyNodeSync {
     const rs = ns.nf?.ruleset;
     const plan = np.proxier.sync({ now: now / 1000, existingNatChains: rs ? natChainNames(rs) : [] });
     np.synced = true;
@@ -184,7 +184,7 @@ export class LiveKubeProxies {
       }
     }
     return {
-      node: c.nodes.find((n) => n.netns === ns.name)?.name ?? ns.name,
+      node,
       outcome: 'synced',
       full: plan.full,
       changedServices: [...plan.changedServices].sort(),
