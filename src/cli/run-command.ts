@@ -1,3 +1,4 @@
+import { describeKubeProxySync } from '../cluster/live-kube-proxy.js';
 import type { Command } from 'commander';
 import { collectScenarioFiles, loadScenarioFile } from '../scenario/load.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
@@ -67,6 +68,7 @@ function runTimelineReported(
           const r = e.report;
           const parts = [r.added.length ? `+${r.added.join(' +')}` : '', r.removed.length ? `-${r.removed.join(' -')}` : ''].filter((x) => x !== '');
           out(`  ..  ${tag}${e.step.text}${parts.length ? ` (namespaces ${parts.join(' ')})` : ''}`);
+          for (const s of e.kubeProxy) for (const l of describeKubeProxySync(s)) out(`        ${l}`);
           break;
         }
         case 'run':
@@ -114,12 +116,16 @@ export function registerRun(program: Command, out: (s: string) => void): void {
 A scenario with a timeline: its own traces first, each on the World as built, then the timeline's steps in
 order on one World and one virtual clock, each trace checked at its place. A command that fails stops the
 timeline there (reported at its file:line:col), and the traces after it count as failed.
+In a Cluster, under each change (kubectl, ready:, addNode:, sync: kube-proxy) are what every node's
+kube-proxy did: its partial or full sync, the chains it deleted (-X), and the stale UDP conntrack entries
+its clean-up deleted.
 
 Exit status: 0 when every expectation holds, 1 when some trace differs, 2 when a file is not a valid scenario.
 
 Example:
   net run scenarios/                 check every shipped scenario
-  net run scenarios/veth-pair.yaml scenarios/nat-router.yaml`,
+  net run scenarios/veth-pair.yaml scenarios/nat-router.yaml
+  net run scenarios/kube-proxy-stale-udp-cleanup.yaml   a kube-proxy sync and its conntrack clean-up`,
     )
     .action((paths: string[], opts: { seed: number }) => {
       const files = collectScenarioFiles(paths);

@@ -85,6 +85,12 @@ export interface CompiledCluster extends CompiledObjects {
   containers: DockerContainerState[];
   /** What each kube-proxy chain (KUBE-SVC-, KUBE-SEP-...) of any node stands for; empty without kube-proxy. */
   serviceChains: Map<string, ChainLabel>;
+  /**
+   * Each node's rules before kube-proxy's first sync (flannel's, the CNI portmap's, Docker's), as
+   * iptables-restore text: what a node whose kube-proxy has not synced yet holds (a timeline's live
+   * kube-proxy, src/cluster/live-kube-proxy.ts, starts from it).
+   */
+  rulesBeforeKubeProxy: Map<string, string>;
   issues: CompileIssue[];
   /** The spec it was compiled from (cluster domain, service CIDR: what cluster DNS needs). */
   spec: ClusterSpec;
@@ -247,13 +253,14 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
       return r.text;
     });
   }
+  const rulesBeforeKubeProxy = new Map(objects.nodes.map((n) => [n.name, n.iptables.render()]));
   for (const r of renderers) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
   applyPatches(spec, objects, world, issues);
   for (const n of objects.nodes) {
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, containers, serviceChains, issues, spec };
+  return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, issues, spec };
 }
 
 /** Nodes with their leases, pods (given and made by controllers) scheduled and addressed, Services and slices. */

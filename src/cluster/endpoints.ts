@@ -93,7 +93,14 @@ function resolveService(c: CompiledCluster, text: string): SyntaxResult<NamedEnd
     return syntaxError(`no service "${name}"${ns === undefined ? '' : ` in namespace ${ns}`} (${all.length === 0 ? 'the cluster has no services' : `services: ${all.slice(0, 12).join(', ')}`})`, 5);
   }
   const full = `${svc.meta.namespace}/${svc.meta.name}`;
-  if (typeof svc.clusterIP !== 'number') return syntaxError(`service "${full}" has no cluster IP (headless)`, 5);
+  // kube-proxy's ShouldSkipService(): an ExternalName Service and a headless one (clusterIP None) get no rules,
+  // so there is no address a packet could be sent to in their name; say what to trace instead.
+  if (svc.type === 'ExternalName') {
+    return syntaxError(`service "${full}" is type ExternalName: cluster DNS answers its name with a CNAME to ${svc.externalName ?? '(no externalName)'}, and kube-proxy writes no rules for it; trace to the address that name resolves to`, 5);
+  }
+  if (typeof svc.clusterIP !== 'number') {
+    return syntaxError(`service "${full}" is headless (clusterIP: None): kube-proxy writes no rules for it and cluster DNS answers with its ready endpoints' pod addresses; trace to one of its pods`, 5);
+  }
   if (portText === undefined) {
     return { ok: true, value: svc.ports.length === 1 ? { netns: '', addr: svc.clusterIP, port: svc.ports[0].port } : { netns: '', addr: svc.clusterIP } };
   }

@@ -41,6 +41,12 @@ export interface KubeProxySettings {
   masqueradeAll: boolean;
   /** --iptables-localhost-nodeports (default true). */
   localhostNodePorts: boolean;
+  /**
+   * After a timeline sync that changed UDP endpoints, run kube-proxy's conntrack reconciler
+   * (pkg/proxy/conntrack CleanStaleEntries, v1.32+) on the node's table (default true); false shows the
+   * behaviour without it: stale UDP entries live until their timeout.
+   */
+  conntrackCleanup: boolean;
 }
 
 export interface NodeSpec {

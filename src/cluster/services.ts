@@ -15,7 +15,7 @@ export const NODE_PORT_MIN = 30000;
 export const NODE_PORT_MAX = 32767;
 
 export function defaultKubeProxySettings(): KubeProxySettings {
-  return { mode: 'iptables', masqueradeAll: false, localhostNodePorts: true };
+  return { mode: 'iptables', masqueradeAll: false, localhostNodePorts: true, conntrackCleanup: true };
 }
 
 /**

@@ -40,7 +40,8 @@ export const TIMELINE_STEP_KINDS: Readonly<Record<string, readonly string[]>> = 
 
 /** The timeline steps only a Cluster scenario has, and the other fields each takes. */
 export const CLUSTER_TIMELINE_STEP_KINDS: Readonly<Record<string, readonly string[]>> = {
-  kubectl: [],
-  ready: ['value'],
-  addNode: [],
+  kubectl: ['kubeProxy'],
+  ready: ['value', 'kubeProxy'],
+  addNode: ['kubeProxy'],
+  sync: [],
 };

@@ -2,6 +2,7 @@
 
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
 import type { ProbeSpec } from '../sim/probe.js';
+import type { KubeProxyTiming } from '../cluster/live-kube-proxy.js';
 import type { CompiledCluster } from '../cluster/compile.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { ParsedCommand } from '../kernel/tools/index.js';
@@ -48,9 +49,12 @@ export type TimelineStep =
   /**
    * kind Cluster: a change to the cluster's objects (`kubectl scale|delete`, `ready:`, `addNode:`), compiled
    * at load time; the live World is reconciled to `cluster.world`, keeping the dynamic state of namespaces
-   * that remain (src/kernel/netns/reconcile-world.ts).
+   * that remain (src/kernel/netns/reconcile-world.ts), and each node's kube-proxy syncs the change into its
+   * live rules (src/cluster/live-kube-proxy.ts): at once (`now`), not yet (`later`, the step's
+   * `kubeProxy: later`), or, for a `sync: kube-proxy` step (`only`), no object changes and the waiting
+   * syncs run. `before`: the cluster as the previous step left it.
    */
-  | { kind: 'cluster'; text: string; cluster: CompiledCluster; at: SourceLocation };
+  | { kind: 'cluster'; text: string; cluster: CompiledCluster; before: CompiledCluster; kubeProxy: KubeProxyTiming; at: SourceLocation };
 
 /** One trace of a scenario: the packet to send (a ProbeSpec), its name and what it must show. */
 export interface TraceSpec extends ProbeSpec {

@@ -5,6 +5,9 @@
 //   - kubectl: "kubectl delete pod NAME [-n NS]" / "kubectl delete endpointslice NAME [-n NS]"
 //   - ready: pod/NAME (or NS/NAME), value: false        the kubelet's readiness probe result, no kubectl verb
 //   - addNode: {name: node-c, ip: 192.168.56.13}         a kubelet joining (a DaemonSet gets a pod there)
+// Each of these takes `kubeProxy: later`: the API has the change but kube-proxy has not synced it yet (its
+// informer or sync lags, or it has not started on a new node); the step `sync: kube-proxy` runs the syncs
+// that wait (src/cluster/live-kube-proxy.ts).
 
 import type { Node } from 'yaml';
 import { isMap } from 'yaml';
@@ -12,6 +15,8 @@ import type { CompiledCluster } from '../cluster/compile.js';
 import { applyClusterEdit, parseKubectl } from '../cluster/kubectl.js';
 import type { ClusterEdit } from '../cluster/kubectl.js';
 import type { ClusterSpec, NodeSpec } from '../cluster/model.js';
+import { runsKubeProxy } from '../cluster/live-kube-proxy.js';
+import type { KubeProxyTiming } from '../cluster/live-kube-proxy.js';
 import { HostLocalMemory, pinRunning } from '../cluster/running-pods.js';
 import type { YamlOrigin } from '../cluster/objects/read-objects.js';
 import type { NetnsSpec } from '../kernel/netns/world-spec.js';
@@ -20,7 +25,7 @@ import type { SourceLocation, TimelineStep } from './model.js';
 import type { ClusterTimelineHooks } from './read-timeline.js';
 import type { TraceEndpoints } from './read-trace.js';
 import type { Fields } from './yaml-fields.js';
-import { readBool, readFields, readIpv4, readString } from './yaml-fields.js';
+import { readBool, readEnum, readFields, readIpv4, readString } from './yaml-fields.js';
 import type { ScenarioSource } from './yaml-source.js';
 
 export const ADD_NODE_FIELDS = ['name', 'ip'] as const;
@@ -43,7 +48,7 @@ export function clusterTimeline(
   let current = { spec, compiled };
   const ipam = new HostLocalMemory(compiled);
   const seen = new Map(compiled.world.namespaces.map((n) => [n.name, n]));
-  const apply = (edit: ClusterEdit, node: Node, at: SourceLocation, text: string, what: string): TimelineStep | undefined => {
+  const apply = (edit: ClusterEdit, node: Node, at: SourceLocation, text: string, what: string, kubeProxy: KubeProxyTiming): TimelineStep | undefined => {
     const r = applyClusterEdit(current.spec, current.compiled, edit);
     if (!r.ok) {
       if (r.column !== undefined && 'nameColumn' in edit) src.errorInString(node, r.column, `${what}: ${r.error}`);
@@ -62,11 +67,23 @@ export function clusterTimeline(
       for (const issue of next.issues) src.error(node, `${what}: after ${text}: ${issue.message}`);
       return undefined;
     }
+    const before = current.compiled;
     current = { spec: nextSpec, compiled: next };
     names.length = 0;
     for (const n of next.world.namespaces) names.push(n.name);
     for (const n of next.world.namespaces) if (!seen.has(n.name)) seen.set(n.name, n);
-    return { kind: 'cluster', text, cluster: next, at };
+    return { kind: 'cluster', text, cluster: next, before, kubeProxy, at };
+  };
+  /** The step's `kubeProxy:` field: `later`, or unset (kube-proxy syncs the change at once). */
+  const timing = (fields: Fields, what: string): KubeProxyTiming | undefined => {
+    if (!fields.keys.has('kubeProxy')) return 'now';
+    const n = fields.values.get('kubeProxy');
+    const t = readEnum(src, n, `${what}: kubeProxy`, ['later'] as const);
+    if (t !== undefined && !runsKubeProxy(current.compiled)) {
+      src.error(n, `${what}: kubeProxy: this cluster runs no kube-proxy (cluster.kubeProxy.mode none, or a docker-bridge network)`);
+      return undefined;
+    }
+    return t;
   };
   return {
     endpoints: () => endpointsOf(current.compiled),
@@ -75,6 +92,17 @@ export function clusterTimeline(
       const v = fields.values;
       const node = v.get(kind);
       if (node === undefined) return undefined;
+      if (kind === 'sync') {
+        const c = readEnum(src, node, `${what}: sync`, ['kube-proxy'] as const);
+        if (c === undefined) return undefined;
+        if (!runsKubeProxy(current.compiled)) {
+          src.error(node, `${what}: sync: this cluster runs no kube-proxy (cluster.kubeProxy.mode none, or a docker-bridge network)`);
+          return undefined;
+        }
+        return { kind: 'cluster', text: 'sync: kube-proxy', cluster: current.compiled, before: current.compiled, kubeProxy: 'only', at };
+      }
+      const when = timing(fields, what);
+      if (when === undefined) return undefined;
       switch (kind) {
         case 'kubectl': {
           const text = readString(src, node, `${what}: kubectl`);
@@ -84,7 +112,7 @@ export function clusterTimeline(
             src.errorInString(node, edit.column, `${what}: kubectl: ${edit.error}`);
             return undefined;
           }
-          return apply(edit.value, node, at, text.trim(), what);
+          return apply(edit.value, node, at, text.trim(), what, when);
         }
         case 'ready': {
           const text = readString(src, node, `${what}: ready`);
@@ -96,7 +124,7 @@ export function clusterTimeline(
             src.errorInString(node, pod.column, `${what}: ready: ${pod.error}`);
             return undefined;
           }
-          return apply({ kind: 'ready', namespace: pod.namespace, name: pod.name, value, nameColumn: 1 }, node, at, `ready ${text}=${value}`, what);
+          return apply({ kind: 'ready', namespace: pod.namespace, name: pod.name, value, nameColumn: 1 }, node, at, `ready ${text}=${value}`, what, when);
         }
         case 'addNode': {
           const f = readFields(src, node, `${what}: addNode`, ADD_NODE_FIELDS, ['name', 'ip']);
@@ -114,7 +142,7 @@ export function clusterTimeline(
             return undefined;
           }
           const n: NodeSpec = { name, ip, sysctls: {}, listen: [], origin: { src, node: f.node } satisfies YamlOrigin };
-          return apply({ kind: 'addNode', node: n }, isMap(node) ? node : fields.node, at, `addNode ${name} (${formatIpv4(ip)})`, what);
+          return apply({ kind: 'addNode', node: n }, isMap(node) ? node : fields.node, at, `addNode ${name} (${formatIpv4(ip)})`, what, when);
         }
       }
       return undefined;

@@ -43,7 +43,7 @@ export const CLUSTER_FIELDS = {
   top: ['apiVersion', 'kind', 'metadata', 'description', 'cluster', 'underlay', 'nodes', 'externals', 'objects', 'manifests', 'patches', 'traces', 'timeline'],
   metadata: ['name'],
   cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel'],
-  kubeProxy: ['mode', 'masqueradeAll', 'localhostNodePorts'],
+  kubeProxy: ['mode', 'masqueradeAll', 'localhostNodePorts', 'conntrackCleanup'],
   cni: ['hairpinMode'],
   flannel: ['ipMasq'],
   underlay: ['cidr', 'gateway', 'mtu'],
@@ -194,7 +194,7 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
   if (f.keys.has('kubeProxy')) {
     const k = readFields(src, v.get('kubeProxy'), 'cluster: kubeProxy', CLUSTER_FIELDS.kubeProxy);
     if (k?.keys.has('mode')) kubeProxy.mode = readEnum(src, k.values.get('mode'), 'cluster: kubeProxy: mode', ['iptables', 'none'] as const) ?? 'iptables';
-    for (const b of ['masqueradeAll', 'localhostNodePorts'] as const) {
+    for (const b of ['masqueradeAll', 'localhostNodePorts', 'conntrackCleanup'] as const) {
       if (k?.keys.has(b)) kubeProxy[b] = readBool(src, k.values.get(b), `cluster: kubeProxy: ${b}`) ?? kubeProxy[b];
     }
   }

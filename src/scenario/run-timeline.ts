@@ -7,6 +7,8 @@
 import { buildWorld, staticEnv } from '../kernel/index.js';
 import type { KernelEnv, World, WorldSpec } from '../kernel/index.js';
 import { applyCommand } from '../kernel/tools/index.js';
+import { LiveKubeProxies } from '../cluster/live-kube-proxy.js';
+import type { KubeProxyNodeSync } from '../cluster/live-kube-proxy.js';
 import { reconcileWorld } from '../kernel/netns/reconcile-world.js';
 import type { ReconcileReport } from '../kernel/netns/reconcile-world.js';
 import { Rng, Scheduler } from '../sim/index.js';
@@ -21,7 +23,11 @@ export type TimelineEvent =
   | { kind: 'run'; index: number; step: Extract<TimelineStep, { kind: 'run' }>; stderr: string[] }
   | { kind: 'sleep'; index: number; step: Extract<TimelineStep, { kind: 'sleep' }>; now: number }
   | { kind: 'point'; index: number; step: Extract<TimelineStep, { kind: 'point' }>; now: number }
-  | { kind: 'cluster'; index: number; step: Extract<TimelineStep, { kind: 'cluster' }>; report: ReconcileReport };
+  | {
+    kind: 'cluster'; index: number; step: Extract<TimelineStep, { kind: 'cluster' }>; report: ReconcileReport;
+    /** What each node's kube-proxy did: its sync (partial or full, chains deleted) and conntrack clean-up. */
+    kubeProxy: KubeProxyNodeSync[];
+  };
 
 export interface TimelineRun {
   /** The World as the timeline left it (at `stopAt`, at a failed step, or at the end). */
@@ -55,6 +61,8 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
     hopBudget: 64,
   };
   let world = buildWorld(spec, env);
+  // Each node's kube-proxy, from the first cluster step on (its state at the compile is the first step's `before`).
+  let kubeProxies: LiveKubeProxies | undefined;
   const events: TimelineEvent[] = [];
   const emit = (e: TimelineEvent): void => {
     events.push(e);
@@ -88,11 +96,14 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
         break;
       }
       case 'cluster': {
-        // The controllers and the components have caught up: the World is the new compile's, with the
-        // dynamic state of every namespace that remains.
-        const r = reconcileWorld(world, step.cluster.world, env);
+        // The controllers and the CNI have caught up: the World is the new compile's, with the dynamic state of
+        // every namespace that remains; kube-proxy then syncs the change into each node's live rules.
+        kubeProxies ??= new LiveKubeProxies(step.before);
+        const live = world;
+        const r = step.kubeProxy === 'only' ? { world, report: { kept: [...world.namespaces.keys()], added: [], removed: [] } } : reconcileWorld(world, step.cluster.world, env);
         world = r.world;
-        emit({ kind: 'cluster', index, step, report: r.report });
+        const kubeProxy = kubeProxies.step(step.cluster, live, world, sched.clock.now(), step.kubeProxy);
+        emit({ kind: 'cluster', index, step, report: r.report, kubeProxy });
         break;
       }
       case 'point':

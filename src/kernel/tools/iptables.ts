@@ -93,6 +93,14 @@ function netfilterOf(ns: Netns): NetfilterState {
   return ns.nf;
 }
 
+/**
+ * A ruleset that a component kept across a rebuild of the namespace (a timeline's live kube-proxy carries a
+ * node's rules, counters and all, into the World of the next compile): installed as a commit installs it.
+ */
+export function installRuleset(ns: Netns, rs: Ruleset): void {
+  install(netfilterOf(ns), rs);
+}
+
 /** Installs a committed ruleset: the chain index is rebuilt, and conntrack starts if a table now needs it. */
 function install(nf: NetfilterState, rs: Ruleset): void {
   nf.ruleset = rs;
