@@ -10,6 +10,7 @@ import { registerTrace } from './trace-command.js';
 import { registerShow } from './show-command.js';
 import { registerCompile } from './compile-command.js';
 import { registerDns } from './dns-command.js';
+import { registerReach } from './reach-command.js';
 import { UsageError } from './usage-error.js';
 
 const out = (s: string): void => {
@@ -31,6 +32,7 @@ function program(): Command {
   registerVerify(p, out);
   registerCompile(p, out);
   registerDns(p, out);
+  registerReach(p, out);
   for (const c of p.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return p;
 }
