@@ -21,8 +21,8 @@ export function describeBranch(b: CellBranch): string {
 
 /** The whole cell: one branch, or each with its probability. */
 export function describeCell(c: ReachCell): string {
-  const text = c.branches.length === 1 ? describeBranch(c.branches[0]) : c.branches.map((b) => `${pct(b.probability)} ${describeBranch(b)}`).join('; ');
-  return `${c.verdict}${c.branches.length === 1 ? `: ${text}` : ` (${c.branches.length} branches): ${text}`}${c.truncated ? ' (exploration truncated)' : ''}`;
+  const text = c.branches.length === 1 ? describeBranch(c.branches[0]) : `${c.verdict} (${c.branches.length} branches): ${c.branches.map((b) => `${pct(b.probability)} ${describeBranch(b)}`).join('; ')}`;
+  return `${text}${c.truncated ? ' (exploration truncated)' : ''}`;
 }
 
 /** What `--diff` compares: the outcome of each branch and its probability, not the path taken. */

@@ -2,6 +2,8 @@
 // unknown), as JSON (`{"FROM": {"TO": true}}`, the `matrix` fields of the upstream data; an array of table
 // lines, its `table` fields; or a packetwalk.reach/v1 document, whose connected cells are expected).
 
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
 import type { Diagnostic } from '../scenario/diagnostics.js';
 import { REACH_SCHEMA } from './model.js';
 
@@ -15,12 +17,6 @@ export interface ExpectedMatrix {
 export type ExpectResult = { ok: true; expected: ExpectedMatrix } | { ok: false; diagnostics: Diagnostic[] };
 
 export const cellKey = (row: string, col: string): string => `${row}\t${col}`;
-
-function lineCol(text: string, index: number): { line: number; column: number } {
-  const before = text.slice(0, index);
-  const line = before.split('\n').length;
-  return { line, column: index - before.lastIndexOf('\n') };
-}
 
 /** Reads table lines; `firstLine` is the file line of lines[0]. */
 function readTable(file: string, lines: readonly string[], firstLine: number): ExpectResult {
@@ -58,44 +54,49 @@ function readTable(file: string, lines: readonly string[], firstLine: number): E
 }
 
 function readJson(file: string, text: string): ExpectResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg);
-    const { line, column } = lineCol(text, pos ? Number(pos[1]) : 0);
-    return { ok: false, diagnostics: [{ file, line, column, message: `not JSON: ${msg}` }] };
+  // Read with the YAML parser (JSON is YAML), which locates every node for the messages.
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  const at = (offset: number | undefined, message: string): ExpectResult => {
+    const p = lc.linePos(offset ?? 0);
+    return { ok: false, diagnostics: [{ file, line: p.line, column: p.col, message }] };
+  };
+  if (doc.errors.length > 0) return at(doc.errors[0].pos[0], `not JSON: ${doc.errors[0].message.split('\n')[0]}`);
+  const root = doc.contents;
+  if (isSeq(root)) {
+    const lines = root.items.map((i) => (isScalar(i) && typeof i.value === 'string' ? i.value : undefined));
+    const bad = lines.findIndex((l) => l === undefined);
+    if (bad >= 0) return at((root.items[bad] as Node | null)?.range?.[0], 'a JSON array must hold the lines of a truth table, as strings');
+    return readTable(file, lines as string[], 1);
   }
-  const fail = (message: string): ExpectResult => ({ ok: false, diagnostics: [{ file, line: 1, column: 1, message }] });
-  if (Array.isArray(doc)) {
-    if (!doc.every((l): l is string => typeof l === 'string')) return fail('a JSON array must hold the lines of a truth table, as strings');
-    return readTable(file, doc, 1);
-  }
-  if (typeof doc !== 'object' || doc === null) return fail('expected a JSON object {"FROM": {"TO": true|false}}, an array of table lines, or a packetwalk.reach/v1 document');
-  const obj = doc as Record<string, unknown>;
+  if (!isMap(root)) return at(undefined, 'expected a JSON object {"FROM": {"TO": true|false}}, an array of table lines, or a packetwalk.reach/v1 document');
   const cells = new Map<string, boolean>();
   const rows: string[] = [];
   const cols: string[] = [];
   const addCol = (c: string): void => {
     if (!cols.includes(c)) cols.push(c);
   };
+  const obj = doc.toJS() as Record<string, unknown>;
   if (obj.schema === REACH_SCHEMA) {
-    if (!Array.isArray(obj.cells)) return fail(`a ${REACH_SCHEMA} document needs "cells"`);
+    if (!Array.isArray(obj.cells)) return at(undefined, `a ${REACH_SCHEMA} document needs "cells"`);
     for (const [i, c] of (obj.cells as unknown[]).entries()) {
       const cell = c as { from?: unknown; to?: unknown; verdict?: unknown };
-      if (typeof cell.from !== 'string' || typeof cell.to !== 'string') return fail(`cells[${i}]: expected "from" and "to" labels`);
+      if (typeof cell.from !== 'string' || typeof cell.to !== 'string') return at((doc.getIn(['cells', i], true) as Node | undefined)?.range?.[0], `cells[${i}]: expected "from" and "to" labels`);
       if (!rows.includes(cell.from)) rows.push(cell.from);
       addCol(cell.to);
       if (cell.verdict === 'connected' || cell.verdict === 'blocked') cells.set(cellKey(cell.from, cell.to), cell.verdict === 'connected');
     }
     return { ok: true, expected: { rows, cols, cells } };
   }
-  for (const [from, tos] of Object.entries(obj)) {
-    if (typeof tos !== 'object' || tos === null || Array.isArray(tos)) return fail(`"${from}": expected an object {"TO": true|false}`);
+  for (const pair of root.items) {
+    const from = isScalar(pair.key) ? String(pair.key.value) : '';
+    const tos = pair.value;
+    if (!isMap(tos)) return at((tos as Node | null)?.range?.[0] ?? (pair.key as Node | null)?.range?.[0], `"${from}": expected an object {"TO": true|false}`);
     rows.push(from);
-    for (const [to, v] of Object.entries(tos as Record<string, unknown>)) {
-      if (typeof v !== 'boolean') return fail(`"${from}" -> "${to}": expected true or false, got ${JSON.stringify(v)}`);
+    for (const cell of tos.items) {
+      const to = isScalar(cell.key) ? String(cell.key.value) : '';
+      const v = isScalar(cell.value) ? cell.value.value : undefined;
+      if (typeof v !== 'boolean') return at((cell.value as Node | null)?.range?.[0] ?? (cell.key as Node | null)?.range?.[0], `"${from}" -> "${to}": expected true or false, got ${JSON.stringify(v ?? null)}`);
       addCol(to);
       cells.set(cellKey(from, to), v);
     }
