@@ -50,7 +50,7 @@ function stoppingRule(t: Trace): string | null {
   for (const l of legs) {
     for (let i = l.hops.length - 1; i >= 0; i--) {
       const h = l.hops[i];
-      if (h.rule !== null && (h.verdict === 'DROP' || h.verdict === 'REJECT')) return h.rule;
+      if (h.rule !== null && h.verdict !== null && /^(?:DROP|REJECT)\b/.test(h.verdict)) return h.rule;
     }
   }
   return null;
