@@ -157,7 +157,7 @@ Examples:
   net reach scenarios/docker-icc-off.yaml --from 'ctr/*' --to 'ctr/*' -o csv
   net reach scenarios/cluster-deployment.yaml --from ns/shop --to app=web --ports 8080
   net reach scenarios/docker-bridge-published.yaml --diff scenarios/docker-icc-off.yaml --quiet
-  net reach scenarios/cluster-timeline-scale.yaml --diff-at scaled`,
+  net reach scenarios/cluster-timeline-readiness.yaml --diff-at not-ready --to 'svc/*'`,
     )
     .action((file: string, o: ReachOpts) => {
       if (o.diff !== undefined && o.diffAt !== undefined) throw new UsageError('give --diff OTHER or --diff-at POINT, not both');
