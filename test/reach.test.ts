@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../src/scenario/load.js';
 import type { ReachCell, ReachMatrix, SelectorTerm } from '../src/reach/index.js';
@@ -12,6 +13,8 @@ import { evaluateCells, parsePortList, parseSelector, planMatrix, reachWorld } f
 const ROOT = join(import.meta.dirname, '..');
 const NET = join(ROOT, 'dist', 'cli', 'main.js');
 const FIX = 'test/fixtures/reach';
+
+const validate = new Ajv2020.default({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'schema', 'reach.schema.json'), 'utf8')));
 
 function net(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [NET, 'reach', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -122,11 +125,13 @@ describe('net reach, the command', () => {
     const allow = net(`${FIX}/netpol-model.yaml`, '--from', 'ns/*', '--to', 'ns/*', '--ports', '80', '--expect', `${FIX}/upstream-tcp-16-full9.table`, '-o', 'json');
     expect(allow.status).toBe(0);
     expect(JSON.parse(allow.stdout)).toMatchObject({ schema: 'packetwalk.reach/v1', compared: 81, differences: 0 });
+    expect(validate(JSON.parse(allow.stdout)) ? [] : validate.errors).toEqual([]);
   });
 
   it('--diff: what turning hairpin off breaks (each pod calling its own Service)', () => {
     const r = net(`${FIX}/netpol-model.yaml`, '--diff', `${FIX}/netpol-model-no-hairpin.yaml`, '--to', 'svc/*', '--ports', '80', '--proto', 'tcp', '-o', 'json');
     expect(r.status).toBe(0);
+    expect(validate(JSON.parse(r.stdout)) ? [] : validate.errors).toEqual([]);
     const d = JSON.parse(r.stdout).diff;
     expect(d.compared).toBe(81);
     expect(d.changed.map((c: { from: string; to: string }) => `${c.from} -> ${c.to}`)).toEqual(
@@ -152,6 +157,7 @@ describe('net reach, the command', () => {
     expect(three.status).toBe(0);
     expect(JSON.parse(one.stdout).cells).toHaveLength(54);
     expect(three.stdout).toBe(one.stdout);
+    expect(validate(JSON.parse(one.stdout)) ? [] : validate.errors).toEqual([]);
   });
 
   it('refuses bad selectors, flags and files with a located message, exit 2, no stack trace', () => {
