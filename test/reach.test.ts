@@ -64,7 +64,7 @@ describe('net reach on shipped scenarios', () => {
 
   it('kube-proxy-known-failures: hairpin off drops a pod calling its own Service; other nodes reach it over VXLAN', () => {
     const m = reach('scenarios/kube-proxy-known-failures.yaml', ['pod/*'], ['svc/web']);
-    expect(m.cols.map((c) => c.label)).toEqual(['svc/web.default']);
+    expect(m.cols.map((c) => [c.label, c.addr, c.port, c.pods])).toEqual([['svc/web.default', '10.96.0.10', 80, ['default/web-0']]]);
     const self = cell(m, 'default/web-0', 'svc/web.default');
     expect(self.verdict).toBe('blocked');
     expect(self.branches[0]).toMatchObject({ disposition: 'DROPPED', dst: '10.244.0.2:8080' });

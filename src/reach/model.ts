@@ -32,6 +32,8 @@ export interface ReachTarget {
   proto: ReachProto;
   /** The World namespaces that hold the destination: the pod's own, or a Service's endpoints'. */
   holders: string[];
+  /** The pods behind it (NS/NAME): the pod itself, or the pods holding a Service's endpoints. */
+  pods: string[];
 }
 
 /** One probe of the matrix: independent of every other, so any number of them may run in parallel. */

@@ -39,6 +39,7 @@ interface Entity {
   /** Ports as declared: number, protocol, name. */
   ports: { port: number; proto: ReachProto; name?: string }[];
   holders: string[];
+  pods: string[];
   service?: ServiceObject;
 }
 
@@ -80,7 +81,7 @@ function podEntities(c: CompiledCluster, term: SelectorTerm, flag: string, text:
           if (proto !== undefined) ports.push({ port: cp.containerPort, proto, ...(cp.name !== undefined ? { name: cp.name } : {}) });
         }
       }
-      return { entity: podLabel(p.namespace, p.name), kind: 'pod' as const, addr: p.ip as number, netns: p.netns as string, ports, holders: [p.netns as string] };
+      return { entity: podLabel(p.namespace, p.name), kind: 'pod' as const, addr: p.ip as number, netns: p.netns as string, ports, holders: [p.netns as string], pods: [podLabel(p.namespace, p.name)] };
     })
     .sort((a, b) => (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0));
 }
@@ -100,23 +101,27 @@ function machineEntities(c: CompiledCluster, term: SelectorTerm & { kind: 'node'
   const picked = all.filter((m) => wild(term.name, m.name));
   const what = term.kind === 'node' ? 'node' : term.kind === 'host' ? 'external host' : 'container';
   if (picked.length === 0 && term.name !== '*') fail(flag, text, text.indexOf('/') + 2, `no ${what} "${term.name}" (${what}s: ${listOf(all.map((m) => m.name))})`);
-  return picked.map((m) => ({ entity: `${term.kind}/${m.name}`, kind: term.kind === 'ctr' ? 'container' : term.kind, addr: m.ip, netns: m.netns, ports: listensOf(c, m.netns), holders: [m.netns] }));
+  return picked.map((m) => ({ entity: `${term.kind}/${m.name}`, kind: term.kind === 'ctr' ? 'container' : term.kind, addr: m.ip, netns: m.netns, ports: listensOf(c, m.netns), holders: [m.netns], pods: [] }));
 }
 
-/** The namespaces holding a Service's endpoints (its EndpointSlices' addresses). */
-function holdersOf(c: CompiledCluster, svc: ServiceObject): string[] {
-  const byIp = new Map<number, string>();
-  for (const p of c.pods) if (p.ip !== undefined && p.netns !== undefined) byIp.set(p.ip, p.netns);
-  for (const x of c.containers) byIp.set(x.ip, x.netns);
-  const out = new Set<string>();
+/** The namespaces and pods holding a Service's endpoints (its EndpointSlices' addresses). */
+function holdersOf(c: CompiledCluster, svc: ServiceObject): { holders: string[]; pods: string[] } {
+  const byIp = new Map<number, { netns: string; pod?: string }>();
+  for (const x of c.containers) byIp.set(x.ip, { netns: x.netns });
+  for (const p of c.pods) if (p.ip !== undefined && p.netns !== undefined && !p.hostNetwork) byIp.set(p.ip, { netns: p.netns, pod: podLabel(p.namespace, p.name) });
+  const holders = new Set<string>();
+  const pods = new Set<string>();
   for (const s of c.endpointSlices) {
     if (s.serviceName !== svc.meta.name || s.meta.namespace !== svc.meta.namespace) continue;
-    for (const e of s.endpoints) for (const a of e.addresses) {
-      const h = byIp.get(a);
-      if (h !== undefined) out.add(h);
+    for (const e of s.endpoints) {
+      for (const a of e.addresses) {
+        const h = byIp.get(a);
+        if (h !== undefined) holders.add(h.netns);
+        if (h?.pod !== undefined) pods.add(h.pod);
+      }
     }
   }
-  return [...out].sort();
+  return { holders: [...holders].sort(), pods: [...pods].sort() };
 }
 
 function serviceEntities(c: CompiledCluster, term: SelectorTerm & { kind: 'svc' }, flag: string, text: string): Entity[] {
@@ -138,7 +143,7 @@ function serviceEntities(c: CompiledCluster, term: SelectorTerm & { kind: 'svc' 
       }
       ports = byPort;
     }
-    out.push({ entity: `svc/${s.meta.name}.${s.meta.namespace}`, kind: 'service', addr: s.clusterIP as number, netns: '', ports, holders: holdersOf(c, s), service: s });
+    out.push({ entity: `svc/${s.meta.name}.${s.meta.namespace}`, kind: 'service', addr: s.clusterIP as number, netns: '', ports, ...holdersOf(c, s), service: s });
   }
   return out;
 }
@@ -187,13 +192,13 @@ function columnPorts(e: Entity, o: PlanOptions): { port: number; proto: ReachPro
 function columnsOf(c: CompiledCluster, e: Entity, o: PlanOptions): ReachTarget[] {
   const ports = columnPorts(e, o);
   const suffix = (p: { port: number; proto: ReachProto }): string => (ports.length > 1 ? `:${p.port}${p.proto === 'udp' ? '/udp' : ''}` : '');
-  const out: ReachTarget[] = ports.map((p) => ({ label: `${e.entity}${suffix(p)}`, kind: e.kind, entity: e.entity, addr: formatIpv4(e.addr), port: p.port, proto: p.proto, holders: e.holders }));
+  const out: ReachTarget[] = ports.map((p) => ({ label: `${e.entity}${suffix(p)}`, kind: e.kind, entity: e.entity, addr: formatIpv4(e.addr), port: p.port, proto: p.proto, holders: e.holders, pods: e.pods }));
   if (o.nodePorts && e.service !== undefined) {
     for (const sp of e.service.ports) {
       const proto = protoOf(sp.protocol);
       if (sp.nodePort === undefined || proto === undefined || !ports.some((p) => p.port === sp.port && p.proto === proto)) continue;
       for (const n of c.nodes) {
-        out.push({ label: `${e.entity}@${n.name}:${sp.nodePort}${proto === 'udp' ? '/udp' : ''}`, kind: 'nodeport', entity: e.entity, addr: formatIpv4(n.ip), port: sp.nodePort, proto, holders: e.holders });
+        out.push({ label: `${e.entity}@${n.name}:${sp.nodePort}${proto === 'udp' ? '/udp' : ''}`, kind: 'nodeport', entity: e.entity, addr: formatIpv4(n.ip), port: sp.nodePort, proto, holders: e.holders, pods: e.pods });
       }
     }
   }

@@ -29,7 +29,7 @@ function matrix(connected: (from: string, to: string) => boolean | 'mixed'): Rea
   return {
     scenario: 's.yaml', at: null,
     rows: PODS.map((p) => ({ label: p, kind: 'pod', netns: p.replace('/', '_'), addr: '10.244.0.2' })),
-    cols: PODS.map((p) => ({ label: p, kind: 'pod', entity: p, addr: '10.244.0.2', port: 80, proto: 'tcp', holders: [p.replace('/', '_')] })),
+    cols: PODS.map((p) => ({ label: p, kind: 'pod', entity: p, addr: '10.244.0.2', port: 80, proto: 'tcp', holders: [p.replace('/', '_')], pods: [p] })),
     cells,
   };
 }
