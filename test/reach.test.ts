@@ -103,6 +103,23 @@ describe('net reach on shipped scenarios', () => {
   });
 });
 
+describe('evaluateCells', () => {
+  it('gives each job the same cell whatever ran before it (what lets threads share the jobs)', () => {
+    const loaded = loadScenarioFile(join(ROOT, FIX, 'mixed-endpoints.yaml'));
+    if (!loaded.ok) throw new Error('fixture does not load');
+    const w = reachWorld(loaded.scenario, undefined, 1);
+    if (!w.ok) throw new Error(w.message);
+    const plan = planMatrix(w.value.cluster, { from: [], to: [] });
+    if (!plan.ok) throw new Error(plan.message);
+    const jobs = plan.plan.jobs;
+    expect(jobs.length).toBe(9);
+    const forward = evaluateCells(w.value.world, jobs);
+    const backward = evaluateCells(w.value.world, [...jobs].reverse()).reverse();
+    expect(backward).toEqual(forward);
+    expect(forward.map((c) => c.verdict)).toContain('mixed');
+  });
+});
+
 describe('net reach, the command', () => {
   const upstream16 = readFileSync(join(ROOT, FIX, 'upstream-tcp-16-full9.table'), 'utf8');
 

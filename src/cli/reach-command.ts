@@ -66,13 +66,14 @@ function progress(total: number, quiet: boolean | undefined, label: string): { t
   };
 }
 
-function matrixOf(sc: Scenario, at: string | undefined, o: ReachOpts, flag: string): ReachMatrix {
+/** The matrix of `sc` at `at`; `other` names the --diff side in messages. */
+function matrixOf(sc: Scenario, at: string | undefined, o: ReachOpts, flag: string, other = false): ReachMatrix {
   const w = reachWorld(sc, at, o.seed, flag);
   if (!w.ok) throw new UsageError(w.message);
   if (o.proto === 'sctp') throw new UsageError('--proto sctp: SCTP is not modelled by the packet path (tcp and udp are); a declared SCTP port gets no column');
   const planOpts: PlanOptions = { from: o.from, to: o.to, ...(o.ports ? { ports: o.ports } : {}), ...(o.proto ? { proto: o.proto } : {}), nodePorts: o.nodeports === true };
   const planned = planMatrix(w.value.cluster, planOpts);
-  if (!planned.ok) throw new UsageError(`${planned.message}${sc.file === o.diff ? ` (in ${sc.file})` : ''}`);
+  if (!planned.ok) throw new UsageError(`${planned.message}${other ? ` (in ${sc.file}, the --diff side)` : ''}`);
   const plan: MatrixPlan = planned.plan;
   if (plan.rows.length === 0) throw new UsageError(`no sender selected in ${sc.file}: --from ${o.from.map((t) => t.text).join(' ') || '(every pod and container)'} matches nothing`);
   if (plan.cols.length === 0) {
@@ -148,8 +149,9 @@ Selectors (--from, --to; repeat the flag for more):
 The table is printed as the Kubernetes NetworkPolicy e2e suite prints its truth tables (a header "-" then
 the destinations, tab-separated); -o json gives each cell's branches: disposition, reason, reply, the pod
 reached, the destination after NAT, the peer address the receiver saw (a masquerade shows there), the
-namespaces crossed and the rule that stopped it. --diff prints the changed cells before and after; it
-exits 0 (the report is the answer). --expect exits 1 when a cell differs.
+namespaces crossed and the rule that stopped it. --diff prints the changed cells before and after (--at
+applies to the scenario, OTHER is taken as built); it exits 0, the report is the answer. --expect exits 1
+when a cell differs.
 
 Examples:
   net reach scenarios/kube-proxy-known-failures.yaml
@@ -157,6 +159,7 @@ Examples:
   net reach scenarios/docker-icc-off.yaml --from 'ctr/*' --to 'ctr/*' -o csv
   net reach scenarios/cluster-deployment.yaml --from ns/shop --to app=web --ports 8080
   net reach scenarios/docker-bridge-published.yaml --diff scenarios/docker-icc-off.yaml --quiet
+  net reach scenarios/kube-proxy-nodeport.yaml --from 'host/*' --to 'svc/*' --nodeports --jobs 2
   net reach scenarios/cluster-timeline-readiness.yaml --diff-at not-ready --to 'svc/*'`,
     )
     .action((file: string, o: ReachOpts) => {
@@ -166,7 +169,7 @@ Examples:
       const sc = loadOrFail(file);
       const m = matrixOf(sc, o.at, o, '--at');
       if (o.diff !== undefined || o.diffAt !== undefined) {
-        const after = o.diff !== undefined ? matrixOf(loadOrFail(o.diff), undefined, o, '--diff') : matrixOf(sc, o.diffAt, o, '--diff-at');
+        const after = o.diff !== undefined ? matrixOf(loadOrFail(o.diff), undefined, o, '--diff', true) : matrixOf(sc, o.diffAt, o, '--diff-at');
         const d = diffMatrices(m, after);
         out(o.output === 'json' ? renderDiffJson(d) : o.output === 'csv' ? renderDiffCsv(d) : renderDiffTable(d));
         return;

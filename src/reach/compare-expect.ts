@@ -36,6 +36,7 @@ export function missingLabels(m: ReachMatrix, e: ExpectedMatrix): { rows: string
   return { rows: e.rows.filter((r) => !rows.has(r)), cols: e.cols.filter((c) => !cols.has(c)) };
 }
 
+/** Each cell with an expectation agrees or differs; `ignoreLoopback` leaves out the sender-is-destination cells. */
 export function compareWithExpected(m: ReachMatrix, e: ExpectedMatrix, o: { ignoreLoopback?: boolean } = {}): Comparison {
   const marks = m.rows.map(() => m.cols.map(() => MARK_CONNECTED));
   const expected: (boolean | null)[][] = m.rows.map(() => m.cols.map(() => null));

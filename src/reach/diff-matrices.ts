@@ -28,6 +28,7 @@ export interface MatrixDiff {
   colsOnlyAfter: string[];
 }
 
+/** The cells both matrices have whose verdict or branch outcomes differ, and the labels only one side has. */
 export function diffMatrices(before: ReachMatrix, after: ReachMatrix): MatrixDiff {
   const label = (m: ReachMatrix, c: ReachCell): string => `${m.rows[c.row].label}\t${m.cols[c.col].label}`;
   const old = new Map(before.cells.map((c) => [label(before, c), c]));
@@ -77,6 +78,7 @@ export function renderDiffTable(d: MatrixDiff): string {
   return lines.join('\n');
 }
 
+/** `--diff -o json`: schema packetwalk.reach/v1 with a `diff` object. */
 export function renderDiffJson(d: MatrixDiff): string {
   return JSON.stringify(
     {
@@ -97,6 +99,7 @@ export function renderDiffJson(d: MatrixDiff): string {
   );
 }
 
+/** `--diff -o csv`: one line per changed cell. */
 export function renderDiffCsv(d: MatrixDiff): string {
   const lines = ['from,to,before_verdict,before,after_verdict,after'];
   for (const c of d.changed) lines.push([c.from, c.to, c.before.verdict, describeCell(c.before), c.after.verdict, describeCell(c.after)].map(csvField).join(','));

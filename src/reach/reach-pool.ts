@@ -25,6 +25,10 @@ export interface WorkerInput {
 
 export type WorkerOutput = { ok: true; cells: ReachCell[] } | { ok: false; error: string };
 
+const WAIT_MS = 200;
+/** Ten minutes of waits without progress (a worker died without a word). */
+const STALL_WAITS = 3000;
+
 /** Splits jobs round-robin, so that every worker gets rows of every kind. */
 export function shareJobs<T>(jobs: readonly T[], n: number): T[][] {
   const out: T[][] = Array.from({ length: n }, () => []);
@@ -43,9 +47,16 @@ export function evaluateCellsPooled(source: PoolSource, jobs: readonly ReachJob[
     return { worker, port: port1, share };
   });
   try {
+    // A worker the system killed never reports: give up after STALL_WAITS waits without a cell done.
+    let idle = 0;
+    let seen = -1;
     while (Atomics.load(counters, 0) < started.length) {
-      Atomics.wait(counters, 0, Atomics.load(counters, 0), 200);
-      onProgress?.(Atomics.load(counters, 1));
+      Atomics.wait(counters, 0, Atomics.load(counters, 0), WAIT_MS);
+      const done = Atomics.load(counters, 1);
+      idle = done === seen ? idle + 1 : 0;
+      seen = done;
+      if (idle > STALL_WAITS) throw new Error(`reach workers stalled: no cell done in ${(STALL_WAITS * WAIT_MS) / 1000} s`);
+      onProgress?.(done);
     }
     const byJob = new Map<string, ReachCell>();
     for (const s of started) {

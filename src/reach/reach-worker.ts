@@ -1,13 +1,14 @@
 // A worker of the `--jobs` pool (reach-pool.ts): loads the scenario, takes its World at the point, runs its
-// share of the probes and posts the cells back.
+// share of the probes and posts the cells back. Everything it needs is imported inside the try, so that even
+// a failure to load reaches the waiting caller as a message, never as a hang.
 
 import { workerData } from 'node:worker_threads';
-import { loadScenarioFile } from '../scenario/load.js';
-import { evaluateCells } from './evaluate-cells.js';
 import type { WorkerInput, WorkerOutput } from './reach-pool.js';
-import { reachWorld } from './reach-world.js';
 
-function run(input: WorkerInput): WorkerOutput {
+async function run(input: WorkerInput): Promise<WorkerOutput> {
+  const { loadScenarioFile } = await import('../scenario/load.js');
+  const { evaluateCells } = await import('./evaluate-cells.js');
+  const { reachWorld } = await import('./reach-world.js');
   const loaded = loadScenarioFile(input.source.file);
   if (!loaded.ok) return { ok: false, error: `${input.source.file} no longer loads` };
   const w = reachWorld(loaded.scenario, input.source.at, input.source.seed);
@@ -24,7 +25,7 @@ function run(input: WorkerInput): WorkerOutput {
 const input = workerData as WorkerInput;
 let out: WorkerOutput;
 try {
-  out = run(input);
+  out = await run(input);
 } catch (e) {
   out = { ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
 }

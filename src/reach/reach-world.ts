@@ -16,6 +16,7 @@ export interface WorldAt {
 
 export type WorldAtResult = { ok: true; value: WorldAt } | { ok: false; message: string };
 
+/** The World (and Cluster) at `at`, or the scenario's as built; a message (for `flag`) when there is none. */
 export function reachWorld(sc: Scenario, at: string | undefined, seed: number, flag = '--at'): WorldAtResult {
   if (sc.cluster === undefined) return { ok: false, message: `${sc.file} is a ${sc.kind}: net reach takes a Cluster (pods, Services, nodes)` };
   if (at === undefined) return { ok: true, value: { world: buildWorld(sc.world), cluster: sc.cluster, startAt: 0 } };

@@ -6,6 +6,7 @@ import type { ReachCell, ReachMatrix } from './model.js';
 import { REACH_SCHEMA } from './model.js';
 import { MARK_BLOCKED, MARK_CONNECTED, MARK_MIXED, renderTruthTable } from './truth-table.js';
 
+/** `.`, `X` or `~` for a cell's verdict. */
 export function verdictMark(c: ReachCell): string {
   return c.verdict === 'connected' ? MARK_CONNECTED : c.verdict === 'blocked' ? MARK_BLOCKED : MARK_MIXED;
 }
@@ -16,6 +17,7 @@ function marksOf(m: ReachMatrix): string[][] {
   return marks;
 }
 
+/** How many cells connect, are blocked, are mixed. */
 export function countVerdicts(m: ReachMatrix): { connected: number; blocked: number; mixed: number } {
   const n = { connected: 0, blocked: 0, mixed: 0 };
   for (const c of m.cells) n[c.verdict]++;
@@ -29,6 +31,7 @@ export function renderMatrixTable(m: ReachMatrix, comparison?: Comparison): stri
   return notes.length === 0 ? table : `${table}\n\n${notes.length} cell${notes.length === 1 ? '' : 's'} with branches that end differently (${MARK_MIXED}):\n${notes.join('\n')}`;
 }
 
+/** The `-o json` document (schema/reach.schema.json), with each cell's expectation when compared. */
 export function matrixJson(m: ReachMatrix, comparison?: Comparison): object {
   return {
     schema: REACH_SCHEMA,
@@ -49,6 +52,7 @@ export function matrixJson(m: ReachMatrix, comparison?: Comparison): object {
   };
 }
 
+/** `-o json`, indented. */
 export function renderMatrixJson(m: ReachMatrix, comparison?: Comparison): string {
   return JSON.stringify(matrixJson(m, comparison), null, 2);
 }

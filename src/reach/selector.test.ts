@@ -38,3 +38,11 @@ describe('--ports', () => {
     expect(parsePortList('80,,81')).toMatchObject({ ok: false, column: 4 });
   });
 });
+
+describe('--jobs shares', () => {
+  it('deals jobs round-robin, every job once', async () => {
+    const { shareJobs } = await import('./reach-pool.js');
+    expect(shareJobs([1, 2, 3, 4, 5], 2)).toEqual([[1, 3, 5], [2, 4]]);
+    expect(shareJobs([1], 3)).toEqual([[1], [], []]);
+  });
+});
