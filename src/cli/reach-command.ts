@@ -10,6 +10,7 @@ import {
   renderDiffCsv, renderDiffJson, renderDiffTable, renderDifferences, renderMatrixCsv, renderMatrixJson, renderMatrixTable, SELECTOR_SYNTAX,
 } from '../reach/index.js';
 import { evaluateCellsPooled } from '../reach/reach-pool.js';
+import { progressBar } from '../reach/progress-bar.js';
 import { loadOrFail } from './load.js';
 import { argChoice, argInt } from './parse-args.js';
 import { UsageError } from './usage-error.js';
@@ -46,26 +47,6 @@ function argPorts(text: string): PortList {
   return r.value;
 }
 
-/** A progress bar on stderr, only on a terminal and not with --quiet. */
-function progress(total: number, quiet: boolean | undefined, label: string): { tick: (done: number) => void; end: () => void } {
-  const tty = process.stderr.isTTY === true && !quiet && total > 1;
-  let last = -1;
-  return {
-    tick: (done) => {
-      if (!tty) return;
-      const pct = Math.floor((done * 100) / total);
-      if (pct === last) return;
-      last = pct;
-      const width = 30;
-      const fill = Math.round((done * width) / total);
-      process.stderr.write(`\r${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total} cells`);
-    },
-    end: () => {
-      if (tty) process.stderr.write('\r\x1b[K');
-    },
-  };
-}
-
 /** The matrix of `sc` at `at`; `other` names the --diff side in messages. */
 function matrixOf(sc: Scenario, at: string | undefined, o: ReachOpts, flag: string, other = false): ReachMatrix {
   const w = reachWorld(sc, at, o.seed, flag);
@@ -79,7 +60,7 @@ function matrixOf(sc: Scenario, at: string | undefined, o: ReachOpts, flag: stri
   if (plan.cols.length === 0) {
     throw new UsageError(`no destination selected in ${sc.file}: --to ${o.to.map((t) => t.text).join(' ') || '(every pod, container and Service)'} gives no port${o.ports === undefined ? ' (pods with no declared containerPort have none: add --ports)' : ''}`);
   }
-  const bar = progress(plan.jobs.length, o.quiet, 'net reach');
+  const bar = progressBar(process.stderr, plan.jobs.length, 'net reach', o.quiet === true);
   let cells: ReachCell[];
   try {
     cells =
