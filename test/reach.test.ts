@@ -163,6 +163,14 @@ describe('net reach, the command', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('3 of 3 cells changed from scenarios/cluster-timeline-readiness.yaml to scenarios/cluster-timeline-readiness.yaml at not-ready');
     expect(r.stdout).toMatch(/before: connected \(2 branches\): 50% connected to default\/web-/);
+    const back = net('scenarios/cluster-timeline-readiness.yaml', '--at', 'not-ready', '--diff-at', 'ready-again', '--to', 'svc/*', '-o', 'csv');
+    expect(back.status).toBe(0);
+    expect(back.stdout.trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
+      'default/client,svc/web.default,connected',
+      'default/web-7c7d44749b-6jh7j,svc/web.default,connected',
+      'default/web-7c7d44749b-w9xgk,svc/web.default,connected',
+    ]);
+    expect(back.stdout).toContain('"connected (2 branches): 50% connected to default/web-');
   });
 
   it('--jobs 3 gives the cells one thread gives', () => {

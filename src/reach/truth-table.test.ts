@@ -3,7 +3,7 @@ import { compareWithExpected } from './compare-expect.js';
 import { diffMatrices, renderDiffTable } from './diff-matrices.js';
 import type { CellBranch, ReachCell, ReachMatrix } from './model.js';
 import { readExpectedMatrix } from './read-expect.js';
-import { renderMatrixCsv, renderMatrixTable } from './render-matrix.js';
+import { renderMatrixCsv, renderMatrixJson, renderMatrixTable } from './render-matrix.js';
 import { renderTruthTable } from './truth-table.js';
 
 // kubernetes/kubernetes test/e2e/network/netpol/network_policy.go, "should support a 'default-deny-ingress'
@@ -59,6 +59,15 @@ describe('truth tables as the upstream e2e suite prints them', () => {
     expect(m.ok && [...m.expected.cells]).toEqual([['x/a\tx/b', false], ['x/a\ty/a', true]]);
     const lines = readExpectedMatrix('e.json', JSON.stringify(UPSTREAM_TCP01_HEAD.split('\n')));
     expect(lines.ok && lines.expected.cells.size).toBe(16);
+  });
+
+  it('takes a packetwalk.reach/v1 document as an expectation (its connected and blocked cells)', () => {
+    const m = matrix((f, t) => (f === 'x/a' && t === 'y/b' ? 'mixed' : denyX(f, t)));
+    const e = readExpectedMatrix('before.json', renderMatrixJson(m));
+    if (!e.ok) throw new Error('unreadable');
+    expect(e.expected.cells.size).toBe(15); // the mixed cell is not an expectation
+    expect(compareWithExpected(m, e.expected).differences).toEqual([]);
+    expect(compareWithExpected(matrix(() => true), e.expected).differences).toHaveLength(8);
   });
 
   it('locates mistakes in an expectation', () => {
