@@ -11,7 +11,7 @@ import { kernelUnavailable, runSync } from '../src/oracle/environment.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const NET = join(ROOT, 'dist', 'cli', 'main.js');
-const COMMANDS = ['run', 'trace', 'show', 'route-get', 'realize', 'verify', 'serve'];
+const COMMANDS = ['run', 'trace', 'show', 'route-get', 'realize', 'verify', 'serve', 'reach'];
 
 function net(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [NET, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });

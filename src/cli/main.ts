@@ -11,6 +11,7 @@ import { registerShow } from './show-command.js';
 import { registerCompile } from './compile-command.js';
 import { registerDns } from './dns-command.js';
 import { registerServe } from './serve-command.js';
+import { registerReach } from './reach-command.js';
 import { UsageError } from './usage-error.js';
 
 const out = (s: string): void => {
@@ -33,6 +34,7 @@ function program(): Command {
   registerCompile(p, out);
   registerDns(p, out);
   registerServe(p, out);
+  registerReach(p, out);
   for (const c of p.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return p;
 }
