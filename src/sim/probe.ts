@@ -106,6 +106,8 @@ export interface RunOptions {
   restore?: KernelEnv['restore'];
   /** Told every chain netfilter walks (see kernel/netfilter/observe.ts). */
   nfObserver?: KernelEnv['nfObserver'];
+  /** false: netfilter hops without the rule-by-rule walk (KernelEnv.ruleWalk); for runs read for their outcome. */
+  ruleWalk?: boolean;
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -132,6 +134,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     decide: opts.decide,
     restore: opts.restore,
     nfObserver: opts.nfObserver,
+    ruleWalk: opts.ruleWalk,
   };
   const checkpoint = shared && !opts.keep ? checkpointWorld(world) : null;
   const before = world.useEnv(env);

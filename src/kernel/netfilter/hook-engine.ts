@@ -202,7 +202,8 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
   const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
-    trace: true,
+    // The rule walk of the detailed view: each rule printed, for runs whose hops someone reads.
+    trace: ns.env.ruleWalk !== false,
     index: nf.index,
     decide: decide
       ? (p, where) => {
@@ -249,7 +250,7 @@ function tableStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table:
   for (const e of res.events) {
     report(ns, skb.leg, { dev, stage: 'netfilter', table, chain: h.hook, detail: `${e.kind.toUpperCase()} ${e.prefix}`.trim(), minor: false });
   }
-  if (res.steps.length > 0) {
+  if (res.visited > 0) {
     report(ns, skb.leg, {
       dev,
       stage: 'netfilter',
@@ -295,7 +296,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
     return natRequestOf(nat, addr);
   });
   const res = walked as EvalResult | null;
-  if (res && res.steps.length > 0) {
+  if (res && res.visited > 0) {
     const rule = decidedText(nf, res);
     report(ns, skb.leg, {
       dev,

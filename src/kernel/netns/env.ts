@@ -32,4 +32,9 @@ export interface KernelEnv {
   restore?: (text: string) => { ruleset: Ruleset; errors: RestoreError[]; index?: RulesetIndex };
   /** Told every chain netfilter walks and every NAT it applies (the `--iptables-save` tracer listens). */
   nfObserver?: NfObserver;
+  /**
+   * false: chain walks leave out the rule-by-rule facts of netfilter hops (each rule evaluated, printed), for
+   * runs whose hops only their outcome is read from (branch exploration, `--iptables-save`). Default true.
+   */
+  ruleWalk?: boolean;
 }
