@@ -1,5 +1,6 @@
 import type { WorldSpec } from '../kernel/index.js';
 import { World, buildWorld, isNexthopChoice, staticEnv } from '../kernel/index.js';
+import { WalkMemo } from '../kernel/netfilter/index.js';
 import type { ProbeSpec, RunOptions } from '../sim/index.js';
 import type { Trace } from './model.js';
 import { runTrace } from './run-trace.js';
@@ -42,7 +43,9 @@ function outcomeOf(t: Trace): { dst: string; masquerade: boolean } {
  * runs.
  *
  * The runs are read for their outcome only, so their chain walks leave out the rule-by-rule facts
- * (RunOptions.ruleWalk): with 100,000 rules, printing each rule walked is what each run would repeat.
+ * (RunOptions.ruleWalk): with 100,000 rules, printing each rule walked is what each run would repeat. And runs
+ * share the chain walks they have in common, those before their first different choice (a WalkMemo, given in
+ * `opts.walkMemo` or made here): a run replays them instead of walking them again.
  */
 export function exploreTraceBranches(
   worldOrSpec: World | WorldSpec,
@@ -52,6 +55,8 @@ export function exploreTraceBranches(
   // A World built once and rolled back after each run: what a run changes (conntrack, neighbours, counters,
   // nth counters, recent lists) is undone by the checkpoint, as for every trace of a scenario.
   const world = worldOrSpec instanceof World ? worldOrSpec : buildWorld(worldOrSpec, { ...staticEnv(), restore: opts.restore });
+  // Runs share the chain walks they have in common: those before their first different choice.
+  const walkMemo = opts.walkMemo ?? new WalkMemo();
   const pending: boolean[][] = [[]];
   const byOutcome = new Map<string, TraceBranch>();
   let runs = 0;
@@ -63,6 +68,7 @@ export function exploreTraceBranches(
     const trace = runTrace(world, probe, {
       ...opts,
       ruleWalk: false,
+      walkMemo,
       decide: (prob, rule) => {
         const i = taken.length;
         // A certain choice is no branch (probability 1 or 0 after the kernel's rounding).

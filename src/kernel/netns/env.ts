@@ -1,6 +1,7 @@
 import type { PathSink } from '../events.js';
 import type { RestoreError, Ruleset, RulesetIndex } from '../netfilter/index.js';
 import type { NfObserver } from '../netfilter/observe.js';
+import type { WalkMemo } from '../netfilter/walk-memo.js';
 
 /** Timers on the virtual clock; `sim/`'s Scheduler provides them. */
 export interface KernelTimers {
@@ -37,4 +38,6 @@ export interface KernelEnv {
    * runs whose hops only their outcome is read from (branch exploration, `--iptables-save`). Default true.
    */
   ruleWalk?: boolean;
+  /** Branch exploration: chain walks shared between runs whose choices agree so far (netfilter/walk-memo.ts). */
+  walkMemo?: WalkMemo;
 }
