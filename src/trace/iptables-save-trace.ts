@@ -13,7 +13,7 @@
 // same answers for its flows. `output` renders a trace the way that tracer's `output` reads.
 
 import type { EvalResult, NfObservation, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
-import { applyRestore, cloneRuleset, parseRestore, printSave, restore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
+import { WalkMemo, applyRestore, cloneRuleset, parseRestore, printSave, restore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
 import type { MatchState } from '../kernel/netfilter/index.js';
 import { parseIpsetSave } from '../kernel/netfilter/ipset-save.js';
 import type { NfHook } from '../kernel/netfilter/hooks.js';
@@ -484,6 +484,8 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   // One World, built once; every sequence of random choices runs on a checkpoint of it, depth first, and is
   // rolled back (as exploreTraceBranches() does). The runs are read through nfObserver: no rule-walk facts.
   const world = buildWorld(spec0, { ...staticEnv(), restore: restoreOnce });
+  // Runs share the chain walks before their first different choice (kernel/netfilter/walk-memo.ts).
+  const walkMemo = new WalkMemo();
   const pending: boolean[][] = [[]];
   const found: Array<{ walk: Walk; probability: number }> = [];
   while (pending.length > 0 && found.length < limit) {
@@ -495,6 +497,7 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
       // The first packet's way through the node; TCP's first retransmission (1 s) is not waited for.
       untilMs: 500,
       ruleWalk: false,
+      walkMemo,
       nfObserver: (obs) => w.observe(obs),
       decide: (prob) => {
         const i = taken.length;
