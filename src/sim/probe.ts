@@ -4,6 +4,7 @@ import { ICMP_ECHO, SCTP_CID_INIT, SCTP_INIT_VALUE_LEN } from '../wire/headers.j
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import { World, buildWorld, checkpointWorld, ipSend, staticEnv, tcpHeader } from '../kernel/index.js';
 import type { KernelEnv, WorldSpec } from '../kernel/index.js';
+import type { WalkMemo } from '../kernel/netfilter/index.js';
 import { Recorder } from './recorder.js';
 import { formatEntry, formatTuple } from '../kernel/conntrack/index.js';
 import { Rng } from './rng.js';
@@ -107,6 +108,13 @@ export interface RunOptions {
   restore?: KernelEnv['restore'];
   /** Told every chain netfilter walks (see kernel/netfilter/observe.ts). */
   nfObserver?: KernelEnv['nfObserver'];
+  /** false: netfilter hops without the rule-by-rule walk (KernelEnv.ruleWalk); for runs read for their outcome. */
+  ruleWalk?: boolean;
+  /**
+   * Branch exploration: chain walks shared between the runs of one exploration on one World (KernelEnv.walkMemo);
+   * every choice `decide` answers is noted in it.
+   */
+  walkMemo?: WalkMemo;
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -130,10 +138,13 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     random: () => rng.next(),
     sink: recorder,
     hopBudget: opts.hopBudget ?? 64,
-    decide: opts.decide,
+    decide: memoDecide(opts),
     restore: opts.restore,
     nfObserver: opts.nfObserver,
+    ruleWalk: opts.ruleWalk,
+    walkMemo: opts.walkMemo,
   };
+  opts.walkMemo?.startRun();
   const checkpoint = shared && !opts.keep ? checkpointWorld(world) : null;
   const before = world.useEnv(env);
   try {
@@ -142,6 +153,17 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
     world.useEnv(before);
     checkpoint?.rollback();
   }
+}
+
+/** `opts.decide`, telling the walk memo each answer when there is one. */
+function memoDecide(opts: RunOptions): RunOptions['decide'] {
+  const { decide, walkMemo } = opts;
+  if (!decide || !walkMemo) return decide;
+  return (probability, rule) => {
+    const choice = decide(probability, rule);
+    walkMemo.noteChoice(choice);
+    return choice;
+  };
 }
 
 function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder, trace: ProbeSpec, opts: RunOptions): ProbeRun {

@@ -1,8 +1,7 @@
-import type { World, WorldSpec } from '../kernel/index.js';
-import { isNexthopChoice } from '../kernel/index.js';
+import type { WorldSpec } from '../kernel/index.js';
+import { World, buildWorld, isNexthopChoice, staticEnv } from '../kernel/index.js';
+import { WalkMemo } from '../kernel/netfilter/index.js';
 import type { ProbeSpec, RunOptions } from '../sim/index.js';
-import type { RestoreError, Ruleset, RulesetIndex } from '../kernel/netfilter/index.js';
-import { indexRuleset, restore } from '../kernel/netfilter/index.js';
 import type { Trace } from './model.js';
 import { runTrace } from './run-trace.js';
 
@@ -38,21 +37,28 @@ function outcomeOf(t: Trace): { dst: string; masquerade: boolean } {
 }
 
 /**
- * Runs the trace once per sequence of random choices (`-m statistic --mode random` rules), depth first, each
- * on a checkpoint of the same World (or a fresh one per run, given a spec), and groups the runs by outcome with their probabilities. Returns the branches and
- * whether the exploration stopped at BRANCH_LIMIT runs.
+ * Runs the trace once per sequence of random choices (`-m statistic --mode random` rules, ECMP nexthops),
+ * depth first, each on a checkpoint of one World (built here once when given a spec), and groups the runs by
+ * outcome with their probabilities. Returns the branches and whether the exploration stopped at BRANCH_LIMIT
+ * runs.
+ *
+ * The runs are read for their outcome only, so their chain walks leave out the rule-by-rule facts
+ * (RunOptions.ruleWalk): with 100,000 rules, printing each rule walked is what each run would repeat. And runs
+ * share the chain walks they have in common, those before their first different choice (a WalkMemo, given in
+ * `opts.walkMemo` or made here): a run replays them instead of walking them again.
  */
 export function exploreTraceBranches(
-  world: World | WorldSpec,
+  worldOrSpec: World | WorldSpec,
   probe: ProbeSpec & { name?: string },
   opts: RunOptions = {},
-): { branches: TraceBranch[]; truncated: boolean; first: Trace } {
+): { branches: TraceBranch[]; truncated: boolean } {
+  // A World built once and rolled back after each run: what a run changes (conntrack, neighbours, counters,
+  // nth counters, recent lists) is undone by the checkpoint, as for every trace of a scenario.
+  const world = worldOrSpec instanceof World ? worldOrSpec : buildWorld(worldOrSpec, { ...staticEnv(), restore: opts.restore });
+  // Runs share the chain walks they have in common: those before their first different choice.
+  const walkMemo = opts.walkMemo ?? new WalkMemo();
   const pending: boolean[][] = [[]];
   const byOutcome = new Map<string, TraceBranch>();
-  // Every run builds a fresh World (a walk changes conntrack, neighbours, marks), but the rulesets they share
-  // are parsed and indexed once: with 100,000 rules that, not the walk, is what each branch would repeat.
-  const restoreOnce = sharedRestore();
-  let first: Trace | null = null;
   let runs = 0;
   while (pending.length > 0 && runs < BRANCH_LIMIT) {
     const prefix = pending.pop() as boolean[];
@@ -61,7 +67,8 @@ export function exploreTraceBranches(
     let p = 1;
     const trace = runTrace(world, probe, {
       ...opts,
-      restore: restoreOnce,
+      ruleWalk: false,
+      walkMemo,
       decide: (prob, rule) => {
         const i = taken.length;
         // A certain choice is no branch (probability 1 or 0 after the kernel's rounding).
@@ -74,7 +81,6 @@ export function exploreTraceBranches(
       },
     });
     runs++;
-    first ??= trace;
     const o = outcomeOf(trace);
     const nexthops = [...new Set(rules.filter(isNexthopChoice))];
     const iptablesRules = rules.filter((r) => !isNexthopChoice(r));
@@ -84,34 +90,5 @@ export function exploreTraceBranches(
     else byOutcome.set(key, { probability: p, disposition: trace.disposition, dst: o.dst, masquerade: o.masquerade, deliveredTo: trace.deliveredTo, rules: iptablesRules, nexthops });
   }
   const branches = [...byOutcome.values()].sort((a, b) => b.probability - a.probability || a.dst.localeCompare(b.dst));
-  return { branches, truncated: pending.length > 0, first: first as Trace };
-}
-
-/**
- * iptables-restore that parses (and indexes) each text once and hands every World the same rules, when that
- * is safe: every match is pure (no recent lists, nfacct or nth counters) or a random one the explorer decides,
- * so a walk leaves nothing in the rules but their packet counters, which no branch outcome reads. Other
- * rulesets are parsed anew for each World.
- */
-function sharedRestore(): NonNullable<RunOptions['restore']> {
-  const parsed = new Map<string, { ruleset: Ruleset; errors: RestoreError[]; index: RulesetIndex } | null>();
-  return (text) => {
-    let p = parsed.get(text);
-    if (p === undefined) {
-      const { ruleset, errors } = restore(text);
-      p = errors.length === 0 && statelessRules(ruleset) ? { ruleset, errors, index: indexRuleset(ruleset) } : null;
-      parsed.set(text, p);
-      if (p === null) return { ruleset, errors };
-    }
-    return p ?? restore(text);
-  };
-}
-
-function statelessRules(rs: Ruleset): boolean {
-  for (const t of rs.tables.values()) {
-    for (const c of t.chains.values()) {
-      for (const r of c.rules) if (!r.matches.every((m) => m.pure || m.branchProbability !== undefined)) return false;
-    }
-  }
-  return true;
+  return { branches, truncated: pending.length > 0 };
 }

@@ -13,11 +13,12 @@
 // same answers for its flows. `output` renders a trace the way that tracer's `output` reads.
 
 import type { EvalResult, NfObservation, RestoreError, Rule, RuleRef, Ruleset, TableName } from '../kernel/netfilter/index.js';
-import { applyRestore, cloneRuleset, parseRestore, printSave, restore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
+import { WalkMemo, applyRestore, cloneRuleset, parseRestore, printSave, restore, ruleComment, ruleSourceText } from '../kernel/netfilter/index.js';
 import type { MatchState } from '../kernel/netfilter/index.js';
 import { parseIpsetSave } from '../kernel/netfilter/ipset-save.js';
 import type { NfHook } from '../kernel/netfilter/hooks.js';
 import { formatNatRange } from '../kernel/netfilter/targets/nat-range.js';
+import { buildWorld, staticEnv } from '../kernel/index.js';
 import { runProbe } from '../sim/index.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
 import { NODE_NETNS, hairpinned, nodeWorld, senderOf, socketSource } from './iptables-save-world.js';
@@ -381,14 +382,40 @@ function branchOf(w: Walk, probability: number): IptablesBranch {
  * still draws, statistic_mt() runs before the next match) splits the walk without changing it.
  */
 function mergeBranches(branches: readonly IptablesBranch[]): IptablesBranch[] {
-  const byKey = new Map<string, IptablesBranch>();
+  // Keyed by a hash of the matched rules and compared rule by rule within a bucket: a walk can match 100,000
+  // rules, and one string of them all per branch would be as long as the whole trace.
+  const buckets = new Map<string, IptablesBranch[]>();
+  const out: IptablesBranch[] = [];
   for (const b of branches) {
-    const key = JSON.stringify([b.rules, b.dst, b.verdict, b.snat, b.markedForMasquerade]);
-    const seen = byKey.get(key);
-    if (seen) seen.probability += b.probability;
-    else byKey.set(key, { ...b });
+    const key = JSON.stringify([b.rules.length, rulesHash(b.rules), b.dst, b.verdict, b.snat, b.markedForMasquerade]);
+    const bucket = buckets.get(key);
+    const seen = bucket?.find((x) => sameRules(x.rules, b.rules));
+    if (seen) {
+      seen.probability += b.probability;
+      continue;
+    }
+    const copy = { ...b };
+    out.push(copy);
+    if (bucket) bucket.push(copy);
+    else buckets.set(key, [copy]);
   }
-  return [...byKey.values()];
+  return out;
+}
+
+/** FNV-1a (32 bits) over the rules' texts, each ended by a newline. */
+function rulesHash(rules: readonly string[]): number {
+  let h = 0x811c9dc5;
+  for (const r of rules) {
+    for (let i = 0; i < r.length; i++) h = Math.imul(h ^ r.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 10, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameRules(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** kube-proxy tracePacket()'s `output`: DNAT destinations, else a rule's verdict, else "". */
@@ -436,15 +463,15 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   ];
   if (!loaded || !spec || base.errors.length) return base;
   base.warnings = unreachableWarning(loaded.ruleset);
-  // The World's copy of the dump is parsed once: each run gets a clone, unless a rule keeps state of its own
-  // (nth counters, limit and hashlimit buckets live in the rule, as xt_statistic_priv does): then it is
-  // parsed afresh per run.
+  // The World's copy of the dump is a clone of the parsed dump (not parsed again), unless a rule keeps state of
+  // its own (nth counters, limit and hashlimit buckets live in the rule, as xt_statistic_priv does): then it
+  // is parsed afresh, so the dump's own rules never share that state. Runs undo it through the checkpoint.
   const worldText = printSave(loaded.ruleset);
   const stateful = [...loaded.ruleset.tables.values()].some((t) => [...t.chains.values()].some((c) => c.rules.some((r) => r.matches.some((m) => RULE_STATE.has(m.module) && m.branchProbability === undefined))));
   const parsedOnce = stateful ? undefined : loaded.ruleset;
   const restoreOnce = (t: string): ReturnType<typeof restore> => (parsedOnce && t === worldText ? { ruleset: cloneRuleset(parsedOnce), errors: [] } : restore(t));
   const ends = { src: formatIpv4(spec.src), dst: formatIpv4(spec.dst), nodeIPs: spec.local };
-  const world = nodeWorld({ ...ends, iptables: worldText, sets: loaded.sets, inIface: spec.inIface, outIface: spec.outIface });
+  const spec0 = nodeWorld({ ...ends, iptables: worldText, sets: loaded.sets, inIface: spec.inIface, outIface: spec.outIface });
   const from = senderOf({ ...ends, inIface: spec.inIface, outIface: spec.outIface });
   if (hairpinned(ends)) {
     noteList.push(`--src is --dst (${ends.src}) and not a node address: sent as a load balancer hairpins it (kube-proxy's "same node to LB, SNATted to LB"), from ${socketSource(ends)} with its SNAT to ${ends.src}, so it reaches the node from outside`);
@@ -455,7 +482,11 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   };
   const start = { src: base.packet.src, dst: base.packet.dst };
   const limit = o.branchLimit ?? 1024;
-  // Every sequence of random choices, depth first, each run on a fresh World (as exploreTraceBranches() does).
+  // One World, built once; every sequence of random choices runs on a checkpoint of it, depth first, and is
+  // rolled back (as exploreTraceBranches() does). The runs are read through nfObserver: no rule-walk facts.
+  const world = buildWorld(spec0, { ...staticEnv(), restore: restoreOnce });
+  // Runs share the chain walks before their first different choice (kernel/netfilter/walk-memo.ts).
+  const walkMemo = new WalkMemo();
   const pending: boolean[][] = [[]];
   const found: Array<{ walk: Walk; probability: number }> = [];
   while (pending.length > 0 && found.length < limit) {
@@ -466,7 +497,8 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
     runProbe(world, probe, {
       // The first packet's way through the node; TCP's first retransmission (1 s) is not waited for.
       untilMs: 500,
-      restore: restoreOnce,
+      ruleWalk: false,
+      walkMemo,
       nfObserver: (obs) => w.observe(obs),
       decide: (prob) => {
         const i = taken.length;

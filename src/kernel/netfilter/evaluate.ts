@@ -61,6 +61,8 @@ export interface EvalResult {
   events: NfEvent[];
   /** Every rule evaluated, in order (only with `trace`). */
   steps: RuleStep[];
+  /** How many rules were evaluated (with or without `trace`). */
+  visited: number;
   /** Random matches decided on the way, in order. */
   branches: Array<{ where: RuleRef; probability: number; taken: boolean }>;
   /** Rules that matched, in order (their save text). */
@@ -102,7 +104,7 @@ function ruleFails(rule: Rule, ref: RuleRef, ctx: NfPacketContext, opts: EvalOpt
 
 /** Walks `chain` of `table` for the packet in `ctx`; counters are updated in `rs`, MARK writes ctx.mark. */
 export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
-  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], branches: [], matched: [] };
+  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], visited: 0, branches: [], matched: [] };
   const t = rs.tables.get(table);
   const entry = t?.chains.get(chain);
   // No table, or no such chain: nothing is registered on the hook, the packet goes on.
@@ -149,6 +151,7 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
       continue;
     }
     f.cursor++;
+    res.visited++;
     const rule = f.chain.rules[pos];
     const ref: RuleRef = { table, chain: f.chain.name, index: pos + 1 };
     const step: RuleStep | null = opts.trace ? { ...ref, rule: ruleText(f.chain.name, rule), comment: ruleComment(rule), matched: false } : null;

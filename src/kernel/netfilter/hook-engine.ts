@@ -17,6 +17,7 @@ import type { EvalResult } from './evaluate.js';
 import type { NetfilterEngine, NfContext, NfHook, NfVerdict } from './hooks.js';
 import { indexRuleset } from './index-chain.js';
 import type { RulesetIndex } from './index-chain.js';
+import type { WalkChoice, WalkLeaf } from './walk-memo.js';
 import { ruleText } from './rule-print.js';
 import type { Ruleset, TableName } from './ruleset.js';
 
@@ -201,18 +202,40 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   const ctx = packetContext(ns, nf, skb, h, table);
   const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
-  const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
-    trace: true,
-    index: nf.index,
-    decide: decide
-      ? (p, where) => {
-          const chain = nf.ruleset.tables.get(where.table)?.chains.get(where.chain);
-          const rule = chain?.rules[where.index - 1];
-          return decide(p, chain && rule ? ruleText(chain.name, rule) : `${where.chain} rule ${where.index}`);
-        }
-      : undefined,
-  });
-  skb.mark = ctx.mark >>> 0;
+  // Branch exploration: a walk an earlier run made with the same choices so far is replayed (walk-memo.ts).
+  const memo = decide ? ns.env.walkMemo : undefined;
+  const slot = memo && memo.shareable(nf.ruleset) ? memo.enter() : null;
+  const known = memo && slot && decide ? memo.replay(slot, decide) : null;
+  let leaf: WalkLeaf;
+  if (known?.leaf) {
+    leaf = known.leaf;
+  } else {
+    // Choices the replay already asked are taken again without asking; new ones are asked and kept.
+    const asked = known?.asked ?? [];
+    const made: WalkChoice[] = [];
+    for (const c of asked) made.push(c);
+    let k = 0;
+    const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
+      // The rule walk of the detailed view: each rule printed, for runs whose hops someone reads.
+      trace: ns.env.ruleWalk !== false,
+      index: nf.index,
+      decide: decide
+        ? (p, where) => {
+            if (k < asked.length) return asked[k++].choice;
+            const chain = nf.ruleset.tables.get(where.table)?.chains.get(where.chain);
+            const rule = chain?.rules[where.index - 1];
+            const text = chain && rule ? ruleText(chain.name, rule) : `${where.chain} rule ${where.index}`;
+            const choice = decide(p, text);
+            made.push({ probability: p, rule: text, choice });
+            return choice;
+          }
+        : undefined,
+    });
+    leaf = { res, mark: ctx.mark >>> 0, ctMark: ctx.ct ? ctx.ct.mark : null };
+    if (memo && slot) memo.store(slot, made, leaf);
+  }
+  const res = leaf.res;
+  skb.mark = leaf.mark;
   if (seen) {
     ns.env.nfObserver?.({
       kind: 'chain', netns: ns.name, leg: skb.leg, hook: h.hook, family: h.family, table, in: h.in, out: h.out,
@@ -221,7 +244,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   }
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);
-  if (ct?.res?.entry && ctx.ct && ctx.ct.mark !== ct.res.entry.mark) ct.res.entry.mark = ctx.ct.mark;
+  if (ct?.res?.entry && leaf.ctMark !== null && leaf.ctMark !== ct.res.entry.mark) ct.res.entry.mark = leaf.ctMark;
   return { res, ctx };
 }
 
@@ -249,7 +272,7 @@ function tableStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table:
   for (const e of res.events) {
     report(ns, skb.leg, { dev, stage: 'netfilter', table, chain: h.hook, detail: `${e.kind.toUpperCase()} ${e.prefix}`.trim(), minor: false });
   }
-  if (res.steps.length > 0) {
+  if (res.visited > 0) {
     report(ns, skb.leg, {
       dev,
       stage: 'netfilter',
@@ -295,7 +318,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
     return natRequestOf(nat, addr);
   });
   const res = walked as EvalResult | null;
-  if (res && res.steps.length > 0) {
+  if (res && res.visited > 0) {
     const rule = decidedText(nf, res);
     report(ns, skb.leg, {
       dev,

@@ -19,3 +19,5 @@ export { NFT_JUMP_STACK_SIZE } from './table-validate.js';
 export type { CanonicalRule } from './rule-canonical.js';
 export { canonicalRule } from './rule-canonical.js';
 export type { NfObservation, NfObserver } from './observe.js';
+export { WalkMemo } from './walk-memo.js';
+export type { WalkChoice, WalkLeaf, WalkSlot } from './walk-memo.js';

@@ -251,3 +251,19 @@ describe('restore semantics', () => {
     expect(printSave(ruleset, { counters: true })).toContain('[5:300] -A INPUT -j ACCEPT');
   });
 });
+
+describe('address lists: each rule keeps its own address as written', () => {
+  it('-s A,B -d C,D gives four rules in iptables order, each printed with its own pair', async () => {
+    const { restore } = await import('./restore-apply.js');
+    const { ruleSourceText } = await import('./rule-print.js');
+    const { ruleset, errors } = restore('*filter\n-A INPUT -s 10.0.0.1,10.0.0.9/8 -p tcp -d 10.1.0.0/16,10.2.0.0/16 -j ACCEPT\nCOMMIT\n');
+    expect(errors).toEqual([]);
+    const rules = ruleset.tables.get('filter')!.chains.get('INPUT')!.rules;
+    expect(rules.map((r) => ruleSourceText('INPUT', r))).toEqual([
+      '-A INPUT -s 10.0.0.1 -p tcp -d 10.1.0.0/16 -j ACCEPT',
+      '-A INPUT -s 10.0.0.1 -p tcp -d 10.2.0.0/16 -j ACCEPT',
+      '-A INPUT -s 10.0.0.9/8 -p tcp -d 10.1.0.0/16 -j ACCEPT',
+      '-A INPUT -s 10.0.0.9/8 -p tcp -d 10.2.0.0/16 -j ACCEPT',
+    ]);
+  });
+});

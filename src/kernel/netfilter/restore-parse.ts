@@ -2,9 +2,10 @@
 // iptables-restore): `#` comments, `*table`, `:CHAIN POLICY [p:b]`, command lines handed
 // to do_command, `COMMIT`. Bad input comes back as a list of errors (`line N: ...`), never as an exception.
 
-import type { Counters, Policy, Ruleset, TableName } from './ruleset.js';
+import type { Counters, Policy, Rule, Ruleset, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, emptyRuleset, isTableName } from './ruleset.js';
 import { splitWords } from './tokenize.js';
+import type { Word } from './tokenize.js';
 import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
 
 export type RestoreLine =
@@ -117,9 +118,8 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
     if (cmd.op === 'new-chain') chains.add(cmd.chain);
     if (cmd.op === 'delete-chain' && cmd.chain) chains.delete(cmd.chain);
     if ('rules' in cmd && cmd.rules) {
-      const src = sourceWords(words.map((w) => w.raw));
+      setRuleSources(cmd.rules, words, at);
       for (const r of cmd.rules) {
-        r.source = src;
         if (!opts.counters) r.counters = { packets: 0, bytes: 0 };
         else if (counters) r.counters = { ...counters };
       }
@@ -136,6 +136,36 @@ function firstWord(line: string): string {
   const cut = w.length > 40 ? `${w.slice(0, 40)}...` : w;
   // eslint-disable-next-line no-control-regex
   return cut.replace(/[\u0000-\u001f\u007f-\uffff]/g, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/**
+ * The words of each rule an address list expanded into (`-s A,B -d C,D`: A C, A D, B C, B D, as
+ * xtables_ipparse_multiple() and the nested loop of do_command4() make them), with its own address in place of
+ * the list, as written: each is the rule iptables-save would print, and a fan of n x m rules keeps n x m short
+ * texts instead of n x m copies of the whole line.
+ */
+export function setRuleSources(rules: readonly Rule[], words: readonly Word[], at: CommandAt): void {
+  const raw = words.map((w) => w.raw);
+  if (rules.length === 1) {
+    rules[0].source = sourceWords(raw);
+    return;
+  }
+  const own = expandedSources(words, raw, at);
+  for (const [i, r] of rules.entries()) r.source = own(i);
+}
+
+function expandedSources(words: readonly Word[], raw: readonly string[], at: CommandAt): (i: number) => string[] {
+  const at0 = (col: number | undefined): number => (col === undefined ? -1 : words.findIndex((w) => w.col === col));
+  const si = at0(at.src);
+  const di = at0(at.dst);
+  const srcItems = si < 0 ? [''] : words[si].text.split(',');
+  const dstItems = di < 0 ? [''] : words[di].text.split(',');
+  return (i) => {
+    const own = [...raw];
+    if (si >= 0) own[si] = srcItems[Math.floor(i / dstItems.length)];
+    if (di >= 0) own[di] = dstItems[i % dstItems.length];
+    return sourceWords(own);
+  };
 }
 
 /** The words of a rule without its `-A CHAIN` / `-I CHAIN [n]` command. */

@@ -38,6 +38,9 @@ export interface CommandAt {
   target: number | null;
   /** For each match of the rule (Rule.matches order), the column of the word that loaded it. */
   matches: number[];
+  /** The `-s` / `-d` argument words, when given: an address list expands to one rule per address pair. */
+  src?: number;
+  dst?: number;
 }
 
 export type ParsedCommand = RuleCommand & { at: CommandAt };
@@ -386,6 +389,8 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   const chain = cmd.chain;
   const fail = (message: string, w: Word | null | undefined): CommandError => ({ message, col: (w ?? st.chainWord ?? st.commandWord)?.col });
   const at: CommandAt = { command: st.commandWord?.col ?? 1, chain: st.chainWord?.col ?? null, target: st.targetWord?.col ?? null, matches: [] };
+  if (st.srcWord) at.src = st.srcWord.col;
+  if (st.dstWord) at.dst = st.dstWord.col;
   if (chain !== null) {
     const e = checkChainName(chain);
     if (e) return fail(e, st.chainWord);

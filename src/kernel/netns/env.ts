@@ -1,6 +1,7 @@
 import type { PathSink } from '../events.js';
 import type { RestoreError, Ruleset, RulesetIndex } from '../netfilter/index.js';
 import type { NfObserver } from '../netfilter/observe.js';
+import type { WalkMemo } from '../netfilter/walk-memo.js';
 
 /** Timers on the virtual clock; `sim/`'s Scheduler provides them. */
 export interface KernelTimers {
@@ -32,4 +33,11 @@ export interface KernelEnv {
   restore?: (text: string) => { ruleset: Ruleset; errors: RestoreError[]; index?: RulesetIndex };
   /** Told every chain netfilter walks and every NAT it applies (the `--iptables-save` tracer listens). */
   nfObserver?: NfObserver;
+  /**
+   * false: chain walks leave out the rule-by-rule facts of netfilter hops (each rule evaluated, printed), for
+   * runs whose hops only their outcome is read from (branch exploration, `--iptables-save`). Default true.
+   */
+  ruleWalk?: boolean;
+  /** Branch exploration: chain walks shared between runs whose choices agree so far (netfilter/walk-memo.ts). */
+  walkMemo?: WalkMemo;
 }

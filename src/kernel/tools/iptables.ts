@@ -6,7 +6,7 @@ import type { Netns } from '../netns/netns.js';
 import { netfilterEngine, netfilterState, needsConntrack } from '../netfilter/hook-engine.js';
 import { indexRuleset } from '../netfilter/index-chain.js';
 import type { RestoreError, RestoreScript } from '../netfilter/restore-parse.js';
-import { parseRestore } from '../netfilter/restore-parse.js';
+import { parseRestore, setRuleSources } from '../netfilter/restore-parse.js';
 import { applyRestore, restore } from '../netfilter/restore-apply.js';
 import type { RuleCommand } from '../netfilter/rule-parse.js';
 import { parseCommandWords } from '../netfilter/rule-parse.js';
@@ -109,15 +109,6 @@ function install(nf: NetfilterState, rs: Ruleset): void {
   nf.ctActive = nf.ctActive || needsConntrack(rs);
 }
 
-/** The words of a rule without its `-A CHAIN` / `-I CHAIN [N]` / `-R CHAIN N` / `-D CHAIN`, as iptables-restore keeps them. */
-function sourceWords(words: readonly Word[]): string[] {
-  const raw = words.map((w) => w.raw);
-  const i = raw.findIndex((w) => /^(-[AIDR]|--append|--insert|--delete|--replace)$/.test(w));
-  if (i < 0) return raw;
-  let end = i + 2;
-  if (/^(-[IDR]|--insert|--delete|--replace)$/.test(raw[i]) && end < raw.length && /^[0-9]+$/.test(raw[end])) end++;
-  return [...raw.slice(0, i), ...raw.slice(end)];
-}
 
 /**
  * How iptables 1.8.9 prints a failure (measured): a refused netlink batch as "VERSION:  CHAIN_DEL failed ...",
@@ -137,8 +128,7 @@ export function applyIptables(ns: Netns, cmd: IptablesCommand): string[] {
   const parsed = parseCommandWords(cmd.words, { table, chainExists: (c) => chains.has(c) });
   if ('message' in parsed) return iptablesMessage(parsed.message);
   if ('rules' in parsed && parsed.rules) {
-    const src = sourceWords(cmd.words);
-    for (const r of parsed.rules) r.source = src;
+    setRuleSources(parsed.rules, cmd.words, parsed.at);
   }
   let commands: RuleCommand[] = [parsed];
   if (cmd.replace !== null && parsed.op === 'insert') {
