@@ -17,6 +17,7 @@ import { formatIpv4, formatPrefix, inPrefix, parseIpv4, parsePrefix, prefixNetwo
 import type { Ipv4Prefix } from '../wire/headers.js';
 import { compileCluster, UNDERLAY_NETNS } from '../cluster/compile.js';
 import type { CompiledCluster } from '../cluster/compile.js';
+import { parseNameDestination } from '../dns/destination-name.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 import { defaultKubeProxySettings } from '../cluster/services.js';
 import { CLUSTER_NETWORKS } from '../cluster/model.js';
@@ -146,7 +147,12 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
     },
     to: (text: string) => {
       const r = resolveEndpoint(c, text);
-      return r.ok ? { ok: true as const, value: r.value.port === undefined ? { addr: r.value.addr } : { addr: r.value.addr, port: r.value.port } } : r;
+      if (!r.ok) {
+        // Not an endpoint of the cluster: a DNS name, which the source's resolver looks up (src/dns/named-trace.ts).
+        const n = parseNameDestination(text);
+        return n.ok ? { ok: true as const, value: { addr: 0, name: n.value.name, ...(n.value.port === undefined ? {} : { port: n.value.port }) } } : r;
+      }
+      return { ok: true as const, value: r.value.port === undefined ? { addr: r.value.addr } : { addr: r.value.addr, port: r.value.port } };
     },
   });
   const traces: TraceDraft[] = [];

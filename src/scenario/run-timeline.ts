@@ -11,7 +11,9 @@ import { reconcileWorld } from '../kernel/netns/reconcile-world.js';
 import type { ReconcileReport } from '../kernel/netns/reconcile-world.js';
 import { Rng, Scheduler } from '../sim/index.js';
 import type { Recorder } from '../sim/index.js';
-import { exploreTraceBranches, runTraceRecorded } from '../trace/index.js';
+import { exploreTraceBranches } from '../trace/index.js';
+import { runScenarioTrace } from './run-scenario-trace.js';
+import type { CompiledCluster } from '../cluster/compile.js';
 import type { Trace } from '../trace/index.js';
 import { checkExpectations } from './expect.js';
 import type { TimelineStep } from './model.js';
@@ -39,6 +41,8 @@ export interface TimelineOptions {
   seed?: number;
   /** Stop at this point (its name); the World and clock are then as they are there. */
   stopAt?: string;
+  /** kind Cluster: the cluster the World was compiled from (its DNS answers names in `to:`). */
+  cluster?: CompiledCluster;
   /** Called as each step is done. */
   onEvent?: (e: TimelineEvent) => void;
 }
@@ -55,6 +59,8 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
     hopBudget: 64,
   };
   let world = buildWorld(spec, env);
+  // The cluster as the timeline has changed it: its DNS answers the traces that name their destination.
+  let cluster = opts.cluster;
   const events: TimelineEvent[] = [];
   const emit = (e: TimelineEvent): void => {
     events.push(e);
@@ -67,7 +73,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
         const seed = opts.seed ?? 1;
         // Branches first, each on a checkpoint at this moment; then the run the timeline keeps.
         const branches = step.trace.expect?.branches ? exploreTraceBranches(world, step.trace, { seed, startAt: sched.clock.now() }).branches : null;
-        const { trace: seeded, recorder } = runTraceRecorded(world, step.trace, { seed, scheduler: sched, keep: true });
+        const { trace: seeded, recorder } = runScenarioTrace(world, cluster, step.trace, { seed, scheduler: sched, keep: true });
         const trace = branches ? { ...seeded, branches } : seeded;
         emit({ kind: 'trace', index, step, trace, recorder, problems: step.trace.expect ? checkExpectations(trace, step.trace.expect) : [] });
         break;
@@ -92,6 +98,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
         // dynamic state of every namespace that remains.
         const r = reconcileWorld(world, step.cluster.world, env);
         world = r.world;
+        cluster = step.cluster;
         emit({ kind: 'cluster', index, step, report: r.report });
         break;
       }

@@ -1,0 +1,45 @@
+// Who answers DNS in a compiled cluster's dataplane: the CoreDNS pods (kubeadm's Deployment, labelled
+// `k8s-app: kube-dns`, behind the kube-dns Service), each answering as the kubernetes plugin with kubeadm's
+// Corefile; the answer depends only on the cluster's objects, so every replica gives the same one.
+
+import type { CompiledCluster } from '../cluster/compile.js';
+import { clusterDnsLocalIps, clusterDnsView, kubeDnsAddress } from './cluster-view.js';
+import { kubeadmSettings } from './corefile.js';
+import type { DnsQuestion, DnsResponse } from './kubernetes-plugin.js';
+import { answerQuery } from './kubernetes-plugin.js';
+
+/** kubeadm's CoreDNS pods carry this label; the kube-dns Service selects it. */
+export const KUBE_DNS_LABEL = { key: 'k8s-app', value: 'kube-dns' } as const;
+
+/** A DNS server in the World: the namespace whose socket on port 53 answers, and what it is. */
+export interface DnsServer {
+  netns: string;
+  /** "kube-system/coredns-..." for a CoreDNS pod. */
+  pod: string | null;
+  node: string | null;
+  /** What answers there, in words: "CoreDNS (kubernetes plugin)". */
+  kind: string;
+}
+
+export interface ClusterDnsServers {
+  /** The kube-dns ClusterIP: the nameserver kubelet writes into ClusterFirst pods' resolv.conf. */
+  kubeDns: string;
+  /** Servers by namespace. */
+  servers: Map<string, DnsServer>;
+  /** CoreDNS's answer to one question. */
+  answer(q: DnsQuestion): DnsResponse;
+}
+
+/** The CoreDNS pods of `c` and the answers they give (kubeadm's Corefile for the cluster's domain). */
+export function clusterDnsServers(c: CompiledCluster): ClusterDnsServers {
+  const view = clusterDnsView(c);
+  const cfg = { ...kubeadmSettings(c.spec.domain).kubernetes };
+  if (cfg.localIps.length === 0) cfg.localIps = clusterDnsLocalIps(c, view);
+  const servers = new Map<string, DnsServer>();
+  for (const p of c.pods) {
+    if (p.netns === undefined || p.hostNetwork || p.labels[KUBE_DNS_LABEL.key] !== KUBE_DNS_LABEL.value) continue;
+    servers.set(p.netns, { netns: p.netns, pod: `${p.namespace}/${p.name}`, node: p.node ?? null, kind: 'CoreDNS (kubernetes plugin)' });
+  }
+  // No forward upstream is modelled in a trace: names outside the zone get the plugin's SERVFAIL.
+  return { kubeDns: kubeDnsAddress(c), servers, answer: (q) => answerQuery(view, cfg, q) };
+}
