@@ -7,6 +7,7 @@ import { clusterDnsLocalIps, clusterDnsView, kubeDnsAddress } from './cluster-vi
 import { kubeadmSettings } from './corefile.js';
 import type { DnsQuestion, DnsResponse } from './kubernetes-plugin.js';
 import { answerQuery } from './kubernetes-plugin.js';
+import { staticUpstream } from './static-upstream.js';
 
 /** kubeadm's CoreDNS pods carry this label; the kube-dns Service selects it. */
 export const KUBE_DNS_LABEL = { key: 'k8s-app', value: 'kube-dns' } as const;
@@ -40,6 +41,8 @@ export function clusterDnsServers(c: CompiledCluster): ClusterDnsServers {
     if (p.netns === undefined || p.hostNetwork || p.labels[KUBE_DNS_LABEL.key] !== KUBE_DNS_LABEL.value) continue;
     servers.set(p.netns, { netns: p.netns, pod: `${p.namespace}/${p.name}`, node: p.node ?? null, kind: 'CoreDNS (kubernetes plugin)' });
   }
-  // No forward upstream is modelled in a trace: names outside the zone get the plugin's SERVFAIL.
-  return { kubeDns: kubeDnsAddress(c), servers, answer: (q) => answerQuery(view, cfg, q) };
+  // kubeadm's `forward . /etc/resolv.conf` goes to the node's resolver, outside the World: it is taken to
+  // know none of the names asked (NXDOMAIN), and its exchange is not traced.
+  const upstream = staticUpstream([]);
+  return { kubeDns: kubeDnsAddress(c), servers, answer: (q) => answerQuery(view, cfg, q, upstream) };
 }

@@ -70,6 +70,7 @@ function queryBytes(qname: string, qtype: string): number {
 
 const NOTE = (r: DnsResponse): string | null =>
   r.by === 'none' ? 'nobody answers this name: outside the cluster zone, and no upstream is modelled'
+    : r.by === 'upstream' ? 'forwarded upstream (the node\'s resolver, outside the World, not traced; taken to know no such name)'
     : r.rcode === 'NOERROR' && r.answer.length === 0 ? 'NODATA: the name exists, not this type' : null;
 
 /** What getaddrinfo tells the application (gai_strerror) for a failed lookup. */
