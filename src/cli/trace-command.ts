@@ -257,7 +257,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .description('trace packets hop by hop: the scenario\'s own traces, or one you describe with --from/--to; or one packet through a node\'s iptables-save dump')
     .argument('[scenario]', 'a scenario file (not with --iptables-save)')
     .option('--from <netns>', 'namespace whose socket sends (in a Cluster: pod/NAME, NS/NAME, node/NAME, ext/NAME)')
-    .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name (in a Cluster also pod/NAME[:PORT], NS/NAME, node/NAME, ext/NAME)')
+    .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name (in a Cluster also pod/NAME[:PORT], NS/NAME, node/NAME, ext/NAME, or a DNS name NAME:PORT)')
     .option('--proto <p>', 'tcp | udp | icmp', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
@@ -299,6 +299,11 @@ Examples:
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
   net trace scenarios/ecmp-multipath.yaml --name "port 443 hashes onto r1" --branches --pcap /tmp/ecmp.pcapng
+
+In a Cluster, --to may be a DNS name (web.prod:80): the sender's resolver looks it up first as glibc does
+(its resolv.conf's search list, an A and an AAAA query per candidate), each query traced as a UDP packet to
+the kube-dns ClusterIP and DNATed to a CoreDNS pod, then the connection goes to the address found:
+  net trace scenarios/cluster-dns-search.yaml --from pod/client --to web.prod:80 --detail minimal
 
 With --at POINT (a \`point\` of the scenario's timeline) the timeline runs up to that point first: the packet
 of --from/--to is traced on the World as the timeline left it there, at that virtual time; without them, the
