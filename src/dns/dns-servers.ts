@@ -8,6 +8,8 @@ import { kubeadmSettings } from './corefile.js';
 import type { DnsQuestion, DnsResponse } from './kubernetes-plugin.js';
 import { answerQuery } from './kubernetes-plugin.js';
 import { staticUpstream } from './static-upstream.js';
+import { KUBE_DNS_UPSTREAM } from '../cluster/node-local-dns.js';
+import { formatIpv4 } from '../wire/ipv4-addr.js';
 
 /** kubeadm's CoreDNS pods carry this label; the kube-dns Service selects it. */
 export const KUBE_DNS_LABEL = { key: 'k8s-app', value: 'kube-dns' } as const;
@@ -20,6 +22,8 @@ export interface DnsServer {
   node: string | null;
   /** What answers there, in words: "CoreDNS (kubernetes plugin)". */
   kind: string;
+  /** NodeLocal DNSCache: a cache that forwards misses to this upstream ClusterIP over TCP. */
+  cacheUpstream?: string;
 }
 
 export interface ClusterDnsServers {
@@ -40,6 +44,11 @@ export function clusterDnsServers(c: CompiledCluster): ClusterDnsServers {
   for (const p of c.pods) {
     if (p.netns === undefined || p.hostNetwork || p.labels[KUBE_DNS_LABEL.key] !== KUBE_DNS_LABEL.value) continue;
     servers.set(p.netns, { netns: p.netns, pod: `${p.namespace}/${p.name}`, node: p.node ?? null, kind: 'CoreDNS (kubernetes plugin)' });
+  }
+  if (c.spec.nodeLocalDNS === true) {
+    const up = c.services.find((x) => x.meta.namespace === KUBE_DNS_UPSTREAM.namespace && x.meta.name === KUBE_DNS_UPSTREAM.name);
+    const upstreamIp = up !== undefined && typeof up.clusterIP === 'number' ? formatIpv4(up.clusterIP) : kubeDnsAddress(c);
+    for (const n of c.nodes) servers.set(n.netns, { netns: n.netns, pod: null, node: n.name, kind: 'NodeLocal DNSCache', cacheUpstream: upstreamIp });
   }
   // kubeadm's `forward . /etc/resolv.conf` goes to the node's resolver, outside the World: it is taken to
   // know none of the names asked (NXDOMAIN), and its exchange is not traced.

@@ -30,7 +30,26 @@ import { searchLookup } from './search-lookup.js';
  */
 export const RESOLVER_SPORT = 45000;
 
+/** The source port of NodeLocal DNSCache's TCP connections upstream (the first; each forward takes the next). */
+export const CACHE_FORWARD_SPORT = 50000;
+
+/**
+ * What NodeLocal DNSCache holds: entries by "node netns|qname|qtype" with the virtual time they expire, and
+ * how many queries it forwarded. It lives as long as the World it answers in (a timeline's); a single trace
+ * starts with an empty cache.
+ */
+export interface DnsCacheState {
+  entries: Map<string, number>;
+  forwards: number;
+}
+
+export function emptyDnsCache(): DnsCacheState {
+  return { entries: new Map(), forwards: 0 };
+}
+
 export interface NamedTraceOptions {
+  /** NodeLocal DNSCache's state, kept by a timeline from trace to trace. */
+  cache?: DnsCacheState;
   seed?: number;
   /** A timeline's scheduler: the lookup and the connection run on its clock. */
   scheduler?: Scheduler;
@@ -102,6 +121,8 @@ export function runNamedTrace(
   if (opts.scheduler === undefined && opts.startAt !== undefined) sched.clock.advanceTo(opts.startAt);
   const checkpoint = opts.keep ? null : checkpointWorld(world);
   const queries: DnsQueryTrace[] = [];
+  const cache = opts.cache ?? emptyDnsCache();
+  const cacheBefore = opts.keep ? undefined : { entries: new Map(cache.entries), forwards: cache.forwards };
   let last: { trace: Trace; recorder: Recorder } | undefined;
   try {
     const send = (qname: string, qtype: string, nameserver: string): DnsResponse | QueryFailure => {
@@ -122,7 +143,7 @@ export function runNamedTrace(
       last = { trace, recorder: run.recorder };
       const got = trace.deliveredTo === null ? undefined : servers.servers.get(trace.deliveredTo.netns);
       const answered = got !== undefined && trace.deliveredTo?.addr.endsWith(':53') === true && trace.reply?.disposition === 'DELIVERED';
-      const entry: DnsQueryTrace = { qname, qtype, server: `${nameserver}:53`, trace, answeredBy: null, response: null, failure: null };
+      const entry: DnsQueryTrace = { qname, qtype, server: `${nameserver}:53`, trace, answeredBy: null, response: null, failure: null, cache: null, forwarded: null };
       queries.push(entry);
       if (!answered || got === undefined) {
         // An ICMP port unreachable (no listener, or kube-proxy's REJECT for a Service without endpoints)
@@ -131,15 +152,44 @@ export function runNamedTrace(
         entry.failure = refused ? 'refused' : 'timeout';
         return entry.failure;
       }
-      const r = servers.answer({ name: qname, type: qtype });
+      let r = servers.answer({ name: qname, type: qtype });
       entry.answeredBy = { netns: got.netns, pod: got.pod, node: got.node, server: got.kind };
+      let note: string | null = null;
+      if (got.cacheUpstream !== undefined) {
+        const key = `${got.netns}|${qname.toLowerCase()}|${qtype}`;
+        const now = sched.clock.now();
+        const until = cache.entries.get(key);
+        if (until !== undefined && until > now) {
+          entry.cache = 'hit';
+          note = 'from the cache of NodeLocal DNSCache: no packet leaves the node';
+        } else {
+          // A miss: the cache asks upstream itself, over TCP (`forward . KUBE-DNS-UPSTREAM { force_tcp }`),
+          // from the node, through kube-proxy's DNAT like any client of a Service.
+          entry.cache = 'miss';
+          const fwd = runTraceRecorded(
+            world,
+            { name: `${qname} ${qtype} (forwarded)`, from: got.netns, dst: parseIpv4(got.cacheUpstream) ?? 0, proto: 'tcp', dport: 53, sport: CACHE_FORWARD_SPORT + (cache.forwards++ % 10000) },
+            { seed: opts.seed, scheduler: sched, keep: true },
+          );
+          entry.forwarded = { server: `${got.cacheUpstream}:53`, trace: fwd.trace };
+          const up = fwd.trace.deliveredTo === null ? undefined : servers.servers.get(fwd.trace.deliveredTo.netns);
+          if (fwd.trace.disposition === 'DELIVERED' && up !== undefined && up.cacheUpstream === undefined) {
+            // cache { success 9984 30; denial 9984 5 } in node-cache's cluster.local block.
+            cache.entries.set(key, now + (r.rcode === 'NOERROR' && r.answer.length > 0 ? 30_000 : 5_000));
+            note = `a cache miss: asked ${up.pod ?? up.netns} through kube-dns-upstream ${got.cacheUpstream}:53 over TCP`;
+          } else {
+            r = { rcode: 'SERVFAIL', authoritative: false, truncated: false, answer: [], authority: [], additional: [], by: 'none' };
+            note = `a cache miss, and the upstream ${got.cacheUpstream}:53 did not answer (${fwd.trace.disposition}): SERVFAIL`;
+          }
+        }
+      }
       entry.response = {
         rcode: r.rcode,
         truncated: r.truncated,
         answer: r.answer.map((x) => rrText(x, ' ')),
         authority: r.authority.map((x) => rrText(x, ' ')),
         additional: r.additional.map((x) => rrText(x, ' ')),
-        note: NOTE(r),
+        note: note ?? NOTE(r),
       };
       return r;
     };
@@ -169,5 +219,9 @@ export function runNamedTrace(
     return { trace: { ...run.trace, dns }, recorder: run.recorder };
   } finally {
     checkpoint?.rollback();
+    if (cacheBefore !== undefined) {
+      cache.entries = cacheBefore.entries;
+      cache.forwards = cacheBefore.forwards;
+    }
   }
 }

@@ -111,6 +111,15 @@ function checkDns(t: Trace, e: DnsExpect): string[] {
   if (e.answeredName !== undefined && d.answeredName !== e.answeredName) out.push(`dns.answeredName: expected ${e.answeredName}, got ${d.answeredName ?? 'none'}`);
   if (e.address !== undefined && d.address !== e.address) out.push(`dns.address: expected ${e.address}, got ${d.address ?? 'none'}`);
   if (e.queries !== undefined && d.queries.length !== e.queries) out.push(`dns.queries: expected ${e.queries} queries, got ${d.queries.length}`);
+  for (const r of e.rules ?? []) {
+    const legs = d.queries.flatMap((q) => (q.trace.reply === null ? [q.trace] : [q.trace, q.trace.reply]));
+    const misses = legs.map((leg) => checkRule(leg, r, 'dns.'));
+    if (!misses.some((m) => m.length === 0)) out.push(misses[0]?.[0] ?? `dns.rules: no query matched ${r}`);
+  }
+  if (e.cache !== undefined) {
+    const other = d.queries.filter((q) => q.cache !== e.cache);
+    if (other.length > 0) out.push(`dns.cache: expected every query to be a cache ${e.cache}, ${other.length} ${other.length === 1 ? 'was' : 'were'} ${other.map((q) => q.cache ?? 'not answered by NodeLocal DNSCache').join(', ')}`);
+  }
   for (const who of e.answeredBy ?? []) {
     if (!d.queries.some((q) => q.answeredBy !== null && (q.answeredBy.pod === who || q.answeredBy.netns === who))) {
       const got = [...new Set(d.queries.flatMap((q) => (q.answeredBy === null ? [] : [q.answeredBy.pod ?? q.answeredBy.netns])))];

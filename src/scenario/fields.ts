@@ -20,7 +20,7 @@ export const SCENARIO_FIELDS = {
   expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'rules', 'branches', 'reply', 'dns'],
   deliveredTo: ['netns', 'addr'],
   /** A trace whose `to:` is a DNS name (kind Cluster): what its lookup must show. */
-  dnsExpect: ['result', 'answeredName', 'address', 'queries', 'answeredBy'],
+  dnsExpect: ['result', 'answeredName', 'address', 'queries', 'answeredBy', 'rules', 'cache'],
   /** One timeline step: exactly one of trace, run (with netns, and stdin for iptables-restore), sleep, point. */
   timelineStep: ['trace', 'expect', 'netns', 'run', 'stdin', 'sleep', 'point'],
   icmp: ['type', 'from'],

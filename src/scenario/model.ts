@@ -93,4 +93,8 @@ export interface DnsExpect {
   queries?: number;
   /** Each entry (a pod "NS/NAME" or a namespace) answered some query. */
   answeredBy?: string[];
+  /** Rules (as iptables-save prints them) each of which some query matched on its way (NOTRACK, a DROP...). */
+  rules?: string[];
+  /** NodeLocal DNSCache: `hit` (every query answered from the cache) or `miss` (every query forwarded). */
+  cache?: 'hit' | 'miss';
 }

@@ -43,7 +43,7 @@ import type { ScenarioSource } from './yaml-source.js';
 export const CLUSTER_FIELDS = {
   top: ['apiVersion', 'kind', 'metadata', 'description', 'cluster', 'underlay', 'nodes', 'externals', 'objects', 'manifests', 'patches', 'traces', 'timeline'],
   metadata: ['name'],
-  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel'],
+  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel', 'nodeLocalDNS'],
   kubeProxy: ['mode', 'masqueradeAll', 'localhostNodePorts'],
   cni: ['hairpinMode'],
   flannel: ['ipMasq'],
@@ -214,12 +214,14 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
     const c = readFields(src, v.get('flannel'), 'cluster: flannel', CLUSTER_FIELDS.flannel);
     if (c?.keys.has('ipMasq')) ipMasq = readBool(src, c.values.get('ipMasq'), 'cluster: flannel: ipMasq') ?? true;
   }
+  const nodeLocalDNS = f.keys.has('nodeLocalDNS') ? readBool(src, v.get('nodeLocalDNS'), 'cluster: nodeLocalDNS') : undefined;
+  if (nodeLocalDNS === true && network === 'docker-bridge') src.error(v.get('nodeLocalDNS'), 'cluster: nodeLocalDNS: NodeLocal DNSCache is a Kubernetes add-on, not for network docker-bridge');
   if (podCIDR === undefined || serviceCIDR === undefined || domain === undefined || network === undefined) return undefined;
   return {
     podCIDR,
     network,
     networkNode: v.get('network'),
-    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy },
+    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy, ...(nodeLocalDNS === true ? { nodeLocalDNS } : {}) },
   };
 }
 

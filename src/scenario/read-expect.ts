@@ -30,6 +30,8 @@ function readDnsExpect(src: ScenarioSource, node: Node | undefined, what: string
     }
   }
   if (f.keys.has('queries')) out.queries = readInt(src, v.get('queries'), `${what}: queries`, 1, 1000);
+  if (f.keys.has('rules')) out.rules = readStringList(src, v.get('rules'), `${what}: rules`).map((s) => s.text);
+  if (f.keys.has('cache')) out.cache = readEnum(src, v.get('cache'), `${what}: cache`, ['hit', 'miss'] as const);
   if (f.keys.has('answeredBy')) out.answeredBy = readStringList(src, v.get('answeredBy'), `${what}: answeredBy`).map((s) => s.text);
   return withoutUndefined(out);
 }

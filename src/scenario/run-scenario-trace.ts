@@ -3,15 +3,25 @@
 
 import type { CompiledCluster } from '../cluster/compile.js';
 import { runNamedTrace } from '../dns/named-trace.js';
+import type { DnsCacheState } from '../dns/named-trace.js';
 import type { World } from '../kernel/index.js';
 import type { Recorder, RunOptions } from '../sim/index.js';
 import { runTraceRecorded } from '../trace/index.js';
 import type { Trace } from '../trace/index.js';
 import type { TraceSpec } from './model.js';
 
-/** Runs `t` on `world` (a checkpoint of it unless `opts.keep`); `cluster` is the one whose DNS answers names. */
-export function runScenarioTrace(world: World, cluster: CompiledCluster | undefined, t: TraceSpec, opts: RunOptions = {}): { trace: Trace; recorder: Recorder } {
+/**
+ * Runs `t` on `world` (a checkpoint of it unless `opts.keep`); `cluster` is the one whose DNS answers names,
+ * `dnsCache` NodeLocal DNSCache's contents (a timeline keeps one for its World).
+ */
+export function runScenarioTrace(
+  world: World,
+  cluster: CompiledCluster | undefined,
+  t: TraceSpec,
+  opts: RunOptions = {},
+  dnsCache?: DnsCacheState,
+): { trace: Trace; recorder: Recorder } {
   if (t.toName === undefined) return runTraceRecorded(world, t, opts);
   if (cluster === undefined) throw new Error(`invariant: trace "${t.name}" names its destination outside a Cluster (the loader checks this)`);
-  return runNamedTrace(world, cluster, t.toName, t, { seed: opts.seed, scheduler: opts.scheduler, startAt: opts.startAt, keep: opts.keep });
+  return runNamedTrace(world, cluster, t.toName, t, { seed: opts.seed, scheduler: opts.scheduler, startAt: opts.startAt, keep: opts.keep, cache: dnsCache });
 }

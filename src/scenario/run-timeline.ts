@@ -13,6 +13,7 @@ import { Rng, Scheduler } from '../sim/index.js';
 import type { Recorder } from '../sim/index.js';
 import { exploreTraceBranches } from '../trace/index.js';
 import { runScenarioTrace } from './run-scenario-trace.js';
+import { emptyDnsCache } from '../dns/named-trace.js';
 import type { CompiledCluster } from '../cluster/compile.js';
 import type { Trace } from '../trace/index.js';
 import { checkExpectations } from './expect.js';
@@ -61,6 +62,8 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
   let world = buildWorld(spec, env);
   // The cluster as the timeline has changed it: its DNS answers the traces that name their destination.
   let cluster = opts.cluster;
+  // NodeLocal DNSCache's contents live as long as the timeline's World.
+  const dnsCache = emptyDnsCache();
   const events: TimelineEvent[] = [];
   const emit = (e: TimelineEvent): void => {
     events.push(e);
@@ -73,7 +76,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
         const seed = opts.seed ?? 1;
         // Branches first, each on a checkpoint at this moment; then the run the timeline keeps.
         const branches = step.trace.expect?.branches ? exploreTraceBranches(world, step.trace, { seed, startAt: sched.clock.now() }).branches : null;
-        const { trace: seeded, recorder } = runScenarioTrace(world, cluster, step.trace, { seed, scheduler: sched, keep: true });
+        const { trace: seeded, recorder } = runScenarioTrace(world, cluster, step.trace, { seed, scheduler: sched, keep: true }, dnsCache);
         const trace = branches ? { ...seeded, branches } : seeded;
         emit({ kind: 'trace', index, step, trace, recorder, problems: step.trace.expect ? checkExpectations(trace, step.trace.expect) : [] });
         break;

@@ -106,6 +106,10 @@ export interface DnsQueryTrace {
   response: { rcode: string; truncated: boolean; answer: string[]; authority: string[]; additional: string[]; note: string | null } | null;
   /** Why no answer came back: `timeout` (lost on the way, glibc waits timeout:5 x attempts:2) or `refused`. */
   failure: 'timeout' | 'refused' | null;
+  /** Answered by NodeLocal DNSCache: from its cache (`hit`) or after asking upstream (`miss`); null otherwise. */
+  cache?: 'hit' | 'miss' | null;
+  /** A cache miss: the cache's own query to the kube-dns-upstream Service (TCP, force_tcp), traced. */
+  forwarded?: { server: string; trace: Trace } | null;
 }
 
 /** A name resolved the way the source pod's libc does it (getaddrinfo: the search list, A and AAAA). */

@@ -71,6 +71,14 @@ function dnsQueryLines(q: DnsQueryTrace, n: number, detail: Detail): string[] {
     lines.push(`    answer's way back (${q.trace.reply.kind}):`);
     for (const l of legLines(q.trace.reply, detail)) lines.push(indent(l));
   }
+  if (q.forwarded) {
+    lines.push(`    cache miss: NodeLocal DNSCache asks upstream (tcp ${q.forwarded.trace.packet.src} > ${q.forwarded.server}):`);
+    for (const l of legLines(q.forwarded.trace, detail)) lines.push(`    ${l}`);
+    if (q.forwarded.trace.reply) {
+      lines.push(`      reply (${q.forwarded.trace.reply.kind}):`);
+      for (const l of legLines(q.forwarded.trace.reply, detail)) lines.push(`    ${l}`);
+    }
+  }
   if (q.failure !== null) {
     lines.push(q.failure === 'timeout'
       ? '    no answer: the resolver times out (glibc: timeout:5, attempts:2, so 10 s per server)'
