@@ -22,6 +22,7 @@ export function runScenarioTrace(
   dnsCache?: DnsCacheState,
 ): { trace: Trace; recorder: Recorder } {
   if (t.toName === undefined) return runTraceRecorded(world, t, opts);
-  if (cluster === undefined) throw new Error(`invariant: trace "${t.name}" names its destination outside a Cluster (the loader checks this)`);
+  // Only a caller that knows the cluster can resolve names (net verify, for one, does not model the resolver).
+  if (cluster === undefined) throw new Error(`trace "${t.name}" goes to the DNS name ${t.toName}, which this command cannot resolve (no cluster DNS given)`);
   return runNamedTrace(world, cluster, t.toName, t, { seed: opts.seed, scheduler: opts.scheduler, startAt: opts.startAt, keep: opts.keep, cache: dnsCache });
 }
