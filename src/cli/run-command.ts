@@ -27,7 +27,10 @@ class Tally {
 
 /** One trace's line (and its problems); `tag` places it in a timeline. */
 function report(name: string, trace: Trace, expect: ExpectSpec | undefined, tag: string, out: (s: string) => void): 'passed' | 'failed' | 'unchecked' {
-  const summary = `${trace.disposition}${trace.reason ? ` (${trace.reason})` : ''}`;
+  const d = trace.dns;
+  // A trace to a name: the lookup first, then the fate of the last packet sent (the connection, or the last query).
+  const lookup = d === undefined ? '' : d.result === 'found' ? `${d.name} -> ${d.address} (${d.queries.length} DNS queries), ` : `${d.name}: ${d.result} after ${d.queries.length} DNS queries, last query `;
+  const summary = `${lookup}${trace.disposition}${trace.reason ? ` (${trace.reason})` : ''}`;
   if (!expect) {
     out(`  -  ${tag}${name}: ${summary} (no expect)`);
     return 'unchecked';
