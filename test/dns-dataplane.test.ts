@@ -8,6 +8,7 @@ import { buildWorld, worldDigest } from '../src/kernel/index.js';
 import { loadScenarioFile, loadScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/model.js';
 import { checkExpectations } from '../src/scenario/expect.js';
+import { runTimeline } from '../src/scenario/run-timeline.js';
 
 function load(file: string): Scenario {
   const r = loadScenarioFile(file);
@@ -96,6 +97,34 @@ describe('when DNS fails the trace says where', () => {
     expect(trace.dns!.queries).toHaveLength(1);
     expect(trace.dns!.queries[0].failure).toBe('refused');
     expect(trace.dns!.result).toBe('TRY_AGAIN');
+  });
+});
+
+describe('a stale conntrack entry', () => {
+  it('after the CoreDNS pod is deleted, the resolver socket\'s entry still DNATs to its old address: dropped, EAI_AGAIN', () => {
+    // The timeline's components never flush conntrack (docs/scenarios.md); real kube-proxy deletes the UDP
+    // entries of a removed endpoint, so this is what a missed clean-up (kubernetes/kubernetes#59368) leaves.
+    const first = runNamedTrace(buildWorld(load('scenarios/cluster-dns-remote-coredns.yaml').world), load('scenarios/cluster-dns-remote-coredns.yaml').cluster!, 'web.prod', { from: 'client', dst: 0, proto: 'tcp', dport: 80 }).trace;
+    const pod = first.dns!.queries[0].answeredBy!.pod!.split('/')[1];
+    const text = readFileSync('scenarios/cluster-dns-remote-coredns.yaml', 'utf8').replace(/traces:[\s\S]*$/, `timeline:
+  - trace: {name: before, from: pod/client, to: web.prod:80, proto: tcp}
+  - kubectl: kubectl delete pod ${pod} -n kube-system
+  - trace: {name: after, from: pod/client, to: web.prod:80, proto: tcp}
+`);
+    const r = loadScenarioText(text, 'stale.yaml');
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+    const events = runTimeline(r.scenario.world, r.scenario.timeline!, { cluster: r.scenario.cluster! }).events;
+    const traces = events.flatMap((e) => (e.kind === 'trace' ? [e.trace] : []));
+    expect(traces[0].dns!.result).toBe('found');
+    const after = traces[1];
+    expect(after.dns!.result).toBe('TRY_AGAIN');
+    const q = after.dns!.queries[0];
+    expect(q.failure).toBe('timeout');
+    expect(q.trace.disposition).toBe('DROPPED');
+    // No new connection: the old entry's DNAT, to the deleted pod's address.
+    expect(q.trace.hops.some((h) => /conntrack: NEW connection udp 10\.244\.0\.2:45000/.test(h.detail))).toBe(false);
+    const nat = q.trace.hops.find((h) => h.after !== null);
+    expect(nat?.after?.dst).toBe(first.dns!.queries[0].trace.deliveredTo!.addr);
   });
 });
 
