@@ -3,7 +3,7 @@ import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
 import type { Scenario, TraceSpec } from '../scenario/model.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText, runTraceRecorded } from '../trace/index.js';
+import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText } from '../trace/index.js';
 import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText, traceIptablesSave } from '../trace/iptables-save-trace.js';
 import type { Detail } from '../trace/index.js';
 import { buildWorld } from '../kernel/index.js';
