@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { collectScenarioFiles, loadScenarioFile } from '../scenario/load.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { checkExpectations } from '../scenario/expect.js';
-import { exploreTraceBranches, runTrace } from '../trace/index.js';
+import { exploreTraceBranches } from '../trace/index.js';
+import { runScenarioTrace } from '../scenario/run-scenario-trace.js';
+import type { CompiledCluster } from '../cluster/compile.js';
 import { buildWorld } from '../kernel/index.js';
 import type { WorldSpec } from '../kernel/index.js';
 import type { ExpectSpec, SourceLocation, TimelineStep } from '../scenario/model.js';
@@ -26,7 +28,10 @@ class Tally {
 
 /** One trace's line (and its problems); `tag` places it in a timeline. */
 function report(name: string, trace: Trace, expect: ExpectSpec | undefined, tag: string, out: (s: string) => void): 'passed' | 'failed' | 'unchecked' {
-  const summary = `${trace.disposition}${trace.reason ? ` (${trace.reason})` : ''}`;
+  const d = trace.dns;
+  // A trace to a name: the lookup first, then the fate of the last packet sent (the connection, or the last query).
+  const lookup = d === undefined ? '' : d.result === 'found' ? `${d.name} -> ${d.address} (${d.queries.length} DNS queries), ` : `${d.name}: ${d.result} after ${d.queries.length} DNS queries, last query `;
+  const summary = `${lookup}${trace.disposition}${trace.reason ? ` (${trace.reason})` : ''}`;
   if (!expect) {
     out(`  -  ${tag}${name}: ${summary} (no expect)`);
     return 'unchecked';
@@ -50,12 +55,14 @@ function runTimelineReported(
   tally: Tally,
   out: (s: string) => void,
   annotate: (t: Trace) => Trace,
+  cluster?: CompiledCluster,
 ): void {
   out('  timeline:');
   // After a Cluster change, hops and receivers are named by the cluster as it is then.
   let named = annotate;
   const run = runTimeline(spec, steps, {
     seed,
+    ...(cluster === undefined ? {} : { cluster }),
     onEvent: (e) => {
       const tag = `[${e.index + 1}] `;
       switch (e.kind) {
@@ -145,7 +152,7 @@ Example:
         const cluster = res.scenario.cluster;
         const annotate = (t: Trace): Trace => (cluster ? annotateTrace(t, cluster.owners, chainTexts(cluster)) : t);
         for (const t of res.scenario.traces) {
-          const plain = runTrace(world, t, { seed: opts.seed });
+          const plain = runScenarioTrace(world, cluster, t, { seed: opts.seed }).trace;
           const seeded = annotate(plain);
           // An expectation on branches needs every outcome of the random rules, not the seed's one.
           const trace = t.expect?.branches
@@ -153,7 +160,7 @@ Example:
             : seeded;
           tally.add(report(t.name, trace, t.expect, '', out));
         }
-        if (res.scenario.timeline) runTimelineReported(res.scenario.file, res.scenario.world, res.scenario.timeline, opts.seed, tally, out, annotate);
+        if (res.scenario.timeline) runTimelineReported(res.scenario.file, res.scenario.world, res.scenario.timeline, opts.seed, tally, out, annotate, cluster);
       }
       if (bad.length > 0) throw new UsageError(`${bad.length} error(s) in scenario files`, bad);
       const { passed, failed, unchecked } = tally;

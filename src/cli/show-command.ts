@@ -111,7 +111,7 @@ Examples:
       let now = 0;
       if (o.after !== undefined && o.at !== undefined) throw new UsageError('give --after TRACE or --at POINT, not both');
       if (o.at !== undefined) {
-        const run = runTimeline(sc.world, timelineAt(sc, o.at, '--at'), { stopAt: o.at });
+        const run = runTimeline(sc.world, timelineAt(sc, o.at, '--at'), { stopAt: o.at, ...(sc.cluster === undefined ? {} : { cluster: sc.cluster }) });
         if (run.failedAt !== undefined) throw new UsageError(`the timeline stopped at step ${run.failedAt + 1}, before point "${o.at}"`);
         world = run.world;
         now = run.now;

@@ -3,7 +3,7 @@ import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
 import type { Scenario, TraceSpec } from '../scenario/model.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText, runTraceRecorded } from '../trace/index.js';
+import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText } from '../trace/index.js';
 import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText, traceIptablesSave } from '../trace/iptables-save-trace.js';
 import type { Detail } from '../trace/index.js';
 import { buildWorld } from '../kernel/index.js';
@@ -17,6 +17,8 @@ import { loadOrFail } from './load.js';
 import { UsageError } from './usage-error.js';
 import { annotateTrace, chainTexts } from '../cluster/annotate-trace.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
+import { parseNameDestination } from '../dns/destination-name.js';
+import { runScenarioTrace } from '../scenario/run-scenario-trace.js';
 import { argChoice, argInt, argIpv4 } from './parse-args.js';
 
 export interface TraceOpts {
@@ -153,13 +155,18 @@ function destination(sc: Scenario, to: string): { dst: number; port?: number } {
 }
 
 /** In a Cluster, `--from`/`--to` take pod/NAME, NS/NAME, node/NAME, ext/NAME or IP[:PORT] (src/cluster/endpoints.ts). */
-function clusterEndpoints(sc: Scenario, o: TraceOpts): { from: string; to: { dst: number; port?: number } } {
+function clusterEndpoints(sc: Scenario, o: TraceOpts): { from: string; to: { dst: number; port?: number; name?: string } } {
   const c = sc.cluster!;
   const from = resolveEndpoint(c, o.from!);
   if (!from.ok) throw new UsageError(`--from: ${from.error}`);
   if (from.value.netns === '' || from.value.port !== undefined) throw new UsageError(`--from: "${o.from}" is not a pod, node or host (write pod/NAME, NS/NAME, node/NAME or ext/NAME)`);
   const to = resolveEndpoint(c, o.to!);
-  if (!to.ok) throw new UsageError(`--to: ${to.error}`);
+  if (!to.ok) {
+    // Not an endpoint of the cluster: a DNS name the source's resolver looks up first.
+    const n = parseNameDestination(o.to!);
+    if (n.ok) return { from: from.value.netns, to: { dst: 0, port: n.value.port, name: n.value.name } };
+    throw new UsageError(`--to: ${to.error}`);
+  }
   return { from: from.value.netns, to: { dst: to.value.addr, port: to.value.port } };
 }
 
@@ -170,7 +177,7 @@ export function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     const e = clusterEndpoints(sc, o);
     const dport = o.dport ?? e.to.port;
     if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --to NAME:PORT or --dport N`);
-    return { name: `${o.from} -> ${o.to} (${o.proto})`, from: e.from, dst: e.to.dst, proto: o.proto, dport, sport: o.sport, src: o.src, ttl: o.ttl, size: o.size, mark: o.mark, df: o.df };
+    return { name: `${o.from} -> ${o.to} (${o.proto})`, from: e.from, dst: e.to.dst, proto: o.proto, dport, sport: o.sport, src: o.src, ttl: o.ttl, size: o.size, mark: o.mark, df: o.df, ...(e.to.name === undefined ? {} : { toName: e.to.name }) };
   }
   if (!sc.world.namespaces.some((n) => n.name === o.from)) {
     throw new UsageError(`--from: no namespace "${o.from}" in ${sc.file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
@@ -212,7 +219,7 @@ function traceAtPoint(scenario: Scenario, o: TraceOpts & { at: string }, out: (s
   if (o.branches) throw new UsageError('--branches does not combine with --at');
   const adHoc = o.from !== undefined || o.to !== undefined ? adHocTrace(sc, o) : undefined;
   if (adHoc === undefined && o.name !== undefined) throw new UsageError('--name does not combine with --at: the timeline\'s traces up to the point are shown');
-  const run = runTimeline(sc.world, steps, { seed: o.seed, stopAt: o.at });
+  const run = runTimeline(sc.world, steps, { seed: o.seed, stopAt: o.at, ...(scenario.cluster === undefined ? {} : { cluster: scenario.cluster }) });
   if (run.failedAt !== undefined) {
     const failed = run.events.at(-1);
     const detail = failed?.kind === 'run' ? `: ${failed.step.command.text}: ${failed.stderr.join(' ')}` : '';
@@ -221,7 +228,7 @@ function traceAtPoint(scenario: Scenario, o: TraceOpts & { at: string }, out: (s
   let results: Trace[];
   let recorder: Recorder | undefined;
   if (adHoc !== undefined) {
-    const r = runTraceRecorded(run.world, adHoc, { seed: o.seed, startAt: run.now });
+    const r = runScenarioTrace(run.world, sc.cluster, adHoc, { seed: o.seed, startAt: run.now });
     // Named by the cluster as it is at the point, as a trace without --at is named by the cluster as loaded.
     results = [sc.cluster ? annotateTrace(r.trace, sc.cluster.owners, chainTexts(sc.cluster)) : r.trace];
     recorder = r.recorder;
@@ -250,7 +257,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .description('trace packets hop by hop: the scenario\'s own traces, or one you describe with --from/--to; or one packet through a node\'s iptables-save dump')
     .argument('[scenario]', 'a scenario file (not with --iptables-save)')
     .option('--from <netns>', 'namespace whose socket sends (in a Cluster: pod/NAME, NS/NAME, node/NAME, ext/NAME)')
-    .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name (in a Cluster also pod/NAME[:PORT], NS/NAME, node/NAME, ext/NAME)')
+    .option('--to <where>', 'destination: A.B.C.D, A.B.C.D:PORT, or a namespace name (in a Cluster also pod/NAME[:PORT], NS/NAME, node/NAME, ext/NAME, or a DNS name NAME:PORT)')
     .option('--proto <p>', 'tcp | udp | icmp | sctp (an INIT chunk)', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
@@ -292,6 +299,11 @@ Examples:
   net trace scenarios/router-between-subnets.yaml --from left --to right --proto icmp --ttl 1 --detail detailed
   net trace scenarios/router-between-subnets.yaml --from left --to 10.0.2.2:53 --proto udp -o json
   net trace scenarios/ecmp-multipath.yaml --name "port 443 hashes onto r1" --branches --pcap /tmp/ecmp.pcapng
+
+In a Cluster, --to may be a DNS name (web.prod:80): the sender's resolver looks it up first as glibc does
+(its resolv.conf's search list, an A and an AAAA query per candidate), each query traced as a UDP packet to
+the kube-dns ClusterIP and DNATed to a CoreDNS pod, then the connection goes to the address found:
+  net trace scenarios/cluster-dns-search.yaml --from pod/client --to web.prod:80 --detail minimal
 
 With --at POINT (a \`point\` of the scenario's timeline) the timeline runs up to that point first: the packet
 of --from/--to is traced on the World as the timeline left it there, at that virtual time; without them, the
@@ -344,7 +356,7 @@ add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-res
       // One World for the scenario; each trace runs on a checkpoint of it.
       const world = buildWorld(sc.world);
       const results = traces.map((t) => {
-        const { trace: plain, recorder } = runTraceRecorded(world, t, { seed: o.seed });
+        const { trace: plain, recorder } = runScenarioTrace(world, sc.cluster, t, { seed: o.seed });
         const trace = sc.cluster ? annotateTrace(plain, sc.cluster.owners, chainTexts(sc.cluster)) : plain;
         if (o.pcap !== undefined) {
           try {
@@ -353,6 +365,7 @@ add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-res
             throw new UsageError(`--pcap: cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
+        if (o.branches && t.toName !== undefined) throw new UsageError(`--branches explores one packet's random choices: give --to an address, not the name ${t.toName}`);
         const withBranches = o.branches ? { ...trace, branches: exploreTraceBranches(world, t, { seed: o.seed }).branches } : trace;
         return o.reply ? withBranches : { ...withBranches, reply: null };
       });

@@ -30,6 +30,8 @@ export function chainTexts(c: { serviceChains: ReadonlyMap<string, ChainLabel>; 
 export function annotateTrace<T extends Trace>(trace: T, owners: NetnsOwners, chains?: ChainTexts): T {
   const out = { ...trace, ...annotateLeg(trace, owners, chains) };
   if (trace.reply !== null) out.reply = { ...trace.reply, ...annotateLeg(trace.reply, owners, chains) };
+  // A destination given by name: each DNS query is a trace of its own.
+  if (trace.dns !== undefined) out.dns = { ...trace.dns, queries: trace.dns.queries.map((q) => ({ ...q, trace: annotateTrace(q.trace, owners, chains) })) };
   return out;
 }
 

@@ -20,6 +20,7 @@ import { hostVethName, localMac, macFromIp, sandboxId } from './cni/container-id
 import type { HostPortMapping } from './cni/portmap.js';
 import { addPortMappings } from './cni/portmap.js';
 import { addFlannelRules } from './flannel/iptables.js';
+import { addNodeLocalDns, KUBE_DNS_UPSTREAM, kubeDnsUpstreamService, NODE_LOCAL_DNS_IP, nodeLocalDnsRules } from './node-local-dns.js';
 import { IptablesText } from './iptables-text.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
@@ -105,8 +106,9 @@ export function podNetnsName(namespace: string, name: string): string {
   return namespace === 'default' ? name : `${namespace}_${name}`;
 }
 
-export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): CompiledCluster {
+export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): CompiledCluster {
   const issues: CompileIssue[] = [];
+  const spec = withNodeLocalDnsUpstream(given);
   // Specs are shared between namespaces of this World only, never across compiles.
   const cache = new ParseCache();
   const objects = deriveObjects(spec, issues);
@@ -130,6 +132,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
   const containerNetns: NetnsSpec[] = [];
   const podMtu = vxlan ? spec.underlay.mtu - VXLAN_OVERHEAD : spec.underlay.mtu;
   const byNode = new Map<string, NetnsSpec>();
+  const nodeLocalIps = [NODE_LOCAL_DNS_IP, kubeDnsClusterIp(spec, objects.services)];
   objects.nodes.forEach((n, i) => {
     const ns = emptyNetns(n.netns);
     const nodeSpec = spec.nodes[i];
@@ -179,6 +182,7 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     }
     if (nodeSpec.forwardPolicy === 'DROP') n.iptables.policy('filter', 'FORWARD', 'DROP');
     addFlannelRules(n.iptables, spec.podCIDR, n.podCIDR, spec.flannel.ipMasq);
+    if (spec.nodeLocalDNS === true) addNodeLocalDns(ns, nodeLocalIps);
     for (const x of nodeSpec.listen) ns.listen.push(x);
     world.namespaces.push(ns);
     byNode.set(n.name, ns);
@@ -254,6 +258,8 @@ export function compileCluster(spec: ClusterSpec, opts: CompileOptions = {}): Co
     });
   }
   const rulesBeforeKubeProxy = new Map(objects.nodes.map((n) => [n.name, n.iptables.render()]));
+  // node-local-dns starts after kube-proxy and prepends its rules (iptables -I): they come first.
+  if (spec.nodeLocalDNS === true && !docker) renderers.push(() => nodeLocalDnsRules(nodeLocalIps));
   for (const r of renderers) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
   applyPatches(spec, objects, world, issues);
   for (const n of objects.nodes) {
@@ -420,6 +426,20 @@ function hostPortsOf(pod: PodObject): HostPortMapping[] {
 
 function addListen(into: ListenSpec[], add: readonly ListenSpec[]): void {
   for (const l of add) if (!into.some((x) => x.proto === l.proto && x.port === l.port && x.addr === l.addr)) into.push(l);
+}
+
+/** With NodeLocal DNSCache, the kube-dns-upstream Service its misses go to, unless the scenario declares it. */
+function withNodeLocalDnsUpstream(spec: ClusterSpec): ClusterSpec {
+  if (spec.nodeLocalDNS !== true) return spec;
+  const declared = spec.objects.some((o) => o.kind === 'Service' && o.meta.namespace === KUBE_DNS_UPSTREAM.namespace && o.meta.name === KUBE_DNS_UPSTREAM.name);
+  return declared ? spec : { ...spec, objects: spec.objects.concat([kubeDnsUpstreamService()]) };
+}
+
+/** The kube-dns Service's ClusterIP, else the 10th address of the service CIDR, where kubeadm puts it. */
+function kubeDnsClusterIp(spec: ClusterSpec, services: readonly ServiceObject[]): Ipv4Addr {
+  const svc = services.find((s) => s.meta.namespace === 'kube-system' && s.meta.name === 'kube-dns');
+  if (svc !== undefined && typeof svc.clusterIP === 'number') return svc.clusterIP;
+  return (prefixNetwork(spec.serviceCIDR) + 10) >>> 0;
 }
 
 function emptyNetns(name: string): NetnsSpec {

@@ -25,6 +25,11 @@ export interface ClusterSpec {
   cni: { hairpinMode: boolean };
   /** flanneld `--ip-masq` (on in kube-flannel.yml): FLANNEL-POSTRTG masquerades pod traffic leaving the cluster. */
   flannel: { ipMasq: boolean };
+  /**
+   * NodeLocal DNSCache on every node (src/cluster/node-local-dns.ts): the `nodelocaldns` dummy device with
+   * 169.254.20.10 and the kube-dns ClusterIP, its NOTRACK rules, and the `kube-dns-upstream` Service.
+   */
+  nodeLocalDNS?: boolean;
   /** kube-proxy on every node (DESIGN §4 `kubeProxy`); unset: mode iptables with kube-proxy's defaults. */
   kubeProxy?: KubeProxySettings;
   underlay: { cidr: Ipv4Prefix; gateway?: Ipv4Addr; mtu: number };

@@ -40,6 +40,10 @@ export function renderLookup(pod: string, policy: string, rc: ResolvConf, libc: 
     for (const q of a.queries) {
       n++;
       out.push('', `;; query ${n}: ${q.name} IN ${q.type} -> ${q.nameserver}:53 (udp)`);
+      if (q.failure !== undefined) {
+        out.push(q.failure === 'timeout' ? ';; connection timed out; no servers could be reached' : ';; communications error: connection refused (ICMP port unreachable)');
+        continue;
+      }
       renderResponse(q.response).forEach((l, i) => out.push(i === 0 ? `${l}${why(q.response)}` : l));
     }
     out.push(`;; => ${a.name} ${a.verdict === 'answer' ? 'answered' : a.verdict}`);

@@ -8,18 +8,27 @@ import { ndotsOf } from './resolv-conf.js';
 
 export type Libc = 'glibc' | 'musl';
 
+/**
+ * No DNS message came back: `timeout` (the query or its answer was lost; glibc waits `timeout:5` per try,
+ * `attempts:2`), or `refused` (an ICMP port unreachable reached the connected UDP socket: ECONNREFUSED).
+ */
+export type QueryFailure = 'timeout' | 'refused';
+
 export interface LookupQuery {
   name: string;
   type: string;
   nameserver: string;
+  /** The answer; for a failed query an empty stand-in (no records, `by` none) that nobody reads. */
   response: DnsResponse;
+  /** Set when no answer came back; `response` then holds nothing the resolver read. */
+  failure?: QueryFailure;
 }
 
 /** One candidate name: its queries (A and AAAA in parallel for getaddrinfo) and how the resolver read them. */
 export interface LookupAttempt {
   name: string;
   queries: LookupQuery[];
-  verdict: 'answer' | 'NXDOMAIN' | 'NODATA' | 'SERVFAIL' | 'ERROR';
+  verdict: 'answer' | 'NXDOMAIN' | 'NODATA' | 'SERVFAIL' | 'ERROR' | 'TIMEOUT' | 'REFUSED';
 }
 
 export interface LookupResult {
@@ -30,14 +39,27 @@ export interface LookupResult {
   answeredName?: string;
 }
 
-export type SendQuery = (name: string, type: string, nameserver: string) => DnsResponse;
+/** Sends one query; a DnsResponse is the answer that came back, a QueryFailure says why none did. */
+export type SendQuery = (name: string, type: string, nameserver: string) => DnsResponse | QueryFailure;
+
+const NO_ANSWER: DnsResponse = { rcode: 'NOERROR', authoritative: false, truncated: false, answer: [], authority: [], additional: [], by: 'none' };
 
 function attempt(name: string, types: string[], rc: ResolvConf, send: SendQuery): LookupAttempt {
   const nameserver = rc.nameservers[0] ?? '127.0.0.1'; // no nameserver line: glibc asks the local host
-  const queries = types.map((type) => ({ name, type, nameserver, response: send(name, type, nameserver) }));
-  const rs = queries.map((q) => q.response);
+  const queries: LookupQuery[] = [];
+  for (const type of types) {
+    const r = send(name, type, nameserver);
+    queries.push(typeof r === 'string' ? { name, type, nameserver, response: NO_ANSWER, failure: r } : { name, type, nameserver, response: r });
+    // send_dg: ECONNREFUSED on the socket ends the exchange with this server before the next query goes out.
+    if (r === 'refused') break;
+  }
+  const answered = queries.filter((q) => q.failure === undefined);
+  const rs = answered.map((q) => q.response);
   let verdict: LookupAttempt['verdict'];
   if (rs.some((r) => r.rcode === 'NOERROR' && r.answer.length > 0)) verdict = 'answer';
+  // __res_context_send returns -1: ECONNREFUSED or ETIMEDOUT, h_errno TRY_AGAIN without a SERVFAIL rcode.
+  else if (queries.some((q) => q.failure === 'refused')) verdict = 'REFUSED';
+  else if (queries.some((q) => q.failure === 'timeout')) verdict = 'TIMEOUT';
   else if (rs.every((r) => r.rcode === 'NXDOMAIN')) verdict = 'NXDOMAIN';
   else if (rs.some((r) => r.rcode === 'SERVFAIL')) verdict = 'SERVFAIL';
   else if (rs.every((r) => r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN')) verdict = 'NODATA';
@@ -46,7 +68,7 @@ function attempt(name: string, types: string[], rc: ResolvConf, send: SendQuery)
 }
 
 const verdictOutcome = (v: LookupAttempt['verdict']): LookupResult['outcome'] =>
-  v === 'answer' ? 'found' : v === 'NXDOMAIN' ? 'HOST_NOT_FOUND' : v === 'NODATA' ? 'NO_DATA' : v === 'SERVFAIL' ? 'TRY_AGAIN' : 'NO_RECOVERY';
+  v === 'answer' ? 'found' : v === 'NXDOMAIN' ? 'HOST_NOT_FOUND' : v === 'NODATA' ? 'NO_DATA' : v === 'SERVFAIL' || v === 'TIMEOUT' || v === 'REFUSED' ? 'TRY_AGAIN' : 'NO_RECOVERY';
 
 /** Looks `name` up: `types` ['A','AAAA'] is getaddrinfo(AF_UNSPEC); one type is res_search for it. */
 export function searchLookup(name: string, types: string[], rc: ResolvConf, libc: Libc, send: SendQuery): LookupResult {
@@ -90,7 +112,8 @@ export function searchLookup(name: string, types: string[], rc: ResolvConf, libc
     if (a.verdict === 'answer') return found(a);
     if (a.verdict === 'NODATA') gotNodata = true;
     else if (a.verdict === 'SERVFAIL') gotServfail = true;
-    else if (a.verdict !== 'NXDOMAIN') break; // anything else stops the search
+    else if (a.verdict === 'REFUSED') return { attempts, outcome: 'TRY_AGAIN' }; // ECONNREFUSED: return at once
+    else if (a.verdict !== 'NXDOMAIN') break; // anything else (a timeout too) stops the search
   }
   let last = attempts[attempts.length - 1];
   if (asIs === undefined) {

@@ -10,6 +10,8 @@ import { syntaxError } from '../kernel/syntax-words.js';
 export interface Endpoint {
   addr: Ipv4Addr;
   port?: number;
+  /** kind Cluster: a DNS name the source resolves first (`addr` is 0 then). */
+  name?: string;
 }
 
 /** A port 1..65535 in decimal; port 0 means "any" to bind() and is never a destination. */

@@ -1,5 +1,5 @@
 import type { Hop, Leg, Trace } from '../trace/model.js';
-import type { ExpectSpec } from './model.js';
+import type { DnsExpect, ExpectSpec } from './model.js';
 import { canonicalRule } from '../kernel/netfilter/index.js';
 
 /** Does a hop show `want`? "dev X", "NS/DEV", a stage name, "vxlan", or words of its detail. */
@@ -94,9 +94,37 @@ export function checkExpectations(t: Trace, e: ExpectSpec): string[] {
     const got = branchDestinations(t);
     if (want.join(',') !== got.join(',')) out.push(`branches: expected ${want.join(', ')}, got ${got.join(', ') || 'none (nothing random)'}`);
   }
+  if (e.dns) for (const p of checkDns(t, e.dns)) out.push(p);
   if (e.reply) {
     if (!t.reply) out.push('reply: expected a reply, there was none');
     else for (const p of checkLeg(t.reply, e.reply, 'reply.')) out.push(p);
+  }
+  return out;
+}
+
+/** `expect.dns`: the lookup of a destination given by name. */
+function checkDns(t: Trace, e: DnsExpect): string[] {
+  const d = t.dns;
+  if (d === undefined) return ['dns: expected a lookup, but the destination is not a name'];
+  const out: string[] = [];
+  if (e.result !== undefined && d.result !== e.result) out.push(`dns.result: expected ${e.result}, got ${d.result}${d.error ? ` (${d.error})` : ''}`);
+  if (e.answeredName !== undefined && d.answeredName !== e.answeredName) out.push(`dns.answeredName: expected ${e.answeredName}, got ${d.answeredName ?? 'none'}`);
+  if (e.address !== undefined && d.address !== e.address) out.push(`dns.address: expected ${e.address}, got ${d.address ?? 'none'}`);
+  if (e.queries !== undefined && d.queries.length !== e.queries) out.push(`dns.queries: expected ${e.queries} queries, got ${d.queries.length}`);
+  for (const r of e.rules ?? []) {
+    const legs = d.queries.flatMap((q) => (q.trace.reply === null ? [q.trace] : [q.trace, q.trace.reply]));
+    const misses = legs.map((leg) => checkRule(leg, r, 'dns.'));
+    if (!misses.some((m) => m.length === 0)) out.push(misses[0]?.[0] ?? `dns.rules: no query matched ${r}`);
+  }
+  if (e.cache !== undefined) {
+    const other = d.queries.filter((q) => q.cache !== e.cache);
+    if (other.length > 0) out.push(`dns.cache: expected every query to be a cache ${e.cache}, ${other.length} ${other.length === 1 ? 'was' : 'were'} ${other.map((q) => q.cache ?? 'not answered by NodeLocal DNSCache').join(', ')}`);
+  }
+  for (const who of e.answeredBy ?? []) {
+    if (!d.queries.some((q) => q.answeredBy !== null && (q.answeredBy.pod === who || q.answeredBy.netns === who))) {
+      const got = [...new Set(d.queries.flatMap((q) => (q.answeredBy === null ? [] : [q.answeredBy.pod ?? q.answeredBy.netns])))];
+      out.push(`dns.answeredBy: expected ${who} to answer, answers came from ${got.length === 0 ? 'nobody' : got.join(', ')}`);
+    }
   }
   return out;
 }

@@ -17,15 +17,17 @@ export const SCENARIO_FIELDS = {
     'id', 'dstport', 'local', 'remote', 'dev',
   ],
   trace: ['name', 'from', 'to', 'proto', 'src', 'sport', 'ttl', 'df', 'size', 'mark', 'flags', 'uid', 'expect'],
-  expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'rules', 'branches', 'reply'],
+  expect: ['disposition', 'reason', 'deliveredTo', 'peerSeen', 'via', 'icmp', 'rules', 'branches', 'reply', 'dns'],
   deliveredTo: ['netns', 'addr'],
+  /** A trace whose `to:` is a DNS name (kind Cluster): what its lookup must show. */
+  dnsExpect: ['result', 'answeredName', 'address', 'queries', 'answeredBy', 'rules', 'cache'],
   /** One timeline step: exactly one of trace, run (with netns, and stdin for iptables-restore), sleep, point. */
   timelineStep: ['trace', 'expect', 'netns', 'run', 'stdin', 'sleep', 'point'],
   icmp: ['type', 'from'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A reply's expectations are those of the first leg, without a reply or branches of their own. */
-export const REPLY_EXPECT_FIELDS: readonly string[] = SCENARIO_FIELDS.expect.filter((f) => f !== 'reply' && f !== 'branches');
+export const REPLY_EXPECT_FIELDS: readonly string[] = SCENARIO_FIELDS.expect.filter((f) => f !== 'reply' && f !== 'branches' && f !== 'dns');
 
 /** Link fields that only a vxlan link may hold. */
 export const VXLAN_FIELDS: readonly string[] = ['id', 'dstport', 'local', 'remote', 'dev'];

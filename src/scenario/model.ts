@@ -60,6 +60,11 @@ export type TimelineStep =
 export interface TraceSpec extends ProbeSpec {
   name: string;
   expect?: ExpectSpec;
+  /**
+   * kind Cluster: the destination as a DNS name (`web.prod`); the source's resolver looks it up first, each
+   * query traced (src/dns/named-trace.ts), and `dst` is then the address found (0 until it is).
+   */
+  toName?: string;
 }
 
 export interface ExpectSpec {
@@ -77,4 +82,23 @@ export interface ExpectSpec {
   /** With random rules: the destinations after NAT ("IP:PORT") of every branch, as a set. */
   branches?: string[];
   reply?: ExpectSpec;
+  /** A destination given by name: the lookup's outcome (src/dns/named-trace.ts). */
+  dns?: DnsExpect;
+}
+
+export interface DnsExpect {
+  /** getaddrinfo's outcome: found, HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, NO_RECOVERY. */
+  result?: string;
+  /** The search-list candidate that answered, as queried ("web.prod.svc.cluster.local."). */
+  answeredName?: string;
+  /** The address the connection went to. */
+  address?: string;
+  /** How many queries the resolver sent. */
+  queries?: number;
+  /** Each entry (a pod "NS/NAME" or a namespace) answered some query. */
+  answeredBy?: string[];
+  /** Rules (as iptables-save prints them) each of which some query matched on its way (NOTRACK, a DROP...). */
+  rules?: string[];
+  /** NodeLocal DNSCache: `hit` (every query answered from the cache) or `miss` (every query forwarded). */
+  cache?: 'hit' | 'miss';
 }

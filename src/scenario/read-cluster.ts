@@ -17,6 +17,7 @@ import { formatIpv4, formatPrefix, inPrefix, parseIpv4, parsePrefix, prefixNetwo
 import type { Ipv4Prefix } from '../wire/headers.js';
 import { compileCluster, UNDERLAY_NETNS } from '../cluster/compile.js';
 import type { CompiledCluster } from '../cluster/compile.js';
+import { parseNameDestination } from '../dns/destination-name.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 import { defaultKubeProxySettings } from '../cluster/services.js';
 import { CLUSTER_NETWORKS } from '../cluster/model.js';
@@ -42,7 +43,7 @@ import type { ScenarioSource } from './yaml-source.js';
 export const CLUSTER_FIELDS = {
   top: ['apiVersion', 'kind', 'metadata', 'description', 'cluster', 'underlay', 'nodes', 'externals', 'objects', 'manifests', 'patches', 'traces', 'timeline'],
   metadata: ['name'],
-  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel'],
+  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel', 'nodeLocalDNS'],
   kubeProxy: ['mode', 'masqueradeAll', 'localhostNodePorts', 'conntrackCleanup'],
   cni: ['hairpinMode'],
   flannel: ['ipMasq'],
@@ -146,7 +147,12 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
     },
     to: (text: string) => {
       const r = resolveEndpoint(c, text);
-      return r.ok ? { ok: true as const, value: r.value.port === undefined ? { addr: r.value.addr } : { addr: r.value.addr, port: r.value.port } } : r;
+      if (!r.ok) {
+        // Not an endpoint of the cluster: a DNS name, which the source's resolver looks up (src/dns/named-trace.ts).
+        const n = parseNameDestination(text);
+        return n.ok ? { ok: true as const, value: { addr: 0, name: n.value.name, ...(n.value.port === undefined ? {} : { port: n.value.port }) } } : r;
+      }
+      return { ok: true as const, value: r.value.port === undefined ? { addr: r.value.addr } : { addr: r.value.addr, port: r.value.port } };
     },
   });
   const traces: TraceDraft[] = [];
@@ -208,12 +214,14 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
     const c = readFields(src, v.get('flannel'), 'cluster: flannel', CLUSTER_FIELDS.flannel);
     if (c?.keys.has('ipMasq')) ipMasq = readBool(src, c.values.get('ipMasq'), 'cluster: flannel: ipMasq') ?? true;
   }
+  const nodeLocalDNS = f.keys.has('nodeLocalDNS') ? readBool(src, v.get('nodeLocalDNS'), 'cluster: nodeLocalDNS') : undefined;
+  if (nodeLocalDNS === true && network === 'docker-bridge') src.error(v.get('nodeLocalDNS'), 'cluster: nodeLocalDNS: NodeLocal DNSCache is a Kubernetes add-on, not for network docker-bridge');
   if (podCIDR === undefined || serviceCIDR === undefined || domain === undefined || network === undefined) return undefined;
   return {
     podCIDR,
     network,
     networkNode: v.get('network'),
-    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy },
+    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy, ...(nodeLocalDNS === true ? { nodeLocalDNS } : {}) },
   };
 }
 

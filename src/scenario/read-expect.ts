@@ -7,7 +7,34 @@ import { DISPOSITIONS, DROP_REASONS } from '../trace/model.js';
 import { parseEndpoint } from './endpoint-syntax.js';
 import { REPLY_EXPECT_FIELDS, SCENARIO_FIELDS } from './fields.js';
 import type { ExpectDraft } from './topology-draft.js';
-import { readEnum, readFields, readName, readString, readStringList, withoutUndefined } from './yaml-fields.js';
+import { readEnum, readFields, readInt, readName, readString, readStringList, withoutUndefined } from './yaml-fields.js';
+import type { DnsExpect } from './model.js';
+import { parseIpv4 } from '../wire/ipv4-addr.js';
+
+/** getaddrinfo's outcomes as res_search reports them (src/dns/search-lookup.ts). */
+export const DNS_RESULTS = ['found', 'HOST_NOT_FOUND', 'NO_DATA', 'TRY_AGAIN', 'NO_RECOVERY'] as const;
+
+/** `expect: dns:` of a trace whose destination is a name. */
+function readDnsExpect(src: ScenarioSource, node: Node | undefined, what: string): DnsExpect | undefined {
+  const f = readFields(src, node, what, SCENARIO_FIELDS.dnsExpect);
+  if (f === undefined) return undefined;
+  const v = f.values;
+  const out: DnsExpect = {};
+  if (f.keys.has('result')) out.result = readEnum(src, v.get('result'), `${what}: result`, DNS_RESULTS);
+  if (f.keys.has('answeredName')) out.answeredName = readString(src, v.get('answeredName'), `${what}: answeredName`);
+  if (f.keys.has('address')) {
+    out.address = readString(src, v.get('address'), `${what}: address`);
+    if (out.address !== undefined && parseIpv4(out.address) === undefined) {
+      src.error(v.get('address'), `${what}: address: "${out.address}" is not an IPv4 address`);
+      out.address = undefined;
+    }
+  }
+  if (f.keys.has('queries')) out.queries = readInt(src, v.get('queries'), `${what}: queries`, 1, 1000);
+  if (f.keys.has('rules')) out.rules = readStringList(src, v.get('rules'), `${what}: rules`).map((s) => s.text);
+  if (f.keys.has('cache')) out.cache = readEnum(src, v.get('cache'), `${what}: cache`, ['hit', 'miss'] as const);
+  if (f.keys.has('answeredBy')) out.answeredBy = readStringList(src, v.get('answeredBy'), `${what}: answeredBy`).map((s) => s.text);
+  return withoutUndefined(out);
+}
 import type { ScenarioSource } from './yaml-source.js';
 
 export function readExpect(
@@ -56,6 +83,7 @@ export function readExpect(
       if (!ep.ok) src.errorInString(s.node, ep.column, `${what}: branches: ${ep.error}`);
     }
   }
+  if (has('dns')) spec.dns = readDnsExpect(src, v.get('dns'), `${what}: dns`);
   if (has('reply')) {
     const reply = readExpect(src, v.get('reply'), `${what}: reply`, true);
     if (reply !== undefined) {

@@ -97,6 +97,8 @@ export function readTrace(
   // A namespace's address is known once every namespace is read (validate-topology.ts fills it in).
   const spec: TraceSpec = { name: name ?? `${fromText} -> ${toText}/${proto}`, from, dst: 'addr' in dst ? dst.addr : 0, proto };
   if (dst.port !== undefined && proto !== 'icmp') spec.dport = dst.port;
+  const toName = 'addr' in dst ? (dst as Endpoint).name : undefined;
+  if (toName !== undefined) spec.toName = toName;
   Object.assign(spec, withoutUndefined(optional));
   if (expect !== undefined) spec.expect = expect.spec;
   const draft: TraceDraft = { spec, fields, expect: expect?.draft };

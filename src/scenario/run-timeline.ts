@@ -13,7 +13,10 @@ import { reconcileWorld } from '../kernel/netns/reconcile-world.js';
 import type { ReconcileReport } from '../kernel/netns/reconcile-world.js';
 import { Rng, Scheduler } from '../sim/index.js';
 import type { Recorder } from '../sim/index.js';
-import { exploreTraceBranches, runTraceRecorded } from '../trace/index.js';
+import { exploreTraceBranches } from '../trace/index.js';
+import { runScenarioTrace } from './run-scenario-trace.js';
+import { emptyDnsCache } from '../dns/named-trace.js';
+import type { CompiledCluster } from '../cluster/compile.js';
 import type { Trace } from '../trace/index.js';
 import { checkExpectations } from './expect.js';
 import type { TimelineStep } from './model.js';
@@ -45,6 +48,8 @@ export interface TimelineOptions {
   seed?: number;
   /** Stop at this point (its name); the World and clock are then as they are there. */
   stopAt?: string;
+  /** kind Cluster: the cluster the World was compiled from (its DNS answers names in `to:`). */
+  cluster?: CompiledCluster;
   /** Called as each step is done. */
   onEvent?: (e: TimelineEvent) => void;
 }
@@ -63,6 +68,10 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
   let world = buildWorld(spec, env);
   // Each node's kube-proxy, from the first cluster step on (its state at the compile is the first step's `before`).
   let kubeProxies: LiveKubeProxies | undefined;
+  // The cluster as the timeline has changed it: its DNS answers the traces that name their destination.
+  let cluster = opts.cluster;
+  // NodeLocal DNSCache's contents live as long as the timeline's World.
+  const dnsCache = emptyDnsCache();
   const events: TimelineEvent[] = [];
   const emit = (e: TimelineEvent): void => {
     events.push(e);
@@ -75,7 +84,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
         const seed = opts.seed ?? 1;
         // Branches first, each on a checkpoint at this moment; then the run the timeline keeps.
         const branches = step.trace.expect?.branches ? exploreTraceBranches(world, step.trace, { seed, startAt: sched.clock.now() }).branches : null;
-        const { trace: seeded, recorder } = runTraceRecorded(world, step.trace, { seed, scheduler: sched, keep: true });
+        const { trace: seeded, recorder } = runScenarioTrace(world, cluster, step.trace, { seed, scheduler: sched, keep: true }, dnsCache);
         const trace = branches ? { ...seeded, branches } : seeded;
         emit({ kind: 'trace', index, step, trace, recorder, problems: step.trace.expect ? checkExpectations(trace, step.trace.expect) : [] });
         break;
@@ -103,6 +112,7 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
         const r = step.kubeProxy === 'only' ? { world, report: { kept: [...world.namespaces.keys()], added: [], removed: [] } } : reconcileWorld(world, step.cluster.world, env);
         world = r.world;
         const kubeProxy = kubeProxies.step(step.cluster, live, world, sched.clock.now(), step.kubeProxy);
+        cluster = step.cluster;
         emit({ kind: 'cluster', index, step, report: r.report, kubeProxy });
         break;
       }

@@ -84,4 +84,49 @@ export interface Trace extends Leg {
   branches: unknown[];
   /** What the sending socket experiences (sender-view.ts); set by runTrace. */
   sender?: SenderView;
+  /**
+   * A destination given by name: the lookups the source pod's resolver sent first, each a UDP packet traced
+   * like this one (added in v1). When the name does not resolve, the trace's own legs are the last query's.
+   */
+  dns?: TraceDns;
+}
+
+/** One DNS query of a lookup: the UDP packet to the nameserver, traced, and what came back. */
+export interface DnsQueryTrace {
+  /** The question: a search-list candidate ("web.prod.default.svc.cluster.local.") and its type (A, AAAA). */
+  qname: string;
+  qtype: string;
+  /** The nameserver of resolv.conf it was sent to, "IP:53". */
+  server: string;
+  /** The query's packet hop by hop; its `reply` is the answer's way back. */
+  trace: Trace;
+  /** The DNS server that answered: a CoreDNS pod, or the NodeLocal DNSCache on the node. */
+  answeredBy: { netns: string; pod: string | null; node: string | null; server: string } | null;
+  /** The answer the resolver read (rcode, records as dig prints them), or null when none came back. */
+  response: { rcode: string; truncated: boolean; answer: string[]; authority: string[]; additional: string[]; note: string | null } | null;
+  /** Why no answer came back: `timeout` (lost on the way, glibc waits timeout:5 x attempts:2) or `refused`. */
+  failure: 'timeout' | 'refused' | null;
+  /** Answered by NodeLocal DNSCache: from its cache (`hit`) or after asking upstream (`miss`); null otherwise. */
+  cache?: 'hit' | 'miss' | null;
+  /** A cache miss: the cache's own query to the kube-dns-upstream Service (TCP, force_tcp), traced. */
+  forwarded?: { server: string; trace: Trace } | null;
+}
+
+/** A name resolved the way the source pod's libc does it (getaddrinfo: the search list, A and AAAA). */
+export interface TraceDns {
+  /** The name as the application gave it. */
+  name: string;
+  libc: string;
+  /** The pod's /etc/resolv.conf, as kubelet writes it. */
+  resolvConf: string[];
+  queries: DnsQueryTrace[];
+  /** Each search-list candidate and how the resolver read its answers (answer, NXDOMAIN, NODATA, TIMEOUT...). */
+  attempts: { name: string; verdict: string }[];
+  /** getaddrinfo's outcome: found, HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, NO_RECOVERY. */
+  result: string;
+  /** What the application sees when it failed ("Name or service not known" ...); null when found. */
+  error: string | null;
+  /** The candidate that answered and the address the connection goes to. */
+  answeredName: string | null;
+  address: string | null;
 }

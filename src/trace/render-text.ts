@@ -1,4 +1,4 @@
-import type { Hop, Leg, Trace } from './model.js';
+import type { DnsQueryTrace, Hop, Leg, Trace, TraceDns } from './model.js';
 import type { TraceBranch } from './branches.js';
 import { senderLineNeeded } from './sender-view.js';
 
@@ -62,10 +62,63 @@ function legLines(leg: Leg, detail: Detail): string[] {
   return [...hops.flatMap((h) => hopLines(h, detail, widths)), `  ${outcome(leg)}`];
 }
 
+/** One DNS query: its packet, the answer's way back, and what the resolver read. */
+function dnsQueryLines(q: DnsQueryTrace, n: number, detail: Detail): string[] {
+  const lines = [`  query ${n}: ${q.qname} IN ${q.qtype}  (udp ${q.trace.packet.src} > ${q.server})`];
+  const indent = (l: string): string => `  ${l}`;
+  for (const l of legLines(q.trace, detail)) lines.push(indent(l));
+  if (q.trace.reply) {
+    lines.push(`    answer's way back (${q.trace.reply.kind}):`);
+    for (const l of legLines(q.trace.reply, detail)) lines.push(indent(l));
+  }
+  if (q.forwarded) {
+    lines.push(`    cache miss: NodeLocal DNSCache asks upstream (tcp ${q.forwarded.trace.packet.src} > ${q.forwarded.server}):`);
+    for (const l of legLines(q.forwarded.trace, detail)) lines.push(`    ${l}`);
+    if (q.forwarded.trace.reply) {
+      lines.push(`      reply (${q.forwarded.trace.reply.kind}):`);
+      for (const l of legLines(q.forwarded.trace.reply, detail)) lines.push(`    ${l}`);
+    }
+  }
+  if (q.failure !== null) {
+    lines.push(q.failure === 'timeout'
+      ? '    no answer: the resolver times out (glibc: timeout:5, attempts:2, so 10 s per server)'
+      : '    no answer: ICMP port unreachable, the resolver\'s socket gets ECONNREFUSED');
+  } else if (q.response !== null) {
+    const by = q.answeredBy === null ? '' : ` from ${q.answeredBy.pod ?? q.answeredBy.netns} (${q.answeredBy.server})`;
+    const what = q.response.answer.length > 0 ? `${q.response.answer.length} answer${q.response.answer.length === 1 ? '' : 's'}` : q.response.note ?? 'no answer records';
+    lines.push(`    ${q.response.rcode}${by}: ${what}`);
+    const shown = detail === 'detailed' ? [...q.response.answer, ...q.response.authority, ...q.response.additional] : q.response.answer;
+    for (const rr of shown) lines.push(`      ${rr}`);
+  }
+  return lines;
+}
+
+/** The lookup a destination given by name took, query by query (glibc's search list, A and AAAA). */
+function dnsLines(d: TraceDns, detail: Detail): string[] {
+  const lines = [`dns: "${d.name}" looked up by the source's resolver (${d.libc}, getaddrinfo: A and AAAA per candidate)`];
+  lines.push(`  /etc/resolv.conf: ${d.resolvConf.join(' | ')}`);
+  let n = 0;
+  let next = 0;
+  for (const a of d.attempts) {
+    while (next < d.queries.length && d.queries[next].qname === a.name) {
+      n++;
+      for (const l of dnsQueryLines(d.queries[next], n, detail)) lines.push(l);
+      next++;
+    }
+    lines.push(`  => ${a.name} ${a.verdict === 'answer' ? 'answered' : a.verdict}`);
+  }
+  lines.push(d.result === 'found'
+    ? `  result: ${d.answeredName} has address ${d.address} (${d.queries.length} queries); the connection goes there:`
+    : `  result: ${d.result} after ${d.queries.length} queries: getaddrinfo fails with ${d.error}; no connection is attempted (the trace below is the last query's)`);
+  return lines;
+}
+
 /** A trace as text, at one of three levels: the path only, the hops that matter, or every step with facts. */
 export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
   const title = t.name ? `trace "${t.name}"` : 'trace';
-  const lines = [`${title}: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}`];
+  const lines: string[] = [];
+  if (t.dns !== undefined) for (const l of dnsLines(t.dns, detail)) lines.push(l);
+  lines.push(`${title}: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}`);
   for (const l of legLines(t, detail)) lines.push(l);
   // When the answer or error is lost on its way back, or nothing comes back, say what the sender lives through.
   if (t.sender && senderLineNeeded(t.sender)) lines.push(`  sender: ${t.sender.text}`);
