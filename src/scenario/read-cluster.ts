@@ -42,7 +42,7 @@ import type { ScenarioSource } from './yaml-source.js';
 export const CLUSTER_FIELDS = {
   top: ['apiVersion', 'kind', 'metadata', 'description', 'cluster', 'underlay', 'nodes', 'externals', 'objects', 'manifests', 'patches', 'traces', 'timeline'],
   metadata: ['name'],
-  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel'],
+  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel', 'networkPolicy'],
   kubeProxy: ['mode', 'masqueradeAll', 'localhostNodePorts'],
   cni: ['hairpinMode'],
   flannel: ['ipMasq'],
@@ -208,12 +208,13 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
     const c = readFields(src, v.get('flannel'), 'cluster: flannel', CLUSTER_FIELDS.flannel);
     if (c?.keys.has('ipMasq')) ipMasq = readBool(src, c.values.get('ipMasq'), 'cluster: flannel: ipMasq') ?? true;
   }
+  const networkPolicy = f.keys.has('networkPolicy') ? readEnum(src, v.get('networkPolicy'), 'cluster: networkPolicy', ['auto', 'kube-router', 'none'] as const) : 'auto';
   if (podCIDR === undefined || serviceCIDR === undefined || domain === undefined || network === undefined) return undefined;
   return {
     podCIDR,
     network,
     networkNode: v.get('network'),
-    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy },
+    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy, ...(networkPolicy === undefined || networkPolicy === 'auto' ? {} : { networkPolicy }) },
   };
 }
 
