@@ -43,4 +43,5 @@ export const CLUSTER_TIMELINE_STEP_KINDS: Readonly<Record<string, readonly strin
   kubectl: [],
   ready: ['value'],
   addNode: [],
+  apply: [],
 };
