@@ -420,7 +420,11 @@ function readServicePort(src: ScenarioSource, node: Node, what: string): Service
   const protocol = readProtocol(src, node, what);
   if (port === undefined || protocol === undefined) return undefined;
   const out: ServicePort = { port, protocol, targetPort: port };
-  const name = readPortName(src, child(src, node, 'name'), `${what}: name`);
+  // ValidateServiceSpec: a Service port's name is a DNS-1123 label (not an IANA_SVC_NAME as a container's is).
+  const nameNode = child(src, node, 'name');
+  const nameText = nameNode === undefined ? undefined : readString(src, nameNode, `${what}: name`);
+  if (nameText !== undefined && (nameText.length > 63 || !DNS1123_LABEL.test(nameText))) src.error(nameNode, `${what}: name: "${nameText}" is not a DNS-1123 label (at most 63 lowercase letters, digits and '-')`);
+  const name = nameText !== undefined && nameText.length <= 63 && DNS1123_LABEL.test(nameText) ? nameText : undefined;
   if (name !== undefined) out.name = name;
   const tp = child(src, node, 'targetPort');
   if (tp !== undefined) {
