@@ -20,7 +20,7 @@ const selector: fc.Arbitrary<LabelSelector> = fc.oneof(
   fc.constant<LabelSelector>({ matchLabels: {}, matchExpressions: [] }),
   fc.constantFrom('x', 'y').map((app) => ({ matchLabels: { app }, matchExpressions: [] })),
   fc.constantFrom('x', 'y').map((app) => ({ matchLabels: {}, matchExpressions: [{ key: 'app', operator: 'NotIn' as const, values: [app] }] })),
-  fc.constant({ matchLabels: {}, matchExpressions: [{ key: 'tier', operator: 'Exists' as const, values: [] }] }),
+  fc.constant<LabelSelector>({ matchLabels: {}, matchExpressions: [{ key: 'tier', operator: 'Exists' as const, values: [] }] }),
 );
 const nsSelector: fc.Arbitrary<LabelSelector> = fc.oneof(
   fc.constant<LabelSelector>({ matchLabels: {}, matchExpressions: [] }),
