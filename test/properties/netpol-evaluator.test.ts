@@ -31,7 +31,7 @@ const peer: fc.Arbitrary<NetworkPolicyPeer> = fc.oneof(
   selector.map((podSelector) => ({ podSelector })),
   nsSelector.map((namespaceSelector) => ({ namespaceSelector })),
   fc.tuple(nsSelector, selector).map(([namespaceSelector, podSelector]) => ({ namespaceSelector, podSelector })),
-  fc.constantFrom(
+  fc.constantFrom<NetworkPolicyPeer>(
     { ipBlock: { cidr: { addr: 0x0af40000, len: 16 }, except: [] } },
     { ipBlock: { cidr: { addr: 0x0af40000, len: 16 }, except: [{ addr: 0x0af40100, len: 24 }] } },
     { ipBlock: { cidr: { addr: 0x0af40000, len: 24 }, except: [{ addr: 0x0af40002, len: 32 }] } },
