@@ -62,7 +62,7 @@ const clusterArb = fc.record({
   probes: fc.array(probeArb, { minLength: 12, maxLength: 12 }),
 });
 
-function specOf(c: fc.RecordValue<{ teams: [string, string]; pods: PodArb[]; policies: NetworkPolicyObject[]; probes: unknown[] }>): ClusterSpec {
+function specOf(c: { teams: [string, string]; pods: PodArb[]; policies: NetworkPolicyObject[] }): ClusterSpec {
   const objects: KubeObject[] = NS.map((n, i) => ({ kind: 'Namespace' as const, meta: meta(n, '', { team: c.teams[i] }) }));
   c.pods.forEach((p, i) => {
     const pod: PodObject = {
