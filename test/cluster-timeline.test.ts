@@ -219,7 +219,7 @@ describe('bad Cluster timeline steps', () => {
     ['  - kubectl: kubectl scale deployment/web --replicas=-1\n', '25:54 timeline[0]: kubectl: --replicas: -1 is out of range (0..100000)'],
     ['  - kubectl: kubectl scale deployment/web --replicas=2 --force\n', '25:56 timeline[0]: kubectl: unknown flag: --force'],
     ['  - kubectl: kubectl delete pod web-zzzzz-zzzzz -n shop\n', '25:33 timeline[0]: Error from server (NotFound): pods "web-zzzzz-zzzzz" not found in namespace "shop"'],
-    ['  - kubectl: kubectl delete service web\n', '25:29 timeline[0]: kubectl: kubectl delete: "service" is not modelled here (expected pod or endpointslice)'],
+    ['  - kubectl: kubectl delete service web\n', '25:29 timeline[0]: kubectl: kubectl delete: "service" is not modelled here (expected pod, endpointslice or networkpolicy)'],
     ['  - ready: pod/ghost\n    value: false\n', '25:16 timeline[0]: ready: Error from server (NotFound): pods "ghost" not found (pods now: client, web-7c7d44749b-w9xgk)'],
     ['  - ready: pod/client\n', '25:5 timeline[0]: missing required field "value" (true or false: the pod\'s Ready condition)'],
     ['  - addNode: {name: node-c, ip: 10.0.0.1}\n', '25:33 timeline[0]: addNode: ip 10.0.0.1 is not on the underlay 192.168.56.0/24'],

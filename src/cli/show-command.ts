@@ -70,7 +70,7 @@ export function registerShow(program: Command, out: (s: string) => void): void {
                                              lines at time 0, or the table --after a trace
   endpointslices  a Cluster's EndpointSlices as kubectl describe prints them (with serving and
                   terminating); <netns> is then the Kubernetes namespace, or all; --at for a
-                  point of the timeline (after kubectl scale/delete, ready: steps)
+                  point of the timeline (after kubectl, apply: and ready: steps)
 
 With --after, the state is the one when the trace's run ended: a neighbour the trace used may be
 REACHABLE, STALE, DELAY, PROBE, FAILED or INCOMPLETE (net.ipv4.neigh.DEV.* set the timing).

@@ -13,10 +13,10 @@ export type NetnsOwners = ReadonlyMap<string, { node: string | null; pod: string
 /** Chain name to what it stands for, e.g. `KUBE-SEP-X` to `shop/web:http -> 10.244.0.2:8080 (pod shop/web-1)`. */
 export type ChainTexts = ReadonlyMap<string, string>;
 
-const SERVICE_CHAIN = /KUBE-(?:SVC|SVL|EXT|FW|SEP)-[A-Z2-7]{16}/g;
+const SERVICE_CHAIN = /KUBE-(?:SVC|SVL|EXT|FW|SEP|NWPLCY|POD-FW|SRC|DST)-[A-Z2-7]{16}/g;
 
 /** The texts of a compiled cluster's kube-proxy chains, each SEP chain with the pod holding the endpoint. */
-export function chainTexts(c: { serviceChains: ReadonlyMap<string, ChainLabel>; pods: readonly { ip?: number; namespace: string; name: string; hostNetwork: boolean }[] }): Map<string, string> {
+export function chainTexts(c: { serviceChains: ReadonlyMap<string, ChainLabel>; policyChains?: ReadonlyMap<string, string>; pods: readonly { ip?: number; namespace: string; name: string; hostNetwork: boolean }[] }): Map<string, string> {
   const podByIp = new Map<string, string>();
   for (const p of c.pods) if (p.ip !== undefined && !p.hostNetwork) podByIp.set(formatIpv4(p.ip), `${p.namespace}/${p.name}`);
   const out = new Map<string, string>();
@@ -24,6 +24,8 @@ export function chainTexts(c: { serviceChains: ReadonlyMap<string, ChainLabel>; 
     const pod = l.endpoint === undefined ? undefined : podByIp.get(l.endpoint.slice(0, l.endpoint.lastIndexOf(':')));
     out.set(chain, pod === undefined ? l.text : `${l.text} (pod ${pod})`);
   }
+  // NetworkPolicy chains and sets: `KUBE-NWPLCY-X = x/allow-y (ingress)`, `KUBE-SRC-Y = x/allow-y ingress rule 0 pods`.
+  for (const [name, text] of c.policyChains ?? []) out.set(name, text);
   return out;
 }
 

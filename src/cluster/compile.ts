@@ -27,6 +27,8 @@ import type { DockerContainerState } from './docker/docker-host.js';
 import type { ChainLabel } from './kube-proxy/index.js';
 import { assignLoadBalancerIngress, compileLoadBalancer } from './load-balancer.js';
 import { allocateNodePorts, defaultKubeProxySettings, nodeProxierConfig, renderNodeProxy } from './services.js';
+import { renderKubeRouter } from './netpol/kube-router.js';
+import { policyView } from './netpol/policy-view.js';
 
 /** flannel's encapOverhead for VXLAN over IPv4: 14 inner Ethernet + 8 VXLAN + 8 UDP + 20 outer IPv4. */
 export const VXLAN_OVERHEAD = 50;
@@ -92,6 +94,8 @@ export interface CompiledCluster extends CompiledObjects {
    * kube-proxy, src/cluster/live-kube-proxy.ts, starts from it).
    */
   rulesBeforeKubeProxy: Map<string, string>;
+  /** What each NetworkPolicy chain and ipset (KUBE-NWPLCY-, KUBE-POD-FW-, KUBE-SRC-, KUBE-DST-) stands for. */
+  policyChains: Map<string, string>;
   issues: CompileIssue[];
   /** The spec it was compiled from (cluster domain, service CIDR: what cluster DNS needs). */
   spec: ClusterSpec;
@@ -261,12 +265,29 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
   // node-local-dns starts after kube-proxy and prepends its rules (iptables -I): they come first.
   if (spec.nodeLocalDNS === true && !docker) renderers.push(() => nodeLocalDnsRules(nodeLocalIps));
   for (const r of renderers) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
+  // The NetworkPolicy controller (kube-router --run-firewall) starts after kube-proxy: its hooks end up first.
+  const policyChains = new Map<string, string>();
+  if (networkPolicyEnabled(spec) && !docker) {
+    const view = policyView(spec.objects, objects.pods);
+    for (const n of objects.nodes) {
+      const r = renderKubeRouter({ name: n.name, serviceCIDR: spec.serviceCIDR }, view);
+      n.iptables.applyRestore(r.text);
+      if (r.ipsets.length > 0) byNode.get(n.name)!.ipsets = r.ipsets;
+      for (const [k, v] of r.labels) policyChains.set(k, v);
+    }
+  }
   applyPatches(spec, objects, world, issues);
   for (const n of objects.nodes) {
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, issues, spec };
+  return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, policyChains, issues, spec };
+}
+
+/** `networkPolicy: auto` (the default) runs the controller once the cluster has a NetworkPolicy. */
+export function networkPolicyEnabled(spec: ClusterSpec): boolean {
+  const mode = spec.networkPolicy ?? 'auto';
+  return mode === 'kube-router' || (mode === 'auto' && spec.objects.some((o) => o.kind === 'NetworkPolicy'));
 }
 
 /** Nodes with their leases, pods (given and made by controllers) scheduled and addressed, Services and slices. */

@@ -10,6 +10,10 @@ describe('parseKubectl', () => {
     ['kubectl delete pod web-7c7d44749b-w9xgk', { kind: 'delete', resource: 'Pod', namespace: 'default', name: 'web-7c7d44749b-w9xgk', nameColumn: 20 }],
     ['kubectl delete pods/client -n shop', { kind: 'delete', resource: 'Pod', namespace: 'shop', name: 'client' }],
     ['kubectl delete endpointslice web-9hknq', { kind: 'delete', resource: 'EndpointSlice', name: 'web-9hknq' }],
+    ['kubectl delete networkpolicy deny -n x', { kind: 'deletePolicy', namespace: 'x', name: 'deny', nameColumn: 30 }],
+    ['kubectl delete networkpolicy --all -n y', { kind: 'deletePolicy', namespace: 'y' }],
+    ['kubectl label namespace y ns2=updated', { kind: 'label', resource: 'Namespace', namespace: '', name: 'y', labels: { ns2: 'updated' }, overwrite: false }],
+    ['kubectl label pod b -n x pod=b pod2=updated --overwrite', { kind: 'label', resource: 'Pod', namespace: 'x', name: 'b', labels: { pod: 'b', pod2: 'updated' }, overwrite: true }],
   ])('%s', (text, want) => {
     const r = parseKubectl(text);
     expect(r.ok && r.value).toMatchObject(want);
@@ -34,6 +38,11 @@ describe('parseKubectl', () => {
     ['kubeadm join', 1, 'expected "kubectl ..."'],
     ['kubectl -n shop', 16, 'expected a verb'],
     ['kubectl --context=prod delete pod a', 9, 'unknown flag: --context'],
+    ['kubectl delete pod --all', 16, 'modelled for networkpolicy only'],
+    ['kubectl label pod a', 20, 'at least one label update'],
+    ['kubectl label pod a app', 21, 'expected KEY=VALUE'],
+    ['kubectl label svc a x=y', 15, '"svc" is not modelled here'],
+    ['kubectl label ns y a=b --all', 24, 'unknown flag: --all'],
   ])('%s: column %i', (text, column, message) => {
     const r = parseKubectl(text);
     expect(r.ok).toBe(false);

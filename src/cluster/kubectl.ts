@@ -2,6 +2,9 @@
 //   kubectl scale deployment/NAME --replicas=N [-n NS]     (also replicaset/rs, statefulset/sts; "TYPE NAME")
 //   kubectl delete pod NAME [-n NS]                         (also pod/NAME)
 //   kubectl delete endpointslice NAME [-n NS]
+//   kubectl delete networkpolicy NAME -n NS / kubectl delete networkpolicy --all -n NS
+//   kubectl label namespace NS KEY=VALUE [--overwrite] / kubectl label pod NAME -n NS KEY=VALUE [--overwrite]
+// and the step `apply:` (objects inline: create, or replace the object of the same kind, namespace and name).
 // Readiness has no kubectl verb (the kubelet writes it from probes), and adding a node is kubelet joining:
 // those are the steps `ready:` and `addNode:` (read-cluster-timeline.ts), edits of the same kind here.
 // An edit changes the ClusterSpec; compileCluster then derives pods, slices and the kernel state again.
@@ -14,16 +17,25 @@ export type ClusterEdit =
   | { kind: 'scale'; workload: 'Deployment' | 'ReplicaSet' | 'StatefulSet'; namespace: string; name: string; replicas: number; nameColumn: number }
   | { kind: 'delete'; resource: 'Pod' | 'EndpointSlice'; namespace: string; name: string; nameColumn: number }
   | { kind: 'ready'; namespace: string; name: string; value: boolean; nameColumn: number }
-  | { kind: 'addNode'; node: NodeSpec };
+  | { kind: 'addNode'; node: NodeSpec }
+  | { kind: 'apply'; objects: KubeObject[] }
+  /** `name` undefined: --all. */
+  | { kind: 'deletePolicy'; namespace: string; name?: string; nameColumn: number }
+  | { kind: 'label'; resource: 'Namespace' | 'Pod'; namespace: string; name: string; labels: Record<string, string>; overwrite: boolean; nameColumn: number };
 
 const SCALABLE: Record<string, 'Deployment' | 'ReplicaSet' | 'StatefulSet'> = {
   deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
   replicaset: 'ReplicaSet', replicasets: 'ReplicaSet', rs: 'ReplicaSet',
   statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
 };
-const DELETABLE: Record<string, 'Pod' | 'EndpointSlice'> = {
+const DELETABLE: Record<string, 'Pod' | 'EndpointSlice' | 'NetworkPolicy'> = {
   pod: 'Pod', pods: 'Pod', po: 'Pod',
   endpointslice: 'EndpointSlice', endpointslices: 'EndpointSlice',
+  networkpolicy: 'NetworkPolicy', networkpolicies: 'NetworkPolicy', netpol: 'NetworkPolicy', 'networkpolicy.networking.k8s.io': 'NetworkPolicy',
+};
+const LABELABLE: Record<string, 'Namespace' | 'Pod'> = {
+  namespace: 'Namespace', namespaces: 'Namespace', ns: 'Namespace',
+  pod: 'Pod', pods: 'Pod', po: 'Pod',
 };
 /** The largest replica count accepted (read-objects' bound for spec.replicas). */
 const MAX_REPLICAS = 100000;
@@ -56,12 +68,14 @@ export function parseKubectl(text: string): SyntaxResult<ClusterEdit> {
   }
   const w = [all[0], ...all.slice(at, at + 1), ...before, ...all.slice(at + 1)];
   const verb = all[at];
-  if (verb === undefined) return fail('expected a verb: scale or delete', text.length + 1);
-  if (verb.text !== 'scale' && verb.text !== 'delete') {
-    return fail(`kubectl ${verb.text}: not modelled here (a timeline takes "kubectl scale" and "kubectl delete"; readiness is a "ready:" step)`, verb.column);
+  if (verb === undefined) return fail('expected a verb: scale, delete or label', text.length + 1);
+  if (verb.text !== 'scale' && verb.text !== 'delete' && verb.text !== 'label') {
+    return fail(`kubectl ${verb.text}: not modelled here (a timeline takes "kubectl scale", "kubectl delete" and "kubectl label"; objects are created with an "apply:" step; readiness is a "ready:" step)`, verb.column);
   }
   let namespace = 'default';
   let replicas: number | undefined;
+  let allFlag: Word | undefined;
+  let overwrite = false;
   const rest: Word[] = [];
   for (let i = 2; i < w.length; i++) {
     const a = w[i];
@@ -83,9 +97,20 @@ export function parseKubectl(text: string): SyntaxResult<ClusterEdit> {
       const n = Number(v.text);
       if (n < 0 || n > MAX_REPLICAS) return fail(`--replicas: ${n} is out of range (0..${MAX_REPLICAS})`, v.column);
       replicas = n;
+    } else if (a.text === '--all' && verb.text === 'delete') {
+      allFlag = a;
+    } else if (a.text === '--overwrite' && verb.text === 'label') {
+      overwrite = true;
     } else if (a.text.startsWith('-')) {
       return fail(`unknown flag: ${a.text.split('=')[0]}`, a.column);
     } else rest.push(a);
+  }
+  if (verb.text === 'label') return parseLabel(rest, namespace, overwrite, text);
+  if (allFlag !== undefined) {
+    const type = rest[0];
+    if (type === undefined || DELETABLE[type.text.toLowerCase()] !== 'NetworkPolicy') return fail('kubectl delete --all: modelled for networkpolicy only', type?.column ?? allFlag.column);
+    if (rest.length > 1) return fail('--all takes no object name', rest[1].column);
+    return { ok: true, value: { kind: 'deletePolicy', namespace, nameColumn: type.column } };
   }
   // "TYPE/NAME" or "TYPE NAME".
   const target = rest[0];
@@ -111,8 +136,46 @@ export function parseKubectl(text: string): SyntaxResult<ClusterEdit> {
     return { ok: true, value: { kind: 'scale', workload, namespace, name: name.text, replicas, nameColumn: name.column } };
   }
   const resource = DELETABLE[type.text.toLowerCase()];
-  if (resource === undefined) return fail(`kubectl delete: "${type.text}" is not modelled here (expected pod or endpointslice)`, type.column);
+  if (resource === undefined) return fail(`kubectl delete: "${type.text}" is not modelled here (expected pod, endpointslice or networkpolicy)`, type.column);
+  if (resource === 'NetworkPolicy') return { ok: true, value: { kind: 'deletePolicy', namespace, name: name.text, nameColumn: name.column } };
   return { ok: true, value: { kind: 'delete', resource, namespace, name: name.text, nameColumn: name.column } };
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** `kubectl label TYPE NAME KEY=VALUE...` (or TYPE/NAME). */
+function parseLabel(rest: Word[], namespace: string, overwrite: boolean, text: string): SyntaxResult<ClusterEdit> {
+  const target = rest[0];
+  if (target === undefined) return fail('kubectl label: expected TYPE NAME KEY=VALUE', text.length + 1);
+  let type: Word;
+  let name: Word | undefined;
+  let at = 1;
+  const slash = target.text.indexOf('/');
+  if (slash >= 0) {
+    type = { text: target.text.slice(0, slash), column: target.column };
+    name = { text: target.text.slice(slash + 1), column: target.column + slash + 1 };
+  } else {
+    type = target;
+    name = rest[at++];
+  }
+  const resource = LABELABLE[type.text.toLowerCase()];
+  if (resource === undefined) return fail(`kubectl label: "${type.text}" is not modelled here (expected namespace or pod)`, type.column);
+  if (name === undefined) return fail(`kubectl label ${type.text}: expected a name`, text.length + 1);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name.text)) return fail(`"${name.text}" is not a valid object name`, name.column);
+  const labels: Record<string, string> = {};
+  for (const w of rest.slice(at)) {
+    const eq = w.text.indexOf('=');
+    if (eq < 0) return fail(`"${w.text}": expected KEY=VALUE (removing a label with KEY- is not modelled)`, w.column);
+    const key = w.text.slice(0, eq);
+    const value = w.text.slice(eq + 1);
+    if (!LABEL_KEY.test(key)) return fail(`invalid label key "${key}"`, w.column);
+    if (!LABEL_VALUE.test(value)) return fail(`invalid label value "${value}"`, w.column + eq + 1);
+    labels[key] = value;
+  }
+  if (Object.keys(labels).length === 0) return fail('kubectl label: at least one label update is required', text.length + 1);
+  const ns = resource === 'Namespace' ? '' : namespace;
+  return { ok: true, value: { kind: 'label', resource, namespace: ns, name: name.text, labels, overwrite, nameColumn: name.column } };
 }
 
 /**
@@ -161,6 +224,24 @@ export function applyClusterEdit(spec: ClusterSpec, now: CompiledCluster, edit: 
       if (w.kind !== 'StatefulSet') objects[owned] = { ...w, retiredPods: [...(w.retiredPods ?? []), edit.name] };
       return { ok: true, spec: { ...spec, objects } };
     }
+    case 'apply': {
+      // kubectl apply: create, or replace the object of the same kind, namespace and name.
+      for (const o of edit.objects) {
+        const i = objects.findIndex((x) => same(x, o.kind, o.meta.namespace, o.meta.name));
+        if (i >= 0) objects[i] = o;
+        else objects.push(o);
+      }
+      return { ok: true, spec: { ...spec, objects } };
+    }
+    case 'deletePolicy': {
+      if (edit.name === undefined) return { ok: true, spec: { ...spec, objects: objects.filter((o) => !(o.kind === 'NetworkPolicy' && o.meta.namespace === edit.namespace)) } };
+      const i = objects.findIndex((o) => same(o, 'NetworkPolicy', edit.namespace, edit.name!));
+      if (i < 0) return notFound('NetworkPolicy', edit.namespace, edit.name, edit.nameColumn);
+      objects.splice(i, 1);
+      return { ok: true, spec: { ...spec, objects } };
+    }
+    case 'label':
+      return applyLabel(spec, now, objects, edit);
     case 'ready': {
       const i = objects.findIndex((o) => same(o, 'Pod', edit.namespace, edit.name));
       if (i >= 0) {
@@ -189,6 +270,47 @@ function ownerOf(now: CompiledCluster, objects: readonly KubeObject[], namespace
 }
 
 function notFound(kind: string, namespace: string, name: string, column: number) {
-  const plural = kind === 'EndpointSlice' ? 'endpointslices.discovery.k8s.io' : `${kind.toLowerCase()}s${kind === 'Pod' ? '' : '.apps'}`;
+  const plural = kind === 'EndpointSlice' ? 'endpointslices.discovery.k8s.io'
+    : kind === 'NetworkPolicy' ? 'networkpolicies.networking.k8s.io'
+      : kind === 'Namespace' ? 'namespaces'
+        : `${kind.toLowerCase()}s${kind === 'Pod' ? '' : '.apps'}`;
+  if (kind === 'Namespace') return { ok: false as const, error: `Error from server (NotFound): ${plural} "${name}" not found`, column };
   return { ok: false as const, error: `Error from server (NotFound): ${plural} "${name}" not found in namespace "${namespace}"`, column };
+}
+
+/** kubectl label: refuses to change an existing key's value without --overwrite (validateNoOverwrites). */
+function applyLabel(spec: ClusterSpec, now: CompiledCluster, objects: KubeObject[], edit: Extract<ClusterEdit, { kind: 'label' }>): { ok: true; spec: ClusterSpec } | { ok: false; error: string; column?: number } {
+  const merge = (current: Record<string, string>) => {
+    if (!edit.overwrite) {
+      for (const [k, v] of Object.entries(edit.labels)) {
+        if (current[k] !== undefined && current[k] !== v) return { ok: false as const, error: `error: '${k}' already has a value (${current[k]}), and --overwrite is false`, column: edit.nameColumn };
+      }
+    }
+    return { ok: true as const, labels: { ...current, ...edit.labels } };
+  };
+  if (edit.resource === 'Namespace') {
+    const i = objects.findIndex((o) => o.kind === 'Namespace' && o.meta.name === edit.name);
+    const exists = i >= 0 || edit.name === 'default' || objects.some((o) => o.kind !== 'Namespace' && o.meta.namespace === edit.name) || now.pods.some((p) => p.namespace === edit.name);
+    if (!exists) return notFound('Namespace', '', edit.name, edit.nameColumn);
+    // A namespace only named by its objects is given a Namespace object, as the API server holds one.
+    const current = i >= 0 ? objects[i] : { kind: 'Namespace' as const, meta: { name: edit.name, namespace: '', labels: {}, deleting: false } };
+    const m = merge(current.meta.labels);
+    if (!m.ok) return m;
+    const next = { ...current, meta: { ...current.meta, labels: m.labels } } as KubeObject;
+    if (i >= 0) objects[i] = next;
+    else objects.push(next);
+    return { ok: true, spec: { ...spec, objects } };
+  }
+  const i = objects.findIndex((o) => o.kind === 'Pod' && o.meta.namespace === edit.namespace && o.meta.name === edit.name);
+  if (i < 0) {
+    if (now.pods.some((p) => p.namespace === edit.namespace && p.name === edit.name)) {
+      return { ok: false, error: `kubectl label pod: "${edit.name}" was made by a controller; labelling such pods is not modelled (label its template)`, column: edit.nameColumn };
+    }
+    return notFound('Pod', edit.namespace, edit.name, edit.nameColumn);
+  }
+  const pod = objects[i];
+  const m = merge(pod.meta.labels);
+  if (!m.ok) return m;
+  objects[i] = { ...pod, meta: { ...pod.meta, labels: m.labels } } as KubeObject;
+  return { ok: true, spec: { ...spec, objects } };
 }

@@ -32,6 +32,11 @@ export interface ClusterSpec {
   nodeLocalDNS?: boolean;
   /** kube-proxy on every node (DESIGN §4 `kubeProxy`); unset: mode iptables with kube-proxy's defaults. */
   kubeProxy?: KubeProxySettings;
+  /**
+   * The NetworkPolicy controller on every node (kube-router's firewall): `auto` (unset) runs it once some
+   * NetworkPolicy exists, `kube-router` always, `none` never (flannel alone: policies have no effect).
+   */
+  networkPolicy?: 'auto' | 'kube-router' | 'none';
   underlay: { cidr: Ipv4Prefix; gateway?: Ipv4Addr; mtu: number };
   nodes: NodeSpec[];
   externals: ExternalSpec[];
@@ -297,4 +302,47 @@ export interface NamespaceObject {
   origin?: Origin;
 }
 
-export type KubeObject = PodObject | WorkloadObject | ServiceObject | EndpointSliceObject | NamespaceObject;
+/** A label selector (metav1.LabelSelector): matchLabels AND every matchExpression. */
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+  matchExpressions: LabelSelectorRequirement[];
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values: string[];
+}
+
+/** networking.k8s.io/v1 NetworkPolicyPeer: a selector pair, or an ipBlock (validation keeps them apart). */
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: Ipv4Prefix; except: Ipv4Prefix[] };
+}
+
+/** NetworkPolicyPort after defaulting: protocol TCP when unset; `port` absent means every port of the protocol. */
+export interface NetworkPolicyPort {
+  protocol: Protocol;
+  port?: number | string;
+  endPort?: number;
+}
+
+/** One ingress or egress rule: `peers` empty means any peer, `ports` empty means every port. */
+export interface NetworkPolicyRule {
+  peers: NetworkPolicyPeer[];
+  ports: NetworkPolicyPort[];
+}
+
+/** networking.k8s.io/v1 NetworkPolicy after API defaulting (pkg/apis/networking/v1/defaults.go). */
+export interface NetworkPolicyObject {
+  kind: 'NetworkPolicy';
+  meta: ObjectMeta;
+  podSelector: LabelSelector;
+  policyTypes: ('Ingress' | 'Egress')[];
+  ingress: NetworkPolicyRule[];
+  egress: NetworkPolicyRule[];
+  origin?: Origin;
+}
+
+export type KubeObject = PodObject | WorkloadObject | ServiceObject | EndpointSliceObject | NamespaceObject | NetworkPolicyObject;

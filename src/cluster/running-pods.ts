@@ -14,7 +14,7 @@ const key = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name
 /** `spec` with every pod that runs in `now` pinned to its node and address. */
 export function pinRunning(spec: ClusterSpec, now: CompiledCluster): ClusterSpec {
   // Pins name the pods that run now only: a pod scaled away and made again later is a new pod.
-  const objects = spec.objects.map((o) => (o.kind === 'Pod' || o.kind === 'Service' || o.kind === 'EndpointSlice' || o.kind === 'Namespace' ? o : { ...o, podPins: {} }));
+  const objects = spec.objects.map((o) => (o.kind === 'Pod' || o.kind === 'Service' || o.kind === 'EndpointSlice' || o.kind === 'Namespace' || o.kind === 'NetworkPolicy' ? o : { ...o, podPins: {} }));
   return pinPods({ ...spec, objects }, now.pods.filter((p) => p.node !== undefined));
 }
 

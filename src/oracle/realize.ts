@@ -431,7 +431,8 @@ function ipsetCommands(n: NetnsSpec, netns: string): string[] {
   const at = `ip netns exec ${shq(netns)} ipset`;
   return (n.ipsets ?? []).flatMap((set) => [
     `${at} create ${shq(set.name)} ${shq(set.type)}`,
-    ...set.members.map((m) => `${at} add ${shq(set.name)} ${shq(m)}`),
+    // A `hash:net` member may carry ` nomatch`, ipset's own option word.
+    ...set.members.map((m) => `${at} add ${shq(set.name)} ${m.split(' ').map(shq).join(' ')}`),
   ]);
 }
 

@@ -46,4 +46,5 @@ export const CLUSTER_TIMELINE_STEP_KINDS: Readonly<Record<string, readonly strin
   ready: ['value', 'kubeProxy'],
   addNode: ['kubeProxy'],
   sync: [],
+  apply: ['kubeProxy'],
 };

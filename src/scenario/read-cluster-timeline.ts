@@ -5,6 +5,8 @@
 //   - kubectl: "kubectl delete pod NAME [-n NS]" / "kubectl delete endpointslice NAME [-n NS]"
 //   - ready: pod/NAME (or NS/NAME), value: false        the kubelet's readiness probe result, no kubectl verb
 //   - addNode: {name: node-c, ip: 192.168.56.13}         a kubelet joining (a DaemonSet gets a pod there)
+//   - apply: [ <objects inline> ]                        kubectl apply: create, or replace kind/namespace/name
+//   - kubectl: "kubectl delete networkpolicy NAME -n NS" / "... --all -n NS"; "kubectl label namespace|pod ..." 
 // Each of these takes `kubeProxy: later`: the API has the change but kube-proxy has not synced it yet (its
 // informer or sync lags, or it has not started on a new node); the step `sync: kube-proxy` runs the syncs
 // that wait (src/cluster/live-kube-proxy.ts).
@@ -18,6 +20,9 @@ import type { ClusterSpec, NodeSpec } from '../cluster/model.js';
 import { runsKubeProxy } from '../cluster/live-kube-proxy.js';
 import type { KubeProxyTiming } from '../cluster/live-kube-proxy.js';
 import { HostLocalMemory, pinRunning } from '../cluster/running-pods.js';
+import type { KubeObject } from '../cluster/model.js';
+import { readKubeObject } from '../cluster/objects/read-objects.js';
+import type { Diagnostic } from './diagnostics.js';
 import type { YamlOrigin } from '../cluster/objects/read-objects.js';
 import type { NetnsSpec } from '../kernel/netns/world-spec.js';
 import { formatIpv4, formatPrefix, inPrefix } from '../wire/ipv4-addr.js';
@@ -25,7 +30,7 @@ import type { SourceLocation, TimelineStep } from './model.js';
 import type { ClusterTimelineHooks } from './read-timeline.js';
 import type { TraceEndpoints } from './read-trace.js';
 import type { Fields } from './yaml-fields.js';
-import { readBool, readEnum, readFields, readIpv4, readString } from './yaml-fields.js';
+import { readBool, readEnum, readFields, readIpv4, readList, readString } from './yaml-fields.js';
 import type { ScenarioSource } from './yaml-source.js';
 
 export const ADD_NODE_FIELDS = ['name', 'ip'] as const;
@@ -113,6 +118,20 @@ export function clusterTimeline(
             return undefined;
           }
           return apply(edit.value, node, at, text.trim(), what, when);
+        }
+        case 'apply': {
+          const objects: KubeObject[] = [];
+          const warnings: Diagnostic[] = [];
+          const before = src.diagnostics.length;
+          const items = readList(src, node, `${what}: apply`) ?? [];
+          items.forEach((item, i) => readKubeObject(src, item, `${what}: apply[${i}]`, objects, warnings));
+          for (const w of warnings) src.error(node, `${what}: apply: ${w.message}`);
+          if (src.diagnostics.length > before || objects.length === 0) {
+            if (items.length === 0 && src.diagnostics.length === before) src.error(node, `${what}: apply: expected a list of Kubernetes objects`);
+            return undefined;
+          }
+          const names = objects.map((o) => `${o.kind.toLowerCase()}/${o.meta.name}`).join(' ');
+          return apply({ kind: 'apply', objects }, node, at, `kubectl apply ${names}`, what, when);
         }
         case 'ready': {
           const text = readString(src, node, `${what}: ready`);

@@ -43,7 +43,7 @@ import type { ScenarioSource } from './yaml-source.js';
 export const CLUSTER_FIELDS = {
   top: ['apiVersion', 'kind', 'metadata', 'description', 'cluster', 'underlay', 'nodes', 'externals', 'objects', 'manifests', 'patches', 'traces', 'timeline'],
   metadata: ['name'],
-  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel', 'nodeLocalDNS'],
+  cluster: ['podCIDR', 'serviceCIDR', 'domain', 'network', 'kubeProxy', 'cni', 'flannel', 'nodeLocalDNS', 'networkPolicy'],
   kubeProxy: ['mode', 'masqueradeAll', 'localhostNodePorts', 'conntrackCleanup'],
   cni: ['hairpinMode'],
   flannel: ['ipMasq'],
@@ -216,12 +216,13 @@ function readSettings(src: ScenarioSource, node: Node | undefined) {
   }
   const nodeLocalDNS = f.keys.has('nodeLocalDNS') ? readBool(src, v.get('nodeLocalDNS'), 'cluster: nodeLocalDNS') : undefined;
   if (nodeLocalDNS === true && network === 'docker-bridge') src.error(v.get('nodeLocalDNS'), 'cluster: nodeLocalDNS: NodeLocal DNSCache is a Kubernetes add-on, not for network docker-bridge');
+  const networkPolicy = f.keys.has('networkPolicy') ? readEnum(src, v.get('networkPolicy'), 'cluster: networkPolicy', ['auto', 'kube-router', 'none'] as const) : 'auto';
   if (podCIDR === undefined || serviceCIDR === undefined || domain === undefined || network === undefined) return undefined;
   return {
     podCIDR,
     network,
     networkNode: v.get('network'),
-    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy, ...(nodeLocalDNS === true ? { nodeLocalDNS } : {}) },
+    spec: { podCIDR, serviceCIDR, domain, network, cni: { hairpinMode }, flannel: { ipMasq }, kubeProxy, ...(nodeLocalDNS === true ? { nodeLocalDNS } : {}), ...(networkPolicy === undefined || networkPolicy === 'auto' ? {} : { networkPolicy }) },
   };
 }
 

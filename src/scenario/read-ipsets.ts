@@ -103,6 +103,11 @@ function readSetType(src: ScenarioSource, node: Node | undefined, what: string):
  * (ipset assumes tcp). `hash:ip` takes a prefix as a range of addresses; `hash:net` a network of 1..32 bits.
  */
 export function parseIpsetMember(type: IpsetType, text: string): SyntaxResult<string> {
+  // `ipset add NAME NET nomatch`: an exception inside a hash:net set (the most specific prefix decides).
+  if (type === 'hash:net' && text.endsWith(' nomatch')) {
+    const r = parseIpsetMember(type, text.slice(0, -' nomatch'.length).trimEnd());
+    return r.ok ? { ok: true, value: `${r.value} nomatch` } : r;
+  }
   const comma = text.indexOf(',');
   const hasPort = type === 'hash:ip,port' || type === 'hash:net,port';
   if (!hasPort && comma >= 0) return syntaxError(`Syntax error: Elem separator in ${text}, but settype ${type} supports none.`, comma + 1);

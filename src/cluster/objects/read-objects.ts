@@ -7,6 +7,7 @@ import type { Node } from 'yaml';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { parseIpv4 } from '../../wire/ipv4-addr.js';
 import { readExternalName, readPodDns } from './read-dns-fields.js';
+import { readNetworkPolicy } from '../netpol/read-network-policy.js';
 import type { Diagnostic } from '../../scenario/diagnostics.js';
 import { describeNode, readBool, readEnum, readInt, readList, readString } from '../../scenario/yaml-fields.js';
 import type { ScenarioSource } from '../../scenario/yaml-source.js';
@@ -21,7 +22,7 @@ export interface YamlOrigin {
   node: Node;
 }
 
-export const MODELLED_KINDS = ['Namespace', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Service', 'EndpointSlice'] as const;
+export const MODELLED_KINDS = ['Namespace', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Service', 'EndpointSlice', 'NetworkPolicy'] as const;
 const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 /** apimachinery validation: a DNS-1123 subdomain (object names) and label (namespaces, service names). */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -96,6 +97,11 @@ export function readKubeObject(src: ScenarioSource, node: Node, what: string, ou
       if (s !== undefined) out.push(s);
       return;
     }
+    case 'NetworkPolicy': {
+      const p = readNetworkPolicy(src, node, label, meta, origin);
+      if (p !== undefined) out.push(p);
+      return;
+    }
   }
 }
 
@@ -128,7 +134,7 @@ function readMeta(src: ScenarioSource, node: Node, what: string, clusterScoped: 
 }
 
 /** A map of string to string (labels, selectors); numbers and booleans must be quoted, as the API requires. */
-function readStringMap(src: ScenarioSource, node: Node | undefined, what: string): Record<string, string> | undefined {
+export function readStringMap(src: ScenarioSource, node: Node | undefined, what: string): Record<string, string> | undefined {
   if (node === undefined) return undefined;
   if (!isMap(node)) {
     src.error(node, `${what}: expected a map of strings, got ${describeNode(node)}`);
@@ -229,7 +235,7 @@ function readContainerPort(src: ScenarioSource, node: Node, what: string): Conta
   return containerPort === undefined || protocol === undefined ? undefined : out;
 }
 
-function readPortName(src: ScenarioSource, node: Node | undefined, what: string): string | undefined {
+export function readPortName(src: ScenarioSource, node: Node | undefined, what: string): string | undefined {
   if (node === undefined) return undefined;
   const s = readString(src, node, what);
   if (s === undefined) return undefined;
@@ -414,7 +420,11 @@ function readServicePort(src: ScenarioSource, node: Node, what: string): Service
   const protocol = readProtocol(src, node, what);
   if (port === undefined || protocol === undefined) return undefined;
   const out: ServicePort = { port, protocol, targetPort: port };
-  const name = readPortName(src, child(src, node, 'name'), `${what}: name`);
+  // ValidateServiceSpec: a Service port's name is a DNS-1123 label (not an IANA_SVC_NAME as a container's is).
+  const nameNode = child(src, node, 'name');
+  const nameText = nameNode === undefined ? undefined : readString(src, nameNode, `${what}: name`);
+  if (nameText !== undefined && (nameText.length > 63 || !DNS1123_LABEL.test(nameText))) src.error(nameNode, `${what}: name: "${nameText}" is not a DNS-1123 label (at most 63 lowercase letters, digits and '-')`);
+  const name = nameText !== undefined && nameText.length <= 63 && DNS1123_LABEL.test(nameText) ? nameText : undefined;
   if (name !== undefined) out.name = name;
   const tp = child(src, node, 'targetPort');
   if (tp !== undefined) {

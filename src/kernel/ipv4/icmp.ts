@@ -11,6 +11,7 @@ import { RT_SCOPE_LINK } from '../link/device.js';
 import { packetFlowPorts } from '../route/flow-ports.js';
 import { report } from '../report.js';
 import { ipLocalOut } from './output.js';
+import type { SkbConntrack } from '../netfilter/hook-engine.js';
 
 const ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
 
@@ -71,6 +72,13 @@ export function icmpSend(ns: Netns, skb: Skb, type: number, code: number, info: 
   const leg = ns.env.sink.answer(skb.leg, 'icmp-error');
   const out = newSkb(packet, leg);
   out.pmtudisc = 'dont';
+  // icmp_glue_bits(): nf_ct_attach() gives an error the offending packet's connection, RELATED in the other
+  // direction (nf_conntrack_attach()), even while that entry is unconfirmed (a REJECT in FORWARD): so it
+  // passes `--ctstate RELATED` rules and is un-NATed like any error about the connection.
+  const ct = skb.ct as SkbConntrack | null;
+  if (ct !== null && ct.netns === ns.name && ct.res !== null && ct.res.entry !== null) {
+    out.ct = { res: { state: 'RELATED', entry: ct.res.entry, direction: ct.res.direction === 'ORIGINAL' ? 'REPLY' : 'ORIGINAL', created: false }, untracked: false, netns: ns.name } satisfies SkbConntrack;
+  }
   report(ns, leg, { dev: rt.rt.dev, stage: 'icmp-send', detail: `send ICMP ${icmpTypeName(type, code)} to ${formatIpv4(orig.ip.src)}`, packet: describePacket(packet) });
   report(ns, skb.leg, { dev: null, stage: 'icmp-send', detail: `ICMP ${icmpTypeName(type, code)} sent back to ${formatIpv4(orig.ip.src)} from ${formatIpv4(rt.rt.src)}`, minor: true });
   ipLocalOut(ns, out, { dev: rt.rt.dev, nexthop: rt.rt.nexthop, local: rt.rt.local, broadcast: false, mtu: rt.rt.route.mtu });

@@ -122,6 +122,12 @@ describe('matches', () => {
     expect(matches('-m nfacct --nfacct-name c', tcp({ state }))).toBe(true);
     expect(state.nfacct.get('c')).toEqual({ packets: 1, bytes: 60 });
   });
+  it('set: a hash:net nomatch member is an exception, the most specific prefix deciding', () => {
+    const set = (members: string[]) => ({ recent: new Map(), ipsets: new Map([['N', { type: 'hash:net', members: new Set(members) }]]), nfacct: new Map() });
+    expect(matches('-m set --match-set N dst', tcp({ state: set(['10.96.0.0/16', '10.96.0.0/24 nomatch']) }))).toBe(false);
+    expect(matches('-m set --match-set N dst', tcp({ state: set(['10.96.0.0/16', '10.96.0.0/24 nomatch', '10.96.0.1/32']) }))).toBe(true);
+    expect(matches('-m set --match-set N dst', tcp({ state: set(['10.96.1.0/24 nomatch', '10.96.0.0/16']) }))).toBe(true);
+  });
 });
 
 describe('targets', () => {

@@ -8,6 +8,9 @@ import { l4Ports } from './l4-ports.js';
 
 type Dir = 'src' | 'dst';
 
+/** A `hash:net` member written `a.b.c.d/len nomatch` (ipset add ... nomatch). */
+const NOMATCH = ' nomatch';
+
 function protoName(n: number): string {
   return n === 6 ? 'tcp' : n === 17 ? 'udp' : n === 1 ? 'icmp' : `${n}`;
 }
@@ -23,12 +26,22 @@ function inSet(ctx: NfPacketContext, name: string, dirs: readonly Dir[]): boolea
   if (type === 'hash:ip' || type === 'bitmap:ip' || type === 'list:set') return set.members.has(formatIpv4(addr));
   if (type === 'hash:ip,port') return set.members.has(`${formatIpv4(addr)},${protoName(ip.protocol)}:${portOf(dirs[1])}`);
   if (type === 'hash:net' || type === 'hash:net,port') {
+    // hash_net4_test(): prefixes are tried from the most specific; the first hit decides, and an element
+    // added with `nomatch` makes the lookup fail (ipset's "exceptions").
     const suffix = type === 'hash:net,port' ? `,${protoName(ip.protocol)}:${portOf(dirs[1])}` : '';
-    for (const m of set.members) {
+    let best = -1;
+    let bestNomatch = false;
+    for (const raw of set.members) {
+      const nomatch = raw.endsWith(NOMATCH);
+      const m = nomatch ? raw.slice(0, raw.length - NOMATCH.length) : raw;
       if (!m.endsWith(suffix)) continue;
       const p = parsePrefix(suffix ? m.slice(0, m.length - suffix.length) : m);
-      if (p && inPrefix(addr, p)) return true;
+      if (p && p.len > best && inPrefix(addr, p)) {
+        best = p.len;
+        bestNomatch = nomatch;
+      }
     }
+    return best >= 0 && !bestNomatch;
   }
   return false;
 }
