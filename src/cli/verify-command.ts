@@ -48,7 +48,10 @@ datagram on a connected socket, or ping, with tcpdump watching for ICMP errors. 
 namespace's listener got it and the peer address it saw, a refusal, a timeout, an ICMP error and its
 sender) is compared with the emulator's trace, as is "ip route get"; in namespaces with iptables rules the
 connections "conntrack -L" lists afterwards are compared by their tuples (not timeouts, states, marks, use
-counts, or the port a NAT picked). With --rule-trace, those namespaces also get an nft table of ours that
+counts, or the port a NAT picked). Two kinds of port the kernel draws at random are compared as "*" and
+listed under the table with the reason: the outer UDP source port of a VXLAN flow (udp_flow_src_port(), a
+hash seeded per boot) and the port a --random-fully source NAT picks (the peer's address is still
+compared); any other port must agree. With --rule-trace, those namespaces also get an nft table of ours that
 sets nftrace on every IPv4 packet, "nft -a monitor" prints each rule the first packet matched and each
 policy it took, and the sequence (named by iptables-save line) is compared with the emulator's rule hops;
 the first step where they part is shown, and the trace differs in "rules". Then the namespaces are deleted, also on failure, Ctrl-C or SIGTERM.

@@ -1,9 +1,12 @@
 // The emulator's conntrack entries against `conntrack -L` from the same namespace after the same trace.
 // Compared: which connections exist, per namespace, by their original and reply tuples. Not compared: the
 // timeout, the TCP state (the real probe closes its socket, the emulator's trace ends at the handshake),
-// marks, use counts, zones, status flags, and the values of ports and ICMP ids a NAT or the tool chose.
+// marks, use counts, zones, status flags, and the values of ports and ICMP ids a NAT or the tool chose; the
+// source port of a VXLAN outer flow is the kernel's per-boot hash (random-ports.ts) and is written `*`.
 
 import type { ConntrackSeen } from '../trace/model.js';
+import { isVxlanOuterFlow } from './random-ports.js';
+import type { VxlanFlowSource } from './random-ports.js';
 
 /** One connection, normalized: "router tcp src=10.0.1.2 dst=10.0.2.2 sport=40000 dport=80 | src=... ". */
 export type ConntrackKey = string;
@@ -55,12 +58,16 @@ function parseTuple(text: string): Map<string, string> {
  * The connection as a comparable key. A reply tuple's destination port (or ICMP id) that differs from the
  * original's source port (id) is one a NAT picked (nf_nat_l4proto_unique_tuple(), random with --random or on
  * a clash): it is written `*` so that the kernel's pick and the emulator's compare equal, while "kept" against
- * "remapped" still differs. ICMP echo ids are ping's own choice: always `*`.
+ * "remapped" still differs. ICMP echo ids are ping's own choice: always `*`. A UDP flow from a VTEP to its
+ * VXLAN port (`vxlan`, vxlanFlowSources()) has the kernel's hashed source port: `*` on both tuples.
  */
-export function conntrackKey(netns: string, e: ParsedEntry): ConntrackKey {
+export function conntrackKey(netns: string, e: ParsedEntry, vxlan: readonly VxlanFlowSource[] = []): ConntrackKey {
   const orig = new Map(e.orig);
   const reply = new Map(e.reply);
-  if (e.proto === 'icmp') {
+  if (e.proto === 'udp' && isVxlanOuterFlow(vxlan, orig.get('src'), orig.get('dport'))) {
+    if (orig.has('sport')) orig.set('sport', '*');
+    if (reply.has('dport')) reply.set('dport', '*');
+  } else if (e.proto === 'icmp') {
     if (orig.has('id')) orig.set('id', '*');
     if (reply.has('id')) reply.set('id', '*');
   } else if (reply.has('dport') && reply.get('dport') !== orig.get('sport')) {
@@ -71,13 +78,13 @@ export function conntrackKey(netns: string, e: ParsedEntry): ConntrackKey {
 }
 
 /** The emulator's entries for the namespaces in `netns`, as keys, sorted. */
-export function emulatorConntrackKeys(entries: readonly ConntrackSeen[], netns: ReadonlySet<string>): ConntrackKey[] {
+export function emulatorConntrackKeys(entries: readonly ConntrackSeen[], netns: ReadonlySet<string>, vxlan: readonly VxlanFlowSource[] = []): ConntrackKey[] {
   const keys: ConntrackKey[] = [];
   for (const c of entries) {
     if (!netns.has(c.netns)) continue;
     const proto = c.line !== undefined ? c.line.trim().split(/\s+/)[0] : protoFromTuple(c.orig);
     if (!PROTOS.has(proto)) continue;
-    keys.push(conntrackKey(c.netns, { proto, orig: parseTuple(c.orig), reply: parseTuple(c.reply) }));
+    keys.push(conntrackKey(c.netns, { proto, orig: parseTuple(c.orig), reply: parseTuple(c.reply) }, vxlan));
   }
   return keys.sort();
 }
@@ -88,11 +95,11 @@ function protoFromTuple(orig: string): string {
 }
 
 /** `conntrack -L` output of one namespace (stdout; the summary line goes to stderr), as keys, sorted. */
-export function kernelConntrackKeys(netns: string, listing: string): ConntrackKey[] {
+export function kernelConntrackKeys(netns: string, listing: string, vxlan: readonly VxlanFlowSource[] = []): ConntrackKey[] {
   const keys: ConntrackKey[] = [];
   for (const line of listing.split('\n')) {
     const e = parseConntrackLine(line);
-    if (e !== undefined && PROTOS.has(e.proto)) keys.push(conntrackKey(netns, e));
+    if (e !== undefined && PROTOS.has(e.proto)) keys.push(conntrackKey(netns, e, vxlan));
   }
   return keys.sort();
 }
@@ -103,6 +110,11 @@ export interface ConntrackComparison {
   emulatorOnly: ConntrackKey[];
   /** Entries only the kernel has. */
   kernelOnly: ConntrackKey[];
+}
+
+/** Whether some key has a VXLAN outer flow's source port written `*` (the report then says why). */
+export function hasVxlanWildcard(keys: readonly ConntrackKey[]): boolean {
+  return keys.some((k) => / udp .*sport=\* /.test(k));
 }
 
 /** Both sides as multisets of keys. */

@@ -136,6 +136,11 @@ export function renderVerifyTable(rows: readonly VerifyRow[]): string {
     out.push('');
     for (const d of details) out.push(d);
   }
+  const wild = rows.filter((r) => r.wildcards !== undefined && r.wildcards.length > 0);
+  if (wild.length > 0) {
+    out.push('', 'compared as * (the kernel draws these ports at random):');
+    for (const r of wild) for (const w of r.wildcards ?? []) out.push(`  ${r.trace}: ${w}`);
+  }
   const n = (s: VerifyRow['status']) => rows.filter((r) => r.status === s).length;
   const differ = n('DIFFER') + n('error');
   const parts = [`${n('agree')} agree`, `${differ} differ`];

@@ -18,7 +18,8 @@ import { isolationProblem, oracleRealizeOptions, runAsync } from './environment.
 import { DEFAULT_TIMEOUTS, Listeners, probeTrace, runInNetns, unsupportedReason } from './probe.js';
 import { realizeCommands, renderRealizeScript } from './realize.js';
 import type { VerifyOptions, VerifyRow } from './verify.js';
-import { downScript, iptablesNamespaces, withoutListeners } from './verify.js';
+import { downScript, iptablesNamespaces, randomPortNotes, withoutListeners } from './verify.js';
+import { vxlanFlowSources } from './random-ports.js';
 
 export interface TimelineVerifyInput {
   file: string;
@@ -129,12 +130,15 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
           if (r.code !== 0) throw new Error(`conntrack -L in ${prefix}${n} failed: ${r.out.trim()}`);
           listing[n] = r.stdout;
         }
-        const emuKeys = emulatorConntrackKeys(ev.trace.conntrack, new Set(ctNetns));
-        const kernelKeys = ctNetns.flatMap((n) => kernelConntrackKeys(n, listing[n] ?? '')).sort();
+        const flows = vxlanFlowSources(spec);
+        const emuKeys = emulatorConntrackKeys(ev.trace.conntrack, new Set(ctNetns), flows);
+        const kernelKeys = ctNetns.flatMap((n) => kernelConntrackKeys(n, listing[n] ?? '', flows)).sort();
         const cc = compareConntrack(emuKeys, kernelKeys);
         row.conntrack = { netns: ctNetns, emulator: emuKeys, kernel: kernelKeys, agree: cc.agree, listing };
         if (!cc.agree) row.fields.push('conntrack');
       }
+      const wildcards = randomPortNotes(observed, row.conntrack?.emulator);
+      if (wildcards.length > 0) row.wildcards = wildcards;
       row.status = row.fields.length === 0 ? 'agree' : 'DIFFER';
       row.ms = Math.round(performance.now() - t0);
       push(row);
