@@ -83,11 +83,6 @@ Examples:
       const kernelSc = loadOrFail(file);
       const hook = process.env[EMULATOR_SCENARIO_ENV];
       const emulatorSc: Scenario = hook !== undefined && hook !== '' ? loadOrFail(hook) : kernelSc;
-      const change = kernelSc.timeline?.find((s) => s.kind === 'cluster');
-      if (change !== undefined) {
-        throw new UsageError(`${file}: Cluster timeline steps are not realized in real namespaces (${change.text} at line ${change.at.line}): `
-          + 'net verify checks Cluster scenarios without such steps; net run checks this one in the emulator');
-      }
       const prefix = o.prefix ?? defaultPrefix(kernelSc.world.name);
       const bad = prefixProblem(prefix);
       if (bad !== undefined) throw new UsageError(`--prefix: ${bad}`);
@@ -133,7 +128,7 @@ async function run(a: RunArgs): Promise<void> {
   process.on('SIGTERM', onSignal);
   const t0 = performance.now();
   let done = 0;
-  const timelineTraces = a.o.name === undefined ? (a.kernelSc.timeline ?? []).filter((s) => s.kind === 'trace').length : 0;
+  const timelineTraces = a.o.name === undefined ? (a.kernelSc.timeline ?? []).filter((s) => s.kind === 'trace' || s.kind === 'cluster').length : 0;
   const total = a.traces.length + timelineTraces;
   const progress = (r: VerifyRow): void => {
     done++;
@@ -150,7 +145,8 @@ async function run(a: RunArgs): Promise<void> {
     );
     // The timeline (all of it, or none with --name): one real World, the steps in order, sleeps for real.
     if (a.kernelSc.timeline !== undefined && a.o.name === undefined) {
-      for (const r of await verifyTimeline({ file: a.file, spec: a.kernelSc.world, steps: a.kernelSc.timeline }, options)) rows.push(r);
+      const timeline = { file: a.file, spec: a.kernelSc.world, steps: a.kernelSc.timeline, ...(a.kernelSc.cluster !== undefined ? { cluster: a.kernelSc.cluster } : {}) };
+      for (const r of await verifyTimeline(timeline, options)) rows.push(r);
     }
     a.out(a.o.json ? renderVerifyJson(rows) : renderVerifyTable(rows));
     process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -53,5 +53,9 @@ describe('conntrack -L against the emulator', () => {
     expect(compareConntrack(kernelConntrackKeys('node-a', outer(53605, 53), flows), kernelConntrackKeys('node-a', outer(42841, 53), flows)).agree).toBe(false);
     expect(compareConntrack(kernelConntrackKeys('node-a', outer(53605, 8472, '192.168.56.99'), flows), kernelConntrackKeys('node-a', outer(42841, 8472, '192.168.56.99'), flows)).agree).toBe(false);
     expect(hasVxlanWildcard(kernelConntrackKeys('node-a', outer(53605, 53), flows))).toBe(false);
+    // Two connections with one inner tuple may or may not share an outer flow (sk_txhash is per socket): once each.
+    expect(compareConntrack(a, kernelConntrackKeys('node-a', `${outer(53605)}\n${outer(40001)}\n`, flows)).agree).toBe(true);
+    const udp = (sport: number) => `udp 17 29 src=10.0.1.2 dst=10.0.2.2 sport=${sport} dport=53 src=10.0.2.2 dst=10.0.1.2 sport=53 dport=${sport} mark=0 use=1`;
+    expect(kernelConntrackKeys('r', `${udp(40000)}\n${udp(40000)}\n`, flows)).toHaveLength(2);
   });
 });

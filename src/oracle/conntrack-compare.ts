@@ -86,7 +86,20 @@ export function emulatorConntrackKeys(entries: readonly ConntrackSeen[], netns: 
     if (!PROTOS.has(proto)) continue;
     keys.push(conntrackKey(c.netns, { proto, orig: parseTuple(c.orig), reply: parseTuple(c.reply) }, vxlan));
   }
-  return keys.sort();
+  return onceEachOuterFlow(keys).sort();
+}
+
+/**
+ * VXLAN outer flows once each: how many entries a node keeps for them is as random as their source ports. A
+ * local TCP socket's packets carry its sk_txhash (sk_set_txhash(): a random number per socket) as the skb
+ * hash udp_flow_src_port() uses, so two connections with the same inner tuple may or may not share one.
+ */
+function onceEachOuterFlow(keys: ConntrackKey[]): ConntrackKey[] {
+  return keys.filter((k, i) => !isOuterFlowWildcard(k) || keys.indexOf(k) === i);
+}
+
+function isOuterFlowWildcard(key: ConntrackKey): boolean {
+  return / udp .*sport=\* /.test(key);
 }
 
 /** Without a printed line: an ICMP tuple has `type=`; tcp and udp cannot be told apart, so say "l4". */
@@ -101,7 +114,7 @@ export function kernelConntrackKeys(netns: string, listing: string, vxlan: reado
     const e = parseConntrackLine(line);
     if (e !== undefined && PROTOS.has(e.proto)) keys.push(conntrackKey(netns, e, vxlan));
   }
-  return keys.sort();
+  return onceEachOuterFlow(keys).sort();
 }
 
 export interface ConntrackComparison {
@@ -114,7 +127,7 @@ export interface ConntrackComparison {
 
 /** Whether some key has a VXLAN outer flow's source port written `*` (the report then says why). */
 export function hasVxlanWildcard(keys: readonly ConntrackKey[]): boolean {
-  return keys.some((k) => / udp .*sport=\* /.test(k));
+  return keys.some(isOuterFlowWildcard);
 }
 
 /** Both sides as multisets of keys. */

@@ -425,6 +425,18 @@ export class Listeners {
   async stop(): Promise<void> {
     await Promise.all(this.#procs.map(({ proc }) => proc.stop()));
   }
+
+  /** Takes over `other`'s listeners (a timeline's namespaces that a cluster change added). */
+  adopt(other: Listeners): void {
+    for (const p of other.#procs.splice(0)) this.#procs.push(p);
+  }
+
+  /** Stops the listeners in these namespaces (spec names), before the namespaces are deleted. */
+  async stopIn(netns: ReadonlySet<string>): Promise<void> {
+    const gone = this.#procs.filter((p) => netns.has(p.netns));
+    await Promise.all(gone.map(({ proc }) => proc.stop()));
+    for (const g of gone) this.#procs.splice(this.#procs.indexOf(g), 1);
+  }
 }
 
 function safeJson(line: string): Record<string, unknown> | undefined {
