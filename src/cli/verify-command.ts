@@ -31,7 +31,7 @@ export function registerVerify(program: Command, out: (s: string) => void): void
   program
     .command('verify')
     .description('build the scenario in real network namespaces, run each trace for real and compare with the emulator')
-    .argument('<scenario>', 'a scenario file (kind: Topology)')
+    .argument('<scenario>', 'a scenario file (kind: Topology or Cluster)')
     .option('--keep', 'leave each trace\'s namespaces up afterwards, and print how to remove them', false)
     .option('--json', 'print the rows as JSON (schema packetwalk.verify/v1) instead of the table', false)
     .option('--prefix <p>', 'prefix of this run\'s namespaces; trace N is built as PREFIX+N-+NAME (default: pw- and the scenario\'s initials)')
@@ -59,7 +59,12 @@ the first step where they part is shown, and the trace differs in "rules". Then 
 A scenario with a timeline is verified on one real World after its own traces: the namespaces are built once,
 each step runs in order (a "run" step's command inside its namespace, exactly as written; "sleep" sleeps for
 real), and each trace is probed at its place and compared with the emulator's trace there. A command whose
-exit status differs from the emulator's (one side fails, the other not) is a difference.
+exit status differs from the emulator's (one side fails, the other not) is a difference. A Cluster change
+(kubectl scale, kubectl delete pod|endpointslice, ready:, addNode:) is done to the real namespaces as the
+components would: new pods' (and nodes') namespaces built, deleted pods' removed with ip netns del, and on
+each running node kube-proxy's next sync fed to iptables-restore --noflush, nothing flushed, so conntrack
+entries stay; its row compares the namespaces each side has then, and the synced nodes' chains and rule
+counts (iptables-save) with the new compile.
 
 A trace with TCP flags other than a lone SYN (flags: A, R, FA...) is sent as one crafted segment from a raw
 socket (python3): a RST back is a refusal, another segment a delivery, nothing a timeout. A segment that
@@ -77,7 +82,8 @@ Examples:
   sudo net verify scenarios/nat-router.yaml
   sudo net verify scenarios/veth-pair.yaml --name "a pings b" --json
   sudo net verify scenarios/nat-router.yaml --rule-trace
-  sudo net verify scenarios/bridge-hairpin.yaml --keep          then look with: sudo ip netns list`,
+  sudo net verify scenarios/bridge-hairpin.yaml --keep          then look with: sudo ip netns list
+  sudo net verify scenarios/cluster-timeline-scale.yaml          a Cluster timeline, step by step`,
     )
     .action((file: string, o: VerifyOpts) => {
       const kernelSc = loadOrFail(file);

@@ -41,6 +41,8 @@ export interface RealizeOptions {
    * (new devices, addresses, routes...) is added.
    */
   existing?: ReadonlySet<string>;
+  /** More namespaces (spec names) the script's `down` deletes: those a timeline's Cluster changes may add. */
+  alsoDown?: readonly string[];
 }
 
 /**
@@ -139,6 +141,7 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   }
 
   const down = namespaces.map((n) => `ip netns del ${shq(ns(n.name))}`);
+  for (const n of opts.alsoDown ?? []) if (!namespaces.some((x) => x.name === n)) down.push(`ip netns del ${shq(ns(n))}`);
   if (sink !== undefined) down.push(`ip netns del ${shq(sink.netns)}`);
   return { up, down };
 }
