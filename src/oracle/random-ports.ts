@@ -50,9 +50,17 @@ export function isVxlanOuterFlow(flows: readonly VxlanFlowSource[], src: string 
   return flows.some((f) => f.src === src && String(f.dport) === dport);
 }
 
+/** Whether a hop is a --random-fully source NAT (MASQUERADE or SNAT) that acted. */
+function isRandomFullyNat(h: Trace['hops'][number]): boolean {
+  return h.table === 'nat' && h.verdict === 'NAT' && h.rule !== null && /\s-j\s+(MASQUERADE|SNAT)\b.*\s--random-fully\b/.test(` ${h.rule}`);
+}
+
 /** The namespace of the first --random-fully source NAT on the packet's way, if there is one. */
 export function randomFullyNat(trace: Trace): string | undefined {
-  const hop = trace.hops.find((h) => h.table === 'nat' && h.verdict === 'NAT' && h.rule !== null
-    && /\s-j\s+(MASQUERADE|SNAT)\b.*\s--random-fully\b/.test(` ${h.rule}`));
-  return hop?.netns;
+  return trace.hops.find(isRandomFullyNat)?.netns;
+}
+
+/** The namespaces of every --random-fully source NAT on the packet's way. */
+export function randomFullyNats(trace: Trace): string[] {
+  return [...new Set(trace.hops.filter(isRandomFullyNat).map((h) => h.netns))];
 }

@@ -18,15 +18,14 @@ import type { TimelineStep } from '../scenario/model.js';
 import { runTimeline } from '../scenario/run-timeline.js';
 import type { TimelineEvent } from '../scenario/run-timeline.js';
 import { compareOutcomes, describeOutcome, emulatorOutcome } from './compare.js';
-import { compareConntrack, emulatorConntrackKeys, kernelConntrackKeys } from './conntrack-compare.js';
+import { compareConntrack, emulatorConntrackKeys, kernelConntrackKeysOf } from './conntrack-compare.js';
 import { isolationProblem, netnsWithPrefix, oracleRealizeOptions, runAsync } from './environment.js';
 import { DEFAULT_TIMEOUTS, Listeners, probeTrace, runInNetns, unsupportedReason } from './probe.js';
 import { rulesModel } from './iptables-restore-model.js';
 import { realizeCommands, renderRealizeScript, shq } from './realize.js';
 import { clusterStepCommands } from './realize-cluster-step.js';
 import type { VerifyOptions, VerifyRow } from './verify.js';
-import { downScript, iptablesNamespaces, randomPortNotes, withoutListeners } from './verify.js';
-import { vxlanFlowSources } from './random-ports.js';
+import { downScript, iptablesNamespaces, randomPortNotes, randomPortsOf, withoutListeners } from './verify.js';
 
 export interface TimelineVerifyInput {
   file: string;
@@ -165,6 +164,7 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
         push(row);
         continue;
       }
+      const random = randomPortsOf(spec, ev.trace);
       listeners.forget();
       const outcome = await probeTrace({ spec, prefix, listeners, timeouts, live: opts.session.live }, step.trace);
       row.kernel = { outcome: describeOutcome(outcome), detail: outcome.detail, observed: outcome };
@@ -177,14 +177,13 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
           if (r.code !== 0) throw new Error(`conntrack -L in ${prefix}${n} failed: ${r.out.trim()}`);
           listing[n] = r.stdout;
         }
-        const flows = vxlanFlowSources(spec);
-        const emuKeys = emulatorConntrackKeys(ev.trace.conntrack, new Set(ctNetns), flows);
-        const kernelKeys = ctNetns.flatMap((n) => kernelConntrackKeys(n, listing[n] ?? '', flows)).sort();
+        const emuKeys = emulatorConntrackKeys(ev.trace.conntrack, new Set(ctNetns), random);
+        const kernelKeys = kernelConntrackKeysOf(listing, random);
         const cc = compareConntrack(emuKeys, kernelKeys);
         row.conntrack = { netns: ctNetns, emulator: emuKeys, kernel: kernelKeys, agree: cc.agree, listing };
         if (!cc.agree) row.fields.push('conntrack');
       }
-      const wildcards = randomPortNotes(observed, row.conntrack?.emulator);
+      const wildcards = randomPortNotes(observed, row.conntrack?.emulator, random);
       if (wildcards.length > 0) row.wildcards = wildcards;
       row.status = row.fields.length === 0 ? 'agree' : 'DIFFER';
       row.ms = Math.round(performance.now() - t0);
