@@ -44,7 +44,7 @@ Examples:
 
 A scenario with a timeline gets a third action, "timeline": run after "up", it applies the timeline's commands
 in order with the same command lines as net verify, sleeps for real, and prints where each trace and point is;
-a Cluster change (kubectl scale, ...) is the commands net verify runs for it (new pods' namespaces, ip netns del,
+a Cluster change (kubectl scale and the like) is the commands net verify runs for it (new pods' namespaces, ip netns del,
 kube-proxy's sync with iptables-restore --noflush), and "down" also deletes the namespaces it may add.
   net realize scenarios/udp-dnat-conntrack-delete.yaml > lab.sh && sudo bash lab.sh up && sudo bash lab.sh timeline`,
     )
