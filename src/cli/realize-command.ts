@@ -4,7 +4,7 @@ import { defaultPrefix, prefixProblem, renderRealizeScript } from '../oracle/rea
 import { loadOrFail } from './load.js';
 import { argChoice } from './parse-args.js';
 import { UsageError } from './usage-error.js';
-import { timelineShell } from '../oracle/realize-timeline.js';
+import { timelineNamespaces, timelineShell } from '../oracle/realize-timeline.js';
 
 interface RealizeOpts {
   prefix?: string;
@@ -43,7 +43,9 @@ Examples:
   net realize scenarios/nat-router.yaml --prefix lab- > lab.sh && sudo bash lab.sh
 
 A scenario with a timeline gets a third action, "timeline": run after "up", it applies the timeline's commands
-in order with the same command lines as net verify, sleeps for real, and prints where each trace and point is.
+in order with the same command lines as net verify, sleeps for real, and prints where each trace and point is;
+a Cluster change (kubectl scale and the like) is the commands net verify runs for it (new pods' namespaces, ip netns del,
+kube-proxy's sync with iptables-restore --noflush), and "down" also deletes the namespaces it may add.
   net realize scenarios/udp-dnat-conntrack-delete.yaml > lab.sh && sudo bash lab.sh up && sudo bash lab.sh timeline`,
     )
     .action((file: string, action: 'up' | 'down', o: RealizeOpts) => {
@@ -53,7 +55,9 @@ in order with the same command lines as net verify, sleeps for real, and prints 
       if (bad !== undefined) throw new UsageError(`--prefix: ${bad}`);
       const isolation = isolationProblem(sc.world);
       if (isolation !== undefined) throw new UsageError(`${file}: cannot be realized in isolation: ${isolation}`);
-      const timeline = sc.timeline !== undefined ? timelineShell(sc.timeline, prefix) : undefined;
-      out(renderRealizeScript(sc.world, prefix, { baselineSysctls: BASELINE_SYSCTLS, dummyAsVeth: o.dummyAsVeth, defaultAction: action, timeline }).trimEnd());
+      const base = { baselineSysctls: BASELINE_SYSCTLS, dummyAsVeth: o.dummyAsVeth };
+      const timeline = sc.timeline !== undefined ? timelineShell(sc.timeline, prefix, sc.cluster, base) : undefined;
+      const alsoDown = sc.timeline !== undefined ? timelineNamespaces(sc.timeline) : [];
+      out(renderRealizeScript(sc.world, prefix, { ...base, defaultAction: action, timeline, alsoDown }).trimEnd());
     });
 }

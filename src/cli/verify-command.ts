@@ -31,7 +31,7 @@ export function registerVerify(program: Command, out: (s: string) => void): void
   program
     .command('verify')
     .description('build the scenario in real network namespaces, run each trace for real and compare with the emulator')
-    .argument('<scenario>', 'a scenario file (kind: Topology)')
+    .argument('<scenario>', 'a scenario file (kind: Topology or Cluster)')
     .option('--keep', 'leave each trace\'s namespaces up afterwards, and print how to remove them', false)
     .option('--json', 'print the rows as JSON (schema packetwalk.verify/v1) instead of the table', false)
     .option('--prefix <p>', 'prefix of this run\'s namespaces; trace N is built as PREFIX+N-+NAME (default: pw- and the scenario\'s initials)')
@@ -48,7 +48,10 @@ datagram on a connected socket, or ping, with tcpdump watching for ICMP errors. 
 namespace's listener got it and the peer address it saw, a refusal, a timeout, an ICMP error and its
 sender) is compared with the emulator's trace, as is "ip route get"; in namespaces with iptables rules the
 connections "conntrack -L" lists afterwards are compared by their tuples (not timeouts, states, marks, use
-counts, or the port a NAT picked). With --rule-trace, those namespaces also get an nft table of ours that
+counts, or the port a NAT picked). Two kinds of port the kernel draws at random are compared as "*" and
+listed under the table with the reason: the outer UDP source port of a VXLAN flow (udp_flow_src_port(), a
+hash seeded per boot) and the port a --random-fully source NAT picks (the peer's address is still
+compared); any other port must agree. With --rule-trace, those namespaces also get an nft table of ours that
 sets nftrace on every IPv4 packet, "nft -a monitor" prints each rule the first packet matched and each
 policy it took, and the sequence (named by iptables-save line) is compared with the emulator's rule hops;
 the first step where they part is shown, and the trace differs in "rules". Then the namespaces are deleted, also on failure, Ctrl-C or SIGTERM.
@@ -56,7 +59,12 @@ the first step where they part is shown, and the trace differs in "rules". Then 
 A scenario with a timeline is verified on one real World after its own traces: the namespaces are built once,
 each step runs in order (a "run" step's command inside its namespace, exactly as written; "sleep" sleeps for
 real), and each trace is probed at its place and compared with the emulator's trace there. A command whose
-exit status differs from the emulator's (one side fails, the other not) is a difference.
+exit status differs from the emulator's (one side fails, the other not) is a difference. A Cluster change
+(kubectl scale, kubectl delete pod|endpointslice, ready:, addNode:) is done to the real namespaces as the
+components would: new pods' (and nodes') namespaces built, deleted pods' removed with ip netns del, and on
+each running node kube-proxy's next sync fed to iptables-restore --noflush, nothing flushed, so conntrack
+entries stay; its row compares the namespaces each side has then, and the synced nodes' chains and rule
+counts (iptables-save) with the new compile.
 
 A trace with TCP flags other than a lone SYN (flags: A, R, FA...) is sent as one crafted segment from a raw
 socket (python3): a RST back is a refusal, another segment a delivery, nothing a timeout. A segment that
@@ -74,17 +82,13 @@ Examples:
   sudo net verify scenarios/nat-router.yaml
   sudo net verify scenarios/veth-pair.yaml --name "a pings b" --json
   sudo net verify scenarios/nat-router.yaml --rule-trace
-  sudo net verify scenarios/bridge-hairpin.yaml --keep          then look with: sudo ip netns list`,
+  sudo net verify scenarios/bridge-hairpin.yaml --keep          then look with: sudo ip netns list
+  sudo net verify scenarios/cluster-timeline-scale.yaml          a Cluster timeline, step by step`,
     )
     .action((file: string, o: VerifyOpts) => {
       const kernelSc = loadOrFail(file);
       const hook = process.env[EMULATOR_SCENARIO_ENV];
       const emulatorSc: Scenario = hook !== undefined && hook !== '' ? loadOrFail(hook) : kernelSc;
-      const change = kernelSc.timeline?.find((s) => s.kind === 'cluster');
-      if (change !== undefined) {
-        throw new UsageError(`${file}: Cluster timeline steps are not realized in real namespaces (${change.text} at line ${change.at.line}): `
-          + 'net verify checks Cluster scenarios without such steps; net run checks this one in the emulator');
-      }
       const prefix = o.prefix ?? defaultPrefix(kernelSc.world.name);
       const bad = prefixProblem(prefix);
       if (bad !== undefined) throw new UsageError(`--prefix: ${bad}`);
@@ -130,7 +134,7 @@ async function run(a: RunArgs): Promise<void> {
   process.on('SIGTERM', onSignal);
   const t0 = performance.now();
   let done = 0;
-  const timelineTraces = a.o.name === undefined ? (a.kernelSc.timeline ?? []).filter((s) => s.kind === 'trace').length : 0;
+  const timelineTraces = a.o.name === undefined ? (a.kernelSc.timeline ?? []).filter((s) => s.kind === 'trace' || s.kind === 'cluster').length : 0;
   const total = a.traces.length + timelineTraces;
   const progress = (r: VerifyRow): void => {
     done++;
@@ -147,7 +151,8 @@ async function run(a: RunArgs): Promise<void> {
     );
     // The timeline (all of it, or none with --name): one real World, the steps in order, sleeps for real.
     if (a.kernelSc.timeline !== undefined && a.o.name === undefined) {
-      for (const r of await verifyTimeline({ file: a.file, spec: a.kernelSc.world, steps: a.kernelSc.timeline }, options)) rows.push(r);
+      const timeline = { file: a.file, spec: a.kernelSc.world, steps: a.kernelSc.timeline, ...(a.kernelSc.cluster !== undefined ? { cluster: a.kernelSc.cluster } : {}) };
+      for (const r of await verifyTimeline(timeline, options)) rows.push(r);
     }
     a.out(a.o.json ? renderVerifyJson(rows) : renderVerifyTable(rows));
     process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -174,4 +174,24 @@ describe('compareOutcomes', () => {
     }, 'icmp'));
     expect(compareOutcomes(emu, kernel({ kind: 'delivered', deliveredNetns: 'router' })).agree).toBe(true);
   });
+
+  it('compares only the address of a peer a --random-fully source NAT made, and says so', () => {
+    const natHop = (rule: string): Hop => ({ ...hop('router', 'netfilter'), table: 'nat', chain: 'POSTROUTING', verdict: 'NAT', rule });
+    const masq = (rule: string) => emulatorOutcome(trace({
+      disposition: 'DELIVERED', hops: [hop('left', 'socket-send'), natHop(rule), hop('right', 'local-deliver')],
+      deliveredTo: { ...deliveredRight, peerSeen: '10.0.2.1:1203' }, reply: leg('DELIVERED', 'syn-ack'),
+    }));
+    const random = masq('-A POSTROUTING -s 10.0.1.0/24 -j MASQUERADE --random-fully');
+    expect(random.peerPortRandom).toBe('router');
+    expect(describeOutcome(random)).toBe('delivered right peer 10.0.2.1:*');
+    expect(compareOutcomes(random, kernel({ kind: 'delivered', deliveredNetns: 'right', peerSeen: '10.0.2.1:29950' })).agree).toBe(true);
+    // The address still counts.
+    expect(compareOutcomes(random, kernel({ kind: 'delivered', deliveredNetns: 'right', peerSeen: '10.0.2.9:29950' })).field).toBe('peerSeen');
+    // A NAT that does not randomize: a different port is a difference.
+    const kept = masq('-A POSTROUTING -s 10.0.1.0/24 -j MASQUERADE');
+    expect(kept.peerPortRandom).toBeUndefined();
+    expect(compareOutcomes(kept, kernel({ kind: 'delivered', deliveredNetns: 'right', peerSeen: '10.0.2.1:29950' })).field).toBe('peerSeen');
+    // Nor does a non-random port elsewhere become a wildcard: no NAT, another port, a difference.
+    expect(compareOutcomes(delivered, kernel({ kind: 'delivered', deliveredNetns: 'right', peerSeen: '10.0.1.2:40001' })).field).toBe('peerSeen');
+  });
 });

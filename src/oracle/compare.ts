@@ -8,6 +8,7 @@ import type { Leg, Trace } from '../trace/model.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import type { IcmpObserved, KernelOutcome, OutcomeKind } from './probe.js';
 import { icmpErrno } from './probe.js';
+import { randomFullyNat } from './random-ports.js';
 
 /**
  * What the emulator predicts a socket observes. `exits-network` (the packet left the modelled world) has no
@@ -17,6 +18,11 @@ export interface ExpectedOutcome extends Omit<KernelOutcome, 'kind'> {
   kind: OutcomeKind | 'exits-network';
   /** False when the delivering namespace cannot be told from the answer alone (an echo reply after DNAT). */
   netnsComparable?: boolean;
+  /**
+   * Set when the port of `peerSeen` is the kernel's random pick (a --random-fully source NAT on the way,
+   * random-ports.ts): the namespace that NATed. Only the peer's address is compared then.
+   */
+  peerPortRandom?: string;
 }
 
 export interface EmulatorOutcomeContext {
@@ -76,6 +82,8 @@ function delivered(trace: Trace, proto: string, detail: string): ExpectedOutcome
   if (trace.deliveredTo !== null) {
     out.deliveredNetns = trace.deliveredTo.netns;
     out.peerSeen = trace.deliveredTo.peerSeen;
+    const natAt = randomFullyNat(trace);
+    if (natAt !== undefined && out.peerSeen.includes(':')) out.peerPortRandom = natAt;
   }
   if (proto === 'udp' && trace.reply !== null) out.replied = !replyFailed;
   // An echo reply says only who answered after un-NAT; with a DNAT on the way that is not the responder.
@@ -158,7 +166,8 @@ export function compareOutcomes(emu: ExpectedOutcome, kernel: KernelOutcome): Co
     case 'delivered':
       if (emu.netnsComparable !== false && bothDefined(emu.deliveredNetns, kernel.deliveredNetns)
         && emu.deliveredNetns !== kernel.deliveredNetns) return differ('deliveredNetns');
-      if (bothDefined(emu.peerSeen, kernel.peerSeen) && !sameEndpoint(emu.peerSeen, kernel.peerSeen)) return differ('peerSeen');
+      if (bothDefined(emu.peerSeen, kernel.peerSeen)
+        && !sameEndpoint(emu.peerPortRandom !== undefined ? addressOf(emu.peerSeen) : emu.peerSeen, kernel.peerSeen)) return differ('peerSeen');
       if (bothDefined(emu.replied, kernel.replied) && emu.replied !== kernel.replied) return differ('replied');
       return same;
     case 'refused':
@@ -193,6 +202,10 @@ function sameEndpoint(a: string | undefined, b: string | undefined): boolean {
   return aa === ba && (ap === undefined || bp === undefined || ap === bp);
 }
 
+function addressOf(endpoint: string | undefined): string | undefined {
+  return endpoint?.split(':')[0];
+}
+
 function sameIcmpType(a: IcmpObserved, b: IcmpObserved): boolean {
   if (a.icmpType !== undefined && a.code !== undefined && b.icmpType !== undefined && b.code !== undefined) {
     return a.icmpType === b.icmpType && a.code === b.code;
@@ -206,7 +219,10 @@ export function describeOutcome(o: ExpectedOutcome | KernelOutcome): string {
     case 'delivered': {
       const parts = ['delivered'];
       if (o.deliveredNetns !== undefined) parts.push(o.deliveredNetns);
-      if (o.peerSeen !== undefined) parts.push(`peer ${o.peerSeen}`);
+      if (o.peerSeen !== undefined) {
+        const random = 'peerPortRandom' in o && o.peerPortRandom !== undefined;
+        parts.push(`peer ${random ? `${addressOf(o.peerSeen) ?? ''}:*` : o.peerSeen}`);
+      }
       if (o.replied !== undefined) parts.push(o.replied ? 'answered' : 'unanswered');
       return parts.join(' ');
     }

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { icmpErrno, icmpTypeName, parsePingOutput, parseTcpdumpIcmp } from './probe.js';
+import type { TraceSpec } from '../scenario/model.js';
+import { icmpErrno, icmpTypeName, parsePingOutput, parseTcpdumpIcmp, unsupportedReason } from './probe.js';
 
 describe('parseTcpdumpIcmp', () => {
   it('reads sender, receiver, direction and type', () => {
@@ -73,5 +74,16 @@ describe('ICMP names and errno', () => {
     expect(icmpErrno(3, 9)).toBe('ENETUNREACH');
     expect(icmpErrno(3, 10)).toBe('EHOSTUNREACH');
     expect(icmpErrno(11, 0)).toBe('EHOSTUNREACH');
+  });
+});
+
+describe('unsupportedReason', () => {
+  const t = (o: Partial<TraceSpec>) => ({ name: 't', from: 'a', dst: 1, proto: 'tcp', ...o }) as TraceSpec;
+  it('probes a tcp or udp socket of another user (setpriv), not ping nor a low port as that user', () => {
+    expect(unsupportedReason(t({ uid: 1000 }))).toBeUndefined();
+    expect(unsupportedReason(t({ uid: 1000, proto: 'udp' }))).toBeUndefined();
+    expect(unsupportedReason(t({ uid: 1000, proto: 'icmp' }))).toMatch(/ping as uid 1000/);
+    expect(unsupportedReason(t({ uid: 1000, sport: 80 }))).toMatch(/below 1024/);
+    expect(unsupportedReason(t({ uid: 0, sport: 80 }))).toBeUndefined();
   });
 });

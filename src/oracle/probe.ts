@@ -425,6 +425,18 @@ export class Listeners {
   async stop(): Promise<void> {
     await Promise.all(this.#procs.map(({ proc }) => proc.stop()));
   }
+
+  /** Takes over `other`'s listeners (a timeline's namespaces that a cluster change added). */
+  adopt(other: Listeners): void {
+    for (const p of other.#procs.splice(0)) this.#procs.push(p);
+  }
+
+  /** Stops the listeners in these namespaces (spec names), before the namespaces are deleted. */
+  async stopIn(netns: ReadonlySet<string>): Promise<void> {
+    const gone = this.#procs.filter((p) => netns.has(p.netns));
+    await Promise.all(gone.map(({ proc }) => proc.stop()));
+    for (const g of gone) this.#procs.splice(this.#procs.indexOf(g), 1);
+  }
 }
 
 function safeJson(line: string): Record<string, unknown> | undefined {
@@ -442,7 +454,10 @@ function safeJson(line: string): Record<string, unknown> | undefined {
 /** Why a trace cannot be probed faithfully from Node, or undefined when it can. */
 export function unsupportedReason(trace: TraceSpec): string | undefined {
   if (trace.mark !== undefined && trace.proto !== 'icmp') return 'SO_MARK on a tcp/udp socket (Node has no setsockopt)';
-  if (trace.uid !== undefined && trace.uid !== 0) return `a socket owned by uid ${trace.uid} (the probes run as root)`;
+  // A tcp/udp client runs as that user (setpriv); ping as another user needs ping_group_range, a port below
+  // 1024 needs root.
+  if (trace.uid !== undefined && trace.uid !== 0 && trace.proto === 'icmp') return `ping as uid ${trace.uid} (the ping probe runs as root)`;
+  if (trace.uid !== undefined && trace.uid !== 0 && (trace.sport ?? 40000) < 1024) return `source port ${trace.sport ?? 0} below 1024 as uid ${trace.uid}`;
   return undefined;
 }
 
@@ -608,7 +623,11 @@ async function probeSocket(ctx: ProbeContext, trace: TraceSpec, t: ProbeTimeouts
       proto, dst: formatIpv4(trace.dst), dport: trace.dport ?? 0, src: trace.src !== undefined ? formatIpv4(trace.src) : undefined,
       sport: trace.sport ?? 40000, size: trace.size ?? 32, timeoutMs,
     };
-    const c = inNetns(netns, process.execPath, [`${PROBES_DIR}client.mjs`, JSON.stringify(p)], ctx.live);
+    const argv = [process.execPath, `${PROBES_DIR}client.mjs`, JSON.stringify(p)];
+    // A socket owned by another user (the `uid` of `ip rule ... uidrange`): the client runs as that uid.
+    const c = trace.uid !== undefined && trace.uid !== 0
+      ? inNetns(netns, 'setpriv', [`--reuid=${trace.uid}`, `--regid=${trace.uid}`, '--clear-groups', ...argv], ctx.live)
+      : inNetns(netns, argv[0], argv.slice(1), ctx.live);
     client = c;
     const icmpSeen = () => icmpFrom(tcpdump.lines, ctx.spec, trace) !== undefined;
     // UDP does not report net/host unreachable or time exceeded to the socket: an ICMP error on the wire ends

@@ -1,26 +1,47 @@
 // A timeline as shell lines for `net realize`'s `timeline` action: each `run` step is the same command line
 // net verify runs (realizeCommand()), each `sleep` a real sleep, each trace and point an echo that says where
-// they are, so a person can send the trace's packet by hand at that moment.
+// they are, so a person can send the trace's packet by hand at that moment. A Cluster change is the commands
+// net verify runs for it (realize-cluster-step.ts), given the cluster the scenario compiled.
 
+import type { CompiledCluster } from '../cluster/compile.js';
 import { realizeCommand } from '../kernel/tools/index.js';
 import type { TimelineStep } from '../scenario/model.js';
+import type { RealizeOptions } from './realize.js';
 import { shq } from './realize.js';
+import { clusterStepCommands } from './realize-cluster-step.js';
 
-/** Shell lines for the steps, namespaces named `${prefix}NAME`. */
-export function timelineShell(steps: readonly TimelineStep[], prefix: string): string[] {
-  return steps.map((s, i) => {
+/** Shell lines for the steps, namespaces named `${prefix}NAME`; `cluster`: what a Cluster scenario compiled. */
+export function timelineShell(steps: readonly TimelineStep[], prefix: string, cluster?: CompiledCluster, opts: RealizeOptions = {}): string[] {
+  let now = cluster;
+  return steps.flatMap((s, i) => {
     switch (s.kind) {
       case 'run':
-        return realizeCommand(`${prefix}${s.netns}`, s.command);
+        return [realizeCommand(`${prefix}${s.netns}`, s.command)];
       case 'sleep':
-        return `sleep ${Number((s.ms / 1000).toFixed(3))}`;
+        return [`sleep ${Number((s.ms / 1000).toFixed(3))}`];
       case 'point':
-        return `echo ${shq(`timeline[${i}]: point ${s.name}`)}`;
-      case 'cluster':
-        // A re-compiled cluster is not applied to real namespaces (net verify refuses such timelines).
-        return `echo ${shq(`timeline[${i}]: ${s.text}: not realized (a Cluster change re-compiles the cluster; rebuild with the next compile)`)}`;
+        return [`echo ${shq(`timeline[${i}]: point ${s.name}`)}`];
+      case 'cluster': {
+        if (now === undefined) return [`echo ${shq(`timeline[${i}]: ${s.text}: not realized (no compiled cluster)`)} >&2`, 'exit 1'];
+        const plan = clusterStepCommands(now, s.cluster, prefix, opts);
+        now = s.cluster;
+        if (plan.problems.length > 0) return [`echo ${shq(`timeline[${i}]: ${s.text}: not realized: ${plan.problems.join('; ')}`)} >&2`, 'exit 1'];
+        const listening = s.cluster.world.namespaces.filter((n) => plan.added.includes(n.name) && n.listen.length > 0).map((n) => `${prefix}${n.name}`);
+        return [
+          `echo ${shq(`timeline[${i}]: ${s.text}`)}`,
+          ...plan.commands,
+          ...(listening.length > 0 ? [`echo ${shq(`timeline[${i}]: listen sockets of the new namespaces are not started (${listening.join(', ')})`)}`] : []),
+        ];
+      }
       case 'trace':
-        return `echo ${shq(`timeline[${i}]: trace ${JSON.stringify(s.trace.name)} goes here (from ${prefix}${s.trace.from})`)}`;
+        return [`echo ${shq(`timeline[${i}]: trace ${JSON.stringify(s.trace.name)} goes here (from ${prefix}${s.trace.from})`)}`];
     }
   });
+}
+
+/** Namespaces the timeline's Cluster changes add: the script's `down` deletes them too. */
+export function timelineNamespaces(steps: readonly TimelineStep[]): string[] {
+  const out = new Set<string>();
+  for (const s of steps) if (s.kind === 'cluster') for (const n of s.cluster.world.namespaces) out.add(n.name);
+  return [...out];
 }

@@ -35,6 +35,14 @@ export interface RealizeOptions {
    * them in order on the world `up` built.
    */
   timeline?: readonly string[];
+  /**
+   * Namespaces that exist already (realize-reconcile.ts builds what a cluster change adds onto a live world):
+   * they are not added, their lo and `all`/`default` sysctls are left as they are; what `spec` lists for them
+   * (new devices, addresses, routes...) is added.
+   */
+  existing?: ReadonlySet<string>;
+  /** More namespaces (spec names) the script's `down` deletes: those a timeline's Cluster changes may add. */
+  alsoDown?: readonly string[];
 }
 
 /**
@@ -75,9 +83,11 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
     ? { netns: dummySinkNetns(prefix), next: 0 }
     : undefined;
 
-  for (const n of namespaces) up.push(`ip netns add ${shq(ns(n.name))}`);
+  const fresh = (n: NetnsSpec): boolean => opts.existing?.has(n.name) !== true;
+  for (const n of namespaces) if (fresh(n)) up.push(`ip netns add ${shq(ns(n.name))}`);
   if (sink !== undefined) up.push(`ip netns add ${shq(sink.netns)}`);
   for (const n of namespaces) {
+    if (!fresh(n)) continue;
     up.push(`${ipn(ns(n.name))} link set lo up`);
     const globals = globalSysctls(n, opts.baselineSysctls ?? {});
     if (globals.length > 0) up.push(sysctlCommand(ns(n.name), globals));
@@ -131,6 +141,7 @@ export function realizeCommands(spec: WorldSpec, prefix: string, opts: RealizeOp
   }
 
   const down = namespaces.map((n) => `ip netns del ${shq(ns(n.name))}`);
+  for (const n of opts.alsoDown ?? []) if (!namespaces.some((x) => x.name === n)) down.push(`ip netns del ${shq(ns(n))}`);
   if (sink !== undefined) down.push(`ip netns del ${shq(sink.netns)}`);
   return { up, down };
 }
@@ -393,7 +404,7 @@ function globalSysctls(n: NetnsSpec, baseline: Readonly<Record<string, number>>)
   return [...pinned, ...own];
 }
 
-function sysctlCommand(netns: string, entries: [string, number][]): string {
+export function sysctlCommand(netns: string, entries: [string, number][]): string {
   return `ip netns exec ${shq(netns)} sysctl -qw ${entries.map(([k, v]) => shq(`${k}=${v}`)).join(' ')}`;
 }
 
@@ -401,7 +412,7 @@ function sysctlCommand(netns: string, entries: [string, number][]): string {
  * The route as written; `table` is added when the spec puts the route elsewhere than `ip route add` would
  * by itself (iproute_modify(): local and broadcast go to local, the rest to main).
  */
-function routeWords(r: RouteSpec): string {
+export function routeWords(r: RouteSpec): string {
   const implied = r.type === 'local' || r.type === 'broadcast' ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
   const hasTable = /(^|\s)table\s/.test(r.text);
   if (hasTable || r.table === implied) return words(r.text);
@@ -436,17 +447,17 @@ function ipsetCommands(n: NetnsSpec, netns: string): string[] {
   ]);
 }
 
-function iptablesRestore(netns: string, text: string): string {
+export function iptablesRestore(netns: string, text: string, noflush = false): string {
   const body = text.replace(/\s+$/, '');
   if (body.split('\n').includes(IPTABLES_EOF)) {
     throw new Error(`invariant: iptables text of ${netns} contains the heredoc delimiter ${IPTABLES_EOF}`);
   }
   // -w: wait for the xtables lock rather than fail, should the legacy backend share it with a concurrent run.
-  return `ip netns exec ${shq(netns)} iptables-restore -w 5 <<'${IPTABLES_EOF}'\n${body}\n${IPTABLES_EOF}`;
+  return `ip netns exec ${shq(netns)} iptables-restore -w 5${noflush ? ' --noflush' : ''} <<'${IPTABLES_EOF}'\n${body}\n${IPTABLES_EOF}`;
 }
 
 /** A line in `ip` syntax, word by word, each quoted for the shell when it has to be. */
-function words(text: string): string {
+export function words(text: string): string {
   return text.trim().split(/\s+/).map(shq).join(' ');
 }
 

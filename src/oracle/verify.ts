@@ -22,11 +22,12 @@ import { exploreTraceBranches } from '../trace/branches.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import { compareOutcomes, describeOutcome, emulatorOutcome } from './compare.js';
 import type { ExpectedOutcome } from './compare.js';
-import { compareConntrack, emulatorConntrackKeys, kernelConntrackKeys } from './conntrack-compare.js';
-import type { ConntrackKey } from './conntrack-compare.js';
+import { compareConntrack, emulatorConntrackKeys, hasVxlanWildcard, kernelConntrackKeysOf } from './conntrack-compare.js';
+import type { ConntrackKey, RandomPorts } from './conntrack-compare.js';
 import { isolationProblem, oracleRealizeOptions, runAsync, runSync } from './environment.js';
 import { DEFAULT_TIMEOUTS, Listeners, probeTrace, runInNetns, unsupportedReason } from './probe.js';
 import type { KernelOutcome, LivePids, ProbeTimeouts } from './probe.js';
+import { RANDOM_FULLY_REASON, VXLAN_SPORT_REASON, randomFullyNats, vxlanFlowSources } from './random-ports.js';
 import { realizeCommands, renderRealizeScript } from './realize.js';
 import { RuleTraceCapture, alignRuleSteps, emulatorRuleSteps, kernelRuleSteps } from './rule-trace.js';
 import type { KernelRuleCapture, RuleTraceResult } from './rule-trace.js';
@@ -72,6 +73,8 @@ export interface VerifyRow {
   fields: string[];
   /** Why this trace is a known difference (test/kernel/known-differences.json), or why it was not probed. */
   note?: string;
+  /** Ports compared as `*` because the kernel draws them at random, each with its reason (random-ports.ts). */
+  wildcards?: string[];
   ms: number;
 }
 
@@ -226,8 +229,9 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
     if (ctNetns.length > 0) {
       // When the kernel took another random branch, compare its connections with the emulator's run of that branch.
       const emuCt = typeof emu === 'string' ? [] : branchRunFor(eworld ?? espec, trace, emu.trace, kernel.outcome, opts.seed ?? 1).conntrack;
-      const emuKeys = emulatorConntrackKeys(emuCt, new Set(ctNetns));
-      const kernelKeys = ctNetns.flatMap((n) => kernelConntrackKeys(n, kernel.conntrack[n] ?? '')).sort();
+      const random = randomPortsOf(kspec, typeof emu === 'string' ? undefined : emu.trace);
+      const emuKeys = emulatorConntrackKeys(emuCt, new Set(ctNetns), random);
+      const kernelKeys = kernelConntrackKeysOf(Object.fromEntries(ctNetns.map((n) => [n, kernel.conntrack[n] ?? ''])), random);
       const c = compareConntrack(emuKeys, kernelKeys);
       row.conntrack = { netns: ctNetns, emulator: emuKeys, kernel: kernelKeys, agree: c.agree, listing: kernel.conntrack };
     }
@@ -257,6 +261,8 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   }
   if (!row.route.agree) row.fields.push('route');
   if (row.conntrack !== undefined && !row.conntrack.agree) row.fields.push('conntrack');
+  const wildcards = randomPortNotes(row.emulator.observed, row.conntrack?.emulator, randomPortsOf(kspec, typeof emu === 'string' ? undefined : emu.trace));
+  if (wildcards.length > 0) row.wildcards = wildcards;
   if (row.rules !== undefined && !row.rules.agree) row.fields.push('rules');
   if (row.vxlan !== undefined && !row.vxlan.agree) row.fields.push('vxlan');
   if (unsupported !== undefined && row.fields.length === 0) {
@@ -266,6 +272,22 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   } else row.status = row.fields.length === 0 ? 'agree' : 'DIFFER';
   row.ms = Math.round(performance.now() - t0);
   return row;
+}
+
+/** The ports compared as `*` for one trace: its world's VXLAN flows, the namespaces of its --random-fully NATs. */
+export function randomPortsOf(spec: WorldSpec, trace: Trace | undefined): RandomPorts {
+  return { vxlan: vxlanFlowSources(spec), randomNat: new Set(trace === undefined ? [] : randomFullyNats(trace)) };
+}
+
+/** What the report says of the ports compared as `*` (random-ports.ts). */
+export function randomPortNotes(observed: ExpectedOutcome | undefined, conntrack: readonly ConntrackKey[] | undefined, random: RandomPorts): string[] {
+  const out: string[] = [];
+  const nats = [...(random.randomNat ?? [])];
+  if (observed?.peerPortRandom !== undefined || (nats.length > 0 && conntrack?.some((k) => k.includes('=*')) === true)) {
+    out.push(`the port --random-fully picked (NAT in ${nats.join(', ') || observed?.peerPortRandom}) *: ${RANDOM_FULLY_REASON}`);
+  }
+  if (conntrack !== undefined && hasVxlanWildcard(conntrack, random.vxlan ?? [])) out.push(`conntrack sport * of the VXLAN outer flows: ${VXLAN_SPORT_REASON}`);
+  return out;
 }
 
 interface KernelSide {
