@@ -21,6 +21,8 @@ import { formatNatRange } from '../kernel/netfilter/targets/nat-range.js';
 import { runProbe } from '../sim/index.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
 import { NODE_NETNS, hairpinned, nodeWorld, senderOf, socketSource } from './iptables-save-world.js';
+import { branchOf, flowOutput, mergeBranches } from './iptables-outcome.js';
+import { isIpv6Trace, traceIp6tablesSave } from './ip6tables-save-trace.js';
 
 export const IPTABLES_TRACE_SCHEMA = 'packetwalk.iptables-trace/v1';
 
@@ -357,50 +359,13 @@ class Walk {
   }
 }
 
-function branchOf(w: Walk, probability: number): IptablesBranch {
-  const stop = w.hooks.find((h) => h.verdict !== 'ACCEPT');
-  const acceptedBy = [...w.hooks].reverse().find((h) => h.decidedBy !== null && h.verdict === 'ACCEPT' && h.nat === null);
-  const verdict = stop?.verdict ?? 'ACCEPT';
-  return {
-    probability,
-    dst: w.dst,
-    dnat: w.dnat,
-    snat: w.snat,
-    markedForMasquerade: w.marked,
-    masqueraded: w.masqueraded,
-    masquerade: w.marked || w.masqueraded,
-    verdict,
-    decidedBy: stop ? stop.decidedBy : acceptedBy?.decidedBy ?? null,
-    rules: w.hooks.flatMap((h) => h.rules.map((r) => r.rule)),
-    hooks: w.hooks,
-  };
-}
-
 /**
- * Walks that came out the same are one branch: a random match followed by a match that fails (the kernel
- * still draws, statistic_mt() runs before the next match) splits the walk without changing it.
+ * Traces a NEW packet from `o.src` to `o.dst` through the iptables-save / iptables-restore text `text`; with an
+ * IPv6 source or destination, through an ip6tables-save dump (ip6tables-save-trace.ts).
  */
-function mergeBranches(branches: readonly IptablesBranch[]): IptablesBranch[] {
-  const byKey = new Map<string, IptablesBranch>();
-  for (const b of branches) {
-    const key = JSON.stringify([b.rules, b.dst, b.verdict, b.snat, b.markedForMasquerade]);
-    const seen = byKey.get(key);
-    if (seen) seen.probability += b.probability;
-    else byKey.set(key, { ...b });
-  }
-  return [...byKey.values()];
-}
-
-/** kube-proxy tracePacket()'s `output`: DNAT destinations, else a rule's verdict, else "". */
-function flowOutput(branches: readonly IptablesBranch[]): string {
-  const dnat = [...new Set(branches.map((b) => b.dnat).filter((d): d is string => d !== null))];
-  if (dnat.length) return dnat.join(', ');
-  const b = branches[0];
-  return b && b.decidedBy ? b.verdict : '';
-}
-
-/** Traces a NEW packet from `o.src` to `o.dst` through the iptables-save / iptables-restore text `text`. */
 export function traceIptablesSave(text: string, o: IptablesTraceOptions): IptablesTrace {
+  // An IPv6 packet meets ip6tables, walked by its own module (the kernel core is IPv4).
+  if (isIpv6Trace(o)) return traceIp6tablesSave(text, o);
   const noteList: string[] = [];
   const { spec, errors: optErrors } = checkOptions(o, noteList);
   const proto = o.proto ?? 'tcp';
