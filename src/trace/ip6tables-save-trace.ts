@@ -232,6 +232,11 @@ class Walk6 {
       break;
     }
     walk.mark = hex(this.pkt.mark);
+    // Off the end of the built-in chain (no rule decided): its policy.
+    if (walk.decidedBy === null && walk.nat === null && base.policy === 'DROP') {
+      walk.verdict = 'DROP';
+      return false;
+    }
     return true;
   }
 
