@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { traceIptablesSave } from './iptables-save-trace.js';
+import { renderIptablesTraceText, traceIptablesSave } from './iptables-save-trace.js';
 import { traceIp6tablesSave } from './ip6tables-save-trace.js';
 
 const DUMP = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'kube-proxy-node-ipv6.rules'), 'utf8');
@@ -22,6 +22,7 @@ describe('traceIp6tablesSave', () => {
     expect(t.branches.map((b) => [b.probability, b.dst])).toEqual([[0.5, '[fd00:10:180::1]:80'], [0.5, '[fd00:10:180::2:1]:80']]);
     expect(t.hooks.map((h) => `${h.table} ${h.hook}`)).toEqual(['nat PREROUTING', 'filter FORWARD', 'nat POSTROUTING']);
     expect(t.hooks[1].dst).toBe('[fd00:10:180::1]:80');
+    expect(renderIptablesTraceText(t).split('\n')[0]).toBe('ip6tables trace: tcp [fd00:10::2]:40000 > [fd00:172:30::41]:80  (arrives: PREROUTING)');
   });
 
   it('the node to its own NodePort: OUTPUT, DNAT to a pod, marked and masqueraded; nat runs once per manip', () => {

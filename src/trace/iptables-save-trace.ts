@@ -136,7 +136,7 @@ export interface IptablesTrace {
   nodeIPs: string[];
   /** When not empty, nothing was traced. */
   errors: IptablesTraceError[];
-  /** Things the trace could not model (IPv6 node IPs, unmodelled set types). */
+  /** Things the trace could not model or left out (node IPs of the other family, unmodelled set types). */
   notes: string[];
   /**
    * What in the dump is likely not what the user meant, though the kernel takes it: chains holding rules that
@@ -245,7 +245,7 @@ function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | 
   const local: string[] = [];
   for (const ip of o.nodeIPs ?? []) {
     if (parseIpv4(ip) !== undefined) local.push(ip);
-    else if (ip.includes(':')) notes.push(`node IP ${ip} ignored: the rule engine is IPv4 only`);
+    else if (ip.includes(':')) notes.push(`node IP ${ip} ignored: an IPv6 address is not seen by iptables (an IPv6 --src and --dst trace an ip6tables-save dump)`);
     else bad(`node IP must be an IPv4 address, got "${ip}"`);
   }
   // dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or blanks; lo is the node's loopback already.
