@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
+import { formatIpv6, parseIpv6 } from '../wire/ipv6-addr.js';
 import type { Scenario, TraceSpec } from '../scenario/model.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
@@ -19,7 +20,7 @@ import { annotateTrace, chainTexts } from '../cluster/annotate-trace.js';
 import { resolveEndpoint } from '../cluster/endpoints.js';
 import { parseNameDestination } from '../dns/destination-name.js';
 import { runScenarioTrace } from '../scenario/run-scenario-trace.js';
-import { argChoice, argInt, argIpv4 } from './parse-args.js';
+import { argChoice, argInt } from './parse-args.js';
 
 export interface TraceOpts {
   from?: string;
@@ -27,7 +28,8 @@ export interface TraceOpts {
   proto: 'tcp' | 'udp' | 'icmp' | 'sctp';
   dport?: number;
   sport?: number;
-  src?: number;
+  /** An IPv4 address as a number; an IPv6 one (only with --iptables-save) as its text. */
+  src?: number | string;
   ttl?: number;
   size?: number;
   mark?: number;
@@ -58,22 +60,38 @@ function argFlags(text: string): string {
   return text;
 }
 
-/** `--dst A.B.C.D[:PORT]`. */
+/** `--dst A.B.C.D[:PORT]`, or IPv6 as `[ADDR]:PORT` or a bare ADDR (an ip6tables-save dump). */
 function argDst(text: string): { addr: string; port?: number } {
-  const m = /^([^:]+)(?::(\d+))?$/.exec(text);
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? (text.split(':').length > 2 ? [text, text] : null);
+  const m = v6 ?? /^([^:]+)(?::(\d+))?$/.exec(text);
   const port = m?.[2] === undefined ? undefined : Number(m[2]);
-  if (!m || parseIpv4(m[1]) === undefined || (port !== undefined && (port < 1 || port > 65535))) {
-    throw new InvalidArgumentError(`--dst must be A.B.C.D or A.B.C.D:PORT (port 1..65535), got "${text}"`);
+  const addr = m === null ? undefined : v6 ? parseIpv6(m[1]) : parseIpv4(m[1]);
+  if (!m || addr === undefined || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new InvalidArgumentError(`--dst must be A.B.C.D or A.B.C.D:PORT (port 1..65535), or for IPv6 [ADDR]:PORT or ADDR, got "${text}"`);
   }
-  return { addr: m[1], port };
+  return { addr: v6 ? formatIpv6(addr as bigint) : m[1], port };
 }
 
-/** `--node-ip`, repeatable; IPv6 addresses are accepted and reported as not modelled. */
+/** `--src`: IPv4 for every trace; IPv6 too, for --iptables-save (checked there). */
+function argSrc(text: string): number | string {
+  const a = parseIpv4(text);
+  if (a !== undefined) return a;
+  if (text.includes(':') && parseIpv6(text) !== undefined) return text;
+  throw new InvalidArgumentError(`--src must be an IPv4 address like 10.0.0.1 (or, with --iptables-save, an IPv6 address), got "${text}"`);
+}
+
+/** `--node-ip`, repeatable: the IPv4 trace notes IPv6 ones as ignored, the IPv6 trace IPv4 ones. */
 function argNodeIp(text: string, previous: string[]): string[] {
   if (parseIpv4(text) === undefined && !/^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/.test(text)) {
     throw new InvalidArgumentError(`--node-ip must be an IP address like 192.168.0.2, got "${text}"`);
   }
   return [...previous, text];
+}
+
+/** `--src` of a scenario trace: the kernel core is IPv4, an IPv6 source is for --iptables-save only. */
+function ipv4Src(o: TraceOpts): number | undefined {
+  if (typeof o.src === 'string') throw new UsageError(`--src ${o.src}: an IPv6 source is for --iptables-save only (the scenario's kernel is IPv4)`);
+  return o.src;
 }
 
 /** Flags that belong to one mode only, by the name the user typed. */
@@ -114,7 +132,7 @@ function iptablesSaveTrace(file: string, o: TraceOpts, out: (s: string) => void)
   }
   const t = traceIptablesSave(text, {
     ipsets,
-    src: formatIpv4(o.src),
+    src: typeof o.src === 'number' ? formatIpv4(o.src) : o.src,
     dst: o.dst.addr,
     dport,
     sport: o.sport,
@@ -177,7 +195,7 @@ export function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     const e = clusterEndpoints(sc, o);
     const dport = o.dport ?? e.to.port;
     if (o.proto !== 'icmp' && dport === undefined) throw new UsageError(`${o.proto} needs a port: --to NAME:PORT or --dport N`);
-    return { name: `${o.from} -> ${o.to} (${o.proto})`, from: e.from, dst: e.to.dst, proto: o.proto, dport, sport: o.sport, src: o.src, ttl: o.ttl, size: o.size, mark: o.mark, df: o.df, ...(e.to.name === undefined ? {} : { toName: e.to.name }) };
+    return { name: `${o.from} -> ${o.to} (${o.proto})`, from: e.from, dst: e.to.dst, proto: o.proto, dport, sport: o.sport, src: ipv4Src(o), ttl: o.ttl, size: o.size, mark: o.mark, df: o.df, ...(e.to.name === undefined ? {} : { toName: e.to.name }) };
   }
   if (!sc.world.namespaces.some((n) => n.name === o.from)) {
     throw new UsageError(`--from: no namespace "${o.from}" in ${sc.file} (namespaces: ${sc.world.namespaces.map((n) => n.name).join(', ')})`);
@@ -201,7 +219,7 @@ export function adHocTrace(sc: Scenario, o: TraceOpts): TraceSpec {
     proto,
     dport,
     sport: o.sport,
-    src: o.src,
+    src: ipv4Src(o),
     ttl: o.ttl,
     size: o.size,
     mark: o.mark,
@@ -261,7 +279,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--proto <p>', 'tcp | udp | icmp | sctp (an INIT chunk)', argChoice('--proto', ['tcp', 'udp', 'icmp', 'sctp'] as const), 'tcp')
     .option('--dport <n>', 'destination port', argInt('--dport', 1, 65535))
     .option('--sport <n>', 'source port (echo id for icmp)', argInt('--sport', 1, 65535))
-    .option('--src <addr>', 'bind the socket to this source address (with --iptables-save: the packet\'s source)', argIpv4('--src'))
+    .option('--src <addr>', 'bind the socket to this source address (with --iptables-save: the packet\'s source, IPv4 or IPv6)', argSrc)
     .option('--ttl <n>', 'initial TTL', argInt('--ttl', 1, 255))
     .option('--size <bytes>', 'payload size', argInt('--size', 0, 65507))
     .option('--mark <n>', 'SO_MARK of the socket', argInt('--mark', 0, 2 ** 32 - 1))
@@ -277,7 +295,7 @@ export function registerTrace(program: Command, out: (s: string) => void): void 
     .option('--pcap <file>', 'also write every frame the trace put on a link to a pcapng file')
     .option('--branches', 'explore every outcome of random rule matches (-m statistic) and ECMP paths, and list each with its probability')
     .option('--iptables-save <file>', 'trace through this node\'s iptables-save dump (or iptables-restore input) instead of a scenario')
-    .option('--dst <addr[:port]>', 'with --iptables-save: the packet\'s destination, A.B.C.D:PORT', argDst)
+    .option('--dst <addr[:port]>', 'with --iptables-save: the packet\'s destination, A.B.C.D:PORT (IPv6: [ADDR]:PORT)', argDst)
     .option('--node-ip <addr>', 'with --iptables-save: an address of the node (repeatable); from one of them the node itself sends', argNodeIp, [])
     .option('--lenient-comments', 'with --iptables-save: accept unquoted --comment values (kube-proxy FakeIPTables text)')
     .option('--in-iface <dev>', 'with --iptables-save: the device the packet comes in by (default eth0)')
@@ -319,6 +337,10 @@ is masqueraded; each -m statistic branch (a Service endpoint) is shown with its 
 On a node, \`iptables-save > node.rules\` takes the dump; examples/kube-proxy-node.rules is one to try:
   net trace --iptables-save examples/kube-proxy-node.rules --src 10.0.0.2 --dst 172.30.0.44:80 --node-ip 192.168.0.2
   net trace --iptables-save examples/kube-proxy-node.rules --src 192.168.0.2 --dst 192.168.0.2:3001 --node-ip 192.168.0.2 -o json
+An IPv6 --src and --dst ([ADDR]:PORT) read FILE as an \`ip6tables-save\` dump; kube-proxy's IPv6 rules go there.
+They take a walk of the hooks in the kernel's order instead of the IPv4 packet path (the kernel core is IPv4):
+  net trace --iptables-save examples/kube-proxy-node-ipv6.rules --src fd00:10::2 --dst [fd00:172:30::41]:80 --node-ip 2001:db8::1
+  net trace --iptables-save examples/kube-proxy-node-ipv6.rules --src 2600:5200::1 --dst [2001:db8::1]:3001 --node-ip 2001:db8::1
 A dump whose rules say \`-m set --match-set NAME\` needs the node's sets: \`ipset save > node-a.ipsets\`, then
 add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-restore refuses it).`,
     )

@@ -22,6 +22,8 @@ import { buildWorld, staticEnv } from '../kernel/index.js';
 import { runProbe } from '../sim/index.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
 import { NODE_NETNS, hairpinned, nodeWorld, senderOf, socketSource } from './iptables-save-world.js';
+import { branchOf, flowOutput, mergeBranches } from './iptables-outcome.js';
+import { isIpv6Trace, traceIp6tablesSave } from './ip6tables-save-trace.js';
 
 export const IPTABLES_TRACE_SCHEMA = 'packetwalk.iptables-trace/v1';
 
@@ -135,7 +137,7 @@ export interface IptablesTrace {
   nodeIPs: string[];
   /** When not empty, nothing was traced. */
   errors: IptablesTraceError[];
-  /** Things the trace could not model (IPv6 node IPs, unmodelled set types). */
+  /** Things the trace could not model or left out (node IPs of the other family, unmodelled set types). */
   notes: string[];
   /**
    * What in the dump is likely not what the user meant, though the kernel takes it: chains holding rules that
@@ -244,7 +246,7 @@ function checkOptions(o: IptablesTraceOptions, notes: string[]): { spec: Spec | 
   const local: string[] = [];
   for (const ip of o.nodeIPs ?? []) {
     if (parseIpv4(ip) !== undefined) local.push(ip);
-    else if (ip.includes(':')) notes.push(`node IP ${ip} ignored: the rule engine is IPv4 only`);
+    else if (ip.includes(':')) notes.push(`node IP ${ip} ignored: an IPv6 address is not seen by iptables (an IPv6 --src and --dst trace an ip6tables-save dump)`);
     else bad(`node IP must be an IPv4 address, got "${ip}"`);
   }
   // dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or blanks; lo is the node's loopback already.
@@ -358,76 +360,14 @@ class Walk {
   }
 }
 
-function branchOf(w: Walk, probability: number): IptablesBranch {
-  const stop = w.hooks.find((h) => h.verdict !== 'ACCEPT');
-  const acceptedBy = [...w.hooks].reverse().find((h) => h.decidedBy !== null && h.verdict === 'ACCEPT' && h.nat === null);
-  const verdict = stop?.verdict ?? 'ACCEPT';
-  return {
-    probability,
-    dst: w.dst,
-    dnat: w.dnat,
-    snat: w.snat,
-    markedForMasquerade: w.marked,
-    masqueraded: w.masqueraded,
-    masquerade: w.marked || w.masqueraded,
-    verdict,
-    decidedBy: stop ? stop.decidedBy : acceptedBy?.decidedBy ?? null,
-    rules: w.hooks.flatMap((h) => h.rules.map((r) => r.rule)),
-    hooks: w.hooks,
-  };
-}
-
 /**
- * Walks that came out the same are one branch: a random match followed by a match that fails (the kernel
- * still draws, statistic_mt() runs before the next match) splits the walk without changing it.
+ * Traces a NEW packet from `o.src` to `o.dst` through the iptables-save / iptables-restore text `text`; with an
+ * IPv6 source or destination, through an ip6tables-save dump (ip6tables-save-trace.ts).
  */
-function mergeBranches(branches: readonly IptablesBranch[]): IptablesBranch[] {
-  // Keyed by a hash of the matched rules and compared rule by rule within a bucket: a walk can match 100,000
-  // rules, and one string of them all per branch would be as long as the whole trace.
-  const buckets = new Map<string, IptablesBranch[]>();
-  const out: IptablesBranch[] = [];
-  for (const b of branches) {
-    const key = JSON.stringify([b.rules.length, rulesHash(b.rules), b.dst, b.verdict, b.snat, b.markedForMasquerade]);
-    const bucket = buckets.get(key);
-    const seen = bucket?.find((x) => sameRules(x.rules, b.rules));
-    if (seen) {
-      seen.probability += b.probability;
-      continue;
-    }
-    const copy = { ...b };
-    out.push(copy);
-    if (bucket) bucket.push(copy);
-    else buckets.set(key, [copy]);
-  }
-  return out;
-}
-
-/** FNV-1a (32 bits) over the rules' texts, each ended by a newline. */
-function rulesHash(rules: readonly string[]): number {
-  let h = 0x811c9dc5;
-  for (const r of rules) {
-    for (let i = 0; i < r.length; i++) h = Math.imul(h ^ r.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 10, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function sameRules(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** kube-proxy tracePacket()'s `output`: DNAT destinations, else a rule's verdict, else "". */
-function flowOutput(branches: readonly IptablesBranch[]): string {
-  const dnat = [...new Set(branches.map((b) => b.dnat).filter((d): d is string => d !== null))];
-  if (dnat.length) return dnat.join(', ');
-  const b = branches[0];
-  return b && b.decidedBy ? b.verdict : '';
-}
-
 /** Traces a NEW packet from `o.src` to `o.dst` through the iptables-save / iptables-restore text `text`. */
 export function traceIptablesSave(text: string, o: IptablesTraceOptions): IptablesTrace {
+  // An IPv6 packet meets ip6tables, walked by its own module (the kernel core is IPv4).
+  if (isIpv6Trace(o)) return traceIp6tablesSave(text, o);
   const noteList: string[] = [];
   const { spec, errors: optErrors } = checkOptions(o, noteList);
   const proto = o.proto ?? 'tcp';

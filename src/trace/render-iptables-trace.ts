@@ -38,7 +38,9 @@ function branchOutcome(b: IptablesBranch): string {
 
 /** A trace as text: every hook's chain with the rules that matched (dump line first), per branch. */
 export function renderIptablesTraceText(t: IptablesTrace): string {
-  const lines = [`iptables trace: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}  (${t.origin === 'local' ? 'sent by the node: OUTPUT' : 'arrives: PREROUTING'})`];
+  // IPv4: A.B.C.D[:PORT]; IPv6 ([ADDR]:PORT or ADDR) went through the ip6tables dump.
+  const tool = /^[0-9.]+(:[0-9]+)?$/.test(t.packet.dst) ? 'iptables' : 'ip6tables';
+  const lines = [`${tool} trace: ${t.packet.proto} ${t.packet.src} > ${t.packet.dst}  (${t.origin === 'local' ? 'sent by the node: OUTPUT' : 'arrives: PREROUTING'})`];
   const many = t.branches.length > 1;
   t.branches.forEach((b, i) => {
     if (many) lines.push(`branch ${i + 1}/${t.branches.length}  p=${probText(b.probability)}  ${b.dnat ?? b.dst}`);

@@ -159,3 +159,33 @@ export function chainRules(text: string, table: string, chain: string): string[]
   }
   return out;
 }
+
+/**
+ * What an IPv6 node's ip6tables hold after `plans` (every sync so far, in order), as ip6tables-restore
+ * --noflush input: before each full sync the canary chains and the hook jumps, put in the way applyHookJumps()
+ * puts them for IPv4 (EnsureChain(), EnsureRule(Prepend) unless present), then the sync's own text.
+ */
+export function ip6RestoreText(plans: readonly SyncPlan[]): string {
+  const have = new Set<string>();
+  const out: string[] = [];
+  for (const plan of plans) {
+    if (plan.full) {
+      for (const table of ['mangle', 'nat', 'filter'] as const) {
+        out.push(`*${table}`, ':KUBE-PROXY-CANARY - [0:0]');
+        for (const j of plan.hookJumps.filter((x) => x.table === table)) {
+          if (!have.has(`${table} ${j.target}`)) out.push(`:${j.target} - [0:0]`);
+          have.add(`${table} ${j.target}`);
+        }
+        for (const j of plan.hookJumps.filter((x) => x.table === table)) {
+          const key = `${table} ${j.chain} ${j.spec}`;
+          if (have.has(key)) continue;
+          have.add(key);
+          out.push(`-I ${j.chain} 1 ${j.spec}`);
+        }
+        out.push('COMMIT');
+      }
+    }
+    out.push(plan.text.trimEnd());
+  }
+  return `${out.join('\n')}\n`;
+}

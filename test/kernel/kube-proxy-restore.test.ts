@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emptyRuleset, printSave, restore } from '../../src/kernel/netfilter/index.js';
 import type { HookJump, ProxierConfig } from '../../src/cluster/kube-proxy/index.js';
 import { CANARY_TABLES, KUBE_PROXY_CANARY } from '../../src/cluster/kube-proxy/index.js';
+import { traceIp6tablesSave } from '../../src/trace/ip6tables-save-trace.js';
 import { flowsFile, proxierConfigOf, runTest, testName } from '../cluster/kube-proxy-flows.js';
 import type { FlowsTest } from '../cluster/kube-proxy-flows.js';
 import { deleteNamespace, kernelUnavailable, removeStaleNamespaces, run, runWithInput, stripSaveComments } from './iptables-gen/kernel-iptables.js';
@@ -78,11 +79,11 @@ const suiteName = `kube-proxy's rendered rules load in the real iptables-restore
 describe.skipIf(unavailable !== undefined)(suiteName, () => {
   const hasNfacct = unavailable === undefined && !run('nfacct', ['version'], 5000).missing;
   if (unavailable === undefined && !hasNfacct) console.warn('kube-proxy kernel restore test: no nfacct tool, rules rendered without nfacct counters');
-  const loads = { syncs: 0, ok: 0, saves: 0, savesOk: 0 };
+  const loads = { syncs: 0, ok: 0, saves: 0, savesOk: 0, ip6Flows: 0 };
   removeStaleNamespaces(STEM);
 
   afterAll(() => {
-    console.log(`kube-proxy kernel restore: ${loads.ok}/${loads.syncs} syncs loaded, ${loads.savesOk}/${loads.saves} iptables-save equal to ours (nfacct ${hasNfacct ? 'objects created' : 'counters off'})`);
+    console.log(`kube-proxy kernel restore: ${loads.ok}/${loads.syncs} syncs loaded, ${loads.savesOk}/${loads.saves} iptables-save equal to ours, ${loads.ip6Flows} IPv6 flows traced through the kernel's ip6tables-save (nfacct ${hasNfacct ? 'objects created' : 'counters off'})`);
   });
 
   const cases: Array<{ name: string; t: FlowsTest; over: Partial<ProxierConfig> }> = flowsFile.tests
@@ -135,6 +136,18 @@ describe.skipIf(unavailable !== undefined)(suiteName, () => {
           expect(s.code, s.err).toBe(0);
           expect(normalize(printSave(res.steps[res.steps.length - 1].ruleset))).toBe(normalize(s.out));
           loads.savesOk++;
+        }
+        if (ipv6) {
+          // The kernel's own ip6tables-save, read by the IPv6 rule walk: every flow of the last step gives
+          // upstream's answer through the dump exactly as the real tool prints it.
+          const s = await exec('ip6tables-save', []);
+          expect(s.code, s.err).toBe(0);
+          for (const f of t.steps[t.steps.length - 1].flows) {
+            const r = traceIp6tablesSave(s.out, { src: f.sourceIP, dst: f.destIP, dport: f.destPort, proto: f.protocol, nodeIPs: flowsFile.defaults.tracerNodeIPs });
+            expect(r.errors).toEqual([]);
+            expect({ flow: f.name, output: r.output, masq: r.masquerade }).toEqual({ flow: f.name, output: f.output, masq: f.masq });
+            loads.ip6Flows++;
+          }
         }
       } finally {
         deleteNamespace(ns);

@@ -106,8 +106,8 @@ describe('TestTracePacket rules, in detail', () => {
     expect([r.verdict, r.decidedBy, r.output]).toEqual(['ACCEPT', null, '']);
   });
 
-  it('notes the IPv6 node IPs it cannot use', () => {
-    expect(trace('10.0.0.2', '10.0.0.3', 80).notes).toContain('node IP 2001:db8::1 ignored: the rule engine is IPv4 only');
+  it('notes the IPv6 node IPs an IPv4 trace leaves out', () => {
+    expect(trace('10.0.0.2', '10.0.0.3', 80).notes).toContain('node IP 2001:db8::1 ignored: an IPv6 address is not seen by iptables (an IPv6 --src and --dst trace an ip6tables-save dump)');
   });
 });
 
