@@ -2,6 +2,7 @@
 // order of the tasks, so a caller prints exactly what one thread would. The work itself lives in a task module
 // that both the pool's workers and the single-thread path load, so the two cannot drift apart.
 
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -29,11 +30,12 @@ export function defaultJobs(): number {
 }
 
 /**
- * Whether `module` can run in a worker: workers load compiled JavaScript, so from TypeScript sources (vitest)
- * every task runs in this thread.
+ * Whether `module` can run in a worker: workers load compiled JavaScript (the host and the task module), so
+ * from TypeScript sources (vitest) every task runs in this thread.
  */
 export function canUseWorkers(module: URL): boolean {
-  return module.protocol === 'file:' && fileURLToPath(module).endsWith('.js');
+  const host = new URL('./worker-host.js', import.meta.url);
+  return module.protocol === 'file:' && existsSync(fileURLToPath(module)) && existsSync(fileURLToPath(host));
 }
 
 /**
