@@ -12,12 +12,13 @@ import { buildWorld } from '../dist/kernel/index.js';
 import { emptyRuleset, restore } from '../dist/kernel/netfilter/index.js';
 import { runTrace } from '../dist/trace/index.js';
 import { formatIpv4 } from '../dist/wire/ipv4-addr.js';
+import { defaultJobs, runPool } from '../dist/sim/index.js';
 
 const { values: a } = parseArgs({
   options: {
     services: { type: 'string', default: '100' }, nodes: { type: 'string', default: '10' }, 'pods-per-node': { type: 'string', default: '30' },
     runs: { type: 'string', default: '5' }, kernel: { type: 'boolean', default: false }, 'compile-only': { type: 'boolean', default: false },
-    'pair-sample': { type: 'string', default: '200' }, 'budget-ms': { type: 'string', default: '60000' }, jobs: { type: 'string', default: '0' },
+    'pair-sample': { type: 'string', default: '200' }, 'budget-ms': { type: 'string', default: '60000' }, 'no-pool': { type: 'boolean', default: false }, jobs: { type: 'string', default: '0' },
   },
 });
 const S = Number(a.services), N = Number(a.nodes), P = Number(a['pods-per-node']), RUNS = Number(a.runs), BUDGET = Number(a['budget-ms']);
@@ -159,6 +160,26 @@ const oneThread = (performance.now() - t0) / 1000;
 result.pairsSample = pairs.length;
 result.allPairs = pods.length * compiled.services.length;
 result.tracesPerSecond1 = pairs.length / oneThread;
+
+// The same pairs over the worker pool (--jobs), each thread with its own World; set-up time left out.
+const jobs = Number(a.jobs) || defaultJobs();
+if (!a['no-pool']) {
+  progress(`${label}: ${pairs.length} pairs, ${jobs} threads`);
+  const batches = [];
+  for (let i = 0; i < pairs.length; i += 10) batches.push(pairs.slice(i, i + 10));
+  let setup = 0;
+  let deliveredPool = 0;
+  t0 = performance.now();
+  await runPool(batches, { module: new URL('./pair-task.mjs', import.meta.url), init: { services: S, nodes: N, podsPerNode: P, seed: 1 }, jobs }, (_, r) => {
+    setup = Math.max(setup, r.setupMs);
+    deliveredPool += r.delivered;
+  });
+  const pooled = (performance.now() - t0 - setup) / 1000;
+  result.jobs = jobs;
+  result.tracesPerSecondPool = pairs.length / pooled;
+  result.poolSetupMs = setup;
+  result.pairsDelivered = deliveredPool;
+}
 result.heapMB = heapMB();
 result.peakRssMB = peakRssMB();
 
