@@ -2,6 +2,7 @@
 // on stdout, progress on stderr. Run by bench/run.mjs; by hand:
 //   node bench/measure-size.mjs --services 100 --nodes 10 --pods-per-node 30 --runs 5 [--kernel] [--compile-only]
 import { performance } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateCluster, seededRandom } from './cluster-gen.mjs';
 import { fmt, progress, sample, summarize } from './stats.mjs';
@@ -28,6 +29,7 @@ const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 /** Up to RUNS samples of fn, fewer when the samples so far used the time budget (at least one). */
 function budgeted(fn, what) {
+  checkpoint();
   const ms = [];
   const start = performance.now();
   let last;
@@ -42,6 +44,10 @@ function budgeted(fn, what) {
 }
 
 const result = { services: S, nodes: N, podsPerNode: P, endpointsPerService: 3 };
+/** What is measured so far, for bench/run.mjs to keep when this process dies (out of heap, stopped). */
+const checkpoint = () => {
+  if (process.env.BENCH_PARTIAL) writeFileSync(process.env.BENCH_PARTIAL, JSON.stringify(result));
+};
 const { spec } = generateCluster({ services: S, nodes: N, podsPerNode: P, seed: 1 });
 
 if (a['compile-only']) {
@@ -90,6 +96,7 @@ for (const [key, svc] of [['traceFirst', first], ['traceLast', last]]) {
   if (tr.disposition !== 'DELIVERED' || tr.reply?.disposition !== 'DELIVERED' || !hops.includes('flannel.1')) {
     throw new Error(`${label}: the trace to ${svc.meta.name} is not a delivered cross-node VXLAN trace with its reply: ${tr.disposition}`);
   }
+  checkpoint();
   progress(`${label}: ${key}`);
   // Enough traces per sample to fill ~200 ms.
   const one = sample(() => runTrace(world, probe(svc)), { runs: 1, warmup: 0 }).median;
@@ -153,6 +160,7 @@ for (let i = 0; i < Number(a['pair-sample']); i++) {
   const s = compiled.services[Math.floor(rand() * compiled.services.length)];
   pairs.push({ name: `${p.name}->${s.meta.name}`, from: p.netns, dst: s.clusterIP, dport: 53, proto: 'udp' });
 }
+checkpoint();
 progress(`${label}: ${pairs.length} pairs, one thread`);
 t0 = performance.now();
 for (const pr of pairs) runTrace(world, pr);
@@ -186,6 +194,7 @@ result.peakRssMB = peakRssMB();
 if (a.kernel) {
   const { kernelUnavailable, kernelRestore, kernelNewConnection } = await import('./kernel/kernel-side.mjs');
   const why = kernelUnavailable();
+  checkpoint();
   if (why !== undefined) result.kernelSkipped = why;
   else {
     progress(`${label}: kernel iptables-restore`);

@@ -4,8 +4,8 @@
 // the big compile (1,000 nodes x 30 pods). Progress on stderr, the table on stdout, every figure in
 // bench/results.json. Never part of `npm test`; no test asserts on these wall-clock figures.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ const { values: a } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false }, full: { type: 'boolean', default: false }, micro: { type: 'boolean', default: false },
     runs: { type: 'string' }, nodes: { type: 'string' }, 'no-kernel': { type: 'boolean', default: false },
-    'big-services': { type: 'string' }, sizes: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+    'big-services': { type: 'string' }, heap: { type: 'string', default: '4096' }, sizes: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (a.help) {
@@ -27,6 +27,7 @@ if (a.help) {
   --nodes N          nodes of the generated clusters (default 10; at least 7)
   --big-services S   Services of the 1,000-node compile (default 1,000; 10,000 with --full)
   --sizes A,B,...     the Services of each size (default 100,1000,10000; 100,1000 with --quick)
+  --heap MB          the heap limit of each size's process (default 4096; the big compile's is 2048)
   --no-kernel        leave out the kernel columns (they need root, iproute2, iptables, conntrack and cc)
   --micro            also run bench/micro.mjs (shipped scenarios, indexed vs linear chains)
 `);
@@ -46,13 +47,20 @@ const bigServices = a['big-services'] ?? (a.full ? '10000' : quick ? '100' : '10
 function measure(args, heapMB) {
   return new Promise((resolve) => {
     const argv = [`--max-old-space-size=${heapMB}`, join(here, 'measure-size.mjs'), ...args];
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const partial = join(tmpdir(), `pwb-partial-${process.pid}.json`);
+    rmSync(partial, { force: true });
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_PARTIAL: partial } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('close', (code, signal) => {
       const line = out.trim().split('\n').pop() ?? '';
       if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line));
-      else resolve({ failed: `measure-size ${args.join(' ')} ended with ${signal ?? `exit ${code}`}` });
+      else {
+        // Keep the figures measured before it ended.
+        const got = existsSync(partial) ? JSON.parse(readFileSync(partial, 'utf8')) : {};
+        resolve({ ...got, failed: `measure-size ${args.join(' ')} ended with ${signal ?? `exit ${code}`}` });
+      }
+      rmSync(partial, { force: true });
     });
   });
 }
@@ -81,7 +89,7 @@ for (const S of sizes) {
   // Each pool thread compiles and builds its own World: at 10,000 Services that is minutes, left out of --quick.
   if (quick && S >= 10000) args.push('--no-pool');
   if (results.options.kernel) args.push('--kernel');
-  results.sizes.push(await measure(args, 4096));
+  results.sizes.push(await measure(args, Number(a.heap)));
   // Written after every size, so a long run that is stopped keeps what it measured.
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
@@ -89,7 +97,7 @@ progress(`compile of 1,000 nodes x 30 pods x ${bigServices} Services`);
 results.big = await measure(['--services', bigServices, '--nodes', '1000', '--pods-per-node', '30', '--compile-only'], 2048);
 
 // Ratios measured side by side in this run.
-const by = new Map(results.sizes.filter((s) => !s.failed).map((s) => [s.services, s]));
+const by = new Map(results.sizes.filter((s) => s.services !== undefined).map((s) => [s.services, s]));
 const ratio = (x, y) => (x && y ? x.median / y.median : null);
 for (const [S, s] of by) {
   results.ratios[S] = {
