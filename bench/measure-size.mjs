@@ -105,6 +105,31 @@ for (const [key, svc] of [['traceFirst', first], ['traceLast', last]]) {
   result[`${key}Hops`] = tr.hops.length + (tr.reply?.hops.length ?? 0);
 }
 
+// The kernel's side of the same node's rules, early: it needs little of this process's memory.
+const nodeText = compiled.world.namespaces.find((n) => n.name === node.netns).iptables;
+result.nodeRules = nodeText.split('\n').filter((l) => l.startsWith('-A ')).length;
+if (a.kernel) {
+  const { kernelUnavailable, kernelRestore, kernelNewConnection } = await import('./kernel/kernel-side.mjs');
+  const why = kernelUnavailable();
+  checkpoint();
+  if (why !== undefined) result.kernelSkipped = why;
+  else {
+    progress(`${label}: kernel iptables-restore`);
+    result.kernelRestore = summarize(kernelRestore(nodeText, Math.min(RUNS, 3)));
+    progress(`${label}: kernel new connections`);
+    const gw = formatIpv4((node.podCIDR.addr + 1) >>> 0);
+    const us = kernelNewConnection({
+      text: nodeText, podIP: formatIpv4(client.ip), gateway: gw, podPrefixLen: node.podCIDR.len,
+      clusterCIDR: `${formatIpv4(spec.podCIDR.addr)}/${spec.podCIDR.len}`,
+      targets: [{ name: 'first', ip: formatIpv4(first.clusterIP), port: 53 }, { name: 'last', ip: formatIpv4(last.clusterIP), port: 53 }],
+      count: 20000, runs: RUNS,
+    });
+    // In ms, like every other figure.
+    result.kernelConnFirst = summarize(us.first.map((x) => x / 1000));
+    result.kernelConnLast = summarize(us.last.map((x) => x / 1000));
+  }
+}
+
 // kube-proxy on one node: full sync (render + apply through our iptables-restore), then one endpoint change.
 const config = nodeProxierConfig(spec, { name: node.name, ip: node.ip, sysctls: {} }, defaultKubeProxySettings());
 const services = compiled.services.map(toProxierService);
@@ -147,8 +172,6 @@ for (let i = 0; i < Math.max(RUNS, 5) * 4; i++) {
 result.incrementalSync = summarize(inc.slice(2));
 
 // Our iptables-restore of the node's whole text (what buildWorld loads), beside the kernel's.
-const nodeText = compiled.world.namespaces.find((n) => n.name === node.netns).iptables;
-result.nodeRules = nodeText.split('\n').filter((l) => l.startsWith('-A ')).length;
 result.ourRestore = budgeted(() => restore(nodeText), 'our restore of the node text').stats;
 
 // Traces per second over all pods x all Services: a seeded sample of the pairs, projected.
@@ -191,27 +214,6 @@ if (!a['no-pool']) {
 result.heapMB = heapMB();
 result.peakRssMB = peakRssMB();
 
-if (a.kernel) {
-  const { kernelUnavailable, kernelRestore, kernelNewConnection } = await import('./kernel/kernel-side.mjs');
-  const why = kernelUnavailable();
-  checkpoint();
-  if (why !== undefined) result.kernelSkipped = why;
-  else {
-    progress(`${label}: kernel iptables-restore`);
-    result.kernelRestore = summarize(kernelRestore(nodeText, Math.min(RUNS, 3)));
-    progress(`${label}: kernel new connections`);
-    const gw = formatIpv4((node.podCIDR.addr + 1) >>> 0);
-    const us = kernelNewConnection({
-      text: nodeText, podIP: formatIpv4(client.ip), gateway: gw, podPrefixLen: node.podCIDR.len,
-      clusterCIDR: `${formatIpv4(spec.podCIDR.addr)}/${spec.podCIDR.len}`,
-      targets: [{ name: 'first', ip: formatIpv4(first.clusterIP), port: 53 }, { name: 'last', ip: formatIpv4(last.clusterIP), port: 53 }],
-      count: 20000, runs: RUNS,
-    });
-    // In ms, like every other figure.
-    result.kernelConnFirst = summarize(us.first.map((x) => x / 1000));
-    result.kernelConnLast = summarize(us.last.map((x) => x / 1000));
-  }
-}
 progress(`${label}: done (trace to the last Service ${fmt(result.traceLast, 'us')})`);
 if (process.stderr.isTTY) process.stderr.write('\n');
 process.stdout.write(`${JSON.stringify(result)}\n`);
