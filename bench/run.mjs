@@ -1,115 +1,155 @@
-// npm run bench: how fast traces run, and how rule evaluation scales with chain length (indexed vs linear).
-// Wall-clock numbers for humans; no test asserts on them.
-import { performance } from 'node:perf_hooks';
-import { collectScenarioFiles, loadScenarioFile } from '../dist/scenario/load.js';
-import { loadScenarioText } from '../dist/scenario/load.js';
-import { buildWorld } from '../dist/kernel/index.js';
-import { runTrace } from '../dist/trace/index.js';
-import { evaluateChain, indexRuleset, restore } from '../dist/kernel/netfilter/index.js';
-import { makeContext, makePacket } from '../dist/kernel/netfilter/testing.js';
+// npm run bench [-- --quick | --full] [--runs N] [--nodes N] [--no-kernel] [--micro]
+// Seeded generated clusters (S Services x 3 endpoints on N nodes, flannel VXLAN, kube-proxy iptables), each size
+// measured in a process of its own (bench/measure-size.mjs), the kernel's columns beside ours when root, then
+// the big compile (1,000 nodes x 30 pods). Progress on stderr, the table on stdout, every figure in
+// bench/results.json. Never part of `npm test`; no test asserts on these wall-clock figures.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fmt, progress } from './stats.mjs';
 
-function time(fn, minMs = 300) {
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs) {
-    fn();
-    n++;
-  }
-  return (performance.now() - start) / n;
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: a } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false }, full: { type: 'boolean', default: false }, micro: { type: 'boolean', default: false },
+    runs: { type: 'string' }, nodes: { type: 'string' }, 'no-kernel': { type: 'boolean', default: false },
+    'big-services': { type: 'string' }, heap: { type: 'string', default: '4096' }, sizes: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (a.help) {
+  process.stdout.write(`npm run bench -- [options]
+  --quick            S = 100 and 1,000 only, 3 runs, a smaller big compile (a few minutes)
+  --full             the issue's shapes: N = 100 nodes, and 1,000 nodes x 30 pods x 10,000 Services (long)
+  --runs N           samples per figure (default 5; 3 with --quick)
+  --nodes N          nodes of the generated clusters (default 10; at least 7)
+  --big-services S   Services of the 1,000-node compile (default 1,000; 10,000 with --full)
+  --sizes A,B,...     the Services of each size (default 100,1000,10000; 100,1000 with --quick)
+  --heap MB          the heap limit of each size's process (default 4096; the big compile's is 2048)
+  --no-kernel        leave out the kernel columns (they need root, iproute2, iptables, conntrack and cc)
+  --micro            also run bench/micro.mjs (shipped scenarios, indexed vs linear chains)
+`);
+  process.exit(0);
+}
+const quick = a.quick;
+const runs = a.runs ?? (quick ? '3' : '5');
+const nodes = a.nodes ?? (a.full ? '100' : quick ? '7' : '10');
+const sizes = a.sizes ? a.sizes.split(',').map(Number) : quick ? [100, 1000] : [100, 1000, 10000];
+if (Number(nodes) < 7) {
+  process.stderr.write('bench: --nodes must be at least 7 (the client pod needs a node without the first and last Services\' endpoints)\n');
+  process.exit(2);
+}
+const bigServices = a['big-services'] ?? (a.full ? '10000' : quick ? '100' : '1000');
+
+/** Runs one measure-size process; its stderr (progress) passes through, its last stdout line is the result. */
+function measure(args, heapMB) {
+  return new Promise((resolve) => {
+    const argv = [`--max-old-space-size=${heapMB}`, join(here, 'measure-size.mjs'), ...args];
+    const partial = join(tmpdir(), `pwb-partial-${process.pid}.json`);
+    rmSync(partial, { force: true });
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_PARTIAL: partial } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code, signal) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line));
+      else {
+        // Keep the figures measured before it ended.
+        const got = existsSync(partial) ? JSON.parse(readFileSync(partial, 'utf8')) : {};
+        resolve({ ...got, failed: `measure-size ${args.join(' ')} ended with ${signal ?? `exit ${code}`}` });
+      }
+      rmSync(partial, { force: true });
+    });
+  });
 }
 
-console.log('traces (one World per scenario, a checkpoint per trace, reply included)');
-for (const file of collectScenarioFiles(['scenarios'])) {
-  const r = loadScenarioFile(file);
-  if (!r.ok) continue;
-  const world = buildWorld(r.scenario.world);
-  const ms = time(() => {
-    for (const t of r.scenario.traces) runTrace(world, t);
-  }) / r.scenario.traces.length;
-  console.log(`  ${file.padEnd(40)} ${ms.toFixed(3).padStart(8)} ms/trace`);
+const results = {
+  date: new Date().toISOString(),
+  machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+  options: { quick, full: a.full, runs: Number(runs), nodes: Number(nodes), kernel: !a['no-kernel'] },
+  sizes: [],
+  big: null,
+  ratios: {},
+};
+if (!a['no-kernel']) {
+  const { kernelUnavailable, kernelVersions } = await import('./kernel/kernel-side.mjs');
+  const why = kernelUnavailable();
+  if (why === undefined) results.machine.kernel = kernelVersions();
+  else {
+    progress(`kernel columns left out: ${why}`);
+    results.options.kernel = false;
+    results.kernelSkipped = why;
+  }
 }
 
-console.log('\nnat PREROUTING with N services (one KUBE-SERVICES-style rule each), packet to the last one');
-for (const n of [10, 100, 1000, 5000]) {
-  const lines = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
-  for (let i = 0; i < n; i++) {
-    const vip = `10.96.${(i >> 8) & 255}.${i & 255}`;
-    lines.push(`-A PREROUTING -d ${vip}/32 -p tcp -m comment --comment "svc ${i}" -m tcp --dport 80 -j DNAT --to-destination 10.244.${(i >> 8) & 255}.${i & 255}:8080`);
-  }
-  lines.push('COMMIT', '');
-  const { ruleset, errors } = restore(lines.join('\n'));
-  if (errors.length) throw new Error(errors[0].message);
-  const last = n - 1;
-  const packet = makePacket({ proto: 'tcp', src: '10.244.0.2', dst: `10.96.${(last >> 8) & 255}.${last & 255}`, sport: 40000, dport: 80 });
-  const index = indexRuleset(ruleset);
-  const linear = time(() => evaluateChain(ruleset, 'nat', 'PREROUTING', makeContext({ packet })));
-  const indexed = time(() => evaluateChain(ruleset, 'nat', 'PREROUTING', makeContext({ packet }), { index }));
-  console.log(`  N=${String(n).padEnd(5)} linear ${(linear * 1000).toFixed(1).padStart(9)} us   indexed ${(indexed * 1000).toFixed(1).padStart(7)} us`);
+for (const S of sizes) {
+  const args = ['--services', String(S), '--nodes', nodes, '--pods-per-node', '30', '--runs', runs, '--pair-sample', S >= 10000 ? '30' : quick ? '100' : '300'];
+  // Each pool thread compiles and builds its own World: at 10,000 Services that is minutes, left out of --quick.
+  if (quick && S >= 10000) args.push('--no-pool');
+  if (results.options.kernel) args.push('--kernel');
+  results.sizes.push(await measure(args, Number(a.heap)));
+  // Written after every size, so a long run that is stopped keeps what it measured.
+  writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
+progress(`compile of 1,000 nodes x 30 pods x ${bigServices} Services`);
+results.big = await measure(['--services', bigServices, '--nodes', '1000', '--pods-per-node', '30', '--compile-only'], 2048);
 
-// A generated cluster: 50 nodes, 1,500 pods (Deployments of 100 spread by the scheduler, plus a Service
-// each), compiled to its WorldSpec (flannel VXLAN, CNI bridge, host-local), then built into a World.
-{
-  const { compileCluster } = await import('../dist/cluster/compile.js');
-  const { buildWorld } = await import('../dist/kernel/index.js');
-  const nodes = Array.from({ length: 50 }, (_, i) => ({ name: `node-${i}`, ip: (0xc0a80000 + 10 + i) >>> 0, sysctls: {}, listen: [] }));
-  const objects = [];
-  for (let d = 0; d < 15; d++) {
-    const meta = { name: `app-${d}`, namespace: 'default', labels: {}, deleting: false };
-    const template = { labels: { app: `app-${d}` }, spec: { hostNetwork: false, containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }] } };
-    objects.push({ kind: 'Deployment', meta, replicas: 100, selector: { app: `app-${d}` }, template });
-    objects.push({ kind: 'Service', meta, selector: { app: `app-${d}` }, type: 'ClusterIP', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }], publishNotReadyAddresses: false });
-  }
-  const spec = {
-    name: 'bench-cluster', podCIDR: { addr: 0x0af40000, len: 16 }, serviceCIDR: { addr: 0x0a600000, len: 12 }, domain: 'cluster.local',
-    network: 'flannel-vxlan', cni: { hairpinMode: true }, flannel: { ipMasq: true }, underlay: { cidr: { addr: 0xc0a80000, len: 16 }, mtu: 1500 },
-    nodes, externals: [], objects, patches: [],
+// Ratios measured side by side in this run.
+const by = new Map(results.sizes.filter((s) => s.services !== undefined).map((s) => [s.services, s]));
+const ratio = (x, y) => (x && y ? x.median / y.median : null);
+for (const [S, s] of by) {
+  results.ratios[S] = {
+    traceFirstOverKernelConn: ratio(s.traceFirst, s.kernelConnFirst),
+    traceLastOverKernelConn: ratio(s.traceLast, s.kernelConnLast),
+    fullSyncOverKernelRestore: ratio(s.fullSync, s.kernelRestore),
+    ourRestoreOverKernelRestore: ratio(s.ourRestore, s.kernelRestore),
+    traceLastOverTraceLastAt100: ratio(s.traceLast, by.get(100)?.traceLast),
   };
-  const t0 = performance.now();
-  const compiled = compileCluster(spec);
-  const t1 = performance.now();
-  buildWorld(compiled.world);
-  const t2 = performance.now();
-  if (compiled.issues.length > 0) throw new Error(compiled.issues[0].message);
-  console.log('\ncluster compile (50 nodes, 1,500 pods, 15 Services, flannel VXLAN)');
-  console.log(`  compile ${(t1 - t0).toFixed(0).padStart(6)} ms  (${compiled.world.namespaces.length} namespaces, ${compiled.pods.length} pods, ${compiled.endpointSlices.length} EndpointSlices)`);
-  console.log(`  build World ${(t2 - t1).toFixed(0).padStart(6)} ms`);
 }
+writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-console.log('\na router with N DNAT rules (kube-proxy-like): World built once vs built per trace');
-for (const n of [100, 1000, 10000]) {
-  const rules = [];
-  for (let i = 0; i < n; i++) {
-    const vip = `10.96.${(i >> 8) & 255}.${i & 255}`;
-    rules.push(`        -A PREROUTING -d ${vip}/32 -p tcp -m comment --comment "svc ${i}" -m tcp --dport 80 -j DNAT --to-destination 10.0.2.2:80`);
-  }
-  const text = `apiVersion: packetwalk/v1
-kind: Topology
-metadata: {name: bench-${n}}
-namespaces:
-  - name: left
-    links: [{name: eth0, type: veth, peer: router/eth0, addresses: [10.0.1.2/24]}]
-    routes: ["default via 10.0.1.1 dev eth0"]
-  - name: router
-    sysctls: {net.ipv4.ip_forward: 1}
-    links:
-      - {name: eth0, type: veth, peer: left/eth0, addresses: [10.0.1.1/24]}
-      - {name: eth1, type: veth, peer: right/eth0, addresses: [10.0.2.1/24]}
-    iptables: |
-        *nat
-${rules.join('\n')}
-        COMMIT
-  - name: right
-    links: [{name: eth0, type: veth, peer: router/eth1, addresses: [10.0.2.2/24]}]
-    routes: ["default via 10.0.2.1 dev eth0"]
-    listen: ["tcp/80"]
-`;
-  const r = loadScenarioText(text, `bench-${n}.yaml`);
-  if (!r.ok) throw new Error(r.diagnostics[0].message);
-  const last = n - 1;
-  const trace = { name: 'to the last service', from: 'left', dst: (10 << 24) | (96 << 16) | (((last >> 8) & 255) << 8) | (last & 255), dport: 80, proto: 'tcp' };
-  const world = buildWorld(r.scenario.world);
-  const shared = time(() => runTrace(world, trace));
-  const fresh = time(() => runTrace(r.scenario.world, trace));
-  console.log(`  N=${String(n).padEnd(6)} shared World ${(shared * 1000).toFixed(0).padStart(7)} us/trace   fresh World ${(fresh * 1000).toFixed(0).padStart(8)} us/trace`);
-}
+// The table.
+const cols = [...by.keys()];
+const row = (name, f) => `${name.padEnd(44)}${cols.map((S) => String(f(by.get(S)) ?? '-').padStart(20)).join('')}`;
+const x = (v) => (v === null || v === undefined ? '-' : `${v < 10 ? v.toFixed(2) : v.toFixed(0)}x`);
+const out = [];
+out.push(`packetwalk bench, ${results.date}, ${results.machine.cores} cores (${results.machine.cpu}), Node ${process.version}${results.machine.kernel ? `, Linux ${results.machine.kernel.kernel}, ${results.machine.kernel.iptables}` : ''}`);
+out.push(`generated clusters: S Services x 3 endpoints, ${nodes} nodes x 30 pods, flannel VXLAN, kube-proxy iptables; median ±half-range of ${runs} runs`);
+out.push('');
+out.push(row('Services (S)', (s) => s.services));
+out.push(row('node rules (iptables-restore lines -A)', (s) => s.nodeRules));
+out.push(row('cluster compile', (s) => fmt(s.compile)));
+out.push(row('build World', (s) => fmt(s.buildWorld)));
+out.push(row('kube-proxy full sync, one node (render+apply)', (s) => fmt(s.fullSync)));
+out.push(row('  render', (s) => fmt(s.fullSyncRender)));
+out.push(row('  apply (our iptables-restore)', (s) => fmt(s.fullSyncApply)));
+out.push(row('kernel iptables-restore of the node rules', (s) => fmt(s.kernelRestore)));
+out.push(row('our iptables-restore of the node rules', (s) => fmt(s.ourRestore)));
+out.push(row('incremental sync (one endpoint change)', (s) => fmt(s.incrementalSync)));
+out.push(row('trace to the first Service (w/ reply)', (s) => fmt(s.traceFirst, 'us')));
+out.push(row('trace to the last Service (w/ reply)', (s) => fmt(s.traceLast, 'us')));
+out.push(row('kernel new connection, first Service', (s) => fmt(s.kernelConnFirst, 'us')));
+out.push(row('kernel new connection, last Service', (s) => fmt(s.kernelConnLast, 'us')));
+out.push(row('traces/s, one thread (pairs sampled)', (s) => s.tracesPerSecond1?.toFixed(1)));
+out.push(row(`traces/s, --jobs ${results.machine.cores}`, (s) => s.tracesPerSecondPool?.toFixed(1)));
+out.push(row('all pods x all Services (pairs)', (s) => s.allPairs));
+out.push(row('peak RSS (MB)', (s) => s.peakRssMB?.toFixed(0)));
+out.push('ratios, same run');
+out.push(row('  trace first / kernel new connection', (s) => x(results.ratios[s.services].traceFirstOverKernelConn)));
+out.push(row('  trace last / kernel new connection', (s) => x(results.ratios[s.services].traceLastOverKernelConn)));
+out.push(row('  full sync / kernel iptables-restore', (s) => x(results.ratios[s.services].fullSyncOverKernelRestore)));
+out.push(row('  our restore / kernel iptables-restore', (s) => x(results.ratios[s.services].ourRestoreOverKernelRestore)));
+out.push(row('  trace last / trace last at S=100', (s) => x(results.ratios[s.services].traceLastOverTraceLastAt100)));
+for (const s of results.sizes) if (s.failed) out.push(`failed: ${s.failed}`);
+const b = results.big;
+out.push('');
+out.push(b.failed
+  ? `compile of 1,000 nodes x 30 pods x ${bigServices} Services: ${b.failed} (heap limit 2 GB)`
+  : `compile of 1,000 nodes x 30 pods x ${bigServices} Services: ${fmt(b.compile, 's')}, heap ${b.compileHeapMB.toFixed(0)} MB, peak RSS ${b.peakRssMB.toFixed(0)} MB`);
+if (results.kernelSkipped) out.push(`kernel columns left out: ${results.kernelSkipped}`);
+out.push('every figure: bench/results.json');
+if (process.stderr.isTTY) process.stderr.write('\n');
+process.stdout.write(`${out.join('\n')}\n`);
+if (a.micro) await import('./micro.mjs');

@@ -26,7 +26,8 @@ import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
 import type { ChainLabel } from './kube-proxy/index.js';
 import { assignLoadBalancerIngress, compileLoadBalancer } from './load-balancer.js';
-import { allocateNodePorts, defaultKubeProxySettings, nodeProxierConfig, renderNodeProxy } from './services.js';
+import { allocateNodePorts, defaultKubeProxySettings, nodeProxierConfig, proxyRulesNodeIndependent, renderNodeProxy, renderShareKey } from './services.js';
+import type { NodeProxyResult } from './services.js';
 import { renderKubeRouter } from './netpol/kube-router.js';
 import { policyView } from './netpol/policy-view.js';
 
@@ -254,10 +255,19 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
     // proxier.go NewProxier(): with localhost NodePorts kube-proxy sets route_localnet=1 itself, so a DNAT of
     // 127.0.0.1:NODEPORT may leave the host (a `patches` entry can put it back to 0).
     if (kubeProxy.localhostNodePorts) for (const n of objects.nodes) byNode.get(n.name)!.sysctls['net.ipv4.conf.all.route_localnet'] = 1;
+    // Nodes whose rules would come out the same share one render (and its text).
+    const shareable = proxyRulesNodeIndependent(objects.services, objects.endpointSlices);
+    const rendered = new Map<string, NodeProxyResult>();
+    const sysctlsOf = new Map(spec.nodes.map((x) => [x.name, x.sysctls]));
     renderers.unshift((n) => {
-      const sysctls = spec.nodes.find((x) => x.name === n.name)?.sysctls ?? {};
-      const r = renderNodeProxy(nodeProxierConfig(spec, { name: n.name, ip: n.ip, sysctls }, kubeProxy), objects.services, objects.endpointSlices);
-      for (const [k, v] of r.labels) serviceChains.set(k, v);
+      const config = nodeProxierConfig(spec, { name: n.name, ip: n.ip, sysctls: sysctlsOf.get(n.name) ?? {} }, kubeProxy);
+      const key = shareable ? renderShareKey(config) : undefined;
+      let r = key === undefined ? undefined : rendered.get(key);
+      if (r === undefined) {
+        r = renderNodeProxy(config, objects.services, objects.endpointSlices);
+        for (const [k, v] of r.labels) serviceChains.set(k, v);
+        if (key !== undefined) rendered.set(key, r);
+      }
       return r.text;
     });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceObject } from './model.js';
-import { allocateNodePorts, hookJumpsText, toProxierService } from './services.js';
+import type { ClusterSpec, EndpointSliceObject, ServiceObject } from './model.js';
+import { allocateNodePorts, defaultKubeProxySettings, hookJumpsText, nodeProxierConfig, proxyRulesNodeIndependent, renderNodeProxy, renderShareKey, toProxierService } from './services.js';
 import { hookJumps } from './kube-proxy/index.js';
 import { IptablesText } from './iptables-text.js';
 
@@ -58,5 +58,37 @@ describe('SCTP', () => {
     const s = svc('a', 'ClusterIP', [undefined, undefined]);
     s.ports[1] = { ...s.ports[1], protocol: 'SCTP' };
     expect(toProxierService(s).ports.map((p) => p.protocol)).toEqual(['TCP', 'SCTP']);
+  });
+});
+
+describe('proxyRulesNodeIndependent', () => {
+  const slice = (addrs: [number, string][]): EndpointSliceObject => ({
+    kind: 'EndpointSlice', meta: { name: 'a-1', namespace: 'default', labels: {}, deleting: false }, serviceName: 'a',
+    ports: [{ name: 'p0', port: 8080, protocol: 'TCP' }],
+    endpoints: addrs.map(([ip, node]) => ({ addresses: [ip], nodeName: node, conditions: { ready: true, serving: true, terminating: false } })),
+  });
+  const spec = { underlay: { cidr: { addr: 0xc0a83800, len: 24 }, mtu: 1500 }, podCIDR: { addr: 0x0af40000, len: 16 } } as ClusterSpec;
+  const nodeA = nodeProxierConfig(spec, { name: 'node-a', ip: 0xc0a8380b, sysctls: {} }, defaultKubeProxySettings());
+  const nodeB = nodeProxierConfig(spec, { name: 'node-b', ip: 0xc0a8380c, sysctls: {} }, defaultKubeProxySettings());
+  const eps = slice([[0x0af40002, 'node-a'], [0x0af40102, 'node-b']]);
+
+  it('holds for ClusterIP Services: two nodes share a key and render the same text', () => {
+    const services = [svc('a', 'ClusterIP', [undefined])];
+    expect(proxyRulesNodeIndependent(services, [eps])).toBe(true);
+    expect(renderShareKey(nodeA)).toBe(renderShareKey(nodeB));
+    expect(renderNodeProxy(nodeA, services, [eps]).text).toBe(renderNodeProxy(nodeB, services, [eps]).text);
+  });
+
+  it('fails for a Local traffic policy (whose rules differ per node), NodePorts and an address given twice', () => {
+    const local = { ...svc('a', 'ClusterIP', [undefined]), internalTrafficPolicy: 'Local' as const };
+    expect(proxyRulesNodeIndependent([local], [eps])).toBe(false);
+    expect(renderNodeProxy(nodeA, [local], [eps]).text).not.toBe(renderNodeProxy(nodeB, [local], [eps]).text);
+    expect(proxyRulesNodeIndependent([svc('a', 'NodePort', [30000])], [eps])).toBe(false);
+    expect(proxyRulesNodeIndependent([svc('a', 'ClusterIP', [undefined])], [eps, slice([[0x0af40002, 'node-b']])])).toBe(false);
+  });
+
+  it('keeps nodes apart whose settings differ (conntrack liberal mode)', () => {
+    const liberal = nodeProxierConfig(spec, { name: 'node-c', ip: 0xc0a8380d, sysctls: { 'net.netfilter.nf_conntrack_tcp_be_liberal': 1 } }, defaultKubeProxySettings());
+    expect(renderShareKey(liberal)).not.toBe(renderShareKey(nodeA));
   });
 });

@@ -141,3 +141,35 @@ export function renderNodeProxy(config: ProxierConfig, services: readonly Servic
   const plan = proxier.sync({ now: 0, existingNatChains: null });
   return { text: hookJumpsText(plan.hookJumps) + plan.text, labels: chainLabels(proxier.services(), proxier.endpoints()) };
 }
+
+/**
+ * Whether every node's kube-proxy renders the same rules for these Services and slices, its node name, IP and
+ * interfaces aside: only ClusterIP (and ExternalName, which kube-proxy skips) Services without externalIPs,
+ * load-balancer addresses or source ranges, and without a Local traffic policy (the rules then depend on which
+ * endpoints are on the node: categorizeEndpoints()); and no address twice in one Service's slices (the
+ * de-duplication in endpointsByServicePort() prefers the node's own copy). Then `renderShareKey` tells which
+ * nodes can share one render: the 1,000 nodes of a big cluster render once instead of 1,000 times.
+ */
+export function proxyRulesNodeIndependent(services: readonly ServiceObject[], slices: readonly EndpointSliceObject[]): boolean {
+  for (const s of services) {
+    if (s.type !== 'ClusterIP' && s.type !== 'ExternalName') return false;
+    if (s.externalIPs?.length || s.loadBalancerIngress?.length || s.loadBalancerSourceRanges?.length) return false;
+    if (s.internalTrafficPolicy === 'Local' || s.externalTrafficPolicy === 'Local') return false;
+  }
+  const seen = new Set<string>();
+  for (const e of slices) {
+    for (const ep of e.endpoints) {
+      for (const a of ep.addresses) {
+        const key = `${e.meta.namespace}/${e.serviceName} ${a}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+      }
+    }
+  }
+  return true;
+}
+
+/** The part of a node's proxier config its rules depend on when proxyRulesNodeIndependent() holds. */
+export function renderShareKey(config: ProxierConfig): string {
+  return JSON.stringify({ ...config, nodeName: '', nodeIP: '', interfaces: {} });
+}

@@ -1,0 +1,151 @@
+// The kernel columns of `npm run bench`: one node's generated rules loaded with the real iptables-restore, and
+// the kernel's cost per new connection through them. Everything runs in namespaces this module makes, named
+// `pwb<pid>-...`, deleted again when a measurement ends (also on failure and on exit); nothing is configured in
+// the root namespace, and no packet leaves the namespaces (the node's routes to other nodes' pods end in a
+// sink namespace that drops what it is given).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const PREFIX = `pwb${process.pid}-`;
+const made = new Set();
+let sender;
+
+function sh(cmd, args, { input, timeout = 60_000 } = {}) {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+  if (r.error?.code === 'ENOENT') return { code: -1, out: '', err: `${cmd}: not installed` };
+  return { code: r.status, out: r.stdout ?? '', err: (r.stderr ?? '') + (r.error ? String(r.error.message) : '') };
+}
+
+function must(cmd, args, opts) {
+  const r = sh(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.err.trim() || `exit ${r.code}`}`);
+  return r.out;
+}
+
+function addNetns(name) {
+  must('ip', ['netns', 'add', name], { timeout: 10_000 });
+  made.add(name);
+  must('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+}
+
+function delNetns(name) {
+  if (!made.has(name)) return;
+  sh('ip', ['netns', 'del', name], { timeout: 10_000 });
+  made.delete(name);
+}
+
+function cleanup() {
+  for (const n of [...made]) delNetns(n);
+  if (sender) rmSync(dirname(sender), { recursive: true, force: true });
+  sender = undefined;
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
+
+/** Why the kernel columns cannot be measured here, or undefined. */
+export function kernelUnavailable() {
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (process.getuid?.() !== 0) return 'not root (network namespaces need CAP_SYS_ADMIN)';
+  for (const [t, a] of [['ip', ['-V']], ['iptables-restore', ['--version']], ['conntrack', ['--version']], ['cc', ['--version']]]) {
+    if (sh(t, a, { timeout: 5000 }).code === -1) return `${t} is not installed`;
+  }
+  const probe = `${PREFIX}probe`;
+  try {
+    addNetns(probe);
+  } catch (e) {
+    return `cannot create a network namespace: ${e.message}`;
+  } finally {
+    delNetns(probe);
+  }
+  return undefined;
+}
+
+/** The raw-socket sender, compiled once per bench run into a temporary folder. */
+function senderPath() {
+  if (sender) return sender;
+  const dir = mkdtempSync(join(tmpdir(), 'pwb-'));
+  const src = join(dirname(fileURLToPath(import.meta.url)), 'udp-burst.c');
+  must('cc', ['-O2', '-o', join(dir, 'udp-burst'), src]);
+  sender = join(dir, 'udp-burst');
+  return sender;
+}
+
+/** Wall time (ms) of `iptables-restore` loading `text` into a fresh namespace, `runs` times. */
+export function kernelRestore(text, runs) {
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const ns = `${PREFIX}restore`;
+    try {
+      addNetns(ns);
+      const t0 = performance.now();
+      must('ip', ['netns', 'exec', ns, 'iptables-restore'], { input: text, timeout: 600_000 });
+      ms.push(performance.now() - t0);
+    } finally {
+      delNetns(ns);
+    }
+  }
+  return ms;
+}
+
+/**
+ * The kernel's cost per new connection: a pod-like namespace (eth0, default route to the node) sends `count`
+ * UDP datagrams, each from a new source port, to each target in turn through a node namespace holding `text`
+ * (the node's rules, forwarding on, other nodes' pod networks routed into a dummy device). Returns, per target,
+ * `runs` samples of microseconds per datagram; the node's conntrack table is flushed before each burst.
+ */
+export function kernelNewConnection({ text, podIP, gateway, podPrefixLen, clusterCIDR, targets, count, runs }) {
+  const node = `${PREFIX}node`;
+  const pod = `${PREFIX}pod`;
+  const sink = `${PREFIX}sink`;
+  const exe = senderPath();
+  try {
+    addNetns(node);
+    addNetns(pod);
+    must('ip', ['-n', node, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod]);
+    must('ip', ['-n', node, 'addr', 'add', `${gateway}/${podPrefixLen}`, 'dev', 'veth0']);
+    must('ip', ['-n', node, 'link', 'set', 'veth0', 'up']);
+    must('ip', ['-n', pod, 'addr', 'add', `${podIP}/${podPrefixLen}`, 'dev', 'eth0']);
+    must('ip', ['-n', pod, 'link', 'set', 'eth0', 'up']);
+    must('ip', ['-n', pod, 'route', 'add', 'default', 'via', gateway, 'dev', 'eth0']);
+    // Other nodes' pods: out of a NOARP veth (frames addressed to its own MAC) into a sink namespace, where
+    // eth_type_trans() marks them PACKET_OTHERHOST and ip_rcv() frees them. (A dummy device would do, but not
+    // every kernel has the driver.)
+    addNetns(sink);
+    must('ip', ['-n', node, 'link', 'add', 'veth1', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', sink]);
+    must('ip', ['-n', node, 'link', 'set', 'veth1', 'arp', 'off', 'up']);
+    must('ip', ['-n', sink, 'link', 'set', 'eth0', 'up']);
+    must('ip', ['-n', node, 'route', 'add', clusterCIDR, 'dev', 'veth1']);
+    must('ip', ['netns', 'exec', node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    must('ip', ['netns', 'exec', node, 'iptables-restore'], { input: text, timeout: 600_000 });
+    const out = {};
+    for (const t of targets) {
+      // A short burst first: the pod's ARP for its gateway, caches warm.
+      must('ip', ['netns', 'exec', pod, exe, t.ip, String(t.port), '200', '60000'], { timeout: 60_000 });
+      const us = [];
+      for (let r = 0; r < runs; r++) {
+        sh('ip', ['netns', 'exec', node, 'conntrack', '-F'], { timeout: 30_000 });
+        const ns = Number(must('ip', ['netns', 'exec', pod, exe, t.ip, String(t.port), String(count), '1024'], { timeout: 120_000 }).trim());
+        us.push(ns / 1000 / count);
+      }
+      out[t.name] = us;
+    }
+    return out;
+  } finally {
+    delNetns(pod);
+    delNetns(sink);
+    delNetns(node);
+  }
+}
+
+export function kernelCleanup() {
+  cleanup();
+}
+
+/** `uname -r` and iptables' version line, for results.json. */
+export function kernelVersions() {
+  return { kernel: sh('uname', ['-r']).out.trim(), iptables: sh('iptables', ['--version']).out.trim() };
+}

@@ -1,0 +1,219 @@
+// One size of `npm run bench`, in a process of its own (so its peak memory is its own): prints one JSON object
+// on stdout, progress on stderr. Run by bench/run.mjs; by hand:
+//   node bench/measure-size.mjs --services 100 --nodes 10 --pods-per-node 30 --runs 5 [--kernel] [--compile-only]
+import { performance } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { generateCluster, seededRandom } from './cluster-gen.mjs';
+import { fmt, progress, sample, summarize } from './stats.mjs';
+import { compileCluster } from '../dist/cluster/compile.js';
+import { defaultKubeProxySettings, nodeProxierConfig, toProxierService, toProxierSlice } from '../dist/cluster/services.js';
+import { IptablesProxier, applyHookJumps, applySync, natChainNames } from '../dist/cluster/kube-proxy/index.js';
+import { buildWorld } from '../dist/kernel/index.js';
+import { emptyRuleset, restore } from '../dist/kernel/netfilter/index.js';
+import { runTrace } from '../dist/trace/index.js';
+import { formatIpv4 } from '../dist/wire/ipv4-addr.js';
+import { defaultJobs, runPool } from '../dist/sim/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    services: { type: 'string', default: '100' }, nodes: { type: 'string', default: '10' }, 'pods-per-node': { type: 'string', default: '30' },
+    runs: { type: 'string', default: '5' }, kernel: { type: 'boolean', default: false }, 'compile-only': { type: 'boolean', default: false },
+    'pair-sample': { type: 'string', default: '200' }, 'budget-ms': { type: 'string', default: '60000' }, 'no-pool': { type: 'boolean', default: false }, jobs: { type: 'string', default: '0' },
+  },
+});
+const S = Number(a.services), N = Number(a.nodes), P = Number(a['pods-per-node']), RUNS = Number(a.runs), BUDGET = Number(a['budget-ms']);
+const label = `S=${S} N=${N}`;
+const heapMB = () => process.memoryUsage().heapUsed / 1e6;
+const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
+
+/** Up to RUNS samples of fn, fewer when the samples so far used the time budget (at least one). */
+function budgeted(fn, what) {
+  checkpoint();
+  const ms = [];
+  const start = performance.now();
+  let last;
+  for (let r = 0; r < RUNS; r++) {
+    progress(`${label}: ${what} run ${r + 1}/${RUNS}`);
+    const t0 = performance.now();
+    last = fn();
+    ms.push(performance.now() - t0);
+    if (performance.now() - start > BUDGET / 4) break;
+  }
+  return { stats: summarize(ms), last };
+}
+
+const result = { services: S, nodes: N, podsPerNode: P, endpointsPerService: 3 };
+/** What is measured so far, for bench/run.mjs to keep when this process dies (out of heap, stopped). */
+const checkpoint = () => {
+  if (process.env.BENCH_PARTIAL) writeFileSync(process.env.BENCH_PARTIAL, JSON.stringify(result));
+};
+const { spec } = generateCluster({ services: S, nodes: N, podsPerNode: P, seed: 1 });
+
+if (a['compile-only']) {
+  progress(`${label}: compile (one run)`);
+  const t0 = performance.now();
+  const compiled = compileCluster(spec);
+  result.compile = summarize([performance.now() - t0]);
+  result.compileHeapMB = heapMB();
+  result.peakRssMB = peakRssMB();
+  result.pods = compiled.pods.length;
+  if (compiled.issues.length) result.issues = compiled.issues.slice(0, 3).map((i) => i.message);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+const { stats: compile, last: compiled } = budgeted(() => compileCluster(spec), 'compile');
+if (compiled.issues.length) throw new Error(`the generated cluster does not compile: ${compiled.issues[0].message}`);
+result.compile = compile;
+result.pods = compiled.pods.length;
+result.namespaces = compiled.world.namespaces.length;
+
+progress(`${label}: build World`);
+let t0 = performance.now();
+const world = buildWorld(compiled.world);
+result.buildWorld = summarize([performance.now() - t0]);
+result.heapAfterBuildMB = heapMB();
+
+// The first and last Service in KUBE-SERVICES order (sorted by name), a client pod on a node with none of
+// their endpoints, so the trace crosses VXLAN whichever endpoint the seeded -m statistic picks.
+const svcByName = new Map(compiled.services.map((s) => [s.meta.name, s]));
+const first = svcByName.get('svc-00000');
+const last = svcByName.get(`svc-${String(S - 1).padStart(5, '0')}`);
+const epNodes = new Set();
+for (const sl of compiled.endpointSlices) {
+  if (sl.serviceName !== first.meta.name && sl.serviceName !== last.meta.name) continue;
+  for (const ep of sl.endpoints) epNodes.add(ep.nodeName);
+}
+const client = compiled.pods.find((p) => p.node !== undefined && !epNodes.has(p.node) && !p.hostNetwork);
+const node = compiled.nodes.find((n) => n.name === client.node);
+result.client = { pod: client.name, node: node.name };
+const probe = (svc) => ({ name: svc.meta.name, from: client.netns, dst: svc.clusterIP, dport: 53, proto: 'udp' });
+
+for (const [key, svc] of [['traceFirst', first], ['traceLast', last]]) {
+  const tr = runTrace(world, probe(svc));
+  const hops = JSON.stringify(tr.hops);
+  if (tr.disposition !== 'DELIVERED' || tr.reply?.disposition !== 'DELIVERED' || !hops.includes('flannel.1')) {
+    throw new Error(`${label}: the trace to ${svc.meta.name} is not a delivered cross-node VXLAN trace with its reply: ${tr.disposition}`);
+  }
+  checkpoint();
+  progress(`${label}: ${key}`);
+  // Enough traces per sample to fill ~200 ms.
+  const one = sample(() => runTrace(world, probe(svc)), { runs: 1, warmup: 0 }).median;
+  const inner = Math.max(1, Math.min(2000, Math.round(200 / Math.max(one, 0.01))));
+  result[key] = sample(() => runTrace(world, probe(svc)), { runs: RUNS, inner });
+  result[`${key}Hops`] = tr.hops.length + (tr.reply?.hops.length ?? 0);
+}
+
+// The kernel's side of the same node's rules, early: it needs little of this process's memory.
+const nodeText = compiled.world.namespaces.find((n) => n.name === node.netns).iptables;
+result.nodeRules = nodeText.split('\n').filter((l) => l.startsWith('-A ')).length;
+if (a.kernel) {
+  const { kernelUnavailable, kernelRestore, kernelNewConnection } = await import('./kernel/kernel-side.mjs');
+  const why = kernelUnavailable();
+  checkpoint();
+  if (why !== undefined) result.kernelSkipped = why;
+  else {
+    progress(`${label}: kernel iptables-restore`);
+    result.kernelRestore = summarize(kernelRestore(nodeText, Math.min(RUNS, 3)));
+    progress(`${label}: kernel new connections`);
+    const gw = formatIpv4((node.podCIDR.addr + 1) >>> 0);
+    const us = kernelNewConnection({
+      text: nodeText, podIP: formatIpv4(client.ip), gateway: gw, podPrefixLen: node.podCIDR.len,
+      clusterCIDR: `${formatIpv4(spec.podCIDR.addr)}/${spec.podCIDR.len}`,
+      targets: [{ name: 'first', ip: formatIpv4(first.clusterIP), port: 53 }, { name: 'last', ip: formatIpv4(last.clusterIP), port: 53 }],
+      count: 20000, runs: RUNS,
+    });
+    // In ms, like every other figure.
+    result.kernelConnFirst = summarize(us.first.map((x) => x / 1000));
+    result.kernelConnLast = summarize(us.last.map((x) => x / 1000));
+  }
+}
+
+// kube-proxy on one node: full sync (render + apply through our iptables-restore), then one endpoint change.
+const config = nodeProxierConfig(spec, { name: node.name, ip: node.ip, sysctls: {} }, defaultKubeProxySettings());
+const services = compiled.services.map(toProxierService);
+const slices = compiled.endpointSlices.map(toProxierSlice);
+let proxier, plan, ruleset;
+const render = budgeted(() => {
+  proxier = new IptablesProxier(config);
+  for (const s of services) proxier.onServiceAdd(s);
+  for (const e of slices) proxier.onEndpointSliceAdd(e);
+  plan = proxier.sync({ now: 0, existingNatChains: null });
+}, 'full sync: render');
+const apply = budgeted(() => {
+  const jumps = applyHookJumps(emptyRuleset(), plan.hookJumps);
+  const r = applySync(jumps.ruleset, plan.text);
+  if (r.errors.length) throw new Error(`full sync restore: ${r.errors[0].message}`);
+  ruleset = r.ruleset;
+}, 'full sync: apply');
+result.fullSyncRender = render.stats;
+result.fullSyncApply = apply.stats;
+result.fullSync = summarize(render.stats.samples.map((x, i) => x + (apply.stats.samples[i] ?? apply.stats.median)));
+result.fullSyncRules = plan.text.split('\n').filter((l) => l.startsWith('-A ')).length;
+
+// Incremental: the first Service's slice loses and regains one endpoint's readiness, sync by sync.
+const slice0 = slices.find((s) => s.service === first.meta.name);
+let ready = true;
+let now = 1;
+const inc = [];
+for (let i = 0; i < Math.max(RUNS, 5) * 4; i++) {
+  ready = !ready;
+  const changed = { ...slice0, endpoints: slice0.endpoints.map((e, j) => (j === 0 ? { ...e, conditions: { ...e.conditions, ready } } : e)) };
+  const t = performance.now();
+  proxier.onEndpointSliceUpdate(changed);
+  const p = proxier.sync({ now: now++, existingNatChains: natChainNames(ruleset) });
+  const r = applySync(ruleset, p.text);
+  inc.push(performance.now() - t);
+  if (r.errors.length) throw new Error(`incremental restore: ${r.errors[0].message}`);
+  if (p.full) throw new Error('incremental sync turned full');
+  ruleset = r.ruleset;
+}
+result.incrementalSync = summarize(inc.slice(2));
+
+// Our iptables-restore of the node's whole text (what buildWorld loads), beside the kernel's.
+result.ourRestore = budgeted(() => restore(nodeText), 'our restore of the node text').stats;
+
+// Traces per second over all pods x all Services: a seeded sample of the pairs, projected.
+const rand = seededRandom(7);
+const pods = compiled.pods.filter((p) => p.netns !== undefined && !p.hostNetwork);
+const pairs = [];
+for (let i = 0; i < Number(a['pair-sample']); i++) {
+  const p = pods[Math.floor(rand() * pods.length)];
+  const s = compiled.services[Math.floor(rand() * compiled.services.length)];
+  pairs.push({ name: `${p.name}->${s.meta.name}`, from: p.netns, dst: s.clusterIP, dport: 53, proto: 'udp' });
+}
+checkpoint();
+progress(`${label}: ${pairs.length} pairs, one thread`);
+t0 = performance.now();
+for (const pr of pairs) runTrace(world, pr);
+const oneThread = (performance.now() - t0) / 1000;
+result.pairsSample = pairs.length;
+result.allPairs = pods.length * compiled.services.length;
+result.tracesPerSecond1 = pairs.length / oneThread;
+
+// The same pairs over the worker pool (--jobs), each thread with its own World; set-up time left out.
+const jobs = Number(a.jobs) || defaultJobs();
+if (!a['no-pool']) {
+  progress(`${label}: ${pairs.length} pairs, ${jobs} threads`);
+  const batches = [];
+  for (let i = 0; i < pairs.length; i += 10) batches.push(pairs.slice(i, i + 10));
+  let setup = 0;
+  let deliveredPool = 0;
+  t0 = performance.now();
+  await runPool(batches, { module: new URL('./pair-task.mjs', import.meta.url), init: { services: S, nodes: N, podsPerNode: P, seed: 1 }, jobs }, (_, r) => {
+    setup = Math.max(setup, r.setupMs);
+    deliveredPool += r.delivered;
+  });
+  const pooled = (performance.now() - t0 - setup) / 1000;
+  result.jobs = jobs;
+  result.tracesPerSecondPool = pairs.length / pooled;
+  result.poolSetupMs = setup;
+  result.pairsDelivered = deliveredPool;
+}
+result.heapMB = heapMB();
+result.peakRssMB = peakRssMB();
+
+progress(`${label}: done (trace to the last Service ${fmt(result.traceLast, 'us')})`);
+if (process.stderr.isTTY) process.stderr.write('\n');
+process.stdout.write(`${JSON.stringify(result)}\n`);
