@@ -236,6 +236,15 @@ function showWorld(m: WorldMessage): void {
       return li;
     }),
   );
+  $('policies').replaceChildren(
+    ...m.policies.map((name) => {
+      const li = el('li', { 'data-policy': name }, `${name} `);
+      const del = el('button', { type: 'button', title: 'kubectl delete networkpolicy' }, 'delete');
+      del.addEventListener('click', () => edit({ op: 'delete-networkpolicy', policy: name }));
+      li.append(del);
+      return li;
+    }),
+  );
   $('services').replaceChildren(...m.graph.services.map((s) => el('li', {}, `${s.name} (${s.type}) ${s.addresses.join(' ')}`)));
   status(`connected${m.point ? `, at ${m.point}` : ''}`);
   document.body.dataset.worldVersion = String(Number(document.body.dataset.worldVersion ?? '0') + 1);
@@ -458,6 +467,10 @@ $('step-forward').addEventListener('click', () => {
 $('point').addEventListener('change', () => {
   const v = ($('point') as HTMLSelectElement).value;
   send({ type: 'timeline', point: v === '' ? null : v } as ClientMessage);
+});
+$('apply').addEventListener('click', () => {
+  const text = ($('manifest') as HTMLTextAreaElement).value;
+  if (text.trim() !== '') edit({ op: 'apply', manifest: text });
 });
 $('save').addEventListener('click', () => send({ type: 'save' } as ClientMessage));
 $('reset').addEventListener('click', () => send({ type: 'reset' } as ClientMessage));

@@ -95,6 +95,11 @@ export interface CompiledCluster extends CompiledObjects {
    * kube-proxy, src/cluster/live-kube-proxy.ts, starts from it).
    */
   rulesBeforeKubeProxy: Map<string, string>;
+  /**
+   * The restore texts the components that start after kube-proxy write on each node, in order (node-local-dns's
+   * and kube-router's rules, which they insert ahead of kube-proxy's hooks).
+   */
+  rulesAfterKubeProxy: Map<string, string[]>;
   /** What each NetworkPolicy chain and ipset (KUBE-NWPLCY-, KUBE-POD-FW-, KUBE-SRC-, KUBE-DST-) stands for. */
   policyChains: Map<string, string>;
   issues: CompileIssue[];
@@ -274,7 +279,17 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
   const rulesBeforeKubeProxy = new Map(objects.nodes.map((n) => [n.name, n.iptables.render()]));
   // node-local-dns starts after kube-proxy and prepends its rules (iptables -I): they come first.
   if (spec.nodeLocalDNS === true && !docker) renderers.push(() => nodeLocalDnsRules(nodeLocalIps));
-  for (const r of renderers) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
+  // What the components after kube-proxy write (node-local-dns, kube-router, a caller's renderers), by node, in
+  // order: a timeline's live kube-proxy rebuilds a node's rules as before + kube-proxy + these + patches.
+  const rulesAfterKubeProxy = new Map<string, string[]>(objects.nodes.map((n) => [n.name, []]));
+  const kubeProxyRenderer = kubeProxy.mode === 'iptables' && !docker ? renderers[0] : undefined;
+  for (const r of renderers) {
+    for (const n of objects.nodes) {
+      const text = r(n, objects);
+      n.iptables.applyRestore(text);
+      if (r !== kubeProxyRenderer) rulesAfterKubeProxy.get(n.name)!.push(text);
+    }
+  }
   // The NetworkPolicy controller (kube-router --run-firewall) starts after kube-proxy: its hooks end up first.
   const policyChains = new Map<string, string>();
   if (networkPolicyEnabled(spec) && !docker) {
@@ -282,6 +297,7 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
     for (const n of objects.nodes) {
       const r = renderKubeRouter({ name: n.name, serviceCIDR: spec.serviceCIDR }, view);
       n.iptables.applyRestore(r.text);
+      rulesAfterKubeProxy.get(n.name)!.push(r.text);
       if (r.ipsets.length > 0) byNode.get(n.name)!.ipsets = r.ipsets;
       for (const [k, v] of r.labels) policyChains.set(k, v);
     }
@@ -291,7 +307,7 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, policyChains, issues, spec };
+  return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, rulesAfterKubeProxy, policyChains, issues, spec };
 }
 
 /** `networkPolicy: auto` (the default) runs the controller once the cluster has a NetworkPolicy. */

@@ -41,7 +41,7 @@ export interface KubeProxyNodeSync {
   /** The entries the clean-up deleted, as `conntrack -L` printed them just before. */
   conntrackDeleted: string[];
   /**
-   * The node's other rules (flannel, portmap) changed in this step: its ruleset was rebuilt from the new
+   * The node's other rules (flannel, portmap, node-local-dns, kube-router) changed in this step: its ruleset was rebuilt from the new
    * compile's rules plus kube-proxy's last synced state, and counters started again.
    */
   rebuilt: boolean;
@@ -132,7 +132,7 @@ export class LiveKubeProxies {
         if (fresh) {
           // A node that just joined: until its kube-proxy syncs it holds only the other components' rules.
           if (timing === 'later') installRuleset(ns, this.baseRules(after, n.name, null));
-        } else if (old?.nf && before.rulesBeforeKubeProxy.get(n.name) === after.rulesBeforeKubeProxy.get(n.name)) {
+        } else if (old?.nf && sameOtherRules(before, after, n.name)) {
           installRuleset(ns, cloneRuleset(old.nf.ruleset));
         } else {
           installRuleset(ns, this.baseRules(after, n.name, np));
@@ -198,8 +198,9 @@ export class LiveKubeProxies {
   }
 
   /**
-   * The node's rules from the compile's other components (flannel, portmap, the node's `patches`), plus,
-   * when its kube-proxy has synced before, the hook jumps and kube-proxy's last synced state in full.
+   * The node's rules as the compile orders them: the other components before kube-proxy (flannel, portmap),
+   * kube-proxy's hook jumps and last synced state in full when it has synced before, the components that
+   * start after it (node-local-dns, kube-router), then the node's `patches`.
    */
   private baseRules(c: CompiledCluster, node: string, np: NodeProxy | null): Ruleset {
     let rs = restore(c.rulesBeforeKubeProxy.get(node) ?? '').ruleset;
@@ -208,11 +209,19 @@ export class LiveKubeProxies {
       const full = renderSync({ config: p.config, services: p.services(), endpoints: p.endpoints(), changedServices: null, existingNatChains: null });
       rs = restore(hookJumpsText(hookJumps()) + full.text, rs, { noflush: true }).ruleset;
     }
+    for (const text of c.rulesAfterKubeProxy.get(node) ?? []) rs = restore(text, rs, { noflush: true }).ruleset;
     for (const patch of c.spec.patches) {
       if (patch.target === `node/${node}` && patch.iptables !== undefined) rs = restore(patch.iptables, rs, { noflush: true }).ruleset;
     }
     return rs;
   }
+}
+
+/** Whether the rules of a node's other components (flannel, portmap, node-local-dns, kube-router) are the same. */
+function sameOtherRules(before: CompiledCluster, after: CompiledCluster, node: string): boolean {
+  const a = before.rulesAfterKubeProxy.get(node) ?? [];
+  const b = after.rulesAfterKubeProxy.get(node) ?? [];
+  return before.rulesBeforeKubeProxy.get(node) === after.rulesBeforeKubeProxy.get(node) && a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
 function report(node: string, outcome: KubeProxyNodeSync['outcome'], over: Partial<KubeProxyNodeSync>): KubeProxyNodeSync {

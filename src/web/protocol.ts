@@ -30,7 +30,10 @@ export type EditOp =
   | { op: 'ready'; pod: string; ready: boolean }
   | { op: 'scale'; workload: string; replicas: number }
   | { op: 'delete-pod'; pod: string }
-  | { op: 'delete-endpointslice'; slice: string };
+  | { op: 'delete-endpointslice'; slice: string }
+  /** `kubectl apply` of one manifest (YAML or JSON text), typically a NetworkPolicy. */
+  | { op: 'apply'; manifest: string }
+  | { op: 'delete-networkpolicy'; policy: string };
 
 export interface EditRequest {
   type: 'edit';
@@ -159,8 +162,12 @@ function editProblem(e: Record<string, unknown>): string | undefined {
       return keysProblem(e, ['op', 'pod'], []) ?? name('pod');
     case 'delete-endpointslice':
       return keysProblem(e, ['op', 'slice'], []) ?? name('slice');
+    case 'apply':
+      return keysProblem(e, ['op', 'manifest'], []) ?? (typeof e.manifest === 'string' && e.manifest.trim() !== '' ? undefined : '"manifest" must be the text of one Kubernetes object (YAML or JSON)');
+    case 'delete-networkpolicy':
+      return keysProblem(e, ['op', 'policy'], []) ?? name('policy');
     default:
-      return '"op" must be one of ready, scale, delete-pod, delete-endpointslice';
+      return '"op" must be one of ready, scale, delete-pod, delete-endpointslice, apply, delete-networkpolicy';
   }
 }
 

@@ -4,7 +4,7 @@
 // back a scenario any `net` command takes. Traces run as `net trace` runs them (same endpoints, same seed,
 // same annotations), so the page's hop list equals `net trace -o json`'s.
 
-import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
+import { isMap, isSeq, parse, parseDocument, YAMLSeq } from 'yaml';
 import { buildWorld } from '../kernel/index.js';
 import type { World } from '../kernel/index.js';
 import { loadScenarioText } from '../scenario/load.js';
@@ -38,6 +38,8 @@ export interface WorldMessage {
   pods: { name: string; node: string | null; ip: string | null; ready: boolean }[];
   workloads: { name: string; replicas: number }[];
   slices: string[];
+  /** NetworkPolicies, NS/NAME. */
+  policies: string[];
   /** The timeline's points (the scenario's and the edits'), and the one the World stands at (null: the start). */
   points: string[];
   point: string | null;
@@ -100,8 +102,26 @@ function splitName(text: string): { namespace: string; name: string } {
   return slash < 0 ? { namespace: 'default', name: text } : { namespace: text.slice(0, slash), name: text.slice(slash + 1) };
 }
 
+/** The object of an `apply` edit: one mapping, read by the loader like any `apply:` step's object. */
+function manifestObject(text: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new UsageError(`apply: the manifest is not YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UsageError('apply: expected one Kubernetes object (a mapping with apiVersion, kind, metadata)');
+  return doc as Record<string, unknown>;
+}
+
 function editStep(e: EditOp): Record<string, unknown> {
   switch (e.op) {
+    case 'apply':
+      return { apply: [manifestObject(e.manifest)] };
+    case 'delete-networkpolicy': {
+      const p = splitName(e.policy);
+      return { kubectl: `kubectl delete networkpolicy ${p.name} -n ${p.namespace}` };
+    }
     case 'ready': {
       const p = splitName(e.pod);
       return { ready: `${p.namespace}/${p.name}`, value: e.ready };
@@ -241,6 +261,7 @@ export class WebSession {
       pods: (cluster?.pods ?? []).map((p) => ({ name: `${p.namespace}/${p.name}`, node: p.node ?? null, ip: p.ip === undefined ? null : formatIpv4(p.ip), ready: p.ready })),
       workloads,
       slices: (cluster?.endpointSlices ?? []).map((s) => `${s.meta.namespace}/${s.meta.name}`),
+      policies: (cluster?.spec.objects ?? []).flatMap((o) => (o.kind === 'NetworkPolicy' ? [`${o.meta.namespace}/${o.meta.name}`] : [])),
       points: timeline,
       point: this.#point,
       edits: this.#edits.map(stepText),

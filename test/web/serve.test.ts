@@ -207,3 +207,29 @@ describe('net serve: a timeline scenario', () => {
     }
   });
 });
+
+describe('net serve: NetworkPolicy edits', () => {
+  it('a policy applied on the page is enforced by the next trace, and deleting it lets the traffic through again', async () => {
+    const s = await startWebServer({ host: '127.0.0.1', port: 0, session: new WebSession(FILE, readFileSync(FILE, 'utf8')) });
+    try {
+      const c = await connect(`ws://127.0.0.1:${s.port}/ws`, `http://127.0.0.1:${s.port}`);
+      expect((await c.next()).policies).toEqual([]);
+      const manifest = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n';
+      c.send({ type: 'edit', v: 1, id: 'a', edit: { op: 'apply', manifest } });
+      expect(await c.next()).toMatchObject({ type: 'world', id: 'a', policies: ['default/deny'] });
+      c.send({ type: 'trace', v: 1, id: 't1', from: 'pod/client', to: 'svc/web:80', proto: 'tcp' });
+      const denied = (await c.until('trace-end')).at(-1)!.trace as { disposition: string; hops: { chain: string | null; detail: string }[] };
+      expect(denied.disposition).not.toBe('DELIVERED');
+      expect(JSON.stringify(denied.hops)).toMatch(/KUBE-NWPLCY|KUBE-POD-FW/);
+      c.send({ type: 'edit', v: 1, id: 'd', edit: { op: 'delete-networkpolicy', policy: 'default/deny' } });
+      expect(await c.next()).toMatchObject({ type: 'world', id: 'd', policies: [] });
+      c.send({ type: 'trace', v: 1, id: 't2', from: 'pod/client', to: 'svc/web:80', proto: 'tcp', seed: 2 });
+      expect(((await c.until('trace-end')).at(-1)!.trace as { disposition: string }).disposition).toBe('DELIVERED');
+      c.send({ type: 'edit', v: 1, id: 'bad', edit: { op: 'apply', manifest: 'kind: [' } });
+      expect(await c.next()).toMatchObject({ type: 'error', id: 'bad', code: 'failed' });
+      c.ws.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
