@@ -106,11 +106,15 @@ describe('a stale conntrack entry', () => {
     // entries of a removed endpoint, so this is what a missed clean-up (kubernetes/kubernetes#59368) leaves.
     const first = runNamedTrace(buildWorld(load('scenarios/cluster-dns-remote-coredns.yaml').world), load('scenarios/cluster-dns-remote-coredns.yaml').cluster!, 'web.prod', { from: 'client', dst: 0, proto: 'tcp', dport: 80 }).trace;
     const pod = first.dns!.queries[0].answeredBy!.pod!.split('/')[1];
-    const text = readFileSync('scenarios/cluster-dns-remote-coredns.yaml', 'utf8').replace(/traces:[\s\S]*$/, `timeline:
+    // Without kube-proxy's conntrack clean-up (cluster.kubeProxy.conntrackCleanup: false), as before it existed.
+    const text = readFileSync('scenarios/cluster-dns-remote-coredns.yaml', 'utf8')
+      .replace('network: flannel-vxlan}', 'network: flannel-vxlan, kubeProxy: {conntrackCleanup: false}}')
+      .replace(/traces:[\s\S]*$/, `timeline:
   - trace: {name: before, from: pod/client, to: web.prod:80, proto: tcp}
   - kubectl: kubectl delete pod ${pod} -n kube-system
   - trace: {name: after, from: pod/client, to: web.prod:80, proto: tcp}
 `);
+    expect(text).toContain('conntrackCleanup: false');
     const r = loadScenarioText(text, 'stale.yaml');
     if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
     const events = runTimeline(r.scenario.world, r.scenario.timeline!, { cluster: r.scenario.cluster! }).events;
@@ -125,6 +129,24 @@ describe('a stale conntrack entry', () => {
     expect(q.trace.hops.some((h) => /conntrack: NEW connection udp 10\.244\.0\.2:45000/.test(h.detail))).toBe(false);
     const nat = q.trace.hops.find((h) => h.after !== null);
     expect(nat?.after?.dst).toBe(first.dns!.queries[0].trace.deliveredTo!.addr);
+  });
+
+  it('with kube-proxy\'s conntrack clean-up (the default) the stale entry is deleted at the sync: the lookup finds the name', () => {
+    const first = runNamedTrace(buildWorld(load('scenarios/cluster-dns-remote-coredns.yaml').world), load('scenarios/cluster-dns-remote-coredns.yaml').cluster!, 'web.prod', { from: 'client', dst: 0, proto: 'tcp', dport: 80 }).trace;
+    const pod = first.dns!.queries[0].answeredBy!.pod!.split('/')[1];
+    const text = readFileSync('scenarios/cluster-dns-remote-coredns.yaml', 'utf8').replace(/traces:[\s\S]*$/, `timeline:
+  - trace: {name: before, from: pod/client, to: web.prod:80, proto: tcp}
+  - kubectl: kubectl delete pod ${pod} -n kube-system
+  - trace: {name: after, from: pod/client, to: web.prod:80, proto: tcp}
+`);
+    const r = loadScenarioText(text, 'cleaned.yaml');
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+    const events = runTimeline(r.scenario.world, r.scenario.timeline!, { cluster: r.scenario.cluster! }).events;
+    const sync = events.flatMap((e) => (e.kind === 'cluster' ? e.kubeProxy : []));
+    expect(sync.some((s) => s.conntrackCleanup === 'ran' && s.conntrackDeleted.some((l) => /dport=53\b/.test(l)))).toBe(true);
+    const after = events.flatMap((e) => (e.kind === 'trace' ? [e.trace] : []))[1];
+    expect(after.dns!.result).toBe('found');
+    expect(after.dns!.queries[0].trace.deliveredTo!.addr).not.toBe(first.dns!.queries[0].trace.deliveredTo!.addr);
   });
 });
 

@@ -29,13 +29,19 @@ export function registerCompile(program: Command, out: (s: string) => void): voi
       `
 The output is a valid kind: Topology scenario: save it and it loads, traces and verifies the same. Pods,
 nodes and external hosts become namespaces; the underlay is the namespace "underlay" with a bridge br0.
+Traces to a DNS name need the cluster's resolver: they are left out, each named on stderr.
 
 Example:
   net compile scenarios/cluster-flannel-vxlan.yaml > compiled.yaml && net run compiled.yaml`,
     )
     .action((file: string) => {
       const sc = loadOrFail(file);
-      const header = `Compiled from ${file} (kind ${sc.kind}) by net compile.`;
-      out(renderTopologyYaml(sc.world, sc.traces.map(topologyTrace), header).replace(/\n$/, ''));
+      // A trace to a DNS name is answered by the cluster's resolver, which a Topology does not have: it is left
+      // out, and said so, rather than written with an address nobody looked up.
+      const named = sc.traces.filter((t) => t.toName !== undefined);
+      for (const t of named) process.stderr.write(`net compile: ${file}: trace "${t.name}" goes to the DNS name ${t.toName}, which a Topology cannot resolve (it has no cluster DNS): left out\n`);
+      const kept = sc.traces.filter((t) => t.toName === undefined);
+      const header = `Compiled from ${file} (kind ${sc.kind}) by net compile.${named.length > 0 ? ` ${named.length} trace${named.length === 1 ? '' : 's'} to DNS names left out.` : ''}`;
+      out(renderTopologyYaml(sc.world, kept.map(topologyTrace), header).replace(/\n$/, ''));
     });
 }
