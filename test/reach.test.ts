@@ -192,7 +192,7 @@ describe('net reach, the command', () => {
       [['scenarios/cluster-deployment.yaml', '--from', 'x/app=we b'], /--from x\/app=we b: column 7: "we b" is not a label value/],
       [['scenarios/cluster-deployment.yaml', '--from', 'svc/web'], /--from svc\/web: column 1: a Service sends nothing/],
       [['scenarios/cluster-deployment.yaml', '--ports', '80,0'], /--ports 80,0: column 4: port 0 is not in 1..65535/],
-      [['scenarios/cluster-deployment.yaml', '--proto', 'sctp'], /SCTP is not modelled/],
+      [['scenarios/cluster-deployment.yaml', '--proto', 'sctp'], /no destination selected in scenarios\/cluster-deployment.yaml/],
       [['scenarios/cluster-deployment.yaml', '--at', 'later'], /--at: .* has no timeline/],
       [['scenarios/veth-pair.yaml'], /is a Topology: net reach takes a Cluster/],
       [[`${FIX}/netpol-model.yaml`, '--from', 'x/a', '--expect', `${FIX}/upstream-tcp-01-full9.table`], /the expectation names sources x\/b /],

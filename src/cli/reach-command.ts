@@ -19,7 +19,7 @@ interface ReachOpts {
   from: { text: string; term: SelectorTerm }[];
   to: { text: string; term: SelectorTerm }[];
   ports?: PortList;
-  proto?: ReachProto | 'sctp';
+  proto?: ReachProto;
   nodeports?: boolean;
   output: 'table' | 'json' | 'csv';
   expect?: string;
@@ -51,7 +51,6 @@ function argPorts(text: string): PortList {
 function matrixOf(sc: Scenario, at: string | undefined, o: ReachOpts, flag: string, other = false): ReachMatrix {
   const w = reachWorld(sc, at, o.seed, flag);
   if (!w.ok) throw new UsageError(w.message);
-  if (o.proto === 'sctp') throw new UsageError('--proto sctp: SCTP is not modelled by the packet path (tcp and udp are); a declared SCTP port gets no column');
   const planOpts: PlanOptions = { from: o.from, to: o.to, ...(o.ports ? { ports: o.ports } : {}), ...(o.proto ? { proto: o.proto } : {}), nodePorts: o.nodeports === true };
   const planned = planMatrix(w.value.cluster, planOpts);
   if (!planned.ok) throw new UsageError(`${planned.message}${other ? ` (in ${sc.file}, the --diff side)` : ''}`);

@@ -453,7 +453,8 @@ function patchNetns(target: string, objects: CompiledObjects, spec: ClusterSpec)
 function listensOf(pod: PodObject): ListenSpec[] {
   const out: ListenSpec[] = [];
   for (const c of pod.spec.containers) {
-    for (const p of c.ports) if (p.protocol !== 'SCTP') out.push({ proto: p.protocol === 'TCP' ? 'tcp' : 'udp', port: p.containerPort, addr: 0 });
+    // An SCTP containerPort is an SCTP server (agnhost porter): the pod's namespace gets an SCTP stack (sctp-rcv.ts).
+    for (const p of c.ports) out.push({ proto: p.protocol === 'TCP' ? 'tcp' : p.protocol === 'UDP' ? 'udp' : 'sctp', port: p.containerPort, addr: 0 });
   }
   return out;
 }

@@ -149,4 +149,4 @@ export interface Capture {
   frame: Frame;
 }
 
-export type AnswerKind = 'syn-ack' | 'rst' | 'echo-reply' | 'udp-answer' | 'icmp-error';
+export type AnswerKind = 'syn-ack' | 'rst' | 'echo-reply' | 'udp-answer' | 'icmp-error' | 'init-ack' | 'abort';

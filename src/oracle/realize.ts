@@ -187,6 +187,18 @@ const LISTENER_PROGRAMS: Readonly<Record<ListenSpec['proto'], string>> = {
     '    s.sendto(data, peer)',
     '',
   ].join('\n'),
+  // needs the sctp module (modprobe sctp); the kernel answers INIT with INIT ACK on its own.
+  sctp: [
+    '',
+    'import socket, sys',
+    's = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)',
+    's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+    's.bind((sys.argv[1], int(sys.argv[2])))',
+    's.listen(128)',
+    'while True:',
+    '    s.accept()[0].close()',
+    '',
+  ].join('\n'),
 };
 
 /**

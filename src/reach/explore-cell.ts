@@ -21,9 +21,9 @@ export interface CellOptions {
 
 export const CELL_BRANCH_LIMIT = 64;
 
-/** The reply reached the sending socket: a SYN-ACK (TCP) or the answer datagram (UDP). */
+/** The reply reached the sending socket: a SYN-ACK (TCP), the answer datagram (UDP) or an INIT ACK (SCTP). */
 export function isConnected(t: Trace): boolean {
-  return t.disposition === 'DELIVERED' && t.reply !== null && t.reply.disposition === 'DELIVERED' && (t.reply.kind === 'syn-ack' || t.reply.kind === 'udp-answer');
+  return t.disposition === 'DELIVERED' && t.reply !== null && t.reply.disposition === 'DELIVERED' && (t.reply.kind === 'syn-ack' || t.reply.kind === 'udp-answer' || t.reply.kind === 'init-ack');
 }
 
 function afterNat(t: Trace): string {

@@ -6,7 +6,7 @@ import type { Disposition, DropReason } from '../kernel/events.js';
 
 export const REACH_SCHEMA = 'packetwalk.reach/v1';
 
-export type ReachProto = 'tcp' | 'udp';
+export type ReachProto = 'tcp' | 'udp' | 'sctp';
 
 export type PeerKind = 'pod' | 'container' | 'node' | 'host';
 
@@ -22,7 +22,7 @@ export interface ReachSource {
 
 /** A column: one address, port and protocol. */
 export interface ReachTarget {
-  /** The entity's label, with `:PORT` (and `/udp`) when the entity has several columns. */
+  /** The entity's label, with `:PORT` (and `/udp` or `/sctp`) when the entity has several columns. */
   label: string;
   kind: PeerKind | 'service' | 'nodeport';
   /** The entity alone (`x/a`, `svc/web.default`), without the port. */
@@ -49,7 +49,7 @@ export interface ReachJob {
 /** One outcome of a cell (a Service with several endpoints has one per endpoint reached). */
 export interface CellBranch {
   probability: number;
-  /** The reply reached the sender: a SYN-ACK for TCP, the answer datagram for UDP. */
+  /** The reply reached the sender: a SYN-ACK for TCP, the answer datagram for UDP, an INIT ACK for SCTP. */
   connected: boolean;
   disposition: Disposition;
   reason: DropReason | null;

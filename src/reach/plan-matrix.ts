@@ -45,7 +45,7 @@ interface Entity {
 
 class PlanError extends Error {}
 
-const protoOf = (p: Protocol): ReachProto | undefined => (p === 'TCP' ? 'tcp' : p === 'UDP' ? 'udp' : undefined);
+const protoOf = (p: Protocol): ReachProto => (p === 'TCP' ? 'tcp' : p === 'UDP' ? 'udp' : 'sctp');
 const podLabel = (namespace: string, name: string): string => `${namespace}/${name}`;
 const wild = (pattern: string, name: string): boolean => pattern === '*' || pattern === name;
 
@@ -78,7 +78,7 @@ function podEntities(c: CompiledCluster, term: SelectorTerm, flag: string, text:
       for (const ctr of p.object.spec.containers) {
         for (const cp of ctr.ports) {
           const proto = protoOf(cp.protocol);
-          if (proto !== undefined) ports.push({ port: cp.containerPort, proto, ...(cp.name !== undefined ? { name: cp.name } : {}) });
+          ports.push({ port: cp.containerPort, proto, ...(cp.name !== undefined ? { name: cp.name } : {}) });
         }
       }
       return { entity: podLabel(p.namespace, p.name), kind: 'pod' as const, addr: p.ip as number, netns: p.netns as string, ports, holders: [p.netns as string], pods: [podLabel(p.namespace, p.name)] };
@@ -134,7 +134,7 @@ function serviceEntities(c: CompiledCluster, term: SelectorTerm & { kind: 'svc' 
   for (const s of named.sort((a, b) => (`${a.meta.namespace}/${a.meta.name}` < `${b.meta.namespace}/${b.meta.name}` ? -1 : 1))) {
     let ports = s.ports.flatMap((p) => {
       const proto = protoOf(p.protocol);
-      return proto === undefined ? [] : [{ port: p.port, proto, ...(p.name !== undefined ? { name: p.name } : {}), ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) }];
+      return [{ port: p.port, proto, ...(p.name !== undefined ? { name: p.name } : {}), ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) }];
     });
     if (term.port !== undefined) {
       const byPort = ports.filter((p) => String(p.port) === term.port || p.name === term.port);
@@ -191,14 +191,14 @@ function columnPorts(e: Entity, o: PlanOptions): { port: number; proto: ReachPro
 
 function columnsOf(c: CompiledCluster, e: Entity, o: PlanOptions): ReachTarget[] {
   const ports = columnPorts(e, o);
-  const suffix = (p: { port: number; proto: ReachProto }): string => (ports.length > 1 ? `:${p.port}${p.proto === 'udp' ? '/udp' : ''}` : '');
+  const suffix = (p: { port: number; proto: ReachProto }): string => (ports.length > 1 ? `:${p.port}${p.proto === 'tcp' ? '' : `/${p.proto}`}` : '');
   const out: ReachTarget[] = ports.map((p) => ({ label: `${e.entity}${suffix(p)}`, kind: e.kind, entity: e.entity, addr: formatIpv4(e.addr), port: p.port, proto: p.proto, holders: e.holders, pods: e.pods }));
   if (o.nodePorts && e.service !== undefined) {
     for (const sp of e.service.ports) {
       const proto = protoOf(sp.protocol);
-      if (sp.nodePort === undefined || proto === undefined || !ports.some((p) => p.port === sp.port && p.proto === proto)) continue;
+      if (sp.nodePort === undefined || !ports.some((p) => p.port === sp.port && p.proto === proto)) continue;
       for (const n of c.nodes) {
-        out.push({ label: `${e.entity}@${n.name}:${sp.nodePort}${proto === 'udp' ? '/udp' : ''}`, kind: 'nodeport', entity: e.entity, addr: formatIpv4(n.ip), port: sp.nodePort, proto, holders: e.holders, pods: e.pods });
+        out.push({ label: `${e.entity}@${n.name}:${sp.nodePort}${proto === 'tcp' ? '' : `/${proto}`}`, kind: 'nodeport', entity: e.entity, addr: formatIpv4(n.ip), port: sp.nodePort, proto, holders: e.holders, pods: e.pods });
       }
     }
   }

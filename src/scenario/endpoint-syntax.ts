@@ -51,12 +51,12 @@ export function parseDestination(text: string): SyntaxResult<Destination> {
   return { ok: true, value: { netns: head, port } };
 }
 
-/** "tcp/80", "udp/53" or "tcp/10.0.0.1:80"; the address is 0.0.0.0 (any) when omitted. */
+/** "tcp/80", "udp/53", "sctp/5000" or "tcp/10.0.0.1:80"; the address is 0.0.0.0 (any) when omitted. */
 export function parseListen(text: string): SyntaxResult<ListenSpec> {
   const slash = text.indexOf('/');
   const proto = slash < 0 ? text : text.slice(0, slash);
-  if (proto !== 'tcp' && proto !== 'udp') {
-    return syntaxError(`"${proto}" is not a socket protocol (expected tcp/PORT, udp/PORT or tcp/IP:PORT)`, 1);
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') {
+    return syntaxError(`"${proto}" is not a socket protocol (expected tcp/PORT, udp/PORT, sctp/PORT or tcp/IP:PORT)`, 1);
   }
   if (slash < 0) return syntaxError(`a listening socket needs a port: ${proto}/PORT or ${proto}/IP:PORT`, 1);
   const rest = text.slice(slash + 1);

@@ -110,7 +110,7 @@ export function senderView(t: Trace): SenderView {
   const from = t.hops[0]?.netns ?? '';
   const back = t.reply;
   if (back !== null && back.disposition !== 'DELIVERED') {
-    const what = back.kind === 'rst' ? 'the RST' : back.kind === 'icmp-error' ? 'the ICMP error' : back.kind === 'syn-ack' ? 'the SYN-ACK' : back.kind === 'echo-reply' ? 'the echo reply' : 'the answer';
+    const what = back.kind === 'rst' ? 'the RST' : back.kind === 'icmp-error' ? 'the ICMP error' : back.kind === 'syn-ack' ? 'the SYN-ACK' : back.kind === 'init-ack' ? 'the INIT ACK' : back.kind === 'abort' ? 'the ABORT' : back.kind === 'echo-reply' ? 'the echo reply' : 'the answer';
     return timeout(proto, `${what} never comes back (it ends ${legEnd(back)})`, true);
   }
   if (t.disposition === 'DELIVERED') {
@@ -120,12 +120,18 @@ export function senderView(t: Trace): SenderView {
         : timeout(proto, 'delivered, but nothing answers', false);
     }
     if (proto === 'tcp') return { outcome: 'connected', errno: null, text: 'connect() succeeds: the SYN-ACK came back', lostOnTheWayBack: false };
+    // sctp_sf_do_5_1C_ack(): the INIT ACK moves the association to COOKIE-ECHOED; the COOKIE ACK completes it.
+    if (proto === 'sctp' && back.kind === 'init-ack') return { outcome: 'connected', errno: null, text: 'connect() goes on: the INIT ACK came back (the COOKIE ECHO / COOKIE ACK exchange is not modelled)', lostOnTheWayBack: false };
     if (proto === 'udp') return { outcome: 'answered', errno: null, text: 'recv() gets the answer', lostOnTheWayBack: false };
     return { outcome: 'answered', errno: null, text: 'ping prints the echo reply', lostOnTheWayBack: false };
   }
   if (t.icmp !== null) {
     if (/rst|reset/i.test(t.icmp.type)) return { outcome: 'refused', errno: 'ECONNREFUSED', text: 'connect() fails with ECONNREFUSED (Connection refused): a RST came back', lostOnTheWayBack: false };
     return icmpSeen(proto, t.icmp);
+  }
+  if (back !== null && back.kind === 'abort') {
+    // sctp_sf_cookie_wait_abort(): an ABORT in COOKIE-WAIT fails connect() with ECONNREFUSED.
+    return { outcome: 'refused', errno: 'ECONNREFUSED', text: 'connect() fails with ECONNREFUSED (Connection refused): an ABORT came back', lostOnTheWayBack: false };
   }
   if (back !== null && back.kind === 'rst') {
     return { outcome: 'refused', errno: 'ECONNREFUSED', text: 'connect() fails with ECONNREFUSED (Connection refused): a RST came back', lostOnTheWayBack: false };

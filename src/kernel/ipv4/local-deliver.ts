@@ -10,6 +10,7 @@ import { ipSend } from './send.js';
 import { applyNfVerdict } from './nf-verdict.js';
 import { VxlanDevice } from '../link/vxlan-device.js';
 import { vxlanRcv } from '../link/vxlan.js';
+import { sctpRcv } from './sctp-rcv.js';
 
 /** The kernel UDP socket a vxlan device opened on its dstport (bound to `local` when set). */
 function vxlanSocket(ns: Netns, dst: number, port: number, vni: number): VxlanDevice | undefined {
@@ -37,9 +38,18 @@ export function ipLocalDeliver(ns: Netns, skb: Skb, iif: string): void {
       return udpRcv(ns, skb, p);
     case 'icmp':
       return icmpRcv(ns, skb, p);
+    case 'sctp':
+      if (sctpRcv(ns, skb, p, p.l4.sctp)) return;
+      return protoUnreachable(ns, skb, p);
     default:
-      // ip_protocol_deliver_rcu(): no inet_protos[] handler. SCTP lands here too: packetwalk models a kernel
-      // without the SCTP stack (as the machines it is checked on), so an INIT draws protocol unreachable.
+      return protoUnreachable(ns, skb, p);
+  }
+}
+
+function protoUnreachable(ns: Netns, skb: Skb, p: IpPacket): void {
+  {
+      // ip_protocol_deliver_rcu(): no inet_protos[] handler. SCTP lands here in a namespace without an SCTP
+      // stack (no `listen: sctp/PORT`; the machines it is checked on have no sctp module): protocol unreachable.
       fate(ns, skb.leg, 'REFUSED', 'NO_SOCKET', `no handler for IP protocol ${p.ip.protocol}`);
       icmpSend(ns, skb, 3, 2, 0);
   }

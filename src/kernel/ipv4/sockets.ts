@@ -1,8 +1,8 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 
-/** A bound, listening socket (`listen:` in a scenario): TCP in LISTEN, or a UDP socket that answers. */
+/** A bound, listening socket (`listen:` in a scenario): TCP or SCTP in LISTEN, or a UDP socket that answers. */
 export interface ListeningSocket {
-  proto: 'tcp' | 'udp';
+  proto: 'tcp' | 'udp' | 'sctp';
   addr: Ipv4Addr;
   port: number;
 }
@@ -45,7 +45,7 @@ export class SocketTable {
     return this.requests.find((r) => r.local === local && r.localPort === localPort && r.remote === remote && r.remotePort === remotePort);
   }
 
-  listener(proto: 'tcp' | 'udp', addr: Ipv4Addr, port: number): ListeningSocket | undefined {
+  listener(proto: ListeningSocket['proto'], addr: Ipv4Addr, port: number): ListeningSocket | undefined {
     const candidates = this.listeners.filter((s) => s.proto === proto && s.port === port);
     return candidates.find((s) => s.addr === addr) ?? candidates.find((s) => s.addr === 0);
   }

@@ -180,7 +180,8 @@ export interface FdbSpec {
 }
 
 export interface ListenSpec {
-  proto: 'tcp' | 'udp';
+  /** `sctp`: an SCTP socket in LISTEN (and with it the namespace's SCTP stack: see sctp-rcv.ts). */
+  proto: 'tcp' | 'udp' | 'sctp';
   port: number;
   /** Bound address; 0 (any) when omitted. */
   addr: Ipv4Addr;
