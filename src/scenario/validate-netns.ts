@@ -201,9 +201,12 @@ function checkListen(src: ScenarioSource, ns: NetnsDraft, reach: Reach): void {
   // Sockets bound so far by protocol and port: the first of them, and the first per address. Linear in the
   // number of sockets (40,000 of them are a real node's worth).
   const bound = new Map<string, { first: string; byAddr: Map<Ipv4Addr, string> }>();
+  // fib_add_ifaddr() adds an address's local route before it looks at IFF_UP: an address on a device that is
+  // down (node-local-dns's dummy) is still local, and bind() takes it.
+  const onAnyDevice = new Set(ns.links.flatMap((l) => l.spec.addresses.map((a) => a.addr)));
   for (const l of ns.listen) {
     const s = l.spec;
-    if (s.addr !== 0 && !nonlocal && !reach.isLocal(s.addr)) {
+    if (s.addr !== 0 && !nonlocal && !reach.isLocal(s.addr) && !onAnyDevice.has(s.addr)) {
       src.error(l.node, `${l.label}: Cannot assign requested address: ${formatIpv4(s.addr)} is not an address of namespace "${ns.name}" (net.ipv4.ip_nonlocal_bind: 1 allows it)`);
     }
     const key = `${s.proto} ${s.port}`;
