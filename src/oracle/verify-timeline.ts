@@ -92,7 +92,7 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
       if (step.kind === 'sleep') await sleep(step.ms);
       if (step.kind === 'cluster') {
         if (cluster === undefined) throw new Error(`invariant: a cluster step (${step.text}) in a scenario that is no Cluster`);
-        const plan = clusterStepCommands(cluster, step.cluster, prefix, realize);
+        const plan = clusterStepCommands(cluster, step.cluster, prefix, ev?.kind === 'cluster' ? ev.kubeProxy : [], realize);
         const row = baseRow(input, index, step.text, prefix);
         row.emulator.disposition = 'RECONCILED';
         row.emulator.outcome = ev?.kind === 'cluster' ? changeText(ev.report) : 'not run';
