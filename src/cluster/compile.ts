@@ -94,6 +94,12 @@ export interface CompiledCluster extends CompiledObjects {
    * kube-proxy, src/cluster/live-kube-proxy.ts, starts from it).
    */
   rulesBeforeKubeProxy: Map<string, string>;
+  /**
+   * Each node's rules from the components that start after kube-proxy (the renderers after it, node-local-dns,
+   * the NetworkPolicy controller), as the iptables-restore --noflush texts they applied in order: a timeline's
+   * live kube-proxy puts them back after its own state when the node's other rules changed.
+   */
+  rulesAfterKubeProxy: Map<string, string>;
   /** What each NetworkPolicy chain and ipset (KUBE-NWPLCY-, KUBE-POD-FW-, KUBE-SRC-, KUBE-DST-) stands for. */
   policyChains: Map<string, string>;
   issues: CompileIssue[];
@@ -264,7 +270,15 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
   const rulesBeforeKubeProxy = new Map(objects.nodes.map((n) => [n.name, n.iptables.render()]));
   // node-local-dns starts after kube-proxy and prepends its rules (iptables -I): they come first.
   if (spec.nodeLocalDNS === true && !docker) renderers.push(() => nodeLocalDnsRules(nodeLocalIps));
-  for (const r of renderers) for (const n of objects.nodes) n.iptables.applyRestore(r(n, objects));
+  const after = new Map<string, string[]>(objects.nodes.map((n) => [n.name, []]));
+  const kubeProxyFirst = kubeProxy.mode === 'iptables' && !docker;
+  for (const [i, r] of renderers.entries()) {
+    for (const n of objects.nodes) {
+      const text = r(n, objects);
+      n.iptables.applyRestore(text);
+      if (!kubeProxyFirst || i > 0) after.get(n.name)!.push(text);
+    }
+  }
   // The NetworkPolicy controller (kube-router --run-firewall) starts after kube-proxy: its hooks end up first.
   const policyChains = new Map<string, string>();
   if (networkPolicyEnabled(spec) && !docker) {
@@ -272,16 +286,18 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
     for (const n of objects.nodes) {
       const r = renderKubeRouter({ name: n.name, serviceCIDR: spec.serviceCIDR }, view);
       n.iptables.applyRestore(r.text);
+      after.get(n.name)!.push(r.text);
       if (r.ipsets.length > 0) byNode.get(n.name)!.ipsets = r.ipsets;
       for (const [k, v] of r.labels) policyChains.set(k, v);
     }
   }
+  const rulesAfterKubeProxy = new Map([...after].map(([k, v]) => [k, v.join('\n')]));
   applyPatches(spec, objects, world, issues);
   for (const n of objects.nodes) {
     const text = n.iptables.render();
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
-  return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, policyChains, issues, spec };
+  return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, rulesAfterKubeProxy, policyChains, issues, spec };
 }
 
 /** `networkPolicy: auto` (the default) runs the controller once the cluster has a NetworkPolicy. */

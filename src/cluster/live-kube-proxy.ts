@@ -132,7 +132,7 @@ export class LiveKubeProxies {
         if (fresh) {
           // A node that just joined: until its kube-proxy syncs it holds only the other components' rules.
           if (timing === 'later') installRuleset(ns, this.baseRules(after, n.name, null));
-        } else if (old?.nf && before.rulesBeforeKubeProxy.get(n.name) === after.rulesBeforeKubeProxy.get(n.name)) {
+        } else if (old?.nf && sameOtherRules(before, after, n.name)) {
           installRuleset(ns, cloneRuleset(old.nf.ruleset));
         } else {
           installRuleset(ns, this.baseRules(after, n.name, np));
@@ -208,11 +208,20 @@ export class LiveKubeProxies {
       const full = renderSync({ config: p.config, services: p.services(), endpoints: p.endpoints(), changedServices: null, existingNatChains: null });
       rs = restore(hookJumpsText(hookJumps()) + full.text, rs, { noflush: true }).ruleset;
     }
+    // The components that start after kube-proxy (node-local-dns, the NetworkPolicy controller) come next.
+    const later = c.rulesAfterKubeProxy.get(node) ?? '';
+    if (later !== '') rs = restore(later, rs, { noflush: true }).ruleset;
     for (const patch of c.spec.patches) {
       if (patch.target === `node/${node}` && patch.iptables !== undefined) rs = restore(patch.iptables, rs, { noflush: true }).ruleset;
     }
     return rs;
   }
+}
+
+/** Whether the rules of the node's other components (those before kube-proxy and those after it) are the same. */
+function sameOtherRules(before: CompiledCluster, after: CompiledCluster, node: string): boolean {
+  return before.rulesBeforeKubeProxy.get(node) === after.rulesBeforeKubeProxy.get(node)
+    && before.rulesAfterKubeProxy.get(node) === after.rulesAfterKubeProxy.get(node);
 }
 
 function report(node: string, outcome: KubeProxyNodeSync['outcome'], over: Partial<KubeProxyNodeSync>): KubeProxyNodeSync {

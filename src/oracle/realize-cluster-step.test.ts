@@ -113,3 +113,19 @@ describe('kube-proxy as the emulator ran it', () => {
       .toBe("ip netns exec n conntrack -D -p udp --orig-src 1.2.3.4 --orig-dst 5.6.7.8 --orig-port-src 1 --orig-port-dst 53 || true");
   });
 });
+
+describe('NetworkPolicy steps', () => {
+  it('changes set members before the rules, and destroys sets after the rules that named them are gone', () => {
+    const all = steps('scenarios/netpol-allow-from-namespace.yaml');
+    for (const { text, r } of all) expect(r.problems, text).toEqual([]);
+    const label = all.find((s) => s.text.startsWith('kubectl label'))!;
+    expect(label.r.commands.some((c) => / ipset add KUBE-SRC-\S+ 10\.244\./.test(c))).toBe(true);
+    const del = all.find((s) => s.text.startsWith('kubectl delete networkpolicy'))!;
+    const firstDestroy = del.r.commands.findIndex((c) => c.includes('ipset destroy'));
+    const lastRestore = del.r.commands.map((c) => c.includes('iptables-restore')).lastIndexOf(true);
+    expect(firstDestroy).toBeGreaterThan(lastRestore);
+    expect(lastRestore).toBeGreaterThanOrEqual(0);
+    // The policy's chains go with it (the emulator's live kube-proxy rebuilds the node's rules, `rebuilt`).
+    expect(del.r.rewritten).toEqual(['node-a', 'node-b']);
+  });
+});

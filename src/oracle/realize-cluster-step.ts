@@ -75,10 +75,11 @@ export function clusterStepCommands(
       if (node !== undefined) handled.add(node.name);
       const model = rulesModel(from);
       const commands = proxyCommands(netns, model, s);
-      // Not synced yet: only the other components' rules move; kube-proxy's stay as they were.
-      const target = s !== undefined && s.outcome !== 'synced' && node !== undefined
-        ? otherRulesTarget(model, before.rulesBeforeKubeProxy.get(node.name) ?? '', after.rulesBeforeKubeProxy.get(node.name) ?? '')
-        : rulesModel(to);
+      // As the emulator's live kube-proxy: a node's rules are carried over (kube-proxy's text, when it synced, is
+      // the only change) unless the other components' rules changed, which rebuilds them as the new compile has
+      // them (`rebuilt`). A node without kube-proxy takes the new compile's rules.
+      // Approximation: a rebuilt node whose kube-proxy has not synced yet (`pending`) gets kube-proxy's new state.
+      const target = s === undefined || s.rebuilt || s.outcome === 'synced' ? rulesModel(to) : model;
       const rest = noflushDelta(model, target);
       if (rest !== '') {
         commands.push(iptablesRestore(`${prefix}${netns}`, rest, true));
@@ -100,14 +101,6 @@ export function clusterStepCommands(
     for (const line of s?.conntrackDeleted ?? []) r.commands.push(conntrackDelete(`${prefix}${n.netns}`, line));
   }
   return { ...r, synced, rewritten };
-}
-
-/** `model` with the chains the other components changed (from `was` to `now`) rewritten as `now` has them. */
-function otherRulesTarget(model: RulesModel, was: string, now: string): RulesModel {
-  if (was === now) return model;
-  const target = rulesModel(noflushDelta(new Map(), model));
-  applyNoflush(target, noflushDelta(rulesModel(was), rulesModel(now)));
-  return target;
 }
 
 /**
