@@ -20,7 +20,7 @@ function steps(file: string) {
   let now = sc.cluster;
   if (now === undefined) throw new Error(`${file} is no Cluster`);
   const out = [];
-  const events = runTimeline(sc.world, sc.timeline ?? [], { seed: 1 }).events;
+  const events = runTimeline(sc.world, sc.timeline ?? [], { seed: 1, cluster: sc.cluster }).events;
   for (const [i, s] of (sc.timeline ?? []).entries()) {
     if (s.kind !== 'cluster') continue;
     const kp = events.flatMap((e) => (e.kind === 'cluster' && e.index === i ? e.kubeProxy : []));

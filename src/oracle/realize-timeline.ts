@@ -17,7 +17,7 @@ import { clusterStepCommands } from './realize-cluster-step.js';
 export function timelineShell(steps: readonly TimelineStep[], prefix: string, cluster?: CompiledCluster, opts: RealizeOptions = {}, world?: WorldSpec): string[] {
   let now = cluster;
   // kube-proxy applies what the emulator's live kube-proxy applied at each step (net verify does the same).
-  const events = world !== undefined && cluster !== undefined ? runTimeline(world, steps, { seed: 1 }).events : [];
+  const events = world !== undefined && cluster !== undefined ? runTimeline(world, steps, { seed: 1, cluster }).events : [];
   const kubeProxyAt = (i: number): KubeProxyNodeSync[] => events.flatMap((e) => (e.kind === 'cluster' && e.index === i ? e.kubeProxy : []));
   return steps.flatMap((s, i) => {
     switch (s.kind) {

@@ -69,7 +69,7 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
   const isolation = isolationProblem(spec);
   if (isolation !== undefined) throw new Error(`refusing to realize ${input.file}: ${isolation}`);
   const prefix = `${opts.prefix}t-`;
-  const emu = runTimeline(input.emulatorSpec ?? spec, input.steps, { seed: opts.seed ?? 1 });
+  const emu = runTimeline(input.emulatorSpec ?? spec, input.steps, { seed: opts.seed ?? 1, cluster: input.cluster });
   const byStep = new Map<number, TimelineEvent>(emu.events.map((e) => [e.index, e]));
   let ctNetns = iptablesNamespaces(spec);
   const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
