@@ -86,18 +86,10 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
     const up = await runAsync('bash', ['-c', renderRealizeScript(withoutListeners(spec), prefix, realize), 'realize', 'up'], 60_000);
     if (up.code !== 0) throw new Error(`realize failed (exit ${up.code}): ${up.err.trim()}`);
     listeners = await Listeners.start(spec, prefix, timeouts, opts.session.live);
-    // The emulator's virtual clock starts at 0 here; the real one is kept with it at each sleep.
-    const clockStart = performance.now();
     for (const [index, step] of input.steps.entries()) {
       const t0 = performance.now();
       const ev = byStep.get(index);
-      if (step.kind === 'sleep') {
-        // A probe that waits out its timeout (seconds) takes no virtual time: the sleep ends when the virtual
-        // clock's does, so the real side does not fall behind by every probe before it (conntrack timeouts
-        // run on both clocks). It never ends earlier than the virtual time.
-        const until = ev?.kind === 'sleep' ? ev.now : undefined;
-        await sleep(until === undefined ? step.ms : Math.max(0, until - (performance.now() - clockStart)));
-      }
+      if (step.kind === 'sleep') await sleep(step.ms);
       if (step.kind === 'cluster') {
         if (cluster === undefined) throw new Error(`invariant: a cluster step (${step.text}) in a scenario that is no Cluster`);
         const plan = clusterStepCommands(cluster, step.cluster, prefix, ev?.kind === 'cluster' ? ev.kubeProxy : [], realize);
