@@ -66,8 +66,7 @@ built, deleted pods' removed with ip netns del, policy ipsets changed (ipset add
 each node the exact text the emulator's kube-proxy applied at that step fed to iptables-restore --noflush
 (nothing while it has not synced: kubeProxy: later), nothing flushed, so conntrack entries stay, then its
 conntrack clean-up as conntrack -D of the entries the emulator deleted; its row compares the namespaces each
-side has then, and the synced nodes' chains and rule counts (iptables-save) with the new compile. A sleep
-ends when the emulator's virtual clock's does (a probe's timeout takes no virtual time).
+side has then, and the synced nodes' chains and rule counts (iptables-save) with the new compile.
 
 A trace whose destination is a DNS name is not probed (the lookup is the emulator's own resolver; the DNS
 exchange is checked against the kernel by test/kernel/dns-agreement.test.ts).
