@@ -56,7 +56,7 @@ kube-proxy's sync with iptables-restore --noflush), and "down" also deletes the 
       const isolation = isolationProblem(sc.world);
       if (isolation !== undefined) throw new UsageError(`${file}: cannot be realized in isolation: ${isolation}`);
       const base = { baselineSysctls: BASELINE_SYSCTLS, dummyAsVeth: o.dummyAsVeth };
-      const timeline = sc.timeline !== undefined ? timelineShell(sc.timeline, prefix, sc.cluster, base) : undefined;
+      const timeline = sc.timeline !== undefined ? timelineShell(sc.timeline, prefix, sc.cluster, base, sc.world) : undefined;
       const alsoDown = sc.timeline !== undefined ? timelineNamespaces(sc.timeline) : [];
       out(renderRealizeScript(sc.world, prefix, { ...base, defaultAction: action, timeline, alsoDown }).trimEnd());
     });

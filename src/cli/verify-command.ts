@@ -60,11 +60,16 @@ A scenario with a timeline is verified on one real World after its own traces: t
 each step runs in order (a "run" step's command inside its namespace, exactly as written; "sleep" sleeps for
 real), and each trace is probed at its place and compared with the emulator's trace there. A command whose
 exit status differs from the emulator's (one side fails, the other not) is a difference. A Cluster change
-(kubectl scale, kubectl delete pod|endpointslice, ready:, addNode:) is done to the real namespaces as the
-components would: new pods' (and nodes') namespaces built, deleted pods' removed with ip netns del, and on
-each running node kube-proxy's next sync fed to iptables-restore --noflush, nothing flushed, so conntrack
-entries stay; its row compares the namespaces each side has then, and the synced nodes' chains and rule
-counts (iptables-save) with the new compile.
+(kubectl scale, kubectl delete pod|endpointslice|networkpolicy, kubectl label, apply:, ready:, addNode:,
+sync: kube-proxy) is done to the real namespaces as the components would: new pods' (and nodes') namespaces
+built, deleted pods' removed with ip netns del, policy ipsets changed (ipset add/del/create/destroy), and on
+each node the exact text the emulator's kube-proxy applied at that step fed to iptables-restore --noflush
+(nothing while it has not synced: kubeProxy: later), nothing flushed, so conntrack entries stay, then its
+conntrack clean-up as conntrack -D of the entries the emulator deleted; its row compares the namespaces each
+side has then, and the synced nodes' chains and rule counts (iptables-save) with the new compile.
+
+A trace whose destination is a DNS name is not probed (the lookup is the emulator's own resolver; the DNS
+exchange is checked against the kernel by test/kernel/dns-agreement.test.ts).
 
 A trace with TCP flags other than a lone SYN (flags: A, R, FA...) is sent as one crafted segment from a raw
 socket (python3): a RST back is a refusal, another segment a delivery, nothing a timeout. A segment that

@@ -96,10 +96,11 @@ export interface CompiledCluster extends CompiledObjects {
    */
   rulesBeforeKubeProxy: Map<string, string>;
   /**
-   * The restore texts the components that start after kube-proxy write on each node, in order (node-local-dns's
-   * and kube-router's rules, which they insert ahead of kube-proxy's hooks).
+   * Each node's rules from the components that start after kube-proxy (the renderers after it, node-local-dns,
+   * the NetworkPolicy controller), as the iptables-restore --noflush texts they applied in order: a timeline's
+   * live kube-proxy puts them back after its own state when the node's other rules changed.
    */
-  rulesAfterKubeProxy: Map<string, string[]>;
+  rulesAfterKubeProxy: Map<string, string>;
   /** What each NetworkPolicy chain and ipset (KUBE-NWPLCY-, KUBE-POD-FW-, KUBE-SRC-, KUBE-DST-) stands for. */
   policyChains: Map<string, string>;
   issues: CompileIssue[];
@@ -279,15 +280,13 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
   const rulesBeforeKubeProxy = new Map(objects.nodes.map((n) => [n.name, n.iptables.render()]));
   // node-local-dns starts after kube-proxy and prepends its rules (iptables -I): they come first.
   if (spec.nodeLocalDNS === true && !docker) renderers.push(() => nodeLocalDnsRules(nodeLocalIps));
-  // What the components after kube-proxy write (node-local-dns, kube-router, a caller's renderers), by node, in
-  // order: a timeline's live kube-proxy rebuilds a node's rules as before + kube-proxy + these + patches.
-  const rulesAfterKubeProxy = new Map<string, string[]>(objects.nodes.map((n) => [n.name, []]));
-  const kubeProxyRenderer = kubeProxy.mode === 'iptables' && !docker ? renderers[0] : undefined;
-  for (const r of renderers) {
+  const after = new Map<string, string[]>(objects.nodes.map((n) => [n.name, []]));
+  const kubeProxyFirst = kubeProxy.mode === 'iptables' && !docker;
+  for (const [i, r] of renderers.entries()) {
     for (const n of objects.nodes) {
       const text = r(n, objects);
       n.iptables.applyRestore(text);
-      if (r !== kubeProxyRenderer) rulesAfterKubeProxy.get(n.name)!.push(text);
+      if (!kubeProxyFirst || i > 0) after.get(n.name)!.push(text);
     }
   }
   // The NetworkPolicy controller (kube-router --run-firewall) starts after kube-proxy: its hooks end up first.
@@ -297,11 +296,12 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
     for (const n of objects.nodes) {
       const r = renderKubeRouter({ name: n.name, serviceCIDR: spec.serviceCIDR }, view);
       n.iptables.applyRestore(r.text);
-      rulesAfterKubeProxy.get(n.name)!.push(r.text);
+      after.get(n.name)!.push(r.text);
       if (r.ipsets.length > 0) byNode.get(n.name)!.ipsets = r.ipsets;
       for (const [k, v] of r.labels) policyChains.set(k, v);
     }
   }
+  const rulesAfterKubeProxy = new Map([...after].map(([k, v]) => [k, v.join('\n')]));
   applyPatches(spec, objects, world, issues);
   for (const n of objects.nodes) {
     const text = n.iptables.render();

@@ -209,7 +209,9 @@ export class LiveKubeProxies {
       const full = renderSync({ config: p.config, services: p.services(), endpoints: p.endpoints(), changedServices: null, existingNatChains: null });
       rs = restore(hookJumpsText(hookJumps()) + full.text, rs, { noflush: true }).ruleset;
     }
-    for (const text of c.rulesAfterKubeProxy.get(node) ?? []) rs = restore(text, rs, { noflush: true }).ruleset;
+    // The components that start after kube-proxy (node-local-dns, the NetworkPolicy controller) come next.
+    const later = c.rulesAfterKubeProxy.get(node) ?? '';
+    if (later !== '') rs = restore(later, rs, { noflush: true }).ruleset;
     for (const patch of c.spec.patches) {
       if (patch.target === `node/${node}` && patch.iptables !== undefined) rs = restore(patch.iptables, rs, { noflush: true }).ruleset;
     }
@@ -217,11 +219,10 @@ export class LiveKubeProxies {
   }
 }
 
-/** Whether the rules of a node's other components (flannel, portmap, node-local-dns, kube-router) are the same. */
+/** Whether the rules of the node's other components (those before kube-proxy and those after it) are the same. */
 function sameOtherRules(before: CompiledCluster, after: CompiledCluster, node: string): boolean {
-  const a = before.rulesAfterKubeProxy.get(node) ?? [];
-  const b = after.rulesAfterKubeProxy.get(node) ?? [];
-  return before.rulesBeforeKubeProxy.get(node) === after.rulesBeforeKubeProxy.get(node) && a.length === b.length && a.every((t, i) => t === b[i]);
+  return before.rulesBeforeKubeProxy.get(node) === after.rulesBeforeKubeProxy.get(node)
+    && before.rulesAfterKubeProxy.get(node) === after.rulesAfterKubeProxy.get(node);
 }
 
 function report(node: string, outcome: KubeProxyNodeSync['outcome'], over: Partial<KubeProxyNodeSync>): KubeProxyNodeSync {

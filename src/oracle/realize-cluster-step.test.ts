@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/model.js';
-import { clusterStepCommands } from './realize-cluster-step.js';
+import { runTimeline } from '../scenario/run-timeline.js';
+import { clusterStepCommands, conntrackDelete } from './realize-cluster-step.js';
 
 function load(file: string): Scenario {
   const r = loadScenarioFile(file);
@@ -19,9 +20,11 @@ function steps(file: string) {
   let now = sc.cluster;
   if (now === undefined) throw new Error(`${file} is no Cluster`);
   const out = [];
-  for (const s of sc.timeline ?? []) {
+  const events = runTimeline(sc.world, sc.timeline ?? [], { seed: 1, cluster: sc.cluster }).events;
+  for (const [i, s] of (sc.timeline ?? []).entries()) {
     if (s.kind !== 'cluster') continue;
-    out.push({ text: s.text, r: clusterStepCommands(now, s.cluster, 'P-') });
+    const kp = events.flatMap((e) => (e.kind === 'cluster' && e.index === i ? e.kubeProxy : []));
+    out.push({ text: s.text, r: clusterStepCommands(now, s.cluster, 'P-', kp) });
     now = s.cluster;
   }
   return out;
@@ -88,5 +91,41 @@ describe('clusterStepCommands on a node that joins', () => {
     expect(del).toBeGreaterThan(add);
     // The old pod's host veth is destroyed with the pod's namespace: no `ip link del` for it.
     expect(r.commands.filter((c) => / link del /.test(c))).toEqual([]);
+  });
+});
+
+describe('kube-proxy as the emulator ran it', () => {
+  it('deletes exactly the UDP entries the clean-up deleted, by original tuple', () => {
+    const all = steps('scenarios/kube-proxy-stale-udp-cleanup.yaml');
+    const dels = all.flatMap(({ r }) => r.commands.filter((c) => c.includes('conntrack -D')));
+    expect(dels).toEqual([expect.stringContaining("conntrack -D -p udp --orig-src 10.244.1.2 --orig-dst 10.96.0.10 --orig-port-src 40000 --orig-port-dst 53")]);
+    expect(all.flatMap(({ r }) => r.synced)).toEqual(['node-a', 'node-b']);
+  });
+  it('applies nothing while kube-proxy waits (kubeProxy: later), then hook jumps and the full restore (sync: kube-proxy)', () => {
+    const [join, sync] = steps('scenarios/kube-proxy-first-packet.yaml');
+    expect(join.r.synced).toEqual([]);
+    expect(join.r.commands.join('\n')).not.toContain('KUBE-SERVICES');
+    expect(sync.r.synced).toEqual(['node-c']);
+    expect(sync.r.commands.join('\n')).toContain('-I PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+  });
+  it('conntrackDelete reads a conntrack -L line', () => {
+    expect(conntrackDelete('n', 'udp      17 25 src=1.2.3.4 dst=5.6.7.8 sport=1 dport=53 [UNREPLIED] src=5.6.7.8 dst=1.2.3.4 sport=53 dport=1 mark=0 use=1'))
+      .toBe("ip netns exec n conntrack -D -p udp --orig-src 1.2.3.4 --orig-dst 5.6.7.8 --orig-port-src 1 --orig-port-dst 53 || true");
+  });
+});
+
+describe('NetworkPolicy steps', () => {
+  it('changes set members before the rules, and destroys sets after the rules that named them are gone', () => {
+    const all = steps('scenarios/netpol-allow-from-namespace.yaml');
+    for (const { text, r } of all) expect(r.problems, text).toEqual([]);
+    const label = all.find((s) => s.text.startsWith('kubectl label'))!;
+    expect(label.r.commands.some((c) => / ipset add KUBE-SRC-\S+ 10\.244\./.test(c))).toBe(true);
+    const del = all.find((s) => s.text.startsWith('kubectl delete networkpolicy'))!;
+    const firstDestroy = del.r.commands.findIndex((c) => c.includes('ipset destroy'));
+    const lastRestore = del.r.commands.map((c) => c.includes('iptables-restore')).lastIndexOf(true);
+    expect(firstDestroy).toBeGreaterThan(lastRestore);
+    expect(lastRestore).toBeGreaterThanOrEqual(0);
+    // The policy's chains go with it (the emulator's live kube-proxy rebuilds the node's rules, `rebuilt`).
+    expect(del.r.rewritten).toEqual(['node-a', 'node-b']);
   });
 });

@@ -42,6 +42,8 @@ export function reconcileRealizeCommands(before: WorldSpec, after: WorldSpec, pr
   const inPlace: string[] = [];
   const delta: NetnsSpec[] = [];
   const iptables: string[] = [];
+  const setsBefore: string[] = [];
+  const setsAfter: string[] = [];
   const kept = new Set<string>();
 
   for (const n of before.namespaces) {
@@ -61,7 +63,10 @@ export function reconcileRealizeCommands(before: WorldSpec, after: WorldSpec, pr
     kept.add(a.name);
     const d = diffNetns(b, a, gone, ns(a.name), out.problems);
     const rules = (b.iptables ?? '') === (a.iptables ?? '') ? [] : iptablesChange(a.name, b.iptables ?? '', a.iptables ?? '', ns(a.name), opts);
-    if (d.removals.length + d.inPlace.length + rules.length === 0 && !d.adds) continue;
+    const sets = ipsetChange(b, a, ns(a.name), out.problems);
+    if (d.removals.length + d.inPlace.length + rules.length + sets.before.length + sets.after.length === 0 && !d.adds) continue;
+    for (const c of sets.before) setsBefore.push(c);
+    for (const c of sets.after) setsAfter.push(c);
     out.changed.push(a.name);
     for (const c of d.removals) removals.push(c);
     for (const c of d.inPlace) inPlace.push(c);
@@ -76,7 +81,8 @@ export function reconcileRealizeCommands(before: WorldSpec, after: WorldSpec, pr
   // (the ReplicaSet controller replaces a pod as soon as it is terminating), so a bridge that loses its last old
   // port keeps its carrier and its neighbour entries, as in reconcile-world.ts (neigh_carrier_down() would
   // flush them otherwise).
-  out.commands = [...removals, ...inPlace, ...built.up, ...deleted, ...iptables];
+  // Sets before the rules that name them (as realize.ts orders them), and destroyed once no rule names them.
+  out.commands = [...removals, ...inPlace, ...built.up, ...deleted, ...setsBefore, ...iptables, ...setsAfter];
   return out;
 }
 
@@ -130,7 +136,6 @@ function diffNetns(b: NetnsSpec, a: NetnsSpec, gone: ReadonlySet<string>, netns:
   }
   if (globals.length > 0) inPlace.push(sysctlCommand(netns, globals));
   for (const k of Object.keys(b.sysctls)) if (!(k in a.sysctls)) problems.push(`${a.name}: sysctl ${k} is no longer set (nothing puts a default back)`);
-  if (JSON.stringify(b.ipsets ?? []) !== JSON.stringify(a.ipsets ?? [])) problems.push(`${a.name}: its ipsets changed`);
   if (JSON.stringify(b.listen) !== JSON.stringify(a.listen)) problems.push(`${a.name}: its listening sockets changed`);
   const spec: NetnsSpec = {
     name: a.name, sysctls, links,
@@ -145,4 +150,35 @@ function iptablesChange(name: string, before: string, after: string, netns: stri
   const own = opts.iptables?.(name, before, after);
   if (own !== undefined) return own;
   return after.trim() === '' ? [] : [iptablesRestore(netns, after)];
+}
+
+/**
+ * The ipset commands that take a namespace's sets from `b` to `a`, as a policy agent keeps them: new sets
+ * created and filled and members added or deleted before the rules change (`before`), sets no longer in the
+ * spec destroyed after (`after`: `ipset destroy` refuses a set a rule still names).
+ */
+function ipsetChange(b: NetnsSpec, a: NetnsSpec, netns: string, problems: string[]): { before: string[]; after: string[] } {
+  const at = `ip netns exec ${shq(netns)} ipset`;
+  const member = (m: string): string => m.split(' ').map(shq).join(' ');
+  const old = new Map((b.ipsets ?? []).map((x) => [x.name, x]));
+  const now = new Map((a.ipsets ?? []).map((x) => [x.name, x]));
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const set of now.values()) {
+    const was = old.get(set.name);
+    if (was === undefined) {
+      before.push(`${at} create ${shq(set.name)} ${shq(set.type)}`);
+      for (const m of set.members) before.push(`${at} add ${shq(set.name)} ${member(m)}`);
+      continue;
+    }
+    if (was.type !== set.type) {
+      problems.push(`${a.name}: ipset ${set.name} changed its type (${was.type} -> ${set.type})`);
+      continue;
+    }
+    // Deletions first: a member whose `nomatch` flag changed is deleted and added again.
+    for (const m of was.members) if (!set.members.includes(m)) before.push(`${at} del ${shq(set.name)} ${shq(m.split(' ')[0])}`);
+    for (const m of set.members) if (!was.members.includes(m)) before.push(`${at} add ${shq(set.name)} ${member(m)}`);
+  }
+  for (const set of old.values()) if (!now.has(set.name)) after.push(`${at} destroy ${shq(set.name)}`);
+  return { before, after };
 }

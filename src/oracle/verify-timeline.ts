@@ -69,7 +69,7 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
   const isolation = isolationProblem(spec);
   if (isolation !== undefined) throw new Error(`refusing to realize ${input.file}: ${isolation}`);
   const prefix = `${opts.prefix}t-`;
-  const emu = runTimeline(input.emulatorSpec ?? spec, input.steps, { seed: opts.seed ?? 1 });
+  const emu = runTimeline(input.emulatorSpec ?? spec, input.steps, { seed: opts.seed ?? 1, cluster: input.cluster });
   const byStep = new Map<number, TimelineEvent>(emu.events.map((e) => [e.index, e]));
   let ctNetns = iptablesNamespaces(spec);
   const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
@@ -92,7 +92,7 @@ export async function verifyTimeline(input: TimelineVerifyInput, opts: VerifyOpt
       if (step.kind === 'sleep') await sleep(step.ms);
       if (step.kind === 'cluster') {
         if (cluster === undefined) throw new Error(`invariant: a cluster step (${step.text}) in a scenario that is no Cluster`);
-        const plan = clusterStepCommands(cluster, step.cluster, prefix, realize);
+        const plan = clusterStepCommands(cluster, step.cluster, prefix, ev?.kind === 'cluster' ? ev.kubeProxy : [], realize);
         const row = baseRow(input, index, step.text, prefix);
         row.emulator.disposition = 'RECONCILED';
         row.emulator.outcome = ev?.kind === 'cluster' ? changeText(ev.report) : 'not run';

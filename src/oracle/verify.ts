@@ -219,6 +219,15 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   };
 
   const unsupported = unsupportedReason(trace);
+  if (trace.toName !== undefined && unsupported !== undefined) {
+    // Nothing of it is realized: its destination (0.0.0.0 until the lookup answers) means nothing to the kernel.
+    row.status = 'not-probed';
+    row.note = unsupported;
+    row.route = { emulator: '(not compared)', kernel: '(not compared)', agree: true };
+    row.kernel.outcome = `not probed: ${unsupported}`;
+    row.ms = Math.round(performance.now() - t0);
+    return row;
+  }
   try {
     const kernel = await kernelSide(kspec, trace, prefix, ctNetns, unsupported === undefined, opts);
     row.route.kernel = kernel.route;

@@ -64,7 +64,9 @@ describe.skipIf(unavailable !== undefined)(`the kernel agrees with the emulator 
       expect(bad.length === 0 ? '' : renderVerifyTable(rows)).toBe('');
       // Every trace has its row: compared, or not probed with the reason (a crafted TCP segment, for now).
       expect(rows.filter((r) => r.status === 'agree' || r.status === 'not-probed').length).toBe(traces);
-      expect(rows.filter((r) => r.status === 'agree').length).toBeGreaterThanOrEqual(2);
+      // Traces to a DNS name are not probed (dns-agreement.test.ts checks the lookup); the others must agree.
+      const named = rows.filter((r) => r.status === 'not-probed' && /DNS name/.test(r.note ?? '')).length;
+      expect(rows.filter((r) => r.status === 'agree').length).toBeGreaterThanOrEqual(Math.min(2, traces - named));
       expect(netnsWithPrefix(prefix), 'its namespaces are gone').toEqual([]);
     }, 60_000 + sleeps + traces * 15_000);
   });
