@@ -16,7 +16,7 @@ import type { NfHook } from '../kernel/netfilter/hooks.js';
 import type { Ip6Match, Ip6Rule, Ip6Ruleset, Ip6Table } from './ip6tables-rules.js';
 import { formatNat6Range, parseIp6tablesSave } from './ip6tables-rules.js';
 import { formatIpv6Endpoint, ipv6InPrefix, parseIpv6 } from '../wire/ipv6-addr.js';
-import { branchOf, flowOutput, mergeBranches } from './iptables-outcome.js';
+import { blankTrace, branchOf, flowOutput, mergeBranches } from './iptables-outcome.js';
 
 const LOOPBACK = 1n;
 const PROTO: Readonly<Record<IptablesProto, number>> = { tcp: 6, udp: 17, sctp: 132, icmp: 58 };
@@ -367,23 +367,12 @@ export function traceIp6tablesSave(text: string, o: IptablesTraceOptions): Iptab
   const srcAddr = parseIpv6(o.src);
   const dstAddr = parseIpv6(o.dst);
   const show = (a: bigint | undefined, raw: string, port: number | undefined): string => (a === undefined ? raw : formatIpv6Endpoint(a, proto === 'icmp' ? undefined : port));
-  const base: IptablesTrace = {
-    schema: 'packetwalk.iptables-trace/v1',
-    packet: { proto, src: show(srcAddr, o.src, o.sport ?? 40000), dst: show(dstAddr, o.dst, o.dport) },
-    origin: spec && isLocal(spec, spec.src) ? 'local' : 'ingress',
-    nodeIPs: [...(o.nodeIPs ?? [])],
-    errors: [],
+  const base = blankTrace(
+    { proto, src: show(srcAddr, o.src, o.sport ?? 40000), dst: show(dstAddr, o.dst, o.dport) },
+    spec && isLocal(spec, spec.src) ? 'local' : 'ingress',
+    o.nodeIPs ?? [],
     notes,
-    warnings: [],
-    hooks: [],
-    verdict: 'ACCEPT',
-    decidedBy: null,
-    dnat: [],
-    masquerade: false,
-    branches: [],
-    truncated: false,
-    output: '',
-  };
+  );
   const parsed = parseIp6tablesSave(text, { lenientComments: o.lenientComments });
   base.errors = [...parsed.errors.map((e): IptablesTraceError => (e.column ? { line: e.line, column: e.column, message: e.message } : { line: e.line, message: e.message })), ...optErrors];
   if (base.errors.length === 0 && parsed.ruleset.tables.size === 0) {

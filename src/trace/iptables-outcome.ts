@@ -2,7 +2,7 @@
 // through the kernel core, ip6tables-save-trace.ts for the IPv6 rule walk): one branch per walk, walks that
 // came out the same merged, and kube-proxy tracePacket()'s `output`.
 
-import type { HookWalk, IptablesBranch } from './iptables-save-trace.js';
+import type { HookWalk, IptablesBranch, IptablesTrace } from './iptables-save-trace.js';
 
 /** What one walk of the packet through the node did. */
 export interface WalkOutcome {
@@ -81,4 +81,25 @@ export function flowOutput(branches: readonly IptablesBranch[]): string {
   if (dnat.length) return dnat.join(', ');
   const b = branches[0];
   return b && b.decidedBy ? b.verdict : '';
+}
+
+/** A trace before anything is walked: ACCEPT by default, no hooks, no branches (both families start here). */
+export function blankTrace(packet: IptablesTrace['packet'], origin: IptablesTrace['origin'], nodeIPs: readonly string[], notes: string[]): IptablesTrace {
+  return {
+    schema: 'packetwalk.iptables-trace/v1',
+    packet,
+    origin,
+    nodeIPs: [...nodeIPs],
+    errors: [],
+    notes,
+    warnings: [],
+    hooks: [],
+    verdict: 'ACCEPT',
+    decidedBy: null,
+    dnat: [],
+    masquerade: false,
+    branches: [],
+    truncated: false,
+    output: '',
+  };
 }

@@ -22,7 +22,7 @@ import { buildWorld, staticEnv } from '../kernel/index.js';
 import { runProbe } from '../sim/index.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-addr.js';
 import { NODE_NETNS, hairpinned, nodeWorld, senderOf, socketSource } from './iptables-save-world.js';
-import { branchOf, flowOutput, mergeBranches } from './iptables-outcome.js';
+import { blankTrace, branchOf, flowOutput, mergeBranches } from './iptables-outcome.js';
 import { isIpv6Trace, traceIp6tablesSave } from './ip6tables-save-trace.js';
 
 export const IPTABLES_TRACE_SCHEMA = 'packetwalk.iptables-trace/v1';
@@ -371,23 +371,12 @@ export function traceIptablesSave(text: string, o: IptablesTraceOptions): Iptabl
   const noteList: string[] = [];
   const { spec, errors: optErrors } = checkOptions(o, noteList);
   const proto = o.proto ?? 'tcp';
-  const base: IptablesTrace = {
-    schema: IPTABLES_TRACE_SCHEMA,
-    packet: { proto, src: proto === 'icmp' ? o.src : `${o.src}:${o.sport ?? 40000}`, dst: o.dport !== undefined ? `${o.dst}:${o.dport}` : o.dst },
-    origin: spec && isLocal(spec, spec.src) ? 'local' : 'ingress',
-    nodeIPs: [...(o.nodeIPs ?? [])],
-    errors: [],
-    notes: noteList,
-    warnings: [],
-    hooks: [],
-    verdict: 'ACCEPT',
-    decidedBy: null,
-    dnat: [],
-    masquerade: false,
-    branches: [],
-    truncated: false,
-    output: '',
-  };
+  const base = blankTrace(
+    { proto, src: proto === 'icmp' ? o.src : `${o.src}:${o.sport ?? 40000}`, dst: o.dport !== undefined ? `${o.dst}:${o.dport}` : o.dst },
+    spec && isLocal(spec, spec.src) ? 'local' : 'ingress',
+    o.nodeIPs ?? [],
+    noteList,
+  );
   const ipsets = o.ipsets === undefined ? null : parseIpsetSave(o.ipsets);
   const sets: MatchState['ipsets'] = ipsets?.sets ?? new Map();
   if (ipsets) for (const n of ipsets.notes) noteList.push(n);

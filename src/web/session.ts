@@ -285,20 +285,12 @@ export class WebSession {
             send(errorMessage(m.id, 'failed', 'edits change a cluster: this scenario is kind Topology'));
             return;
           }
-          this.#edits.push(editStep(m.edit));
-          this.#lastTrace = null;
-          const point = this.#point;
-          this.#point = `edit-${this.#edits.length}`;
-          const failed = this.#rebuild();
-          if (failed !== undefined) {
-            // The edit is refused as a timeline step would be: undo it and say why.
-            this.#edits.pop();
-            this.#point = point;
-            this.#rebuild();
-            send({ ...failed, id: m.id });
-            return;
-          }
-          send(this.worldMessage(m.id));
+          const step = editStep(m.edit);
+          this.#change(m.id, send, () => {
+            this.#edits.push(step);
+            this.#lastTrace = null;
+            this.#point = `edit-${this.#edits.length}`;
+          });
           return;
         }
         case 'timeline': {
@@ -306,16 +298,9 @@ export class WebSession {
             send(errorMessage(m.id, 'failed', `no point "${m.point}" (points: ${this.#currentTimelinePoints().join(', ') || 'none'})`));
             return;
           }
-          const before = this.#point;
-          this.#point = m.point;
-          const failed = this.#rebuild();
-          if (failed !== undefined) {
-            this.#point = before;
-            this.#rebuild();
-            send({ ...failed, id: m.id });
-            return;
-          }
-          send(this.worldMessage(m.id));
+          this.#change(m.id, send, () => {
+            this.#point = m.point;
+          });
           return;
         }
         case 'save':
@@ -333,6 +318,25 @@ export class WebSession {
       const text = e instanceof UsageError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
       send(errorMessage(m.id, 'failed', text));
     }
+  }
+
+  /**
+   * Makes `apply`'s change and rebuilds the World; a change the loader or the timeline refuses (as it would
+   * refuse that step in a file) is undone and the reason sent, else the new World is.
+   */
+  #change(id: string, send: (m: ServerMessage) => void, apply: () => void): void {
+    const saved = { edits: [...this.#edits], point: this.#point, lastTrace: this.#lastTrace };
+    apply();
+    const failed = this.#rebuild();
+    if (failed !== undefined) {
+      this.#edits = saved.edits;
+      this.#point = saved.point;
+      this.#lastTrace = saved.lastTrace;
+      this.#rebuild();
+      send({ ...failed, id });
+      return;
+    }
+    send(this.worldMessage(id));
   }
 
   #trace(m: TraceRequest, send: (m: ServerMessage) => void): void {
