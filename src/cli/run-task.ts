@@ -4,7 +4,7 @@
 
 import { loadScenarioFile } from '../scenario/load.js';
 import { checkExpectations } from '../scenario/expect.js';
-import { exploreTraceBranches } from '../trace/index.js';
+import { exploreTraceBranches, withBranches } from '../trace/index.js';
 import { runScenarioTrace } from '../scenario/run-scenario-trace.js';
 import type { CompiledCluster } from '../cluster/compile.js';
 import { describeKubeProxySync } from '../cluster/live-kube-proxy.js';
@@ -151,7 +151,7 @@ export function createHandler(init: RunTaskInit): (task: RunTask) => RunTaskResu
       const t = scenario.traces[task.trace];
       const seeded = annotate(runScenarioTrace(world, cluster, t, { seed: init.seed }).trace);
       // An expectation on branches needs every outcome of the random rules, not the seed's one.
-      const trace = t.expect?.branches ? { ...seeded, branches: exploreTraceBranches(world, t, { seed: init.seed }).branches } : seeded;
+      const trace = t.expect?.branches ? withBranches(seeded, exploreTraceBranches(world, t, { seed: init.seed })) : seeded;
       tally.add(report(t.name, trace, t.expect, '', out));
     } else if (scenario.timeline) {
       runTimelineReported(scenario.file, scenario.world, scenario.timeline, init.seed, tally, out, annotate, cluster);

@@ -4,7 +4,7 @@ import { formatIpv6, parseIpv6 } from '../wire/ipv6-addr.js';
 import type { Scenario, TraceSpec } from '../scenario/model.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { exploreTraceBranches, renderPcap, renderTraceJson, renderTraceText } from '../trace/index.js';
+import { exploreTraceBranches, withBranches, renderPcap, renderTraceJson, renderTraceText } from '../trace/index.js';
 import { formatIptablesTraceError, renderIptablesTraceJson, renderIptablesTraceText, traceIptablesSave } from '../trace/iptables-save-trace.js';
 import type { Detail } from '../trace/index.js';
 import { buildWorld } from '../kernel/index.js';
@@ -388,8 +388,8 @@ add --ipsets node-a.ipsets (a set it does not create is refused, as iptables-res
           }
         }
         if (o.branches && t.toName !== undefined) throw new UsageError(`--branches explores one packet's random choices: give --to an address, not the name ${t.toName}`);
-        const withBranches = o.branches ? { ...trace, branches: exploreTraceBranches(world, t, { seed: o.seed }).branches } : trace;
-        return o.reply ? withBranches : { ...withBranches, reply: null };
+        const explored = o.branches ? withBranches(trace, exploreTraceBranches(world, t, { seed: o.seed })) : trace;
+        return o.reply ? explored : { ...explored, reply: null };
       });
       if (o.output === 'json') out(results.length === 1 ? renderTraceJson(results[0]) : `[\n${results.map(renderTraceJson).join(',\n')}\n]`);
       else {

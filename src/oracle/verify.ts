@@ -18,7 +18,7 @@ import type { WorldSpec } from '../kernel/netns/world-spec.js';
 import type { TraceSpec } from '../scenario/model.js';
 import type { Trace } from '../trace/model.js';
 import { runTrace } from '../trace/run-trace.js';
-import { exploreTraceBranches } from '../trace/branches.js';
+import { exploreTraceBranches, withBranches } from '../trace/branches.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import { compareOutcomes, describeOutcome, emulatorOutcome } from './compare.js';
 import type { ExpectedOutcome } from './compare.js';
@@ -395,8 +395,8 @@ function emulatorSide(world: World, spec: WorldSpec, trace: TraceSpec, seed: num
     const t = runTrace(world, trace, { seed });
     // Random rule matches: explore every branch, so a kernel that took another one can still agree.
     const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? '') || randomEcmp(n) || socketHashedEcmp(n));
-    const withBranches = random ? { ...t, branches: exploreTraceBranches(world, trace, { seed }).branches } : t;
-    return { trace: withBranches, observed: emulatorOutcome(withBranches, { from: trace.from, spec }) };
+    const explored = random ? withBranches(t, exploreTraceBranches(world, trace, { seed })) : t;
+    return { trace: explored, observed: emulatorOutcome(explored, { from: trace.from, spec }) };
   } catch (e) {
     return `emulator threw: ${e instanceof Error ? e.message : String(e)}`;
   }

@@ -13,7 +13,7 @@ import { reconcileWorld } from '../kernel/netns/reconcile-world.js';
 import type { ReconcileReport } from '../kernel/netns/reconcile-world.js';
 import { Rng, Scheduler } from '../sim/index.js';
 import type { Recorder } from '../sim/index.js';
-import { exploreTraceBranches } from '../trace/index.js';
+import { exploreTraceBranches, withBranches } from '../trace/index.js';
 import { runScenarioTrace } from './run-scenario-trace.js';
 import { emptyDnsCache } from '../dns/named-trace.js';
 import type { CompiledCluster } from '../cluster/compile.js';
@@ -83,9 +83,9 @@ export function runTimeline(spec: WorldSpec, steps: readonly TimelineStep[], opt
       case 'trace': {
         const seed = opts.seed ?? 1;
         // Branches first, each on a checkpoint at this moment; then the run the timeline keeps.
-        const branches = step.trace.expect?.branches ? exploreTraceBranches(world, step.trace, { seed, startAt: sched.clock.now() }).branches : null;
+        const branches = step.trace.expect?.branches ? exploreTraceBranches(world, step.trace, { seed, startAt: sched.clock.now() }) : null;
         const { trace: seeded, recorder } = runScenarioTrace(world, cluster, step.trace, { seed, scheduler: sched, keep: true }, dnsCache);
-        const trace = branches ? { ...seeded, branches } : seeded;
+        const trace = branches ? withBranches(seeded, branches) : seeded;
         emit({ kind: 'trace', index, step, trace, recorder, problems: step.trace.expect ? checkExpectations(trace, step.trace.expect) : [] });
         break;
       }

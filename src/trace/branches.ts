@@ -47,6 +47,11 @@ function outcomeOf(t: Trace): { dst: string; masquerade: boolean } {
  * share the chain walks they have in common, those before their first different choice (a WalkMemo, given in
  * `opts.walkMemo` or made here): a run replays them instead of walking them again.
  */
+/** `trace` with the explored branches: `branchesTruncated` says when the exploration stopped before the end. */
+export function withBranches<T extends Trace>(trace: T, explored: { branches: TraceBranch[]; truncated: boolean }): T {
+  return explored.truncated ? { ...trace, branches: explored.branches, branchesTruncated: true } : { ...trace, branches: explored.branches };
+}
+
 export function exploreTraceBranches(
   worldOrSpec: World | WorldSpec,
   probe: ProbeSpec & { name?: string },

@@ -5,7 +5,7 @@ export { renderPcap } from './render-pcap.js';
 export { renderTraceText } from './render-text.js';
 export type { Detail } from './render-text.js';
 export { renderTraceJson } from './render-json.js';
-export { exploreTraceBranches, BRANCH_LIMIT } from './branches.js';
+export { exploreTraceBranches, withBranches, BRANCH_LIMIT } from './branches.js';
 export type { TraceBranch } from './branches.js';
 export { senderView } from './sender-view.js';
 export type { SenderOutcome, SenderView } from './sender-view.js';

@@ -82,6 +82,8 @@ export interface Trace extends Leg {
   reply: (Leg & { kind: string }) | null;
   /** With `--branches`: one entry per distinct outcome of the random choices (TraceBranch). */
   branches: unknown[];
+  /** With `--branches`, present (true) only when the exploration stopped at BRANCH_LIMIT runs: the outcomes are a part of all. */
+  branchesTruncated?: true;
   /** What the sending socket experiences (sender-view.ts); set by runTrace. */
   sender?: SenderView;
   /**

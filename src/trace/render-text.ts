@@ -1,4 +1,5 @@
 import type { DnsQueryTrace, Hop, Leg, Trace, TraceDns } from './model.js';
+import { BRANCH_LIMIT } from './branches.js';
 import type { TraceBranch } from './branches.js';
 import { senderLineNeeded } from './sender-view.js';
 
@@ -134,6 +135,7 @@ export function renderTraceText(t: Trace, detail: Detail = 'summary'): string {
       lines.push(`  p=${b.probability.toFixed(4)}  ${b.disposition}${where}  dst ${b.dst}${b.masquerade ? '  masqueraded' : ''}`);
       if (detail !== 'minimal') for (const r of [...(b.nexthops ?? []), ...b.rules]) lines.push(`      ${r}`);
     }
+    if (t.branchesTruncated) lines.push(`  (exploration stopped after ${BRANCH_LIMIT} runs: these are the outcomes found so far, their probabilities add up to less than 1)`);
   }
   return lines.join('\n');
 }

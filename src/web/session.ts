@@ -12,7 +12,7 @@ import type { Scenario } from '../scenario/model.js';
 import { pointNames, runTimeline } from '../scenario/run-timeline.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import type { Diagnostic } from '../scenario/diagnostics.js';
-import { exploreTraceBranches, runTraceRecorded } from '../trace/index.js';
+import { exploreTraceBranches, runTraceRecorded, withBranches } from '../trace/index.js';
 import type { Trace } from '../trace/index.js';
 import { annotateTrace, chainTexts } from '../cluster/annotate-trace.js';
 import type { CompiledCluster } from '../cluster/compile.js';
@@ -357,7 +357,7 @@ export class WebSession {
     // As `net trace` (no --at) on the scenario's World, or as `net trace --at POINT` at a point.
     const { trace: plain } = runTraceRecorded(world, spec, { seed, ...(this.#point !== null ? { startAt: now } : {}) });
     const annotated = cluster !== undefined ? annotateTrace(plain, cluster.owners, chainTexts(cluster)) : plain;
-    const trace = m.branches ? { ...annotated, branches: exploreTraceBranches(world, spec, { seed }).branches } : annotated;
+    const trace = m.branches ? withBranches(annotated, exploreTraceBranches(world, spec, { seed })) : annotated;
     send({ type: 'trace-begin', v: 1, id: m.id, name: trace.name, packet: trace.packet });
     for (const hop of trace.hops) send({ type: 'hop', v: 1, id: m.id, leg: 'request', hop });
     for (const hop of trace.reply?.hops ?? []) send({ type: 'hop', v: 1, id: m.id, leg: 'reply', hop });
