@@ -21,7 +21,7 @@ import type { HostPortMapping } from './cni/portmap.js';
 import { addPortMappings } from './cni/portmap.js';
 import { addFlannelRules } from './flannel/iptables.js';
 import { addNodeLocalDns, KUBE_DNS_UPSTREAM, kubeDnsUpstreamService, NODE_LOCAL_DNS_IP, nodeLocalDnsRules } from './node-local-dns.js';
-import { IptablesText } from './iptables-text.js';
+import { IptablesText, PreparedRestore } from './iptables-text.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
 import type { ChainLabel } from './kube-proxy/index.js';
@@ -290,10 +290,18 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
   if (spec.nodeLocalDNS === true && !docker) renderers.push(() => nodeLocalDnsRules(nodeLocalIps));
   const after = new Map<string, string[]>(objects.nodes.map((n) => [n.name, []]));
   const kubeProxyFirst = kubeProxy.mode === 'iptables' && !docker;
+  // A renderer's text is parsed once however many nodes it is the same for (kube-proxy's, shared by all the
+  // nodes of a render), and the chains it creates are held by reference (IptablesText's shared layer).
+  const prepared = new Map<string, PreparedRestore>();
   for (const [i, r] of renderers.entries()) {
     for (const n of objects.nodes) {
       const text = r(n, objects);
-      n.iptables.applyRestore(text);
+      let p = prepared.get(text);
+      if (p === undefined) {
+        p = new PreparedRestore(text);
+        prepared.set(text, p);
+      }
+      n.iptables.applyPrepared(p, { share: true });
       if (!kubeProxyFirst || i > 0) after.get(n.name)!.push(text);
     }
   }
