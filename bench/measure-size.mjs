@@ -141,25 +141,24 @@ const render = budgeted(() => {
   for (const e of slices) proxier.onEndpointSliceAdd(e);
   plan = proxier.sync({ now: 0, existingNatChains: null });
 }, 'full sync: render');
-const applyOnce = () => {
+const applyOnce = (cache) => {
   const jumps = applyHookJumps(emptyRuleset(), plan.hookJumps);
-  const r = applySync(jumps.ruleset, plan.text);
+  // The third argument is the rule-parse cache (sync-fast's applySync); an older applySync ignores it.
+  const r = applySync(jumps.ruleset, plan.text, cache);
   if (r.errors.length) throw new Error(`full sync restore: ${r.errors[0].message}`);
   ruleset = r.ruleset;
 };
-// Cold and warm apply, where our iptables-restore keeps a rule-parse cache (shared by the World's namespaces,
-// another branch's work): cold empties it before each sample, warm applies once first and keeps it. Until
-// such a cache exists, parseCacheHooks() finds none and `fullSyncApply` is the one figure, as before.
+// Cold and warm apply, where our iptables-restore keeps a rule-parse cache shared by a World's namespaces
+// (RuleParseCache): cold gives each sample an empty cache, warm the cache of a World that loaded this node's
+// rules (what buildWorld parsed: the node's whole text). Without that cache (parseCacheHooks() finds none),
+// `fullSyncApply` stays the one figure, as before.
 const cache = await parseCacheHooks();
 if (cache !== null) {
-  result.fullSyncApplyCold = budgeted(() => {
-    cache.clear();
-    applyOnce();
-  }, 'full sync: apply, parse cache cold').stats;
-  applyOnce();
-  result.fullSyncApplyWarm = budgeted(applyOnce, 'full sync: apply, parse cache warm').stats;
+  result.fullSyncApplyCold = budgeted(() => applyOnce(cache.empty()), 'full sync: apply, parse cache cold').stats;
+  const warm = cache.loaded(nodeText);
+  result.fullSyncApplyWarm = budgeted(() => applyOnce(warm), 'full sync: apply, parse cache warm').stats;
 }
-const apply = budgeted(applyOnce, 'full sync: apply');
+const apply = budgeted(() => applyOnce(undefined), 'full sync: apply');
 result.fullSyncRender = render.stats;
 result.fullSyncApply = apply.stats;
 result.fullSync = summarize(render.stats.samples.map((x, i) => x + (apply.stats.samples[i] ?? apply.stats.median)));
@@ -237,14 +236,20 @@ if (process.stderr.isTTY) process.stderr.write('\n');
 process.stdout.write(`${JSON.stringify(result)}\n`);
 
 /**
- * The hook for the rule-parse cache of our iptables-restore (not on this branch): `clear()` empties it, for
- * the cold figure. Looks for the netfilter module's export; null while there is none. When the cache lands,
- * name its clearing function here if it differs.
+ * The hook for the rule-parse cache of our iptables-restore (`RuleParseCache`, branch sync-fast): `empty()`
+ * makes a fresh cache, `loaded(text)` one that has parsed `text` the way buildWorld's restore does. Null while
+ * the netfilter module exports no such cache.
  */
 async function parseCacheHooks() {
   const nf = await import('../dist/kernel/netfilter/index.js');
-  for (const name of ['clearRuleParseCache', 'clearParseCache']) {
-    if (typeof nf[name] === 'function') return { clear: () => nf[name]() };
-  }
-  return null;
+  const Cache = nf.RuleParseCache;
+  if (typeof Cache !== 'function') return null;
+  return {
+    empty: () => new Cache(),
+    loaded: (text) => {
+      const c = new Cache();
+      restore(text, undefined, { cache: c });
+      return c;
+    },
+  };
 }
