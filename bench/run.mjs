@@ -15,19 +15,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false }, full: { type: 'boolean', default: false }, micro: { type: 'boolean', default: false },
-    runs: { type: 'string' }, nodes: { type: 'string' }, 'no-kernel': { type: 'boolean', default: false },
+    runs: { type: 'string' }, nodes: { type: 'string' }, 'no-kernel': { type: 'boolean', default: false }, 'pool-max': { type: 'string' },
     'big-services': { type: 'string' }, heap: { type: 'string', default: '4096' }, sizes: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (a.help) {
   process.stdout.write(`npm run bench -- [options]
-  --quick            S = 100 and 1,000 only, 3 runs, a smaller big compile (a few minutes)
-  --full             the issue's shapes: N = 100 nodes, and 1,000 nodes x 30 pods x 10,000 Services (long)
+  --quick            S = 100 and 1,000 only, 3 runs, a big compile of 100 Services (a few minutes)
+  --full             the issue's other shape: N = 100 nodes (long)
   --runs N           samples per figure (default 5; 3 with --quick)
   --nodes N          nodes of the generated clusters (default 10; at least 7)
-  --big-services S   Services of the 1,000-node compile (default 1,000; 10,000 with --full)
+  --big-services S   Services of the 1,000-node compile (default 10,000; 100 with --quick)
   --sizes A,B,...     the Services of each size (default 100,1000,10000; 100,1000 with --quick)
   --heap MB          the heap limit of each size's process (default 4096; the big compile's is 2048)
+  --pool-max S       measure traces/s over the worker pool up to S Services only (default 1,000: each
+                     thread compiles and builds its own World, minutes and gigabytes at 10,000)
   --no-kernel        leave out the kernel columns (they need root, iproute2, iptables, conntrack and cc)
   --micro            also run bench/micro.mjs (shipped scenarios, indexed vs linear chains)
 `);
@@ -41,7 +43,8 @@ if (Number(nodes) < 7) {
   process.stderr.write('bench: --nodes must be at least 7 (the client pod needs a node without the first and last Services\' endpoints)\n');
   process.exit(2);
 }
-const bigServices = a['big-services'] ?? (a.full ? '10000' : quick ? '100' : '1000');
+const bigServices = a['big-services'] ?? (quick ? '100' : '10000');
+const poolMax = Number(a['pool-max'] ?? '1000');
 
 /** Runs one measure-size process; its stderr (progress) passes through, its last stdout line is the result. */
 function measure(args, heapMB) {
@@ -87,7 +90,7 @@ if (!a['no-kernel']) {
 for (const S of sizes) {
   const args = ['--services', String(S), '--nodes', nodes, '--pods-per-node', '30', '--runs', runs, '--pair-sample', S >= 10000 ? '30' : quick ? '100' : '300'];
   // Each pool thread compiles and builds its own World: at 10,000 Services that is minutes, left out of --quick.
-  if (quick && S >= 10000) args.push('--no-pool');
+  if (S > poolMax) args.push('--no-pool');
   if (results.options.kernel) args.push('--kernel');
   results.sizes.push(await measure(args, Number(a.heap)));
   // Written after every size, so a long run that is stopped keeps what it measured.
@@ -125,6 +128,10 @@ out.push(row('build World', (s) => fmt(s.buildWorld)));
 out.push(row('kube-proxy full sync, one node (render+apply)', (s) => fmt(s.fullSync)));
 out.push(row('  render', (s) => fmt(s.fullSyncRender)));
 out.push(row('  apply (our iptables-restore)', (s) => fmt(s.fullSyncApply)));
+if (results.sizes.some((s) => s.fullSyncApplyCold)) {
+  out.push(row('  apply, rule-parse cache cold', (s) => fmt(s.fullSyncApplyCold)));
+  out.push(row('  apply, rule-parse cache warm', (s) => fmt(s.fullSyncApplyWarm)));
+}
 out.push(row('kernel iptables-restore of the node rules', (s) => fmt(s.kernelRestore)));
 out.push(row('our iptables-restore of the node rules', (s) => fmt(s.ourRestore)));
 out.push(row('incremental sync (one endpoint change)', (s) => fmt(s.incrementalSync)));
@@ -148,6 +155,7 @@ out.push('');
 out.push(b.failed
   ? `compile of 1,000 nodes x 30 pods x ${bigServices} Services: ${b.failed} (heap limit 2 GB)`
   : `compile of 1,000 nodes x 30 pods x ${bigServices} Services: ${fmt(b.compile, 's')}, heap ${b.compileHeapMB.toFixed(0)} MB, peak RSS ${b.peakRssMB.toFixed(0)} MB`);
+if (sizes.some((S) => S > poolMax)) out.push(`traces/s over the pool: left out above ${poolMax} Services (--pool-max)`);
 if (results.kernelSkipped) out.push(`kernel columns left out: ${results.kernelSkipped}`);
 out.push('every figure: bench/results.json');
 if (process.stderr.isTTY) process.stderr.write('\n');

@@ -5,7 +5,7 @@
 
 import type { Ipv4Addr, Ipv4Prefix } from '../wire/headers.js';
 import { formatIpv4, formatPrefix, inPrefix, prefixNetwork } from '../wire/ipv4-addr.js';
-import type { LinkSpec, ListenSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
+import type { FdbSpec, LinkSpec, ListenSpec, NeighSpec, NetnsSpec, RouteSpec, WorldSpec } from '../kernel/netns/world-spec.js';
 import { isValidIfname } from '../kernel/syntax-words.js';
 import { parseFdb } from '../kernel/link/fdb-syntax.js';
 import { parseNeigh } from '../kernel/neigh/neigh-syntax.js';
@@ -14,14 +14,14 @@ import type { SyntaxResult } from '../kernel/syntax-words.js';
 import type { ClusterSpec, EndpointSliceObject, NodeSpec, Origin, PodObject, ServiceObject, WorkloadObject } from './model.js';
 import { expandWorkload } from './objects/controllers.js';
 import { schedulePods } from './objects/scheduler.js';
-import { deriveEndpointSlices } from './objects/endpoint-slices.js';
+import { deriveEndpointSlices, PodIndex } from './objects/endpoint-slices.js';
 import { HostLocalRange } from './cni/host-local.js';
 import { hostVethName, localMac, macFromIp, sandboxId } from './cni/container-id.js';
 import type { HostPortMapping } from './cni/portmap.js';
 import { addPortMappings } from './cni/portmap.js';
 import { addFlannelRules } from './flannel/iptables.js';
 import { addNodeLocalDns, KUBE_DNS_UPSTREAM, kubeDnsUpstreamService, NODE_LOCAL_DNS_IP, nodeLocalDnsRules } from './node-local-dns.js';
-import { IptablesText } from './iptables-text.js';
+import { IptablesText, PreparedRestore } from './iptables-text.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
 import type { ChainLabel } from './kube-proxy/index.js';
@@ -144,6 +144,22 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
   const podMtu = vxlan ? spec.underlay.mtu - VXLAN_OVERHEAD : spec.underlay.mtu;
   const byNode = new Map<string, NetnsSpec>();
   const nodeLocalIps = [NODE_LOCAL_DNS_IP, kubeDnsClusterIp(spec, objects.services)];
+  // What every other node gets for a node's lease, parsed once per lease (not once per pair of nodes).
+  const remoteLeases = docker ? [] : objects.nodes.map((r): RemoteLease => {
+    const net = formatIpv4(prefixNetwork(r.podCIDR));
+    if (vxlan) {
+      const neigh = `${net} lladdr ${r.vtepMac} dev flannel.1 nud permanent`;
+      const fdb = `${r.vtepMac} dev flannel.1 dst ${formatIpv4(r.ip)} self permanent`;
+      return {
+        node: r,
+        neigh: cache.get(`neigh ${neigh}`, () => parseNeigh(neigh)),
+        fdb: cache.get(`fdb ${fdb}`, () => parseFdb(fdb)),
+        route: cache.route(`${formatPrefix(r.podCIDR)} via ${net} dev flannel.1 onlink`),
+      };
+    }
+    // backend/hostgw: RouteNetwork via the remote node's public IP on the external interface.
+    return { node: r, route: cache.route(`${formatPrefix(r.podCIDR)} via ${formatIpv4(r.ip)} dev eth0`) };
+  });
   objects.nodes.forEach((n, i) => {
     const ns = emptyNetns(n.netns);
     const nodeSpec = spec.nodes[i];
@@ -177,19 +193,11 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
     }
     if (spec.underlay.gateway !== undefined) ns.routes.push(cache.route(`default via ${formatIpv4(spec.underlay.gateway)} dev eth0`));
     // Per remote lease, in lease order (vxlan_network.go handleSubnetEvents: neighbour, fdb, then route).
-    for (const r of objects.nodes) {
-      if (r === n) continue;
-      const net = formatIpv4(prefixNetwork(r.podCIDR));
-      if (vxlan) {
-        const neigh = `${net} lladdr ${r.vtepMac} dev flannel.1 nud permanent`;
-        ns.neigh.push(cache.get(`neigh ${neigh}`, () => parseNeigh(neigh)));
-        const fdb = `${r.vtepMac} dev flannel.1 dst ${formatIpv4(r.ip)} self permanent`;
-        ns.fdb.push(cache.get(`fdb ${fdb}`, () => parseFdb(fdb)));
-        ns.routes.push(cache.route(`${formatPrefix(r.podCIDR)} via ${net} dev flannel.1 onlink`));
-      } else {
-        // backend/hostgw: RouteNetwork via the remote node's public IP on the external interface.
-        ns.routes.push(cache.route(`${formatPrefix(r.podCIDR)} via ${formatIpv4(r.ip)} dev eth0`));
-      }
+    for (const r of remoteLeases) {
+      if (r.node === n) continue;
+      if (r.neigh !== undefined) ns.neigh.push(r.neigh);
+      if (r.fdb !== undefined) ns.fdb.push(r.fdb);
+      ns.routes.push(r.route);
     }
     if (nodeSpec.forwardPolicy === 'DROP') n.iptables.policy('filter', 'FORWARD', 'DROP');
     addFlannelRules(n.iptables, spec.podCIDR, n.podCIDR, spec.flannel.ipMasq);
@@ -282,10 +290,18 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
   if (spec.nodeLocalDNS === true && !docker) renderers.push(() => nodeLocalDnsRules(nodeLocalIps));
   const after = new Map<string, string[]>(objects.nodes.map((n) => [n.name, []]));
   const kubeProxyFirst = kubeProxy.mode === 'iptables' && !docker;
+  // A renderer's text is parsed once however many nodes it is the same for (kube-proxy's, shared by all the
+  // nodes of a render), and the chains it creates are held by reference (IptablesText's shared layer).
+  const prepared = new Map<string, PreparedRestore>();
   for (const [i, r] of renderers.entries()) {
     for (const n of objects.nodes) {
       const text = r(n, objects);
-      n.iptables.applyRestore(text);
+      let p = prepared.get(text);
+      if (p === undefined) {
+        p = new PreparedRestore(text);
+        prepared.set(text, p);
+      }
+      n.iptables.applyPrepared(p, { share: true });
       if (!kubeProxyFirst || i > 0) after.get(n.name)!.push(text);
     }
   }
@@ -308,6 +324,14 @@ export function compileCluster(given: ClusterSpec, opts: CompileOptions = {}): C
     if (text !== '') byNode.get(n.name)!.iptables = text;
   }
   return { ...objects, world, owners, externals, containers, serviceChains, rulesBeforeKubeProxy, rulesAfterKubeProxy, policyChains, issues, spec };
+}
+
+/** The neighbour, fdb entry and route flannel adds on every other node for one node's lease. */
+interface RemoteLease {
+  node: CompiledNode;
+  neigh?: NeighSpec;
+  fdb?: FdbSpec;
+  route: RouteSpec;
 }
 
 /** `networkPolicy: auto` (the default) runs the controller once the cluster has a NetworkPolicy. */
@@ -345,9 +369,11 @@ function deriveObjects(spec: ClusterSpec, issues: CompileIssue[]): CompiledObjec
     object,
   }));
   // Addresses a status names are reserved before anything is allocated.
+  const nodeByName = new Map<string, CompiledNode>();
+  for (const n of nodes) if (!nodeByName.has(n.name)) nodeByName.set(n.name, n);
   for (const p of pods) {
     if (p.node === undefined) continue;
-    const node = nodes.find((n) => n.name === p.node)!;
+    const node = nodeByName.get(p.node)!;
     if (p.hostNetwork) {
       p.ip = node.ip;
       p.netns = node.netns;
@@ -371,10 +397,12 @@ function deriveObjects(spec: ClusterSpec, issues: CompileIssue[]): CompiledObjec
   const placed = pods.map((p) => ({ pod: p.object, node: p.node, ip: p.ip }));
   const givenSlices = spec.objects.filter((o): o is EndpointSliceObject => o.kind === 'EndpointSlice');
   const endpointSlices: EndpointSliceObject[] = [...givenSlices];
+  const sliced = new Set(givenSlices.map((g) => `${g.meta.namespace}/${g.serviceName}`));
+  const index = new PodIndex(placed);
   for (const s of services) {
     // Slices written in the scenario stand for what the controller would keep: it derives none then.
-    if (givenSlices.some((g) => g.serviceName === s.meta.name && g.meta.namespace === s.meta.namespace)) continue;
-    for (const slice of deriveEndpointSlices(s, placed)) endpointSlices.push(slice);
+    if (sliced.has(`${s.meta.namespace}/${s.meta.name}`)) continue;
+    for (const slice of deriveEndpointSlices(s, index)) endpointSlices.push(slice);
   }
   return { nodes, pods, services, endpointSlices };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { restore } from '../kernel/netfilter/index.js';
-import { IptablesText } from './iptables-text.js';
+import fc from 'fast-check';
+import { ReferenceIptablesText } from '../../test/support/reference-iptables-text.js';
+import { IptablesText, PreparedRestore } from './iptables-text.js';
 
 describe('IptablesText', () => {
   it('appends, inserts, dedups and renders restore input the kernel model takes', () => {
@@ -23,5 +25,88 @@ describe('IptablesText', () => {
     t.append('nat', 'PREROUTING', '-j A');
     expect(t.applyRestore('*nat\n:KUBE-SERVICES - [0:0]\n-I PREROUTING -j KUBE-SERVICES\nbogus\nCOMMIT\n')).toEqual(['bogus']);
     expect(t.render()).toMatch(/-A PREROUTING -j KUBE-SERVICES\n-A PREROUTING -j A/);
+  });
+});
+
+describe('IptablesText shared layers', () => {
+  const tables = ['nat', 'filter', 'raw', 'x'];
+  const chains = ['PREROUTING', 'INPUT', 'FORWARD', 'POSTROUTING', 'KUBE-A', 'KUBE-B', 'KUBE-C', 'AA', 'FLANNEL', 'Z-LAST'];
+  const rests = ['-j RETURN', '-s 10.0.0.1/32 -j ACCEPT', ''];
+  const line = fc.oneof(
+    fc.constantFrom(...tables).map((t) => `*${t}`),
+    fc.tuple(fc.constantFrom(...chains), fc.constantFrom('-', 'ACCEPT', 'DROP', 'RETURN')).map(([c, p]) => `:${c} ${p} [0:0]`),
+    fc.tuple(fc.constantFrom('A', 'I'), fc.constantFrom(...chains), fc.constantFrom(...rests)).map(([o, c, r]) => `-${o} ${c} ${r}`),
+    fc.constantFrom('COMMIT', '# comment', 'bogus', ''),
+  );
+  const text = fc.array(line, { maxLength: 14 }).map((ls) => `${ls.join('\n')}\n`);
+  type Op =
+    | { k: 'append'; t: string; c: string; r: string; unique: boolean }
+    | { k: 'insert' | 'chain' | 'policy'; t: string; c: string; r: string }
+    | { k: 'restore'; text: string }
+    | { k: 'shared'; i: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ k: fc.constant('append' as const), t: fc.constantFrom(...tables), c: fc.constantFrom(...chains), r: fc.constantFrom(...rests), unique: fc.boolean() }),
+    fc.record({ k: fc.constantFrom('insert' as const, 'chain' as const, 'policy' as const), t: fc.constantFrom(...tables), c: fc.constantFrom(...chains), r: fc.constantFrom(...rests) }),
+    fc.record({ k: fc.constant('restore' as const), text }),
+    fc.record({ k: fc.constant('shared' as const), i: fc.nat({ max: 2 }) }),
+  );
+
+  it('renders, answers has() and rejects lines exactly as the plain implementation, however layers are shared', () => {
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 3, maxLength: 3 }), fc.array(op, { maxLength: 12 }), fc.array(op, { maxLength: 12 }), (shared, opsA, opsB) => {
+        const prepared = shared.map((t) => new PreparedRestore(t));
+        // Two namespaces taking the same prepared texts: a change in one must never show in the other.
+        const run = (ops: Op[]): [IptablesText, ReferenceIptablesText, string[], string[]] => {
+          const mine = new IptablesText();
+          const ref = new ReferenceIptablesText();
+          const got: string[] = [];
+          const want: string[] = [];
+          for (const o of ops) {
+            if (o.k === 'append') {
+              mine.append(o.t, o.c, o.r, o.unique);
+              ref.append(o.t, o.c, o.r, o.unique);
+            } else if (o.k === 'insert') {
+              mine.insert(o.t, o.c, o.r);
+              ref.insert(o.t, o.c, o.r);
+            } else if (o.k === 'chain') {
+              mine.chain(o.t, o.c);
+              ref.chain(o.t, o.c);
+            } else if (o.k === 'policy') {
+              mine.policy(o.t, o.c, o.r === '' ? 'DROP' : 'ACCEPT');
+              ref.policy(o.t, o.c, o.r === '' ? 'DROP' : 'ACCEPT');
+            } else if (o.k === 'restore') {
+              got.push(...mine.applyRestore(o.text));
+              want.push(...ref.applyRestore(o.text));
+            } else if (o.k === 'shared') {
+              got.push(...mine.applyPrepared(prepared[o.i], { share: true }));
+              want.push(...ref.applyRestore(shared[o.i]));
+            }
+            for (const t of tables) for (const c of chains) for (const r of rests) if (mine.has(t, c, r) !== ref.has(t, c, r)) got.push(`has ${t} ${c} ${r}`);
+          }
+          return [mine, ref, got, want];
+        };
+        const [a, aRef, aGot, aWant] = run(opsA);
+        const [b, bRef, bGot, bWant] = run(opsB);
+        expect(aGot).toEqual(aWant);
+        expect(bGot).toEqual(bWant);
+        expect(a.render()).toBe(aRef.render());
+        expect(b.render()).toBe(bRef.render());
+        expect(a.isEmpty()).toBe(aRef.isEmpty());
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+  });
+
+  it('shares one copy of the created chains between namespaces and copies them on a change', () => {
+    const p = new PreparedRestore('*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-A - [0:0]\n-A KUBE-SERVICES -j KUBE-SVC-A\n-A KUBE-SVC-A -j RETURN\n-I PREROUTING -j KUBE-SERVICES\nCOMMIT\n');
+    const a = new IptablesText();
+    const b = new IptablesText();
+    a.append('nat', 'POSTROUTING', '-j FLANNEL-POSTRTG').chain('nat', 'FLANNEL-POSTRTG');
+    a.applyPrepared(p, { share: true });
+    b.applyPrepared(p, { share: true });
+    b.append('nat', 'KUBE-SVC-A', '-j DROP');
+    expect(a.render()).toBe('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:FLANNEL-POSTRTG - [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-A - [0:0]\n-A PREROUTING -j KUBE-SERVICES\n-A POSTROUTING -j FLANNEL-POSTRTG\n-A KUBE-SERVICES -j KUBE-SVC-A\n-A KUBE-SVC-A -j RETURN\nCOMMIT\n');
+    expect(b.render()).toContain('-A KUBE-SVC-A -j RETURN\n-A KUBE-SVC-A -j DROP\n');
+    expect(a.render()).not.toContain('-j DROP');
   });
 });

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec, PodObject, ServiceObject, WorkloadObject } from '../model.js';
 import { expandWorkload } from './controllers.js';
-import { deriveEndpointSlices } from './endpoint-slices.js';
+import { deriveEndpointSlices, PodIndex } from './endpoint-slices.js';
 import { schedulePods } from './scheduler.js';
 
 const node = (name: string): NodeSpec => ({ name, ip: 0, sysctls: {}, forwardPolicy: 'ACCEPT', listen: [] });
@@ -53,6 +54,36 @@ describe('scheduler', () => {
   });
 });
 
+/** The scan the heap replaced: the least-loaded node, the first written on ties. */
+function scanSchedule(pods: readonly PodObject[], ns: readonly NodeSpec[]): (string | undefined)[] {
+  const load = new Map<string, number>(ns.map((n) => [n.name, 0]));
+  const out: (string | undefined)[] = pods.map((p) => p.spec.nodeName);
+  for (const name of out) if (name !== undefined && load.has(name)) load.set(name, load.get(name)! + 1);
+  if (ns.length === 0) return out;
+  for (let i = 0; i < pods.length; i++) {
+    if (out[i] !== undefined) continue;
+    let best = ns[0].name;
+    for (const n of ns) if (load.get(n.name)! < load.get(best)!) best = n.name;
+    out[i] = best;
+    load.set(best, load.get(best)! + 1);
+  }
+  return out;
+}
+
+describe('scheduler at scale', () => {
+  it('places every pod where the scan over all nodes would (pins, unknown and repeated node names included)', () => {
+    const base = expandWorkload(workload('ReplicaSet', 1), nodes, new Set())[0];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { maxLength: 7 }), fc.array(fc.option(fc.constantFrom('a', 'c', 'z')), { maxLength: 40 }), (names, pins) => {
+        const ns = names.map(node);
+        const pods = pins.map((pin, i): PodObject => ({ ...base, meta: { ...base.meta, name: `p${i}` }, spec: pin === null ? { ...base.spec } : { ...base.spec, nodeName: pin } }));
+        expect(schedulePods(pods, ns)).toEqual(scanSchedule(pods, ns));
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+});
+
 describe('EndpointSlice controller', () => {
   const svc: ServiceObject = {
     kind: 'Service', meta: { name: 'web', namespace: 'default', labels: {}, deleting: false }, selector: { app: 'web' }, type: 'ClusterIP',
@@ -79,5 +110,27 @@ describe('EndpointSlice controller', () => {
     const slices = deriveEndpointSlices(svc, [{ pod: p1, ip: 1 }, { pod: p2, ip: 2 }, { pod: p3, ip: 3 }]);
     expect(slices.map((s) => [s.ports[0].port, s.endpoints.length])).toEqual([[8080, 1], [9090, 1]]);
     expect(deriveEndpointSlices({ ...svc, selector: undefined }, [{ pod: p1, ip: 1 }])).toEqual([]);
+  });
+});
+
+describe('EndpointSlice controller with the pod index', () => {
+  it('derives the same slices from the index as from the whole pod list', () => {
+    const base = expandWorkload(workload('ReplicaSet', 1), nodes, new Set())[0];
+    const labels = fc.dictionary(fc.constantFrom('app', 'tier', 'x'), fc.constantFrom('web', 'db', ''), { maxKeys: 3 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(labels, fc.constantFrom('default', 'prod'), fc.boolean()), { maxLength: 25 }), fc.option(labels), fc.constantFrom('default', 'prod'), (specs, selector, namespace) => {
+        const placed = specs.map(([l, ns, addressed], i) => ({
+          pod: { ...base, meta: { ...base.meta, name: `p${i}`, namespace: ns, labels: l } },
+          node: 'a',
+          ...(addressed ? { ip: i + 1 } : {}),
+        }));
+        const svc: ServiceObject = {
+          kind: 'Service', meta: { name: 'web', namespace, labels: {}, deleting: false }, type: 'ClusterIP', publishNotReadyAddresses: false,
+          ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }], ...(selector === null ? {} : { selector }),
+        };
+        expect(deriveEndpointSlices(svc, new PodIndex(placed))).toEqual(deriveEndpointSlices(svc, placed));
+      }),
+      { numRuns: 300, seed: 6 },
+    );
   });
 });

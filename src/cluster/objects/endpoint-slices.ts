@@ -28,14 +28,54 @@ export function resolveTargetPort(target: number | string, protocol: Protocol, p
   return undefined;
 }
 
+/**
+ * Pods by namespace and label, in their given order: the controller's pod lister with its indexes, so a
+ * Service's candidates are the pods carrying one of its selector's labels instead of every pod of the cluster.
+ */
+export class PodIndex {
+  private readonly byLabel = new Map<string, PlacedPod[]>();
+
+  constructor(readonly pods: readonly PlacedPod[]) {
+    for (const p of pods) {
+      if (p.ip === undefined) continue;
+      for (const [k, v] of Object.entries(p.pod.meta.labels)) {
+        const key = labelKey(p.pod.meta.namespace, k, v);
+        let list = this.byLabel.get(key);
+        if (list === undefined) {
+          list = [];
+          this.byLabel.set(key, list);
+        }
+        list.push(p);
+      }
+    }
+  }
+
+  /** Pods of `namespace` with an address that may match `selector` (a superset, in the given order). */
+  candidates(namespace: string, selector: Record<string, string>): readonly PlacedPod[] {
+    let best: readonly PlacedPod[] | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const list = this.byLabel.get(labelKey(namespace, k, v)) ?? [];
+      if (best === undefined || list.length < best.length) best = list;
+    }
+    return best ?? [];
+  }
+}
+
+function labelKey(namespace: string, k: string, v: string): string {
+  // JSON keeps the three apart whatever characters they hold.
+  return JSON.stringify([namespace, k, v]);
+}
+
 /** The slices the controller keeps for `svc`; none for a Service without a selector. */
-export function deriveEndpointSlices(svc: ServiceObject, pods: readonly PlacedPod[]): EndpointSliceObject[] {
+export function deriveEndpointSlices(svc: ServiceObject, given: readonly PlacedPod[] | PodIndex): EndpointSliceObject[] {
   if (svc.selector === undefined) return [];
   const selector = svc.selector;
+  if (Object.keys(selector).length === 0) return [];
+  const pods = given instanceof PodIndex ? given.candidates(svc.meta.namespace, selector) : given;
   const groups = new Map<string, { ports: EndpointSliceObject['ports']; endpoints: EndpointK[] }>();
   for (const { pod, node, ip } of pods) {
     if (pod.meta.namespace !== svc.meta.namespace || ip === undefined) continue;
-    if (Object.keys(selector).length === 0 || !selectorMatches(selector, pod.meta.labels)) continue;
+    if (!selectorMatches(selector, pod.meta.labels)) continue;
     const ports: EndpointSliceObject['ports'] = [];
     for (const sp of svc.ports) {
       const port = resolveTargetPort(sp.targetPort, sp.protocol, pod);
