@@ -170,6 +170,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   const startedAt = sched.clock.now();
   const ns = world.netns(trace.from);
   if (!ns) throw new Error(`invariant: trace source ${trace.from} is not a namespace (the loader checks this)`);
+  ns.touch();
 
   const sport = trace.sport ?? DEFAULT_SPORT;
   const size = trace.size ?? DEFAULT_SIZE[trace.proto];

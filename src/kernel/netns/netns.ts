@@ -34,6 +34,15 @@ export class Netns {
     return this.world.env;
   }
 
+  /**
+   * A packet is entering this namespace (received on one of its devices, or sent from one of its sockets): a
+   * checkpoint in progress saves the namespace before anything in it changes. Every change a run makes to a
+   * namespace happens while the namespace handles a packet or a timer it armed, so this is the one gate.
+   */
+  touch(): void {
+    this.world.touch(this);
+  }
+
   nextIfindex(): number {
     return this.#nextIfindex++;
   }

@@ -1,5 +1,5 @@
 // Snapshot-and-rollback for a World built once and shared by many runs. Everything a packet's passage can
-// change is saved here: the small per-namespace tables are copied whole (conntrack, neighbours, bridge and
+// change is saved here, for each namespace the run enters (on its first touch): the small per-namespace tables are copied whole (conntrack, neighbours, bridge and
 // vxlan fdbs, `-m recent` lists, nfacct counters, client sockets, the IP id), and the state inside shared rule
 // objects (rule and policy counters, nth counters) is journalled on first write (state-journal.ts). The cost of
 // a checkpoint is the size of those tables, never the number of rules.
@@ -33,6 +33,8 @@ interface NetnsCheckpoint {
 /** A saved World: `rollback()` puts every namespace back as it was when the checkpoint was taken. */
 export interface WorldCheckpoint {
   rollback(): void;
+  /** The namespaces saved so far (those the run entered), in the order they were first touched. */
+  touched(): string[];
 }
 
 function copyRecent(r: MatchState['recent']): MatchState['recent'] {
@@ -98,19 +100,31 @@ function restoreNetns(c: NetnsCheckpoint): void {
 }
 
 /**
- * Saves the state a run may change in every namespace of `world`. One checkpoint at a time; a run that
- * changes the World's configuration (a timeline's steps) must run on its own World instead.
+ * Saves the state a run may change, namespace by namespace as each is first touched (Netns.touch(): a packet
+ * enters it), so a checkpoint costs what the run reaches, never the number of namespaces in the World. One
+ * checkpoint at a time; a run that changes the World's configuration (a timeline's steps) must run on its own
+ * World instead.
  */
 export function checkpointWorld(world: World): WorldCheckpoint {
   const journal = new StateJournal();
-  const saved = [...world.namespaces.values()].map((ns) => saveNetns(ns, journal));
+  const saved = new Map<Netns, NetnsCheckpoint>();
+  const hook = (ns: Netns): void => {
+    if (!saved.has(ns)) saved.set(ns, saveNetns(ns, journal));
+  };
+  const before = world.onFirstWrite(hook);
+  if (before !== null) {
+    world.onFirstWrite(before);
+    throw new Error(`invariant: world ${world.name} already has a checkpoint`);
+  }
   let done = false;
   return {
     rollback() {
       if (done) throw new Error('invariant: a checkpoint rolls back once');
       done = true;
+      world.onFirstWrite(null);
       journal.rollback();
-      for (const c of saved) restoreNetns(c);
+      for (const c of saved.values()) restoreNetns(c);
     },
+    touched: () => Array.from(saved.keys(), (ns) => ns.name),
   };
 }
