@@ -46,8 +46,10 @@ if (profDir) {
   await new Promise((res) => session.post('Profiler.enable', () => session.post('Profiler.start', res)));
 }
 t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < ITER; i++) runTrace(world, probe);
-console.log('trace', ((performance.now() - t0) / ITER * 1000).toFixed(0), 'us');
+const cpu = process.cpuUsage(cpu0);
+console.log('trace', ((performance.now() - t0) / ITER * 1000).toFixed(0), 'us wall,', ((cpu.user + cpu.system) / ITER).toFixed(0), 'us cpu');
 t0 = performance.now();
 for (let i = 0; i < ITER; i++) checkpointWorld(world).rollback();
 console.log('checkpoint+rollback', ((performance.now() - t0) / ITER * 1000).toFixed(0), 'us');
