@@ -1,4 +1,5 @@
 import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
+import { KeyedUndo } from '../netns/keyed-undo.js';
 
 /** One forwarding database entry (struct net_bridge_fdb_entry, or a vxlan fdb entry with its remote). */
 export interface FdbEntry {
@@ -24,17 +25,21 @@ export type FdbState = ReadonlyArray<readonly [string, Readonly<FdbEntry>]>;
  */
 export class Fdb {
   readonly #entries = new Map<MacAddr, FdbEntry>();
+  /** The checkpoint's undo: every entry handed out, changed or removed is saved first (checkpoint()). */
+  #undo: KeyedUndo<FdbEntry> | null = null;
 
   constructor(readonly ageingTimeMs: number) {}
 
-  /** br_fdb_find_rcu() plus has_expired(). */
+  /** br_fdb_find_rcu() plus has_expired(). The entry may be changed by the caller (vxlan_snoop() sets its remote). */
   lookup(mac: MacAddr, now: number): FdbEntry | undefined {
     const e = this.#entries.get(mac);
     if (!e) return undefined;
     if (this.#expired(e, now)) {
+      this.#undo?.saveRemoval(mac);
       this.#entries.delete(mac);
       return undefined;
     }
+    this.#undo?.save(mac);
     return e;
   }
 
@@ -47,6 +52,7 @@ export class Fdb {
     if (this.ageingTimeMs === 0) return 'kept';
     const e = this.lookup(mac, now);
     if (!e) {
+      this.#undo?.save(mac);
       this.#entries.set(mac, { mac, dev, local: false, static: false, updated: now });
       return 'learned';
     }
@@ -63,6 +69,7 @@ export class Fdb {
    */
   add(entry: FdbEntry): void {
     const key = entry.mac === '00:00:00:00:00:00' && entry.dst !== undefined ? `${entry.mac}|${entry.dst}` : entry.mac;
+    this.#undo?.save(key);
     this.#entries.set(key, entry);
   }
 
@@ -71,6 +78,7 @@ export class Fdb {
     let n = 0;
     for (const [key, e] of this.#entries) {
       if (drop(e)) {
+        this.#undo?.saveRemoval(key);
         this.#entries.delete(key);
         n++;
       }
@@ -80,6 +88,7 @@ export class Fdb {
 
   /** Entries as `bridge fdb show` lists them, in insertion order. */
   entries(now: number): FdbEntry[] {
+    this.#undo?.saveAll();
     return [...this.#entries.values()].filter((e) => !this.#expired(e, now));
   }
 
@@ -92,6 +101,22 @@ export class Fdb {
   restoreState(saved: FdbState): void {
     this.#entries.clear();
     for (const [k, e] of saved) this.#entries.set(k, { ...e });
+  }
+
+  /**
+   * Starts saving entries before their first change (copy on write), for a run on a shared World; one at a
+   * time. `rollback()` puts the table back as it is now.
+   */
+  checkpoint(): { rollback(): void } {
+    if (this.#undo !== null) throw new Error('invariant: the fdb already has a checkpoint');
+    const undo = new KeyedUndo<FdbEntry>({ entries: this.#entries, copy: (e) => ({ ...e }) });
+    this.#undo = undo;
+    return {
+      rollback: () => {
+        this.#undo = null;
+        undo.rollback();
+      },
+    };
   }
 
   /** has_expired(): time_before_eq(updated + hold_time, now), so an entry is gone at exactly ageing_time. */

@@ -1,13 +1,13 @@
 // Snapshot-and-rollback for a World built once and shared by many runs. Everything a packet's passage can
-// change is saved here, for each namespace the run enters (on its first touch): the small per-namespace tables are copied whole (conntrack, neighbours, bridge and
-// vxlan fdbs, `-m recent` lists, nfacct counters, client sockets, the IP id), and the state inside shared rule
-// objects (rule and policy counters, nth counters) is journalled on first write (state-journal.ts). The cost of
-// a checkpoint is the size of those tables, never the number of rules.
+// change is saved here, for each namespace the run enters (on its first touch): the small per-namespace
+// tables are copied whole (conntrack, `-m recent` lists, nfacct counters, client sockets, the IP id); the
+// neighbour table and the bridge and vxlan fdbs, which grow with the nodes, save each entry before its first
+// change (keyed-undo.ts); the state inside shared rule objects (rule and policy counters, nth counters) is
+// journalled on first write (state-journal.ts). The cost of a checkpoint is what the run touches, never the
+// number of namespaces, neighbours or rules.
 
 import { BridgeDevice } from '../link/bridge-device.js';
 import { VxlanDevice } from '../link/vxlan-device.js';
-import type { FdbState } from '../link/fdb.js';
-import type { NeighTableState } from '../neigh/neigh-table.js';
 import type { ConntrackTableState } from '../conntrack/table.js';
 import type { MatchState } from '../netfilter/context.js';
 import type { ClientSocket, TcpRequestSocket } from '../ipv4/sockets.js';
@@ -18,8 +18,9 @@ import type { World } from './world.js';
 interface NetnsCheckpoint {
   ns: Netns;
   ipId: number;
-  neigh: NeighTableState;
-  fdbs: Array<{ restore: (s: FdbState) => void; state: FdbState }>;
+  /** The neighbour table and the fdbs save their entries on first change (copy on write). */
+  neigh: { rollback(): void };
+  fdbs: Array<{ rollback(): void }>;
   clients: ClientSocket[];
   requests: TcpRequestSocket[];
   conntrack: ConntrackTableState | null;
@@ -53,8 +54,7 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
   const fdbs: NetnsCheckpoint['fdbs'] = [];
   for (const dev of ns.devices.values()) {
     if (dev instanceof BridgeDevice || dev instanceof VxlanDevice) {
-      const fdb = dev.fdb;
-      fdbs.push({ restore: (s) => fdb.restoreState(s), state: fdb.saveState() });
+      fdbs.push(dev.fdb.checkpoint());
     }
   }
   if (ns.nf) {
@@ -64,7 +64,7 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
   return {
     ns,
     ipId: ns.ipId,
-    neigh: ns.neigh.saveState(),
+    neigh: ns.neigh.checkpoint(),
     fdbs,
     clients: copyClients(ns.sockets.clients),
     requests: ns.sockets.requests.map((r) => ({ ...r })),
@@ -79,8 +79,8 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
 function restoreNetns(c: NetnsCheckpoint): void {
   const ns = c.ns;
   ns.ipId = c.ipId;
-  ns.neigh.restoreState(c.neigh);
-  for (const f of c.fdbs) f.restore(f.state);
+  c.neigh.rollback();
+  for (const f of c.fdbs) f.rollback();
   ns.sockets.clients.length = 0;
   for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
   ns.sockets.requests.length = 0;

@@ -54,7 +54,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const forwarding = s.forwarding(req.iif);
   const flow = { proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0 };
   // ip_route_input_slow(): flowi4_uid is the namespace's root uid for a packet from outside.
-  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, ...flow, uid: 0 }, routeUsable(ns));
+  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, proto: flow.proto, sport: flow.sport, dport: flow.dport, uid: 0 }, routeUsable(ns));
   if (!res.ok) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = ${forwarding ? 1 : 0}`);
     return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.rule, facts);
@@ -76,7 +76,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   }
   if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`);
   // ip_mkroute_input(): a multipath route is hashed on the packet (fib_multipath_hash() with the skb).
-  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, ...flow }, null, { socketHash: req.socketHash !== false });
+  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, proto: flow.proto, sport: flow.sport, dport: flow.dport }, null, { socketHash: req.socketHash !== false });
   const fwd = path.route;
   const dev = fwd.dev ?? req.iif;
   const v = validateSource(ns, req, dev);
