@@ -43,7 +43,7 @@ let session;
 if (profDir) {
   session = new Session();
   session.connect();
-  await new Promise((res) => session.post('Profiler.enable', () => session.post('Profiler.start', res)));
+  await new Promise((res) => session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 50 }, () => session.post('Profiler.start', res))));
 }
 t0 = performance.now();
 const cpu0 = process.cpuUsage();

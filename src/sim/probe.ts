@@ -115,6 +115,8 @@ export interface RunOptions {
    * every choice `decide` answers is noted in it.
    */
   walkMemo?: WalkMemo;
+  /** false: the recorder keeps no frames (`recorder.captures` stays empty), for runs nobody writes a pcap of. */
+  captures?: boolean;
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -132,7 +134,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   const sched = opts.scheduler ?? new Scheduler();
   if (opts.scheduler === undefined && opts.startAt !== undefined) sched.clock.advanceTo(opts.startAt);
   const rng = new Rng(opts.seed ?? 1);
-  const recorder = new Recorder(() => sched.clock.now());
+  const recorder = new Recorder(() => sched.clock.now(), { captures: opts.captures });
   const env: KernelEnv = {
     timers: { now: () => sched.clock.now(), after: (ms, run, background) => sched.after(ms, run, background) },
     random: () => rng.next(),

@@ -28,7 +28,7 @@ interface NetnsCheckpoint {
   nfacct: MatchState['nfacct'] | null;
   /** fib_select_multipath()'s memory: the random hash seed drawn, and each flow's decided bucket. */
   mpRandomSeed: number | null;
-  mpDecided: Map<string, number>;
+  mpDecided: Map<string, number> | null;
 }
 
 /** A saved World: `rollback()` puts every namespace back as it was when the checkpoint was taken. */
@@ -66,13 +66,13 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
     ipId: ns.ipId,
     neigh: ns.neigh.checkpoint(),
     fdbs,
-    clients: copyClients(ns.sockets.clients),
-    requests: ns.sockets.requests.map((r) => ({ ...r })),
+    clients: ns.sockets.clients.length === 0 ? [] : copyClients(ns.sockets.clients),
+    requests: ns.sockets.requests.length === 0 ? [] : ns.sockets.requests.map((r) => ({ ...r })),
     conntrack: ns.nf ? ns.nf.conntrack.saveState() : null,
-    recent: ns.nf ? copyRecent(ns.nf.matchState.recent) : null,
-    nfacct: ns.nf ? copyNfacct(ns.nf.matchState.nfacct) : null,
+    recent: ns.nf && ns.nf.matchState.recent.size > 0 ? copyRecent(ns.nf.matchState.recent) : null,
+    nfacct: ns.nf && ns.nf.matchState.nfacct.size > 0 ? copyNfacct(ns.nf.matchState.nfacct) : null,
     mpRandomSeed: ns.fib.mpRandomSeed,
-    mpDecided: new Map(ns.fib.mpDecided),
+    mpDecided: ns.fib.mpDecided.size > 0 ? new Map(ns.fib.mpDecided) : null,
   };
 }
 
@@ -81,13 +81,20 @@ function restoreNetns(c: NetnsCheckpoint): void {
   ns.ipId = c.ipId;
   c.neigh.rollback();
   for (const f of c.fdbs) f.rollback();
-  ns.sockets.clients.length = 0;
-  for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
-  ns.sockets.requests.length = 0;
-  for (const r of c.requests) ns.sockets.requests.push({ ...r });
+  // Empty before and after (most namespaces a run passes through): nothing to put back.
+  if (ns.sockets.clients.length !== 0 || c.clients.length !== 0) {
+    ns.sockets.clients.length = 0;
+    for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
+  }
+  if (ns.sockets.requests.length !== 0 || c.requests.length !== 0) {
+    ns.sockets.requests.length = 0;
+    for (const r of c.requests) ns.sockets.requests.push({ ...r });
+  }
   ns.fib.mpRandomSeed = c.mpRandomSeed;
-  ns.fib.mpDecided.clear();
-  for (const [k, v] of c.mpDecided) ns.fib.mpDecided.set(k, v);
+  if (ns.fib.mpDecided.size !== 0 || c.mpDecided !== null) {
+    ns.fib.mpDecided.clear();
+    for (const [k, v] of c.mpDecided ?? []) ns.fib.mpDecided.set(k, v);
+  }
   if (ns.nf) {
     if (c.conntrack) ns.nf.conntrack.restoreState(c.conntrack);
     const ms = ns.nf.matchState;
@@ -95,7 +102,8 @@ function restoreNetns(c: NetnsCheckpoint): void {
     for (const [k, v] of copyRecent(c.recent ?? new Map())) ms.recent.set(k, v);
     ms.nfacct.clear();
     for (const [k, v] of copyNfacct(c.nfacct ?? new Map())) ms.nfacct.set(k, v);
-    delete ms.journal;
+    // Cleared, not deleted: the object keeps its shape (the rule walk reads it per packet).
+    ms.journal = undefined;
   }
 }
 
