@@ -194,7 +194,10 @@ export class Netns {
 
   /** inet_lookup_ifaddr_rcu(): is `addr` configured on any device here? */
   ownsAddr(addr: Ipv4Addr): NetDevice | undefined {
-    for (const d of this.devices.values()) if (d.addrs.some((a) => a.addr === addr)) return d;
+    for (const d of this.devices.values()) {
+      const addrs = d.addrs;
+      for (let i = 0; i < addrs.length; i++) if (addrs[i].addr === addr) return d;
+    }
     return undefined;
   }
 

@@ -29,6 +29,8 @@ export class Sysctls {
   readonly #keys = new Map<string, Map<string, string>>();
   /** Values derived from these sysctls (neighbour parms), by kind and device; any write empties it. */
   readonly #derived = new Map<string, Map<string, unknown>>();
+  /** Each device's `conf` settings as read, by device then setting (read per packet); any write empties it. */
+  readonly #confByDev = new Map<string, Map<string, number>>();
 
   constructor() {
     for (const [k, v] of Object.entries(GLOBAL_DEFAULTS)) this.#values.set(k, v);
@@ -40,6 +42,7 @@ export class Sysctls {
   /** inetdev_init(): a new device starts from `conf.default`, its values and which of them were written. */
   addDevice(dev: string): void {
     this.#derived.clear();
+    this.#confByDev.clear();
     for (const k of Object.keys(DEVCONF_DEFAULTS)) {
       this.#values.set(`net.ipv4.conf.${dev}.${k}`, this.get(`net.ipv4.conf.default.${k}`));
       if (this.#explicit.has(`default.${k}`)) this.#explicit.add(`${dev}.${k}`);
@@ -52,6 +55,7 @@ export class Sysctls {
   /** ipv4_devconf_setall(): every setting of `dev` counts as explicitly set. */
   setAll(dev: string): void {
     this.#derived.clear();
+    this.#confByDev.clear();
     for (const k of Object.keys(DEVCONF_DEFAULTS)) this.#explicit.add(`${dev}.${k}`);
   }
 
@@ -62,6 +66,7 @@ export class Sysctls {
   /** Writes one sysctl with the kernel's side effects. */
   set(key: string, value: number, devices: readonly string[]): void {
     this.#derived.clear();
+    this.#confByDev.clear();
     const old = this.get(key);
     this.#values.set(key, value);
     const neigh = NEIGH.exec(key);
@@ -95,7 +100,11 @@ export class Sysctls {
 
   /** `net.ipv4.conf.DEV.NAME` (DEV may be `all` or `default`). */
   conf(dev: string, name: string): number {
-    return this.get(this.#key('conf', dev, name));
+    let m = this.#confByDev.get(dev);
+    if (m === undefined) this.#confByDev.set(dev, (m = new Map()));
+    let v = m.get(name);
+    if (v === undefined) m.set(name, (v = this.get(this.#key('conf', dev, name))));
+    return v;
   }
 
   /** `net.ipv4.neigh.DEV.NAME`. */
