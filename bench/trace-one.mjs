@@ -1,6 +1,6 @@
 // One cross-node ClusterIP trace (UDP pod -> last Service's ClusterIP:53 -> pod on another node, reply
 // included) on a World built once: its cost per run, and a hash of its JSON so a change can be checked
-// byte for byte. `node bench/trace-one.mjs [services] [nodes] [iterations] [--prof DIR] [--checkpoint]`.
+// byte for byte, and an empty checkpoint's cost. `node bench/trace-one.mjs [services] [nodes] [iterations] [--prof DIR]`.
 // Wall-clock numbers for humans; no test asserts on them.
 import { createHash } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';

@@ -25,8 +25,15 @@ export type FdbState = ReadonlyArray<readonly [string, Readonly<FdbEntry>]>;
  */
 export class Fdb {
   readonly #entries = new Map<MacAddr, FdbEntry>();
-  /** The checkpoint's undo: every entry handed out, changed or removed is saved first (checkpoint()). */
+  /** Whether a checkpoint is open (checkpoint()); its undo is made on the first save. */
+  #cow = false;
   #undo: KeyedUndo<FdbEntry> | null = null;
+
+  /** The open checkpoint's undo, made on first use. */
+  #undoLog(): KeyedUndo<FdbEntry> | null {
+    if (!this.#cow) return null;
+    return (this.#undo ??= new KeyedUndo<FdbEntry>({ entries: this.#entries, copy: (e) => ({ ...e }) }));
+  }
 
   constructor(readonly ageingTimeMs: number) {}
 
@@ -35,11 +42,11 @@ export class Fdb {
     const e = this.#entries.get(mac);
     if (!e) return undefined;
     if (this.#expired(e, now)) {
-      this.#undo?.saveRemoval(mac);
+      this.#undoLog()?.saveRemoval(mac);
       this.#entries.delete(mac);
       return undefined;
     }
-    this.#undo?.save(mac);
+    this.#undoLog()?.save(mac);
     return e;
   }
 
@@ -52,7 +59,7 @@ export class Fdb {
     if (this.ageingTimeMs === 0) return 'kept';
     const e = this.lookup(mac, now);
     if (!e) {
-      this.#undo?.save(mac);
+      this.#undoLog()?.save(mac);
       this.#entries.set(mac, { mac, dev, local: false, static: false, updated: now });
       return 'learned';
     }
@@ -69,7 +76,7 @@ export class Fdb {
    */
   add(entry: FdbEntry): void {
     const key = entry.mac === '00:00:00:00:00:00' && entry.dst !== undefined ? `${entry.mac}|${entry.dst}` : entry.mac;
-    this.#undo?.save(key);
+    this.#undoLog()?.save(key);
     this.#entries.set(key, entry);
   }
 
@@ -78,7 +85,7 @@ export class Fdb {
     let n = 0;
     for (const [key, e] of this.#entries) {
       if (drop(e)) {
-        this.#undo?.saveRemoval(key);
+        this.#undoLog()?.saveRemoval(key);
         this.#entries.delete(key);
         n++;
       }
@@ -88,7 +95,7 @@ export class Fdb {
 
   /** Entries as `bridge fdb show` lists them, in insertion order. */
   entries(now: number): FdbEntry[] {
-    this.#undo?.saveAll();
+    this.#undoLog()?.saveAll();
     return [...this.#entries.values()].filter((e) => !this.#expired(e, now));
   }
 
@@ -105,18 +112,19 @@ export class Fdb {
 
   /**
    * Starts saving entries before their first change (copy on write), for a run on a shared World; one at a
-   * time. `rollback()` puts the table back as it is now.
+   * time. `rollbackCheckpoint()` puts the table back as it was here.
    */
-  checkpoint(): { rollback(): void } {
-    if (this.#undo !== null) throw new Error('invariant: the fdb already has a checkpoint');
-    const undo = new KeyedUndo<FdbEntry>({ entries: this.#entries, copy: (e) => ({ ...e }) });
-    this.#undo = undo;
-    return {
-      rollback: () => {
-        this.#undo = null;
-        undo.rollback();
-      },
-    };
+  checkpoint(): void {
+    if (this.#cow) throw new Error('invariant: the fdb already has a checkpoint');
+    this.#cow = true;
+  }
+
+  /** Ends the checkpoint, putting back every entry changed, added or removed since. */
+  rollbackCheckpoint(): void {
+    const undo = this.#undo;
+    this.#cow = false;
+    this.#undo = null;
+    undo?.rollback();
   }
 
   /** has_expired(): time_before_eq(updated + hold_time, now), so an entry is gone at exactly ageing_time. */

@@ -61,14 +61,21 @@ export function neighCatchUp(n: Neighbour, now: number): void {
 /** Linux: net/core/neighbour.c, one table (arp_tbl) per namespace. */
 export class NeighTable {
   readonly #entries = new Map<string, Neighbour>();
-  /** The checkpoint's undo: every entry handed out or removed is saved first (checkpoint()). */
+  /** Whether a checkpoint is open (checkpoint()); its undo is made on the first save. */
+  #cow = false;
   #undo: KeyedUndo<Neighbour> | null = null;
+
+  /** The open checkpoint's undo, made on first use (most tables a run passes are never changed). */
+  #undoLog(): KeyedUndo<Neighbour> | null {
+    if (!this.#cow) return null;
+    return (this.#undo ??= new KeyedUndo<Neighbour>({ entries: this.#entries, copy: copyNeighbour }));
+  }
 
   /** The entry, which the caller may change (the state machine does): a checkpoint saves it first. */
   get(dev: string, addr: Ipv4Addr): Neighbour | undefined {
     const key = `${dev}|${addr}`;
     const n = this.#entries.get(key);
-    if (n !== undefined && this.#undo !== null) this.#undo.save(key);
+    if (n !== undefined && this.#cow) this.#undoLog()?.save(key);
     return n;
   }
 
@@ -78,7 +85,7 @@ export class NeighTable {
    */
   create(dev: string, addr: Ipv4Addr, now: number, baseReachableMs = 30000): Neighbour {
     const key = `${dev}|${addr}`;
-    this.#undo?.save(key);
+    this.#undoLog()?.save(key);
     let n = this.#entries.get(key);
     if (!n) {
       n = { addr, dev, lladdr: null, state: 'INCOMPLETE', queue: [], probes: 0, updated: now, confirmed: now - 2 * baseReachableMs, used: now, timer: 0, leg: 0, staleAt: null };
@@ -101,7 +108,7 @@ export class NeighTable {
     const key = `${dev}|${addr}`;
     const n = this.#entries.get(key);
     if (n === undefined) return false;
-    this.#undo?.saveRemoval(key);
+    this.#undoLog()?.saveRemoval(key);
     n.timer++;
     return this.#entries.delete(key);
   }
@@ -111,7 +118,7 @@ export class NeighTable {
     let count = 0;
     for (const [key, e] of this.#entries) {
       if (drop(e)) {
-        this.#undo?.saveRemoval(key);
+        this.#undoLog()?.saveRemoval(key);
         e.timer++;
         this.#entries.delete(key);
         count++;
@@ -122,7 +129,7 @@ export class NeighTable {
 
   /** Every entry, lazy expiries applied up to `now` when given. */
   entries(now?: number): Neighbour[] {
-    this.#undo?.saveAll();
+    this.#undoLog()?.saveAll();
     const all = [...this.#entries.values()];
     if (now !== undefined) for (const n of all) neighCatchUp(n, now);
     return all;
@@ -141,18 +148,19 @@ export class NeighTable {
 
   /**
    * Starts saving entries before their first change (copy on write), for a run on a shared World; one at a
-   * time. `rollback()` puts the table back as it is now.
+   * time. `rollbackCheckpoint()` puts the table back as it was here.
    */
-  checkpoint(): { rollback(): void } {
-    if (this.#undo !== null) throw new Error('invariant: the neighbour table already has a checkpoint');
-    const undo = new KeyedUndo<Neighbour>({ entries: this.#entries, copy: copyNeighbour });
-    this.#undo = undo;
-    return {
-      rollback: () => {
-        this.#undo = null;
-        undo.rollback();
-      },
-    };
+  checkpoint(): void {
+    if (this.#cow) throw new Error('invariant: the neighbour table already has a checkpoint');
+    this.#cow = true;
+  }
+
+  /** Ends the checkpoint, putting back every entry changed, added or removed since. */
+  rollbackCheckpoint(): void {
+    const undo = this.#undo;
+    this.#cow = false;
+    this.#undo = null;
+    undo?.rollback();
   }
 }
 

@@ -8,6 +8,7 @@
 
 import { BridgeDevice } from '../link/bridge-device.js';
 import { VxlanDevice } from '../link/vxlan-device.js';
+import type { Fdb } from '../link/fdb.js';
 import type { ConntrackTableState } from '../conntrack/table.js';
 import type { MatchState } from '../netfilter/context.js';
 import type { ClientSocket, TcpRequestSocket } from '../ipv4/sockets.js';
@@ -18,9 +19,8 @@ import type { World } from './world.js';
 interface NetnsCheckpoint {
   ns: Netns;
   ipId: number;
-  /** The neighbour table and the fdbs save their entries on first change (copy on write). */
-  neigh: { rollback(): void };
-  fdbs: Array<{ rollback(): void }>;
+  /** The bridge and vxlan fdbs, which (like the neighbour table) save their entries on first change. */
+  fdbs: Fdb[];
   clients: ClientSocket[];
   requests: TcpRequestSocket[];
   conntrack: ConntrackTableState | null;
@@ -54,17 +54,18 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
   const fdbs: NetnsCheckpoint['fdbs'] = [];
   for (const dev of ns.devices.values()) {
     if (dev instanceof BridgeDevice || dev instanceof VxlanDevice) {
-      fdbs.push(dev.fdb.checkpoint());
+      dev.fdb.checkpoint();
+      fdbs.push(dev.fdb);
     }
   }
   if (ns.nf) {
     if (ns.nf.matchState.journal !== undefined) throw new Error(`invariant: netns ${ns.name} already has a checkpoint`);
     ns.nf.matchState.journal = journal;
   }
+  ns.neigh.checkpoint();
   return {
     ns,
     ipId: ns.ipId,
-    neigh: ns.neigh.checkpoint(),
     fdbs,
     clients: ns.sockets.clients.length === 0 ? [] : copyClients(ns.sockets.clients),
     requests: ns.sockets.requests.length === 0 ? [] : ns.sockets.requests.map((r) => ({ ...r })),
@@ -79,8 +80,8 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
 function restoreNetns(c: NetnsCheckpoint): void {
   const ns = c.ns;
   ns.ipId = c.ipId;
-  c.neigh.rollback();
-  for (const f of c.fdbs) f.rollback();
+  ns.neigh.rollbackCheckpoint();
+  for (const f of c.fdbs) f.rollbackCheckpoint();
   // Empty before and after (most namespaces a run passes through): nothing to put back.
   if (ns.sockets.clients.length !== 0 || c.clients.length !== 0) {
     ns.sockets.clients.length = 0;
