@@ -9,7 +9,7 @@
 import { BridgeDevice } from '../link/bridge-device.js';
 import { VxlanDevice } from '../link/vxlan-device.js';
 import type { Fdb } from '../link/fdb.js';
-import type { ConntrackTableState } from '../conntrack/table.js';
+import type { ConntrackTable } from '../conntrack/table.js';
 import type { MatchState } from '../netfilter/context.js';
 import type { ClientSocket, TcpRequestSocket } from '../ipv4/sockets.js';
 import type { Netns } from './netns.js';
@@ -23,7 +23,8 @@ interface NetnsCheckpoint {
   fdbs: Fdb[];
   clients: ClientSocket[];
   requests: TcpRequestSocket[];
-  conntrack: ConntrackTableState | null;
+  /** Saved whole on the run's first call into it (ConntrackTable.checkpoint()). */
+  conntrack: ConntrackTable | null;
   recent: MatchState['recent'] | null;
   nfacct: MatchState['nfacct'] | null;
   /** fib_select_multipath()'s memory: the random hash seed drawn, and each flow's decided bucket. */
@@ -63,13 +64,14 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
     ns.nf.matchState.journal = journal;
   }
   ns.neigh.checkpoint();
+  ns.nf?.conntrack.checkpoint();
   return {
     ns,
     ipId: ns.ipId,
     fdbs,
     clients: ns.sockets.clients.length === 0 ? [] : copyClients(ns.sockets.clients),
     requests: ns.sockets.requests.length === 0 ? [] : ns.sockets.requests.map((r) => ({ ...r })),
-    conntrack: ns.nf ? ns.nf.conntrack.saveState() : null,
+    conntrack: ns.nf ? ns.nf.conntrack : null,
     recent: ns.nf && ns.nf.matchState.recent.size > 0 ? copyRecent(ns.nf.matchState.recent) : null,
     nfacct: ns.nf && ns.nf.matchState.nfacct.size > 0 ? copyNfacct(ns.nf.matchState.nfacct) : null,
     mpRandomSeed: ns.fib.mpRandomSeed,
@@ -97,7 +99,7 @@ function restoreNetns(c: NetnsCheckpoint): void {
     for (const [k, v] of c.mpDecided ?? []) ns.fib.mpDecided.set(k, v);
   }
   if (ns.nf) {
-    if (c.conntrack) ns.nf.conntrack.restoreState(c.conntrack);
+    c.conntrack?.rollbackCheckpoint();
     const ms = ns.nf.matchState;
     ms.recent.clear();
     for (const [k, v] of copyRecent(c.recent ?? new Map())) ms.recent.set(k, v);
