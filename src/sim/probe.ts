@@ -222,7 +222,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   }
   const now = sched.clock.now();
   for (const n of world.namespaces.values()) {
-    if (!n.nf?.ctActive) continue;
+    if (!n.nf?.ctActive || n.nf.conntrack.size === 0) continue;
     for (const e of n.nf.conntrack.entries(now)) {
       recorder.conntrack.push({
         netns: n.name,

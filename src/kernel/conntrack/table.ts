@@ -194,6 +194,11 @@ export class ConntrackTable {
     return n;
   }
 
+  /** Confirmed entries held, expired ones not yet removed included (0: `entries()` is empty at any time). */
+  get size(): number {
+    return this.#live.size;
+  }
+
   /** Live (confirmed, unexpired) entries in confirmation order, as `conntrack -L` would list them. */
   entries(now: number): CtEntry[] {
     return [...this.#live.values()].filter((e) => e.expires > now);
