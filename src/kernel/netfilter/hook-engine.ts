@@ -162,6 +162,9 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
   });
 }
 
+/** The owner of every local socket of the model (read by `-m owner`, never written). */
+const ROOT_SOCKET: Readonly<{ uid: number; gid: number }> = Object.freeze({ uid: 0, gid: 0 });
+
 /** The namespace services a rule walk asks for (they read only the namespace), made once per namespace. */
 interface NsServices {
   addrType: NfPacketContext['addrType'];
@@ -209,7 +212,7 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
     random: services.random,
     state: nf.matchState,
     // Every local socket of the model belongs to root; only locally generated packets carry one (pmtudisc).
-    socket: skb.pmtudisc !== null ? { uid: 0, gid: 0 } : null,
+    socket: skb.pmtudisc !== null ? ROOT_SOCKET : null,
     fibLookup: services.fibLookup,
   };
 }
