@@ -330,7 +330,8 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   if (!ct?.res || ct.untracked || h.hook === 'FORWARD') return null;
   const hook = h.hook as NatHookName;
   let walked: EvalResult | null = null;
-  const before = tuplesText(skb);
+  // The packet as it enters: NAT rewrites a copy (translate()), so it is printed only when that happens.
+  const entering = skb.packet;
   const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
     const w = walk(ns, nf, skb, h, 'nat');
     if (!w) return null;
@@ -360,6 +361,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   }
   if (r.verdict === 'DROP') return { verdict: 'DROP', reason: r.reason, rule: null };
   if (r.translation?.changed) {
+    const before = endpoints(entering);
     skb.packet = r.packet;
     const after = tuplesText(skb);
     ns.env.nfObserver?.({ kind: 'nat', netns: ns.name, leg: skb.leg, hook: h.hook, src: after.src, dst: after.dst });
