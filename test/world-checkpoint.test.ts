@@ -71,4 +71,18 @@ describe('world checkpoints', () => {
     expect(() => cp.rollback()).toThrow(/rolls back once/);
     checkpointWorld(world).rollback();
   });
+
+  it('saves only the namespaces a run enters, and still puts them all back', () => {
+    const sc = scenario();
+    const world = buildWorld(sc.world);
+    const before = worldDigest(world);
+    const cp = checkpointWorld(world);
+    const t = runTrace(world, sc.traces[0], { keep: true });
+    expect(t.deliveredTo?.netns).toBe('b1');
+    // b2 never sees a frame (the router ARPs on eth1 only): it is neither saved nor changed.
+    expect(cp.touched()).toEqual(['client', 'router', 'b1']);
+    expect(worldDigest(world)).not.toBe(before);
+    cp.rollback();
+    expect(worldDigest(world)).toBe(before);
+  });
 });

@@ -3,7 +3,10 @@ import type { Netns } from './netns/netns.js';
 
 /** Appends a path event for `leg`. */
 export function report(ns: Netns, leg: number, e: Omit<PathEvent, 'netns'>): void {
-  ns.env.sink.event(leg, { netns: ns.name, ...e });
+  // Every caller passes a fresh literal: it becomes the event as it is (no copy per hop).
+  const ev = e as PathEvent;
+  ev.netns = ns.name;
+  ns.env.sink.event(leg, ev);
 }
 
 /** Records a packet's fate (and the drop hop that shows it). */

@@ -1,4 +1,4 @@
-import type { IpPacket } from './frame.js';
+import type { Frame, FrameBody, IpPacket, L4 } from './frame.js';
 
 export type PktType = 'host' | 'broadcast' | 'multicast' | 'otherhost';
 
@@ -42,6 +42,30 @@ export function cloneSkb(skb: Skb): Skb {
   return { ...skb, packet: clonePacket(skb.packet) };
 }
 
+/** A deep copy with the same keys in the same order as structuredClone() gives, written out (it is hot). */
 export function clonePacket(p: IpPacket): IpPacket {
-  return structuredClone(p);
+  return { ...p, ip: { ...p.ip }, l4: cloneL4(p.l4) };
+}
+
+function cloneL4(l4: L4): L4 {
+  switch (l4.proto) {
+    case 'tcp':
+      return { ...l4, tcp: { ...l4.tcp, flags: { ...l4.tcp.flags } } };
+    case 'udp':
+      if (l4.vxlan === undefined) return { ...l4, udp: { ...l4.udp } };
+      return { ...l4, udp: { ...l4.udp }, vxlan: { ...l4.vxlan, header: { ...l4.vxlan.header }, inner: cloneFrame(l4.vxlan.inner) } };
+    case 'sctp':
+      return { ...l4, sctp: { ...l4.sctp } };
+    case 'icmp':
+      if (l4.quoted === undefined) return { ...l4, icmp: { ...l4.icmp } };
+      return { ...l4, icmp: { ...l4.icmp }, quoted: clonePacket(l4.quoted) };
+    case 'other':
+      return { ...l4 };
+  }
+}
+
+/** A deep copy of a frame (Ethernet header and body). */
+export function cloneFrame(f: Frame): Frame {
+  const body: FrameBody = f.body.kind === 'ipv4' ? { ...f.body, packet: clonePacket(f.body.packet) } : { ...f.body, arp: { ...f.body.arp } };
+  return { ...f, eth: { ...f.eth }, body };
 }

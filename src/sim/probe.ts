@@ -115,6 +115,8 @@ export interface RunOptions {
    * every choice `decide` answers is noted in it.
    */
   walkMemo?: WalkMemo;
+  /** false: the recorder keeps no frames (`recorder.captures` stays empty), for runs nobody writes a pcap of. */
+  captures?: boolean;
 }
 
 export const DEFAULT_SPORT = 40000;
@@ -132,7 +134,7 @@ export function runProbe(worldOrSpec: World | WorldSpec, trace: ProbeSpec, opts:
   const sched = opts.scheduler ?? new Scheduler();
   if (opts.scheduler === undefined && opts.startAt !== undefined) sched.clock.advanceTo(opts.startAt);
   const rng = new Rng(opts.seed ?? 1);
-  const recorder = new Recorder(() => sched.clock.now());
+  const recorder = new Recorder(() => sched.clock.now(), { captures: opts.captures });
   const env: KernelEnv = {
     timers: { now: () => sched.clock.now(), after: (ms, run, background) => sched.after(ms, run, background) },
     random: () => rng.next(),
@@ -170,6 +172,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   const startedAt = sched.clock.now();
   const ns = world.netns(trace.from);
   if (!ns) throw new Error(`invariant: trace source ${trace.from} is not a namespace (the loader checks this)`);
+  ns.touch();
 
   const sport = trace.sport ?? DEFAULT_SPORT;
   const size = trace.size ?? DEFAULT_SIZE[trace.proto];
@@ -219,7 +222,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   }
   const now = sched.clock.now();
   for (const n of world.namespaces.values()) {
-    if (!n.nf?.ctActive) continue;
+    if (!n.nf?.ctActive || n.nf.conntrack.size === 0) continue;
     for (const e of n.nf.conntrack.entries(now)) {
       recorder.conntrack.push({
         netns: n.name,

@@ -20,8 +20,17 @@ export class Recorder implements PathSink {
   /** Conntrack entries left in each namespace when the run ended. */
   readonly conntrack: { netns: string; orig: string; reply: string; state: string; status: string[]; line: string }[] = [];
 
-  constructor(private readonly now: () => number) {
+  /**
+   * Frames on the wire, as a capture would see them (`captures`: false leaves them out, and the kernel then
+   * copies no frame for them: `sink.capture` is absent).
+   */
+  readonly capture: ((leg: number, c: Capture) => void) | undefined;
+
+  constructor(private readonly now: () => number, opts: { captures?: boolean } = {}) {
     this.#newLeg(null, 'original');
+    this.capture = opts.captures === false ? undefined : (leg, c) => {
+      this.captures.push({ ...c, leg, t: this.now() });
+    };
   }
 
   #newLeg(parent: number | null, kind: LegRecord['kind']): number {
@@ -30,8 +39,10 @@ export class Recorder implements PathSink {
     return id;
   }
 
+  /** Keeps `e` (a fresh object from report()) with its time set. */
   event(leg: number, e: PathEvent): void {
-    this.legs[leg].events.push({ ...e, t: this.now() });
+    e.t = this.now();
+    this.legs[leg].events.push(e);
   }
 
   fate(leg: number, f: Fate): void {
@@ -47,10 +58,6 @@ export class Recorder implements PathSink {
 
   answer(leg: number, kind: AnswerKind): number {
     return this.#newLeg(leg, kind);
-  }
-
-  capture(leg: number, c: Capture): void {
-    this.captures.push({ ...c, leg, t: this.now() });
   }
 
   errorSeen(leg: number, e: ErrorSeen): void {

@@ -4,24 +4,32 @@ import { TRACE_SCHEMA } from './model.js';
 import { senderView } from './sender-view.js';
 
 function hopsOf(leg: LegRecord): Hop[] {
-  return leg.events.map((e, i) => ({
-    seq: i + 1,
-    node: null,
-    netns: e.netns,
-    dev: e.dev,
-    stage: e.stage,
-    detail: e.detail,
-    table: e.table ?? null,
-    chain: e.chain ?? null,
-    rule: e.rule ?? null,
-    verdict: e.verdict ?? null,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    ...(e.packet !== undefined ? { packet: e.packet } : {}),
-    ...(e.facts && e.facts.length > 0 ? { facts: e.facts } : {}),
-    ...(e.minor ? { minor: true } : {}),
-    t: e.t ?? 0,
-  }));
+  const out: Hop[] = [];
+  const events = leg.events;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const hop: Omit<Hop, 't'> & { t?: number } = {
+      seq: i + 1,
+      node: null,
+      netns: e.netns,
+      dev: e.dev,
+      stage: e.stage,
+      detail: e.detail,
+      table: e.table ?? null,
+      chain: e.chain ?? null,
+      rule: e.rule ?? null,
+      verdict: e.verdict ?? null,
+      before: e.before ?? null,
+      after: e.after ?? null,
+    };
+    // Optional fields sit between `after` and `t`, as the JSON has always printed them.
+    if (e.packet !== undefined) hop.packet = e.packet;
+    if (e.facts && e.facts.length > 0) hop.facts = e.facts;
+    if (e.minor) hop.minor = true;
+    hop.t = e.t ?? 0;
+    out.push(hop as Hop);
+  }
+  return out;
 }
 
 function legOf(leg: LegRecord): Leg {

@@ -10,7 +10,9 @@ import type { Trace } from './model.js';
  * a World of its own.
  */
 export function runTrace(world: World | WorldSpec, probe: ProbeSpec & { name?: string }, opts: RunOptions = {}): Trace {
-  return runTraceRecorded(world, probe, opts).trace;
+  // The recorder is dropped here, so nobody reads its frames: they are not copied (the Trace never holds them).
+  const run = runProbe(world, probe, { ...opts, captures: false });
+  return assembleTrace(run.recorder, { name: probe.name ?? null, packet: run.packet });
 }
 
 /** The same, keeping the recorder (frames on the wire for `--pcap`). */

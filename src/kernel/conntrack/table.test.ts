@@ -124,3 +124,27 @@ describe('ICMP', () => {
     expect(t.resolve(icmpError(S, C, 3, 1, udp(C, 1, S, 2)), 0)).toMatchObject({ state: 'INVALID', reason: 'ICMP_ERROR_NO_MATCH' });
   });
 });
+
+describe('checkpoint (copy on first change)', () => {
+  it('a run that resolves, confirms, answers and deletes is undone whole; the next checkpoint starts clean', () => {
+    const t = new ConntrackTable();
+    const first = t.resolve(udp('10.0.0.1', 1000, '10.0.0.2', 53), 0);
+    t.confirm(first.entry!, 0);
+    const before = JSON.stringify(t.saveState(), (_k, v: unknown) => (v instanceof Set ? [...v] : v));
+    const state = (): string => JSON.stringify(t.saveState(), (_k, v: unknown) => (v instanceof Set ? [...v] : v));
+    t.checkpoint();
+    expect(() => t.checkpoint()).toThrow(/already has a checkpoint/);
+    const q = udp('10.0.0.3', 2000, '10.0.0.2', 53);
+    const r = t.resolve(q, 10);
+    t.confirm(r.entry!, 10);
+    t.resolve(answer(udp('10.0.0.1', 1000, '10.0.0.2', 53)), 20);
+    t.delete(first.entry!);
+    expect(state()).not.toBe(before);
+    t.rollbackCheckpoint();
+    expect(state()).toBe(before);
+    expect(t.entries(30)).toHaveLength(1);
+    t.checkpoint();
+    t.rollbackCheckpoint();
+    expect(state()).toBe(before);
+  });
+});

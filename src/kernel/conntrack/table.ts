@@ -73,6 +73,8 @@ export class ConntrackTable {
   /** nf_nat_bysource: confirmed source-NATed entries by original (proto, src, sport). */
   readonly #bySource = new Map<string, Set<MutableCtEntry>>();
   #nextId = 1;
+  /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
+  #checkpoint: { saved: ConntrackTableState | null } | null = null;
 
   constructor(config: CtConfigInput = {}) {
     this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: { ...LINUX_CT_TIMEOUTS, ...config.timeouts } };
@@ -80,6 +82,7 @@ export class ConntrackTable {
 
   /** Changes nf_conntrack_tcp_loose / nf_conntrack_tcp_be_liberal (they are read per packet). */
   setSysctls(s: Partial<TcpSysctls>): void {
+    this.#beforeWrite();
     if (s.tcpLoose !== undefined) this.config.tcpLoose = s.tcpLoose;
     if (s.tcpBeLiberal !== undefined) this.config.tcpBeLiberal = s.tcpBeLiberal;
   }
@@ -89,6 +92,7 @@ export class ConntrackTable {
    * connection and state, or a new unconfirmed entry (NEW) that `confirm` must insert at the last hook.
    */
   resolve(packet: IpPacket, now: number): CtResolution {
+    this.#beforeWrite();
     return nfConntrackIn(this, packet, now);
   }
 
@@ -97,6 +101,7 @@ export class ConntrackTable {
    * entries go. Packets are all in zone 0 here (no `-j CT --zone`).
    */
   lookup(tuple: Tuple, now: number, zone = 0): CtHashHit | undefined {
+    this.#beforeWrite();
     const slot = this.#hash.get(zonedKey(tuple, zone));
     if (!slot) return undefined;
     if (slot.entry.expires <= now) {
@@ -118,6 +123,7 @@ export class ConntrackTable {
    * its retransmission is NEW again. Confirming twice is a no-op.
    */
   confirm(entry: CtEntry, now: number): ConfirmResult {
+    this.#beforeWrite();
     const e = writable(entry);
     if (isConfirmed(e)) return { ok: true, entry };
     const clash = this.#clash(e, now);
@@ -138,6 +144,7 @@ export class ConntrackTable {
    * holds one of its tuples ("File exists"); the scenario loader refuses such duplicates first.
    */
   seed(spec: ConntrackSpec, now: number): CtEntry | undefined {
+    this.#beforeWrite();
     const e = seededEntry(spec, this.#nextId, now);
     if (this.#clash(e, now)) return undefined;
     this.#nextId++;
@@ -162,6 +169,7 @@ export class ConntrackTable {
 
   /** Linux: nf_ct_delete() (`conntrack -D`, a killed or expired entry). The entry is marked DYING. */
   delete(entry: CtEntry): void {
+    this.#beforeWrite();
     const e = writable(entry);
     e.status.add('DYING');
     if (!this.#live.delete(e.id)) return;
@@ -175,6 +183,7 @@ export class ConntrackTable {
 
   /** Linux: gc_worker(): removes every expired entry; returns how many. */
   gc(now: number): number {
+    this.#beforeWrite();
     let n = 0;
     for (const e of [...this.#live.values()]) {
       if (e.expires <= now) {
@@ -185,6 +194,11 @@ export class ConntrackTable {
     return n;
   }
 
+  /** Confirmed entries held, expired ones not yet removed included (0: `entries()` is empty at any time). */
+  get size(): number {
+    return this.#live.size;
+  }
+
   /** Live (confirmed, unexpired) entries in confirmation order, as `conntrack -L` would list them. */
   entries(now: number): CtEntry[] {
     return [...this.#live.values()].filter((e) => e.expires > now);
@@ -192,11 +206,13 @@ export class ConntrackTable {
 
   /** `conntrack -F`. */
   flush(): void {
+    this.#beforeWrite();
     for (const e of [...this.#live.values()]) this.delete(e);
   }
 
   /** Linux: find_appropriate_src() walks these: live zone-0 entries whose original source is (proto, src, sport). */
   bySource(orig: Tuple, now: number): CtEntry[] {
+    this.#beforeWrite();
     const set = this.#sourceSet(orig, 0, false);
     return set ? [...set].filter((e) => e.expires > now) : [];
   }
@@ -223,8 +239,31 @@ export class ConntrackTable {
     for (const e of s.entries) this.#insert(e);
   }
 
+  /**
+   * Starts a checkpoint for a run on a shared World: the table is saved whole by the first call that may
+   * change it (every way to an entry goes through one: resolve, lookup, bySource), so a table the run never
+   * reaches costs nothing. `entries()` only reads. `rollbackCheckpoint()` puts the table back.
+   */
+  checkpoint(): void {
+    if (this.#checkpoint !== null) throw new Error('invariant: the conntrack table already has a checkpoint');
+    this.#checkpoint = { saved: null };
+  }
+
+  /** Ends the checkpoint, putting the table back as it was when it began. */
+  rollbackCheckpoint(): void {
+    const c = this.#checkpoint;
+    this.#checkpoint = null;
+    if (c !== null && c.saved !== null) this.restoreState(c.saved);
+  }
+
+  #beforeWrite(): void {
+    const c = this.#checkpoint;
+    if (c !== null && c.saved === null) c.saved = this.saveState();
+  }
+
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
   newEntry(orig: Tuple, reply: Tuple, now: number): CtEntry {
+    this.#beforeWrite();
     return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, sctp: null, created: now, expires: now };
   }
 

@@ -61,6 +61,7 @@ function outputFailure(ns: Netns, leg: number, dst: number, res: OutputResult & 
  * used, or null when routing failed (the fate is recorded).
  */
 export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | null {
+  ns.touch();
   // A TCP SYN or a UDP datagram from a socket (the probe's are connected) routes as ip_route_connect() does.
   const connect = (req.l4.proto === 'tcp' && req.l4.tcp.flags.syn && !req.l4.tcp.flags.ack) || (req.l4.proto === 'udp' && req.l4.vxlan === undefined);
   const rt = ipRouteOutput(ns, {

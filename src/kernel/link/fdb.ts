@@ -1,4 +1,5 @@
 import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
+import { KeyedUndo } from '../netns/keyed-undo.js';
 
 /** One forwarding database entry (struct net_bridge_fdb_entry, or a vxlan fdb entry with its remote). */
 export interface FdbEntry {
@@ -24,17 +25,28 @@ export type FdbState = ReadonlyArray<readonly [string, Readonly<FdbEntry>]>;
  */
 export class Fdb {
   readonly #entries = new Map<MacAddr, FdbEntry>();
+  /** Whether a checkpoint is open (checkpoint()); its undo is made on the first save. */
+  #cow = false;
+  #undo: KeyedUndo<FdbEntry> | null = null;
+
+  /** The open checkpoint's undo, made on first use. */
+  #undoLog(): KeyedUndo<FdbEntry> | null {
+    if (!this.#cow) return null;
+    return (this.#undo ??= new KeyedUndo<FdbEntry>({ entries: this.#entries, copy: (e) => ({ ...e }) }));
+  }
 
   constructor(readonly ageingTimeMs: number) {}
 
-  /** br_fdb_find_rcu() plus has_expired(). */
+  /** br_fdb_find_rcu() plus has_expired(). The entry may be changed by the caller (vxlan_snoop() sets its remote). */
   lookup(mac: MacAddr, now: number): FdbEntry | undefined {
     const e = this.#entries.get(mac);
     if (!e) return undefined;
     if (this.#expired(e, now)) {
+      this.#undoLog()?.saveRemoval(mac);
       this.#entries.delete(mac);
       return undefined;
     }
+    this.#undoLog()?.save(mac);
     return e;
   }
 
@@ -47,6 +59,7 @@ export class Fdb {
     if (this.ageingTimeMs === 0) return 'kept';
     const e = this.lookup(mac, now);
     if (!e) {
+      this.#undoLog()?.save(mac);
       this.#entries.set(mac, { mac, dev, local: false, static: false, updated: now });
       return 'learned';
     }
@@ -63,6 +76,7 @@ export class Fdb {
    */
   add(entry: FdbEntry): void {
     const key = entry.mac === '00:00:00:00:00:00' && entry.dst !== undefined ? `${entry.mac}|${entry.dst}` : entry.mac;
+    this.#undoLog()?.save(key);
     this.#entries.set(key, entry);
   }
 
@@ -71,6 +85,7 @@ export class Fdb {
     let n = 0;
     for (const [key, e] of this.#entries) {
       if (drop(e)) {
+        this.#undoLog()?.saveRemoval(key);
         this.#entries.delete(key);
         n++;
       }
@@ -80,6 +95,7 @@ export class Fdb {
 
   /** Entries as `bridge fdb show` lists them, in insertion order. */
   entries(now: number): FdbEntry[] {
+    this.#undoLog()?.saveAll();
     return [...this.#entries.values()].filter((e) => !this.#expired(e, now));
   }
 
@@ -92,6 +108,23 @@ export class Fdb {
   restoreState(saved: FdbState): void {
     this.#entries.clear();
     for (const [k, e] of saved) this.#entries.set(k, { ...e });
+  }
+
+  /**
+   * Starts saving entries before their first change (copy on write), for a run on a shared World; one at a
+   * time. `rollbackCheckpoint()` puts the table back as it was here.
+   */
+  checkpoint(): void {
+    if (this.#cow) throw new Error('invariant: the fdb already has a checkpoint');
+    this.#cow = true;
+  }
+
+  /** Ends the checkpoint, putting back every entry changed, added or removed since. */
+  rollbackCheckpoint(): void {
+    const undo = this.#undo;
+    this.#cow = false;
+    this.#undo = null;
+    undo?.rollback();
   }
 
   /** has_expired(): time_before_eq(updated + hold_time, now), so an entry is gone at exactly ageing_time. */

@@ -1,11 +1,11 @@
 import type { ArpPacket, EthernetHeader } from '../../wire/headers.js';
 import type { Skb } from '../../packet/skb.js';
-import { cloneSkb } from '../../packet/skb.js';
+import { clonePacket, cloneSkb } from '../../packet/skb.js';
 import type { Frame } from '../../packet/frame.js';
 
 /** The frame as the packet layer models it (for captures and encapsulation). */
 export function toFrame(f: L2Frame): Frame {
-  return f.kind === 'ipv4' ? { eth: f.eth, body: { kind: 'ipv4', packet: structuredClone(f.skb.packet) } } : { eth: f.eth, body: { kind: 'arp', arp: { ...f.arp } } };
+  return f.kind === 'ipv4' ? { eth: f.eth, body: { kind: 'ipv4', packet: clonePacket(f.skb.packet) } } : { eth: f.eth, body: { kind: 'arp', arp: { ...f.arp } } };
 }
 
 /** What crosses a link: an Ethernet header over an IPv4 skb or an ARP message. */

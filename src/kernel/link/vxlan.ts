@@ -18,7 +18,8 @@ function flowSourcePort(inner: L2Frame): number {
   const key = inner.kind === 'ipv4'
     ? `${inner.skb.packet.ip.src}|${inner.skb.packet.ip.dst}|${inner.skb.packet.ip.protocol}|${portsOf(inner.skb)}`
     : `${inner.eth.src}|${inner.eth.dst}`;
-  for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  // The key is ASCII (numbers, MACs, separators): one UTF-16 unit per character.
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
   return 32768 + (h % (60999 - 32768 + 1));
 }
 

@@ -80,6 +80,7 @@ function vethXmit(dev: VethDevice, frame: L2Frame): void {
 /** Linux: __netif_receive_skb(): a bridge port hands the frame to the bridge (rx_handler), others to the stack. */
 export function netifReceive(dev: NetDevice, frame: L2Frame): void {
   const ns = dev.netns;
+  ns.touch();
   if (countHop(frame, ns.env.hopBudget)) {
     fate(ns, frameLeg(frame), 'LOOP', 'EMULATOR_HOP_BUDGET', `the emulator's limit: ${ns.env.hopBudget} device crossings without a TTL decrement (a bridge loop?); the emulator stopped following it here, which is not a fate Linux gives a packet`, { dev: dev.name });
     return;

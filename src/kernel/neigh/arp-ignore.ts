@@ -10,7 +10,7 @@ import { ifaList } from '../show/ip-addr.js';
 
 /** IN_DEV_ARP_IGNORE(): the larger of conf.all and the device's own value. */
 export function arpIgnoreLevel(ns: Netns, dev: string): number {
-  return Math.max(ns.sysctls.get('net.ipv4.conf.all.arp_ignore'), ns.sysctls.get(`net.ipv4.conf.${dev}.arp_ignore`));
+  return Math.max(ns.sysctls.conf('all', 'arp_ignore'), ns.sysctls.conf(dev, 'arp_ignore'));
 }
 
 /**

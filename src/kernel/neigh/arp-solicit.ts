@@ -64,7 +64,7 @@ export function arpSolicit(dev: NetDevice, n: Neighbour, skb: Skb | null, p: Nei
  */
 function arpSolicitSource(dev: NetDevice, target: number, skb: Skb | null): number {
   const ns = dev.netns;
-  const announce = Math.max(ns.sysctls.get('net.ipv4.conf.all.arp_announce'), ns.sysctls.get(`net.ipv4.conf.${dev.name}.arp_announce`));
+  const announce = Math.max(ns.sysctls.conf('all', 'arp_announce'), ns.sysctls.conf(dev.name, 'arp_announce'));
   const saddr = skb?.packet.ip.src;
   if (saddr !== undefined && ns.ownsAddr(saddr) !== undefined) {
     if (announce === 0) return saddr;

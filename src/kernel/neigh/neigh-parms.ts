@@ -23,9 +23,16 @@ export interface NeighParms {
   locktimeMs: number;
 }
 
-/** The parameters `dev` of `ns` runs its neighbour state machine with. */
-export function neighParms(ns: Netns, dev: string): NeighParms {
-  const get = (k: string): number => ns.sysctls.get(`net.ipv4.neigh.${dev}.${k}`);
+/**
+ * The parameters `dev` of `ns` runs its neighbour state machine with: read from the sysctls once, and again
+ * after any sysctl of the namespace is written (Sysctls.derived()). Shared and frozen: callers only read them.
+ */
+export function neighParms(ns: Netns, dev: string): Readonly<NeighParms> {
+  return ns.sysctls.derived('neigh-parms', dev, () => Object.freeze(readNeighParms(ns, dev)));
+}
+
+function readNeighParms(ns: Netns, dev: string): NeighParms {
+  const get = (k: string): number => ns.sysctls.neigh(dev, k);
   const base = get('base_reachable_time_ms');
   return {
     mcastSolicit: get('mcast_solicit'),

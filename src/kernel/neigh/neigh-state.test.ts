@@ -153,3 +153,20 @@ describe('REACHABLE ages', () => {
     expect(left.neigh.get('eth0', ip('10.0.1.1'))?.lladdr).toBe('02:00:00:00:00:02');
   });
 });
+
+describe('neighbour parms are read once and again after a sysctl write', () => {
+  it('a cached neighParms() follows a later write to the device, to conf.default and to another device', () => {
+    const world = buildWorld(routerWorld());
+    const ns = world.netns('left')!;
+    const first = neighParms(ns, 'eth0');
+    expect(neighParms(ns, 'eth0')).toBe(first);
+    expect(first.ucastSolicit).toBe(3);
+    ns.sysctls.set('net.ipv4.neigh.eth0.ucast_solicit', 7, ns.deviceNames());
+    const second = neighParms(ns, 'eth0');
+    expect(second.ucastSolicit).toBe(7);
+    ns.sysctls.set('net.ipv4.neigh.eth0.base_reachable_time_ms', 10_000, ns.deviceNames());
+    expect(neighParms(ns, 'eth0').baseReachableMs).toBe(10_000);
+    expect(neighParms(ns, 'eth0').reachableMs).toBe(randReachTime('left', 'eth0', 10_000));
+    expect(Object.isFrozen(neighParms(ns, 'eth0'))).toBe(true);
+  });
+});

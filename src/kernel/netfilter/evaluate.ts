@@ -13,8 +13,8 @@ import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
 import { journalCounters } from '../netns/state-journal.js';
 import type { ChainVerdict, NfEvent, TargetVerdict } from './verdict.js';
 import type { RulesetIndex } from './index-chain.js';
-import { basicsFailure, formatBasics } from './basic-filter.js';
-import { ruleComment, ruleText } from './rule-print.js';
+import { basicsFailure } from './basic-filter.js';
+import { ruleBasicWords, ruleComment, ruleText } from './rule-print.js';
 import { NFT_JUMP_STACK_SIZE } from './table-validate.js';
 
 /** Where a rule sits: table, chain and 1-based position, as `iptables -L --line-numbers` counts. */
@@ -85,7 +85,7 @@ function ruleFails(rule: Rule, ref: RuleRef, ctx: NfPacketContext, opts: EvalOpt
   const basic = basicsFailure(rule.basics, ctx);
   if (basic) {
     if (!step) return basic;
-    const words = formatBasics(rule.basics);
+    const words = ruleBasicWords(rule);
     return words.find((w) => w.replace(/^! /, '').startsWith(basic)) ?? basic;
   }
   for (const m of rule.matches) {
@@ -153,8 +153,9 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     f.cursor++;
     res.visited++;
     const rule = f.chain.rules[pos];
-    const ref: RuleRef = { table, chain: f.chain.name, index: pos + 1 };
-    const step: RuleStep | null = opts.trace ? { ...ref, rule: ruleText(f.chain.name, rule), comment: ruleComment(rule), matched: false } : null;
+    const chainName = f.chain.name;
+    const ref: RuleRef = { table, chain: chainName, index: pos + 1 };
+    const step: RuleStep | null = opts.trace ? { table, chain: chainName, index: pos + 1, rule: ruleText(chainName, rule), comment: ruleComment(rule), matched: false } : null;
     if (step) res.steps.push(step);
     const failed = ruleFails(rule, ref, ctx, opts, res, step);
     if (failed !== null) {

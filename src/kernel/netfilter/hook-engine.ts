@@ -162,9 +162,39 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
   });
 }
 
+/** The owner of every local socket of the model (read by `-m owner`, never written). */
+const ROOT_SOCKET: Readonly<{ uid: number; gid: number }> = Object.freeze({ uid: 0, gid: 0 });
+
+/** The namespace services a rule walk asks for (they read only the namespace), made once per namespace. */
+interface NsServices {
+  addrType: NfPacketContext['addrType'];
+  random: NfPacketContext['random'];
+  fibLookup: NonNullable<NfPacketContext['fibLookup']>;
+}
+
+const servicesOf = new WeakMap<Netns, NsServices>();
+
+function nsServices(ns: Netns): NsServices {
+  let s = servicesOf.get(ns);
+  if (s === undefined) {
+    s = {
+      addrType: (addr, d) => addrTypeOf(ns, addr, d),
+      random: () => ns.env.random(),
+      fibLookup: (flow) => {
+        // rpfilter_lookup_reverse(): fib_lookup() with FIB_LOOKUP_IGNORE_LINKSTATE, iif loopback.
+        const r = ns.fib.lookup({ dst: flow.dst, src: flow.src, iif: 'lo', oif: null, mark: flow.mark, tos: flow.tos }, () => true);
+        return r.ok ? { type: r.route.type, devs: r.route.dev === null ? [] : [r.route.dev] } : null;
+      },
+    };
+    servicesOf.set(ns, s);
+  }
+  return s;
+}
+
 function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): NfPacketContext {
   const ct = skbCt(skb, ns);
   const now = ns.env.timers.now();
+  const services = nsServices(ns);
   return {
     packet: skb.packet,
     mark: skb.mark,
@@ -177,17 +207,13 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
     physOut: h.physOut ?? null,
     bridged: h.family === 'bridge',
     ct: ct?.untracked ? { state: 'UNTRACKED', status: new Set(), direction: 'ORIGINAL', orig: tupleOrZero(skb), reply: tupleOrZero(skb), mark: 0, protoState: '', timeout: 0 } : ct?.res ? resolutionView(ct.res, now) : null,
-    addrType: (addr, d) => addrTypeOf(ns, addr, d),
+    addrType: services.addrType,
     now: () => now,
-    random: () => ns.env.random(),
+    random: services.random,
     state: nf.matchState,
     // Every local socket of the model belongs to root; only locally generated packets carry one (pmtudisc).
-    socket: skb.pmtudisc !== null ? { uid: 0, gid: 0 } : null,
-    fibLookup: (flow) => {
-      // rpfilter_lookup_reverse(): fib_lookup() with FIB_LOOKUP_IGNORE_LINKSTATE, iif loopback.
-      const r = ns.fib.lookup({ dst: flow.dst, src: flow.src, iif: 'lo', oif: null, mark: flow.mark, tos: flow.tos }, () => true);
-      return r.ok ? { type: r.route.type, devs: r.route.dev === null ? [] : [r.route.dev] } : null;
-    },
+    socket: skb.pmtudisc !== null ? ROOT_SOCKET : null,
+    fibLookup: services.fibLookup,
   };
 }
 
@@ -304,7 +330,8 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   if (!ct?.res || ct.untracked || h.hook === 'FORWARD') return null;
   const hook = h.hook as NatHookName;
   let walked: EvalResult | null = null;
-  const before = tuplesText(skb);
+  // The packet as it enters: NAT rewrites a copy (translate()), so it is printed only when that happens.
+  const entering = skb.packet;
   const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
     const w = walk(ns, nf, skb, h, 'nat');
     if (!w) return null;
@@ -334,6 +361,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   }
   if (r.verdict === 'DROP') return { verdict: 'DROP', reason: r.reason, rule: null };
   if (r.translation?.changed) {
+    const before = endpoints(entering);
     skb.packet = r.packet;
     const after = tuplesText(skb);
     ns.env.nfObserver?.({ kind: 'nat', netns: ns.name, leg: skb.leg, hook: h.hook, src: after.src, dst: after.dst });

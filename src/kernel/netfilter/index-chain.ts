@@ -78,14 +78,15 @@ export function indexChain(chain: Chain): ChainIndex {
     if (list) list.push(pos);
     else m.set(key, [pos]);
   });
-  const entries = [...classes.entries()];
+  // Which parts each class keys on, decided once (candidates() runs per packet per chain).
+  const entries = Array.from(classes, ([cls, m]) => ({ d: cls.includes('d'), p: cls.includes('p'), port: cls.includes('P'), m }));
   return {
     candidates(p) {
       const dport = packetDport(p);
       let out: readonly number[] = [];
-      for (const [cls, m] of entries) {
-        if (cls.includes('P') && dport < 0) continue;
-        const hit = m.get(keyString(cls, p.ip.dst, p.ip.protocol, dport));
+      for (const e of entries) {
+        if (e.port && dport < 0) continue;
+        const hit = e.m.get(`${e.d ? p.ip.dst : ''}|${e.p ? p.ip.protocol : ''}|${e.port ? dport : ''}`);
         if (hit) out = out.length ? merge(out, hit) : hit;
       }
       return out;
@@ -98,9 +99,11 @@ export function indexChain(chain: Chain): ChainIndex {
  * changes (a restore).
  */
 export function indexRuleset(rs: Ruleset, minRules = 16): RulesetIndex {
-  const byChain = new Map<string, ChainIndex>();
+  const byTable = new Map<TableName, Map<string, ChainIndex>>();
   for (const [tname, t] of rs.tables) {
-    for (const c of t.chains.values()) if (c.rules.length >= minRules) byChain.set(`${tname}/${c.name}`, indexChain(c));
+    const byChain = new Map<string, ChainIndex>();
+    for (const c of t.chains.values()) if (c.rules.length >= minRules) byChain.set(c.name, indexChain(c));
+    byTable.set(tname, byChain);
   }
-  return { chain: (table, chain) => byChain.get(`${table}/${chain}`) };
+  return { chain: (table, chain) => byTable.get(table)?.get(chain) };
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { restore } from './restore-apply.js';
 import { printSave } from './save-print.js';
+import { ruleBasicWords, ruleComment, ruleSpecText, ruleText } from './rule-print.js';
 
 const FILTER: ReadonlyArray<readonly [string, string]> = [
   ['-p tcp -j REJECT --reject-with tcp-reset', '-p tcp -j REJECT --reject-with tcp-reset'],
@@ -170,4 +171,20 @@ describe('iptables-save form of a rule (recorded from iptables 1.8.9 nf_tables)'
       it(`${table}: ${input || '(empty)'}`, () => expect(savedRule(table, input)).toBe(expected));
     }
   }
+});
+
+describe('rule text printed once per rule', () => {
+  it('the same rule object prints the same text again, under the chain it is asked for', () => {
+    const r = restore('*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -s 10.0.0.0/8 -p tcp --dport 80 -m comment --comment web -j ACCEPT\nCOMMIT\n');
+    expect(r.errors).toEqual([]);
+    const rule = r.ruleset.tables.get('filter')!.chains.get('FORWARD')!.rules[0];
+    const text = '-A FORWARD -s 10.0.0.0/8 -p tcp -m tcp --dport 80 -m comment --comment web -j ACCEPT';
+    expect(ruleText('FORWARD', rule)).toBe(text);
+    expect(ruleText('FORWARD', rule)).toBe(text);
+    expect(ruleText('OTHER', rule)).toBe(text.replace('FORWARD', 'OTHER'));
+    expect(ruleText('FORWARD', rule)).toBe(text);
+    expect(ruleSpecText(rule)).toBe(text.slice('-A FORWARD '.length));
+    expect(ruleBasicWords(rule)).toEqual(['-s 10.0.0.0/8', '-p tcp']);
+    expect(ruleComment(rule)).toBe('web');
+  });
 });

@@ -152,3 +152,33 @@ describe('sysctl propagation', () => {
     expect([s.orConf('eth0', 'accept_local'), s.orConf('eth1', 'accept_local')]).toEqual([true, false]);
   });
 });
+
+describe('sysctl reads by device and setting', () => {
+  it('conf() and neigh() read what get() reads, and follow writes after a first read', () => {
+    const s = new Sysctls();
+    s.addDevice('eth0');
+    expect(s.conf('eth0', 'rp_filter')).toBe(s.get('net.ipv4.conf.eth0.rp_filter'));
+    expect(s.forwarding('eth0')).toBe(false);
+    s.set('net.ipv4.ip_forward', 1, ['eth0']);
+    expect(s.forwarding('eth0')).toBe(true);
+    expect(s.conf('eth0', 'forwarding')).toBe(1);
+    s.set('net.ipv4.conf.all.rp_filter', 2, ['eth0']);
+    expect(s.rpFilter('eth0')).toBe(2);
+    s.set('net.ipv4.neigh.eth0.retrans_time_ms', 250, ['eth0']);
+    expect(s.neigh('eth0', 'retrans_time_ms')).toBe(250);
+    expect(s.neigh('eth0', 'retrans_time')).toBe(s.get('net.ipv4.neigh.eth0.retrans_time'));
+  });
+
+  it('derived() values are dropped by any write', () => {
+    const s = new Sysctls();
+    s.addDevice('eth0');
+    let n = 0;
+    const read = (): number => s.derived('probe', 'eth0', () => ++n);
+    expect(read()).toBe(1);
+    expect(read()).toBe(1);
+    s.set('net.ipv4.conf.default.arp_ignore', 1, ['eth0']);
+    expect(read()).toBe(2);
+    s.addDevice('eth1');
+    expect(read()).toBe(3);
+  });
+});

@@ -34,6 +34,15 @@ export class Netns {
     return this.world.env;
   }
 
+  /**
+   * A packet is entering this namespace (received on one of its devices, or sent from one of its sockets): a
+   * checkpoint in progress saves the namespace before anything in it changes. Every change a run makes to a
+   * namespace happens while the namespace handles a packet or a timer it armed, so this is the one gate.
+   */
+  touch(): void {
+    this.world.touch(this);
+  }
+
   nextIfindex(): number {
     return this.#nextIfindex++;
   }
@@ -185,7 +194,10 @@ export class Netns {
 
   /** inet_lookup_ifaddr_rcu(): is `addr` configured on any device here? */
   ownsAddr(addr: Ipv4Addr): NetDevice | undefined {
-    for (const d of this.devices.values()) if (d.addrs.some((a) => a.addr === addr)) return d;
+    for (const d of this.devices.values()) {
+      const addrs = d.addrs;
+      for (let i = 0; i < addrs.length; i++) if (addrs[i].addr === addr) return d;
+    }
     return undefined;
   }
 

@@ -25,6 +25,12 @@ export class Sysctls {
   readonly #values = new Map<string, number>();
   /** in_dev->cnf.state: "dev.setting" pairs set explicitly, which conf.default no longer overrides. */
   readonly #explicit = new Set<string>();
+  /** `net.ipv4.conf.DEV.NAME` and `net.ipv4.neigh.DEV.NAME` keys by (DEV, NAME): hot reads build no string. */
+  readonly #keys = new Map<string, Map<string, string>>();
+  /** Values derived from these sysctls (neighbour parms), by kind and device; any write empties it. */
+  readonly #derived = new Map<string, Map<string, unknown>>();
+  /** Each device's `conf` settings as read, by device then setting (read per packet); any write empties it. */
+  readonly #confByDev = new Map<string, Map<string, number>>();
 
   constructor() {
     for (const [k, v] of Object.entries(GLOBAL_DEFAULTS)) this.#values.set(k, v);
@@ -35,6 +41,8 @@ export class Sysctls {
 
   /** inetdev_init(): a new device starts from `conf.default`, its values and which of them were written. */
   addDevice(dev: string): void {
+    this.#derived.clear();
+    this.#confByDev.clear();
     for (const k of Object.keys(DEVCONF_DEFAULTS)) {
       this.#values.set(`net.ipv4.conf.${dev}.${k}`, this.get(`net.ipv4.conf.default.${k}`));
       if (this.#explicit.has(`default.${k}`)) this.#explicit.add(`${dev}.${k}`);
@@ -46,6 +54,8 @@ export class Sysctls {
 
   /** ipv4_devconf_setall(): every setting of `dev` counts as explicitly set. */
   setAll(dev: string): void {
+    this.#derived.clear();
+    this.#confByDev.clear();
     for (const k of Object.keys(DEVCONF_DEFAULTS)) this.#explicit.add(`${dev}.${k}`);
   }
 
@@ -55,6 +65,8 @@ export class Sysctls {
 
   /** Writes one sysctl with the kernel's side effects. */
   set(key: string, value: number, devices: readonly string[]): void {
+    this.#derived.clear();
+    this.#confByDev.clear();
     const old = this.get(key);
     this.#values.set(key, value);
     const neigh = NEIGH.exec(key);
@@ -77,19 +89,55 @@ export class Sysctls {
     }
   }
 
+  #key(group: 'conf' | 'neigh', dev: string, name: string): string {
+    const outer = group === 'conf' ? dev : `neigh/${dev}`;
+    let m = this.#keys.get(outer);
+    if (m === undefined) this.#keys.set(outer, (m = new Map()));
+    let k = m.get(name);
+    if (k === undefined) m.set(name, (k = `net.ipv4.${group}.${dev}.${name}`));
+    return k;
+  }
+
+  /** `net.ipv4.conf.DEV.NAME` (DEV may be `all` or `default`). */
+  conf(dev: string, name: string): number {
+    let m = this.#confByDev.get(dev);
+    if (m === undefined) this.#confByDev.set(dev, (m = new Map()));
+    let v = m.get(name);
+    if (v === undefined) m.set(name, (v = this.get(this.#key('conf', dev, name))));
+    return v;
+  }
+
+  /** `net.ipv4.neigh.DEV.NAME`. */
+  neigh(dev: string, name: string): number {
+    return this.get(this.#key('neigh', dev, name));
+  }
+
+  /**
+   * A value computed from these sysctls only (and the constant `kind` and `dev`), kept until the next write to
+   * any sysctl of the namespace.
+   */
+  derived<T>(kind: string, dev: string, compute: () => T): T {
+    let m = this.#derived.get(kind);
+    if (m === undefined) this.#derived.set(kind, (m = new Map()));
+    if (m.has(dev)) return m.get(dev) as T;
+    const v = compute();
+    m.set(dev, v);
+    return v;
+  }
+
   /** IN_DEV_FORWARD(): the device's own `forwarding`. */
   forwarding(dev: string): boolean {
-    return this.get(`net.ipv4.conf.${dev}.forwarding`) !== 0;
+    return this.conf(dev, 'forwarding') !== 0;
   }
 
   /** IN_DEV_RPFILTER(): the maximum of `all` and the device. */
   rpFilter(dev: string): number {
-    return Math.max(this.get('net.ipv4.conf.all.rp_filter'), this.get(`net.ipv4.conf.${dev}.rp_filter`));
+    return Math.max(this.conf('all', 'rp_filter'), this.conf(dev, 'rp_filter'));
   }
 
   /** IN_DEV_ORCONF(): set on `all` or on the device. */
   orConf(dev: string, name: string): boolean {
-    return this.get(`net.ipv4.conf.all.${name}`) !== 0 || this.get(`net.ipv4.conf.${dev}.${name}`) !== 0;
+    return this.conf('all', name) !== 0 || this.conf(dev, name) !== 0;
   }
 
   /** Everything, sorted, as `sysctl -a` would list the modelled keys. */

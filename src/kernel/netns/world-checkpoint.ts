@@ -1,14 +1,15 @@
 // Snapshot-and-rollback for a World built once and shared by many runs. Everything a packet's passage can
-// change is saved here: the small per-namespace tables are copied whole (conntrack, neighbours, bridge and
-// vxlan fdbs, `-m recent` lists, nfacct counters, client sockets, the IP id), and the state inside shared rule
-// objects (rule and policy counters, nth counters) is journalled on first write (state-journal.ts). The cost of
-// a checkpoint is the size of those tables, never the number of rules.
+// change is saved here, for each namespace the run enters (on its first touch): the small per-namespace
+// tables are copied whole (conntrack, `-m recent` lists, nfacct counters, client sockets, the IP id); the
+// neighbour table and the bridge and vxlan fdbs, which grow with the nodes, save each entry before its first
+// change (keyed-undo.ts); the state inside shared rule objects (rule and policy counters, nth counters) is
+// journalled on first write (state-journal.ts). The cost of a checkpoint is what the run touches, never the
+// number of namespaces, neighbours or rules.
 
 import { BridgeDevice } from '../link/bridge-device.js';
 import { VxlanDevice } from '../link/vxlan-device.js';
-import type { FdbState } from '../link/fdb.js';
-import type { NeighTableState } from '../neigh/neigh-table.js';
-import type { ConntrackTableState } from '../conntrack/table.js';
+import type { Fdb } from '../link/fdb.js';
+import type { ConntrackTable } from '../conntrack/table.js';
 import type { MatchState } from '../netfilter/context.js';
 import type { ClientSocket, TcpRequestSocket } from '../ipv4/sockets.js';
 import type { Netns } from './netns.js';
@@ -18,21 +19,24 @@ import type { World } from './world.js';
 interface NetnsCheckpoint {
   ns: Netns;
   ipId: number;
-  neigh: NeighTableState;
-  fdbs: Array<{ restore: (s: FdbState) => void; state: FdbState }>;
+  /** The bridge and vxlan fdbs, which (like the neighbour table) save their entries on first change. */
+  fdbs: Fdb[];
   clients: ClientSocket[];
   requests: TcpRequestSocket[];
-  conntrack: ConntrackTableState | null;
+  /** Saved whole on the run's first call into it (ConntrackTable.checkpoint()). */
+  conntrack: ConntrackTable | null;
   recent: MatchState['recent'] | null;
   nfacct: MatchState['nfacct'] | null;
   /** fib_select_multipath()'s memory: the random hash seed drawn, and each flow's decided bucket. */
   mpRandomSeed: number | null;
-  mpDecided: Map<string, number>;
+  mpDecided: Map<string, number> | null;
 }
 
 /** A saved World: `rollback()` puts every namespace back as it was when the checkpoint was taken. */
 export interface WorldCheckpoint {
   rollback(): void;
+  /** The namespaces saved so far (those the run entered), in the order they were first touched. */
+  touched(): string[];
 }
 
 function copyRecent(r: MatchState['recent']): MatchState['recent'] {
@@ -51,66 +55,87 @@ function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
   const fdbs: NetnsCheckpoint['fdbs'] = [];
   for (const dev of ns.devices.values()) {
     if (dev instanceof BridgeDevice || dev instanceof VxlanDevice) {
-      const fdb = dev.fdb;
-      fdbs.push({ restore: (s) => fdb.restoreState(s), state: fdb.saveState() });
+      dev.fdb.checkpoint();
+      fdbs.push(dev.fdb);
     }
   }
   if (ns.nf) {
     if (ns.nf.matchState.journal !== undefined) throw new Error(`invariant: netns ${ns.name} already has a checkpoint`);
     ns.nf.matchState.journal = journal;
   }
+  ns.neigh.checkpoint();
+  ns.nf?.conntrack.checkpoint();
   return {
     ns,
     ipId: ns.ipId,
-    neigh: ns.neigh.saveState(),
     fdbs,
-    clients: copyClients(ns.sockets.clients),
-    requests: ns.sockets.requests.map((r) => ({ ...r })),
-    conntrack: ns.nf ? ns.nf.conntrack.saveState() : null,
-    recent: ns.nf ? copyRecent(ns.nf.matchState.recent) : null,
-    nfacct: ns.nf ? copyNfacct(ns.nf.matchState.nfacct) : null,
+    clients: ns.sockets.clients.length === 0 ? [] : copyClients(ns.sockets.clients),
+    requests: ns.sockets.requests.length === 0 ? [] : ns.sockets.requests.map((r) => ({ ...r })),
+    conntrack: ns.nf ? ns.nf.conntrack : null,
+    recent: ns.nf && ns.nf.matchState.recent.size > 0 ? copyRecent(ns.nf.matchState.recent) : null,
+    nfacct: ns.nf && ns.nf.matchState.nfacct.size > 0 ? copyNfacct(ns.nf.matchState.nfacct) : null,
     mpRandomSeed: ns.fib.mpRandomSeed,
-    mpDecided: new Map(ns.fib.mpDecided),
+    mpDecided: ns.fib.mpDecided.size > 0 ? new Map(ns.fib.mpDecided) : null,
   };
 }
 
 function restoreNetns(c: NetnsCheckpoint): void {
   const ns = c.ns;
   ns.ipId = c.ipId;
-  ns.neigh.restoreState(c.neigh);
-  for (const f of c.fdbs) f.restore(f.state);
-  ns.sockets.clients.length = 0;
-  for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
-  ns.sockets.requests.length = 0;
-  for (const r of c.requests) ns.sockets.requests.push({ ...r });
+  ns.neigh.rollbackCheckpoint();
+  for (const f of c.fdbs) f.rollbackCheckpoint();
+  // Empty before and after (most namespaces a run passes through): nothing to put back.
+  if (ns.sockets.clients.length !== 0 || c.clients.length !== 0) {
+    ns.sockets.clients.length = 0;
+    for (const s of copyClients(c.clients)) ns.sockets.clients.push(s);
+  }
+  if (ns.sockets.requests.length !== 0 || c.requests.length !== 0) {
+    ns.sockets.requests.length = 0;
+    for (const r of c.requests) ns.sockets.requests.push({ ...r });
+  }
   ns.fib.mpRandomSeed = c.mpRandomSeed;
-  ns.fib.mpDecided.clear();
-  for (const [k, v] of c.mpDecided) ns.fib.mpDecided.set(k, v);
+  if (ns.fib.mpDecided.size !== 0 || c.mpDecided !== null) {
+    ns.fib.mpDecided.clear();
+    for (const [k, v] of c.mpDecided ?? []) ns.fib.mpDecided.set(k, v);
+  }
   if (ns.nf) {
-    if (c.conntrack) ns.nf.conntrack.restoreState(c.conntrack);
+    c.conntrack?.rollbackCheckpoint();
     const ms = ns.nf.matchState;
     ms.recent.clear();
     for (const [k, v] of copyRecent(c.recent ?? new Map())) ms.recent.set(k, v);
     ms.nfacct.clear();
     for (const [k, v] of copyNfacct(c.nfacct ?? new Map())) ms.nfacct.set(k, v);
-    delete ms.journal;
+    // Cleared, not deleted: the object keeps its shape (the rule walk reads it per packet).
+    ms.journal = undefined;
   }
 }
 
 /**
- * Saves the state a run may change in every namespace of `world`. One checkpoint at a time; a run that
- * changes the World's configuration (a timeline's steps) must run on its own World instead.
+ * Saves the state a run may change, namespace by namespace as each is first touched (Netns.touch(): a packet
+ * enters it), so a checkpoint costs what the run reaches, never the number of namespaces in the World. One
+ * checkpoint at a time; a run that changes the World's configuration (a timeline's steps) must run on its own
+ * World instead.
  */
 export function checkpointWorld(world: World): WorldCheckpoint {
   const journal = new StateJournal();
-  const saved = [...world.namespaces.values()].map((ns) => saveNetns(ns, journal));
+  const saved = new Map<Netns, NetnsCheckpoint>();
+  const hook = (ns: Netns): void => {
+    if (!saved.has(ns)) saved.set(ns, saveNetns(ns, journal));
+  };
+  const before = world.onFirstWrite(hook);
+  if (before !== null) {
+    world.onFirstWrite(before);
+    throw new Error(`invariant: world ${world.name} already has a checkpoint`);
+  }
   let done = false;
   return {
     rollback() {
       if (done) throw new Error('invariant: a checkpoint rolls back once');
       done = true;
+      world.onFirstWrite(null);
       journal.rollback();
-      for (const c of saved) restoreNetns(c);
+      for (const c of saved.values()) restoreNetns(c);
     },
+    touched: () => Array.from(saved.keys(), (ns) => ns.name),
   };
 }

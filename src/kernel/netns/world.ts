@@ -11,6 +11,8 @@ import type { WorldSpec } from './world-spec.js';
 export class World {
   readonly namespaces = new Map<string, Netns>();
   #env: KernelEnv;
+  /** The checkpoint of the run in progress: told before a namespace's state first changes (world-checkpoint.ts). */
+  #firstWrite: ((ns: Netns) => void) | null = null;
 
   /** `spec` is what the World was built from, so a run can start again from the same state. */
   constructor(readonly spec: WorldSpec, env: KernelEnv) {
@@ -27,6 +29,21 @@ export class World {
     const old = this.#env;
     this.#env = env;
     return old;
+  }
+
+  /**
+   * Installs the hook a checkpoint uses to save a namespace on its first change; null removes it. Returns the
+   * hook installed before.
+   */
+  onFirstWrite(hook: ((ns: Netns) => void) | null): ((ns: Netns) => void) | null {
+    const old = this.#firstWrite;
+    this.#firstWrite = hook;
+    return old;
+  }
+
+  /** `ns` is about to change during a run: a checkpoint in progress saves it first (once). */
+  touch(ns: Netns): void {
+    if (this.#firstWrite !== null) this.#firstWrite(ns);
   }
 
   get name(): string {

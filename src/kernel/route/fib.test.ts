@@ -262,3 +262,44 @@ describe('route types and rule actions', () => {
     expect(res).toMatchObject({ ok: false, error: 'ENETUNREACH', rule: { priority: 32764, action: 'unreachable' } });
   });
 });
+
+describe('the table index follows every route change', () => {
+  const key = (dst: string): FlowKey => ({ dst: ip(dst), src: 0, iif: null, oif: null, mark: 0, tos: 0 });
+  const via = (fib: Fib, dst: string): string | undefined => {
+    const r = fib.tableLookup(RT_TABLE_MAIN, key(dst), every);
+    return r && `${formatIpv4(r.dst)}/${r.len} ${r.dev} ${r.metric}`;
+  };
+
+  it('add, insert, delete, remove by predicate and by device: each lookup after a change sees it', () => {
+    const fib = new Fib();
+    fib.addRoute(fibRoute('default', { dev: 'eth0' }));
+    expect(via(fib, '10.1.2.3')).toBe('0.0.0.0/0 eth0 0');
+    fib.addRoute(fibRoute('10.1.0.0/16', { dev: 'eth1' }));
+    expect(via(fib, '10.1.2.3')).toBe('10.1.0.0/16 eth1 0');
+    expect(via(fib, '10.2.0.1')).toBe('0.0.0.0/0 eth0 0');
+    expect(fib.insertRoute(fibRoute('10.1.2.0/24', { dev: 'eth2', metric: 5 }), { create: true, excl: false, replace: false, append: false })).toBeNull();
+    expect(via(fib, '10.1.2.3')).toBe('10.1.2.0/24 eth2 5');
+    expect(fib.insertRoute(fibRoute('10.1.2.0/24', { dev: 'eth3', metric: 1 }), { create: true, excl: false, replace: false, append: false })).toBeNull();
+    expect(via(fib, '10.1.2.3')).toBe('10.1.2.0/24 eth3 1');
+    fib.deleteRoute({ dst: ip('10.1.2.0'), len: 24, table: RT_TABLE_MAIN, dev: 'eth3' });
+    expect(via(fib, '10.1.2.3')).toBe('10.1.2.0/24 eth2 5');
+    fib.removeRoutesWhere((r) => r.dev === 'eth2');
+    expect(via(fib, '10.1.2.3')).toBe('10.1.0.0/16 eth1 0');
+    fib.removeRoutesOf('eth1');
+    expect(via(fib, '10.1.2.3')).toBe('0.0.0.0/0 eth0 0');
+    fib.removeRoutesOf('eth0');
+    expect(via(fib, '10.1.2.3')).toBeUndefined();
+  });
+
+  it('equal prefixes: the lowest metric, then the first added; an unusable route is passed over for a shorter one', () => {
+    const fib = new Fib();
+    fib.addRoute(fibRoute('10.0.0.0/8', { dev: 'eth9' }));
+    fib.addRoute(fibRoute('10.1.0.0/16', { dev: 'eth0', metric: 10 }));
+    fib.addRoute(fibRoute('10.1.0.0/16', { dev: 'eth1', metric: 10 }));
+    expect(via(fib, '10.1.0.1')).toBe('10.1.0.0/16 eth0 10');
+    fib.addRoute(fibRoute('10.1.0.0/16', { dev: 'eth2', metric: 3 }));
+    expect(via(fib, '10.1.0.1')).toBe('10.1.0.0/16 eth2 3');
+    const up = (r: FibRoute): boolean => r.dev === 'eth9';
+    expect(fib.tableLookup(RT_TABLE_MAIN, key('10.1.0.1'), up)?.dev).toBe('eth9');
+  });
+});

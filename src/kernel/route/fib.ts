@@ -132,6 +132,10 @@ function covers(prefix: Ipv4Addr, len: number, addr: Ipv4Addr): boolean {
   return ((addr & m) >>> 0) === ((prefix & m) >>> 0);
 }
 
+function inRange(range: { start: number; end: number } | undefined, v: number | undefined): boolean {
+  return range === undefined || ((v ?? 0) >= range.start && (v ?? 0) <= range.end);
+}
+
 /** The default rule set of a new namespace (fib4_rules_init()). */
 function defaultRules(): FibRule[] {
   const base = { not: false, src: 0, srcLen: 0, dst: 0, dstLen: 0, iif: null, oif: null, mark: 0, markMask: 0, tos: 0, action: 'lookup' as const };
@@ -158,6 +162,13 @@ export class Fib {
   /** Nexthop buckets the branch explorer decided, per route and flow (multipath.ts). */
   readonly mpDecided = new Map<string, number>();
 
+  /** Prefix indexes of the tables, rebuilt after any route change (tableIndex()). */
+  readonly #indexes = new Map<number, TableIndex>();
+
+  #changed(): void {
+    this.#indexes.clear();
+  }
+
   /** Either of the above: they make fib_validate_source() do a full lookup instead of the address check. */
   get custom(): boolean {
     return this.customRules || this.customLocalRoutes;
@@ -173,6 +184,7 @@ export class Fib {
   }
 
   addRoute(r: FibRoute): void {
+    this.#changed();
     if (r.type === 'local' && r.proto !== 'kernel') this.customLocalRoutes = true;
     let t = this.tables.get(r.table);
     if (!t) {
@@ -184,12 +196,14 @@ export class Fib {
 
   /** fib_sync_down_dev() on NETDEV_UNREGISTER: a route with any nexthop on `dev` goes. */
   removeRoutesOf(dev: string): void {
+    this.#changed();
     const uses = (r: FibRoute): boolean => r.dev === dev || (r.nexthops ?? []).some((nh) => nh.dev === dev);
     for (const [id, t] of this.tables) this.tables.set(id, t.filter((r) => !uses(r)));
   }
 
   /** Removes every route `drop` selects, in every table; returns how many went. */
   removeRoutesWhere(drop: (r: FibRoute) => boolean): number {
+    this.#changed();
     let n = 0;
     for (const [id, t] of this.tables) {
       const kept = t.filter((r) => !drop(r));
@@ -206,6 +220,7 @@ export class Fib {
    * metric, the rest before them; without NLM_F_CREATE nothing is created (ENOENT).
    */
   insertRoute(r: FibRoute, flags: RouteInsertFlags): 'EEXIST' | 'ENOENT' | null {
+    this.#changed();
     const t = this.tables.get(r.table) ?? [];
     const same = t.filter((x) => x.dst === r.dst && x.len === r.len && x.metric === r.metric);
     if (same.length > 0) {
@@ -230,6 +245,7 @@ export class Fib {
 
   /** fib_table_delete(): the first alias of the key that every given attribute matches, removed. */
   deleteRoute(k: RouteDeleteKey): FibRoute | undefined {
+    this.#changed();
     const t = this.tables.get(k.table);
     if (!t) return undefined;
     const at = t.findIndex((r) => r.dst === k.dst && r.len === k.len
@@ -280,18 +296,17 @@ export class Fib {
 
   /** fib_rule_match() and fib4_rule_match(); the uid range defaults to all uids, a socket's is 0 (root). */
   ruleMatches(r: FibRule, key: FlowKey): boolean {
+    // Each selector reads the flow only when the rule has it (most rules, the default three, have none).
     let ok = true;
-    const inRange = (range: { start: number; end: number } | undefined, v: number | undefined): boolean =>
-      range === undefined || ((v ?? 0) >= range.start && (v ?? 0) <= range.end);
     if (r.srcLen > 0 && !covers(r.src, r.srcLen, key.src)) ok = false;
     else if (r.dstLen > 0 && !covers(r.dst, r.dstLen, key.dst)) ok = false;
     else if (r.iif !== null && r.iif !== key.iif) ok = false;
     else if (r.oif !== null && r.oif !== key.oif) ok = false;
-    else if ((((r.mark ^ key.mark) & r.markMask) >>> 0) !== 0) ok = false;
-    else if (!inRange(r.uidrange, key.uid)) ok = false;
+    else if (r.markMask !== 0 && (((r.mark ^ key.mark) & r.markMask) >>> 0) !== 0) ok = false;
+    else if (r.uidrange !== undefined && !inRange(r.uidrange, key.uid)) ok = false;
     else if (r.tos !== 0 && r.tos !== key.tos) ok = false;
     else if (r.ipproto && r.ipproto !== (key.proto ?? 0)) ok = false;
-    else if (!inRange(r.sport, key.sport) || !inRange(r.dport, key.dport)) ok = false;
+    else if ((r.sport !== undefined && !inRange(r.sport, key.sport)) || (r.dport !== undefined && !inRange(r.dport, key.dport))) ok = false;
     return r.not ? !ok : ok;
   }
 
@@ -322,21 +337,62 @@ export class Fib {
     return { ok: false, error: 'ENETUNREACH', rule: null };
   }
 
-  /** fib_table_lookup(): longest prefix, then lowest metric, then first added. */
+  /**
+   * fib_table_lookup(): longest prefix, then lowest metric, then first added. The trie's walk is an index here:
+   * the table's prefix lengths, longest first, each a map from the masked destination to its routes in the
+   * order added; the first length with a usable route decides, as the longest match of a full scan would.
+   */
   tableLookup(table: number, key: FlowKey, usable: (r: FibRoute) => boolean): FibRoute | undefined {
+    const idx = this.#tableIndex(table);
+    if (idx === undefined) return undefined;
+    for (const level of idx.levels) {
+      const routes = level.byPrefix.get((key.dst & level.mask) >>> 0);
+      if (routes === undefined) continue;
+      let best: FibRoute | undefined;
+      for (const route of routes) {
+        const r = route.nexthops ? liveNexthops(route, key.oif, usable) : route;
+        if (r === undefined) continue;
+        if (key.oif !== null && r.dev !== null && r.dev !== key.oif && r.type === 'unicast') continue;
+        if (r.dev !== null && !usable(r)) continue;
+        if (!best || r.metric < best.metric) best = r;
+      }
+      if (best) return best;
+    }
+    return undefined;
+  }
+
+  #tableIndex(table: number): TableIndex | undefined {
     const routes = this.tables.get(table);
     if (!routes) return undefined;
-    let best: FibRoute | undefined;
-    for (const route of routes) {
-      if (!covers(route.dst, route.len, key.dst)) continue;
-      const r = route.nexthops ? liveNexthops(route, key.oif, usable) : route;
-      if (r === undefined) continue;
-      if (key.oif !== null && r.dev !== null && r.dev !== key.oif && r.type === 'unicast') continue;
-      if (r.dev !== null && !usable(r)) continue;
-      if (!best || r.len > best.len || (r.len === best.len && r.metric < best.metric)) best = r;
+    let idx = this.#indexes.get(table);
+    // The array and its length guard against a change made past the methods above.
+    if (idx === undefined || idx.routes !== routes || idx.length !== routes.length) {
+      idx = indexTable(routes);
+      this.#indexes.set(table, idx);
     }
-    return best;
+    return idx;
   }
+}
+
+/** One routing table by prefix length (longest first), then by masked destination; routes in table order. */
+interface TableIndex {
+  routes: readonly FibRoute[];
+  length: number;
+  levels: Array<{ len: number; mask: number; byPrefix: Map<number, FibRoute[]> }>;
+}
+
+function indexTable(routes: readonly FibRoute[]): TableIndex {
+  const byLen = new Map<number, Map<number, FibRoute[]>>();
+  for (const r of routes) {
+    let m = byLen.get(r.len);
+    if (m === undefined) byLen.set(r.len, (m = new Map()));
+    const prefix = (r.dst & maskOf(r.len)) >>> 0;
+    const list = m.get(prefix);
+    if (list === undefined) m.set(prefix, [r]);
+    else list.push(r);
+  }
+  const levels = Array.from(byLen, ([len, byPrefix]) => ({ len, mask: maskOf(len), byPrefix })).sort((a, b) => b.len - a.len);
+  return { routes, length: routes.length, levels };
 }
 
 /**

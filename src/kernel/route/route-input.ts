@@ -34,27 +34,30 @@ const isLbcast = (a: Ipv4Addr): boolean => a === 0xffffffff;
 const isZeronet = (a: Ipv4Addr): boolean => a === 0;
 const isLoopback = (a: Ipv4Addr): boolean => a >>> 24 === 127;
 
+function martian(reason: DropReason, detail: string, facts: string[]): InputResult {
+  return { kind: 'martian', reason, detail, facts };
+}
+
 /** Linux: ip_route_input_slow(). */
 export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const facts: string[] = [];
   const s = ns.sysctls;
-  const martian = (reason: DropReason, detail: string): InputResult => ({ kind: 'martian', reason, detail, facts });
-  if (isMulticast(req.src) || isLbcast(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (multicast or broadcast)');
-  if (isZeronet(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (0.0.0.0)');
-  if (isZeronet(req.dst)) return martian('IP_INVALID_DEST', 'martian destination (0.0.0.0)');
+  if (isMulticast(req.src) || isLbcast(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (multicast or broadcast)', facts);
+  if (isZeronet(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (0.0.0.0)', facts);
+  if (isZeronet(req.dst)) return martian('IP_INVALID_DEST', 'martian destination (0.0.0.0)', facts);
   const localnet = s.orConf(req.iif, 'route_localnet');
   if (isLoopback(req.dst) && !localnet) {
     facts.push(`net.ipv4.conf.${req.iif}.route_localnet = 0`);
-    return martian('IP_INVALID_DEST', 'martian destination (127.0.0.0/8 with route_localnet=0)');
+    return martian('IP_INVALID_DEST', 'martian destination (127.0.0.0/8 with route_localnet=0)', facts);
   }
   if (!isLoopback(req.dst) && isLoopback(req.src) && !localnet) {
-    return martian('IP_INVALID_SOURCE', 'martian source (127.0.0.0/8 with route_localnet=0)');
+    return martian('IP_INVALID_SOURCE', 'martian source (127.0.0.0/8 with route_localnet=0)', facts);
   }
 
   const forwarding = s.forwarding(req.iif);
   const flow = { proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0 };
   // ip_route_input_slow(): flowi4_uid is the namespace's root uid for a packet from outside.
-  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, ...flow, uid: 0 }, routeUsable(ns));
+  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, proto: flow.proto, sport: flow.sport, dport: flow.dport, uid: 0 }, routeUsable(ns));
   if (!res.ok) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = ${forwarding ? 1 : 0}`);
     return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.rule, facts);
@@ -62,29 +65,30 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const { route, rule } = res;
   if (route.type === 'broadcast') {
     const v = validateSource(ns, req, null);
-    if (v) return martian(v.reason, v.detail);
+    if (v) return martian(v.reason, v.detail, facts);
     return { kind: 'local', route, rule, broadcast: true, facts };
   }
   if (route.type === 'local') {
     const v = validateSource(ns, req, null);
-    if (v) return martian(v.reason, v.detail);
+    if (v) return martian(v.reason, v.detail, facts);
     return { kind: 'local', route, rule, broadcast: false, facts };
   }
   if (!forwarding) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = 0`);
     return ipError('EHOSTUNREACH', false, rule, facts);
   }
-  if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`);
+  if (route.type !== 'unicast') return martian('IP_INVALID_DEST', `martian destination (route type ${route.type})`, facts);
   // ip_mkroute_input(): a multipath route is hashed on the packet (fib_multipath_hash() with the skb).
-  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, ...flow }, null, { socketHash: req.socketHash !== false });
+  const path = selectPath(ns, res.route, { src: req.src, dst: req.dst, proto: flow.proto, sport: flow.sport, dport: flow.dport }, null, { socketHash: req.socketHash !== false });
   const fwd = path.route;
   const dev = fwd.dev ?? req.iif;
   const v = validateSource(ns, req, dev);
-  if (v) return martian(v.reason, v.detail);
+  if (v) return martian(v.reason, v.detail, facts);
   const rpf = s.rpFilter(req.iif);
   if (rpf) facts.push(`rp_filter = ${rpf} (max of all and ${req.iif})`);
-  const multipath = path.fact === null ? {} : { multipath: path.fact };
-  return { kind: 'forward', route: fwd, rule, dev, nexthop: fwd.gw ?? req.dst, redirect: doRedirect(ns, req, fwd, dev), facts, ...multipath };
+  const out: InputResult = { kind: 'forward', route: fwd, rule, dev, nexthop: fwd.gw ?? req.dst, redirect: doRedirect(ns, req, fwd, dev), facts };
+  if (path.fact !== null) out.multipath = path.fact;
+  return out;
 }
 
 /**

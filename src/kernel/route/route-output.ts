@@ -55,12 +55,20 @@ export type OutputResult = { ok: true; rt: OutputRoute } | { ok: false; error: F
  * except local ones: their nexthop has scope nowhere, which fib_sync_down_dev() spares, so an address on a
  * down device is still reachable from this namespace.
  */
-export function routeUsable(ns: Netns) {
-  return (r: FibRoute): boolean => {
-    const d = r.dev === null ? undefined : ns.device(r.dev);
-    return d !== undefined && (d.up || r.type === 'local');
-  };
+export function routeUsable(ns: Netns): (r: FibRoute) => boolean {
+  // One function per namespace (it reads the devices live, so it never goes stale): lookups are per packet.
+  let f = usableOf.get(ns);
+  if (f === undefined) {
+    f = (r: FibRoute): boolean => {
+      const d = r.dev === null ? undefined : ns.device(r.dev);
+      return d !== undefined && (d.up || r.type === 'local');
+    };
+    usableOf.set(ns, f);
+  }
+  return f;
 }
+
+const usableOf = new WeakMap<Netns, (r: FibRoute) => boolean>();
 
 const isLoopback = (a: Ipv4Addr): boolean => a >>> 24 === 127;
 

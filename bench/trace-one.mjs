@@ -1,0 +1,62 @@
+// One cross-node ClusterIP trace (UDP pod -> last Service's ClusterIP:53 -> pod on another node, reply
+// included) on a World built once: its cost per run, and a hash of its JSON so a change can be checked
+// byte for byte, and an empty checkpoint's cost. `node bench/trace-one.mjs [services] [nodes] [iterations] [--prof DIR]`.
+// Wall-clock numbers for humans; no test asserts on them.
+import { createHash } from 'node:crypto';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { performance } from 'node:perf_hooks';
+import { generateCluster } from './cluster-gen.mjs';
+import { compileCluster } from '../dist/cluster/compile.js';
+import { buildWorld, checkpointWorld } from '../dist/kernel/index.js';
+import { runTrace } from '../dist/trace/index.js';
+import { renderTraceJson as renderJson } from '../dist/trace/render-json.js';
+
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const profDir = flag('--prof');
+const S = Number(args[0] ?? 100), N = Number(args[1] ?? 7), ITER = Number(args[2] ?? 50);
+const { spec } = generateCluster({ services: S, nodes: N, podsPerNode: 30, seed: 1 });
+let t0 = performance.now();
+const compiled = compileCluster(spec);
+console.log('compile', (performance.now() - t0).toFixed(0), 'ms');
+t0 = performance.now();
+const world = buildWorld(compiled.world);
+console.log('buildWorld', (performance.now() - t0).toFixed(0), 'ms', world.namespaces.size, 'namespaces');
+const svcByName = new Map(compiled.services.map((s) => [s.meta.name, s]));
+const last = svcByName.get(`svc-${String(S - 1).padStart(5, '0')}`);
+const epNodes = new Set();
+for (const sl of compiled.endpointSlices) if (sl.serviceName === last.meta.name) for (const ep of sl.endpoints) epNodes.add(ep.nodeName);
+const client = compiled.pods.find((p) => p.node !== undefined && !epNodes.has(p.node) && !p.hostNetwork);
+const probe = { name: 'x', from: client.netns, dst: last.clusterIP, dport: 53, proto: 'udp' };
+const tr = runTrace(world, probe);
+const text = renderJson(tr);
+console.log(tr.disposition, tr.reply?.disposition, tr.hops.length, tr.reply?.hops.length, 'json sha1', createHash('sha1').update(text).digest('hex').slice(0, 12));
+for (let i = 0; i < 5; i++) runTrace(world, probe);
+let session;
+if (profDir) {
+  session = new Session();
+  session.connect();
+  await new Promise((res) => session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 50 }, () => session.post('Profiler.start', res))));
+}
+t0 = performance.now();
+const cpu0 = process.cpuUsage();
+for (let i = 0; i < ITER; i++) runTrace(world, probe);
+const cpu = process.cpuUsage(cpu0);
+console.log('trace', ((performance.now() - t0) / ITER * 1000).toFixed(0), 'us wall,', ((cpu.user + cpu.system) / ITER).toFixed(0), 'us cpu');
+t0 = performance.now();
+for (let i = 0; i < ITER; i++) checkpointWorld(world).rollback();
+console.log('checkpoint+rollback', ((performance.now() - t0) / ITER * 1000).toFixed(0), 'us');
+if (session) {
+  await new Promise((res) => session.post('Profiler.stop', (err, { profile }) => {
+    mkdirSync(profDir, { recursive: true });
+    writeFileSync(`${profDir}/trace.cpuprofile`, JSON.stringify(profile));
+    res();
+  }));
+}
