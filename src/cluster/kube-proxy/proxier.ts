@@ -44,6 +44,8 @@ export class IptablesProxier {
   private needFullSync = true;
   private lastFullSync = Number.NEGATIVE_INFINITY;
   private lastCleanup = Number.NEGATIVE_INFINITY;
+  /** services() as of the last change of serviceMap. */
+  private sortedServices: ServicePortInfo[] | null = null;
 
   constructor(config: ProxierConfig) {
     this.config = config;
@@ -86,7 +88,12 @@ export class IptablesProxier {
   }
 
   services(): ServicePortInfo[] {
-    return [...this.serviceMap.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.sorted().slice();
+  }
+
+  private sorted(): readonly ServicePortInfo[] {
+    this.sortedServices ??= [...this.serviceMap.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.sortedServices;
   }
 
   endpoints(): ReadonlyMap<string, readonly EndpointInfo[]> {
@@ -97,9 +104,10 @@ export class IptablesProxier {
   sync(opts: SyncOptions): SyncPlan {
     const full = this.needFullSync || opts.now - this.lastFullSync >= this.config.fullSyncPeriodSeconds;
     const serviceUpdate = this.serviceChanges.applyTo(this.serviceMap);
+    if (serviceUpdate.updatedServices.size > 0) this.sortedServices = null;
     const endpointsUpdate = this.endpointsChanges.checkout();
     const changed = new Set([...serviceUpdate.updatedServices, ...endpointsUpdate.updatedServices]);
-    const services = this.services();
+    const services = this.sorted();
     const endpoints = this.endpoints();
     const large = services.reduce((n, s) => n + (endpoints.get(s.key)?.length ?? 0), 0) > this.config.largeClusterEndpointsThreshold;
     // In large-cluster mode the iptables-save for the clean-up runs at most once per sync period.

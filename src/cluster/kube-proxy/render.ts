@@ -77,12 +77,24 @@ function detectorArgs(d: LocalTrafficDetector, local: boolean): string | null {
   }
 }
 
-class Lines {
+interface LineSink {
+  write(...parts: Array<string | null | false | undefined>): void;
+}
+
+class Lines implements LineSink {
   readonly lines: string[] = [];
   write(...parts: Array<string | null | false | undefined>): void {
-    this.lines.push(parts.filter((p): p is string => typeof p === 'string' && p !== '').join(' '));
+    let line = '';
+    for (const p of parts) {
+      if (typeof p !== 'string' || p === '') continue;
+      line = line === '' ? p : `${line} ${p}`;
+    }
+    this.lines.push(line);
   }
 }
+
+/** Where an unchanged Service's own chains go on a partial sync: kube-proxy computes and drops them. */
+const DISCARD: LineSink = { write: () => {} };
 
 /** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
 function nodePortIPs(config: ProxierConfig): ParsedIp[] | null {
@@ -120,8 +132,6 @@ export function renderSync(input: RenderInput): RenderResult {
   const filterRules = new Lines();
   const natChains = new Lines();
   const natRules = new Lines();
-  const skippedChains = new Lines();
-  const skippedRules = new Lines();
   const active = new Set<string>();
   const chainLine = (name: string): string => `:${name} - [0:0]`;
 
@@ -142,6 +152,9 @@ export function renderSync(input: RenderInput): RenderResult {
   }
 
   const nodeIP = parseIpSloppy(config.nodeIP);
+  // The local-traffic detector's arguments are the same for every Service.
+  const notLocalArgs = detectorArgs(config.localDetector, false);
+  const localArgs = detectorArgs(config.localDetector, true);
   for (const svc of input.services) {
     const P = `-m ${svc.proto} -p ${svc.proto}`;
     const N = svc.name;
@@ -215,10 +228,10 @@ export function renderSync(input: RenderInput): RenderResult {
 
     // An unchanged Service's own chains keep their contents in the kernel: computed, then thrown away.
     const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
-    const chains = partialSkip ? skippedChains : natChains;
-    const rules = partialSkip ? skippedRules : natRules;
+    const chains = partialSkip ? DISCARD : natChains;
+    const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      chains.write(chainLine(c));
+      if (!partialSkip) chains.write(chainLine(c));
       active.add(c);
     };
 
@@ -227,7 +240,7 @@ export function renderSync(input: RenderInput): RenderResult {
       if (config.masqueradeAll) rules.write(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
-        const notLocal = detectorArgs(config.localDetector, false);
+        const notLocal = notLocalArgs;
         if (notLocal !== null) rules.write(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
       }
     }
@@ -237,7 +250,7 @@ export function renderSync(input: RenderInput): RenderResult {
         rules.write(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
       } else {
         // Pod -> external destination is subject to neither policy, as if it went out to the LB and back.
-        const local = detectorArgs(config.localDetector, true);
+        const local = localArgs;
         if (local !== null) rules.write(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
         rules.write(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
         rules.write(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
@@ -257,6 +270,8 @@ export function renderSync(input: RenderInput): RenderResult {
       rules.write(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
     }
     const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
+      // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
+      if (partialSkip) return;
       if (svc.affinitySeconds !== null) {
         for (const ep of list) {
           const sep = sepChain(svc, ep);
@@ -279,6 +294,7 @@ export function renderSync(input: RenderInput): RenderResult {
     for (const ep of cat.allReachable) {
       const sep = sepChain(svc, ep);
       declare(sep);
+      if (partialSkip) continue;
       const c = comment(N);
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
       rules.write(`-A ${sep}`, c, `-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
