@@ -8,11 +8,9 @@
 
 import type { NfHook } from './hooks.js';
 import type { Chain, Rule, Table } from './ruleset.js';
-import { findMatch, findTarget } from './registry.js';
+import { BUILTIN_CHAINS } from './ruleset.js';
+import { HOOK_BIT, allowedHooks } from './hook-mask.js';
 import { NFT_JUMP_STACK_SIZE } from './table-validate.js';
-
-const HOOK_BIT: Readonly<Record<NfHook, number>> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
-const ALL_HOOKS = 31;
 
 /** What a committed table's jump graph says, per chain name. */
 export interface JumpGraph {
@@ -37,38 +35,24 @@ function edges(c: Chain | undefined): Set<string> {
   return out;
 }
 
+/** Whether two versions of a chain jump to the same chains in the same order (rules made from one cached parse share their target). */
+function sameJumps(a: Chain, b: Chain): boolean {
+  if (a.rules.length !== b.rules.length) return false;
+  for (let i = 0; i < a.rules.length; i++) {
+    const x = a.rules[i].target;
+    const y = b.rules[i].target;
+    if (x === y) continue;
+    const tx = x.kind === 'jump' || x.kind === 'goto' ? x.chain : null;
+    const ty = y.kind === 'jump' || y.kind === 'goto' ? y.chain : null;
+    if (tx !== ty) return false;
+  }
+  return true;
+}
+
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
-}
-
-function maskOf(hooks: readonly NfHook[] | undefined): number {
-  if (hooks === undefined) return ALL_HOOKS;
-  let m = 0;
-  for (const h of hooks) m |= HOOK_BIT[h];
-  return m;
-}
-
-/** Hook masks of match lists and targets, which rules made from one cached parse share. */
-const matchesMask = new WeakMap<object, number>();
-const targetMask = new WeakMap<object, number>();
-
-/** The hooks a rule's matches and target all allow (xt_check_match() / xt_check_target() hook masks). */
-function allowedHooks(r: Rule): number {
-  let m = matchesMask.get(r.matches);
-  if (m === undefined) {
-    m = ALL_HOOKS;
-    for (const x of r.matches) m &= maskOf(findMatch(x.module)?.hooks);
-    matchesMask.set(r.matches, m);
-  }
-  if (r.target.kind !== 'module') return m;
-  let t = targetMask.get(r.target.target);
-  if (t === undefined) {
-    t = maskOf(findTarget(r.target.target.name)?.hooks) & maskOf(r.target.target.hooks);
-    targetMask.set(r.target.target, t);
-  }
-  return m & t;
 }
 
 /** The graph of a whole table, from scratch. */
@@ -133,19 +117,30 @@ function propagate(table: Table, reach: Map<string, number>, from: string, bits:
  * place to describe `next` and true is returned; when it returns false, `g` may be damaged and must be dropped.
  */
 export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: ReadonlySet<string>): boolean {
+  const edgesNow = new Map<string, Set<string>>();
+  const edgesOfNext = (name: string): Set<string> => {
+    let e = edgesNow.get(name);
+    if (e === undefined) edgesNow.set(name, (e = edges(next.chains.get(name))));
+    return e;
+  };
   // Jumps: every target of a touched chain exists; a deleted chain has no jump left to it (chain->use).
   const edgeChanged = new Map<string, { before: Set<string>; after: Set<string> }>();
   for (const name of touched) {
     const now = next.chains.get(name);
-    const after = edges(now);
+    const was = base.chains.get(name);
+    // A chain rewritten with the same jumps in the same order (kube-proxy's KUBE-SERVICES) keeps its edges;
+    // a jump to a chain deleted since is caught below, from the deleted chain's side.
+    if (now !== undefined && was !== undefined && sameJumps(was, now)) continue;
+    const after = edgesOfNext(name);
     for (const t of after) if (!next.chains.has(t)) return false;
-    if (!now) {
-      for (const p of g.parents.get(name) ?? []) if (!touched.has(p) || edges(next.chains.get(p)).has(name)) return false;
-    }
-    const before = edges(base.chains.get(name));
-    if (!sameSet(before, after) || !now !== !base.chains.get(name)) edgeChanged.set(name, { before, after });
+    const before = edges(was);
+    if (!sameSet(before, after) || !now !== !was) edgeChanged.set(name, { before, after });
   }
-  // Heights: only the chains whose edges changed and those that reached them can have a new height.
+  for (const name of touched) {
+    if (next.chains.has(name)) continue;
+    for (const p of g.parents.get(name) ?? []) if (!touched.has(p) || edgesOfNext(p).has(name)) return false;
+  }
+  // Heights: a chain whose edges changed gets its height again; its ancestors only while heights change.
   const dirty = new Set<string>();
   const todo = [...edgeChanged.keys()];
   while (todo.length) {
@@ -157,12 +152,42 @@ export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: Rea
   const fresh = new Map<string, number>();
   const onStack = new Set<string>();
   const known = (n: string): number | undefined => fresh.get(n) ?? (dirty.has(n) ? undefined : g.height.get(n) ?? 0);
-  for (const n of dirty) if (next.chains.has(n)) heightIn(next, n, fresh, onStack, known);
-  for (const c of next.chains.values()) {
-    if (c.hook === null) continue;
+  const up: string[] = [];
+  for (const n of edgeChanged.keys()) {
+    if (!next.chains.has(n)) continue;
+    heightIn(next, n, fresh, onStack, known);
+  }
+  for (const [n, h] of fresh) if (h !== g.height.get(n)) up.push(n);
+  for (const n of edgeChanged.keys()) if (!next.chains.has(n)) up.push(n);
+  // A dirty chain never recomputed has only unchanged children and unchanged edges: its height stands.
+  const settled = (n: string): number => fresh.get(n) ?? g.height.get(n) ?? 0;
+  const recompute = (n: string): number => {
+    const c = next.chains.get(n);
+    let best = 0;
+    if (c) for (const r of c.rules) {
+      const t = targetOf(r);
+      if (t !== null) best = Math.max(best, 1 + settled(t));
+    }
+    return best;
+  };
+  while (up.length) {
+    const n = up.pop()!;
+    for (const p of g.parents.get(n) ?? []) {
+      if (edgeChanged.has(p) || !next.chains.has(p)) continue;
+      const h = recompute(p);
+      if (h === settled(p)) continue;
+      // A height that grows without end is a loop: the full validation names it.
+      if (h === Infinity || h >= 2 * NFT_JUMP_STACK_SIZE + next.chains.size) return false;
+      fresh.set(p, h);
+      up.push(p);
+    }
+  }
+  for (const hook of BUILTIN_CHAINS[next.name]) {
+    const c = next.chains.get(hook);
+    if (!c) continue;
     for (const r of c.rules) {
       const t = targetOf(r);
-      if (t !== null && 1 + (known(t) ?? 0) >= NFT_JUMP_STACK_SIZE) return false;
+      if (t !== null && 1 + settled(t) >= NFT_JUMP_STACK_SIZE) return false;
     }
   }
   // Hooks: a new edge hands its chain's hooks on; a touched chain's rules are checked against its hooks.
