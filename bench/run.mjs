@@ -125,6 +125,7 @@ out.push(row('build World', (s) => fmt(s.buildWorld)));
 out.push(row('kube-proxy full sync, one node (render+apply)', (s) => fmt(s.fullSync)));
 out.push(row('  render', (s) => fmt(s.fullSyncRender)));
 out.push(row('  apply (our iptables-restore)', (s) => fmt(s.fullSyncApply)));
+out.push(row('  apply, parse cache warm', (s) => fmt(s.fullSyncApplyWarm)));
 out.push(row('kernel iptables-restore of the node rules', (s) => fmt(s.kernelRestore)));
 out.push(row('our iptables-restore of the node rules', (s) => fmt(s.ourRestore)));
 out.push(row('incremental sync (one endpoint change)', (s) => fmt(s.incrementalSync)));
