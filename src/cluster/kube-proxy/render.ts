@@ -304,8 +304,10 @@ export function renderSync(input: RenderInput): RenderResult {
 
   const deleted: string[] = [];
   if (input.existingNatChains !== null) {
-    for (const c of [...input.existingNatChains].sort()) {
-      if (active.has(c) || !isServiceChainName(c)) continue;
+    // The stale ones, in sorted order (sorting only them: the table holds tens of thousands of chains).
+    const stale: string[] = [];
+    for (const c of input.existingNatChains) if (!active.has(c) && isServiceChainName(c)) stale.push(c);
+    for (const c of stale.sort()) {
       // A chain line flushes it, then -X deletes it.
       natChains.write(chainLine(c));
       natRules.write(`-X ${c}`);
