@@ -101,7 +101,14 @@ export class IptablesText {
         continue;
       }
       if (m[1] === 'A') this.append(table, m[2], m[3]);
-      else this.insert(table, m[2], m[3]);
+      else {
+        // `-I CHAIN N rule` (iptables-restore takes a rule number; past the end it refuses: Index of insertion too big).
+        const n = /^([0-9]+)(?:\s+|$)(.*)$/.exec(m[3]);
+        const list = this.rulesOf(table, m[2]);
+        if (n === null) list.unshift(m[3]);
+        else if (Number(n[1]) >= 1 && Number(n[1]) <= list.length + 1) list.splice(Number(n[1]) - 1, 0, n[2]);
+        else rejected.push(raw);
+      }
     }
     return rejected;
   }
