@@ -8,6 +8,7 @@ import type { EndpointInfo } from './endpoints.js';
 import { hookJumps } from './hook-jumps.js';
 import type { HookJump } from './hook-jumps.js';
 import { renderSync } from './render.js';
+import type { RenderSegments } from './render.js';
 import { ServiceChangeTracker } from './service-change-tracker.js';
 import type { UpdateServiceMapResult } from './service-change-tracker.js';
 import type { ServicePortInfo } from './service-port.js';
@@ -44,6 +45,8 @@ export class IptablesProxier {
   private needFullSync = true;
   private lastFullSync = Number.NEGATIVE_INFINITY;
   private lastCleanup = Number.NEGATIVE_INFINITY;
+  /** Each Service port's rendered lines, reused by later syncs while its port info and endpoints are the same objects. */
+  private readonly segments: RenderSegments = new WeakMap();
   /** services() as of the last change of serviceMap. */
   private sortedServices: ServicePortInfo[] | null = null;
 
@@ -116,6 +119,7 @@ export class IptablesProxier {
       config: this.config, services, endpoints,
       changedServices: full ? null : changed,
       existingNatChains: cleanup ? opts.existingNatChains : null,
+      segments: this.segments,
     });
     if (cleanup) this.lastCleanup = opts.now;
     if (full) {

@@ -24,6 +24,37 @@ import { danglingJumps, validateTable } from './table-validate.js';
  */
 const jumpGraphs = new WeakMap<Table, JumpGraph>();
 
+/** The rules a block wrote, with their line and the command's word columns; looked up by rule only when needed. */
+class Written {
+  readonly #rules: Rule[] = [];
+  readonly #lines: number[] = [];
+  readonly #at: CommandAt[] = [];
+  #index: Map<Rule, number> | null = null;
+
+  add(r: Rule, line: number, at: CommandAt): void {
+    this.#rules.push(r);
+    this.#lines.push(line);
+    this.#at.push(at);
+    this.#index = null;
+  }
+
+  /** Where `r` was written: its line and the column of its `-j` target (else its command), and of its matches. */
+  get(r: Rule): { line: number; column: number; matches?: number[] } | undefined {
+    if (this.#index === null) {
+      this.#index = new Map();
+      for (let i = 0; i < this.#rules.length; i++) this.#index.set(this.#rules[i], i);
+    }
+    const i = this.#index.get(r);
+    if (i === undefined) return undefined;
+    const at = this.#at[i];
+    return { line: this.#lines[i], column: at.target ?? at.command, matches: at.matches };
+  }
+
+  has(r: Rule): boolean {
+    return this.get(r) !== undefined;
+  }
+}
+
 interface Block {
   table: Table;
   /** The committed table this block changes (--noflush), or null when it starts from an empty table. */
@@ -33,7 +64,7 @@ interface Block {
   /** Names of the chains it changed, created or deleted. */
   changed: Set<string>;
   /** Where each rule was written: its line and the column of its `-j` target (else its command), and of its matches. */
-  lines: Map<Rule, { line: number; column: number; matches?: number[] }>;
+  written: Written;
   deleted: Map<string, { line: number; column: number }>;
   failed: boolean;
   /** An empty block (`*nat` + `COMMIT`) does not create the table. */
@@ -59,7 +90,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     case 'insert': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
-      for (const r of cmd.rules) b.lines.set(r, { line, column: at.target ?? at.command, matches: at.matches });
+      for (const r of cmd.rules) b.written.add(r, line, at);
       if (cmd.op === 'append') for (const r of cmd.rules) c.rules.push(r);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
@@ -114,7 +145,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
           c.counters = { packets: 0, bytes: 0 };
           // A rule this block wrote is its own; one kept from the table before is shared with it: replaced.
           c.rules = c.rules.map((r) => {
-            if (b.lines.has(r)) {
+            if (b.written.has(r)) {
               r.counters = { packets: 0, bytes: 0 };
               return r;
             }
@@ -147,11 +178,11 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
   for (const d of danglingJumps(b.table)) {
     const del = b.deleted.get(d.target);
     if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
-    const at = b.lines.get(d.rule);
+    const at = b.written.get(d.rule);
     return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
   }
   return validateTable(b.table).map((p) => {
-    const at = p.rule ? b.lines.get(p.rule) : undefined;
+    const at = p.rule ? b.written.get(p.rule) : undefined;
     if (!at) return { line: commitLine, column: 1, message: p.message };
     return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
   });
@@ -178,7 +209,7 @@ export function applyRestore(
       const table = keep ? { name: existing.name, chains: new Map(existing.chains) } : emptyTable(l.table);
       block = {
         table, base: keep ? existing : null, owned: new Set(keep ? [] : table.chains.values()), changed: new Set(),
-        lines: new Map(), deleted: new Map(), failed: false, touched: existing !== undefined,
+        written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined,
       };
       continue;
     }
