@@ -177,153 +177,154 @@ export function renderSync(input: RenderInput): RenderResult {
   // The local-traffic detector's arguments are the same for every Service.
   const notLocalArgs = detectorArgs(config.localDetector, false);
   const localArgs = detectorArgs(config.localDetector, true);
+
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
     const filterRules = new Lines();
     const natChains = new Lines();
     const natRules = new Lines();
     const activeHere: string[] = [];
-      const P = `-m ${svc.proto} -p ${svc.proto}`;
-      const N = svc.name;
-      const cat = categorizeEndpoints(eps, svc);
-      const hasEndpoints = cat.hasAny;
-      const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
-      const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
-      const { svc: clusterChain, svl: localChain, ext: extChain, fw: fwChain } = svc.chains;
-      let internalChain = clusterChain;
-      let hasInternal = hasEndpoints;
-      if (svc.internalPolicyLocal) {
-        internalChain = localChain;
-        if (cat.local.length === 0) hasInternal = false;
-      }
-      let externalPolicyChain = clusterChain;
-      let hasExternal = hasEndpoints;
-      if (svc.externalPolicyLocal) {
-        externalPolicyChain = localChain;
-        if (cat.local.length === 0) hasExternal = false;
-      }
-      // Based on hasEndpoints, not hasExternal: the short-circuit rules are needed without local endpoints too.
-      const usesExt = hasEndpoints && externallyAccessible(svc);
-      const usesFW = hasEndpoints && svc.loadBalancerVIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
-      const lbChain = usesFW ? fwChain : extChain;
-      let internalTarget = '';
-      let internalComment = '';
-      let externalTarget = '';
-      let externalComment = '';
-      if (!hasEndpoints) {
-        internalTarget = externalTarget = 'REJECT';
-        internalComment = externalComment = `"${N} has no endpoints"`;
-      } else {
-        if (!hasInternal) {
-          internalTarget = 'DROP';
-          internalComment = `"${N} has no local endpoints"`;
-        }
-        if (!hasExternal) {
-          externalTarget = 'DROP';
-          externalComment = `"${N} has no local endpoints"`;
-        }
-      }
-
-      // The cluster IP.
-      if (hasInternal) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalChain}`);
-      else filterRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
-      for (const ip of svc.externalIPs) {
-        if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
-        if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
-      }
-      for (const vip of svc.loadBalancerVIPs) {
-        if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} loadbalancer IP" ${P} -d ${vip} --dport ${svc.port} -j ${lbChain}`);
-        if (usesFW) filterRules.write(`-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${N} traffic not accepted by ${fwChain}" ${P} -d ${vip} --dport ${svc.port} -j DROP`);
+    const P = `-m ${svc.proto} -p ${svc.proto}`;
+    const N = svc.name;
+    const cat = categorizeEndpoints(eps, svc);
+    const hasEndpoints = cat.hasAny;
+    const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
+    const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
+    const { svc: clusterChain, svl: localChain, ext: extChain, fw: fwChain } = svc.chains;
+    let internalChain = clusterChain;
+    let hasInternal = hasEndpoints;
+    if (svc.internalPolicyLocal) {
+      internalChain = localChain;
+      if (cat.local.length === 0) hasInternal = false;
+    }
+    let externalPolicyChain = clusterChain;
+    let hasExternal = hasEndpoints;
+    if (svc.externalPolicyLocal) {
+      externalPolicyChain = localChain;
+      if (cat.local.length === 0) hasExternal = false;
+    }
+    // Based on hasEndpoints, not hasExternal: the short-circuit rules are needed without local endpoints too.
+    const usesExt = hasEndpoints && externallyAccessible(svc);
+    const usesFW = hasEndpoints && svc.loadBalancerVIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
+    const lbChain = usesFW ? fwChain : extChain;
+    let internalTarget = '';
+    let internalComment = '';
+    let externalTarget = '';
+    let externalComment = '';
+    if (!hasEndpoints) {
+      internalTarget = externalTarget = 'REJECT';
+      internalComment = externalComment = `"${N} has no endpoints"`;
+    } else {
+      if (!hasInternal) {
+        internalTarget = 'DROP';
+        internalComment = `"${N} has no local endpoints"`;
       }
       if (!hasExternal) {
-        for (const vip of svc.loadBalancerVIPs) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${vip} --dport ${svc.port} -j ${externalTarget}`);
+        externalTarget = 'DROP';
+        externalComment = `"${N} has no local endpoints"`;
       }
-      if (svc.nodePort !== 0) {
-        if (hasEndpoints) {
-          if (localhostNodePorts && config.nfacctCounters[LOCALHOST_NPS_COUNTER]) {
-            natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${extChain}`);
-          }
-          // NodePorts are not subject to loadBalancerSourceRanges.
-          natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} --dport ${svc.nodePort} -j ${extChain}`);
-        }
-        if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${P} --dport ${svc.nodePort} -j ${externalTarget}`);
-      }
-      if (svc.healthCheckNodePort !== 0) {
-        filterRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
-      }
+    }
 
-      const chains = partialSkip ? DISCARD : natChains;
-      const rules = partialSkip ? DISCARD : natRules;
-      const declare = (c: string): void => {
-        if (!partialSkip) chains.write(chainLine(c));
-        activeHere.push(c);
-      };
+    // The cluster IP.
+    if (hasInternal) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalChain}`);
+    else filterRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
+    for (const ip of svc.externalIPs) {
+      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
+      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
+    }
+    for (const vip of svc.loadBalancerVIPs) {
+      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} loadbalancer IP" ${P} -d ${vip} --dport ${svc.port} -j ${lbChain}`);
+      if (usesFW) filterRules.write(`-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${N} traffic not accepted by ${fwChain}" ${P} -d ${vip} --dport ${svc.port} -j DROP`);
+    }
+    if (!hasExternal) {
+      for (const vip of svc.loadBalancerVIPs) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${vip} --dport ${svc.port} -j ${externalTarget}`);
+    }
+    if (svc.nodePort !== 0) {
+      if (hasEndpoints) {
+        if (localhostNodePorts && config.nfacctCounters[LOCALHOST_NPS_COUNTER]) {
+          natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${extChain}`);
+        }
+        // NodePorts are not subject to loadBalancerSourceRanges.
+        natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} --dport ${svc.nodePort} -j ${extChain}`);
+      }
+      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${P} --dport ${svc.nodePort} -j ${externalTarget}`);
+    }
+    if (svc.healthCheckNodePort !== 0) {
+      filterRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+    }
 
-      if (hasInternal) {
-        const args = `-m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port}`;
-        if (config.masqueradeAll) rules.write(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
-        else {
-          // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
-          const notLocal = notLocalArgs;
-          if (notLocal !== null) rules.write(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
+    const chains = partialSkip ? DISCARD : natChains;
+    const rules = partialSkip ? DISCARD : natRules;
+    const declare = (c: string): void => {
+      if (!partialSkip) chains.write(chainLine(c));
+      activeHere.push(c);
+    };
+
+    if (hasInternal) {
+      const args = `-m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port}`;
+      if (config.masqueradeAll) rules.write(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
+      else {
+        // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
+        const notLocal = notLocalArgs;
+        if (notLocal !== null) rules.write(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
+      }
+    }
+    if (usesExt) {
+      declare(extChain);
+      if (!svc.externalPolicyLocal) {
+        rules.write(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
+      } else {
+        // Pod -> external destination is subject to neither policy, as if it went out to the LB and back.
+        const local = localArgs;
+        if (local !== null) rules.write(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
+        rules.write(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+        rules.write(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
+      }
+      if (hasExternal) rules.write(`-A ${extChain} -j ${externalPolicyChain}`);
+    }
+    if (usesFW) {
+      declare(fwChain);
+      const head = `-A ${fwChain} -m comment --comment "${N} loadbalancer IP"`;
+      let allowFromNode = false;
+      for (const r of svc.loadBalancerSourceRanges) {
+        rules.write(`${head} -s ${r.text} -j ${extChain}`);
+        if (nodeIP && cidrContains(r, nodeIP)) allowFromNode = true;
+      }
+      // A VIP held on the node loops back with the VIP as its source.
+      if (allowFromNode) for (const vip of svc.loadBalancerVIPs) rules.write(`${head} -s ${vip} -j ${extChain}`);
+      rules.write(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
+    }
+    const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
+      // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
+      if (partialSkip) return;
+      if (svc.affinitySeconds !== null) {
+        for (const ep of list) {
+          const sep = sepChain(svc, ep);
+          rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), `-m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
         }
       }
-      if (usesExt) {
-        declare(extChain);
-        if (!svc.externalPolicyLocal) {
-          rules.write(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
-        } else {
-          // Pod -> external destination is subject to neither policy, as if it went out to the LB and back.
-          const local = localArgs;
-          if (local !== null) rules.write(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
-          rules.write(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
-          rules.write(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
-        }
-        if (hasExternal) rules.write(`-A ${extChain} -j ${externalPolicyChain}`);
-      }
-      if (usesFW) {
-        declare(fwChain);
-        const head = `-A ${fwChain} -m comment --comment "${N} loadbalancer IP"`;
-        let allowFromNode = false;
-        for (const r of svc.loadBalancerSourceRanges) {
-          rules.write(`${head} -s ${r.text} -j ${extChain}`);
-          if (nodeIP && cidrContains(r, nodeIP)) allowFromNode = true;
-        }
-        // A VIP held on the node loops back with the VIP as its source.
-        if (allowFromNode) for (const vip of svc.loadBalancerVIPs) rules.write(`${head} -s ${vip} -j ${extChain}`);
-        rules.write(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
-      }
-      const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
-        // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
-        if (partialSkip) return;
-        if (svc.affinitySeconds !== null) {
-          for (const ep of list) {
-            const sep = sepChain(svc, ep);
-            rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), `-m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
-          }
-        }
-        list.forEach((ep, i) => {
-          const stat = i < list.length - 1 ? `-m statistic --mode random --probability ${probability(list.length - i)}` : null;
-          rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), stat, `-j ${sepChain(svc, ep)}`);
-        });
-      };
-      if (usesCluster) {
-        declare(clusterChain);
-        toEndpoints(clusterChain, cat.cluster);
-      }
-      if (usesLocal) {
-        declare(localChain);
-        toEndpoints(localChain, cat.local);
-      }
-      for (const ep of cat.allReachable) {
-        const sep = sepChain(svc, ep);
-        declare(sep);
-        if (partialSkip) continue;
-        const c = comment(N);
-        // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
-        rules.write(`-A ${sep}`, c, `-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
-        rules.write(`-A ${sep}`, c, svc.affinitySeconds !== null ? `-m recent --name ${sep} --set` : null, `${P} -j DNAT --to-destination ${ep.text}`);
-      }
+      list.forEach((ep, i) => {
+        const stat = i < list.length - 1 ? `-m statistic --mode random --probability ${probability(list.length - i)}` : null;
+        rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), stat, `-j ${sepChain(svc, ep)}`);
+      });
+    };
+    if (usesCluster) {
+      declare(clusterChain);
+      toEndpoints(clusterChain, cat.cluster);
+    }
+    if (usesLocal) {
+      declare(localChain);
+      toEndpoints(localChain, cat.local);
+    }
+    for (const ep of cat.allReachable) {
+      const sep = sepChain(svc, ep);
+      declare(sep);
+      if (partialSkip) continue;
+      const c = comment(N);
+      // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
+      rules.write(`-A ${sep}`, c, `-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
+      rules.write(`-A ${sep}`, c, svc.affinitySeconds !== null ? `-m recent --name ${sep} --set` : null, `${P} -j DNAT --to-destination ${ep.text}`);
+    }
     return { filterRules: filterRules.lines, natChains: natChains.lines, natRules: natRules.lines, active: activeHere };
   }
 
