@@ -64,7 +64,6 @@ for (let i = 0; i < Number(a.incremental); i++) {
 }
 out.incrementalMedianMs = +med(inc.slice(2)).toFixed(2);
 out.incrementalApplyMedianMs = +med(incApply.slice(2)).toFixed(2);
-out.incrementalLines = plan && proxier ? undefined : undefined;
 const nodeText = compiled.world.namespaces.find((n) => n.name === node.netns).iptables;
 const ours = [];
 for (let r = 0; r < RUNS; r++) { t0 = performance.now(); restore(nodeText); ours.push(performance.now() - t0); }
