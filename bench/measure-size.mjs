@@ -10,7 +10,7 @@ import { compileCluster } from '../dist/cluster/compile.js';
 import { defaultKubeProxySettings, nodeProxierConfig, toProxierService, toProxierSlice } from '../dist/cluster/services.js';
 import { IptablesProxier, applyHookJumps, applySync, natChainNames } from '../dist/cluster/kube-proxy/index.js';
 import { buildWorld } from '../dist/kernel/index.js';
-import { emptyRuleset, restore } from '../dist/kernel/netfilter/index.js';
+import { RuleParseCache, emptyRuleset, restore } from '../dist/kernel/netfilter/index.js';
 import { runTrace } from '../dist/trace/index.js';
 import { formatIpv4 } from '../dist/wire/ipv4-addr.js';
 import { defaultJobs, runPool } from '../dist/sim/index.js';
@@ -141,24 +141,23 @@ const render = budgeted(() => {
   for (const e of slices) proxier.onEndpointSliceAdd(e);
   plan = proxier.sync({ now: 0, existingNatChains: null });
 }, 'full sync: render');
-const applyOnce = (cache) => {
+// Cold: a fresh parse cache each run (every line parsed); warm: the node's cache already holds the lines
+// (what a resync of the same node costs; the live kube-proxy keeps one cache per node).
+const parses = new RuleParseCache();
+const apply = budgeted(() => {
   const jumps = applyHookJumps(emptyRuleset(), plan.hookJumps);
-  // The third argument is the rule-parse cache (sync-fast's applySync); an older applySync ignores it.
-  const r = applySync(jumps.ruleset, plan.text, cache);
+  const r = applySync(jumps.ruleset, plan.text, new RuleParseCache());
   if (r.errors.length) throw new Error(`full sync restore: ${r.errors[0].message}`);
   ruleset = r.ruleset;
-};
-// Cold and warm apply, where our iptables-restore keeps a rule-parse cache shared by a World's namespaces
-// (RuleParseCache): cold gives each sample an empty cache, warm the cache of a World that loaded this node's
-// rules (what buildWorld parsed: the node's whole text). Without that cache (parseCacheHooks() finds none),
-// `fullSyncApply` stays the one figure, as before.
-const cache = await parseCacheHooks();
-if (cache !== null) {
-  result.fullSyncApplyCold = budgeted(() => applyOnce(cache.empty()), 'full sync: apply, parse cache cold').stats;
-  const warm = cache.loaded(nodeText);
-  result.fullSyncApplyWarm = budgeted(() => applyOnce(warm), 'full sync: apply, parse cache warm').stats;
-}
-const apply = budgeted(() => applyOnce(undefined), 'full sync: apply');
+}, 'full sync: apply (cold)');
+applySync(applyHookJumps(emptyRuleset(), plan.hookJumps).ruleset, plan.text, parses);
+const applyWarm = budgeted(() => {
+  const jumps = applyHookJumps(emptyRuleset(), plan.hookJumps);
+  const r = applySync(jumps.ruleset, plan.text, parses);
+  if (r.errors.length) throw new Error(`full sync restore: ${r.errors[0].message}`);
+  ruleset = r.ruleset;
+}, 'full sync: apply (warm)');
+result.fullSyncApplyWarm = applyWarm.stats;
 result.fullSyncRender = render.stats;
 result.fullSyncApply = apply.stats;
 result.fullSync = summarize(render.stats.samples.map((x, i) => x + (apply.stats.samples[i] ?? apply.stats.median)));
@@ -179,7 +178,7 @@ for (let i = 0; i < Math.max(RUNS, 5) * 4; i++) {
   const t = performance.now();
   proxier.onEndpointSliceUpdate(changed);
   const p = proxier.sync({ now: now++, existingNatChains: natChainNames(ruleset) });
-  const r = applySync(ruleset, p.text);
+  const r = applySync(ruleset, p.text, parses);
   inc.push(performance.now() - t);
   if (r.errors.length) throw new Error(`incremental restore: ${r.errors[0].message}`);
   if (p.full) throw new Error('incremental sync turned full');
@@ -228,28 +227,24 @@ if (!a['no-pool']) {
   result.poolSetupMs = setup;
   result.pairsDelivered = deliveredPool;
 }
+// The same trace on warm caches, the way the kernel's burst meets them: the World keeps what one earlier
+// packet of another flow left (neighbour entries, bridge fdbs; checkpointed runs roll them back otherwise), and
+// each measured run is a new flow (its own source port, so a new conntrack entry), rolled back as usual.
+// Measured last: the kept run changes the World for good.
+runTrace(world, { ...probe(last), sport: 30000 }, { keep: true });
+{
+  let sport = 31000;
+  const warm = runTrace(world, { ...probe(last), sport: sport++ });
+  if (warm.disposition !== 'DELIVERED' || warm.reply?.disposition !== 'DELIVERED') throw new Error(`${label}: the warm trace is not delivered: ${warm.disposition}`);
+  progress(`${label}: traceLastWarm`);
+  const one = sample(() => runTrace(world, { ...probe(last), sport: sport++ }), { runs: 1, warmup: 0 }).median;
+  const inner = Math.max(1, Math.min(2000, Math.round(200 / Math.max(one, 0.01))));
+  result.traceLastWarm = sample(() => runTrace(world, { ...probe(last), sport: 31000 + (sport++ % 30000) }), { runs: RUNS, inner });
+  result.traceLastWarmHops = warm.hops.length + (warm.reply?.hops.length ?? 0);
+}
 result.heapMB = heapMB();
 result.peakRssMB = peakRssMB();
 
 progress(`${label}: done (trace to the last Service ${fmt(result.traceLast, 'us')})`);
 if (process.stderr.isTTY) process.stderr.write('\n');
 process.stdout.write(`${JSON.stringify(result)}\n`);
-
-/**
- * The hook for the rule-parse cache of our iptables-restore (`RuleParseCache`, branch sync-fast): `empty()`
- * makes a fresh cache, `loaded(text)` one that has parsed `text` the way buildWorld's restore does. Null while
- * the netfilter module exports no such cache.
- */
-async function parseCacheHooks() {
-  const nf = await import('../dist/kernel/netfilter/index.js');
-  const Cache = nf.RuleParseCache;
-  if (typeof Cache !== 'function') return null;
-  return {
-    empty: () => new Cache(),
-    loaded: (text) => {
-      const c = new Cache();
-      restore(text, undefined, { cache: c });
-      return c;
-    },
-  };
-}

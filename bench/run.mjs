@@ -107,6 +107,8 @@ for (const [S, s] of by) {
     traceFirstOverKernelConn: ratio(s.traceFirst, s.kernelConnFirst),
     traceLastOverKernelConn: ratio(s.traceLast, s.kernelConnLast),
     fullSyncOverKernelRestore: ratio(s.fullSync, s.kernelRestore),
+    fullSyncWarmOverKernelRestore: s.fullSyncRender && s.fullSyncApplyWarm && s.kernelRestore ? (s.fullSyncRender.median + s.fullSyncApplyWarm.median) / s.kernelRestore.median : null,
+    traceLastWarmOverKernelConn: ratio(s.traceLastWarm, s.kernelConnLast),
     ourRestoreOverKernelRestore: ratio(s.ourRestore, s.kernelRestore),
     traceLastOverTraceLastAt100: ratio(s.traceLast, by.get(100)?.traceLast),
   };
@@ -128,15 +130,13 @@ out.push(row('build World', (s) => fmt(s.buildWorld)));
 out.push(row('kube-proxy full sync, one node (render+apply)', (s) => fmt(s.fullSync)));
 out.push(row('  render', (s) => fmt(s.fullSyncRender)));
 out.push(row('  apply (our iptables-restore)', (s) => fmt(s.fullSyncApply)));
-if (results.sizes.some((s) => s.fullSyncApplyCold)) {
-  out.push(row('  apply, rule-parse cache cold', (s) => fmt(s.fullSyncApplyCold)));
-  out.push(row('  apply, rule-parse cache warm', (s) => fmt(s.fullSyncApplyWarm)));
-}
+out.push(row('  apply, parse cache warm', (s) => fmt(s.fullSyncApplyWarm)));
 out.push(row('kernel iptables-restore of the node rules', (s) => fmt(s.kernelRestore)));
 out.push(row('our iptables-restore of the node rules', (s) => fmt(s.ourRestore)));
 out.push(row('incremental sync (one endpoint change)', (s) => fmt(s.incrementalSync)));
 out.push(row('trace to the first Service (w/ reply)', (s) => fmt(s.traceFirst, 'us')));
 out.push(row('trace to the last Service (w/ reply)', (s) => fmt(s.traceLast, 'us')));
+out.push(row('  the same, warm caches, a new flow each', (s) => fmt(s.traceLastWarm, 'us')));
 out.push(row('kernel new connection, first Service', (s) => fmt(s.kernelConnFirst, 'us')));
 out.push(row('kernel new connection, last Service', (s) => fmt(s.kernelConnLast, 'us')));
 out.push(row('traces/s, one thread (pairs sampled)', (s) => s.tracesPerSecond1?.toFixed(1)));
@@ -146,7 +146,9 @@ out.push(row('peak RSS (MB)', (s) => s.peakRssMB?.toFixed(0)));
 out.push('ratios, same run');
 out.push(row('  trace first / kernel new connection', (s) => x(results.ratios[s.services].traceFirstOverKernelConn)));
 out.push(row('  trace last / kernel new connection', (s) => x(results.ratios[s.services].traceLastOverKernelConn)));
+out.push(row('  trace last, warm caches / kernel new conn.', (s) => x(results.ratios[s.services].traceLastWarmOverKernelConn)));
 out.push(row('  full sync / kernel iptables-restore', (s) => x(results.ratios[s.services].fullSyncOverKernelRestore)));
+out.push(row('  full sync, parse cache warm / kernel restore', (s) => x(results.ratios[s.services].fullSyncWarmOverKernelRestore)));
 out.push(row('  our restore / kernel iptables-restore', (s) => x(results.ratios[s.services].ourRestoreOverKernelRestore)));
 out.push(row('  trace last / trace last at S=100', (s) => x(results.ratios[s.services].traceLastOverTraceLastAt100)));
 for (const s of results.sizes) if (s.failed) out.push(`failed: ${s.failed}`);

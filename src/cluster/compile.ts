@@ -462,7 +462,12 @@ function applyPatches(spec: ClusterSpec, objects: CompiledObjects, world: WorldS
     addListen(ns.listen, patch.listen);
     if (patch.iptables !== undefined) {
       const node = objects.nodes.find((n) => n.netns === netns);
-      if (node !== undefined) node.iptables.applyRestore(patch.iptables);
+      if (node !== undefined) {
+        // iptables-restore refuses the whole text on a line it cannot apply (a rule number past the chain's end).
+        for (const line of node.iptables.applyRestore(patch.iptables)) {
+          issues.push({ origin: patch.origin, message: `patches: ${patch.target}: iptables line "${line.trim()}" cannot be applied to the node's rules (a rule number past the chain's end: Index of insertion too big; or not a :CHAIN, -A or -I line)` });
+        }
+      }
       else ns.iptables = `${ns.iptables ?? ''}${patch.iptables}`;
     }
   }

@@ -24,7 +24,12 @@ interface TableState {
 }
 
 /** One restore operation on one table: `:CHAIN -`, `:CHAIN ACCEPT|DROP`, `-A`, `-I`. */
-type RestoreOp = { op: 'chain'; chain: string } | { op: 'policy'; chain: string; policy: 'ACCEPT' | 'DROP' } | { op: 'A' | 'I'; chain: string; rest: string };
+type RestoreOp =
+  | { op: 'chain'; chain: string }
+  | { op: 'policy'; chain: string; policy: 'ACCEPT' | 'DROP' }
+  | { op: 'A'; chain: string; rest: string }
+  /** `-I CHAIN [N] rest`: `at` is the rule number when given (1 = first), `raw` the line, for a refusal. */
+  | { op: 'I'; chain: string; rest: string; at?: number; raw: string };
 
 /** A restore text parsed once, to be applied to many namespaces (every node gets kube-proxy's same text). */
 export class PreparedRestore {
@@ -52,7 +57,12 @@ export class PreparedRestore {
         this.rejected.push(raw);
         continue;
       }
-      table.add({ op: m[1] === 'A' ? 'A' : 'I', chain: m[2], rest: m[3] });
+      if (m[1] === 'A') table.add({ op: 'A', chain: m[2], rest: m[3] });
+      else {
+        // `-I CHAIN N rule`: iptables-restore takes a rule number (past the end: "Index of insertion too big").
+        const n = /^([0-9]+)(?:\s+|$)(.*)$/.exec(m[3]);
+        table.add(n === null ? { op: 'I', chain: m[2], rest: m[3], raw } : { op: 'I', chain: m[2], rest: n[2], at: Number(n[1]), raw });
+      }
     }
     for (const [name, t] of this.tables) if (!t.named && t.ops.length === 0) this.tables.delete(name);
   }
@@ -88,8 +98,9 @@ class PreparedTable {
   split(): { layer: SharedLayer; own: RestoreOp[] } {
     if (this.shared !== undefined) return this.shared;
     const builtin = new Set(BUILTIN[this.name] ?? []);
+    // Chains given a policy, and chains with a numbered insert (which may be refused), stay each namespace's own.
     const policied = new Set<string>();
-    for (const o of this.ops) if (o.op === 'policy') policied.add(o.chain);
+    for (const o of this.ops) if (o.op === 'policy' || (o.op === 'I' && o.at !== undefined)) policied.add(o.chain);
     const rules = new Map<string, string[]>();
     const created = new Set<string>();
     const own: RestoreOp[] = [];
@@ -268,19 +279,20 @@ export class IptablesText {
    * text is the same, and namespaces that take the same PreparedRestore share its chains and their text.
    */
   applyPrepared(p: PreparedRestore, opts: { share?: boolean } = {}): string[] {
+    const rejected = p.rejected.slice();
     for (const [name, pt] of p.tables) {
       const t = this.table(name);
       if (opts.share === true && t.layer === undefined) {
         const { layer, own } = pt.split();
         if (!this.holdsAny(t, layer)) {
           if (layer.chains.size > 0) t.layer = layer;
-          for (const o of own) this.apply(name, o);
+          for (const o of own) if (!this.apply(name, o) && o.op === 'I') rejected.push(o.raw);
           continue;
         }
       }
-      for (const o of pt.ops) this.apply(name, o);
+      for (const o of pt.ops) if (!this.apply(name, o) && o.op === 'I') rejected.push(o.raw);
     }
-    return p.rejected.slice();
+    return rejected;
   }
 
   private holdsAny(t: TableState, layer: SharedLayer): boolean {
@@ -289,11 +301,18 @@ export class IptablesText {
     return false;
   }
 
-  private apply(table: string, o: RestoreOp): void {
+  /** One operation; false when it is refused (a rule number past the end of the chain). */
+  private apply(table: string, o: RestoreOp): boolean {
     if (o.op === 'chain') this.chain(table, o.chain);
     else if (o.op === 'policy') this.policy(table, o.chain, o.policy);
     else if (o.op === 'A') this.append(table, o.chain, o.rest);
-    else this.insert(table, o.chain, o.rest);
+    else if (o.at === undefined) this.insert(table, o.chain, o.rest);
+    else {
+      const list = this.rulesOf(table, o.chain);
+      if (o.at < 1 || o.at > list.length + 1) return false;
+      list.splice(o.at - 1, 0, o.rest);
+    }
+    return true;
   }
 
   /**

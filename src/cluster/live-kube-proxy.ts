@@ -10,10 +10,10 @@
 
 import { formatEntry } from '../kernel/conntrack/index.js';
 import type { Ruleset } from '../kernel/netfilter/index.js';
-import { cloneRuleset, restore } from '../kernel/netfilter/index.js';
+import { RuleParseCache, cloneRuleset, restore } from '../kernel/netfilter/index.js';
 import type { Netns } from '../kernel/netns/netns.js';
 import type { World } from '../kernel/netns/world.js';
-import { applyCommand, installRuleset, parseCommand } from '../kernel/tools/index.js';
+import { applyIptablesRestore, installRuleset } from '../kernel/tools/index.js';
 import type { CompiledCluster } from './compile.js';
 import { IptablesProxier, applyHookJumps, cleanStaleEntries, hookJumps, natChainNames, renderSync } from './kube-proxy/index.js';
 import type { ServiceObject, EndpointSliceObject } from './model.js';
@@ -50,6 +50,8 @@ export interface KubeProxyNodeSync {
 interface NodeProxy {
   proxier: IptablesProxier;
   synced: boolean;
+  /** The node's iptables-restore parses, kept from sync to sync (a partial sync rewrites KUBE-SERVICES whole). */
+  parses: RuleParseCache;
 }
 
 function byName<T extends { meta: { namespace: string; name: string } }>(xs: readonly T[]): Map<string, T> {
@@ -104,7 +106,7 @@ export class LiveKubeProxies {
     const n = c.nodes.find((x) => x.name === name)!;
     const settings = c.spec.kubeProxy ?? defaultKubeProxySettings();
     const sysctls = c.spec.nodes.find((x) => x.name === name)?.sysctls ?? {};
-    const np: NodeProxy = { proxier: new IptablesProxier(nodeProxierConfig(c.spec, { name, ip: n.ip, sysctls }, settings)), synced: false };
+    const np: NodeProxy = { proxier: new IptablesProxier(nodeProxierConfig(c.spec, { name, ip: n.ip, sysctls }, settings)), synced: false, parses: new RuleParseCache() };
     this.nodes.set(name, np);
     return np;
   }
@@ -168,9 +170,8 @@ export class LiveKubeProxies {
       installRuleset(ns, h.ruleset);
       for (const e of h.errors) restoreErrors.push(e.message);
     }
-    const cmd = parseCommand('iptables-restore --noflush --counters', plan.text);
-    if (!cmd.ok) throw new Error(`invariant: kube-proxy's restore text does not parse: ${cmd.errors[0]?.message}`);
-    for (const l of applyCommand(ns, cmd.command, now)) restoreErrors.push(l);
+    const cmd = { tool: 'iptables-restore' as const, text: 'iptables-restore --noflush --counters', stdin: plan.text, noflush: true, counters: true };
+    for (const l of applyIptablesRestore(ns, cmd, np.parses)) restoreErrors.push(l);
     if (restoreErrors.length > 0) np.proxier.syncFailed();
     const settings = c.spec.kubeProxy ?? defaultKubeProxySettings();
     let cleanup: KubeProxyNodeSync['conntrackCleanup'] = 'not-required';
@@ -203,11 +204,12 @@ export class LiveKubeProxies {
    * start after it (node-local-dns, kube-router), then the node's `patches`.
    */
   private baseRules(c: CompiledCluster, node: string, np: NodeProxy | null): Ruleset {
-    let rs = restore(c.rulesBeforeKubeProxy.get(node) ?? '').ruleset;
+    const cached = np !== null ? { cache: np.parses } : {};
+    let rs = restore(c.rulesBeforeKubeProxy.get(node) ?? '', undefined, cached).ruleset;
     if (np?.synced) {
       const p = np.proxier;
       const full = renderSync({ config: p.config, services: p.services(), endpoints: p.endpoints(), changedServices: null, existingNatChains: null });
-      rs = restore(hookJumpsText(hookJumps()) + full.text, rs, { noflush: true }).ruleset;
+      rs = restore(hookJumpsText(hookJumps()) + full.text, rs, { noflush: true, ...cached }).ruleset;
     }
     // The components that start after kube-proxy (node-local-dns, the NetworkPolicy controller) come next.
     const later = c.rulesAfterKubeProxy.get(node) ?? '';

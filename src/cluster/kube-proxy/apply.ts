@@ -3,7 +3,7 @@
 // rules (flannel's, the CNI portmap's, kubelet's) stay. The hook jumps go in the way EnsureChain() and
 // EnsureRule(Prepend) put them: create a missing chain, insert a missing rule at position 1, else leave it.
 
-import type { RestoreError, Ruleset, TableName } from '../../kernel/netfilter/index.js';
+import type { RestoreError, RuleParseCache, Ruleset, TableName } from '../../kernel/netfilter/index.js';
 import { restore, ruleSpecText } from '../../kernel/netfilter/index.js';
 import { CANARY_TABLES, KUBE_PROXY_CANARY } from './hook-jumps.js';
 import type { HookJump } from './hook-jumps.js';
@@ -14,9 +14,9 @@ export interface ApplyResult {
   errors: RestoreError[];
 }
 
-/** iptables-restore --noflush --counters of one sync's text. */
-export function applySync(ruleset: Ruleset, text: string): ApplyResult {
-  return restore(text, ruleset, { noflush: true, counters: true });
+/** iptables-restore --noflush --counters of one sync's text; `cache`: the node's parses of earlier syncs, to reuse. */
+export function applySync(ruleset: Ruleset, text: string, cache?: RuleParseCache): ApplyResult {
+  return restore(text, ruleset, { noflush: true, counters: true, ...(cache ? { cache } : {}) });
 }
 
 function hasChain(rs: Ruleset, table: TableName, chain: string): boolean {

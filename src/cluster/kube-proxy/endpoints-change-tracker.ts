@@ -28,6 +28,8 @@ export class EndpointsChangeTracker {
   private readonly pendingSlices = new Map<string, Map<string, EndpointSlice | null>>();
   /** Endpoints as of the last checkout, per service port key. */
   private readonly endpoints = new Map<string, EndpointInfo[]>();
+  /** The keys of `endpoints` per Service (`ns/name`), in the order they were set: its ports without a scan of all. */
+  private readonly keysOf = new Map<string, Set<string>>();
   private readonly family: IpFamily;
   private readonly nodeName: string;
 
@@ -53,7 +55,10 @@ export class EndpointsChangeTracker {
 
   private appliedEndpointsOf(nn: string): Map<string, EndpointInfo[]> {
     const out = new Map<string, EndpointInfo[]>();
-    for (const [k, v] of this.endpoints) if (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`)) out.set(k, v);
+    for (const k of this.keysOf.get(nn) ?? []) {
+      const v = this.endpoints.get(k);
+      if (v !== undefined && (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`))) out.set(k, v);
+    }
     return out;
   }
 
@@ -94,6 +99,8 @@ export class EndpointsChangeTracker {
       if ([...before.keys(), ...after.keys()].some((k) => k.endsWith('/UDP'))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
       for (const [k, v] of after) this.endpoints.set(k, v);
+      if (after.size > 0) this.keysOf.set(nn, new Set(after.keys()));
+      else this.keysOf.delete(nn);
       if (slices.size) this.applied.set(nn, slices);
       else this.applied.delete(nn);
     }

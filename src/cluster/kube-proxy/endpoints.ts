@@ -58,8 +58,15 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   return out;
 }
 
+/** The KUBE-SEP names already hashed, per service port object (a pure function of its name, protocol and the endpoint). */
+const sepNames = new WeakMap<ServicePortInfo, Map<string, string>>();
+
 export function sepChain(svc: ServicePortInfo, ep: EndpointInfo): string {
-  return endpointChainName(svc.name, svc.protocol, ep.text);
+  let names = sepNames.get(svc);
+  if (names === undefined) sepNames.set(svc, (names = new Map()));
+  let name = names.get(ep.text);
+  if (name === undefined) names.set(ep.text, (name = endpointChainName(svc.name, svc.protocol, ep.text)));
+  return name;
 }
 
 export interface Categorized {

@@ -16,7 +16,7 @@ export { ServiceChangeTracker } from './service-change-tracker.js';
 export type { UpdateServiceMapResult } from './service-change-tracker.js';
 export { EndpointsChangeTracker } from './endpoints-change-tracker.js';
 export type { UpdateEndpointsMapResult } from './endpoints-change-tracker.js';
-export type { RenderInput, RenderResult } from './render.js';
+export type { RenderInput, RenderResult, RenderSegments, ServiceSegment } from './render.js';
 export { masqueradeMark, renderSync, totalEndpoints } from './render.js';
 export { probability } from './probability.js';
 export { sortIptablesRules } from './sort-rules.js';

@@ -3,6 +3,7 @@ import type { Ruleset } from '../../kernel/netfilter/index.js';
 import { emptyRuleset, restore } from '../../kernel/netfilter/index.js';
 import { applyHookJumps, applySync, canaryLost, natChainNames } from './apply.js';
 import { IptablesProxier } from './proxier.js';
+import { renderSync } from './render.js';
 import type { SyncPlan } from './proxier.js';
 import { fakeConfig, slice, svc } from './testing.js';
 
@@ -113,5 +114,39 @@ describe('IptablesProxier: full and partial syncs (TestSyncProxyRulesRepeated)',
     expect(p.sync({ now: 0, existingNatChains: stale }).deletedChains).toEqual(['KUBE-SVC-STALE']);
     expect(p.sync({ now: 10, existingNatChains: stale }).deletedChains).toEqual([]);
     expect(p.sync({ now: 31, existingNatChains: stale }).deletedChains).toEqual(['KUBE-SVC-STALE']);
+  });
+});
+
+describe('IptablesProxier: rendered lines kept per Service port', () => {
+  it('give the text a render from scratch gives, sync after sync', () => {
+    const p = new IptablesProxier(fakeConfig());
+    const ips = (i: number, n: number) => Array.from({ length: n }, (_, k) => `10.0.${i}.${k + 1}${k % 2 ? '@test-node' : ''}`);
+    for (let i = 0; i < 6; i++) {
+      p.onServiceAdd(svc('ns', `s${i}`, { clusterIP: `172.30.0.${i + 1}`, ...(i === 2 ? { type: 'NodePort', ports: [{ name: 'p80', port: 80, protocol: 'TCP', nodePort: 30080 }] } : {}) }));
+      p.onEndpointSliceAdd(slice('ns', `s${i}`, ips(i, i % 3 + 1)));
+    }
+    const plans: Array<{ text: string; changed: ReadonlySet<string> | null }> = [];
+    const check = (full: boolean) => {
+      const plan = p.sync({ now: plans.length, existingNatChains: null });
+      expect(plan.full).toBe(full);
+      const fresh = renderSync({ config: p.config, services: p.services(), endpoints: p.endpoints(), changedServices: plan.full ? null : plan.changedServices, existingNatChains: null });
+      expect(plan.text).toBe(fresh.text);
+      plans.push({ text: plan.text, changed: plan.full ? null : plan.changedServices });
+    };
+    check(true);
+    // Each step changes one Service's endpoints (or the Service), the others' lines come from the kept ones.
+    const steps: Array<() => void> = [
+      () => p.onEndpointSliceUpdate(slice('ns', 's1', ips(1, 1))),
+      () => p.onEndpointSliceUpdate(slice('ns', 's1', ips(1, 3))),
+      () => p.onEndpointSliceUpdate(slice('ns', 's4', [])),
+      () => p.onServiceUpdate(svc('ns', 's0', { clusterIP: '172.30.0.1' }), svc('ns', 's0', { clusterIP: '172.30.0.99' })),
+      () => p.onServiceDelete(svc('ns', 's5', { clusterIP: '172.30.0.6' })),
+      () => p.onEndpointSliceUpdate(slice('ns', 's4', ips(4, 2))),
+    ];
+    for (const step of steps) {
+      step();
+      check(false);
+    }
+    expect(new Set(plans.map((x) => x.text)).size).toBe(plans.length);
   });
 });

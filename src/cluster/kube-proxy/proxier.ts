@@ -8,6 +8,7 @@ import type { EndpointInfo } from './endpoints.js';
 import { hookJumps } from './hook-jumps.js';
 import type { HookJump } from './hook-jumps.js';
 import { renderSync } from './render.js';
+import type { RenderSegments } from './render.js';
 import { ServiceChangeTracker } from './service-change-tracker.js';
 import type { UpdateServiceMapResult } from './service-change-tracker.js';
 import type { ServicePortInfo } from './service-port.js';
@@ -44,6 +45,10 @@ export class IptablesProxier {
   private needFullSync = true;
   private lastFullSync = Number.NEGATIVE_INFINITY;
   private lastCleanup = Number.NEGATIVE_INFINITY;
+  /** Each Service port's rendered lines, reused by later syncs while its port info and endpoints are the same objects. */
+  private readonly segments: RenderSegments = new WeakMap();
+  /** services() as of the last change of serviceMap. */
+  private sortedServices: ServicePortInfo[] | null = null;
 
   constructor(config: ProxierConfig) {
     this.config = config;
@@ -86,7 +91,12 @@ export class IptablesProxier {
   }
 
   services(): ServicePortInfo[] {
-    return [...this.serviceMap.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.sorted().slice();
+  }
+
+  private sorted(): readonly ServicePortInfo[] {
+    this.sortedServices ??= [...this.serviceMap.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.sortedServices;
   }
 
   endpoints(): ReadonlyMap<string, readonly EndpointInfo[]> {
@@ -97,9 +107,10 @@ export class IptablesProxier {
   sync(opts: SyncOptions): SyncPlan {
     const full = this.needFullSync || opts.now - this.lastFullSync >= this.config.fullSyncPeriodSeconds;
     const serviceUpdate = this.serviceChanges.applyTo(this.serviceMap);
+    if (serviceUpdate.updatedServices.size > 0) this.sortedServices = null;
     const endpointsUpdate = this.endpointsChanges.checkout();
     const changed = new Set([...serviceUpdate.updatedServices, ...endpointsUpdate.updatedServices]);
-    const services = this.services();
+    const services = this.sorted();
     const endpoints = this.endpoints();
     const large = services.reduce((n, s) => n + (endpoints.get(s.key)?.length ?? 0), 0) > this.config.largeClusterEndpointsThreshold;
     // In large-cluster mode the iptables-save for the clean-up runs at most once per sync period.
@@ -108,6 +119,7 @@ export class IptablesProxier {
       config: this.config, services, endpoints,
       changedServices: full ? null : changed,
       existingNatChains: cleanup ? opts.existingNatChains : null,
+      segments: this.segments,
     });
     if (cleanup) this.lastCleanup = opts.now;
     if (full) {

@@ -38,7 +38,29 @@ export interface RenderInput {
   changedServices: ReadonlySet<string> | null;
   /** The nat chains in the kernel now (iptables-save -t nat), for the stale-chain clean-up; null skips it. */
   existingNatChains: Iterable<string> | null;
+  /**
+   * Each Service port's lines from earlier renders, reused while what they are made of is the same object
+   * (the ServicePortInfo, its endpoint list, the config) with the same mode and partial skip; absent: none kept.
+   */
+  segments?: RenderSegments;
 }
+
+/** One Service port's share of a sync's text: its lines in each part, and the nat chains it declares. */
+export interface ServiceSegment {
+  filterRules: readonly string[];
+  natChains: readonly string[];
+  natRules: readonly string[];
+  active: readonly string[];
+}
+
+/** What a segment was rendered from; a ServicePortInfo and an endpoint list are replaced, never changed, when they change. */
+export type RenderSegments = WeakMap<ServicePortInfo, {
+  eps: readonly EndpointInfo[]; config: ProxierConfig; large: boolean;
+  /** With its own chains written, and without them (a partial sync that skips it). */
+  written?: ServiceSegment; skipped?: ServiceSegment;
+}>;
+
+const NO_ENDPOINTS: readonly EndpointInfo[] = [];
 
 export interface RenderResult {
   /** The iptables-restore --noflush input. */
@@ -77,12 +99,24 @@ function detectorArgs(d: LocalTrafficDetector, local: boolean): string | null {
   }
 }
 
-class Lines {
+interface LineSink {
+  write(...parts: Array<string | null | false | undefined>): void;
+}
+
+class Lines implements LineSink {
   readonly lines: string[] = [];
   write(...parts: Array<string | null | false | undefined>): void {
-    this.lines.push(parts.filter((p): p is string => typeof p === 'string' && p !== '').join(' '));
+    let line = '';
+    for (const p of parts) {
+      if (typeof p !== 'string' || p === '') continue;
+      line = line === '' ? p : `${line} ${p}`;
+    }
+    this.lines.push(line);
   }
 }
+
+/** Where an unchanged Service's own chains go on a partial sync: kube-proxy computes and drops them. */
+const DISCARD: LineSink = { write: () => {} };
 
 /** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
 function nodePortIPs(config: ProxierConfig): ParsedIp[] | null {
@@ -120,8 +154,6 @@ export function renderSync(input: RenderInput): RenderResult {
   const filterRules = new Lines();
   const natChains = new Lines();
   const natRules = new Lines();
-  const skippedChains = new Lines();
-  const skippedRules = new Lines();
   const active = new Set<string>();
   const chainLine = (name: string): string => `:${name} - [0:0]`;
 
@@ -142,10 +174,18 @@ export function renderSync(input: RenderInput): RenderResult {
   }
 
   const nodeIP = parseIpSloppy(config.nodeIP);
-  for (const svc of input.services) {
+  // The local-traffic detector's arguments are the same for every Service.
+  const notLocalArgs = detectorArgs(config.localDetector, false);
+  const localArgs = detectorArgs(config.localDetector, true);
+
+  /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
+  function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
+    const filterRules = new Lines();
+    const natChains = new Lines();
+    const natRules = new Lines();
+    const activeHere: string[] = [];
     const P = `-m ${svc.proto} -p ${svc.proto}`;
     const N = svc.name;
-    const eps = input.endpoints.get(svc.key) ?? [];
     const cat = categorizeEndpoints(eps, svc);
     const hasEndpoints = cat.hasAny;
     const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
@@ -213,13 +253,11 @@ export function renderSync(input: RenderInput): RenderResult {
       filterRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
     }
 
-    // An unchanged Service's own chains keep their contents in the kernel: computed, then thrown away.
-    const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
-    const chains = partialSkip ? skippedChains : natChains;
-    const rules = partialSkip ? skippedRules : natRules;
+    const chains = partialSkip ? DISCARD : natChains;
+    const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      chains.write(chainLine(c));
-      active.add(c);
+      if (!partialSkip) chains.write(chainLine(c));
+      activeHere.push(c);
     };
 
     if (hasInternal) {
@@ -227,7 +265,7 @@ export function renderSync(input: RenderInput): RenderResult {
       if (config.masqueradeAll) rules.write(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
-        const notLocal = detectorArgs(config.localDetector, false);
+        const notLocal = notLocalArgs;
         if (notLocal !== null) rules.write(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
       }
     }
@@ -237,7 +275,7 @@ export function renderSync(input: RenderInput): RenderResult {
         rules.write(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
       } else {
         // Pod -> external destination is subject to neither policy, as if it went out to the LB and back.
-        const local = detectorArgs(config.localDetector, true);
+        const local = localArgs;
         if (local !== null) rules.write(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
         rules.write(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
         rules.write(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
@@ -257,6 +295,8 @@ export function renderSync(input: RenderInput): RenderResult {
       rules.write(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
     }
     const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
+      // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
+      if (partialSkip) return;
       if (svc.affinitySeconds !== null) {
         for (const ep of list) {
           const sep = sepChain(svc, ep);
@@ -279,17 +319,42 @@ export function renderSync(input: RenderInput): RenderResult {
     for (const ep of cat.allReachable) {
       const sep = sepChain(svc, ep);
       declare(sep);
+      if (partialSkip) continue;
       const c = comment(N);
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
       rules.write(`-A ${sep}`, c, `-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
       rules.write(`-A ${sep}`, c, svc.affinitySeconds !== null ? `-m recent --name ${sep} --set` : null, `${P} -j DNAT --to-destination ${ep.text}`);
     }
+    return { filterRules: filterRules.lines, natChains: natChains.lines, natRules: natRules.lines, active: activeHere };
+  }
+
+  const segments = input.segments;
+  for (const svc of input.services) {
+    const eps = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
+    // An unchanged Service's own chains keep their contents in the kernel: computed, then thrown away.
+    const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
+    let memo = segments?.get(svc);
+    if (memo !== undefined && (memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;
+    let seg = partialSkip ? memo?.skipped : memo?.written;
+    if (seg === undefined) {
+      seg = renderService(svc, eps, partialSkip);
+      memo ??= { eps, config, large: largeClusterMode };
+      if (partialSkip) memo.skipped = seg;
+      else memo.written = seg;
+      segments?.set(svc, memo);
+    }
+    for (const l of seg.filterRules) filterRules.lines.push(l);
+    for (const l of seg.natChains) natChains.lines.push(l);
+    for (const l of seg.natRules) natRules.lines.push(l);
+    for (const c of seg.active) active.add(c);
   }
 
   const deleted: string[] = [];
   if (input.existingNatChains !== null) {
-    for (const c of [...input.existingNatChains].sort()) {
-      if (active.has(c) || !isServiceChainName(c)) continue;
+    // The stale ones, in sorted order (sorting only them: the table holds tens of thousands of chains).
+    const stale: string[] = [];
+    for (const c of input.existingNatChains) if (!active.has(c) && isServiceChainName(c)) stale.push(c);
+    for (const c of stale.sort()) {
       // A chain line flushes it, then -X deletes it.
       natChains.write(chainLine(c));
       natRules.write(`-X ${c}`);

@@ -8,6 +8,7 @@ export type { Match, MatchModule, Target, TargetModule } from './module.js';
 export type { RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
 export { formatRestoreError, parseRestore, printRestore } from './restore-parse.js';
 export { applyRestore, restore } from './restore-apply.js';
+export { RuleParseCache } from './rule-parse-cache.js';
 export type { SaveOptions } from './save-print.js';
 export { printSave } from './save-print.js';
 export { ruleComment, ruleSourceText, ruleSpecText, ruleText } from './rule-print.js';

@@ -2,34 +2,95 @@
 // --noflush the block replaces the table; with it, a declared chain (`:NAME`) is created or flushed and other
 // chains are kept (xtables_restore_parse(): nft_cmd_chain_user_flush / table flush). As with the real tool, the
 // first failing table stops the restore: tables committed before it stay.
+//
+// Copy on write, chain by chain: the new table shares every chain the block does not change with the table it
+// came from (and so with the ruleset passed in, which is never modified); a chain is copied the first time a
+// command changes it. A --noflush commit is then checked by what it changed (jump-graph.ts) when that can
+// prove it valid, else by the whole-table validation.
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
-import { cloneRuleset, cloneTable, emptyRuleset, emptyTable, userChain } from './ruleset.js';
+import { emptyRuleset, emptyTable, userChain } from './ruleset.js';
+import type { JumpGraph } from './jump-graph.js';
+import { buildJumpGraph, surelyValid } from './jump-graph.js';
 import type { RestoreError, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { parseRestore } from './restore-parse.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
 
+/**
+ * The jump graph of tables that --noflush commits were made on, computed the first time one is, then handed on
+ * from each table to the table its commit made (a pure function of the table, which is never changed in place).
+ */
+const jumpGraphs = new WeakMap<Table, JumpGraph>();
+
+/** The rules a block wrote, with their line and the command's word columns; looked up by rule only when needed. */
+class Written {
+  readonly #rules: Rule[] = [];
+  readonly #lines: number[] = [];
+  readonly #at: CommandAt[] = [];
+  #index: Map<Rule, number> | null = null;
+
+  add(r: Rule, line: number, at: CommandAt): void {
+    this.#rules.push(r);
+    this.#lines.push(line);
+    this.#at.push(at);
+    this.#index = null;
+  }
+
+  /** Where `r` was written: its line and the column of its `-j` target (else its command), and of its matches. */
+  get(r: Rule): { line: number; column: number; matches?: number[] } | undefined {
+    if (this.#index === null) {
+      this.#index = new Map();
+      for (let i = 0; i < this.#rules.length; i++) this.#index.set(this.#rules[i], i);
+    }
+    const i = this.#index.get(r);
+    if (i === undefined) return undefined;
+    const at = this.#at[i];
+    return { line: this.#lines[i], column: at.target ?? at.command, matches: at.matches };
+  }
+
+  has(r: Rule): boolean {
+    return this.get(r) !== undefined;
+  }
+}
+
 interface Block {
   table: Table;
+  /** The committed table this block changes (--noflush), or null when it starts from an empty table. */
+  base: Table | null;
+  /** Chains this block made or copied: it may change them in place. */
+  owned: Set<Chain>;
+  /** Names of the chains it changed, created or deleted. */
+  changed: Set<string>;
   /** Where each rule was written: its line and the column of its `-j` target (else its command), and of its matches. */
-  lines: Map<Rule, { line: number; column: number; matches?: number[] }>;
+  written: Written;
   deleted: Map<string, { line: number; column: number }>;
   failed: boolean;
   /** An empty block (`*nat` + `COMMIT`) does not create the table. */
   touched: boolean;
 }
 
+/** The chain named `name`, copied first unless this block already owns it. */
+function writable(b: Block, name: string): Chain | undefined {
+  const c = b.table.chains.get(name);
+  if (!c || b.owned.has(c)) return c;
+  const copy: Chain = { ...c, counters: { ...c.counters }, rules: c.rules.slice() };
+  b.table.chains.set(name, copy);
+  b.owned.add(copy);
+  b.changed.add(name);
+  return copy;
+}
+
 function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
   const t = b.table;
-  const chainOf = (name: string): Chain | undefined => t.chains.get(name);
+  const chainOf = (name: string): Chain | undefined => writable(b, name);
   switch (cmd.op) {
     case 'append':
     case 'insert': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
-      for (const r of cmd.rules) b.lines.set(r, { line, column: at.target ?? at.command, matches: at.matches });
+      for (const r of cmd.rules) b.written.add(r, line, at);
       if (cmd.op === 'append') for (const r of cmd.rules) c.rules.push(r);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
@@ -54,30 +115,42 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       }
       return undefined;
     }
-    case 'new-chain':
+    case 'new-chain': {
       if (t.chains.has(cmd.chain)) return 'Chain already exists.';
-      t.chains.set(cmd.chain, userChain(cmd.chain));
+      const c = userChain(cmd.chain);
+      t.chains.set(cmd.chain, c);
+      b.owned.add(c);
+      b.changed.add(cmd.chain);
       return undefined;
+    }
     case 'delete-chain': {
       const names = cmd.chain === null ? [...t.chains.values()].filter((c) => c.hook === null).map((c) => c.name) : [cmd.chain];
       for (const n of names) {
-        const c = chainOf(n);
+        const c = t.chains.get(n);
         if (!c) return 'No chain/target/match by that name.';
         if (c.hook !== null) return `CHAIN_DEL failed (Operation not permitted): chain ${n}`;
         t.chains.delete(n);
+        b.changed.add(n);
         b.deleted.set(n, { line, column: at.chain ?? at.command });
       }
       return undefined;
     }
     case 'flush':
     case 'zero': {
-      const list = cmd.chain === null ? [...t.chains.values()] : [chainOf(cmd.chain)];
+      const list = cmd.chain === null ? [...t.chains.keys()].map((n) => chainOf(n)) : [chainOf(cmd.chain)];
       for (const c of list) {
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') c.rules = [];
         else {
           c.counters = { packets: 0, bytes: 0 };
-          for (const r of c.rules) r.counters = { packets: 0, bytes: 0 };
+          // A rule this block wrote is its own; one kept from the table before is shared with it: replaced.
+          c.rules = c.rules.map((r) => {
+            if (b.written.has(r)) {
+              r.counters = { packets: 0, bytes: 0 };
+              return r;
+            }
+            return { ...r, counters: { packets: 0, bytes: 0 } };
+          });
         }
       }
       return undefined;
@@ -93,14 +166,23 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
 }
 
 function commitErrors(b: Block, commitLine: number): RestoreError[] {
+  if (b.base !== null) {
+    let g = jumpGraphs.get(b.base);
+    if (g === undefined) g = buildJumpGraph(b.base);
+    jumpGraphs.delete(b.base);
+    if (surelyValid(g, b.base, b.table, b.changed)) {
+      jumpGraphs.set(b.table, g);
+      return [];
+    }
+  }
   for (const d of danglingJumps(b.table)) {
     const del = b.deleted.get(d.target);
     if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
-    const at = b.lines.get(d.rule);
+    const at = b.written.get(d.rule);
     return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
   }
   return validateTable(b.table).map((p) => {
-    const at = p.rule ? b.lines.get(p.rule) : undefined;
+    const at = p.rule ? b.written.get(p.rule) : undefined;
     if (!at) return { line: commitLine, column: 1, message: p.message };
     return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
   });
@@ -113,7 +195,7 @@ export function applyRestore(
   opts: RestoreOptions = {},
   parseErrors: readonly RestoreError[] = [],
 ): { ruleset: Ruleset; errors: RestoreError[] } {
-  const rs = cloneRuleset(base);
+  const rs: Ruleset = { tables: new Map(base.tables) };
   const errors: RestoreError[] = [...parseErrors];
   let firstParseError = Infinity;
   for (const e of parseErrors) firstParseError = Math.min(firstParseError, e.line);
@@ -123,15 +205,19 @@ export function applyRestore(
     if (stopped) break;
     if (l.kind === 'table') {
       const existing = rs.tables.get(l.table);
-      const table = opts.noflush && existing ? cloneTable(existing) : emptyTable(l.table);
-      block = { table, lines: new Map(), deleted: new Map(), failed: false, touched: existing !== undefined };
+      const keep = opts.noflush === true && existing !== undefined;
+      const table = keep ? { name: existing.name, chains: new Map(existing.chains) } : emptyTable(l.table);
+      block = {
+        table, base: keep ? existing : null, owned: new Set(keep ? [] : table.chains.values()), changed: new Set(),
+        written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined,
+      };
       continue;
     }
     if (!block) continue;
     if (l.line > firstParseError) block.failed = true;
     if (l.kind === 'chain' || l.kind === 'command') block.touched = true;
     if (l.kind === 'chain') {
-      const c = block.table.chains.get(l.chain);
+      const c = writable(block, l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;
         // A built-in chain line sets the policy; under --noflush it does not flush the chain.
@@ -142,6 +228,8 @@ export function applyRestore(
         const u = userChain(l.chain);
         if (opts.counters && l.counters) u.counters = { ...l.counters };
         block.table.chains.set(l.chain, u);
+        block.owned.add(u);
+        block.changed.add(l.chain);
       }
       continue;
     }

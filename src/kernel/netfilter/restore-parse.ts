@@ -7,6 +7,8 @@ import { BUILTIN_CHAINS, emptyRuleset, isTableName } from './ruleset.js';
 import { splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
+import type { RuleParseCache } from './rule-parse-cache.js';
+import { instantiate } from './rule-parse-cache.js';
 
 export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
@@ -36,6 +38,8 @@ export interface RestoreOptions {
   lenientComments?: boolean;
   /** The ipsets that exist (`ipset save`); when given, `--match-set` of any other set is refused. */
   sets?: ReadonlySet<string>;
+  /** Parses of rule lines to reuse and to add to (not used when `sets` is given). */
+  cache?: RuleParseCache;
 }
 
 /** `line N: message`, with the column when known: `line N:C: message`. */
@@ -56,7 +60,12 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
   const hasFinalNewline = text.endsWith('\n');
   if (hasFinalNewline) raw.pop();
   let table: TableName | null = null;
+  // The chains that exist at this point: those the block declared or created, else the kept ones (--noflush),
+  // looked up in the table itself rather than copied (a table may hold tens of thousands).
   let chains = new Set<string>();
+  let removed = new Set<string>();
+  let kept: ReadonlyMap<string, unknown> | undefined;
+  const chainExists = (c: string): boolean => chains.has(c) || (kept !== undefined && !removed.has(c) && kept.has(c));
   for (let n = 0; n < raw.length; n++) {
     const lineNo = n + 1;
     const line = raw[n];
@@ -80,7 +89,8 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       }
       table = name;
       chains = new Set<string>(BUILTIN_CHAINS[name]);
-      if (opts.noflush) for (const c of base.tables.get(name)?.chains.keys() ?? []) chains.add(c);
+      removed = new Set<string>();
+      kept = opts.noflush ? base.tables.get(name)?.chains : undefined;
       lines.push({ kind: 'table', line: lineNo, table: name });
       continue;
     }
@@ -98,10 +108,22 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
         continue;
       }
       chains.add(parsed.chain);
+      removed.delete(parsed.chain);
       lines.push({ kind: 'chain', line: lineNo, ...parsed, raw: line });
       continue;
     }
-    const words = splitWords(line, n < raw.length - 1 || hasFinalNewline);
+    const hasNewline = n < raw.length - 1 || hasFinalNewline;
+    // An unterminated quote takes the newline into its word: only lines that end with one are cached.
+    const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline ? opts.cache : undefined;
+    const lenient = opts.lenientComments === true;
+    const hit = cache?.lookup(table, lenient, line, chainExists);
+    if (hit !== undefined) {
+      const cmd = instantiate(hit.command);
+      if ('rules' in cmd && cmd.rules && !opts.counters) for (const r of cmd.rules) r.counters = { packets: 0, bytes: 0 };
+      lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at });
+      continue;
+    }
+    const words = splitWords(line, hasNewline);
     let counters: Counters | null = null;
     if (words.length && COUNTERS.test(words[0].text)) {
       const m = COUNTERS.exec(words[0].text)!;
@@ -109,22 +131,35 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       words.shift();
     }
     const t = table;
-    const parsed = parseCommandWords(words, { table: t, chainExists: (c) => chains.has(c), lenientComments: opts.lenientComments, sets: opts.sets });
+    const parsed = parseCommandWords(words, { table: t, chainExists, lenientComments: opts.lenientComments, sets: opts.sets });
     if ('message' in parsed) {
       errors.push({ line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message });
       continue;
     }
     const { at, ...cmd } = parsed;
-    if (cmd.op === 'new-chain') chains.add(cmd.chain);
-    if (cmd.op === 'delete-chain' && cmd.chain) chains.delete(cmd.chain);
+    if (cmd.op === 'new-chain') {
+      chains.add(cmd.chain);
+      removed.delete(cmd.chain);
+    }
+    if (cmd.op === 'delete-chain' && cmd.chain) {
+      chains.delete(cmd.chain);
+      removed.add(cmd.chain);
+    }
+    const rawWords = words.map((w) => w.raw);
     if ('rules' in cmd && cmd.rules) {
       setRuleSources(cmd.rules, words, at);
+      // A `[p:b]` prefix sets the counters from outside the parse: such lines are not cached.
+      if (cache !== undefined && counters === null) {
+        const target = cmd.rules[0]?.target;
+        const jumpsTo = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
+        cache.store(table, lenient, line, { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo });
+      }
       for (const r of cmd.rules) {
         if (!opts.counters) r.counters = { packets: 0, bytes: 0 };
         else if (counters) r.counters = { ...counters };
       }
     }
-    lines.push({ kind: 'command', line: lineNo, command: cmd as RuleCommand, words: words.map((w) => w.raw), at });
+    lines.push({ kind: 'command', line: lineNo, command: cmd as RuleCommand, words: rawWords, at });
   }
   if (table !== null) errors.push({ line: raw.length + 1, column: 1, message: `COMMIT expected at line ${raw.length + 1}` });
   return { script: { lines }, errors };

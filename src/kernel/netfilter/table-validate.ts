@@ -5,6 +5,7 @@
 
 import type { Chain, Rule, Table } from './ruleset.js';
 import { findMatch, findTarget } from './registry.js';
+import { HOOK_BIT, allowedHooks } from './hook-mask.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h. */
 export const NFT_JUMP_STACK_SIZE = 16;
@@ -70,6 +71,7 @@ export function validateTable(table: Table): ValidationProblem[] {
       }
     }
     // Hook masks of the targets in every chain this hook reaches.
+    const bit = HOOK_BIT[base.hook];
     const seen = new Set<string>();
     const todo = [base.name];
     while (todo.length) {
@@ -79,6 +81,7 @@ export function validateTable(table: Table): ValidationProblem[] {
       for (const r of c.rules) {
         const t = targetChain(r);
         if (t !== null) todo.push(t);
+        if ((allowedHooks(r) & bit) !== 0) continue;
         const allowed: Array<readonly string[] | undefined> = r.matches.map((m) => findMatch(m.module)?.hooks);
         if (r.target.kind === 'module') allowed.push(findTarget(r.target.target.name)?.hooks, r.target.target.hooks);
         const bad = allowed.findIndex((hooks) => hooks && !hooks.includes(base.hook!));

@@ -12,6 +12,8 @@ export interface Word {
 }
 
 export function splitWords(line: string, hasNewline: boolean): Word[] {
+  // Without a double quote nothing groups or escapes: words are the runs between blanks, as written.
+  if (line.indexOf('"') < 0) return plainWords(line);
   const input = hasNewline ? `${line}\n` : line;
   const words: Word[] = [];
   let quoteOpen = false;
@@ -63,5 +65,21 @@ export function splitWords(line: string, hasNewline: boolean): Word[] {
     text += c;
   }
   if (text.length > 0 || pending) flush(input.length);
+  return words;
+}
+
+function plainWords(line: string): Word[] {
+  const words: Word[] = [];
+  let start = -1;
+  for (let i = 0; i <= line.length; i++) {
+    const c = i < line.length ? line.charCodeAt(i) : 32;
+    if (c === 32 || c === 9 || c === 10) {
+      if (start >= 0) {
+        const text = line.slice(start, i);
+        words.push({ text, raw: text, col: start + 1 });
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
   return words;
 }

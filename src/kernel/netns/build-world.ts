@@ -5,7 +5,7 @@ import { VxlanDevice } from '../link/vxlan-device.js';
 import type { FibRoute, FibRule } from '../route/fib.js';
 import { maskOf } from '../route/fib.js';
 import type { KernelEnv } from './env.js';
-import { formatRestoreError, restore } from '../netfilter/index.js';
+import { RuleParseCache, formatRestoreError, restore } from '../netfilter/index.js';
 import { netfilterEngine, netfilterState } from '../netfilter/hook-engine.js';
 import type { Netns } from './netns.js';
 import { World } from './world.js';
@@ -38,6 +38,8 @@ export function staticEnv(): KernelEnv {
  */
 export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World {
   const world = new World(spec, env);
+  // The namespaces of a cluster load near-identical rule texts: each line is parsed once for all of them.
+  const parses = new RuleParseCache();
   for (const nsSpec of spec.namespaces) {
     const ns = world.addNetns(nsSpec.name);
     const lo = new NetDevice(ns, 'lo', ns.nextIfindex(), 'loopback', '00:00:00:00:00:00', LOOPBACK_MTU);
@@ -77,7 +79,7 @@ export function buildWorld(spec: WorldSpec, env: KernelEnv = staticEnv()): World
     for (const s of nsSpec.listen) ns.sockets.listeners.push({ proto: s.proto, addr: s.addr, port: s.port });
     if (nsSpec.iptables !== undefined) {
       // A caller that builds many Worlds from one text (branch runs) may hand in its parse, done once.
-      const loaded: ReturnType<NonNullable<KernelEnv['restore']>> = (env.restore ?? restore)(nsSpec.iptables);
+      const loaded: ReturnType<NonNullable<KernelEnv['restore']>> = (env.restore ?? ((text: string) => restore(text, undefined, { cache: parses })))(nsSpec.iptables);
       const { ruleset, errors, index } = loaded;
       if (errors.length > 0) throw new Error(`invariant: iptables of ${ns.name} did not load: ${errors.map(formatRestoreError).join('; ')}`);
       ns.nf = netfilterState(ruleset, (k) => ns.sysctls.get(k), ipsetState(nsSpec.ipsets ?? []), index);

@@ -21,7 +21,7 @@ export type {
 } from './command.js';
 export { TOOLS } from './parse.js';
 export { conntrackMatches } from './conntrack.js';
-export { installRuleset } from './iptables.js';
+export { applyIptablesRestore, installRuleset } from './iptables.js';
 
 /** Parses `text` (and `stdin` for iptables-restore) as the tool would, without touching any World. */
 export function parseCommand(text: string, stdin?: string): { ok: true; command: ParsedCommand } | { ok: false; errors: ToolError[] } {

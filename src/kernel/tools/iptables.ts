@@ -8,6 +8,7 @@ import { indexRuleset } from '../netfilter/index-chain.js';
 import type { RestoreError, RestoreScript } from '../netfilter/restore-parse.js';
 import { parseRestore, setRuleSources } from '../netfilter/restore-parse.js';
 import { applyRestore, restore } from '../netfilter/restore-apply.js';
+import type { RuleParseCache } from '../netfilter/rule-parse-cache.js';
 import type { RuleCommand } from '../netfilter/rule-parse.js';
 import { parseCommandWords } from '../netfilter/rule-parse.js';
 import type { Ruleset, TableName } from '../netfilter/ruleset.js';
@@ -150,9 +151,10 @@ export function applyIptables(ns: Netns, cmd: IptablesCommand): string[] {
   return [];
 }
 
-export function applyIptablesRestore(ns: Netns, cmd: IptablesRestoreCommand): string[] {
+/** `cache`: parses of earlier restores in this namespace to reuse (a live kube-proxy's node). */
+export function applyIptablesRestore(ns: Netns, cmd: IptablesRestoreCommand, cache?: RuleParseCache): string[] {
   const nf = netfilterOf(ns);
-  const { ruleset, errors } = restore(cmd.stdin, nf.ruleset, { noflush: cmd.noflush, counters: cmd.counters });
+  const { ruleset, errors } = restore(cmd.stdin, nf.ruleset, { noflush: cmd.noflush, counters: cmd.counters, ...(cache ? { cache } : {}) });
   // Tables committed before a failing one stay (xtables_restore_parse() commits table by table).
   install(nf, ruleset);
   return errors.length > 0 ? restoreMessage(errors[0]) : [];

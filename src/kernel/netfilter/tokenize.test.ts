@@ -1,0 +1,24 @@
+// The word splitter: a line without double quotes splits at blanks (its fast path); quotes group and escape.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { splitWords } from './tokenize.js';
+
+describe('splitWords', () => {
+  it('splits a line without quotes at spaces and tabs, with each word as written and its column', () => {
+    const chars = fc.constantFrom('a', '-', '!', "'", '\\', ' ', ' ', '\t', '/', '1');
+    fc.assert(fc.property(fc.array(chars, { maxLength: 40 }).map((cs) => cs.join('')), fc.boolean(), (line, nl) => {
+      const expected: Array<{ text: string; raw: string; col: number }> = [];
+      for (const m of line.matchAll(/[^ \t\n]+/g)) expected.push({ text: m[0], raw: m[0], col: m.index + 1 });
+      expect(splitWords(line, nl)).toEqual(expected);
+    }), { numRuns: 500, seed: 3 });
+  });
+
+  it('groups quoted words, escapes inside quotes, and keeps an unterminated quote to the newline', () => {
+    expect(splitWords('-m comment --comment "a \\"b\\" c" -j X', true).map((w) => [w.text, w.raw, w.col])).toEqual([
+      ['-m', '-m', 1], ['comment', 'comment', 4], ['--comment', '--comment', 12], ['a "b" c', '"a \\"b\\" c"', 22], ['-j', '-j', 34], ['X', 'X', 37],
+    ]);
+    expect(splitWords('x "open', true).map((w) => w.text)).toEqual(['x', 'open\n']);
+    expect(splitWords('x "open', false).map((w) => w.text)).toEqual(['x', 'open']);
+  });
+});
