@@ -166,16 +166,14 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
 const ROOT_SOCKET: Readonly<{ uid: number; gid: number }> = Object.freeze({ uid: 0, gid: 0 });
 
 /** The namespace services a rule walk asks for (they read only the namespace), made once per namespace. */
-interface NsServices {
+export interface NsServices {
   addrType: NfPacketContext['addrType'];
   random: NfPacketContext['random'];
   fibLookup: NonNullable<NfPacketContext['fibLookup']>;
 }
 
-const servicesOf = new WeakMap<Netns, NsServices>();
-
 function nsServices(ns: Netns): NsServices {
-  let s = servicesOf.get(ns);
+  let s = ns.nfServices;
   if (s === undefined) {
     s = {
       addrType: (addr, d) => addrTypeOf(ns, addr, d),
@@ -186,7 +184,7 @@ function nsServices(ns: Netns): NsServices {
         return r.ok ? { type: r.route.type, devs: r.route.dev === null ? [] : [r.route.dev] } : null;
       },
     };
-    servicesOf.set(ns, s);
+    ns.nfServices = s;
   }
   return s;
 }

@@ -11,7 +11,7 @@ import { Sysctls } from './sysctls.js';
 import type { KernelEnv } from './env.js';
 import type { World } from './world.js';
 import type { NetfilterEngine } from '../netfilter/hooks.js';
-import type { NetfilterState } from '../netfilter/hook-engine.js';
+import type { NetfilterState, NsServices } from '../netfilter/hook-engine.js';
 
 /** struct net: one network namespace with its devices, FIB, neighbours, sockets and sysctls. */
 export class Netns {
@@ -27,6 +27,13 @@ export class Netns {
   nf: NetfilterState | null = null;
   /** The IPv4 ID counter for packets this namespace originates (per-destination in Linux; one is enough here). */
   ipId = 1;
+  /**
+   * Memos of pure per-namespace functions, made on first use (they read the namespace live, so they never go
+   * stale and are no kernel state: checkpoints and digests leave them out). routeUsable() in route-output.ts.
+   */
+  usableRoute: ((r: FibRoute) => boolean) | undefined = undefined;
+  /** nsServices() in hook-engine.ts: the services a rule walk asks the namespace for. */
+  nfServices: NsServices | undefined = undefined;
 
   constructor(readonly name: string, readonly world: World) {}
 

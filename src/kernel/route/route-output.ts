@@ -57,18 +57,16 @@ export type OutputResult = { ok: true; rt: OutputRoute } | { ok: false; error: F
  */
 export function routeUsable(ns: Netns): (r: FibRoute) => boolean {
   // One function per namespace (it reads the devices live, so it never goes stale): lookups are per packet.
-  let f = usableOf.get(ns);
+  let f = ns.usableRoute;
   if (f === undefined) {
     f = (r: FibRoute): boolean => {
       const d = r.dev === null ? undefined : ns.device(r.dev);
       return d !== undefined && (d.up || r.type === 'local');
     };
-    usableOf.set(ns, f);
+    ns.usableRoute = f;
   }
   return f;
 }
-
-const usableOf = new WeakMap<Netns, (r: FibRoute) => boolean>();
 
 const isLoopback = (a: Ipv4Addr): boolean => a >>> 24 === 127;
 
