@@ -221,7 +221,7 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
     recorder.fate(0, { disposition: 'LOOP', reason: 'EMULATOR_STEP_BUDGET', netns: ns.name, detail: 'the emulator\'s limit: its step budget is spent (the packet kept multiplying or circling); not a fate Linux gives a packet' });
   }
   const now = sched.clock.now();
-  for (const n of world.namespaces.values()) {
+  for (const n of world.namespacesWithNetfilter()) {
     if (!n.nf?.ctActive || n.nf.conntrack.size === 0) continue;
     for (const e of n.nf.conntrack.entries(now)) {
       recorder.conntrack.push({

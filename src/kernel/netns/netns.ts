@@ -23,8 +23,7 @@ export class Netns {
   #nextIfindex = 1;
   /** The rule engine behind the netfilter hooks; none means every hook accepts. */
   netfilter: NetfilterEngine | null = null;
-  /** Tables, conntrack and match state, when the namespace has iptables rules. */
-  nf: NetfilterState | null = null;
+  #nf: NetfilterState | null = null;
   /** The IPv4 ID counter for packets this namespace originates (per-destination in Linux; one is enough here). */
   ipId = 1;
   /**
@@ -39,6 +38,16 @@ export class Netns {
 
   get env(): KernelEnv {
     return this.world.env;
+  }
+
+  /** Tables, conntrack and match state, when the namespace has iptables rules. */
+  get nf(): NetfilterState | null {
+    return this.#nf;
+  }
+
+  set nf(nf: NetfilterState | null) {
+    this.#nf = nf;
+    this.world.netfilterChanged();
   }
 
   /**

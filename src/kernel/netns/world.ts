@@ -13,6 +13,8 @@ export class World {
   #env: KernelEnv;
   /** The checkpoint of the run in progress: told before a namespace's state first changes (world-checkpoint.ts). */
   #firstWrite: ((ns: Netns) => void) | null = null;
+  /** namespacesWithNetfilter(), made on first use after a namespace is added or one's `nf` is set. */
+  #withNetfilter: Netns[] | null = null;
 
   /** `spec` is what the World was built from, so a run can start again from the same state. */
   constructor(readonly spec: WorldSpec, env: KernelEnv) {
@@ -57,7 +59,27 @@ export class World {
   addNetns(name: string): Netns {
     const ns = new Netns(name, this);
     this.namespaces.set(name, ns);
+    this.#withNetfilter = null;
     return ns;
+  }
+
+  /**
+   * The namespaces that have netfilter state (`nf`), in the order of `namespaces`: what a run reads the
+   * conntrack tables of, without visiting the (many more) namespaces without rules.
+   */
+  namespacesWithNetfilter(): readonly Netns[] {
+    let list = this.#withNetfilter;
+    if (list === null) {
+      list = [];
+      for (const ns of this.namespaces.values()) if (ns.nf !== null) list.push(ns);
+      this.#withNetfilter = list;
+    }
+    return list;
+  }
+
+  /** A namespace's `nf` was set: namespacesWithNetfilter() is made again. */
+  netfilterChanged(): void {
+    this.#withNetfilter = null;
   }
 
   /**
