@@ -6,7 +6,6 @@ import { World, buildWorld, checkpointWorld, ipSend, staticEnv, tcpHeader } from
 import type { KernelEnv, WorldSpec } from '../kernel/index.js';
 import type { WalkMemo } from '../kernel/netfilter/index.js';
 import { Recorder } from './recorder.js';
-import { formatEntry, formatTuple } from '../kernel/conntrack/index.js';
 import { Rng } from './rng.js';
 import { Scheduler } from './scheduler.js';
 
@@ -223,16 +222,8 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   const now = sched.clock.now();
   for (const n of world.namespacesWithNetfilter()) {
     if (!n.nf?.ctActive || n.nf.conntrack.size === 0) continue;
-    for (const e of n.nf.conntrack.entries(now)) {
-      recorder.conntrack.push({
-        netns: n.name,
-        orig: formatTuple(e.orig),
-        reply: formatTuple(e.reply),
-        state: e.tcp ? e.tcp.state : e.sctp ? e.sctp : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
-        status: [...e.status].sort(),
-        line: formatEntry(e, now),
-      });
-    }
+    // The listing is memoised by the table (a table this run never reached lists the same as last run's).
+    for (const r of n.nf.conntrack.listing(now)) recorder.conntrack.push({ netns: n.name, orig: r.orig, reply: r.reply, state: r.state, status: r.status.slice(), line: r.line });
   }
   const srcText = formatIpv4(src ?? trace.src ?? 0);
   const dstText = formatIpv4(trace.dst);

@@ -57,3 +57,23 @@ export function formatTable(entries: readonly CtEntry[], now: number): { stdout:
   const lines = entries.map((e) => formatEntry(e, now) + '\n').join('');
   return { stdout: lines, stderr: `conntrack v1.4.7 (conntrack-tools): ${entries.length} flow entries have been shown.\n` };
 }
+
+/** One entry as a run reports what it left: its tuples, state name, status bits (sorted) and `conntrack -L` line. */
+export interface CtListing {
+  readonly orig: string;
+  readonly reply: string;
+  /** The TCP or SCTP state, else REPLIED / UNREPLIED. */
+  readonly state: string;
+  readonly status: readonly string[];
+  readonly line: string;
+}
+
+export function listingOf(e: CtEntry, now: number): CtListing {
+  return {
+    orig: formatTuple(e.orig),
+    reply: formatTuple(e.reply),
+    state: e.tcp ? e.tcp.state : e.sctp ? e.sctp : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
+    status: [...e.status].sort(),
+    line: formatEntry(e, now),
+  };
+}

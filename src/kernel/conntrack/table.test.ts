@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answer, echo, icmpError, tcp, udp } from '../../../test/conntrack/packets.js';
 import { ConntrackTable } from './table.js';
+import { formatEntry } from './print.js';
 
 const C = '10.0.1.2';
 const S = '10.0.2.2';
@@ -146,5 +147,42 @@ describe('checkpoint (copy on first change)', () => {
     t.checkpoint();
     t.rollbackCheckpoint();
     expect(state()).toBe(before);
+  });
+});
+
+describe('listing() memo', () => {
+  const lines = (t: ConntrackTable, now: number): string[] => t.listing(now).map((r) => `${r.state} ${r.status.join(',')} ${r.line}`);
+  const fresh = (t: ConntrackTable, now: number): string[] =>
+    t.entries(now).map((e) => `${e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED'} ${[...e.status].sort().join(',')} ${formatEntry(e, now)}`);
+
+  it('follows every change: a reply, a new entry, a time, a delete, a rollback, a second run on the same checkpointed state', () => {
+    const t = new ConntrackTable();
+    const q = udp(C, 1000, S, 53);
+    t.confirm(t.resolve(q, 0).entry!, 0);
+    const at0 = t.listing(0);
+    expect(lines(t, 0)).toEqual(fresh(t, 0));
+    expect(t.listing(0)).toBe(at0);
+    // Another time: seconds left change.
+    expect(lines(t, 5000)).toEqual(fresh(t, 5000));
+    expect(t.listing(5000)[0].line).not.toBe(at0[0].line);
+    // A reply in place on the same entry object.
+    t.resolve(answer(q), 5000);
+    expect(lines(t, 5000)).toEqual(fresh(t, 5000));
+    expect(t.listing(5000)[0].state).toBe('REPLIED');
+    // Two runs on a checkpoint, each rolled back: each sees its own changes, then the state before.
+    const before = lines(t, 6000);
+    for (let run = 0; run < 2; run++) {
+      t.checkpoint();
+      const r = t.resolve(udp(C, 2000 + run, S, 53), 6000);
+      t.confirm(r.entry!, 6000);
+      t.resolve(answer(q), 6000);
+      expect(lines(t, 6000)).toEqual(fresh(t, 6000));
+      expect(t.listing(6000)).toHaveLength(2);
+      t.rollbackCheckpoint();
+      expect(lines(t, 6000)).toEqual(before);
+      expect(lines(t, 6000)).toEqual(fresh(t, 6000));
+    }
+    t.delete(t.entries(6000)[0]);
+    expect(t.listing(6000)).toEqual([]);
   });
 });

@@ -5,12 +5,13 @@
 import type { IpPacket } from '../../packet/frame.js';
 import { hasStatus, isConfirmed, writable, type CtEntry, type MutableCtEntry } from './entry.js';
 import { nfConntrackIn, type CtResolution } from './resolve.js';
-import type { TcpSysctls } from './tcp-state.js';
+import type { TcpConntrack, TcpSysctls } from './tcp-state.js';
 import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
 import type { CtDirection, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
+import { listingOf, type CtListing } from './print.js';
 
 export interface CtConfig extends TcpSysctls {
   timeouts: CtTimeouts;
@@ -47,7 +48,10 @@ export type ConfirmResult =
 
 /** A deep copy of an entry: its tuples, status set and TCP state are its own. */
 function copyEntry(e: MutableCtEntry): MutableCtEntry {
-  return { ...e, orig: { ...e.orig }, reply: { ...e.reply }, status: new Set(e.status), tcp: e.tcp === null ? null : structuredClone(e.tcp) };
+  const t = e.tcp;
+  // TcpConntrack is flat but for its two flat TcpSeen: copied field by field (structuredClone is far slower).
+  const tcp = t === null ? null : { ...t, seen: [{ ...t.seen[0] }, { ...t.seen[1] }] as TcpConntrack['seen'] };
+  return { ...e, orig: { ...e.orig }, reply: { ...e.reply }, status: new Set(e.status), tcp };
 }
 
 /** A saved connection table (ConntrackTable.saveState()). */
@@ -73,6 +77,13 @@ export class ConntrackTable {
   /** nf_nat_bysource: confirmed source-NATed entries by original (proto, src, sport). */
   readonly #bySource = new Map<string, Set<MutableCtEntry>>();
   #nextId = 1;
+  /**
+   * Bumped by every call that may change the table or an entry (all of them pass #beforeWrite(), and the
+   * callers that write an entry they got do it after one, in the same run) and by every restore; never
+   * restored itself, so a version names one content. Keys listing()'s memo.
+   */
+  #version = 0;
+  #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
   #checkpoint: { saved: ConntrackTableState | null } | null = null;
 
@@ -204,6 +215,18 @@ export class ConntrackTable {
     return [...this.#live.values()].filter((e) => e.expires > now);
   }
 
+  /**
+   * listingOf() each live entry at `now`, as entries(now) orders them: made again only when the table may have
+   * changed since (a table no run reached lists the same at the same time).
+   */
+  listing(now: number): readonly CtListing[] {
+    const l = this.#listing;
+    if (l !== null && l.version === this.#version && l.now === now) return l.rows;
+    const rows = this.entries(now).map((e) => listingOf(e, now));
+    this.#listing = { version: this.#version, now, rows };
+    return rows;
+  }
+
   /** `conntrack -F`. */
   flush(): void {
     this.#beforeWrite();
@@ -229,7 +252,12 @@ export class ConntrackTable {
 
   /** Puts the table back as `saveState()` found it, re-inserting each entry as confirm() did. */
   restoreState(saved: ConntrackTableState): void {
-    const s = { ...saved, entries: saved.entries.map(copyEntry) };
+    this.#restoreOwned({ ...saved, entries: saved.entries.map(copyEntry) });
+  }
+
+  /** restoreState() of a state nobody else holds: its entries go into the table as they are. */
+  #restoreOwned(s: ConntrackTableState): void {
+    this.#version++;
     this.#hash.clear();
     this.#live.clear();
     this.#bySource.clear();
@@ -253,10 +281,12 @@ export class ConntrackTable {
   rollbackCheckpoint(): void {
     const c = this.#checkpoint;
     this.#checkpoint = null;
-    if (c !== null && c.saved !== null) this.restoreState(c.saved);
+    // The saved copy belongs to the checkpoint alone, which ends here: no second copy.
+    if (c !== null && c.saved !== null) this.#restoreOwned(c.saved);
   }
 
   #beforeWrite(): void {
+    this.#version++;
     const c = this.#checkpoint;
     if (c !== null && c.saved === null) c.saved = this.saveState();
   }
