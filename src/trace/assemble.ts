@@ -4,11 +4,14 @@ import { TRACE_SCHEMA } from './model.js';
 import { senderView } from './sender-view.js';
 
 function hopsOf(leg: LegRecord): Hop[] {
-  const out: Hop[] = [];
   const events = leg.events;
+  const out: Hop[] = new Array<Hop>(events.length);
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    const hop: Omit<Hop, 't'> & { t?: number } = {
+    // One object shape for every hop (no property added later): an optional field the event lacks is
+    // undefined, which JSON leaves out, so the JSON is what it was when they were added only when set.
+    // Optional fields sit between `after` and `t`, as the JSON has always printed them.
+    out[i] = {
       seq: i + 1,
       node: null,
       netns: e.netns,
@@ -21,13 +24,11 @@ function hopsOf(leg: LegRecord): Hop[] {
       verdict: e.verdict ?? null,
       before: e.before ?? null,
       after: e.after ?? null,
+      packet: e.packet,
+      facts: e.facts !== undefined && e.facts.length > 0 ? e.facts : undefined,
+      minor: e.minor ? true : undefined,
+      t: e.t ?? 0,
     };
-    // Optional fields sit between `after` and `t`, as the JSON has always printed them.
-    if (e.packet !== undefined) hop.packet = e.packet;
-    if (e.facts && e.facts.length > 0) hop.facts = e.facts;
-    if (e.minor) hop.minor = true;
-    hop.t = e.t ?? 0;
-    out.push(hop as Hop);
   }
   return out;
 }
