@@ -21,6 +21,8 @@ export class Netns {
   readonly neigh = new NeighTable();
   readonly sockets = new SocketTable();
   #nextIfindex = 1;
+  /** fdbs(), made on first use after a device is attached. */
+  #fdbs: Fdb[] | null = null;
   /** The rule engine behind the netfilter hooks; none means every hook accepts. */
   netfilter: NetfilterEngine | null = null;
   #nf: NetfilterState | null = null;
@@ -67,6 +69,17 @@ export class Netns {
     return this.devices.get(name);
   }
 
+  /** The forwarding databases of the bridges and vxlan devices, in the order of `devices` (checkpoints save them). */
+  fdbs(): readonly Fdb[] {
+    let list = this.#fdbs;
+    if (list === null) {
+      list = [];
+      for (const dev of this.devices.values()) if ('fdb' in dev && dev.fdb instanceof Fdb) list.push(dev.fdb);
+      this.#fdbs = list;
+    }
+    return list;
+  }
+
   loopback(): NetDevice {
     const lo = this.devices.get('lo');
     if (!lo) throw new Error(`invariant: netns ${this.name} has no lo`);
@@ -75,6 +88,7 @@ export class Netns {
 
   attach(dev: NetDevice): void {
     this.devices.set(dev.name, dev);
+    this.#fdbs = null;
     this.sysctls.addDevice(dev.name);
   }
 

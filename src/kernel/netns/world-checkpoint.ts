@@ -6,8 +6,6 @@
 // journalled on first write (state-journal.ts). The cost of a checkpoint is what the run touches, never the
 // number of namespaces, neighbours or rules.
 
-import { BridgeDevice } from '../link/bridge-device.js';
-import { VxlanDevice } from '../link/vxlan-device.js';
 import type { Fdb } from '../link/fdb.js';
 import type { ConntrackTable } from '../conntrack/table.js';
 import type { MatchState } from '../netfilter/context.js';
@@ -20,7 +18,7 @@ interface NetnsCheckpoint {
   ns: Netns;
   ipId: number;
   /** The bridge and vxlan fdbs, which (like the neighbour table) save their entries on first change. */
-  fdbs: Fdb[];
+  fdbs: readonly Fdb[];
   clients: ClientSocket[];
   requests: TcpRequestSocket[];
   /** Saved whole on the run's first call into it (ConntrackTable.checkpoint()). */
@@ -52,13 +50,8 @@ function copyNfacct(n: MatchState['nfacct']): MatchState['nfacct'] {
 }
 
 function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
-  const fdbs: NetnsCheckpoint['fdbs'] = [];
-  for (const dev of ns.devices.values()) {
-    if (dev instanceof BridgeDevice || dev instanceof VxlanDevice) {
-      dev.fdb.checkpoint();
-      fdbs.push(dev.fdb);
-    }
-  }
+  const fdbs = ns.fdbs();
+  for (const fdb of fdbs) fdb.checkpoint();
   if (ns.nf) {
     if (ns.nf.matchState.journal !== undefined) throw new Error(`invariant: netns ${ns.name} already has a checkpoint`);
     ns.nf.matchState.journal = journal;
@@ -101,10 +94,15 @@ function restoreNetns(c: NetnsCheckpoint): void {
   if (ns.nf) {
     c.conntrack?.rollbackCheckpoint();
     const ms = ns.nf.matchState;
-    ms.recent.clear();
-    for (const [k, v] of copyRecent(c.recent ?? new Map())) ms.recent.set(k, v);
-    ms.nfacct.clear();
-    for (const [k, v] of copyNfacct(c.nfacct ?? new Map())) ms.nfacct.set(k, v);
+    // Empty before and after (most runs): nothing to put back.
+    if (ms.recent.size !== 0 || c.recent !== null) {
+      ms.recent.clear();
+      for (const [k, v] of copyRecent(c.recent ?? new Map())) ms.recent.set(k, v);
+    }
+    if (ms.nfacct.size !== 0 || c.nfacct !== null) {
+      ms.nfacct.clear();
+      for (const [k, v] of copyNfacct(c.nfacct ?? new Map())) ms.nfacct.set(k, v);
+    }
     // Cleared, not deleted: the object keeps its shape (the rule walk reads it per packet).
     ms.journal = undefined;
   }

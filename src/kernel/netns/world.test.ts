@@ -4,6 +4,7 @@ import { buildWorld } from './build-world.js';
 import { netfilterState } from '../netfilter/hook-engine.js';
 import { emptyRuleset } from '../netfilter/ruleset.js';
 import { ns } from '../../../test/support/specs.js';
+import { BridgeDevice } from '../link/bridge-device.js';
 
 describe('World.namespacesWithNetfilter()', () => {
   it('is made again after a namespace is added or its netfilter state is set or removed', () => {
@@ -21,5 +22,21 @@ describe('World.namespacesWithNetfilter()', () => {
     expect(w.namespacesWithNetfilter().map((n) => n.name)).toEqual(['a', 'b', 'c']);
     b.nf = null;
     expect(w.namespacesWithNetfilter().map((n) => n.name)).toEqual(['a', 'c']);
+  });
+});
+
+describe('Netns.fdbs()', () => {
+  it('lists the bridges\' and vxlan devices\' fdbs in device order, made again after each attach', () => {
+    const w = buildWorld({ name: 'w', namespaces: [ns('a', [])] });
+    const a = w.netns('a')!;
+    expect(a.fdbs()).toEqual([]);
+    const br1 = new BridgeDevice(a, 'br1', a.nextIfindex(), '02:00:00:00:00:01', 1500, 300, false);
+    a.attach(br1);
+    expect(a.fdbs()).toEqual([br1.fdb]);
+    const br0 = new BridgeDevice(a, 'br0', a.nextIfindex(), '02:00:00:00:00:02', 1500, 300, false);
+    a.attach(br0);
+    expect(a.fdbs()).toHaveLength(2);
+    expect(a.fdbs()[0]).toBe(br1.fdb);
+    expect(a.fdbs()[1]).toBe(br0.fdb);
   });
 });
