@@ -4,7 +4,6 @@ import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import type { NetDevice } from '../link/device.js';
 import { nfHook } from '../netfilter/hooks.js';
 import { ipRouteInput } from '../route/route-input.js';
-import { describeRoute } from '../route/route-text.js';
 import { packetFlowPorts } from '../route/flow-ports.js';
 import { fate, report } from '../report.js';
 import { icmpSend } from './icmp.js';
@@ -42,7 +41,7 @@ function ipRcvFinish(dev: NetDevice, skb: Skb): void {
         dev: dev.name,
         stage: 'input-route',
         detail: `${r.broadcast ? 'broadcast' : 'local'} ${formatIpv4(ip.dst)}: deliver here`,
-        facts: [describeRoute(r.route), ...r.facts],
+        facts: [ns.fib.routeText(r.route), ...r.facts],
         minor: true,
       });
       return ipLocalDeliver(ns, skb, dev.name);
@@ -50,7 +49,7 @@ function ipRcvFinish(dev: NetDevice, skb: Skb): void {
       report(ns, skb.leg, {
         dev: dev.name,
         stage: 'input-route',
-        detail: `forward: ${describeRoute(r.route)}`,
+        detail: `forward: ${ns.fib.routeText(r.route)}`,
         facts: r.multipath ? [r.multipath, ...r.facts] : r.facts,
       });
       return ipForward(ns, skb, dev.name, r);

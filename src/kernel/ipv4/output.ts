@@ -8,7 +8,6 @@ import { fate, report } from '../report.js';
 import { ipRcv } from './input.js';
 import { applyNfVerdict } from './nf-verdict.js';
 import { ipRouteOutput } from '../route/route-output.js';
-import { describeRoute } from '../route/route-text.js';
 import { packetFlowPorts } from '../route/flow-ports.js';
 
 /** Where an skb goes after routing: device, next hop, and the route's MTU if it sets one. */
@@ -38,7 +37,7 @@ export function ipLocalOut(ns: Netns, skb: Skb, nh: NextHop): void {
       fate(ns, skb.leg, 'DROPPED', 'NETFILTER_DROP', `rerouting after OUTPUT (ip_route_me_harder): no route to ${formatIpv4(skb.packet.ip.dst)} (${rt.error})`, { dev: nh.dev });
       return;
     }
-    report(ns, skb.leg, { dev: rt.rt.dev, stage: 'output-route', detail: `rerouted after OUTPUT: ${describeRoute(rt.rt.route)}` });
+    report(ns, skb.leg, { dev: rt.rt.dev, stage: 'output-route', detail: `rerouted after OUTPUT: ${ns.fib.routeText(rt.rt.route)}` });
     nh = { dev: rt.rt.dev, nexthop: rt.rt.nexthop, local: rt.rt.local, broadcast: rt.rt.broadcast, mtu: rt.rt.route.mtu };
   }
   ipOutput(ns, skb, nh);

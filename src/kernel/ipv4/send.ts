@@ -6,7 +6,6 @@ import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import type { Netns } from '../netns/netns.js';
 import { ipRouteOutput } from '../route/route-output.js';
 import type { OutputResult } from '../route/route-output.js';
-import { describeRoute } from '../route/route-text.js';
 import { flowPortsOf } from '../route/flow-ports.js';
 import { fate, report } from '../report.js';
 import { ipLocalOut } from './output.js';
@@ -98,7 +97,7 @@ export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | nul
   report(ns, leg, {
     dev: rt.rt.dev,
     stage: 'output-route',
-    detail: `${describeRoute(rt.rt.route)}${req.src === 0 ? ` (source ${formatIpv4(src)} chosen)` : ''}`,
+    detail: `${ns.fib.routeText(rt.rt.route)}${req.src === 0 ? ` (source ${formatIpv4(src)} chosen)` : ''}`,
     facts: [`rule ${rt.rt.rule.priority}: lookup ${rt.rt.rule.table}`, ...(rt.rt.multipath ? [rt.rt.multipath] : [])],
     packet: describePacket(packet),
   });

@@ -10,6 +10,7 @@ import { ipRouteOutput } from './route-output.js';
 import { routeGet } from './route-get.js';
 import { parseRoute } from './route-syntax.js';
 import { parseRule } from './rule-syntax.js';
+import { describeRoute } from './route-text.js';
 import { addr, ip, ns, veth } from '../../../test/support/specs.js';
 
 const every = (): boolean => true;
@@ -301,5 +302,30 @@ describe('the table index follows every route change', () => {
     expect(via(fib, '10.1.0.1')).toBe('10.1.0.0/16 eth2 3');
     const up = (r: FibRoute): boolean => r.dev === 'eth9';
     expect(fib.tableLookup(RT_TABLE_MAIN, key('10.1.0.1'), up)?.dev).toBe('eth9');
+  });
+});
+
+describe('Fib.routeText() memo', () => {
+  it('prints each route as describeRoute() does, and a replaced route as its replacement', () => {
+    const fib = new Fib();
+    const a = fibRoute('10.0.0.0/24', { gw: ip('10.0.1.1') });
+    fib.addRoute(a);
+    expect(fib.routeText(a)).toBe(describeRoute(a));
+    expect(fib.routeText(a)).toBe('10.0.0.0/24 via 10.0.1.1 dev eth0');
+    const b = fibRoute('10.0.0.0/24', { gw: ip('10.0.1.2'), table: 100 });
+    expect(fib.insertRoute(b, { create: true, replace: false, excl: false, append: false })).toBeNull();
+    expect(fib.routeText(b)).toBe('10.0.0.0/24 via 10.0.1.2 dev eth0 table 100');
+    const hit = fib.lookup(flow('10.0.0.7'), every);
+    expect(hit.ok && fib.routeText(hit.route)).toBe('10.0.0.0/24 via 10.0.1.1 dev eth0');
+  });
+
+  it('prints a multipath route\'s pick each time (a fresh object per lookup), as describeRoute() does', () => {
+    const fib = new Fib();
+    const mp = fibRoute('10.9.0.0/16', { dev: null, nexthops: [{ gw: ip('10.0.1.1'), dev: 'eth0', weight: 1, onlink: false }, { gw: ip('10.0.2.1'), dev: 'eth1', weight: 1, onlink: false }] });
+    fib.addRoute(mp);
+    expect(fib.routeText(mp)).toBe(describeRoute(mp));
+    const hit = fib.lookup(flow('10.9.1.1'), every);
+    expect(hit.ok).toBe(true);
+    if (hit.ok) expect(fib.routeText(hit.route)).toBe(describeRoute(hit.route));
   });
 });

@@ -2,6 +2,7 @@ import type { Ipv4Addr } from '../../wire/headers.js';
 import { prefixMask } from '../../wire/ipv4-addr.js';
 import type { RouteType } from '../netns/world-spec.js';
 import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../netns/world-spec.js';
+import { describeRoute } from './route-text.js';
 
 /** struct fib_alias + fib_info + one nexthop, reduced. */
 export interface FibRoute {
@@ -146,6 +147,8 @@ function defaultRules(): FibRule[] {
   ];
 }
 
+const ROUTE_TEXT_MEMO_MAX = 4096;
+
 /**
  * The IPv4 FIB of one namespace: routing tables by id, and the policy rules that pick among them.
  * Linux: net/ipv4/fib_trie.c (fib_table_lookup) and fib_rules.c (fib_rules_lookup).
@@ -165,8 +168,28 @@ export class Fib {
   /** Prefix indexes of the tables, rebuilt after any route change (tableIndex()). */
   readonly #indexes = new Map<number, TableIndex>();
 
+  /** routeText()'s memo: each route object's `ip route show` line (a route object never changes once in a table). */
+  readonly #texts = new Map<FibRoute, string>();
+
   #changed(): void {
     this.#indexes.clear();
+    this.#texts.clear();
+  }
+
+  /**
+   * describeRoute(r) with its default table word, printed once per route object: hops print the route of every
+   * lookup. A multipath route or one of its nexthop picks (a fresh object per lookup) is printed each time.
+   */
+  routeText(r: FibRoute): string {
+    if (r.nexthops !== undefined || r.nhSel !== undefined) return describeRoute(r);
+    let text = this.#texts.get(r);
+    if (text === undefined) {
+      // Bounded whatever objects callers pass: a full memo starts again.
+      if (this.#texts.size >= ROUTE_TEXT_MEMO_MAX) this.#texts.clear();
+      text = describeRoute(r);
+      this.#texts.set(r, text);
+    }
+    return text;
   }
 
   /** Either of the above: they make fib_validate_source() do a full lookup instead of the address check. */
