@@ -38,18 +38,18 @@ export function formatTuple(t: Tuple): string {
 
 /** One entry as a line of `conntrack -L`. */
 export function formatEntry(entry: CtEntry, now: number): string {
-  const w: string[] = [`${protoName(entry.orig.proto).padEnd(8)} ${entry.orig.proto}`, `${secondsLeft(entry, now)}`];
-  if (entry.tcp) w.push(entry.tcp.state);
-  if (entry.sctp) w.push(entry.sctp);
-  w.push(formatTuple(entry.orig));
-  if (!entry.status.has('SEEN_REPLY')) w.push('[UNREPLIED]');
-  w.push(formatTuple(entry.reply));
-  if (entry.status.has('ASSURED')) w.push('[ASSURED]');
-  w.push(`mark=${entry.mark >>> 0}`);
+  // Built by concatenation (it is printed on every conntrack hop): words joined by one space.
+  let line = `${protoName(entry.orig.proto).padEnd(8)} ${entry.orig.proto} ${secondsLeft(entry, now)}`;
+  if (entry.tcp) line += ` ${entry.tcp.state}`;
+  if (entry.sctp) line += ` ${entry.sctp}`;
+  line += ` ${formatTuple(entry.orig)}`;
+  if (!entry.status.has('SEEN_REPLY')) line += ' [UNREPLIED]';
+  line += ` ${formatTuple(entry.reply)}`;
+  if (entry.status.has('ASSURED')) line += ' [ASSURED]';
+  line += ` mark=${entry.mark >>> 0}`;
   // __snprintf_conntrack_default() prints the zone only when it is not 0, after the mark.
-  if (entry.zone !== 0) w.push(`zone=${entry.zone}`);
-  w.push('use=1');
-  return w.join(' ');
+  if (entry.zone !== 0) line += ` zone=${entry.zone}`;
+  return `${line} use=1`;
 }
 
 /** The whole `conntrack -L` listing: one line per entry, then the summary conntrack writes to stderr. */
