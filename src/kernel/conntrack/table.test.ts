@@ -185,4 +185,16 @@ describe('listing() memo', () => {
     t.delete(t.entries(6000)[0]);
     expect(t.listing(6000)).toEqual([]);
   });
+  it('a CONNMARK write (setMark) is a change: the listing shows the new mark, and a rollback takes it back', () => {
+    const t = new ConntrackTable();
+    const q = udp(C, 1000, S, 53);
+    t.confirm(t.resolve(q, 0).entry!, 0);
+    expect(t.listing(0)[0].line).toContain(' mark=0 ');
+    t.checkpoint();
+    t.setMark(t.entries(0)[0], 7);
+    expect(t.listing(0)[0].line).toContain(' mark=7 ');
+    expect(lines(t, 0)).toEqual(fresh(t, 0));
+    t.rollbackCheckpoint();
+    expect(t.listing(0)[0].line).toContain(' mark=0 ');
+  });
 });

@@ -227,6 +227,12 @@ export class ConntrackTable {
     return rows;
   }
 
+  /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */
+  setMark(entry: CtEntry, mark: number): void {
+    this.#beforeWrite();
+    (entry as MutableCtEntry).mark = mark;
+  }
+
   /** `conntrack -F`. */
   flush(): void {
     this.#beforeWrite();

@@ -268,7 +268,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   }
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);
-  if (ct?.res?.entry && leaf.ctMark !== null && leaf.ctMark !== ct.res.entry.mark) ct.res.entry.mark = leaf.ctMark;
+  if (ct?.res?.entry && leaf.ctMark !== null && leaf.ctMark !== ct.res.entry.mark) nf.conntrack.setMark(ct.res.entry, leaf.ctMark);
   return { res, ctx };
 }
 
