@@ -65,10 +65,11 @@ export class RuleParseCache {
     return hit;
   }
 
-  /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared. */
-  store(table: TableName, lenientComments: boolean, line: string, entry: CachedCommand): void {
-    if (!shareableCommand(entry.command)) return;
+  /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared; whether it did. */
+  store(table: TableName, lenientComments: boolean, line: string, entry: CachedCommand): boolean {
+    if (!shareableCommand(entry.command)) return false;
     this.#lines(table, lenientComments).set(line, entry);
+    return true;
   }
 
   /** Lookups answered from the cache, and not. */
