@@ -161,7 +161,9 @@ export function parseRestore(
       if (t !== undefined) {
         const i = t.lineNos.length;
         const target = i < t.src.lines.length && hasNewline && line === t.src.lines[i] ? t.from.rules[i].target : undefined;
-        if (target !== undefined && ((target.kind !== 'jump' && target.kind !== 'goto') || chainExists(target.chain))) {
+        // A kept chain's targets are mostly kept chains: looked up there first.
+        const jumps = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
+        if (target !== undefined && (jumps === null || (removed.size === 0 && kept !== undefined && kept.has(jumps)) || chainExists(jumps))) {
           t.lineNos.push(lineNo);
           continue;
         }
@@ -182,7 +184,7 @@ export function parseRestore(
           if (t !== undefined) giveBack(t);
         }
       }
-      lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at, text: line });
+      lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at, text: hit.text ?? line });
       continue;
     }
     const words = splitWords(line, hasNewline);
@@ -222,7 +224,7 @@ export function parseRestore(
       if (cache !== undefined && counters === null) {
         const target = cmd.rules[0]?.target;
         const jumpsTo = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
-        shared = cache.store(table, lenient, line, { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo });
+        shared = cache.store(table, lenient, line, { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo, text: line });
       }
       for (const r of cmd.rules) {
         if (!opts.counters) r.counters = { packets: 0, bytes: 0 };

@@ -24,6 +24,11 @@ export interface CachedCommand {
   words: readonly string[];
   /** The chain its `-j` / `-g` names, which must exist for the parse to hold. */
   jumpsTo: string | null;
+  /**
+   * The line as first stored (the key): what a hit hands on as its text (restore-chain-source.ts), so that
+   * records of a chain's lines keep no substrings of later restores' input alive.
+   */
+  text?: string;
 }
 
 /** Impure matches whose instance holds nothing of its own: their state is the namespace's, or the packet's RNG. */
