@@ -8,6 +8,7 @@ import type { EndpointInfo } from './endpoints.js';
 import { hookJumps } from './hook-jumps.js';
 import type { HookJump } from './hook-jumps.js';
 import { renderSync } from './render.js';
+import { RenderMemo } from './render-memo.js';
 import type { RenderSegments } from './render.js';
 import { ServiceChangeTracker } from './service-change-tracker.js';
 import type { UpdateServiceMapResult } from './service-change-tracker.js';
@@ -47,6 +48,7 @@ export class IptablesProxier {
   private lastCleanup = Number.NEGATIVE_INFINITY;
   /** Each Service port's rendered lines, reused by later syncs while its port info and endpoints are the same objects. */
   private readonly segments: RenderSegments = new WeakMap();
+  private readonly memo = new RenderMemo();
   /** services() as of the last change of serviceMap. */
   private sortedServices: ServicePortInfo[] | null = null;
 
@@ -120,6 +122,7 @@ export class IptablesProxier {
       changedServices: full ? null : changed,
       existingNatChains: cleanup ? opts.existingNatChains : null,
       segments: this.segments,
+      memo: this.memo,
     });
     if (cleanup) this.lastCleanup = opts.now;
     if (full) {

@@ -11,6 +11,7 @@ import { probability } from './probability.js';
 import type { ServicePortInfo } from './service-port.js';
 import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
+import { RenderMemo } from './render-memo.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -43,6 +44,8 @@ export interface RenderInput {
    * (the ServicePortInfo, its endpoint list, the config) with the same mode and partial skip; absent: none kept.
    */
   segments?: RenderSegments;
+  /** The last sync's segments, chains and text runs (render-memo.ts); absent: a fresh one. */
+  memo?: RenderMemo;
 }
 
 /** One Service port's share of a sync's text: its lines in each part, and the nat chains it declares. */
@@ -65,8 +68,8 @@ const NO_ENDPOINTS: readonly EndpointInfo[] = [];
 export interface RenderResult {
   /** The iptables-restore --noflush input. */
   text: string;
-  /** Every nat chain this sync wants, written or skipped. */
-  activeNatChains: Set<string>;
+  /** Whether this sync wants the nat chain (written or skipped). */
+  activeNatChain(name: string): boolean;
   /** Stale chains deleted with `-X`. */
   deletedChains: string[];
   largeClusterMode: boolean;
@@ -329,6 +332,8 @@ export function renderSync(input: RenderInput): RenderResult {
   }
 
   const segments = input.segments;
+  const segs: ServiceSegment[] = [];
+  let natRuleLines = 0;
   for (const svc of input.services) {
     const eps = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
     // An unchanged Service's own chains keep their contents in the kernel: computed, then thrown away.
@@ -343,17 +348,22 @@ export function renderSync(input: RenderInput): RenderResult {
       else memo.written = seg;
       segments?.set(svc, memo);
     }
-    for (const l of seg.filterRules) filterRules.lines.push(l);
-    for (const l of seg.natChains) natChains.lines.push(l);
-    for (const l of seg.natRules) natRules.lines.push(l);
-    for (const c of seg.active) active.add(c);
+    segs.push(seg);
+    natRuleLines += seg.natRules.length;
   }
+  const memo = input.memo ?? new RenderMemo();
+  memo.update(segs);
+  const activeNatChain = (c: string): boolean => active.has(c) || memo.declares(c);
+  // The Services' lines come between the head lines written above and the tail lines written below.
+  const filterHead = filterRules.lines.splice(0);
+  const natChainsHead = natChains.lines.splice(0);
+  const natRulesHead = natRules.lines.splice(0);
 
   const deleted: string[] = [];
   if (input.existingNatChains !== null) {
     // The stale ones, in sorted order (sorting only them: the table holds tens of thousands of chains).
     const stale: string[] = [];
-    for (const c of input.existingNatChains) if (!active.has(c) && isServiceChainName(c)) stale.push(c);
+    for (const c of input.existingNatChains) if (!activeNatChain(c) && isServiceChainName(c)) stale.push(c);
     for (const c of stale.sort()) {
       // A chain line flushes it, then -X deletes it.
       natChains.write(chainLine(c));
@@ -382,6 +392,23 @@ export function renderSync(input: RenderInput): RenderResult {
   filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
   filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
 
-  const text = ['*filter', ...filterChains.lines, ...filterRules.lines, 'COMMIT', '*nat', ...natChains.lines, ...natRules.lines, 'COMMIT', ''].join('\n');
-  return { text, activeNatChains: active, deletedChains: deleted, largeClusterMode, natRuleLines: natRules.lines.length };
+  const parts: string[] = ['*filter'];
+  const add = (lines: readonly string[]): void => {
+    for (const l of lines) parts.push(l);
+  };
+  add(filterChains.lines);
+  add(filterHead);
+  add(memo.texts('filterRules'));
+  add(filterRules.lines);
+  parts.push('COMMIT', '*nat');
+  add(natChainsHead);
+  add(memo.texts('natChains'));
+  add(natChains.lines);
+  add(natRulesHead);
+  add(memo.texts('natRules'));
+  add(natRules.lines);
+  parts.push('COMMIT', '');
+  const text = parts.join('\n');
+  natRuleLines += natRulesHead.length + natRules.lines.length;
+  return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
 }

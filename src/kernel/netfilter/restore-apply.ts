@@ -9,7 +9,7 @@
 // prove it valid, else by the whole-table validation.
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
-import { emptyRuleset, emptyTable, userChain } from './ruleset.js';
+import { BUILTIN_CHAINS, emptyRuleset, emptyTable, userChain } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, surelyValid } from './jump-graph.js';
 import type { RestoreError, RestoreOptions, RestoreScript } from './restore-parse.js';
@@ -17,6 +17,7 @@ import { parseRestore } from './restore-parse.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
+import { chainSource, setChainSource } from './restore-chain-source.js';
 
 /**
  * The jump graph of tables that --noflush commits were made on, computed the first time one is, then handed on
@@ -69,6 +70,48 @@ interface Block {
   failed: boolean;
   /** An empty block (`*nat` + `COMMIT`) does not create the table. */
   touched: boolean;
+  /**
+   * User chains built in this block by a declaration then only `-A` lines the rule cache may share, with those
+   * lines (null: touched otherwise); recorded on the committed chains (restore-chain-source.ts).
+   */
+  clean: Map<string, CleanLines | null>;
+}
+
+interface CleanLines {
+  lines: string[];
+  words: (readonly string[])[];
+  at: CommandAt[];
+}
+
+function noteCommand(b: Block, cmd: RuleCommand, words: readonly string[], at: CommandAt, text: string | undefined): void {
+  if (cmd.chain === null) {
+    b.clean.clear();
+    return;
+  }
+  if (cmd.op === 'new-chain') {
+    b.clean.set(cmd.chain, { lines: [], words: [], at: [] });
+    return;
+  }
+  const c = b.clean.get(cmd.chain);
+  if (c === undefined || c === null) return;
+  const r = cmd.op === 'append' && text !== undefined && cmd.rules.length === 1 ? cmd.rules[0] : undefined;
+  if (r === undefined || r.counters.packets !== 0 || r.counters.bytes !== 0) {
+    b.clean.set(cmd.chain, null);
+    return;
+  }
+  c.lines.push(text!);
+  c.words.push(words);
+  c.at.push(at);
+}
+
+function chainSourceLines(c: Chain): CleanLines | undefined {
+  const s = chainSource(c);
+  return s === undefined ? undefined : { lines: s.lines.slice(), words: s.words.slice(), at: s.at.slice() };
+}
+
+function allZero(c: Chain): boolean {
+  for (const r of c.rules) if (r.counters.packets !== 0 || r.counters.bytes !== 0) return false;
+  return true;
 }
 
 /** The chain named `name`, copied first unless this block already owns it. */
@@ -209,14 +252,29 @@ export function applyRestore(
       const table = keep ? { name: existing.name, chains: new Map(existing.chains) } : emptyTable(l.table);
       block = {
         table, base: keep ? existing : null, owned: new Set(keep ? [] : table.chains.values()), changed: new Set(),
-        written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined,
+        written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined, clean: new Map(),
       };
       continue;
     }
     if (!block) continue;
     if (l.line > firstParseError) block.failed = true;
     if (l.kind === 'chain' || l.kind === 'command') block.touched = true;
+    if (l.kind === 'keep') {
+      block.touched = true;
+      // The chain as it is, with its rules' counters zeroed: the kernel flushed it and added the rules anew
+      // (checked with iptables 1.8.9 nf_tables: rules at [5:6] and [7:8], then `iptables-restore --noflush
+      // --counters` of `:X - [0:0]` and the same `-A X` lines without counters, gives [0:0] for both).
+      if (block.failed || allZero(l.from)) continue;
+      const c = writable(block, l.chain);
+      if (c !== undefined) c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));
+      const src = chainSourceLines(l.from);
+      if (src !== undefined) block.clean.set(l.chain, src);
+      continue;
+    }
     if (l.kind === 'chain') {
+      if (!block.failed) {
+        if (l.policy === null && !(BUILTIN_CHAINS[block.table.name] as readonly string[]).includes(l.chain)) block.clean.set(l.chain, { lines: [], words: [], at: [] });
+      }
       const c = writable(block, l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;
@@ -236,6 +294,7 @@ export function applyRestore(
     if (l.kind === 'command') {
       if (block.failed) continue;
       const e = applyCommand(block, l.command, l.line, l.at);
+      noteCommand(block, l.command, l.words, l.at, l.text);
       if (e) {
         const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
         errors.push({ line: l.line, column, message: e });
@@ -252,7 +311,15 @@ export function applyRestore(
         }
       }
       if (block.failed) stopped = true;
-      else if (block.touched) rs.tables.set(block.table.name as TableName, block.table);
+      else if (block.touched) {
+        rs.tables.set(block.table.name as TableName, block.table);
+        for (const [name, c] of block.clean) {
+          const chain = c === null ? undefined : block.table.chains.get(name);
+          if (chain !== undefined && chain.hook === null && c !== null) {
+            setChainSource(chain, { table: block.table.name, lenient: opts.lenientComments === true, counters: opts.counters === true, ...c });
+          }
+        }
+      }
       block = null;
     }
   }
@@ -262,6 +329,16 @@ export function applyRestore(
 
 /** iptables-restore: parse `text` and apply it to `base` (default: a namespace with no tables). */
 export function restore(text: string, base: Ruleset = emptyRuleset(), opts: RestoreOptions = {}): { ruleset: Ruleset; errors: RestoreError[] } {
+  // Kept chains (restore-chain-source.ts) are worth looking for only under --noflush with a rule cache. Their
+  // rules are not in the block's record of written lines, which error messages are located with: a restore that
+  // fails is done again without them, so every error is the one the plain restore gives.
+  if (opts.noflush === true && opts.cache !== undefined && opts.sets === undefined) {
+    const fast = parseRestore(text, base, opts, true);
+    if (fast.errors.length === 0) {
+      const r = applyRestore(base, fast.script, opts);
+      if (r.errors.length === 0) return r;
+    }
+  }
   const { script, errors } = parseRestore(text, base, opts);
   return applyRestore(base, script, opts, errors);
 }

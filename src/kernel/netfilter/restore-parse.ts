@@ -2,20 +2,28 @@
 // iptables-restore): `#` comments, `*table`, `:CHAIN POLICY [p:b]`, command lines handed
 // to do_command, `COMMIT`. Bad input comes back as a list of errors (`line N: ...`), never as an exception.
 
-import type { Counters, Policy, Rule, Ruleset, TableName } from './ruleset.js';
+import type { Chain, Counters, Policy, Rule, Ruleset, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, emptyRuleset, isTableName } from './ruleset.js';
 import { splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
 import type { RuleParseCache } from './rule-parse-cache.js';
 import { instantiate } from './rule-parse-cache.js';
+import type { ChainSource } from './restore-chain-source.js';
+import { chainSource } from './restore-chain-source.js';
 
 export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
   | { kind: 'comment'; line: number; text: string }
   | { kind: 'table'; line: number; table: TableName }
   | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string }
-  | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt }
+  /** `text`: the line as written, when its parse is one the rule cache may share (restore-chain-source.ts). */
+  | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt; text?: string }
+  /**
+   * Only from parseRestore(..., keepChains): the user chain `chain` (a kept one, `from`) was declared at `line`
+   * (`raw`) and then given exactly the `-A` lines it was built from, nothing else naming it: it stays as it is.
+   */
+  | { kind: 'keep'; line: number; chain: string; from: Chain; raw: string }
   | { kind: 'commit'; line: number };
 
 /** An iptables-restore input, parsed. */
@@ -53,7 +61,12 @@ const COUNTERS = /^\[([0-9]+):([0-9]+)\]$/;
  * Parses iptables-restore text. Whether `-j NAME` names a chain depends on the chains that exist at that
  * point, so `base` (the current ruleset, kept under --noflush) is consulted.
  */
-export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts: RestoreOptions = {}): { script: RestoreScript; errors: RestoreError[] } {
+export function parseRestore(
+  text: string,
+  base: Ruleset = emptyRuleset(),
+  opts: RestoreOptions = {},
+  keepChains = false,
+): { script: RestoreScript; errors: RestoreError[] } {
   const lines: RestoreLine[] = [];
   const errors: RestoreError[] = [];
   const raw = text.split('\n');
@@ -66,6 +79,23 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
   let removed = new Set<string>();
   let kept: ReadonlyMap<string, unknown> | undefined;
   const chainExists = (c: string): boolean => chains.has(c) || (kept !== undefined && !removed.has(c) && kept.has(c));
+  // keepChains: kept user chains declared again whose `-A` lines so far are the first lines they were built from
+  // (restore-chain-source.ts). Their lines are held back; anything else naming the chain gives them back first.
+  const trackers = new Map<string, Tracker>();
+  const giveBack = (t: Tracker): void => {
+    trackers.delete(t.from.name);
+    lines.push({ kind: 'chain', line: t.line, chain: t.from.name, policy: null, counters: t.counters, raw: t.raw });
+    for (let i = 0; i < t.lineNos.length; i++) {
+      const r = t.from.rules[i];
+      const rule: Rule = { basics: r.basics, matches: r.matches, target: r.target, counters: { packets: 0, bytes: 0 } };
+      if (r.source !== undefined) rule.source = r.source;
+      const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
+      lines.push({ kind: 'command', line: t.lineNos[i], command, words: t.src.words[i], at: t.src.at[i], text: t.src.lines[i] });
+    }
+  };
+  const giveBackAll = (): void => {
+    for (const t of [...trackers.values()]) giveBack(t);
+  };
   for (let n = 0; n < raw.length; n++) {
     const lineNo = n + 1;
     const line = raw[n];
@@ -77,6 +107,11 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       continue;
     }
     if (line === 'COMMIT' && table !== null) {
+      for (const t of [...trackers.values()]) {
+        if (t.lineNos.length < t.src.lines.length) giveBack(t);
+        else lines.push({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
+      }
+      trackers.clear();
       lines.push({ kind: 'commit', line: lineNo });
       table = null;
       continue;
@@ -107,12 +142,34 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
         errors.push({ line: lineNo, column: parsed.column, message: parsed.message });
         continue;
       }
+      const tracked = trackers.get(parsed.chain);
+      if (tracked !== undefined) giveBack(tracked);
+      const src = keepChains && !chains.has(parsed.chain) ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
       chains.add(parsed.chain);
       removed.delete(parsed.chain);
+      if (src !== undefined) {
+        trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, lineNos: [] });
+        continue;
+      }
       lines.push({ kind: 'chain', line: lineNo, ...parsed, raw: line });
       continue;
     }
     const hasNewline = n < raw.length - 1 || hasFinalNewline;
+    if (trackers.size > 0 && line.startsWith('-A ')) {
+      const sp = line.indexOf(' ', 3);
+      const t = trackers.get(sp < 0 ? line.slice(3) : line.slice(3, sp));
+      if (t !== undefined) {
+        const i = t.lineNos.length;
+        const target = i < t.src.lines.length && hasNewline && line === t.src.lines[i] ? t.from.rules[i].target : undefined;
+        // A kept chain's targets are mostly kept chains: looked up there first.
+        const jumps = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
+        if (target !== undefined && (jumps === null || (removed.size === 0 && kept !== undefined && kept.has(jumps)) || chainExists(jumps))) {
+          t.lineNos.push(lineNo);
+          continue;
+        }
+        giveBack(t);
+      }
+    }
     // An unterminated quote takes the newline into its word: only lines that end with one are cached.
     const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline ? opts.cache : undefined;
     const lenient = opts.lenientComments === true;
@@ -120,7 +177,14 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
     if (hit !== undefined) {
       const cmd = instantiate(hit.command);
       if ('rules' in cmd && cmd.rules && !opts.counters) for (const r of cmd.rules) r.counters = { packets: 0, bytes: 0 };
-      lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at });
+      if (trackers.size > 0) {
+        if (cmd.chain === null) giveBackAll();
+        else {
+          const t = trackers.get(cmd.chain);
+          if (t !== undefined) giveBack(t);
+        }
+      }
+      lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at, text: hit.text ?? line });
       continue;
     }
     const words = splitWords(line, hasNewline);
@@ -137,6 +201,13 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       continue;
     }
     const { at, ...cmd } = parsed;
+    if (trackers.size > 0) {
+      if (cmd.chain === null) giveBackAll();
+      else {
+        const t = trackers.get(cmd.chain);
+        if (t !== undefined) giveBack(t);
+      }
+    }
     if (cmd.op === 'new-chain') {
       chains.add(cmd.chain);
       removed.delete(cmd.chain);
@@ -146,23 +217,56 @@ export function parseRestore(text: string, base: Ruleset = emptyRuleset(), opts:
       removed.add(cmd.chain);
     }
     const rawWords = words.map((w) => w.raw);
+    let shared = false;
     if ('rules' in cmd && cmd.rules) {
       setRuleSources(cmd.rules, words, at);
       // A `[p:b]` prefix sets the counters from outside the parse: such lines are not cached.
       if (cache !== undefined && counters === null) {
         const target = cmd.rules[0]?.target;
         const jumpsTo = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
-        cache.store(table, lenient, line, { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo });
+        shared = cache.store(table, lenient, line, { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo, text: line });
       }
       for (const r of cmd.rules) {
         if (!opts.counters) r.counters = { packets: 0, bytes: 0 };
         else if (counters) r.counters = { ...counters };
       }
     }
-    lines.push({ kind: 'command', line: lineNo, command: cmd as RuleCommand, words: rawWords, at });
+    const parsedLine: RestoreLine = { kind: 'command', line: lineNo, command: cmd as RuleCommand, words: rawWords, at };
+    if (shared) parsedLine.text = line;
+    lines.push(parsedLine);
   }
+  giveBackAll();
   if (table !== null) errors.push({ line: raw.length + 1, column: 1, message: `COMMIT expected at line ${raw.length + 1}` });
   return { script: { lines }, errors };
+}
+
+/** A declared chain whose `-A` lines are being held back (parseRestore's keepChains). */
+interface Tracker {
+  from: Chain;
+  src: ChainSource;
+  /** The `:CHAIN` line. */
+  line: number;
+  raw: string;
+  counters: Counters | null;
+  /** The numbers of the lines held back: line i is src.lines[i]. */
+  lineNos: number[];
+}
+
+/** The kept user chain `name` and what it was built from, when a restore with these options may keep it. */
+function keptSource(
+  kept: ReadonlyMap<string, unknown> | undefined,
+  removed: ReadonlySet<string>,
+  name: string,
+  table: TableName,
+  opts: RestoreOptions,
+): { chain: Chain; source: ChainSource } | undefined {
+  if (kept === undefined || removed.has(name) || opts.sets !== undefined) return undefined;
+  const chain = kept.get(name) as Chain | undefined;
+  if (chain === undefined || chain.hook !== null) return undefined;
+  const source = chainSource(chain);
+  if (source === undefined || source.table !== table) return undefined;
+  if (source.lenient !== (opts.lenientComments === true) || source.counters !== (opts.counters === true)) return undefined;
+  return { chain, source };
 }
 
 /** The line's first word for a message: at most 40 characters, control and non-ASCII bytes escaped (a binary file). */
@@ -238,6 +342,11 @@ export function printRestore(script: RestoreScript): string {
     else if (l.kind === 'table') out.push(`*${l.table}`);
     else if (l.kind === 'chain') out.push(l.raw);
     else if (l.kind === 'command') out.push(l.words.join(' '));
+    else if (l.kind === 'keep') {
+      out.push(l.raw);
+      const src = chainSource(l.from);
+      if (src !== undefined) for (const w of src.words) out.push(w.join(' '));
+    }
     else out.push('COMMIT');
   }
   return out.length ? `${out.join('\n')}\n` : '';

@@ -24,6 +24,11 @@ export interface CachedCommand {
   words: readonly string[];
   /** The chain its `-j` / `-g` names, which must exist for the parse to hold. */
   jumpsTo: string | null;
+  /**
+   * The line as first stored (the key): what a hit hands on as its text (restore-chain-source.ts), so that
+   * records of a chain's lines keep no substrings of later restores' input alive.
+   */
+  text?: string;
 }
 
 /** Impure matches whose instance holds nothing of its own: their state is the namespace's, or the packet's RNG. */
@@ -65,10 +70,11 @@ export class RuleParseCache {
     return hit;
   }
 
-  /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared. */
-  store(table: TableName, lenientComments: boolean, line: string, entry: CachedCommand): void {
-    if (!shareableCommand(entry.command)) return;
+  /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared; whether it did. */
+  store(table: TableName, lenientComments: boolean, line: string, entry: CachedCommand): boolean {
+    if (!shareableCommand(entry.command)) return false;
     this.#lines(table, lenientComments).set(line, entry);
+    return true;
   }
 
   /** Lookups answered from the cache, and not. */
