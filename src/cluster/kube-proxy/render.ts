@@ -118,7 +118,7 @@ class Lines implements LineSink {
   }
 }
 
-/** Where an unchanged Service's own chains go on a partial sync: kube-proxy computes and drops them. */
+/** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
 const DISCARD: LineSink = { write: () => {} };
 
 /** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
@@ -336,7 +336,8 @@ export function renderSync(input: RenderInput): RenderResult {
   let natRuleLines = 0;
   for (const svc of input.services) {
     const eps = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
-    // An unchanged Service's own chains keep their contents in the kernel: computed, then thrown away.
+    // An unchanged Service's own chains keep their contents in the kernel: kube-proxy writes them to a buffer it
+    // drops; here they are mostly not built at all (the KUBE-SERVICES lines and chain names still are).
     const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
     let memo = segments?.get(svc);
     if (memo !== undefined && (memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;

@@ -1,5 +1,5 @@
 import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
-import { KeyedUndo } from '../netns/keyed-undo.js';
+import { KeyedCheckpoint } from '../netns/keyed-undo.js';
 
 /** One forwarding database entry (struct net_bridge_fdb_entry, or a vxlan fdb entry with its remote). */
 export interface FdbEntry {
@@ -25,15 +25,8 @@ export type FdbState = ReadonlyArray<readonly [string, Readonly<FdbEntry>]>;
  */
 export class Fdb {
   readonly #entries = new Map<MacAddr, FdbEntry>();
-  /** Whether a checkpoint is open (checkpoint()); its undo is made on the first save. */
-  #cow = false;
-  #undo: KeyedUndo<FdbEntry> | null = null;
-
-  /** The open checkpoint's undo, made on first use. */
-  #undoLog(): KeyedUndo<FdbEntry> | null {
-    if (!this.#cow) return null;
-    return (this.#undo ??= new KeyedUndo<FdbEntry>({ entries: this.#entries, copy: (e) => ({ ...e }) }));
-  }
+  /** Copy on write for a run on a shared World (checkpoint()). */
+  readonly #ckpt = new KeyedCheckpoint<FdbEntry>({ entries: this.#entries, copy: (e) => ({ ...e }) }, 'fdb');
 
   constructor(readonly ageingTimeMs: number) {}
 
@@ -42,11 +35,11 @@ export class Fdb {
     const e = this.#entries.get(mac);
     if (!e) return undefined;
     if (this.#expired(e, now)) {
-      this.#undoLog()?.saveRemoval(mac);
+      this.#ckpt.log()?.saveRemoval(mac);
       this.#entries.delete(mac);
       return undefined;
     }
-    this.#undoLog()?.save(mac);
+    this.#ckpt.log()?.save(mac);
     return e;
   }
 
@@ -59,7 +52,7 @@ export class Fdb {
     if (this.ageingTimeMs === 0) return 'kept';
     const e = this.lookup(mac, now);
     if (!e) {
-      this.#undoLog()?.save(mac);
+      this.#ckpt.log()?.save(mac);
       this.#entries.set(mac, { mac, dev, local: false, static: false, updated: now });
       return 'learned';
     }
@@ -76,7 +69,7 @@ export class Fdb {
    */
   add(entry: FdbEntry): void {
     const key = entry.mac === '00:00:00:00:00:00' && entry.dst !== undefined ? `${entry.mac}|${entry.dst}` : entry.mac;
-    this.#undoLog()?.save(key);
+    this.#ckpt.log()?.save(key);
     this.#entries.set(key, entry);
   }
 
@@ -85,7 +78,7 @@ export class Fdb {
     let n = 0;
     for (const [key, e] of this.#entries) {
       if (drop(e)) {
-        this.#undoLog()?.saveRemoval(key);
+        this.#ckpt.log()?.saveRemoval(key);
         this.#entries.delete(key);
         n++;
       }
@@ -95,17 +88,18 @@ export class Fdb {
 
   /** Entries as `bridge fdb show` lists them, in insertion order. */
   entries(now: number): FdbEntry[] {
-    this.#undoLog()?.saveAll();
+    this.#ckpt.log()?.saveAll();
     return [...this.#entries.values()].filter((e) => !this.#expired(e, now));
   }
 
-  /** A copy of every entry, expired ones too, for World.checkpoint(). */
+  /** A copy of every entry, expired ones too, for reconciling and digesting a World. */
   saveState(): FdbState {
     return [...this.#entries].map(([k, e]) => [k, { ...e }]);
   }
 
   /** Puts the table back as `saveState()` found it. */
   restoreState(saved: FdbState): void {
+    this.#ckpt.refuseWholeWrite();
     this.#entries.clear();
     for (const [k, e] of saved) this.#entries.set(k, { ...e });
   }
@@ -115,16 +109,12 @@ export class Fdb {
    * time. `rollbackCheckpoint()` puts the table back as it was here.
    */
   checkpoint(): void {
-    if (this.#cow) throw new Error('invariant: the fdb already has a checkpoint');
-    this.#cow = true;
+    this.#ckpt.begin();
   }
 
   /** Ends the checkpoint, putting back every entry changed, added or removed since. */
   rollbackCheckpoint(): void {
-    const undo = this.#undo;
-    this.#cow = false;
-    this.#undo = null;
-    undo?.rollback();
+    this.#ckpt.rollback();
   }
 
   /** has_expired(): time_before_eq(updated + hold_time, now), so an entry is gone at exactly ageing_time. */

@@ -1,6 +1,6 @@
 import type { Ipv4Addr, MacAddr } from '../../wire/headers.js';
 import type { Skb } from '../../packet/skb.js';
-import { KeyedUndo } from '../netns/keyed-undo.js';
+import { KeyedCheckpoint } from '../netns/keyed-undo.js';
 
 /** NUD states (include/uapi/linux/neighbour.h), as `ip neigh` prints them. */
 export type NudState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'NOARP' | 'PERMANENT';
@@ -61,21 +61,14 @@ export function neighCatchUp(n: Neighbour, now: number): void {
 /** Linux: net/core/neighbour.c, one table (arp_tbl) per namespace. */
 export class NeighTable {
   readonly #entries = new Map<string, Neighbour>();
-  /** Whether a checkpoint is open (checkpoint()); its undo is made on the first save. */
-  #cow = false;
-  #undo: KeyedUndo<Neighbour> | null = null;
-
-  /** The open checkpoint's undo, made on first use (most tables a run passes are never changed). */
-  #undoLog(): KeyedUndo<Neighbour> | null {
-    if (!this.#cow) return null;
-    return (this.#undo ??= new KeyedUndo<Neighbour>({ entries: this.#entries, copy: copyNeighbour }));
-  }
+  /** Copy on write for a run on a shared World (checkpoint()). */
+  readonly #ckpt = new KeyedCheckpoint<Neighbour>({ entries: this.#entries, copy: copyNeighbour }, 'neighbour table');
 
   /** The entry, which the caller may change (the state machine does): a checkpoint saves it first. */
   get(dev: string, addr: Ipv4Addr): Neighbour | undefined {
     const key = `${dev}|${addr}`;
     const n = this.#entries.get(key);
-    if (n !== undefined && this.#cow) this.#undoLog()?.save(key);
+    if (n !== undefined && this.#ckpt.open) this.#ckpt.log()?.save(key);
     return n;
   }
 
@@ -85,7 +78,7 @@ export class NeighTable {
    */
   create(dev: string, addr: Ipv4Addr, now: number, baseReachableMs = 30000): Neighbour {
     const key = `${dev}|${addr}`;
-    this.#undoLog()?.save(key);
+    this.#ckpt.log()?.save(key);
     let n = this.#entries.get(key);
     if (!n) {
       n = { addr, dev, lladdr: null, state: 'INCOMPLETE', queue: [], probes: 0, updated: now, confirmed: now - 2 * baseReachableMs, used: now, timer: 0, leg: 0, staleAt: null };
@@ -108,7 +101,7 @@ export class NeighTable {
     const key = `${dev}|${addr}`;
     const n = this.#entries.get(key);
     if (n === undefined) return false;
-    this.#undoLog()?.saveRemoval(key);
+    this.#ckpt.log()?.saveRemoval(key);
     n.timer++;
     return this.#entries.delete(key);
   }
@@ -118,7 +111,7 @@ export class NeighTable {
     let count = 0;
     for (const [key, e] of this.#entries) {
       if (drop(e)) {
-        this.#undoLog()?.saveRemoval(key);
+        this.#ckpt.log()?.saveRemoval(key);
         e.timer++;
         this.#entries.delete(key);
         count++;
@@ -129,19 +122,20 @@ export class NeighTable {
 
   /** Every entry, lazy expiries applied up to `now` when given. */
   entries(now?: number): Neighbour[] {
-    this.#undoLog()?.saveAll();
+    this.#ckpt.log()?.saveAll();
     const all = [...this.#entries.values()];
     if (now !== undefined) for (const n of all) neighCatchUp(n, now);
     return all;
   }
 
-  /** A copy of every entry, for World.checkpoint() (queued packets are kept by reference: a resting World has none). */
+  /** A copy of every entry, for reconciling and digesting a World (queued packets are kept by reference: a resting World has none). */
   saveState(): NeighTableState {
     return [...this.#entries].map(([k, n]) => [k, copyNeighbour(n)]);
   }
 
   /** Puts the table back as `saveState()` found it. */
   restoreState(saved: NeighTableState): void {
+    this.#ckpt.refuseWholeWrite();
     this.#entries.clear();
     for (const [k, n] of saved) this.#entries.set(k, copyNeighbour(n));
   }
@@ -151,16 +145,12 @@ export class NeighTable {
    * time. `rollbackCheckpoint()` puts the table back as it was here.
    */
   checkpoint(): void {
-    if (this.#cow) throw new Error('invariant: the neighbour table already has a checkpoint');
-    this.#cow = true;
+    this.#ckpt.begin();
   }
 
   /** Ends the checkpoint, putting back every entry changed, added or removed since. */
   rollbackCheckpoint(): void {
-    const undo = this.#undo;
-    this.#cow = false;
-    this.#undo = null;
-    undo?.rollback();
+    this.#ckpt.rollback();
   }
 }
 

@@ -10,7 +10,7 @@ import type { NfHook } from './hooks.js';
 import type { Chain, Rule, Table } from './ruleset.js';
 import { BUILTIN_CHAINS } from './ruleset.js';
 import { HOOK_BIT, allowedHooks } from './hook-mask.js';
-import { NFT_JUMP_STACK_SIZE } from './table-validate.js';
+import { NFT_JUMP_STACK_SIZE, jumpHeight } from './table-validate.js';
 
 /** What a committed table's jump graph says, per chain name. */
 export interface JumpGraph {
@@ -67,7 +67,7 @@ export function buildJumpGraph(table: Table): JumpGraph {
   }
   const height = new Map<string, number>();
   const onStack = new Set<string>();
-  const h = (name: string): number => heightIn(table, name, height, onStack, (n) => height.get(n));
+  const h = (name: string): number => jumpHeight(table, name, height, onStack, (n) => height.get(n));
   for (const name of table.chains.keys()) h(name);
   const reach = new Map<string, number>();
   for (const c of table.chains.values()) {
@@ -77,24 +77,6 @@ export function buildJumpGraph(table: Table): JumpGraph {
   return { parents, height, reach };
 }
 
-/** Longest path below `name` in `table`, memoized in `memo`; `known` answers for chains whose height is unchanged. */
-function heightIn(table: Table, name: string, memo: Map<string, number>, onStack: Set<string>, known: (n: string) => number | undefined): number {
-  const k = known(name);
-  if (k !== undefined) return k;
-  if (onStack.has(name)) return Infinity;
-  const c = table.chains.get(name);
-  if (!c) return 0;
-  onStack.add(name);
-  let best = 0;
-  for (const r of c.rules) {
-    const t = targetOf(r);
-    if (t !== null) best = Math.max(best, 1 + heightIn(table, t, memo, onStack, known));
-    if (best === Infinity) break;
-  }
-  onStack.delete(name);
-  memo.set(name, best);
-  return best;
-}
 
 /** Adds `bits` to `from` and to every chain it reaches that lacks some of them; returns the chains that gained bits. */
 function propagate(table: Table, reach: Map<string, number>, from: string, bits: number, gained?: Set<string>): void {
@@ -155,7 +137,7 @@ export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: Rea
   const up: string[] = [];
   for (const n of edgeChanged.keys()) {
     if (!next.chains.has(n)) continue;
-    heightIn(next, n, fresh, onStack, known);
+    jumpHeight(next, n, fresh, onStack, known);
   }
   for (const [n, h] of fresh) if (h !== g.height.get(n)) up.push(n);
   for (const n of edgeChanged.keys()) if (!next.chains.has(n)) up.push(n);

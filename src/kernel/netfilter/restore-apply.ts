@@ -4,8 +4,9 @@
 // first failing table stops the restore: tables committed before it stay.
 //
 // Copy on write, chain by chain: the new table shares every chain the block does not change with the table it
-// came from (and so with the ruleset passed in, which is never modified); a chain is copied the first time a
-// command changes it. A --noflush commit is then checked by what it changed (jump-graph.ts) when that can
+// came from (and so with the ruleset passed in, whose structure is never modified); a chain is copied the first
+// time a command changes it. The rules of shared chains are the same objects, counters included: a caller that
+// keeps the old ruleset beside the new one and counts packets in either must cloneRuleset() it first. A --noflush commit is then checked by what it changed (jump-graph.ts) when that can
 // prove it valid, else by the whole-table validation.
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';

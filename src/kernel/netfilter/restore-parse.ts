@@ -3,7 +3,7 @@
 // to do_command, `COMMIT`. Bad input comes back as a list of errors (`line N: ...`), never as an exception.
 
 import type { Chain, Counters, Policy, Rule, Ruleset, TableName } from './ruleset.js';
-import { BUILTIN_CHAINS, emptyRuleset, isTableName } from './ruleset.js';
+import { BUILTIN_CHAINS, emptyRuleset, isTableName, ruleSharing } from './ruleset.js';
 import { splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
@@ -86,15 +86,22 @@ export function parseRestore(
     trackers.delete(t.from.name);
     lines.push({ kind: 'chain', line: t.line, chain: t.from.name, policy: null, counters: t.counters, raw: t.raw });
     for (let i = 0; i < t.lineNos.length; i++) {
-      const r = t.from.rules[i];
-      const rule: Rule = { basics: r.basics, matches: r.matches, target: r.target, counters: { packets: 0, bytes: 0 } };
-      if (r.source !== undefined) rule.source = r.source;
+      const rule = ruleSharing(t.from.rules[i], { packets: 0, bytes: 0 });
       const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
       lines.push({ kind: 'command', line: t.lineNos[i], command, words: t.src.words[i], at: t.src.at[i], text: t.src.lines[i] });
     }
   };
   const giveBackAll = (): void => {
     for (const t of [...trackers.values()]) giveBack(t);
+  };
+  /** A command that names a held-back chain (or every chain, with no name) gives its lines back first. */
+  const releaseFor = (chain: string | null): void => {
+    if (trackers.size === 0) return;
+    if (chain === null) giveBackAll();
+    else {
+      const t = trackers.get(chain);
+      if (t !== undefined) giveBack(t);
+    }
   };
   for (let n = 0; n < raw.length; n++) {
     const lineNo = n + 1;
@@ -177,13 +184,7 @@ export function parseRestore(
     if (hit !== undefined) {
       const cmd = instantiate(hit.command);
       if ('rules' in cmd && cmd.rules && !opts.counters) for (const r of cmd.rules) r.counters = { packets: 0, bytes: 0 };
-      if (trackers.size > 0) {
-        if (cmd.chain === null) giveBackAll();
-        else {
-          const t = trackers.get(cmd.chain);
-          if (t !== undefined) giveBack(t);
-        }
-      }
+      releaseFor(cmd.chain);
       lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at, text: hit.text ?? line });
       continue;
     }
@@ -201,13 +202,7 @@ export function parseRestore(
       continue;
     }
     const { at, ...cmd } = parsed;
-    if (trackers.size > 0) {
-      if (cmd.chain === null) giveBackAll();
-      else {
-        const t = trackers.get(cmd.chain);
-        if (t !== undefined) giveBack(t);
-      }
-    }
+    releaseFor(cmd.chain);
     if (cmd.op === 'new-chain') {
       chains.add(cmd.chain);
       removed.delete(cmd.chain);

@@ -15,6 +15,7 @@
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import type { Rule, TableName } from './ruleset.js';
+import { ruleSharing } from './ruleset.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -88,10 +89,6 @@ export class RuleParseCache {
 /** Fresh rules from a cached command: shared parse, own counters. */
 export function instantiate(c: RuleCommand): RuleCommand {
   if (!('rules' in c) || c.rules === null) return c;
-  const rules = c.rules.map((r): Rule => {
-    const own: Rule = { basics: r.basics, matches: r.matches, target: r.target, counters: { packets: r.counters.packets, bytes: r.counters.bytes } };
-    if (r.source !== undefined) own.source = r.source;
-    return own;
-  });
+  const rules = c.rules.map((r) => ruleSharing(r, { packets: r.counters.packets, bytes: r.counters.bytes }));
   return { ...c, rules } as RuleCommand;
 }

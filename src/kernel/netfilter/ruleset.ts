@@ -120,6 +120,13 @@ export function emptyBasics(): RuleBasics {
   return { src: null, dst: null, in: null, out: null, proto: 0, protoInvert: false, fragment: null };
 }
 
+/** A rule of its own sharing `r`'s parse (basics, matches, target, source words) with the given counters. */
+export function ruleSharing(r: Rule, counters: Counters): Rule {
+  const own: Rule = { basics: r.basics, matches: r.matches, target: r.target, counters };
+  if (r.source !== undefined) own.source = r.source;
+  return own;
+}
+
 /** A deep copy of the chain structure; match and target instances are shared (their state is per rule, as in the kernel). */
 export function cloneRuleset(rs: Ruleset): Ruleset {
   const tables = new Map<TableName, Table>();

@@ -38,24 +38,29 @@ export function danglingJumps(table: Table): Array<{ chain: Chain; rule: Rule; t
 function heights(table: Table): (name: string) => number {
   const memo = new Map<string, number>();
   const onStack = new Set<string>();
-  const h = (name: string): number => {
-    const known = memo.get(name);
-    if (known !== undefined) return known;
-    if (onStack.has(name)) return Infinity;
-    const c = table.chains.get(name);
-    if (!c) return 0;
-    onStack.add(name);
-    let best = 0;
-    for (const r of c.rules) {
-      const t = targetChain(r);
-      if (t !== null) best = Math.max(best, 1 + h(t));
-      if (best === Infinity) break;
-    }
-    onStack.delete(name);
-    memo.set(name, best);
-    return best;
-  };
-  return h;
+  return (name) => jumpHeight(table, name, memo, onStack, (n) => memo.get(n));
+}
+
+/**
+ * The longest jump path below `name` in `table` (0 when it jumps nowhere, Infinity on a loop), memoized in
+ * `memo`; `known` answers for chains whose height is already known.
+ */
+export function jumpHeight(table: Table, name: string, memo: Map<string, number>, onStack: Set<string>, known: (n: string) => number | undefined): number {
+  const k = known(name);
+  if (k !== undefined) return k;
+  if (onStack.has(name)) return Infinity;
+  const c = table.chains.get(name);
+  if (!c) return 0;
+  onStack.add(name);
+  let best = 0;
+  for (const r of c.rules) {
+    const t = targetChain(r);
+    if (t !== null) best = Math.max(best, 1 + jumpHeight(table, t, memo, onStack, known));
+    if (best === Infinity) break;
+  }
+  onStack.delete(name);
+  memo.set(name, best);
+  return best;
 }
 
 export function validateTable(table: Table): ValidationProblem[] {

@@ -65,3 +65,23 @@ describe('fdb checkpoint', () => {
     expect(JSON.stringify(f.saveState())).toBe(before);
   });
 });
+
+describe('one checkpoint at a time, and no whole-table write inside one', () => {
+  it('a second checkpoint and a restoreState during one are invariant errors; after the rollback both work', () => {
+    const f = new Fdb(300_000);
+    f.learn('02:00:00:00:00:02', 'p2', 0);
+    const saved = f.saveState();
+    f.checkpoint();
+    expect(() => f.checkpoint()).toThrow('invariant: the fdb already has a checkpoint');
+    expect(() => f.restoreState(saved)).toThrow('invariant: the fdb is restored whole while a checkpoint is open');
+    f.rollbackCheckpoint();
+    f.restoreState(saved);
+    f.checkpoint();
+    f.rollbackCheckpoint();
+    const n = new NeighTable();
+    n.checkpoint();
+    expect(() => n.restoreState([])).toThrow('invariant: the neighbour table is restored whole while a checkpoint is open');
+    n.rollbackCheckpoint();
+    n.restoreState([]);
+  });
+});

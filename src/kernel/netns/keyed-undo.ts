@@ -52,3 +52,46 @@ export class KeyedUndo<V> {
     }
   }
 }
+
+/**
+ * A keyed table's checkpoint, one at a time: open or not, with its undo made on the first save (most tables a run
+ * passes are never changed, so they cost nothing).
+ */
+export class KeyedCheckpoint<V> {
+  #open = false;
+  #undo: KeyedUndo<V> | null = null;
+
+  constructor(
+    readonly store: KeyedStore<V>,
+    /** The table's name in an invariant error. */
+    readonly what: string,
+  ) {}
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  /** The open checkpoint's undo, made on first use; null while none is open. */
+  log(): KeyedUndo<V> | null {
+    if (!this.#open) return null;
+    return (this.#undo ??= new KeyedUndo<V>(this.store));
+  }
+
+  begin(): void {
+    if (this.#open) throw new Error(`invariant: the ${this.what} already has a checkpoint`);
+    this.#open = true;
+  }
+
+  /** Ends the checkpoint, putting back every entry changed, added or removed since it began. */
+  rollback(): void {
+    const undo = this.#undo;
+    this.#open = false;
+    this.#undo = null;
+    undo?.rollback();
+  }
+
+  /** A whole-table write (restoreState) while a checkpoint is open would escape its undo. */
+  refuseWholeWrite(): void {
+    if (this.#open) throw new Error(`invariant: the ${this.what} is restored whole while a checkpoint is open`);
+  }
+}

@@ -50,12 +50,11 @@ function copyNfacct(n: MatchState['nfacct']): MatchState['nfacct'] {
 }
 
 function saveNetns(ns: Netns, journal: StateJournal): NetnsCheckpoint {
+  // Every check before anything opens: a refused checkpoint leaves no table half in copy-on-write mode.
+  if (ns.nf && ns.nf.matchState.journal !== undefined) throw new Error(`invariant: netns ${ns.name} already has a checkpoint`);
   const fdbs = ns.fdbs();
   for (const fdb of fdbs) fdb.checkpoint();
-  if (ns.nf) {
-    if (ns.nf.matchState.journal !== undefined) throw new Error(`invariant: netns ${ns.name} already has a checkpoint`);
-    ns.nf.matchState.journal = journal;
-  }
+  if (ns.nf) ns.nf.matchState.journal = journal;
   ns.neigh.checkpoint();
   ns.nf?.conntrack.checkpoint();
   return {
