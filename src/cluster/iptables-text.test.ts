@@ -43,18 +43,18 @@ describe('IptablesText shared layers', () => {
     | { k: 'append'; t: string; c: string; r: string; unique: boolean }
     | { k: 'insert' | 'chain' | 'policy'; t: string; c: string; r: string }
     | { k: 'restore'; text: string }
-    | { k: 'shared'; i: number };
+    | { k: 'layered'; i: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ k: fc.constant('append' as const), t: fc.constantFrom(...tables), c: fc.constantFrom(...chains), r: fc.constantFrom(...rests), unique: fc.boolean() }),
     fc.record({ k: fc.constantFrom('insert' as const, 'chain' as const, 'policy' as const), t: fc.constantFrom(...tables), c: fc.constantFrom(...chains), r: fc.constantFrom(...rests) }),
     fc.record({ k: fc.constant('restore' as const), text }),
-    fc.record({ k: fc.constant('shared' as const), i: fc.nat({ max: 2 }) }),
+    fc.record({ k: fc.constant('layered' as const), i: fc.nat({ max: 2 }) }),
   );
 
   it('renders, answers has() and rejects lines exactly as the plain implementation, however layers are shared', () => {
     fc.assert(
-      fc.property(fc.array(text, { minLength: 3, maxLength: 3 }), fc.array(op, { maxLength: 12 }), fc.array(op, { maxLength: 12 }), (shared, opsA, opsB) => {
-        const prepared = shared.map((t) => new PreparedRestore(t));
+      fc.property(fc.array(text, { minLength: 3, maxLength: 3 }), fc.array(op, { maxLength: 12 }), fc.array(op, { maxLength: 12 }), (texts, opsA, opsB) => {
+        const prepared = texts.map((t) => new PreparedRestore(t));
         // Two namespaces taking the same prepared texts: a change in one must never show in the other.
         const run = (ops: Op[]): [IptablesText, ReferenceIptablesText, string[], string[]] => {
           const mine = new IptablesText();
@@ -77,9 +77,9 @@ describe('IptablesText shared layers', () => {
             } else if (o.k === 'restore') {
               got.push(...mine.applyRestore(o.text));
               want.push(...ref.applyRestore(o.text));
-            } else if (o.k === 'shared') {
+            } else if (o.k === 'layered') {
               got.push(...mine.applyPrepared(prepared[o.i], { share: true }));
-              want.push(...ref.applyRestore(shared[o.i]));
+              want.push(...ref.applyRestore(texts[o.i]));
             }
             for (const t of tables) for (const c of chains) for (const r of rests) if (mine.has(t, c, r) !== ref.has(t, c, r)) got.push(`has ${t} ${c} ${r}`);
           }
