@@ -2,29 +2,14 @@
 // World rolled back after each run, without the rule-by-rule facts. None of that may change what it finds:
 // on every shipped scenario and fixture the branches (probabilities, order, every field) are the ones the
 // explorer found when each run started from nothing (test/support/naive-branches.ts).
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildWorld } from '../src/kernel/index.js';
 import type { WorldSpec } from '../src/kernel/index.js';
 import { WalkMemo } from '../src/kernel/netfilter/index.js';
-import { collectScenarioFiles, loadScenarioFile } from '../src/scenario/load.js';
-import type { Scenario } from '../src/scenario/model.js';
 import { exploreTraceBranches } from '../src/trace/index.js';
 import { naiveBranches } from './support/naive-branches.js';
-import { ip, ns, route, veth } from './support/specs.js';
-
-const root = join(import.meta.dirname, '..');
-const DIRS = ['scenarios', 'test/fixtures', 'test/kernel/fixtures'].map((d) => join(root, d));
-
-function scenarios(): Scenario[] {
-  const out: Scenario[] = [];
-  for (const file of collectScenarioFiles(DIRS)) {
-    const res = loadScenarioFile(file);
-    if (!res.ok) throw new Error(`${file} must load: ${res.diagnostics.map((d) => d.message).join('; ')}`);
-    out.push(res.scenario);
-  }
-  return out;
-}
+import { firewallWorld, ip } from './support/specs.js';
+import { shippedScenarios } from './support/shipped-scenarios.js';
 
 /** Random rules on both legs (the reply crosses FORWARD too) around `fillers` rules that cannot match. */
 function statisticWorld(fillers: number): WorldSpec {
@@ -35,22 +20,11 @@ function statisticWorld(fillers: number): WorldSpec {
     lines.push(`-A FORWARD -m statistic --mode random --probability 0.${3 + i}0000000000 -j MARK --set-xmark ${bit}/${bit}`);
   }
   lines.push('-A FORWARD -m mark --mark 0x7/0x7 -j DROP', 'COMMIT', '');
-  return {
-    name: 'statistic',
-    namespaces: [
-      ns('left', [veth('eth0', 'router/eth0', '10.0.1.2/24')], { routes: [route('default via 10.0.1.1 dev eth0')] }),
-      ns('router', [veth('eth0', 'left/eth0', '10.0.1.1/24'), veth('eth1', 'right/eth0', '10.0.2.1/24')], {
-        sysctls: { 'net.ipv4.ip_forward': 1 }, iptables: lines.join('\n'),
-      }),
-      ns('right', [veth('eth0', 'router/eth1', '10.0.2.2/24')], {
-        routes: [route('default via 10.0.2.1 dev eth0')], listen: [{ proto: 'tcp', port: 80, addr: 0 }],
-      }),
-    ],
-  };
+  return firewallWorld(lines.join('\n'));
 }
 
 describe('branch exploration shares walks and finds what separate runs find', () => {
-  const all = scenarios();
+  const all = shippedScenarios();
 
   it('every trace of every shipped scenario and fixture: the same branches, byte for byte', () => {
     let traces = 0;

@@ -1,31 +1,16 @@
 // The World is built once per scenario and every trace runs on a checkpoint of it (kernel/netns/
 // world-checkpoint.ts): a trace on the shared World must be byte-identical to one on a freshly built World,
 // independent of the order traces run in, and must leave the World exactly as it found it.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildWorld, worldDigest } from '../src/kernel/index.js';
-import { collectScenarioFiles, loadScenarioFile } from '../src/scenario/load.js';
-import type { Scenario } from '../src/scenario/model.js';
 import { Rng } from '../src/sim/index.js';
 import { exploreTraceBranches, renderTraceJson, renderTraceText, runTrace } from '../src/trace/index.js';
-
-const root = join(import.meta.dirname, '..');
-const DIRS = ['scenarios', 'test/fixtures', 'test/kernel/fixtures'].map((d) => join(root, d));
-
-function scenarios(): Scenario[] {
-  const out: Scenario[] = [];
-  for (const file of collectScenarioFiles(DIRS)) {
-    const res = loadScenarioFile(file);
-    if (!res.ok) throw new Error(`${file} must load: ${res.diagnostics.map((d) => d.message).join('; ')}`);
-    out.push(res.scenario);
-  }
-  return out;
-}
+import { shippedScenarios } from './support/shipped-scenarios.js';
 
 const rendered = (t: ReturnType<typeof runTrace>): string => `${renderTraceJson(t)}\n${renderTraceText(t, 'detailed')}`;
 
 describe('one World per scenario, a checkpoint per trace', () => {
-  const all = scenarios();
+  const all = shippedScenarios();
 
   it('finds the shipped scenarios and fixtures', () => {
     expect(all.length).toBeGreaterThan(10);

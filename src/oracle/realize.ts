@@ -161,22 +161,27 @@ export function listenerPidFile(prefix: string): string {
   return `/run/packetwalk/${prefix}listeners.pids`;
 }
 
-/**
- * Listener programs, given ADDR PORT. TCP accepts and closes at once: the handshake is what a probe checks.
- * UDP echoes each datagram to its sender. Neither contains a single quote, so each is one quoted shell word.
- */
-const LISTENER_PROGRAMS: Readonly<Record<ListenSpec['proto'], string>> = {
-  tcp: [
+/** A listener that accepts each connection and closes it at once, on a socket made with `socketArgs`. */
+function acceptLoop(socketArgs: string): string {
+  return [
     '',
     'import socket, sys',
-    's = socket.socket(socket.AF_INET, socket.SOCK_STREAM)',
+    `s = socket.socket(socket.AF_INET, ${socketArgs})`,
     's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
     's.bind((sys.argv[1], int(sys.argv[2])))',
     's.listen(128)',
     'while True:',
     '    s.accept()[0].close()',
     '',
-  ].join('\n'),
+  ].join('\n');
+}
+
+/**
+ * Listener programs, given ADDR PORT. TCP accepts and closes at once: the handshake is what a probe checks.
+ * UDP echoes each datagram to its sender. Neither contains a single quote, so each is one quoted shell word.
+ */
+const LISTENER_PROGRAMS: Readonly<Record<ListenSpec['proto'], string>> = {
+  tcp: acceptLoop('socket.SOCK_STREAM'),
   udp: [
     '',
     'import socket, sys',
@@ -188,17 +193,7 @@ const LISTENER_PROGRAMS: Readonly<Record<ListenSpec['proto'], string>> = {
     '',
   ].join('\n'),
   // needs the sctp module (modprobe sctp); the kernel answers INIT with INIT ACK on its own.
-  sctp: [
-    '',
-    'import socket, sys',
-    's = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)',
-    's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
-    's.bind((sys.argv[1], int(sys.argv[2])))',
-    's.listen(128)',
-    'while True:',
-    '    s.accept()[0].close()',
-    '',
-  ].join('\n'),
+  sctp: acceptLoop('socket.SOCK_STREAM, socket.IPPROTO_SCTP'),
 };
 
 /**

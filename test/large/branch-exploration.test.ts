@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorldSpec } from '../../src/kernel/index.js';
 import { WalkMemo } from '../../src/kernel/netfilter/index.js';
 import { exploreTraceBranches } from '../../src/trace/index.js';
-import { ip, ns, route, veth } from '../support/specs.js';
+import { firewallWorld, ip } from '../support/specs.js';
 
 function world(fillers: number, nth: boolean): WorldSpec {
   const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
@@ -20,18 +20,7 @@ function world(fillers: number, nth: boolean): WorldSpec {
     lines.push(`-A FORWARD -s 10.9.${(i >> 8) & 255}.${i & 255}/32 -d 10.0.2.2/32 -p tcp -m tcp --dport ${1 + (i % 60000)} -j DROP`);
   }
   lines.push('COMMIT', '');
-  return {
-    name: 'statistic',
-    namespaces: [
-      ns('left', [veth('eth0', 'router/eth0', '10.0.1.2/24')], { routes: [route('default via 10.0.1.1 dev eth0')] }),
-      ns('router', [veth('eth0', 'left/eth0', '10.0.1.1/24'), veth('eth1', 'right/eth0', '10.0.2.1/24')], {
-        sysctls: { 'net.ipv4.ip_forward': 1 }, iptables: lines.join('\n'),
-      }),
-      ns('right', [veth('eth0', 'router/eth1', '10.0.2.2/24')], {
-        routes: [route('default via 10.0.2.1 dev eth0')], listen: [{ proto: 'tcp', port: 80, addr: 0 }],
-      }),
-    ],
-  };
+  return firewallWorld(lines.join('\n'));
 }
 
 const PROBE = { from: 'left', dst: ip('10.0.2.2'), proto: 'tcp' as const, dport: 80 };

@@ -32,6 +32,25 @@ export function route(text: string, table = 254): RouteSpec {
   return { text, type: 'unicast', dst, table, via: via ? ip(via) : undefined, dev: at('dev'), metric: 0, onlink: false };
 }
 
+/**
+ * left -- router (`iptables` its rules) -- right, where right listens on tcp/80 only: the World the branch
+ * exploration tests put random rules into.
+ */
+export function firewallWorld(iptables: string): WorldSpec {
+  return {
+    name: 'statistic',
+    namespaces: [
+      ns('left', [veth('eth0', 'router/eth0', '10.0.1.2/24')], { routes: [route('default via 10.0.1.1 dev eth0')] }),
+      ns('router', [veth('eth0', 'left/eth0', '10.0.1.1/24'), veth('eth1', 'right/eth0', '10.0.2.1/24')], {
+        sysctls: { 'net.ipv4.ip_forward': 1 }, iptables,
+      }),
+      ns('right', [veth('eth0', 'router/eth1', '10.0.2.2/24')], {
+        routes: [route('default via 10.0.2.1 dev eth0')], listen: [{ proto: 'tcp', port: 80, addr: 0 }],
+      }),
+    ],
+  };
+}
+
 /** left -- router -- right, the DESIGN.md example without the extras. */
 export function routerWorld(forward = 1): WorldSpec {
   return {
