@@ -1,7 +1,7 @@
 // kube-proxy's chain names (pkg/proxy/iptables/proxier.go portProtoHash(), servicePortEndpointChainName()):
 // the first 16 characters of base32(sha256(...)), RFC 4648 standard alphabet, after a fixed prefix.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -24,8 +24,16 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
+/** The first 16 base32 characters of sha256(s): they encode its first 10 bytes (80 bits) exactly. */
 function hash16(s: string): string {
-  return base32(createHash('sha256').update(s).digest()).slice(0, 16);
+  const d = hash('sha256', s, 'buffer');
+  let out = '';
+  // Two groups of 5 bytes (40 bits, exact in a double), 8 characters each.
+  for (let g = 0; g < 10; g += 5) {
+    const v = d[g] * 2 ** 32 + d[g + 1] * 2 ** 24 + d[g + 2] * 2 ** 16 + d[g + 3] * 2 ** 8 + d[g + 4];
+    for (let k = 35; k >= 0; k -= 5) out += ALPHABET[Math.floor(v / 2 ** k) % 32];
+  }
+  return out;
 }
 
 /** portProtoHash(servicePortName, protocol): `ns/name[:port]` + lowercase protocol, no separator. */
