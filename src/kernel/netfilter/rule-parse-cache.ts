@@ -102,6 +102,8 @@ function jumpStart(line: string, from: number): number {
 }
 
 function shiftAt(at: CommandAt, delta: number, target: number | null): CommandAt {
+  // Chain names of one length (kube-proxy's hashed names) leave every column where it was.
+  if (delta === 0 && target === at.target) return at;
   const matches = new Array<number>(at.matches.length);
   for (let i = 0; i < matches.length; i++) matches[i] = at.matches[i] + delta;
   const out: CommandAt = { command: at.command, chain: at.chain, target, matches };
