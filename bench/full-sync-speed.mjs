@@ -1,8 +1,8 @@
 // kube-proxy full sync of one node: render (a fresh IptablesProxier's sync()), cold apply (applySync with a
 // fresh RuleParseCache) and warm apply (the same cache again), medians of N rounds, plus a hash of the rendered
 // text and of the resulting iptables-save so an optimization can be checked byte for byte.
-// Usage: npm run build && node bench/full-sync-speed.mjs [services=2000] [rounds=3] [--prof DIR] (DIR gets render.cpuprofile and
-// cold-apply.cpuprofile of the last round)
+// Usage: npm run build && node bench/full-sync-speed.mjs [services=2000] [rounds=3] [--prof DIR] (DIR gets render.cpuprofile,
+// cold-apply.cpuprofile and warm-apply.cpuprofile of the last round)
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -57,11 +57,13 @@ for (let r = 0; r < rounds; r++) {
   coldCpu.push(cpu() - c0);
   stats = { ...cache.stats };
   if (last) await stopProf('cold-apply');
+  if (last) await startProf();
   t0 = performance.now();
   c0 = cpu();
   const res2 = applySync(base, plan.text, cache);
   warm.push(performance.now() - t0);
   warmCpu.push(cpu() - c0);
+  if (last) await stopProf('warm-apply');
   if (res.errors.length || res2.errors.length) throw new Error(`errors: ${JSON.stringify(res.errors[0] ?? res2.errors[0])}`);
   textHash = hash(plan.text);
   saveHash = hash(printSave(res.ruleset, { counters: true }));

@@ -60,13 +60,21 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 
 /** The graph of a whole table, from scratch. */
 export function buildJumpGraph(table: Table): JumpGraph {
+  return graphOf(table, false) as JumpGraph;
+}
+
+/** The graph of `table`; null when `stopOnDangling` and some jump names a chain it lacks. */
+function graphOf(table: Table, stopOnDangling: boolean): JumpGraph | null {
   const parents = new Map<string, Set<string>>();
   for (const c of table.chains.values()) {
     for (const r of c.rules) {
       const t = targetOf(r);
       if (t === null) continue;
       let p = parents.get(t);
-      if (!p) parents.set(t, (p = new Set()));
+      if (!p) {
+        if (stopOnDangling && !table.chains.has(t)) return null;
+        parents.set(t, (p = new Set()));
+      }
       p.add(c.name);
     }
   }
@@ -88,13 +96,8 @@ export function buildJumpGraph(table: Table): JumpGraph {
  * path reaches NFT_JUMP_STACK_SIZE, every rule a hook reaches allows it), else null.
  */
 function validGraph(table: Table): JumpGraph | null {
-  for (const c of table.chains.values()) {
-    for (const r of c.rules) {
-      const t = targetOf(r);
-      if (t !== null && !table.chains.has(t)) return null;
-    }
-  }
-  const g = buildJumpGraph(table);
+  const g = graphOf(table, true);
+  if (g === null) return null;
   for (const hook of BUILTIN_CHAINS[table.name]) {
     const c = table.chains.get(hook);
     if (!c) continue;
