@@ -70,6 +70,6 @@ for (let r = 0; r < rounds; r++) {
   lines = plan.text.split('\n').length;
 }
 console.log(`${S} Services, ${lines} lines, text ${textHash} save ${saveHash}; cold parse cache ${JSON.stringify(stats)}`);
-const min = (xs) => Math.min(...xs).toFixed(0);
+const min = (xs) => xs.reduce((a, b) => Math.min(a, b), Infinity).toFixed(0);
 console.log(`CPU medians: render ${median(renderCpu).toFixed(0)} ms  cold apply ${median(coldCpu).toFixed(0)} ms  warm apply ${median(warmCpu).toFixed(0)} ms; minima ${min(renderCpu)} / ${min(coldCpu)} / ${min(warmCpu)}`);
 console.log(`wall medians: render ${median(render).toFixed(0)} ms  cold apply ${median(cold).toFixed(0)} ms  warm apply ${median(warm).toFixed(0)} ms  (medians of ${rounds}: render ${render.map((x) => x.toFixed(0)).join(' ')} | cold ${cold.map((x) => x.toFixed(0)).join(' ')} | warm ${warm.map((x) => x.toFixed(0)).join(' ')})`);
