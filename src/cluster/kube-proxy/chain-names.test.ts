@@ -50,4 +50,13 @@ describe('chain names (portProtoHash, servicePortEndpointChainName)', () => {
     expect(['KUBE-SVC-X', 'KUBE-SVL-X', 'KUBE-EXT-X', 'KUBE-FW-X', 'KUBE-SEP-X'].every(isServiceChainName)).toBe(true);
     expect(['KUBE-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'FLANNEL-POSTRTG', 'KUBE-NODEPORTS'].some(isServiceChainName)).toBe(false);
   });
+
+  it('the hash is the first 16 characters of base32(sha256) for any name and endpoint', () => {
+    for (let i = 0; i < 2000; i++) {
+      const name = `ns${i % 7}/svc-${i * 7919}:p${i % 100}`;
+      const ep = `10.${i % 256}.${(i * 31) % 256}.${i % 251}:${i}`;
+      const want = base32(createHash('sha256').update(`${name}udp${ep}`).digest()).slice(0, 16);
+      expect(endpointChainName(name, 'UDP', ep)).toBe(`KUBE-SEP-${want}`);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // kube-proxy's chain names (pkg/proxy/iptables/proxier.go portProtoHash(), servicePortEndpointChainName()):
 // the first 16 characters of base32(sha256(...)), RFC 4648 standard alphabet, after a fixed prefix.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -24,8 +24,19 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
+/** Two base32 characters per 10 bits. */
+const PAIRS: readonly string[] = Array.from({ length: 1024 }, (_, i) => ALPHABET[i >>> 5] + ALPHABET[i & 31]);
+
+/** The first 16 base32 characters of sha256(s): they encode its first 10 bytes (80 bits) exactly. */
 function hash16(s: string): string {
-  return base32(createHash('sha256').update(s).digest()).slice(0, 16);
+  const d = hash('sha256', s, 'buffer');
+  // Two groups of 5 bytes (40 bits), each 4 pairs of characters: the top 10 bits, then the low 30.
+  const a = d[0] * 4 + (d[1] >>> 6);
+  const ra = ((d[1] & 63) << 24) | (d[2] << 16) | (d[3] << 8) | d[4];
+  const b = d[5] * 4 + (d[6] >>> 6);
+  const rb = ((d[6] & 63) << 24) | (d[7] << 16) | (d[8] << 8) | d[9];
+  return PAIRS[a] + PAIRS[ra >>> 20] + PAIRS[(ra >>> 10) & 1023] + PAIRS[ra & 1023]
+    + PAIRS[b] + PAIRS[rb >>> 20] + PAIRS[(rb >>> 10) & 1023] + PAIRS[rb & 1023];
 }
 
 /** portProtoHash(servicePortName, protocol): `ns/name[:port]` + lowercase protocol, no separator. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
 
@@ -35,5 +36,19 @@ describe('ParseIPSloppy / ParseCIDRSloppy', () => {
     expect(isLoopback(parseIpSloppy('127.0.0.1')!)).toBe(true);
     expect(isLoopback(parseIpSloppy('::1')!)).toBe(true);
     expect(isLoopback(parseIpSloppy('192.168.0.2')!)).toBe(false);
+  });
+
+  it('reads IPv4 as four groups of one to three decimal digits up to 255, whatever else is written', () => {
+    const reference = (t: string): string | undefined => {
+      const parts = t.trim().split('.');
+      if (parts.length !== 4 || parts.some((p) => !/^[0-9]{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+      return parts.map(Number).join('.');
+    };
+    const chars = fc.constantFrom('0', '1', '2', '5', '9', '.', '.', ' ', 'a');
+    fc.assert(fc.property(fc.array(chars, { maxLength: 18 }).map((cs) => cs.join('')), (t) => {
+      expect(parseIpSloppy(t)?.text).toBe(reference(t));
+    }), { numRuns: 3000, seed: 7 });
+    expect(parseIpSloppy('255.255.255.255')?.text).toBe('255.255.255.255');
+    expect(parseIpSloppy('0255.1.1.1')).toBeUndefined();
   });
 });

@@ -21,17 +21,31 @@ export interface ParsedCidr {
   text: string;
 }
 
-function parseV4(s: string): bigint | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const n = Number.parseInt(p, 10);
-    if (n > 255) return undefined;
-    v = (v << 8n) | BigInt(n);
+/** Four dot-separated groups of 1 to 3 decimal digits, each at most 255 (leading zeros read as decimal). */
+function parseV4Number(s: string): number | undefined {
+  let v = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return undefined;
+      octet = octet * 10 + (c - 48);
+      continue;
+    }
+    if (c !== 46 || digits === 0 || octet > 255) return undefined;
+    v = v * 256 + octet;
+    octet = 0;
+    digits = 0;
+    dots++;
   }
-  return v;
+  return dots === 4 ? v : undefined;
+}
+
+function parseV4(s: string): bigint | undefined {
+  const v = parseV4Number(s);
+  return v === undefined ? undefined : BigInt(v);
 }
 
 function parseV6(s: string): bigint | undefined {
@@ -62,7 +76,8 @@ function parseV6(s: string): bigint | undefined {
 }
 
 function formatV4(v: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
+  const n = Number(v);
+  return `${Math.floor(n / 2 ** 24) % 256}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 function formatV6(v: bigint): string {

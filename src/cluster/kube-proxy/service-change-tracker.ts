@@ -20,7 +20,7 @@ export interface UpdateServiceMapResult {
 
 /** reflect.DeepEqual of the two port maps; source ranges compare by their text. */
 const json = (ports: readonly ServicePortInfo[]): string => JSON.stringify(ports, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-const same = (a: readonly ServicePortInfo[], b: readonly ServicePortInfo[]): boolean => json(a) === json(b);
+const same = (a: readonly ServicePortInfo[], b: readonly ServicePortInfo[]): boolean => a.length === b.length && json(a) === json(b);
 
 export class ServiceChangeTracker {
   private readonly items = new Map<string, ServiceChange>();

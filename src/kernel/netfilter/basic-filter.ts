@@ -12,20 +12,24 @@ const IFNAMSIZ = 16;
 
 /** xtables_numeric_to_ipaddr(): 1 to 4 decimal parts, missing trailing parts are zero ("1.2.3" is 1.2.3.0). */
 function parseDottedLoose(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length < 1 || parts.length > 4) return undefined;
   let addr = 0;
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (p === undefined) {
-      addr = addr * 256;
+  let parts = 0;
+  let octet = 0;
+  let digits = 0;
+  // Each part is 1 to 3 decimal digits up to 255; the end of the text closes the last one.
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return undefined;
+      octet = octet * 10 + (c - 48);
       continue;
     }
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const n = parseInt(p, 10);
-    if (n > 255) return undefined;
-    addr = addr * 256 + n;
+    if (c !== 46 || digits === 0 || octet > 255 || ++parts > 4) return undefined;
+    addr = addr * 256 + octet;
+    octet = 0;
+    digits = 0;
   }
+  for (; parts < 4; parts++) addr *= 256;
   return addr >>> 0;
 }
 

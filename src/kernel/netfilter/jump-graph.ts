@@ -26,13 +26,16 @@ function targetOf(r: Rule): string | null {
   return r.target.kind === 'jump' || r.target.kind === 'goto' ? r.target.chain : null;
 }
 
-function edges(c: Chain | undefined): Set<string> {
-  const out = new Set<string>();
+/** The edge set of a chain that jumps nowhere (never written to: edge sets are only read). */
+const NO_EDGES: ReadonlySet<string> = new Set<string>();
+
+function edges(c: Chain | undefined): ReadonlySet<string> {
+  let out: Set<string> | undefined;
   if (c) for (const r of c.rules) {
     const t = targetOf(r);
-    if (t !== null) out.add(t);
+    if (t !== null) (out ??= new Set()).add(t);
   }
-  return out;
+  return out ?? NO_EDGES;
 }
 
 /** Whether two versions of a chain jump to the same chains in the same order (rules made from one cached parse share their target). */
@@ -57,11 +60,21 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 
 /** The graph of a whole table, from scratch. */
 export function buildJumpGraph(table: Table): JumpGraph {
+  return graphOf(table, false) as JumpGraph;
+}
+
+/** The graph of `table`; null when `stopOnDangling` and some jump names a chain it lacks. */
+function graphOf(table: Table, stopOnDangling: boolean): JumpGraph | null {
   const parents = new Map<string, Set<string>>();
   for (const c of table.chains.values()) {
-    for (const t of edges(c)) {
+    for (const r of c.rules) {
+      const t = targetOf(r);
+      if (t === null) continue;
       let p = parents.get(t);
-      if (!p) parents.set(t, (p = new Set()));
+      if (!p) {
+        if (stopOnDangling && !table.chains.has(t)) return null;
+        parents.set(t, (p = new Set()));
+      }
       p.add(c.name);
     }
   }
@@ -78,18 +91,49 @@ export function buildJumpGraph(table: Table): JumpGraph {
 }
 
 
+/**
+ * The graph of `table` when it surely passes the commit checks (every jump names a chain, no base chain's jump
+ * path reaches NFT_JUMP_STACK_SIZE, every rule a hook reaches allows it), else null.
+ */
+function validGraph(table: Table): JumpGraph | null {
+  const g = graphOf(table, true);
+  if (g === null) return null;
+  for (const hook of BUILTIN_CHAINS[table.name]) {
+    const c = table.chains.get(hook);
+    if (!c) continue;
+    for (const r of c.rules) {
+      const t = targetOf(r);
+      if (t !== null && 1 + (g.height.get(t) ?? 0) >= NFT_JUMP_STACK_SIZE) return null;
+    }
+  }
+  for (const [name, bits] of g.reach) {
+    const c = table.chains.get(name);
+    if (!c || bits === 0) continue;
+    for (const r of c.rules) if ((allowedHooks(r) & bits) !== bits) return null;
+  }
+  return g;
+}
+
 /** Adds `bits` to `from` and to every chain it reaches that lacks some of them; returns the chains that gained bits. */
 function propagate(table: Table, reach: Map<string, number>, from: string, bits: number, gained?: Set<string>): void {
-  const todo: Array<[string, number]> = [[from, bits]];
-  while (todo.length) {
-    const [name, b] = todo.pop()!;
+  const names = [from];
+  const masks = [bits];
+  while (names.length) {
+    const name = names.pop()!;
+    const b = masks.pop()!;
     const had = reach.get(name) ?? 0;
     if ((had | b) === had) continue;
     reach.set(name, had | b);
     gained?.add(name);
     const c = table.chains.get(name);
     if (!c) continue;
-    for (const t of edges(c)) todo.push([t, had | b]);
+    // A chain named twice is visited twice; the second visit finds its bits already there.
+    for (const r of c.rules) {
+      const t = targetOf(r);
+      if (t === null) continue;
+      names.push(t);
+      masks.push(had | b);
+    }
   }
 }
 
@@ -99,14 +143,23 @@ function propagate(table: Table, reach: Map<string, number>, from: string, bits:
  * place to describe `next` and true is returned; when it returns false, `g` may be damaged and must be dropped.
  */
 export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: ReadonlySet<string>): boolean {
-  const edgesNow = new Map<string, Set<string>>();
-  const edgesOfNext = (name: string): Set<string> => {
+  // A commit that rewrites most of the table (a full sync) is checked faster from scratch than change by change.
+  if (touched.size * 2 > next.chains.size) {
+    const fresh = validGraph(next);
+    if (fresh === null) return false;
+    g.parents = fresh.parents;
+    g.height = fresh.height;
+    g.reach = fresh.reach;
+    return true;
+  }
+  const edgesNow = new Map<string, ReadonlySet<string>>();
+  const edgesOfNext = (name: string): ReadonlySet<string> => {
     let e = edgesNow.get(name);
     if (e === undefined) edgesNow.set(name, (e = edges(next.chains.get(name))));
     return e;
   };
   // Jumps: every target of a touched chain exists; a deleted chain has no jump left to it (chain->use).
-  const edgeChanged = new Map<string, { before: Set<string>; after: Set<string> }>();
+  const edgeChanged = new Map<string, { before: ReadonlySet<string>; after: ReadonlySet<string> }>();
   for (const name of touched) {
     const now = next.chains.get(name);
     const was = base.chains.get(name);
@@ -178,15 +231,20 @@ export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: Rea
     const c = next.chains.get(name);
     if (!c) continue;
     const bits = (g.reach.get(name) ?? 0) | (c.hook !== null ? HOOK_BIT[c.hook] : 0);
+    // A chain no hook reaches hands nothing on.
+    if (bits === 0) continue;
     if (bits !== (g.reach.get(name) ?? 0)) propagate(next, g.reach, name, bits, gained);
     for (const t of e.after) if (!e.before.has(t)) propagate(next, g.reach, t, bits, gained);
   }
-  for (const name of new Set([...touched, ...gained])) {
+  const hooksAllow = (name: string): boolean => {
     const c = next.chains.get(name);
     const bits = g.reach.get(name) ?? 0;
-    if (!c || bits === 0) continue;
+    if (!c || bits === 0) return true;
     for (const r of c.rules) if ((allowedHooks(r) & bits) !== bits) return false;
-  }
+    return true;
+  };
+  for (const name of touched) if (!hooksAllow(name)) return false;
+  for (const name of gained) if (!touched.has(name) && !hooksAllow(name)) return false;
   // Surely valid: the graph now describes `next`.
   for (const [name, e] of edgeChanged) {
     for (const t of e.before) if (!e.after.has(t)) g.parents.get(t)?.delete(name);

@@ -11,11 +11,23 @@
 // private data) must not be shared, so a line with one is not cached; a match whose state lives in the
 // namespace (`-m recent`, `-m nfacct`) or that only draws from the packet's RNG (`-m statistic --mode random`)
 // is stateless as an object and shared.
+//
+// Lines of one shape are shared too (kube-proxy writes 12,000 `-A KUBE-SEP-X -s IP/32 -j KUBE-MARK-MASQ` over
+// 90 pod addresses). In `-A CHAIN REST`, the parse of REST does not depend on CHAIN when CHAIN is a user chain:
+// do_parse() reads the chain name only for its length (checkChainName()) and for the by-name checks of
+// built-in chains (`-o` with PREROUTING / INPUT, `-i` with POSTROUTING / OUTPUT); the other uses are in error
+// messages, and failing lines are never cached. And in `-A CHAIN MID -j NAME` where NAME is no target module,
+// the parse of MID does not depend on NAME: the jump is taken as long as the chain NAME exists. So a line whose
+// REST (or MID) was parsed before under another chain (or jump) gets that parse, rebased: its own chain, jump,
+// words and columns (shifted by the difference in chain name length). The rebased entry is then kept for the
+// line itself.
 
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
-import type { Rule, TableName } from './ruleset.js';
+import type { Rule, RuleTarget, TableName } from './ruleset.js';
 import { ruleSharing } from './ruleset.js';
+import { MAX_CHAIN_NAME } from './rule-parse.js';
+import { findTarget } from './registry.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -47,22 +59,118 @@ function shareableCommand(c: RuleCommand): boolean {
   return c.rules.every((r) => r.matches.every(shareableMatch));
 }
 
+/** The parse of one `-A CHAIN ...` line, kept for the lines that differ from it only in CHAIN (and in the jump). */
+interface Template {
+  entry: CachedCommand;
+  chain: string;
+}
+
+/** The parses kept for one table and parser flags. */
+interface Kind {
+  lines: Map<string, CachedCommand>;
+  /** By REST of `-A CHAIN REST` (from the blank after CHAIN). */
+  rest: Map<string, Template>;
+  /** By MID of `-A CHAIN MID -j NAME`. */
+  mid: Map<string, Template>;
+}
+
+/** The chain names do_parse() checks by name (checkRuleSpec() in rule-parse.ts), whatever the table. */
+const BUILTIN_NAMES: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+
+/** `-A CHAIN REST` with CHAIN a plain word (no quote) that may name a user chain: REST's start, else -1. */
+function restStart(line: string): number {
+  if (line.charCodeAt(0) !== 45 || line.charCodeAt(1) !== 65 || line.charCodeAt(2) !== 32) return -1; // '-A '
+  let i = 3;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32) break;
+    if (c === 9 || c === 10 || c === 34) return -1; // tab, newline, '"'
+  }
+  if (i === 3 || i >= line.length || i - 3 > MAX_CHAIN_NAME || line.charCodeAt(3) === 45) return -1;
+  return BUILTIN_NAMES.has(line.slice(3, i)) ? -1 : i;
+}
+
+/** `... -j NAME` at the end of the line, NAME a plain word: the index of its ` -j `, else -1. */
+function jumpStart(line: string, from: number): number {
+  const j = line.lastIndexOf(' -j ');
+  if (j < from || j + 4 >= line.length) return -1;
+  for (let i = j + 4; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 34 || c === 92) return -1;
+  }
+  return j;
+}
+
+function shiftAt(at: CommandAt, delta: number, target: number | null): CommandAt {
+  // Chain names of one length (kube-proxy's hashed names) leave every column where it was.
+  if (delta === 0 && target === at.target) return at;
+  const matches = new Array<number>(at.matches.length);
+  for (let i = 0; i < matches.length; i++) matches[i] = at.matches[i] + delta;
+  const out: CommandAt = { command: at.command, chain: at.chain, target, matches };
+  if (at.src !== undefined) out.src = at.src + delta;
+  if (at.dst !== undefined) out.dst = at.dst + delta;
+  return out;
+}
+
+/** `t`'s parse for `line`, whose chain is `chain` (and jump `jump`, for a MID template). */
+function rebase(t: Template, line: string, chain: string, jump: string | null): CachedCommand {
+  const e = t.entry;
+  const delta = chain.length - t.chain.length;
+  const words = e.words.slice();
+  words[1] = chain;
+  const cmd = e.command as { op: 'append'; chain: string; rules: Rule[] };
+  let rules = cmd.rules;
+  let target: number | null = e.at.target === null ? null : e.at.target + delta;
+  if (jump !== null) {
+    words[words.length - 1] = jump;
+    target = line.length - jump.length + 1;
+    const to: RuleTarget = { kind: 'jump', chain: jump };
+    rules = new Array<Rule>(cmd.rules.length);
+    for (let i = 0; i < rules.length; i++) {
+      const r = cmd.rules[i];
+      const own: Rule = { basics: r.basics, matches: r.matches, target: to, counters: { packets: r.counters.packets, bytes: r.counters.bytes } };
+      if (r.source !== undefined) {
+        const source = r.source.slice();
+        source[source.length - 1] = jump;
+        own.source = source;
+      }
+      rules[i] = own;
+    }
+  }
+  return { command: { op: 'append', chain, rules }, at: shiftAt(e.at, delta, target), words, jumpsTo: jump ?? e.jumpsTo, text: line };
+}
+
+/** Whether `e`, the parse of `line` (a `-A` line, MID ending at `j`), jumps to the line's last word through its `-j`. */
+function jumpsToLastWord(e: CachedCommand, line: string, j: number): boolean {
+  const c = e.command;
+  if (c.op !== 'append' || c.rules.length === 0) return false;
+  const name = line.slice(j + 4);
+  if (e.jumpsTo !== name || e.at.target !== j + 5 || e.words[e.words.length - 1] !== name) return false;
+  for (const r of c.rules) {
+    if (r.target.kind !== 'jump' || r.target.chain !== name) return false;
+    if (r.source !== undefined && r.source[r.source.length - 1] !== name) return false;
+  }
+  return true;
+}
+
 /** The parses of rule lines, shared by every restore given this cache (e.g. all namespaces of one World). */
 export class RuleParseCache {
-  readonly #byKind = new Map<string, Map<string, CachedCommand>>();
+  readonly #byKind = new Map<string, Kind>();
   #hits = 0;
   #misses = 0;
 
-  #lines(table: TableName, lenientComments: boolean): Map<string, CachedCommand> {
-    const kind = lenientComments ? `${table}+lenient` : table;
-    let m = this.#byKind.get(kind);
-    if (m === undefined) this.#byKind.set(kind, (m = new Map()));
-    return m;
+  #kind(table: TableName, lenientComments: boolean): Kind {
+    const key = lenientComments ? `${table}+lenient` : table;
+    let k = this.#byKind.get(key);
+    if (k === undefined) this.#byKind.set(key, (k = { lines: new Map(), rest: new Map(), mid: new Map() }));
+    return k;
   }
 
   /** The cached parse of `line`, when there is one and the chain it jumps to exists now. */
   lookup(table: TableName, lenientComments: boolean, line: string, chainExists: (name: string) => boolean): CachedCommand | undefined {
-    const hit = this.#lines(table, lenientComments).get(line);
+    const kind = this.#kind(table, lenientComments);
+    let hit = kind.lines.get(line);
+    if (hit === undefined) hit = this.#shaped(kind, line, chainExists);
     if (hit === undefined || (hit.jumpsTo !== null && !chainExists(hit.jumpsTo))) {
       this.#misses++;
       return undefined;
@@ -71,17 +179,50 @@ export class RuleParseCache {
     return hit;
   }
 
+  /** The parse of a line of a shape parsed before (see the top of this file), kept for the line; undefined if none. */
+  #shaped(kind: Kind, line: string, chainExists: (name: string) => boolean): CachedCommand | undefined {
+    if (kind.rest.size === 0) return undefined;
+    const r = restStart(line);
+    if (r < 0) return undefined;
+    const chain = line.slice(3, r);
+    let hit: CachedCommand | undefined;
+    const j = jumpStart(line, r);
+    if (j >= 0) {
+      const t = kind.mid.get(line.slice(r, j));
+      const jump = line.slice(j + 4);
+      if (t !== undefined && findTarget(jump) === undefined && chainExists(jump)) hit = rebase(t, line, chain, jump);
+    }
+    if (hit === undefined) {
+      const t = kind.rest.get(line.slice(r));
+      if (t === undefined) return undefined;
+      hit = rebase(t, line, chain, null);
+    }
+    kind.lines.set(line, hit);
+    return hit;
+  }
+
   /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared; whether it did. */
   store(table: TableName, lenientComments: boolean, line: string, entry: CachedCommand): boolean {
     if (!shareableCommand(entry.command)) return false;
-    this.#lines(table, lenientComments).set(line, entry);
+    const kind = this.#kind(table, lenientComments);
+    kind.lines.set(line, entry);
+    const r = entry.command.op === 'append' && entry.at.command === 1 && entry.at.chain === 4 ? restStart(line) : -1;
+    if (r < 0 || entry.words[1] !== line.slice(3, r)) return true;
+    const t: Template = { entry, chain: line.slice(3, r) };
+    const rest = line.slice(r);
+    if (!kind.rest.has(rest)) kind.rest.set(rest, t);
+    const j = jumpStart(line, r);
+    if (j >= 0 && jumpsToLastWord(entry, line, j)) {
+      const mid = line.slice(r, j);
+      if (!kind.mid.has(mid)) kind.mid.set(mid, t);
+    }
     return true;
   }
 
   /** Lookups answered from the cache, and not. */
   get stats(): { hits: number; misses: number; lines: number } {
     let lines = 0;
-    for (const m of this.#byKind.values()) lines += m.size;
+    for (const k of this.#byKind.values()) lines += k.lines.size;
     return { hits: this.#hits, misses: this.#misses, lines };
   }
 }

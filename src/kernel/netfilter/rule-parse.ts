@@ -73,6 +73,9 @@ const LONG: ReadonlyArray<readonly [string, CoreOpt]> = [
   ['fragment', 'fragment'], ['match', 'match'], ['jump', 'jump'], ['goto', 'goto'], ['set-counters', 'set-counters'],
 ];
 
+/** LONG by exact name (getopt_long() tries an exact match first). */
+const LONG_EXACT: ReadonlyMap<string, CoreOpt> = new Map(LONG);
+
 const COMMAND_LETTER: Readonly<Partial<Record<CoreOpt, string>>> = {
   append: 'A', insert: 'I', delete: 'D', 'new-chain': 'N', 'delete-chain': 'X', flush: 'F', zero: 'Z', policy: 'P',
   replace: 'R', 'rename-chain': 'E', list: 'L',
@@ -130,8 +133,8 @@ class ParseState {
 type Resolved = { core: CoreOpt; inlineValue: string | null } | { ext: Loaded; spec: OptionSpec; inlineValue: string | null } | null;
 
 function resolveLong(name: string, st: ParseState): Resolved | 'ambiguous' {
-  const exact = LONG.find(([n]) => n === name);
-  if (exact) return { core: exact[1], inlineValue: null };
+  const exact = LONG_EXACT.get(name);
+  if (exact !== undefined) return { core: exact, inlineValue: null };
   for (let i = st.loaded.length - 1; i >= 0; i--) {
     const spec = st.loaded[i].options.find((o) => o.name === name);
     if (spec) return { ext: st.loaded[i], spec, inlineValue: null };
@@ -160,8 +163,28 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
   let invert = false;
   let i = 0;
   const err = (message: string, w?: Word | null): CommandError => ({ message, col: w?.col });
+  // The option being read, and its `-sVALUE` / `--opt=VALUE` argument not taken yet.
+  let w: Word = words[0];
+  let inline: string | null = null;
+  const takeArg = (): Word | null => {
+    if (inline !== null) {
+      const v = { text: inline, raw: inline, col: w.col };
+      inline = null;
+      return v;
+    }
+    return i < words.length ? words[i++] : null;
+  };
+  const optionalArg = (): Word | null => {
+    if (inline !== null) return takeArg();
+    const next = words[i];
+    if (next && !next.text.startsWith('-') && next.text !== '!') {
+      i++;
+      return next;
+    }
+    return null;
+  };
   while (i < words.length) {
-    const w = words[i++];
+    w = words[i++];
     const t = w.text;
     if (t === '!' ) {
       if (invert) return err('multiple consecutive ! not allowed', w);
@@ -173,7 +196,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       return err(`Bad argument \`${t}'`, w);
     }
     let resolved: Resolved | 'ambiguous';
-    let inline: string | null = null;
+    inline = null;
     if (t.startsWith('--')) {
       const eq = t.indexOf('=');
       const name = eq < 0 ? t.slice(2) : t.slice(2, eq);
@@ -198,24 +221,6 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       resolved = { core, inlineValue: null };
       if (t.length > 2) inline = t.slice(2);
     }
-    // Arguments
-    const takeArg = (): Word | null => {
-      if (inline !== null) {
-        const v = { text: inline, raw: inline, col: w.col };
-        inline = null;
-        return v;
-      }
-      return i < words.length ? words[i++] : null;
-    };
-    const optionalArg = (): Word | null => {
-      if (inline !== null) return takeArg();
-      const next = words[i];
-      if (next && !next.text.startsWith('-') && next.text !== '!') {
-        i++;
-        return next;
-      }
-      return null;
-    };
     if ('ext' in resolved) {
       const { ext, spec } = resolved;
       st.firstSpecWord ??= w;
@@ -233,7 +238,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       if (env.lenientComments && ext.name === 'comment' && spec.name === 'comment') {
         while (i < words.length && !words[i].text.startsWith('-') && words[i].text !== '!') args[0] += ` ${words[i++].text}`;
       }
-      const e = ext.builder.option(spec.name, args, invert, { ...protoEnv(st, env.table), sets: env.sets });
+      const e = ext.builder.option(spec.name, args, invert, { proto: st.basics.proto, protoInvert: st.basics.protoInvert, table: env.table, sets: env.sets });
       if (typeof e === 'string') return err(e, w);
       if (e) return err(e.message, argWords[e.arg] ?? w);
       invert = false;
@@ -352,12 +357,15 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
     invert = false;
   }
   if (invert) return err('Bad argument `!\'', st.lastBang);
-  for (const [word, side] of [[st.srcWord, 'src'], [st.dstWord, 'dst']] as const) {
-    if (!word) continue;
-    const list = parseAddressList(word.text);
-    if (typeof list === 'string') return err(list, word);
-    if (side === 'src') st.srcList = list;
-    else st.dstList = list;
+  if (st.srcWord) {
+    const list = parseAddressList(st.srcWord.text);
+    if (typeof list === 'string') return err(list, st.srcWord);
+    st.srcList = list;
+  }
+  if (st.dstWord) {
+    const list = parseAddressList(st.dstWord.text);
+    if (typeof list === 'string') return err(list, st.dstWord);
+    st.dstList = list;
   }
   return finishCommand(st, env);
 }
@@ -377,9 +385,8 @@ function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): CommandErr
   const jumpsTo = st.target?.name ?? (st.jump?.kind === 'jump' || st.jump?.kind === 'goto' ? st.jump.chain : null);
   if (env.table === 'nat' && jumpsTo === 'DROP') return at(NAT_DROP, st.targetWord);
   // `! -s A/0` would never match; the kernel refuses the rule iptables-nft builds for it (1.8.9: EINVAL).
-  for (const [list, inv, word] of [[st.srcList, st.srcInvert, st.srcWord], [st.dstList, st.dstInvert, st.dstWord]] as const) {
-    if (inv && list?.some((a) => a.mask === 0)) return at(`RULE_APPEND failed (Invalid argument): rule in chain ${chain}`, word);
-  }
+  if (st.srcInvert && st.srcList?.some((a) => a.mask === 0)) return at(`RULE_APPEND failed (Invalid argument): rule in chain ${chain}`, st.srcWord);
+  if (st.dstInvert && st.dstList?.some((a) => a.mask === 0)) return at(`RULE_APPEND failed (Invalid argument): rule in chain ${chain}`, st.dstWord);
   return undefined;
 }
 
@@ -444,12 +451,13 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   const rules: Rule[] = [];
   for (const s of st.srcList ?? [null]) {
     for (const d of st.dstList ?? [null]) {
+      const b = st.basics;
       const basics: RuleBasics = {
-        ...st.basics,
-        src: s ? { ...s, invert: st.srcInvert } : null,
-        dst: d ? { ...d, invert: st.dstInvert } : null,
+        src: s ? { addr: s.addr, mask: s.mask, invert: st.srcInvert } : null,
+        dst: d ? { addr: d.addr, mask: d.mask, invert: st.dstInvert } : null,
+        in: b.in, out: b.out, proto: b.proto, protoInvert: b.protoInvert, fragment: b.fragment,
       };
-      rules.push({ basics, matches, target, counters: { ...st.counters } });
+      rules.push({ basics, matches, target, counters: { packets: st.counters.packets, bytes: st.counters.bytes } });
     }
   }
   if (cmd.op === 'append') return { op: 'append', chain: chain!, rules, at };

@@ -21,4 +21,66 @@ describe('splitWords', () => {
     expect(splitWords('x "open', true).map((w) => w.text)).toEqual(['x', 'open\n']);
     expect(splitWords('x "open', false).map((w) => w.text)).toEqual(['x', 'open']);
   });
+
+  it('splits quoted lines as the character-by-character splitter it replaced did', () => {
+    const chars = fc.constantFrom('a', 'b', '-', '"', '"', '\\', ' ', '\t', '\n', "'", '!');
+    fc.assert(fc.property(fc.array(chars, { maxLength: 40 }).map((cs) => cs.join('')), fc.boolean(), (line, nl) => {
+      expect(splitWords(line, nl)).toEqual(referenceSplit(line, nl));
+    }), { numRuns: 2000, seed: 5 });
+  });
 });
+
+/** The splitter as first written: one character at a time (the reference for the faster one). */
+function referenceSplit(line: string, hasNewline: boolean): Array<{ text: string; raw: string; col: number }> {
+  const input = hasNewline ? `${line}\n` : line;
+  const words: Array<{ text: string; raw: string; col: number }> = [];
+  let quoteOpen = false;
+  let escaped = false;
+  let text = '';
+  let started = -1;
+  let pending = false;
+  const flush = (end: number) => {
+    words.push({ text, raw: input.slice(started, end).replace(/\n$/, ''), col: started + 1 });
+    text = '';
+    started = -1;
+    pending = false;
+  };
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (started < 0) started = i;
+    if (quoteOpen) {
+      if (escaped) {
+        text += c;
+        escaped = false;
+        continue;
+      }
+      if (c === '\\') {
+        escaped = true;
+        continue;
+      }
+      if (c === '"') {
+        quoteOpen = false;
+        flush(i + 1);
+        continue;
+      }
+      text += c;
+      continue;
+    }
+    if (c === '"') {
+      quoteOpen = true;
+      pending = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\n') {
+      if (text.length === 0 && !pending) {
+        started = -1;
+        continue;
+      }
+      flush(i);
+      continue;
+    }
+    text += c;
+  }
+  if (text.length > 0 || pending) flush(input.length);
+  return words;
+}

@@ -18,54 +18,67 @@ export function splitWords(line: string, hasNewline: boolean): Word[] {
   const words: Word[] = [];
   let quoteOpen = false;
   let escaped = false;
+  // The word's text is built from runs of characters taken as they are (`run`: where the open one starts).
   let text = '';
+  let run = -1;
   let started = -1;
   let pending = false;
-  const flush = (end: number) => {
-    words.push({ text, raw: input.slice(started, end).replace(/\n$/, ''), col: started + 1 });
-    text = '';
-    started = -1;
-    pending = false;
-  };
   for (let i = 0; i < input.length; i++) {
-    const c = input[i];
+    const c = input.charCodeAt(i);
     if (started < 0) started = i;
     if (quoteOpen) {
       if (escaped) {
-        text += c;
         escaped = false;
+        if (run < 0) run = i;
         continue;
       }
-      if (c === '\\') {
+      if (c !== 92 && c !== 34) {
+        if (run < 0) run = i;
+        continue;
+      }
+      if (run >= 0) text += input.slice(run, i);
+      run = -1;
+      if (c === 92) {
         escaped = true;
         continue;
       }
-      if (c === '"') {
-        quoteOpen = false;
-        // A closing quote ends the word (`"a b"c` gives "a b" and "c").
-        flush(i + 1);
+      quoteOpen = false;
+      // A closing quote ends the word (`"a b"c` gives "a b" and "c").
+      words.push(word(input, text, started, i + 1));
+      text = '';
+      started = -1;
+      pending = false;
+      continue;
+    }
+    if (c === 34 || c === 32 || c === 9 || c === 10) {
+      if (run >= 0) text += input.slice(run, i);
+      run = -1;
+      if (c === 34) {
+        quoteOpen = true;
+        pending = true;
         continue;
       }
-      text += c;
-      continue;
-    }
-    if (c === '"') {
-      quoteOpen = true;
-      pending = true;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\n') {
       if (text.length === 0 && !pending) {
         started = -1;
         continue;
       }
-      flush(i);
+      words.push(word(input, text, started, i));
+      text = '';
+      started = -1;
+      pending = false;
       continue;
     }
-    text += c;
+    if (run < 0) run = i;
   }
-  if (text.length > 0 || pending) flush(input.length);
+  if (run >= 0) text += input.slice(run);
+  if (text.length > 0 || pending) words.push(word(input, text, started, input.length));
   return words;
+}
+
+/** The word `text` written from `start` to `end` of `input` (a newline it ran into is not part of it). */
+function word(input: string, text: string, start: number, end: number): Word {
+  const last = end > start && input.charCodeAt(end - 1) === 10 ? end - 1 : end;
+  return { text, raw: input.slice(start, last), col: start + 1 };
 }
 
 function plainWords(line: string): Word[] {
