@@ -3,6 +3,7 @@
 
 import type { NfHook } from './hooks.js';
 import type { Match, Target } from './module.js';
+import { isCommitted, markCommitted } from './committed-table.js';
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Policy = 'ACCEPT' | 'DROP';
@@ -139,7 +140,10 @@ export function cloneTable(t: Table): Table {
   for (const [name, c] of t.chains) {
     chains.set(name, { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ({ ...r, counters: { ...r.counters } })) });
   }
-  return { name: t.name, chains };
+  const copy: Table = { name: t.name, chains };
+  // The same chains and jumps: valid when `t` is (committed-table.ts).
+  if (isCommitted(t)) markCommitted(copy);
+  return copy;
 }
 
 /** Chains in the order iptables-save (nft backend) prints them: built-ins in hook order, then user chains by strcmp(). */
