@@ -19,6 +19,8 @@ import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
 import { chainSource, setChainSource } from './restore-chain-source.js';
+import { markCommitted } from './committed-table.js';
+import { OverlayMap } from './overlay-map.js';
 
 /**
  * The jump graph of tables that --noflush commits were made on, computed the first time one is, then handed on
@@ -250,7 +252,8 @@ export function applyRestore(
     if (l.kind === 'table') {
       const existing = rs.tables.get(l.table);
       const keep = opts.noflush === true && existing !== undefined;
-      const table = keep ? { name: existing.name, chains: new Map(existing.chains) } : emptyTable(l.table);
+      // The kept table's chains as an overlay (overlay-map.ts): a commit costs the chains it changes.
+      const table: Table = keep ? { name: existing.name, chains: OverlayMap.over(existing.chains) } : emptyTable(l.table);
       block = {
         table, base: keep ? existing : null, owned: new Set(keep ? [] : table.chains.values()), changed: new Set(),
         written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined, clean: new Map(),
@@ -314,6 +317,7 @@ export function applyRestore(
       if (block.failed) stopped = true;
       else if (block.touched) {
         rs.tables.set(block.table.name as TableName, block.table);
+        markCommitted(block.table);
         for (const [name, c] of block.clean) {
           const chain = c === null ? undefined : block.table.chains.get(name);
           if (chain !== undefined && chain.hook === null && c !== null) {
