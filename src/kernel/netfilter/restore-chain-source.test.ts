@@ -8,6 +8,7 @@ import { formatRestoreError } from './restore-parse.js';
 import { RuleParseCache } from './rule-parse-cache.js';
 import { printSave } from './save-print.js';
 import type { Ruleset } from './ruleset.js';
+import { cloneRuleset } from './ruleset.js';
 
 const FULL = [
   '*nat',
@@ -181,5 +182,24 @@ describe('kept chains compared as blocks: the same as the plain restore', () => 
     const fast = restore(text, full, { noflush: true, counters: true, cache });
     expect(fast.errors.map(formatRestoreError)).toEqual(restore(text, full, { noflush: true, counters: true }).errors.map(formatRestoreError));
     expect(fast.errors[0].line).toBe(43);
+  });
+});
+
+describe('kept chains of a cloned ruleset', () => {
+  it('a clone remembers what its chains were built from: declared again with the same lines, they are kept', () => {
+    const cache = new RuleParseCache();
+    const full = restore(FULL, undefined, { ...OPTS, cache }).ruleset;
+    const quiet = cloneRuleset(full);
+    expect(chain(restore(PARTIAL, quiet, { ...OPTS, cache }).ruleset, 'SVCS')).toBe(chain(quiet, 'SVCS'));
+    const clone = cloneRuleset(full);
+    chain(clone, 'SVCS').rules[1].counters.packets = 3;
+    const inc = restore(PARTIAL, clone, { ...OPTS, cache });
+    const plain = restore(PARTIAL, clone, OPTS);
+    expect(inc.errors).toEqual([]);
+    expect(printSave(inc.ruleset, { counters: true })).toBe(printSave(plain.ruleset, { counters: true }));
+    // Counted, so copied with zeroed counters; the next sync keeps that copy as it is.
+    const again = restore(PARTIAL, inc.ruleset, { ...OPTS, cache });
+    expect(chain(again.ruleset, 'SVCS')).toBe(chain(inc.ruleset, 'SVCS'));
+    expect(chain(clone, 'SVCS').rules[1].counters.packets).toBe(3);
   });
 });

@@ -4,6 +4,7 @@
 import type { NfHook } from './hooks.js';
 import type { Match, Target } from './module.js';
 import { isCommitted, markCommitted } from './committed-table.js';
+import { chainSource, setChainSource } from './restore-chain-source.js';
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Policy = 'ACCEPT' | 'DROP';
@@ -138,7 +139,11 @@ export function cloneRuleset(rs: Ruleset): Ruleset {
 export function cloneTable(t: Table): Table {
   const chains = new Map<string, Chain>();
   for (const [name, c] of t.chains) {
-    chains.set(name, { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ({ ...r, counters: { ...r.counters } })) });
+    const copy: Chain = { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ({ ...r, counters: { ...r.counters } })) };
+    // The copy's rules have the same parse: it was built from the same lines (restore-chain-source.ts).
+    const src = chainSource(c);
+    if (src !== undefined) setChainSource(copy, src);
+    chains.set(name, copy);
   }
   const copy: Table = { name: t.name, chains };
   // The same chains and jumps: valid when `t` is (committed-table.ts).
