@@ -79,3 +79,19 @@ describe('OverlayMap', () => {
     same(o, m);
   });
 });
+
+describe('OverlayMap.settle', () => {
+  it('keeps an overlay of few changes, copies one whose changes outgrew its base, leaves a Map alone', () => {
+    const base = new Map<number, Box>(Array.from({ length: 100 }, (_, i) => [i, { v: i }]));
+    const few = OverlayMap.over(base);
+    few.set(3, { v: -3 });
+    expect(OverlayMap.settle(few)).toBe(few);
+    const many = OverlayMap.over(base);
+    for (let i = 0; i < 60; i++) many.set(i + 50, { v: -i });
+    const settled = OverlayMap.settle(many);
+    expect(settled).not.toBe(many);
+    expect(settled).toBeInstanceOf(Map);
+    expect([...settled]).toEqual([...many]);
+    expect(OverlayMap.settle(base)).toBe(base);
+  });
+});

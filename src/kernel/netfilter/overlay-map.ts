@@ -44,6 +44,18 @@ export class OverlayMap<K, V extends object> implements Map<K, V> {
     return new OverlayMap(parent, new Map(), new Set(), new Map());
   }
 
+  /**
+   * `m` itself, or a plain copy of it when it is an overlay whose changes outgrew its base (what `over` would
+   * flatten): a commit settles its table's map this way, so a committed map reads at Map speed unless few of
+   * its entries changed.
+   */
+  static settle<K, V extends object>(m: Map<K, V>): Map<K, V> {
+    if (!(m instanceof OverlayMap)) return m;
+    const o = m as OverlayMap<K, V>;
+    const changes = o.#own.size + o.#moved.size;
+    return changes * changes <= 16 * o.#base.size ? o : new Map(o);
+  }
+
   get size(): number {
     return this.#base.size - this.#moved.size + this.#tail.size;
   }

@@ -28,6 +28,9 @@ import { OverlayMap } from './overlay-map.js';
  */
 const jumpGraphs = new WeakMap<Table, JumpGraph>();
 
+/** Chain maps smaller than this are copied rather than overlaid. */
+const SMALL_TABLE = 256;
+
 /** The rules a block wrote, with their line and the command's word columns; looked up by rule only when needed. */
 class Written {
   readonly #rules: Rule[] = [];
@@ -252,8 +255,10 @@ export function applyRestore(
     if (l.kind === 'table') {
       const existing = rs.tables.get(l.table);
       const keep = opts.noflush === true && existing !== undefined;
-      // The kept table's chains as an overlay (overlay-map.ts): a commit costs the chains it changes.
-      const table: Table = keep ? { name: existing.name, chains: OverlayMap.over(existing.chains) } : emptyTable(l.table);
+      // The kept table's chains as an overlay (overlay-map.ts): a commit costs the chains it changes (a small
+      // table is copied).
+      const chains = keep ? (existing.chains.size < SMALL_TABLE ? new Map(existing.chains) : OverlayMap.over(existing.chains)) : null;
+      const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
       block = {
         table, base: keep ? existing : null, owned: new Set(keep ? [] : table.chains.values()), changed: new Set(),
         written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined, clean: new Map(),
@@ -316,6 +321,7 @@ export function applyRestore(
       }
       if (block.failed) stopped = true;
       else if (block.touched) {
+        block.table.chains = OverlayMap.settle(block.table.chains);
         rs.tables.set(block.table.name as TableName, block.table);
         markCommitted(block.table);
         for (const [name, c] of block.clean) {
