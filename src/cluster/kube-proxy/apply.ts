@@ -65,7 +65,13 @@ export function canaryLost(ruleset: Ruleset): boolean {
   return CANARY_TABLES.some((t) => !hasChain(ruleset, t, KUBE_PROXY_CANARY));
 }
 
-/** The nat chains present now (what kube-proxy reads with iptables-save -t nat for the stale-chain clean-up). */
-export function natChainNames(ruleset: Ruleset): string[] {
-  return [...(ruleset.tables.get('nat')?.chains.keys() ?? [])];
+/**
+ * The nat chains present now (what kube-proxy reads with iptables-save -t nat for the stale-chain clean-up), read
+ * when iterated: kube-proxy runs that iptables-save only for a clean-up, which in large-cluster mode is at most
+ * once per syncPeriod (proxier.go syncProxyRules). The ruleset is never changed in place (a restore makes a new
+ * one), so the names are those of the moment of the call.
+ */
+export function natChainNames(ruleset: Ruleset): Iterable<string> {
+  const chains = ruleset.tables.get('nat')?.chains;
+  return { [Symbol.iterator]: (): Iterator<string> => (chains === undefined ? [][Symbol.iterator]() : chains.keys()) };
 }

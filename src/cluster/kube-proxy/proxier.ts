@@ -114,7 +114,8 @@ export class IptablesProxier {
     const changed = new Set([...serviceUpdate.updatedServices, ...endpointsUpdate.updatedServices]);
     const services = this.sorted();
     const endpoints = this.endpoints();
-    const large = services.reduce((n, s) => n + (endpoints.get(s.key)?.length ?? 0), 0) > this.config.largeClusterEndpointsThreshold;
+    // Counted again only for the Services that changed (render-memo.ts), as renderSync does with the same input.
+    const large = this.memo.endpointTotal(services, endpoints, changed) > this.config.largeClusterEndpointsThreshold;
     // In large-cluster mode the iptables-save for the clean-up runs at most once per sync period.
     const cleanup = opts.existingNatChains !== null && (!large || opts.now - this.lastCleanup >= this.config.syncPeriodSeconds);
     const r = renderSync({
@@ -123,6 +124,7 @@ export class IptablesProxier {
       existingNatChains: cleanup ? opts.existingNatChains : null,
       segments: this.segments,
       memo: this.memo,
+      touched: changed,
     });
     if (cleanup) this.lastCleanup = opts.now;
     if (full) {

@@ -1,18 +1,32 @@
 // What renderSync() keeps from one sync to the next of the same proxier, so that a sync where few Services
-// changed costs little more than their lines: the nat chains the Service segments declare (counted, updated by
-// the segments that differ from the last sync's), and the text of runs of consecutive segments (reused while the
-// run is made of the same segment objects). Only a cache: the text and the chains are what a fresh render gives.
+// changed costs little more than their lines: the segments of the last sync (one per Service port, in Service
+// order), the nat chains they declare (counted, updated by the segments that differ from the last sync's), the
+// text of runs of consecutive segments (joined again only when a segment of the run changed), and the endpoint
+// total (largeClusterMode). Only a cache: the text and the chains are what a fresh render gives.
+//
+// A sync may say which Services can differ from the last one (`touched`: those whose Service or endpoints
+// changed since the last render, as the change trackers report them); with the same Service list, configuration
+// and mode, only those and the Services whose own chains the last or this partial sync writes are rendered again.
 
+import type { EndpointInfo } from './endpoints.js';
 import type { ServiceSegment } from './render.js';
+import type { ServicePortInfo } from './service-port.js';
+import type { ProxierConfig } from './types.js';
 
 /** Segments per run of text: a changed Service rebuilds one run. */
 const RUN = 64;
 
 type Part = 'filterRules' | 'natChains' | 'natRules';
 
-interface Run {
-  segs: ServiceSegment[];
-  text: Partial<Record<Part, string>>;
+type RunText = Partial<Record<Part, string>>;
+
+/** What the last render was made of, to tell which Services the next one must look at. */
+interface Rendered {
+  services: readonly ServicePortInfo[];
+  config: ProxierConfig;
+  large: boolean;
+  /** The last sync's changedServices (null: a full sync, every Service's chains written). */
+  changed: ReadonlySet<string> | null;
 }
 
 export class RenderMemo {
@@ -20,20 +34,44 @@ export class RenderMemo {
   #segs: ServiceSegment[] = [];
   /** How many of those segments declare each nat chain. */
   readonly #declared = new Map<string, number>();
-  #runs: Run[] = [];
+  /** Text per run of RUN segments; undefined: to join again. */
+  #runs: (RunText | undefined)[] = [];
+  #natRuleLines = 0;
+  #rendered: Rendered | null = null;
+  /** Positions of each Service's ports (`ns/name` -> indexes) in #indexed. */
+  #indexed: readonly ServicePortInfo[] | null = null;
+  #positions = new Map<string, number[]>();
+  /** Endpoint counts per Service port as of the last count, for the list #counted, and their sum. */
+  #counted: readonly ServicePortInfo[] | null = null;
+  #counts: number[] = [];
+  #total = 0;
 
   /** Makes `segs` (this sync's segments, in Service order) the current ones. */
   update(segs: readonly ServiceSegment[]): void {
-    const old = this.#segs;
-    const n = Math.max(old.length, segs.length);
-    for (let i = 0; i < n; i++) {
-      const a = old[i];
-      const b = segs[i];
-      if (a === b) continue;
-      if (a !== undefined) for (const c of a.active) this.#count(c, -1);
-      if (b !== undefined) for (const c of b.active) this.#count(c, 1);
+    const n = Math.max(this.#segs.length, segs.length);
+    for (let i = 0; i < n; i++) this.#put(i, segs[i]);
+    this.#segs.length = segs.length;
+    this.#runs.length = Math.ceil(segs.length / RUN);
+  }
+
+  /** Makes `seg` the current segment at position `i` (the Service list is unchanged). */
+  replace(i: number, seg: ServiceSegment): void {
+    this.#put(i, seg);
+  }
+
+  #put(i: number, b: ServiceSegment | undefined): void {
+    const a = this.#segs[i];
+    if (a === b) return;
+    if (a !== undefined) {
+      for (const c of a.active) this.#count(c, -1);
+      this.#natRuleLines -= a.natRules.length;
     }
-    this.#segs = segs.slice();
+    if (b !== undefined) {
+      for (const c of b.active) this.#count(c, 1);
+      this.#natRuleLines += b.natRules.length;
+      this.#segs[i] = b;
+    }
+    this.#runs[Math.floor(i / RUN)] = undefined;
   }
 
   #count(chain: string, d: number): void {
@@ -47,28 +85,89 @@ export class RenderMemo {
     return this.#declared.has(chain);
   }
 
+  /** The nat rule lines of the current segments. */
+  natRuleLines(): number {
+    return this.#natRuleLines;
+  }
+
   /** The current segments' lines of `part`, joined by newlines, one string per run (empty runs left out). */
   texts(part: Part): string[] {
     const segs = this.#segs;
-    const runs: Run[] = [];
     const out: string[] = [];
     for (let r = 0; r * RUN < segs.length; r++) {
-      const from = r * RUN;
-      const to = Math.min(segs.length, from + RUN);
-      let run: Run | undefined = this.#runs[r];
-      if (run !== undefined && (run.segs.length !== to - from || run.segs.some((s, j) => s !== segs[from + j]))) run = undefined;
-      run ??= { segs: segs.slice(from, to), text: {} };
-      const text = (run.text[part] ??= joinPart(run.segs, part));
-      runs.push(run);
+      const run = (this.#runs[r] ??= {});
+      const text = (run[part] ??= joinPart(segs, r * RUN, Math.min(segs.length, (r + 1) * RUN), part));
       if (text !== '') out.push(text);
     }
-    this.#runs = runs;
     return out;
+  }
+
+  /**
+   * The endpoints of `services` in `endpoints` (largeClusterMode compares it with the threshold). `touched`: the
+   * `ns/name` of every Service whose endpoints may have changed since the last call with the same list; absent:
+   * counted again.
+   */
+  endpointTotal(services: readonly ServicePortInfo[], endpoints: ReadonlyMap<string, readonly EndpointInfo[]>, touched?: ReadonlySet<string>): number {
+    if (touched !== undefined && services === this.#counted) {
+      for (const nn of touched) {
+        for (const i of this.#positionsOf(services, nn)) {
+          const k = endpoints.get(services[i].key)?.length ?? 0;
+          this.#total += k - this.#counts[i];
+          this.#counts[i] = k;
+        }
+      }
+      return this.#total;
+    }
+    const counts: number[] = new Array<number>(services.length);
+    let total = 0;
+    for (let i = 0; i < services.length; i++) {
+      counts[i] = endpoints.get(services[i].key)?.length ?? 0;
+      total += counts[i];
+    }
+    this.#counted = services;
+    this.#counts = counts;
+    this.#total = total;
+    return total;
+  }
+
+  /**
+   * The positions of the Services this render must look at, or null for all of them: only when the last render
+   * had the same Service list, configuration and mode, both it and this one are partial syncs, and `touched`
+   * says which Services changed since.
+   */
+  toRender(r: Rendered, touched: ReadonlySet<string> | undefined): number[] | null {
+    const last = this.#rendered;
+    if (last === null || touched === undefined || r.changed === null || last.changed === null) return null;
+    if (last.services !== r.services || last.config !== r.config || last.large !== r.large || this.#segs.length !== r.services.length) return null;
+    const names = new Set<string>(touched);
+    for (const nn of last.changed) names.add(nn);
+    for (const nn of r.changed) names.add(nn);
+    const out: number[] = [];
+    for (const nn of names) for (const i of this.#positionsOf(r.services, nn)) out.push(i);
+    return out;
+  }
+
+  /** Records what this render was made of (after its segments are in). */
+  rendered(r: Rendered): void {
+    this.#rendered = r;
+  }
+
+  #positionsOf(services: readonly ServicePortInfo[], nn: string): readonly number[] {
+    if (this.#indexed !== services) {
+      this.#positions = new Map();
+      for (let i = 0; i < services.length; i++) {
+        const list = this.#positions.get(services[i].service);
+        if (list === undefined) this.#positions.set(services[i].service, [i]);
+        else list.push(i);
+      }
+      this.#indexed = services;
+    }
+    return this.#positions.get(nn) ?? [];
   }
 }
 
-function joinPart(segs: readonly ServiceSegment[], part: Part): string {
+function joinPart(segs: readonly ServiceSegment[], from: number, to: number, part: Part): string {
   const lines: string[] = [];
-  for (const s of segs) for (const l of s[part]) lines.push(l);
+  for (let i = from; i < to; i++) for (const l of segs[i][part]) lines.push(l);
   return lines.join('\n');
 }

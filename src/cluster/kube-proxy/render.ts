@@ -46,6 +46,11 @@ export interface RenderInput {
   segments?: RenderSegments;
   /** The last sync's segments, chains and text runs (render-memo.ts); absent: a fresh one. */
   memo?: RenderMemo;
+  /**
+   * With `memo`: the `ns/name` of every Service whose Service or endpoints changed since the memo's last render
+   * (the change trackers' updatedServices); absent: every Service is looked at.
+   */
+  touched?: ReadonlySet<string>;
 }
 
 /** One Service port's share of a sync's text: its lines in each part, and the nat chains it declares. */
@@ -150,7 +155,8 @@ export function renderSync(input: RenderInput): RenderResult {
   const isIPv6 = config.family === 'IPv6';
   const localhostNodePorts = config.localhostNodePorts && !isIPv6;
   const mark = masqueradeMark(config);
-  const largeClusterMode = totalEndpoints(input.services, input.endpoints) > config.largeClusterEndpointsThreshold;
+  const memo = input.memo ?? new RenderMemo();
+  const largeClusterMode = memo.endpointTotal(input.services, input.endpoints, input.touched) > config.largeClusterEndpointsThreshold;
   const comment = (s: string): string | null => (largeClusterMode ? null : `-m comment --comment ${q(s)}`);
 
   const filterChains = new Lines();
@@ -332,9 +338,8 @@ export function renderSync(input: RenderInput): RenderResult {
   }
 
   const segments = input.segments;
-  const segs: ServiceSegment[] = [];
-  let natRuleLines = 0;
-  for (const svc of input.services) {
+  /** The segment of the Service port `svc`: kept while what it is made of is the same. */
+  const segmentOf = (svc: ServicePortInfo): ServiceSegment => {
     const eps = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
     // An unchanged Service's own chains keep their contents in the kernel: kube-proxy writes them to a buffer it
     // drops; here they are mostly not built at all (the KUBE-SERVICES lines and chain names still are).
@@ -349,11 +354,20 @@ export function renderSync(input: RenderInput): RenderResult {
       else memo.written = seg;
       segments?.set(svc, memo);
     }
-    segs.push(seg);
-    natRuleLines += seg.natRules.length;
+    return seg;
+  };
+  const rendered = { services: input.services, config, large: largeClusterMode, changed: input.changedServices };
+  const only = memo.toRender(rendered, input.touched);
+  if (only === null) {
+    const segs: ServiceSegment[] = [];
+    for (const svc of input.services) segs.push(segmentOf(svc));
+    memo.update(segs);
+  } else {
+    // The other Services' segments are the last render's: the same ServicePortInfo, endpoints, mode and skip.
+    for (const i of only) memo.replace(i, segmentOf(input.services[i]));
   }
-  const memo = input.memo ?? new RenderMemo();
-  memo.update(segs);
+  memo.rendered(rendered);
+  let natRuleLines = memo.natRuleLines();
   const activeNatChain = (c: string): boolean => active.has(c) || memo.declares(c);
   // The Services' lines come between the head lines written above and the tail lines written below.
   const filterHead = filterRules.lines.splice(0);

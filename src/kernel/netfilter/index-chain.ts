@@ -95,14 +95,29 @@ export function indexChain(chain: Chain): ChainIndex {
 }
 
 /**
+ * Chain indexes by rule list: a pure function of the rules' parse, which never changes once a restore committed
+ * the chain (copy on write: a changed chain gets a new rule list). So a chain a later restore kept, or a chain that
+ * namespaces share, is indexed once. The length is checked too, for rule lists built by hand.
+ */
+const chainIndexes = new WeakMap<readonly Rule[], { length: number; index: ChainIndex }>();
+
+function chainIndexOf(c: Chain): ChainIndex {
+  const known = chainIndexes.get(c.rules);
+  if (known !== undefined && known.length === c.rules.length) return known.index;
+  const index = indexChain(c);
+  chainIndexes.set(c.rules, { length: c.rules.length, index });
+  return index;
+}
+
+/**
  * Indexes every chain of at least `minRules` rules. The index is a snapshot: rebuild it after the ruleset
- * changes (a restore).
+ * changes (a restore); chains whose rule list is the same are not indexed again.
  */
 export function indexRuleset(rs: Ruleset, minRules = 16): RulesetIndex {
   const byTable = new Map<TableName, Map<string, ChainIndex>>();
   for (const [tname, t] of rs.tables) {
     const byChain = new Map<string, ChainIndex>();
-    for (const c of t.chains.values()) if (c.rules.length >= minRules) byChain.set(c.name, indexChain(c));
+    for (const c of t.chains.values()) if (c.rules.length >= minRules) byChain.set(c.name, chainIndexOf(c));
     byTable.set(tname, byChain);
   }
   return { chain: (table, chain) => byTable.get(table)?.get(chain) };

@@ -19,12 +19,17 @@ import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
 import { chainSource, setChainSource } from './restore-chain-source.js';
+import { markCommitted } from './committed-table.js';
+import { OverlayMap } from './overlay-map.js';
 
 /**
  * The jump graph of tables that --noflush commits were made on, computed the first time one is, then handed on
  * from each table to the table its commit made (a pure function of the table, which is never changed in place).
  */
 const jumpGraphs = new WeakMap<Table, JumpGraph>();
+
+/** Chain maps smaller than this are copied rather than overlaid. */
+const SMALL_TABLE = 256;
 
 /** The rules a block wrote, with their line and the command's word columns; looked up by rule only when needed. */
 class Written {
@@ -250,7 +255,10 @@ export function applyRestore(
     if (l.kind === 'table') {
       const existing = rs.tables.get(l.table);
       const keep = opts.noflush === true && existing !== undefined;
-      const table = keep ? { name: existing.name, chains: new Map(existing.chains) } : emptyTable(l.table);
+      // The kept table's chains as an overlay (overlay-map.ts): a commit costs the chains it changes (a small
+      // table is copied).
+      const chains = keep ? (existing.chains.size < SMALL_TABLE ? new Map(existing.chains) : OverlayMap.over(existing.chains)) : null;
+      const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
       block = {
         table, base: keep ? existing : null, owned: new Set(keep ? [] : table.chains.values()), changed: new Set(),
         written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined, clean: new Map(),
@@ -313,7 +321,9 @@ export function applyRestore(
       }
       if (block.failed) stopped = true;
       else if (block.touched) {
+        block.table.chains = OverlayMap.settle(block.table.chains);
         rs.tables.set(block.table.name as TableName, block.table);
+        markCommitted(block.table);
         for (const [name, c] of block.clean) {
           const chain = c === null ? undefined : block.table.chains.get(name);
           if (chain !== undefined && chain.hook === null && c !== null) {

@@ -8,6 +8,7 @@ import { formatRestoreError } from './restore-parse.js';
 import { RuleParseCache } from './rule-parse-cache.js';
 import { printSave } from './save-print.js';
 import type { Ruleset } from './ruleset.js';
+import { cloneRuleset } from './ruleset.js';
 
 const FULL = [
   '*nat',
@@ -124,5 +125,81 @@ describe('kept chains: the same as the plain restore', () => {
     );
     // The fast path was taken: chains declared again (with rules) came out as the same object.
     expect(keptDeclared).toBeGreaterThan(20);
+  });
+});
+
+// Long kept chains (restore-chain-block.ts): runs of a chain's unchanged lines are compared as one block. Scripts
+// that declare A again with its lines, changed here and there (a line replaced, dropped or added, other lines in
+// between, an error after the run, no final newline), against the plain restore.
+const A_LINES = Array.from({ length: 40 }, (_, i) => `-A A -s 10.0.${i >> 4}.${i & 15}/32 -p tcp -m tcp --dport ${80 + (i % 3)} -j ${['B', 'C', 'RETURN'][i % 3]}`);
+const BASE = ['*filter', ':A - [0:0]', ':B - [0:0]', ':C - [0:0]', ...A_LINES, '-A B -j C', 'COMMIT', ''].join('\n');
+const INSERTS = ['-A B -j RETURN', '# a comment', '', '-A NOPE -j RETURN', '-X C', ':B - [0:0]', '-A A -j RETURN', '-A A -s 10.9.9.9/32 -j B', '-A C -j B', '-F B', '-A  A -j RETURN', '-A A'];
+const edit = fc.oneof(
+  fc.record({ k: fc.constant('replace' as const), at: fc.nat(39), with: fc.constantFrom(...INSERTS) }),
+  fc.record({ k: fc.constant('insert' as const), at: fc.nat(40), with: fc.constantFrom(...INSERTS) }),
+  fc.record({ k: fc.constant('drop' as const), at: fc.nat(39) }),
+  fc.record({ k: fc.constant('cut' as const), at: fc.nat(40) }),
+);
+const longScript = fc.tuple(fc.array(edit, { maxLength: 3 }), fc.constantFrom('COMMIT\n', 'COMMIT', '', '-A NOPE -j B\nCOMMIT\n'), fc.boolean()).map(([edits, end, lead]) => {
+  let lines = A_LINES.slice();
+  for (const e of edits) {
+    if (e.k === 'replace') lines[Math.min(e.at, lines.length - 1)] = e.with;
+    else if (e.k === 'insert') lines.splice(Math.min(e.at, lines.length), 0, e.with);
+    else if (e.k === 'drop') lines.splice(e.at, 1);
+    else lines = lines.slice(0, e.at);
+  }
+  return [...(lead ? ['# partial'] : []), '*filter', ':A - [0:0]', ...lines, end].join('\n');
+});
+
+describe('kept chains compared as blocks: the same as the plain restore', () => {
+  it('over random edits of a long chain declared again, applied in turn', () => {
+    let kept = 0;
+    fc.assert(
+      fc.property(fc.array(longScript, { minLength: 1, maxLength: 4 }), (scripts) => {
+        const opts = { noflush: true, counters: true };
+        const cache = new RuleParseCache();
+        let fast = restore(BASE, undefined, { ...opts, cache }).ruleset;
+        let plain = restore(BASE, undefined, opts).ruleset;
+        for (const s of scripts.flatMap((x) => [x, x])) {
+          const f = restore(s, fast, { ...opts, cache });
+          const p = restore(s, plain, opts);
+          expect(f.errors.map(formatRestoreError)).toEqual(p.errors.map(formatRestoreError));
+          expect(printSave(f.ruleset, { counters: true })).toBe(printSave(p.ruleset, { counters: true }));
+          if (f.errors.length === 0 && f.ruleset.tables.get('filter')!.chains.get('A') === fast.tables.get('filter')!.chains.get('A')) kept++;
+          fast = f.ruleset;
+          plain = p.ruleset;
+        }
+      }),
+      { numRuns: 300, seed: 12 },
+    );
+    expect(kept).toBeGreaterThan(30);
+  });
+
+  it('a chain\'s unchanged lines after a changed one are held back as one run, and errors after them keep their line', () => {
+    const cache = new RuleParseCache();
+    const full = restore(BASE, undefined, { noflush: true, counters: true, cache }).ruleset;
+    const text = ['*filter', ':A - [0:0]', ...A_LINES, '-A NOPE -j RETURN', 'COMMIT', ''].join('\n');
+    const fast = restore(text, full, { noflush: true, counters: true, cache });
+    expect(fast.errors.map(formatRestoreError)).toEqual(restore(text, full, { noflush: true, counters: true }).errors.map(formatRestoreError));
+    expect(fast.errors[0].line).toBe(43);
+  });
+});
+
+describe('kept chains of a cloned ruleset', () => {
+  it('a clone remembers what its chains were built from: declared again with the same lines, they are kept', () => {
+    const cache = new RuleParseCache();
+    const full = restore(FULL, undefined, { ...OPTS, cache }).ruleset;
+    const quiet = cloneRuleset(full);
+    expect(chain(restore(PARTIAL, quiet, { ...OPTS, cache }).ruleset, 'SVCS')).toBe(chain(quiet, 'SVCS'));
+    const clone = cloneRuleset(full);
+    chain(clone, 'SVCS').rules[1].counters.packets = 3;
+    const inc = restore(PARTIAL, clone, { ...OPTS, cache });
+    const plain = restore(PARTIAL, clone, OPTS);
+    expect(inc.errors).toEqual([]);
+    expect(printSave(inc.ruleset, { counters: true })).toBe(printSave(plain.ruleset, { counters: true }));
+    // Counted, so copied with zeroed counters; the next sync keeps that copy as it is.
+    const again = restore(PARTIAL, inc.ruleset, { ...OPTS, cache });
+    expect(chain(again.ruleset, 'SVCS')).toBe(chain(inc.ruleset, 'SVCS'));
+    expect(chain(clone, 'SVCS').rules[1].counters.packets).toBe(3);
   });
 });

@@ -11,6 +11,8 @@ import type { RuleParseCache } from './rule-parse-cache.js';
 import { instantiate } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
 import { chainSource } from './restore-chain-source.js';
+import { chainBlock, matchBlockLines } from './restore-chain-block.js';
+import { isCommitted } from './committed-table.js';
 
 export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
@@ -69,15 +71,15 @@ export function parseRestore(
 ): { script: RestoreScript; errors: RestoreError[] } {
   const lines: RestoreLine[] = [];
   const errors: RestoreError[] = [];
-  const raw = text.split('\n');
   const hasFinalNewline = text.endsWith('\n');
-  if (hasFinalNewline) raw.pop();
   let table: TableName | null = null;
   // The chains that exist at this point: those the block declared or created, else the kept ones (--noflush),
   // looked up in the table itself rather than copied (a table may hold tens of thousands).
   let chains = new Set<string>();
   let removed = new Set<string>();
   let kept: ReadonlyMap<string, unknown> | undefined;
+  // The kept table was committed: each kept chain's jumps name chains of it (committed-table.ts).
+  let keptValid = false;
   const chainExists = (c: string): boolean => chains.has(c) || (kept !== undefined && !removed.has(c) && kept.has(c));
   // keepChains: kept user chains declared again whose `-A` lines so far are the first lines they were built from
   // (restore-chain-source.ts). Their lines are held back; anything else naming the chain gives them back first.
@@ -85,10 +87,13 @@ export function parseRestore(
   const giveBack = (t: Tracker): void => {
     trackers.delete(t.from.name);
     lines.push({ kind: 'chain', line: t.line, chain: t.from.name, policy: null, counters: t.counters, raw: t.raw });
-    for (let i = 0; i < t.lineNos.length; i++) {
-      const rule = ruleSharing(t.from.rules[i], { packets: 0, bytes: 0 });
-      const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
-      lines.push({ kind: 'command', line: t.lineNos[i], command, words: t.src.words[i], at: t.src.at[i], text: t.src.lines[i] });
+    let i = 0;
+    for (let r = 0; r < t.runs.length; r += 2) {
+      for (let k = 0; k < t.runs[r + 1]; k++, i++) {
+        const rule = ruleSharing(t.from.rules[i], { packets: 0, bytes: 0 });
+        const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
+        lines.push({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i], at: t.src.at[i], text: t.src.lines[i] });
+      }
     }
   };
   const giveBackAll = (): void => {
@@ -103,9 +108,26 @@ export function parseRestore(
       if (t !== undefined) giveBack(t);
     }
   };
-  for (let n = 0; n < raw.length; n++) {
-    const lineNo = n + 1;
-    const line = raw[n];
+  /** Whether the kept chain's line `i` may be held back: its `-j` / `-g` chain exists now. */
+  const targetOk = (t: Tracker, i: number): boolean => {
+    const target = t.from.rules[i].target;
+    // A kept chain's targets are mostly kept chains: looked up there first.
+    const jumps = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
+    return jumps === null || (removed.size === 0 && kept !== undefined && kept.has(jumps)) || chainExists(jumps);
+  };
+  // The input is read line by line where each line starts (no split of the whole text: a kept chain's run of
+  // unchanged lines is compared as one block and skipped). `n` counts the lines as text.split('\n') would, less
+  // the empty piece after a final newline.
+  let n = 0;
+  let pos = 0;
+  while (pos <= text.length) {
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0 && hasFinalNewline) break;
+    const end = nl < 0 ? text.length : nl;
+    const lineNo = ++n;
+    const line = text.slice(pos, end);
+    const lineStart = pos;
+    pos = end + 1;
     // xtables_restore_parse_line() looks at the first character only: an empty line or a `#` in column 1 is
     // skipped, `*` opens a table, `:` declares a chain, `COMMIT` alone commits; inside a table anything else is
     // a command (a blank or indented line too), outside one it is "line N failed".
@@ -115,7 +137,7 @@ export function parseRestore(
     }
     if (line === 'COMMIT' && table !== null) {
       for (const t of [...trackers.values()]) {
-        if (t.lineNos.length < t.src.lines.length) giveBack(t);
+        if (t.count < t.src.lines.length) giveBack(t);
         else lines.push({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
@@ -132,7 +154,9 @@ export function parseRestore(
       table = name;
       chains = new Set<string>(BUILTIN_CHAINS[name]);
       removed = new Set<string>();
-      kept = opts.noflush ? base.tables.get(name)?.chains : undefined;
+      const keptTable = opts.noflush ? base.tables.get(name) : undefined;
+      kept = keptTable?.chains;
+      keptValid = keptTable !== undefined && isCommitted(keptTable);
       lines.push({ kind: 'table', line: lineNo, table: name });
       continue;
     }
@@ -155,23 +179,32 @@ export function parseRestore(
       chains.add(parsed.chain);
       removed.delete(parsed.chain);
       if (src !== undefined) {
-        trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, lineNos: [] });
+        trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
         continue;
       }
       lines.push({ kind: 'chain', line: lineNo, ...parsed, raw: line });
       continue;
     }
-    const hasNewline = n < raw.length - 1 || hasFinalNewline;
+    const hasNewline = nl >= 0;
     if (trackers.size > 0 && line.startsWith('-A ')) {
       const sp = line.indexOf(' ', 3);
       const t = trackers.get(sp < 0 ? line.slice(3) : line.slice(3, sp));
       if (t !== undefined) {
-        const i = t.lineNos.length;
-        const target = i < t.src.lines.length && hasNewline && line === t.src.lines[i] ? t.from.rules[i].target : undefined;
-        // A kept chain's targets are mostly kept chains: looked up there first.
-        const jumps = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
-        if (target !== undefined && (jumps === null || (removed.size === 0 && kept !== undefined && kept.has(jumps)) || chainExists(jumps))) {
-          t.lineNos.push(lineNo);
+        const i = t.count;
+        if (i < t.src.lines.length && hasNewline && line === t.src.lines[i] && targetOk(t, i)) {
+          // The lines after it that are the chain's next source lines, checked as one run.
+          const block = i + 1 < t.src.lines.length ? chainBlock(t.src, t.from.name) : null;
+          let more = block === null ? 0 : matchBlockLines(block, i + 1, text, pos);
+          if (more > 0 && !(keptValid && removed.size === 0)) {
+            let ok = 0;
+            while (ok < more && targetOk(t, i + 1 + ok)) ok++;
+            more = ok;
+          }
+          holdBack(t, lineNo, 1 + more);
+          if (more > 0) {
+            n += more;
+            pos = lineStart + (block!.starts[i + 1 + more] - block!.starts[i]);
+          }
           continue;
         }
         giveBack(t);
@@ -231,7 +264,7 @@ export function parseRestore(
     lines.push(parsedLine);
   }
   giveBackAll();
-  if (table !== null) errors.push({ line: raw.length + 1, column: 1, message: `COMMIT expected at line ${raw.length + 1}` });
+  if (table !== null) errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });
   return { script: { lines }, errors };
 }
 
@@ -243,8 +276,17 @@ interface Tracker {
   line: number;
   raw: string;
   counters: Counters | null;
-  /** The numbers of the lines held back: line i is src.lines[i]. */
-  lineNos: number[];
+  /** The lines held back, as runs of consecutive line numbers: [first, count, first, count, ...]; the i-th held is src.lines[i]. */
+  runs: number[];
+  /** How many are held back. */
+  count: number;
+}
+
+function holdBack(t: Tracker, lineNo: number, k: number): void {
+  const r = t.runs.length;
+  if (r > 0 && t.runs[r - 2] + t.runs[r - 1] === lineNo) t.runs[r - 1] += k;
+  else t.runs.push(lineNo, k);
+  t.count += k;
 }
 
 /** The kept user chain `name` and what it was built from, when a restore with these options may keep it. */

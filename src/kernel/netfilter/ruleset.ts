@@ -3,6 +3,8 @@
 
 import type { NfHook } from './hooks.js';
 import type { Match, Target } from './module.js';
+import { isCommitted, markCommitted } from './committed-table.js';
+import { chainSource, setChainSource } from './restore-chain-source.js';
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Policy = 'ACCEPT' | 'DROP';
@@ -137,9 +139,16 @@ export function cloneRuleset(rs: Ruleset): Ruleset {
 export function cloneTable(t: Table): Table {
   const chains = new Map<string, Chain>();
   for (const [name, c] of t.chains) {
-    chains.set(name, { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ({ ...r, counters: { ...r.counters } })) });
+    const copy: Chain = { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ({ ...r, counters: { ...r.counters } })) };
+    // The copy's rules have the same parse: it was built from the same lines (restore-chain-source.ts).
+    const src = chainSource(c);
+    if (src !== undefined) setChainSource(copy, src);
+    chains.set(name, copy);
   }
-  return { name: t.name, chains };
+  const copy: Table = { name: t.name, chains };
+  // The same chains and jumps: valid when `t` is (committed-table.ts).
+  if (isCommitted(t)) markCommitted(copy);
+  return copy;
 }
 
 /** Chains in the order iptables-save (nft backend) prints them: built-ins in hook order, then user chains by strcmp(). */
