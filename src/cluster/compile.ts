@@ -22,6 +22,7 @@ import { addPortMappings } from './cni/portmap.js';
 import { addFlannelRules } from './flannel/iptables.js';
 import { addNodeLocalDns, KUBE_DNS_UPSTREAM, kubeDnsUpstreamService, NODE_LOCAL_DNS_IP, nodeLocalDnsRules } from './node-local-dns.js';
 import { IptablesText, PreparedRestore } from './iptables-text.js';
+import { restore } from '../kernel/netfilter/index.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
 import type { ChainLabel } from './kube-proxy/index.js';
@@ -78,6 +79,8 @@ export interface CompiledObjects {
 export interface CompileIssue {
   origin: Origin;
   message: string;
+  /** A line (1-based) and column of the block text at `origin` the issue is at (a patch's iptables text). */
+  at?: { line: number; column: number };
 }
 
 export interface CompiledCluster extends CompiledObjects {
@@ -449,7 +452,7 @@ function allocateClusterIPs(spec: ClusterSpec, issues: CompileIssue[]): ServiceO
 }
 
 function applyPatches(spec: ClusterSpec, objects: CompiledObjects, world: WorldSpec, issues: CompileIssue[]): void {
-  for (const patch of spec.patches) {
+  for (const [index, patch] of spec.patches.entries()) {
     const netns = patchNetns(patch.target, objects, spec);
     const ns = world.namespaces.find((n) => n.name === netns);
     if (netns === undefined || ns === undefined) {
@@ -463,7 +466,13 @@ function applyPatches(spec: ClusterSpec, objects: CompiledObjects, world: WorldS
     if (patch.iptables !== undefined) {
       const node = objects.nodes.find((n) => n.netns === netns);
       if (node !== undefined) {
-        // iptables-restore refuses the whole text on a line it cannot apply (a rule number past the chain's end).
+        // `iptables-restore --noflush` on the node as it is: a chain the node has (KUBE-SERVICES, KUBE-MARK-MASQ)
+        // may be written to or jumped to undeclared; any other refuses the whole text, at the line it names.
+        const errors = restore(patch.iptables, restore(node.iptables.render()).ruleset, { noflush: true }).errors;
+        for (const e of errors) {
+          issues.push({ origin: patch.iptablesOrigin ?? patch.origin, at: { line: e.line, column: e.column ?? 1 }, message: `patches[${index}]: iptables-restore: line ${e.line}: ${e.message}` });
+        }
+        if (errors.length > 0) continue;
         for (const line of node.iptables.applyRestore(patch.iptables)) {
           issues.push({ origin: patch.origin, message: `patches: ${patch.target}: iptables line "${line.trim()}" cannot be applied to the node's rules (a rule number past the chain's end: Index of insertion too big; or not a :CHAIN, -A or -I line)` });
         }

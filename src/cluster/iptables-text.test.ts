@@ -28,6 +28,38 @@ describe('IptablesText', () => {
   });
 });
 
+describe('IptablesText :CHAIN lines, as iptables-restore --noflush takes them', () => {
+  // Checked with iptables 1.8.9 (nf_tables) in a scratch namespace (test/kernel/cluster-patch-chain.test.ts
+  // compares the same texts with the real tool's iptables-save).
+  const rulesOf = (t: IptablesText): string[] => t.render().split('\n').filter((l) => l.startsWith('-A') || l.startsWith(':'));
+  it('flushes a user chain it declares, created by a component or a shared layer, and sets a built-in chain\'s policy without flushing it', () => {
+    const layer = new PreparedRestore('*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j KUBE-NODEPORTS\nCOMMIT\n');
+    const t = new IptablesText();
+    t.append('filter', 'FOO', '-s 1.1.1.1/32 -j ACCEPT').append('filter', 'INPUT', '-s 2.2.2.2/32 -j DROP');
+    t.applyPrepared(layer, { share: true });
+    expect(t.applyRestore('*filter\n:FOO - [0:0]\n:INPUT DROP [5:100]\n:OUTPUT - [0:0]\n:NEW ACCEPT [3:4]\n-A FOO -s 9.9.9.9/32 -j ACCEPT\nCOMMIT\n*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n')).toEqual([]);
+    expect(rulesOf(t)).toEqual([
+      ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':KUBE-SERVICES - [0:0]',
+      ':INPUT DROP [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':FOO - [0:0]', ':NEW - [0:0]',
+      '-A INPUT -s 2.2.2.2/32 -j DROP', '-A FOO -s 9.9.9.9/32 -j ACCEPT',
+    ]);
+    // The other namespace holding the layer keeps its rules.
+    const other = new IptablesText();
+    other.applyPrepared(layer, { share: true });
+    expect(other.render()).toContain('-A KUBE-SERVICES -j KUBE-NODEPORTS\n');
+  });
+
+  it('flushes again on a second declaration in one text, rules written before it included', () => {
+    const t = new IptablesText();
+    t.append('filter', 'FOO', '-s 1.1.1.1/32');
+    t.applyRestore('*filter\n-A FOO -s 5.5.5.5/32\n:FOO - [0:0]\n-A FOO -s 3.3.3.3/32\n:FOO - [0:0]\n-A FOO -s 4.4.4.4/32\nCOMMIT\n');
+    expect(rulesOf(t).filter((l) => l.startsWith('-A'))).toEqual(['-A FOO -s 4.4.4.4/32']);
+    const shared = new IptablesText();
+    shared.applyPrepared(new PreparedRestore('*nat\n:X - [0:0]\n-A X -j RETURN\n:X - [0:0]\n-A X -j ACCEPT\nCOMMIT\n'), { share: true });
+    expect(rulesOf(shared).filter((l) => l.startsWith('-A'))).toEqual(['-A X -j ACCEPT']);
+  });
+});
+
 describe('IptablesText shared layers', () => {
   const tables = ['nat', 'filter', 'raw', 'x'];
   const chains = ['PREROUTING', 'INPUT', 'FORWARD', 'POSTROUTING', 'KUBE-A', 'KUBE-B', 'KUBE-C', 'AA', 'FLANNEL', 'Z-LAST'];

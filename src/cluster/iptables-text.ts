@@ -49,6 +49,19 @@ export class IptablesText {
     return this;
   }
 
+  /**
+   * A `:CHAIN` line of iptables-restore --noflush on a user chain: created, or flushed when it exists
+   * (iptables 1.8.9 nf_tables, checked in a scratch namespace; test/kernel/cluster-patch-chain.test.ts).
+   */
+  declare(table: string, chain: string): this {
+    const t = this.table(table);
+    if (t.policies.has(chain)) return this;
+    this.own(t, chain);
+    if (t.chains.has(chain)) t.rules.delete(chain);
+    else t.chains.add(chain);
+    return this;
+  }
+
   policy(table: string, chain: string, policy: 'ACCEPT' | 'DROP'): this {
     const t = this.table(table);
     this.own(t, chain);
@@ -93,7 +106,8 @@ export class IptablesText {
 
   /**
    * Applies iptables-restore text written with `--noflush` semantics (the way kube-proxy and flannel feed
-   * theirs): `*table`, `:CHAIN POLICY [..]`, `-A`/`-I` lines, `COMMIT`. Returns the lines it could not take.
+   * theirs): `*table`, `:CHAIN POLICY [..]` (a user chain is created or flushed, a built-in one gets the
+   * policy), `-A`/`-I` lines, `COMMIT`. Returns the lines it could not take.
    */
   applyRestore(text: string): string[] {
     return this.applyPrepared(new PreparedRestore(text));
@@ -129,7 +143,7 @@ export class IptablesText {
 
   /** One operation; false when it is refused (a rule number past the end of the chain). */
   private apply(table: string, o: RestoreOp): boolean {
-    if (o.op === 'chain') this.chain(table, o.chain);
+    if (o.op === 'chain') this.declare(table, o.chain);
     else if (o.op === 'policy') this.policy(table, o.chain, o.policy);
     else if (o.op === 'A') this.append(table, o.chain, o.rest);
     else if (o.at === undefined) this.insert(table, o.chain, o.rest);

@@ -147,6 +147,8 @@ export interface PatchSpec {
   iptables?: string;
   listen: ListenSpec[];
   origin?: Origin;
+  /** Where the iptables text is (a block scalar): a node's patch is checked against the node's rules there. */
+  iptablesOrigin?: Origin;
 }
 
 export interface ObjectMeta {

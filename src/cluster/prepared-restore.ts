@@ -10,9 +10,11 @@ export const BUILTIN: Readonly<Record<string, readonly string[]>> = {
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
 
-/** One restore operation on one table: `:CHAIN -`, `:CHAIN ACCEPT|DROP`, `-A`, `-I`. */
+/** One restore operation on one table: `:CHAIN ...` of a user chain, `:BUILTIN ACCEPT|DROP`, `-A`, `-I`. */
 export type RestoreOp =
+  /** A user chain's declaration: created, or flushed when it exists (--noflush). */
   | { op: 'chain'; chain: string }
+  /** A built-in chain's policy (its rules are kept). */
   | { op: 'policy'; chain: string; policy: 'ACCEPT' | 'DROP' }
   | { op: 'A'; chain: string; rest: string }
   /** `-I CHAIN [N] rest`: `at` is the rule number when given (1 = first), `raw` the line, for a refusal. */
@@ -35,8 +37,12 @@ export class PreparedRestore {
       }
       let m = /^:(\S+)\s+(\S+)/.exec(line);
       if (m !== null) {
-        if (m[2] === '-') table.add({ op: 'chain', chain: m[1] });
-        else if (m[2] === 'ACCEPT' || m[2] === 'DROP') table.add({ op: 'policy', chain: m[1], policy: m[2] });
+        // As iptables-restore --noflush takes a chain line (checked with iptables 1.8.9 nf_tables in a scratch
+        // namespace): a built-in chain gets the policy (`-` changes nothing) and keeps its rules; any other
+        // chain is created, or flushed when it exists, whatever the policy word. `[p:b]` counts only with -c.
+        if ((BUILTIN[table.name] ?? []).includes(m[1])) {
+          if (m[2] === 'ACCEPT' || m[2] === 'DROP') table.add({ op: 'policy', chain: m[1], policy: m[2] });
+        } else table.add({ op: 'chain', chain: m[1] });
         continue;
       }
       m = /^-([AI])\s+(\S+)\s*(.*)$/.exec(line);
@@ -97,6 +103,8 @@ class PreparedTable {
         continue;
       }
       created.add(o.chain);
+      // A chain declared again is flushed again: the rules the text wrote to it before are gone.
+      if (o.op === 'chain') rules.delete(o.chain);
       if (o.op === 'chain' || o.op === 'policy') continue;
       let list = rules.get(o.chain);
       if (list === undefined) {

@@ -132,7 +132,8 @@ export function readClusterScenario(src: ScenarioSource, root: Node): ClusterRea
   const compiled = compile(spec);
   for (const issue of compiled.issues) {
     const o = issue.origin as YamlOrigin | undefined;
-    if (o !== undefined) o.src.error(o.node, issue.message);
+    if (o !== undefined && issue.at !== undefined) o.src.errorInBlockLine(o.node, issue.at.line, issue.at.column, issue.message);
+    else if (o !== undefined) o.src.error(o.node, issue.message);
     else src.error(root, issue.message);
   }
   if (failed()) return done();
@@ -407,8 +408,13 @@ function readPatch(src: ScenarioSource, node: Node, index: number): PatchSpec | 
     const n = f.values.get('iptables');
     const text = readString(src, n, `${what}: iptables`);
     if (text !== undefined && n !== undefined) {
-      for (const e of restore(text).errors) src.errorInBlockLine(n, e.line, e.column ?? 1, `${what}: iptables-restore: line ${e.line}: ${e.message}`);
+      // A node's patch is restored with --noflush onto the node's rules, which may have the chains it names:
+      // the compile checks it there (applyPatches). Any other target's text is its namespace's whole ruleset.
+      if (!target?.startsWith('node/')) {
+        for (const e of restore(text).errors) src.errorInBlockLine(n, e.line, e.column ?? 1, `${what}: iptables-restore: line ${e.line}: ${e.message}`);
+      }
       patch.iptables = text.endsWith('\n') ? text : `${text}\n`;
+      patch.iptablesOrigin = { src, node: n } satisfies YamlOrigin;
     }
   }
   return target === undefined ? undefined : patch;

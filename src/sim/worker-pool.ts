@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { RangeScheduler } from './range-scheduler.js';
 
 /**
  * What a task module exports: `createHandler(init)` returns the function that runs one task. Tasks and results
@@ -54,27 +55,34 @@ interface Reply<R> {
 }
 
 /**
- * Runs `tasks` over `opts.jobs` worker threads, each pulling the next task when it is done with one (so a thread
- * tends to take neighbouring tasks: a World built for one trace of a scenario serves the next). `onResult`
- * is called in task order, as soon as every earlier result is in. A task that throws is a bug: the pool stops
- * and the promise rejects with its message.
+ * Runs `tasks` over `opts.jobs` worker threads, each taking its tasks from a RangeScheduler (neighbouring tasks
+ * stay on one thread: a World built for one trace of a scenario serves the next). While many tasks are left a
+ * thread has two in flight, so it starts its next task without waiting for this thread to read its answer and
+ * send the next one (on a busy machine that wait was several ms per task). `onResult` is called in task order,
+ * as soon as every earlier result is in. A task that throws is a bug: the pool stops and the promise rejects
+ * with its message.
  */
 export function runPool<I, T, R>(tasks: readonly T[], opts: PoolOptions<I>, onResult: (i: number, r: R) => void): Promise<void> {
   const threads = Math.max(1, Math.min(opts.jobs, tasks.length));
   const host = new URL('./worker-host.js', import.meta.url);
   return new Promise((resolve, reject) => {
     const done = new Map<number, R>();
-    let next = 0;
+    const schedule = new RangeScheduler(tasks.length, threads);
+    const inFlight: number[] = [];
     let emitted = 0;
     let failed = false;
     const workers: Worker[] = [];
     const stop = (): void => {
       for (const w of workers) void w.terminate();
     };
-    const feed = (w: Worker): void => {
-      if (next < tasks.length) {
-        w.postMessage({ index: next, task: tasks[next] });
-        next++;
+    const feed = (k: number): void => {
+      // Near the end one task at a time, so no thread holds a task another one could be running.
+      const depth = schedule.left >= 2 * threads ? 2 : 1;
+      while (inFlight[k] < depth) {
+        const i = schedule.take(k);
+        if (i === undefined) return;
+        workers[k].postMessage({ index: i, task: tasks[i] });
+        inFlight[k]++;
       }
     };
     const fail = (message: string): void => {
@@ -86,8 +94,10 @@ export function runPool<I, T, R>(tasks: readonly T[], opts: PoolOptions<I>, onRe
     for (let k = 0; k < threads; k++) {
       const w = new Worker(host, { workerData: { module: opts.module.href, init: opts.init } });
       workers.push(w);
+      inFlight.push(0);
       w.on('message', (m: Reply<R>) => {
         if (m.error !== undefined) return fail(m.error);
+        inFlight[k]--;
         done.set(m.index, m.result as R);
         while (done.has(emitted)) {
           const r = done.get(emitted) as R;
@@ -98,14 +108,14 @@ export function runPool<I, T, R>(tasks: readonly T[], opts: PoolOptions<I>, onRe
         if (emitted === tasks.length) {
           stop();
           resolve();
-        } else feed(w);
+        } else feed(k);
       });
       w.on('error', (e) => fail(e.message));
       w.on('exit', (code) => {
         if (code !== 0 && emitted < tasks.length) fail(`a worker thread exited with status ${code}`);
       });
-      feed(w);
     }
+    for (let k = 0; k < threads; k++) feed(k);
     if (tasks.length === 0) {
       stop();
       resolve();

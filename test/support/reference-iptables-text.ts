@@ -1,5 +1,6 @@
 // IptablesText as it was before the shared-layer work (commit e1443a5), kept as the reference the property
 // test in src/cluster/iptables-text.test.ts holds the current one to: same render(), has() and rejects.
+// Since then a restore text's `:CHAIN` line flushes an existing user chain, as iptables-restore --noflush does.
 // One namespace's iptables state as components build it: `iptables -N`, `-A` (append) and `-I` (insert at
 // the top), table by table, rendered as iptables-restore input. Each component (flannel, portmap, Docker,
 // later kube-proxy) applies its operations in the order it would run, so the rule order is the one the
@@ -93,8 +94,14 @@ export class ReferenceIptablesText {
       }
       let m = /^:(\S+)\s+(\S+)/.exec(line);
       if (m !== null) {
-        if (m[2] === '-') this.chain(table, m[1]);
-        else if (m[2] === 'ACCEPT' || m[2] === 'DROP') this.policy(table, m[1], m[2]);
+        // iptables-restore --noflush: a built-in chain gets the policy (`-` changes nothing); any other chain
+        // is created, or flushed when it exists.
+        if ((BUILTIN[table] ?? []).includes(m[1])) {
+          if (m[2] === 'ACCEPT' || m[2] === 'DROP') this.policy(table, m[1], m[2]);
+        } else if (!this.table(table).policies.has(m[1])) {
+          this.chain(table, m[1]);
+          this.table(table).rules.delete(m[1]);
+        }
         continue;
       }
       m = /^-([AI])\s+(\S+)\s*(.*)$/.exec(line);
