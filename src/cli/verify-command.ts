@@ -151,6 +151,7 @@ async function run(a: RunArgs): Promise<void> {
       {
         file: a.file, kernelSpec: a.kernelSc.world, emulatorSpec: a.emulatorSpec, traces: a.traces,
         indices: a.traces.map((t) => a.kernelSc.traces.indexOf(t)),
+        ...(a.kernelSc.cluster !== undefined ? { cluster: a.kernelSc.cluster } : {}),
       },
       options,
     );

@@ -15,7 +15,9 @@ import { performance } from 'node:perf_hooks';
 import { buildWorld, routeGet, staticEnv } from '../kernel/index.js';
 import type { World } from '../kernel/index.js';
 import type { WorldSpec } from '../kernel/netns/world-spec.js';
+import type { CompiledCluster } from '../cluster/compile.js';
 import type { TraceSpec } from '../scenario/model.js';
+import { runScenarioTrace } from '../scenario/run-scenario-trace.js';
 import type { Trace } from '../trace/model.js';
 import { runTrace } from '../trace/run-trace.js';
 import { exploreTraceBranches, withBranches } from '../trace/branches.js';
@@ -92,6 +94,8 @@ export interface VerifyInput {
   emulatorWorld?: World;
   /** Each trace's index in its scenario, when `traces` is a selection of them; names its namespaces. */
   indices?: number[];
+  /** kind Cluster: the compiled cluster, whose DNS the emulator's traces to a name resolve through. */
+  cluster?: CompiledCluster;
 }
 
 export interface VerifyOptions {
@@ -201,7 +205,7 @@ export async function verifyTrace(input: VerifyInput, trace: TraceSpec, index: n
   const espec = input.emulatorSpec ?? kspec;
   const prefix = `${opts.prefix}${index}-`;
   const eworld = input.emulatorWorld ?? emulatorWorldOf(espec);
-  const emu = eworld === undefined ? 'emulator threw: the World did not build' : emulatorSide(eworld, espec, trace, opts.seed ?? 1);
+  const emu = eworld === undefined ? 'emulator threw: the World did not build' : emulatorSide(eworld, espec, trace, opts.seed ?? 1, input.cluster);
   const emulatorRoutes = eworld === undefined ? ['emulator threw: the World did not build'] : emulatorRouteGets(espec, trace);
   const emulatorRoute = emulatorRoutes[0];
   const ctNetns = iptablesNamespaces(kspec, espec);
@@ -390,12 +394,13 @@ function emulatorWorldOf(spec: WorldSpec): World | undefined {
   }
 }
 
-function emulatorSide(world: World, spec: WorldSpec, trace: TraceSpec, seed: number): { trace: Trace; observed: ExpectedOutcome } | string {
+function emulatorSide(world: World, spec: WorldSpec, trace: TraceSpec, seed: number, cluster?: CompiledCluster): { trace: Trace; observed: ExpectedOutcome } | string {
   try {
-    const t = runTrace(world, trace, { seed });
+    // A trace to a DNS name looks the name up first, as `net run` does; without the cluster it cannot.
+    const t = trace.toName === undefined ? runTrace(world, trace, { seed }) : runScenarioTrace(world, cluster, trace, { seed }).trace;
     // Random rule matches: explore every branch, so a kernel that took another one can still agree.
     const random = spec.namespaces.some((n) => /-m statistic\b/.test(n.iptables ?? '') || randomEcmp(n) || socketHashedEcmp(n));
-    const explored = random ? withBranches(t, exploreTraceBranches(world, trace, { seed })) : t;
+    const explored = random && trace.toName === undefined ? withBranches(t, exploreTraceBranches(world, trace, { seed })) : t;
     return { trace: explored, observed: emulatorOutcome(explored, { from: trace.from, spec }) };
   } catch (e) {
     return `emulator threw: ${e instanceof Error ? e.message : String(e)}`;
