@@ -3,7 +3,7 @@
 // own; examples that need root (`sudo net verify ...`) run when the kernel suite can, else are listed as skipped
 // with the reason.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,29 @@ export function shellWords(line: string): string[] {
 }
 
 /** `net dns serve ...` and the like run until stopped. */
+/**
+ * Starts a server example, waits (at most 45 s, however loaded the machine) until it says where it listens,
+ * then ends it with SIGTERM and collects what it printed.
+ */
+function serveUntilListening(args: readonly string[]): Promise<{ stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [NET, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const stop = (): void => { child.kill('SIGTERM'); };
+    const bound = setTimeout(stop, 45_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (/ on 127\.0\.0\.1 port \d+/.test(stdout)) stop();
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('close', (status, signal) => {
+      clearTimeout(bound);
+      resolve({ stdout, stderr, status, signal });
+    });
+  });
+}
+
 function isServer(args: readonly string[]): boolean {
   return args[0] === 'serve' || (args[0] === 'dns' && args[1] === 'serve');
 }
@@ -109,10 +132,10 @@ describe('examples in --help and docs', () => {
     expect(examples.some((e) => e.where.startsWith('docs/'))).toBe(true);
   });
 
-  it.each(plain.map((e) => [`${e.where}: ${e.line}`, e] as const))('%s', (_name, e) => {
+  it.each(plain.map((e) => [`${e.where}: ${e.line}`, e] as const))('%s', async (_name, e) => {
     if (isServer(e.args)) {
       // A server runs until stopped: it must come up and say where it listens, then SIGTERM ends it cleanly.
-      const r = spawnSync(process.execPath, [NET, ...e.args], { cwd: ROOT, encoding: 'utf8', timeout: 4000, killSignal: 'SIGTERM' });
+      const r = await serveUntilListening(e.args);
       expect(r.stdout).toMatch(/ on 127\.0\.0\.1 port \d+/);
       expect(r.stderr.split('\n').filter((l) => l !== '' && !/:\d+:\d+: warning: /.test(l))).toEqual([]);
       return;
