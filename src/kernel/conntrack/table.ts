@@ -46,12 +46,16 @@ export type ConfirmResult =
   /** Another entry holds one of its tuples already (Linux: insert_failed, the packet is dropped). */
   | { ok: false; reason: 'CT_INSERT_FAILED'; clash: CtEntry };
 
-/** A deep copy of an entry: its tuples, status set and TCP state are its own. */
+/**
+ * A copy of an entry that no write to the original reaches: its status set and TCP state are its own. The
+ * tuples are shared: a tuple is never written in place (NAT setup gives the entry a new reply tuple), so the
+ * copy and the original may hold the same one.
+ */
 function copyEntry(e: MutableCtEntry): MutableCtEntry {
   const t = e.tcp;
   // TcpConntrack is flat but for its two flat TcpSeen: copied field by field (structuredClone is far slower).
   const tcp = t === null ? null : { ...t, seen: [{ ...t.seen[0] }, { ...t.seen[1] }] as TcpConntrack['seen'] };
-  return { ...e, orig: { ...e.orig }, reply: { ...e.reply }, status: new Set(e.status), tcp };
+  return { ...e, status: new Set(e.status), tcp };
 }
 
 /** A saved connection table (ConntrackTable.saveState()). */
@@ -77,6 +81,8 @@ export class ConntrackTable {
   /** nf_nat_bysource: confirmed source-NATed entries by original (proto, src, sport). */
   readonly #bySource = new Map<string, Set<MutableCtEntry>>();
   #nextId = 1;
+  /** #entryKey()'s memo: the zone-0 hash key of entries' tuples (a tuple's key never changes). */
+  readonly #tupleKeys = new WeakMap<Tuple, string>();
   /**
    * Bumped by every call that may change the table or an entry (all of them pass #beforeWrite(), and the
    * callers that write an entry they got do it after one, in the same run) and by every restore; never
@@ -172,8 +178,9 @@ export class ConntrackTable {
   }
 
   #insert(e: MutableCtEntry): void {
-    this.#hash.set(zonedKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
-    if (!this.#hash.has(zonedKey(e.reply, e.zone))) this.#hash.set(zonedKey(e.reply, e.zone), { entry: e, direction: 'REPLY' });
+    this.#hash.set(this.#entryKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
+    const replyKey = this.#entryKey(e.reply, e.zone);
+    if (!this.#hash.has(replyKey)) this.#hash.set(replyKey, { entry: e, direction: 'REPLY' });
     this.#live.set(e.id, e);
     if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, e.zone, true).add(e);
   }
@@ -185,7 +192,7 @@ export class ConntrackTable {
     e.status.add('DYING');
     if (!this.#live.delete(e.id)) return;
     for (const [t, dir] of [[e.orig, 'ORIGINAL'], [e.reply, 'REPLY']] as const) {
-      const key = zonedKey(t, e.zone);
+      const key = this.#entryKey(t, e.zone);
       const slot = this.#hash.get(key);
       if (slot && slot.entry === e && slot.direction === dir) this.#hash.delete(key);
     }
@@ -301,6 +308,17 @@ export class ConntrackTable {
   newEntry(orig: Tuple, reply: Tuple, now: number): CtEntry {
     this.#beforeWrite();
     return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, sctp: null, created: now, expires: now };
+  }
+
+  /**
+   * zonedKey() of an entry's tuple, kept per tuple object: entries' tuples are never written in place and are
+   * shared by checkpoint copies, so a rollback puts entries back without printing their keys again.
+   */
+  #entryKey(t: Tuple, zone: number): string {
+    if (zone !== 0) return zonedKey(t, zone);
+    let k = this.#tupleKeys.get(t);
+    if (k === undefined) this.#tupleKeys.set(t, (k = zonedKey(t, 0)));
+    return k;
   }
 
   #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;
