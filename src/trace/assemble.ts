@@ -33,29 +33,51 @@ function hopsOf(leg: LegRecord): Hop[] {
   return out;
 }
 
-function legOf(leg: LegRecord): Leg {
+/** A leg's outcome: how it ended, where it was delivered. */
+function outcomeOf(leg: LegRecord): Pick<Leg, 'disposition' | 'reason' | 'deliveredTo'> {
   const o = leg.outcome;
-  const base = { hops: hopsOf(leg), icmp: leg.errors[0] ?? null };
   if (o?.kind === 'delivered') {
     const d = o.delivery;
-    return { ...base, disposition: 'DELIVERED', reason: null, deliveredTo: { node: null, netns: d.netns, pod: null, addr: d.addr, peerSeen: d.peerSeen } };
+    return { disposition: 'DELIVERED', reason: null, deliveredTo: { node: null, netns: d.netns, pod: null, addr: d.addr, peerSeen: d.peerSeen } };
   }
   const f = o?.kind === 'fate' ? o.fate : leg.bystanders[0];
-  if (f) return { ...base, disposition: f.disposition, reason: f.reason, deliveredTo: null };
-  return { ...base, disposition: 'DROPPED', reason: null, deliveredTo: null };
+  if (f) return { disposition: f.disposition, reason: f.reason, deliveredTo: null };
+  return { disposition: 'DROPPED', reason: null, deliveredTo: null };
 }
 
 /** Turns what the recorder saw into the Trace model: the first leg, and its first answer traced back. */
 export function assembleTrace(rec: Recorder, head: { name: string | null; packet: Tuple }): Trace {
-  const first = legOf(rec.legs[0]);
-  const replyRec = rec.legs.find((l) => l.parent === 0);
+  const first = rec.legs[0];
+  const end = outcomeOf(first);
+  let replyRec: LegRecord | undefined;
+  for (const l of rec.legs) {
+    if (l.parent === 0) {
+      replyRec = l;
+      break;
+    }
+  }
+  let reply: Trace['reply'] = null;
+  if (replyRec) {
+    const r = outcomeOf(replyRec);
+    // Keys in the order the JSON has always printed them: kind, hops, icmp, disposition, reason, deliveredTo.
+    reply = { kind: replyRec.kind, hops: hopsOf(replyRec), icmp: replyRec.errors[0] ?? null, disposition: r.disposition, reason: r.reason, deliveredTo: r.deliveredTo };
+  }
+  const conntrack: Trace['conntrack'] = new Array(rec.conntrack.length);
+  for (let i = 0; i < rec.conntrack.length; i++) {
+    const c = rec.conntrack[i];
+    conntrack[i] = { netns: c.netns, orig: c.orig, reply: c.reply, state: c.state, status: c.status, line: c.line };
+  }
   const trace: Trace = {
     schema: TRACE_SCHEMA,
     name: head.name,
     packet: head.packet,
-    ...first,
-    conntrack: rec.conntrack.map((c) => ({ ...c })),
-    reply: replyRec ? { kind: replyRec.kind, ...legOf(replyRec) } : null,
+    hops: hopsOf(first),
+    icmp: first.errors[0] ?? null,
+    disposition: end.disposition,
+    reason: end.reason,
+    deliveredTo: end.deliveredTo,
+    conntrack,
+    reply,
     branches: [],
   };
   trace.sender = senderView(trace);

@@ -66,6 +66,20 @@ export interface ConntrackTableState {
   readonly config: CtConfig;
 }
 
+/** A listing row with the entry fields it was printed from (ConntrackTable.#rowOf()). */
+interface ListingMemo {
+  readonly now: number;
+  readonly orig: Tuple;
+  readonly reply: Tuple;
+  readonly statusSize: number;
+  readonly mark: number;
+  readonly zone: number;
+  readonly tcpState: string | null;
+  readonly sctp: string | null;
+  readonly expires: number;
+  readonly row: CtListing;
+}
+
 interface Slot {
   entry: MutableCtEntry;
   direction: CtDirection;
@@ -90,6 +104,8 @@ export class ConntrackTable {
    */
   #version = 0;
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
+  /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
+  readonly #rows = new WeakMap<MutableCtEntry, { memo: ListingMemo | undefined }>();
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
   #checkpoint: { saved: ConntrackTableState | null } | null = null;
 
@@ -229,9 +245,32 @@ export class ConntrackTable {
   listing(now: number): readonly CtListing[] {
     const l = this.#listing;
     if (l !== null && l.version === this.#version && l.now === now) return l.rows;
-    const rows = this.entries(now).map((e) => listingOf(e, now));
+    const rows: CtListing[] = [];
+    for (const e of this.#live.values()) if (e.expires > now) rows.push(this.#rowOf(e, now));
     this.#listing = { version: this.#version, now, rows };
     return rows;
+  }
+
+  /**
+   * listingOf(e, now), kept per entry and made again when anything it prints may differ: the tuples (never
+   * written in place, so compared by identity), the status set (bits are only ever added, so its size
+   * tells), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A checkpoint's copy of an entry
+   * shares its original's memo cell (checked the same way when used).
+   */
+  #rowOf(e: MutableCtEntry, now: number): CtListing {
+    let cell = this.#rows.get(e);
+    const m = cell?.memo;
+    if (
+      m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.statusSize === e.status.size &&
+      m.mark === e.mark && m.zone === e.zone && m.tcpState === (e.tcp === null ? null : e.tcp.state) && m.sctp === e.sctp &&
+      m.expires === e.expires
+    ) {
+      return m.row;
+    }
+    const row = listingOf(e, now);
+    if (cell === undefined) this.#rows.set(e, (cell = { memo: undefined }));
+    cell.memo = { now, orig: e.orig, reply: e.reply, statusSize: e.status.size, mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row };
+    return row;
   }
 
   /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */
@@ -256,7 +295,14 @@ export class ConntrackTable {
   /** A deep copy of the live entries, the id counter, the stats and the config, for World.checkpoint(). */
   saveState(): ConntrackTableState {
     return {
-      entries: [...this.#live.values()].map(copyEntry),
+      entries: [...this.#live.values()].map((e) => {
+        const c = copyEntry(e);
+        // The copy and the original share one memo cell: a row printed later for either serves both.
+        let cell = this.#rows.get(e);
+        if (cell === undefined) this.#rows.set(e, (cell = { memo: undefined }));
+        this.#rows.set(c, cell);
+        return c;
+      }),
       nextId: this.#nextId,
       stats: { ...this.stats },
       config: { ...this.config, timeouts: { ...this.config.timeouts } },
