@@ -95,8 +95,6 @@ export class ConntrackTable {
   /** nf_nat_bysource: confirmed source-NATed entries by original (proto, src, sport). */
   readonly #bySource = new Map<string, Set<MutableCtEntry>>();
   #nextId = 1;
-  /** #entryKey()'s memo: the zone-0 hash key of entries' tuples (a tuple's key never changes). */
-  readonly #tupleKeys = new WeakMap<Tuple, string>();
   /**
    * Bumped by every call that may change the table or an entry (all of them pass #beforeWrite(), and the
    * callers that write an entry they got do it after one, in the same run) and by every restore; never
@@ -194,8 +192,8 @@ export class ConntrackTable {
   }
 
   #insert(e: MutableCtEntry): void {
-    this.#hash.set(this.#entryKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
-    const replyKey = this.#entryKey(e.reply, e.zone);
+    this.#hash.set(zonedKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
+    const replyKey = zonedKey(e.reply, e.zone);
     if (!this.#hash.has(replyKey)) this.#hash.set(replyKey, { entry: e, direction: 'REPLY' });
     this.#live.set(e.id, e);
     if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, e.zone, true).add(e);
@@ -208,7 +206,7 @@ export class ConntrackTable {
     e.status.add('DYING');
     if (!this.#live.delete(e.id)) return;
     for (const [t, dir] of [[e.orig, 'ORIGINAL'], [e.reply, 'REPLY']] as const) {
-      const key = this.#entryKey(t, e.zone);
+      const key = zonedKey(t, e.zone);
       const slot = this.#hash.get(key);
       if (slot && slot.entry === e && slot.direction === dir) this.#hash.delete(key);
     }
@@ -354,17 +352,6 @@ export class ConntrackTable {
   newEntry(orig: Tuple, reply: Tuple, now: number): CtEntry {
     this.#beforeWrite();
     return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, sctp: null, created: now, expires: now };
-  }
-
-  /**
-   * zonedKey() of an entry's tuple, kept per tuple object: entries' tuples are never written in place and are
-   * shared by checkpoint copies, so a rollback puts entries back without printing their keys again.
-   */
-  #entryKey(t: Tuple, zone: number): string {
-    if (zone !== 0) return zonedKey(t, zone);
-    let k = this.#tupleKeys.get(t);
-    if (k === undefined) this.#tupleKeys.set(t, (k = zonedKey(t, 0)));
-    return k;
   }
 
   #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;
