@@ -103,7 +103,13 @@ export function vxlanRcv(dev: VxlanDevice, skb: Skb): void {
   });
   const frame: L2Frame =
     inner.body.kind === 'ipv4'
-      ? { eth: inner.eth, kind: 'ipv4', skb: { ...newSkb(inner.body.packet, skb.leg), hops: skb.hops } }
+      ? { eth: inner.eth, kind: 'ipv4', skb: withHops(newSkb(inner.body.packet, skb.leg), skb.hops) }
       : { eth: inner.eth, kind: 'arp', arp: inner.body.arp, leg: skb.leg, hops: skb.hops };
   ns.env.timers.after(0, () => netifReceive(dev, frame));
+}
+
+/** `skb` with its hop count set (the decapsulated packet keeps the outer one's count of devices crossed). */
+function withHops(skb: Skb, hops: number): Skb {
+  skb.hops = hops;
+  return skb;
 }
