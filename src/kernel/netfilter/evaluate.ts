@@ -8,7 +8,7 @@
 // given, so a branch explorer can enumerate both outcomes; otherwise it draws from ctx.random() as the kernel
 // draws get_random_u32(). See `exploreBranches()`.
 
-import type { NfPacketContext } from './context.js';
+import type { MatchState, NfPacketContext } from './context.js';
 import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
 import { journalCounters } from '../netns/state-journal.js';
 import type { ChainVerdict, NfEvent, TargetVerdict } from './verdict.js';
@@ -122,6 +122,20 @@ function leaveChain(res: EvalResult, entry: Chain, ctx: NfPacketContext, bytes: 
   } else {
     res.verdict = { kind: 'return' };
   }
+  return res;
+}
+
+/**
+ * evaluateChain() of a base chain without rules, for a packet of `bytes`: its policy decides and counts. The
+ * same result and the same counter writes as the walk, without a context (no rule reads the packet).
+ */
+export function evaluateEmptyBaseChain(entry: Chain, state: MatchState, bytes: number): EvalResult {
+  if (entry.hook === null || entry.rules.length !== 0) throw new Error(`invariant: ${entry.name} is no empty base chain`);
+  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], visited: 0, branches: [], matched: [] };
+  journalCounters(state.journal, entry.counters);
+  entry.counters.packets++;
+  entry.counters.bytes += bytes;
+  res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
   return res;
 }
 

@@ -14,7 +14,7 @@ import { report } from '../report.js';
 import type { AddrType, MatchState } from './context.js';
 import { HookPacketContext } from './hook-packet-context.js';
 import type { NsServices } from './hook-packet-context.js';
-import { evaluateChain } from './evaluate.js';
+import { evaluateChain, evaluateEmptyBaseChain } from './evaluate.js';
 import type { EvalResult } from './evaluate.js';
 import type { NetfilterEngine, NfContext, NfHook, NfVerdict } from './hooks.js';
 import { indexRuleset } from './index-chain.js';
@@ -191,13 +191,26 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
   return new HookPacketContext(skb.packet, skb.mark, h, table, nf.matchState, skb.pmtudisc !== null ? ROOT_SOCKET : null, nsServices(ns), ns.env.timers.now(), skbCt(skb, ns));
 }
 
-function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): { res: EvalResult; ctx: HookPacketContext } | null {
+function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): { res: EvalResult } | null {
   const t = nf.ruleset.tables.get(table);
   const chain = t?.chains.get(h.hook);
   if (!t || !chain) return null;
-  const ctx = packetContext(ns, nf, skb, h, table);
   const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
+  if (chain.rules.length === 0 && chain.hook !== null && !decide) {
+    // A base chain without rules: only its policy (and its counters). No rule reads the packet, so no
+    // context is made; the marks stay as they are (skb->mark as the unsigned value a walk leaves).
+    const res = evaluateEmptyBaseChain(chain, nf.matchState, skb.packet.ip.totalLength);
+    skb.mark = skb.mark >>> 0;
+    if (seen) {
+      ns.env.nfObserver?.({
+        kind: 'chain', netns: ns.name, leg: skb.leg, hook: h.hook, family: h.family, table, in: h.in, out: h.out,
+        src: seen.src, dst: seen.dst, result: res, ruleset: nf.ruleset, mark: skb.mark,
+      });
+    }
+    return { res };
+  }
+  const ctx = packetContext(ns, nf, skb, h, table);
   // Branch exploration: a walk an earlier run made with the same choices so far is replayed (walk-memo.ts).
   const memo = decide ? ns.env.walkMemo : undefined;
   const slot = memo && memo.shareable(nf.ruleset) ? memo.enter() : null;
@@ -243,7 +256,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);
   if (ct?.res?.entry && leaf.ctMark !== null && leaf.ctMark !== ct.res.entry.mark) nf.conntrack.setMark(ct.res.entry, leaf.ctMark);
-  return { res, ctx };
+  return { res };
 }
 
 function decidedText(nf: NetfilterState, res: EvalResult): string | null {
