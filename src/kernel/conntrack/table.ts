@@ -357,7 +357,11 @@ export class ConntrackTable {
   #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;
   #sourceSet(orig: Tuple, zone: number, create: false): Set<MutableCtEntry> | undefined;
   #sourceSet(orig: Tuple, zone: number, create: boolean): Set<MutableCtEntry> | undefined {
-    const key = `${orig.proto}/${orig.src}/${orig.sport}%${zone}`;
+    // As tupleKey(): the fields as 16-bit code units when in range (4 units before `%`), else printed (5 or more).
+    const { proto, src, sport } = orig;
+    const key = (proto & 0xffff) === proto && (sport & 0xffff) === sport && src >>> 0 === src
+      ? `${String.fromCharCode(proto, src >>> 16, src & 0xffff, sport)}%${zone}`
+      : `${proto}/${src}/${sport}%${zone}`;
     let set = this.#bySource.get(key);
     if (!set && create) this.#bySource.set(key, (set = new Set()));
     return set;
