@@ -6,7 +6,7 @@
 
 import type { IpPacket } from '../../packet/frame.js';
 import type { CtResolution } from '../conntrack/index.js';
-import { resolutionView, tupleOf } from '../conntrack/index.js';
+import { secondsLeft, tupleOf } from '../conntrack/index.js';
 import type { CtView, Tuple } from '../conntrack/tuple.js';
 import type { AddrType, MatchState, NfPacketContext } from './context.js';
 import type { NfFamily, NfHook } from './hooks.js';
@@ -97,7 +97,13 @@ export class HookPacketContext implements NfPacketContext {
     if (c.untracked) {
       return { state: 'UNTRACKED', status: new Set(), direction: 'ORIGINAL', orig: tupleOrZero(this.packet), reply: tupleOrZero(this.packet), mark: 0, protoState: '', timeout: 0 };
     }
-    return c.res ? resolutionView(c.res, this.#now) : null;
+    const r = c.res;
+    if (r === null || r.entry === null) return null;
+    // resolutionView() with the entry's status set and tuples shared, not copied: the view lives only while
+    // the walk runs, and nothing a walk runs writes them (a tuple is never written in place; NAT setup and
+    // confirm, which add status bits, run after the walk). CONNMARK writes the view's own `mark`.
+    const e = r.entry;
+    return { state: r.state, status: e.status, direction: r.direction, orig: e.orig, reply: e.reply, mark: e.mark, protoState: e.tcp ? e.tcp.state : '', timeout: secondsLeft(e, this.#now) };
   }
 
   /**
