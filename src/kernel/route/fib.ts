@@ -381,7 +381,7 @@ export class Fib {
     const idx = this.#tableIndex(table);
     if (idx === undefined) return undefined;
     for (const level of idx.levels) {
-      const routes = level.byPrefix.get((key.dst & level.mask) >>> 0);
+      const routes = level.byPrefix.get(key.dst & level.mask);
       if (routes === undefined) continue;
       let best: FibRoute | undefined;
       for (const route of routes) {
@@ -435,7 +435,9 @@ function indexTable(routes: readonly FibRoute[]): TableIndex {
   for (const r of routes) {
     let m = byLen.get(r.len);
     if (m === undefined) byLen.set(r.len, (m = new Map()));
-    const prefix = (r.dst & maskOf(r.len)) >>> 0;
+    // Keyed by the signed 32-bit masked address (`&`'s result as it is): a small integer, where the unsigned
+    // value of an address from 128.0.0.0 up would be a heap number made per lookup.
+    const prefix = r.dst & maskOf(r.len);
     const list = m.get(prefix);
     if (list === undefined) m.set(prefix, [r]);
     else list.push(r);
