@@ -80,6 +80,32 @@ interface ListingMemo {
   readonly row: CtListing;
 }
 
+/** An open checkpoint's saved table: the live entries with their copies, the maps as they were. */
+interface CheckpointState {
+  readonly live: readonly MutableCtEntry[];
+  readonly copies: readonly MutableCtEntry[];
+  readonly hash: Map<string, Slot>;
+  readonly byId: Map<number, MutableCtEntry>;
+  readonly bySource: Map<string, Set<MutableCtEntry>>;
+  readonly nextId: number;
+  readonly stats: CtStats;
+  readonly config: CtConfig;
+}
+
+/** Puts `saved` (copyEntry() of `e`, owned by the caller) back into `e`: the entry is as it was copied. */
+function restoreEntry(e: MutableCtEntry, saved: MutableCtEntry): void {
+  e.id = saved.id;
+  e.orig = saved.orig;
+  e.reply = saved.reply;
+  e.status = saved.status;
+  e.mark = saved.mark;
+  e.zone = saved.zone;
+  e.tcp = saved.tcp;
+  e.sctp = saved.sctp;
+  e.created = saved.created;
+  e.expires = saved.expires;
+}
+
 interface Slot {
   entry: MutableCtEntry;
   direction: CtDirection;
@@ -89,11 +115,11 @@ interface Slot {
 export class ConntrackTable {
   readonly config: CtConfig;
   readonly stats: CtStats = { found: 0, invalid: 0, ignore: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, error: 0, nat_exhausted: 0 };
-  readonly #hash = new Map<string, Slot>();
+  #hash = new Map<string, Slot>();
   /** Confirmed entries in confirmation order. */
-  readonly #live = new Map<number, MutableCtEntry>();
+  #live = new Map<number, MutableCtEntry>();
   /** nf_nat_bysource: confirmed source-NATed entries by original (proto, src, sport). */
-  readonly #bySource = new Map<string, Set<MutableCtEntry>>();
+  #bySource = new Map<string, Set<MutableCtEntry>>();
   #nextId = 1;
   /**
    * Bumped by every call that may change the table or an entry (all of them pass #beforeWrite(), and the
@@ -105,7 +131,7 @@ export class ConntrackTable {
   /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
   readonly #rows = new WeakMap<MutableCtEntry, { memo: ListingMemo | undefined }>();
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
-  #checkpoint: { saved: ConntrackTableState | null } | null = null;
+  #checkpoint: { saved: CheckpointState | null } | null = null;
 
   constructor(config: CtConfigInput = {}) {
     this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: { ...LINUX_CT_TIMEOUTS, ...config.timeouts } };
@@ -293,14 +319,7 @@ export class ConntrackTable {
   /** A deep copy of the live entries, the id counter, the stats and the config, for World.checkpoint(). */
   saveState(): ConntrackTableState {
     return {
-      entries: [...this.#live.values()].map((e) => {
-        const c = copyEntry(e);
-        // The copy and the original share one memo cell: a row printed later for either serves both.
-        let cell = this.#rows.get(e);
-        if (cell === undefined) this.#rows.set(e, (cell = { memo: undefined }));
-        this.#rows.set(c, cell);
-        return c;
-      }),
+      entries: [...this.#live.values()].map(copyEntry),
       nextId: this.#nextId,
       stats: { ...this.stats },
       config: { ...this.config, timeouts: { ...this.config.timeouts } },
@@ -338,14 +357,42 @@ export class ConntrackTable {
   rollbackCheckpoint(): void {
     const c = this.#checkpoint;
     this.#checkpoint = null;
-    // The saved copy belongs to the checkpoint alone, which ends here: no second copy.
-    if (c !== null && c.saved !== null) this.#restoreOwned(c.saved);
+    const s = c?.saved;
+    if (s === null || s === undefined) return;
+    // The entries that were live get their saved contents back, in place; the maps saved beside them hold
+    // them (entries made since are dropped with the maps of the run). The saved copies belong to the
+    // checkpoint alone, which ends here: they are handed over, not copied again.
+    this.#version++;
+    for (let i = 0; i < s.live.length; i++) restoreEntry(s.live[i], s.copies[i]);
+    this.#hash = s.hash;
+    this.#live = s.byId;
+    this.#bySource = s.bySource;
+    this.#nextId = s.nextId;
+    Object.assign(this.stats, s.stats);
+    Object.assign(this.config, { ...s.config, timeouts: { ...s.config.timeouts } });
   }
 
   #beforeWrite(): void {
     this.#version++;
     const c = this.#checkpoint;
-    if (c !== null && c.saved === null) c.saved = this.saveState();
+    if (c !== null && c.saved === null) c.saved = this.#saveForCheckpoint();
+  }
+
+  /** What rollbackCheckpoint() puts back: each live entry with a copy of it, and copies of the three maps. */
+  #saveForCheckpoint(): CheckpointState {
+    const live: MutableCtEntry[] = [];
+    const copies: MutableCtEntry[] = [];
+    for (const e of this.#live.values()) {
+      live.push(e);
+      copies.push(copyEntry(e));
+    }
+    // Slots are never changed once made; the source sets are, so they are copied.
+    const bySource = new Map<string, Set<MutableCtEntry>>();
+    for (const [k, set] of this.#bySource) bySource.set(k, new Set(set));
+    return {
+      live, copies, hash: new Map(this.#hash), byId: new Map(this.#live), bySource, nextId: this.#nextId,
+      stats: { ...this.stats }, config: { ...this.config, timeouts: { ...this.config.timeouts } },
+    };
   }
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
