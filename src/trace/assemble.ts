@@ -3,34 +3,12 @@ import type { Hop, Leg, Trace, Tuple } from './model.js';
 import { TRACE_SCHEMA } from './model.js';
 import { senderView } from './sender-view.js';
 
+/**
+ * The leg's hops: the recorder keeps each event in the shape of a hop already (numbered, timed, one object
+ * shape, optional fields undefined so JSON leaves them out), so they are taken as they are.
+ */
 function hopsOf(leg: LegRecord): Hop[] {
-  const events = leg.events;
-  const out: Hop[] = new Array<Hop>(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    // One object shape for every hop (no property added later): an optional field the event lacks is
-    // undefined, which JSON leaves out, so the JSON is what it was when they were added only when set.
-    // Optional fields sit between `after` and `t`, as the JSON has always printed them.
-    out[i] = {
-      seq: i + 1,
-      node: null,
-      netns: e.netns,
-      dev: e.dev,
-      stage: e.stage,
-      detail: e.detail,
-      table: e.table ?? null,
-      chain: e.chain ?? null,
-      rule: e.rule ?? null,
-      verdict: e.verdict ?? null,
-      before: e.before ?? null,
-      after: e.after ?? null,
-      packet: e.packet,
-      facts: e.facts !== undefined && e.facts.length > 0 ? e.facts : undefined,
-      minor: e.minor ? true : undefined,
-      t: e.t ?? 0,
-    };
-  }
-  return out;
+  return leg.events.slice();
 }
 
 /** A leg's outcome: how it ended, where it was delivered. */

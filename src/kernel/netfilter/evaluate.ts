@@ -163,7 +163,12 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     res.visited++;
     const rule = f.chain.rules[pos];
     const chainName = f.chain.name;
-    const step: RuleStep | null = trace ? { table, chain: chainName, index: pos + 1, rule: ruleText(chainName, rule), comment: ruleComment(rule), matched: false } : null;
+    // Every field in the literal (one object shape, no property added later): those left undefined are
+    // absent to JSON, and the rest come in the order they would have been added (branch, then failed or
+    // verdict, then event).
+    const step: RuleStep | null = trace
+      ? { table, chain: chainName, index: pos + 1, rule: ruleText(chainName, rule), comment: ruleComment(rule), matched: false, branch: undefined, failed: undefined, verdict: undefined, event: undefined }
+      : null;
     if (step) res.steps.push(step);
     const failed = ruleFails(rule, table, chainName, pos + 1, ctx, opts, res, step);
     if (failed !== null) {
