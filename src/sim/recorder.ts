@@ -65,12 +65,12 @@ export class Recorder implements PathSink {
   }
 
   /** Keeps what `e` says, numbered and timed, in the shape of a hop. */
-  event(leg: number, e: PathEvent): void {
+  event(leg: number, e: Omit<PathEvent, 'netns'>, netns: string): void {
     const events = this.legs[leg].events;
     events.push({
       seq: events.length + 1,
       node: null,
-      netns: e.netns,
+      netns,
       dev: e.dev,
       stage: e.stage,
       detail: e.detail,
