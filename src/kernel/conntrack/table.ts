@@ -7,7 +7,7 @@ import { hasStatus, isConfirmed, writable, type CtEntry, type MutableCtEntry } f
 import { nfConntrackIn, type CtResolution } from './resolve.js';
 import type { TcpConntrack, TcpSysctls } from './tcp-state.js';
 import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
-import type { CtDirection, Tuple } from './tuple.js';
+import type { CtDirection, CtStatus, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
@@ -66,12 +66,24 @@ export interface ConntrackTableState {
   readonly config: CtConfig;
 }
 
+/** One bit per status name, for comparing status sets without copying them. */
+const STATUS_BIT: Readonly<Record<CtStatus, number>> = {
+  EXPECTED: 1, SEEN_REPLY: 2, ASSURED: 4, CONFIRMED: 8, SNAT: 16, DNAT: 32, SRC_NAT_DONE: 64, DST_NAT_DONE: 128, DYING: 256,
+};
+
+function statusBits(s: ReadonlySet<CtStatus>): number {
+  let bits = 0;
+  for (const x of s) bits |= STATUS_BIT[x];
+  return bits;
+}
+
 /** A listing row with the entry fields it was printed from (ConntrackTable.#rowOf()). */
 interface ListingMemo {
   readonly now: number;
   readonly orig: Tuple;
   readonly reply: Tuple;
-  readonly statusSize: number;
+  /** statusBits() of the status set. */
+  readonly status: number;
   readonly mark: number;
   readonly zone: number;
   readonly tcpState: string | null;
@@ -129,7 +141,7 @@ export class ConntrackTable {
   #version = 0;
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
   /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
-  readonly #rows = new WeakMap<MutableCtEntry, { memo: ListingMemo | undefined }>();
+  readonly #rows = new WeakMap<MutableCtEntry, ListingMemo>();
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
   #checkpoint: { saved: CheckpointState | null } | null = null;
 
@@ -277,23 +289,20 @@ export class ConntrackTable {
 
   /**
    * listingOf(e, now), kept per entry and made again when anything it prints may differ: the tuples (never
-   * written in place, so compared by identity), the status set (bits are only ever added, so its size
-   * tells), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A checkpoint's copy of an entry
-   * shares its original's memo cell (checked the same way when used).
+   * written in place, so compared by identity), the status bits (as a number: a rollback may give back fewer), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A rollback keeps the entry
+   * objects (restored in place), so rows printed before a run serve after it.
    */
   #rowOf(e: MutableCtEntry, now: number): CtListing {
-    let cell = this.#rows.get(e);
-    const m = cell?.memo;
+    const m = this.#rows.get(e);
     if (
-      m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.statusSize === e.status.size &&
+      m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.status === statusBits(e.status) &&
       m.mark === e.mark && m.zone === e.zone && m.tcpState === (e.tcp === null ? null : e.tcp.state) && m.sctp === e.sctp &&
       m.expires === e.expires
     ) {
       return m.row;
     }
     const row = listingOf(e, now);
-    if (cell === undefined) this.#rows.set(e, (cell = { memo: undefined }));
-    cell.memo = { now, orig: e.orig, reply: e.reply, statusSize: e.status.size, mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row };
+    this.#rows.set(e, { now, orig: e.orig, reply: e.reply, status: statusBits(e.status), mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row });
     return row;
   }
 
