@@ -132,7 +132,8 @@ export interface ErrorSeen {
 
 /** Where the kernel model reports; `sim/` implements it per trace. Legs are numbered by the sim. */
 export interface PathSink {
-  event(leg: number, e: PathEvent): void;
+  /** `e` happened in namespace `netns` (the caller's literal: the sink copies what it keeps). */
+  event(leg: number, e: Omit<PathEvent, 'netns'>, netns: string): void;
   fate(leg: number, f: Fate): void;
   delivered(leg: number, d: Delivery): void;
   /** An answer leaves a socket: returns the leg number that answer's packets carry. */

@@ -3,10 +3,8 @@ import type { Netns } from './netns/netns.js';
 
 /** Appends a path event for `leg`. */
 export function report(ns: Netns, leg: number, e: Omit<PathEvent, 'netns'>): void {
-  // Every caller passes a fresh literal: it becomes the event as it is (no copy per hop).
-  const ev = e as PathEvent;
-  ev.netns = ns.name;
-  ns.env.sink.event(leg, ev);
+  // The namespace goes beside the event, not into it: the sink keeps what it needs in a shape of its own.
+  ns.env.sink.event(leg, e, ns.name);
 }
 
 /** Records a packet's fate (and the drop hop that shows it). */

@@ -1,10 +1,35 @@
-import type { AnswerKind, Capture, Delivery, ErrorSeen, Fate, PathEvent, PathSink } from '../kernel/events.js';
+import type { AnswerKind, Capture, Delivery, ErrorSeen, Fate, PathEvent, PathSink, Stage } from '../kernel/events.js';
+
+/**
+ * A path event as the recorder keeps it: numbered in its leg, timed, every optional field present (undefined
+ * when unset), in the order the trace's hops print them. It is the shape of `trace/`'s Hop, made once here.
+ */
+export interface RecordedEvent {
+  seq: number;
+  node: string | null;
+  netns: string;
+  dev: string | null;
+  stage: Stage;
+  detail: string;
+  table: string | null;
+  chain: string | null;
+  rule: string | null;
+  verdict: string | null;
+  before: { src: string; dst: string } | null;
+  after: { src: string; dst: string } | null;
+  packet: string | undefined;
+  /** Absent (undefined) when there are none. */
+  facts: string[] | undefined;
+  /** true, or undefined. */
+  minor: true | undefined;
+  t: number;
+}
 
 export interface LegRecord {
   id: number;
   parent: number | null;
   kind: AnswerKind | 'original';
-  events: PathEvent[];
+  events: RecordedEvent[];
   /** The first decisive outcome: a delivery, or a fate that is not a bystander's. */
   outcome: { kind: 'delivered'; delivery: Delivery } | { kind: 'fate'; fate: Fate } | null;
   /** Bystander fates (flooded copies ignored by other hosts), kept for when nothing decides. */
@@ -39,10 +64,27 @@ export class Recorder implements PathSink {
     return id;
   }
 
-  /** Keeps `e` (a fresh object from report()) with its time set. */
-  event(leg: number, e: PathEvent): void {
-    e.t = this.now();
-    this.legs[leg].events.push(e);
+  /** Keeps what `e` says, numbered and timed, in the shape of a hop. */
+  event(leg: number, e: Omit<PathEvent, 'netns'>, netns: string): void {
+    const events = this.legs[leg].events;
+    events.push({
+      seq: events.length + 1,
+      node: null,
+      netns,
+      dev: e.dev,
+      stage: e.stage,
+      detail: e.detail,
+      table: e.table ?? null,
+      chain: e.chain ?? null,
+      rule: e.rule ?? null,
+      verdict: e.verdict ?? null,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      packet: e.packet,
+      facts: e.facts !== undefined && e.facts.length > 0 ? e.facts : undefined,
+      minor: e.minor ? true : undefined,
+      t: this.now(),
+    });
   }
 
   fate(leg: number, f: Fate): void {

@@ -46,7 +46,7 @@ export function natHook(
     if (rule && manipOfRequest(rule) !== manip) throw new Error(`invariant: ${rule.kind} asked for at ${hook}`);
     const r = rule ? setupNat(table, entry, rule, random, now) : allocNullBinding(table, entry, manip, random, now);
     if (!r.ok) return { verdict: 'DROP', reason: r.reason };
-    setup = { ...r, rule };
+    setup = { ok: true, manip: r.manip, reply: r.reply, kept: r.kept, mangled: r.mangled, clash: r.clash, rule };
   }
   const t = translate(packet, entry, direction, manip);
   if (!t.ok) return { verdict: 'DROP', reason: t.reason };

@@ -38,13 +38,18 @@ export function formatTuple(t: Tuple): string {
 
 /** One entry as a line of `conntrack -L`. */
 export function formatEntry(entry: CtEntry, now: number): string {
+  return entryLine(entry, now, formatTuple(entry.orig), formatTuple(entry.reply));
+}
+
+/** formatEntry() given its two tuples already printed. */
+function entryLine(entry: CtEntry, now: number, orig: string, reply: string): string {
   // Built by concatenation (it is printed on every conntrack hop): words joined by one space.
   let line = `${protoName(entry.orig.proto).padEnd(8)} ${entry.orig.proto} ${secondsLeft(entry, now)}`;
   if (entry.tcp) line += ` ${entry.tcp.state}`;
   if (entry.sctp) line += ` ${entry.sctp}`;
-  line += ` ${formatTuple(entry.orig)}`;
+  line += ` ${orig}`;
   if (!entry.status.has('SEEN_REPLY')) line += ' [UNREPLIED]';
-  line += ` ${formatTuple(entry.reply)}`;
+  line += ` ${reply}`;
   if (entry.status.has('ASSURED')) line += ' [ASSURED]';
   line += ` mark=${entry.mark >>> 0}`;
   // __snprintf_conntrack_default() prints the zone only when it is not 0, after the mark.
@@ -69,11 +74,13 @@ export interface CtListing {
 }
 
 export function listingOf(e: CtEntry, now: number): CtListing {
+  const orig = formatTuple(e.orig);
+  const reply = formatTuple(e.reply);
   return {
-    orig: formatTuple(e.orig),
-    reply: formatTuple(e.reply),
+    orig,
+    reply,
     state: e.tcp ? e.tcp.state : e.sctp ? e.sctp : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
     status: [...e.status].sort(),
-    line: formatEntry(e, now),
+    line: entryLine(e, now, orig, reply),
   };
 }

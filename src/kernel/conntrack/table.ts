@@ -7,7 +7,7 @@ import { hasStatus, isConfirmed, writable, type CtEntry, type MutableCtEntry } f
 import { nfConntrackIn, type CtResolution } from './resolve.js';
 import type { TcpConntrack, TcpSysctls } from './tcp-state.js';
 import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
-import type { CtDirection, Tuple } from './tuple.js';
+import type { CtDirection, CtStatus, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
@@ -46,12 +46,16 @@ export type ConfirmResult =
   /** Another entry holds one of its tuples already (Linux: insert_failed, the packet is dropped). */
   | { ok: false; reason: 'CT_INSERT_FAILED'; clash: CtEntry };
 
-/** A deep copy of an entry: its tuples, status set and TCP state are its own. */
+/**
+ * A copy of an entry that no write to the original reaches: its status set and TCP state are its own. The
+ * tuples are shared: a tuple is never written in place (NAT setup gives the entry a new reply tuple), so the
+ * copy and the original may hold the same one.
+ */
 function copyEntry(e: MutableCtEntry): MutableCtEntry {
   const t = e.tcp;
   // TcpConntrack is flat but for its two flat TcpSeen: copied field by field (structuredClone is far slower).
   const tcp = t === null ? null : { ...t, seen: [{ ...t.seen[0] }, { ...t.seen[1] }] as TcpConntrack['seen'] };
-  return { ...e, orig: { ...e.orig }, reply: { ...e.reply }, status: new Set(e.status), tcp };
+  return { ...e, status: new Set(e.status), tcp };
 }
 
 /** A saved connection table (ConntrackTable.saveState()). */
@@ -60,6 +64,58 @@ export interface ConntrackTableState {
   readonly nextId: number;
   readonly stats: CtStats;
   readonly config: CtConfig;
+}
+
+/** One bit per status name, for comparing status sets without copying them. */
+const STATUS_BIT: Readonly<Record<CtStatus, number>> = {
+  EXPECTED: 1, SEEN_REPLY: 2, ASSURED: 4, CONFIRMED: 8, SNAT: 16, DNAT: 32, SRC_NAT_DONE: 64, DST_NAT_DONE: 128, DYING: 256,
+};
+
+function statusBits(s: ReadonlySet<CtStatus>): number {
+  let bits = 0;
+  for (const x of s) bits |= STATUS_BIT[x];
+  return bits;
+}
+
+/** A listing row with the entry fields it was printed from (ConntrackTable.#rowOf()). */
+interface ListingMemo {
+  readonly now: number;
+  readonly orig: Tuple;
+  readonly reply: Tuple;
+  /** statusBits() of the status set. */
+  readonly status: number;
+  readonly mark: number;
+  readonly zone: number;
+  readonly tcpState: string | null;
+  readonly sctp: string | null;
+  readonly expires: number;
+  readonly row: CtListing;
+}
+
+/** An open checkpoint's saved table: the live entries with their copies, the maps as they were. */
+interface CheckpointState {
+  readonly live: readonly MutableCtEntry[];
+  readonly copies: readonly MutableCtEntry[];
+  readonly hash: Map<string, Slot>;
+  readonly byId: Map<number, MutableCtEntry>;
+  readonly bySource: Map<string, Set<MutableCtEntry>>;
+  readonly nextId: number;
+  readonly stats: CtStats;
+  readonly config: CtConfig;
+}
+
+/** Puts `saved` (copyEntry() of `e`, owned by the caller) back into `e`: the entry is as it was copied. */
+function restoreEntry(e: MutableCtEntry, saved: MutableCtEntry): void {
+  e.id = saved.id;
+  e.orig = saved.orig;
+  e.reply = saved.reply;
+  e.status = saved.status;
+  e.mark = saved.mark;
+  e.zone = saved.zone;
+  e.tcp = saved.tcp;
+  e.sctp = saved.sctp;
+  e.created = saved.created;
+  e.expires = saved.expires;
 }
 
 interface Slot {
@@ -71,11 +127,11 @@ interface Slot {
 export class ConntrackTable {
   readonly config: CtConfig;
   readonly stats: CtStats = { found: 0, invalid: 0, ignore: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, error: 0, nat_exhausted: 0 };
-  readonly #hash = new Map<string, Slot>();
+  #hash = new Map<string, Slot>();
   /** Confirmed entries in confirmation order. */
-  readonly #live = new Map<number, MutableCtEntry>();
+  #live = new Map<number, MutableCtEntry>();
   /** nf_nat_bysource: confirmed source-NATed entries by original (proto, src, sport). */
-  readonly #bySource = new Map<string, Set<MutableCtEntry>>();
+  #bySource = new Map<string, Set<MutableCtEntry>>();
   #nextId = 1;
   /**
    * Bumped by every call that may change the table or an entry (all of them pass #beforeWrite(), and the
@@ -84,8 +140,10 @@ export class ConntrackTable {
    */
   #version = 0;
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
+  /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
+  readonly #rows = new WeakMap<MutableCtEntry, ListingMemo>();
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
-  #checkpoint: { saved: ConntrackTableState | null } | null = null;
+  #checkpoint: { saved: CheckpointState | null } | null = null;
 
   constructor(config: CtConfigInput = {}) {
     this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: { ...LINUX_CT_TIMEOUTS, ...config.timeouts } };
@@ -173,7 +231,8 @@ export class ConntrackTable {
 
   #insert(e: MutableCtEntry): void {
     this.#hash.set(zonedKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
-    if (!this.#hash.has(zonedKey(e.reply, e.zone))) this.#hash.set(zonedKey(e.reply, e.zone), { entry: e, direction: 'REPLY' });
+    const replyKey = zonedKey(e.reply, e.zone);
+    if (!this.#hash.has(replyKey)) this.#hash.set(replyKey, { entry: e, direction: 'REPLY' });
     this.#live.set(e.id, e);
     if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, e.zone, true).add(e);
   }
@@ -222,9 +281,29 @@ export class ConntrackTable {
   listing(now: number): readonly CtListing[] {
     const l = this.#listing;
     if (l !== null && l.version === this.#version && l.now === now) return l.rows;
-    const rows = this.entries(now).map((e) => listingOf(e, now));
+    const rows: CtListing[] = [];
+    for (const e of this.#live.values()) if (e.expires > now) rows.push(this.#rowOf(e, now));
     this.#listing = { version: this.#version, now, rows };
     return rows;
+  }
+
+  /**
+   * listingOf(e, now), kept per entry and made again when anything it prints may differ: the tuples (never
+   * written in place, so compared by identity), the status bits (as a number: a rollback may give back fewer), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A rollback keeps the entry
+   * objects (restored in place), so rows printed before a run serve after it.
+   */
+  #rowOf(e: MutableCtEntry, now: number): CtListing {
+    const m = this.#rows.get(e);
+    if (
+      m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.status === statusBits(e.status) &&
+      m.mark === e.mark && m.zone === e.zone && m.tcpState === (e.tcp === null ? null : e.tcp.state) && m.sctp === e.sctp &&
+      m.expires === e.expires
+    ) {
+      return m.row;
+    }
+    const row = listingOf(e, now);
+    this.#rows.set(e, { now, orig: e.orig, reply: e.reply, status: statusBits(e.status), mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row });
+    return row;
   }
 
   /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */
@@ -287,14 +366,42 @@ export class ConntrackTable {
   rollbackCheckpoint(): void {
     const c = this.#checkpoint;
     this.#checkpoint = null;
-    // The saved copy belongs to the checkpoint alone, which ends here: no second copy.
-    if (c !== null && c.saved !== null) this.#restoreOwned(c.saved);
+    const s = c?.saved;
+    if (s === null || s === undefined) return;
+    // The entries that were live get their saved contents back, in place; the maps saved beside them hold
+    // them (entries made since are dropped with the maps of the run). The saved copies belong to the
+    // checkpoint alone, which ends here: they are handed over, not copied again.
+    this.#version++;
+    for (let i = 0; i < s.live.length; i++) restoreEntry(s.live[i], s.copies[i]);
+    this.#hash = s.hash;
+    this.#live = s.byId;
+    this.#bySource = s.bySource;
+    this.#nextId = s.nextId;
+    Object.assign(this.stats, s.stats);
+    Object.assign(this.config, { ...s.config, timeouts: { ...s.config.timeouts } });
   }
 
   #beforeWrite(): void {
     this.#version++;
     const c = this.#checkpoint;
-    if (c !== null && c.saved === null) c.saved = this.saveState();
+    if (c !== null && c.saved === null) c.saved = this.#saveForCheckpoint();
+  }
+
+  /** What rollbackCheckpoint() puts back: each live entry with a copy of it, and copies of the three maps. */
+  #saveForCheckpoint(): CheckpointState {
+    const live: MutableCtEntry[] = [];
+    const copies: MutableCtEntry[] = [];
+    for (const e of this.#live.values()) {
+      live.push(e);
+      copies.push(copyEntry(e));
+    }
+    // Slots are never changed once made; the source sets are, so they are copied.
+    const bySource = new Map<string, Set<MutableCtEntry>>();
+    for (const [k, set] of this.#bySource) bySource.set(k, new Set(set));
+    return {
+      live, copies, hash: new Map(this.#hash), byId: new Map(this.#live), bySource, nextId: this.#nextId,
+      stats: { ...this.stats }, config: { ...this.config, timeouts: { ...this.config.timeouts } },
+    };
   }
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
@@ -306,7 +413,11 @@ export class ConntrackTable {
   #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;
   #sourceSet(orig: Tuple, zone: number, create: false): Set<MutableCtEntry> | undefined;
   #sourceSet(orig: Tuple, zone: number, create: boolean): Set<MutableCtEntry> | undefined {
-    const key = `${orig.proto}/${orig.src}/${orig.sport}%${zone}`;
+    // As tupleKey(): the fields as 16-bit code units when in range (4 units before `%`), else printed (5 or more).
+    const { proto, src, sport } = orig;
+    const key = (proto & 0xffff) === proto && (sport & 0xffff) === sport && src >>> 0 === src
+      ? `${String.fromCharCode(proto, src >>> 16, src & 0xffff, sport)}%${zone}`
+      : `${proto}/${src}/${sport}%${zone}`;
     let set = this.#bySource.get(key);
     if (!set && create) this.#bySource.set(key, (set = new Set()));
     return set;

@@ -1,8 +1,17 @@
 import type { Tuple } from './tuple.js';
 
-/** The hash key of a tuple (nf_conntrack_tuple hashed by hash_conntrack_raw(); here a string, compared whole). */
+/**
+ * The hash key of a tuple (nf_conntrack_tuple hashed by hash_conntrack_raw(); here a string, compared whole):
+ * the five fields as seven 16-bit code units (no number printed, it runs for every conntrack lookup). A
+ * field out of range (a port over 16 bits, an address not a 32-bit unsigned integer: none in a valid packet)
+ * gets the printed form, which is never 7 units long, so keys equal exactly when the printed forms do.
+ */
 export function tupleKey(t: Tuple): string {
-  return `${t.proto}/${t.src}/${t.sport}/${t.dst}/${t.dport}`;
+  const { proto, src, sport, dst, dport } = t;
+  if ((proto & 0xffff) === proto && (sport & 0xffff) === sport && (dport & 0xffff) === dport && src >>> 0 === src && dst >>> 0 === dst) {
+    return String.fromCharCode(proto, src >>> 16, src & 0xffff, sport, dst >>> 16, dst & 0xffff, dport);
+  }
+  return `${proto}/${src}/${sport}/${dst}/${dport}`;
 }
 
 /** The hash key of a tuple in a zone (hash_conntrack_raw() mixes in the zone id); zone 0 is the plain key. */

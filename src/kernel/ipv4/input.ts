@@ -34,7 +34,8 @@ function ipRcvFinish(dev: NetDevice, skb: Skb): void {
   const ns = dev.netns;
   if (skb.dstLocal) return ipLocalDeliver(ns, skb, dev.name);
   const ip = skb.packet.ip;
-  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: dev.name, mark: skb.mark, tos: ip.tos, ...packetFlowPorts(skb.packet, false) });
+  const fp = packetFlowPorts(skb.packet, false);
+  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: dev.name, mark: skb.mark, tos: ip.tos, proto: fp.proto, sport: fp.sport, dport: fp.dport });
   switch (r.kind) {
     case 'local':
       report(ns, skb.leg, {

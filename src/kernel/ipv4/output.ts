@@ -27,9 +27,10 @@ export function ipLocalOut(ns: Netns, skb: Skb, nh: NextHop): void {
   if (!applyNfVerdict(ns, skb, v, 'OUTPUT', nh.dev)) return;
   if (skb.packet.ip.dst !== dst || skb.mark !== mark) {
     // ip_route_me_harder(): nat OUTPUT changed the destination (or mangle the mark): route again.
+    const fp = packetFlowPorts(skb.packet, true);
     const rt = ipRouteOutput(ns, {
       dst: skb.packet.ip.dst, src: skb.packet.ip.src, mark: skb.mark, tos: skb.packet.ip.tos, freebind: true,
-      ...packetFlowPorts(skb.packet, true),
+      proto: fp.proto, sport: fp.sport, dport: fp.dport,
     });
     if (!rt.ok) {
       // The hook's own verdict becomes NF_DROP_ERR(err) (nf_nat_ipv4_local_fn(), ipt_mangle_out()), so

@@ -63,9 +63,10 @@ export function ipSend(ns: Netns, leg: number, req: IpSendRequest): number | nul
   ns.touch();
   // A TCP SYN or a UDP datagram from a socket (the probe's are connected) routes as ip_route_connect() does.
   const connect = (req.l4.proto === 'tcp' && req.l4.tcp.flags.syn && !req.l4.tcp.flags.ack) || (req.l4.proto === 'udp' && req.l4.vxlan === undefined);
+  const fp = flowPortsOf(req.l4, protoNumber(req.l4), true);
   const rt = ipRouteOutput(ns, {
     dst: req.dst, src: req.src, mark: req.mark ?? 0, tos: req.tos ?? 0, oif: req.oif, freebind: req.freebind,
-    ...flowPortsOf(req.l4, protoNumber(req.l4), true), connect, uid: req.uid ?? 0,
+    proto: fp.proto, sport: fp.sport, dport: fp.dport, connect, uid: req.uid ?? 0,
   });
   if (!rt.ok) {
     // Both refusals of the source are -EINVAL in ip_route_output_key_hash_rcu() and __mkroute_output().

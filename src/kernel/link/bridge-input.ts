@@ -51,7 +51,8 @@ function brNfPreRouting(br: BridgeDevice, port: NetDevice, frame: L2Frame, resum
   skb.brNfDone = true;
   const ip = skb.packet.ip;
   if (ip.dst === dstBefore) return true;
-  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: br.name, mark: skb.mark, tos: ip.tos, ...packetFlowPorts(skb.packet, false) });
+  const fp = packetFlowPorts(skb.packet, false);
+  const r = ipRouteInput(ns, { src: ip.src, dst: ip.dst, iif: br.name, mark: skb.mark, tos: ip.tos, proto: fp.proto, sport: fp.sport, dport: fp.dport });
   if (r.kind !== 'forward' || r.dev !== br.name) {
     report(ns, skb.leg, { dev: br.name, stage: 'bridge', detail: `${br.name}: NAT moved the destination to ${formatIpv4(ip.dst)}, off this bridge: up the stack to be routed` });
     frame.eth.dst = br.mac;

@@ -12,20 +12,44 @@ import { netifReceive } from './xmit.js';
 
 const ZERO_MAC = '00:00:00:00:00:00';
 
-/** udp_flow_src_port(): a per-flow hash folded into the local port range 32768-60999. */
-function flowSourcePort(inner: L2Frame): number {
-  let h = 0x811c9dc5;
-  const key = inner.kind === 'ipv4'
-    ? `${inner.skb.packet.ip.src}|${inner.skb.packet.ip.dst}|${inner.skb.packet.ip.protocol}|${portsOf(inner.skb)}`
-    : `${inner.eth.src}|${inner.eth.dst}`;
-  // The key is ASCII (numbers, MACs, separators): one UTF-16 unit per character.
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return 32768 + (h % (60999 - 32768 + 1));
+const FNV_PRIME = 0x01000193;
+const BAR = 0x7c;
+const COLON = 0x3a;
+
+/** FNV-1a over the UTF-16 units of `s`. */
+function fnvText(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME) >>> 0;
+  return h;
 }
 
-function portsOf(skb: Skb): string {
-  const l4 = skb.packet.l4;
-  return l4.proto === 'tcp' ? `${l4.tcp.sport}:${l4.tcp.dport}` : l4.proto === 'udp' ? `${l4.udp.sport}:${l4.udp.dport}` : l4.proto === 'sctp' ? `${l4.sctp.sport}:${l4.sctp.dport}` : '';
+/** fnvText(h, `${n}`) without printing `n` (a whole number up to 2^32; others are printed). */
+function fnvNumber(h: number, n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) return fnvText(h, `${n}`);
+  let div = 1;
+  while (div * 10 <= n) div *= 10;
+  for (; div >= 1; div /= 10) h = Math.imul(h ^ (0x30 + (Math.floor(n / div) % 10)), FNV_PRIME) >>> 0;
+  return h;
+}
+
+/**
+ * udp_flow_src_port(): a per-flow hash folded into the local port range 32768-60999. The hash is FNV-1a of
+ * the text `src|dst|protocol|sport:dport` (ports only for TCP, UDP and SCTP) or `srcmac|dstmac`, fed unit by
+ * unit without making the text.
+ */
+export function flowSourcePort(inner: L2Frame): number {
+  let h = 0x811c9dc5;
+  if (inner.kind === 'ipv4') {
+    const p = inner.skb.packet;
+    h = Math.imul(fnvNumber(h, p.ip.src) ^ BAR, FNV_PRIME) >>> 0;
+    h = Math.imul(fnvNumber(h, p.ip.dst) ^ BAR, FNV_PRIME) >>> 0;
+    h = Math.imul(fnvNumber(h, p.ip.protocol) ^ BAR, FNV_PRIME) >>> 0;
+    const l4 = p.l4;
+    const ports = l4.proto === 'tcp' ? l4.tcp : l4.proto === 'udp' ? l4.udp : l4.proto === 'sctp' ? l4.sctp : null;
+    if (ports !== null) h = fnvNumber(Math.imul(fnvNumber(h, ports.sport) ^ COLON, FNV_PRIME) >>> 0, ports.dport);
+  } else {
+    h = fnvText(Math.imul(fnvText(h, inner.eth.src) ^ BAR, FNV_PRIME) >>> 0, inner.eth.dst);
+  }
+  return 32768 + (h % (60999 - 32768 + 1));
 }
 
 
@@ -103,7 +127,13 @@ export function vxlanRcv(dev: VxlanDevice, skb: Skb): void {
   });
   const frame: L2Frame =
     inner.body.kind === 'ipv4'
-      ? { eth: inner.eth, kind: 'ipv4', skb: { ...newSkb(inner.body.packet, skb.leg), hops: skb.hops } }
+      ? { eth: inner.eth, kind: 'ipv4', skb: withHops(newSkb(inner.body.packet, skb.leg), skb.hops) }
       : { eth: inner.eth, kind: 'arp', arp: inner.body.arp, leg: skb.leg, hops: skb.hops };
   ns.env.timers.after(0, () => netifReceive(dev, frame));
+}
+
+/** `skb` with its hop count set (the decapsulated packet keeps the outer one's count of devices crossed). */
+function withHops(skb: Skb, hops: number): Skb {
+  skb.hops = hops;
+  return skb;
 }

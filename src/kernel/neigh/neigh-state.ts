@@ -21,7 +21,10 @@ export type EventSendResult = 'send' | 'queued' | 'dropped';
 
 /** "1.5 s", "300 ms": a duration as the trace prints it. */
 export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Number((ms / 1000).toFixed(3))} s` : `${ms} ms`;
+  if (ms < 1000) return `${ms} ms`;
+  // A whole number of ms over 1000 is the closest double to its 3-decimal quotient, which is what
+  // Number(toFixed(3)) gives back: printed directly (this runs for every neighbour hop of a cold trace).
+  return Number.isInteger(ms) && ms < 1e15 ? `${ms / 1000} s` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /**

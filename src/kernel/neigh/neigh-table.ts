@@ -66,7 +66,7 @@ export class NeighTable {
 
   /** The entry, which the caller may change (the state machine does): a checkpoint saves it first. */
   get(dev: string, addr: Ipv4Addr): Neighbour | undefined {
-    const key = `${dev}|${addr}`;
+    const key = neighKey(dev, addr);
     const n = this.#entries.get(key);
     if (n !== undefined && this.#ckpt.open) this.#ckpt.log()?.save(key);
     return n;
@@ -77,7 +77,7 @@ export class NeighTable {
    * neigh_alloc() backdates `confirmed` by twice the base reachable time, so nothing counts as confirmed.
    */
   create(dev: string, addr: Ipv4Addr, now: number, baseReachableMs = 30000): Neighbour {
-    const key = `${dev}|${addr}`;
+    const key = neighKey(dev, addr);
     this.#ckpt.log()?.save(key);
     let n = this.#entries.get(key);
     if (!n) {
@@ -98,7 +98,7 @@ export class NeighTable {
 
   /** neigh_remove_one() (`ip neigh del`): true when there was an entry. Its pending timer becomes a no-op. */
   delete(dev: string, addr: Ipv4Addr): boolean {
-    const key = `${dev}|${addr}`;
+    const key = neighKey(dev, addr);
     const n = this.#entries.get(key);
     if (n === undefined) return false;
     this.#ckpt.log()?.saveRemoval(key);
@@ -130,14 +130,14 @@ export class NeighTable {
 
   /** A copy of every entry, for reconciling and digesting a World (queued packets are kept by reference: a resting World has none). */
   saveState(): NeighTableState {
-    return [...this.#entries].map(([k, n]) => [k, copyNeighbour(n)]);
+    return [...this.#entries.values()].map((n) => [`${n.dev}|${n.addr}`, copyNeighbour(n)]);
   }
 
   /** Puts the table back as `saveState()` found it. */
   restoreState(saved: NeighTableState): void {
     this.#ckpt.refuseWholeWrite();
     this.#entries.clear();
-    for (const [k, n] of saved) this.#entries.set(k, copyNeighbour(n));
+    for (const [, n] of saved) this.#entries.set(neighKey(n.dev, n.addr), copyNeighbour(n));
   }
 
   /**
@@ -154,9 +154,23 @@ export class NeighTable {
   }
 }
 
-function copyNeighbour(n: Readonly<Neighbour>): Neighbour {
-  return { ...n, queue: [...n.queue] };
+/**
+ * The table's key of (dev, addr): the device name, `|`, and the address as two 16-bit code units (no number
+ * printed per lookup). The last three units are always `|` and the address, so keys differ when pairs do; an
+ * address that is no 32-bit unsigned integer (none is) is printed, with a `|` after it. saveState() prints
+ * keys as `dev|addr`.
+ */
+function neighKey(dev: string, addr: Ipv4Addr): string {
+  return addr >>> 0 === addr ? dev + '|' + String.fromCharCode(addr >>> 16, addr & 0xffff) : `${dev}|${addr}|`;
 }
 
-/** A saved neighbour table (NeighTable.saveState()). */
+function copyNeighbour(n: Neighbour): Neighbour {
+  // Written out (an object spread is slow here), keys in the order create() gives them.
+  return {
+    addr: n.addr, dev: n.dev, lladdr: n.lladdr, state: n.state, queue: n.queue.slice(), probes: n.probes, updated: n.updated,
+    confirmed: n.confirmed, used: n.used, timer: n.timer, leg: n.leg, staleAt: n.staleAt,
+  };
+}
+
+/** A saved neighbour table (NeighTable.saveState()), keyed `dev|addr` (the address as a number). */
 export type NeighTableState = ReadonlyArray<readonly [string, Readonly<Neighbour>]>;

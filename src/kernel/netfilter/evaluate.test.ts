@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateChain, exploreBranches } from './evaluate.js';
+import { evaluateChain, evaluateEmptyBaseChain, exploreBranches } from './evaluate.js';
 import { restore } from './restore-apply.js';
 import { printSave } from './save-print.js';
 import { makeContext, makePacket } from './testing.js';
@@ -108,5 +108,21 @@ describe('statistic branches', () => {
     expect(byDst.map(([d]) => d).sort()).toEqual([1, 2, 3]);
     for (const [, p] of byDst) expect(p).toBeCloseTo(1 / 3, 6);
     expect(branches.reduce((s, b) => s + b.probability, 0)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('evaluateEmptyBaseChain', () => {
+  it('gives the walk\'s result and counts as the walk does, for each policy', () => {
+    for (const policy of ['ACCEPT', 'DROP']) {
+      const text = ['*filter', `:FORWARD ${policy} [0:0]`, 'COMMIT', ''].join('\n');
+      const walked = load(text);
+      const quick = load(text);
+      const ctx = makeContext({ packet: tcp('1.1.1.1', 80), table: 'filter', hook: 'FORWARD' });
+      const a = evaluateChain(walked, 'filter', 'FORWARD', ctx);
+      const b = evaluateEmptyBaseChain(quick.tables.get('filter')!.chains.get('FORWARD')!, ctx.state, ctx.packet.ip.totalLength);
+      expect(b).toEqual(a);
+      expect(printSave(quick, { counters: true })).toBe(printSave(walked, { counters: true }));
+      expect(printSave(quick, { counters: true })).toContain(`:FORWARD ${policy} [1:`);
+    }
   });
 });

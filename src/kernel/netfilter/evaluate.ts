@@ -8,7 +8,7 @@
 // given, so a branch explorer can enumerate both outcomes; otherwise it draws from ctx.random() as the kernel
 // draws get_random_u32(). See `exploreBranches()`.
 
-import type { NfPacketContext } from './context.js';
+import type { MatchState, NfPacketContext } from './context.js';
 import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
 import { journalCounters } from '../netns/state-journal.js';
 import type { ChainVerdict, NfEvent, TargetVerdict } from './verdict.js';
@@ -80,26 +80,63 @@ function frameFor(chain: Chain, table: TableName, ctx: NfPacketContext, opts: Ev
   return { chain, order: idx ? idx.candidates(ctx.packet) : null, cursor: 0 };
 }
 
-/** Evaluates one rule's filter and matches: null when it matches, else the failing predicate's text. */
-function ruleFails(rule: Rule, ref: RuleRef, ctx: NfPacketContext, opts: EvalOptions, res: EvalResult, step: RuleStep | null): string | null {
-  const basic = basicsFailure(rule.basics, ctx);
-  if (basic) {
-    if (!step) return basic;
-    const words = ruleBasicWords(rule);
-    return words.find((w) => w.replace(/^! /, '').startsWith(basic)) ?? basic;
+/** The basic word `basic` names, as printed in the rule (`! -s 10.0.0.0/8` for `-s 10.0.0.0/8`). */
+function basicWord(rule: Rule, basic: string): string {
+  for (const w of ruleBasicWords(rule)) {
+    if (w.startsWith('! ') ? w.startsWith(basic, 2) : w.startsWith(basic)) return w;
   }
-  for (const m of rule.matches) {
+  return basic;
+}
+
+/**
+ * Evaluates one rule's filter and matches: null when it matches, else the failing predicate's text. The rule
+ * sits at `index` (1-based) of `chain`; its RuleRef is made only for a random match.
+ */
+function ruleFails(rule: Rule, table: TableName, chain: string, index: number, ctx: NfPacketContext, opts: EvalOptions, res: EvalResult, step: RuleStep | null): string | null {
+  const basic = basicsFailure(rule.basics, ctx);
+  if (basic) return step ? basicWord(rule, basic) : basic;
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
     let ok: boolean;
     if (m.branchProbability !== undefined) {
+      const ref: RuleRef = { table, chain, index };
       ok = opts.decide ? opts.decide(m.branchProbability, ref) : m.match(ctx);
       res.branches.push({ where: ref, probability: m.branchProbability, taken: ok });
       if (step) step.branch = { probability: m.branchProbability, taken: ok };
     } else {
       ok = m.match(ctx);
     }
-    if (!ok) return `-m ${m.module}${m.saveText ? ` ${m.saveText}` : ''}`;
+    if (!ok) return m.saveText ? `-m ${m.module} ${m.saveText}` : `-m ${m.module}`;
   }
   return null;
+}
+
+/** The end of the walk's first chain (by RETURN or falling off): a base chain's policy, else `return`. */
+function leaveChain(res: EvalResult, entry: Chain, ctx: NfPacketContext, bytes: number): EvalResult {
+  if (entry.hook !== null) {
+    journalCounters(ctx.state.journal, entry.counters);
+    entry.counters.packets++;
+    entry.counters.bytes += bytes;
+    res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
+  } else {
+    res.verdict = { kind: 'return' };
+  }
+  return res;
+}
+
+/**
+ * evaluateChain() of a base chain without rules, for a packet of `bytes`: its policy decides and counts. The
+ * same result and the same counter writes as the walk, without a context (no rule reads the packet).
+ */
+export function evaluateEmptyBaseChain(entry: Chain, state: MatchState, bytes: number): EvalResult {
+  if (entry.hook === null || entry.rules.length !== 0) throw new Error(`invariant: ${entry.name} is no empty base chain`);
+  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], visited: 0, branches: [], matched: [] };
+  journalCounters(state.journal, entry.counters);
+  entry.counters.packets++;
+  entry.counters.bytes += bytes;
+  res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
+  return res;
 }
 
 /** Walks `chain` of `table` for the packet in `ctx`; counters are updated in `rs`, MARK writes ctx.mark. */
@@ -110,59 +147,36 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
   // No table, or no such chain: nothing is registered on the hook, the packet goes on.
   if (!t || !entry) return res;
   const bytes = ctx.packet.ip.totalLength;
+  const trace = opts.trace === true;
   const stack: Frame[] = [];
   let f = frameFor(entry, table, ctx, opts);
-  const fallOff = (): boolean => {
-    const up = stack.pop();
-    if (up) {
-      f = up;
-      return false;
-    }
-    if (entry.hook !== null) {
-      journalCounters(ctx.state.journal, entry.counters);
-      entry.counters.packets++;
-      entry.counters.bytes += bytes;
-      res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
-    } else {
-      res.verdict = { kind: 'return' };
-    }
-    return true;
-  };
-  const enter = (name: string, push: boolean): boolean => {
-    const next = t.chains.get(name);
-    if (!next) {
-      res.verdict = { kind: 'drop', reason: 'NO_SUCH_CHAIN' };
-      return true;
-    }
-    if (push) {
-      if (stack.length >= NFT_JUMP_STACK_SIZE) {
-        res.verdict = { kind: 'drop', reason: 'NFT_JUMP_STACK_OVERFLOW' };
-        return true;
-      }
-      stack.push(f);
-    }
-    f = frameFor(next, table, ctx, opts);
-    return false;
-  };
   for (;;) {
     const pos = f.order ? f.order[f.cursor] : f.cursor;
     if (pos === undefined || pos >= f.chain.rules.length) {
-      if (fallOff()) return res;
+      // Falling off a user chain returns to the rule after the jump; off the first chain, the walk ends.
+      const up = stack.pop();
+      if (up === undefined) return leaveChain(res, entry, ctx, bytes);
+      f = up;
       continue;
     }
     f.cursor++;
     res.visited++;
     const rule = f.chain.rules[pos];
     const chainName = f.chain.name;
-    const ref: RuleRef = { table, chain: chainName, index: pos + 1 };
-    const step: RuleStep | null = opts.trace ? { table, chain: chainName, index: pos + 1, rule: ruleText(chainName, rule), comment: ruleComment(rule), matched: false } : null;
+    // Every field in the literal (one object shape, no property added later): those left undefined are
+    // absent to JSON, and the rest come in the order they would have been added (branch, then failed or
+    // verdict, then event).
+    const step: RuleStep | null = trace
+      ? { table, chain: chainName, index: pos + 1, rule: ruleText(chainName, rule), comment: ruleComment(rule), matched: false, branch: undefined, failed: undefined, verdict: undefined, event: undefined }
+      : null;
     if (step) res.steps.push(step);
-    const failed = ruleFails(rule, ref, ctx, opts, res, step);
+    const failed = ruleFails(rule, table, chainName, pos + 1, ctx, opts, res, step);
     if (failed !== null) {
       if (step) step.failed = failed;
       continue;
     }
     if (step) step.matched = true;
+    const ref: RuleRef = { table, chain: chainName, index: pos + 1 };
     res.matched.push(ref);
     journalCounters(ctx.state.journal, rule.counters);
     rule.counters.packets++;
@@ -182,15 +196,30 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
         res.notrack = true;
         continue;
       case 'jump':
-      case 'goto':
-        if (enter(v.chain, v.kind === 'jump')) {
+      case 'goto': {
+        const next = t.chains.get(v.chain);
+        if (!next) {
+          res.verdict = { kind: 'drop', reason: 'NO_SUCH_CHAIN' };
           res.decidedBy = ref;
           return res;
         }
+        if (v.kind === 'jump') {
+          if (stack.length >= NFT_JUMP_STACK_SIZE) {
+            res.verdict = { kind: 'drop', reason: 'NFT_JUMP_STACK_OVERFLOW' };
+            res.decidedBy = ref;
+            return res;
+          }
+          stack.push(f);
+        }
+        f = frameFor(next, table, ctx, opts);
         continue;
-      case 'return':
-        if (fallOff()) return res;
+      }
+      case 'return': {
+        const up = stack.pop();
+        if (up === undefined) return leaveChain(res, entry, ctx, bytes);
+        f = up;
         continue;
+      }
       case 'accept':
         res.verdict = { kind: 'accept' };
         break;

@@ -5,14 +5,16 @@
 import type { Skb } from '../../packet/skb.js';
 import { endpoints } from '../../packet/describe.js';
 import type { CtResolution } from '../conntrack/index.js';
-import { ConntrackTable, formatEntry, natHook, natRequestOf, resolutionView, tupleOf } from '../conntrack/index.js';
+import { ConntrackTable, formatEntry, natHook, natRequestOf } from '../conntrack/index.js';
 import type { NatHookName } from '../conntrack/index.js';
 import { RT_SCOPE_UNIVERSE } from '../link/device.js';
 import type { Netns } from '../netns/netns.js';
 import { inetSelectAddr } from '../route/source-select.js';
 import { report } from '../report.js';
-import type { AddrType, MatchState, NfPacketContext } from './context.js';
-import { evaluateChain } from './evaluate.js';
+import type { AddrType, MatchState } from './context.js';
+import { HookPacketContext } from './hook-packet-context.js';
+import type { NsServices } from './hook-packet-context.js';
+import { evaluateChain, evaluateEmptyBaseChain } from './evaluate.js';
 import type { EvalResult } from './evaluate.js';
 import type { NetfilterEngine, NfContext, NfHook, NfVerdict } from './hooks.js';
 import { indexRuleset } from './index-chain.js';
@@ -165,12 +167,7 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
 /** The owner of every local socket of the model (read by `-m owner`, never written). */
 const ROOT_SOCKET: Readonly<{ uid: number; gid: number }> = Object.freeze({ uid: 0, gid: 0 });
 
-/** The namespace services a rule walk asks for (they read only the namespace), made once per namespace. */
-export interface NsServices {
-  addrType: NfPacketContext['addrType'];
-  random: NfPacketContext['random'];
-  fibLookup: NonNullable<NfPacketContext['fibLookup']>;
-}
+export type { NsServices } from './hook-packet-context.js';
 
 function nsServices(ns: Netns): NsServices {
   let s = ns.nfServices;
@@ -189,43 +186,31 @@ function nsServices(ns: Netns): NsServices {
   return s;
 }
 
-function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): NfPacketContext {
-  const ct = skbCt(skb, ns);
-  const now = ns.env.timers.now();
-  const services = nsServices(ns);
-  return {
-    packet: skb.packet,
-    mark: skb.mark,
-    hook: h.hook,
-    family: h.family,
-    table,
-    in: h.in,
-    out: h.out,
-    physIn: h.physIn ?? null,
-    physOut: h.physOut ?? null,
-    bridged: h.family === 'bridge',
-    ct: ct?.untracked ? { state: 'UNTRACKED', status: new Set(), direction: 'ORIGINAL', orig: tupleOrZero(skb), reply: tupleOrZero(skb), mark: 0, protoState: '', timeout: 0 } : ct?.res ? resolutionView(ct.res, now) : null,
-    addrType: services.addrType,
-    now: () => now,
-    random: services.random,
-    state: nf.matchState,
-    // Every local socket of the model belongs to root; only locally generated packets carry one (pmtudisc).
-    socket: skb.pmtudisc !== null ? ROOT_SOCKET : null,
-    fibLookup: services.fibLookup,
-  };
+function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): HookPacketContext {
+  // Every local socket of the model belongs to root; only locally generated packets carry one (pmtudisc).
+  return new HookPacketContext(skb.packet, skb.mark, h, table, nf.matchState, skb.pmtudisc !== null ? ROOT_SOCKET : null, nsServices(ns), ns.env.timers.now(), skbCt(skb, ns));
 }
 
-function tupleOrZero(skb: Skb) {
-  return tupleOf(skb.packet) ?? { proto: skb.packet.ip.protocol, src: skb.packet.ip.src, sport: 0, dst: skb.packet.ip.dst, dport: 0 };
-}
-
-function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): { res: EvalResult; ctx: NfPacketContext } | null {
+function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): { res: EvalResult } | null {
   const t = nf.ruleset.tables.get(table);
   const chain = t?.chains.get(h.hook);
   if (!t || !chain) return null;
-  const ctx = packetContext(ns, nf, skb, h, table);
   const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
+  if (chain.rules.length === 0 && chain.hook !== null && !decide) {
+    // A base chain without rules: only its policy (and its counters). No rule reads the packet, so no
+    // context is made; the marks stay as they are (skb->mark as the unsigned value a walk leaves).
+    const res = evaluateEmptyBaseChain(chain, nf.matchState, skb.packet.ip.totalLength);
+    skb.mark = skb.mark >>> 0;
+    if (seen) {
+      ns.env.nfObserver?.({
+        kind: 'chain', netns: ns.name, leg: skb.leg, hook: h.hook, family: h.family, table, in: h.in, out: h.out,
+        src: seen.src, dst: seen.dst, result: res, ruleset: nf.ruleset, mark: skb.mark,
+      });
+    }
+    return { res };
+  }
+  const ctx = packetContext(ns, nf, skb, h, table);
   // Branch exploration: a walk an earlier run made with the same choices so far is replayed (walk-memo.ts).
   const memo = decide ? ns.env.walkMemo : undefined;
   const slot = memo && memo.shareable(nf.ruleset) ? memo.enter() : null;
@@ -233,6 +218,10 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   let leaf: WalkLeaf;
   if (known?.leaf) {
     leaf = known.leaf;
+  } else if (!decide) {
+    // No branch exploration (a plain trace): the walk draws from the run's RNG and nothing is noted.
+    const res = evaluateChain(nf.ruleset, table, h.hook, ctx, { trace: ns.env.ruleWalk !== false, index: nf.index });
+    leaf = { res, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
   } else {
     // Choices the replay already asked are taken again without asking; new ones are asked and kept.
     const asked = known?.asked ?? [];
@@ -243,19 +232,17 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
       // The rule walk of the detailed view: each rule printed, for runs whose hops someone reads.
       trace: ns.env.ruleWalk !== false,
       index: nf.index,
-      decide: decide
-        ? (p, where) => {
-            if (k < asked.length) return asked[k++].choice;
-            const chain = nf.ruleset.tables.get(where.table)?.chains.get(where.chain);
-            const rule = chain?.rules[where.index - 1];
-            const text = chain && rule ? ruleText(chain.name, rule) : `${where.chain} rule ${where.index}`;
-            const choice = decide(p, text);
-            made.push({ probability: p, rule: text, choice });
-            return choice;
-          }
-        : undefined,
+      decide: (p, where) => {
+        if (k < asked.length) return asked[k++].choice;
+        const chain = nf.ruleset.tables.get(where.table)?.chains.get(where.chain);
+        const rule = chain?.rules[where.index - 1];
+        const text = chain && rule ? ruleText(chain.name, rule) : `${where.chain} rule ${where.index}`;
+        const choice = decide(p, text);
+        made.push({ probability: p, rule: text, choice });
+        return choice;
+      },
     });
-    leaf = { res, mark: ctx.mark >>> 0, ctMark: ctx.ct ? ctx.ct.mark : null };
+    leaf = { res, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
     if (memo && slot) memo.store(slot, made, leaf);
   }
   const res = leaf.res;
@@ -269,7 +256,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);
   if (ct?.res?.entry && leaf.ctMark !== null && leaf.ctMark !== ct.res.entry.mark) nf.conntrack.setMark(ct.res.entry, leaf.ctMark);
-  return { res, ctx };
+  return { res };
 }
 
 function decidedText(nf: NetfilterState, res: EvalResult): string | null {

@@ -137,6 +137,12 @@ function inRange(range: { start: number; end: number } | undefined, v: number | 
   return range === undefined || ((v ?? 0) >= range.start && (v ?? 0) <= range.end);
 }
 
+/** A rule ruleMatches() accepts for any flow: no selector, not inverted. */
+function matchesEveryFlow(r: FibRule): boolean {
+  return !r.not && r.srcLen === 0 && r.dstLen === 0 && r.iif === null && r.oif === null && r.markMask === 0 && r.uidrange === undefined &&
+    r.tos === 0 && !r.ipproto && r.sport === undefined && r.dport === undefined;
+}
+
 /** The default rule set of a new namespace (fib4_rules_init()). */
 function defaultRules(): FibRule[] {
   const base = { not: false, src: 0, srcLen: 0, dst: 0, dstLen: 0, iif: null, oif: null, mark: 0, markMask: 0, tos: 0, action: 'lookup' as const };
@@ -155,6 +161,8 @@ const ROUTE_TEXT_MEMO_MAX = 4096;
  */
 export class Fib {
   readonly tables = new Map<number, FibRoute[]>();
+  /** #anyFlowRules()'s snapshot. */
+  #anyFlow: { rules: readonly FibRule[]; matchesAll: readonly boolean[] } | undefined = undefined;
   readonly rules: FibRule[] = defaultRules();
   /** fib4_has_custom_rules(): set by the first `ip rule add`; it also unmerges the local table from main. */
   customRules = false;
@@ -335,8 +343,12 @@ export class Fib {
 
   /** fib_lookup() through the rules; `usable` says whether a route's device can carry traffic now. */
   lookup(key: FlowKey, usable: (r: FibRoute) => boolean): FibResult {
-    for (const rule of this.rules) {
-      if (!this.ruleMatches(rule, key)) continue;
+    const rules = this.rules;
+    const any = this.#anyFlowRules();
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      // A rule without selectors (the default three) matches every flow: ruleMatches() is not asked.
+      if (!(any.rules[i] === rule && any.matchesAll[i]) && !this.ruleMatches(rule, key)) continue;
       switch (rule.action) {
         case 'blackhole':
           return { ok: false, error: 'EINVAL', rule };
@@ -369,7 +381,7 @@ export class Fib {
     const idx = this.#tableIndex(table);
     if (idx === undefined) return undefined;
     for (const level of idx.levels) {
-      const routes = level.byPrefix.get((key.dst & level.mask) >>> 0);
+      const routes = level.byPrefix.get(key.dst & level.mask);
       if (routes === undefined) continue;
       let best: FibRoute | undefined;
       for (const route of routes) {
@@ -382,6 +394,20 @@ export class Fib {
       if (best) return best;
     }
     return undefined;
+  }
+
+  /**
+   * Which rules have no selector at all (and no `not`), so match every flow; a snapshot of the rule list,
+   * made again when its length changes, and read only where its rule is the one at that index now. Rules are
+   * never edited once in the list (`ip rule` builds a new one).
+   */
+  #anyFlowRules(): { rules: readonly FibRule[]; matchesAll: readonly boolean[] } {
+    const c = this.#anyFlow;
+    if (c !== undefined && c.rules.length === this.rules.length) return c;
+    const rules = this.rules.slice();
+    const made = { rules, matchesAll: rules.map(matchesEveryFlow) };
+    this.#anyFlow = made;
+    return made;
   }
 
   #tableIndex(table: number): TableIndex | undefined {
@@ -409,7 +435,9 @@ function indexTable(routes: readonly FibRoute[]): TableIndex {
   for (const r of routes) {
     let m = byLen.get(r.len);
     if (m === undefined) byLen.set(r.len, (m = new Map()));
-    const prefix = (r.dst & maskOf(r.len)) >>> 0;
+    // Keyed by the signed 32-bit masked address (`&`'s result as it is): a small integer, where the unsigned
+    // value of an address from 128.0.0.0 up would be a heap number made per lookup.
+    const prefix = r.dst & maskOf(r.len);
     const list = m.get(prefix);
     if (list === undefined) m.set(prefix, [r]);
     else list.push(r);

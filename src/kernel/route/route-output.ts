@@ -102,7 +102,6 @@ export function ipRouteOutput(ns: Netns, req: OutputRequest): OutputResult {
     path = selectPath(ns, res.route, { ...flow, src: chosenSrc }, null);
   }
   const route = path.route;
-  const multipath = path.fact === null ? {} : { multipath: path.fact };
   if (route.type === 'local') {
     // Local destinations leave through the loopback device; the source defaults to the destination.
     const src = req.src || route.prefsrc || req.dst;
@@ -114,8 +113,8 @@ export function ipRouteOutput(ns: Netns, req: OutputRequest): OutputResult {
     return { ok: false, error: 'EINVAL_SRC', rule };
   }
   const src = req.src || chosenSrc || fibResultPrefsrc(ns, route);
-  return {
-    ok: true,
-    rt: { route, rule, dev, nexthop: route.gw ?? req.dst, src, local: false, broadcast: route.type === 'broadcast', ...multipath },
-  };
+  const rt: OutputRoute = { route, rule, dev, nexthop: route.gw ?? req.dst, src, local: false, broadcast: route.type === 'broadcast' };
+  // The multipath fact is a key only when there is one (as it has always been).
+  if (path.fact !== null) rt.multipath = path.fact;
+  return { ok: true, rt };
 }

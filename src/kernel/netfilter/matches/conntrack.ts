@@ -81,25 +81,34 @@ function saveText(s: Spec): string {
   return w.join(' ');
 }
 
+/** No own key (without making an array of them, as Object.keys() would). */
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 function evaluate(s: Spec, ctx: NfPacketContext): boolean {
   if (s.state && ((ctStateBits(ctx) & s.state.v) !== 0) === s.state.invert) return false;
   const ct = ctx.ct;
   // conntrack_mt(): without an entry only a pure --ctstate test can match.
   if (ct === null || ct.state === 'UNTRACKED') {
-    return s.state !== undefined && s.proto === undefined && Object.keys(s.addr).length === 0 &&
-      Object.keys(s.port).length === 0 && s.status === undefined && s.expire === undefined && s.dir === undefined;
+    return s.state !== undefined && s.proto === undefined && isEmpty(s.addr) &&
+      isEmpty(s.port) && s.status === undefined && s.expire === undefined && s.dir === undefined;
   }
   if (s.dir && ct.direction !== s.dir) return false;
   if (s.proto && (ct.orig.proto === s.proto.v) === s.proto.invert) return false;
-  for (const k of ADDR_KEYS) {
+  // Only the keys the rule gives (usually none); the tests are independent, so their order does not matter.
+  let k: keyof typeof s.addr;
+  for (k in s.addr) {
     const a = s.addr[k];
     // nf_inet_addr_mask_cmp(): both sides masked, so host bits written in the rule do not matter.
     if (a && ((((tupleAddr(ctx, k) ^ a.v.addr) & a.v.mask) >>> 0) === 0) === a.invert) return false;
   }
-  for (const k of PORT_KEYS) {
-    const p = s.port[k];
+  let q: keyof typeof s.port;
+  for (q in s.port) {
+    const p = s.port[q];
     if (p) {
-      const v = tuplePort(ctx, k);
+      const v = tuplePort(ctx, q);
       if ((v >= p.v.min && v <= p.v.max) === p.invert) return false;
     }
   }

@@ -1,0 +1,29 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tupleKey, zonedKey } from './tuple-key.js';
+import type { Tuple } from './tuple.js';
+
+const printed = (t: Tuple, zone: number): string => `${t.proto}/${t.src}/${t.sport}/${t.dst}/${t.dport}${zone === 0 ? '' : `%${zone}`}`;
+
+// Valid fields most of the time, and now and then a value no packet has (a port over 16 bits, a negative or
+// fractional number, an address beyond 32 bits), which must take the printed form.
+const field = (bits: number) => fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 2 ** bits - 1 }) },
+  { weight: 1, arbitrary: fc.constantFrom(-1, 0.5, 2 ** bits, 2 ** 32 + 1, -0) },
+);
+const tuple = fc.record({ proto: field(8), src: field(32), sport: field(16), dst: field(32), dport: field(16) });
+
+describe('tupleKey', () => {
+  it('two tuples get the same key exactly when their printed forms are equal', () => {
+    fc.assert(fc.property(tuple, tuple, fc.constantFrom(0, 1, 7), fc.constantFrom(0, 1), (a, b, za, zb) => {
+      expect(zonedKey(a, za) === zonedKey(b, zb)).toBe(printed(a, za) === printed(b, zb));
+    }), { numRuns: 2000 });
+  });
+
+  it('keys of tuples that differ in one field differ', () => {
+    const t: Tuple = { proto: 17, src: 0x0a800002, sport: 31000, dst: 0xac100065, dport: 53 };
+    const keys = new Set([tupleKey(t), tupleKey({ ...t, sport: 31001 }), tupleKey({ ...t, dst: t.dst + 1 }), tupleKey({ ...t, proto: 6 }), tupleKey({ ...t, src: t.src ^ 0x10000 })]);
+    expect(keys.size).toBe(5);
+    expect(tupleKey({ ...t, sport: 70000 })).toBe('17/176160770/70000/2886729829/53');
+  });
+});
