@@ -3,6 +3,8 @@
 // text and of the resulting iptables-save so an optimization can be checked byte for byte.
 // Usage: npm run build && node bench/full-sync-speed.mjs [services=2000] [rounds=3] [--prof DIR] (DIR gets render.cpuprofile,
 // cold-apply.cpuprofile and warm-apply.cpuprofile of the last round)
+// node --expose-gc bench/full-sync-speed.mjs [services] [rounds] --retain: also what one RuleParseCache keeps alive
+// after 8 more restores of texts that each add one new line (a cache must not keep earlier texts alive)
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -13,7 +15,8 @@ import { defaultKubeProxySettings, nodeProxierConfig, toProxierService, toProxie
 import { IptablesProxier, applyHookJumps, applySync } from '../dist/cluster/kube-proxy/index.js';
 import { RuleParseCache, emptyRuleset, printSave } from '../dist/kernel/netfilter/index.js';
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const retain = process.argv.includes('--retain');
+const args = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--prof');
 const S = Number(args[0] ?? 2000);
 const rounds = Number(args[1] ?? 3);
 const profAt = process.argv.indexOf('--prof');
@@ -73,3 +76,29 @@ console.log(`${S} Services, ${lines} lines, text ${textHash} save ${saveHash}; c
 const min = (xs) => xs.reduce((a, b) => Math.min(a, b), Infinity).toFixed(0);
 console.log(`CPU medians: render ${median(renderCpu).toFixed(0)} ms  cold apply ${median(coldCpu).toFixed(0)} ms  warm apply ${median(warmCpu).toFixed(0)} ms; minima ${min(renderCpu)} / ${min(coldCpu)} / ${min(warmCpu)}`);
 console.log(`wall medians: render ${median(render).toFixed(0)} ms  cold apply ${median(cold).toFixed(0)} ms  warm apply ${median(warm).toFixed(0)} ms  (medians of ${rounds}: render ${render.map((x) => x.toFixed(0)).join(' ')} | cold ${cold.map((x) => x.toFixed(0)).join(' ')} | warm ${warm.map((x) => x.toFixed(0)).join(' ')})`);
+
+if (retain) {
+  if (typeof globalThis.gc !== 'function') console.log('--retain skipped: run node with --expose-gc');
+  else {
+    const proxier = new IptablesProxier(config);
+    for (const s of services) proxier.onServiceAdd(s);
+    for (const e of slices) proxier.onEndpointSliceAdd(e);
+    const plan = proxier.sync({ now: 0, existingNatChains: null });
+    const base = applyHookJumps(emptyRuleset(), plan.hookJumps).ruleset;
+    const cache = new RuleParseCache();
+    applySync(base, plan.text, cache);
+    const at = plan.text.lastIndexOf('COMMIT\n');
+    globalThis.gc();
+    const h0 = process.memoryUsage().heapUsed;
+    const K = 8;
+    for (let k = 0; k < K; k++) {
+      // A new text each time, with one line the cache has not seen.
+      const text = `${plan.text.slice(0, at)}-A KUBE-SERVICES -m comment --comment "retained-${k}-check" -j RETURN\n${plan.text.slice(at)}`;
+      const res = applySync(base, text, cache);
+      if (res.errors.length) throw new Error(`errors: ${JSON.stringify(res.errors[0])}`);
+    }
+    globalThis.gc();
+    const h1 = process.memoryUsage().heapUsed;
+    console.log(`retained by the cache after ${K} restores of ${(plan.text.length / 1e6).toFixed(1)} M-character texts with one new line each: ${((h1 - h0) / 1e6).toFixed(1)} MB`);
+  }
+}

@@ -11,6 +11,8 @@ import type { Chain, Rule, Table } from './ruleset.js';
 import { BUILTIN_CHAINS } from './ruleset.js';
 import { HOOK_BIT, allowedHooks } from './hook-mask.js';
 import { NFT_JUMP_STACK_SIZE, jumpHeight } from './table-validate.js';
+import type { CompactGraph } from './compact-jump-check.js';
+import { compactValidGraph } from './compact-jump-check.js';
 
 /** What a committed table's jump graph says, per chain name. */
 export interface JumpGraph {
@@ -58,9 +60,89 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return true;
 }
 
+/**
+ * A graph whose maps are made from a CompactGraph only when first read (a full sync's check needs none of them;
+ * the next incremental commit reads a few). Every change goes through a getter, so a map never read still
+ * describes the table the CompactGraph was made from.
+ */
+class LazyJumpGraph implements JumpGraph {
+  #compact: CompactGraph;
+  #parents: Map<string, Set<string>> | undefined;
+  #height: Map<string, number> | undefined;
+  #reach: Map<string, number> | undefined;
+
+  constructor(compact: CompactGraph) {
+    this.#compact = compact;
+  }
+
+  /** Describes the table `compact` was made from, dropping the maps made so far. */
+  adopt(compact: CompactGraph): void {
+    this.#compact = compact;
+    this.#parents = undefined;
+    this.#height = undefined;
+    this.#reach = undefined;
+  }
+
+  get parents(): Map<string, Set<string>> {
+    if (this.#parents === undefined) {
+      const { names, offsets, targets } = this.#compact;
+      const parents = new Map<string, Set<string>>();
+      for (let v = 0; v < names.length; v++) {
+        for (let e = offsets[v]; e < offsets[v + 1]; e++) {
+          const t = names[targets[e]];
+          let p = parents.get(t);
+          if (p === undefined) parents.set(t, (p = new Set()));
+          p.add(names[v]);
+        }
+      }
+      this.#parents = parents;
+    }
+    return this.#parents;
+  }
+
+  set parents(p: Map<string, Set<string>>) {
+    this.#parents = p;
+  }
+
+  get height(): Map<string, number> {
+    if (this.#height === undefined) {
+      const { names, height } = this.#compact;
+      const out = new Map<string, number>();
+      for (let v = 0; v < names.length; v++) out.set(names[v], height[v]);
+      this.#height = out;
+    }
+    return this.#height;
+  }
+
+  set height(h: Map<string, number>) {
+    this.#height = h;
+  }
+
+  get reach(): Map<string, number> {
+    if (this.#reach === undefined) {
+      const { names, reach } = this.#compact;
+      const out = new Map<string, number>();
+      for (let v = 0; v < names.length; v++) if (reach[v] !== 0) out.set(names[v], reach[v]);
+      this.#reach = out;
+    }
+    return this.#reach;
+  }
+
+  set reach(r: Map<string, number>) {
+    this.#reach = r;
+  }
+}
+
 /** The graph of a whole table, from scratch. */
 export function buildJumpGraph(table: Table): JumpGraph {
-  return graphOf(table, false) as JumpGraph;
+  const c = compactValidGraph(table);
+  return c !== null ? new LazyJumpGraph(c) : (graphOf(table, false) as JumpGraph);
+}
+
+/** The graph of `table` when it surely passes the commit checks, else null: the linear check, else the map-based one. */
+export function checkedGraph(table: Table): JumpGraph | null {
+  const c = compactValidGraph(table);
+  return c !== null ? new LazyJumpGraph(c) : validGraph(table);
 }
 
 /** The graph of `table`; null when `stopOnDangling` and some jump names a chain it lacks. */
@@ -95,7 +177,7 @@ function graphOf(table: Table, stopOnDangling: boolean): JumpGraph | null {
  * The graph of `table` when it surely passes the commit checks (every jump names a chain, no base chain's jump
  * path reaches NFT_JUMP_STACK_SIZE, every rule a hook reaches allows it), else null.
  */
-function validGraph(table: Table): JumpGraph | null {
+export function validGraph(table: Table): JumpGraph | null {
   const g = graphOf(table, true);
   if (g === null) return null;
   for (const hook of BUILTIN_CHAINS[table.name]) {
@@ -145,7 +227,12 @@ function propagate(table: Table, reach: Map<string, number>, from: string, bits:
 export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: ReadonlySet<string>): boolean {
   // A commit that rewrites most of the table (a full sync) is checked faster from scratch than change by change.
   if (touched.size * 2 > next.chains.size) {
-    const fresh = validGraph(next);
+    const compact = compactValidGraph(next);
+    if (compact !== null && g instanceof LazyJumpGraph) {
+      g.adopt(compact);
+      return true;
+    }
+    const fresh = compact !== null ? new LazyJumpGraph(compact) : validGraph(next);
     if (fresh === null) return false;
     g.parents = fresh.parents;
     g.height = fresh.height;

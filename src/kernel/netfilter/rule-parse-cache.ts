@@ -28,6 +28,7 @@ import type { Rule, RuleTarget, TableName } from './ruleset.js';
 import { ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
+import { ownCopy } from './tokenize.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -128,7 +129,8 @@ function rebase(t: Template, line: string, chain: string, jump: string | null): 
     rules = new Array<Rule>(cmd.rules.length);
     for (let i = 0; i < rules.length; i++) {
       const r = cmd.rules[i];
-      const own: Rule = { basics: r.basics, matches: r.matches, target: to, counters: { packets: r.counters.packets, bytes: r.counters.bytes } };
+      // The template's counters: a cached rule never enters a ruleset, instantiate() gives each rule its own.
+      const own: Rule = { basics: r.basics, matches: r.matches, target: to, counters: r.counters };
       if (r.source !== undefined) {
         const source = r.source.slice();
         source[source.length - 1] = jump;
@@ -184,27 +186,35 @@ export class RuleParseCache {
     if (kind.rest.size === 0) return undefined;
     const r = restStart(line);
     if (r < 0) return undefined;
-    const chain = line.slice(3, r);
-    let hit: CachedCommand | undefined;
+    let t: Template | undefined;
+    let jump: string | null = null;
     const j = jumpStart(line, r);
     if (j >= 0) {
-      const t = kind.mid.get(line.slice(r, j));
-      const jump = line.slice(j + 4);
-      if (t !== undefined && findTarget(jump) === undefined && chainExists(jump)) hit = rebase(t, line, chain, jump);
+      t = kind.mid.get(line.slice(r, j));
+      if (t !== undefined) {
+        jump = line.slice(j + 4);
+        if (findTarget(jump) !== undefined || !chainExists(jump)) t = undefined;
+      }
     }
-    if (hit === undefined) {
-      const t = kind.rest.get(line.slice(r));
+    if (t === undefined) {
+      jump = null;
+      t = kind.rest.get(line.slice(r));
       if (t === undefined) return undefined;
-      hit = rebase(t, line, chain, null);
     }
-    kind.lines.set(line, hit);
+    // Kept for the line: its key, text, chain and jump are taken from a copy of the line (see ownCopy()).
+    const own = ownCopy(line);
+    const hit = rebase(t, own, own.slice(3, r), jump === null ? null : own.slice(j + 4));
+    kind.lines.set(own, hit);
     return hit;
   }
 
   /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared; whether it did. */
-  store(table: TableName, lenientComments: boolean, line: string, entry: CachedCommand): boolean {
+  store(table: TableName, lenientComments: boolean, text: string, entry: CachedCommand): boolean {
     if (!shareableCommand(entry.command)) return false;
     const kind = this.#kind(table, lenientComments);
+    // The key and what a hit hands on as the line's text, from a copy that keeps the restore's input free.
+    const line = ownCopy(text);
+    if (entry.text !== undefined) entry.text = line;
     kind.lines.set(line, entry);
     const r = entry.command.op === 'append' && entry.at.command === 1 && entry.at.chain === 4 ? restStart(line) : -1;
     if (r < 0 || entry.words[1] !== line.slice(3, r)) return true;

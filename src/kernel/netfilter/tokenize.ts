@@ -11,10 +11,24 @@ export interface Word {
   col: number;
 }
 
+/** Below this length V8 copies a substring instead of pointing into its parent (SlicedString::kMinLength). */
+const MIN_SLICED = 13;
+
+/**
+ * `s`'s characters in a string that keeps no larger one alive. A substring of a restore's input (a line, a word)
+ * points into the whole input; kept in a cache or a rule that outlives the restore, it would keep every earlier
+ * 3 MB text alive. Prepending makes a new string, which slice() flattens into one of `s`'s own length.
+ */
+export function ownCopy(s: string): string {
+  return s.length < MIN_SLICED ? s : ` ${s}`.slice(1);
+}
+
 export function splitWords(line: string, hasNewline: boolean): Word[] {
-  // Without a double quote nothing groups or escapes: words are the runs between blanks, as written.
-  if (line.indexOf('"') < 0) return plainWords(line);
-  const input = hasNewline ? `${line}\n` : line;
+  // Without a double quote nothing groups or escapes: words are the runs between blanks, as written, taken
+  // from a copy of the line so that what the parse keeps (words, rules' source words, comments) keeps only it.
+  if (line.indexOf('"') < 0) return plainWords(ownCopy(line));
+  // With the newline added the line is a new string already; slicing it flattens it.
+  const input = hasNewline ? `${line}\n` : ownCopy(line);
   const words: Word[] = [];
   let quoteOpen = false;
   let escaped = false;

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { NfHook } from './hooks.js';
+import type { Rule, RuleTarget, Table, TableName } from './ruleset.js';
+import { BUILTIN_CHAINS, emptyBasics, emptyTable, userChain } from './ruleset.js';
+import type { JumpGraph } from './jump-graph.js';
+import { buildJumpGraph, checkedGraph, validGraph } from './jump-graph.js';
+import { compactValidGraph } from './compact-jump-check.js';
+
+const HOOKS: readonly NfHook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+/** A target allowed only from some hooks (as DNAT is from PREROUTING / OUTPUT), or from all. */
+function moduleTarget(hooks: readonly NfHook[] | undefined): RuleTarget {
+  return { kind: 'module', target: { name: 'ACCEPT', saveText: '', ...(hooks ? { hooks } : {}), apply: () => ({ kind: 'accept' }) as never } };
+}
+
+interface Spec {
+  table: TableName;
+  chains: number;
+  /** Rules per chain index (built-in chains first, then user chains N0, N1 ...): a jump (chain index, possibly missing) or a target allowed from some hooks. */
+  rules: Array<Array<{ jump: number | null; goto: boolean; hooks: number }>>;
+}
+
+function tableOf(spec: Spec): Table {
+  const t = emptyTable(spec.table);
+  const builtins = BUILTIN_CHAINS[spec.table];
+  for (let i = 0; i < spec.chains; i++) t.chains.set(`N${i}`, userChain(`N${i}`));
+  const names = [...builtins, ...Array.from({ length: spec.chains }, (_, i) => `N${i}`)];
+  spec.rules.forEach((rules, i) => {
+    const c = t.chains.get(names[i % names.length]);
+    if (!c) return;
+    for (const r of rules) {
+      let target: RuleTarget;
+      if (r.jump !== null) {
+        // One past the end names a missing chain (a dangling jump).
+        const name = r.jump < names.length ? names[r.jump] : `MISSING${r.jump}`;
+        target = { kind: r.goto ? 'goto' : 'jump', chain: name };
+      } else {
+        const hooks = HOOKS.filter((_, b) => (r.hooks >> b) & 1);
+        target = moduleTarget(r.hooks === 31 ? undefined : hooks);
+      }
+      const rule: Rule = { basics: emptyBasics(), matches: [], target, counters: { packets: 0, bytes: 0 } };
+      c.rules.push(rule);
+    }
+  });
+  return t;
+}
+
+const specArb: fc.Arbitrary<Spec> = fc
+  .record({ table: fc.constantFrom<TableName>('raw', 'mangle', 'nat', 'filter', 'security'), chains: fc.integer({ min: 0, max: 24 }) })
+  .chain(({ table, chains }) => {
+    const n = BUILTIN_CHAINS[table].length + chains;
+    const rule = fc.record({
+      // Mostly forward jumps (deep chains without loops), sometimes any chain (loops), sometimes a missing one.
+      jump: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(null) },
+        { weight: 6, arbitrary: fc.integer({ min: 0, max: n - 1 }) },
+        { weight: 1, arbitrary: fc.constant(n) },
+      ),
+      goto: fc.boolean(),
+      hooks: fc.oneof({ weight: 5, arbitrary: fc.constant(31) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 31 }) }),
+    });
+    return fc.record({ table: fc.constant(table), chains: fc.constant(chains), rules: fc.array(fc.array(rule, { maxLength: 4 }), { maxLength: n }) });
+  })
+  .map((s) => {
+    // Jumps from chain i mostly go to a later chain: long paths, and loops only when drawn backwards.
+    const builtins = BUILTIN_CHAINS[s.table].length;
+    const n = builtins + s.chains;
+    return { ...s, rules: s.rules.map((rs, i) => rs.map((r) => (r.jump !== null && r.jump < n && r.jump <= i && r.goto ? { ...r, jump: Math.min(n - 1, i + 1 + (r.jump % Math.max(1, n - i - 1))) } : r))) };
+  });
+
+/** A chain of `len` user chains jumping one to the next, from a base chain: height `len`. */
+function deepTable(len: number, hook: NfHook): Table {
+  const t = emptyTable('mangle');
+  for (let i = 0; i < len; i++) t.chains.set(`D${i}`, userChain(`D${i}`));
+  const jump = (chain: string): Rule => ({ basics: emptyBasics(), matches: [], target: { kind: 'jump', chain }, counters: { packets: 0, bytes: 0 } });
+  t.chains.get(hook)!.rules.push(jump('D0'));
+  for (let i = 0; i + 1 < len; i++) t.chains.get(`D${i}`)!.rules.push(jump(`D${i + 1}`));
+  return t;
+}
+
+function plain(g: JumpGraph): unknown {
+  const sorted = <V>(m: Map<string, V>): Array<[string, V]> => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return {
+    parents: sorted(g.parents).map(([k, v]) => [k, [...v].sort()]),
+    height: sorted(g.height),
+    reach: sorted(g.reach).filter(([, v]) => v !== 0),
+  };
+}
+
+describe('compactValidGraph', () => {
+  it('agrees with the map-based check over random tables (loops, dangling jumps, deep chains, every hook)', () => {
+    let sure = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(specArb, (spec) => {
+        const t = tableOf(spec);
+        const old = validGraph(t);
+        const fast = compactValidGraph(t);
+        // Never surer than the existing check; when sure, the same facts.
+        if (old === null) expect(fast).toBeNull();
+        if (fast !== null) {
+          sure++;
+          expect(plain(checkedGraph(t)!)).toEqual(plain(old!));
+          expect(plain(buildJumpGraph(t))).toEqual(plain(old!));
+        } else if (old === null) refused++;
+        // The combined check is exactly the existing one.
+        expect(checkedGraph(t) === null).toBe(old === null);
+      }),
+      { numRuns: 600, seed: 11 },
+    );
+    // Both outcomes were exercised.
+    expect(sure).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(50);
+  });
+
+  it('refuses a base chain whose jump path reaches NFT_JUMP_STACK_SIZE, and takes one just below it', () => {
+    expect(compactValidGraph(deepTable(15, 'FORWARD'))).not.toBeNull();
+    expect(validGraph(deepTable(15, 'FORWARD'))).not.toBeNull();
+    expect(compactValidGraph(deepTable(16, 'FORWARD'))).toBeNull();
+    expect(validGraph(deepTable(16, 'FORWARD'))).toBeNull();
+    const g = compactValidGraph(deepTable(15, 'FORWARD'))!;
+    expect(g.height[g.names.indexOf('FORWARD')]).toBe(15);
+    expect(g.reach[g.names.indexOf('D14')]).toBe(4);
+  });
+
+  it('is not sure of a loop no base chain reaches, which the map-based check accepts as the kernel does', () => {
+    const t = emptyTable('filter');
+    t.chains.set('A', userChain('A'));
+    t.chains.set('B', userChain('B'));
+    const jump = (chain: string): Rule => ({ basics: emptyBasics(), matches: [], target: { kind: 'jump', chain }, counters: { packets: 0, bytes: 0 } });
+    t.chains.get('A')!.rules.push(jump('B'));
+    t.chains.get('B')!.rules.push(jump('A'));
+    expect(compactValidGraph(t)).toBeNull();
+    expect(validGraph(t)).not.toBeNull();
+    expect(checkedGraph(t)).not.toBeNull();
+    expect(buildJumpGraph(t).height.get('A')).toBe(Infinity);
+  });
+
+  it('hands every hook down to the chains it reaches, as one mask', () => {
+    const t = emptyTable('nat');
+    t.chains.set('S', userChain('S'));
+    t.chains.set('X', userChain('X'));
+    const jump = (chain: string): Rule => ({ basics: emptyBasics(), matches: [], target: { kind: 'jump', chain }, counters: { packets: 0, bytes: 0 } });
+    t.chains.get('PREROUTING')!.rules.push(jump('S'));
+    t.chains.get('OUTPUT')!.rules.push(jump('S'));
+    t.chains.get('S')!.rules.push(jump('X'));
+    const g = checkedGraph(t)!;
+    expect(g.reach.get('X')).toBe(1 | 8);
+    expect(g.parents.get('X')).toEqual(new Set(['S']));
+    expect(g.height.get('PREROUTING')).toBe(2);
+    // A target allowed only from PREROUTING, reached from OUTPUT too: refused.
+    t.chains.get('X')!.rules.push({ basics: emptyBasics(), matches: [], target: moduleTarget(['PREROUTING']), counters: { packets: 0, bytes: 0 } });
+    expect(compactValidGraph(t)).toBeNull();
+    expect(validGraph(t)).toBeNull();
+  });
+});
