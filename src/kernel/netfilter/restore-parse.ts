@@ -7,7 +7,7 @@ import { BUILTIN_CHAINS, emptyRuleset, isTableName, ruleSharing } from './rulese
 import { splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
-import type { RuleParseCache } from './rule-parse-cache.js';
+import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
 import { instantiate } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
 import { chainSource } from './restore-chain-source.js';
@@ -216,6 +216,7 @@ export function parseRestore(
     const hit = cache?.lookup(table, lenient, line, chainExists);
     if (hit !== undefined) {
       const cmd = instantiate(hit.command);
+      // A line's own `-c P B` is taken only with --counters.
       if ('rules' in cmd && cmd.rules && !opts.counters) for (const r of cmd.rules) r.counters = { packets: 0, bytes: 0 };
       releaseFor(cmd.chain);
       lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at, text: hit.text ?? line });
@@ -246,13 +247,15 @@ export function parseRestore(
     }
     const rawWords = words.map((w) => w.raw);
     let shared = false;
+    let stored: CachedCommand | undefined;
     if ('rules' in cmd && cmd.rules) {
       setRuleSources(cmd.rules, words, at);
       // A `[p:b]` prefix sets the counters from outside the parse: such lines are not cached.
       if (cache !== undefined && counters === null) {
         const target = cmd.rules[0]?.target;
         const jumpsTo = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
-        shared = cache.store(table, lenient, line, { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo, text: line });
+        stored = { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo, text: line };
+        shared = cache.store(table, lenient, line, stored);
       }
       for (const r of cmd.rules) {
         if (!opts.counters) r.counters = { packets: 0, bytes: 0 };
@@ -260,7 +263,8 @@ export function parseRestore(
       }
     }
     const parsedLine: RestoreLine = { kind: 'command', line: lineNo, command: cmd as RuleCommand, words: rawWords, at };
-    if (shared) parsedLine.text = line;
+    // The cache's own copy of the line: a slice of `text` would keep this restore's whole input alive.
+    if (shared) parsedLine.text = stored?.text ?? line;
     lines.push(parsedLine);
   }
   giveBackAll();
