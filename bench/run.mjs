@@ -88,7 +88,7 @@ if (!a['no-kernel']) {
 }
 
 for (const S of sizes) {
-  const args = ['--services', String(S), '--nodes', nodes, '--pods-per-node', '30', '--runs', runs, '--pair-sample', S >= 10000 ? '30' : quick ? '100' : '300'];
+  const args = ['--services', String(S), '--nodes', nodes, '--pods-per-node', '30', '--runs', runs, '--pair-sample', S >= 10000 ? '30' : quick ? '100' : '2000'];
   // Each pool thread compiles and builds its own World: at 10,000 Services that is minutes, left out of --quick.
   if (S > poolMax) args.push('--no-pool');
   if (results.options.kernel) args.push('--kernel');
