@@ -54,3 +54,19 @@ export function generateCluster({ services, nodes, podsPerNode, endpoints = 3, s
   };
   return { spec, groups, selected };
 }
+
+/**
+ * A seeded sample of n (pod, Service) pairs of a compiled cluster, as trace probes: a pod (not host-network)
+ * sends UDP to the Service's ClusterIP:53.
+ */
+export function samplePairs(compiled, seed, n) {
+  const pods = compiled.pods.filter((p) => p.netns !== undefined && !p.hostNetwork);
+  const rand = seededRandom(seed);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const p = pods[Math.floor(rand() * pods.length)];
+    const s = compiled.services[Math.floor(rand() * compiled.services.length)];
+    out.push({ name: `${p.name}->${s.meta.name}`, from: p.netns, dst: s.clusterIP, dport: 53, proto: 'udp' });
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateCluster, seededRandom } from './cluster-gen.mjs';
+import { generateCluster, samplePairs } from './cluster-gen.mjs';
 import { fmt, progress, sample, summarize } from './stats.mjs';
 import { compileCluster } from '../dist/cluster/compile.js';
 import { defaultKubeProxySettings, nodeProxierConfig, toProxierService, toProxierSlice } from '../dist/cluster/services.js';
@@ -198,18 +198,8 @@ for (const [key, svc] of [['traceFirst', first], ['traceLast', last]]) {
 // hundred traces run at about half speed (V8 has not optimized them yet), so each thread, this one and the
 // pool's, first traces a warm-up sample of other pairs untimed.
 const pods = compiled.pods.filter((p) => p.netns !== undefined && !p.hostNetwork);
-function samplePairs(seed, n) {
-  const rand = seededRandom(seed);
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const p = pods[Math.floor(rand() * pods.length)];
-    const s = compiled.services[Math.floor(rand() * compiled.services.length)];
-    out.push({ name: `${p.name}->${s.meta.name}`, from: p.netns, dst: s.clusterIP, dport: 53, proto: 'udp' });
-  }
-  return out;
-}
-const pairs = samplePairs(7, Number(a['pair-sample']));
-const warmup = samplePairs(8, Math.min(300, pairs.length));
+const pairs = samplePairs(compiled, 7, Number(a['pair-sample']));
+const warmup = samplePairs(compiled, 8, Math.min(300, pairs.length));
 checkpoint();
 progress(`${label}: ${pairs.length} pairs, one thread`);
 for (const pr of warmup) runTrace(world, pr);

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { generateCluster, seededRandom } from './cluster-gen.mjs';
+import { generateCluster, samplePairs } from './cluster-gen.mjs';
 import { compileCluster } from '../dist/cluster/compile.js';
 import { buildWorld } from '../dist/kernel/index.js';
 import { runTrace } from '../dist/trace/index.js';
@@ -26,20 +26,9 @@ const init = { services: Number(a.services), nodes: Number(a.nodes), podsPerNode
 const BATCH = Number(a.batch);
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 const compiled = compileCluster(generateCluster(init).spec);
-const pods = compiled.pods.filter((p) => p.netns !== undefined && !p.hostNetwork);
-function samplePairs(seed, n) {
-  const rand = seededRandom(seed);
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const p = pods[Math.floor(rand() * pods.length)];
-    const s = compiled.services[Math.floor(rand() * compiled.services.length)];
-    out.push({ name: `${p.name}->${s.meta.name}`, from: p.netns, dst: s.clusterIP, dport: 53, proto: 'udp' });
-  }
-  return out;
-}
-const pairs = samplePairs(7, Number(a.pairs));
+const pairs = samplePairs(compiled, 7, Number(a.pairs));
 // Traced untimed first, by this thread and by each pool thread (bench/pair-task.mjs), so the JIT is warm.
-const warmup = samplePairs(8, Number(a.warmup));
+const warmup = samplePairs(compiled, 8, Number(a.warmup));
 const batches = [];
 for (let i = 0; i < pairs.length; i += BATCH) batches.push(pairs.slice(i, i + BATCH));
 
