@@ -215,9 +215,8 @@ export function parseRestore(
     const lenient = opts.lenientComments === true;
     const hit = cache?.lookup(table, lenient, line, chainExists);
     if (hit !== undefined) {
-      const cmd = instantiate(hit.command);
       // A line's own `-c P B` is taken only with --counters.
-      if ('rules' in cmd && cmd.rules && !opts.counters) for (const r of cmd.rules) r.counters = { packets: 0, bytes: 0 };
+      const cmd = instantiate(hit.command, !opts.counters);
       releaseFor(cmd.chain);
       lines.push(new CachedLine(lineNo, cmd, hit, hit.text ?? line));
       continue;

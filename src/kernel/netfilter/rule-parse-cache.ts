@@ -269,12 +269,15 @@ export class RuleParseCache {
   }
 }
 
-/** Fresh rules from a cached command: shared parse, own counters. */
-export function instantiate(c: RuleCommand): RuleCommand {
+/** Fresh rules from a cached command: shared parse, own counters (the parse's, or zero when `zero`). */
+export function instantiate(c: RuleCommand, zero = false): RuleCommand {
   if (!('rules' in c) || c.rules === null) return c;
   const from = c.rules;
   const rules = new Array<Rule>(from.length);
-  for (let i = 0; i < from.length; i++) rules[i] = ruleSharing(from[i], { packets: from[i].counters.packets, bytes: from[i].counters.bytes });
+  for (let i = 0; i < from.length; i++) {
+    const n = from[i].counters;
+    rules[i] = ruleSharing(from[i], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
+  }
   // The common command built field by field (a spread copies through a slower generic path).
   if (c.op === 'append') return { op: 'append', chain: c.chain, rules };
   return { ...c, rules } as RuleCommand;
