@@ -14,10 +14,11 @@ import { BUILTIN_CHAINS, emptyRuleset, emptyTable, userChain } from './ruleset.j
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, surelyValid } from './jump-graph.js';
 import type { RestoreError, RestoreOptions, RestoreScript } from './restore-parse.js';
-import { parseRestore } from './restore-parse.js';
+import { CachedLine, parseRestore } from './restore-parse.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
+import type { LineWords } from './restore-chain-source.js';
 import { chainSource, setChainSource } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
 import { OverlayMap } from './overlay-map.js';
@@ -85,11 +86,11 @@ interface Block {
 
 interface CleanLines {
   lines: string[];
-  words: (readonly string[])[];
+  words: LineWords[];
   at: CommandAt[];
 }
 
-function noteCommand(b: Block, cmd: RuleCommand, words: readonly string[], at: CommandAt, text: string | undefined): void {
+function noteCommand(b: Block, cmd: RuleCommand, words: LineWords, at: CommandAt, text: string | undefined): void {
   if (cmd.chain === null) {
     b.clean.clear();
     return;
@@ -303,7 +304,8 @@ export function applyRestore(
     if (l.kind === 'command') {
       if (block.failed) continue;
       const e = applyCommand(block, l.command, l.line, l.at);
-      noteCommand(block, l.command, l.words, l.at, l.text);
+      // A line answered from the rule cache hands on the cache's entry: its words are made only if read.
+      noteCommand(block, l.command, l instanceof CachedLine ? l.entry : l, l.at, l.text);
       if (e) {
         const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
         errors.push({ line: l.line, column, message: e });

@@ -17,9 +17,17 @@ export interface ChainSource {
   counters: boolean;
   /** The `-A` lines, as written (without the newline), in rule order: line i made rule i. */
   lines: readonly string[];
-  /** Each line's words (RestoreLine.words) and columns (RestoreLine.at), to give the lines back when needed. */
-  words: readonly (readonly string[])[];
+  /**
+   * What holds each line's words (RestoreLine.words: a cache entry, read only when the lines are given back or
+   * printed) and each line's columns (RestoreLine.at), to give the lines back when needed.
+   */
+  words: readonly LineWords[];
   at: readonly CommandAt[];
+}
+
+/** Something whose `words` are a line's words as written (a RestoreLine, a rule cache entry). */
+export interface LineWords {
+  readonly words: readonly string[];
 }
 
 const sources = new WeakMap<Chain, ChainSource>();

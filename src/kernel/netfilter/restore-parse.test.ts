@@ -2,7 +2,9 @@
 // the --noflush / table-replace semantics.
 
 import { describe, expect, it } from 'vitest';
-import { formatRestoreError, parseRestore } from './restore-parse.js';
+import { CachedLine, formatRestoreError, parseRestore, printRestore } from './restore-parse.js';
+import { RuleParseCache } from './rule-parse-cache.js';
+import { emptyRuleset } from './ruleset.js';
 import { restore } from './restore-apply.js';
 import { printSave } from './save-print.js';
 
@@ -265,5 +267,31 @@ describe('address lists: each rule keeps its own address as written', () => {
       '-A INPUT -s 10.0.0.9/8 -p tcp -d 10.1.0.0/16 -j ACCEPT',
       '-A INPUT -s 10.0.0.9/8 -p tcp -d 10.2.0.0/16 -j ACCEPT',
     ]);
+  });
+});
+
+describe('lines answered from the rule cache', () => {
+  it('carry words made from their template only when read, equal to a plain parse, and print back as written', () => {
+    const text = [
+      '*nat',
+      ':KUBE-SVC-AAAA - [0:0]', ':KUBE-SVC-BB - [0:0]', ':KUBE-SEP-1 - [0:0]', ':KUBE-SEP-22 - [0:0]', ':KUBE-MARK-MASQ - [0:0]',
+      '-A KUBE-SEP-1 -s 10.0.0.1/32 -j KUBE-MARK-MASQ',
+      '-A KUBE-SEP-22 -s 10.0.0.1/32 -j KUBE-MARK-MASQ',
+      '-A KUBE-SVC-AAAA -m statistic --mode random --probability 0.5 -j KUBE-SEP-1',
+      '-A KUBE-SVC-BB -m statistic --mode random --probability 0.5 -j KUBE-SEP-22',
+      'COMMIT', '',
+    ].join('\n');
+    const cache = new RuleParseCache();
+    const plain = parseRestore(text).script.lines;
+    parseRestore(text, emptyRuleset(), { cache });
+    const cached = parseRestore(text, emptyRuleset(), { cache }).script;
+    expect(cached.lines.filter((l) => l instanceof CachedLine)).toHaveLength(4);
+    for (const [i, l] of cached.lines.entries()) {
+      const p = plain[i];
+      if (l.kind !== 'command' || p.kind !== 'command') continue;
+      expect([...l.words]).toEqual([...p.words]);
+      expect(l.at).toEqual(p.at);
+    }
+    expect(printRestore(cached)).toBe(text);
   });
 });

@@ -92,7 +92,7 @@ export function parseRestore(
       for (let k = 0; k < t.runs[r + 1]; k++, i++) {
         const rule = ruleSharing(t.from.rules[i], { packets: 0, bytes: 0 });
         const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
-        lines.push({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i], at: t.src.at[i], text: t.src.lines[i] });
+        lines.push({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i].words, at: t.src.at[i], text: t.src.lines[i] });
       }
     }
   };
@@ -215,11 +215,10 @@ export function parseRestore(
     const lenient = opts.lenientComments === true;
     const hit = cache?.lookup(table, lenient, line, chainExists);
     if (hit !== undefined) {
-      const cmd = instantiate(hit.command);
       // A line's own `-c P B` is taken only with --counters.
-      if ('rules' in cmd && cmd.rules && !opts.counters) for (const r of cmd.rules) r.counters = { packets: 0, bytes: 0 };
+      const cmd = instantiate(hit.command, !opts.counters);
       releaseFor(cmd.chain);
-      lines.push({ kind: 'command', line: lineNo, command: cmd, words: hit.words, at: hit.at, text: hit.text ?? line });
+      lines.push(new CachedLine(lineNo, cmd, hit, hit.text ?? line));
       continue;
     }
     const words = splitWords(line, hasNewline);
@@ -270,6 +269,30 @@ export function parseRestore(
   giveBackAll();
   if (table !== null) errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });
   return { script: { lines }, errors };
+}
+
+/**
+ * A command line answered from the rule cache: its words are read from the cache's entry when asked for (a
+ * rebased entry makes them then), not copied into every line.
+ */
+export class CachedLine {
+  readonly kind = 'command';
+
+  constructor(
+    readonly line: number,
+    readonly command: RuleCommand,
+    /** The cache's entry, whose words and columns are the line's. */
+    readonly entry: CachedCommand,
+    readonly text: string,
+  ) {}
+
+  get words(): readonly string[] {
+    return this.entry.words;
+  }
+
+  get at(): CommandAt {
+    return this.entry.at;
+  }
 }
 
 /** A declared chain whose `-A` lines are being held back (parseRestore's keepChains). */
@@ -386,7 +409,7 @@ export function printRestore(script: RestoreScript): string {
     else if (l.kind === 'keep') {
       out.push(l.raw);
       const src = chainSource(l.from);
-      if (src !== undefined) for (const w of src.words) out.push(w.join(' '));
+      if (src !== undefined) for (const w of src.words) out.push(w.words.join(' '));
     }
     else out.push('COMMIT');
   }

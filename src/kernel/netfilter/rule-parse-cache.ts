@@ -117,13 +117,10 @@ function shiftAt(at: CommandAt, delta: number, target: number | null): CommandAt
 function rebase(t: Template, line: string, chain: string, jump: string | null): CachedCommand {
   const e = t.entry;
   const delta = chain.length - t.chain.length;
-  const words = e.words.slice();
-  words[1] = chain;
   const cmd = e.command as { op: 'append'; chain: string; rules: Rule[] };
   let rules = cmd.rules;
   let target: number | null = e.at.target === null ? null : e.at.target + delta;
   if (jump !== null) {
-    words[words.length - 1] = jump;
     target = line.length - jump.length + 1;
     const to: RuleTarget = { kind: 'jump', chain: jump };
     rules = new Array<Rule>(cmd.rules.length);
@@ -139,7 +136,42 @@ function rebase(t: Template, line: string, chain: string, jump: string | null): 
       rules[i] = own;
     }
   }
-  return { command: { op: 'append', chain, rules }, at: shiftAt(e.at, delta, target), words, jumpsTo: jump ?? e.jumpsTo, text: line };
+  return new RebasedCommand({ op: 'append', chain, rules }, shiftAt(e.at, delta, target), jump ?? e.jumpsTo, line, e.words, chain, jump);
+}
+
+/**
+ * A rebased parse. Its words are its template's with the chain (and the jump, the last word) replaced: made the
+ * first time they are read (printing the script back, giving held-back lines back), not for every line restored.
+ */
+class RebasedCommand implements CachedCommand {
+  #words: readonly string[] | null = null;
+  readonly #from: readonly string[];
+  readonly #chain: string;
+  readonly #jump: string | null;
+
+  constructor(
+    readonly command: RuleCommand,
+    readonly at: CommandAt,
+    readonly jumpsTo: string | null,
+    public text: string | undefined,
+    from: readonly string[],
+    chain: string,
+    jump: string | null,
+  ) {
+    this.#from = from;
+    this.#chain = chain;
+    this.#jump = jump;
+  }
+
+  get words(): readonly string[] {
+    if (this.#words === null) {
+      const words = this.#from.slice();
+      words[1] = this.#chain;
+      if (this.#jump !== null) words[words.length - 1] = this.#jump;
+      this.#words = words;
+    }
+    return this.#words;
+  }
 }
 
 /** Whether `e`, the parse of `line` (a `-A` line, MID ending at `j`), jumps to the line's last word through its `-j`. */
@@ -237,9 +269,16 @@ export class RuleParseCache {
   }
 }
 
-/** Fresh rules from a cached command: shared parse, own counters. */
-export function instantiate(c: RuleCommand): RuleCommand {
+/** Fresh rules from a cached command: shared parse, own counters (the parse's, or zero when `zero`). */
+export function instantiate(c: RuleCommand, zero = false): RuleCommand {
   if (!('rules' in c) || c.rules === null) return c;
-  const rules = c.rules.map((r) => ruleSharing(r, { packets: r.counters.packets, bytes: r.counters.bytes }));
+  const from = c.rules;
+  const rules = new Array<Rule>(from.length);
+  for (let i = 0; i < from.length; i++) {
+    const n = from[i].counters;
+    rules[i] = ruleSharing(from[i], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
+  }
+  // The common command built field by field (a spread copies through a slower generic path).
+  if (c.op === 'append') return { op: 'append', chain: c.chain, rules };
   return { ...c, rules } as RuleCommand;
 }
