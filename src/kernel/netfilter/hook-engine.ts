@@ -220,7 +220,8 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
     leaf = known.leaf;
   } else if (!decide) {
     // No branch exploration (a plain trace): the walk draws from the run's RNG and nothing is noted.
-    const res = evaluateChain(nf.ruleset, table, h.hook, ctx, { trace: ns.env.ruleWalk !== false, index: nf.index });
+    // The rule walk as the hop's facts print it (the steps' only reader here), for runs whose hops someone reads.
+    const res = evaluateChain(nf.ruleset, table, h.hook, ctx, { facts: ns.env.ruleWalk !== false, index: nf.index });
     leaf = { res, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
   } else {
     // Choices the replay already asked are taken again without asking; new ones are asked and kept.
@@ -230,7 +231,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
     let k = 0;
     const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
       // The rule walk of the detailed view: each rule printed, for runs whose hops someone reads.
-      trace: ns.env.ruleWalk !== false,
+      facts: ns.env.ruleWalk !== false,
       index: nf.index,
       decide: (p, where) => {
         if (k < asked.length) return asked[k++].choice;
@@ -267,8 +268,9 @@ function decidedText(nf: NetfilterState, res: EvalResult): string | null {
   return chain && rule ? ruleText(chain.name, rule) : null;
 }
 
+/** The rule walk's lines (evaluateChain's `facts`), the hop's own array: a walk replayed by walk-memo.ts shares its result. */
 function stepFacts(res: EvalResult): string[] {
-  return res.steps.map((s) => `${s.matched ? 'match' : 'no match'}  ${s.rule}${s.failed ? `   (fails ${s.failed})` : ''}`);
+  return res.facts.slice();
 }
 
 /** One table's chain at this hook (raw, mangle, filter, security). */
