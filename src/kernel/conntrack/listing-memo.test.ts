@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answer, udp } from '../../../test/conntrack/packets.js';
-import { listingOf } from './print.js';
+import { formatEntry, formatTuple, listingOf } from './print.js';
 import { ConntrackTable } from './table.js';
 
 // ConntrackTable.listing() keeps each entry's row and reuses it while nothing it prints changed: every
@@ -41,5 +41,28 @@ describe('conntrack listing rows kept per entry', () => {
       expect(t.listing(0).map((r) => r.line)).toEqual(kept);
       expect(t.listing(0)).toEqual(fresh(t, 0));
     }
+  });
+
+  it('entryLine() and tupleText() print as formatEntry() and formatTuple() through every change, status names sorted', () => {
+    const t = new ConntrackTable();
+    const q = udp('10.0.0.1', 4000, '10.0.0.2', 53);
+    const e = t.resolve(q, 0).entry!;
+    expect(t.entryLine(e, 0)).toBe(formatEntry(e, 0));
+    expect(t.tupleText(e.orig)).toBe(formatTuple(e.orig));
+    expect(t.tupleText(e.orig)).toBe(t.tupleText(e.orig));
+    t.confirm(e, 0);
+    expect(t.entryLine(e, 0)).toBe(formatEntry(e, 0));
+    t.resolve(answer(q), 1000);
+    t.resolve(q, 2000);
+    t.resolve(answer(q), 2000);
+    expect(t.entryLine(e, 2000)).toBe(formatEntry(e, 2000));
+    expect(t.entryLine(e, 2000)).not.toContain('[UNREPLIED]');
+    expect(t.listing(2000)[0].status).toEqual([...e.status].sort());
+    expect(t.listing(2000)[0].status.length).toBeGreaterThan(1);
+    t.setMark(e, 3);
+    expect(t.entryLine(e, 2500)).toBe(formatEntry(e, 2500));
+    const other = t.resolve(udp('10.0.0.9', 4000, '10.0.0.2', 53), 3000).entry!;
+    expect(t.tupleText(other.orig)).toBe('src=10.0.0.9 dst=10.0.0.2 sport=4000 dport=53');
+    expect(t.tupleText(other.reply)).toBe(formatTuple(other.reply));
   });
 });
