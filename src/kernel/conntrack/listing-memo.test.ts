@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answer, udp } from '../../../test/conntrack/packets.js';
-import { formatEntry, formatTuple, listingOf } from './print.js';
+import { formatEntry, listingOf } from './print.js';
 import { ConntrackTable } from './table.js';
 
 // ConntrackTable.listing() keeps each entry's row and reuses it while nothing it prints changed: every
@@ -43,26 +43,19 @@ describe('conntrack listing rows kept per entry', () => {
     }
   });
 
-  it('entryLine() and tupleText() print as formatEntry() and formatTuple() through every change, status names sorted', () => {
+  it('status names are listed sorted, through every change of the status', () => {
     const t = new ConntrackTable();
     const q = udp('10.0.0.1', 4000, '10.0.0.2', 53);
     const e = t.resolve(q, 0).entry!;
-    expect(t.entryLine(e, 0)).toBe(formatEntry(e, 0));
-    expect(t.tupleText(e.orig)).toBe(formatTuple(e.orig));
-    expect(t.tupleText(e.orig)).toBe(t.tupleText(e.orig));
     t.confirm(e, 0);
-    expect(t.entryLine(e, 0)).toBe(formatEntry(e, 0));
+    const one = t.listing(0)[0].status;
+    expect(one).toEqual([...e.status].sort());
     t.resolve(answer(q), 1000);
     t.resolve(q, 2000);
     t.resolve(answer(q), 2000);
-    expect(t.entryLine(e, 2000)).toBe(formatEntry(e, 2000));
-    expect(t.entryLine(e, 2000)).not.toContain('[UNREPLIED]');
-    expect(t.listing(2000)[0].status).toEqual([...e.status].sort());
-    expect(t.listing(2000)[0].status.length).toBeGreaterThan(1);
-    t.setMark(e, 3);
-    expect(t.entryLine(e, 2500)).toBe(formatEntry(e, 2500));
-    const other = t.resolve(udp('10.0.0.9', 4000, '10.0.0.2', 53), 3000).entry!;
-    expect(t.tupleText(other.orig)).toBe('src=10.0.0.9 dst=10.0.0.2 sport=4000 dport=53');
-    expect(t.tupleText(other.reply)).toBe(formatTuple(other.reply));
+    const more = t.listing(2000)[0].status;
+    expect(more).toEqual([...e.status].sort());
+    expect(more.length).toBeGreaterThan(one.length);
+    expect(t.listing(2000)[0].line).toBe(formatEntry(e, 2000));
   });
 });

@@ -11,7 +11,7 @@ import type { CtDirection, CtStatus, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
-import { entryLine, formatTuple, listingFrom, type CtListing } from './print.js';
+import { formatTuple, listingFrom, type CtListing } from './print.js';
 
 export interface CtConfig extends TcpSysctls {
   timeouts: CtTimeouts;
@@ -145,8 +145,6 @@ export class ConntrackTable {
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
   /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
   readonly #rows = new WeakMap<MutableCtEntry, ListingMemo>();
-  /** formatTuple() per tuple object: tuples are never written in place (a NAT or a new entry makes new ones). */
-  readonly #tupleTexts = new WeakMap<Tuple, string>();
   /** A status set's names sorted, by statusBits() (a pure function of the bits). */
   readonly #statusNames = new Map<number, readonly string[]>();
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
@@ -308,24 +306,9 @@ export class ConntrackTable {
     ) {
       return m.row;
     }
-    const row = listingFrom(e, now, this.tupleText(e.orig), this.tupleText(e.reply), this.#sortedStatus(statusBits(e.status)));
+    const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), this.#sortedStatus(statusBits(e.status)));
     this.#rows.set(e, { now, orig: e.orig, reply: e.reply, status: statusBits(e.status), mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row });
     return row;
-  }
-
-  /** formatTuple(t), printed once per tuple object. */
-  tupleText(t: Tuple): string {
-    let text = this.#tupleTexts.get(t);
-    if (text === undefined) {
-      text = formatTuple(t);
-      this.#tupleTexts.set(t, text);
-    }
-    return text;
-  }
-
-  /** formatEntry(e, now): the `conntrack -L` line of an entry, its tuples printed once (tupleText()). */
-  entryLine(e: CtEntry, now: number): string {
-    return entryLine(e, now, this.tupleText(e.orig), this.tupleText(e.reply));
   }
 
   #sortedStatus(bits: number): readonly string[] {

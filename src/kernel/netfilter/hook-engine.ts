@@ -5,7 +5,7 @@
 import type { Skb } from '../../packet/skb.js';
 import { endpoints } from '../../packet/describe.js';
 import type { CtResolution } from '../conntrack/index.js';
-import { ConntrackTable, natHook, natRequestOf } from '../conntrack/index.js';
+import { ConntrackTable, formatEntry, natHook, natRequestOf } from '../conntrack/index.js';
 import type { NatHookName } from '../conntrack/index.js';
 import { RT_SCOPE_UNIVERSE } from '../link/device.js';
 import type { Netns } from '../netns/netns.js';
@@ -160,7 +160,7 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
     table: null,
     chain: null,
     minor: res.state === 'ESTABLISHED',
-    facts: res.entry ? [nf.conntrack.entryLine(res.entry, ns.env.timers.now())] : [],
+    facts: res.entry ? [formatEntry(res.entry, ns.env.timers.now())] : [],
   });
 }
 
