@@ -1,6 +1,7 @@
 import type { ArpPacket, TcpFlags } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import type { IpPacket } from './frame.js';
+import type { PacketLine, Skb } from './skb.js';
 
 /** Endpoints "addr:port" (tcp/udp/sctp) or "addr" (icmp). */
 export function endpoints(p: IpPacket): { src: string; dst: string } {
@@ -16,6 +17,42 @@ export function endpoints(p: IpPacket): { src: string; dst: string } {
     default:
       return { src: s, dst: d };
   }
+}
+
+/**
+ * describePacket(skb.packet), kept on the skb for the next hop that prints the same packet (a veth's xmit and the
+ * peer's rcv, a bridge's ports): reused only when the packet object and every field the line prints are the same
+ * (UDP: ports, length, VXLAN header; TCP: ports, flags, seq, ack, window, length). Other protocols print each time.
+ */
+export function describeSkb(skb: Skb): string {
+  const p = skb.packet;
+  const l4 = p.l4;
+  let a: number, b: number, c = 0, d = 0, e = 0;
+  if (l4.proto === 'udp') {
+    a = l4.udp.sport;
+    b = l4.udp.dport;
+    c = l4.vxlan ? l4.vxlan.header.vni : -1;
+  } else if (l4.proto === 'tcp') {
+    const t = l4.tcp;
+    a = t.sport;
+    b = t.dport;
+    c = t.seq;
+    d = t.flags.ack ? t.ack : -1;
+    e = t.window * 256 + tcpFlagBits(t.flags);
+  } else {
+    return describePacket(p);
+  }
+  const m = skb.line;
+  if (m !== null && m.packet === p && m.l4 === l4 && m.src === p.ip.src && m.dst === p.ip.dst && m.len === p.payloadLength && m.a === a && m.b === b && m.c === c && m.d === d && m.e === e) {
+    return m.text;
+  }
+  const text = describePacket(p);
+  skb.line = { packet: p, src: p.ip.src, dst: p.ip.dst, len: p.payloadLength, l4, a, b, c, d, e, text } satisfies PacketLine;
+  return text;
+}
+
+function tcpFlagBits(f: TcpFlags): number {
+  return (f.syn ? 1 : 0) | (f.fin ? 2 : 0) | (f.rst ? 4 : 0) | (f.psh ? 8 : 0) | (f.urg ? 16 : 0) | (f.ece ? 32 : 0) | (f.cwr ? 64 : 0) | (f.ack ? 128 : 0);
 }
 
 /** tcpdump's flag letters: S, F, R, P, ., U, E, W. */

@@ -31,10 +31,31 @@ export interface Skb {
    * cannot end (bridges) into LOOP, and never cuts a path that TTL allows.
    */
   hops: number;
+  /** describeSkb()'s memo: the last tcpdump line printed for this skb's packet, with what it printed. */
+  line: PacketLine | null;
+}
+
+/**
+ * A tcpdump line (describePacket()) with every input it printed: the packet object and the values of the fields
+ * the line shows, so a line is reused only for the same packet with the same values (a field written in place
+ * since, such as a port, prints anew; TTL and DF are not in the line).
+ */
+export interface PacketLine {
+  readonly packet: IpPacket;
+  readonly src: number;
+  readonly dst: number;
+  readonly len: number;
+  readonly l4: L4;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly d: number;
+  readonly e: number;
+  readonly text: string;
 }
 
 export function newSkb(packet: IpPacket, leg: number, mark = 0): Skb {
-  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, brNfDone: false, dstLocal: false, pmtudisc: null, hops: 0 };
+  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, brNfDone: false, dstLocal: false, pmtudisc: null, hops: 0, line: null };
 }
 
 /** A copy for flooding or looping back: headers copied so later rewrites of one do not touch the other. */

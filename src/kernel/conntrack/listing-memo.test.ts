@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answer, udp } from '../../../test/conntrack/packets.js';
-import { listingOf } from './print.js';
+import { formatEntry, listingOf } from './print.js';
 import { ConntrackTable } from './table.js';
 
 // ConntrackTable.listing() keeps each entry's row and reuses it while nothing it prints changed: every
@@ -41,5 +41,21 @@ describe('conntrack listing rows kept per entry', () => {
       expect(t.listing(0).map((r) => r.line)).toEqual(kept);
       expect(t.listing(0)).toEqual(fresh(t, 0));
     }
+  });
+
+  it('status names are listed sorted, through every change of the status', () => {
+    const t = new ConntrackTable();
+    const q = udp('10.0.0.1', 4000, '10.0.0.2', 53);
+    const e = t.resolve(q, 0).entry!;
+    t.confirm(e, 0);
+    const one = t.listing(0)[0].status;
+    expect(one).toEqual([...e.status].sort());
+    t.resolve(answer(q), 1000);
+    t.resolve(q, 2000);
+    t.resolve(answer(q), 2000);
+    const more = t.listing(2000)[0].status;
+    expect(more).toEqual([...e.status].sort());
+    expect(more.length).toBeGreaterThan(one.length);
+    expect(t.listing(2000)[0].line).toBe(formatEntry(e, 2000));
   });
 });

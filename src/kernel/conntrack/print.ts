@@ -41,8 +41,8 @@ export function formatEntry(entry: CtEntry, now: number): string {
   return entryLine(entry, now, formatTuple(entry.orig), formatTuple(entry.reply));
 }
 
-/** formatEntry() given its two tuples already printed. */
-function entryLine(entry: CtEntry, now: number, orig: string, reply: string): string {
+/** formatEntry() given its two tuples already printed (formatTuple()). */
+export function entryLine(entry: CtEntry, now: number, orig: string, reply: string): string {
   // Built by concatenation (it is printed on every conntrack hop): words joined by one space.
   let line = `${protoName(entry.orig.proto).padEnd(8)} ${entry.orig.proto} ${secondsLeft(entry, now)}`;
   if (entry.tcp) line += ` ${entry.tcp.state}`;
@@ -74,13 +74,16 @@ export interface CtListing {
 }
 
 export function listingOf(e: CtEntry, now: number): CtListing {
-  const orig = formatTuple(e.orig);
-  const reply = formatTuple(e.reply);
+  return listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), [...e.status].sort());
+}
+
+/** listingOf() given its tuples printed and its status names sorted. */
+export function listingFrom(e: CtEntry, now: number, orig: string, reply: string, status: readonly string[]): CtListing {
   return {
     orig,
     reply,
     state: e.tcp ? e.tcp.state : e.sctp ? e.sctp : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
-    status: [...e.status].sort(),
+    status,
     line: entryLine(e, now, orig, reply),
   };
 }

@@ -11,7 +11,7 @@ import type { CtDirection, CtStatus, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
-import { listingOf, type CtListing } from './print.js';
+import { formatTuple, listingFrom, type CtListing } from './print.js';
 
 export interface CtConfig extends TcpSysctls {
   timeouts: CtTimeouts;
@@ -70,6 +70,9 @@ export interface ConntrackTableState {
 const STATUS_BIT: Readonly<Record<CtStatus, number>> = {
   EXPECTED: 1, SEEN_REPLY: 2, ASSURED: 4, CONFIRMED: 8, SNAT: 16, DNAT: 32, SRC_NAT_DONE: 64, DST_NAT_DONE: 128, DYING: 256,
 };
+
+/** The status names, sorted as `[...set].sort()` sorts them. */
+const STATUS_NAMES_SORTED: readonly CtStatus[] = (Object.keys(STATUS_BIT) as CtStatus[]).sort();
 
 function statusBits(s: ReadonlySet<CtStatus>): number {
   let bits = 0;
@@ -142,6 +145,8 @@ export class ConntrackTable {
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
   /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
   readonly #rows = new WeakMap<MutableCtEntry, ListingMemo>();
+  /** A status set's names sorted, by statusBits() (a pure function of the bits). */
+  readonly #statusNames = new Map<number, readonly string[]>();
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
   #checkpoint: { saved: CheckpointState | null } | null = null;
 
@@ -301,9 +306,18 @@ export class ConntrackTable {
     ) {
       return m.row;
     }
-    const row = listingOf(e, now);
+    const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), this.#sortedStatus(statusBits(e.status)));
     this.#rows.set(e, { now, orig: e.orig, reply: e.reply, status: statusBits(e.status), mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row });
     return row;
+  }
+
+  #sortedStatus(bits: number): readonly string[] {
+    let names = this.#statusNames.get(bits);
+    if (names === undefined) {
+      names = Object.freeze(STATUS_NAMES_SORTED.filter((n) => (bits & STATUS_BIT[n]) !== 0));
+      this.#statusNames.set(bits, names);
+    }
+    return names;
   }
 
   /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */

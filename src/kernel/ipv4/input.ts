@@ -1,5 +1,5 @@
 import type { Skb } from '../../packet/skb.js';
-import { describePacket } from '../../packet/describe.js';
+import { describeSkb } from '../../packet/describe.js';
 import { formatIpv4 } from '../../wire/ipv4-addr.js';
 import type { NetDevice } from '../link/device.js';
 import { nfHook } from '../netfilter/hooks.js';
@@ -15,7 +15,7 @@ import { applyNfVerdict } from './nf-verdict.js';
 export function ipRcv(dev: NetDevice, skb: Skb): void {
   const ns = dev.netns;
   if (dev.kind !== 'loopback') {
-    report(ns, skb.leg, { dev: dev.name, stage: 'rcv', detail: `received on ${dev.name}`, packet: describePacket(skb.packet) });
+    report(ns, skb.leg, { dev: dev.name, stage: 'rcv', detail: `received on ${dev.name}`, packet: describeSkb(skb) });
   }
   if (skb.pktType === 'otherhost') {
     fate(ns, skb.leg, 'DROPPED', 'OTHERHOST', `frame for another host's MAC, ignored by ${dev.name}`, { dev: dev.name, bystander: true });

@@ -1,6 +1,6 @@
 import { isBroadcastMac, isMulticastMac } from '../../wire/ethernet.js';
 import { ETH_P_ARP } from '../../wire/headers.js';
-import { describeArp, describePacket } from '../../packet/describe.js';
+import { describeArp, describeSkb } from '../../packet/describe.js';
 import type { NetDevice } from './device.js';
 import { VethDevice } from './device.js';
 import { BridgeDevice } from './bridge-device.js';
@@ -15,7 +15,7 @@ import { ipRcv } from '../ipv4/input.js';
 import { fate, report } from '../report.js';
 
 export function describeFrame(f: L2Frame): string {
-  return f.kind === 'ipv4' ? describePacket(f.skb.packet) : describeArp(f.arp);
+  return f.kind === 'ipv4' ? describeSkb(f.skb) : describeArp(f.arp);
 }
 
 /** A frame as a packet socket on `dev` sees it (dev_queue_xmit_nit() on transmit, __netif_receive_skb() taps). */

@@ -126,3 +126,43 @@ describe('evaluateEmptyBaseChain', () => {
     }
   });
 });
+
+describe('evaluateChain facts (the rule walk as a netfilter hop prints it)', () => {
+  const text = [
+    '*filter', ':INPUT DROP [0:0]', ':A - [0:0]',
+    '-A INPUT ! -s 10.0.0.0/8 -j DROP',
+    '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+    '-A INPUT -j A',
+    '-A A -p tcp -m comment --comment "web" -m tcp --dport 80 -j ACCEPT',
+    'COMMIT', '',
+  ].join('\n');
+  const stepLine = (s: { matched: boolean; rule: string; failed?: string }) => `${s.matched ? 'match' : 'no match'}  ${s.rule}${s.failed ? `   (fails ${s.failed})` : ''}`;
+
+  it('gives the lines the steps print, in order, for every outcome', () => {
+    for (const dport of [22, 80, 443]) {
+      const traced = evaluateChain(load(text), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', dport), table: 'filter', hook: 'INPUT' }), { trace: true });
+      const facts = evaluateChain(load(text), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', dport), table: 'filter', hook: 'INPUT' }), { facts: true });
+      expect(facts.steps).toEqual([]);
+      expect(traced.facts).toEqual([]);
+      expect(facts.facts).toEqual(traced.steps.map(stepLine));
+      expect(facts.facts.length).toBe(traced.visited);
+      expect(facts.verdict).toEqual(traced.verdict);
+    }
+    const miss = evaluateChain(load(text), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 443), table: 'filter', hook: 'INPUT' }), { facts: true });
+    expect(miss.facts).toEqual([
+      'no match  -A INPUT ! -s 10.0.0.0/8 -j DROP   (fails ! -s 10.0.0.0/8)',
+      'no match  -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT   (fails -m tcp --dport 22)',
+      'match  -A INPUT -j A',
+      'no match  -A A -p tcp -m comment --comment web -m tcp --dport 80 -j ACCEPT   (fails -m tcp --dport 80)',
+    ]);
+  });
+  it('a rule walked again by another packet gives the same lines, and its failing word follows the packet', () => {
+    const rs = load(text);
+    const a = evaluateChain(rs, 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 443), table: 'filter', hook: 'INPUT' }), { facts: true });
+    const b = evaluateChain(rs, 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 443, '192.168.0.1'), table: 'filter', hook: 'INPUT' }), { facts: true });
+    const c = evaluateChain(rs, 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 443), table: 'filter', hook: 'INPUT' }), { facts: true });
+    expect(b.facts).toEqual(['match  -A INPUT ! -s 10.0.0.0/8 -j DROP']);
+    expect(c.facts).toEqual(a.facts);
+    expect(a.facts[0]).toContain('(fails ! -s 10.0.0.0/8)');
+  });
+});

@@ -14,7 +14,7 @@ import { journalCounters } from '../netns/state-journal.js';
 import type { ChainVerdict, NfEvent, TargetVerdict } from './verdict.js';
 import type { RulesetIndex } from './index-chain.js';
 import { basicsFailure } from './basic-filter.js';
-import { ruleBasicWords, ruleComment, ruleText } from './rule-print.js';
+import { ruleBasicWords, ruleMatchWords, rulePrinted } from './rule-print.js';
 import { NFT_JUMP_STACK_SIZE } from './table-validate.js';
 
 /** Where a rule sits: table, chain and 1-based position, as `iptables -L --line-numbers` counts. */
@@ -44,6 +44,11 @@ export interface EvalOptions {
   trace?: boolean;
   /** Decides random matches instead of ctx.random(): given the probability of matching, answer the outcome. */
   decide?: (probability: number, where: RuleRef) => boolean;
+  /**
+   * Record every rule evaluated as the netfilter hop's facts print it (`match  -A ...`, `no match  -A ...   (fails
+   * WORD)`) in `facts`, without the steps (the lines are kept per rule: rule-print.ts RulePrinted).
+   */
+  facts?: boolean;
   /** Use chain indexes (index-chain.ts) to skip rules that cannot match. */
   index?: RulesetIndex;
 }
@@ -61,6 +66,8 @@ export interface EvalResult {
   events: NfEvent[];
   /** Every rule evaluated, in order (only with `trace`). */
   steps: RuleStep[];
+  /** Every rule evaluated, in order, as a hop's fact line (only with `facts`). */
+  facts: string[];
   /** How many rules were evaluated (with or without `trace`). */
   visited: number;
   /** Random matches decided on the way, in order. */
@@ -68,6 +75,11 @@ export interface EvalResult {
   /** Rules that matched, in order (their save text). */
   matched: RuleRef[];
 }
+
+// The verdicts a walk ends with, made once: nothing writes a verdict after the walk (frozen to keep it so).
+const ACCEPT: ChainVerdict = Object.freeze({ kind: 'accept' });
+const POLICY_DROP: ChainVerdict = Object.freeze({ kind: 'drop', reason: 'NETFILTER_DROP' });
+const RETURN: { kind: 'return' } = Object.freeze({ kind: 'return' });
 
 interface Frame {
   chain: Chain;
@@ -92,9 +104,9 @@ function basicWord(rule: Rule, basic: string): string {
  * Evaluates one rule's filter and matches: null when it matches, else the failing predicate's text. The rule
  * sits at `index` (1-based) of `chain`; its RuleRef is made only for a random match.
  */
-function ruleFails(rule: Rule, table: TableName, chain: string, index: number, ctx: NfPacketContext, opts: EvalOptions, res: EvalResult, step: RuleStep | null): string | null {
+function ruleFails(rule: Rule, table: TableName, chain: string, index: number, ctx: NfPacketContext, opts: EvalOptions, res: EvalResult, step: RuleStep | null, words: boolean): string | null {
   const basic = basicsFailure(rule.basics, ctx);
-  if (basic) return step ? basicWord(rule, basic) : basic;
+  if (basic) return words ? basicWord(rule, basic) : basic;
   const matches = rule.matches;
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i];
@@ -107,7 +119,7 @@ function ruleFails(rule: Rule, table: TableName, chain: string, index: number, c
     } else {
       ok = m.match(ctx);
     }
-    if (!ok) return m.saveText ? `-m ${m.module} ${m.saveText}` : `-m ${m.module}`;
+    if (!ok) return ruleMatchWords(rule)[i];
   }
   return null;
 }
@@ -118,9 +130,9 @@ function leaveChain(res: EvalResult, entry: Chain, ctx: NfPacketContext, bytes: 
     journalCounters(ctx.state.journal, entry.counters);
     entry.counters.packets++;
     entry.counters.bytes += bytes;
-    res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
+    res.verdict = entry.policy === 'DROP' ? POLICY_DROP : ACCEPT;
   } else {
-    res.verdict = { kind: 'return' };
+    res.verdict = RETURN;
   }
   return res;
 }
@@ -131,23 +143,22 @@ function leaveChain(res: EvalResult, entry: Chain, ctx: NfPacketContext, bytes: 
  */
 export function evaluateEmptyBaseChain(entry: Chain, state: MatchState, bytes: number): EvalResult {
   if (entry.hook === null || entry.rules.length !== 0) throw new Error(`invariant: ${entry.name} is no empty base chain`);
-  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], visited: 0, branches: [], matched: [] };
   journalCounters(state.journal, entry.counters);
   entry.counters.packets++;
   entry.counters.bytes += bytes;
-  res.verdict = entry.policy === 'DROP' ? { kind: 'drop', reason: 'NETFILTER_DROP' } : { kind: 'accept' };
-  return res;
+  return { verdict: entry.policy === 'DROP' ? POLICY_DROP : ACCEPT, decidedBy: null, notrack: false, events: [], steps: [], facts: [], visited: 0, branches: [], matched: [] };
 }
 
 /** Walks `chain` of `table` for the packet in `ctx`; counters are updated in `rs`, MARK writes ctx.mark. */
 export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
-  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], steps: [], visited: 0, branches: [], matched: [] };
+  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, notrack: false, events: [], steps: [], facts: [], visited: 0, branches: [], matched: [] };
   const t = rs.tables.get(table);
   const entry = t?.chains.get(chain);
   // No table, or no such chain: nothing is registered on the hook, the packet goes on.
   if (!t || !entry) return res;
   const bytes = ctx.packet.ip.totalLength;
   const trace = opts.trace === true;
+  const facts = !trace && opts.facts === true;
   const stack: Frame[] = [];
   let f = frameFor(entry, table, ctx, opts);
   for (;;) {
@@ -166,16 +177,19 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     // Every field in the literal (one object shape, no property added later): those left undefined are
     // absent to JSON, and the rest come in the order they would have been added (branch, then failed or
     // verdict, then event).
-    const step: RuleStep | null = trace
-      ? { table, chain: chainName, index: pos + 1, rule: ruleText(chainName, rule), comment: ruleComment(rule), matched: false, branch: undefined, failed: undefined, verdict: undefined, event: undefined }
+    const printed = trace || facts ? rulePrinted(chainName, rule) : null;
+    const step: RuleStep | null = trace && printed
+      ? { table, chain: chainName, index: pos + 1, rule: printed.text, comment: printed.comment, matched: false, branch: undefined, failed: undefined, verdict: undefined, event: undefined }
       : null;
     if (step) res.steps.push(step);
-    const failed = ruleFails(rule, table, chainName, pos + 1, ctx, opts, res, step);
+    const failed = ruleFails(rule, table, chainName, pos + 1, ctx, opts, res, step, printed !== null);
     if (failed !== null) {
       if (step) step.failed = failed;
+      else if (facts && printed) res.facts.push(printed.noMatchFact(failed));
       continue;
     }
     if (step) step.matched = true;
+    else if (facts && printed) res.facts.push(printed.matchFact());
     const ref: RuleRef = { table, chain: chainName, index: pos + 1 };
     res.matched.push(ref);
     journalCounters(ctx.state.journal, rule.counters);
@@ -221,10 +235,10 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
         continue;
       }
       case 'accept':
-        res.verdict = { kind: 'accept' };
+        res.verdict = ACCEPT;
         break;
       case 'drop':
-        res.verdict = { kind: 'drop', reason: 'NETFILTER_DROP' };
+        res.verdict = POLICY_DROP;
         break;
       case 'reject':
         res.verdict = { kind: 'reject', with: v.with };

@@ -191,7 +191,7 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
   return new HookPacketContext(skb.packet, skb.mark, h, table, nf.matchState, skb.pmtudisc !== null ? ROOT_SOCKET : null, nsServices(ns), ns.env.timers.now(), skbCt(skb, ns));
 }
 
-function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): { res: EvalResult } | null {
+function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): EvalResult | null {
   const t = nf.ruleset.tables.get(table);
   const chain = t?.chains.get(h.hook);
   if (!t || !chain) return null;
@@ -208,29 +208,34 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
         src: seen.src, dst: seen.dst, result: res, ruleset: nf.ruleset, mark: skb.mark,
       });
     }
-    return { res };
+    return res;
   }
   const ctx = packetContext(ns, nf, skb, h, table);
   // Branch exploration: a walk an earlier run made with the same choices so far is replayed (walk-memo.ts).
   const memo = decide ? ns.env.walkMemo : undefined;
   const slot = memo && memo.shareable(nf.ruleset) ? memo.enter() : null;
   const known = memo && slot && decide ? memo.replay(slot, decide) : null;
-  let leaf: WalkLeaf;
+  let res: EvalResult;
+  let ctMark: number | null;
   if (known?.leaf) {
-    leaf = known.leaf;
+    res = known.leaf.res;
+    skb.mark = known.leaf.mark;
+    ctMark = known.leaf.ctMark;
   } else if (!decide) {
-    // No branch exploration (a plain trace): the walk draws from the run's RNG and nothing is noted.
-    const res = evaluateChain(nf.ruleset, table, h.hook, ctx, { trace: ns.env.ruleWalk !== false, index: nf.index });
-    leaf = { res, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
+    // No branch exploration (a plain trace): the walk draws from the run's RNG and nothing is noted (no leaf).
+    // The rule walk as the hop's facts print it (the steps' only reader here), for runs whose hops someone reads.
+    res = evaluateChain(nf.ruleset, table, h.hook, ctx, { facts: ns.env.ruleWalk !== false, index: nf.index });
+    skb.mark = ctx.mark >>> 0;
+    ctMark = ctx.ctMarkAfter();
   } else {
     // Choices the replay already asked are taken again without asking; new ones are asked and kept.
     const asked = known?.asked ?? [];
     const made: WalkChoice[] = [];
     for (const c of asked) made.push(c);
     let k = 0;
-    const res = evaluateChain(nf.ruleset, table, h.hook, ctx, {
+    const walked = evaluateChain(nf.ruleset, table, h.hook, ctx, {
       // The rule walk of the detailed view: each rule printed, for runs whose hops someone reads.
-      trace: ns.env.ruleWalk !== false,
+      facts: ns.env.ruleWalk !== false,
       index: nf.index,
       decide: (p, where) => {
         if (k < asked.length) return asked[k++].choice;
@@ -242,11 +247,12 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
         return choice;
       },
     });
-    leaf = { res, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
+    const leaf: WalkLeaf = { res: walked, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
     if (memo && slot) memo.store(slot, made, leaf);
+    res = walked;
+    skb.mark = leaf.mark;
+    ctMark = leaf.ctMark;
   }
-  const res = leaf.res;
-  skb.mark = leaf.mark;
   if (seen) {
     ns.env.nfObserver?.({
       kind: 'chain', netns: ns.name, leg: skb.leg, hook: h.hook, family: h.family, table, in: h.in, out: h.out,
@@ -255,8 +261,8 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   }
   // CONNMARK writes the view's mark; the entry's mark is the one field conntrack lets us set.
   const ct = skbCt(skb, ns);
-  if (ct?.res?.entry && leaf.ctMark !== null && leaf.ctMark !== ct.res.entry.mark) nf.conntrack.setMark(ct.res.entry, leaf.ctMark);
-  return { res };
+  if (ct?.res?.entry && ctMark !== null && ctMark !== ct.res.entry.mark) nf.conntrack.setMark(ct.res.entry, ctMark);
+  return res;
 }
 
 function decidedText(nf: NetfilterState, res: EvalResult): string | null {
@@ -267,15 +273,15 @@ function decidedText(nf: NetfilterState, res: EvalResult): string | null {
   return chain && rule ? ruleText(chain.name, rule) : null;
 }
 
+/** The rule walk's lines (evaluateChain's `facts`), the hop's own array: a walk replayed by walk-memo.ts shares its result. */
 function stepFacts(res: EvalResult): string[] {
-  return res.steps.map((s) => `${s.matched ? 'match' : 'no match'}  ${s.rule}${s.failed ? `   (fails ${s.failed})` : ''}`);
+  return res.facts.slice();
 }
 
 /** One table's chain at this hook (raw, mangle, filter, security). */
 function tableStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName, dev: string | null): NfVerdict | null {
-  const w = walk(ns, nf, skb, h, table);
-  if (!w) return null;
-  const { res } = w;
+  const res = walk(ns, nf, skb, h, table);
+  if (!res) return null;
   if (res.notrack && table === 'raw') skb.ct = { res: null, untracked: true, netns: ns.name } satisfies SkbConntrack;
   const rule = decidedText(nf, res);
   const v = res.verdict;
@@ -320,8 +326,8 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
     const w = walk(ns, nf, skb, h, 'nat');
     if (!w) return null;
-    walked = w.res;
-    const v = w.res.verdict;
+    walked = w;
+    const v = w.verdict;
     if (v.kind !== 'nat') return null;
     const nat = v.nat;
     let addr: number | undefined;

@@ -43,9 +43,13 @@ function classOf(k: RuleKey): string {
   return `${k.dst !== null ? 'd' : ''}${k.proto !== null ? 'p' : ''}${k.dport !== null ? 'P' : ''}`;
 }
 
-function keyString(cls: string, dst: number, proto: number, dport: number): string {
-  return `${cls.includes('d') ? dst : ''}|${cls.includes('p') ? proto : ''}|${cls.includes('P') ? dport : ''}`;
-}
+/**
+ * A class's buckets: by destination (the signed address, a small integer; 0 when the class does not key on it),
+ * then by protocol and port (`proto * 65536 + dport`, each 0 when not keyed on). Numbers, not printed keys, so a
+ * packet's lookup makes no string; within one class every rule keys on the same parts, so keys are equal exactly
+ * when the parts are.
+ */
+type Buckets = Map<number, Map<number, number[]>>;
 
 function merge(a: readonly number[], b: readonly number[]): number[] {
   const out: number[] = [];
@@ -67,16 +71,19 @@ function packetDport(p: IpPacket): number {
 }
 
 export function indexChain(chain: Chain): ChainIndex {
-  const classes = new Map<string, Map<string, number[]>>();
+  const classes = new Map<string, Buckets>();
   chain.rules.forEach((r, pos) => {
     const k = ruleKey(r);
     const cls = classOf(k);
     let m = classes.get(cls);
     if (!m) classes.set(cls, (m = new Map()));
-    const key = keyString(cls, k.dst ?? 0, k.proto ?? 0, k.dport ?? 0);
-    const list = m.get(key);
+    const dstKey = (k.dst ?? 0) | 0;
+    let byPort = m.get(dstKey);
+    if (!byPort) m.set(dstKey, (byPort = new Map()));
+    const key = (k.proto ?? 0) * 65536 + (k.dport ?? 0);
+    const list = byPort.get(key);
     if (list) list.push(pos);
-    else m.set(key, [pos]);
+    else byPort.set(key, [pos]);
   });
   // Which parts each class keys on, decided once (candidates() runs per packet per chain).
   const entries = Array.from(classes, ([cls, m]) => ({ d: cls.includes('d'), p: cls.includes('p'), port: cls.includes('P'), m }));
@@ -86,7 +93,7 @@ export function indexChain(chain: Chain): ChainIndex {
       let out: readonly number[] = [];
       for (const e of entries) {
         if (e.port && dport < 0) continue;
-        const hit = e.m.get(`${e.d ? p.ip.dst : ''}|${e.p ? p.ip.protocol : ''}|${e.port ? dport : ''}`);
+        const hit = e.m.get(e.d ? p.ip.dst | 0 : 0)?.get((e.p ? p.ip.protocol : 0) * 65536 + (e.port ? dport : 0));
         if (hit) out = out.length ? merge(out, hit) : hit;
       }
       return out;

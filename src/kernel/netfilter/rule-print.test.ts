@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { restore } from './restore-apply.js';
 import { printSave } from './save-print.js';
-import { ruleBasicWords, ruleComment, ruleSpecText, ruleText } from './rule-print.js';
+import { ruleBasicWords, ruleComment, ruleMatchWords, rulePrinted, ruleSpecText, ruleText } from './rule-print.js';
 
 const FILTER: ReadonlyArray<readonly [string, string]> = [
   ['-p tcp -j REJECT --reject-with tcp-reset', '-p tcp -j REJECT --reject-with tcp-reset'],
@@ -186,5 +186,33 @@ describe('rule text printed once per rule', () => {
     expect(ruleSpecText(rule)).toBe(text.slice('-A FORWARD '.length));
     expect(ruleBasicWords(rule)).toEqual(['-s 10.0.0.0/8', '-p tcp']);
     expect(ruleComment(rule)).toBe('web');
+  });
+});
+
+describe('rulePrinted (the text, comment and fact lines kept per rule object)', () => {
+  const rule = () => {
+    const { ruleset, errors } = restore('*filter\n:X - [0:0]\n:Y - [0:0]\n-A X -p tcp -m comment --comment "c" -m tcp --dport 80 -j ACCEPT\nCOMMIT\n');
+    expect(errors).toEqual([]);
+    return ruleset.tables.get('filter')!.chains.get('X')!.rules[0];
+  };
+  it('is kept for its chain and remade, with its fact lines, when asked for another', () => {
+    const r = rule();
+    const x = rulePrinted('X', r);
+    expect(rulePrinted('X', r)).toBe(x);
+    expect(x.text).toBe(ruleText('X', r));
+    expect(x.comment).toBe(ruleComment(r));
+    expect(x.matchFact()).toBe('match  -A X -p tcp -m comment --comment c -m tcp --dport 80 -j ACCEPT');
+    expect(x.noMatchFact('-m tcp --dport 80')).toBe('no match  -A X -p tcp -m comment --comment c -m tcp --dport 80 -j ACCEPT   (fails -m tcp --dport 80)');
+    expect(x.noMatchFact('-p tcp')).toBe('no match  -A X -p tcp -m comment --comment c -m tcp --dport 80 -j ACCEPT   (fails -p tcp)');
+    const y = rulePrinted('Y', r);
+    expect(y).not.toBe(x);
+    expect(y.text).toBe('-A Y -p tcp -m comment --comment c -m tcp --dport 80 -j ACCEPT');
+    expect(y.matchFact()).toBe('match  -A Y -p tcp -m comment --comment c -m tcp --dport 80 -j ACCEPT');
+    expect(y.noMatchFact('-m tcp --dport 80')).toContain('-A Y ');
+  });
+  it('ruleMatchWords prints each match as the save text does', () => {
+    const r = rule();
+    expect(ruleMatchWords(r)).toEqual(['-m comment --comment c', '-m tcp --dport 80']);
+    expect(ruleSpecText(r)).toBe(`-p tcp ${ruleMatchWords(r).join(' ')} -j ACCEPT`);
   });
 });
