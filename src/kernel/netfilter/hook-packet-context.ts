@@ -9,7 +9,7 @@ import type { CtResolution } from '../conntrack/index.js';
 import { secondsLeft, tupleOf } from '../conntrack/index.js';
 import type { CtView, Tuple } from '../conntrack/tuple.js';
 import type { AddrType, MatchState, NfPacketContext } from './context.js';
-import type { NfFamily, NfHook } from './hooks.js';
+import type { NfContext, NfFamily, NfHook } from './hooks.js';
 
 /** The namespace services a rule walk asks for (they read only the namespace), made once per namespace. */
 export interface NsServices {
@@ -25,14 +25,7 @@ export interface WalkConntrack {
 }
 
 /** Where a walk happens: the hook, the devices, and the bridge ports when br_netfilter runs it. */
-export interface WalkPlace {
-  hook: NfHook;
-  family: NfFamily;
-  in: string | null;
-  out: string | null;
-  physIn?: string | null;
-  physOut?: string | null;
-}
+export type WalkPlace = Pick<NfContext, 'hook' | 'family' | 'in' | 'out' | 'physIn' | 'physOut'>;
 
 function tupleOrZero(packet: IpPacket): Tuple {
   return tupleOf(packet) ?? { proto: packet.ip.protocol, src: packet.ip.src, sport: 0, dst: packet.ip.dst, dport: 0 };
