@@ -70,3 +70,16 @@ export function samplePairs(compiled, seed, n) {
   }
   return out;
 }
+
+/** The generated Service number i (`svc-0000i`); names sort as numbers, so S - 1 is last in KUBE-SERVICES. */
+export function serviceNumbered(compiled, i) {
+  return compiled.services.find((s) => s.meta.name === `svc-${String(i).padStart(5, '0')}`);
+}
+
+/** A client pod on a node holding none of these Services' endpoints: a trace to any of them crosses VXLAN. */
+export function clientAwayFrom(compiled, services) {
+  const names = new Set(services.map((s) => s.meta.name));
+  const epNodes = new Set();
+  for (const sl of compiled.endpointSlices) if (names.has(sl.serviceName)) for (const ep of sl.endpoints) epNodes.add(ep.nodeName);
+  return compiled.pods.find((p) => p.node !== undefined && !epNodes.has(p.node) && !p.hostNetwork);
+}

@@ -1,7 +1,7 @@
 // Allocation per warm trace: the sampling heap profiler (collected objects included) over N warm traces,
 // self bytes per function. `node bench/heap-one.mjs [services] [nodes] [iterations]`. For humans only.
 import { Session } from 'node:inspector';
-import { generateCluster } from './cluster-gen.mjs';
+import { clientAwayFrom, generateCluster, serviceNumbered } from './cluster-gen.mjs';
 import { compileCluster } from '../dist/cluster/compile.js';
 import { buildWorld } from '../dist/kernel/index.js';
 import { runTrace } from '../dist/trace/index.js';
@@ -11,10 +11,8 @@ const cold = process.argv.includes('--cold');
 const { spec } = generateCluster({ services: S, nodes: N, podsPerNode: 30, seed: 1 });
 const compiled = compileCluster(spec);
 const world = buildWorld(compiled.world);
-const last = compiled.services.find((s) => s.meta.name === `svc-${String(S - 1).padStart(5, '0')}`);
-const epNodes = new Set();
-for (const sl of compiled.endpointSlices) if (sl.serviceName === last.meta.name) for (const ep of sl.endpoints) epNodes.add(ep.nodeName);
-const client = compiled.pods.find((p) => p.node !== undefined && !epNodes.has(p.node) && !p.hostNetwork);
+const last = serviceNumbered(compiled, S - 1);
+const client = clientAwayFrom(compiled, [last]);
 const probe = { name: 'x', from: client.netns, dst: last.clusterIP, dport: 53, proto: 'udp' };
 let sport = 31000;
 const next = cold ? () => probe : () => ({ ...probe, sport: 31000 + (sport++ % 30000) });

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateCluster, samplePairs } from './cluster-gen.mjs';
+import { clientAwayFrom, generateCluster, samplePairs, serviceNumbered } from './cluster-gen.mjs';
 import { fmt, progress, sample, summarize } from './stats.mjs';
 import { compileCluster } from '../dist/cluster/compile.js';
 import { defaultKubeProxySettings, nodeProxierConfig, toProxierService, toProxierSlice } from '../dist/cluster/services.js';
@@ -71,15 +71,9 @@ result.namespaces = compiled.world.namespaces.length;
 
 // The first and last Service in KUBE-SERVICES order (sorted by name), a client pod on a node with none of
 // their endpoints, so the trace crosses VXLAN whichever endpoint the seeded -m statistic picks.
-const svcByName = new Map(compiled.services.map((s) => [s.meta.name, s]));
-const first = svcByName.get('svc-00000');
-const last = svcByName.get(`svc-${String(S - 1).padStart(5, '0')}`);
-const epNodes = new Set();
-for (const sl of compiled.endpointSlices) {
-  if (sl.serviceName !== first.meta.name && sl.serviceName !== last.meta.name) continue;
-  for (const ep of sl.endpoints) epNodes.add(ep.nodeName);
-}
-const client = compiled.pods.find((p) => p.node !== undefined && !epNodes.has(p.node) && !p.hostNetwork);
+const first = serviceNumbered(compiled, 0);
+const last = serviceNumbered(compiled, S - 1);
+const client = clientAwayFrom(compiled, [first, last]);
 const node = compiled.nodes.find((n) => n.name === client.node);
 result.client = { pod: client.name, node: node.name };
 const probe = (svc) => ({ name: svc.meta.name, from: client.netns, dst: svc.clusterIP, dport: 53, proto: 'udp' });

@@ -5,7 +5,7 @@
 // set the batch size and the number of rounds. Wall-clock numbers for humans; no test asserts on them.
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
-import { generateCluster } from './cluster-gen.mjs';
+import { clientAwayFrom, generateCluster, serviceNumbered } from './cluster-gen.mjs';
 
 const args = process.argv.slice(2);
 const cold = args.includes('--cold');
@@ -24,10 +24,8 @@ for (const [k, d] of Object.entries(dirs)) {
   const { runTrace } = await import(`${d}/dist/trace/index.js`);
   const compiled = compileCluster(spec);
   const world = buildWorld(compiled.world);
-  const last = compiled.services.find((s) => s.meta.name === `svc-${String(S - 1).padStart(5, '0')}`);
-  const epNodes = new Set();
-  for (const sl of compiled.endpointSlices) if (sl.serviceName === last.meta.name) for (const ep of sl.endpoints) epNodes.add(ep.nodeName);
-  const client = compiled.pods.find((p) => p.node !== undefined && !epNodes.has(p.node) && !p.hostNetwork);
+  const last = serviceNumbered(compiled, S - 1);
+  const client = clientAwayFrom(compiled, [last]);
   const probe = { name: 'x', from: client.netns, dst: last.clusterIP, dport: 53, proto: 'udp' };
   // Warm: as bench/trace-one.mjs --warm, one kept packet of another flow, then a new flow per run.
   if (!cold) runTrace(world, { ...probe, sport: 30000 }, { keep: true });
