@@ -1,7 +1,15 @@
 // kube-proxy's chain names (pkg/proxy/iptables/proxier.go portProtoHash(), servicePortEndpointChainName()):
 // the first 16 characters of base32(sha256(...)), RFC 4648 standard alphabet, after a fixed prefix.
 
-import { hash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+
+/**
+ * sha256 of a string: the one-shot `crypto.hash` where Node has it (20.12 and later), else a Hash object. A
+ * named import of `hash` would stop every command from loading on Node 20.0-20.11.
+ */
+const sha256: (s: string) => Buffer = typeof nodeCrypto.hash === 'function'
+  ? (s) => nodeCrypto.hash('sha256', s, 'buffer')
+  : (s) => nodeCrypto.createHash('sha256').update(s).digest();
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -29,7 +37,7 @@ const PAIRS: readonly string[] = Array.from({ length: 1024 }, (_, i) => ALPHABET
 
 /** The first 16 base32 characters of sha256(s): they encode its first 10 bytes (80 bits) exactly. */
 function hash16(s: string): string {
-  const d = hash('sha256', s, 'buffer');
+  const d = sha256(s);
   // Two groups of 5 bytes (40 bits), each 4 pairs of characters: the top 10 bits, then the low 30.
   const a = d[0] * 4 + (d[1] >>> 6);
   const ra = ((d[1] & 63) << 24) | (d[2] << 16) | (d[3] << 8) | d[4];

@@ -9,6 +9,10 @@
 // never changed in place) or a map only overlays hold. Overlays stay one level deep: an overlay of an overlay
 // shares its base and copies its changes, and is flattened into a map of its own once the changes grow past
 // about the square root of the base (each commit then costs O(sqrt n) amortized).
+//
+// One difference from a Map: an overlay must not be changed while it is being iterated (a Map's iterator sees
+// keys set or deleted during the loop; an overlay's may not, since an unchanged overlay iterates its base
+// directly). Every writer of `Table.chains` takes its list of keys or chains first (restore-apply.ts).
 
 const GONE: unique symbol = Symbol('gone');
 
