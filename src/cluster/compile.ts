@@ -22,7 +22,7 @@ import { addPortMappings } from './cni/portmap.js';
 import { addFlannelRules } from './flannel/iptables.js';
 import { addNodeLocalDns, KUBE_DNS_UPSTREAM, kubeDnsUpstreamService, NODE_LOCAL_DNS_IP, nodeLocalDnsRules } from './node-local-dns.js';
 import { IptablesText, PreparedRestore } from './iptables-text.js';
-import { restore } from '../kernel/netfilter/index.js';
+import { patchNodeRules } from './node-patch-rules.js';
 import { compileDockerHost } from './docker/docker-host.js';
 import type { DockerContainerState } from './docker/docker-host.js';
 import type { ChainLabel } from './kube-proxy/index.js';
@@ -468,14 +468,11 @@ function applyPatches(spec: ClusterSpec, objects: CompiledObjects, world: WorldS
       if (node !== undefined) {
         // `iptables-restore --noflush` on the node as it is: a chain the node has (KUBE-SERVICES, KUBE-MARK-MASQ)
         // may be written to or jumped to undeclared; any other refuses the whole text, at the line it names.
-        const errors = restore(patch.iptables, restore(node.iptables.render()).ruleset, { noflush: true }).errors;
-        for (const e of errors) {
+        const patched = patchNodeRules(node.iptables, patch.iptables);
+        for (const e of patched.errors) {
           issues.push({ origin: patch.iptablesOrigin ?? patch.origin, at: { line: e.line, column: e.column ?? 1 }, message: `patches[${index}]: iptables-restore: line ${e.line}: ${e.message}` });
         }
-        if (errors.length > 0) continue;
-        for (const line of node.iptables.applyRestore(patch.iptables)) {
-          issues.push({ origin: patch.origin, message: `patches: ${patch.target}: iptables line "${line.trim()}" cannot be applied to the node's rules (a rule number past the chain's end: Index of insertion too big; or not a :CHAIN, -A or -I line)` });
-        }
+        node.iptables = patched.rules;
       }
       else ns.iptables = `${ns.iptables ?? ''}${patch.iptables}`;
     }

@@ -61,7 +61,7 @@ function nodeRules(text: string): { rules?: string; errors: string[] } {
 interface Case {
   name: string;
   patch: string;
-  /** The text line the kernel refuses the patch at (iptables-restore's "Error occurred at line" or "line N failed"). */
+  /** The text line the kernel refuses the patch at (iptables-restore's "Error occurred at line", "line N failed" or "line N: CHAIN_DEL failed"). */
   refusedAt?: number;
   /**
    * The line our diagnostic names when it is not the kernel's: a jump to a missing chain is found at COMMIT,
@@ -91,14 +91,43 @@ const CASES: Case[] = [
     name: 'the node\'s chains are written to and jumped to undeclared',
     patch: '*nat\n-I KUBE-SERVICES 1 -d 10.1.2.3/32 -j KUBE-MARK-MASQ\n-A KUBE-POSTROUTING -j RETURN\nCOMMIT\n*filter\n-A KUBE-FORWARD -j ACCEPT\nCOMMIT\n',
   },
+  // Every other command iptables-restore --noflush takes (the node's rules are then the restore's result).
+  {
+    name: '-D by rule spec finds the node\'s rule by meaning, however it is spelled; -D by number',
+    patch: '*nat\n-D KUBE-SEP-NRFUO7XKMWLPJJAE -s 10.244.0.2/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ\n-D KUBE-SERVICES -d 10.96.0.2/32 -p tcp -m comment --comment "default/web cluster IP" -m tcp --dport 80 -j KUBE-SVC-LOLE4ISW44XBNF3G\nCOMMIT\n*filter\n-D KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT\n-D FORWARD 1\nCOMMIT\n',
+  },
+  {
+    name: '-D deletes a rule the patch wrote in another spelling (-s 10.0.0.1 is -s 10.0.0.1/32)',
+    patch: '*filter\n-A FORWARD -s 10.0.0.1 -j ACCEPT\n-A FORWARD -s 10.0.0.2/32 -j DROP\n-D FORWARD -s 10.0.0.1/32 -j ACCEPT\n-D FORWARD -s 10.0.0.2 -j DROP\n-A FORWARD -s 10.0.0.3 -j DROP\nCOMMIT\n',
+  },
+  { name: '-F with a chain flushes it', patch: '*nat\n-F KUBE-SERVICES\n-A KUBE-SERVICES -j RETURN\nCOMMIT\n' },
+  { name: '-F with no chain flushes the table, then -X with none deletes its user chains', patch: '*filter\n-F\n-X\nCOMMIT\n' },
+  {
+    name: '-X deletes a user chain once nothing jumps to it and it is empty',
+    patch: '*filter\n-D FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD\n-F FLANNEL-FWD\n-X FLANNEL-FWD\nCOMMIT\n',
+  },
+  {
+    // -Z before -P: iptables-nft 1.8.9 sends a zeroed built-in chain again with the policy it had before the
+    // restore, so `-P FORWARD DROP` then `-Z` would leave ACCEPT (our restore keeps DROP: see the report).
+    name: '-N, -I N, -Z and -P',
+    patch: '*filter\n-N PATCH-NEW\n-A PATCH-NEW -s 10.0.0.1 -j ACCEPT\n-I FORWARD 2 -j PATCH-NEW\n-Z\n-Z FORWARD\n-P FORWARD DROP\nCOMMIT\n*nat\n-Z KUBE-SERVICES\nCOMMIT\n',
+  },
+  {
+    name: 'the long options',
+    patch: '*filter\n--new-chain PATCH-L\n--append PATCH-L --source 10.0.0.3 --jump DROP\n--insert FORWARD 1 --jump PATCH-L\n--delete FORWARD 2\n--flush KUBE-FORWARD\n--policy INPUT DROP\nCOMMIT\n',
+  },
+  { name: '-D of a rule the chain does not have is refused', patch: '*filter\n-A FORWARD -s 10.0.0.1 -j ACCEPT\n-D FORWARD -s 10.0.0.9 -j ACCEPT\nCOMMIT\n', refusedAt: 3 },
+  { name: '-D past the chain\'s end is refused', patch: '*filter\n-D FORWARD 99\nCOMMIT\n', refusedAt: 2 },
+  { name: '-X of a chain a rule jumps to is refused', patch: '*filter\n-F FLANNEL-FWD\n-X FLANNEL-FWD\nCOMMIT\n', refusedAt: 3 },
+  { name: '-N of a chain the node has is refused', patch: '*nat\n-N KUBE-SERVICES\nCOMMIT\n', refusedAt: 2 },
   { name: 'a chain the node does not have is refused', patch: '*nat\n-A KUBE-SERVICES -j RETURN\n-A KUBE-NOPE -j RETURN\nCOMMIT\n', refusedAt: 3 },
   { name: 'a jump to a chain the node does not have is refused', patch: '*filter\n-A FORWARD -j KUBE-NOPE\nCOMMIT\n', refusedAt: 3, oursAt: 2 },
 ];
 
 /** The line iptables-restore names in its refusal. */
 function kernelLine(stderr: string): number | undefined {
-  const m = /Error occurred at line: (\d+)|line (\d+) failed/.exec(stderr);
-  return m === null ? undefined : Number(m[1] ?? m[2]);
+  const m = /Error occurred at line: (\d+)|line (\d+) failed|^line (\d+): /m.exec(stderr);
+  return m === null ? undefined : Number(m[1] ?? m[2] ?? m[3]);
 }
 
 const unavailable = kernelUnavailable(`${PREFIX}probe`);

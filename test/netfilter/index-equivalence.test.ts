@@ -90,8 +90,13 @@ describe('indexed chains equal the linear walk', () => {
     lines.push('-A PREROUTING -m addrtype --dst-type LOCAL -j S', 'COMMIT', '');
     const { ruleset } = restore(lines.join('\n'));
     const index = indexRuleset(ruleset);
-    const r = evaluateChain(ruleset, 'nat', 'PREROUTING', makeContext({ packet: makePacket({ proto: 'tcp', src: '10.0.0.2', dst: '10.96.19.135', dport: 80 }) }), { index, trace: true });
+    const r = evaluateChain(ruleset, 'nat', 'PREROUTING', makeContext({ packet: makePacket({ proto: 'tcp', src: '10.0.0.2', dst: '10.96.19.135', dport: 80 }) }), { index, facts: true });
     expect(r.matched.map((m) => m.index)).toEqual([5000]);
-    expect(r.steps.map((s) => s.index)).toEqual([5000, 5001]);
+    // Only rule 5000 (the Service's) and rule 5001 (the addrtype one) are walked.
+    expect(r.visited).toBe(2);
+    expect(r.facts).toEqual([
+      'match  -A PREROUTING -d 10.96.19.135/32 -p tcp -m comment --comment svc4999 -m tcp --dport 80 -j S',
+      'no match  -A PREROUTING -m addrtype --dst-type LOCAL -j S   (fails -m addrtype --dst-type LOCAL)',
+    ]);
   });
 });

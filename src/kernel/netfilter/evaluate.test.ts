@@ -39,12 +39,19 @@ describe('evaluateChain', () => {
   });
   it('goto does not come back to the chain that went', () => {
     // A -g B; B falls off -> back to INPUT after the `-j A` rule, so INPUT rule 3 accepts.
-    const r = evaluateChain(rs(), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 81), table: 'filter', hook: 'INPUT', mark: 0 }), { trace: true });
+    const r = evaluateChain(rs(), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 81), table: 'filter', hook: 'INPUT', mark: 0 }), { facts: true });
     expect(r.verdict).toEqual({ kind: 'accept' });
     expect(r.decidedBy?.index).toBe(3);
-    expect(r.steps.map((s) => `${s.chain}#${s.index}:${s.matched}`)).toEqual(['INPUT#1:false', 'INPUT#2:true', 'A#1:false', 'A#2:true', 'B#1:true', 'INPUT#3:true']);
-    expect(r.steps[0].failed).toBe('-m tcp --dport 22');
-    expect(r.steps[4].comment).toBe('fall off');
+    expect(r.matched.map((m) => `${m.chain}#${m.index}`)).toEqual(['INPUT#2', 'A#2', 'B#1', 'INPUT#3']);
+    expect(r.facts).toEqual([
+      'no match  -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT   (fails -m tcp --dport 22)',
+      'match  -A INPUT -j A',
+      'no match  -A A -p tcp -m tcp --dport 80 -j RETURN   (fails -m tcp --dport 80)',
+      'match  -A A -p tcp -m tcp --dport 81 -g B',
+      'match  -A B -m comment --comment "fall off"',
+      'match  -A INPUT -p tcp -m tcp --dport 81 -j ACCEPT',
+    ]);
+    expect(r.visited).toBe(6);
   });
   it('MARK writes the mark and continues', () => {
     const ctx = makeContext({ packet: tcp('1.1.1.1', 443), table: 'filter', hook: 'INPUT', mark: 0x10 });
@@ -136,17 +143,28 @@ describe('evaluateChain facts (the rule walk as a netfilter hop prints it)', () 
     '-A A -p tcp -m comment --comment "web" -m tcp --dport 80 -j ACCEPT',
     'COMMIT', '',
   ].join('\n');
-  const stepLine = (s: { matched: boolean; rule: string; failed?: string }) => `${s.matched ? 'match' : 'no match'}  ${s.rule}${s.failed ? `   (fails ${s.failed})` : ''}`;
-
-  it('gives the lines the steps print, in order, for every outcome', () => {
+  it('gives a line per rule walked, in order, for every outcome, and none unasked', () => {
+    const lines: Record<number, string[]> = {
+      22: [
+        'no match  -A INPUT ! -s 10.0.0.0/8 -j DROP   (fails ! -s 10.0.0.0/8)',
+        'match  -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+      ],
+      80: [
+        'no match  -A INPUT ! -s 10.0.0.0/8 -j DROP   (fails ! -s 10.0.0.0/8)',
+        'no match  -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT   (fails -m tcp --dport 22)',
+        'match  -A INPUT -j A',
+        'match  -A A -p tcp -m comment --comment web -m tcp --dport 80 -j ACCEPT',
+      ],
+    };
     for (const dport of [22, 80, 443]) {
-      const traced = evaluateChain(load(text), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', dport), table: 'filter', hook: 'INPUT' }), { trace: true });
+      const plain = evaluateChain(load(text), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', dport), table: 'filter', hook: 'INPUT' }));
       const facts = evaluateChain(load(text), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', dport), table: 'filter', hook: 'INPUT' }), { facts: true });
-      expect(facts.steps).toEqual([]);
-      expect(traced.facts).toEqual([]);
-      expect(facts.facts).toEqual(traced.steps.map(stepLine));
-      expect(facts.facts.length).toBe(traced.visited);
-      expect(facts.verdict).toEqual(traced.verdict);
+      expect(plain.facts).toEqual([]);
+      if (lines[dport] !== undefined) expect(facts.facts).toEqual(lines[dport]);
+      expect(facts.facts.length).toBe(plain.visited);
+      expect(facts.visited).toBe(plain.visited);
+      expect(facts.verdict).toEqual(plain.verdict);
+      expect(facts.matched).toEqual(plain.matched);
     }
     const miss = evaluateChain(load(text), 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 443), table: 'filter', hook: 'INPUT' }), { facts: true });
     expect(miss.facts).toEqual([

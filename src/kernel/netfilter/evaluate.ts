@@ -24,29 +24,12 @@ export interface RuleRef {
   index: number;
 }
 
-/** One rule the walk looked at. */
-export interface RuleStep extends RuleRef {
-  /** The rule as iptables-save prints it. */
-  rule: string;
-  comment: string | null;
-  matched: boolean;
-  /** The first predicate that failed, as printed (`-d 10.96.0.10/32`, `-m tcp --dport 80`). */
-  failed?: string;
-  /** What the target decided, when the rule matched and has one. */
-  verdict?: TargetVerdict['kind'];
-  /** For a random match: its probability and the outcome taken. */
-  branch?: { probability: number; taken: boolean };
-  event?: NfEvent;
-}
-
 export interface EvalOptions {
-  /** Record every rule evaluated (costly: prints each rule). */
-  trace?: boolean;
   /** Decides random matches instead of ctx.random(): given the probability of matching, answer the outcome. */
   decide?: (probability: number, where: RuleRef) => boolean;
   /**
    * Record every rule evaluated as the netfilter hop's facts print it (`match  -A ...`, `no match  -A ...   (fails
-   * WORD)`) in `facts`, without the steps (the lines are kept per rule: rule-print.ts RulePrinted).
+   * WORD)`) in `facts` (the lines are kept per rule: rule-print.ts RulePrinted).
    */
   facts?: boolean;
   /** Use chain indexes (index-chain.ts) to skip rules that cannot match. */
@@ -64,15 +47,13 @@ export interface EvalResult {
   /** A NOTRACK / CT --notrack target ran. */
   notrack: boolean;
   events: NfEvent[];
-  /** Every rule evaluated, in order (only with `trace`). */
-  steps: RuleStep[];
   /** Every rule evaluated, in order, as a hop's fact line (only with `facts`). */
   facts: string[];
-  /** How many rules were evaluated (with or without `trace`). */
+  /** How many rules were evaluated (with or without `facts`). */
   visited: number;
   /** Random matches decided on the way, in order. */
   branches: Array<{ where: RuleRef; probability: number; taken: boolean }>;
-  /** Rules that matched, in order (their save text). */
+  /** Rules that matched, in order (the `--iptables-save` tracer reads them: src/trace/iptables-save-trace.ts). */
   matched: RuleRef[];
 }
 
@@ -104,7 +85,7 @@ function basicWord(rule: Rule, basic: string): string {
  * Evaluates one rule's filter and matches: null when it matches, else the failing predicate's text. The rule
  * sits at `index` (1-based) of `chain`; its RuleRef is made only for a random match.
  */
-function ruleFails(rule: Rule, table: TableName, chain: string, index: number, ctx: NfPacketContext, opts: EvalOptions, res: EvalResult, step: RuleStep | null, words: boolean): string | null {
+function ruleFails(rule: Rule, table: TableName, chain: string, index: number, ctx: NfPacketContext, opts: EvalOptions, res: EvalResult, words: boolean): string | null {
   const basic = basicsFailure(rule.basics, ctx);
   if (basic) return words ? basicWord(rule, basic) : basic;
   const matches = rule.matches;
@@ -115,7 +96,6 @@ function ruleFails(rule: Rule, table: TableName, chain: string, index: number, c
       const ref: RuleRef = { table, chain, index };
       ok = opts.decide ? opts.decide(m.branchProbability, ref) : m.match(ctx);
       res.branches.push({ where: ref, probability: m.branchProbability, taken: ok });
-      if (step) step.branch = { probability: m.branchProbability, taken: ok };
     } else {
       ok = m.match(ctx);
     }
@@ -146,19 +126,18 @@ export function evaluateEmptyBaseChain(entry: Chain, state: MatchState, bytes: n
   journalCounters(state.journal, entry.counters);
   entry.counters.packets++;
   entry.counters.bytes += bytes;
-  return { verdict: entry.policy === 'DROP' ? POLICY_DROP : ACCEPT, decidedBy: null, notrack: false, events: [], steps: [], facts: [], visited: 0, branches: [], matched: [] };
+  return { verdict: entry.policy === 'DROP' ? POLICY_DROP : ACCEPT, decidedBy: null, notrack: false, events: [], facts: [], visited: 0, branches: [], matched: [] };
 }
 
 /** Walks `chain` of `table` for the packet in `ctx`; counters are updated in `rs`, MARK writes ctx.mark. */
 export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
-  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, notrack: false, events: [], steps: [], facts: [], visited: 0, branches: [], matched: [] };
+  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, notrack: false, events: [], facts: [], visited: 0, branches: [], matched: [] };
   const t = rs.tables.get(table);
   const entry = t?.chains.get(chain);
   // No table, or no such chain: nothing is registered on the hook, the packet goes on.
   if (!t || !entry) return res;
   const bytes = ctx.packet.ip.totalLength;
-  const trace = opts.trace === true;
-  const facts = !trace && opts.facts === true;
+  const facts = opts.facts === true;
   const stack: Frame[] = [];
   let f = frameFor(entry, table, ctx, opts);
   for (;;) {
@@ -174,22 +153,13 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     res.visited++;
     const rule = f.chain.rules[pos];
     const chainName = f.chain.name;
-    // Every field in the literal (one object shape, no property added later): those left undefined are
-    // absent to JSON, and the rest come in the order they would have been added (branch, then failed or
-    // verdict, then event).
-    const printed = trace || facts ? rulePrinted(chainName, rule) : null;
-    const step: RuleStep | null = trace && printed
-      ? { table, chain: chainName, index: pos + 1, rule: printed.text, comment: printed.comment, matched: false, branch: undefined, failed: undefined, verdict: undefined, event: undefined }
-      : null;
-    if (step) res.steps.push(step);
-    const failed = ruleFails(rule, table, chainName, pos + 1, ctx, opts, res, step, printed !== null);
+    const printed = facts ? rulePrinted(chainName, rule) : null;
+    const failed = ruleFails(rule, table, chainName, pos + 1, ctx, opts, res, printed !== null);
     if (failed !== null) {
-      if (step) step.failed = failed;
-      else if (facts && printed) res.facts.push(printed.noMatchFact(failed));
+      if (printed) res.facts.push(printed.noMatchFact(failed));
       continue;
     }
-    if (step) step.matched = true;
-    else if (facts && printed) res.facts.push(printed.matchFact());
+    if (printed) res.facts.push(printed.matchFact());
     const ref: RuleRef = { table, chain: chainName, index: pos + 1 };
     res.matched.push(ref);
     journalCounters(ctx.state.journal, rule.counters);
@@ -198,13 +168,9 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     const tg = rule.target;
     if (tg.kind === 'none') continue;
     const v: TargetVerdict = tg.kind === 'module' ? tg.target.apply(ctx) : tg;
-    if (step) step.verdict = v.kind;
     switch (v.kind) {
       case 'continue':
-        if (v.event) {
-          res.events.push(v.event);
-          if (step) step.event = v.event;
-        }
+        if (v.event) res.events.push(v.event);
         continue;
       case 'notrack':
         res.notrack = true;

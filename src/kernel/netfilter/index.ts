@@ -12,7 +12,7 @@ export { RuleParseCache } from './rule-parse-cache.js';
 export type { SaveOptions } from './save-print.js';
 export { printSave } from './save-print.js';
 export { ruleComment, ruleSourceText, ruleSpecText, ruleText } from './rule-print.js';
-export type { Branch, EvalOptions, EvalResult, RuleRef, RuleStep } from './evaluate.js';
+export type { Branch, EvalOptions, EvalResult, RuleRef } from './evaluate.js';
 export { evaluateChain, exploreBranches } from './evaluate.js';
 export type { ChainIndex, RulesetIndex } from './index-chain.js';
 export { indexChain, indexRuleset } from './index-chain.js';
