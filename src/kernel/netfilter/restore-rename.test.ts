@@ -58,7 +58,8 @@ describe('iptables-restore -E', () => {
 
   it('refuses a missing or built-in chain, and a name the table has, at once', () => {
     expect(noflush('-E X B').errors).toEqual(['line 2:4: No chain/target/match by that name.']);
-    expect(noflush('-E INPUT B').errors).toEqual(['line 2:4: No chain/target/match by that name.']);
+    // (Under --noflush over a table that has INPUT, iptables 1.8.9 renames the base chain itself: not modelled.)
+    expect(restore('*filter\n:A - [0:0]\n-E INPUT B\nCOMMIT\n').errors.map(formatRestoreError)).toEqual(['line 3:4: No chain/target/match by that name.']);
     expect(noflush('-E A B').errors).toEqual(['line 2:4: File exists.']);
     expect(noflush('-E A INPUT').errors).toEqual(['line 2:4: File exists.']);
     expect(noflush('-E A C\n-E B A').errors).toEqual(['line 3:4: File exists.']);

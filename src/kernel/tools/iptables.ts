@@ -151,6 +151,8 @@ function restoreMessage(e: RestoreError): string[] {
   // version, then "line N: CHAIN_DEL failed (...): chain P".
   if (/^[A-Z]+_[A-Z]+ failed/.test(e.message)) return [`iptables-restore ${VERSION.slice('iptables '.length)}: `, `line ${e.line}: ${e.message}`];
   if (/^[A-Z][^`']*\.$/.test(e.message)) return [`iptables-restore: line ${e.line} failed: ${e.message}`];
-  return [`iptables-restore ${VERSION.slice('iptables '.length)}: ${e.message}`, `Error occurred at line: ${e.line}`,
+  // A word left over after the options is printed without the version (measured: "Bad argument `D'").
+  const head = e.message.startsWith('Bad argument ') ? e.message : `iptables-restore ${VERSION.slice('iptables '.length)}: ${e.message}`;
+  return [head, `Error occurred at line: ${e.line}`,
     "Try `iptables-restore -h' or 'iptables-restore --help' for more information."];
 }
