@@ -96,6 +96,12 @@ const CASES: Case[] = [
   { name: ':FORWARD DROP then -Z FORWARD', steps: [restore(':FORWARD DROP [0:0]\n-Z FORWARD')] },
   { name: '-Z then -P', steps: [restore('-Z\n-P FORWARD DROP')] },
   { name: '-Z of another chain', steps: [restore('-P FORWARD DROP\n-A OUTPUT -j ACCEPT\n-Z OUTPUT')] },
+  // Rule options a command without a rule refuses (generic_opt_check()), in its order; -m is ignored.
+  { name: '-X with -j and -s', steps: [CHAINS, noflush('-X E -j ACCEPT -s 1.1.1.1')] },
+  { name: '-F with -o and -i', steps: [CHAINS, noflush('-F E -o eth1 -i eth0')] },
+  { name: '-F with -g', steps: [CHAINS, noflush('-F E -g A')] },
+  { name: '-D N with -p', steps: [CHAINS, noflush('-D A 1 -p tcp')] },
+  { name: '-N and -F with -m', steps: [CHAINS, noflush('-N X -m comment --comment x\n-F A -m tcp')] },
   // What the kernel refuses at COMMIT, as iptables-restore prints it.
   { name: 'a target the table does not take', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n-A INPUT -j REJECT\nCOMMIT\n' }] },
   { name: 'a loop', steps: [restore(':X - [0:0]\n-A X -j X\n-A INPUT -j X')] },

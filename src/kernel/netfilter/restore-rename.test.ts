@@ -87,7 +87,7 @@ describe('iptables-restore -E', () => {
     expect(noflush('-E A -C').errors).toEqual(['line 2:1: -E requires old-chain-name and new-chain-name']);
     expect(noflush('-E').errors).toEqual(['line 2:1: option "-E" requires an argument']);
     expect(noflush('-E A C D').errors).toEqual(["line 2:8: Bad argument `D'"]);
-    expect(noflush('-E A C -j ACCEPT').errors).toEqual(['line 2:8: Illegal option with this command: -E']);
+    expect(noflush('-E A C -j ACCEPT').errors).toEqual(["line 2:8: Illegal option `-j' with this command"]);
     expect(noflush('--rename-chain A C').errors).toEqual([]);
   });
 });

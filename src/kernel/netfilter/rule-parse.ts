@@ -408,6 +408,24 @@ function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): CommandErr
   return undefined;
 }
 
+/** generic_opt_check()'s order of the options a command may refuse, with the letter it names them by. */
+const OPTION_ORDER: ReadonlyArray<readonly [CoreOpt, string]> = [
+  ['source', 's'], ['destination', 'd'], ['protocol', 'p'], ['jump', 'j'], ['goto', 'j'], ['in-interface', 'i'],
+  ['out-interface', 'o'], ['set-counters', 'c'], ['fragment', 'f'],
+];
+
+/**
+ * A command that takes no rule (-N, -X, -F, -Z, -P, -E, -D N) refuses the first rule option in
+ * generic_opt_check()'s order (iptables 1.8.9: "Illegal option `-s' with this command"; `-g` counts as `-j`).
+ * `-m` is not one of them: its matches are read and ignored (`-N X -m comment --comment x` makes X).
+ */
+function illegalOption(st: ParseState): CommandError | undefined {
+  for (const [opt, letter] of OPTION_ORDER) {
+    if (st.seen.has(opt)) return { message: `Illegal option \`-${letter}' with this command`, col: st.optionWords.get(opt)?.col };
+  }
+  return undefined;
+}
+
 function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandError {
   const cmd = st.command;
   if (!cmd) return { message: 'no command specified', col: st.firstSpecWord?.col ?? 1 };
@@ -420,7 +438,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
     const e = checkChainName(chain);
     if (e) return fail(e, st.chainWord);
   }
-  const hasRuleSpec = st.seen.size > 0 || st.loaded.length > 0;
+  const illegal = illegalOption(st);
   switch (cmd.op) {
     case 'new-chain':
     case 'delete-chain':
@@ -428,7 +446,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
     case 'zero':
     case 'policy':
     case 'rename-chain':
-      if (hasRuleSpec) return fail(`Illegal option with this command: -${COMMAND_LETTER[cmd.op]}`, st.firstSpecWord);
+      if (illegal) return illegal;
       if (cmd.op === 'new-chain') return { op: 'new-chain', chain: chain!, at };
       if (cmd.op === 'rename-chain') {
         at.to = st.toWord!.col;
@@ -446,7 +464,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
       break;
   }
   if (cmd.op === 'delete' && cmd.num !== null) {
-    if (hasRuleSpec) return fail('Illegal option with this command: -D with a rule number', st.firstSpecWord);
+    if (illegal) return illegal;
     return { op: 'delete', chain: chain!, index: cmd.num, rules: null, at };
   }
   // do_parse(): a replacement is one rule, so one source and one destination address.
