@@ -320,7 +320,8 @@ export function applyRestore(
         if (l.policy === null && !(BUILTIN_CHAINS[block.table.name] as readonly string[]).includes(l.chain)) block.clean.set(l.chain, { lines: [], words: [], at: [] });
       }
       const c = writable(block, l.chain);
-      if (c?.hook === null || c === undefined) (block.renames ??= new ChainRenames()).declare(l.chain);
+      // A user chain declared here is new to iptables' cache, without a kernel handle (restore-rename.ts).
+      if (c === undefined || c.hook === null) (block.renames ??= new ChainRenames()).declare(l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;
         // A built-in chain line sets the policy; under --noflush it does not flush the chain.
