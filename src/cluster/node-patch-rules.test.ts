@@ -60,6 +60,22 @@ describe('patchNodeRules', () => {
     expect(patchNodeRules(base, '*filter\n-X SEP\nCOMMIT\n').errors.map(formatRestoreError)).toEqual(['line 2:4: CHAIN_DEL failed (Device or resource busy): chain SEP']);
   });
 
+  it('renames a chain of the shared layer (-E): the jumps to it follow; replaces a rule (-R)', () => {
+    const base = node();
+    const before = base.render();
+    const r = patchNodeRules(base, '*filter\n-E SEP SEP-NEW\n-R SVC 1 -s 10.0.0.9 -j SEP\nCOMMIT\n');
+    expect(r.errors).toEqual([]);
+    const rules = r.rules.render();
+    expect(rules).toContain(':SEP-NEW - [0:0]\n');
+    expect(rules).not.toContain(':SEP ');
+    // `-j SEP` of the -R line names the chain as the block knew it: renamed at COMMIT with the others.
+    expect(rules).toContain('-A SEP-NEW -j ACCEPT\n-A SVC -s 10.0.0.9/32 -j SEP-NEW\n-A SVC -j SEP-NEW\n');
+    expect(base.render()).toBe(before);
+    expect(patchNodeRules(base, '*filter\n-E SEP SVC\nCOMMIT\n').errors.map(formatRestoreError)).toEqual(['line 2:4: File exists.']);
+    expect(patchNodeRules(base, '*filter\n-R SVC 3 -j ACCEPT\nCOMMIT\n').errors.map(formatRestoreError)).toEqual(['line 2:1: Index of replacement too big.']);
+    expect(patchNodeRules(base, '*filter\n-X OWN\nCOMMIT\n').errors.map(formatRestoreError)).toEqual(['line 2:4: CHAIN_DEL failed (Device or resource busy): chain OWN']);
+  });
+
   it('applies a patch of :CHAIN, -A and -I lines as text, to the same rules (the shared layer kept where untouched)', () => {
     const base = node();
     const r = patchNodeRules(base, '*filter\n-I OWN 1 -s 10.0.0.7 -j DROP\nCOMMIT\n');
@@ -78,6 +94,7 @@ const TEXT_LINES = [
 const OTHER_LINES = [
   '-D SVC -s 10.0.0.1/32 -j SEP', '-D SVC 1', '-D FORWARD -s 10.0.0.1 -j DROP', '-D OWN -d 10.244.0.0/16 -j ACCEPT', '-F SVC',
   '-F', '-X NEW', '-X OWN', '-N NEW', '-P FORWARD DROP', '-Z', '-Z SVC', '--append SVC -j ACCEPT', '[1:2] -A OWN -j DROP',
+  '-E OWN OWN2', '-E SEP SEP2', '-E NEW NEW2', '-R SVC 1 -s 10.0.0.4 -j ACCEPT', '-R FORWARD 1 -j SEP', '--rename-chain SVC SVC2',
 ];
 const patchArb = (lines: readonly string[]): fc.Arbitrary<string> =>
   fc.tuple(fc.array(fc.constantFrom(...lines), { maxLength: 10 }), fc.boolean()).map(([ls, nat]) =>

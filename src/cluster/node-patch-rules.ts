@@ -17,7 +17,7 @@ export interface PatchedNodeRules {
  * `iptables-restore --noflush` of `text` onto a node's rules, checked by our restore() (the node's chains may be
  * written to and jumped to undeclared). A patch of `:CHAIN`, `-A` and `-I` lines only, as the components write,
  * is applied to the rules as text, which keeps their shared layers; any other command (`-D`, `-F`, `-X`, `-N`,
- * `-P`, `-Z`, long options, `[p:b]` counters) makes the node's rules the iptables-save of restore()'s result,
+ * `-P`, `-Z`, `-R`, `-E`, long options, `[p:b]` counters) makes the node's rules the iptables-save of restore()'s result,
  * each rule as it was written (`ruleText: 'source'`). Rules compare by meaning there, as in the kernel
  * (nft_cmd_rule_delete() finds the rule by its parsed expressions): `-D C -s 10.0.0.1 -j ACCEPT` deletes the
  * rule saved as `-s 10.0.0.1/32 -j ACCEPT`.

@@ -107,8 +107,6 @@ const CASES: Case[] = [
     patch: '*filter\n-D FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD\n-F FLANNEL-FWD\n-X FLANNEL-FWD\nCOMMIT\n',
   },
   {
-    // -Z before -P: iptables-nft 1.8.9 sends a zeroed built-in chain again with the policy it had before the
-    // restore, so `-P FORWARD DROP` then `-Z` would leave ACCEPT (our restore keeps DROP: see the report).
     name: '-N, -I N, -Z and -P',
     patch: '*filter\n-N PATCH-NEW\n-A PATCH-NEW -s 10.0.0.1 -j ACCEPT\n-I FORWARD 2 -j PATCH-NEW\n-Z\n-Z FORWARD\n-P FORWARD DROP\nCOMMIT\n*nat\n-Z KUBE-SERVICES\nCOMMIT\n',
   },
@@ -116,6 +114,22 @@ const CASES: Case[] = [
     name: 'the long options',
     patch: '*filter\n--new-chain PATCH-L\n--append PATCH-L --source 10.0.0.3 --jump DROP\n--insert FORWARD 1 --jump PATCH-L\n--delete FORWARD 2\n--flush KUBE-FORWARD\n--policy INPUT DROP\nCOMMIT\n',
   },
+  // -Z after -P: iptables-nft 1.8.9 sends a zeroed built-in chain again with the policy it had before the
+  // restore (src/kernel/netfilter/restore-zero.ts).
+  { name: '-P then -Z leaves the policy the node had', patch: '*filter\n-P FORWARD DROP\n-Z\n-A FORWARD -j ACCEPT\nCOMMIT\n' },
+  {
+    name: '-E renames a node chain: every jump to it follows (and -A by its old name before COMMIT)',
+    patch: '*nat\n-E KUBE-MARK-MASQ PATCH-MARK\n-A KUBE-MARK-MASQ -j RETURN\nCOMMIT\n',
+  },
+  { name: '-R replaces a node rule', patch: '*filter\n-R FORWARD 1 -s 10.0.0.1 -j ACCEPT\n-R KUBE-FORWARD 2 -j DROP\nCOMMIT\n' },
+  {
+    name: '-X of a chain that still has rules is refused',
+    patch: '*filter\n-D FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD\n-X FLANNEL-FWD\nCOMMIT\n',
+    refusedAt: 3,
+  },
+  { name: '-E of a chain the patch declares is refused', patch: '*nat\n:KUBE-SERVICES - [0:0]\n-E KUBE-SERVICES PATCH-SVC\nCOMMIT\n', refusedAt: 3 },
+  { name: '-E to a name the node has is refused', patch: '*nat\n-E KUBE-MARK-MASQ KUBE-SERVICES\nCOMMIT\n', refusedAt: 2 },
+  { name: '-R past the chain\'s end is refused', patch: '*filter\n-R FORWARD 99 -j DROP\nCOMMIT\n', refusedAt: 2 },
   { name: '-D of a rule the chain does not have is refused', patch: '*filter\n-A FORWARD -s 10.0.0.1 -j ACCEPT\n-D FORWARD -s 10.0.0.9 -j ACCEPT\nCOMMIT\n', refusedAt: 3 },
   { name: '-D past the chain\'s end is refused', patch: '*filter\n-D FORWARD 99\nCOMMIT\n', refusedAt: 2 },
   { name: '-X of a chain a rule jumps to is refused', patch: '*filter\n-F FLANNEL-FWD\n-X FLANNEL-FWD\nCOMMIT\n', refusedAt: 3 },

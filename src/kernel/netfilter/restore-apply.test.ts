@@ -49,7 +49,7 @@ describe('--noflush commits copy on write', () => {
   it('leave the ruleset passed in as it was and share the chains they do not change', () => {
     const rs = base();
     const before = printSave(rs, { counters: true });
-    const r = noflush(rs, ':SVC-A - [0:0]\n-A SVC-A -j SEP-A1\n-X SEP-A2');
+    const r = noflush(rs, ':SVC-A - [0:0]\n-A SVC-A -j SEP-A1\n-F SEP-A2\n-X SEP-A2');
     expect(r.errors).toEqual([]);
     expect(printSave(rs, { counters: true })).toBe(before);
     const oldNat = rs.tables.get('nat')!;
@@ -89,7 +89,8 @@ describe('--noflush commits copy on write', () => {
     const ok = noflush(rs, ':SVC-A - [0:0]\n-A SVC-A -j SEP-A1');
     expect(ok.errors).toEqual([]);
     expect(noflush(ok.ruleset, '-X SEP-A1').errors.map(formatRestoreError)).toEqual(['line 2:4: CHAIN_DEL failed (Device or resource busy): chain SEP-A1']);
-    expect(noflush(ok.ruleset, '-X SEP-A2').errors).toEqual([]);
+    // A chain with rules is refused too (restore-delete-chain.test.ts): flushed first.
+    expect(noflush(ok.ruleset, '-F SEP-A2\n-X SEP-A2').errors).toEqual([]);
   });
 
   it('catch a loop, a jump too deep and a target in a chain its hook does not allow', () => {

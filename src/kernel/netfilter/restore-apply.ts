@@ -22,6 +22,9 @@ import type { LineWords } from './restore-chain-source.js';
 import { chainSource, setChainSource } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
 import { OverlayMap } from './overlay-map.js';
+import { ChainRenames } from './restore-rename.js';
+import { replaceRule } from './restore-replace.js';
+import { zeroedPolicy } from './restore-zero.js';
 
 /**
  * The jump graph of tables that --noflush commits were made on, computed the first time one is, then handed on
@@ -82,6 +85,10 @@ interface Block {
    * lines (null: touched otherwise); recorded on the committed chains (restore-chain-source.ts).
    */
   clean: Map<string, CleanLines | null>;
+  /** `-E` lines and the chains the block declared or made, for the renames at COMMIT (restore-rename.ts). */
+  renames?: ChainRenames;
+  /** What the kernel refuses of the batch, reported at COMMIT: `-X` of a chain that still has rules. */
+  refused?: RestoreError[];
 }
 
 interface CleanLines {
@@ -171,6 +178,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       t.chains.set(cmd.chain, c);
       b.owned.add(c);
       b.changed.add(cmd.chain);
+      (b.renames ??= new ChainRenames()).declare(cmd.chain);
       return undefined;
     }
     case 'delete-chain': {
@@ -179,6 +187,10 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         const c = t.chains.get(n);
         if (!c) return 'No chain/target/match by that name.';
         if (c.hook !== null) return `CHAIN_DEL failed (Operation not permitted): chain ${n}`;
+        // nf_tables_delchain(): iptables-nft asks with NLM_F_NONREC, so a chain that still holds rules at this
+        // point of the batch is EBUSY; the kernel fails the batch at COMMIT (iptables 1.8.9: `-N P`, `-A P -j
+        // ACCEPT`, `-X P` is "line 4: CHAIN_DEL failed (Device or resource busy): chain P"; `-F P` first is fine).
+        if (c.rules.length > 0) (b.refused ??= []).push({ line, column: at.chain ?? at.command, message: `CHAIN_DEL failed (Device or resource busy): chain ${n}` });
         t.chains.delete(n);
         b.changed.add(n);
         b.deleted.set(n, { line, column: at.chain ?? at.command });
@@ -193,6 +205,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         if (cmd.op === 'flush') c.rules = [];
         else {
           c.counters = { packets: 0, bytes: 0 };
+          c.policy = zeroedPolicy(b.base, c);
           // A rule this block wrote is its own; one kept from the table before is shared with it: replaced.
           c.rules = c.rules.map((r) => {
             if (b.written.has(r)) {
@@ -205,6 +218,11 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       }
       return undefined;
     }
+    case 'replace':
+      b.written.add(cmd.rules[0], line, at);
+      return replaceRule(chainOf(cmd.chain), cmd.index, cmd.rules[0]);
+    case 'rename-chain':
+      return (b.renames ??= new ChainRenames()).request(t, cmd.chain, cmd.to, line, at.to ?? at.chain ?? at.command);
     case 'policy': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
@@ -213,6 +231,21 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
   }
+}
+
+/**
+ * What the kernel refuses of the block's batch that was found before COMMIT (`Block.refused`), else
+ * the block's renames applied to its table (restore-rename.ts) and what they fail with; undefined when nothing.
+ */
+function batchRefusals(b: Block): RestoreError[] | undefined {
+  if (b.refused !== undefined) return b.refused;
+  if (b.renames === undefined || b.renames.empty) return undefined;
+  const touched = (n: string): void => {
+    b.changed.add(n);
+    b.clean.set(n, null);
+  };
+  const errors = b.renames.commit(b.table, (n) => writable(b, n), touched);
+  return errors.length > 0 ? errors : undefined;
 }
 
 function commitErrors(b: Block, commitLine: number): RestoreError[] {
@@ -274,6 +307,7 @@ export function applyRestore(
       // The chain as it is, with its rules' counters zeroed: the kernel flushed it and added the rules anew
       // (checked with iptables 1.8.9 nf_tables: rules at [5:6] and [7:8], then `iptables-restore --noflush
       // --counters` of `:X - [0:0]` and the same `-A X` lines without counters, gives [0:0] for both).
+      (block.renames ??= new ChainRenames()).declare(l.chain);
       if (block.failed || allZero(l.from)) continue;
       const c = writable(block, l.chain);
       if (c !== undefined) c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));
@@ -286,6 +320,8 @@ export function applyRestore(
         if (l.policy === null && !(BUILTIN_CHAINS[block.table.name] as readonly string[]).includes(l.chain)) block.clean.set(l.chain, { lines: [], words: [], at: [] });
       }
       const c = writable(block, l.chain);
+      // A user chain declared here is new to iptables' cache, without a kernel handle (restore-rename.ts).
+      if (c === undefined || c.hook === null) (block.renames ??= new ChainRenames()).declare(l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;
         // A built-in chain line sets the policy; under --noflush it does not flush the chain.
@@ -315,7 +351,7 @@ export function applyRestore(
     }
     if (l.kind === 'commit') {
       if (!block.failed) {
-        const ce = commitErrors(block, l.line);
+        const ce = batchRefusals(block) ?? commitErrors(block, l.line);
         if (ce.length) {
           for (const e of ce) errors.push(e);
           block.failed = true;

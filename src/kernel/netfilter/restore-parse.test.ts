@@ -161,7 +161,7 @@ describe('lines outside a table, and where every error points', () => {
     ['*filter\n-A NOPE -j ACCEPT\nCOMMIT\n', 2, 4, 'No chain/target/match by that name.'],
     ['*filter\n:INPUT BOGUS [0:0]\nCOMMIT\n', 2, 8, 'Bad policy name.'],
     ['*filter\n-P INPUT BOGUS\nCOMMIT\n', 2, 10, 'Bad policy name.'],
-    ['*filter\n-N X -s 1.2.3.4\nCOMMIT\n', 2, 6, 'Illegal option with this command: -N'],
+    ['*filter\n-N X -s 1.2.3.4\nCOMMIT\n', 2, 6, "Illegal option `-s' with this command"],
     ['*filter\n:ABCDEFGHIJKLMNOPQRSTUVWXYZ123 - [0:0]\nCOMMIT\n', 2, 2, 'too long'],
     ['*filter\n-A ABCDEFGHIJKLMNOPQRSTUVWXYZ123 -j ACCEPT\nCOMMIT\n', 2, 4, 'too long'],
     ['*bogus\nCOMMIT\n', 1, 2, "table name 'bogus' invalid"],

@@ -20,7 +20,11 @@ export type RuleCommand =
   | { op: 'delete-chain'; chain: string | null }
   | { op: 'flush'; chain: string | null }
   | { op: 'zero'; chain: string | null }
-  | { op: 'policy'; chain: string; policy: Policy };
+  | { op: 'policy'; chain: string; policy: Policy }
+  /** `-R CHAIN N rule`: rule N (1-based) becomes `rules[0]` (restore-replace.ts). */
+  | { op: 'replace'; chain: string; index: number; rules: Rule[] }
+  /** `-E OLD NEW`: the user chain OLD is named NEW when the table is committed (restore-rename.ts). */
+  | { op: 'rename-chain'; chain: string; to: string };
 
 export interface CommandError {
   message: string;
@@ -41,6 +45,8 @@ export interface CommandAt {
   /** The `-s` / `-d` argument words, when given: an address list expands to one rule per address pair. */
   src?: number;
   dst?: number;
+  /** `-E OLD NEW`: the NEW word. */
+  to?: number;
 }
 
 export type ParsedCommand = RuleCommand & { at: CommandAt };
@@ -105,7 +111,7 @@ interface Loaded {
 }
 
 class ParseState {
-  command: { op: CoreOpt; chain: string | null; num: number | null; policy: string | null } | null = null;
+  command: { op: CoreOpt; chain: string | null; num: number | null; policy: string | null; to: string | null } | null = null;
   basics: RuleBasics = emptyBasics();
   srcList: Array<{ addr: number; mask: number }> | null = null;
   dstList: Array<{ addr: number; mask: number }> | null = null;
@@ -124,6 +130,7 @@ class ParseState {
   commandWord: Word | null = null;
   chainWord: Word | null = null;
   policyWord: Word | null = null;
+  toWord: Word | null = null;
   firstSpecWord: Word | null = null;
   optionWords = new Map<CoreOpt, Word>();
   lastBang: Word | null = null;
@@ -249,7 +256,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
     const letter = COMMAND_LETTER[opt];
     if (letter) {
       if (st.command) return err(`Can't use -${letter} with -${COMMAND_LETTER[st.command.op]}`, w);
-      st.command = { op: opt, chain: null, num: null, policy: null };
+      st.command = { op: opt, chain: null, num: null, policy: null, to: null };
       st.commandWord = w;
       const needsChain = opt === 'append' || opt === 'insert' || opt === 'delete' || opt === 'new-chain' || opt === 'policy' || opt === 'replace' || opt === 'rename-chain';
       const chainWord = needsChain ? takeArg() : optionalArg();
@@ -261,7 +268,18 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
         if (n) {
           if (!/^[0-9]+$/.test(n.text) || parseInt(n.text, 10) < 1) return err(`Invalid rule number \`${n.text}'`, n);
           st.command.num = parseInt(n.text, 10);
+        } else if (opt === 'replace') {
+          return err('-R requires a rule number', w);
         }
+      }
+      if (opt === 'rename-chain') {
+        // do_parse(): the new name is the next word unless it starts with `-` or `!` (xs_has_arg()); its length
+        // is not checked (iptables 1.8.9 renames A to a 30-character name).
+        const to = words[i];
+        if (to === undefined || to.text.startsWith('-') || to.text.startsWith('!')) return err('-E requires old-chain-name and new-chain-name', w);
+        i++;
+        st.command.to = to.text;
+        st.toWord = to;
       }
       if (opt === 'policy') {
         const p = takeArg();
@@ -390,6 +408,24 @@ function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): CommandErr
   return undefined;
 }
 
+/** generic_opt_check()'s order of the options a command may refuse, with the letter it names them by. */
+const OPTION_ORDER: ReadonlyArray<readonly [CoreOpt, string]> = [
+  ['source', 's'], ['destination', 'd'], ['protocol', 'p'], ['jump', 'j'], ['goto', 'j'], ['in-interface', 'i'],
+  ['out-interface', 'o'], ['set-counters', 'c'], ['fragment', 'f'],
+];
+
+/**
+ * A command that takes no rule (-N, -X, -F, -Z, -P, -E, -D N) refuses the first rule option in
+ * generic_opt_check()'s order (iptables 1.8.9: "Illegal option `-s' with this command"; `-g` counts as `-j`).
+ * `-m` is not one of them: its matches are read and ignored (`-N X -m comment --comment x` makes X).
+ */
+function illegalOption(st: ParseState): CommandError | undefined {
+  for (const [opt, letter] of OPTION_ORDER) {
+    if (st.seen.has(opt)) return { message: `Illegal option \`-${letter}' with this command`, col: st.optionWords.get(opt)?.col };
+  }
+  return undefined;
+}
+
 function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandError {
   const cmd = st.command;
   if (!cmd) return { message: 'no command specified', col: st.firstSpecWord?.col ?? 1 };
@@ -402,31 +438,38 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
     const e = checkChainName(chain);
     if (e) return fail(e, st.chainWord);
   }
-  const hasRuleSpec = st.seen.size > 0 || st.loaded.length > 0;
+  const illegal = illegalOption(st);
   switch (cmd.op) {
     case 'new-chain':
     case 'delete-chain':
     case 'flush':
     case 'zero':
     case 'policy':
-      if (hasRuleSpec) return fail(`Illegal option with this command: -${COMMAND_LETTER[cmd.op]}`, st.firstSpecWord);
+    case 'rename-chain':
+      if (illegal) return illegal;
       if (cmd.op === 'new-chain') return { op: 'new-chain', chain: chain!, at };
+      if (cmd.op === 'rename-chain') {
+        at.to = st.toWord!.col;
+        return { op: 'rename-chain', chain: chain!, to: cmd.to!, at };
+      }
       if (cmd.op === 'policy') {
         if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') return fail('Bad policy name.', st.policyWord);
         if (cmd.policy === 'DROP' && env.table === 'nat') return fail(NAT_DROP, st.policyWord);
         return { op: 'policy', chain: chain!, policy: cmd.policy, at };
       }
       return { op: cmd.op, chain, at };
-    case 'replace':
-    case 'rename-chain':
     case 'list':
       return fail(`-${COMMAND_LETTER[cmd.op]} is not supported by packetwalk's iptables-restore`, st.commandWord);
     default:
       break;
   }
   if (cmd.op === 'delete' && cmd.num !== null) {
-    if (hasRuleSpec) return fail('Illegal option with this command: -D with a rule number', st.firstSpecWord);
+    if (illegal) return illegal;
     return { op: 'delete', chain: chain!, index: cmd.num, rules: null, at };
+  }
+  // do_parse(): a replacement is one rule, so one source and one destination address.
+  if (cmd.op === 'replace' && ((st.srcList?.length ?? 0) > 1 || (st.dstList?.length ?? 0) > 1)) {
+    return fail('Replacement rule does not specify a unique address', (st.srcList?.length ?? 0) > 1 ? st.srcWord : st.dstWord);
   }
   const ruleErr = checkRuleSpec(st, env, chain!);
   if (ruleErr) return ruleErr;
@@ -462,5 +505,6 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   }
   if (cmd.op === 'append') return { op: 'append', chain: chain!, rules, at };
   if (cmd.op === 'insert') return { op: 'insert', chain: chain!, index: cmd.num ?? 1, rules, at };
+  if (cmd.op === 'replace') return { op: 'replace', chain: chain!, index: cmd.num!, rules, at };
   return { op: 'delete', chain: chain!, index: null, rules, at };
 }

@@ -97,10 +97,8 @@ export interface IptablesCommand {
   tool: 'iptables';
   text: string;
   table: string;
-  /** The words after `iptables`, without `-t TABLE` (and with `-R` read as `-I`, see `replace`). */
+  /** The words after `iptables`, without `-t TABLE`. */
   words: readonly NfWord[];
-  /** `-R CHAIN N`: the rule number replaced. */
-  replace: number | null;
 }
 
 export interface IptablesRestoreCommand {

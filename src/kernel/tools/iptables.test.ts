@@ -49,6 +49,32 @@ describe('iptables', () => {
     expect(n.nf!.ctActive).toBe(true);
   });
 
+  it('-E renames a user chain and the jumps to it; -R, -E and -X refusals as iptables 1.8.9 words them', () => {
+    const n = toolNetns();
+    for (const c of ['iptables -N A', 'iptables -N B', 'iptables -A A -j ACCEPT', 'iptables -A INPUT -j A']) expect(run(n, c)).toEqual([]);
+    expect(run(n, 'iptables -X A')).toEqual(['iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain A']);
+    expect(run(n, 'iptables -E A B')).toEqual(['iptables: File exists.']);
+    expect(run(n, 'iptables -E X C')).toEqual(['iptables: No chain/target/match by that name.']);
+    expect(run(n, 'iptables -E A C')).toEqual([]);
+    expect(save(n)).toContain(':B - [0:0]\n:C - [0:0]\n-A INPUT -j C\n-A C -j ACCEPT\n');
+    expect(run(n, 'iptables -R C 2 -j DROP')).toEqual(['iptables: Index of replacement too big.']);
+    expect(run(n, 'iptables -R X 1 -j DROP')).toEqual(['iptables: No chain/target/match by that name.']);
+    expect(run(n, 'iptables -R C 1 -s 1.1.1.1 -j DROP')).toEqual([]);
+    expect(save(n)).toContain('-A C -s 1.1.1.1/32 -j DROP\n');
+    expect(parseError('iptables -E A')).toBe('10: -E requires old-chain-name and new-chain-name');
+    expect(parseError('iptables -R C -j DROP')).toBe('10: -R requires a rule number');
+    expect(parseError('iptables -R C 0 -j DROP')).toBe("15: Invalid rule number `0'");
+    expect(parseError('iptables -R C 1 -s 1.1.1.1,2.2.2.2 -j DROP')).toBe('20: Replacement rule does not specify a unique address');
+  });
+
+  it('iptables-restore prints a batch the kernel refused at COMMIT as iptables-restore 1.8.9 does', () => {
+    const n = toolNetns();
+    expect(run(n, 'iptables-restore', 0, '*filter\n-N P\n-A P -j ACCEPT\n-X P\nCOMMIT\n'))
+      .toEqual(['iptables-restore v1.8.9 (nf_tables): ', 'line 4: CHAIN_DEL failed (Device or resource busy): chain P']);
+    expect(run(n, 'iptables-restore', 0, '*filter\n:A - [0:0]\n-E A C\nCOMMIT\n'))
+      .toEqual(['iptables-restore v1.8.9 (nf_tables): ', 'line 3: CHAIN_RENAME failed (No such file or directory): chain C']);
+  });
+
   it('keeps the chain index valid after a change', () => {
     const n = toolNetns();
     const rules = Array.from({ length: 20 }, (_, i) => `-A FORWARD -d 10.9.0.${i} -j ACCEPT`).join('\n');

@@ -1,4 +1,4 @@
-// `iptables [-t TABLE] -A|-I|-D|-R|-F|-N|-X|-P|-Z ...` and `iptables-restore [--noflush] [--counters]` with its
+// `iptables [-t TABLE] -A|-I|-D|-R|-E|-F|-N|-X|-P|-Z ...` and `iptables-restore [--noflush] [--counters]` with its
 // input, on the nft backend (iptables 1.8.9): each command is one transaction on the live ruleset, through the
 // same parser and applier as iptables-restore (src/kernel/netfilter), committed with the kernel's checks.
 
@@ -30,7 +30,6 @@ export function parseIptables(text: string): ParseResult {
   const all = split.words;
   const words: Word[] = [];
   let table = 'filter';
-  let replace: number | null = null;
   for (let i = 1; i < all.length; i++) {
     const w = all[i];
     const t = w.text;
@@ -46,23 +45,12 @@ export function parseIptables(text: string): ParseResult {
       if (all[i + 1] !== undefined && /^[0-9.]+$/.test(all[i + 1].text)) i++;
       continue;
     }
-    if (t === '-R' || t === '--replace') {
-      const chain = all[i + 1];
-      const num = all[i + 2];
-      if (chain === undefined) return fail(`option "${t}" requires an argument`, w.col);
-      if (num === undefined || !/^[0-9]+$/.test(num.text) || Number(num.text) < 1) {
-        return fail(`-R requires a rule number after the chain`, (num ?? chain).col);
-      }
-      replace = Number(num.text);
-      words.push({ ...w, text: '-I' });
-      continue;
-    }
     words.push(w);
   }
   if (words.length === 0) return fail('no command specified', all[0].col);
   const parsed = parseCommandWords(words, { table: table as TableName, chainExists: () => true });
   if ('message' in parsed) return fail(parsed.message, parsed.col ?? all[0].col);
-  const cmd: IptablesCommand = { tool: 'iptables', text, table, words, replace };
+  const cmd: IptablesCommand = { tool: 'iptables', text, table, words };
   return { ok: true, command: cmd };
 }
 
@@ -131,13 +119,7 @@ export function applyIptables(ns: Netns, cmd: IptablesCommand): string[] {
   if ('rules' in parsed && parsed.rules) {
     setRuleSources(parsed.rules, cmd.words, parsed.at);
   }
-  let commands: RuleCommand[] = [parsed];
-  if (cmd.replace !== null && parsed.op === 'insert') {
-    const c = nf.ruleset.tables.get(table)?.chains.get(parsed.chain);
-    if (c === undefined) return ['iptables: No chain/target/match by that name.'];
-    if (cmd.replace > c.rules.length) return ['iptables: Index of replacement too big.'];
-    commands = [{ op: 'delete', chain: parsed.chain, index: cmd.replace, rules: null }, { ...parsed, index: cmd.replace }];
-  }
+  const commands: RuleCommand[] = [parsed];
   const script: RestoreScript = {
     lines: [
       { kind: 'table', line: 1, table },
@@ -165,7 +147,12 @@ export function applyIptablesRestore(ns: Netns, cmd: IptablesRestoreCommand, cac
  * parse error with the version and "Error occurred at line: N" (measured with 1.8.9).
  */
 function restoreMessage(e: RestoreError): string[] {
+  // A batch the kernel refused at COMMIT (nft_action() fails, mnl_batch_talk() reports each message): the
+  // version, then "line N: CHAIN_DEL failed (...): chain P".
+  if (/^[A-Z]+_[A-Z]+ failed/.test(e.message)) return [`iptables-restore ${VERSION.slice('iptables '.length)}: `, `line ${e.line}: ${e.message}`];
   if (/^[A-Z][^`']*\.$/.test(e.message)) return [`iptables-restore: line ${e.line} failed: ${e.message}`];
-  return [`iptables-restore ${VERSION.slice('iptables '.length)}: ${e.message}`, `Error occurred at line: ${e.line}`,
+  // A word left over after the options is printed without the version (measured: "Bad argument `D'").
+  const head = e.message.startsWith('Bad argument ') ? e.message : `iptables-restore ${VERSION.slice('iptables '.length)}: ${e.message}`;
+  return [head, `Error occurred at line: ${e.line}`,
     "Try `iptables-restore -h' or 'iptables-restore --help' for more information."];
 }

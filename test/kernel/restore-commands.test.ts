@@ -1,0 +1,189 @@
+// Kernel differential test for the iptables commands our restore took late or got wrong: `-E` (rename a user
+// chain), `-R` (replace a rule), `-X` of a chain that still has rules, and `-Z` after a policy set in the same
+// restore. Each case is a few `iptables-restore` / `iptables` runs in a fresh namespace and in an emulated one
+// (src/kernel/tools, the same restore() the cluster's node patches use); every run must succeed or fail alike
+// with the same printed lines, and the final `iptables-save` (chain counters aside) must be the same text. Needs
+// root, iproute2 and iptables 1.8 (nf_tables); skipped with the reason otherwise, or failed when
+// PACKETWALK_KERNEL=required.
+//
+// Safety: each case gets its own namespace `pwrcmd<pid>-<N>`, created before and deleted right after (also on
+// failure), namespaces of dead runs are removed first; nothing runs in the root namespace but `ip netns
+// add/del/list/pids` and `--version` probes, every command is bounded by a timeout, and no traffic is sent.
+
+import { describe, expect, it } from 'vitest';
+import { printSave } from '../../src/kernel/netfilter/save-print.js';
+import { applyCommand, applyIptablesRestore, parseCommand } from '../../src/kernel/tools/index.js';
+import { toolNetns } from '../../src/kernel/tools/testing.js';
+import { deleteNamespace, kernelUnavailable, removeStaleNamespaces, run, runWithInput, stripSaveComments } from './iptables-gen/kernel-iptables.js';
+
+const REQUIRED = process.env.PACKETWALK_KERNEL === 'required';
+const STEM = 'pwrcmd';
+const PREFIX = `${STEM}${process.pid}-`;
+const TIMEOUT_MS = 10_000;
+
+/** `iptables ...` as written, or `iptables-restore [--noflush]` with its input. */
+interface Step {
+  cmd: string;
+  stdin?: string;
+}
+
+interface Case {
+  name: string;
+  steps: Step[];
+  /**
+   * The kernel reports every message of a refused batch (`-X` with no name: one line per busy chain); our restore
+   * reports the first. Only then may the kernel print more lines than ours, after the same first ones.
+   */
+  kernelMore?: boolean;
+  /**
+   * iptables-restore finds a jump to a missing chain when it builds the batch at COMMIT and names that line; our
+   * restore names the line of the rule (restore-apply.ts): [ours, the kernel's].
+   */
+  lineAt?: [number, number];
+}
+
+const filter = (text: string): string => `*filter\n${text}\nCOMMIT\n`;
+const restore = (text: string): Step => ({ cmd: 'iptables-restore', stdin: filter(text) });
+const noflush = (text: string): Step => ({ cmd: 'iptables-restore --noflush', stdin: filter(text) });
+
+/** A and B jumped to (B also by goto), E alone. */
+const CHAINS = restore(':A - [0:0]\n:B - [0:0]\n:E - [0:0]\n-A A -j ACCEPT\n-A INPUT -j A\n-A FORWARD -j B\n-A B -g A\n-A B -j A');
+/** A with three rules. */
+const RULES = restore(':A - [0:0]\n-A A -s 1.1.1.1 -j ACCEPT\n-A A -s 2.2.2.2 -j ACCEPT\n-A A -s 3.3.3.3 -j ACCEPT');
+const FORWARD_DROP = restore(':FORWARD DROP [0:0]');
+
+const CASES: Case[] = [
+  // -E
+  { name: '-E renames a chain: the jumps and gotos to it follow', steps: [CHAINS, noflush('-E A C')] },
+  { name: '-E to a name the table has: File exists', steps: [CHAINS, noflush('-E A B')] },
+  { name: '-E to a built-in chain\'s name: File exists', steps: [CHAINS, noflush('-E A INPUT')] },
+  { name: '-E of a missing chain', steps: [CHAINS, noflush('-E X C')] },
+  // Not under --noflush over a table that has INPUT: iptables 1.8.9 then renames the base chain itself.
+  { name: '-E of a built-in chain in a restore', steps: [restore(':A - [0:0]\n-E INPUT C')] },
+  { name: '-E: the new name is not known before COMMIT (-j)', steps: [CHAINS, noflush('-E A C\n-A INPUT -j C')], lineAt: [3, 4] },
+  { name: '-E: the new name is not known before COMMIT (-A)', steps: [CHAINS, noflush('-E A C\n-A C -j DROP')] },
+  { name: '-E: the old name still writes to and jumps to the chain', steps: [CHAINS, noflush('-E A C\n-A INPUT -j A\n-A A -j DROP')] },
+  { name: '-E: the old name is still taken', steps: [CHAINS, noflush('-E A C\n-N A')] },
+  { name: '-E of a chain declared in the block fails the commit', steps: [CHAINS, noflush(':A - [0:0]\n-E A C')] },
+  { name: '-E of a chain made in the block fails the commit', steps: [CHAINS, noflush('-N X\n-E X Y')] },
+  { name: '-E after -F renames', steps: [CHAINS, noflush('-F A\n-E A C')] },
+  { name: 'the last -E of a chain wins', steps: [CHAINS, noflush('-E A C\n-E A D')] },
+  { name: '-E then -X of the old name deletes the chain', steps: [CHAINS, noflush('-E E C\n-X E')] },
+  { name: 'two -E to one name fail the commit', steps: [CHAINS, noflush('-E A C\n-E B C')] },
+  { name: '-X frees a name for -E', steps: [CHAINS, noflush('-X E\n-E A E')] },
+  { name: '-E without --noflush finds no chain from before', steps: [CHAINS, restore('-E A C')] },
+  { name: '-E with one name', steps: [CHAINS, noflush('-E A')] },
+  { name: '-E with an option for a name', steps: [CHAINS, noflush('-E A -C')] },
+  { name: '-E with a third word', steps: [CHAINS, noflush('-E A C D')] },
+  { name: '--rename-chain', steps: [CHAINS, noflush('--rename-chain B C')] },
+  // -R
+  { name: '-R replaces rule N', steps: [RULES, noflush('-R A 2 -s 9.9.9.9 -j DROP\n-R A 3 -j DROP\n-R A 1')] },
+  { name: '-R past the end', steps: [RULES, noflush('-R A 4 -j DROP')] },
+  { name: '-R of rule 0', steps: [RULES, noflush('-R A 0 -j DROP')] },
+  { name: '-R without a number', steps: [RULES, noflush('-R A -j DROP')] },
+  { name: '-R with two addresses', steps: [RULES, noflush('-R A 1 -s 5.5.5.5,6.6.6.6 -j DROP')] },
+  { name: '-R of a missing chain', steps: [RULES, noflush('-R X 1 -j DROP')] },
+  // -X
+  { name: '-X of a chain made and given a rule in the block', steps: [restore('-N P\n-A P -j ACCEPT\n-X P')] },
+  { name: '-X of a chain declared and given a rule in the block', steps: [restore(':P - [0:0]\n-A P -j ACCEPT\n-X P')] },
+  { name: '-X after -F', steps: [restore(':P - [0:0]\n-A P -j ACCEPT\n-F P\n-X P')] },
+  { name: '-X of a kept chain with rules', steps: [restore(':P - [0:0]\n:Q - [0:0]\n-A P -j ACCEPT'), noflush('-X P')] },
+  { name: '-X after -D of its rule', steps: [restore(':P - [0:0]\n:Q - [0:0]\n-A P -j ACCEPT'), noflush('-D P 1\n-X P')] },
+  { name: '-X with no name: a chain with rules and a chain jumped to', steps: [restore(':P - [0:0]\n:Q - [0:0]\n:R - [0:0]\n-A P -j ACCEPT\n-A INPUT -j R\n-X')], kernelMore: true },
+  { name: 'a later line the tool refuses is reported, not the busy -X', steps: [restore(':P - [0:0]\n-A P -j ACCEPT\n-X P\n-A NOPE -j DROP')] },
+  // -Z after a policy
+  { name: '-P then -Z without --noflush', steps: [restore('-P FORWARD DROP\n-Z')] },
+  { name: ':FORWARD DROP then -Z FORWARD', steps: [restore(':FORWARD DROP [0:0]\n-Z FORWARD')] },
+  { name: '-Z then -P', steps: [restore('-Z\n-P FORWARD DROP')] },
+  { name: '-Z of another chain', steps: [restore('-P FORWARD DROP\n-A OUTPUT -j ACCEPT\n-Z OUTPUT')] },
+  // Rule options a command without a rule refuses (generic_opt_check()), in its order; -m is ignored.
+  { name: '-X with -j and -s', steps: [CHAINS, noflush('-X E -j ACCEPT -s 1.1.1.1')] },
+  { name: '-F with -o and -i', steps: [CHAINS, noflush('-F E -o eth1 -i eth0')] },
+  { name: '-F with -g', steps: [CHAINS, noflush('-F E -g A')] },
+  { name: '-D N with -p', steps: [CHAINS, noflush('-D A 1 -p tcp')] },
+  { name: '-N and -F with -m', steps: [CHAINS, noflush('-N X -m comment --comment x\n-F A -m tcp')] },
+  // What the kernel refuses at COMMIT, as iptables-restore prints it.
+  { name: 'a target the table does not take', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n-A INPUT -j REJECT\nCOMMIT\n' }] },
+  { name: 'a loop', steps: [restore(':X - [0:0]\n-A X -j X\n-A INPUT -j X')] },
+  { name: 'a word after the rule', steps: [restore('-A INPUT -j ACCEPT extra')] },
+  { name: '-P then -Z under --noflush: the committed policy', steps: [FORWARD_DROP, noflush('-P FORWARD ACCEPT\n-Z')] },
+  { name: ':FORWARD ACCEPT then -Z FORWARD under --noflush', steps: [FORWARD_DROP, noflush(':FORWARD ACCEPT [0:0]\n-Z FORWARD')] },
+  { name: '-Z between policies under --noflush', steps: [FORWARD_DROP, noflush(':FORWARD ACCEPT [0:0]\n-P FORWARD ACCEPT\n-Z\n-P INPUT DROP')] },
+  { name: '-P then -Z without --noflush over a DROP policy', steps: [FORWARD_DROP, restore('-P FORWARD ACCEPT\n-Z')] },
+  // The iptables tool: one transaction per command.
+  {
+    name: 'iptables -E, -R and -X',
+    steps: [
+      'iptables -N A', 'iptables -N B', 'iptables -A A -j ACCEPT', 'iptables -A INPUT -j A', 'iptables -A B -j A', 'iptables -X A',
+      'iptables -E A B', 'iptables -E X C', 'iptables -E A C', 'iptables -E A', 'iptables -R C 2 -j DROP', 'iptables -R X 1 -j DROP',
+      'iptables -R C 1 -s 1.1.1.1 -j DROP', 'iptables -R C 0 -j DROP', 'iptables -R C -j DROP', 'iptables -R C 1 -s 1.1.1.1,2.2.2.2 -j DROP',
+      'iptables -P FORWARD DROP', 'iptables -Z', 'iptables -F C', 'iptables -X C',
+    ].map((cmd) => ({ cmd })),
+  },
+];
+
+/** What a command printed, line by line without trailing blanks. */
+function lines(text: string): string[] {
+  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+}
+
+/** iptables-save without its dated comments, every counter [0:0]. */
+function saveText(text: string): string {
+  return stripSaveComments(text).replace(/\[\d+:\d+\]/g, '[0:0]');
+}
+
+type Ns = ReturnType<typeof toolNetns>;
+
+function ours(n: Ns, step: Step): { ok: boolean; lines: string[] } {
+  if (step.stdin !== undefined) {
+    const out = applyIptablesRestore(n, { tool: 'iptables-restore', text: step.cmd, stdin: step.stdin, noflush: step.cmd.includes('--noflush'), counters: false });
+    return { ok: out.length === 0, lines: lines(out.join('\n')) };
+  }
+  const p = parseCommand(step.cmd);
+  // A command the parser refuses is printed as iptables prints a parameter problem.
+  if (!p.ok) return { ok: false, lines: [`iptables v1.8.9 (nf_tables): ${p.errors[0].message}`, "Try `iptables -h' or 'iptables --help' for more information."] };
+  const out = applyCommand(n, p.command, 0);
+  return { ok: out.length === 0, lines: lines(out.join('\n')) };
+}
+
+const unavailable = kernelUnavailable(`${PREFIX}probe`);
+if (unavailable !== undefined) console.warn(`restore commands kernel test ${REQUIRED ? 'cannot run' : 'skipped'}: ${unavailable}`);
+
+if (REQUIRED && unavailable !== undefined) {
+  describe('restore commands kernel test (PACKETWALK_KERNEL=required)', () => {
+    it('has a kernel to test against', () => {
+      expect.fail(`PACKETWALK_KERNEL=required but the kernel cannot be used: ${unavailable}`);
+    });
+  });
+}
+
+describe.skipIf(unavailable !== undefined)(`-E, -R, -X and -Z agree with iptables 1.8.9${unavailable !== undefined ? ` (skipped: ${unavailable})` : ''}`, () => {
+  removeStaleNamespaces(STEM);
+
+  CASES.forEach((c, i) => {
+    it(c.name, async () => {
+      const ns = `${PREFIX}${i}`;
+      const add = run('ip', ['netns', 'add', ns], 5000);
+      expect(add.code, add.err).toBe(0);
+      try {
+        const n = toolNetns();
+        for (const step of c.steps) {
+          const args = step.cmd.split(' ');
+          const r = await runWithInput('ip', ['netns', 'exec', ns, ...args], step.stdin ?? '', TIMEOUT_MS);
+          expect(r.timedOut, step.cmd).toBe(false);
+          const mine = ours(n, step);
+          const what = `${step.cmd}\n${step.stdin ?? ''}`;
+          expect(mine.ok, `${what}\nkernel: ${r.err}\nours: ${mine.lines.join('\n')}`).toBe(r.code === 0);
+          const kernel = lines(c.lineAt === undefined ? r.err : r.err.replace(`line: ${c.lineAt[1]}`, `line: ${c.lineAt[0]}`));
+          if (c.kernelMore === true) expect(kernel.slice(0, mine.lines.length), what).toEqual(mine.lines);
+          else expect(mine.lines, what).toEqual(kernel);
+        }
+        const s = await runWithInput('ip', ['netns', 'exec', ns, 'iptables-save'], '', TIMEOUT_MS);
+        expect(s.code, s.err).toBe(0);
+        expect(saveText(n.nf ? printSave(n.nf.ruleset) : '')).toBe(saveText(s.out));
+      } finally {
+        deleteNamespace(ns);
+      }
+    });
+  });
+});
