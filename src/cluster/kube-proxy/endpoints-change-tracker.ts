@@ -3,7 +3,7 @@
 // endpoints really changed (a slice update that leaves the endpoints as they were is dropped).
 
 import type { EndpointInfo } from './endpoints.js';
-import { endpointsByServicePort } from './endpoints.js';
+import { endpointsByServicePort, sameEndpointMaps } from './endpoints.js';
 import type { EndpointSlice, IpFamily, ProxierConfig } from './types.js';
 
 export interface UpdateEndpointsMapResult {
@@ -28,6 +28,11 @@ export class EndpointsChangeTracker {
   private readonly pendingSlices = new Map<string, Map<string, EndpointSlice | null>>();
   /** Endpoints as of the last checkout, per service port key. */
   private readonly endpoints = new Map<string, EndpointInfo[]>();
+  /**
+   * Per Service with pending slices: what its slices and endpoints become when the changes are applied, as the
+   * last event computed them (every event of the Service computes them again), so checkout() does not.
+   */
+  private readonly pendingAfter = new Map<string, { slices: Map<string, EndpointSlice>; endpoints: Map<string, EndpointInfo[]> }>();
   /** The keys of `endpoints` per Service (`ns/name`), in the order they were set: its ports without a scan of all. */
   private readonly keysOf = new Map<string, Set<string>>();
   private readonly family: IpFamily;
@@ -68,13 +73,16 @@ export class EndpointsChangeTracker {
     let p = this.pendingSlices.get(nn);
     if (!p) this.pendingSlices.set(nn, (p = new Map()));
     p.set(slice.name, remove ? null : slice);
-    const after = this.endpointsOf(this.slicesAfter(nn));
-    if (JSON.stringify([...after].sort()) === JSON.stringify([...this.appliedEndpointsOf(nn)].sort())) {
+    const slices = this.slicesAfter(nn);
+    const after = this.endpointsOf(slices);
+    if (sameEndpointMaps(after, this.appliedEndpointsOf(nn))) {
       // Nothing kube-proxy uses changed: keep the slices, drop the change.
-      this.applied.set(nn, this.slicesAfter(nn));
+      this.applied.set(nn, slices);
       this.pendingSlices.delete(nn);
+      this.pendingAfter.delete(nn);
       return false;
     }
+    this.pendingAfter.set(nn, { slices, endpoints: after });
     return true;
   }
 
@@ -86,9 +94,10 @@ export class EndpointsChangeTracker {
   checkout(): UpdateEndpointsMapResult {
     const result: UpdateEndpointsMapResult = { updatedServices: new Set(), deletedUDPEndpoints: [], newlyActiveUDPServices: [], conntrackCleanupRequired: false };
     for (const nn of [...this.pendingSlices.keys()].sort()) {
-      const slices = this.slicesAfter(nn);
+      const computed = this.pendingAfter.get(nn);
+      const slices = computed?.slices ?? this.slicesAfter(nn);
       const before = this.appliedEndpointsOf(nn);
-      const after = this.endpointsOf(slices);
+      const after = computed?.endpoints ?? this.endpointsOf(slices);
       result.updatedServices.add(nn);
       for (const [k, list] of before) {
         if (!k.endsWith('/UDP')) continue;
@@ -105,6 +114,7 @@ export class EndpointsChangeTracker {
       else this.applied.delete(nn);
     }
     this.pendingSlices.clear();
+    this.pendingAfter.clear();
     return result;
   }
 

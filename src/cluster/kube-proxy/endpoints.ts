@@ -58,6 +58,25 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   return out;
 }
 
+/**
+ * Whether two endpoint maps (service port key -> endpoints) hold the same endpoints, field for field, as
+ * reflect.DeepEqual compares them (what endpointSliceUpdate() needs to drop a no-op change). `port` is not looked
+ * at apart from `text`, which is `ip:port` and so tells two ports apart as their JSON would.
+ */
+export function sameEndpointMaps(a: ReadonlyMap<string, readonly EndpointInfo[]>, b: ReadonlyMap<string, readonly EndpointInfo[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, la] of a) {
+    const lb = b.get(k);
+    if (lb === undefined || lb.length !== la.length) return false;
+    for (let i = 0; i < la.length; i++) {
+      const x = la[i];
+      const y = lb[i];
+      if (x.text !== y.text || x.ip !== y.ip || x.isLocal !== y.isLocal || x.ready !== y.ready || x.serving !== y.serving || x.terminating !== y.terminating) return false;
+    }
+  }
+  return true;
+}
+
 /** The KUBE-SEP names already hashed, per service port object (a pure function of its name, protocol and the endpoint). */
 const sepNames = new WeakMap<ServicePortInfo, Map<string, string>>();
 
