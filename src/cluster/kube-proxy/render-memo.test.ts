@@ -14,10 +14,16 @@ const ip = (i: number) => `172.30.${i >> 8}.${i & 255}`;
 describe('RenderMemo', () => {
   it('counts declared chains across segments that come and go', () => {
     const m = new RenderMemo();
-    const a = { filterRules: [], natChains: [], natRules: ['-A X'], active: ['KUBE-SVC-A', 'KUBE-SEP-1'] };
-    const b = { filterRules: [], natChains: [], natRules: ['-A Y'], active: ['KUBE-SVC-B', 'KUBE-SEP-1'] };
+    const a = { filterRules: '', natChains: '', natRules: '-A X', natRuleCount: 1, active: ['KUBE-SVC-A', 'KUBE-SEP-1'] };
+    const b = { filterRules: '', natChains: '', natRules: '-A Y', natRuleCount: 1, active: ['KUBE-SVC-B', 'KUBE-SEP-1'] };
     m.update([a, b]);
     expect(m.texts('natRules')).toEqual(['-A X\n-A Y']);
+    // Counted from here on (a memo never asked counts nothing, and counts its segments when first asked).
+    expect(m.declares('KUBE-SVC-A')).toBe(true);
+    const lazy = new RenderMemo();
+    lazy.update([a, b]);
+    lazy.update([b]);
+    expect([lazy.declares('KUBE-SVC-A'), lazy.declares('KUBE-SEP-1'), lazy.natRuleLines()]).toEqual([false, true, 1]);
     m.update([b]);
     expect([m.declares('KUBE-SVC-A'), m.declares('KUBE-SVC-B'), m.declares('KUBE-SEP-1')]).toEqual([false, true, true]);
     expect(m.texts('natRules')).toEqual(['-A Y']);

@@ -32,8 +32,11 @@ interface Rendered {
 export class RenderMemo {
   /** The segments of the last sync, in Service order. */
   #segs: ServiceSegment[] = [];
-  /** How many of those segments declare each nat chain. */
-  readonly #declared = new Map<string, number>();
+  /**
+   * How many of those segments declare each nat chain; null until declares() is first asked (a first full sync
+   * without the stale-chain clean-up never asks), then kept up to date.
+   */
+  #declared: Map<string, number> | null = null;
   /** Text per run of RUN segments; undefined: to join again. */
   #runs: (RunText | undefined)[] = [];
   #natRuleLines = 0;
@@ -62,27 +65,27 @@ export class RenderMemo {
   #put(i: number, b: ServiceSegment | undefined): void {
     const a = this.#segs[i];
     if (a === b) return;
+    const declared = this.#declared;
     if (a !== undefined) {
-      for (const c of a.active) this.#count(c, -1);
-      this.#natRuleLines -= a.natRules.length;
+      if (declared !== null) for (const c of a.active) count(declared, c, -1);
+      this.#natRuleLines -= a.natRuleCount;
     }
     if (b !== undefined) {
-      for (const c of b.active) this.#count(c, 1);
-      this.#natRuleLines += b.natRules.length;
+      if (declared !== null) for (const c of b.active) count(declared, c, 1);
+      this.#natRuleLines += b.natRuleCount;
       this.#segs[i] = b;
     }
     this.#runs[Math.floor(i / RUN)] = undefined;
   }
 
-  #count(chain: string, d: number): void {
-    const k = (this.#declared.get(chain) ?? 0) + d;
-    if (k === 0) this.#declared.delete(chain);
-    else this.#declared.set(chain, k);
-  }
-
   /** Whether a current segment declares `chain`. */
   declares(chain: string): boolean {
-    return this.#declared.has(chain);
+    let declared = this.#declared;
+    if (declared === null) {
+      declared = this.#declared = new Map();
+      for (const seg of this.#segs) for (const c of seg.active) count(declared, c, 1);
+    }
+    return declared.has(chain);
   }
 
   /** The nat rule lines of the current segments. */
@@ -166,8 +169,18 @@ export class RenderMemo {
   }
 }
 
+function count(declared: Map<string, number>, chain: string, d: number): void {
+  const k = (declared.get(chain) ?? 0) + d;
+  if (k === 0) declared.delete(chain);
+  else declared.set(chain, k);
+}
+
+/** The segments' texts of `part` (each lines joined by newlines, '' for none), joined by newlines. */
 function joinPart(segs: readonly ServiceSegment[], from: number, to: number, part: Part): string {
-  const lines: string[] = [];
-  for (let i = from; i < to; i++) for (const l of segs[i][part]) lines.push(l);
-  return lines.join('\n');
+  const texts: string[] = [];
+  for (let i = from; i < to; i++) {
+    const t = segs[i][part];
+    if (t !== '') texts.push(t);
+  }
+  return texts.join('\n');
 }

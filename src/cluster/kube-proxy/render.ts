@@ -53,11 +53,17 @@ export interface RenderInput {
   touched?: ReadonlySet<string>;
 }
 
-/** One Service port's share of a sync's text: its lines in each part, and the nat chains it declares. */
+/**
+ * One Service port's share of a sync's text: its lines in each part (joined by newlines, '' for none: one flat
+ * string per part rather than an array of lines, so that little of a render stays alive), and the nat chains it
+ * declares.
+ */
 export interface ServiceSegment {
-  filterRules: readonly string[];
-  natChains: readonly string[];
-  natRules: readonly string[];
+  filterRules: string;
+  natChains: string;
+  natRules: string;
+  /** The lines of natRules. */
+  natRuleCount: number;
   active: readonly string[];
 }
 
@@ -123,8 +129,33 @@ class Lines implements LineSink {
   }
 }
 
+/** Where one Service's lines of one part go: whole lines, joined once when the Service is done. */
+interface PartSink {
+  add(line: string): void;
+}
+
+/** A part's lines of the Service being rendered; one per part and render, emptied by take(). */
+class PartLines implements PartSink {
+  readonly #lines: string[] = [];
+  add(line: string): void {
+    this.#lines.push(line);
+  }
+
+  get count(): number {
+    return this.#lines.length;
+  }
+
+  /** The lines joined by newlines ('' for none); the sink is empty again. */
+  take(): string {
+    const l = this.#lines;
+    const text = l.length === 0 ? '' : l.length === 1 ? l[0] : l.join('\n');
+    l.length = 0;
+    return text;
+  }
+}
+
 /** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
-const DISCARD: LineSink = { write: () => {} };
+const DISCARD: PartSink = { add: () => {} };
 
 /** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
 function nodePortIPs(config: ProxierConfig): ParsedIp[] | null {
@@ -157,7 +188,8 @@ export function renderSync(input: RenderInput): RenderResult {
   const mark = masqueradeMark(config);
   const memo = input.memo ?? new RenderMemo();
   const largeClusterMode = memo.endpointTotal(input.services, input.endpoints, input.touched) > config.largeClusterEndpointsThreshold;
-  const comment = (s: string): string | null => (largeClusterMode ? null : `-m comment --comment ${q(s)}`);
+  /** ` -m comment --comment TEXT` before the rest of a rule, or '' in largeClusterMode. */
+  const comment = (s: string): string => (largeClusterMode ? '' : ` -m comment --comment ${q(s)}`);
 
   const filterChains = new Lines();
   const filterRules = new Lines();
@@ -188,10 +220,15 @@ export function renderSync(input: RenderInput): RenderResult {
   const localArgs = detectorArgs(config.localDetector, true);
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
+  // The current Service's lines, per part (renderService is not re-entered).
+  const svcFilterRules = new PartLines();
+  const svcNatChains = new PartLines();
+  const svcNatRules = new PartLines();
+
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
-    const filterRules = new Lines();
-    const natChains = new Lines();
-    const natRules = new Lines();
+    const filterRules = svcFilterRules;
+    const natChains = svcNatChains;
+    const natRules = svcNatRules;
     const activeHere: string[] = [];
     const P = `-m ${svc.proto} -p ${svc.proto}`;
     const N = svc.name;
@@ -235,87 +272,90 @@ export function renderSync(input: RenderInput): RenderResult {
     }
 
     // The cluster IP.
-    if (hasInternal) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalChain}`);
-    else filterRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
+    if (hasInternal) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalChain}`);
+    else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
-      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
-      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
+      if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
+      if (!hasExternal) filterRules.add(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
     }
     for (const vip of svc.loadBalancerVIPs) {
-      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} loadbalancer IP" ${P} -d ${vip} --dport ${svc.port} -j ${lbChain}`);
-      if (usesFW) filterRules.write(`-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${N} traffic not accepted by ${fwChain}" ${P} -d ${vip} --dport ${svc.port} -j DROP`);
+      if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} loadbalancer IP" ${P} -d ${vip} --dport ${svc.port} -j ${lbChain}`);
+      if (usesFW) filterRules.add(`-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${N} traffic not accepted by ${fwChain}" ${P} -d ${vip} --dport ${svc.port} -j DROP`);
     }
     if (!hasExternal) {
-      for (const vip of svc.loadBalancerVIPs) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${vip} --dport ${svc.port} -j ${externalTarget}`);
+      for (const vip of svc.loadBalancerVIPs) filterRules.add(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${vip} --dport ${svc.port} -j ${externalTarget}`);
     }
     if (svc.nodePort !== 0) {
       if (hasEndpoints) {
         if (localhostNodePorts && config.nfacctCounters[LOCALHOST_NPS_COUNTER]) {
-          natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${extChain}`);
+          natRules.add(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${extChain}`);
         }
         // NodePorts are not subject to loadBalancerSourceRanges.
-        natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} --dport ${svc.nodePort} -j ${extChain}`);
+        natRules.add(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} --dport ${svc.nodePort} -j ${extChain}`);
       }
-      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${P} --dport ${svc.nodePort} -j ${externalTarget}`);
+      if (!hasExternal) filterRules.add(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${P} --dport ${svc.nodePort} -j ${externalTarget}`);
     }
     if (svc.healthCheckNodePort !== 0) {
-      filterRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+      filterRules.add(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
     }
 
     const chains = partialSkip ? DISCARD : natChains;
     const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      if (!partialSkip) chains.write(chainLine(c));
+      if (!partialSkip) chains.add(chainLine(c));
       activeHere.push(c);
     };
 
     if (hasInternal) {
       const args = `-m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port}`;
-      if (config.masqueradeAll) rules.write(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
+      if (config.masqueradeAll) rules.add(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
         const notLocal = notLocalArgs;
-        if (notLocal !== null) rules.write(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
+        if (notLocal !== null) rules.add(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
       }
     }
     if (usesExt) {
       declare(extChain);
       if (!svc.externalPolicyLocal) {
-        rules.write(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
+        rules.add(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
       } else {
         // Pod -> external destination is subject to neither policy, as if it went out to the LB and back.
         const local = localArgs;
-        if (local !== null) rules.write(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
-        rules.write(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
-        rules.write(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
+        if (local !== null) rules.add(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
+        rules.add(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+        rules.add(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
       }
-      if (hasExternal) rules.write(`-A ${extChain} -j ${externalPolicyChain}`);
+      if (hasExternal) rules.add(`-A ${extChain} -j ${externalPolicyChain}`);
     }
     if (usesFW) {
       declare(fwChain);
       const head = `-A ${fwChain} -m comment --comment "${N} loadbalancer IP"`;
       let allowFromNode = false;
       for (const r of svc.loadBalancerSourceRanges) {
-        rules.write(`${head} -s ${r.text} -j ${extChain}`);
+        rules.add(`${head} -s ${r.text} -j ${extChain}`);
         if (nodeIP && cidrContains(r, nodeIP)) allowFromNode = true;
       }
       // A VIP held on the node loops back with the VIP as its source.
-      if (allowFromNode) for (const vip of svc.loadBalancerVIPs) rules.write(`${head} -s ${vip} -j ${extChain}`);
-      rules.write(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
+      if (allowFromNode) for (const vip of svc.loadBalancerVIPs) rules.add(`${head} -s ${vip} -j ${extChain}`);
+      rules.add(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
     }
     const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
       // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
       if (partialSkip) return;
+      const head = `-A ${chain}`;
       if (svc.affinitySeconds !== null) {
         for (const ep of list) {
           const sep = sepChain(svc, ep);
-          rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), `-m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
+          rules.add(`${head}${comment(`${N} -> ${ep.text}`)} -m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
         }
       }
-      list.forEach((ep, i) => {
-        const stat = i < list.length - 1 ? `-m statistic --mode random --probability ${probability(list.length - i)}` : null;
-        rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), stat, `-j ${sepChain(svc, ep)}`);
-      });
+      const n = list.length;
+      for (let i = 0; i < n; i++) {
+        const ep = list[i];
+        const stat = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
+        rules.add(`${head}${comment(`${N} -> ${ep.text}`)}${stat} -j ${sepChain(svc, ep)}`);
+      }
     };
     if (usesCluster) {
       declare(clusterChain);
@@ -331,10 +371,11 @@ export function renderSync(input: RenderInput): RenderResult {
       if (partialSkip) continue;
       const c = comment(N);
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
-      rules.write(`-A ${sep}`, c, `-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
-      rules.write(`-A ${sep}`, c, svc.affinitySeconds !== null ? `-m recent --name ${sep} --set` : null, `${P} -j DNAT --to-destination ${ep.text}`);
+      rules.add(`-A ${sep}${c} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
+      rules.add(`-A ${sep}${c}${svc.affinitySeconds !== null ? ` -m recent --name ${sep} --set` : ''} ${P} -j DNAT --to-destination ${ep.text}`);
     }
-    return { filterRules: filterRules.lines, natChains: natChains.lines, natRules: natRules.lines, active: activeHere };
+    const natRuleCount = natRules.count;
+    return { filterRules: filterRules.take(), natChains: natChains.take(), natRules: natRules.take(), natRuleCount, active: activeHere };
   }
 
   const segments = input.segments;
