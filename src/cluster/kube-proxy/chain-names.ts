@@ -47,9 +47,25 @@ function hash16(s: string): string {
     + PAIRS[b] + PAIRS[rb >>> 20] + PAIRS[(rb >>> 10) & 1023] + PAIRS[rb & 1023];
 }
 
+/**
+ * Hashes already taken, keyed by the whole string hashed (so a hit is what hashing again gives), for every proxier
+ * of the process: each node's proxier names the same Services and endpoints. Emptied when it reaches MEMO_MAX
+ * entries, so it stays a few tens of MB at most.
+ */
+const MEMO_MAX = 1 << 18;
+const portHashes = new Map<string, string>();
+const sepNames = new Map<string, string>();
+
+function remember(memo: Map<string, string>, input: string, value: string): string {
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(input, value);
+  return value;
+}
+
 /** portProtoHash(servicePortName, protocol): `ns/name[:port]` + lowercase protocol, no separator. */
 export function portProtoHash(servicePortName: string, protocol: string): string {
-  return hash16(servicePortName + protocol.toLowerCase());
+  const input = servicePortName + protocol.toLowerCase();
+  return portHashes.get(input) ?? remember(portHashes, input, hash16(input));
 }
 
 export interface ServiceChainNames {
@@ -67,7 +83,8 @@ export function serviceChainNames(servicePortName: string, protocol: string): Se
 
 /** servicePortEndpointChainName(): endpoint is `ip:port` (`[ip]:port` for IPv6). */
 export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
-  return `KUBE-SEP-${hash16(servicePortName + protocol.toLowerCase() + endpoint)}`;
+  const input = servicePortName + protocol.toLowerCase() + endpoint;
+  return sepNames.get(input) ?? remember(sepNames, input, `KUBE-SEP-${hash16(input)}`);
 }
 
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'];

@@ -77,15 +77,9 @@ export function sameEndpointMaps(a: ReadonlyMap<string, readonly EndpointInfo[]>
   return true;
 }
 
-/** The KUBE-SEP names already hashed, per service port object (a pure function of its name, protocol and the endpoint). */
-const sepNames = new WeakMap<ServicePortInfo, Map<string, string>>();
-
+/** The endpoint's KUBE-SEP chain (chain-names.ts keeps the names already hashed). */
 export function sepChain(svc: ServicePortInfo, ep: EndpointInfo): string {
-  let names = sepNames.get(svc);
-  if (names === undefined) sepNames.set(svc, (names = new Map()));
-  let name = names.get(ep.text);
-  if (name === undefined) names.set(ep.text, (name = endpointChainName(svc.name, svc.protocol, ep.text)));
-  return name;
+  return endpointChainName(svc.name, svc.protocol, ep.text);
 }
 
 export interface Categorized {
