@@ -129,33 +129,54 @@ class Lines implements LineSink {
   }
 }
 
-/** Where one Service's lines of one part go: whole lines, joined once when the Service is done. */
+/** Where one Service's lines of one part go. */
 interface PartSink {
+  /** A whole line. */
   add(line: string): void;
+  /** Starts a line: push its pieces (strings written one after the other) to the array returned. */
+  line(): string[];
 }
 
-/** A part's lines of the Service being rendered; one per part and render, emptied by take(). */
-class PartLines implements PartSink {
-  readonly #lines: string[] = [];
+/**
+ * A part's text of the Service being rendered, as pieces joined once (a line is no string of its own: joining
+ * the pieces of the Service's lines at once makes one string where templates make one per line and piece);
+ * one per part and render, emptied by take().
+ */
+class PartText implements PartSink {
+  readonly #pieces: string[] = [];
+  #lines = 0;
   add(line: string): void {
-    this.#lines.push(line);
+    this.line().push(line);
+  }
+
+  line(): string[] {
+    if (this.#lines++ > 0) this.#pieces.push('\n');
+    return this.#pieces;
   }
 
   get count(): number {
-    return this.#lines.length;
+    return this.#lines;
   }
 
   /** The lines joined by newlines ('' for none); the sink is empty again. */
   take(): string {
-    const l = this.#lines;
-    const text = l.length === 0 ? '' : l.length === 1 ? l[0] : l.join('\n');
-    l.length = 0;
+    const p = this.#pieces;
+    const text = p.length === 0 ? '' : p.length === 1 ? p[0] : p.join('');
+    p.length = 0;
+    this.#lines = 0;
     return text;
   }
 }
 
 /** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
-const DISCARD: PartSink = { add: () => {} };
+const DROPPED: string[] = [];
+const DISCARD: PartSink = {
+  add: () => {},
+  line: () => {
+    DROPPED.length = 0;
+    return DROPPED;
+  },
+};
 
 /** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
 function nodePortIPs(config: ProxierConfig): ParsedIp[] | null {
@@ -221,9 +242,9 @@ export function renderSync(input: RenderInput): RenderResult {
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   // The current Service's lines, per part (renderService is not re-entered).
-  const svcFilterRules = new PartLines();
-  const svcNatChains = new PartLines();
-  const svcNatRules = new PartLines();
+  const svcFilterRules = new PartText();
+  const svcNatChains = new PartText();
+  const svcNatRules = new PartText();
 
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
     const filterRules = svcFilterRules;
@@ -272,7 +293,8 @@ export function renderSync(input: RenderInput): RenderResult {
     }
 
     // The cluster IP.
-    if (hasInternal) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalChain}`);
+    const port = String(svc.port);
+    if (hasInternal) natRules.line().push('-A KUBE-SERVICES -m comment --comment "', N, ' cluster IP" ', P, ' -d ', svc.clusterIP, ' --dport ', port, ' -j ', internalChain);
     else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
@@ -302,17 +324,16 @@ export function renderSync(input: RenderInput): RenderResult {
     const chains = partialSkip ? DISCARD : natChains;
     const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      if (!partialSkip) chains.add(chainLine(c));
+      if (!partialSkip) chains.line().push(':', c, ' - [0:0]');
       activeHere.push(c);
     };
 
     if (hasInternal) {
-      const args = `-m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port}`;
-      if (config.masqueradeAll) rules.add(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
+      if (config.masqueradeAll) rules.add(`-A ${internalChain} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port} -j ${KUBE_MARK_MASQ}`);
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
         const notLocal = notLocalArgs;
-        if (notLocal !== null) rules.add(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
+        if (notLocal !== null) rules.line().push('-A ', internalChain, ' -m comment --comment "', N, ' cluster IP" ', P, ' -d ', svc.clusterIP, ' --dport ', port, ' ', notLocal, ' -j ', KUBE_MARK_MASQ);
       }
     }
     if (usesExt) {
@@ -353,8 +374,11 @@ export function renderSync(input: RenderInput): RenderResult {
       const n = list.length;
       for (let i = 0; i < n; i++) {
         const ep = list[i];
-        const stat = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
-        rules.add(`${head}${comment(`${N} -> ${ep.text}`)}${stat} -j ${sepChain(svc, ep)}`);
+        const line = rules.line();
+        line.push('-A ', chain);
+        if (!largeClusterMode) line.push(comment(`${N} -> ${ep.text}`));
+        if (i < n - 1) line.push(' -m statistic --mode random --probability ', probability(n - i));
+        line.push(' -j ', sepChain(svc, ep));
       }
     };
     if (usesCluster) {
@@ -365,14 +389,17 @@ export function renderSync(input: RenderInput): RenderResult {
       declare(localChain);
       toEndpoints(localChain, cat.local);
     }
+    const sepComment = comment(N);
     for (const ep of cat.allReachable) {
       const sep = sepChain(svc, ep);
       declare(sep);
       if (partialSkip) continue;
-      const c = comment(N);
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
-      rules.add(`-A ${sep}${c} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
-      rules.add(`-A ${sep}${c}${svc.affinitySeconds !== null ? ` -m recent --name ${sep} --set` : ''} ${P} -j DNAT --to-destination ${ep.text}`);
+      rules.line().push('-A ', sep, sepComment, ' -s ', ep.ip, ' -j ', KUBE_MARK_MASQ);
+      const dnat = rules.line();
+      dnat.push('-A ', sep, sepComment);
+      if (svc.affinitySeconds !== null) dnat.push(' -m recent --name ', sep, ' --set');
+      dnat.push(' ', P, ' -j DNAT --to-destination ', ep.text);
     }
     const natRuleCount = natRules.count;
     return { filterRules: filterRules.take(), natChains: natChains.take(), natRules: natRules.take(), natRuleCount, active: activeHere };
