@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
 import type { EndpointInfo } from './endpoints.js';
-import { endpointsByServicePort, sameEndpointMaps } from './endpoints.js';
+import { endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
 import type { EndpointSlice } from './types.js';
 
 /** The plain comparison: the JSON of the sorted entries. */
@@ -84,6 +84,19 @@ describe('EndpointsChangeTracker', () => {
         }
       }),
       { numRuns: 300, seed: 12 },
+    );
+  });
+});
+
+describe('sortByText', () => {
+  it('sorts as Array.prototype.sort does, short lists (by insertion) and long ones', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[0-9.:[\]a-f]{0,8}$/), { maxLength: 40 }), (texts) => {
+        const list = texts.map((text) => ({ ip: '', port: 0, text, isLocal: false, ready: true, serving: true, terminating: false }));
+        const want = texts.slice().sort();
+        expect(sortByText(list.slice()).map((e) => e.text)).toEqual(want);
+      }),
+      { numRuns: 300, seed: 13 },
     );
   });
 });

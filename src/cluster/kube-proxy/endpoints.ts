@@ -54,8 +54,28 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
     }
   }
   const out = new Map<string, EndpointInfo[]>();
-  for (const [k, set] of sets) out.set(k, [...set.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)));
+  for (const [k, set] of sets) out.set(k, sortByText(Array.from(set.values())));
   return out;
+}
+
+const byText = (a: EndpointInfo, b: EndpointInfo): number => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+
+/**
+ * `list` sorted by `text` in place (the texts are distinct: any sort gives the same order). A short list is
+ * sorted by insertion, without the work array Array.prototype.sort allocates.
+ */
+export function sortByText(list: EndpointInfo[]): EndpointInfo[] {
+  if (list.length > 16) return list.sort(byText);
+  for (let i = 1; i < list.length; i++) {
+    const e = list[i];
+    let j = i - 1;
+    while (j >= 0 && list[j].text > e.text) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = e;
+  }
+  return list;
 }
 
 /**
@@ -118,6 +138,6 @@ export function categorizeEndpoints(eps: readonly EndpointInfo[], svc: ServicePo
   const union = new Map<string, EndpointInfo>();
   for (const e of cluster) union.set(e.text, e);
   for (const e of local) union.set(e.text, e);
-  const allReachable = [...union.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  const allReachable = sortByText(Array.from(union.values()));
   return { cluster, local, allReachable, hasAny };
 }

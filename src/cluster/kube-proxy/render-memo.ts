@@ -16,9 +16,17 @@ import type { ProxierConfig } from './types.js';
 /** Segments per run of text: a changed Service rebuilds one run. */
 const RUN = 64;
 
-type Part = 'filterRules' | 'natChains' | 'natRules';
+export type Part = 'filterRules' | 'natChains' | 'natRules';
 
 type RunText = Partial<Record<Part, string>>;
+
+/** A run RenderMemo.write() left as its segments' texts: out[from..to) in the array it wrote to. */
+export interface UnjoinedRun {
+  part: Part;
+  run: number;
+  from: number;
+  to: number;
+}
 
 /** What the last render was made of, to tell which Services the next one must look at. */
 interface Rendered {
@@ -103,6 +111,49 @@ export class RenderMemo {
       if (text !== '') out.push(text);
     }
     return out;
+  }
+
+  /**
+   * Writes the current segments' lines of `part` to `out`, to be joined by newlines: a run already joined as its
+   * one string; a run not joined yet as the texts of its segments (empty ones left out), noted in `later` so that
+   * adopt() can take the run's text out of the joined text rather than join it on its own.
+   */
+  write(part: Part, out: string[], later: UnjoinedRun[]): void {
+    const segs = this.#segs;
+    for (let r = 0; r * RUN < segs.length; r++) {
+      const run = (this.#runs[r] ??= {});
+      const text = run[part];
+      if (text !== undefined) {
+        if (text !== '') out.push(text);
+        continue;
+      }
+      const from = out.length;
+      const to = Math.min(segs.length, (r + 1) * RUN);
+      for (let i = r * RUN; i < to; i++) {
+        const t = segs[i][part];
+        if (t !== '') out.push(t);
+      }
+      if (out.length === from) run[part] = '';
+      else later.push({ part, run: r, from, to: out.length });
+    }
+  }
+
+  /** `text` is `out` (as write() left it) joined by newlines: the runs noted in `later` get their text from it. */
+  adopt(text: string, out: readonly string[], later: readonly UnjoinedRun[]): void {
+    let pos = 0;
+    let k = 0;
+    let start = 0;
+    for (let i = 0; i < out.length && k < later.length; i++) {
+      const u = later[k];
+      if (i === u.from) start = pos;
+      const end = pos + out[i].length;
+      if (i === u.to - 1) {
+        // A slice shares the joined text's characters (V8 makes a sliced string): no copy of them.
+        (this.#runs[u.run] ??= {})[u.part] = u.to - u.from === 1 ? out[i] : text.slice(start, end);
+        k++;
+      }
+      pos = end + 1;
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ import type { ServicePortInfo } from './service-port.js';
 import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
 import { RenderMemo } from './render-memo.js';
+import type { UnjoinedRun } from './render-memo.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -133,25 +134,35 @@ class Lines implements LineSink {
 interface PartSink {
   /** A whole line. */
   add(line: string): void;
-  /** Starts a line: push its pieces (strings written one after the other) to the array returned. */
-  line(): string[];
+  /** Starts a line with `piece`; s() writes the next pieces of the line. */
+  line(piece: string): PartSink;
+  /** The next piece of the line. */
+  s(piece: string): PartSink;
 }
 
 /**
  * A part's text of the Service being rendered, as pieces joined once (a line is no string of its own: joining
- * the pieces of the Service's lines at once makes one string where templates make one per line and piece);
- * one per part and render, emptied by take().
+ * the pieces of the Service's lines at once makes one string where templates make one per line and piece).
+ * One per part and render, emptied by take(); its array of pieces is reused, never shrunk (shrinking it would
+ * make it grow again, in steps, for every Service).
  */
 class PartText implements PartSink {
   readonly #pieces: string[] = [];
+  #n = 0;
   #lines = 0;
   add(line: string): void {
-    this.line().push(line);
+    this.line(line);
   }
 
-  line(): string[] {
-    if (this.#lines++ > 0) this.#pieces.push('\n');
-    return this.#pieces;
+  line(piece: string): this {
+    if (this.#lines++ > 0) this.#pieces[this.#n++] = '\n';
+    this.#pieces[this.#n++] = piece;
+    return this;
+  }
+
+  s(piece: string): this {
+    this.#pieces[this.#n++] = piece;
+    return this;
   }
 
   get count(): number {
@@ -161,21 +172,26 @@ class PartText implements PartSink {
   /** The lines joined by newlines ('' for none); the sink is empty again. */
   take(): string {
     const p = this.#pieces;
-    const text = p.length === 0 ? '' : p.length === 1 ? p[0] : p.join('');
-    p.length = 0;
+    const n = this.#n;
+    let text = '';
+    if (n === 1) text = p[0];
+    else if (n > 1) {
+      // The pieces past n are an earlier Service's: blank them (or drop them when they are many).
+      if (p.length > 4 * n + 64) p.length = n;
+      else for (let i = n; i < p.length; i++) p[i] = '';
+      text = p.join('');
+    }
+    this.#n = 0;
     this.#lines = 0;
     return text;
   }
 }
 
 /** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
-const DROPPED: string[] = [];
 const DISCARD: PartSink = {
   add: () => {},
-  line: () => {
-    DROPPED.length = 0;
-    return DROPPED;
-  },
+  line: () => DISCARD,
+  s: () => DISCARD,
 };
 
 /** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
@@ -294,7 +310,7 @@ export function renderSync(input: RenderInput): RenderResult {
 
     // The cluster IP.
     const port = String(svc.port);
-    if (hasInternal) natRules.line().push('-A KUBE-SERVICES -m comment --comment "', N, ' cluster IP" ', P, ' -d ', svc.clusterIP, ' --dport ', port, ' -j ', internalChain);
+    if (hasInternal) natRules.line('-A KUBE-SERVICES -m comment --comment "').s(N).s(' cluster IP" ').s(P).s(' -d ').s(svc.clusterIP).s(' --dport ').s(port).s(' -j ').s(internalChain);
     else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
@@ -324,7 +340,7 @@ export function renderSync(input: RenderInput): RenderResult {
     const chains = partialSkip ? DISCARD : natChains;
     const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      if (!partialSkip) chains.line().push(':', c, ' - [0:0]');
+      if (!partialSkip) chains.line(':').s(c).s(' - [0:0]');
       activeHere.push(c);
     };
 
@@ -333,7 +349,7 @@ export function renderSync(input: RenderInput): RenderResult {
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
         const notLocal = notLocalArgs;
-        if (notLocal !== null) rules.line().push('-A ', internalChain, ' -m comment --comment "', N, ' cluster IP" ', P, ' -d ', svc.clusterIP, ' --dport ', port, ' ', notLocal, ' -j ', KUBE_MARK_MASQ);
+        if (notLocal !== null) rules.line('-A ').s(internalChain).s(' -m comment --comment "').s(N).s(' cluster IP" ').s(P).s(' -d ').s(svc.clusterIP).s(' --dport ').s(port).s(' ').s(notLocal).s(' -j ').s(KUBE_MARK_MASQ);
       }
     }
     if (usesExt) {
@@ -374,11 +390,10 @@ export function renderSync(input: RenderInput): RenderResult {
       const n = list.length;
       for (let i = 0; i < n; i++) {
         const ep = list[i];
-        const line = rules.line();
-        line.push('-A ', chain);
-        if (!largeClusterMode) line.push(comment(`${N} -> ${ep.text}`));
-        if (i < n - 1) line.push(' -m statistic --mode random --probability ', probability(n - i));
-        line.push(' -j ', sepChain(svc, ep));
+        rules.line('-A ').s(chain);
+        if (!largeClusterMode) rules.s(comment(`${N} -> ${ep.text}`));
+        if (i < n - 1) rules.s(' -m statistic --mode random --probability ').s(probability(n - i));
+        rules.s(' -j ').s(sepChain(svc, ep));
       }
     };
     if (usesCluster) {
@@ -395,11 +410,10 @@ export function renderSync(input: RenderInput): RenderResult {
       declare(sep);
       if (partialSkip) continue;
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
-      rules.line().push('-A ', sep, sepComment, ' -s ', ep.ip, ' -j ', KUBE_MARK_MASQ);
-      const dnat = rules.line();
-      dnat.push('-A ', sep, sepComment);
-      if (svc.affinitySeconds !== null) dnat.push(' -m recent --name ', sep, ' --set');
-      dnat.push(' ', P, ' -j DNAT --to-destination ', ep.text);
+      rules.line('-A ').s(sep).s(sepComment).s(' -s ').s(ep.ip).s(' -j ').s(KUBE_MARK_MASQ);
+      rules.line('-A ').s(sep).s(sepComment);
+      if (svc.affinitySeconds !== null) rules.s(' -m recent --name ').s(sep).s(' --set');
+      rules.s(' ').s(P).s(' -j DNAT --to-destination ').s(ep.text);
     }
     const natRuleCount = natRules.count;
     return { filterRules: filterRules.take(), natChains: natChains.take(), natRules: natRules.take(), natRuleCount, active: activeHere };
@@ -479,19 +493,22 @@ export function renderSync(input: RenderInput): RenderResult {
   const add = (lines: readonly string[]): void => {
     for (const l of lines) parts.push(l);
   };
+  // Runs of segments not joined yet are joined as part of the text, then taken out of it (memo.adopt()).
+  const later: UnjoinedRun[] = [];
   add(filterChains.lines);
   add(filterHead);
-  add(memo.texts('filterRules'));
+  memo.write('filterRules', parts, later);
   add(filterRules.lines);
   parts.push('COMMIT', '*nat');
   add(natChainsHead);
-  add(memo.texts('natChains'));
+  memo.write('natChains', parts, later);
   add(natChains.lines);
   add(natRulesHead);
-  add(memo.texts('natRules'));
+  memo.write('natRules', parts, later);
   add(natRules.lines);
   parts.push('COMMIT', '');
   const text = parts.join('\n');
+  memo.adopt(text, parts, later);
   natRuleLines += natRulesHead.length + natRules.lines.length;
   return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
 }
