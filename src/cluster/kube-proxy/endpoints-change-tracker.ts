@@ -60,7 +60,9 @@ export class EndpointsChangeTracker {
 
   private appliedEndpointsOf(nn: string): Map<string, EndpointInfo[]> {
     const out = new Map<string, EndpointInfo[]>();
-    for (const k of this.keysOf.get(nn) ?? []) {
+    const keys = this.keysOf.get(nn);
+    if (keys === undefined) return out;
+    for (const k of keys) {
       const v = this.endpoints.get(k);
       if (v !== undefined && (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`))) out.set(k, v);
     }
@@ -105,7 +107,7 @@ export class EndpointsChangeTracker {
         for (const ep of list) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
       }
       for (const [k, list] of after) if (k.endsWith('/UDP') && list.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
-      if ([...before.keys(), ...after.keys()].some((k) => k.endsWith('/UDP'))) result.conntrackCleanupRequired = true;
+      if (!result.conntrackCleanupRequired && (anyUdp(before) || anyUdp(after))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
       for (const [k, v] of after) this.endpoints.set(k, v);
       if (after.size > 0) this.keysOf.set(nn, new Set(after.keys()));
@@ -122,4 +124,9 @@ export class EndpointsChangeTracker {
   endpointsMap(): ReadonlyMap<string, readonly EndpointInfo[]> {
     return this.endpoints;
   }
+}
+
+function anyUdp(m: ReadonlyMap<string, unknown>): boolean {
+  for (const k of m.keys()) if (k.endsWith('/UDP')) return true;
+  return false;
 }

@@ -3,6 +3,7 @@
 
 import { endpointChainName } from './chain-names.js';
 import { parseIpSloppy } from './ip-sloppy.js';
+import type { ParsedIp } from './ip-sloppy.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { EndpointSlice, IpFamily } from './types.js';
@@ -31,14 +32,17 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   const sets = new Map<string, Map<string, EndpointInfo>>();
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
+    // Each endpoint's address, parsed once for all the slice's ports.
+    let ips: (ParsedIp | undefined)[] | null = null;
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
       let set = sets.get(key);
       if (!set) sets.set(key, (set = new Map()));
-      for (const ep of slice.endpoints) {
-        if (ep.addresses.length === 0) continue;
-        const ip = parseIpSloppy(ep.addresses[0]);
+      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : parseIpSloppy(ep.addresses[0])));
+      for (let i = 0; i < slice.endpoints.length; i++) {
+        const ep = slice.endpoints[i];
+        const ip = ips[i];
         if (!ip || ip.family !== family) continue;
         const c = ep.conditions ?? {};
         const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;

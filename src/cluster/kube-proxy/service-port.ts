@@ -66,6 +66,8 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   const needsHealthCheck = type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
   const affinity = svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null;
   const nn = `${svc.namespace}/${svc.name}`;
+  // Shared by the Service's ports, as vips and ranges are (never changed once made).
+  const externalIPs = ips(svc.externalIPs ?? []);
   return svc.ports.map((p) => {
     const protocol = p.protocol ?? 'TCP';
     const name = p.name === '' ? nn : `${nn}:${p.name}`;
@@ -79,7 +81,7 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
       clusterIP: cip.text,
       port: p.port,
       nodePort: p.nodePort ?? 0,
-      externalIPs: ips(svc.externalIPs ?? []),
+      externalIPs,
       loadBalancerVIPs: vips,
       loadBalancerSourceRanges: ranges,
       externalPolicyLocal: eTPLocal,
