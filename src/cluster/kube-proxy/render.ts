@@ -140,52 +140,99 @@ interface PartSink {
   s(piece: string): PartSink;
 }
 
+type SegmentPart = 'filterRules' | 'natChains' | 'natRules';
+
 /**
- * A part's text of the Service being rendered, as pieces joined once (a line is no string of its own: joining
- * the pieces of the Service's lines at once makes one string where templates make one per line and piece).
- * One per part and render, emptied by take(); its array of pieces is reused, never shrunk (shrinking it would
- * make it grow again, in steps, for every Service).
+ * One part's text of the Services being rendered, as pieces joined once per batch of Services (a line is no
+ * string of its own, nor is a Service's text: each Service's text is a slice of its batch's, which V8 keeps as a
+ * view, not a copy). A batch is joined when it reaches BATCH_CHARS characters, so that its text is a large
+ * object (never copied by the young-generation collector), and by flush() at the end of a render. The array of
+ * pieces is reused, never shrunk (shrinking it would make it grow again, in steps, for every batch).
  */
 class PartText implements PartSink {
+  readonly part: SegmentPart;
   readonly #pieces: string[] = [];
   #n = 0;
+  /** Characters written in this batch. */
+  #len = 0;
+  /** Lines written in this batch. */
   #lines = 0;
+  /** The current Service's lines, and where its first one starts. */
+  #svcLines = 0;
+  #svcStart = 0;
+  /** The Services of this batch with lines: their segment, and where their text starts and ends. */
+  readonly #segs: ServiceSegment[] = [];
+  readonly #starts: number[] = [];
+  readonly #ends: number[] = [];
+  #pending = 0;
+
+  constructor(part: SegmentPart) {
+    this.part = part;
+  }
+
   add(line: string): void {
     this.line(line);
   }
 
   line(piece: string): this {
-    if (this.#lines++ > 0) this.#pieces[this.#n++] = '\n';
+    if (this.#lines++ > 0) {
+      this.#pieces[this.#n++] = '\n';
+      this.#len++;
+    }
+    if (this.#svcLines++ === 0) this.#svcStart = this.#len;
     this.#pieces[this.#n++] = piece;
+    this.#len += piece.length;
     return this;
   }
 
   s(piece: string): this {
     this.#pieces[this.#n++] = piece;
+    this.#len += piece.length;
     return this;
   }
 
+  /** The current Service's lines so far. */
   get count(): number {
-    return this.#lines;
+    return this.#svcLines;
   }
 
-  /** The lines joined by newlines ('' for none); the sink is empty again. */
-  take(): string {
-    const p = this.#pieces;
-    const n = this.#n;
-    let text = '';
-    if (n === 1) text = p[0];
-    else if (n > 1) {
-      // The pieces past n are an earlier Service's: blank them (or drop them when they are many).
-      if (p.length > 4 * n + 64) p.length = n;
-      else for (let i = n; i < p.length; i++) p[i] = '';
-      text = p.join('');
+  /** Ends the current Service's text: `seg[part]` gets it ('' at once for none, else when its batch is joined). */
+  end(seg: ServiceSegment): void {
+    if (this.#svcLines === 0) seg[this.part] = '';
+    else {
+      const k = this.#pending++;
+      this.#segs[k] = seg;
+      this.#starts[k] = this.#svcStart;
+      this.#ends[k] = this.#len;
     }
+    this.#svcLines = 0;
+    if (this.#len >= BATCH_CHARS) this.flush();
+  }
+
+  /** Joins the batch and gives each of its Services its text. */
+  flush(): void {
+    const n = this.#n;
+    if (n === 0) return;
+    const p = this.#pieces;
+    // The pieces past n are an earlier batch's: blank them (or drop them when they are many).
+    if (p.length > 4 * n + 64) p.length = n;
+    else for (let i = n; i < p.length; i++) p[i] = '';
+    const text = n === 1 ? p[0] : p.join('');
+    const segs = this.#segs;
+    for (let k = 0; k < this.#pending; k++) {
+      segs[k][this.part] = text.slice(this.#starts[k], this.#ends[k]);
+      segs[k] = NO_SEGMENT;
+    }
+    this.#pending = 0;
     this.#n = 0;
+    this.#len = 0;
     this.#lines = 0;
-    return text;
   }
 }
+
+/** Characters per batch of a part's text: above V8's largest regular object (128 KiB), so a large object. */
+const BATCH_CHARS = 256 * 1024;
+const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: 0, active: [] };
 
 /** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
 const DISCARD: PartSink = {
@@ -258,9 +305,9 @@ export function renderSync(input: RenderInput): RenderResult {
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   // The current Service's lines, per part (renderService is not re-entered).
-  const svcFilterRules = new PartText();
-  const svcNatChains = new PartText();
-  const svcNatRules = new PartText();
+  const svcFilterRules = new PartText('filterRules');
+  const svcNatChains = new PartText('natChains');
+  const svcNatRules = new PartText('natRules');
 
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
     const filterRules = svcFilterRules;
@@ -415,10 +462,19 @@ export function renderSync(input: RenderInput): RenderResult {
       if (svc.affinitySeconds !== null) rules.s(' -m recent --name ').s(sep).s(' --set');
       rules.s(' ').s(P).s(' -j DNAT --to-destination ').s(ep.text);
     }
-    const natRuleCount = natRules.count;
-    return { filterRules: filterRules.take(), natChains: natChains.take(), natRules: natRules.take(), natRuleCount, active: activeHere };
+    // The texts are set when the batch is joined (PartText.flush(), before the segments are read).
+    const seg: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: natRules.count, active: activeHere };
+    filterRules.end(seg);
+    natChains.end(seg);
+    natRules.end(seg);
+    return seg;
   }
 
+  const flushParts = (): void => {
+    svcFilterRules.flush();
+    svcNatChains.flush();
+    svcNatRules.flush();
+  };
   const segments = input.segments;
   /** The segment of the Service port `svc`: kept while what it is made of is the same. */
   const segmentOf = (svc: ServicePortInfo): ServiceSegment => {
@@ -443,10 +499,13 @@ export function renderSync(input: RenderInput): RenderResult {
   if (only === null) {
     const segs: ServiceSegment[] = [];
     for (const svc of input.services) segs.push(segmentOf(svc));
+    flushParts();
     memo.update(segs);
   } else {
     // The other Services' segments are the last render's: the same ServicePortInfo, endpoints, mode and skip.
-    for (const i of only) memo.replace(i, segmentOf(input.services[i]));
+    const segs = only.map((i) => segmentOf(input.services[i]));
+    flushParts();
+    only.forEach((i, k) => memo.replace(i, segs[k]));
   }
   memo.rendered(rendered);
   let natRuleLines = memo.natRuleLines();
