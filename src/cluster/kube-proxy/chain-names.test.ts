@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base32, endpointChainName, isServiceChainName, portProtoHash, serviceChainNames } from './chain-names.js';
+import { base32, endpointChainName, endpointChainNames, isServiceChainName, portProtoHash, serviceChainNames } from './chain-names.js';
 
 describe('chain names (portProtoHash, servicePortEndpointChainName)', () => {
   it('base32 is RFC 4648 with padding', () => {
@@ -74,6 +74,7 @@ describe('chain names (portProtoHash, servicePortEndpointChainName)', () => {
         for (const c of calls) {
           const p = c.protocol.toLowerCase();
           expect(endpointChainName(c.name, c.protocol, c.endpoint)).toBe(`KUBE-SEP-${plain(c.name + p + c.endpoint)}`);
+          expect(endpointChainNames(c.name, c.protocol).name(c.endpoint)).toBe(`KUBE-SEP-${plain(c.name + p + c.endpoint)}`);
           expect(portProtoHash(c.name, c.protocol)).toBe(plain(c.name + p));
         }
       }),

@@ -54,7 +54,9 @@ function hash16(s: string): string {
  */
 const MEMO_MAX = 1 << 18;
 const portHashes = new Map<string, string>();
-const sepNames = new Map<string, string>();
+/** KUBE-SEP names by `servicePortName + protocol` (lowercase), then by endpoint: the input is the two keys joined. */
+const sepTables = new Map<string, EndpointChainNames>();
+let sepCount = 0;
 
 function remember(memo: Map<string, string>, input: string, value: string): string {
   if (memo.size >= MEMO_MAX) memo.clear();
@@ -83,8 +85,43 @@ export function serviceChainNames(servicePortName: string, protocol: string): Se
 
 /** servicePortEndpointChainName(): endpoint is `ip:port` (`[ip]:port` for IPv6). */
 export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
-  const input = servicePortName + protocol.toLowerCase() + endpoint;
-  return sepNames.get(input) ?? remember(sepNames, input, `KUBE-SEP-${hash16(input)}`);
+  return endpointChainNames(servicePortName, protocol).name(endpoint);
+}
+
+/** The KUBE-SEP names of one service port's endpoints (servicePortEndpointChainName()), each hashed once per process. */
+export class EndpointChainNames {
+  readonly #prefix: string;
+  readonly #names = new Map<string, string>();
+
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  /** The chain of `endpoint` (`ip:port`, `[ip]:port` for IPv6). */
+  name(endpoint: string): string {
+    let name = this.#names.get(endpoint);
+    if (name === undefined) {
+      name = `KUBE-SEP-${hash16(this.#prefix + endpoint)}`;
+      this.#names.set(endpoint, name);
+      sepCount++;
+    }
+    return name;
+  }
+}
+
+/** The KUBE-SEP names of the endpoints of `servicePortName` with `protocol`. */
+export function endpointChainNames(servicePortName: string, protocol: string): EndpointChainNames {
+  const prefix = servicePortName + protocol.toLowerCase();
+  let t = sepTables.get(prefix);
+  if (t === undefined) {
+    // Emptied past MEMO_MAX names (the tables still held by a caller keep working: a name is a pure function of its input).
+    if (sepCount >= MEMO_MAX) {
+      sepTables.clear();
+      sepCount = 0;
+    }
+    sepTables.set(prefix, (t = new EndpointChainNames(prefix)));
+  }
+  return t;
 }
 
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'];

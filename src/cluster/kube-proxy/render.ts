@@ -2,9 +2,9 @@
 // Services, their endpoints and the proxier's configuration to the `iptables-restore --noflush` input, rule for
 // rule and in kube-proxy's own emission order (filter block, then nat block; chain lines, then rules).
 
-import { categorizeEndpoints, sepChain } from './endpoints.js';
+import { categorizeEndpoints } from './endpoints.js';
 import type { EndpointInfo } from './endpoints.js';
-import { isServiceChainName } from './chain-names.js';
+import { endpointChainNames, isServiceChainName } from './chain-names.js';
 import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
 import type { ParsedIp } from './ip-sloppy.js';
 import { probability } from './probability.js';
@@ -317,6 +317,8 @@ export function renderSync(input: RenderInput): RenderResult {
     const P = `-m ${svc.proto} -p ${svc.proto}`;
     const N = svc.name;
     const cat = categorizeEndpoints(eps, svc);
+    // sepChain(svc, ep) for each endpoint, the service port's names looked up once.
+    const sepNames = endpointChainNames(svc.name, svc.protocol);
     const hasEndpoints = cat.hasAny;
     const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
     const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
@@ -430,7 +432,7 @@ export function renderSync(input: RenderInput): RenderResult {
       const head = `-A ${chain}`;
       if (svc.affinitySeconds !== null) {
         for (const ep of list) {
-          const sep = sepChain(svc, ep);
+          const sep = sepNames.name(ep.text);
           rules.add(`${head}${comment(`${N} -> ${ep.text}`)} -m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
         }
       }
@@ -440,7 +442,7 @@ export function renderSync(input: RenderInput): RenderResult {
         rules.line('-A ').s(chain);
         if (!largeClusterMode) rules.s(comment(`${N} -> ${ep.text}`));
         if (i < n - 1) rules.s(' -m statistic --mode random --probability ').s(probability(n - i));
-        rules.s(' -j ').s(sepChain(svc, ep));
+        rules.s(' -j ').s(sepNames.name(ep.text));
       }
     };
     if (usesCluster) {
@@ -453,7 +455,7 @@ export function renderSync(input: RenderInput): RenderResult {
     }
     const sepComment = comment(N);
     for (const ep of cat.allReachable) {
-      const sep = sepChain(svc, ep);
+      const sep = sepNames.name(ep.text);
       declare(sep);
       if (partialSkip) continue;
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
