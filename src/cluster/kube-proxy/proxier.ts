@@ -47,7 +47,7 @@ export class IptablesProxier {
   private lastFullSync = Number.NEGATIVE_INFINITY;
   private lastCleanup = Number.NEGATIVE_INFINITY;
   /** Each Service port's rendered lines, reused by later syncs while its port info and endpoints are the same objects. */
-  private readonly segments: RenderSegments = new WeakMap();
+  private readonly segments: RenderSegments = new Map();
   private readonly memo = new RenderMemo();
   /** services() as of the last change of serviceMap. */
   private sortedServices: ServicePortInfo[] | null = null;

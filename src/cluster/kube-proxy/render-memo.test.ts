@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IptablesProxier } from './proxier.js';
 import { renderSync } from './render.js';
+import type { RenderSegments } from './render.js';
 import { RenderMemo } from './render-memo.js';
 import { fakeConfig, slice, svc } from './testing.js';
 
@@ -100,7 +101,7 @@ describe('RenderMemo with touched Services', () => {
         const services = p.services();
         const endpoints = new Map(p.endpoints());
         const memo = new RenderMemo();
-        const segments = new WeakMap();
+        const segments: RenderSegments = new Map();
         const base = { config, services, endpoints, existingNatChains: null, segments, memo };
         renderSync({ ...base, changedServices: null });
         let last: Set<string> = new Set();

@@ -68,9 +68,13 @@ export interface ServiceSegment {
   active: readonly string[];
 }
 
-/** What a segment was rendered from; a ServicePortInfo and an endpoint list are replaced, never changed, when they change. */
-export type RenderSegments = WeakMap<ServicePortInfo, {
-  eps: readonly EndpointInfo[]; config: ProxierConfig; large: boolean;
+/**
+ * What a segment was rendered from, by ServicePortInfo.key; a ServicePortInfo and an endpoint list are replaced,
+ * never changed, when they change. A plain Map (no WeakMap: its ephemerons are costly to insert and to collect),
+ * which renderSync() rids of the keys of gone Services when it holds many more than the Services.
+ */
+export type RenderSegments = Map<string, {
+  svc: ServicePortInfo; eps: readonly EndpointInfo[]; config: ProxierConfig; large: boolean;
   /** With its own chains written, and without them (a partial sync that skips it). */
   written?: ServiceSegment; skipped?: ServiceSegment;
 }>;
@@ -230,6 +234,15 @@ class PartText implements PartSink {
   }
 }
 
+const MASQ_JUMP = ` -j ${KUBE_MARK_MASQ}`;
+
+/** ` -m statistic --mode random --probability P` for P = 1/n, by n (a pure function of n). */
+const STATISTIC_ARGS: string[] = [];
+function statisticArgs(n: number): string {
+  if (n >= 4096) return ` -m statistic --mode random --probability ${probability(n)}`;
+  return (STATISTIC_ARGS[n] ??= ` -m statistic --mode random --probability ${probability(n)}`);
+}
+
 /** Characters per batch of a part's text: above V8's largest regular object (128 KiB), so a large object. */
 const BATCH_CHARS = 256 * 1024;
 const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: 0, active: [] };
@@ -302,6 +315,7 @@ export function renderSync(input: RenderInput): RenderResult {
   // The local-traffic detector's arguments are the same for every Service.
   const notLocalArgs = detectorArgs(config.localDetector, false);
   const localArgs = detectorArgs(config.localDetector, true);
+  const notLocalMasq = ` ${notLocalArgs} -j ${KUBE_MARK_MASQ}`;
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   // The current Service's lines, per part (renderService is not re-entered).
@@ -359,7 +373,9 @@ export function renderSync(input: RenderInput): RenderResult {
 
     // The cluster IP.
     const port = String(svc.port);
-    if (hasInternal) natRules.line('-A KUBE-SERVICES -m comment --comment "').s(N).s(' cluster IP" ').s(P).s(' -d ').s(svc.clusterIP).s(' --dport ').s(port).s(' -j ').s(internalChain);
+    // `" cluster IP" -m tcp -p tcp -d IP --dport PORT`: one string for the Service's two lines that have it.
+    const clusterTail = hasInternal ? `${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port}` : '';
+    if (hasInternal) natRules.line('-A KUBE-SERVICES -m comment --comment "').s(clusterTail).s(' -j ').s(internalChain);
     else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
@@ -398,7 +414,7 @@ export function renderSync(input: RenderInput): RenderResult {
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
         const notLocal = notLocalArgs;
-        if (notLocal !== null) rules.line('-A ').s(internalChain).s(' -m comment --comment "').s(N).s(' cluster IP" ').s(P).s(' -d ').s(svc.clusterIP).s(' --dport ').s(port).s(' ').s(notLocal).s(' -j ').s(KUBE_MARK_MASQ);
+        if (notLocal !== null) rules.line('-A ').s(internalChain).s(' -m comment --comment "').s(clusterTail).s(notLocalMasq);
       }
     }
     if (usesExt) {
@@ -439,9 +455,9 @@ export function renderSync(input: RenderInput): RenderResult {
       const n = list.length;
       for (let i = 0; i < n; i++) {
         const ep = list[i];
-        rules.line('-A ').s(chain);
+        rules.line(head);
         if (!largeClusterMode) rules.s(comment(`${N} -> ${ep.text}`));
-        if (i < n - 1) rules.s(' -m statistic --mode random --probability ').s(probability(n - i));
+        if (i < n - 1) rules.s(statisticArgs(n - i));
         rules.s(' -j ').s(sepNames.name(ep.text));
       }
     };
@@ -454,15 +470,19 @@ export function renderSync(input: RenderInput): RenderResult {
       toEndpoints(localChain, cat.local);
     }
     const sepComment = comment(N);
+    const dnatArgs = ` ${P} -j DNAT --to-destination `;
     for (const ep of cat.allReachable) {
       const sep = sepNames.name(ep.text);
       declare(sep);
       if (partialSkip) continue;
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
-      rules.line('-A ').s(sep).s(sepComment).s(' -s ').s(ep.ip).s(' -j ').s(KUBE_MARK_MASQ);
-      rules.line('-A ').s(sep).s(sepComment);
+      rules.line('-A ').s(sep);
+      if (sepComment !== '') rules.s(sepComment);
+      rules.s(' -s ').s(ep.ip).s(MASQ_JUMP);
+      rules.line('-A ').s(sep);
+      if (sepComment !== '') rules.s(sepComment);
       if (svc.affinitySeconds !== null) rules.s(' -m recent --name ').s(sep).s(' --set');
-      rules.s(' ').s(P).s(' -j DNAT --to-destination ').s(ep.text);
+      rules.s(dnatArgs).s(ep.text);
     }
     // The texts are set when the batch is joined (PartText.flush(), before the segments are read).
     const seg: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: natRules.count, active: activeHere };
@@ -484,15 +504,17 @@ export function renderSync(input: RenderInput): RenderResult {
     // An unchanged Service's own chains keep their contents in the kernel: kube-proxy writes them to a buffer it
     // drops; here they are mostly not built at all (the KUBE-SERVICES lines and chain names still are).
     const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
-    let memo = segments?.get(svc);
-    if (memo !== undefined && (memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;
+    let memo = segments?.get(svc.key);
+    if (memo !== undefined && (memo.svc !== svc || memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;
     let seg = partialSkip ? memo?.skipped : memo?.written;
     if (seg === undefined) {
       seg = renderService(svc, eps, partialSkip);
-      memo ??= { eps, config, large: largeClusterMode };
+      if (memo === undefined) {
+        memo = { svc, eps, config, large: largeClusterMode };
+        segments?.set(svc.key, memo);
+      }
       if (partialSkip) memo.skipped = seg;
       else memo.written = seg;
-      segments?.set(svc, memo);
     }
     return seg;
   };
@@ -510,6 +532,12 @@ export function renderSync(input: RenderInput): RenderResult {
     only.forEach((i, k) => memo.replace(i, segs[k]));
   }
   memo.rendered(rendered);
+  if (segments !== undefined && segments.size > 2 * input.services.length + 64) {
+    // Mostly gone Services' segments: keep the current ones only.
+    const keys = new Set<string>();
+    for (const svc of input.services) keys.add(svc.key);
+    for (const k of segments.keys()) if (!keys.has(k)) segments.delete(k);
+  }
   let natRuleLines = memo.natRuleLines();
   const activeNatChain = (c: string): boolean => active.has(c) || memo.declares(c);
   // The Services' lines come between the head lines written above and the tail lines written below.
