@@ -34,7 +34,7 @@ export class EndpointsChangeTracker {
    */
   private readonly pendingAfter = new Map<string, { slices: Map<string, EndpointSlice>; endpoints: Map<string, EndpointInfo[]> }>();
   /** The keys of `endpoints` per Service (`ns/name`), in the order they were set: its ports without a scan of all. */
-  private readonly keysOf = new Map<string, Set<string>>();
+  private readonly keysOf = new Map<string, string[]>();
   private readonly family: IpFamily;
   private readonly nodeName: string;
 
@@ -110,7 +110,7 @@ export class EndpointsChangeTracker {
       if (!result.conntrackCleanupRequired && (anyUdp(before) || anyUdp(after))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
       for (const [k, v] of after) this.endpoints.set(k, v);
-      if (after.size > 0) this.keysOf.set(nn, new Set(after.keys()));
+      if (after.size > 0) this.keysOf.set(nn, Array.from(after.keys()));
       else this.keysOf.delete(nn);
       if (slices.size) this.applied.set(nn, slices);
       else this.applied.delete(nn);

@@ -2,8 +2,7 @@
 // endpoints per traffic policy (pkg/proxy/topology.go CategorizeEndpoints()).
 
 import { endpointChainName } from './chain-names.js';
-import { parseIpSloppy } from './ip-sloppy.js';
-import type { ParsedIp } from './ip-sloppy.js';
+import { ipTextSloppy } from './ip-sloppy.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { EndpointSlice, IpFamily } from './types.js';
@@ -33,22 +32,23 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
     // Each endpoint's address, parsed once for all the slice's ports.
-    let ips: (ParsedIp | undefined)[] | null = null;
+    let ips: (string | undefined)[] | null = null;
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
       let set = sets.get(key);
       if (!set) sets.set(key, (set = new Map()));
-      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : parseIpSloppy(ep.addresses[0])));
+      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : ipTextSloppy(ep.addresses[0])));
       for (let i = 0; i < slice.endpoints.length; i++) {
         const ep = slice.endpoints[i];
-        const ip = ips[i];
-        if (!ip || ip.family !== family) continue;
+        const ipText = ips[i];
+        // An IPv6 address's text has a colon, an IPv4 one's none.
+        if (ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
         const c = ep.conditions ?? {};
         const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
-        const text = family === 'IPv6' ? `[${ip.text}]:${p.port}` : `${ip.text}:${p.port}`;
+        const text = family === 'IPv6' ? `[${ipText}]:${p.port}` : `${ipText}:${p.port}`;
         const info: EndpointInfo = {
-          ip: ip.text, port: p.port, text, isLocal,
+          ip: ipText, port: p.port, text, isLocal,
           ready: c.ready === null || c.ready === undefined || c.ready,
           serving: c.serving === null || c.serving === undefined || c.serving,
           terminating: c.terminating === true,
