@@ -48,39 +48,55 @@ function hash16(s: string): string {
 }
 
 /**
- * Hashes already taken, keyed by the whole string hashed (so a hit is what hashing again gives), for every proxier
- * of the process: each node's proxier names the same Services and endpoints. Emptied when it reaches MEMO_MAX
- * entries, so it stays a few tens of MB at most.
+ * Names already hashed, for every proxier of the process (each node's proxier names the same Services and
+ * endpoints), per service port by `servicePortName + protocol` (lowercase): its hash, and its endpoints' names by
+ * endpoint, so each is keyed by the whole string hashed and a hit is what hashing again gives. Emptied when it
+ * holds MEMO_MAX names, so it stays a few tens of MB at most (tables still held by a caller keep working).
  */
 const MEMO_MAX = 1 << 18;
-const portHashes = new Map<string, string>();
-/** KUBE-SEP names by `servicePortName + protocol` (lowercase), then by endpoint: the input is the two keys joined. */
-const sepTables = new Map<string, EndpointChainNames>();
-let sepCount = 0;
+const portTables = new Map<string, PortChainNames>();
+let memoCount = 0;
 
-function remember(memo: Map<string, string>, input: string, value: string): string {
-  if (memo.size >= MEMO_MAX) memo.clear();
-  memo.set(input, value);
-  return value;
+/** A service port's names: its hash, its four chains, and its endpoints' chains. */
+export interface PortChainNames {
+  readonly hash: string;
+  /** One object per port name and protocol: not to be changed. */
+  readonly chains: ServiceChainNames;
+  readonly endpoints: EndpointChainNames;
+}
+
+/** The names of the service port `servicePortName` with `protocol`, from the memo or hashed now. */
+export function servicePortNames(servicePortName: string, protocol: string): PortChainNames {
+  const prefix = servicePortName + protocol.toLowerCase();
+  let t = portTables.get(prefix);
+  if (t === undefined) {
+    if (memoCount >= MEMO_MAX) {
+      portTables.clear();
+      memoCount = 0;
+    }
+    memoCount++;
+    const h = hash16(prefix);
+    t = { hash: h, chains: { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` }, endpoints: new EndpointChainNames(prefix) };
+    portTables.set(prefix, t);
+  }
+  return t;
 }
 
 /** portProtoHash(servicePortName, protocol): `ns/name[:port]` + lowercase protocol, no separator. */
 export function portProtoHash(servicePortName: string, protocol: string): string {
-  const input = servicePortName + protocol.toLowerCase();
-  return portHashes.get(input) ?? remember(portHashes, input, hash16(input));
+  return servicePortNames(servicePortName, protocol).hash;
 }
 
 export interface ServiceChainNames {
-  svc: string;
-  svl: string;
-  ext: string;
-  fw: string;
+  readonly svc: string;
+  readonly svl: string;
+  readonly ext: string;
+  readonly fw: string;
 }
 
-/** The four chains of one service port, sharing one hash. */
+/** The four chains of one service port, sharing one hash (one object per port name and protocol: not to be changed). */
 export function serviceChainNames(servicePortName: string, protocol: string): ServiceChainNames {
-  const h = portProtoHash(servicePortName, protocol);
-  return { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` };
+  return servicePortNames(servicePortName, protocol).chains;
 }
 
 /** servicePortEndpointChainName(): endpoint is `ip:port` (`[ip]:port` for IPv6). */
@@ -91,7 +107,7 @@ export function endpointChainName(servicePortName: string, protocol: string, end
 /** The KUBE-SEP names of one service port's endpoints (servicePortEndpointChainName()), each hashed once per process. */
 export class EndpointChainNames {
   readonly #prefix: string;
-  readonly #names = new Map<string, string>();
+  #names: Map<string, string> | null = null;
 
   constructor(prefix: string) {
     this.#prefix = prefix;
@@ -99,11 +115,12 @@ export class EndpointChainNames {
 
   /** The chain of `endpoint` (`ip:port`, `[ip]:port` for IPv6). */
   name(endpoint: string): string {
-    let name = this.#names.get(endpoint);
+    const names = (this.#names ??= new Map());
+    let name = names.get(endpoint);
     if (name === undefined) {
       name = `KUBE-SEP-${hash16(this.#prefix + endpoint)}`;
-      this.#names.set(endpoint, name);
-      sepCount++;
+      names.set(endpoint, name);
+      memoCount++;
     }
     return name;
   }
@@ -111,17 +128,7 @@ export class EndpointChainNames {
 
 /** The KUBE-SEP names of the endpoints of `servicePortName` with `protocol`. */
 export function endpointChainNames(servicePortName: string, protocol: string): EndpointChainNames {
-  const prefix = servicePortName + protocol.toLowerCase();
-  let t = sepTables.get(prefix);
-  if (t === undefined) {
-    // Emptied past MEMO_MAX names (the tables still held by a caller keep working: a name is a pure function of its input).
-    if (sepCount >= MEMO_MAX) {
-      sepTables.clear();
-      sepCount = 0;
-    }
-    sepTables.set(prefix, (t = new EndpointChainNames(prefix)));
-  }
-  return t;
+  return servicePortNames(servicePortName, protocol).endpoints;
 }
 
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'];

@@ -1,7 +1,6 @@
 // EndpointSlices to per-service-port endpoint lists (pkg/proxy/endpointslicecache.go) and the choice of
 // endpoints per traffic policy (pkg/proxy/topology.go CategorizeEndpoints()).
 
-import { endpointChainName } from './chain-names.js';
 import { ipTextSloppy } from './ip-sloppy.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
@@ -103,7 +102,7 @@ export function sameEndpointMaps(a: ReadonlyMap<string, readonly EndpointInfo[]>
 
 /** The endpoint's KUBE-SEP chain (chain-names.ts keeps the names already hashed). */
 export function sepChain(svc: ServicePortInfo, ep: EndpointInfo): string {
-  return endpointChainName(svc.name, svc.protocol, ep.text);
+  return svc.endpointChains.name(ep.text);
 }
 
 export interface Categorized {

@@ -4,7 +4,7 @@
 
 import { categorizeEndpoints } from './endpoints.js';
 import type { EndpointInfo } from './endpoints.js';
-import { endpointChainNames, isServiceChainName } from './chain-names.js';
+import { isServiceChainName } from './chain-names.js';
 import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
 import type { ParsedIp } from './ip-sloppy.js';
 import { probability } from './probability.js';
@@ -332,7 +332,7 @@ export function renderSync(input: RenderInput): RenderResult {
     const N = svc.name;
     const cat = categorizeEndpoints(eps, svc);
     // sepChain(svc, ep) for each endpoint, the service port's names looked up once.
-    const sepNames = endpointChainNames(svc.name, svc.protocol);
+    const sepNames = svc.endpointChains;
     const hasEndpoints = cat.hasAny;
     const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
     const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
