@@ -21,6 +21,9 @@ export interface UpdateEndpointsMapResult {
   conntrackCleanupRequired: boolean;
 }
 
+/** A Service without endpoints (never changed). */
+const NONE: ReadonlyMap<string, EndpointInfo[]> = new Map();
+
 export class EndpointsChangeTracker {
   /** Slices as of the last checkout, per Service, per slice name. */
   private readonly applied = new Map<string, Map<string, EndpointSlice>>();
@@ -44,8 +47,11 @@ export class EndpointsChangeTracker {
   }
 
   private slicesAfter(nn: string): Map<string, EndpointSlice> {
-    const out = new Map(this.applied.get(nn) ?? []);
-    for (const [name, s] of this.pendingSlices.get(nn) ?? []) {
+    const base = this.applied.get(nn);
+    const out = base === undefined ? new Map<string, EndpointSlice>() : new Map(base);
+    const pending = this.pendingSlices.get(nn);
+    if (pending === undefined) return out;
+    for (const [name, s] of pending) {
       if (s) out.set(name, s);
       else out.delete(name);
     }
@@ -58,10 +64,10 @@ export class EndpointsChangeTracker {
     return eps;
   }
 
-  private appliedEndpointsOf(nn: string): Map<string, EndpointInfo[]> {
-    const out = new Map<string, EndpointInfo[]>();
+  private appliedEndpointsOf(nn: string): ReadonlyMap<string, EndpointInfo[]> {
     const keys = this.keysOf.get(nn);
-    if (keys === undefined) return out;
+    if (keys === undefined) return NONE;
+    const out = new Map<string, EndpointInfo[]>();
     for (const k of keys) {
       const v = this.endpoints.get(k);
       if (v !== undefined && (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`))) out.set(k, v);
