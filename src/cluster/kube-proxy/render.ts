@@ -317,12 +317,12 @@ export function renderSync(input: RenderInput): RenderResult {
   const localArgs = detectorArgs(config.localDetector, true);
   const notLocalMasq = ` ${notLocalArgs} -j ${KUBE_MARK_MASQ}`;
 
-  /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
-  // The current Service's lines, per part (renderService is not re-entered).
+  // The Services' lines, per part (renderService is not re-entered).
   const svcFilterRules = new PartText('filterRules');
   const svcNatChains = new PartText('natChains');
   const svcNatRules = new PartText('natRules');
 
+  /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
     const filterRules = svcFilterRules;
     const natChains = svcNatChains;
