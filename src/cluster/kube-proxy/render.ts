@@ -243,6 +243,19 @@ function statisticArgs(n: number): string {
   return (STATISTIC_ARGS[n] ??= ` -m statistic --mode random --probability ${probability(n)}`);
 }
 
+/** `-m tcp -p tcp` and ` -m tcp -p tcp -j DNAT --to-destination `, by protocol (lowercase). */
+const PROTO_ARGS = new Map<string, { args: string; dnat: string }>();
+function protoStrings(proto: string): { args: string; dnat: string } {
+  let t = PROTO_ARGS.get(proto);
+  if (t === undefined) {
+    const args = `-m ${proto} -p ${proto}`;
+    PROTO_ARGS.set(proto, (t = { args, dnat: ` ${args} -j DNAT --to-destination ` }));
+  }
+  return t;
+}
+const protoArgs = (proto: string): string => protoStrings(proto).args;
+const dnatHead = (proto: string): string => protoStrings(proto).dnat;
+
 /** Characters per batch of a part's text: above V8's largest regular object (128 KiB), so a large object. */
 const BATCH_CHARS = 256 * 1024;
 const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: 0, active: [] };
@@ -328,7 +341,7 @@ export function renderSync(input: RenderInput): RenderResult {
     const natChains = svcNatChains;
     const natRules = svcNatRules;
     const activeHere: string[] = [];
-    const P = `-m ${svc.proto} -p ${svc.proto}`;
+    const P = protoArgs(svc.proto);
     const N = svc.name;
     const cat = categorizeEndpoints(eps, svc);
     // sepChain(svc, ep) for each endpoint, the service port's names looked up once.
@@ -470,7 +483,7 @@ export function renderSync(input: RenderInput): RenderResult {
       toEndpoints(localChain, cat.local);
     }
     const sepComment = comment(N);
-    const dnatArgs = ` ${P} -j DNAT --to-destination `;
+    const dnatArgs = dnatHead(svc.proto);
     for (const ep of cat.allReachable) {
       const sep = sepNames.name(ep.text);
       declare(sep);
