@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base32, endpointChainName, isServiceChainName, portProtoHash, serviceChainNames } from './chain-names.js';
+import { base32, endpointChainName, endpointChainNames, isServiceChainName, portProtoHash, serviceChainNames } from './chain-names.js';
 
 describe('chain names (portProtoHash, servicePortEndpointChainName)', () => {
   it('base32 is RFC 4648 with padding', () => {
@@ -58,5 +59,26 @@ describe('chain names (portProtoHash, servicePortEndpointChainName)', () => {
       const want = base32(createHash('sha256').update(`${name}udp${ep}`).digest()).slice(0, 16);
       expect(endpointChainName(name, 'UDP', ep)).toBe(`KUBE-SEP-${want}`);
     }
+  });
+
+  it('names remembered across calls are what hashing again gives (the memo keys on every input)', () => {
+    const plain = (s: string): string => base32(createHash('sha256').update(s).digest()).slice(0, 16);
+    // A small domain, so that names repeat and differ by one input only.
+    const call = fc.record({
+      name: fc.constantFrom('ns1/svc1:p80', 'ns1/svc1', 'ns1/svc1:p8', 'ns1/svc1:p80t', 'ns/ä'),
+      protocol: fc.constantFrom('TCP', 'UDP', 'SCTP', 'tcp'),
+      endpoint: fc.constantFrom('10.0.0.1:80', '0.0.1:80', 'cp10.0.0.1:80', '[fd00::1]:80', ''),
+    });
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 30 }), (calls) => {
+        for (const c of calls) {
+          const p = c.protocol.toLowerCase();
+          expect(endpointChainName(c.name, c.protocol, c.endpoint)).toBe(`KUBE-SEP-${plain(c.name + p + c.endpoint)}`);
+          expect(endpointChainNames(c.name, c.protocol).name(c.endpoint)).toBe(`KUBE-SEP-${plain(c.name + p + c.endpoint)}`);
+          expect(portProtoHash(c.name, c.protocol)).toBe(plain(c.name + p));
+        }
+      }),
+      { numRuns: 300, seed: 4 },
+    );
   });
 });

@@ -47,27 +47,88 @@ function hash16(s: string): string {
     + PAIRS[b] + PAIRS[rb >>> 20] + PAIRS[(rb >>> 10) & 1023] + PAIRS[rb & 1023];
 }
 
+/**
+ * Names already hashed, for every proxier of the process (each node's proxier names the same Services and
+ * endpoints), per service port by `servicePortName + protocol` (lowercase): its hash, and its endpoints' names by
+ * endpoint, so each is keyed by the whole string hashed and a hit is what hashing again gives. Emptied when it
+ * holds MEMO_MAX names, so it stays a few tens of MB at most (tables still held by a caller keep working).
+ */
+const MEMO_MAX = 1 << 18;
+const portTables = new Map<string, PortChainNames>();
+let memoCount = 0;
+
+/** A service port's names: its hash, its four chains, and its endpoints' chains. */
+export interface PortChainNames {
+  readonly hash: string;
+  /** One object per port name and protocol: not to be changed. */
+  readonly chains: ServiceChainNames;
+  readonly endpoints: EndpointChainNames;
+}
+
+/** The names of the service port `servicePortName` with `protocol`, from the memo or hashed now. */
+export function servicePortNames(servicePortName: string, protocol: string): PortChainNames {
+  const prefix = servicePortName + protocol.toLowerCase();
+  let t = portTables.get(prefix);
+  if (t === undefined) {
+    if (memoCount >= MEMO_MAX) {
+      portTables.clear();
+      memoCount = 0;
+    }
+    memoCount++;
+    const h = hash16(prefix);
+    t = { hash: h, chains: { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` }, endpoints: new EndpointChainNames(prefix) };
+    portTables.set(prefix, t);
+  }
+  return t;
+}
+
 /** portProtoHash(servicePortName, protocol): `ns/name[:port]` + lowercase protocol, no separator. */
 export function portProtoHash(servicePortName: string, protocol: string): string {
-  return hash16(servicePortName + protocol.toLowerCase());
+  return servicePortNames(servicePortName, protocol).hash;
 }
 
 export interface ServiceChainNames {
-  svc: string;
-  svl: string;
-  ext: string;
-  fw: string;
+  readonly svc: string;
+  readonly svl: string;
+  readonly ext: string;
+  readonly fw: string;
 }
 
-/** The four chains of one service port, sharing one hash. */
+/** The four chains of one service port, sharing one hash (one object per port name and protocol: not to be changed). */
 export function serviceChainNames(servicePortName: string, protocol: string): ServiceChainNames {
-  const h = portProtoHash(servicePortName, protocol);
-  return { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` };
+  return servicePortNames(servicePortName, protocol).chains;
 }
 
 /** servicePortEndpointChainName(): endpoint is `ip:port` (`[ip]:port` for IPv6). */
 export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
-  return `KUBE-SEP-${hash16(servicePortName + protocol.toLowerCase() + endpoint)}`;
+  return endpointChainNames(servicePortName, protocol).name(endpoint);
+}
+
+/** The KUBE-SEP names of one service port's endpoints (servicePortEndpointChainName()), each hashed once per process. */
+export class EndpointChainNames {
+  readonly #prefix: string;
+  #names: Map<string, string> | null = null;
+
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  /** The chain of `endpoint` (`ip:port`, `[ip]:port` for IPv6). */
+  name(endpoint: string): string {
+    const names = (this.#names ??= new Map());
+    let name = names.get(endpoint);
+    if (name === undefined) {
+      name = `KUBE-SEP-${hash16(this.#prefix + endpoint)}`;
+      names.set(endpoint, name);
+      memoCount++;
+    }
+    return name;
+  }
+}
+
+/** The KUBE-SEP names of the endpoints of `servicePortName` with `protocol`. */
+export function endpointChainNames(servicePortName: string, protocol: string): EndpointChainNames {
+  return servicePortNames(servicePortName, protocol).endpoints;
 }
 
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'];

@@ -3,7 +3,7 @@
 // endpoints really changed (a slice update that leaves the endpoints as they were is dropped).
 
 import type { EndpointInfo } from './endpoints.js';
-import { endpointsByServicePort } from './endpoints.js';
+import { endpointsByServicePort, sameEndpointMaps } from './endpoints.js';
 import type { EndpointSlice, IpFamily, ProxierConfig } from './types.js';
 
 export interface UpdateEndpointsMapResult {
@@ -21,6 +21,9 @@ export interface UpdateEndpointsMapResult {
   conntrackCleanupRequired: boolean;
 }
 
+/** A Service without endpoints (never changed). */
+const NONE: ReadonlyMap<string, EndpointInfo[]> = new Map();
+
 export class EndpointsChangeTracker {
   /** Slices as of the last checkout, per Service, per slice name. */
   private readonly applied = new Map<string, Map<string, EndpointSlice>>();
@@ -28,8 +31,13 @@ export class EndpointsChangeTracker {
   private readonly pendingSlices = new Map<string, Map<string, EndpointSlice | null>>();
   /** Endpoints as of the last checkout, per service port key. */
   private readonly endpoints = new Map<string, EndpointInfo[]>();
+  /**
+   * Per Service with pending slices: what its slices and endpoints become when the changes are applied, as the
+   * last event computed them (every event of the Service computes them again), so checkout() does not.
+   */
+  private readonly pendingAfter = new Map<string, { slices: Map<string, EndpointSlice>; endpoints: Map<string, EndpointInfo[]> }>();
   /** The keys of `endpoints` per Service (`ns/name`), in the order they were set: its ports without a scan of all. */
-  private readonly keysOf = new Map<string, Set<string>>();
+  private readonly keysOf = new Map<string, string[]>();
   private readonly family: IpFamily;
   private readonly nodeName: string;
 
@@ -39,8 +47,11 @@ export class EndpointsChangeTracker {
   }
 
   private slicesAfter(nn: string): Map<string, EndpointSlice> {
-    const out = new Map(this.applied.get(nn) ?? []);
-    for (const [name, s] of this.pendingSlices.get(nn) ?? []) {
+    const base = this.applied.get(nn);
+    const out = base === undefined ? new Map<string, EndpointSlice>() : new Map(base);
+    const pending = this.pendingSlices.get(nn);
+    if (pending === undefined) return out;
+    for (const [name, s] of pending) {
       if (s) out.set(name, s);
       else out.delete(name);
     }
@@ -53,9 +64,11 @@ export class EndpointsChangeTracker {
     return eps;
   }
 
-  private appliedEndpointsOf(nn: string): Map<string, EndpointInfo[]> {
+  private appliedEndpointsOf(nn: string): ReadonlyMap<string, EndpointInfo[]> {
+    const keys = this.keysOf.get(nn);
+    if (keys === undefined) return NONE;
     const out = new Map<string, EndpointInfo[]>();
-    for (const k of this.keysOf.get(nn) ?? []) {
+    for (const k of keys) {
       const v = this.endpoints.get(k);
       if (v !== undefined && (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`))) out.set(k, v);
     }
@@ -68,13 +81,16 @@ export class EndpointsChangeTracker {
     let p = this.pendingSlices.get(nn);
     if (!p) this.pendingSlices.set(nn, (p = new Map()));
     p.set(slice.name, remove ? null : slice);
-    const after = this.endpointsOf(this.slicesAfter(nn));
-    if (JSON.stringify([...after].sort()) === JSON.stringify([...this.appliedEndpointsOf(nn)].sort())) {
+    const slices = this.slicesAfter(nn);
+    const after = this.endpointsOf(slices);
+    if (sameEndpointMaps(after, this.appliedEndpointsOf(nn))) {
       // Nothing kube-proxy uses changed: keep the slices, drop the change.
-      this.applied.set(nn, this.slicesAfter(nn));
+      this.applied.set(nn, slices);
       this.pendingSlices.delete(nn);
+      this.pendingAfter.delete(nn);
       return false;
     }
+    this.pendingAfter.set(nn, { slices, endpoints: after });
     return true;
   }
 
@@ -86,9 +102,10 @@ export class EndpointsChangeTracker {
   checkout(): UpdateEndpointsMapResult {
     const result: UpdateEndpointsMapResult = { updatedServices: new Set(), deletedUDPEndpoints: [], newlyActiveUDPServices: [], conntrackCleanupRequired: false };
     for (const nn of [...this.pendingSlices.keys()].sort()) {
-      const slices = this.slicesAfter(nn);
+      const computed = this.pendingAfter.get(nn);
+      const slices = computed?.slices ?? this.slicesAfter(nn);
       const before = this.appliedEndpointsOf(nn);
-      const after = this.endpointsOf(slices);
+      const after = computed?.endpoints ?? this.endpointsOf(slices);
       result.updatedServices.add(nn);
       for (const [k, list] of before) {
         if (!k.endsWith('/UDP')) continue;
@@ -96,15 +113,16 @@ export class EndpointsChangeTracker {
         for (const ep of list) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
       }
       for (const [k, list] of after) if (k.endsWith('/UDP') && list.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
-      if ([...before.keys(), ...after.keys()].some((k) => k.endsWith('/UDP'))) result.conntrackCleanupRequired = true;
+      if (!result.conntrackCleanupRequired && (anyUdp(before) || anyUdp(after))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
       for (const [k, v] of after) this.endpoints.set(k, v);
-      if (after.size > 0) this.keysOf.set(nn, new Set(after.keys()));
+      if (after.size > 0) this.keysOf.set(nn, Array.from(after.keys()));
       else this.keysOf.delete(nn);
       if (slices.size) this.applied.set(nn, slices);
       else this.applied.delete(nn);
     }
     this.pendingSlices.clear();
+    this.pendingAfter.clear();
     return result;
   }
 
@@ -112,4 +130,9 @@ export class EndpointsChangeTracker {
   endpointsMap(): ReadonlyMap<string, readonly EndpointInfo[]> {
     return this.endpoints;
   }
+}
+
+function anyUdp(m: ReadonlyMap<string, unknown>): boolean {
+  for (const k of m.keys()) if (k.endsWith('/UDP')) return true;
+  return false;
 }

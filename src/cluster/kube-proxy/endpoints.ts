@@ -1,8 +1,7 @@
 // EndpointSlices to per-service-port endpoint lists (pkg/proxy/endpointslicecache.go) and the choice of
 // endpoints per traffic policy (pkg/proxy/topology.go CategorizeEndpoints()).
 
-import { endpointChainName } from './chain-names.js';
-import { parseIpSloppy } from './ip-sloppy.js';
+import { ipTextSloppy } from './ip-sloppy.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { EndpointSlice, IpFamily } from './types.js';
@@ -31,20 +30,24 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   const sets = new Map<string, Map<string, EndpointInfo>>();
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
+    // Each endpoint's address, parsed once for all the slice's ports.
+    let ips: (string | undefined)[] | null = null;
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
       let set = sets.get(key);
       if (!set) sets.set(key, (set = new Map()));
-      for (const ep of slice.endpoints) {
-        if (ep.addresses.length === 0) continue;
-        const ip = parseIpSloppy(ep.addresses[0]);
-        if (!ip || ip.family !== family) continue;
+      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : ipTextSloppy(ep.addresses[0])));
+      for (let i = 0; i < slice.endpoints.length; i++) {
+        const ep = slice.endpoints[i];
+        const ipText = ips[i];
+        // An IPv6 address's text has a colon, an IPv4 one's none.
+        if (ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
         const c = ep.conditions ?? {};
         const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
-        const text = family === 'IPv6' ? `[${ip.text}]:${p.port}` : `${ip.text}:${p.port}`;
+        const text = family === 'IPv6' ? `[${ipText}]:${p.port}` : `${ipText}:${p.port}`;
         const info: EndpointInfo = {
-          ip: ip.text, port: p.port, text, isLocal,
+          ip: ipText, port: p.port, text, isLocal,
           ready: c.ready === null || c.ready === undefined || c.ready,
           serving: c.serving === null || c.serving === undefined || c.serving,
           terminating: c.terminating === true,
@@ -54,19 +57,52 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
     }
   }
   const out = new Map<string, EndpointInfo[]>();
-  for (const [k, set] of sets) out.set(k, [...set.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)));
+  for (const [k, set] of sets) out.set(k, sortByText(Array.from(set.values())));
   return out;
 }
 
-/** The KUBE-SEP names already hashed, per service port object (a pure function of its name, protocol and the endpoint). */
-const sepNames = new WeakMap<ServicePortInfo, Map<string, string>>();
+const byText = (a: EndpointInfo, b: EndpointInfo): number => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
 
+/**
+ * `list` sorted by `text` in place (the texts are distinct: any sort gives the same order). A short list is
+ * sorted by insertion, without the work array Array.prototype.sort allocates.
+ */
+export function sortByText(list: EndpointInfo[]): EndpointInfo[] {
+  if (list.length > 16) return list.sort(byText);
+  for (let i = 1; i < list.length; i++) {
+    const e = list[i];
+    let j = i - 1;
+    while (j >= 0 && list[j].text > e.text) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = e;
+  }
+  return list;
+}
+
+/**
+ * Whether two endpoint maps (service port key -> endpoints) hold the same endpoints, field for field, as
+ * reflect.DeepEqual compares them (what endpointSliceUpdate() needs to drop a no-op change). `port` is not looked
+ * at apart from `text`, which is `ip:port` and so tells two ports apart as their JSON would.
+ */
+export function sameEndpointMaps(a: ReadonlyMap<string, readonly EndpointInfo[]>, b: ReadonlyMap<string, readonly EndpointInfo[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, la] of a) {
+    const lb = b.get(k);
+    if (lb === undefined || lb.length !== la.length) return false;
+    for (let i = 0; i < la.length; i++) {
+      const x = la[i];
+      const y = lb[i];
+      if (x.text !== y.text || x.ip !== y.ip || x.isLocal !== y.isLocal || x.ready !== y.ready || x.serving !== y.serving || x.terminating !== y.terminating) return false;
+    }
+  }
+  return true;
+}
+
+/** The endpoint's KUBE-SEP chain (chain-names.ts keeps the names already hashed). */
 export function sepChain(svc: ServicePortInfo, ep: EndpointInfo): string {
-  let names = sepNames.get(svc);
-  if (names === undefined) sepNames.set(svc, (names = new Map()));
-  let name = names.get(ep.text);
-  if (name === undefined) names.set(ep.text, (name = endpointChainName(svc.name, svc.protocol, ep.text)));
-  return name;
+  return svc.endpointChains.name(ep.text);
 }
 
 export interface Categorized {
@@ -105,6 +141,6 @@ export function categorizeEndpoints(eps: readonly EndpointInfo[], svc: ServicePo
   const union = new Map<string, EndpointInfo>();
   for (const e of cluster) union.set(e.text, e);
   for (const e of local) union.set(e.text, e);
-  const allReachable = [...union.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  const allReachable = sortByText(Array.from(union.values()));
   return { cluster, local, allReachable, hasAny };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
+import { cidrContains, ipTextSloppy, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
 
 describe('ParseIPSloppy / ParseCIDRSloppy', () => {
   it('reads IPv4 leading zeros as decimal, not octal', () => {
@@ -50,5 +50,18 @@ describe('ParseIPSloppy / ParseCIDRSloppy', () => {
     }), { numRuns: 3000, seed: 7 });
     expect(parseIpSloppy('255.255.255.255')?.text).toBe('255.255.255.255');
     expect(parseIpSloppy('0255.1.1.1')).toBeUndefined();
+  });
+
+  it('ipTextSloppy is parseIpSloppy\'s text (canonical IPv4 text kept as it is)', () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('0', '00', '01', '010', '000', '0255', ''));
+    const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+    const any = fc.oneof(v4, v4.map((a) => ` ${a}`), v4.map((a) => `${a} `), fc.constantFrom('::1', 'fd00::01', '::ffff:1.2.3.4', '1.2.3', '1.2.3.4.5', '', ' '), fc.string({ maxLength: 12 }));
+    fc.assert(
+      fc.property(any, (a) => {
+        expect(ipTextSloppy(a)).toBe(parseIpSloppy(a)?.text);
+      }),
+      { numRuns: 2000, seed: 21 },
+    );
+    expect(ipTextSloppy('10.0.0.1')).toBe('10.0.0.1');
   });
 });

@@ -97,6 +97,21 @@ export function parseIpSloppy(text: string): ParsedIp | undefined {
   return v === undefined ? undefined : { family: 'IPv4', value: v, text: formatV4(v) };
 }
 
+/**
+ * parseIpSloppy(text)?.text, without the value: for IPv4 no bigint, and `text` itself when it is already
+ * written as net.IP.String() writes it (no leading zeros, no spaces). The family is IPv6 when it has a colon.
+ */
+export function ipTextSloppy(text: string): string | undefined {
+  if (text.includes(':')) return parseIpSloppy(text)?.text;
+  const v = parseV4Number(text);
+  if (v === undefined) return parseIpSloppy(text)?.text;
+  // Canonical when no octet of two or more digits starts with 0.
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text.charCodeAt(i) === 48 && (i === 0 || text.charCodeAt(i - 1) === 46) && text.charCodeAt(i + 1) !== 46) return formatV4(BigInt(v));
+  }
+  return text;
+}
+
 /** ParseCIDRSloppy(): the network with host bits cleared, as net.IPNet.String() prints it. */
 export function parseCidrSloppy(text: string): ParsedCidr | undefined {
   const s = text.trim();

@@ -14,8 +14,18 @@ function exact(x: number): { mantissa: bigint; shift: bigint } {
   return e >= 0 ? { mantissa: mantissa << BigInt(e), shift: 0n } : { mantissa, shift: BigInt(-e) };
 }
 
+/** probability(n) for n below TABLE_SIZE, filled as asked (a pure function of n). */
+const TABLE_SIZE = 4096;
+const table: (string | undefined)[] = [];
+
 /** `%0.10f` of 1/n, as kube-proxy writes `--probability`. */
 export function probability(n: number): string {
+  if (Number.isInteger(n) && n > 0 && n < TABLE_SIZE) return (table[n] ??= computeProbability(n));
+  return computeProbability(n);
+}
+
+/** probability() computed again. */
+export function computeProbability(n: number): string {
   const { mantissa, shift } = exact(1 / n);
   const scaled = mantissa * 10n ** 10n;
   let q = scaled >> shift;

@@ -47,7 +47,7 @@ export class IptablesProxier {
   private lastFullSync = Number.NEGATIVE_INFINITY;
   private lastCleanup = Number.NEGATIVE_INFINITY;
   /** Each Service port's rendered lines, reused by later syncs while its port info and endpoints are the same objects. */
-  private readonly segments: RenderSegments = new WeakMap();
+  private readonly segments: RenderSegments = new Map();
   private readonly memo = new RenderMemo();
   /** services() as of the last change of serviceMap. */
   private sortedServices: ServicePortInfo[] | null = null;
@@ -111,7 +111,8 @@ export class IptablesProxier {
     const serviceUpdate = this.serviceChanges.applyTo(this.serviceMap);
     if (serviceUpdate.updatedServices.size > 0) this.sortedServices = null;
     const endpointsUpdate = this.endpointsChanges.checkout();
-    const changed = new Set([...serviceUpdate.updatedServices, ...endpointsUpdate.updatedServices]);
+    const changed = new Set(serviceUpdate.updatedServices);
+    for (const nn of endpointsUpdate.updatedServices) changed.add(nn);
     const services = this.sorted();
     const endpoints = this.endpoints();
     // Counted again only for the Services that changed (render-memo.ts), as renderSync does with the same input.
@@ -135,7 +136,7 @@ export class IptablesProxier {
       full,
       hookJumps: full ? hookJumps() : [],
       text: r.text,
-      changedServices: full ? new Set(services.map((s) => s.service)) : changed,
+      changedServices: full ? serviceNames(services) : changed,
       deletedChains: r.deletedChains,
       largeClusterMode: r.largeClusterMode,
       serviceUpdate,
@@ -148,4 +149,10 @@ export class IptablesProxier {
   syncFailed(): void {
     this.needFullSync = true;
   }
+}
+
+function serviceNames(services: readonly ServicePortInfo[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of services) out.add(s.service);
+  return out;
 }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IptablesProxier } from './proxier.js';
 import { renderSync } from './render.js';
+import type { RenderSegments } from './render.js';
 import { RenderMemo } from './render-memo.js';
 import { fakeConfig, slice, svc } from './testing.js';
 
@@ -14,10 +15,16 @@ const ip = (i: number) => `172.30.${i >> 8}.${i & 255}`;
 describe('RenderMemo', () => {
   it('counts declared chains across segments that come and go', () => {
     const m = new RenderMemo();
-    const a = { filterRules: [], natChains: [], natRules: ['-A X'], active: ['KUBE-SVC-A', 'KUBE-SEP-1'] };
-    const b = { filterRules: [], natChains: [], natRules: ['-A Y'], active: ['KUBE-SVC-B', 'KUBE-SEP-1'] };
+    const a = { filterRules: '', natChains: '', natRules: '-A X', natRuleCount: 1, active: ['KUBE-SVC-A', 'KUBE-SEP-1'] };
+    const b = { filterRules: '', natChains: '', natRules: '-A Y', natRuleCount: 1, active: ['KUBE-SVC-B', 'KUBE-SEP-1'] };
     m.update([a, b]);
     expect(m.texts('natRules')).toEqual(['-A X\n-A Y']);
+    // Counted from here on (a memo never asked counts nothing, and counts its segments when first asked).
+    expect(m.declares('KUBE-SVC-A')).toBe(true);
+    const lazy = new RenderMemo();
+    lazy.update([a, b]);
+    lazy.update([b]);
+    expect([lazy.declares('KUBE-SVC-A'), lazy.declares('KUBE-SEP-1'), lazy.natRuleLines()]).toEqual([false, true, 1]);
     m.update([b]);
     expect([m.declares('KUBE-SVC-A'), m.declares('KUBE-SVC-B'), m.declares('KUBE-SEP-1')]).toEqual([false, true, true]);
     expect(m.texts('natRules')).toEqual(['-A Y']);
@@ -94,7 +101,7 @@ describe('RenderMemo with touched Services', () => {
         const services = p.services();
         const endpoints = new Map(p.endpoints());
         const memo = new RenderMemo();
-        const segments = new WeakMap();
+        const segments: RenderSegments = new Map();
         const base = { config, services, endpoints, existingNatChains: null, segments, memo };
         renderSync({ ...base, changedServices: null });
         let last: Set<string> = new Set();

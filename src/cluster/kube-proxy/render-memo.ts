@@ -16,9 +16,17 @@ import type { ProxierConfig } from './types.js';
 /** Segments per run of text: a changed Service rebuilds one run. */
 const RUN = 64;
 
-type Part = 'filterRules' | 'natChains' | 'natRules';
+export type Part = 'filterRules' | 'natChains' | 'natRules';
 
 type RunText = Partial<Record<Part, string>>;
+
+/** A run RenderMemo.write() left as its segments' texts: out[from..to) in the array it wrote to. */
+export interface UnjoinedRun {
+  part: Part;
+  run: number;
+  from: number;
+  to: number;
+}
 
 /** What the last render was made of, to tell which Services the next one must look at. */
 interface Rendered {
@@ -32,8 +40,11 @@ interface Rendered {
 export class RenderMemo {
   /** The segments of the last sync, in Service order. */
   #segs: ServiceSegment[] = [];
-  /** How many of those segments declare each nat chain. */
-  readonly #declared = new Map<string, number>();
+  /**
+   * How many of those segments declare each nat chain; null until declares() is first asked (a first full sync
+   * without the stale-chain clean-up never asks), then kept up to date.
+   */
+  #declared: Map<string, number> | null = null;
   /** Text per run of RUN segments; undefined: to join again. */
   #runs: (RunText | undefined)[] = [];
   #natRuleLines = 0;
@@ -62,27 +73,27 @@ export class RenderMemo {
   #put(i: number, b: ServiceSegment | undefined): void {
     const a = this.#segs[i];
     if (a === b) return;
+    const declared = this.#declared;
     if (a !== undefined) {
-      for (const c of a.active) this.#count(c, -1);
-      this.#natRuleLines -= a.natRules.length;
+      if (declared !== null) for (const c of a.active) count(declared, c, -1);
+      this.#natRuleLines -= a.natRuleCount;
     }
     if (b !== undefined) {
-      for (const c of b.active) this.#count(c, 1);
-      this.#natRuleLines += b.natRules.length;
+      if (declared !== null) for (const c of b.active) count(declared, c, 1);
+      this.#natRuleLines += b.natRuleCount;
       this.#segs[i] = b;
     }
     this.#runs[Math.floor(i / RUN)] = undefined;
   }
 
-  #count(chain: string, d: number): void {
-    const k = (this.#declared.get(chain) ?? 0) + d;
-    if (k === 0) this.#declared.delete(chain);
-    else this.#declared.set(chain, k);
-  }
-
   /** Whether a current segment declares `chain`. */
   declares(chain: string): boolean {
-    return this.#declared.has(chain);
+    let declared = this.#declared;
+    if (declared === null) {
+      declared = this.#declared = new Map();
+      for (const seg of this.#segs) for (const c of seg.active) count(declared, c, 1);
+    }
+    return declared.has(chain);
   }
 
   /** The nat rule lines of the current segments. */
@@ -103,12 +114,56 @@ export class RenderMemo {
   }
 
   /**
+   * Writes the current segments' lines of `part` to `out`, to be joined by newlines: a run already joined as its
+   * one string; a run not joined yet as the texts of its segments (empty ones left out), noted in `later` so that
+   * adopt() can take the run's text out of the joined text rather than join it on its own.
+   */
+  write(part: Part, out: string[], later: UnjoinedRun[]): void {
+    const segs = this.#segs;
+    for (let r = 0; r * RUN < segs.length; r++) {
+      const run = (this.#runs[r] ??= {});
+      const text = run[part];
+      if (text !== undefined) {
+        if (text !== '') out.push(text);
+        continue;
+      }
+      const from = out.length;
+      const to = Math.min(segs.length, (r + 1) * RUN);
+      for (let i = r * RUN; i < to; i++) {
+        const t = segs[i][part];
+        if (t !== '') out.push(t);
+      }
+      if (out.length === from) run[part] = '';
+      else later.push({ part, run: r, from, to: out.length });
+    }
+  }
+
+  /** `text` is `out` (as write() left it) joined by newlines: the runs noted in `later` get their text from it. */
+  adopt(text: string, out: readonly string[], later: readonly UnjoinedRun[]): void {
+    let pos = 0;
+    let k = 0;
+    let start = 0;
+    for (let i = 0; i < out.length && k < later.length; i++) {
+      const u = later[k];
+      if (i === u.from) start = pos;
+      const end = pos + out[i].length;
+      if (i === u.to - 1) {
+        // A slice shares the joined text's characters (V8 makes a sliced string): no copy of them.
+        (this.#runs[u.run] ??= {})[u.part] = u.to - u.from === 1 ? out[i] : text.slice(start, end);
+        k++;
+      }
+      pos = end + 1;
+    }
+  }
+
+  /**
    * The endpoints of `services` in `endpoints` (largeClusterMode compares it with the threshold). `touched`: the
    * `ns/name` of every Service whose endpoints may have changed since the last call with the same list; absent:
    * counted again.
    */
   endpointTotal(services: readonly ServicePortInfo[], endpoints: ReadonlyMap<string, readonly EndpointInfo[]>, touched?: ReadonlySet<string>): number {
-    if (touched !== undefined && services === this.#counted) {
+    // With most Services touched, counting them all again is cheaper than finding the touched ones.
+    if (touched !== undefined && services === this.#counted && touched.size * 4 < services.length) {
       for (const nn of touched) {
         for (const i of this.#positionsOf(services, nn)) {
           const k = endpoints.get(services[i].key)?.length ?? 0;
@@ -166,8 +221,18 @@ export class RenderMemo {
   }
 }
 
+function count(declared: Map<string, number>, chain: string, d: number): void {
+  const k = (declared.get(chain) ?? 0) + d;
+  if (k === 0) declared.delete(chain);
+  else declared.set(chain, k);
+}
+
+/** The segments' texts of `part` (each lines joined by newlines, '' for none), joined by newlines. */
 function joinPart(segs: readonly ServiceSegment[], from: number, to: number, part: Part): string {
-  const lines: string[] = [];
-  for (let i = from; i < to; i++) for (const l of segs[i][part]) lines.push(l);
-  return lines.join('\n');
+  const texts: string[] = [];
+  for (let i = from; i < to; i++) {
+    const t = segs[i][part];
+    if (t !== '') texts.push(t);
+  }
+  return texts.join('\n');
 }

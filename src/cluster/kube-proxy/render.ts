@@ -2,7 +2,7 @@
 // Services, their endpoints and the proxier's configuration to the `iptables-restore --noflush` input, rule for
 // rule and in kube-proxy's own emission order (filter block, then nat block; chain lines, then rules).
 
-import { categorizeEndpoints, sepChain } from './endpoints.js';
+import { categorizeEndpoints } from './endpoints.js';
 import type { EndpointInfo } from './endpoints.js';
 import { isServiceChainName } from './chain-names.js';
 import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
@@ -12,6 +12,7 @@ import type { ServicePortInfo } from './service-port.js';
 import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
 import { RenderMemo } from './render-memo.js';
+import type { UnjoinedRun } from './render-memo.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -53,17 +54,27 @@ export interface RenderInput {
   touched?: ReadonlySet<string>;
 }
 
-/** One Service port's share of a sync's text: its lines in each part, and the nat chains it declares. */
+/**
+ * One Service port's share of a sync's text: its lines in each part (joined by newlines, '' for none: one flat
+ * string per part rather than an array of lines, so that little of a render stays alive), and the nat chains it
+ * declares.
+ */
 export interface ServiceSegment {
-  filterRules: readonly string[];
-  natChains: readonly string[];
-  natRules: readonly string[];
+  filterRules: string;
+  natChains: string;
+  natRules: string;
+  /** The lines of natRules. */
+  natRuleCount: number;
   active: readonly string[];
 }
 
-/** What a segment was rendered from; a ServicePortInfo and an endpoint list are replaced, never changed, when they change. */
-export type RenderSegments = WeakMap<ServicePortInfo, {
-  eps: readonly EndpointInfo[]; config: ProxierConfig; large: boolean;
+/**
+ * What a segment was rendered from, by ServicePortInfo.key; a ServicePortInfo and an endpoint list are replaced,
+ * never changed, when they change. A plain Map (no WeakMap: its ephemerons are costly to insert and to collect),
+ * which renderSync() rids of the keys of gone Services when it holds many more than the Services.
+ */
+export type RenderSegments = Map<string, {
+  svc: ServicePortInfo; eps: readonly EndpointInfo[]; config: ProxierConfig; large: boolean;
   /** With its own chains written, and without them (a partial sync that skips it). */
   written?: ServiceSegment; skipped?: ServiceSegment;
 }>;
@@ -123,8 +134,138 @@ class Lines implements LineSink {
   }
 }
 
+/** Where one Service's lines of one part go. */
+interface PartSink {
+  /** A whole line. */
+  add(line: string): void;
+  /** Starts a line with `piece`; s() writes the next pieces of the line. */
+  line(piece: string): PartSink;
+  /** The next piece of the line. */
+  s(piece: string): PartSink;
+}
+
+type SegmentPart = 'filterRules' | 'natChains' | 'natRules';
+
+/**
+ * One part's text of the Services being rendered, as pieces joined once per batch of Services (a line is no
+ * string of its own, nor is a Service's text: each Service's text is a slice of its batch's, which V8 keeps as a
+ * view, not a copy). A batch is joined when it reaches BATCH_CHARS characters, so that its text is a large
+ * object (never copied by the young-generation collector), and by flush() at the end of a render. The array of
+ * pieces is reused, never shrunk (shrinking it would make it grow again, in steps, for every batch).
+ */
+class PartText implements PartSink {
+  readonly part: SegmentPart;
+  readonly #pieces: string[] = [];
+  #n = 0;
+  /** Characters written in this batch. */
+  #len = 0;
+  /** Lines written in this batch. */
+  #lines = 0;
+  /** The current Service's lines, and where its first one starts. */
+  #svcLines = 0;
+  #svcStart = 0;
+  /** The Services of this batch with lines: their segment, and where their text starts and ends. */
+  readonly #segs: ServiceSegment[] = [];
+  readonly #starts: number[] = [];
+  readonly #ends: number[] = [];
+  #pending = 0;
+
+  constructor(part: SegmentPart) {
+    this.part = part;
+  }
+
+  add(line: string): void {
+    this.line(line);
+  }
+
+  line(piece: string): this {
+    if (this.#lines++ > 0) {
+      this.#pieces[this.#n++] = '\n';
+      this.#len++;
+    }
+    if (this.#svcLines++ === 0) this.#svcStart = this.#len;
+    this.#pieces[this.#n++] = piece;
+    this.#len += piece.length;
+    return this;
+  }
+
+  s(piece: string): this {
+    this.#pieces[this.#n++] = piece;
+    this.#len += piece.length;
+    return this;
+  }
+
+  /** The current Service's lines so far. */
+  get count(): number {
+    return this.#svcLines;
+  }
+
+  /** Ends the current Service's text: `seg[part]` gets it ('' at once for none, else when its batch is joined). */
+  end(seg: ServiceSegment): void {
+    if (this.#svcLines === 0) seg[this.part] = '';
+    else {
+      const k = this.#pending++;
+      this.#segs[k] = seg;
+      this.#starts[k] = this.#svcStart;
+      this.#ends[k] = this.#len;
+    }
+    this.#svcLines = 0;
+    if (this.#len >= BATCH_CHARS) this.flush();
+  }
+
+  /** Joins the batch and gives each of its Services its text. */
+  flush(): void {
+    const n = this.#n;
+    if (n === 0) return;
+    const p = this.#pieces;
+    // The pieces past n are an earlier batch's: blank them (or drop them when they are many).
+    if (p.length > 4 * n + 64) p.length = n;
+    else for (let i = n; i < p.length; i++) p[i] = '';
+    const text = n === 1 ? p[0] : p.join('');
+    const segs = this.#segs;
+    for (let k = 0; k < this.#pending; k++) {
+      segs[k][this.part] = text.slice(this.#starts[k], this.#ends[k]);
+      segs[k] = NO_SEGMENT;
+    }
+    this.#pending = 0;
+    this.#n = 0;
+    this.#len = 0;
+    this.#lines = 0;
+  }
+}
+
+const MASQ_JUMP = ` -j ${KUBE_MARK_MASQ}`;
+
+/** ` -m statistic --mode random --probability P` for P = 1/n, by n (a pure function of n). */
+const STATISTIC_ARGS: string[] = [];
+function statisticArgs(n: number): string {
+  if (n >= 4096) return ` -m statistic --mode random --probability ${probability(n)}`;
+  return (STATISTIC_ARGS[n] ??= ` -m statistic --mode random --probability ${probability(n)}`);
+}
+
+/** `-m tcp -p tcp` and ` -m tcp -p tcp -j DNAT --to-destination `, by protocol (lowercase). */
+const PROTO_ARGS = new Map<string, { args: string; dnat: string }>();
+function protoStrings(proto: string): { args: string; dnat: string } {
+  let t = PROTO_ARGS.get(proto);
+  if (t === undefined) {
+    const args = `-m ${proto} -p ${proto}`;
+    PROTO_ARGS.set(proto, (t = { args, dnat: ` ${args} -j DNAT --to-destination ` }));
+  }
+  return t;
+}
+const protoArgs = (proto: string): string => protoStrings(proto).args;
+const dnatHead = (proto: string): string => protoStrings(proto).dnat;
+
+/** Characters per batch of a part's text: above V8's largest regular object (128 KiB), so a large object. */
+const BATCH_CHARS = 256 * 1024;
+const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: 0, active: [] };
+
 /** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
-const DISCARD: LineSink = { write: () => {} };
+const DISCARD: PartSink = {
+  add: () => {},
+  line: () => DISCARD,
+  s: () => DISCARD,
+};
 
 /** --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go): null when every local address matches. */
 function nodePortIPs(config: ProxierConfig): ParsedIp[] | null {
@@ -157,7 +298,8 @@ export function renderSync(input: RenderInput): RenderResult {
   const mark = masqueradeMark(config);
   const memo = input.memo ?? new RenderMemo();
   const largeClusterMode = memo.endpointTotal(input.services, input.endpoints, input.touched) > config.largeClusterEndpointsThreshold;
-  const comment = (s: string): string | null => (largeClusterMode ? null : `-m comment --comment ${q(s)}`);
+  /** ` -m comment --comment TEXT` before the rest of a rule, or '' in largeClusterMode. */
+  const comment = (s: string): string => (largeClusterMode ? '' : ` -m comment --comment ${q(s)}`);
 
   const filterChains = new Lines();
   const filterRules = new Lines();
@@ -186,16 +328,24 @@ export function renderSync(input: RenderInput): RenderResult {
   // The local-traffic detector's arguments are the same for every Service.
   const notLocalArgs = detectorArgs(config.localDetector, false);
   const localArgs = detectorArgs(config.localDetector, true);
+  const notLocalMasq = ` ${notLocalArgs} -j ${KUBE_MARK_MASQ}`;
+
+  // The Services' lines, per part (renderService is not re-entered).
+  const svcFilterRules = new PartText('filterRules');
+  const svcNatChains = new PartText('natChains');
+  const svcNatRules = new PartText('natRules');
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
-    const filterRules = new Lines();
-    const natChains = new Lines();
-    const natRules = new Lines();
+    const filterRules = svcFilterRules;
+    const natChains = svcNatChains;
+    const natRules = svcNatRules;
     const activeHere: string[] = [];
-    const P = `-m ${svc.proto} -p ${svc.proto}`;
+    const P = protoArgs(svc.proto);
     const N = svc.name;
     const cat = categorizeEndpoints(eps, svc);
+    // sepChain(svc, ep) for each endpoint, the service port's names looked up once.
+    const sepNames = svc.endpointChains;
     const hasEndpoints = cat.hasAny;
     const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
     const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
@@ -235,87 +385,94 @@ export function renderSync(input: RenderInput): RenderResult {
     }
 
     // The cluster IP.
-    if (hasInternal) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalChain}`);
-    else filterRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
+    const port = String(svc.port);
+    // `" cluster IP" -m tcp -p tcp -d IP --dport PORT`: one string for the Service's two lines that have it.
+    const clusterTail = hasInternal ? `${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port}` : '';
+    if (hasInternal) natRules.line('-A KUBE-SERVICES -m comment --comment "').s(clusterTail).s(' -j ').s(internalChain);
+    else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
-      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
-      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
+      if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
+      if (!hasExternal) filterRules.add(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${ip} --dport ${svc.port} -j ${externalTarget}`);
     }
     for (const vip of svc.loadBalancerVIPs) {
-      if (hasEndpoints) natRules.write(`-A ${KUBE_SERVICES} -m comment --comment "${N} loadbalancer IP" ${P} -d ${vip} --dport ${svc.port} -j ${lbChain}`);
-      if (usesFW) filterRules.write(`-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${N} traffic not accepted by ${fwChain}" ${P} -d ${vip} --dport ${svc.port} -j DROP`);
+      if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} loadbalancer IP" ${P} -d ${vip} --dport ${svc.port} -j ${lbChain}`);
+      if (usesFW) filterRules.add(`-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${N} traffic not accepted by ${fwChain}" ${P} -d ${vip} --dport ${svc.port} -j DROP`);
     }
     if (!hasExternal) {
-      for (const vip of svc.loadBalancerVIPs) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${vip} --dport ${svc.port} -j ${externalTarget}`);
+      for (const vip of svc.loadBalancerVIPs) filterRules.add(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} ${P} -d ${vip} --dport ${svc.port} -j ${externalTarget}`);
     }
     if (svc.nodePort !== 0) {
       if (hasEndpoints) {
         if (localhostNodePorts && config.nfacctCounters[LOCALHOST_NPS_COUNTER]) {
-          natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${extChain}`);
+          natRules.add(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${extChain}`);
         }
         // NodePorts are not subject to loadBalancerSourceRanges.
-        natRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} --dport ${svc.nodePort} -j ${extChain}`);
+        natRules.add(`-A ${KUBE_NODEPORTS} -m comment --comment ${q(N)} ${P} --dport ${svc.nodePort} -j ${extChain}`);
       }
-      if (!hasExternal) filterRules.write(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${P} --dport ${svc.nodePort} -j ${externalTarget}`);
+      if (!hasExternal) filterRules.add(`-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalComment} -m addrtype --dst-type LOCAL ${P} --dport ${svc.nodePort} -j ${externalTarget}`);
     }
     if (svc.healthCheckNodePort !== 0) {
-      filterRules.write(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+      filterRules.add(`-A ${KUBE_NODEPORTS} -m comment --comment "${N} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
     }
 
     const chains = partialSkip ? DISCARD : natChains;
     const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      if (!partialSkip) chains.write(chainLine(c));
+      if (!partialSkip) chains.line(':').s(c).s(' - [0:0]');
       activeHere.push(c);
     };
 
     if (hasInternal) {
-      const args = `-m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port}`;
-      if (config.masqueradeAll) rules.write(`-A ${internalChain} ${args} -j ${KUBE_MARK_MASQ}`);
+      if (config.masqueradeAll) rules.add(`-A ${internalChain} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port} -j ${KUBE_MARK_MASQ}`);
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
         const notLocal = notLocalArgs;
-        if (notLocal !== null) rules.write(`-A ${internalChain} ${args} ${notLocal} -j ${KUBE_MARK_MASQ}`);
+        if (notLocal !== null) rules.line('-A ').s(internalChain).s(' -m comment --comment "').s(clusterTail).s(notLocalMasq);
       }
     }
     if (usesExt) {
       declare(extChain);
       if (!svc.externalPolicyLocal) {
-        rules.write(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
+        rules.add(`-A ${extChain} -m comment --comment "masquerade traffic for ${N} external destinations" -j ${KUBE_MARK_MASQ}`);
       } else {
         // Pod -> external destination is subject to neither policy, as if it went out to the LB and back.
         const local = localArgs;
-        if (local !== null) rules.write(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
-        rules.write(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
-        rules.write(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
+        if (local !== null) rules.add(`-A ${extChain} -m comment --comment "pod traffic for ${N} external destinations" ${local} -j ${clusterChain}`);
+        rules.add(`-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+        rules.add(`-A ${extChain} -m comment --comment "route LOCAL traffic for ${N} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`);
       }
-      if (hasExternal) rules.write(`-A ${extChain} -j ${externalPolicyChain}`);
+      if (hasExternal) rules.add(`-A ${extChain} -j ${externalPolicyChain}`);
     }
     if (usesFW) {
       declare(fwChain);
       const head = `-A ${fwChain} -m comment --comment "${N} loadbalancer IP"`;
       let allowFromNode = false;
       for (const r of svc.loadBalancerSourceRanges) {
-        rules.write(`${head} -s ${r.text} -j ${extChain}`);
+        rules.add(`${head} -s ${r.text} -j ${extChain}`);
         if (nodeIP && cidrContains(r, nodeIP)) allowFromNode = true;
       }
       // A VIP held on the node loops back with the VIP as its source.
-      if (allowFromNode) for (const vip of svc.loadBalancerVIPs) rules.write(`${head} -s ${vip} -j ${extChain}`);
-      rules.write(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
+      if (allowFromNode) for (const vip of svc.loadBalancerVIPs) rules.add(`${head} -s ${vip} -j ${extChain}`);
+      rules.add(`-A ${fwChain} -m comment --comment "other traffic to ${N} will be dropped by KUBE-PROXY-FIREWALL"`);
     }
     const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
       // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
       if (partialSkip) return;
+      const head = `-A ${chain}`;
       if (svc.affinitySeconds !== null) {
         for (const ep of list) {
-          const sep = sepChain(svc, ep);
-          rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), `-m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
+          const sep = sepNames.name(ep.text);
+          rules.add(`${head}${comment(`${N} -> ${ep.text}`)} -m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
         }
       }
-      list.forEach((ep, i) => {
-        const stat = i < list.length - 1 ? `-m statistic --mode random --probability ${probability(list.length - i)}` : null;
-        rules.write(`-A ${chain}`, comment(`${N} -> ${ep.text}`), stat, `-j ${sepChain(svc, ep)}`);
-      });
+      const n = list.length;
+      for (let i = 0; i < n; i++) {
+        const ep = list[i];
+        rules.line(head);
+        if (!largeClusterMode) rules.s(comment(`${N} -> ${ep.text}`));
+        if (i < n - 1) rules.s(statisticArgs(n - i));
+        rules.s(' -j ').s(sepNames.name(ep.text));
+      }
     };
     if (usesCluster) {
       declare(clusterChain);
@@ -325,18 +482,34 @@ export function renderSync(input: RenderInput): RenderResult {
       declare(localChain);
       toEndpoints(localChain, cat.local);
     }
+    const sepComment = comment(N);
+    const dnatArgs = dnatHead(svc.proto);
     for (const ep of cat.allReachable) {
-      const sep = sepChain(svc, ep);
+      const sep = sepNames.name(ep.text);
       declare(sep);
       if (partialSkip) continue;
-      const c = comment(N);
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
-      rules.write(`-A ${sep}`, c, `-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
-      rules.write(`-A ${sep}`, c, svc.affinitySeconds !== null ? `-m recent --name ${sep} --set` : null, `${P} -j DNAT --to-destination ${ep.text}`);
+      rules.line('-A ').s(sep);
+      if (sepComment !== '') rules.s(sepComment);
+      rules.s(' -s ').s(ep.ip).s(MASQ_JUMP);
+      rules.line('-A ').s(sep);
+      if (sepComment !== '') rules.s(sepComment);
+      if (svc.affinitySeconds !== null) rules.s(' -m recent --name ').s(sep).s(' --set');
+      rules.s(dnatArgs).s(ep.text);
     }
-    return { filterRules: filterRules.lines, natChains: natChains.lines, natRules: natRules.lines, active: activeHere };
+    // The texts are set when the batch is joined (PartText.flush(), before the segments are read).
+    const seg: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: natRules.count, active: activeHere };
+    filterRules.end(seg);
+    natChains.end(seg);
+    natRules.end(seg);
+    return seg;
   }
 
+  const flushParts = (): void => {
+    svcFilterRules.flush();
+    svcNatChains.flush();
+    svcNatRules.flush();
+  };
   const segments = input.segments;
   /** The segment of the Service port `svc`: kept while what it is made of is the same. */
   const segmentOf = (svc: ServicePortInfo): ServiceSegment => {
@@ -344,15 +517,17 @@ export function renderSync(input: RenderInput): RenderResult {
     // An unchanged Service's own chains keep their contents in the kernel: kube-proxy writes them to a buffer it
     // drops; here they are mostly not built at all (the KUBE-SERVICES lines and chain names still are).
     const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
-    let memo = segments?.get(svc);
-    if (memo !== undefined && (memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;
+    let memo = segments?.get(svc.key);
+    if (memo !== undefined && (memo.svc !== svc || memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;
     let seg = partialSkip ? memo?.skipped : memo?.written;
     if (seg === undefined) {
       seg = renderService(svc, eps, partialSkip);
-      memo ??= { eps, config, large: largeClusterMode };
+      if (memo === undefined) {
+        memo = { svc, eps, config, large: largeClusterMode };
+        segments?.set(svc.key, memo);
+      }
       if (partialSkip) memo.skipped = seg;
       else memo.written = seg;
-      segments?.set(svc, memo);
     }
     return seg;
   };
@@ -361,12 +536,21 @@ export function renderSync(input: RenderInput): RenderResult {
   if (only === null) {
     const segs: ServiceSegment[] = [];
     for (const svc of input.services) segs.push(segmentOf(svc));
+    flushParts();
     memo.update(segs);
   } else {
     // The other Services' segments are the last render's: the same ServicePortInfo, endpoints, mode and skip.
-    for (const i of only) memo.replace(i, segmentOf(input.services[i]));
+    const segs = only.map((i) => segmentOf(input.services[i]));
+    flushParts();
+    only.forEach((i, k) => memo.replace(i, segs[k]));
   }
   memo.rendered(rendered);
+  if (segments !== undefined && segments.size > 2 * input.services.length + 64) {
+    // Mostly gone Services' segments: keep the current ones only.
+    const keys = new Set<string>();
+    for (const svc of input.services) keys.add(svc.key);
+    for (const k of segments.keys()) if (!keys.has(k)) segments.delete(k);
+  }
   let natRuleLines = memo.natRuleLines();
   const activeNatChain = (c: string): boolean => active.has(c) || memo.declares(c);
   // The Services' lines come between the head lines written above and the tail lines written below.
@@ -411,19 +595,22 @@ export function renderSync(input: RenderInput): RenderResult {
   const add = (lines: readonly string[]): void => {
     for (const l of lines) parts.push(l);
   };
+  // Runs of segments not joined yet are joined as part of the text, then taken out of it (memo.adopt()).
+  const later: UnjoinedRun[] = [];
   add(filterChains.lines);
   add(filterHead);
-  add(memo.texts('filterRules'));
+  memo.write('filterRules', parts, later);
   add(filterRules.lines);
   parts.push('COMMIT', '*nat');
   add(natChainsHead);
-  add(memo.texts('natChains'));
+  memo.write('natChains', parts, later);
   add(natChains.lines);
   add(natRulesHead);
-  add(memo.texts('natRules'));
+  memo.write('natRules', parts, later);
   add(natRules.lines);
   parts.push('COMMIT', '');
   const text = parts.join('\n');
+  memo.adopt(text, parts, later);
   natRuleLines += natRulesHead.length + natRules.lines.length;
   return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
 }

@@ -1,8 +1,8 @@
 // One Service port as the proxier sees it (pkg/proxy/serviceport.go BaseServicePortInfo, newBaseServiceInfo()
 // in servicechangetracker.go): addresses of the proxier's family only, parsed sloppily, plus the chain names.
 
-import { serviceChainNames } from './chain-names.js';
-import type { ServiceChainNames } from './chain-names.js';
+import { servicePortNames } from './chain-names.js';
+import type { EndpointChainNames, ServiceChainNames } from './chain-names.js';
 import { parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
 import type { ParsedCidr } from './ip-sloppy.js';
 import type { IpFamily, Service, ServiceProtocol } from './types.js';
@@ -33,6 +33,11 @@ export interface ServicePortInfo {
   /** null: no session affinity; else the ClientIP timeout in seconds. */
   affinitySeconds: number | null;
   chains: ServiceChainNames;
+  /**
+   * The KUBE-SEP names of this port's endpoints (servicePortEndpointChainName(), remembered per process, shared by
+   * every port of the same name and protocol). Holds no data of the port (its JSON is `{}`).
+   */
+  endpointChains: EndpointChainNames;
 }
 
 /** ShouldSkipService(): headless and ExternalName Services get no rules. */
@@ -66,9 +71,12 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   const needsHealthCheck = type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
   const affinity = svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null;
   const nn = `${svc.namespace}/${svc.name}`;
+  // Shared by the Service's ports, as vips and ranges are (never changed once made).
+  const externalIPs = ips(svc.externalIPs ?? []);
   return svc.ports.map((p) => {
     const protocol = p.protocol ?? 'TCP';
     const name = p.name === '' ? nn : `${nn}:${p.name}`;
+    const names = servicePortNames(name, protocol);
     return {
       key: `${name}/${protocol}`,
       service: nn,
@@ -79,14 +87,15 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
       clusterIP: cip.text,
       port: p.port,
       nodePort: p.nodePort ?? 0,
-      externalIPs: ips(svc.externalIPs ?? []),
+      externalIPs,
       loadBalancerVIPs: vips,
       loadBalancerSourceRanges: ranges,
       externalPolicyLocal: eTPLocal,
       internalPolicyLocal: svc.internalTrafficPolicy === 'Local',
       healthCheckNodePort: needsHealthCheck ? svc.healthCheckNodePort ?? 0 : 0,
       affinitySeconds: affinity,
-      chains: serviceChainNames(name, protocol),
+      chains: names.chains,
+      endpointChains: names.endpoints,
     };
   });
 }

@@ -1,0 +1,102 @@
+// sameEndpointMaps() is the change tracker's shortcut for comparing the JSON of two endpoint maps; the tracker
+// keeps what an event computed for checkout(): both are held to their plain versions here.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
+import type { EndpointInfo } from './endpoints.js';
+import { endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
+import type { EndpointSlice } from './types.js';
+
+/** The plain comparison: the JSON of the sorted entries. */
+const jsonSame = (a: ReadonlyMap<string, readonly EndpointInfo[]>, b: ReadonlyMap<string, readonly EndpointInfo[]>): boolean =>
+  JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+
+const tri = fc.constantFrom(undefined, null, true, false);
+/**
+ * Slices of Service ns/svc over a small domain, so that equal maps come up often. Slice `b`'s addresses are not
+ * slice `a`'s: which copy of an endpoint in two slices wins depends on the slices' merge order, not looked at here.
+ */
+const sliceArb = fc.record({
+  name: fc.constantFrom('a', 'b'),
+  ports: fc.subarray([{ name: 'p80', port: 80 }, { name: 'p80', port: 81 }, { name: 'dns', port: 53, protocol: 'UDP' as const }], { minLength: 1 }),
+  endpoints: fc.array(fc.record({
+    ip: fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.10', '010.0.0.1'),
+    node: fc.constantFrom(null, 'test-node', 'other'),
+    conditions: fc.record({ ready: tri, serving: tri, terminating: tri }),
+  }), { maxLength: 3 }),
+}).map(({ name, ports, endpoints }): EndpointSlice => ({
+  namespace: 'ns', service: 'svc', name, addressType: 'IPv4', ports,
+  endpoints: endpoints.map((e) => ({ addresses: [name === 'a' ? e.ip : e.ip.replace('0.0.', '0.1.')], nodeName: e.node, conditions: e.conditions })),
+}));
+
+const byPort = (slices: EndpointSlice[]): Map<string, EndpointInfo[]> => endpointsByServicePort(slices, 'IPv4', 'test-node');
+
+describe('sameEndpointMaps', () => {
+  it('agrees with the JSON comparison of the sorted entries', () => {
+    let equal = 0;
+    // The second map: other slices, or the same slices with one endpoint's node or conditions changed.
+    const change = fc.record({ i: fc.nat(), j: fc.nat(), node: fc.constantFrom(null, 'test-node', 'other'), conditions: fc.record({ ready: tri, serving: tri, terminating: tri }) });
+    fc.assert(
+      fc.property(fc.array(sliceArb, { maxLength: 2 }), fc.array(sliceArb, { maxLength: 2 }), fc.option(change), (x, other, c) => {
+        let y = other;
+        if (c !== null) {
+          y = x.map((s, i) => (i !== c.i % x.length ? s : {
+            ...s, endpoints: s.endpoints.map((e, j) => (j !== c.j % s.endpoints.length ? e : { ...e, nodeName: c.node, conditions: c.conditions })),
+          }));
+        }
+        const a = byPort(x);
+        const b = byPort(y);
+        const same = jsonSame(a, b);
+        if (same) equal++;
+        expect(sameEndpointMaps(a, b)).toBe(same);
+        expect(sameEndpointMaps(a, byPort(x))).toBe(true);
+      }),
+      { numRuns: 600, seed: 11 },
+    );
+    // Both outcomes were exercised.
+    expect(equal).toBeGreaterThan(10);
+  });
+});
+
+describe('EndpointsChangeTracker', () => {
+  it('reports what a plain recomputation from the slices gives, over random slice events', () => {
+    const event = fc.record({ slice: sliceArb, remove: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(fc.array(event, { maxLength: 4 }), { minLength: 1, maxLength: 6 }), (steps) => {
+        const t = new EndpointsChangeTracker({ family: 'IPv4', nodeName: 'test-node' });
+        let current = new Map<string, EndpointSlice>();
+        let before = new Map<string, EndpointInfo[]>();
+        for (const events of steps) {
+          current = new Map(current);
+          for (const e of events) {
+            if (e.remove) current.delete(e.slice.name);
+            else current.set(e.slice.name, e.slice);
+            t.endpointSliceUpdate(e.slice, e.remove);
+          }
+          const after = byPort([...current.values()]);
+          for (const [k, l] of after) if (l.length === 0) after.delete(k);
+          const r = t.checkout();
+          // An event that brings the endpoints back to the applied ones drops the Service's pending change.
+          expect([...r.updatedServices]).toEqual(jsonSame(before, after) ? [] : ['ns/svc']);
+          expect(JSON.stringify([...t.endpointsMap()].sort())).toBe(JSON.stringify([...after].sort()));
+          before = after;
+        }
+      }),
+      { numRuns: 300, seed: 12 },
+    );
+  });
+});
+
+describe('sortByText', () => {
+  it('sorts as Array.prototype.sort does, short lists (by insertion) and long ones', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[0-9.:[\]a-f]{0,8}$/), { maxLength: 40 }), (texts) => {
+        const list = texts.map((text) => ({ ip: '', port: 0, text, isLocal: false, ready: true, serving: true, terminating: false }));
+        const want = texts.slice().sort();
+        expect(sortByText(list.slice()).map((e) => e.text)).toEqual(want);
+      }),
+      { numRuns: 300, seed: 13 },
+    );
+  });
+});
