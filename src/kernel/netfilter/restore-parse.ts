@@ -6,7 +6,8 @@ import type { Chain, Counters, Policy, Rule, Ruleset, TableName } from './rulese
 import { BUILTIN_CHAINS, emptyRuleset, isTableName, ruleSharing } from './ruleset.js';
 import { splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
-import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
+import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
+import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
 import { instantiate } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
@@ -228,8 +229,21 @@ export function parseRestore(
       counters = { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) };
       words.shift();
     }
+    // A line of a shape with value holes (rule-shape.ts): from the shape's template, or parsed with a trace to make one.
+    const shape = cache !== undefined && counters === null && !lenient ? shapeKey(words, line) : undefined;
+    let trace: ParseTrace | undefined;
+    if (shape !== undefined) {
+      const got = cache!.lookupShape(table, lenient, shape.key, words, line, chainExists);
+      if (got !== undefined && got !== 'template') {
+        const cmd = instantiate(got.command, !opts.counters);
+        releaseFor(cmd.chain);
+        lines.push(new CachedLine(lineNo, cmd, got, got.text ?? line));
+        continue;
+      }
+      if (got === 'template') trace = newParseTrace();
+    }
     const t = table;
-    const parsed = parseCommandWords(words, { table: t, chainExists, lenientComments: opts.lenientComments, sets: opts.sets });
+    const parsed = parseCommandWords(words, { table: t, chainExists, lenientComments: opts.lenientComments, sets: opts.sets, trace });
     if ('message' in parsed) {
       errors.push({ line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message });
       continue;
@@ -255,6 +269,9 @@ export function parseRestore(
         const jumpsTo = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
         stored = { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo, text: line };
         shared = cache.store(table, lenient, line, stored);
+        if (trace !== undefined && shape !== undefined) {
+          cache.storeShape(table, lenient, shape.key, shared ? (makeTemplate(words, shape.holes, trace, (stored.command as { rules: Rule[] }).rules, at) ?? null) : null);
+        }
       }
       for (const r of cmd.rules) {
         if (!opts.counters) r.counters = { packets: 0, bytes: 0 };

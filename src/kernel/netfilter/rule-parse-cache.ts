@@ -29,6 +29,9 @@ import { ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
 import { ownCopy } from './tokenize.js';
+import type { Word } from './tokenize.js';
+import type { ShapeTemplate } from './rule-shape.js';
+import { fillTemplate } from './rule-shape.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -73,7 +76,12 @@ interface Kind {
   rest: Map<string, Template>;
   /** By MID of `-A CHAIN MID -j NAME`. */
   mid: Map<string, Template>;
+  /** By shape (rule-shape.ts): its template, or how many of its lines' parses made none (tried MAX_TRIES times). */
+  shapes: Map<string, ShapeTemplate | number>;
 }
+
+/** How many lines of a shape may fail to make its template (an address list, a module that left no match) before none is tried. */
+const MAX_TRIES = 4;
 
 /** The chain names do_parse() checks by name (checkRuleSpec() in rule-parse.ts), whatever the table. */
 const BUILTIN_NAMES: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
@@ -196,7 +204,7 @@ export class RuleParseCache {
   #kind(table: TableName, lenientComments: boolean): Kind {
     const key = lenientComments ? `${table}+lenient` : table;
     let k = this.#byKind.get(key);
-    if (k === undefined) this.#byKind.set(key, (k = { lines: new Map(), rest: new Map(), mid: new Map() }));
+    if (k === undefined) this.#byKind.set(key, (k = { lines: new Map(), rest: new Map(), mid: new Map(), shapes: new Map() }));
     return k;
   }
 
@@ -238,6 +246,40 @@ export class RuleParseCache {
     const hit = rebase(t, own, own.slice(3, r), jump === null ? null : own.slice(j + 4));
     kind.lines.set(own, hit);
     return hit;
+  }
+
+  /**
+   * After lookup() missed: the parse of `line` (its `words`, of shape `key`) from the template of its shape, kept
+   * for the line; 'template' when the shape has none yet (the caller parses the line with a trace and gives its
+   * template to storeShape()); undefined when the line must be parsed in full.
+   */
+  lookupShape(
+    table: TableName,
+    lenientComments: boolean,
+    key: string,
+    words: readonly Word[],
+    line: string,
+    chainExists: (name: string) => boolean,
+  ): CachedCommand | 'template' | undefined {
+    const kind = this.#kind(table, lenientComments);
+    const t = kind.shapes.get(key);
+    if (t === undefined || (typeof t === 'number' && t < MAX_TRIES)) return 'template';
+    if (typeof t === 'number') return undefined;
+    const hit = fillTemplate(t, words, line, chainExists);
+    if (hit === undefined) return undefined;
+    kind.lines.set(hit.text!, hit);
+    // lookup() counted the line as a miss.
+    this.#misses--;
+    this.#hits++;
+    return hit;
+  }
+
+  /** The template of a shape, or null when the parse of a line of the shape made none; the first template is kept. */
+  storeShape(table: TableName, lenientComments: boolean, key: string, template: ShapeTemplate | null): void {
+    const kind = this.#kind(table, lenientComments);
+    const had = kind.shapes.get(key);
+    if (typeof had === 'object') return;
+    kind.shapes.set(key, template ?? (had ?? 0) + 1);
   }
 
   /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared; whether it did. */
