@@ -4,12 +4,12 @@
 
 import type { Chain, Counters, Policy, Rule, Ruleset, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, emptyRuleset, isTableName, ruleSharing } from './ruleset.js';
-import { splitWords } from './tokenize.js';
+import { ownCopy, splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
 import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
-import { instantiate } from './rule-parse-cache.js';
+import { instantiate, instantiateEntry } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
 import { chainSource } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
@@ -76,12 +76,19 @@ export function parseRestore(
   let table: TableName | null = null;
   // The chains that exist at this point: those the block declared or created, else the kept ones (--noflush),
   // looked up in the table itself rather than copied (a table may hold tens of thousands).
-  let chains = new Set<string>();
+  // By name, the name as this restore keeps it (a copy that keeps no text alive; a kept chain's own name).
+  let chains = new Map<string, string>();
   let removed = new Set<string>();
-  let kept: ReadonlyMap<string, unknown> | undefined;
+  let kept: ReadonlyMap<string, Chain> | undefined;
   // The kept table was committed: each kept chain's jumps name chains of it (committed-table.ts).
   let keptValid = false;
   const chainExists = (c: string): boolean => chains.has(c) || (kept !== undefined && !removed.has(c) && kept.has(c));
+  const chainNamed = (c: string): string | undefined => {
+    const own = chains.get(c);
+    if (own !== undefined || kept === undefined || removed.has(c)) return own;
+    const k = kept.get(c);
+    return k === undefined ? undefined : k.name === c ? k.name : c;
+  };
   // keepChains: kept user chains declared again whose `-A` lines so far are the first lines they were built from
   // (restore-chain-source.ts). Their lines are held back; anything else naming the chain gives them back first.
   const trackers = new Map<string, Tracker>();
@@ -153,7 +160,8 @@ export function parseRestore(
         continue;
       }
       table = name;
-      chains = new Set<string>(BUILTIN_CHAINS[name]);
+      chains = new Map<string, string>();
+      for (const b of BUILTIN_CHAINS[name]) chains.set(b, b);
       removed = new Set<string>();
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
@@ -174,10 +182,11 @@ export function parseRestore(
         errors.push({ line: lineNo, column: parsed.column, message: parsed.message });
         continue;
       }
+      parsed.chain = ownCopy(parsed.chain);
       const tracked = trackers.get(parsed.chain);
       if (tracked !== undefined) giveBack(tracked);
       const src = keepChains && !chains.has(parsed.chain) ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
-      chains.add(parsed.chain);
+      chains.set(parsed.chain, parsed.chain);
       removed.delete(parsed.chain);
       if (src !== undefined) {
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
@@ -214,10 +223,10 @@ export function parseRestore(
     // An unterminated quote takes the newline into its word: only lines that end with one are cached.
     const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline ? opts.cache : undefined;
     const lenient = opts.lenientComments === true;
-    const hit = cache?.lookup(table, lenient, line, chainExists);
+    const hit = cache?.lookup(table, lenient, line, chainNamed);
     if (hit !== undefined) {
       // A line's own `-c P B` is taken only with --counters.
-      const cmd = instantiate(hit.command, !opts.counters);
+      const cmd = instantiateEntry(hit, !opts.counters);
       releaseFor(cmd.chain);
       lines.push(new CachedLine(lineNo, cmd, hit, hit.text ?? line));
       continue;
@@ -233,9 +242,9 @@ export function parseRestore(
     const shape = cache !== undefined && counters === null && !lenient ? shapeKey(words, line) : undefined;
     let trace: ParseTrace | undefined;
     if (shape !== undefined) {
-      const got = cache!.lookupShape(table, lenient, shape.key, words, line, chainExists);
+      const got = cache!.lookupShape(table, lenient, shape.key, words, line, chainNamed);
       if (got !== undefined && got !== 'template') {
-        const cmd = instantiate(got.command, !opts.counters);
+        const cmd = instantiateEntry(got, !opts.counters);
         releaseFor(cmd.chain);
         lines.push(new CachedLine(lineNo, cmd, got, got.text ?? line));
         continue;
@@ -251,7 +260,7 @@ export function parseRestore(
     const { at, ...cmd } = parsed;
     releaseFor(cmd.chain);
     if (cmd.op === 'new-chain') {
-      chains.add(cmd.chain);
+      chains.set(cmd.chain, cmd.chain);
       removed.delete(cmd.chain);
     }
     if (cmd.op === 'delete-chain' && cmd.chain) {

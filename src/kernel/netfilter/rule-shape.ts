@@ -67,6 +67,8 @@ type HoleKind =
 /** A parse with value holes. */
 export interface ShapeTemplate {
   holes: readonly HoleKind[];
+  /** The template's words as written: a line of the shape has the same ones outside its holes. */
+  raw: readonly string[];
   rule: Rule;
   /** The modules of the rule (matches, then the target last when it has one), replayed when a hole is theirs. */
   uses: readonly ModuleUse[];
@@ -106,6 +108,7 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
   if (matches.some((m) => m < 0)) return undefined;
   return {
     holes: kinds,
+    raw: words.map((w) => w.raw),
     rule,
     uses,
     hasTarget: trace.target !== null,
@@ -127,22 +130,33 @@ function oneAddress(text: string, invert: boolean): { addr: number; mask: number
  * The parse of `words` (a line of `t`'s shape) from `t`, or undefined when a value reads otherwise than the
  * template's did (the line is then parsed in full). `text` is what the entry hands on as the line's text.
  */
-export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainExists: (name: string) => boolean): CachedCommand | undefined {
+export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
   const r = t.rule;
   let basics: RuleBasics = r.basics;
   let target: RuleTarget = r.target;
   let dirty: Array<Map<string, string[]> | undefined> | null = null;
+  let chain = words[1].text;
+  // The words as written: the template's outside the holes; a hole's own (a chain's as the restore keeps it), in a
+  // string of its own so that the entry keeps no copy of the line but its text.
+  const raw = t.raw.slice();
   for (const h of t.holes) {
     const v = words[h.word].text;
+    const written = words[h.word].raw;
+    raw[h.word] = ownCopy(written);
     switch (h.kind) {
       case 'chain':
         if (checkChainName(v) !== undefined) return undefined;
+        chain = chainNamed(v) ?? v;
+        if (written === v) raw[h.word] = chain;
         break;
       case 'jump':
       case 'goto':
         // do_parse(): a name that is no target module must be a chain that exists now (and DROP is refused in nat).
-        if ((h.kind === 'goto' && checkChainName(v) !== undefined) || v === 'DROP' || !chainExists(v)) return undefined;
-        target = { kind: h.kind, chain: v };
+        if ((h.kind === 'goto' && checkChainName(v) !== undefined) || v === 'DROP') return undefined;
+        const name = chainNamed(v);
+        if (name === undefined) return undefined;
+        target = { kind: h.kind, chain: name };
+        if (written === v) raw[h.word] = name;
         break;
       case 'source':
       case 'destination': {
@@ -189,8 +203,6 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
       }
     }
   }
-  const raw = new Array<string>(words.length);
-  for (let i = 0; i < words.length; i++) raw[i] = words[i].raw;
   const rule: Rule = { basics, matches, target, counters: { packets: r.counters.packets, bytes: r.counters.bytes }, source: raw.slice(2) };
   const col = (i: number): number => words[i].col;
   const a = t.at;
@@ -200,5 +212,5 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
   if (a.src >= 0) at.src = col(a.src);
   if (a.dst >= 0) at.dst = col(a.dst);
   const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
-  return { command: { op: 'append', chain: words[1].text, rules: [rule] }, at, words: raw, jumpsTo, text: ownCopy(text) };
+  return { command: { op: 'append', chain, rules: [rule] }, at, words: raw, jumpsTo, text: ownCopy(text) };
 }
