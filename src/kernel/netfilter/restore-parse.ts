@@ -408,7 +408,7 @@ function sourceWords(raw: readonly string[]): string[] {
 
 /** `:CHAIN POLICY [p:b]`; the counters are optional and ignored when malformed, as the real tool does. */
 function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | { message: string; column: number } {
-  const parts = line.slice(1).split(/[ \t]+/);
+  const parts = splitBlanks(line, 1);
   const chain = parts[0];
   const nameErr = checkChainName(chain);
   if (nameErr) return { message: nameErr, column: 2 };
@@ -419,9 +419,25 @@ function parseChainLine(line: string, table: TableName): { chain: string; policy
   if (policyWord === 'ACCEPT' || policyWord === 'DROP') policy = policyWord;
   else if (policyWord !== '-') return { message: 'Bad policy name.', column: policyCol };
   const builtin = (BUILTIN_CHAINS[table] as readonly string[]).includes(chain);
-  const m = parts[2] ? COUNTERS.exec(parts[2]) : null;
-  const counters = m ? { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) } : null;
+  // kube-proxy declares every chain with `[0:0]`.
+  const m = parts[2] === '[0:0]' || !parts[2] ? null : COUNTERS.exec(parts[2]);
+  const counters = parts[2] === '[0:0]' ? { packets: 0, bytes: 0 } : m ? { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) } : null;
   return { chain, policy: builtin ? policy : null, counters };
+}
+
+/** `line.slice(from).split(/[ \t]+/)`, without the regular expression. */
+export function splitBlanks(line: string, from: number): string[] {
+  const out: string[] = [];
+  let start = from;
+  for (let i = from; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) continue;
+    out.push(line.slice(start, i));
+    while (i + 1 < line.length && (line.charCodeAt(i + 1) === 32 || line.charCodeAt(i + 1) === 9)) i++;
+    start = i + 1;
+  }
+  out.push(line.slice(start));
+  return out;
 }
 
 /** The script as text: each line as it was written (commands re-joined word by word). */

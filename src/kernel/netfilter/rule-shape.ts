@@ -174,7 +174,8 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
         const key = String(h.call);
         let args = calls.get(key);
         if (args === undefined) calls.set(key, (args = t.uses[h.use].calls[h.call].args.slice()));
-        args[h.arg] = v;
+        // A copy: what the module keeps of the value (a comment) must not keep the line's words alive.
+        args[h.arg] = ownCopy(v);
         break;
       }
     }
