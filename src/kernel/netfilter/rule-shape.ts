@@ -134,7 +134,8 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
   const r = t.rule;
   let basics: RuleBasics = r.basics;
   let target: RuleTarget = r.target;
-  let dirty: Array<Map<string, string[]> | undefined> | null = null;
+  // By module use, by call: the arguments with the line's values in place (only for the calls that have holes).
+  let dirty: Array<Array<string[] | undefined> | undefined> | null = null;
   let chain = words[1].text;
   // The words as written: the template's outside the holes; a hole's own (a chain's as the restore keeps it), in a
   // string of its own so that the entry keeps no copy of the line but its text.
@@ -162,18 +163,21 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
       case 'destination': {
         const a = oneAddress(v, (h.kind === 'source' ? r.basics.src : r.basics.dst)!.invert);
         if (a === undefined) return undefined;
-        if (basics === r.basics) basics = { ...r.basics };
+        if (basics === r.basics) {
+          const b = r.basics;
+          // Field by field: a spread copies through a slower generic path.
+          basics = { src: b.src, dst: b.dst, in: b.in, out: b.out, proto: b.proto, protoInvert: b.protoInvert, fragment: b.fragment };
+        }
         if (h.kind === 'source') basics.src = a;
         else basics.dst = a;
         break;
       }
       case 'option': {
-        dirty ??= new Array(t.uses.length);
+        dirty ??= new Array<Array<string[] | undefined> | undefined>(t.uses.length);
         let calls = dirty[h.use];
-        if (calls === undefined) dirty[h.use] = calls = new Map();
-        const key = String(h.call);
-        let args = calls.get(key);
-        if (args === undefined) calls.set(key, (args = t.uses[h.use].calls[h.call].args.slice()));
+        if (calls === undefined) dirty[h.use] = calls = new Array<string[] | undefined>(t.uses[h.use].calls.length);
+        let args = calls[h.call];
+        if (args === undefined) calls[h.call] = args = t.uses[h.use].calls[h.call].args.slice();
         // A copy: what the module keeps of the value (a comment) must not keep the line's words alive.
         args[h.arg] = ownCopy(v);
         break;
@@ -190,7 +194,7 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
       const b = use.module.create() as MatchBuilder | TargetBuilder;
       for (let c = 0; c < use.calls.length; c++) {
         const call = use.calls[c];
-        const e = b.option(call.spec, calls.get(String(c)) ?? call.args, call.invert, call.env);
+        const e = b.option(call.spec, calls[c] ?? call.args, call.invert, call.env);
         if (e !== undefined) return undefined;
       }
       const made = b.finish(t.finishEnv);
