@@ -270,6 +270,8 @@ export class RuleParseCache {
         const name = line.slice(j + 4);
         jump = findTarget(name) === undefined ? chainNamed(name) : undefined;
         if (jump === undefined) t = undefined;
+        // The template's own jump: the line differs from it in the chain only, and shares its rules as they are.
+        else if (jump === t.entry.jumpsTo) jump = undefined;
       }
     }
     if (t === undefined) {
