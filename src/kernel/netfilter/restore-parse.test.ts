@@ -1,8 +1,9 @@
 // What iptables-restore 1.8.9 (nf_tables) rejects, with its messages (recorded in a scratch namespace), and
 // the --noflush / table-replace semantics.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CachedLine, formatRestoreError, parseRestore, printRestore } from './restore-parse.js';
+import { CachedLine, formatRestoreError, parseRestore, printRestore, splitBlanks } from './restore-parse.js';
 import { RuleParseCache } from './rule-parse-cache.js';
 import { emptyRuleset } from './ruleset.js';
 import { restore } from './restore-apply.js';
@@ -293,5 +294,16 @@ describe('lines answered from the rule cache', () => {
       expect(l.at).toEqual(p.at);
     }
     expect(printRestore(cached)).toBe(text);
+  });
+});
+
+describe('chain lines', () => {
+  it('splitBlanks() splits as split(/[ \\t]+/) does', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(' ', '\t', 'a', 'B', ':', '[', '0', '-') }), fc.nat(3), (s, from) => {
+        expect(splitBlanks(s, from)).toEqual(s.slice(from).split(/[ \t]+/));
+      }),
+      { numRuns: 500, seed: 3 },
+    );
   });
 });

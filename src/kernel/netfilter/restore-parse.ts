@@ -4,11 +4,12 @@
 
 import type { Chain, Counters, Policy, Rule, Ruleset, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, emptyRuleset, isTableName, ruleSharing } from './ruleset.js';
-import { splitWords } from './tokenize.js';
+import { ownCopy, splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
-import { checkChainName, parseCommandWords, type CommandAt, type RuleCommand } from './rule-parse.js';
+import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
+import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
-import { instantiate } from './rule-parse-cache.js';
+import { instantiate, instantiateEntry } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
 import { chainSource } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
@@ -75,12 +76,19 @@ export function parseRestore(
   let table: TableName | null = null;
   // The chains that exist at this point: those the block declared or created, else the kept ones (--noflush),
   // looked up in the table itself rather than copied (a table may hold tens of thousands).
-  let chains = new Set<string>();
+  // By name, the name as this restore keeps it (a copy that keeps no text alive; a kept chain's own name).
+  let chains = new Map<string, string>();
   let removed = new Set<string>();
-  let kept: ReadonlyMap<string, unknown> | undefined;
+  let kept: ReadonlyMap<string, Chain> | undefined;
   // The kept table was committed: each kept chain's jumps name chains of it (committed-table.ts).
   let keptValid = false;
   const chainExists = (c: string): boolean => chains.has(c) || (kept !== undefined && !removed.has(c) && kept.has(c));
+  const chainNamed = (c: string): string | undefined => {
+    const own = chains.get(c);
+    if (own !== undefined || kept === undefined || removed.has(c)) return own;
+    const k = kept.get(c);
+    return k === undefined ? undefined : k.name === c ? k.name : c;
+  };
   // keepChains: kept user chains declared again whose `-A` lines so far are the first lines they were built from
   // (restore-chain-source.ts). Their lines are held back; anything else naming the chain gives them back first.
   const trackers = new Map<string, Tracker>();
@@ -152,7 +160,8 @@ export function parseRestore(
         continue;
       }
       table = name;
-      chains = new Set<string>(BUILTIN_CHAINS[name]);
+      chains = new Map<string, string>();
+      for (const b of BUILTIN_CHAINS[name]) chains.set(b, b);
       removed = new Set<string>();
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
@@ -173,10 +182,11 @@ export function parseRestore(
         errors.push({ line: lineNo, column: parsed.column, message: parsed.message });
         continue;
       }
+      parsed.chain = ownCopy(parsed.chain);
       const tracked = trackers.get(parsed.chain);
       if (tracked !== undefined) giveBack(tracked);
       const src = keepChains && !chains.has(parsed.chain) ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
-      chains.add(parsed.chain);
+      chains.set(parsed.chain, parsed.chain);
       removed.delete(parsed.chain);
       if (src !== undefined) {
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
@@ -213,10 +223,10 @@ export function parseRestore(
     // An unterminated quote takes the newline into its word: only lines that end with one are cached.
     const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline ? opts.cache : undefined;
     const lenient = opts.lenientComments === true;
-    const hit = cache?.lookup(table, lenient, line, chainExists);
+    const hit = cache?.lookup(table, lenient, line, chainNamed);
     if (hit !== undefined) {
       // A line's own `-c P B` is taken only with --counters.
-      const cmd = instantiate(hit.command, !opts.counters);
+      const cmd = instantiateEntry(hit, !opts.counters);
       releaseFor(cmd.chain);
       lines.push(new CachedLine(lineNo, cmd, hit, hit.text ?? line));
       continue;
@@ -228,8 +238,21 @@ export function parseRestore(
       counters = { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) };
       words.shift();
     }
+    // A line of a shape with value holes (rule-shape.ts): from the shape's template, or parsed with a trace to make one.
+    const shape = cache !== undefined && counters === null && !lenient ? shapeKey(words, line) : undefined;
+    let trace: ParseTrace | undefined;
+    if (shape !== undefined) {
+      const got = cache!.lookupShape(table, lenient, shape.key, words, line, chainNamed);
+      if (got !== undefined && got !== 'template') {
+        const cmd = instantiateEntry(got, !opts.counters);
+        releaseFor(cmd.chain);
+        lines.push(new CachedLine(lineNo, cmd, got, got.text ?? line));
+        continue;
+      }
+      if (got === 'template') trace = newParseTrace();
+    }
     const t = table;
-    const parsed = parseCommandWords(words, { table: t, chainExists, lenientComments: opts.lenientComments, sets: opts.sets });
+    const parsed = parseCommandWords(words, { table: t, chainExists, lenientComments: opts.lenientComments, sets: opts.sets, trace });
     if ('message' in parsed) {
       errors.push({ line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message });
       continue;
@@ -237,7 +260,7 @@ export function parseRestore(
     const { at, ...cmd } = parsed;
     releaseFor(cmd.chain);
     if (cmd.op === 'new-chain') {
-      chains.add(cmd.chain);
+      chains.set(cmd.chain, cmd.chain);
       removed.delete(cmd.chain);
     }
     if (cmd.op === 'delete-chain' && cmd.chain) {
@@ -255,6 +278,9 @@ export function parseRestore(
         const jumpsTo = target !== undefined && (target.kind === 'jump' || target.kind === 'goto') ? target.chain : null;
         stored = { command: instantiate(cmd as RuleCommand), at, words: rawWords, jumpsTo, text: line };
         shared = cache.store(table, lenient, line, stored);
+        if (trace !== undefined && shape !== undefined) {
+          cache.storeShape(table, lenient, shape.key, shared ? (makeTemplate(words, shape.holes, trace, (stored.command as { rules: Rule[] }).rules, at) ?? null) : null);
+        }
       }
       for (const r of cmd.rules) {
         if (!opts.counters) r.counters = { packets: 0, bytes: 0 };
@@ -382,7 +408,7 @@ function sourceWords(raw: readonly string[]): string[] {
 
 /** `:CHAIN POLICY [p:b]`; the counters are optional and ignored when malformed, as the real tool does. */
 function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | { message: string; column: number } {
-  const parts = line.slice(1).split(/[ \t]+/);
+  const parts = splitBlanks(line, 1);
   const chain = parts[0];
   const nameErr = checkChainName(chain);
   if (nameErr) return { message: nameErr, column: 2 };
@@ -393,9 +419,25 @@ function parseChainLine(line: string, table: TableName): { chain: string; policy
   if (policyWord === 'ACCEPT' || policyWord === 'DROP') policy = policyWord;
   else if (policyWord !== '-') return { message: 'Bad policy name.', column: policyCol };
   const builtin = (BUILTIN_CHAINS[table] as readonly string[]).includes(chain);
-  const m = parts[2] ? COUNTERS.exec(parts[2]) : null;
-  const counters = m ? { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) } : null;
+  // kube-proxy declares every chain with `[0:0]`.
+  const m = parts[2] === '[0:0]' || !parts[2] ? null : COUNTERS.exec(parts[2]);
+  const counters = parts[2] === '[0:0]' ? { packets: 0, bytes: 0 } : m ? { packets: parseInt(m[1], 10), bytes: parseInt(m[2], 10) } : null;
   return { chain, policy: builtin ? policy : null, counters };
+}
+
+/** `line.slice(from).split(/[ \t]+/)`, without the regular expression. */
+export function splitBlanks(line: string, from: number): string[] {
+  const out: string[] = [];
+  let start = from;
+  for (let i = from; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) continue;
+    out.push(line.slice(start, i));
+    while (i + 1 < line.length && (line.charCodeAt(i + 1) === 32 || line.charCodeAt(i + 1) === 9)) i++;
+    start = i + 1;
+  }
+  out.push(line.slice(start));
+  return out;
 }
 
 /** The script as text: each line as it was written (commands re-joined word by word). */

@@ -29,6 +29,9 @@ import { ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
 import { ownCopy } from './tokenize.js';
+import type { Word } from './tokenize.js';
+import type { ShapeTemplate } from './rule-shape.js';
+import { fillTemplate } from './rule-shape.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -73,7 +76,12 @@ interface Kind {
   rest: Map<string, Template>;
   /** By MID of `-A CHAIN MID -j NAME`. */
   mid: Map<string, Template>;
+  /** By shape (rule-shape.ts): its template, or how many of its lines' parses made none (tried MAX_TRIES times). */
+  shapes: Map<string, ShapeTemplate | number>;
 }
+
+/** How many lines of a shape may fail to make its template (an address list, a module that left no match) before none is tried. */
+const MAX_TRIES = 4;
 
 /** The chain names do_parse() checks by name (checkRuleSpec() in rule-parse.ts), whatever the table. */
 const BUILTIN_NAMES: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
@@ -88,7 +96,8 @@ function restStart(line: string): number {
     if (c === 9 || c === 10 || c === 34) return -1; // tab, newline, '"'
   }
   if (i === 3 || i >= line.length || i - 3 > MAX_CHAIN_NAME || line.charCodeAt(3) === 45) return -1;
-  return BUILTIN_NAMES.has(line.slice(3, i)) ? -1 : i;
+  // The built-in names are 5 to 11 characters long: other names are not sliced out to be looked up.
+  return i - 3 >= 5 && i - 3 <= 11 && BUILTIN_NAMES.has(line.slice(3, i)) ? -1 : i;
 }
 
 /** `... -j NAME` at the end of the line, NAME a plain word: the index of its ` -j `, else -1. */
@@ -117,55 +126,85 @@ function shiftAt(at: CommandAt, delta: number, target: number | null): CommandAt
 function rebase(t: Template, line: string, chain: string, jump: string | null): CachedCommand {
   const e = t.entry;
   const delta = chain.length - t.chain.length;
-  const cmd = e.command as { op: 'append'; chain: string; rules: Rule[] };
-  let rules = cmd.rules;
   let target: number | null = e.at.target === null ? null : e.at.target + delta;
-  if (jump !== null) {
-    target = line.length - jump.length + 1;
-    const to: RuleTarget = { kind: 'jump', chain: jump };
-    rules = new Array<Rule>(cmd.rules.length);
-    for (let i = 0; i < rules.length; i++) {
-      const r = cmd.rules[i];
-      // The template's counters: a cached rule never enters a ruleset, instantiate() gives each rule its own.
-      const own: Rule = { basics: r.basics, matches: r.matches, target: to, counters: r.counters };
-      if (r.source !== undefined) {
-        const source = r.source.slice();
-        source[source.length - 1] = jump;
-        own.source = source;
-      }
-      rules[i] = own;
-    }
-  }
-  return new RebasedCommand({ op: 'append', chain, rules }, shiftAt(e.at, delta, target), jump ?? e.jumpsTo, line, e.words, chain, jump);
+  if (jump !== null) target = line.length - jump.length + 1;
+  return new RebasedCommand(e, chain, jump, shiftAt(e.at, delta, target), line);
 }
 
 /**
- * A rebased parse. Its words are its template's with the chain (and the jump, the last word) replaced: made the
- * first time they are read (printing the script back, giving held-back lines back), not for every line restored.
+ * A rebased parse: its template's rules, in its own chain, with its own jump (and source words ending in it).
+ * Its command and words are made the first time they are read (printing the script back, giving held-back
+ * lines back); a restore makes its rules from the template directly (fresh()).
  */
 class RebasedCommand implements CachedCommand {
   #words: readonly string[] | null = null;
-  readonly #from: readonly string[];
+  #command: RuleCommand | null = null;
+  readonly #from: CachedCommand;
   readonly #chain: string;
   readonly #jump: string | null;
+  /** With a jump of its own: the target, and each rule's source words (the template's, ending in the jump). */
+  readonly #target: RuleTarget | null = null;
+  readonly #sources: Array<readonly string[] | undefined> | null = null;
+  readonly jumpsTo: string | null;
 
   constructor(
-    readonly command: RuleCommand,
-    readonly at: CommandAt,
-    readonly jumpsTo: string | null,
-    public text: string | undefined,
-    from: readonly string[],
+    from: CachedCommand,
     chain: string,
     jump: string | null,
+    readonly at: CommandAt,
+    public text: string | undefined,
   ) {
     this.#from = from;
     this.#chain = chain;
     this.#jump = jump;
+    this.jumpsTo = jump ?? from.jumpsTo;
+    if (jump !== null) {
+      this.#target = { kind: 'jump', chain: jump };
+      const rules = (from.command as { rules: Rule[] }).rules;
+      const sources = new Array<readonly string[] | undefined>(rules.length);
+      for (let i = 0; i < rules.length; i++) {
+        const src = rules[i].source;
+        if (src === undefined) continue;
+        const own = src.slice();
+        own[own.length - 1] = jump;
+        sources[i] = own;
+      }
+      this.#sources = sources;
+    }
+  }
+
+  /** The rules with their own counters (the template's, or zero when `zero`), as instantiate() makes them. */
+  fresh(zero: boolean): RuleCommand {
+    return { op: 'append', chain: this.#chain, rules: this.#rules(zero, true) };
+  }
+
+  #rules(zero: boolean, own: boolean): Rule[] {
+    const from = (this.#from.command as { rules: Rule[] }).rules;
+    const rules = new Array<Rule>(from.length);
+    for (let i = 0; i < from.length; i++) {
+      const r = from[i];
+      const n = r.counters;
+      // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
+      const counters = !own ? n : zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
+      const rule: Rule = { basics: r.basics, matches: r.matches, target: this.#target ?? r.target, counters };
+      const source = this.#sources === null ? r.source : this.#sources[i];
+      if (source !== undefined) rule.source = source;
+      rules[i] = rule;
+    }
+    return rules;
+  }
+
+  get command(): RuleCommand {
+    if (this.#command === null) {
+      const from = this.#from.command as { rules: Rule[] };
+      this.#command = { op: 'append', chain: this.#chain, rules: this.#jump === null ? from.rules : this.#rules(false, false) };
+    }
+    return this.#command;
   }
 
   get words(): readonly string[] {
     if (this.#words === null) {
-      const words = this.#from.slice();
+      const words = this.#from.words.slice();
       words[1] = this.#chain;
       if (this.#jump !== null) words[words.length - 1] = this.#jump;
       this.#words = words;
@@ -196,16 +235,20 @@ export class RuleParseCache {
   #kind(table: TableName, lenientComments: boolean): Kind {
     const key = lenientComments ? `${table}+lenient` : table;
     let k = this.#byKind.get(key);
-    if (k === undefined) this.#byKind.set(key, (k = { lines: new Map(), rest: new Map(), mid: new Map() }));
+    if (k === undefined) this.#byKind.set(key, (k = { lines: new Map(), rest: new Map(), mid: new Map(), shapes: new Map() }));
     return k;
   }
 
-  /** The cached parse of `line`, when there is one and the chain it jumps to exists now. */
-  lookup(table: TableName, lenientComments: boolean, line: string, chainExists: (name: string) => boolean): CachedCommand | undefined {
+  /**
+   * The cached parse of `line`, when there is one and the chain it jumps to exists now. `chainNamed` gives the
+   * name of a chain that exists now, as the restore keeps it (a shaped line's chain and jump are that string).
+   */
+  lookup(table: TableName, lenientComments: boolean, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
     const kind = this.#kind(table, lenientComments);
     let hit = kind.lines.get(line);
-    if (hit === undefined) hit = this.#shaped(kind, line, chainExists);
-    if (hit === undefined || (hit.jumpsTo !== null && !chainExists(hit.jumpsTo))) {
+    if (hit !== undefined && hit.jumpsTo !== null && chainNamed(hit.jumpsTo) === undefined) hit = undefined;
+    else if (hit === undefined) hit = this.#shaped(kind, line, chainNamed);
+    if (hit === undefined) {
       this.#misses++;
       return undefined;
     }
@@ -214,30 +257,69 @@ export class RuleParseCache {
   }
 
   /** The parse of a line of a shape parsed before (see the top of this file), kept for the line; undefined if none. */
-  #shaped(kind: Kind, line: string, chainExists: (name: string) => boolean): CachedCommand | undefined {
+  #shaped(kind: Kind, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
     if (kind.rest.size === 0) return undefined;
     const r = restStart(line);
     if (r < 0) return undefined;
     let t: Template | undefined;
-    let jump: string | null = null;
+    let jump: string | undefined;
     const j = jumpStart(line, r);
     if (j >= 0) {
       t = kind.mid.get(line.slice(r, j));
       if (t !== undefined) {
-        jump = line.slice(j + 4);
-        if (findTarget(jump) !== undefined || !chainExists(jump)) t = undefined;
+        const name = line.slice(j + 4);
+        jump = findTarget(name) === undefined ? chainNamed(name) : undefined;
+        if (jump === undefined) t = undefined;
+        // The template's own jump: the line differs from it in the chain only, and shares its rules as they are.
+        else if (jump === t.entry.jumpsTo) jump = undefined;
       }
     }
     if (t === undefined) {
-      jump = null;
+      jump = undefined;
       t = kind.rest.get(line.slice(r));
-      if (t === undefined) return undefined;
+      if (t === undefined || (t.entry.jumpsTo !== null && chainNamed(t.entry.jumpsTo) === undefined)) return undefined;
     }
-    // Kept for the line: its key, text, chain and jump are taken from a copy of the line (see ownCopy()).
+    // Kept for the line: its key and text are a copy of the line (see ownCopy()); its chain the restore's string.
     const own = ownCopy(line);
-    const hit = rebase(t, own, own.slice(3, r), jump === null ? null : own.slice(j + 4));
+    const chain = own.slice(3, r);
+    const hit = rebase(t, own, chainNamed(chain) ?? chain, jump ?? null);
     kind.lines.set(own, hit);
     return hit;
+  }
+
+  /**
+   * After lookup() missed: the parse of `line` (its `words`, of shape `key`) from the template of its shape, kept
+   * for the line; 'template' when the shape has none yet (the caller parses the line with a trace and gives its
+   * template to storeShape()); undefined when the line must be parsed in full.
+   */
+  lookupShape(
+    table: TableName,
+    lenientComments: boolean,
+    key: string,
+    words: readonly Word[],
+    line: string,
+    chainNamed: (name: string) => string | undefined,
+  ): CachedCommand | 'template' | undefined {
+    const kind = this.#kind(table, lenientComments);
+    const t = kind.shapes.get(key);
+    if (t === undefined || (typeof t === 'number' && t < MAX_TRIES)) return 'template';
+    if (typeof t === 'number') return undefined;
+    const hit = fillTemplate(t, words, line, chainNamed);
+    if (hit === undefined) return undefined;
+    kind.lines.set(hit.text!, hit);
+    this.#keepShapes(kind, hit.text!, hit);
+    // lookup() counted the line as a miss.
+    this.#misses--;
+    this.#hits++;
+    return hit;
+  }
+
+  /** The template of a shape, or null when the parse of a line of the shape made none; the first template is kept. */
+  storeShape(table: TableName, lenientComments: boolean, key: string, template: ShapeTemplate | null): void {
+    const kind = this.#kind(table, lenientComments);
+    const had = kind.shapes.get(key);
+    if (typeof had === 'object') return;
+    kind.shapes.set(key, template ?? (had ?? 0) + 1);
   }
 
   /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared; whether it did. */
@@ -248,8 +330,14 @@ export class RuleParseCache {
     const line = ownCopy(text);
     if (entry.text !== undefined) entry.text = line;
     kind.lines.set(line, entry);
+    this.#keepShapes(kind, line, entry);
+    return true;
+  }
+
+  /** `entry`, the parse of `line` (the cache's copy), as the template of the lines of its REST and MID. */
+  #keepShapes(kind: Kind, line: string, entry: CachedCommand): void {
     const r = entry.command.op === 'append' && entry.at.command === 1 && entry.at.chain === 4 ? restStart(line) : -1;
-    if (r < 0 || entry.words[1] !== line.slice(3, r)) return true;
+    if (r < 0 || entry.words[1] !== line.slice(3, r)) return;
     const t: Template = { entry, chain: line.slice(3, r) };
     const rest = line.slice(r);
     if (!kind.rest.has(rest)) kind.rest.set(rest, t);
@@ -258,7 +346,6 @@ export class RuleParseCache {
       const mid = line.slice(r, j);
       if (!kind.mid.has(mid)) kind.mid.set(mid, t);
     }
-    return true;
   }
 
   /** Lookups answered from the cache, and not. */
@@ -267,6 +354,11 @@ export class RuleParseCache {
     for (const k of this.#byKind.values()) lines += k.lines.size;
     return { hits: this.#hits, misses: this.#misses, lines };
   }
+}
+
+/** Fresh rules from a cache entry: shared parse, own counters (the parse's, or zero when `zero`). */
+export function instantiateEntry(e: CachedCommand, zero: boolean): RuleCommand {
+  return e instanceof RebasedCommand ? e.fresh(zero) : instantiate(e.command, zero);
 }
 
 /** Fresh rules from a cached command: shared parse, own counters (the parse's, or zero when `zero`). */

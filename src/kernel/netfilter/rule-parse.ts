@@ -3,7 +3,7 @@
 // declares them (xtables_merge_options() puts newer options first); an unknown option after `-p PROTO` loads
 // the protocol's match (load_proto()); a word that is not an option is "Bad argument".
 
-import type { Match, MatchBuilder, OptionSpec, RuleEnv, Target, TargetBuilder } from './module.js';
+import type { Match, MatchBuilder, MatchModule, OptionSpec, RuleEnv, Target, TargetBuilder, TargetModule } from './module.js';
 import type { Counters, Policy, Rule, RuleBasics, RuleTarget, TableName } from './ruleset.js';
 import type { Word } from './tokenize.js';
 import { emptyBasics } from './ruleset.js';
@@ -59,6 +59,46 @@ export interface ParseEnv {
   lenientComments?: boolean;
   /** The ipsets that exist: `--match-set NAME` of another set fails as libxt_set's get_set_byname() does. */
   sets?: ReadonlySet<string>;
+  /** When given, filled with how the words were read (rule-shape.ts makes a template of it). */
+  trace?: ParseTrace;
+}
+
+/** One call of a module's option callback, as made. */
+export interface OptionCall {
+  spec: string;
+  args: readonly string[];
+  /** The word index each argument was taken from, -1 for a `--opt=VALUE` one. */
+  argWords: readonly number[];
+  invert: boolean;
+  env: RuleEnv;
+}
+
+/** A module loaded by the line: what was asked of it, and where its match went. */
+export interface ModuleUse {
+  module: MatchModule | TargetModule;
+  calls: OptionCall[];
+  /** Its index in the rule's matches (-1 when it left none, or for the target). */
+  matchIndex: number;
+}
+
+/** Who took a word as its argument. */
+export type ArgUse =
+  | { kind: 'chain' | 'source' | 'destination' | 'jump' | 'goto' }
+  | { kind: 'option'; use: ModuleUse; call: number; arg: number };
+
+/** How a successful parse read its words (ParseEnv.trace). */
+export interface ParseTrace {
+  /** By word index. */
+  argOf: Array<ArgUse | undefined>;
+  /** The matches' modules in load order, and the target's. */
+  matches: ModuleUse[];
+  target: ModuleUse | null;
+  /** The rule as the modules' final checks saw it. */
+  finishEnv: RuleEnv | null;
+}
+
+export function newParseTrace(): ParseTrace {
+  return { argOf: [], matches: [], target: null, finishEnv: null };
 }
 
 type CoreOpt =
@@ -108,6 +148,8 @@ interface Loaded {
   word: Word | null;
   /** The option value that a lenient comment may extend. */
   lastOption?: string;
+  /** With a trace only. */
+  use?: ModuleUse;
 }
 
 class ParseState {
@@ -173,13 +215,26 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
   // The option being read, and its `-sVALUE` / `--opt=VALUE` argument not taken yet.
   let w: Word = words[0];
   let inline: string | null = null;
+  const trace = env.trace;
+  // The word index of the argument takeArg() took last (-1: inline).
+  let argAt = -1;
   const takeArg = (): Word | null => {
     if (inline !== null) {
       const v = { text: inline, raw: inline, col: w.col };
       inline = null;
+      argAt = -1;
       return v;
     }
+    argAt = i;
     return i < words.length ? words[i++] : null;
+  };
+  const tookArg = (kind: 'chain' | 'source' | 'destination' | 'jump' | 'goto'): void => {
+    if (trace !== undefined && argAt >= 0) trace.argOf[argAt] = { kind };
+  };
+  const loaded = (kind: 'match' | 'target', mod: MatchModule | TargetModule, word: Word): Loaded => {
+    const l: Loaded = { kind, name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word };
+    if (trace !== undefined) l.use = { module: mod, calls: [], matchIndex: -1 };
+    return l;
   };
   const optionalArg = (): Word | null => {
     if (inline !== null) return takeArg();
@@ -214,7 +269,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
         const mod = findProtoMatch(st.basics.proto);
         st.protoUsed = true;
         if (mod) {
-          const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word: w };
+          const l = loaded('match', mod, w);
           st.loaded.push(l);
           st.matchOrder.push(l);
           resolved = resolveLong(name, st);
@@ -236,18 +291,26 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       ext.used.add(spec.name);
       const args: string[] = [];
       const argWords: Word[] = [];
+      const argAts: number[] = [];
       for (let k = 0; k < spec.args; k++) {
         const a = takeArg();
         if (!a) return err(`option "--${spec.name}" requires an argument`, w);
         args.push(a.text);
         argWords.push(a);
+        argAts.push(argAt);
       }
       if (env.lenientComments && ext.name === 'comment' && spec.name === 'comment') {
         while (i < words.length && !words[i].text.startsWith('-') && words[i].text !== '!') args[0] += ` ${words[i++].text}`;
       }
-      const e = ext.builder.option(spec.name, args, invert, { proto: st.basics.proto, protoInvert: st.basics.protoInvert, table: env.table, sets: env.sets });
+      const optEnv: RuleEnv = { proto: st.basics.proto, protoInvert: st.basics.protoInvert, table: env.table, sets: env.sets };
+      const e = ext.builder.option(spec.name, args, invert, optEnv);
       if (typeof e === 'string') return err(e, w);
       if (e) return err(e.message, argWords[e.arg] ?? w);
+      if (ext.use !== undefined && trace !== undefined) {
+        const call = ext.use.calls.length;
+        ext.use.calls.push({ spec: spec.name, args: args.slice(), argWords: argAts, invert, env: optEnv });
+        for (let k = 0; k < argAts.length; k++) if (argAts[k] >= 0) trace.argOf[argAts[k]] = { kind: 'option', use: ext.use, call, arg: k };
+      }
       invert = false;
       continue;
     }
@@ -261,6 +324,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       const needsChain = opt === 'append' || opt === 'insert' || opt === 'delete' || opt === 'new-chain' || opt === 'policy' || opt === 'replace' || opt === 'rename-chain';
       const chainWord = needsChain ? takeArg() : optionalArg();
       if (needsChain && !chainWord) return err(`option "-${letter}" requires an argument`, w);
+      if (needsChain) tookArg('chain');
       st.command.chain = chainWord ? chainWord.text : null;
       st.chainWord = chainWord;
       if (opt === 'insert' || opt === 'delete' || opt === 'replace') {
@@ -308,6 +372,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       case 'source':
       case 'destination':
         // Addresses are resolved after the option loop (xtables_ipparse_multiple() in do_parse()'s tail).
+        tookArg(opt);
         if (opt === 'source') {
           st.srcWord = a;
           st.srcInvert = invert;
@@ -336,7 +401,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       case 'match': {
         const mod = findMatch(v);
         if (!mod) return err(unmodelledExtension('match', v) ?? `Couldn't load match \`${v}':No such file or directory`, a);
-        const l: Loaded = { kind: 'match', name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word: a };
+        const l = loaded('match', mod, a);
         st.loaded.push(l);
         st.matchOrder.push(l);
         break;
@@ -350,7 +415,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
           if (mod.tables && !mod.tables.includes(env.table)) {
             return err(`RULE_APPEND failed (Invalid argument): rule in chain ${st.command?.chain ?? ''}`, a);
           }
-          const l: Loaded = { kind: 'target', name: mod.name, options: mod.options, builder: mod.create(), used: new Set(), word: a };
+          const l = loaded('target', mod, a);
           st.loaded.push(l);
           st.target = l;
           st.targetWord = a;
@@ -360,6 +425,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
           if (!env.chainExists(v)) return err(`Chain '${v}' does not exist`, a);
           st.jump = opt === 'jump' ? { kind: 'jump', chain: v } : { kind: 'goto', chain: v };
           st.targetWord = a;
+          tookArg(opt);
         }
         break;
       }
@@ -479,6 +545,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
     const m = (l.builder as MatchBuilder).finish(penv);
     if (typeof m === 'string') return fail(m.startsWith('RULE_APPEND failed') ? `${m}: rule in chain ${chain}` : m, l.word);
     if (m) {
+      if (l.use !== undefined) l.use.matchIndex = matches.length;
       matches.push(m);
       at.matches.push(l.word?.col ?? at.command);
     }
@@ -490,6 +557,12 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
     target = { kind: 'module', target: t };
   } else if (st.jump) {
     target = st.jump;
+  }
+  if (env.trace !== undefined) {
+    const tr = env.trace;
+    for (const l of st.matchOrder) if (l.use !== undefined) tr.matches.push(l.use);
+    tr.target = st.target?.use ?? null;
+    tr.finishEnv = penv;
   }
   const rules: Rule[] = [];
   for (const s of st.srcList ?? [null]) {

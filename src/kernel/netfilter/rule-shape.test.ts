@@ -1,0 +1,121 @@
+// Lines of one shape with value holes (rule-shape.ts) read from the shape's template exactly as their own full
+// parse reads them: rules, words, columns, texts, and the errors of values the full parse refuses.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { restore } from './restore-apply.js';
+import { formatRestoreError, parseRestore } from './restore-parse.js';
+import type { RestoreLine } from './restore-parse.js';
+import { RuleParseCache } from './rule-parse-cache.js';
+import { ruleSpecText } from './rule-print.js';
+import { printSave } from './save-print.js';
+import { emptyRuleset } from './ruleset.js';
+import { shapeKey } from './rule-shape.js';
+import { splitWords } from './tokenize.js';
+
+/** Everything a parsed line carries that a later stage reads, rules as iptables-save prints them. */
+function view(l: RestoreLine): unknown {
+  if (l.kind !== 'command') return l;
+  const c = l.command;
+  const rules = 'rules' in c && c.rules ? c.rules.map((r) => ({ spec: ruleSpecText(r), counters: r.counters, source: r.source, target: r.target.kind === 'module' ? r.target.target.saveText : r.target, basics: r.basics, matches: r.matches.map((m) => [m.module, m.saveText, m.comment, m.exactDport, m.branchProbability]) })) : null;
+  return { line: l.line, op: c.op, chain: c.chain, rules, words: l.words, at: l.at, text: l.text };
+}
+
+function parsed(text: string, cache: RuleParseCache): unknown {
+  const { script, errors } = parseRestore(text, emptyRuleset(), { noflush: true, counters: true, cache });
+  return { lines: script.lines.map(view), errors: errors.map(formatRestoreError) };
+}
+
+const CHAINS = ['A', 'BB', 'KUBE-SVC-ABCDEFGHIJKLMNOP', 'KUBE-SEP-ABCDEFGHIJKLMNOP', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ123', '-x', 'NOPE', 'DROP', 'ACCEPT', 'INPUT'];
+const ADDRESSES = ['10.0.0.1', '172.16.0.201/32', '10.0.0.0/8', '0.0.0.0/0', '10.0.0.1,10.0.0.2', '300.1.1.1', '10.0.0.1/33', 'x', '"10.0.0.9"', '1.2.3.4/255.255.0.0'];
+const COMMENTS = ['"default/svc-00199:dns cluster IP"', 'plain', '""', `"${'c'.repeat(255)}"`, `"${'c'.repeat(256)}"`, '"a \\" b"', '-d', '!'];
+const PORTS = ['53', '80', '0', '65535', '65536', '1:100', '100:1', 'http', 'abc', '-1'];
+const DESTINATIONS = ['10.128.1.31:5353', '10.0.0.1', '10.0.0.1-10.0.0.9:80-90', '10.0.0.1:0', '10.0.0.1:99999', 'bad', '10.0.0.1:'];
+const PROBABILITIES = ['0.3333333333', '0.5000000000', '1', '0', '1.5', '-0.1', 'x', '1e-3'];
+
+/** Shapes with holes written as {chain} {addr} {comment} {port} {to} {p} {jump}. */
+const SHAPES = [
+  '-A {chain} -m comment --comment {comment} -m udp -p udp -d {addr} --dport {port} -j {jump}',
+  '-A {chain} -m comment --comment {comment} -m tcp -p tcp -d {addr} --dport {port} ! -s {addr} -j KUBE-MARK-MASQ',
+  '-A {chain} -s {addr} -j KUBE-MARK-MASQ',
+  '-A {chain} ! -d {addr} -j {jump}',
+  '-A {chain} -m udp -p udp -j DNAT --to-destination {to}',
+  '-A {chain} -m tcp -p tcp --sport {port} --dport {port} -j DNAT --to-destination {to}',
+  '-A {chain} -m statistic --mode random --probability {p} -j {jump}',
+  '-A {chain} -m comment --comment {comment} -g {jump}',
+  '-A {chain} -j {jump} -m comment --comment {comment}',
+  '-A {chain} -p tcp --dport {port} -j REJECT',
+  '-A {chain}  -s  {addr}   -m comment --comment {comment} -j RETURN',
+];
+
+const holeValue = (name: string): fc.Arbitrary<string> => {
+  switch (name) {
+    case 'chain': return fc.constantFrom(...CHAINS);
+    case 'jump': return fc.constantFrom(...CHAINS);
+    case 'addr': return fc.oneof(fc.constantFrom(...ADDRESSES), fc.tuple(fc.nat(255), fc.nat(255), fc.integer({ min: 0, max: 33 })).map(([a, b, m]) => `10.${a}.${b}.1/${m}`));
+    case 'comment': return fc.oneof(fc.constantFrom(...COMMENTS), fc.stringMatching(/^[a-z0-9/:.-]{1,20}$/));
+    case 'port': return fc.oneof(fc.constantFrom(...PORTS), fc.integer({ min: 0, max: 70000 }).map(String));
+    case 'to': return fc.constantFrom(...DESTINATIONS);
+    default: return fc.constantFrom(...PROBABILITIES);
+  }
+};
+
+/** A line of `shape` with random values in its holes. */
+const lineOf = (shape: string): fc.Arbitrary<string> => {
+  const names = [...shape.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  return fc.tuple(...names.map(holeValue)).map((vals) => {
+    let i = 0;
+    return shape.replace(/\{(\w+)\}/g, () => vals[i++]);
+  });
+};
+
+const anyLine = fc.constantFrom(...SHAPES).chain(lineOf);
+/** A good line of each shape, so that the cache has every shape's template. */
+const GOOD: Readonly<Record<string, string>> = { chain: 'BB', jump: 'A', addr: '10.0.0.7', comment: '"x y"', port: '8080', to: '10.1.1.1:80', p: '0.25' };
+const SEEN = SHAPES.map((s) => s.replace(/\{(\w+)\}/g, (_, n: string) => GOOD[n]));
+const text = (table: string, lines: readonly string[]): string =>
+  [`*${table}`, ...CHAINS.filter((c) => c !== 'NOPE' && c !== '-x' && c !== 'ABCDEFGHIJKLMNOPQRSTUVWXYZ123' && c !== 'INPUT').map((c) => `:${c} - [0:0]`), ':KUBE-MARK-MASQ - [0:0]', ...lines, 'COMMIT', ''].join('\n');
+
+describe('rule shapes with value holes', () => {
+  it('keys kube-proxy lines by everything but their values', () => {
+    const a = '-A KUBE-SERVICES -m comment --comment "default/svc-00199:dns cluster IP" -m udp -p udp -d 172.16.0.201 --dport 53 -j KUBE-SVC-TXEUY5W2CJCYO3AO';
+    const b = '-A KUBE-SERVICES -m comment --comment "default/svc-01399:dns cluster IP" -m udp -p udp -d 172.16.5.121 --dport 5353 -j KUBE-SVC-LV44NORFHSV27NBV';
+    const ka = shapeKey(splitWords(a, true), a);
+    expect(ka?.holes).toEqual([1, 5, 11, 13, 15]);
+    expect(shapeKey(splitWords(b, true), b)?.key).toBe(ka?.key);
+    // A target module is part of the shape; the word after a hole is no hole (`--comment -d X`).
+    const c = '-A X -j ACCEPT';
+    expect(shapeKey(splitWords(c, true), c)?.holes).toEqual([1]);
+    const d = '-A X -m comment --comment -d -s 1.2.3.4';
+    expect(shapeKey(splitWords(d, true), d)?.holes).toEqual([1, 5, 7]);
+    const e = '-A INPUT -j ACCEPT';
+    expect(shapeKey(splitWords(e, true), e)).toBeUndefined();
+  });
+
+  it('answers lines of a seen shape from its template, as a fresh parse reads them, errors included', () => {
+    let fromShapes = 0;
+    fc.assert(
+      fc.property(fc.constantFrom('nat', 'filter'), fc.array(anyLine, { maxLength: 6 }), fc.array(anyLine, { maxLength: 25 }), (table, first, second) => {
+        const cache = new RuleParseCache();
+        restore(text(table, [...SEEN, ...first]), undefined, { noflush: true, counters: true, cache });
+        const before = cache.stats;
+        const t = text(table, second);
+        expect(parsed(t, cache)).toEqual(parsed(t, new RuleParseCache()));
+        fromShapes += cache.stats.lines - before.lines;
+        expect(printSave(restore(t, undefined, { noflush: true, counters: true, cache }).ruleset, { counters: true })).toBe(printSave(restore(t, undefined, { noflush: true, counters: true }).ruleset, { counters: true }));
+      }),
+      { numRuns: 150, seed: 6 },
+    );
+    // Most of the second texts' good lines came from templates (a line of a new shape is parsed in full).
+    expect(fromShapes).toBeGreaterThan(150);
+  });
+
+  it('the kube-proxy shapes are answered from their templates: each Service line is not parsed again', () => {
+    const svc = (n: number) => `-A KUBE-SERVICES -m comment --comment "default/svc-${n}:dns cluster IP" -m udp -p udp -d 172.16.0.${n} --dport 53 -j KUBE-SVC-${String(n).padStart(16, 'A')}`;
+    const chains = Array.from({ length: 50 }, (_, n) => `:KUBE-SVC-${String(n).padStart(16, 'A')} - [0:0]`);
+    const t = ['*nat', ':KUBE-SERVICES - [0:0]', ...chains, ...Array.from({ length: 50 }, (_, n) => svc(n)), 'COMMIT', ''].join('\n');
+    const cache = new RuleParseCache();
+    expect(parsed(t, cache)).toEqual(parsed(t, new RuleParseCache()));
+    expect(cache.stats).toMatchObject({ hits: 49, misses: 1 });
+  });
+});
