@@ -220,25 +220,31 @@ function propagate(table: Table, reach: Map<string, number>, from: string, bits:
 }
 
 /**
+ * Whether the table `next` surely passes the commit checks, checked whole (a commit that rewrote most of it);
+ * when it does, `g` is made to describe `next`; when it returns false, `g` may be damaged and must be dropped.
+ */
+export function wholeTableValid(g: JumpGraph, next: Table): boolean {
+  const compact = compactValidGraph(next);
+  if (compact !== null && g instanceof LazyJumpGraph) {
+    g.adopt(compact);
+    return true;
+  }
+  const fresh = compact !== null ? new LazyJumpGraph(compact) : validGraph(next);
+  if (fresh === null) return false;
+  g.parents = fresh.parents;
+  g.height = fresh.height;
+  g.reach = fresh.reach;
+  return true;
+}
+
+/**
  * Whether the table `next`, made from `base` (whose graph is `g`) by changing the chains named in `touched`
  * (flushed, rewritten, created or deleted), surely passes the commit checks. When it does, `g` is updated in
  * place to describe `next` and true is returned; when it returns false, `g` may be damaged and must be dropped.
  */
 export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: ReadonlySet<string>): boolean {
   // A commit that rewrites most of the table (a full sync) is checked faster from scratch than change by change.
-  if (touched.size * 2 > next.chains.size) {
-    const compact = compactValidGraph(next);
-    if (compact !== null && g instanceof LazyJumpGraph) {
-      g.adopt(compact);
-      return true;
-    }
-    const fresh = compact !== null ? new LazyJumpGraph(compact) : validGraph(next);
-    if (fresh === null) return false;
-    g.parents = fresh.parents;
-    g.height = fresh.height;
-    g.reach = fresh.reach;
-    return true;
-  }
+  if (touched.size * 2 > next.chains.size) return wholeTableValid(g, next);
   const edgesNow = new Map<string, ReadonlySet<string>>();
   const edgesOfNext = (name: string): ReadonlySet<string> => {
     let e = edgesNow.get(name);
