@@ -52,14 +52,31 @@ export function compactValidGraph(table: Table): CompactGraph | null {
   const offsets = new Int32Array(n + 1);
   const full = new Int32Array(ruleCount);
   let m = 0;
+  // Two names remembered before the map is asked: the last one looked up, and the last one that was asked
+  // again right after (kube-proxy's KUBE-MARK-MASQ, half of a full sync's jumps).
+  let lastName: string | null = null;
+  let lastIndex = 0;
+  let hotName: string | null = null;
+  let hotIndex = 0;
   for (let v = 0; v < n; v++) {
     offsets[v] = m;
     const rules = chains[v].rules;
     for (let k = 0; k < rules.length; k++) {
       const t = targetOf(rules[k]);
       if (t === null) continue;
-      const w = index.get(t);
-      if (w === undefined) return null;
+      let w: number | undefined;
+      if (t === lastName) {
+        w = lastIndex;
+        hotName = t;
+        hotIndex = w;
+      } else if (t === hotName) {
+        w = hotIndex;
+      } else {
+        w = index.get(t);
+        if (w === undefined) return null;
+        lastName = t;
+        lastIndex = w;
+      }
       full[m++] = w;
     }
   }

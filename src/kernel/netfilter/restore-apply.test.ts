@@ -130,4 +130,47 @@ describe('--noflush commits copy on write', () => {
       }
     }), { numRuns: 300, seed: 42 });
   });
+
+  it('a block applies its commands as a simple model of named chains says, whatever order they come in', () => {
+    // Held to a model (a map of chain names to rule lists): what the block remembers of the chain it last wrote
+    // (restore-apply.ts writable()) and which chains it owns must never show through.
+    const names = ['A', 'B', 'C'];
+    type Op = { op: 'decl' | 'new' | 'drop' | 'app' | 'ins' | 'del'; chain: string; n: number };
+    const opArb = fc.record({ op: fc.constantFrom('decl', 'new', 'drop', 'app', 'app', 'ins', 'del') as fc.Arbitrary<Op['op']>, chain: fc.constantFrom(...names), n: fc.nat(99) });
+    const rule = (n: number) => `-m comment --comment r${n} -j ACCEPT`;
+    const text = (m: Map<string, string[]>) => `*filter\n${[...m.keys()].map((c) => `:${c} - [0:0]`).join('\n')}\n${[...m].flatMap(([c, rs]) => rs.map((r) => `-A ${c} ${r}`)).join('\n')}\nCOMMIT\n`;
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 14 }), (ops) => {
+      const model = new Map<string, string[]>([['A', [rule(1), rule(2)]], ['B', [rule(3)]]]);
+      const base = restore(text(model)).ruleset;
+      const before = printSave(base);
+      const lines: string[] = [];
+      let ok = true;
+      for (const o of ops) {
+        const rs = model.get(o.chain);
+        if (o.op === 'decl') {
+          lines.push(`:${o.chain} - [0:0]`);
+          model.set(o.chain, []);
+          continue;
+        }
+        if (o.op === 'new') lines.push(`-N ${o.chain}`);
+        else if (o.op === 'drop') lines.push(`-F ${o.chain}`, `-X ${o.chain}`);
+        else if (o.op === 'app') lines.push(`-A ${o.chain} ${rule(o.n)}`);
+        else if (o.op === 'ins') lines.push(`-I ${o.chain} 1 ${rule(o.n)}`);
+        else lines.push(`-D ${o.chain} 1`);
+        if (o.op === 'new' ? rs !== undefined : rs === undefined || (o.op === 'del' && rs.length === 0)) {
+          ok = false;
+          break;
+        }
+        if (o.op === 'new') model.set(o.chain, []);
+        else if (o.op === 'drop') model.delete(o.chain);
+        else if (o.op === 'app') rs!.push(rule(o.n));
+        else if (o.op === 'ins') rs!.unshift(rule(o.n));
+        else rs!.shift();
+      }
+      const r = restore(`*filter\n${lines.join('\n')}\nCOMMIT\n`, base, { noflush: true });
+      expect(printSave(base)).toBe(before);
+      expect(r.errors.length === 0).toBe(ok);
+      if (ok) expect(printSave(r.ruleset)).toBe(printSave(restore(text(model)).ruleset));
+    }), { numRuns: 400, seed: 7 });
+  });
 });

@@ -14,7 +14,7 @@ import type { Counters } from './ruleset.js';
 import { emptyRuleset, emptyTable, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
-import type { RestoreError, RestoreOptions, RestoreScript } from './restore-parse.js';
+import type { RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { CachedLine, parseRestore } from './restore-parse.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
@@ -33,30 +33,38 @@ const jumpGraphs = new WeakMap<Table, JumpGraph>();
 /** Chain maps smaller than this are copied rather than overlaid. */
 const SMALL_TABLE = 256;
 
-/** The rules a block wrote, with their line and the command's word columns; looked up by rule only when needed. */
+/**
+ * The rules a block wrote, with their line and the command's word columns: found from the script's lines when
+ * first needed (an error to locate, `-Z`), so a block that commits keeps no record per rule.
+ */
 class Written {
-  readonly #rules: Rule[] = [];
-  readonly #lines: number[] = [];
-  readonly #at: CommandAt[] = [];
+  readonly #lines: readonly RestoreLine[];
+  /** The lines before this one have been applied (the caller moves it on). */
+  end: number;
+  #done: number;
   #index: Map<Rule, number> | null = null;
 
-  add(r: Rule, line: number, at: CommandAt): void {
-    this.#rules.push(r);
-    this.#lines.push(line);
-    this.#at.push(at);
-    this.#index = null;
+  /** The block's lines start at `lines[start]`. */
+  constructor(lines: readonly RestoreLine[], start: number) {
+    this.#lines = lines;
+    this.end = start;
+    this.#done = start;
   }
 
   /** Where `r` was written: its line and the column of its `-j` target (else its command), and of its matches. */
   get(r: Rule): { line: number; column: number; matches?: number[] } | undefined {
-    if (this.#index === null) {
-      this.#index = new Map();
-      for (let i = 0; i < this.#rules.length; i++) this.#index.set(this.#rules[i], i);
+    const index = (this.#index ??= new Map());
+    for (; this.#done < this.end; this.#done++) {
+      const l = this.#lines[this.#done];
+      if (l.kind !== 'command') continue;
+      const op = l.command.op;
+      if (op === 'append' || op === 'insert') for (const x of l.command.rules) index.set(x, this.#done);
     }
-    const i = this.#index.get(r);
+    const i = index.get(r);
     if (i === undefined) return undefined;
-    const at = this.#at[i];
-    return { line: this.#lines[i], column: at.target ?? at.command, matches: at.matches };
+    const l = this.#lines[i] as Extract<RestoreLine, { kind: 'command' }>;
+    const at = l.at;
+    return { line: l.line, column: at.target ?? at.command, matches: at.matches };
   }
 
   has(r: Rule): boolean {
@@ -153,7 +161,6 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     case 'insert': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
-      for (const r of cmd.rules) b.written.add(r, line, at);
       if (cmd.op === 'append') for (const r of cmd.rules) c.rules.push(r);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
@@ -264,7 +271,9 @@ export function applyRestore(
   for (const e of parseErrors) firstParseError = Math.min(firstParseError, e.line);
   let block: Block | null = null;
   let stopped = false;
-  for (const l of script.lines) {
+  const lines = script.lines;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
     if (stopped) break;
     if (l.kind === 'table') {
       const existing = rs.tables.get(l.table);
@@ -275,12 +284,13 @@ export function applyRestore(
       const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
       block = {
         table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
-        touched: [], lastName: null, lastChain: null, written: new Written(), deleted: new Map(), failed: false,
+        touched: [], lastName: null, lastChain: null, written: new Written(script.lines, i + 1), deleted: new Map(), failed: false,
         nonEmpty: existing !== undefined,
       };
       continue;
     }
     if (!block) continue;
+    block.written.end = i;
     if (l.line > firstParseError) block.failed = true;
     if (l.kind === 'chain' || l.kind === 'command') block.nonEmpty = true;
     if (l.kind === 'keep') {
