@@ -19,6 +19,8 @@ const JUMP_LIMIT = 16;
 export interface CompactGraph {
   /** The chains, by number. */
   names: readonly string[];
+  /** The number of each chain. */
+  index: ReadonlyMap<string, number>;
   /** Jumps of chain i are targets[offsets[i] .. offsets[i + 1]), in rule order (a chain named twice appears twice). */
   offsets: Int32Array;
   targets: Int32Array;
@@ -143,5 +145,5 @@ export function compactValidGraph(table: Table): CompactGraph | null {
     const rules = chains[v].rules;
     for (let k = 0; k < rules.length; k++) if ((allowedHooks(rules[k]) & bits) !== bits) return null;
   }
-  return { names, offsets, targets, height, reach };
+  return { names, index, offsets, targets, height, reach };
 }
