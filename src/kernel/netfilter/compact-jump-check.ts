@@ -43,13 +43,14 @@ export function compactValidGraph(table: Table): CompactGraph | null {
   const chains = new Array<Chain>(n);
   let ruleCount = 0;
   let i = 0;
-  for (const [name, c] of table.chains) {
+  // forEach: no entry pair made per chain (this runs once per full sync, often before it is optimized).
+  table.chains.forEach((c, name) => {
     index.set(name, i);
     names[i] = name;
     chains[i] = c;
     ruleCount += c.rules.length;
     i++;
-  }
+  });
   // Edges, CSR: a jump to a missing chain is not sure (the existing path names it).
   const offsets = new Int32Array(n + 1);
   const full = new Int32Array(ruleCount);
