@@ -83,6 +83,18 @@ class CompactFacts<V> extends Map<string, V> {
     this.#keepReads = keepReads;
   }
 
+  /** How many entries were read, set or deleted since the CompactGraph. */
+  get changes(): number {
+    return this.#own.size;
+  }
+
+  /** A copy that changes without changing this one; `copy` copies a value its reader may change in place. */
+  fork(copy: (v: V) => V): CompactFacts<V> {
+    const f = new CompactFacts(this.#compact, this.#read, this.#keepReads);
+    for (const [k, v] of this.#own) f.#own.set(k, v === GONE ? GONE : copy(v));
+    return f;
+  }
+
   override get(k: string): V | undefined {
     const o = this.#own.get(k);
     if (o !== undefined) return o === GONE ? undefined : o;
@@ -189,6 +201,15 @@ class ParentSet extends Set<string> {
     this.#to = to;
   }
 
+  /** A copy that changes without changing this one. */
+  clone(): ParentSet {
+    const p = new ParentSet(this.#c, this.#sources, this.#from, this.#to);
+    for (const k of this.#added) p.#added.add(k);
+    for (const k of this.#removed) p.#removed.add(k);
+    p.#distinct = this.#distinct;
+    return p;
+  }
+
   #inBase(k: string): boolean {
     const v = this.#c.index.get(k);
     if (v === undefined) return false;
@@ -274,6 +295,29 @@ class LazyJumpGraph implements JumpGraph {
     this.#compact = compact;
   }
 
+  /**
+   * A copy that changes without changing this graph, when that is cheap (few entries changed since its
+   * CompactGraph; the maps are CompactFacts, as made here); else null.
+   */
+  fork(): LazyJumpGraph | null {
+    const parents = this.#parents;
+    const height = this.#height;
+    const reach = this.#reach;
+    const facts = [parents, height, reach];
+    let changes = 0;
+    for (const m of facts) {
+      if (m === undefined) continue;
+      if (!(m instanceof CompactFacts)) return null;
+      changes += m.changes;
+    }
+    if (changes > FORK_MAX_CHANGES) return null;
+    const f = new LazyJumpGraph(this.#compact);
+    if (parents instanceof CompactFacts) f.#parents = (parents as CompactFacts<Set<string>>).fork((p) => (p instanceof ParentSet ? p.clone() : new Set(p)));
+    if (height instanceof CompactFacts) f.#height = (height as CompactFacts<number>).fork((h) => h);
+    if (reach instanceof CompactFacts) f.#reach = (reach as CompactFacts<number>).fork((r) => r);
+    return f;
+  }
+
   /** Describes the table `compact` was made from, dropping the maps made so far. */
   adopt(compact: CompactGraph): void {
     this.#compact = compact;
@@ -323,6 +367,17 @@ class LazyJumpGraph implements JumpGraph {
   set reach(r: Map<string, number>) {
     this.#reach = r;
   }
+}
+
+/** A graph with more changed entries than this is not copied (see forkJumpGraph). */
+const FORK_MAX_CHANGES = 4096;
+
+/**
+ * A copy of `g` that the commit check may change while `g` stays true of its table (so a second restore over
+ * the same table finds its graph), when that is cheap; else null (the caller hands `g` itself on).
+ */
+export function forkJumpGraph(g: JumpGraph): JumpGraph | null {
+  return g instanceof LazyJumpGraph ? g.fork() : null;
 }
 
 /** The graph of a whole table, from scratch. */

@@ -92,6 +92,19 @@ describe('--noflush commits copy on write', () => {
     expect(noflush(ok.ruleset, '-X SEP-A2').errors).toEqual([]);
   });
 
+  it('check a second restore over the same table against that table, not against the first restore\'s result', () => {
+    // A table whose graph has read SEP-A2's parents (SVC-A's jumps changed to SEP-A2 and MASQ) ...
+    const warm = noflush(base(), ':SVC-A - [0:0]\n-A SVC-A -j SEP-A2\n-A SVC-A -j MASQ');
+    expect(warm.errors).toEqual([]);
+    const rs = warm.ruleset;
+    // ... then one restore over it drops the only jump to SEP-A2 ...
+    const first = noflush(rs, ':SVC-A - [0:0]\n-A SVC-A -j SEP-A1');
+    expect(first.errors).toEqual([]);
+    // ... and another over the same table deletes SEP-A2, which SVC-A still jumps to there.
+    expect(noflush(rs, '-X SEP-A2').errors.map(formatRestoreError)).toEqual(['line 2:4: CHAIN_DEL failed (Device or resource busy): chain SEP-A2']);
+    expect(noflush(first.ruleset, '-X SEP-A2').errors).toEqual([]);
+  });
+
   it('catch a loop, a jump too deep and a target in a chain its hook does not allow', () => {
     const rs = base();
     expect(noflush(rs, '-A MASQ -j SVC').errors.map(formatRestoreError)).toEqual(['line 3:1: RULE_APPEND failed (Too many links): rule in chain PREROUTING']);

@@ -13,7 +13,7 @@ import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
 import type { Counters } from './ruleset.js';
 import { emptyRuleset, emptyTable, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
-import { buildJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
+import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
 import type { RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { CachedLine, parseRestore } from './restore-parse.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
@@ -237,7 +237,13 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
   if (b.base !== null) {
     let g = jumpGraphs.get(b.base);
     if (g === undefined) g = buildJumpGraph(b.base);
-    jumpGraphs.delete(b.base);
+    // The base keeps its graph when a copy is cheap (another restore over the same table, as a failed sync's
+    // retry is, then needs no whole-table check); else the graph moves to the new table.
+    const copy = forkJumpGraph(g);
+    if (copy !== null) {
+      jumpGraphs.set(b.base, g);
+      g = copy;
+    } else jumpGraphs.delete(b.base);
     // A commit that rewrites most of the table (a full sync) is checked whole, without the set of names.
     const whole = b.touched.length * 2 > b.table.chains.size;
     if (whole ? wholeTableValid(g, b.table) : surelyValid(g, b.base, b.table, new Set(b.touched))) {
