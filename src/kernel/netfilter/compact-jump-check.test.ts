@@ -114,6 +114,57 @@ describe('compactValidGraph', () => {
     expect(refused).toBeGreaterThan(50);
   });
 
+  it('hands on maps read from the compact graph that change as plain maps do', () => {
+    // The graph a full sync leaves reads each chain's facts on demand (jump-graph.ts CompactFacts, ParentSet);
+    // the commit check then changes them in place. Held to the map-based graph under the same changes.
+    const names = ['PREROUTING', 'OUTPUT', 'N0', 'N1', 'N2', 'N3', 'Z'];
+    const opArb = fc.record({ kind: fc.constantFrom('add', 'del', 'setH', 'delH', 'setR', 'delR', 'newP', 'dropP'), a: fc.constantFrom(...names), b: fc.constantFrom(...names), n: fc.nat(20) });
+    fc.assert(
+      fc.property(specArb, fc.array(opArb, { maxLength: 25 }), (spec, ops) => {
+        const t = tableOf(spec);
+        const lazy = buildJumpGraph(t);
+        const old = validGraph(t);
+        if (compactValidGraph(t) === null || old === null) return;
+        const said: Array<Array<boolean | undefined>> = [[], []];
+        for (const [k, g] of [lazy, old].entries()) {
+          for (const o of ops) {
+            if (o.kind === 'add') g.parents.get(o.a)?.add(o.b);
+            else if (o.kind === 'del') said[k].push(g.parents.get(o.a)?.delete(o.b));
+            else if (o.kind === 'setH') g.height.set(o.a, o.n);
+            else if (o.kind === 'delH') g.height.delete(o.a);
+            else if (o.kind === 'setR') g.reach.set(o.a, 1 + (o.n % 31));
+            else if (o.kind === 'delR') g.reach.delete(o.a);
+            else if (o.kind === 'newP') g.parents.set(o.a, new Set([o.b]));
+            else {
+              const p = g.parents.get(o.a);
+              if (p && p.size <= 1) g.parents.delete(o.a);
+            }
+          }
+        }
+        expect(plain(lazy)).toEqual(plain(old));
+        expect(said[0]).toEqual(said[1]);
+        for (const n of names) {
+          // A parent deleted twice, then added back.
+          const p = lazy.parents.get(n);
+          const q = old.parents.get(n);
+          const first = q === undefined ? undefined : [...q][0];
+          if (p !== undefined && q !== undefined && first !== undefined) {
+            expect([p.delete(first), p.delete(first), p.has(first)]).toEqual([q.delete(first), q.delete(first), q.has(first)]);
+            p.add(first);
+            q.add(first);
+            expect(p.has(first)).toBe(true);
+          }
+          expect(lazy.parents.get(n)?.size).toBe(old.parents.get(n)?.size);
+          expect(lazy.parents.has(n)).toBe(old.parents.has(n));
+          for (const m of names) expect(lazy.parents.get(n)?.has(m)).toBe(old.parents.get(n)?.has(m));
+          expect(lazy.height.get(n)).toBe(old.height.get(n));
+          expect(lazy.reach.get(n)).toBe(old.reach.get(n));
+        }
+      }),
+      { numRuns: 400, seed: 5 },
+    );
+  });
+
   it('refuses a base chain whose jump path reaches NFT_JUMP_STACK_SIZE, and takes one just below it', () => {
     expect(compactValidGraph(deepTable(15, 'FORWARD'))).not.toBeNull();
     expect(validGraph(deepTable(15, 'FORWARD'))).not.toBeNull();
@@ -147,7 +198,7 @@ describe('compactValidGraph', () => {
     t.chains.get('S')!.rules.push(jump('X'));
     const g = checkedGraph(t)!;
     expect(g.reach.get('X')).toBe(1 | 8);
-    expect(g.parents.get('X')).toEqual(new Set(['S']));
+    expect(new Set(g.parents.get('X'))).toEqual(new Set(['S']));
     expect(g.height.get('PREROUTING')).toBe(2);
     // A target allowed only from PREROUTING, reached from OUTPUT too: refused.
     t.chains.get('X')!.rules.push({ basics: emptyBasics(), matches: [], target: moduleTarget(['PREROUTING']), counters: { packets: 0, bytes: 0 } });

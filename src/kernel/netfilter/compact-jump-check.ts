@@ -19,6 +19,8 @@ const JUMP_LIMIT = 16;
 export interface CompactGraph {
   /** The chains, by number. */
   names: readonly string[];
+  /** The number of each chain. */
+  index: ReadonlyMap<string, number>;
   /** Jumps of chain i are targets[offsets[i] .. offsets[i + 1]), in rule order (a chain named twice appears twice). */
   offsets: Int32Array;
   targets: Int32Array;
@@ -41,25 +43,43 @@ export function compactValidGraph(table: Table): CompactGraph | null {
   const chains = new Array<Chain>(n);
   let ruleCount = 0;
   let i = 0;
-  for (const [name, c] of table.chains) {
+  // forEach: no entry pair made per chain (this runs once per full sync, often before it is optimized).
+  table.chains.forEach((c, name) => {
     index.set(name, i);
     names[i] = name;
     chains[i] = c;
     ruleCount += c.rules.length;
     i++;
-  }
+  });
   // Edges, CSR: a jump to a missing chain is not sure (the existing path names it).
   const offsets = new Int32Array(n + 1);
   const full = new Int32Array(ruleCount);
   let m = 0;
+  // Two names remembered before the map is asked: the last one looked up, and the last one that was asked
+  // again right after (kube-proxy's KUBE-MARK-MASQ, half of a full sync's jumps).
+  let lastName: string | null = null;
+  let lastIndex = 0;
+  let hotName: string | null = null;
+  let hotIndex = 0;
   for (let v = 0; v < n; v++) {
     offsets[v] = m;
     const rules = chains[v].rules;
     for (let k = 0; k < rules.length; k++) {
       const t = targetOf(rules[k]);
       if (t === null) continue;
-      const w = index.get(t);
-      if (w === undefined) return null;
+      let w: number | undefined;
+      if (t === lastName) {
+        w = lastIndex;
+        hotName = t;
+        hotIndex = w;
+      } else if (t === hotName) {
+        w = hotIndex;
+      } else {
+        w = index.get(t);
+        if (w === undefined) return null;
+        lastName = t;
+        lastIndex = w;
+      }
       full[m++] = w;
     }
   }
@@ -126,5 +146,5 @@ export function compactValidGraph(table: Table): CompactGraph | null {
     const rules = chains[v].rules;
     for (let k = 0; k < rules.length; k++) if ((allowedHooks(rules[k]) & bits) !== bits) return null;
   }
-  return { names, offsets, targets, height, reach };
+  return { names, index, offsets, targets, height, reach };
 }

@@ -15,23 +15,28 @@ function maskOf(hooks: readonly NfHook[] | undefined): number {
   return m;
 }
 
-/** Masks of match lists and targets, which the rules made from one cached parse share (a pure function of each). */
-const matchesMask = new WeakMap<object, number>();
-const targetMask = new WeakMap<object, number>();
+/**
+ * Masks of the match and target modules by name (the registry is fixed at load): a rule's mask is read from a
+ * few entries of these small maps, with no per-rule (or per-match-list) record, so a full sync's 220,000 rules
+ * leave nothing behind.
+ */
+const matchMask = new Map<string, number>();
+const targetMask = new Map<string, number>();
+
+function moduleMatchMask(name: string): number {
+  let m = matchMask.get(name);
+  if (m === undefined) matchMask.set(name, (m = maskOf(findMatch(name)?.hooks)));
+  return m;
+}
 
 /** The hooks a rule's matches and target all allow. */
 export function allowedHooks(r: Rule): number {
-  let m = matchesMask.get(r.matches);
-  if (m === undefined) {
-    m = ALL_HOOKS;
-    for (const x of r.matches) m &= maskOf(findMatch(x.module)?.hooks);
-    matchesMask.set(r.matches, m);
-  }
+  let m = ALL_HOOKS;
+  const ms = r.matches;
+  for (let i = 0; i < ms.length; i++) m &= moduleMatchMask(ms[i].module);
   if (r.target.kind !== 'module') return m;
-  let t = targetMask.get(r.target.target);
-  if (t === undefined) {
-    t = maskOf(findTarget(r.target.target.name)?.hooks) & maskOf(r.target.target.hooks);
-    targetMask.set(r.target.target, t);
-  }
-  return m & t;
+  const t = r.target.target;
+  let tm = targetMask.get(t.name);
+  if (tm === undefined) targetMask.set(t.name, (tm = maskOf(findTarget(t.name)?.hooks)));
+  return t.hooks === undefined ? m & tm : m & tm & maskOf(t.hooks);
 }

@@ -93,6 +93,20 @@ describe('--noflush commits copy on write', () => {
     expect(noflush(ok.ruleset, '-F SEP-A2\n-X SEP-A2').errors).toEqual([]);
   });
 
+  it('check a second restore over the same table against that table, not against the first restore\'s result', () => {
+    // A table whose graph has read SEP-A2's parents (SVC-A's jumps changed to SEP-A2 and MASQ) ...
+    const warm = noflush(base(), ':SVC-A - [0:0]\n-A SVC-A -j SEP-A2\n-A SVC-A -j MASQ');
+    expect(warm.errors).toEqual([]);
+    const rs = warm.ruleset;
+    // ... then one restore over it drops the only jump to SEP-A2 ...
+    const first = noflush(rs, ':SVC-A - [0:0]\n-A SVC-A -j SEP-A1');
+    expect(first.errors).toEqual([]);
+    // ... and another over the same table deletes SEP-A2, which SVC-A still jumps to there.
+    // (flushed first: a chain that still has rules is refused whatever jumps to it, restore-delete-chain.test.ts)
+    expect(noflush(rs, '-F SEP-A2\n-X SEP-A2').errors.map(formatRestoreError)).toEqual(['line 3:4: CHAIN_DEL failed (Device or resource busy): chain SEP-A2']);
+    expect(noflush(first.ruleset, '-F SEP-A2\n-X SEP-A2').errors).toEqual([]);
+  });
+
   it('catch a loop, a jump too deep and a target in a chain its hook does not allow', () => {
     const rs = base();
     expect(noflush(rs, '-A MASQ -j SVC').errors.map(formatRestoreError)).toEqual(['line 3:1: RULE_APPEND failed (Too many links): rule in chain PREROUTING']);
@@ -130,5 +144,48 @@ describe('--noflush commits copy on write', () => {
         rs = r.ruleset;
       }
     }), { numRuns: 300, seed: 42 });
+  });
+
+  it('a block applies its commands as a simple model of named chains says, whatever order they come in', () => {
+    // Held to a model (a map of chain names to rule lists): what the block remembers of the chain it last wrote
+    // (restore-apply.ts writable()) and which chains it owns must never show through.
+    const names = ['A', 'B', 'C'];
+    type Op = { op: 'decl' | 'new' | 'drop' | 'app' | 'ins' | 'del'; chain: string; n: number };
+    const opArb = fc.record({ op: fc.constantFrom('decl', 'new', 'drop', 'app', 'app', 'ins', 'del') as fc.Arbitrary<Op['op']>, chain: fc.constantFrom(...names), n: fc.nat(99) });
+    const rule = (n: number) => `-m comment --comment r${n} -j ACCEPT`;
+    const text = (m: Map<string, string[]>) => `*filter\n${[...m.keys()].map((c) => `:${c} - [0:0]`).join('\n')}\n${[...m].flatMap(([c, rs]) => rs.map((r) => `-A ${c} ${r}`)).join('\n')}\nCOMMIT\n`;
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 14 }), (ops) => {
+      const model = new Map<string, string[]>([['A', [rule(1), rule(2)]], ['B', [rule(3)]]]);
+      const base = restore(text(model)).ruleset;
+      const before = printSave(base);
+      const lines: string[] = [];
+      let ok = true;
+      for (const o of ops) {
+        const rs = model.get(o.chain);
+        if (o.op === 'decl') {
+          lines.push(`:${o.chain} - [0:0]`);
+          model.set(o.chain, []);
+          continue;
+        }
+        if (o.op === 'new') lines.push(`-N ${o.chain}`);
+        else if (o.op === 'drop') lines.push(`-F ${o.chain}`, `-X ${o.chain}`);
+        else if (o.op === 'app') lines.push(`-A ${o.chain} ${rule(o.n)}`);
+        else if (o.op === 'ins') lines.push(`-I ${o.chain} 1 ${rule(o.n)}`);
+        else lines.push(`-D ${o.chain} 1`);
+        if (o.op === 'new' ? rs !== undefined : rs === undefined || (o.op === 'del' && rs.length === 0)) {
+          ok = false;
+          break;
+        }
+        if (o.op === 'new') model.set(o.chain, []);
+        else if (o.op === 'drop') model.delete(o.chain);
+        else if (o.op === 'app') rs!.push(rule(o.n));
+        else if (o.op === 'ins') rs!.unshift(rule(o.n));
+        else rs!.shift();
+      }
+      const r = restore(`*filter\n${lines.join('\n')}\nCOMMIT\n`, base, { noflush: true });
+      expect(printSave(base)).toBe(before);
+      expect(r.errors.length === 0).toBe(ok);
+      if (ok) expect(printSave(r.ruleset)).toBe(printSave(restore(text(model)).ruleset));
+    }), { numRuns: 400, seed: 7 });
   });
 });

@@ -10,16 +10,17 @@
 // prove it valid, else by the whole-table validation.
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
-import { BUILTIN_CHAINS, emptyRuleset, emptyTable, userChain } from './ruleset.js';
+import type { Counters } from './ruleset.js';
+import { emptyRuleset, emptyTable, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
-import { buildJumpGraph, surelyValid } from './jump-graph.js';
-import type { RestoreError, RestoreOptions, RestoreScript } from './restore-parse.js';
+import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
+import type { RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { CachedLine, parseRestore } from './restore-parse.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
-import type { LineWords } from './restore-chain-source.js';
-import { chainSource, setChainSource } from './restore-chain-source.js';
+import type { LineHolder, SourceScope } from './restore-chain-source.js';
+import { BlockChain, chainSource } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
 import { OverlayMap } from './overlay-map.js';
 import { ChainRenames } from './restore-rename.js';
@@ -35,30 +36,38 @@ const jumpGraphs = new WeakMap<Table, JumpGraph>();
 /** Chain maps smaller than this are copied rather than overlaid. */
 const SMALL_TABLE = 256;
 
-/** The rules a block wrote, with their line and the command's word columns; looked up by rule only when needed. */
+/**
+ * The rules a block wrote, with their line and the command's word columns: found from the script's lines when
+ * first needed (an error to locate, `-Z`), so a block that commits keeps no record per rule.
+ */
 class Written {
-  readonly #rules: Rule[] = [];
-  readonly #lines: number[] = [];
-  readonly #at: CommandAt[] = [];
+  readonly #lines: readonly RestoreLine[];
+  /** The lines before this one have been applied (the caller moves it on). */
+  end: number;
+  #done: number;
   #index: Map<Rule, number> | null = null;
 
-  add(r: Rule, line: number, at: CommandAt): void {
-    this.#rules.push(r);
-    this.#lines.push(line);
-    this.#at.push(at);
-    this.#index = null;
+  /** The block's lines start at `lines[start]`. */
+  constructor(lines: readonly RestoreLine[], start: number) {
+    this.#lines = lines;
+    this.end = start;
+    this.#done = start;
   }
 
   /** Where `r` was written: its line and the column of its `-j` target (else its command), and of its matches. */
   get(r: Rule): { line: number; column: number; matches?: number[] } | undefined {
-    if (this.#index === null) {
-      this.#index = new Map();
-      for (let i = 0; i < this.#rules.length; i++) this.#index.set(this.#rules[i], i);
+    const index = (this.#index ??= new Map());
+    for (; this.#done < this.end; this.#done++) {
+      const l = this.#lines[this.#done];
+      if (l.kind !== 'command') continue;
+      const op = l.command.op;
+      if (op === 'append' || op === 'insert' || op === 'replace') for (const x of l.command.rules) index.set(x, this.#done);
     }
-    const i = this.#index.get(r);
+    const i = index.get(r);
     if (i === undefined) return undefined;
-    const at = this.#at[i];
-    return { line: this.#lines[i], column: at.target ?? at.command, matches: at.matches };
+    const l = this.#lines[i] as Extract<RestoreLine, { kind: 'command' }>;
+    const at = l.at;
+    return { line: l.line, column: at.target ?? at.command, matches: at.matches };
   }
 
   has(r: Rule): boolean {
@@ -70,57 +79,64 @@ interface Block {
   table: Table;
   /** The committed table this block changes (--noflush), or null when it starts from an empty table. */
   base: Table | null;
-  /** Chains this block made or copied: it may change them in place. */
-  owned: Set<Chain>;
-  /** Names of the chains it changed, created or deleted. */
-  changed: Set<string>;
+  /**
+   * The block's mark: the chains it made or copied are BlockChains of this scope, which it may change in place
+   * (with no base, every chain of its table is its own).
+   */
+  scope: SourceScope;
+  /**
+   * Names of the chains it created, copied or deleted, in that order (a name may come more than once): what
+   * the commit check is told changed.
+   */
+  touched: string[];
+  /** The chain the last writable() gave, by name: kube-proxy writes each chain's lines in a run. */
+  lastName: string | null;
+  lastChain: Chain | null;
   /** Where each rule was written: its line and the column of its `-j` target (else its command), and of its matches. */
   written: Written;
   deleted: Map<string, { line: number; column: number }>;
   failed: boolean;
   /** An empty block (`*nat` + `COMMIT`) does not create the table. */
-  touched: boolean;
-  /**
-   * User chains built in this block by a declaration then only `-A` lines the rule cache may share, with those
-   * lines (null: touched otherwise); recorded on the committed chains (restore-chain-source.ts).
-   */
-  clean: Map<string, CleanLines | null>;
+  nonEmpty: boolean;
   /** `-E` lines and the chains the block declared or made, for the renames at COMMIT (restore-rename.ts). */
   renames?: ChainRenames;
   /** What the kernel refuses of the batch, reported at COMMIT: `-X` of a chain that still has rules. */
   refused?: RestoreError[];
 }
 
-interface CleanLines {
-  lines: string[];
-  words: LineWords[];
-  at: CommandAt[];
+/** Whether the block may change `c` in place. */
+function owns(b: Block, c: Chain): boolean {
+  return b.base === null || (c instanceof BlockChain && c.ownedBy(b.scope));
 }
 
-function noteCommand(b: Block, cmd: RuleCommand, words: LineWords, at: CommandAt, text: string | undefined): void {
+/** A user chain the block made, recording its lines when `record` (restore-chain-source.ts). */
+function newChain(b: Block, name: string, counters: Counters): BlockChain {
+  const c = new BlockChain(name, null, null, counters, [], b.scope);
+  b.table.chains.set(name, c);
+  b.touched.push(name);
+  b.lastName = null;
+  return c;
+}
+
+/**
+ * The chain of a command naming `cmd.chain`, after it: user chains the block built by a declaration then only
+ * `-A` lines the rule cache may share record those lines (restore-chain-source.ts); anything else ends the record.
+ */
+function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder, text: string | undefined): void {
   if (cmd.chain === null) {
-    b.clean.clear();
+    for (const c of b.table.chains.values()) if (c instanceof BlockChain && owns(b, c)) c.stopRecord();
     return;
   }
+  const c = b.lastName === cmd.chain ? b.lastChain : b.table.chains.get(cmd.chain);
+  if (!(c instanceof BlockChain) || !owns(b, c)) return;
   if (cmd.op === 'new-chain') {
-    b.clean.set(cmd.chain, { lines: [], words: [], at: [] });
+    c.startRecord();
     return;
   }
-  const c = b.clean.get(cmd.chain);
-  if (c === undefined || c === null) return;
+  if (!c.recording) return;
   const r = cmd.op === 'append' && text !== undefined && cmd.rules.length === 1 ? cmd.rules[0] : undefined;
-  if (r === undefined || r.counters.packets !== 0 || r.counters.bytes !== 0) {
-    b.clean.set(cmd.chain, null);
-    return;
-  }
-  c.lines.push(text!);
-  c.words.push(words);
-  c.at.push(at);
-}
-
-function chainSourceLines(c: Chain): CleanLines | undefined {
-  const s = chainSource(c);
-  return s === undefined ? undefined : { lines: s.lines.slice(), words: s.words.slice(), at: s.at.slice() };
+  if (r === undefined || r.counters.packets !== 0 || r.counters.bytes !== 0) c.stopRecord();
+  else c.record(text!, holder);
 }
 
 function allZero(c: Chain): boolean {
@@ -130,13 +146,18 @@ function allZero(c: Chain): boolean {
 
 /** The chain named `name`, copied first unless this block already owns it. */
 function writable(b: Block, name: string): Chain | undefined {
+  if (name === b.lastName) return b.lastChain!;
   const c = b.table.chains.get(name);
-  if (!c || b.owned.has(c)) return c;
-  const copy: Chain = { ...c, counters: { ...c.counters }, rules: c.rules.slice() };
-  b.table.chains.set(name, copy);
-  b.owned.add(copy);
-  b.changed.add(name);
-  return copy;
+  if (!c) return undefined;
+  let w = c;
+  if (!owns(b, c)) {
+    w = new BlockChain(c.name, c.hook, c.policy, { ...c.counters }, c.rules.slice(), b.scope);
+    b.table.chains.set(name, w);
+    b.touched.push(name);
+  }
+  b.lastName = name;
+  b.lastChain = w;
+  return w;
 }
 
 function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
@@ -147,7 +168,6 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     case 'insert': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
-      for (const r of cmd.rules) b.written.add(r, line, at);
       if (cmd.op === 'append') for (const r of cmd.rules) c.rules.push(r);
       else {
         if (cmd.index > c.rules.length + 1) return 'Index of insertion too big.';
@@ -174,10 +194,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     }
     case 'new-chain': {
       if (t.chains.has(cmd.chain)) return 'Chain already exists.';
-      const c = userChain(cmd.chain);
-      t.chains.set(cmd.chain, c);
-      b.owned.add(c);
-      b.changed.add(cmd.chain);
+      newChain(b, cmd.chain, zeroCounters());
       (b.renames ??= new ChainRenames()).declare(cmd.chain);
       return undefined;
     }
@@ -192,7 +209,8 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         // ACCEPT`, `-X P` is "line 4: CHAIN_DEL failed (Device or resource busy): chain P"; `-F P` first is fine).
         if (c.rules.length > 0) (b.refused ??= []).push({ line, column: at.chain ?? at.command, message: `CHAIN_DEL failed (Device or resource busy): chain ${n}` });
         t.chains.delete(n);
-        b.changed.add(n);
+        b.touched.push(n);
+        b.lastName = null;
         b.deleted.set(n, { line, column: at.chain ?? at.command });
       }
       return undefined;
@@ -219,7 +237,6 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
     case 'replace':
-      b.written.add(cmd.rules[0], line, at);
       return replaceRule(chainOf(cmd.chain), cmd.index, cmd.rules[0]);
     case 'rename-chain':
       return (b.renames ??= new ChainRenames()).request(t, cmd.chain, cmd.to, line, at.to ?? at.chain ?? at.command);
@@ -240,9 +257,12 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
 function batchRefusals(b: Block): RestoreError[] | undefined {
   if (b.refused !== undefined) return b.refused;
   if (b.renames === undefined || b.renames.empty) return undefined;
+  // A renamed chain, and a chain whose jumps were renamed, no longer hold the lines they recorded.
   const touched = (n: string): void => {
-    b.changed.add(n);
-    b.clean.set(n, null);
+    b.touched.push(n);
+    b.lastName = null;
+    const c = b.table.chains.get(n);
+    if (c instanceof BlockChain && owns(b, c)) c.stopRecord();
   };
   const errors = b.renames.commit(b.table, (n) => writable(b, n), touched);
   return errors.length > 0 ? errors : undefined;
@@ -252,8 +272,16 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
   if (b.base !== null) {
     let g = jumpGraphs.get(b.base);
     if (g === undefined) g = buildJumpGraph(b.base);
-    jumpGraphs.delete(b.base);
-    if (surelyValid(g, b.base, b.table, b.changed)) {
+    // The base keeps its graph when a copy is cheap (another restore over the same table, as a failed sync's
+    // retry is, then needs no whole-table check); else the graph moves to the new table.
+    const copy = forkJumpGraph(g);
+    if (copy !== null) {
+      jumpGraphs.set(b.base, g);
+      g = copy;
+    } else jumpGraphs.delete(b.base);
+    // A commit that rewrites most of the table (a full sync) is checked whole, without the set of names.
+    const whole = b.touched.length * 2 > b.table.chains.size;
+    if (whole ? wholeTableValid(g, b.table) : surelyValid(g, b.base, b.table, new Set(b.touched))) {
       jumpGraphs.set(b.table, g);
       return [];
     }
@@ -284,7 +312,9 @@ export function applyRestore(
   for (const e of parseErrors) firstParseError = Math.min(firstParseError, e.line);
   let block: Block | null = null;
   let stopped = false;
-  for (const l of script.lines) {
+  const lines = script.lines;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
     if (stopped) break;
     if (l.kind === 'table') {
       const existing = rs.tables.get(l.table);
@@ -294,31 +324,33 @@ export function applyRestore(
       const chains = keep ? (existing.chains.size < SMALL_TABLE ? new Map(existing.chains) : OverlayMap.over(existing.chains)) : null;
       const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
       block = {
-        table, base: keep ? existing : null, owned: new Set(keep ? [] : table.chains.values()), changed: new Set(),
-        written: new Written(), deleted: new Map(), failed: false, touched: existing !== undefined, clean: new Map(),
+        table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
+        touched: [], lastName: null, lastChain: null, written: new Written(script.lines, i + 1), deleted: new Map(), failed: false,
+        nonEmpty: existing !== undefined,
       };
       continue;
     }
     if (!block) continue;
+    block.written.end = i;
     if (l.line > firstParseError) block.failed = true;
-    if (l.kind === 'chain' || l.kind === 'command') block.touched = true;
+    if (l.kind === 'chain' || l.kind === 'command') block.nonEmpty = true;
     if (l.kind === 'keep') {
-      block.touched = true;
+      block.nonEmpty = true;
       // The chain as it is, with its rules' counters zeroed: the kernel flushed it and added the rules anew
       // (checked with iptables 1.8.9 nf_tables: rules at [5:6] and [7:8], then `iptables-restore --noflush
       // --counters` of `:X - [0:0]` and the same `-A X` lines without counters, gives [0:0] for both).
       (block.renames ??= new ChainRenames()).declare(l.chain);
       if (block.failed || allZero(l.from)) continue;
       const c = writable(block, l.chain);
-      if (c !== undefined) c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));
-      const src = chainSourceLines(l.from);
-      if (src !== undefined) block.clean.set(l.chain, src);
+      if (c !== undefined) {
+        c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));
+        // The same lines: the record is the kept chain's (records are never changed).
+        const src = chainSource(l.from);
+        if (src !== undefined && c instanceof BlockChain) c.setSource(src);
+      }
       continue;
     }
     if (l.kind === 'chain') {
-      if (!block.failed) {
-        if (l.policy === null && !(BUILTIN_CHAINS[block.table.name] as readonly string[]).includes(l.chain)) block.clean.set(l.chain, { lines: [], words: [], at: [] });
-      }
       const c = writable(block, l.chain);
       // A user chain declared here is new to iptables' cache, without a kernel handle (restore-rename.ts).
       if (c === undefined || c.hook === null) (block.renames ??= new ChainRenames()).declare(l.chain);
@@ -328,25 +360,24 @@ export function applyRestore(
         if (opts.counters && l.counters) c.counters = { ...l.counters };
       } else if (c) {
         c.rules = [];
+        if (!block.failed && l.policy === null && c instanceof BlockChain) c.startRecord();
       } else {
-        const u = userChain(l.chain);
-        if (opts.counters && l.counters) u.counters = { ...l.counters };
-        block.table.chains.set(l.chain, u);
-        block.owned.add(u);
-        block.changed.add(l.chain);
+        const u = newChain(block, l.chain, opts.counters && l.counters ? { ...l.counters } : zeroCounters());
+        if (!block.failed && l.policy === null) u.startRecord();
       }
       continue;
     }
     if (l.kind === 'command') {
       if (block.failed) continue;
       const e = applyCommand(block, l.command, l.line, l.at);
-      // A line answered from the rule cache hands on the cache's entry: its words are made only if read.
-      noteCommand(block, l.command, l instanceof CachedLine ? l.entry : l, l.at, l.text);
       if (e) {
         const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
         errors.push({ line: l.line, column, message: e });
         block.failed = true;
+        continue;
       }
+      // A line answered from the rule cache hands on the cache's entry: its words are made only if read.
+      noteCommand(block, l.command, l instanceof CachedLine ? l.entry : l, l.text);
       continue;
     }
     if (l.kind === 'commit') {
@@ -358,16 +389,10 @@ export function applyRestore(
         }
       }
       if (block.failed) stopped = true;
-      else if (block.touched) {
+      else if (block.nonEmpty) {
         block.table.chains = OverlayMap.settle(block.table.chains);
         rs.tables.set(block.table.name as TableName, block.table);
         markCommitted(block.table);
-        for (const [name, c] of block.clean) {
-          const chain = c === null ? undefined : block.table.chains.get(name);
-          if (chain !== undefined && chain.hook === null && c !== null) {
-            setChainSource(chain, { table: block.table.name, lenient: opts.lenientComments === true, counters: opts.counters === true, ...c });
-          }
-        }
       }
       block = null;
     }

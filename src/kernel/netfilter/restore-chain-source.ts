@@ -6,9 +6,15 @@
 // rule-parse-cache.ts), so the restore may keep the chain instead of parsing and inserting every line again
 // (restore-parse.ts, restore-apply.ts). Chains are never changed in place once committed (copy on write), so
 // the record stays true for the chain object it is attached to.
+//
+// The chains a restore block makes or copies are BlockChains: they record their lines as they are written (one
+// array per chain) and make the ChainSource only when it is first read, so a full sync (80,000 chains) pays
+// neither a record object per chain nor a WeakMap entry per chain at its commit. Other chains (built in code,
+// cloneTable()'s copies) carry their record in a WeakMap.
 
+import type { NfHook } from './hooks.js';
 import type { CommandAt } from './rule-parse.js';
-import type { Chain, TableName } from './ruleset.js';
+import type { Chain, Counters, Policy, Rule, TableName } from './ruleset.js';
 
 export interface ChainSource {
   table: TableName;
@@ -30,12 +36,143 @@ export interface LineWords {
   readonly words: readonly string[];
 }
 
+/** What holds a written line's words and columns (a RestoreLine, a rule cache entry). */
+export interface LineHolder extends LineWords {
+  readonly at: CommandAt;
+}
+
+/** The table and flags of one restore block: what every ChainSource its chains make shares; also its owner mark. */
+export interface SourceScope {
+  readonly table: TableName;
+  readonly lenient: boolean;
+  readonly counters: boolean;
+}
+
+/** A ChainSource made from a chain's recorded lines (text, holder, text, holder, ...), its arrays made on first read. */
+class RecordedSource implements ChainSource {
+  readonly table: TableName;
+  readonly lenient: boolean;
+  readonly counters: boolean;
+  readonly #rec: ReadonlyArray<string | LineHolder>;
+  #lines: string[] | undefined;
+  #words: LineHolder[] | undefined;
+  #at: CommandAt[] | undefined;
+
+  constructor(scope: SourceScope, rec: ReadonlyArray<string | LineHolder>) {
+    this.table = scope.table;
+    this.lenient = scope.lenient;
+    this.counters = scope.counters;
+    this.#rec = rec;
+  }
+
+  get lines(): readonly string[] {
+    if (this.#lines === undefined) {
+      const rec = this.#rec;
+      const out = new Array<string>(rec.length >> 1);
+      for (let i = 0; i < out.length; i++) out[i] = rec[2 * i] as string;
+      this.#lines = out;
+    }
+    return this.#lines;
+  }
+
+  get words(): readonly LineWords[] {
+    return this.#holders();
+  }
+
+  get at(): readonly CommandAt[] {
+    if (this.#at === undefined) {
+      const h = this.#holders();
+      const out = new Array<CommandAt>(h.length);
+      for (let i = 0; i < h.length; i++) out[i] = h[i].at;
+      this.#at = out;
+    }
+    return this.#at;
+  }
+
+  #holders(): LineHolder[] {
+    if (this.#words === undefined) {
+      const rec = this.#rec;
+      const out = new Array<LineHolder>(rec.length >> 1);
+      for (let i = 0; i < out.length; i++) out[i] = rec[2 * i + 1] as LineHolder;
+      this.#words = out;
+    }
+    return this.#words;
+  }
+}
+
+/**
+ * A chain made or copied by a restore block (restore-apply.ts): the block that may change it in place (its
+ * scope), and the lines it was built from while that is only a declaration and shareable `-A` lines. Its
+ * enumerable fields are a Chain's and nothing else, so a spread copy of it is a plain chain with no record.
+ */
+export class BlockChain implements Chain {
+  name: string;
+  hook: NfHook | null;
+  policy: Policy | null;
+  counters: Counters;
+  rules: Rule[];
+  readonly #scope: SourceScope;
+  /** The lines recorded since the declaration (text, holder, ...); null: not built that way. */
+  #rec: Array<string | LineHolder> | null = null;
+  /** A finished record (a kept chain's, handed on to its copy), or the one made from #rec. */
+  #source: ChainSource | undefined = undefined;
+
+  constructor(name: string, hook: NfHook | null, policy: Policy | null, counters: Counters, rules: Rule[], scope: SourceScope) {
+    this.name = name;
+    this.hook = hook;
+    this.policy = policy;
+    this.counters = counters;
+    this.rules = rules;
+    this.#scope = scope;
+  }
+
+  /** Whether the block of `scope` made or copied this chain (and so may change it in place). */
+  ownedBy(scope: SourceScope): boolean {
+    return this.#scope === scope;
+  }
+
+  /** Starts recording: the chain was just declared (emptied) or created. */
+  startRecord(): void {
+    this.#rec = [];
+    this.#source = undefined;
+  }
+
+  /** Whether lines are being recorded. */
+  get recording(): boolean {
+    return this.#rec !== null;
+  }
+
+  /** Records one `-A` line (while recording). */
+  record(text: string, holder: LineHolder): void {
+    this.#rec?.push(text, holder);
+  }
+
+  /** The chain was changed some other way: it has no record. */
+  stopRecord(): void {
+    this.#rec = null;
+    this.#source = undefined;
+  }
+
+  /** Takes `s` as the finished record. */
+  setSource(s: ChainSource): void {
+    this.#rec = null;
+    this.#source = s;
+  }
+
+  /** The record, made from the recorded lines on first read (only read once the chain is committed). */
+  source(): ChainSource | undefined {
+    if (this.#source === undefined && this.#rec !== null && this.hook === null) this.#source = new RecordedSource(this.#scope, this.#rec);
+    return this.#source;
+  }
+}
+
 const sources = new WeakMap<Chain, ChainSource>();
 
 export function chainSource(c: Chain): ChainSource | undefined {
-  return sources.get(c);
+  return c instanceof BlockChain ? c.source() : sources.get(c);
 }
 
 export function setChainSource(c: Chain, s: ChainSource): void {
-  sources.set(c, s);
+  if (c instanceof BlockChain) c.setSource(s);
+  else sources.set(c, s);
 }
