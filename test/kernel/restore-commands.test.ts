@@ -67,6 +67,7 @@ const CASES: Case[] = [
   { name: '-E of a chain declared in the block fails the commit', steps: [CHAINS, noflush(':A - [0:0]\n-E A C')] },
   { name: '-E of a chain made in the block fails the commit', steps: [CHAINS, noflush('-N X\n-E X Y')] },
   { name: '-E after -F renames', steps: [CHAINS, noflush('-F A\n-E A C')] },
+  { name: '-E then a declaration of the old name: the flushed chain is renamed', steps: [CHAINS, noflush('-E A C\n:A - [0:0]')] },
   { name: 'the last -E of a chain wins', steps: [CHAINS, noflush('-E A C\n-E A D')] },
   { name: '-E then -X of the old name deletes the chain', steps: [CHAINS, noflush('-E E C\n-X E')] },
   { name: 'two -E to one name fail the commit', steps: [CHAINS, noflush('-E A C\n-E B C')] },
@@ -104,6 +105,8 @@ const CASES: Case[] = [
   { name: '-N and -F with -m', steps: [CHAINS, noflush('-N X -m comment --comment x\n-F A -m tcp')] },
   // What the kernel refuses at COMMIT, as iptables-restore prints it.
   { name: 'a target the table does not take', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n-A INPUT -j REJECT\nCOMMIT\n' }] },
+  { name: 'a rule the kernel refuses, inserted: RULE_INSERT', steps: [restore('-I INPUT ! -s 0.0.0.0/0 -j ACCEPT')] },
+  { name: 'a rule the kernel refuses, replacing: RULE_REPLACE', steps: [RULES, noflush('-R A 1 -j REDIRECT')] },
   { name: 'a loop', steps: [restore(':X - [0:0]\n-A X -j X\n-A INPUT -j X')] },
   { name: 'a word after the rule', steps: [restore('-A INPUT -j ACCEPT extra')] },
   { name: '-P then -Z under --noflush: the committed policy', steps: [FORWARD_DROP, noflush('-P FORWARD ACCEPT\n-Z')] },

@@ -340,7 +340,15 @@ export function applyRestore(
       // (checked with iptables 1.8.9 nf_tables: rules at [5:6] and [7:8], then `iptables-restore --noflush
       // --counters` of `:X - [0:0]` and the same `-A X` lines without counters, gives [0:0] for both).
       (block.renames ??= new ChainRenames()).declare(l.chain);
-      if (block.failed || allZero(l.from)) continue;
+      if (block.failed) continue;
+      // The declaration flushes the chain, so whatever an earlier line of this restore did to it (`-R`, `-A`,
+      // `-F`, `-X`, an earlier block) is gone: the kept lines build the kept chain itself.
+      if (block.table.chains.get(l.chain) !== l.from) {
+        block.table.chains.set(l.chain, l.from);
+        block.touched.push(l.chain);
+        block.lastName = null;
+      }
+      if (allZero(l.from)) continue;
       const c = writable(block, l.chain);
       if (c !== undefined) {
         c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));

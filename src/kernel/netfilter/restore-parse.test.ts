@@ -103,6 +103,11 @@ describe('iptables-restore rejects what 1.8.9 rejects', () => {
     ['*raw\n-A PREROUTING -j REJECT\nCOMMIT\n', 'RULE_APPEND failed (Invalid argument): rule in chain PREROUTING'],
     ['*nat\n-A INPUT -j REJECT\nCOMMIT\n', 'RULE_APPEND failed (Invalid argument): rule in chain INPUT'],
     ['*mangle\n-N X\n-A X -j REJECT\nCOMMIT\n', 'RULE_APPEND failed (Invalid argument): rule in chain X'],
+    // iptables-nft names the batched operation (1.8.9, measured in a namespace): RULE_INSERT for -I, RULE_REPLACE for -R.
+    ['*filter\n-I INPUT ! -s 0.0.0.0/0 -j ACCEPT\nCOMMIT\n', 'RULE_INSERT failed (Invalid argument): rule in chain INPUT'],
+    ['*filter\n-I INPUT 1 -j REDIRECT\nCOMMIT\n', 'RULE_INSERT failed (Invalid argument): rule in chain INPUT'],
+    ['*filter\n-A INPUT -j ACCEPT\n-R INPUT 1 ! -s 0.0.0.0/0 -j ACCEPT\nCOMMIT\n', 'RULE_REPLACE failed (Invalid argument): rule in chain INPUT'],
+    ['*filter\n-A INPUT -j ACCEPT\n-R INPUT 1 -m rpfilter\nCOMMIT\n', 'RULE_REPLACE failed (Invalid argument): rule in chain INPUT'],
     ['*filter\n-A OUTPUT -i eth0\nCOMMIT\n', "Can't use -i with OUTPUT"],
     ['*filter\n-I OUTPUT 1 -i + -j ACCEPT\nCOMMIT\n', "Can't use -i with OUTPUT"],
     ['*mangle\n-A POSTROUTING ! -i eth0\nCOMMIT\n', "Can't use -i with POSTROUTING"],

@@ -91,3 +91,13 @@ describe('iptables-restore -E', () => {
     expect(noflush('--rename-chain A C').errors).toEqual([]);
   });
 });
+
+describe('iptables-restore -E, then a declaration of the old name', () => {
+  it('renames the chain the kernel flushed (iptables 1.8.9: rc 0, NEW empty, jumps follow)', () => {
+    const r = noflush('-E A C\n:A - [0:0]');
+    expect(r.errors).toEqual([]);
+    expect(r.save).toContain(':C - [0:0]\n');
+    expect(r.save).not.toMatch(/^-A C /m);
+    expect(r.save).toContain('-A INPUT -j C\n');
+  });
+});

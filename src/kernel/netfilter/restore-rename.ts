@@ -13,6 +13,8 @@ import type { RestoreError } from './restore-parse.js';
 
 interface PendingRename {
   to: string;
+  /** The chain was declared or made in this block before the `-E` (a declaration after it flushes the chain the kernel renames). */
+  fresh: boolean;
   line: number;
   column: number;
 }
@@ -39,7 +41,7 @@ export class ChainRenames {
     if (c === undefined || c.hook !== null) return 'No chain/target/match by that name.';
     if (table.chains.has(to)) return 'File exists.';
     this.#pending.delete(from);
-    this.#pending.set(from, { to, line, column });
+    this.#pending.set(from, { to, fresh: this.#fresh.has(from), line, column });
     return undefined;
   }
 
@@ -58,7 +60,7 @@ export class ChainRenames {
     const taken = new Set<string>();
     for (const [from, p] of this.#pending) {
       if (!table.chains.has(from)) continue;
-      if (this.#fresh.has(from)) {
+      if (p.fresh) {
         errors.push({ line: p.line, column: p.column, message: `CHAIN_RENAME failed (No such file or directory): chain ${p.to}` });
         continue;
       }

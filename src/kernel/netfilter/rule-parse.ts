@@ -413,7 +413,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
         const mod = opt === 'jump' ? findTarget(v) : undefined;
         if (mod) {
           if (mod.tables && !mod.tables.includes(env.table)) {
-            return err(`RULE_APPEND failed (Invalid argument): rule in chain ${st.command?.chain ?? ''}`, a);
+            return err(`${ruleVerb(st)} failed (Invalid argument): rule in chain ${st.command?.chain ?? ''}`, a);
           }
           const l = loaded('target', mod, a);
           st.loaded.push(l);
@@ -457,6 +457,16 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
 const NAT_DROP = 'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.';
 
 /** The checks do_parse() in iptables/xshared.c makes on a rule once its options are read. */
+/**
+ * The batch message a rule the kernel refuses is reported under: iptables-nft names the netlink operation it
+ * batched (iptables 1.8.9: `-A` RULE_APPEND, `-I` RULE_INSERT, `-R` RULE_REPLACE; measured in a namespace with
+ * `! -s 0.0.0.0/0` and `-j REDIRECT` in filter). Modules report RULE_APPEND and the command renames it.
+ */
+function ruleVerb(st: ParseState): string {
+  const op = st.command?.op;
+  return op === 'insert' ? 'RULE_INSERT' : op === 'replace' ? 'RULE_REPLACE' : 'RULE_APPEND';
+}
+
 function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): CommandError | undefined {
   const at = (message: string, w: Word | null | undefined): CommandError => ({ message, col: (w ?? st.chainWord ?? st.commandWord)?.col });
   const multiple = (st.srcList?.length ?? 0) > 1 || (st.dstList?.length ?? 0) > 1;
@@ -469,8 +479,8 @@ function checkRuleSpec(st: ParseState, env: ParseEnv, chain: string): CommandErr
   const jumpsTo = st.target?.name ?? (st.jump?.kind === 'jump' || st.jump?.kind === 'goto' ? st.jump.chain : null);
   if (env.table === 'nat' && jumpsTo === 'DROP') return at(NAT_DROP, st.targetWord);
   // `! -s A/0` would never match; the kernel refuses the rule iptables-nft builds for it (1.8.9: EINVAL).
-  if (st.srcInvert && st.srcList?.some((a) => a.mask === 0)) return at(`RULE_APPEND failed (Invalid argument): rule in chain ${chain}`, st.srcWord);
-  if (st.dstInvert && st.dstList?.some((a) => a.mask === 0)) return at(`RULE_APPEND failed (Invalid argument): rule in chain ${chain}`, st.dstWord);
+  if (st.srcInvert && st.srcList?.some((a) => a.mask === 0)) return at(`${ruleVerb(st)} failed (Invalid argument): rule in chain ${chain}`, st.srcWord);
+  if (st.dstInvert && st.dstList?.some((a) => a.mask === 0)) return at(`${ruleVerb(st)} failed (Invalid argument): rule in chain ${chain}`, st.dstWord);
   return undefined;
 }
 
@@ -543,7 +553,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   const matches: Match[] = [];
   for (const l of st.matchOrder) {
     const m = (l.builder as MatchBuilder).finish(penv);
-    if (typeof m === 'string') return fail(m.startsWith('RULE_APPEND failed') ? `${m}: rule in chain ${chain}` : m, l.word);
+    if (typeof m === 'string') return fail(m.startsWith('RULE_APPEND failed') ? `${ruleVerb(st)}${m.slice('RULE_APPEND'.length)}: rule in chain ${chain}` : m, l.word);
     if (m) {
       if (l.use !== undefined) l.use.matchIndex = matches.length;
       matches.push(m);
@@ -553,7 +563,7 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
   let target: RuleTarget = { kind: 'none' };
   if (st.target) {
     const t: Target | string = (st.target.builder as TargetBuilder).finish(penv);
-    if (typeof t === 'string') return fail(t.startsWith('RULE_APPEND failed') ? `${t}: rule in chain ${chain}` : t, st.targetWord);
+    if (typeof t === 'string') return fail(t.startsWith('RULE_APPEND failed') ? `${ruleVerb(st)}${t.slice('RULE_APPEND'.length)}: rule in chain ${chain}` : t, st.targetWord);
     target = { kind: 'module', target: t };
   } else if (st.jump) {
     target = st.jump;
