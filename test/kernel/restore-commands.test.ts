@@ -109,6 +109,9 @@ const CASES: Case[] = [
   { name: 'a rule the kernel refuses, replacing: RULE_REPLACE', steps: [RULES, noflush('-R A 1 -j REDIRECT')] },
   { name: 'a loop', steps: [restore(':X - [0:0]\n-A X -j X\n-A INPUT -j X')] },
   { name: 'a word after the rule', steps: [restore('-A INPUT -j ACCEPT extra')] },
+  { name: '-Z under --counters of a rule with counters written in the batch: RULE_REPLACE', steps: [{ cmd: 'iptables-restore --counters', stdin: filter(':E - [0:0]\n[5:6] -A E -j ACCEPT\n-Z E') }] },
+  { name: '-Z (every chain) under --counters of a rule with counters written in the batch', steps: [{ cmd: 'iptables-restore --counters', stdin: filter(':E - [0:0]\n[5:6] -A E -j ACCEPT\n-Z') }] },
+  { name: '-Z under --counters of a rule written with [0:0]', steps: [{ cmd: 'iptables-restore --counters', stdin: filter(':E - [0:0]\n[0:0] -A E -j ACCEPT\n-Z E') }] },
   { name: '-P then -Z under --noflush: the committed policy', steps: [FORWARD_DROP, noflush('-P FORWARD ACCEPT\n-Z')] },
   { name: ':FORWARD ACCEPT then -Z FORWARD under --noflush', steps: [FORWARD_DROP, noflush(':FORWARD ACCEPT [0:0]\n-Z FORWARD')] },
   { name: '-Z between policies under --noflush', steps: [FORWARD_DROP, noflush(':FORWARD ACCEPT [0:0]\n-P FORWARD ACCEPT\n-Z\n-P INPUT DROP')] },
@@ -139,7 +142,7 @@ type Ns = ReturnType<typeof toolNetns>;
 
 function ours(n: Ns, step: Step): { ok: boolean; lines: string[] } {
   if (step.stdin !== undefined) {
-    const out = applyIptablesRestore(n, { tool: 'iptables-restore', text: step.cmd, stdin: step.stdin, noflush: step.cmd.includes('--noflush'), counters: false });
+    const out = applyIptablesRestore(n, { tool: 'iptables-restore', text: step.cmd, stdin: step.stdin, noflush: step.cmd.includes('--noflush'), counters: step.cmd.includes('--counters') });
     return { ok: out.length === 0, lines: lines(out.join('\n')) };
   }
   const p = parseCommand(step.cmd);

@@ -222,6 +222,13 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') c.rules = [];
         else {
+          // __nft_chain_zero_counters(): iptables-nft zeroes a rule that has counters by replacing it, which a rule
+          // written in this batch (no kernel handle yet) cannot be: EINVAL, the batch fails (1.8.9 under
+          // --counters: `[5:6] -A E -j ACCEPT` then `-Z E` is "line 4: RULE_REPLACE failed (Invalid argument):
+          // rule in chain E"; with [0:0] it is no error).
+          if (c.rules.some((r) => (r.counters.packets !== 0 || r.counters.bytes !== 0) && b.written.has(r))) {
+            (b.refused ??= []).push({ line, column: at.chain ?? at.command, message: `RULE_REPLACE failed (Invalid argument): rule in chain ${c.name}` });
+          }
           c.counters = { packets: 0, bytes: 0 };
           c.policy = zeroedPolicy(b.base, c);
           // A rule this block wrote is its own; one kept from the table before is shared with it: replaced.

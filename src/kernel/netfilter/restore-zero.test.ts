@@ -31,3 +31,17 @@ describe('iptables-restore -Z and built-in chain policies', () => {
     expect(policies(r)).toEqual([':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]']);
   });
 });
+
+describe('iptables-restore -Z of rules written with counters in the same batch (--counters)', () => {
+  const text = (z: string): string => `*filter\n:E - [0:0]\n[5:6] -A E -j ACCEPT\n${z}\nCOMMIT\n`;
+  it('fails the batch at the -Z line: iptables-nft would replace a rule the kernel has no handle for', () => {
+    for (const z of ['-Z E', '-Z']) {
+      const r = restore(text(z), undefined, { counters: true });
+      expect(r.errors.map((e) => `${e.line}: ${e.message}`)).toEqual(['4: RULE_REPLACE failed (Invalid argument): rule in chain E']);
+    }
+  });
+  it('is no error for a rule written with [0:0], nor without --counters', () => {
+    expect(restore('*filter\n:E - [0:0]\n[0:0] -A E -j ACCEPT\n-Z E\nCOMMIT\n', undefined, { counters: true }).errors).toEqual([]);
+    expect(restore(text('-Z E')).errors).toEqual([]);
+  });
+});
