@@ -79,6 +79,9 @@ export function parseRestore(
   // By name, the name as this restore keeps it (a copy that keeps no text alive; a kept chain's own name).
   let chains = new Map<string, string>();
   let removed = new Set<string>();
+  // Under --noflush a later block of the same table starts from the chains the earlier one left (iptables 1.8.9:
+  // `*filter -N X COMMIT *filter -A D -j X COMMIT` is accepted); without it, each block starts from an empty table.
+  const blocksBefore = new Map<TableName, { chains: Map<string, string>; removed: Set<string> }>();
   let kept: ReadonlyMap<string, Chain> | undefined;
   // The kept table was committed: each kept chain's jumps name chains of it (committed-table.ts).
   let keptValid = false;
@@ -150,6 +153,7 @@ export function parseRestore(
       }
       trackers.clear();
       lines.push({ kind: 'commit', line: lineNo });
+      if (opts.noflush) blocksBefore.set(table, { chains, removed });
       table = null;
       continue;
     }
@@ -160,9 +164,10 @@ export function parseRestore(
         continue;
       }
       table = name;
-      chains = new Map<string, string>();
+      const before = blocksBefore.get(name);
+      chains = new Map<string, string>(before?.chains);
       for (const b of BUILTIN_CHAINS[name]) chains.set(b, b);
-      removed = new Set<string>();
+      removed = new Set<string>(before?.removed);
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
       keptValid = keptTable !== undefined && isCommitted(keptTable);
