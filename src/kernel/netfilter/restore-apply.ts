@@ -41,15 +41,17 @@ const SMALL_TABLE = 256;
  * first needed (an error to locate, `-Z`), so a block that commits keeps no record per rule.
  */
 class Written {
-  readonly #lines: readonly RestoreLine[];
+  /** The script's lines; the block's start at `lines[start]`. */
+  readonly lines: readonly RestoreLine[];
+  readonly start: number;
   /** The lines before this one have been applied (the caller moves it on). */
   end: number;
   #done: number;
   #index: Map<Rule, number> | null = null;
 
-  /** The block's lines start at `lines[start]`. */
   constructor(lines: readonly RestoreLine[], start: number) {
-    this.#lines = lines;
+    this.lines = lines;
+    this.start = start;
     this.end = start;
     this.#done = start;
   }
@@ -58,14 +60,14 @@ class Written {
   get(r: Rule): { line: number; column: number; matches?: number[] } | undefined {
     const index = (this.#index ??= new Map());
     for (; this.#done < this.end; this.#done++) {
-      const l = this.#lines[this.#done];
+      const l = this.lines[this.#done];
       if (l.kind !== 'command') continue;
       const op = l.command.op;
       if (op === 'append' || op === 'insert' || op === 'replace') for (const x of l.command.rules) index.set(x, this.#done);
     }
     const i = index.get(r);
     if (i === undefined) return undefined;
-    const l = this.#lines[i] as Extract<RestoreLine, { kind: 'command' }>;
+    const l = this.lines[i] as Extract<RestoreLine, { kind: 'command' }>;
     const at = l.at;
     return { line: l.line, column: at.target ?? at.command, matches: at.matches };
   }
@@ -98,7 +100,7 @@ interface Block {
   failed: boolean;
   /** An empty block (`*nat` + `COMMIT`) does not create the table. */
   nonEmpty: boolean;
-  /** `-E` lines and the chains the block declared or made, for the renames at COMMIT (restore-rename.ts). */
+  /** The `-E` lines, for the renames at COMMIT (restore-rename.ts). */
   renames?: ChainRenames;
   /** What the kernel refuses of the batch, reported at COMMIT: `-X` of a chain that still has rules. */
   refused?: RestoreError[];
@@ -195,7 +197,6 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     case 'new-chain': {
       if (t.chains.has(cmd.chain)) return 'Chain already exists.';
       newChain(b, cmd.chain, zeroCounters());
-      (b.renames ??= new ChainRenames()).declare(cmd.chain);
       return undefined;
     }
     case 'delete-chain': {
@@ -246,7 +247,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     case 'replace':
       return replaceRule(chainOf(cmd.chain), cmd.index, cmd.rules[0]);
     case 'rename-chain':
-      return (b.renames ??= new ChainRenames()).request(t, cmd.chain, cmd.to, line, at.to ?? at.chain ?? at.command);
+      return (b.renames ??= new ChainRenames()).request(t, cmd.chain, cmd.to, declaredInBlock(b, cmd.chain), line, at.to ?? at.chain ?? at.command);
     case 'policy': {
       const c = chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
@@ -255,6 +256,22 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
   }
+}
+
+/**
+ * Whether a line of the block before the current one declared (`:NAME`, a kept chain) or made (`-N NAME`) user
+ * chain `name`: such a chain is new to iptables' cache, without a kernel handle (restore-rename.ts). Asked only
+ * by an `-E`, so the block's lines are read then rather than every declaration noted on the way.
+ */
+function declaredInBlock(b: Block, name: string): boolean {
+  const lines = b.written.lines;
+  for (let i = b.written.start; i < b.written.end; i++) {
+    const l = lines[i];
+    if (l.kind === 'chain' || l.kind === 'keep') {
+      if (l.chain === name) return true;
+    } else if (l.kind === 'command' && l.command.op === 'new-chain' && l.command.chain === name) return true;
+  }
+  return false;
 }
 
 /**
@@ -346,7 +363,6 @@ export function applyRestore(
       // The chain as it is, with its rules' counters zeroed: the kernel flushed it and added the rules anew
       // (checked with iptables 1.8.9 nf_tables: rules at [5:6] and [7:8], then `iptables-restore --noflush
       // --counters` of `:X - [0:0]` and the same `-A X` lines without counters, gives [0:0] for both).
-      (block.renames ??= new ChainRenames()).declare(l.chain);
       if (block.failed) continue;
       // The declaration flushes the chain, so whatever an earlier line of this restore did to it (`-R`, `-A`,
       // `-F`, `-X`, an earlier block) is gone: the kept lines build the kept chain itself.
@@ -367,8 +383,6 @@ export function applyRestore(
     }
     if (l.kind === 'chain') {
       const c = writable(block, l.chain);
-      // A user chain declared here is new to iptables' cache, without a kernel handle (restore-rename.ts).
-      if (c === undefined || c.hook === null) (block.renames ??= new ChainRenames()).declare(l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;
         // A built-in chain line sets the policy; under --noflush it does not flush the chain.

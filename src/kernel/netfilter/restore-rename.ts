@@ -21,27 +21,20 @@ interface PendingRename {
 
 /** What a block's `-E` lines asked for, applied when it commits. */
 export class ChainRenames {
-  /** Chains the block declared or made: the cache has no kernel handle for them. */
-  readonly #fresh = new Set<string>();
   /** By the name the block knows the chain by; a later `-E` of the same chain replaces the earlier. */
   readonly #pending = new Map<string, PendingRename>();
-
-  /** `:NAME` or `-N NAME` in this block. */
-  declare(name: string): void {
-    this.#fresh.add(name);
-  }
 
   /**
    * `-E from to` at `line`: the refusal nft_chain_user_rename() gives at once (iptables 1.8.9: a built-in or
    * missing chain is "No chain/target/match by that name.", a name the table has is "File exists."), else
    * undefined with the rename kept for the commit.
    */
-  request(table: Table, from: string, to: string, line: number, column: number): string | undefined {
+  request(table: Table, from: string, to: string, fresh: boolean, line: number, column: number): string | undefined {
     const c = table.chains.get(from);
     if (c === undefined || c.hook !== null) return 'No chain/target/match by that name.';
     if (table.chains.has(to)) return 'File exists.';
     this.#pending.delete(from);
-    this.#pending.set(from, { to, fresh: this.#fresh.has(from), line, column });
+    this.#pending.set(from, { to, fresh, line, column });
     return undefined;
   }
 

@@ -25,7 +25,7 @@
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import type { Rule, RuleTarget, TableName } from './ruleset.js';
-import { ruleSharing } from './ruleset.js';
+import { BUILTIN_CHAINS, ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
 import { ownCopy } from './tokenize.js';
@@ -83,8 +83,11 @@ interface Kind {
 /** How many lines of a shape may fail to make its template (an address list, a module that left no match) before none is tried. */
 const MAX_TRIES = 4;
 
-/** The chain names do_parse() checks by name (checkRuleSpec() in rule-parse.ts), whatever the table. */
-const BUILTIN_NAMES: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+/**
+ * The chain names do_parse() checks by name (checkRuleSpec() in rule-parse.ts), whatever the table: every hook's
+ * (mangle has them all). A line naming one is never shared across chains (here and in rule-shape.ts).
+ */
+export const BUILTIN_NAMES: ReadonlySet<string> = new Set(BUILTIN_CHAINS.mangle);
 
 /** `-A CHAIN REST` with CHAIN a plain word (no quote) that may name a user chain: REST's start, else -1. */
 function restStart(line: string): number {

@@ -24,14 +24,11 @@ import type { CachedCommand } from './rule-parse-cache.js';
 import { parseAddressList } from './basic-filter.js';
 import { findTarget } from './registry.js';
 import { checkChainName } from './rule-parse.js';
-import { shareableMatch } from './rule-parse-cache.js';
+import { BUILTIN_NAMES, shareableMatch } from './rule-parse-cache.js';
 import { ownCopy } from './tokenize.js';
 
 /** The option words (as written) whose next word is a hole; `-j`'s only when it names no target module. */
 const HOLE_AFTER: ReadonlySet<string> = new Set(['-s', '-d', '-g', '-j', '--comment', '--dport', '--sport', '--to-destination', '--probability']);
-
-/** The chain names do_parse() checks by name (checkRuleSpec() in rule-parse.ts): never a hole. */
-const BUILTIN_NAMES: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
 /**
  * The shape of a `-A` line's words: each word as written, holes left empty (a raw word is never empty: `""` is
