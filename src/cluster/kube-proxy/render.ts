@@ -7,7 +7,7 @@ import type { EndpointInfo } from './endpoints.js';
 import { isServiceChainName } from './chain-names.js';
 import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
 import type { ParsedIp } from './ip-sloppy.js';
-import { probability } from './probability.js';
+import { endpointLines, makeChainLine, masqRule, portChainLine, portLines, q, sepChainLine, sepJump, sepRules, servicesRule, statisticArgs } from './line-memo.js';
 import type { ServicePortInfo } from './service-port.js';
 import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
@@ -93,11 +93,6 @@ export interface RenderResult {
   natRuleLines: number;
 }
 
-/** `"text"` when it has a space, as kube-proxy writes its pre-quoted comments. */
-function q(s: string): string {
-  return s.includes(' ') ? `"${s}"` : s;
-}
-
 /** The mark text: config.masqueradeMark, else Go's fmt.Sprintf("%#08x", 1<<bit) (eight digits after 0x). */
 export function masqueradeMark(config: Pick<ProxierConfig, 'masqueradeBit' | 'masqueradeMark'>): string {
   return config.masqueradeMark ?? `0x${(2 ** config.masqueradeBit).toString(16).padStart(8, '0')}`;
@@ -140,6 +135,8 @@ interface PartSink {
   add(line: string): void;
   /** Starts a line with `piece`; s() writes the next pieces of the line. */
   line(piece: string): PartSink;
+  /** `lines` whole lines as one string, each starting with its newline (line-memo.ts). */
+  nl(text: string, lines: number): PartSink;
   /** The next piece of the line. */
   s(piece: string): PartSink;
 }
@@ -149,9 +146,11 @@ type SegmentPart = 'filterRules' | 'natChains' | 'natRules';
 /**
  * One part's text of the Services being rendered, as pieces joined once per batch of Services (a line is no
  * string of its own, nor is a Service's text: each Service's text is a slice of its batch's, which V8 keeps as a
- * view, not a copy). A batch is joined when it reaches BATCH_CHARS characters, so that its text is a large
- * object (never copied by the young-generation collector), and by flush() at the end of a render. The array of
- * pieces is reused, never shrunk (shrinking it would make it grow again, in steps, for every batch).
+ * view, not a copy). Every line starts with its newline (a piece of its own, or the first character of a line
+ * from line-memo.ts), so a Service's text starts one character after its first piece. A batch is joined when it
+ * reaches BATCH_CHARS characters, so that its text is a large object (never copied by the young-generation
+ * collector), and by flush() at the end of a render. The array of pieces is reused, never shrunk (shrinking it
+ * would make it grow again, in steps, for every batch).
  */
 class PartText implements PartSink {
   readonly part: SegmentPart;
@@ -159,9 +158,7 @@ class PartText implements PartSink {
   #n = 0;
   /** Characters written in this batch. */
   #len = 0;
-  /** Lines written in this batch. */
-  #lines = 0;
-  /** The current Service's lines, and where its first one starts. */
+  /** The current Service's lines, and where its first one's newline is. */
   #svcLines = 0;
   #svcStart = 0;
   /** The Services of this batch with lines: their segment, and where their text starts and ends. */
@@ -179,13 +176,18 @@ class PartText implements PartSink {
   }
 
   line(piece: string): this {
-    if (this.#lines++ > 0) {
-      this.#pieces[this.#n++] = '\n';
-      this.#len++;
-    }
     if (this.#svcLines++ === 0) this.#svcStart = this.#len;
+    this.#pieces[this.#n++] = '\n';
     this.#pieces[this.#n++] = piece;
-    this.#len += piece.length;
+    this.#len += 1 + piece.length;
+    return this;
+  }
+
+  nl(text: string, lines: number): this {
+    if (this.#svcLines === 0) this.#svcStart = this.#len;
+    this.#svcLines += lines;
+    this.#pieces[this.#n++] = text;
+    this.#len += text.length;
     return this;
   }
 
@@ -206,7 +208,8 @@ class PartText implements PartSink {
     else {
       const k = this.#pending++;
       this.#segs[k] = seg;
-      this.#starts[k] = this.#svcStart;
+      // After the first line's newline.
+      this.#starts[k] = this.#svcStart + 1;
       this.#ends[k] = this.#len;
     }
     this.#svcLines = 0;
@@ -230,18 +233,10 @@ class PartText implements PartSink {
     this.#pending = 0;
     this.#n = 0;
     this.#len = 0;
-    this.#lines = 0;
   }
 }
 
 const MASQ_JUMP = ` -j ${KUBE_MARK_MASQ}`;
-
-/** ` -m statistic --mode random --probability P` for P = 1/n, by n (a pure function of n). */
-const STATISTIC_ARGS: string[] = [];
-function statisticArgs(n: number): string {
-  if (n >= 4096) return ` -m statistic --mode random --probability ${probability(n)}`;
-  return (STATISTIC_ARGS[n] ??= ` -m statistic --mode random --probability ${probability(n)}`);
-}
 
 /** `-m tcp -p tcp` and ` -m tcp -p tcp -j DNAT --to-destination `, by protocol (lowercase). */
 const PROTO_ARGS = new Map<string, { args: string; dnat: string }>();
@@ -264,6 +259,7 @@ const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '
 const DISCARD: PartSink = {
   add: () => {},
   line: () => DISCARD,
+  nl: () => DISCARD,
   s: () => DISCARD,
 };
 
@@ -385,10 +381,9 @@ export function renderSync(input: RenderInput): RenderResult {
     }
 
     // The cluster IP.
-    const port = String(svc.port);
-    // `" cluster IP" -m tcp -p tcp -d IP --dport PORT`: one string for the Service's two lines that have it.
-    const clusterTail = hasInternal ? `${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port}` : '';
-    if (hasInternal) natRules.line('-A KUBE-SERVICES -m comment --comment "').s(clusterTail).s(' -j ').s(internalChain);
+    // The port's most written lines, kept with what they are made of (line-memo.ts).
+    const portMemo = portLines(sepNames, N, svc.proto, svc.clusterIP, svc.port);
+    if (hasInternal) natRules.nl(servicesRule(portMemo, internalChain), 1);
     else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
@@ -418,16 +413,16 @@ export function renderSync(input: RenderInput): RenderResult {
     const chains = partialSkip ? DISCARD : natChains;
     const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      if (!partialSkip) chains.line(':').s(c).s(' - [0:0]');
+      if (!partialSkip) chains.nl(c === clusterChain ? portChainLine(portMemo, c) : makeChainLine(c), 1);
       activeHere.push(c);
     };
 
     if (hasInternal) {
-      if (config.masqueradeAll) rules.add(`-A ${internalChain} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port} -j ${KUBE_MARK_MASQ}`);
+      if (config.masqueradeAll) rules.add(`-A ${internalChain} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${KUBE_MARK_MASQ}`);
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
         const notLocal = notLocalArgs;
-        if (notLocal !== null) rules.line('-A ').s(internalChain).s(' -m comment --comment "').s(clusterTail).s(notLocalMasq);
+        if (notLocal !== null && !partialSkip) rules.nl(masqRule(portMemo, internalChain, notLocalMasq), 1);
       }
     }
     if (usesExt) {
@@ -458,8 +453,8 @@ export function renderSync(input: RenderInput): RenderResult {
     const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
       // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
       if (partialSkip) return;
-      const head = `-A ${chain}`;
       if (svc.affinitySeconds !== null) {
+        const head = `-A ${chain}`;
         for (const ep of list) {
           const sep = sepNames.name(ep.text);
           rules.add(`${head}${comment(`${N} -> ${ep.text}`)} -m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
@@ -468,10 +463,8 @@ export function renderSync(input: RenderInput): RenderResult {
       const n = list.length;
       for (let i = 0; i < n; i++) {
         const ep = list[i];
-        rules.line(head);
-        if (!largeClusterMode) rules.s(comment(`${N} -> ${ep.text}`));
-        if (i < n - 1) rules.s(statisticArgs(n - i));
-        rules.s(' -j ').s(sepNames.name(ep.text));
+        const c = sepNames.chain(ep.text);
+        rules.nl(sepJump(endpointLines(c, N, svc.proto, ep.ip, ep.text), c.name, chain, n - i, largeClusterMode), 1);
       }
     };
     if (usesCluster) {
@@ -482,19 +475,26 @@ export function renderSync(input: RenderInput): RenderResult {
       declare(localChain);
       toEndpoints(localChain, cat.local);
     }
-    const sepComment = comment(N);
-    const dnatArgs = dnatHead(svc.proto);
+    const sepComment = svc.affinitySeconds === null ? '' : comment(N);
+    const dnatArgs = svc.affinitySeconds === null ? '' : dnatHead(svc.proto);
     for (const ep of cat.allReachable) {
-      const sep = sepNames.name(ep.text);
-      declare(sep);
+      const c = sepNames.chain(ep.text);
+      const sep = c.name;
+      activeHere.push(sep);
       if (partialSkip) continue;
+      const memo = endpointLines(c, N, svc.proto, ep.ip, ep.text);
+      natChains.nl(sepChainLine(memo, sep), 1);
+      if (svc.affinitySeconds === null) {
+        rules.nl(sepRules(memo, sep, largeClusterMode), 2);
+        continue;
+      }
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
       rules.line('-A ').s(sep);
       if (sepComment !== '') rules.s(sepComment);
       rules.s(' -s ').s(ep.ip).s(MASQ_JUMP);
       rules.line('-A ').s(sep);
       if (sepComment !== '') rules.s(sepComment);
-      if (svc.affinitySeconds !== null) rules.s(' -m recent --name ').s(sep).s(' --set');
+      rules.s(' -m recent --name ').s(sep).s(' --set');
       rules.s(dnatArgs).s(ep.text);
     }
     // The texts are set when the batch is joined (PartText.flush(), before the segments are read).
