@@ -77,7 +77,7 @@ export class EndpointsChangeTracker {
 
   /** EndpointSliceUpdate(): true when the Service has a pending change after this event. */
   endpointSliceUpdate(slice: EndpointSlice, remove: boolean): boolean {
-    const nn = `${slice.namespace}/${slice.service}`;
+    const nn = [slice.namespace, '/', slice.service].join('');
     let p = this.pendingSlices.get(nn);
     if (!p) this.pendingSlices.set(nn, (p = new Map()));
     p.set(slice.name, remove ? null : slice);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
 import type { EndpointInfo } from './endpoints.js';
 import { endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
+import { parseIpSloppy } from './ip-sloppy.js';
 import type { EndpointSlice } from './types.js';
 
 /** The plain comparison: the JSON of the sorted entries. */
@@ -97,6 +98,36 @@ describe('sortByText', () => {
         expect(sortByText(list.slice()).map((e) => e.text)).toEqual(want);
       }),
       { numRuns: 300, seed: 13 },
+    );
+  });
+});
+
+describe('endpointsByServicePort: the texts of addresses kept across calls', () => {
+  it('every endpoint\'s ip and text are what ParseIPSloppy() and the port make of its address, cold or kept', () => {
+    // Written forms of a few addresses (leading zeros, IPv6 spellings), so that kept texts are asked for by
+    // other spellings and other ports, in both families.
+    const address = fc.constantFrom('10.7.0.1', '010.7.0.1', '10.7.0.01', '10.7.0.2', 'fd00::7', 'FD00::7', 'fd00:0::7', 'fd00::8', '::ffff:10.7.0.1', 'nonsense', '');
+    const arb = fc.array(fc.record({ addresses: fc.array(address, { minLength: 1, maxLength: 3 }), port: fc.constantFrom(80, 8080, 53), family: fc.constantFrom('IPv4' as const, 'IPv6' as const) }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(arb, (calls) => {
+        for (const c of calls) {
+          const sl: EndpointSlice = {
+            namespace: 'ns', service: 'addr', name: 'x', addressType: c.family, ports: [{ name: 'p', port: c.port, protocol: 'TCP' }],
+            endpoints: c.addresses.map((a) => ({ addresses: [a], nodeName: null })),
+          };
+          const got = endpointsByServicePort([sl], c.family, 'test-node').get('ns/addr:p/TCP') ?? [];
+          // The plain path: each address parsed and printed again.
+          const want = new Map<string, { ip: string; text: string }>();
+          for (const a of c.addresses) {
+            const ip = parseIpSloppy(a)?.text;
+            if (ip === undefined || ip.includes(':') !== (c.family === 'IPv6')) continue;
+            const text = c.family === 'IPv6' ? `[${ip}]:${c.port}` : `${ip}:${c.port}`;
+            want.set(text, { ip, text });
+          }
+          expect(got.map((e) => ({ ip: e.ip, text: e.text }))).toEqual([...want.values()].sort((x, y) => (x.text < y.text ? -1 : x.text > y.text ? 1 : 0)));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -17,9 +17,46 @@ export interface EndpointInfo {
   terminating: boolean;
 }
 
-/** Map key of a slice port, matching ServicePortInfo.key. */
+/** Map key of a slice port, matching ServicePortInfo.key (joined: a flat string, hashed and compared whole). */
 function portKey(ns: string, svc: string, portName: string, protocol: string): string {
-  return `${ns}/${svc}${portName === '' ? '' : `:${portName}`}/${protocol}`;
+  return portName === '' ? [ns, '/', svc, '/', protocol].join('') : [ns, '/', svc, ':', portName, '/', protocol].join('');
+}
+
+/** A slice's address: its text as ParseIPSloppy() prints it (undefined: not an address), and its endpoint texts. */
+interface AddressTexts {
+  readonly ip: string | undefined;
+  /** `ip:port` (`[ip]:port` for IPv6) by port. */
+  texts: Map<number, string> | null;
+}
+
+/**
+ * The texts of the addresses slices name, for every proxier of the process (each node's proxier reads the same
+ * slices): a pure function of the address string, kept as one string object per text, so the maps and the
+ * render's line memo (line-memo.ts) that key on them compare the same object. Emptied when it holds
+ * ADDRESS_TEXTS_MAX addresses.
+ */
+const ADDRESS_TEXTS = new Map<string, AddressTexts>();
+const ADDRESS_TEXTS_MAX = 1 << 16;
+
+function addressTexts(address: string): AddressTexts {
+  let a = ADDRESS_TEXTS.get(address);
+  if (a === undefined) {
+    if (ADDRESS_TEXTS.size >= ADDRESS_TEXTS_MAX) ADDRESS_TEXTS.clear();
+    a = { ip: ipTextSloppy(address), texts: null };
+    ADDRESS_TEXTS.set(address, a);
+  }
+  return a;
+}
+
+/** `ip:port`, or `[ip]:port` for IPv6, of the address `a` (whose text is `ip`). */
+function endpointText(a: AddressTexts, ip: string, port: number, v6: boolean): string {
+  const texts = (a.texts ??= new Map());
+  let t = texts.get(port);
+  if (t === undefined) {
+    t = v6 ? ['[', ip, ']:', String(port)].join('') : [ip, ':', String(port)].join('');
+    texts.set(port, t);
+  }
+  return t;
 }
 
 /**
@@ -31,21 +68,22 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
     // Each endpoint's address, parsed once for all the slice's ports.
-    let ips: (string | undefined)[] | null = null;
+    let ips: (AddressTexts | undefined)[] | null = null;
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
       let set = sets.get(key);
       if (!set) sets.set(key, (set = new Map()));
-      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : ipTextSloppy(ep.addresses[0])));
+      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0])));
       for (let i = 0; i < slice.endpoints.length; i++) {
         const ep = slice.endpoints[i];
-        const ipText = ips[i];
+        const addr = ips[i];
+        const ipText = addr?.ip;
         // An IPv6 address's text has a colon, an IPv4 one's none.
-        if (ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
+        if (addr === undefined || ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
         const c = ep.conditions ?? {};
         const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
-        const text = family === 'IPv6' ? `[${ipText}]:${p.port}` : `${ipText}:${p.port}`;
+        const text = endpointText(addr, ipText, p.port, family === 'IPv6');
         const info: EndpointInfo = {
           ip: ipText, port: p.port, text, isLocal,
           ready: c.ready === null || c.ready === undefined || c.ready,
