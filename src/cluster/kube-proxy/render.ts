@@ -154,6 +154,13 @@ type SegmentPart = 'filterRules' | 'natChains' | 'natRules';
  */
 class PartText implements PartSink {
   readonly part: SegmentPart;
+  /**
+   * Direct (a render that writes every Service, in order): no batches; a kept segment's text is written too
+   * (reuse()), every segment's place in the part is recorded, and the part's pieces go straight into the sync's
+   * text (writeTo()), which the rendered segments and the memo's runs then get their texts from (place()): the
+   * Services' lines are copied once, not into a batch and then into the text.
+   */
+  readonly #direct: boolean;
   readonly #pieces: string[] = [];
   #n = 0;
   /** Characters written in this batch. */
@@ -167,8 +174,9 @@ class PartText implements PartSink {
   readonly #ends: number[] = [];
   #pending = 0;
 
-  constructor(part: SegmentPart) {
+  constructor(part: SegmentPart, direct: boolean) {
     this.part = part;
+    this.#direct = direct;
   }
 
   add(line: string): void {
@@ -204,16 +212,57 @@ class PartText implements PartSink {
 
   /** Ends the current Service's text: `seg[part]` gets it ('' at once for none, else when its batch is joined). */
   end(seg: ServiceSegment): void {
-    if (this.#svcLines === 0) seg[this.part] = '';
-    else {
-      const k = this.#pending++;
-      this.#segs[k] = seg;
+    if (this.#svcLines === 0) {
+      seg[this.part] = '';
+      if (this.#direct) this.#record(NO_SEGMENT, -1, -1);
+    } else {
       // After the first line's newline.
-      this.#starts[k] = this.#svcStart + 1;
-      this.#ends[k] = this.#len;
+      this.#record(seg, this.#svcStart + 1, this.#len);
     }
     this.#svcLines = 0;
-    if (this.#len >= BATCH_CHARS) this.flush();
+    if (this.#len >= BATCH_CHARS && !this.#direct) this.flush();
+  }
+
+  #record(seg: ServiceSegment, start: number, end: number): void {
+    const k = this.#pending++;
+    this.#segs[k] = seg;
+    this.#starts[k] = start;
+    this.#ends[k] = end;
+  }
+
+  /** Direct: the next Service's segment is `seg`, kept from an earlier render (its text is written as it is). */
+  reuse(seg: ServiceSegment): void {
+    const t = seg[this.part];
+    if (t === '') {
+      this.#record(NO_SEGMENT, -1, -1);
+      return;
+    }
+    this.#pieces[this.#n++] = '\n';
+    this.#pieces[this.#n++] = t;
+    this.#record(NO_SEGMENT, this.#len + 1, this.#len + 1 + t.length);
+    this.#len += 1 + t.length;
+  }
+
+  /** Direct: appends the part's pieces to `out` (each line with its newline first); returns their length. */
+  writeTo(out: string[]): number {
+    const p = this.#pieces;
+    for (let i = 0; i < this.#n; i++) out.push(p[i]);
+    return this.#len;
+  }
+
+  /**
+   * Direct: `text` holds what writeTo() wrote at `offset`: the rendered segments get their texts from it, and
+   * `memo` the texts of its runs (the segments are the memo's current ones, in order).
+   */
+  place(text: string, offset: number, memo: RenderMemo): void {
+    const segs = this.#segs;
+    for (let k = 0; k < this.#pending; k++) {
+      if (segs[k] !== NO_SEGMENT) segs[k][this.part] = text.slice(offset + this.#starts[k], offset + this.#ends[k]);
+    }
+    memo.adoptPlaces(this.part, text, offset, this.#starts, this.#ends, this.#pending);
+    this.#pending = 0;
+    this.#n = 0;
+    this.#len = 0;
   }
 
   /** Joins the batch and gives each of its Services its text. */
@@ -286,6 +335,13 @@ export function totalEndpoints(services: readonly ServicePortInfo[], endpoints: 
   return n;
 }
 
+let directRender = true;
+
+/** Tests: false makes a render that writes every Service join its parts in batches, as a partial one does (the plain path of PartText's direct mode). */
+export function setDirectRender(on: boolean): void {
+  directRender = on;
+}
+
 /** syncProxyRules(): the restore text for one sync. */
 export function renderSync(input: RenderInput): RenderResult {
   const { config } = input;
@@ -326,10 +382,14 @@ export function renderSync(input: RenderInput): RenderResult {
   const localArgs = detectorArgs(config.localDetector, true);
   const notLocalMasq = ` ${notLocalArgs} -j ${KUBE_MARK_MASQ}`;
 
+  const rendered = { services: input.services, config, large: largeClusterMode, changed: input.changedServices };
+  const only = memo.toRender(rendered, input.touched);
+  // Every Service written, in order: the parts' pieces go straight into the text (PartText direct).
+  const direct = only === null && directRender;
   // The Services' lines, per part (renderService is not re-entered).
-  const svcFilterRules = new PartText('filterRules');
-  const svcNatChains = new PartText('natChains');
-  const svcNatRules = new PartText('natRules');
+  const svcFilterRules = new PartText('filterRules', direct);
+  const svcNatChains = new PartText('natChains', direct);
+  const svcNatRules = new PartText('natRules', direct);
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
@@ -528,15 +588,17 @@ export function renderSync(input: RenderInput): RenderResult {
       }
       if (partialSkip) memo.skipped = seg;
       else memo.written = seg;
+    } else if (direct) {
+      svcFilterRules.reuse(seg);
+      svcNatChains.reuse(seg);
+      svcNatRules.reuse(seg);
     }
     return seg;
   };
-  const rendered = { services: input.services, config, large: largeClusterMode, changed: input.changedServices };
-  const only = memo.toRender(rendered, input.touched);
   if (only === null) {
     const segs: ServiceSegment[] = [];
     for (const svc of input.services) segs.push(segmentOf(svc));
-    flushParts();
+    if (!direct) flushParts();
     memo.update(segs);
   } else {
     // The other Services' segments are the last render's: the same ServicePortInfo, endpoints, mode and skip.
@@ -591,6 +653,38 @@ export function renderSync(input: RenderInput): RenderResult {
   filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
   filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
 
+  natRuleLines += natRulesHead.length + natRules.lines.length;
+  if (direct) {
+    // The same text as the joined lines below: every line after the first with its newline first.
+    const out: string[] = ['*filter'];
+    let len = out[0].length;
+    const put = (lines: readonly string[]): void => {
+      for (const l of lines) {
+        out.push('\n', l);
+        len += 1 + l.length;
+      }
+    };
+    put(filterChains.lines);
+    put(filterHead);
+    const filterAt = len;
+    len += svcFilterRules.writeTo(out);
+    put(filterRules.lines);
+    put(['COMMIT', '*nat']);
+    put(natChainsHead);
+    const chainsAt = len;
+    len += svcNatChains.writeTo(out);
+    put(natChains.lines);
+    put(natRulesHead);
+    const rulesAt = len;
+    len += svcNatRules.writeTo(out);
+    put(natRules.lines);
+    put(['COMMIT', '']);
+    const text = out.join('');
+    svcFilterRules.place(text, filterAt, memo);
+    svcNatChains.place(text, chainsAt, memo);
+    svcNatRules.place(text, rulesAt, memo);
+    return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
+  }
   const parts: string[] = ['*filter'];
   const add = (lines: readonly string[]): void => {
     for (const l of lines) parts.push(l);
@@ -611,6 +705,5 @@ export function renderSync(input: RenderInput): RenderResult {
   parts.push('COMMIT', '');
   const text = parts.join('\n');
   memo.adopt(text, parts, later);
-  natRuleLines += natRulesHead.length + natRules.lines.length;
   return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
 }
