@@ -4,6 +4,7 @@
 
 import type { EndpointInfo } from './endpoints.js';
 import { endpointsByServicePort, sameEndpointMaps } from './endpoints.js';
+import { serviceName } from './service-names.js';
 import type { EndpointSlice, IpFamily, ProxierConfig } from './types.js';
 
 export interface UpdateEndpointsMapResult {
@@ -77,7 +78,7 @@ export class EndpointsChangeTracker {
 
   /** EndpointSliceUpdate(): true when the Service has a pending change after this event. */
   endpointSliceUpdate(slice: EndpointSlice, remove: boolean): boolean {
-    const nn = [slice.namespace, '/', slice.service].join('');
+    const nn = serviceName(slice.namespace, slice.service);
     let p = this.pendingSlices.get(nn);
     if (!p) this.pendingSlices.set(nn, (p = new Map()));
     p.set(slice.name, remove ? null : slice);

@@ -2,6 +2,7 @@
 // endpoints per traffic policy (pkg/proxy/topology.go CategorizeEndpoints()).
 
 import { ipTextSloppy } from './ip-sloppy.js';
+import { portNames, serviceName } from './service-names.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { EndpointSlice, IpFamily } from './types.js';
@@ -17,9 +18,9 @@ export interface EndpointInfo {
   terminating: boolean;
 }
 
-/** Map key of a slice port, matching ServicePortInfo.key (joined: a flat string, hashed and compared whole). */
+/** Map key of a slice port: ServicePortInfo.key, the same string object (service-names.ts). */
 function portKey(ns: string, svc: string, portName: string, protocol: string): string {
-  return portName === '' ? [ns, '/', svc, '/', protocol].join('') : [ns, '/', svc, ':', portName, '/', protocol].join('');
+  return portNames(serviceName(ns, svc), portName, protocol).key;
 }
 
 /** A slice's address: its text as ParseIPSloppy() prints it (undefined: not an address), and its endpoint texts. */

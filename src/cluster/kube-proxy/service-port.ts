@@ -1,9 +1,9 @@
 // One Service port as the proxier sees it (pkg/proxy/serviceport.go BaseServicePortInfo, newBaseServiceInfo()
 // in servicechangetracker.go): addresses of the proxier's family only, parsed sloppily, plus the chain names.
 
-import { servicePortNames } from './chain-names.js';
 import type { EndpointChainNames, ServiceChainNames } from './chain-names.js';
 import { parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
+import { portNames, serviceName } from './service-names.js';
 import type { ParsedCidr } from './ip-sloppy.js';
 import type { IpFamily, Service, ServiceProtocol } from './types.js';
 
@@ -70,16 +70,17 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   const eTPLocal = (type === 'NodePort' || type === 'LoadBalancer') && svc.externalTrafficPolicy === 'Local';
   const needsHealthCheck = type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
   const affinity = svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null;
-  const nn = [svc.namespace, '/', svc.name].join('');
+  const nn = serviceName(svc.namespace, svc.name);
   // Shared by the Service's ports, as vips and ranges are (never changed once made).
   const externalIPs = ips(svc.externalIPs ?? []);
   return svc.ports.map((p) => {
     const protocol = p.protocol ?? 'TCP';
-    // Joined: flat strings, compared and copied into the render's lines at the cost of one piece each.
-    const name = p.name === '' ? nn : [nn, ':', p.name].join('');
-    const names = servicePortNames(name, protocol);
+    // The same string objects for every proxier and event (service-names.ts).
+    const pn = portNames(nn, p.name, protocol);
+    const names = pn.chains;
+    const name = pn.name;
     return {
-      key: [name, '/', protocol].join(''),
+      key: pn.key,
       service: nn,
       name,
       portName: p.name,
