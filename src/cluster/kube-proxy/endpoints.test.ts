@@ -131,3 +131,56 @@ describe('endpointsByServicePort: the texts of addresses kept across calls', () 
     );
   });
 });
+
+/** The plain de-duplication: a map per service port by `ip:port`, a local copy replacing an earlier one. */
+function plainByServicePort(slices: EndpointSlice[], family: 'IPv4' | 'IPv6', nodeName: string): Map<string, EndpointInfo[]> {
+  const sets = new Map<string, Map<string, EndpointInfo>>();
+  for (const slice of slices) {
+    if (slice.addressType !== family) continue;
+    for (const p of slice.ports) {
+      if (p.port === null || p.port === 0) continue;
+      const key = `${slice.namespace}/${slice.service}${p.name === '' ? '' : `:${p.name}`}/${p.protocol ?? 'TCP'}`;
+      let set = sets.get(key);
+      if (!set) sets.set(key, (set = new Map()));
+      for (const ep of slice.endpoints) {
+        const ip = ep.addresses.length === 0 ? undefined : parseIpSloppy(ep.addresses[0])?.text;
+        if (ip === undefined || ip.includes(':') !== (family === 'IPv6')) continue;
+        const c = ep.conditions ?? {};
+        const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
+        const text = family === 'IPv6' ? `[${ip}]:${p.port}` : `${ip}:${p.port}`;
+        const info: EndpointInfo = {
+          ip, port: p.port, text, isLocal,
+          ready: c.ready === null || c.ready === undefined || c.ready, serving: c.serving === null || c.serving === undefined || c.serving, terminating: c.terminating === true,
+        };
+        if (!set.has(text) || isLocal) set.set(text, info);
+      }
+    }
+  }
+  const out = new Map<string, EndpointInfo[]>();
+  for (const [k, set] of sets) out.set(k, [...set.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)));
+  return out;
+}
+
+describe('endpointsByServicePort: lists de-duplicated by a scan, or an index above 16 endpoints', () => {
+  it('gives what a map per service port gives, duplicates and local copies included', () => {
+    const ep = fc.record({
+      ip: fc.integer({ min: 0, max: 40 }).map((i) => `10.5.0.${i}`),
+      node: fc.constantFrom(null, 'test-node', 'other'),
+      conditions: fc.option(fc.record({ ready: tri, serving: tri, terminating: tri }), { nil: undefined }),
+    });
+    const sl = fc.record({
+      name: fc.constantFrom('a', 'b', 'c'),
+      ports: fc.subarray([{ name: 'p', port: 80 }, { name: '', port: 81 }, { name: 'dns', port: 53, protocol: 'UDP' as const }, { name: 'z', port: 0 }], { minLength: 1 }),
+      endpoints: fc.array(ep, { maxLength: 40, size: 'max' }),
+    }).map(({ name, ports, endpoints }): EndpointSlice => ({
+      namespace: 'ns', service: 'dedupe', name, addressType: 'IPv4', ports,
+      endpoints: endpoints.map((e) => ({ addresses: [e.ip], nodeName: e.node, conditions: e.conditions })),
+    }));
+    fc.assert(
+      fc.property(fc.array(sl, { maxLength: 3 }), (slices) => {
+        expect(endpointsByServicePort(slices, 'IPv4', 'test-node')).toEqual(plainByServicePort(slices, 'IPv4', 'test-node'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

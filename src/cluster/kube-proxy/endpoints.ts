@@ -65,7 +65,9 @@ function endpointText(a: AddressTexts, ip: string, port: number, v6: boolean): s
  * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does.
  */
 export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string): Map<string, EndpointInfo[]> {
-  const sets = new Map<string, Map<string, EndpointInfo>>();
+  const out = new Map<string, EndpointInfo[]>();
+  /** The index of each text in a list longer than SCAN_MAX (shorter ones are scanned). */
+  let indexes: Map<EndpointInfo[], Map<string, number>> | null = null;
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
     // Each endpoint's address, parsed once for all the slice's ports.
@@ -73,8 +75,8 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
-      let set = sets.get(key);
-      if (!set) sets.set(key, (set = new Map()));
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
       ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0])));
       for (let i = 0; i < slice.endpoints.length; i++) {
         const ep = slice.endpoints[i];
@@ -82,23 +84,50 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
         const ipText = addr?.ip;
         // An IPv6 address's text has a colon, an IPv4 one's none.
         if (addr === undefined || ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
-        const c = ep.conditions ?? {};
         const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
         const text = endpointText(addr, ipText, p.port, family === 'IPv6');
+        // An endpoint already listed (the same `ip:port`) is replaced only by a local copy.
+        let at = -1;
+        let index: Map<string, number> | undefined;
+        if (list.length <= SCAN_MAX) {
+          for (let j = 0; j < list.length; j++) {
+            if (list[j].text === text) {
+              at = j;
+              break;
+            }
+          }
+        } else {
+          indexes ??= new Map();
+          index = indexes.get(list);
+          if (index === undefined) {
+            index = new Map();
+            for (let j = 0; j < list.length; j++) index.set(list[j].text, j);
+            indexes.set(list, index);
+          }
+          at = index.get(text) ?? -1;
+        }
+        if (at >= 0 && !isLocal) continue;
+        const c = ep.conditions;
         const info: EndpointInfo = {
           ip: ipText, port: p.port, text, isLocal,
-          ready: c.ready === null || c.ready === undefined || c.ready,
-          serving: c.serving === null || c.serving === undefined || c.serving,
-          terminating: c.terminating === true,
+          ready: c?.ready === null || c?.ready === undefined || c.ready,
+          serving: c?.serving === null || c?.serving === undefined || c.serving,
+          terminating: c?.terminating === true,
         };
-        if (!set.has(text) || isLocal) set.set(text, info);
+        if (at >= 0) list[at] = info;
+        else {
+          index?.set(text, list.length);
+          list.push(info);
+        }
       }
     }
   }
-  const out = new Map<string, EndpointInfo[]>();
-  for (const [k, set] of sets) out.set(k, sortByText(Array.from(set.values())));
+  for (const list of out.values()) sortByText(list);
   return out;
 }
+
+/** Endpoint lists up to this long are searched for a text by a scan, longer ones through a map. */
+const SCAN_MAX = 16;
 
 const byText = (a: EndpointInfo, b: EndpointInfo): number => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
 
