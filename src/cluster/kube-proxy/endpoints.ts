@@ -1,7 +1,8 @@
 // EndpointSlices to per-service-port endpoint lists (pkg/proxy/endpointslicecache.go) and the choice of
 // endpoints per traffic policy (pkg/proxy/topology.go CategorizeEndpoints()).
 
-import { ipTextSloppy } from './ip-sloppy.js';
+import { addressTexts, endpointText } from './address-texts.js';
+import type { AddressTexts } from './address-texts.js';
 import { portNames, serviceName } from './service-names.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
@@ -21,43 +22,6 @@ export interface EndpointInfo {
 /** Map key of a slice port: ServicePortInfo.key, the same string object (service-names.ts). */
 function portKey(ns: string, svc: string, portName: string, protocol: string): string {
   return portNames(serviceName(ns, svc), portName, protocol).key;
-}
-
-/** A slice's address: its text as ParseIPSloppy() prints it (undefined: not an address), and its endpoint texts. */
-interface AddressTexts {
-  readonly ip: string | undefined;
-  /** `ip:port` (`[ip]:port` for IPv6) by port. */
-  texts: Map<number, string> | null;
-}
-
-/**
- * The texts of the addresses slices name, for every proxier of the process (each node's proxier reads the same
- * slices): a pure function of the address string, kept as one string object per text, so the maps and the
- * render's line memo (line-memo.ts) that key on them compare the same object. Emptied when it holds
- * ADDRESS_TEXTS_MAX addresses.
- */
-const ADDRESS_TEXTS = new Map<string, AddressTexts>();
-const ADDRESS_TEXTS_MAX = 1 << 16;
-
-function addressTexts(address: string): AddressTexts {
-  let a = ADDRESS_TEXTS.get(address);
-  if (a === undefined) {
-    if (ADDRESS_TEXTS.size >= ADDRESS_TEXTS_MAX) ADDRESS_TEXTS.clear();
-    a = { ip: ipTextSloppy(address), texts: null };
-    ADDRESS_TEXTS.set(address, a);
-  }
-  return a;
-}
-
-/** `ip:port`, or `[ip]:port` for IPv6, of the address `a` (whose text is `ip`). */
-function endpointText(a: AddressTexts, ip: string, port: number, v6: boolean): string {
-  const texts = (a.texts ??= new Map());
-  let t = texts.get(port);
-  if (t === undefined) {
-    t = v6 ? ['[', ip, ']:', String(port)].join('') : [ip, ':', String(port)].join('');
-    texts.set(port, t);
-  }
-  return t;
 }
 
 /**

@@ -2,7 +2,8 @@
 // in servicechangetracker.go): addresses of the proxier's family only, parsed sloppily, plus the chain names.
 
 import type { EndpointChainNames, ServiceChainNames } from './chain-names.js';
-import { parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
+import { addressTexts, familyOfText } from './address-texts.js';
+import { parseCidrSloppy } from './ip-sloppy.js';
 import { portNames, serviceName } from './service-names.js';
 import type { ParsedCidr } from './ip-sloppy.js';
 import type { IpFamily, Service, ServiceProtocol } from './types.js';
@@ -49,13 +50,14 @@ export function shouldSkipService(svc: Service): boolean {
 /** The Service's ports for a proxier of `family` (none when its cluster IP is of the other family). */
 export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[] {
   if (shouldSkipService(svc)) return [];
-  const cip = parseIpSloppy(svc.clusterIP);
-  if (!cip || cip.family !== family) return [];
+  // ParseIPSloppy()'s text, kept per address (address-texts.ts: the same string object for every proxier).
+  const cip = addressTexts(svc.clusterIP).ip;
+  if (cip === undefined || familyOfText(cip) !== family) return [];
   const ips = (xs: readonly string[]): string[] => {
     const out: string[] = [];
     for (const x of xs) {
-      const p = parseIpSloppy(x);
-      if (p && p.family === family && !out.includes(p.text)) out.push(p.text);
+      const p = addressTexts(x).ip;
+      if (p !== undefined && familyOfText(p) === family && !out.includes(p)) out.push(p);
     }
     return out;
   };
@@ -86,7 +88,7 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
       portName: p.name,
       protocol,
       proto: protocol.toLowerCase(),
-      clusterIP: cip.text,
+      clusterIP: cip,
       port: p.port,
       nodePort: p.nodePort ?? 0,
       externalIPs,
