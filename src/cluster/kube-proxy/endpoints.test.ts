@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
 import type { EndpointInfo } from './endpoints.js';
-import { endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
+import { categorizeEndpoints, endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
+import { servicePortsOf } from './service-port.js';
 import { parseIpSloppy } from './ip-sloppy.js';
 import type { EndpointSlice } from './types.js';
 
@@ -181,6 +182,37 @@ describe('endpointsByServicePort: lists de-duplicated by a scan, or an index abo
         expect(endpointsByServicePort(slices, 'IPv4', 'test-node')).toEqual(plainByServicePort(slices, 'IPv4', 'test-node'));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('categorizeEndpoints: a list whose endpoints are all ready is used as it is', () => {
+  it('gives what filtering every list gives', () => {
+    const info = fc.record({ i: fc.integer({ min: 0, max: 6 }), isLocal: fc.boolean(), ready: fc.boolean(), serving: fc.boolean(), terminating: fc.boolean() })
+      .map(({ i, ...f }): EndpointInfo => ({ ip: `10.6.0.${i}`, port: 80, text: `10.6.0.${i}:80`, ...f }));
+    const policy = fc.record({ internalPolicyLocal: fc.boolean(), externalPolicyLocal: fc.boolean(), nodePort: fc.constantFrom(0, 30001) });
+    fc.assert(
+      fc.property(fc.uniqueArray(info, { selector: (e) => e.text, maxLength: 6 }), policy, (raw, pol) => {
+        const eps = sortByText(raw);
+        const port = { ...servicePortsOf({ namespace: 'ns', name: 'cat', type: 'NodePort', clusterIP: '172.30.0.9', ports: [{ name: 'p', port: 80 }] }, 'IPv4')[0], ...pol };
+        // The plain CategorizeEndpoints(): every list filtered.
+        const usesCluster = !port.internalPolicyLocal || port.nodePort !== 0;
+        const usesLocal = port.internalPolicyLocal || (port.externalPolicyLocal && port.nodePort !== 0);
+        let cluster: EndpointInfo[] = [];
+        if (usesCluster) {
+          cluster = eps.filter((e) => e.ready);
+          if (cluster.length === 0) cluster = eps.filter((e) => e.serving && e.terminating);
+        }
+        let local: EndpointInfo[] = [];
+        if (usesLocal) {
+          local = eps.filter((e) => e.isLocal && e.ready);
+          if (local.length === 0 && !eps.some((e) => e.ready && e.isLocal)) local = eps.some((e) => e.isLocal && e.serving && e.terminating && !e.ready) ? eps.filter((e) => e.isLocal && e.serving && e.terminating) : [];
+        }
+        const hasAny = cluster.length > 0 || (usesLocal && eps.some((e) => e.ready || (e.serving && e.terminating)));
+        const all = !usesLocal ? cluster : !usesCluster ? local : sortByText([...new Map([...cluster, ...local].map((e) => [e.text, e])).values()]);
+        expect(categorizeEndpoints(eps, port)).toEqual({ cluster, local, allReachable: all, hasAny });
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -138,23 +138,31 @@ export function sepChain(svc: ServicePortInfo, ep: EndpointInfo): string {
 }
 
 export interface Categorized {
-  cluster: EndpointInfo[];
-  local: EndpointInfo[];
+  cluster: readonly EndpointInfo[];
+  local: readonly EndpointInfo[];
   /** Endpoints that get a KUBE-SEP chain, in `text` order. */
-  allReachable: EndpointInfo[];
+  allReachable: readonly EndpointInfo[];
   hasAny: boolean;
+}
+
+const NONE: readonly EndpointInfo[] = [];
+
+/** `eps` itself when every endpoint is ready (the list is not copied), else its ready ones. */
+function readyOf(eps: readonly EndpointInfo[]): readonly EndpointInfo[] {
+  for (let i = 0; i < eps.length; i++) if (!eps[i].ready) return eps.filter((e) => e.ready);
+  return eps;
 }
 
 /** CategorizeEndpoints() without topology hints: ready first, serving-and-terminating as the fallback. */
 export function categorizeEndpoints(eps: readonly EndpointInfo[], svc: ServicePortInfo): Categorized {
-  let cluster: EndpointInfo[] = [];
+  let cluster: readonly EndpointInfo[] = NONE;
   let hasAny = false;
   if (usesClusterEndpoints(svc)) {
-    cluster = eps.filter((e) => e.ready);
+    cluster = readyOf(eps);
     if (cluster.length === 0) cluster = eps.filter((e) => e.serving && e.terminating);
     if (cluster.length > 0) hasAny = true;
   }
-  if (!usesLocalEndpoints(svc)) return { cluster, local: [], allReachable: cluster, hasAny };
+  if (!usesLocalEndpoints(svc)) return { cluster, local: NONE, allReachable: cluster, hasAny };
   let localReady = false;
   let localServingTerminating = false;
   for (const e of eps) {
@@ -166,7 +174,7 @@ export function categorizeEndpoints(eps: readonly EndpointInfo[], svc: ServicePo
       if (e.isLocal) localServingTerminating = true;
     }
   }
-  let local: EndpointInfo[] = [];
+  let local: readonly EndpointInfo[] = NONE;
   if (localReady) local = eps.filter((e) => e.isLocal && e.ready);
   else if (localServingTerminating) local = eps.filter((e) => e.isLocal && e.serving && e.terminating);
   if (!usesClusterEndpoints(svc)) return { cluster, local, allReachable: local, hasAny };
