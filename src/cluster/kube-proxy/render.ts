@@ -144,7 +144,8 @@ interface PartSink {
 type SegmentPart = 'filterRules' | 'natChains' | 'natRules';
 
 /**
- * One part's text of the Services being rendered, as pieces joined once per batch of Services (a line is no
+ * One part's text of the Services being rendered, as pieces joined once per batch of Services, or (direct) into
+ * the sync's text at the end (a line is no
  * string of its own, nor is a Service's text: each Service's text is a slice of its batch's, which V8 keeps as a
  * view, not a copy). Every line starts with its newline (a piece of its own, or the first character of a line
  * from line-memo.ts), so a Service's text starts one character after its first piece. A batch is joined when it
