@@ -52,6 +52,11 @@ export interface RenderInput {
    * (the change trackers' updatedServices); absent: every Service is looked at.
    */
   touched?: ReadonlySet<string>;
+  /**
+   * With `memo`: the endpoint total of `services` in `endpoints` as the caller has just counted it with that memo
+   * (RenderMemo.endpointTotal(), as IptablesProxier.sync() does); absent: counted here.
+   */
+  endpointTotal?: number;
 }
 
 /**
@@ -350,7 +355,8 @@ export function renderSync(input: RenderInput): RenderResult {
   const localhostNodePorts = config.localhostNodePorts && !isIPv6;
   const mark = masqueradeMark(config);
   const memo = input.memo ?? new RenderMemo();
-  const largeClusterMode = memo.endpointTotal(input.services, input.endpoints, input.touched) > config.largeClusterEndpointsThreshold;
+  const total = input.memo !== undefined && input.endpointTotal !== undefined ? input.endpointTotal : memo.endpointTotal(input.services, input.endpoints, input.touched);
+  const largeClusterMode = total > config.largeClusterEndpointsThreshold;
   /** ` -m comment --comment TEXT` before the rest of a rule, or '' in largeClusterMode. */
   const comment = (s: string): string => (largeClusterMode ? '' : ` -m comment --comment ${q(s)}`);
 
