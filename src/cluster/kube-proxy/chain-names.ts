@@ -2,6 +2,7 @@
 // the first 16 characters of base32(sha256(...)), RFC 4648 standard alphabet, after a fixed prefix.
 
 import * as nodeCrypto from 'node:crypto';
+import type { EndpointLines, PortLines } from './line-memo.js';
 
 /**
  * sha256 of a string: the one-shot `crypto.hash` where Node has it (20.12 and later), else a Hash object. A
@@ -76,7 +77,7 @@ export function servicePortNames(servicePortName: string, protocol: string): Por
     }
     memoCount++;
     const h = hash16(prefix);
-    t = { hash: h, chains: { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` }, endpoints: new EndpointChainNames(prefix) };
+    t = { hash: h, chains: { svc: ['KUBE-SVC-', h].join(''), svl: ['KUBE-SVL-', h].join(''), ext: ['KUBE-EXT-', h].join(''), fw: ['KUBE-FW-', h].join('') }, endpoints: new EndpointChainNames(prefix) };
     portTables.set(prefix, t);
   }
   return t;
@@ -104,25 +105,51 @@ export function endpointChainName(servicePortName: string, protocol: string, end
   return endpointChainNames(servicePortName, protocol).name(endpoint);
 }
 
-/** The KUBE-SEP names of one service port's endpoints (servicePortEndpointChainName()), each hashed once per process. */
+/** One endpoint's KUBE-SEP chain, and the lines written for it (line-memo.ts). */
+export interface EndpointChain {
+  readonly name: string;
+  /** line-memo.ts: its lines as last written (null: none yet). */
+  lines: EndpointLines | null;
+}
+
+/**
+ * The KUBE-SEP names of one service port's endpoints (servicePortEndpointChainName()), each hashed once per
+ * process, and the port's own lines as last written (line-memo.ts). Only private fields: its JSON is `{}`.
+ */
 export class EndpointChainNames {
   readonly #prefix: string;
-  #names: Map<string, string> | null = null;
+  #chains: Map<string, EndpointChain> | null = null;
+  #portLines: PortLines | null = null;
 
   constructor(prefix: string) {
     this.#prefix = prefix;
   }
 
+  /** line-memo.ts: the port's KUBE-SERVICES, masquerade and chain lines as last written (null: none yet). */
+  get portLines(): PortLines | null {
+    return this.#portLines;
+  }
+
+  set portLines(r: PortLines | null) {
+    this.#portLines = r;
+  }
+
   /** The chain of `endpoint` (`ip:port`, `[ip]:port` for IPv6). */
   name(endpoint: string): string {
-    const names = (this.#names ??= new Map());
-    let name = names.get(endpoint);
-    if (name === undefined) {
-      name = `KUBE-SEP-${hash16(this.#prefix + endpoint)}`;
-      names.set(endpoint, name);
+    return this.chain(endpoint).name;
+  }
+
+  /** The chain of `endpoint` with its memo of lines. */
+  chain(endpoint: string): EndpointChain {
+    const chains = (this.#chains ??= new Map());
+    let c = chains.get(endpoint);
+    if (c === undefined) {
+      // Joined rather than concatenated: one flat string, which is cheaper to copy into every text it is part of.
+      c = { name: ['KUBE-SEP-', hash16(this.#prefix + endpoint)].join(''), lines: null };
+      chains.set(endpoint, c);
       memoCount++;
     }
-    return name;
+    return c;
   }
 }
 

@@ -4,6 +4,7 @@
 
 import type { EndpointInfo } from './endpoints.js';
 import { endpointsByServicePort, sameEndpointMaps } from './endpoints.js';
+import { serviceName } from './service-names.js';
 import type { EndpointSlice, IpFamily, ProxierConfig } from './types.js';
 
 export interface UpdateEndpointsMapResult {
@@ -37,7 +38,7 @@ export class EndpointsChangeTracker {
    */
   private readonly pendingAfter = new Map<string, { slices: Map<string, EndpointSlice>; endpoints: Map<string, EndpointInfo[]> }>();
   /** The keys of `endpoints` per Service (`ns/name`), in the order they were set: its ports without a scan of all. */
-  private readonly keysOf = new Map<string, string[]>();
+  private readonly keysOf = new Map<string, ReadonlyMap<string, unknown>>();
   private readonly family: IpFamily;
   private readonly nodeName: string;
 
@@ -68,7 +69,7 @@ export class EndpointsChangeTracker {
     const keys = this.keysOf.get(nn);
     if (keys === undefined) return NONE;
     const out = new Map<string, EndpointInfo[]>();
-    for (const k of keys) {
+    for (const k of keys.keys()) {
       const v = this.endpoints.get(k);
       if (v !== undefined && (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`))) out.set(k, v);
     }
@@ -77,7 +78,7 @@ export class EndpointsChangeTracker {
 
   /** EndpointSliceUpdate(): true when the Service has a pending change after this event. */
   endpointSliceUpdate(slice: EndpointSlice, remove: boolean): boolean {
-    const nn = `${slice.namespace}/${slice.service}`;
+    const nn = serviceName(slice.namespace, slice.service);
     let p = this.pendingSlices.get(nn);
     if (!p) this.pendingSlices.set(nn, (p = new Map()));
     p.set(slice.name, remove ? null : slice);
@@ -116,7 +117,8 @@ export class EndpointsChangeTracker {
       if (!result.conntrackCleanupRequired && (anyUdp(before) || anyUdp(after))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
       for (const [k, v] of after) this.endpoints.set(k, v);
-      if (after.size > 0) this.keysOf.set(nn, Array.from(after.keys()));
+      // The checked-out map itself (never changed after): its keys, without a copy.
+      if (after.size > 0) this.keysOf.set(nn, after);
       else this.keysOf.delete(nn);
       if (slices.size) this.applied.set(nn, slices);
       else this.applied.delete(nn);

@@ -5,7 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
 import type { EndpointInfo } from './endpoints.js';
-import { endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
+import { categorizeEndpoints, endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
+import { servicePortsOf } from './service-port.js';
+import { parseIpSloppy } from './ip-sloppy.js';
 import type { EndpointSlice } from './types.js';
 
 /** The plain comparison: the JSON of the sorted entries. */
@@ -97,6 +99,120 @@ describe('sortByText', () => {
         expect(sortByText(list.slice()).map((e) => e.text)).toEqual(want);
       }),
       { numRuns: 300, seed: 13 },
+    );
+  });
+});
+
+describe('endpointsByServicePort: the texts of addresses kept across calls', () => {
+  it('every endpoint\'s ip and text are what ParseIPSloppy() and the port make of its address, cold or kept', () => {
+    // Written forms of a few addresses (leading zeros, IPv6 spellings), so that kept texts are asked for by
+    // other spellings and other ports, in both families.
+    const address = fc.constantFrom('10.7.0.1', '010.7.0.1', '10.7.0.01', '10.7.0.2', 'fd00::7', 'FD00::7', 'fd00:0::7', 'fd00::8', '::ffff:10.7.0.1', 'nonsense', '');
+    const arb = fc.array(fc.record({ addresses: fc.array(address, { minLength: 1, maxLength: 3 }), port: fc.constantFrom(80, 8080, 53), family: fc.constantFrom('IPv4' as const, 'IPv6' as const) }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(arb, (calls) => {
+        for (const c of calls) {
+          const sl: EndpointSlice = {
+            namespace: 'ns', service: 'addr', name: 'x', addressType: c.family, ports: [{ name: 'p', port: c.port, protocol: 'TCP' }],
+            endpoints: c.addresses.map((a) => ({ addresses: [a], nodeName: null })),
+          };
+          const got = endpointsByServicePort([sl], c.family, 'test-node').get('ns/addr:p/TCP') ?? [];
+          // The plain path: each address parsed and printed again.
+          const want = new Map<string, { ip: string; text: string }>();
+          for (const a of c.addresses) {
+            const ip = parseIpSloppy(a)?.text;
+            if (ip === undefined || ip.includes(':') !== (c.family === 'IPv6')) continue;
+            const text = c.family === 'IPv6' ? `[${ip}]:${c.port}` : `${ip}:${c.port}`;
+            want.set(text, { ip, text });
+          }
+          expect(got.map((e) => ({ ip: e.ip, text: e.text }))).toEqual([...want.values()].sort((x, y) => (x.text < y.text ? -1 : x.text > y.text ? 1 : 0)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** The plain de-duplication: a map per service port by `ip:port`, a local copy replacing an earlier one. */
+function plainByServicePort(slices: EndpointSlice[], family: 'IPv4' | 'IPv6', nodeName: string): Map<string, EndpointInfo[]> {
+  const sets = new Map<string, Map<string, EndpointInfo>>();
+  for (const slice of slices) {
+    if (slice.addressType !== family) continue;
+    for (const p of slice.ports) {
+      if (p.port === null || p.port === 0) continue;
+      const key = `${slice.namespace}/${slice.service}${p.name === '' ? '' : `:${p.name}`}/${p.protocol ?? 'TCP'}`;
+      let set = sets.get(key);
+      if (!set) sets.set(key, (set = new Map()));
+      for (const ep of slice.endpoints) {
+        const ip = ep.addresses.length === 0 ? undefined : parseIpSloppy(ep.addresses[0])?.text;
+        if (ip === undefined || ip.includes(':') !== (family === 'IPv6')) continue;
+        const c = ep.conditions ?? {};
+        const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
+        const text = family === 'IPv6' ? `[${ip}]:${p.port}` : `${ip}:${p.port}`;
+        const info: EndpointInfo = {
+          ip, port: p.port, text, isLocal,
+          ready: c.ready === null || c.ready === undefined || c.ready, serving: c.serving === null || c.serving === undefined || c.serving, terminating: c.terminating === true,
+        };
+        if (!set.has(text) || isLocal) set.set(text, info);
+      }
+    }
+  }
+  const out = new Map<string, EndpointInfo[]>();
+  for (const [k, set] of sets) out.set(k, [...set.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)));
+  return out;
+}
+
+describe('endpointsByServicePort: lists de-duplicated by a scan, or an index above 16 endpoints', () => {
+  it('gives what a map per service port gives, duplicates and local copies included', () => {
+    const ep = fc.record({
+      ip: fc.integer({ min: 0, max: 40 }).map((i) => `10.5.0.${i}`),
+      node: fc.constantFrom(null, 'test-node', 'other'),
+      conditions: fc.option(fc.record({ ready: tri, serving: tri, terminating: tri }), { nil: undefined }),
+    });
+    const sl = fc.record({
+      name: fc.constantFrom('a', 'b', 'c'),
+      ports: fc.subarray([{ name: 'p', port: 80 }, { name: '', port: 81 }, { name: 'dns', port: 53, protocol: 'UDP' as const }, { name: 'z', port: 0 }], { minLength: 1 }),
+      endpoints: fc.array(ep, { maxLength: 40, size: 'max' }),
+    }).map(({ name, ports, endpoints }): EndpointSlice => ({
+      namespace: 'ns', service: 'dedupe', name, addressType: 'IPv4', ports,
+      endpoints: endpoints.map((e) => ({ addresses: [e.ip], nodeName: e.node, conditions: e.conditions })),
+    }));
+    fc.assert(
+      fc.property(fc.array(sl, { maxLength: 3 }), (slices) => {
+        expect(endpointsByServicePort(slices, 'IPv4', 'test-node')).toEqual(plainByServicePort(slices, 'IPv4', 'test-node'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('categorizeEndpoints: a list whose endpoints are all ready is used as it is', () => {
+  it('gives what filtering every list gives', () => {
+    const info = fc.record({ i: fc.integer({ min: 0, max: 6 }), isLocal: fc.boolean(), ready: fc.boolean(), serving: fc.boolean(), terminating: fc.boolean() })
+      .map(({ i, ...f }): EndpointInfo => ({ ip: `10.6.0.${i}`, port: 80, text: `10.6.0.${i}:80`, ...f }));
+    const policy = fc.record({ internalPolicyLocal: fc.boolean(), externalPolicyLocal: fc.boolean(), nodePort: fc.constantFrom(0, 30001) });
+    fc.assert(
+      fc.property(fc.uniqueArray(info, { selector: (e) => e.text, maxLength: 6 }), policy, (raw, pol) => {
+        const eps = sortByText(raw);
+        const port = { ...servicePortsOf({ namespace: 'ns', name: 'cat', type: 'NodePort', clusterIP: '172.30.0.9', ports: [{ name: 'p', port: 80 }] }, 'IPv4')[0], ...pol };
+        // The plain CategorizeEndpoints(): every list filtered.
+        const usesCluster = !port.internalPolicyLocal || port.nodePort !== 0;
+        const usesLocal = port.internalPolicyLocal || (port.externalPolicyLocal && port.nodePort !== 0);
+        let cluster: EndpointInfo[] = [];
+        if (usesCluster) {
+          cluster = eps.filter((e) => e.ready);
+          if (cluster.length === 0) cluster = eps.filter((e) => e.serving && e.terminating);
+        }
+        let local: EndpointInfo[] = [];
+        if (usesLocal) {
+          local = eps.filter((e) => e.isLocal && e.ready);
+          if (local.length === 0 && !eps.some((e) => e.ready && e.isLocal)) local = eps.some((e) => e.isLocal && e.serving && e.terminating && !e.ready) ? eps.filter((e) => e.isLocal && e.serving && e.terminating) : [];
+        }
+        const hasAny = cluster.length > 0 || (usesLocal && eps.some((e) => e.ready || (e.serving && e.terminating)));
+        const all = !usesLocal ? cluster : !usesCluster ? local : sortByText([...new Map([...cluster, ...local].map((e) => [e.text, e])).values()]);
+        expect(categorizeEndpoints(eps, port)).toEqual({ cluster, local, allReachable: all, hasAny });
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,7 +1,9 @@
 // EndpointSlices to per-service-port endpoint lists (pkg/proxy/endpointslicecache.go) and the choice of
 // endpoints per traffic policy (pkg/proxy/topology.go CategorizeEndpoints()).
 
-import { ipTextSloppy } from './ip-sloppy.js';
+import { addressTexts, endpointText } from './address-texts.js';
+import type { AddressTexts } from './address-texts.js';
+import { portNames, serviceName } from './service-names.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { EndpointSlice, IpFamily } from './types.js';
@@ -17,9 +19,9 @@ export interface EndpointInfo {
   terminating: boolean;
 }
 
-/** Map key of a slice port, matching ServicePortInfo.key. */
+/** Map key of a slice port: ServicePortInfo.key, the same string object (service-names.ts). */
 function portKey(ns: string, svc: string, portName: string, protocol: string): string {
-  return `${ns}/${svc}${portName === '' ? '' : `:${portName}`}/${protocol}`;
+  return portNames(serviceName(ns, svc), portName, protocol).key;
 }
 
 /**
@@ -27,39 +29,69 @@ function portKey(ns: string, svc: string, portName: string, protocol: string): s
  * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does.
  */
 export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string): Map<string, EndpointInfo[]> {
-  const sets = new Map<string, Map<string, EndpointInfo>>();
+  const out = new Map<string, EndpointInfo[]>();
+  /** The index of each text in a list longer than SCAN_MAX (shorter ones are scanned). */
+  let indexes: Map<EndpointInfo[], Map<string, number>> | null = null;
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
     // Each endpoint's address, parsed once for all the slice's ports.
-    let ips: (string | undefined)[] | null = null;
+    let ips: (AddressTexts | undefined)[] | null = null;
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
-      let set = sets.get(key);
-      if (!set) sets.set(key, (set = new Map()));
-      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : ipTextSloppy(ep.addresses[0])));
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
+      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0])));
       for (let i = 0; i < slice.endpoints.length; i++) {
         const ep = slice.endpoints[i];
-        const ipText = ips[i];
+        const addr = ips[i];
+        const ipText = addr?.ip;
         // An IPv6 address's text has a colon, an IPv4 one's none.
-        if (ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
-        const c = ep.conditions ?? {};
+        if (addr === undefined || ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
         const isLocal = ep.nodeName !== null && ep.nodeName !== undefined && ep.nodeName === nodeName;
-        const text = family === 'IPv6' ? `[${ipText}]:${p.port}` : `${ipText}:${p.port}`;
+        const text = endpointText(addr, ipText, p.port, family === 'IPv6');
+        // An endpoint already listed (the same `ip:port`) is replaced only by a local copy.
+        let at = -1;
+        let index: Map<string, number> | undefined;
+        if (list.length <= SCAN_MAX) {
+          for (let j = 0; j < list.length; j++) {
+            if (list[j].text === text) {
+              at = j;
+              break;
+            }
+          }
+        } else {
+          indexes ??= new Map();
+          index = indexes.get(list);
+          if (index === undefined) {
+            index = new Map();
+            for (let j = 0; j < list.length; j++) index.set(list[j].text, j);
+            indexes.set(list, index);
+          }
+          at = index.get(text) ?? -1;
+        }
+        if (at >= 0 && !isLocal) continue;
+        const c = ep.conditions;
         const info: EndpointInfo = {
           ip: ipText, port: p.port, text, isLocal,
-          ready: c.ready === null || c.ready === undefined || c.ready,
-          serving: c.serving === null || c.serving === undefined || c.serving,
-          terminating: c.terminating === true,
+          ready: c?.ready === null || c?.ready === undefined || c.ready,
+          serving: c?.serving === null || c?.serving === undefined || c.serving,
+          terminating: c?.terminating === true,
         };
-        if (!set.has(text) || isLocal) set.set(text, info);
+        if (at >= 0) list[at] = info;
+        else {
+          index?.set(text, list.length);
+          list.push(info);
+        }
       }
     }
   }
-  const out = new Map<string, EndpointInfo[]>();
-  for (const [k, set] of sets) out.set(k, sortByText(Array.from(set.values())));
+  for (const list of out.values()) sortByText(list);
   return out;
 }
+
+/** Endpoint lists up to this long are searched for a text by a scan, longer ones through a map. */
+const SCAN_MAX = 16;
 
 const byText = (a: EndpointInfo, b: EndpointInfo): number => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
 
@@ -106,23 +138,31 @@ export function sepChain(svc: ServicePortInfo, ep: EndpointInfo): string {
 }
 
 export interface Categorized {
-  cluster: EndpointInfo[];
-  local: EndpointInfo[];
+  cluster: readonly EndpointInfo[];
+  local: readonly EndpointInfo[];
   /** Endpoints that get a KUBE-SEP chain, in `text` order. */
-  allReachable: EndpointInfo[];
+  allReachable: readonly EndpointInfo[];
   hasAny: boolean;
+}
+
+const NONE: readonly EndpointInfo[] = [];
+
+/** `eps` itself when every endpoint is ready (the list is not copied), else its ready ones. */
+function readyOf(eps: readonly EndpointInfo[]): readonly EndpointInfo[] {
+  for (let i = 0; i < eps.length; i++) if (!eps[i].ready) return eps.filter((e) => e.ready);
+  return eps;
 }
 
 /** CategorizeEndpoints() without topology hints: ready first, serving-and-terminating as the fallback. */
 export function categorizeEndpoints(eps: readonly EndpointInfo[], svc: ServicePortInfo): Categorized {
-  let cluster: EndpointInfo[] = [];
+  let cluster: readonly EndpointInfo[] = NONE;
   let hasAny = false;
   if (usesClusterEndpoints(svc)) {
-    cluster = eps.filter((e) => e.ready);
+    cluster = readyOf(eps);
     if (cluster.length === 0) cluster = eps.filter((e) => e.serving && e.terminating);
     if (cluster.length > 0) hasAny = true;
   }
-  if (!usesLocalEndpoints(svc)) return { cluster, local: [], allReachable: cluster, hasAny };
+  if (!usesLocalEndpoints(svc)) return { cluster, local: NONE, allReachable: cluster, hasAny };
   let localReady = false;
   let localServingTerminating = false;
   for (const e of eps) {
@@ -134,7 +174,7 @@ export function categorizeEndpoints(eps: readonly EndpointInfo[], svc: ServicePo
       if (e.isLocal) localServingTerminating = true;
     }
   }
-  let local: EndpointInfo[] = [];
+  let local: readonly EndpointInfo[] = NONE;
   if (localReady) local = eps.filter((e) => e.isLocal && e.ready);
   else if (localServingTerminating) local = eps.filter((e) => e.isLocal && e.serving && e.terminating);
   if (!usesClusterEndpoints(svc)) return { cluster, local, allReachable: local, hasAny };

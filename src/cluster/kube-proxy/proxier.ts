@@ -115,8 +115,9 @@ export class IptablesProxier {
     for (const nn of endpointsUpdate.updatedServices) changed.add(nn);
     const services = this.sorted();
     const endpoints = this.endpoints();
-    // Counted again only for the Services that changed (render-memo.ts), as renderSync does with the same input.
-    const large = this.memo.endpointTotal(services, endpoints, changed) > this.config.largeClusterEndpointsThreshold;
+    // Counted again only for the Services that changed (render-memo.ts); renderSync takes this total rather than count again.
+    const total = this.memo.endpointTotal(services, endpoints, changed);
+    const large = total > this.config.largeClusterEndpointsThreshold;
     // In large-cluster mode the iptables-save for the clean-up runs at most once per sync period.
     const cleanup = opts.existingNatChains !== null && (!large || opts.now - this.lastCleanup >= this.config.syncPeriodSeconds);
     const r = renderSync({
@@ -126,6 +127,7 @@ export class IptablesProxier {
       segments: this.segments,
       memo: this.memo,
       touched: changed,
+      endpointTotal: total,
     });
     if (cleanup) this.lastCleanup = opts.now;
     if (full) {

@@ -1,9 +1,9 @@
 // The render memo is only a cache: a proxier's syncs (which keep one) give the text a fresh render gives.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { IptablesProxier } from './proxier.js';
-import { renderSync } from './render.js';
+import { renderSync, setDirectRender } from './render.js';
 import type { RenderSegments } from './render.js';
 import { RenderMemo } from './render-memo.js';
 import { fakeConfig, slice, svc } from './testing.js';
@@ -83,6 +83,58 @@ describe('RenderMemo', () => {
         });
       }),
       { numRuns: 60, seed: 5 },
+    );
+  });
+});
+
+describe('PartText direct: a render that writes every Service copies its lines into the text once', () => {
+  afterEach(() => setDirectRender(true));
+
+  it('gives the text, segments and runs the batched join gives, over random changes and partial syncs', () => {
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('ready' as const), i: fc.nat(N - 1), ready: fc.boolean() }),
+      fc.record({ k: fc.constant('del' as const), i: fc.nat(N - 1) }),
+      fc.record({ k: fc.constant('add' as const), i: fc.nat(N - 1) }),
+      fc.record({ k: fc.constant('sliceDel' as const), i: fc.nat(N - 1) }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.record({ ops: fc.array(op, { maxLength: 4 }), full: fc.boolean() }), { minLength: 1, maxLength: 8 }), fc.constantFrom(1000, 150), (steps, threshold) => {
+        // Two proxiers fed the same events: one renders directly whenever it writes every Service, the other never.
+        const ps = [new IptablesProxier(fakeConfig({ largeClusterEndpointsThreshold: threshold })), new IptablesProxier(fakeConfig({ largeClusterEndpointsThreshold: threshold }))];
+        const present = new Set<number>();
+        const each = (f: (p: IptablesProxier) => void) => ps.forEach(f);
+        const add = (i: number) => {
+          each((p) => p.onServiceAdd(svc('ns', name(i), { clusterIP: ip(i) })));
+          each((p) => p.onEndpointSliceAdd(slice('ns', name(i), [`10.0.${i >> 8}.${i & 255}`, `10.1.${i >> 8}.${i & 255}`])));
+          present.add(i);
+        };
+        for (let i = 0; i < N; i += 2) add(i);
+        const existing = new Set<string>();
+        steps.forEach(({ ops, full }, now) => {
+          for (const o of ops) {
+            if (o.k === 'add' && !present.has(o.i)) add(o.i);
+            else if (o.k === 'del' && present.has(o.i)) {
+              each((p) => p.onServiceDelete(svc('ns', name(o.i), { clusterIP: ip(o.i) })));
+              present.delete(o.i);
+            } else if (o.k === 'sliceDel' && present.has(o.i)) {
+              each((p) => p.onEndpointSliceDelete(slice('ns', name(o.i), [])));
+            } else if (o.k === 'ready' && present.has(o.i)) {
+              const s = slice('ns', name(o.i), [`10.0.${o.i >> 8}.${o.i & 255}`, `10.1.${o.i >> 8}.${o.i & 255}`]);
+              each((p) => p.onEndpointSliceUpdate({ ...s, endpoints: s.endpoints.map((e, j) => (j === 0 ? { ...e, conditions: { ...e.conditions, ready: o.ready } } : e)) }));
+            }
+          }
+          if (full) each((p) => p.forceFullSync());
+          const direct = ps[0].sync({ now, existingNatChains: [...existing] });
+          setDirectRender(false);
+          const batched = ps[1].sync({ now, existingNatChains: [...existing] });
+          setDirectRender(true);
+          expect(direct.text).toBe(batched.text);
+          expect(direct.deletedChains).toEqual(batched.deletedChains);
+          for (const l of direct.text.split('\n')) if (l.startsWith(':KUBE-S')) existing.add(l.slice(1, l.indexOf(' ')));
+          for (const c of direct.deletedChains) existing.delete(c);
+        });
+      }),
+      { numRuns: 60, seed: 11 },
     );
   });
 });

@@ -157,6 +157,24 @@ export class RenderMemo {
   }
 
   /**
+   * The runs' texts of `part`, from `text`, where segment i's text (of the current segments) is at
+   * offset + starts[i] .. offset + ends[i] (start -1: none), each segment's after the one before and a newline.
+   */
+  adoptPlaces(part: Part, text: string, offset: number, starts: readonly number[], ends: readonly number[], count: number): void {
+    for (let r = 0; r * RUN < count; r++) {
+      const to = Math.min(count, (r + 1) * RUN);
+      let first = -1;
+      let last = -1;
+      for (let i = r * RUN; i < to; i++) {
+        if (starts[i] < 0) continue;
+        if (first < 0) first = i;
+        last = i;
+      }
+      (this.#runs[r] ??= {})[part] = first < 0 ? '' : text.slice(offset + starts[first], offset + ends[last]);
+    }
+  }
+
+  /**
    * The endpoints of `services` in `endpoints` (largeClusterMode compares it with the threshold). `touched`: the
    * `ns/name` of every Service whose endpoints may have changed since the last call with the same list; absent:
    * counted again.

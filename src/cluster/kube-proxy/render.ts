@@ -7,7 +7,7 @@ import type { EndpointInfo } from './endpoints.js';
 import { isServiceChainName } from './chain-names.js';
 import { cidrContains, isLoopback, parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
 import type { ParsedIp } from './ip-sloppy.js';
-import { probability } from './probability.js';
+import { endpointLines, makeChainLine, masqRule, portChainLine, portLines, q, sepChainLine, sepJump, sepRules, servicesRule, statisticArgs } from './line-memo.js';
 import type { ServicePortInfo } from './service-port.js';
 import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
@@ -52,6 +52,11 @@ export interface RenderInput {
    * (the change trackers' updatedServices); absent: every Service is looked at.
    */
   touched?: ReadonlySet<string>;
+  /**
+   * With `memo`: the endpoint total of `services` in `endpoints` as the caller has just counted it with that memo
+   * (RenderMemo.endpointTotal(), as IptablesProxier.sync() does); absent: counted here.
+   */
+  endpointTotal?: number;
 }
 
 /**
@@ -91,11 +96,6 @@ export interface RenderResult {
   largeClusterMode: boolean;
   /** nat rules written (the IPTablesRulesTotal{table=nat} metric counts the full set; this counts the text). */
   natRuleLines: number;
-}
-
-/** `"text"` when it has a space, as kube-proxy writes its pre-quoted comments. */
-function q(s: string): string {
-  return s.includes(' ') ? `"${s}"` : s;
 }
 
 /** The mark text: config.masqueradeMark, else Go's fmt.Sprintf("%#08x", 1<<bit) (eight digits after 0x). */
@@ -140,6 +140,8 @@ interface PartSink {
   add(line: string): void;
   /** Starts a line with `piece`; s() writes the next pieces of the line. */
   line(piece: string): PartSink;
+  /** `lines` whole lines as one string, each starting with its newline (line-memo.ts). */
+  nl(text: string, lines: number): PartSink;
   /** The next piece of the line. */
   s(piece: string): PartSink;
 }
@@ -147,21 +149,29 @@ interface PartSink {
 type SegmentPart = 'filterRules' | 'natChains' | 'natRules';
 
 /**
- * One part's text of the Services being rendered, as pieces joined once per batch of Services (a line is no
+ * One part's text of the Services being rendered, as pieces joined once per batch of Services, or (direct) into
+ * the sync's text at the end (a line is no
  * string of its own, nor is a Service's text: each Service's text is a slice of its batch's, which V8 keeps as a
- * view, not a copy). A batch is joined when it reaches BATCH_CHARS characters, so that its text is a large
- * object (never copied by the young-generation collector), and by flush() at the end of a render. The array of
- * pieces is reused, never shrunk (shrinking it would make it grow again, in steps, for every batch).
+ * view, not a copy). Every line starts with its newline (a piece of its own, or the first character of a line
+ * from line-memo.ts), so a Service's text starts one character after its first piece. A batch is joined when it
+ * reaches BATCH_CHARS characters, so that its text is a large object (never copied by the young-generation
+ * collector), and by flush() at the end of a render. The array of pieces is reused, never shrunk (shrinking it
+ * would make it grow again, in steps, for every batch).
  */
 class PartText implements PartSink {
   readonly part: SegmentPart;
+  /**
+   * Direct (a render that writes every Service, in order): no batches; a kept segment's text is written too
+   * (reuse()), every segment's place in the part is recorded, and the part's pieces go straight into the sync's
+   * text (writeTo()), which the rendered segments and the memo's runs then get their texts from (place()): the
+   * Services' lines are copied once, not into a batch and then into the text.
+   */
+  readonly #direct: boolean;
   readonly #pieces: string[] = [];
   #n = 0;
   /** Characters written in this batch. */
   #len = 0;
-  /** Lines written in this batch. */
-  #lines = 0;
-  /** The current Service's lines, and where its first one starts. */
+  /** The current Service's lines, and where its first one's newline is. */
   #svcLines = 0;
   #svcStart = 0;
   /** The Services of this batch with lines: their segment, and where their text starts and ends. */
@@ -170,8 +180,9 @@ class PartText implements PartSink {
   readonly #ends: number[] = [];
   #pending = 0;
 
-  constructor(part: SegmentPart) {
+  constructor(part: SegmentPart, direct: boolean) {
     this.part = part;
+    this.#direct = direct;
   }
 
   add(line: string): void {
@@ -179,13 +190,18 @@ class PartText implements PartSink {
   }
 
   line(piece: string): this {
-    if (this.#lines++ > 0) {
-      this.#pieces[this.#n++] = '\n';
-      this.#len++;
-    }
     if (this.#svcLines++ === 0) this.#svcStart = this.#len;
+    this.#pieces[this.#n++] = '\n';
     this.#pieces[this.#n++] = piece;
-    this.#len += piece.length;
+    this.#len += 1 + piece.length;
+    return this;
+  }
+
+  nl(text: string, lines: number): this {
+    if (this.#svcLines === 0) this.#svcStart = this.#len;
+    this.#svcLines += lines;
+    this.#pieces[this.#n++] = text;
+    this.#len += text.length;
     return this;
   }
 
@@ -202,15 +218,57 @@ class PartText implements PartSink {
 
   /** Ends the current Service's text: `seg[part]` gets it ('' at once for none, else when its batch is joined). */
   end(seg: ServiceSegment): void {
-    if (this.#svcLines === 0) seg[this.part] = '';
-    else {
-      const k = this.#pending++;
-      this.#segs[k] = seg;
-      this.#starts[k] = this.#svcStart;
-      this.#ends[k] = this.#len;
+    if (this.#svcLines === 0) {
+      seg[this.part] = '';
+      if (this.#direct) this.#record(NO_SEGMENT, -1, -1);
+    } else {
+      // After the first line's newline.
+      this.#record(seg, this.#svcStart + 1, this.#len);
     }
     this.#svcLines = 0;
-    if (this.#len >= BATCH_CHARS) this.flush();
+    if (this.#len >= BATCH_CHARS && !this.#direct) this.flush();
+  }
+
+  #record(seg: ServiceSegment, start: number, end: number): void {
+    const k = this.#pending++;
+    this.#segs[k] = seg;
+    this.#starts[k] = start;
+    this.#ends[k] = end;
+  }
+
+  /** Direct: the next Service's segment is `seg`, kept from an earlier render (its text is written as it is). */
+  reuse(seg: ServiceSegment): void {
+    const t = seg[this.part];
+    if (t === '') {
+      this.#record(NO_SEGMENT, -1, -1);
+      return;
+    }
+    this.#pieces[this.#n++] = '\n';
+    this.#pieces[this.#n++] = t;
+    this.#record(NO_SEGMENT, this.#len + 1, this.#len + 1 + t.length);
+    this.#len += 1 + t.length;
+  }
+
+  /** Direct: appends the part's pieces to `out` (each line with its newline first); returns their length. */
+  writeTo(out: string[]): number {
+    const p = this.#pieces;
+    for (let i = 0; i < this.#n; i++) out.push(p[i]);
+    return this.#len;
+  }
+
+  /**
+   * Direct: `text` holds what writeTo() wrote at `offset`: the rendered segments get their texts from it, and
+   * `memo` the texts of its runs (the segments are the memo's current ones, in order).
+   */
+  place(text: string, offset: number, memo: RenderMemo): void {
+    const segs = this.#segs;
+    for (let k = 0; k < this.#pending; k++) {
+      if (segs[k] !== NO_SEGMENT) segs[k][this.part] = text.slice(offset + this.#starts[k], offset + this.#ends[k]);
+    }
+    memo.adoptPlaces(this.part, text, offset, this.#starts, this.#ends, this.#pending);
+    this.#pending = 0;
+    this.#n = 0;
+    this.#len = 0;
   }
 
   /** Joins the batch and gives each of its Services its text. */
@@ -230,18 +288,10 @@ class PartText implements PartSink {
     this.#pending = 0;
     this.#n = 0;
     this.#len = 0;
-    this.#lines = 0;
   }
 }
 
 const MASQ_JUMP = ` -j ${KUBE_MARK_MASQ}`;
-
-/** ` -m statistic --mode random --probability P` for P = 1/n, by n (a pure function of n). */
-const STATISTIC_ARGS: string[] = [];
-function statisticArgs(n: number): string {
-  if (n >= 4096) return ` -m statistic --mode random --probability ${probability(n)}`;
-  return (STATISTIC_ARGS[n] ??= ` -m statistic --mode random --probability ${probability(n)}`);
-}
 
 /** `-m tcp -p tcp` and ` -m tcp -p tcp -j DNAT --to-destination `, by protocol (lowercase). */
 const PROTO_ARGS = new Map<string, { args: string; dnat: string }>();
@@ -264,6 +314,7 @@ const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '
 const DISCARD: PartSink = {
   add: () => {},
   line: () => DISCARD,
+  nl: () => DISCARD,
   s: () => DISCARD,
 };
 
@@ -290,6 +341,13 @@ export function totalEndpoints(services: readonly ServicePortInfo[], endpoints: 
   return n;
 }
 
+let directRender = true;
+
+/** Tests: false makes a render that writes every Service join its parts in batches, as a partial one does (the plain path of PartText's direct mode). */
+export function setDirectRender(on: boolean): void {
+  directRender = on;
+}
+
 /** syncProxyRules(): the restore text for one sync. */
 export function renderSync(input: RenderInput): RenderResult {
   const { config } = input;
@@ -297,7 +355,8 @@ export function renderSync(input: RenderInput): RenderResult {
   const localhostNodePorts = config.localhostNodePorts && !isIPv6;
   const mark = masqueradeMark(config);
   const memo = input.memo ?? new RenderMemo();
-  const largeClusterMode = memo.endpointTotal(input.services, input.endpoints, input.touched) > config.largeClusterEndpointsThreshold;
+  const total = input.memo !== undefined && input.endpointTotal !== undefined ? input.endpointTotal : memo.endpointTotal(input.services, input.endpoints, input.touched);
+  const largeClusterMode = total > config.largeClusterEndpointsThreshold;
   /** ` -m comment --comment TEXT` before the rest of a rule, or '' in largeClusterMode. */
   const comment = (s: string): string => (largeClusterMode ? '' : ` -m comment --comment ${q(s)}`);
 
@@ -330,10 +389,14 @@ export function renderSync(input: RenderInput): RenderResult {
   const localArgs = detectorArgs(config.localDetector, true);
   const notLocalMasq = ` ${notLocalArgs} -j ${KUBE_MARK_MASQ}`;
 
+  const rendered = { services: input.services, config, large: largeClusterMode, changed: input.changedServices };
+  const only = memo.toRender(rendered, input.touched);
+  // Every Service written, in order: the parts' pieces go straight into the text (PartText direct).
+  const direct = only === null && directRender;
   // The Services' lines, per part (renderService is not re-entered).
-  const svcFilterRules = new PartText('filterRules');
-  const svcNatChains = new PartText('natChains');
-  const svcNatRules = new PartText('natRules');
+  const svcFilterRules = new PartText('filterRules', direct);
+  const svcNatChains = new PartText('natChains', direct);
+  const svcNatRules = new PartText('natRules', direct);
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
@@ -385,10 +448,9 @@ export function renderSync(input: RenderInput): RenderResult {
     }
 
     // The cluster IP.
-    const port = String(svc.port);
-    // `" cluster IP" -m tcp -p tcp -d IP --dport PORT`: one string for the Service's two lines that have it.
-    const clusterTail = hasInternal ? `${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port}` : '';
-    if (hasInternal) natRules.line('-A KUBE-SERVICES -m comment --comment "').s(clusterTail).s(' -j ').s(internalChain);
+    // The port's most written lines, kept with what they are made of (line-memo.ts).
+    const portMemo = portLines(sepNames, N, svc.proto, svc.clusterIP, svc.port);
+    if (hasInternal) natRules.nl(servicesRule(portMemo, internalChain), 1);
     else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) natRules.add(`-A ${KUBE_SERVICES} -m comment --comment "${N} external IP" ${P} -d ${ip} --dport ${svc.port} -j ${extChain}`);
@@ -418,16 +480,16 @@ export function renderSync(input: RenderInput): RenderResult {
     const chains = partialSkip ? DISCARD : natChains;
     const rules = partialSkip ? DISCARD : natRules;
     const declare = (c: string): void => {
-      if (!partialSkip) chains.line(':').s(c).s(' - [0:0]');
+      if (!partialSkip) chains.nl(c === clusterChain ? portChainLine(portMemo, c) : makeChainLine(c), 1);
       activeHere.push(c);
     };
 
     if (hasInternal) {
-      if (config.masqueradeAll) rules.add(`-A ${internalChain} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${port} -j ${KUBE_MARK_MASQ}`);
+      if (config.masqueradeAll) rules.add(`-A ${internalChain} -m comment --comment "${N} cluster IP" ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${KUBE_MARK_MASQ}`);
       else {
         // Off-cluster traffic to a cluster IP is masqueraded so the reply comes back through this node.
         const notLocal = notLocalArgs;
-        if (notLocal !== null) rules.line('-A ').s(internalChain).s(' -m comment --comment "').s(clusterTail).s(notLocalMasq);
+        if (notLocal !== null && !partialSkip) rules.nl(masqRule(portMemo, internalChain, notLocalMasq), 1);
       }
     }
     if (usesExt) {
@@ -458,8 +520,8 @@ export function renderSync(input: RenderInput): RenderResult {
     const toEndpoints = (chain: string, list: readonly EndpointInfo[]): void => {
       // Nothing of these rules is kept on a partial sync that skips the Service (its chain is declared below).
       if (partialSkip) return;
-      const head = `-A ${chain}`;
       if (svc.affinitySeconds !== null) {
+        const head = `-A ${chain}`;
         for (const ep of list) {
           const sep = sepNames.name(ep.text);
           rules.add(`${head}${comment(`${N} -> ${ep.text}`)} -m recent --name ${sep} --rcheck --seconds ${svc.affinitySeconds} --reap -j ${sep}`);
@@ -468,10 +530,8 @@ export function renderSync(input: RenderInput): RenderResult {
       const n = list.length;
       for (let i = 0; i < n; i++) {
         const ep = list[i];
-        rules.line(head);
-        if (!largeClusterMode) rules.s(comment(`${N} -> ${ep.text}`));
-        if (i < n - 1) rules.s(statisticArgs(n - i));
-        rules.s(' -j ').s(sepNames.name(ep.text));
+        const c = sepNames.chain(ep.text);
+        rules.nl(sepJump(endpointLines(c, N, svc.proto, ep.ip, ep.text), c.name, chain, n - i, largeClusterMode), 1);
       }
     };
     if (usesCluster) {
@@ -482,19 +542,26 @@ export function renderSync(input: RenderInput): RenderResult {
       declare(localChain);
       toEndpoints(localChain, cat.local);
     }
-    const sepComment = comment(N);
-    const dnatArgs = dnatHead(svc.proto);
+    const sepComment = svc.affinitySeconds === null ? '' : comment(N);
+    const dnatArgs = svc.affinitySeconds === null ? '' : dnatHead(svc.proto);
     for (const ep of cat.allReachable) {
-      const sep = sepNames.name(ep.text);
-      declare(sep);
+      const c = sepNames.chain(ep.text);
+      const sep = c.name;
+      activeHere.push(sep);
       if (partialSkip) continue;
+      const memo = endpointLines(c, N, svc.proto, ep.ip, ep.text);
+      natChains.nl(sepChainLine(memo, sep), 1);
+      if (svc.affinitySeconds === null) {
+        rules.nl(sepRules(memo, sep, largeClusterMode), 2);
+        continue;
+      }
       // Hairpin: a pod reaching itself through the Service is masqueraded so the reply comes back via the node.
       rules.line('-A ').s(sep);
       if (sepComment !== '') rules.s(sepComment);
       rules.s(' -s ').s(ep.ip).s(MASQ_JUMP);
       rules.line('-A ').s(sep);
       if (sepComment !== '') rules.s(sepComment);
-      if (svc.affinitySeconds !== null) rules.s(' -m recent --name ').s(sep).s(' --set');
+      rules.s(' -m recent --name ').s(sep).s(' --set');
       rules.s(dnatArgs).s(ep.text);
     }
     // The texts are set when the batch is joined (PartText.flush(), before the segments are read).
@@ -528,15 +595,17 @@ export function renderSync(input: RenderInput): RenderResult {
       }
       if (partialSkip) memo.skipped = seg;
       else memo.written = seg;
+    } else if (direct) {
+      svcFilterRules.reuse(seg);
+      svcNatChains.reuse(seg);
+      svcNatRules.reuse(seg);
     }
     return seg;
   };
-  const rendered = { services: input.services, config, large: largeClusterMode, changed: input.changedServices };
-  const only = memo.toRender(rendered, input.touched);
   if (only === null) {
     const segs: ServiceSegment[] = [];
     for (const svc of input.services) segs.push(segmentOf(svc));
-    flushParts();
+    if (!direct) flushParts();
     memo.update(segs);
   } else {
     // The other Services' segments are the last render's: the same ServicePortInfo, endpoints, mode and skip.
@@ -591,6 +660,38 @@ export function renderSync(input: RenderInput): RenderResult {
   filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
   filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
 
+  natRuleLines += natRulesHead.length + natRules.lines.length;
+  if (direct) {
+    // The same text as the joined lines below: every line after the first with its newline first.
+    const out: string[] = ['*filter'];
+    let len = out[0].length;
+    const put = (lines: readonly string[]): void => {
+      for (const l of lines) {
+        out.push('\n', l);
+        len += 1 + l.length;
+      }
+    };
+    put(filterChains.lines);
+    put(filterHead);
+    const filterAt = len;
+    len += svcFilterRules.writeTo(out);
+    put(filterRules.lines);
+    put(['COMMIT', '*nat']);
+    put(natChainsHead);
+    const chainsAt = len;
+    len += svcNatChains.writeTo(out);
+    put(natChains.lines);
+    put(natRulesHead);
+    const rulesAt = len;
+    len += svcNatRules.writeTo(out);
+    put(natRules.lines);
+    put(['COMMIT', '']);
+    const text = out.join('');
+    svcFilterRules.place(text, filterAt, memo);
+    svcNatChains.place(text, chainsAt, memo);
+    svcNatRules.place(text, rulesAt, memo);
+    return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
+  }
   const parts: string[] = ['*filter'];
   const add = (lines: readonly string[]): void => {
     for (const l of lines) parts.push(l);
@@ -611,6 +712,5 @@ export function renderSync(input: RenderInput): RenderResult {
   parts.push('COMMIT', '');
   const text = parts.join('\n');
   memo.adopt(text, parts, later);
-  natRuleLines += natRulesHead.length + natRules.lines.length;
   return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
 }

@@ -3,6 +3,7 @@
 // the service port map reports which Services changed (the partial sync rewrites only their chains).
 
 import type { ServicePortInfo } from './service-port.js';
+import { serviceName } from './service-names.js';
 import { servicePortsOf } from './service-port.js';
 import type { IpFamily, ProxierConfig, Service } from './types.js';
 
@@ -34,7 +35,7 @@ export class ServiceChangeTracker {
   update(previous: Service | null, current: Service | null): boolean {
     const svc = current ?? previous;
     if (!svc) return this.items.size > 0;
-    const nn = `${svc.namespace}/${svc.name}`;
+    const nn = serviceName(svc.namespace, svc.name);
     let change = this.items.get(nn);
     if (!change) {
       change = { previous: previous ? servicePortsOf(previous, this.family) : [], current: [] };

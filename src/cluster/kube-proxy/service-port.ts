@@ -1,9 +1,10 @@
 // One Service port as the proxier sees it (pkg/proxy/serviceport.go BaseServicePortInfo, newBaseServiceInfo()
 // in servicechangetracker.go): addresses of the proxier's family only, parsed sloppily, plus the chain names.
 
-import { servicePortNames } from './chain-names.js';
 import type { EndpointChainNames, ServiceChainNames } from './chain-names.js';
-import { parseCidrSloppy, parseIpSloppy } from './ip-sloppy.js';
+import { addressTexts, familyOfText } from './address-texts.js';
+import { parseCidrSloppy } from './ip-sloppy.js';
+import { portNames, serviceName } from './service-names.js';
 import type { ParsedCidr } from './ip-sloppy.js';
 import type { IpFamily, Service, ServiceProtocol } from './types.js';
 
@@ -49,13 +50,14 @@ export function shouldSkipService(svc: Service): boolean {
 /** The Service's ports for a proxier of `family` (none when its cluster IP is of the other family). */
 export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[] {
   if (shouldSkipService(svc)) return [];
-  const cip = parseIpSloppy(svc.clusterIP);
-  if (!cip || cip.family !== family) return [];
+  // ParseIPSloppy()'s text, kept per address (address-texts.ts: the same string object for every proxier).
+  const cip = addressTexts(svc.clusterIP).ip;
+  if (cip === undefined || familyOfText(cip) !== family) return [];
   const ips = (xs: readonly string[]): string[] => {
     const out: string[] = [];
     for (const x of xs) {
-      const p = parseIpSloppy(x);
-      if (p && p.family === family && !out.includes(p.text)) out.push(p.text);
+      const p = addressTexts(x).ip;
+      if (p !== undefined && familyOfText(p) === family && !out.includes(p)) out.push(p);
     }
     return out;
   };
@@ -70,21 +72,23 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   const eTPLocal = (type === 'NodePort' || type === 'LoadBalancer') && svc.externalTrafficPolicy === 'Local';
   const needsHealthCheck = type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
   const affinity = svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null;
-  const nn = `${svc.namespace}/${svc.name}`;
+  const nn = serviceName(svc.namespace, svc.name);
   // Shared by the Service's ports, as vips and ranges are (never changed once made).
   const externalIPs = ips(svc.externalIPs ?? []);
   return svc.ports.map((p) => {
     const protocol = p.protocol ?? 'TCP';
-    const name = p.name === '' ? nn : `${nn}:${p.name}`;
-    const names = servicePortNames(name, protocol);
+    // The same string objects for every proxier and event (service-names.ts).
+    const pn = portNames(nn, p.name, protocol);
+    const names = pn.chains;
+    const name = pn.name;
     return {
-      key: `${name}/${protocol}`,
+      key: pn.key,
       service: nn,
       name,
       portName: p.name,
       protocol,
       proto: protocol.toLowerCase(),
-      clusterIP: cip.text,
+      clusterIP: cip,
       port: p.port,
       nodePort: p.nodePort ?? 0,
       externalIPs,

@@ -1,0 +1,76 @@
+// The names kube-proxy keys its maps by (a Service's `ns/name`, a service port's `ns/name:port` and its map key
+// `ns/name:port/PROTOCOL`) are a pure function of the API object's strings. They are kept per process, looked up by
+// those strings (which each event hands over again: their hashes are computed once), so every proxier and every
+// event of the same Service gets the same string objects: no text built per event, map keys hashed once and
+// compared by identity, and the render's line memo (line-memo.ts) compares its names by identity too. Emptied
+// when it holds NAMES_MAX names (names handed out before stay valid: they are plain strings).
+
+import { servicePortNames } from './chain-names.js';
+import type { PortChainNames } from './chain-names.js';
+
+/** One service port's names. */
+export class PortNames {
+  /** `ns/name`. */
+  readonly service: string;
+  /** ServicePortName.String(): `ns/name:port`, or `ns/name` for an unnamed port. */
+  readonly name: string;
+  /** `ns/name:port/PROTOCOL` (`ns/name/PROTOCOL` unnamed): ServicePortInfo.key, the endpoints map's key. */
+  readonly key: string;
+  readonly #protocol: string;
+  #chains: PortChainNames | null = null;
+
+  constructor(service: string, portName: string, protocol: string) {
+    this.service = service;
+    this.name = portName === '' ? service : [service, ':', portName].join('');
+    this.key = [this.name, '/', protocol].join('');
+    this.#protocol = protocol;
+  }
+
+  /** Its chain names (chain-names.ts), by `name` and the lowercase protocol; looked up when first asked. */
+  get chains(): PortChainNames {
+    return (this.#chains ??= servicePortNames(this.name, this.#protocol));
+  }
+}
+
+const NAMES_MAX = 1 << 18;
+let count = 0;
+/** namespace -> name -> `ns/name`. */
+let services = new Map<string, Map<string, string>>();
+/** `ns/name` -> port name -> protocol -> names. */
+let ports = new Map<string, Map<string, Map<string, PortNames>>>();
+
+function room(): void {
+  if (++count < NAMES_MAX) return;
+  services = new Map();
+  ports = new Map();
+  count = 1;
+}
+
+/** `ns/name` of a Service or of a slice's Service. */
+export function serviceName(namespace: string, name: string): string {
+  let byName = services.get(namespace);
+  if (byName === undefined) services.set(namespace, (byName = new Map()));
+  let nn = byName.get(name);
+  if (nn === undefined) {
+    room();
+    // Joined: one flat string (cheaper to hash, compare and copy than the concatenation's pieces).
+    nn = [namespace, '/', name].join('');
+    byName.set(name, nn);
+  }
+  return nn;
+}
+
+/** The names of port `portName` (`''`: unnamed) with `protocol` (as written: `TCP`) of the Service `nn` (serviceName()). */
+export function portNames(nn: string, portName: string, protocol: string): PortNames {
+  let byPort = ports.get(nn);
+  if (byPort === undefined) ports.set(nn, (byPort = new Map()));
+  let byProto = byPort.get(portName);
+  if (byProto === undefined) byPort.set(portName, (byProto = new Map()));
+  let p = byProto.get(protocol);
+  if (p === undefined) {
+    room();
+    p = new PortNames(nn, portName, protocol);
+    byProto.set(protocol, p);
+  }
+  return p;
+}
