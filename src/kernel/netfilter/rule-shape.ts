@@ -17,7 +17,7 @@
 // leaves no match, a match that holds state), the line is parsed in full, so its errors and columns are its own.
 
 import type { Match, MatchBuilder, RuleEnv, Target, TargetBuilder } from './module.js';
-import type { ModuleUse, ParseTrace, CommandAt } from './rule-parse.js';
+import type { ModuleUse, ParseTrace, CommandAt, RuleCommand } from './rule-parse.js';
 import type { Rule, RuleBasics, RuleTarget } from './ruleset.js';
 import type { Word } from './tokenize.js';
 import type { CachedCommand } from './rule-parse-cache.js';
@@ -73,7 +73,18 @@ export interface ShapeTemplate {
   finishEnv: RuleEnv;
   /** Where `at`'s columns are, as word indices. */
   at: { command: number; chain: number; target: number; matches: readonly number[]; src: number; dst: number };
+  /**
+   * By module use: what its replay made, by its hole values (joined by NUL), when they are short (a port, a
+   * probability); a pure result of the values, the template's other arguments and its final check's rule.
+   */
+  made?: Array<Map<string, Match | Target> | undefined>;
+  /** The last `-s` / `-d` hole value read, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
+  lastAddr?: { text: string; invert: boolean; addr: { addr: number; mask: number; invert: boolean } };
 }
+
+/** The longest hole value a use's replay is kept by, and how many results are kept per use. */
+const MADE_VALUE_MAX = 12;
+const MADE_MAX = 256;
 
 /**
  * The template of a `-A` line's successful parse (one rule, its matches shareable), or undefined when a hole was
@@ -123,29 +134,66 @@ function oneAddress(text: string, invert: boolean): { addr: number; mask: number
   return { addr: list[0].addr, mask: list[0].mask, invert };
 }
 
+/** What a fill reads of a line's words: a word's text and its raw form, by word index. */
+interface WordsRead {
+  text(i: number): string;
+  raw(i: number): string;
+}
+
+/** Words from splitWords(), each value copied. */
+class CopiedWords implements WordsRead {
+  constructor(readonly words: readonly Word[]) {}
+  text(i: number): string {
+    return ownCopy(this.words[i].text);
+  }
+  raw(i: number): string {
+    return ownCopy(this.words[i].raw);
+  }
+}
+
+/** The words scanWords() read last, of the entry's own copy of the line: slices of it. */
+class ScannedWords implements WordsRead {
+  constructor(readonly own: string) {}
+  text(i: number): string {
+    return QUOTED[i] === 1 ? this.own.slice(START[i] + 1, END[i] - 1) : this.own.slice(START[i], END[i]);
+  }
+  raw(i: number): string {
+    return this.own.slice(START[i], END[i]);
+  }
+}
+
+/** A filled line: its rule, chain, its chain word as the entry keeps it, and the jump. */
+interface Filled {
+  rule: Rule;
+  chain: string;
+  chainRaw: string;
+  jumpsTo: string | null;
+}
+
 /**
- * The parse of `words` (a line of `t`'s shape) from `t`, or undefined when a value reads otherwise than the
- * template's did (the line is then parsed in full). `text` is what the entry hands on as the line's text.
+ * The rule of a line of `t`'s shape, each hole's value read by the function the full parse reads it with, or
+ * undefined when a value reads otherwise than the template's did. The line's values are taken as `w` gives them:
+ * strings that keep no part of a restore's input alive.
  */
-export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
+function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => string | undefined): Filled | undefined {
   const r = t.rule;
   let basics: RuleBasics = r.basics;
   let target: RuleTarget = r.target;
   // By module use, by call: the arguments with the line's values in place (only for the calls that have holes).
   let dirty: Array<Array<string[] | undefined> | undefined> | null = null;
-  let chain = words[1].text;
-  // The words as written: the template's outside the holes; a hole's own (a chain's as the restore keeps it), in a
-  // string of its own so that the entry keeps no copy of the line but its text.
-  const raw = t.raw.slice();
+  let chain = w.text(1);
+  let chainRaw = t.raw[1];
+  // The words after the chain as written: the template's outside the holes, a hole's own (a chain's as the restore keeps it).
+  const source = t.raw.slice(2);
   for (const h of t.holes) {
-    const v = words[h.word].text;
-    const written = words[h.word].raw;
-    raw[h.word] = ownCopy(written);
+    const v = w.text(h.word);
+    const written = w.raw(h.word);
+    if (h.word >= 2) source[h.word - 2] = written;
     switch (h.kind) {
       case 'chain':
         if (checkChainName(v) !== undefined) return undefined;
         chain = chainNamed(v) ?? v;
-        if (written === v) raw[h.word] = chain;
+        chainRaw = written === v ? chain : written;
         break;
       case 'jump':
       case 'goto':
@@ -154,12 +202,18 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
         const name = chainNamed(v);
         if (name === undefined) return undefined;
         target = { kind: h.kind, chain: name };
-        if (written === v) raw[h.word] = name;
+        if (written === v) source[h.word - 2] = name;
         break;
       case 'source':
       case 'destination': {
-        const a = oneAddress(v, (h.kind === 'source' ? r.basics.src : r.basics.dst)!.invert);
-        if (a === undefined) return undefined;
+        const invert = (h.kind === 'source' ? r.basics.src : r.basics.dst)!.invert;
+        const last = t.lastAddr;
+        let a = last !== undefined && last.text === v && last.invert === invert ? last.addr : undefined;
+        if (a === undefined) {
+          a = oneAddress(v, invert);
+          if (a === undefined) return undefined;
+          t.lastAddr = { text: v, invert, addr: a };
+        }
         if (basics === r.basics) {
           const b = r.basics;
           // Field by field: a spread copies through a slower generic path.
@@ -175,8 +229,7 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
         if (calls === undefined) dirty[h.use] = calls = new Array<string[] | undefined>(t.uses[h.use].calls.length);
         let args = calls[h.call];
         if (args === undefined) calls[h.call] = args = t.uses[h.use].calls[h.call].args.slice();
-        // A copy: what the module keeps of the value (a comment) must not keep the line's words alive.
-        args[h.arg] = ownCopy(v);
+        args[h.arg] = v;
         break;
       }
     }
@@ -187,15 +240,27 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
       const calls = dirty[u];
       if (calls === undefined) continue;
       const use = t.uses[u];
-      // The module's options read again in the order they were given, the new values in place.
-      const b = use.module.create() as MatchBuilder | TargetBuilder;
-      for (let c = 0; c < use.calls.length; c++) {
-        const call = use.calls[c];
-        const e = b.option(call.spec, calls[c] ?? call.args, call.invert, call.env);
-        if (e !== undefined) return undefined;
+      const key = madeKey(t, u, calls);
+      const memo = key === undefined ? undefined : t.made?.[u];
+      let made = memo?.get(key!);
+      if (made === undefined) {
+        // The module's options read again in the order they were given, the new values in place.
+        const b = use.module.create() as MatchBuilder | TargetBuilder;
+        for (let c = 0; c < use.calls.length; c++) {
+          const call = use.calls[c];
+          const e = b.option(call.spec, calls[c] ?? call.args, call.invert, call.env);
+          if (e !== undefined) return undefined;
+        }
+        const m = b.finish(t.finishEnv);
+        if (m === null || typeof m === 'string') return undefined;
+        made = m;
+        // Matches only: a target keeps its own instance per line.
+        if (key !== undefined && !(t.hasTarget && u === t.uses.length - 1) && shareableMatch(m as Match)) {
+          t.made ??= new Array<Map<string, Match | Target> | undefined>(t.uses.length);
+          const kept = (t.made[u] ??= new Map());
+          if (kept.size < MADE_MAX) kept.set(key, m);
+        }
       }
-      const made = b.finish(t.finishEnv);
-      if (made === null || typeof made === 'string') return undefined;
       if (t.hasTarget && u === t.uses.length - 1) target = { kind: 'module', target: made as Target };
       else {
         const m = made as Match;
@@ -205,14 +270,239 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
       }
     }
   }
-  const rule: Rule = { basics, matches, target, counters: { packets: r.counters.packets, bytes: r.counters.bytes }, source: raw.slice(2) };
-  const col = (i: number): number => words[i].col;
+  const rule: Rule = { basics, matches, target, counters: { packets: r.counters.packets, bytes: r.counters.bytes }, source };
+  const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
+  return { rule, chain, chainRaw, jumpsTo };
+}
+
+/** The key of use `u`'s replay with the arguments `calls` (its holes' values), or undefined when a value is long. */
+function madeKey(t: ShapeTemplate, u: number, calls: ReadonlyArray<readonly string[] | undefined>): string | undefined {
+  let key = '';
+  for (const h of t.holes) {
+    if (h.kind !== 'option' || h.use !== u) continue;
+    const v = calls[h.call]![h.arg];
+    if (v.length > MADE_VALUE_MAX) return undefined;
+    key = key.length === 0 ? v : `${key}\u0000${v}`;
+  }
+  return key;
+}
+
+/** `t.at`'s word indices as columns, a word's column given by `col`. */
+function atOf(t: ShapeTemplate, col: (i: number) => number): CommandAt {
   const a = t.at;
   const matchCols = new Array<number>(a.matches.length);
   for (let i = 0; i < matchCols.length; i++) matchCols[i] = col(a.matches[i]);
   const at: CommandAt = { command: col(a.command), chain: col(a.chain), target: a.target < 0 ? null : col(a.target), matches: matchCols };
   if (a.src >= 0) at.src = col(a.src);
   if (a.dst >= 0) at.dst = col(a.dst);
-  const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
-  return { command: { op: 'append', chain, rules: [rule] }, at, words: raw, jumpsTo, text: ownCopy(text) };
+  return at;
+}
+
+/**
+ * The parse of `words` (a line of `t`'s shape) from `t`, or undefined when a value reads otherwise than the
+ * template's did (the line is then parsed in full). `text` is what the entry hands on as the line's text.
+ */
+export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
+  // A copy of each value: what the entry and the modules keep (a comment) must not keep the line's words alive.
+  const f = fillRule(t, new CopiedWords(words), chainNamed);
+  if (f === undefined) return undefined;
+  const raw = new Array<string>(words.length);
+  raw[0] = t.raw[0];
+  raw[1] = f.chainRaw;
+  const source = f.rule.source!;
+  for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
+  return { command: { op: 'append', chain: f.chain, rules: [f.rule] }, at: atOf(t, (i) => words[i].col), words: raw, jumpsTo: f.jumpsTo, text: ownCopy(text) };
+}
+
+// Lines of a seen shape read in one scan of their characters, without splitWords()'s Word objects or shapeKey()'s
+// key string: the scan finds the words and the holes as shapeKey() does and hashes the key they make
+// (shapeHash()); the templates of that hash are checked word by word against the line. A line whose quoting is
+// anything but plain (a quote inside a word, a backslash inside quotes, an unterminated quote) is not scanned:
+// splitWords() reads it.
+
+/** The most words a scanned line may have. */
+const MAX_SCAN = 64;
+/** The words of the line scanWords() read last: where each starts and ends as written, whether it is quoted, a hole. */
+const START = new Int32Array(MAX_SCAN);
+const END = new Int32Array(MAX_SCAN);
+const QUOTED = new Uint8Array(MAX_SCAN);
+const HOLE = new Uint8Array(MAX_SCAN);
+
+/** The option words of HOLE_AFTER, checked against the line in place. */
+const HOLE_AFTER_WORDS: readonly string[] = [...HOLE_AFTER];
+
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10;
+
+/**
+ * The words of `line` as splitWords() reads them, into START / END / QUOTED: their count, or -1 when the line has
+ * a NUL, more than MAX_SCAN words, or a double quote anywhere but around a whole word with no backslash inside.
+ */
+export function scanWords(line: string): number {
+  const len = line.length;
+  let n = 0;
+  let i = 0;
+  for (;;) {
+    while (i < len && isBlank(line.charCodeAt(i))) i++;
+    if (i >= len) return n;
+    if (n === MAX_SCAN) return -1;
+    const s = i;
+    if (line.charCodeAt(i) === 34) {
+      // `"..."`: a word of its own, as add_param_to_argv() reads it when nothing inside is escaped.
+      for (i++; i < len; i++) {
+        const c = line.charCodeAt(i);
+        if (c === 34) break;
+        if (c === 92 || c === 0) return -1;
+      }
+      if (i >= len) return -1;
+      i++;
+      if (i < len && !isBlank(line.charCodeAt(i))) return -1;
+      QUOTED[n] = 1;
+    } else {
+      for (; i < len; i++) {
+        const c = line.charCodeAt(i);
+        if (c === 32 || c === 9 || c === 10) break;
+        if (c === 34 || c === 0) return -1;
+      }
+      QUOTED[n] = 0;
+    }
+    START[n] = s;
+    END[n] = i;
+    n++;
+  }
+}
+
+/** Word `i` of the line scanWords() read last, as the command sees it. */
+function scannedText(line: string, i: number): string {
+  return QUOTED[i] === 1 ? line.slice(START[i] + 1, END[i] - 1) : line.slice(START[i], END[i]);
+}
+
+/** Whether word `i` of the scanned line is `w` as written. */
+function scannedIs(line: string, i: number, w: string): boolean {
+  return END[i] - START[i] === w.length && line.startsWith(w, START[i]);
+}
+
+/** The HOLE_AFTER word that word `i` of the scanned line is, as written, or undefined. */
+function holeAfter(line: string, i: number): string | undefined {
+  if (line.charCodeAt(START[i]) !== 45) return undefined;
+  for (const w of HOLE_AFTER_WORDS) if (scannedIs(line, i, w)) return w;
+  return undefined;
+}
+
+/** FNV-1a over the key's characters, a hole and the end of a word marked by values no character has. */
+const HOLE_MARK = 0x10000;
+const WORD_END = 0x10001;
+const mix = (h: number, x: number): number => Math.imul(h ^ x, 16777619);
+
+/**
+ * After scanWords() read `n` words of `line`: the hash of the shape key shapeKey() would make of them (and the
+ * holes in HOLE), or -1 when it would make none.
+ */
+export function scannedShapeHash(line: string, n: number): number {
+  if (n < 3 || !scannedIs(line, 0, '-A')) return -1;
+  let h = 0x811c9dc5;
+  let holes = 0;
+  for (let i = 0; i < n; i++) {
+    let hole: boolean;
+    if (i === 0) hole = false;
+    else if (i === 1) {
+      // shapeKey(): a user chain; the built-in names are 5 to 11 characters long.
+      const len = END[1] - START[1] - 2 * QUOTED[1];
+      hole = len < 5 || len > 11 || !BUILTIN_NAMES.has(scannedText(line, 1));
+    } else if (HOLE[i - 1] === 1) hole = false;
+    else {
+      const before = holeAfter(line, i - 1);
+      hole = before !== undefined && (before !== '-j' || findTarget(scannedText(line, i)) === undefined);
+    }
+    HOLE[i] = hole ? 1 : 0;
+    if (hole) {
+      holes++;
+      h = mix(h, HOLE_MARK);
+    } else for (let k = START[i]; k < END[i]; k++) h = mix(h, line.charCodeAt(k));
+    h = mix(h, WORD_END);
+  }
+  return holes === 0 ? -1 : h >>> 0;
+}
+
+/** The hash scannedShapeHash() gives the lines of `t`'s shape. */
+export function templateHash(t: ShapeTemplate): number {
+  let h = 0x811c9dc5;
+  let k = 0;
+  for (let i = 0; i < t.raw.length; i++) {
+    if (k < t.holes.length && t.holes[k].word === i) {
+      k++;
+      h = mix(h, HOLE_MARK);
+    } else {
+      const w = t.raw[i];
+      for (let c = 0; c < w.length; c++) h = mix(h, w.charCodeAt(c));
+    }
+    h = mix(h, WORD_END);
+  }
+  return h >>> 0;
+}
+
+/** Whether the scanned line (`n` words, holes in HOLE) is of `t`'s shape: the same words outside the same holes. */
+export function scannedOfShape(t: ShapeTemplate, line: string, n: number): boolean {
+  if (t.raw.length !== n) return false;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const hole = k < t.holes.length && t.holes[k].word === i;
+    if (hole !== (HOLE[i] === 1)) return false;
+    if (hole) k++;
+    else if (!scannedIs(line, i, t.raw[i])) return false;
+  }
+  return true;
+}
+
+/**
+ * A line filled from a template (fillScanned()): its rule made at once, its words and columns when first read
+ * (the line given back or printed, an error pointing at it), from its text scanned again.
+ */
+class ShapedCommand implements CachedCommand {
+  #at: CommandAt | null = null;
+  #words: readonly string[] | null = null;
+  readonly #t: ShapeTemplate;
+  readonly #chainRaw: string;
+
+  constructor(
+    t: ShapeTemplate,
+    chainRaw: string,
+    readonly command: RuleCommand & { op: 'append' },
+    readonly jumpsTo: string | null,
+    public text: string,
+  ) {
+    this.#t = t;
+    this.#chainRaw = chainRaw;
+  }
+
+  get at(): CommandAt {
+    if (this.#at === null) {
+      scanWords(this.text);
+      this.#at = atOf(this.#t, (i) => START[i] + 1);
+    }
+    return this.#at;
+  }
+
+  get words(): readonly string[] {
+    if (this.#words === null) {
+      const source = this.command.rules[0].source!;
+      const raw = new Array<string>(source.length + 2);
+      raw[0] = this.#t.raw[0];
+      raw[1] = this.#chainRaw;
+      for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
+      this.#words = raw;
+    }
+    return this.#words;
+  }
+}
+
+/**
+ * The parse of `own` (a copy of the line, which the entry keeps as its text) from `t`, right after
+ * scanWords(own) and scannedOfShape(t, own, ...) said it is a line of `t`'s shape; undefined when a value reads
+ * otherwise than the template's did (the line is then read by splitWords() and parsed in full).
+ */
+export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
+  // Slices of the entry's own text: they keep nothing else alive.
+  const f = fillRule(t, new ScannedWords(own), chainNamed);
+  if (f === undefined) return undefined;
+  return new ShapedCommand(t, f.chainRaw, { op: 'append', chain: f.chain, rules: [f.rule] }, f.jumpsTo, own);
 }
