@@ -78,8 +78,10 @@ export interface ShapeTemplate {
    * probability); a pure result of the values, the template's other arguments and its final check's rule.
    */
   made?: Array<Map<string, Match | Target> | undefined>;
-  /** The last `-s` / `-d` hole value read, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
-  lastAddr?: { text: string; invert: boolean; addr: { addr: number; mask: number; invert: boolean } };
+  /** The uses with option holes, in use order, each with its holes (indices into `holes`). */
+  optionUses: ReadonlyArray<{ use: number; holes: readonly number[] }>;
+  /** By hole: the last `-s` / `-d` value read there, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
+  lastAddr?: Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>;
 }
 
 /** The longest hole value a use's replay is kept by, and how many results are kept per use. */
@@ -114,8 +116,18 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
   const index = (col: number | null | undefined): number => (col === null || col === undefined ? -1 : words.findIndex((x) => x.col === col));
   const matches = at.matches.map(index);
   if (matches.some((m) => m < 0)) return undefined;
+  const optionUses: Array<{ use: number; holes: number[] }> = [];
+  for (let u = 0; u < uses.length; u++) {
+    const hs: number[] = [];
+    for (let k = 0; k < kinds.length; k++) {
+      const h = kinds[k];
+      if (h.kind === 'option' && h.use === u) hs.push(k);
+    }
+    if (hs.length > 0) optionUses.push({ use: u, holes: hs });
+  }
   return {
     holes: kinds,
+    optionUses,
     raw: words.map((w) => w.raw),
     rule,
     uses,
@@ -138,6 +150,10 @@ function oneAddress(text: string, invert: boolean): { addr: number; mask: number
 interface WordsRead {
   text(i: number): string;
   raw(i: number): string;
+  /** Whether the word is written as the command sees it (no quotes, no escapes). */
+  plain(i: number): boolean;
+  /** Whether the word is `s` as written. */
+  same(i: number, s: string): boolean;
 }
 
 /** Words from splitWords(), each value copied. */
@@ -149,6 +165,12 @@ class CopiedWords implements WordsRead {
   raw(i: number): string {
     return ownCopy(this.words[i].raw);
   }
+  plain(i: number): boolean {
+    return this.words[i].raw === this.words[i].text;
+  }
+  same(i: number, s: string): boolean {
+    return this.words[i].raw === s;
+  }
 }
 
 /** The words scanWords() read last, of the entry's own copy of the line: slices of it. */
@@ -159,6 +181,12 @@ class ScannedWords implements WordsRead {
   }
   raw(i: number): string {
     return this.own.slice(START[i], END[i]);
+  }
+  plain(i: number): boolean {
+    return QUOTED[i] === 0;
+  }
+  same(i: number, s: string): boolean {
+    return scannedIs(this.own, i, s);
   }
 }
 
@@ -173,27 +201,38 @@ interface Filled {
 /**
  * The rule of a line of `t`'s shape, each hole's value read by the function the full parse reads it with, or
  * undefined when a value reads otherwise than the template's did. The line's values are taken as `w` gives them:
- * strings that keep no part of a restore's input alive.
+ * strings that keep no part of a restore's input alive (a value written as the template's is the template's).
  */
 function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => string | undefined): Filled | undefined {
   const r = t.rule;
   let basics: RuleBasics = r.basics;
   let target: RuleTarget = r.target;
-  // By module use, by call: the arguments with the line's values in place (only for the calls that have holes).
-  let dirty: Array<Array<string[] | undefined> | undefined> | null = null;
-  let chain = w.text(1);
+  // The chain as the command sees it: a hole's is read below.
+  let chain = t.holes[0].word === 1 ? '' : w.text(1);
   let chainRaw = t.raw[1];
   // The words after the chain as written: the template's outside the holes, a hole's own (a chain's as the restore keeps it).
   const source = t.raw.slice(2);
-  for (const h of t.holes) {
-    const v = w.text(h.word);
-    const written = w.raw(h.word);
-    if (h.word >= 2) source[h.word - 2] = written;
+  // The option holes' values, by hole.
+  let values: string[] | null = null;
+  for (let k = 0; k < t.holes.length; k++) {
+    const h = t.holes[k];
+    const i = h.word;
+    const plain = w.plain(i);
+    let v: string;
+    let written: string;
+    if (w.same(i, t.raw[i])) {
+      written = t.raw[i];
+      v = plain ? written : w.text(i);
+    } else {
+      v = w.text(i);
+      written = plain ? v : w.raw(i);
+    }
+    if (i >= 2) source[i - 2] = written;
     switch (h.kind) {
       case 'chain':
         if (checkChainName(v) !== undefined) return undefined;
         chain = chainNamed(v) ?? v;
-        chainRaw = written === v ? chain : written;
+        chainRaw = plain ? chain : written;
         break;
       case 'jump':
       case 'goto':
@@ -201,18 +240,24 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         if ((h.kind === 'goto' && checkChainName(v) !== undefined) || v === 'DROP') return undefined;
         const name = chainNamed(v);
         if (name === undefined) return undefined;
-        target = { kind: h.kind, chain: name };
-        if (written === v) source[h.word - 2] = name;
+        // The template's own target when the line jumps where it does (kube-proxy's `-j KUBE-MARK-MASQ`).
+        target = r.target.kind === h.kind && r.target.chain === name ? r.target : { kind: h.kind, chain: name };
+        if (plain) source[i - 2] = name;
         break;
       case 'source':
       case 'destination': {
         const invert = (h.kind === 'source' ? r.basics.src : r.basics.dst)!.invert;
-        const last = t.lastAddr;
-        let a = last !== undefined && last.text === v && last.invert === invert ? last.addr : undefined;
+        const last = (t.lastAddr ??= new Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>(t.holes.length));
+        const was = last[k];
+        let a = was !== undefined && was.text === v ? was.addr : undefined;
         if (a === undefined) {
           a = oneAddress(v, invert);
           if (a === undefined) return undefined;
-          t.lastAddr = { text: v, invert, addr: a };
+          if (was === undefined) last[k] = { text: v, addr: a };
+          else {
+            was.text = v;
+            was.addr = a;
+          }
         }
         if (basics === r.basics) {
           const b = r.basics;
@@ -223,27 +268,28 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         else basics.dst = a;
         break;
       }
-      case 'option': {
-        dirty ??= new Array<Array<string[] | undefined> | undefined>(t.uses.length);
-        let calls = dirty[h.use];
-        if (calls === undefined) dirty[h.use] = calls = new Array<string[] | undefined>(t.uses[h.use].calls.length);
-        let args = calls[h.call];
-        if (args === undefined) calls[h.call] = args = t.uses[h.use].calls[h.call].args.slice();
-        args[h.arg] = v;
+      case 'option':
+        values ??= new Array<string>(t.holes.length);
+        values[k] = v;
         break;
-      }
     }
   }
   let matches = r.matches;
-  if (dirty !== null) {
-    for (let u = 0; u < dirty.length; u++) {
-      const calls = dirty[u];
-      if (calls === undefined) continue;
-      const use = t.uses[u];
-      const key = madeKey(t, u, calls);
+  if (values !== null) {
+    for (const o of t.optionUses) {
+      const u = o.use;
+      const key = madeKey(o.holes, values);
       const memo = key === undefined ? undefined : t.made?.[u];
       let made = memo?.get(key!);
       if (made === undefined) {
+        const use = t.uses[u];
+        // The calls' arguments with the line's values in place (only for the calls that have holes).
+        const calls = new Array<string[] | undefined>(use.calls.length);
+        for (const k of o.holes) {
+          const h = t.holes[k] as Extract<HoleKind, { kind: 'option' }>;
+          const args = (calls[h.call] ??= use.calls[h.call].args.slice());
+          args[h.arg] = values[k];
+        }
         // The module's options read again in the order they were given, the new values in place.
         const b = use.module.create() as MatchBuilder | TargetBuilder;
         for (let c = 0; c < use.calls.length; c++) {
@@ -266,7 +312,7 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         const m = made as Match;
         if (!shareableMatch(m)) return undefined;
         if (matches === r.matches) matches = r.matches.slice();
-        (matches as Match[])[use.matchIndex] = m;
+        (matches as Match[])[t.uses[u].matchIndex] = m;
       }
     }
   }
@@ -275,14 +321,13 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
   return { rule, chain, chainRaw, jumpsTo };
 }
 
-/** The key of use `u`'s replay with the arguments `calls` (its holes' values), or undefined when a value is long. */
-function madeKey(t: ShapeTemplate, u: number, calls: ReadonlyArray<readonly string[] | undefined>): string | undefined {
+/** The key of a use's replay with `values` in its holes (`holes`: indices into the template's), or undefined when a value is long. */
+function madeKey(holes: readonly number[], values: readonly string[]): string | undefined {
   let key = '';
-  for (const h of t.holes) {
-    if (h.kind !== 'option' || h.use !== u) continue;
-    const v = calls[h.call]![h.arg];
+  for (let k = 0; k < holes.length; k++) {
+    const v = values[holes[k]];
     if (v.length > MADE_VALUE_MAX) return undefined;
-    key = key.length === 0 ? v : `${key}\u0000${v}`;
+    key = k === 0 ? v : `${key}\u0000${v}`;
   }
   return key;
 }
@@ -378,12 +423,18 @@ function scannedText(line: string, i: number): string {
 
 /** Whether word `i` of the scanned line is `w` as written. */
 function scannedIs(line: string, i: number, w: string): boolean {
-  return END[i] - START[i] === w.length && line.startsWith(w, START[i]);
+  const s = START[i];
+  if (END[i] - s !== w.length) return false;
+  // Character by character: startsWith() on a slice of the restore's input is slower.
+  for (let k = 0; k < w.length; k++) if (line.charCodeAt(s + k) !== w.charCodeAt(k)) return false;
+  return true;
 }
 
 /** The HOLE_AFTER word that word `i` of the scanned line is, as written, or undefined. */
 function holeAfter(line: string, i: number): string | undefined {
-  if (line.charCodeAt(START[i]) !== 45) return undefined;
+  const s = START[i];
+  const len = END[i] - s;
+  if (line.charCodeAt(s) !== 45 || len < 2 || (len === 2) !== (line.charCodeAt(s + 1) !== 45)) return undefined;
   for (const w of HOLE_AFTER_WORDS) if (scannedIs(line, i, w)) return w;
   return undefined;
 }

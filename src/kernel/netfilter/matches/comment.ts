@@ -1,6 +1,6 @@
 // Linux: xt_comment always matches; the text is kept for iptables-save (extensions/libxt_comment.c).
 
-import type { MatchModule } from '../module.js';
+import type { Match, MatchModule } from '../module.js';
 import { saveString } from '../save-string.js';
 
 /** XT_MAX_COMMENT_LEN is 256 including the terminating NUL. */
@@ -8,6 +8,23 @@ const MAX_COMMENT = 255;
 
 /** The comment of a match instance created by this module, for traces (`-m comment --comment`). */
 export const COMMENT_PREFIX = '--comment ';
+
+/** A comment match: its save form made when first printed (kube-proxy writes one comment per Service). */
+class CommentMatch implements Match {
+  readonly module = 'comment';
+  readonly pure = true;
+  #saveText: string | null = null;
+
+  constructor(readonly comment: string) {}
+
+  get saveText(): string {
+    return (this.#saveText ??= `--comment ${saveString(this.comment)}`);
+  }
+
+  match(): boolean {
+    return true;
+  }
+}
 
 export const commentMatch: MatchModule = {
   name: 'comment',
@@ -22,8 +39,7 @@ export const commentMatch: MatchModule = {
       },
       finish() {
         if (text === null) return 'comment: option "--comment" must be specified';
-        const value = text;
-        return { module: 'comment', saveText: `--comment ${saveString(value)}`, pure: true, comment: value, match: () => true };
+        return new CommentMatch(text);
       },
     };
   },
