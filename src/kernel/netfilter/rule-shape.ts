@@ -87,6 +87,8 @@ export interface ShapeTemplate {
 /** The longest hole value a use's replay is kept by, and how many results are kept per use. */
 const MADE_VALUE_MAX = 12;
 const MADE_MAX = 256;
+/** The longest hole value compared with the template's, to share its string. */
+const SHARED_VALUE_MAX = 16;
 
 /**
  * The template of a `-A` line's successful parse (one rule, its matches shareable), or undefined when a hole was
@@ -220,7 +222,9 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
     const plain = w.plain(i);
     let v: string;
     let written: string;
-    if (w.same(i, t.raw[i])) {
+    // A short value written as the template's (a port, kube-proxy's cluster CIDR) is the template's string; a
+    // chain or jump is the restore's name (below).
+    if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
       written = t.raw[i];
       v = plain ? written : w.text(i);
     } else {
@@ -316,7 +320,8 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
       }
     }
   }
-  const rule: Rule = { basics, matches, target, counters: { packets: r.counters.packets, bytes: r.counters.bytes }, source };
+  // The template's counters: an entry's rule never enters a ruleset, instantiate() gives each rule its own.
+  const rule: Rule = { basics, matches, target, counters: r.counters, source };
   const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
   return { rule, chain, chainRaw, jumpsTo };
 }
@@ -439,10 +444,13 @@ function holeAfter(line: string, i: number): string | undefined {
   return undefined;
 }
 
-/** FNV-1a over the key's characters, a hole and the end of a word marked by values no character has. */
+/**
+ * FNV-1a over the key: a hole, or a word's length and its first, middle and last characters (a mark no character
+ * has for a hole). Lines of shapes that hash alike are told apart by scannedOfShape(), word by word.
+ */
 const HOLE_MARK = 0x10000;
-const WORD_END = 0x10001;
 const mix = (h: number, x: number): number => Math.imul(h ^ x, 16777619);
+const mixWord = (h: number, len: number, first: number, middle: number, last: number): number => mix(mix(mix(mix(h, len), first), middle), last);
 
 /**
  * After scanWords() read `n` words of `line`: the hash of the shape key shapeKey() would make of them (and the
@@ -468,8 +476,11 @@ export function scannedShapeHash(line: string, n: number): number {
     if (hole) {
       holes++;
       h = mix(h, HOLE_MARK);
-    } else for (let k = START[i]; k < END[i]; k++) h = mix(h, line.charCodeAt(k));
-    h = mix(h, WORD_END);
+    } else {
+      const a = START[i];
+      const len = END[i] - a;
+      h = mixWord(h, len, line.charCodeAt(a), line.charCodeAt(a + (len >> 1)), line.charCodeAt(a + len - 1));
+    }
   }
   return holes === 0 ? -1 : h >>> 0;
 }
@@ -484,9 +495,8 @@ export function templateHash(t: ShapeTemplate): number {
       h = mix(h, HOLE_MARK);
     } else {
       const w = t.raw[i];
-      for (let c = 0; c < w.length; c++) h = mix(h, w.charCodeAt(c));
+      h = mixWord(h, w.length, w.charCodeAt(0), w.charCodeAt(w.length >> 1), w.charCodeAt(w.length - 1));
     }
-    h = mix(h, WORD_END);
   }
   return h >>> 0;
 }
@@ -509,40 +519,45 @@ export function scannedOfShape(t: ShapeTemplate, line: string, n: number): boole
  * (the line given back or printed, an error pointing at it), from its text scanned again.
  */
 class ShapedCommand implements CachedCommand {
-  #at: CommandAt | null = null;
-  #words: readonly string[] | null = null;
+  /** The words and columns, once read. */
+  #read: { at: CommandAt | null; words: readonly string[] | null } | null = null;
   readonly #t: ShapeTemplate;
-  readonly #chainRaw: string;
 
   constructor(
     t: ShapeTemplate,
-    chainRaw: string,
     readonly command: RuleCommand & { op: 'append' },
-    readonly jumpsTo: string | null,
     public text: string,
   ) {
     this.#t = t;
-    this.#chainRaw = chainRaw;
+  }
+
+  get jumpsTo(): string | null {
+    const target = this.command.rules[0].target;
+    return target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
   }
 
   get at(): CommandAt {
-    if (this.#at === null) {
+    const read = (this.#read ??= { at: null, words: null });
+    if (read.at === null) {
       scanWords(this.text);
-      this.#at = atOf(this.#t, (i) => START[i] + 1);
+      read.at = atOf(this.#t, (i) => START[i] + 1);
     }
-    return this.#at;
+    return read.at;
   }
 
   get words(): readonly string[] {
-    if (this.#words === null) {
+    const read = (this.#read ??= { at: null, words: null });
+    if (read.words === null) {
       const source = this.command.rules[0].source!;
       const raw = new Array<string>(source.length + 2);
       raw[0] = this.#t.raw[0];
-      raw[1] = this.#chainRaw;
+      // The chain as fillRule() kept it: the restore's name when written plainly, else as written.
+      scanWords(this.text);
+      raw[1] = QUOTED[1] === 0 ? this.command.chain : this.text.slice(START[1], END[1]);
       for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
-      this.#words = raw;
+      read.words = raw;
     }
-    return this.#words;
+    return read.words;
   }
 }
 
@@ -555,5 +570,5 @@ export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: st
   // Slices of the entry's own text: they keep nothing else alive.
   const f = fillRule(t, new ScannedWords(own), chainNamed);
   if (f === undefined) return undefined;
-  return new ShapedCommand(t, f.chainRaw, { op: 'append', chain: f.chain, rules: [f.rule] }, f.jumpsTo, own);
+  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, own);
 }

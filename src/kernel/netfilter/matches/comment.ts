@@ -11,11 +11,17 @@ export const COMMENT_PREFIX = '--comment ';
 
 /** A comment match: its save form made when first printed (kube-proxy writes one comment per Service). */
 class CommentMatch implements Match {
-  readonly module = 'comment';
-  readonly pure = true;
   #saveText: string | null = null;
 
   constructor(readonly comment: string) {}
+
+  get module(): string {
+    return 'comment';
+  }
+
+  get pure(): boolean {
+    return true;
+  }
 
   get saveText(): string {
     return (this.#saveText ??= `--comment ${saveString(this.comment)}`);
