@@ -487,18 +487,37 @@ export function scannedShapeHash(line: string, n: number): number {
 
 /** The hash scannedShapeHash() gives the lines of `t`'s shape. */
 export function templateHash(t: ShapeTemplate): number {
+  return keyHash(
+    t.raw,
+    t.holes.map((h) => h.word),
+  );
+}
+
+/** The hash scannedShapeHash() gives a line whose words are `raw` (as written), with holes at the word indices `holes` (ascending). */
+export function keyHash(raw: readonly string[], holes: readonly number[]): number {
   let h = 0x811c9dc5;
   let k = 0;
-  for (let i = 0; i < t.raw.length; i++) {
-    if (k < t.holes.length && t.holes[k].word === i) {
+  for (let i = 0; i < raw.length; i++) {
+    if (k < holes.length && holes[k] === i) {
       k++;
       h = mix(h, HOLE_MARK);
     } else {
-      const w = t.raw[i];
+      const w = raw[i];
       h = mixWord(h, w.length, w.charCodeAt(0), w.charCodeAt(w.length >> 1), w.charCodeAt(w.length - 1));
     }
   }
   return h >>> 0;
+}
+
+/** The words of the line scanWords() read last (`n` of them) as splitWords() gives them, and the holes scannedShapeHash() found (for tests). */
+export function scannedWords(line: string, n: number): { words: Word[]; holes: number[] } {
+  const words: Word[] = [];
+  const holes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    words.push({ text: scannedText(line, i), raw: line.slice(START[i], END[i]), col: START[i] + 1 });
+    if (HOLE[i] === 1) holes.push(i);
+  }
+  return { words, holes };
 }
 
 /** Whether the scanned line (`n` words, holes in HOLE) is of `t`'s shape: the same words outside the same holes. */
