@@ -21,7 +21,7 @@ import type { ModuleUse, ParseTrace, CommandAt, RuleCommand } from './rule-parse
 import type { Rule, RuleBasics, RuleTarget } from './ruleset.js';
 import type { Word } from './tokenize.js';
 import type { CachedCommand } from './rule-parse-cache.js';
-import { parseAddressList } from './basic-filter.js';
+import { parseHostMask } from './basic-filter.js';
 import { findTarget } from './registry.js';
 import { checkChainName } from './rule-parse.js';
 import { BUILTIN_NAMES, shareableMatch } from './rule-parse-cache.js';
@@ -141,11 +141,13 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
 
 /** One address of `-s` / `-d` as the full parse reads it, or undefined for anything else (a list, an error). */
 function oneAddress(text: string, invert: boolean): { addr: number; mask: number; invert: boolean } | undefined {
-  const list = parseAddressList(text);
-  if (typeof list === 'string' || list.length !== 1) return undefined;
+  // Without a comma parseAddressList() reads one item, parseHostMask(), host bits cleared.
+  if (text.indexOf(',') >= 0) return undefined;
+  const a = parseHostMask(text);
+  if (typeof a === 'string') return undefined;
   // `! -s A/0`: refused by the kernel (checkRuleSpec()).
-  if (invert && list[0].mask === 0) return undefined;
-  return { addr: list[0].addr, mask: list[0].mask, invert };
+  if (invert && a.mask === 0) return undefined;
+  return { addr: (a.addr & a.mask) >>> 0, mask: a.mask, invert };
 }
 
 /** What a fill reads of a line's words: a word's text and its raw form, by word index. */

@@ -1,6 +1,6 @@
 // Linux: xt_comment always matches; the text is kept for iptables-save (extensions/libxt_comment.c).
 
-import type { Match, MatchModule } from '../module.js';
+import type { Match, MatchBuilder, MatchModule } from '../module.js';
 import { saveString } from '../save-string.js';
 
 /** XT_MAX_COMMENT_LEN is 256 including the terminating NUL. */
@@ -32,21 +32,26 @@ class CommentMatch implements Match {
   }
 }
 
+/** The options of one `-m comment` (a class: a rule line's replay makes one per line). */
+class CommentBuilder implements MatchBuilder {
+  #text: string | null = null;
+
+  option(_name: string, args: readonly string[]): string | undefined {
+    if (args[0].length > MAX_COMMENT) return `comment: option "--comment" value too long (max ${MAX_COMMENT})`;
+    this.#text = args[0];
+    return undefined;
+  }
+
+  finish(): Match | string {
+    if (this.#text === null) return 'comment: option "--comment" must be specified';
+    return new CommentMatch(this.#text);
+  }
+}
+
 export const commentMatch: MatchModule = {
   name: 'comment',
   options: [{ name: 'comment', args: 1 }],
   create() {
-    let text: string | null = null;
-    return {
-      option(_name, args) {
-        if (args[0].length > MAX_COMMENT) return `comment: option "--comment" value too long (max ${MAX_COMMENT})`;
-        text = args[0];
-        return undefined;
-      },
-      finish() {
-        if (text === null) return 'comment: option "--comment" must be specified';
-        return new CommentMatch(text);
-      },
-    };
+    return new CommentBuilder();
   },
 };
