@@ -31,7 +31,7 @@ import { findTarget } from './registry.js';
 import { ownCopy } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { fillScanned, fillTemplate, scannedOfShape, scannedShapeHash, scanWords, templateHash } from './rule-shape.js';
+import { fillScanned, fillTemplate, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -330,8 +330,7 @@ export class RuleParseCache {
     if (kind.shapeHashes.size === 0) return undefined;
     const n = scanWords(line);
     if (n < 0) return undefined;
-    const h = scannedShapeHash(line, n);
-    const ts = h < 0 ? undefined : kind.shapeHashes.get(h);
+    const ts = kind.shapeHashes.get(scannedOptionHash());
     if (ts === undefined) return undefined;
     let t: ShapeTemplate | undefined;
     for (let i = 0; i < ts.length && t === undefined; i++) if (scannedOfShape(ts[i], line, n)) t = ts[i];

@@ -367,38 +367,50 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
 }
 
 // Lines of a seen shape read in one scan of their characters, without splitWords()'s Word objects or shapeKey()'s
-// key string: the scan finds the words and the holes as shapeKey() does and hashes the key they make
-// (shapeHash()); the templates of that hash are checked word by word against the line. A line whose quoting is
+// key string. The scan finds the words and hashes the option words (those written starting with `-`: a shape's
+// fixed words, where its lines differ only in values); the templates of that hash are then checked against the
+// line word by word (scannedOfShape()): the same words outside the template's holes, and in its holes values
+// that shapeKey() takes for holes too, which makes the line's key the template's. A line whose quoting is
 // anything but plain (a quote inside a word, a backslash inside quotes, an unterminated quote) is not scanned:
 // splitWords() reads it.
 
 /** The most words a scanned line may have. */
 const MAX_SCAN = 64;
-/** The words of the line scanWords() read last: where each starts and ends as written, whether it is quoted, a hole. */
+/** The words of the line scanWords() read last: where each starts and ends as written, whether it is quoted. */
 const START = new Int32Array(MAX_SCAN);
 const END = new Int32Array(MAX_SCAN);
 const QUOTED = new Uint8Array(MAX_SCAN);
-const HOLE = new Uint8Array(MAX_SCAN);
-
-/** The option words of HOLE_AFTER, checked against the line in place. */
-const HOLE_AFTER_WORDS: readonly string[] = [...HOLE_AFTER];
+/** The hash scanWords() gave the line it read last (see optionHash()). */
+let scannedHash = 0;
 
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10;
 
+/** FNV-1a, over the option words: each one's index, length, and first, middle and last characters. */
+const mix = (h: number, x: number): number => Math.imul(h ^ x, 16777619);
+const mixWord = (h: number, i: number, len: number, first: number, middle: number, last: number): number =>
+  mix(mix(mix(mix(mix(h, i), len), first), middle), last);
+const HASH_START = 0x811c9dc5;
+
 /**
- * The words of `line` as splitWords() reads them, into START / END / QUOTED: their count, or -1 when the line has
- * a NUL, more than MAX_SCAN words, or a double quote anywhere but around a whole word with no backslash inside.
+ * The words of `line` as splitWords() reads them, into START / END / QUOTED (and the hash of its option words
+ * into scannedHash): their count, or -1 when the line has a NUL, more than MAX_SCAN words, or a double quote
+ * anywhere but around a whole word with no backslash inside.
  */
 export function scanWords(line: string): number {
   const len = line.length;
   let n = 0;
   let i = 0;
+  let h = HASH_START;
   for (;;) {
     while (i < len && isBlank(line.charCodeAt(i))) i++;
-    if (i >= len) return n;
+    if (i >= len) {
+      scannedHash = mix(h, n) >>> 0;
+      return n;
+    }
     if (n === MAX_SCAN) return -1;
     const s = i;
-    if (line.charCodeAt(i) === 34) {
+    const c0 = line.charCodeAt(i);
+    if (c0 === 34) {
       // `"..."`: a word of its own, as add_param_to_argv() reads it when nothing inside is escaped.
       for (i++; i < len; i++) {
         const c = line.charCodeAt(i);
@@ -416,11 +428,32 @@ export function scanWords(line: string): number {
         if (c === 34 || c === 0) return -1;
       }
       QUOTED[n] = 0;
+      if (c0 === 45) h = mixWord(h, n, i - s, c0, line.charCodeAt(s + ((i - s) >> 1)), line.charCodeAt(i - 1));
     }
     START[n] = s;
     END[n] = i;
     n++;
   }
+}
+
+/** The hash scanWords() gives a line whose words are `raw` as written: lines of one shape hash alike unless a value starts with `-`. */
+export function optionHash(raw: readonly string[]): number {
+  let h = HASH_START;
+  for (let i = 0; i < raw.length; i++) {
+    const w = raw[i];
+    if (w.charCodeAt(0) === 45) h = mixWord(h, i, w.length, 45, w.charCodeAt(w.length >> 1), w.charCodeAt(w.length - 1));
+  }
+  return mix(h, raw.length) >>> 0;
+}
+
+/** The hash scanWords() gives the lines of `t`'s shape (but those with a value starting with `-`). */
+export function templateHash(t: ShapeTemplate): number {
+  return optionHash(t.raw);
+}
+
+/** The hash of the line scanWords() read last. */
+export function scannedOptionHash(): number {
+  return scannedHash;
 }
 
 /** Word `i` of the line scanWords() read last, as the command sees it. */
@@ -437,102 +470,33 @@ function scannedIs(line: string, i: number, w: string): boolean {
   return true;
 }
 
-/** The HOLE_AFTER word that word `i` of the scanned line is, as written, or undefined. */
-function holeAfter(line: string, i: number): string | undefined {
-  const s = START[i];
-  const len = END[i] - s;
-  if (line.charCodeAt(s) !== 45 || len < 2 || (len === 2) !== (line.charCodeAt(s + 1) !== 45)) return undefined;
-  for (const w of HOLE_AFTER_WORDS) if (scannedIs(line, i, w)) return w;
-  return undefined;
-}
-
 /**
- * FNV-1a over the key: a hole, or a word's length and its first, middle and last characters (a mark no character
- * has for a hole). Lines of shapes that hash alike are told apart by scannedOfShape(), word by word.
+ * Whether the scanned line (`n` words) is of `t`'s shape: shapeKey() would give it `t`'s key. Its words are the
+ * template's outside the holes; then the word before each hole is the template's, so shapeKey() takes the hole
+ * for one as it did the template's, except for what it reads of the hole itself: a chain must be no built-in one,
+ * and a word after `-j` must name no target module. (A word after a hole is no hole for either.)
  */
-const HOLE_MARK = 0x10000;
-const mix = (h: number, x: number): number => Math.imul(h ^ x, 16777619);
-const mixWord = (h: number, len: number, first: number, middle: number, last: number): number => mix(mix(mix(mix(h, len), first), middle), last);
-
-/**
- * After scanWords() read `n` words of `line`: the hash of the shape key shapeKey() would make of them (and the
- * holes in HOLE), or -1 when it would make none.
- */
-export function scannedShapeHash(line: string, n: number): number {
-  if (n < 3 || !scannedIs(line, 0, '-A')) return -1;
-  let h = 0x811c9dc5;
-  let holes = 0;
-  for (let i = 0; i < n; i++) {
-    let hole: boolean;
-    if (i === 0) hole = false;
-    else if (i === 1) {
-      // shapeKey(): a user chain; the built-in names are 5 to 11 characters long.
-      const len = END[1] - START[1] - 2 * QUOTED[1];
-      hole = len < 5 || len > 11 || !BUILTIN_NAMES.has(scannedText(line, 1));
-    } else if (HOLE[i - 1] === 1) hole = false;
-    else {
-      const before = holeAfter(line, i - 1);
-      hole = before !== undefined && (before !== '-j' || findTarget(scannedText(line, i)) === undefined);
-    }
-    HOLE[i] = hole ? 1 : 0;
-    if (hole) {
-      holes++;
-      h = mix(h, HOLE_MARK);
-    } else {
-      const a = START[i];
-      const len = END[i] - a;
-      h = mixWord(h, len, line.charCodeAt(a), line.charCodeAt(a + (len >> 1)), line.charCodeAt(a + len - 1));
-    }
-  }
-  return holes === 0 ? -1 : h >>> 0;
-}
-
-/** The hash scannedShapeHash() gives the lines of `t`'s shape. */
-export function templateHash(t: ShapeTemplate): number {
-  return keyHash(
-    t.raw,
-    t.holes.map((h) => h.word),
-  );
-}
-
-/** The hash scannedShapeHash() gives a line whose words are `raw` (as written), with holes at the word indices `holes` (ascending). */
-export function keyHash(raw: readonly string[], holes: readonly number[]): number {
-  let h = 0x811c9dc5;
-  let k = 0;
-  for (let i = 0; i < raw.length; i++) {
-    if (k < holes.length && holes[k] === i) {
-      k++;
-      h = mix(h, HOLE_MARK);
-    } else {
-      const w = raw[i];
-      h = mixWord(h, w.length, w.charCodeAt(0), w.charCodeAt(w.length >> 1), w.charCodeAt(w.length - 1));
-    }
-  }
-  return h >>> 0;
-}
-
-/** The words of the line scanWords() read last (`n` of them) as splitWords() gives them, and the holes scannedShapeHash() found (for tests). */
-export function scannedWords(line: string, n: number): { words: Word[]; holes: number[] } {
-  const words: Word[] = [];
-  const holes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    words.push({ text: scannedText(line, i), raw: line.slice(START[i], END[i]), col: START[i] + 1 });
-    if (HOLE[i] === 1) holes.push(i);
-  }
-  return { words, holes };
-}
-
-/** Whether the scanned line (`n` words, holes in HOLE) is of `t`'s shape: the same words outside the same holes. */
 export function scannedOfShape(t: ShapeTemplate, line: string, n: number): boolean {
   if (t.raw.length !== n) return false;
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const hole = k < t.holes.length && t.holes[k].word === i;
-    if (hole !== (HOLE[i] === 1)) return false;
-    if (hole) k++;
-    else if (!scannedIs(line, i, t.raw[i])) return false;
+    if (k < t.holes.length && t.holes[k].word === i) {
+      k++;
+      if (i === 1) {
+        // The built-in names are 5 to 11 characters long.
+        const len = END[1] - START[1] - 2 * QUOTED[1];
+        if (len >= 5 && len <= 11 && BUILTIN_NAMES.has(scannedText(line, 1))) return false;
+      } else if (t.raw[i - 1] === '-j' && findTarget(scannedText(line, i)) !== undefined) return false;
+    } else if (!scannedIs(line, i, t.raw[i])) return false;
   }
   return true;
+}
+
+/** The words of the line scanWords() read last (`n` of them) as splitWords() gives them (for tests). */
+export function scannedWords(line: string, n: number): Word[] {
+  const words: Word[] = [];
+  for (let i = 0; i < n; i++) words.push({ text: scannedText(line, i), raw: line.slice(START[i], END[i]), col: START[i] + 1 });
+  return words;
 }
 
 /**
