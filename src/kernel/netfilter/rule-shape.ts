@@ -548,7 +548,7 @@ class ShapedCommand implements CachedCommand {
 
 /**
  * The parse of `own` (a copy of the line, which the entry keeps as its text) from `t`, right after
- * scanWords(own) and scannedOfShape(t, own, ...) said it is a line of `t`'s shape; undefined when a value reads
+ * scanWords(own) and scannedOfShape() said it is a line of `t`'s shape; undefined when a value reads
  * otherwise than the template's did (the line is then read by splitWords() and parsed in full).
  */
 export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
