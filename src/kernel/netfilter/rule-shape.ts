@@ -12,9 +12,16 @@
 // no template.
 //
 // A line of the shape gets the template's parse with each hole's value read by the very function the full parse
-// uses (parseAddressList(), the module's option callback replayed with its calls, then its final check, the
-// chain checks); when any of them fails, or gives a parse of another kind (an address list, a module that
-// leaves no match, a match that holds state), the line is parsed in full, so its errors and columns are its own.
+// uses (parseHostMask() as parseAddressList() reads one item, the module's option callback replayed with its
+// calls, then its final check, the chain checks); when any of them fails, or gives a parse of another kind (an
+// address list, a module that leaves no match, a match that holds state), the line is parsed in full, so its
+// errors and columns are its own. What a replay made is kept by its values when they are short (a port: the
+// match is shared, as a cached line's rules share theirs), and so is the last address each hole read.
+//
+// A line written plainly (no quote inside a word, no escape) is read in one scan of its characters (scanWords(),
+// scannedOfShape(), fillScanned(): see below), its words and columns made only when read (ShapedCommand); other
+// lines go through splitWords() and shapeKey(). A line filled from a template is kept for itself only: its REST
+// and MID (rule-parse-cache.ts) are not kept as templates, since the lines that would find them are of its shape.
 
 import type { Match, MatchBuilder, RuleEnv, Target, TargetBuilder } from './module.js';
 import type { ModuleUse, ParseTrace, CommandAt, RuleCommand } from './rule-parse.js';
