@@ -311,9 +311,7 @@ export class RuleParseCache {
     if (typeof t === 'number') return undefined;
     const hit = fillTemplate(t, words, line, chainNamed);
     if (hit === undefined) return undefined;
-    // Kept for the line only: its REST and MID are not kept as templates (a line of the shape is found by its
-    // shape), and a line that would find them reads as its shape's template gives it.
-    kind.lines.set(hit.text!, hit);
+    this.#keepShaped(kind, t, hit.text!, hit);
     // lookup() counted the line as a miss.
     this.#misses--;
     this.#hits++;
@@ -339,11 +337,21 @@ export class RuleParseCache {
     const own = ownCopy(line);
     const hit = fillScanned(t, own, chainNamed);
     if (hit === undefined) return undefined;
-    kind.lines.set(own, hit);
+    this.#keepShaped(kind, t, own, hit);
     // lookup() counted the line as a miss.
     this.#misses--;
     this.#hits++;
     return hit;
+  }
+
+  /**
+   * Keeps `entry`, filled from `t` for `line` (the cache's copy), for the line, and as the template of the lines
+   * of its REST and MID unless each line of its shape is written once (ShapeTemplate.perLine): either way a line
+   * reads the same (the tests hold the paths to one another), the maps only save the lines that repeat a REST.
+   */
+  #keepShaped(kind: Kind, t: ShapeTemplate, line: string, entry: CachedCommand): void {
+    kind.lines.set(line, entry);
+    if (!t.perLine) this.#keepShapes(kind, line, entry);
   }
 
   /** The template of a shape, or null when the parse of a line of the shape made none; the first template is kept. */

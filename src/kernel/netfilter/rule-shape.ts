@@ -85,6 +85,11 @@ export interface ShapeTemplate {
    * probability); a pure result of the values, the template's other arguments and its final check's rule.
    */
   made?: Array<Map<string, Match | Target> | undefined>;
+  /**
+   * Whether each line of the shape is written once: a hole holds a comment (kube-proxy writes one per Service
+   * port), so no other line has its REST or MID (rule-parse-cache.ts) and they are not kept as templates.
+   */
+  perLine: boolean;
   /** The uses with option holes, in use order, each with its holes (indices into `holes`). */
   optionUses: ReadonlyArray<{ use: number; holes: readonly number[] }>;
   /** By hole: the last `-s` / `-d` value read there, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
@@ -136,6 +141,7 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
   }
   return {
     holes: kinds,
+    perLine: kinds.some((h) => h.kind === 'option' && uses[h.use].module.name === 'comment'),
     optionUses,
     raw: words.map((w) => w.raw),
     rule,
@@ -507,17 +513,19 @@ export function scannedWords(line: string, n: number): Word[] {
 }
 
 /**
- * A line filled from a template (fillScanned()): its rule made at once, its words and columns when first read
- * (the line given back or printed, an error pointing at it), from its text scanned again.
+ * A line filled from a template (fillScanned()): its rule and columns made at once, its words when first read
+ * (the line given back or printed), from its text scanned again.
  */
 class ShapedCommand implements CachedCommand {
-  /** The words and columns, once read. */
-  #read: { at: CommandAt | null; words: readonly string[] | null } | null = null;
+  /** The words, once read. */
+  #words: readonly string[] | null = null;
   readonly #t: ShapeTemplate;
 
   constructor(
     t: ShapeTemplate,
     readonly command: RuleCommand & { op: 'append' },
+    /** The columns: made at once, the restore's apply reads them for every line. */
+    readonly at: CommandAt,
     public text: string,
   ) {
     this.#t = t;
@@ -528,18 +536,8 @@ class ShapedCommand implements CachedCommand {
     return target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
   }
 
-  get at(): CommandAt {
-    const read = (this.#read ??= { at: null, words: null });
-    if (read.at === null) {
-      scanWords(this.text);
-      read.at = atOf(this.#t, (i) => START[i] + 1);
-    }
-    return read.at;
-  }
-
   get words(): readonly string[] {
-    const read = (this.#read ??= { at: null, words: null });
-    if (read.words === null) {
+    if (this.#words === null) {
       const source = this.command.rules[0].source!;
       const raw = new Array<string>(source.length + 2);
       raw[0] = this.#t.raw[0];
@@ -547,9 +545,9 @@ class ShapedCommand implements CachedCommand {
       scanWords(this.text);
       raw[1] = QUOTED[1] === 0 ? this.command.chain : this.text.slice(START[1], END[1]);
       for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
-      read.words = raw;
+      this.#words = raw;
     }
-    return read.words;
+    return this.#words;
   }
 }
 
@@ -562,5 +560,5 @@ export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: st
   // Slices of the entry's own text: they keep nothing else alive.
   const f = fillRule(t, new ScannedWords(own), chainNamed);
   if (f === undefined) return undefined;
-  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, own);
+  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, atOf(t, (i) => START[i] + 1), own);
 }
