@@ -513,7 +513,7 @@ export function scannedWords(line: string, n: number): Word[] {
 }
 
 /**
- * A line filled from a template (fillScanned()): its rule and columns made at once, its words when first read
+ * A line filled from a template (fillScanned()): its rule, columns and jump made at once, its words when first read
  * (the line given back or printed), from its text scanned again.
  */
 class ShapedCommand implements CachedCommand {
@@ -526,14 +526,10 @@ class ShapedCommand implements CachedCommand {
     readonly command: RuleCommand & { op: 'append' },
     /** The columns: made at once, the restore's apply reads them for every line. */
     readonly at: CommandAt,
+    readonly jumpsTo: string | null,
     public text: string,
   ) {
     this.#t = t;
-  }
-
-  get jumpsTo(): string | null {
-    const target = this.command.rules[0].target;
-    return target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
   }
 
   get words(): readonly string[] {
@@ -560,5 +556,5 @@ export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: st
   // Slices of the entry's own text: they keep nothing else alive.
   const f = fillRule(t, new ScannedWords(own), chainNamed);
   if (f === undefined) return undefined;
-  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, atOf(t, (i) => START[i] + 1), own);
+  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, atOf(t, (i) => START[i] + 1), f.jumpsTo, own);
 }
