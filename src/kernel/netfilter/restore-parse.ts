@@ -236,6 +236,14 @@ export function parseRestore(
       lines.push(new CachedLine(lineNo, cmd, hit, hit.text ?? line));
       continue;
     }
+    // A plainly written line of a shape seen before, read in one scan of its characters (rule-shape.ts).
+    const scanned = cache !== undefined && !lenient ? cache.lookupScanned(table, lenient, line, chainNamed) : undefined;
+    if (scanned !== undefined) {
+      const cmd = instantiateEntry(scanned, !opts.counters);
+      releaseFor(cmd.chain);
+      lines.push(new CachedLine(lineNo, cmd, scanned, scanned.text ?? line));
+      continue;
+    }
     const words = splitWords(line, hasNewline);
     let counters: Counters | null = null;
     if (words.length && COUNTERS.test(words[0].text)) {

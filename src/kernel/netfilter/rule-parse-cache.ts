@@ -31,7 +31,7 @@ import { findTarget } from './registry.js';
 import { ownCopy } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { fillTemplate } from './rule-shape.js';
+import { fillScanned, fillTemplate, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -78,6 +78,8 @@ interface Kind {
   mid: Map<string, Template>;
   /** By shape (rule-shape.ts): its template, or how many of its lines' parses made none (tried MAX_TRIES times). */
   shapes: Map<string, ShapeTemplate | number>;
+  /** The templates of `shapes` by the hash of their key (rule-shape.ts templateHash()), for lookupScanned(). */
+  shapeHashes: Map<number, ShapeTemplate[]>;
 }
 
 /** How many lines of a shape may fail to make its template (an address list, a module that left no match) before none is tried. */
@@ -238,7 +240,7 @@ export class RuleParseCache {
   #kind(table: TableName, lenientComments: boolean): Kind {
     const key = lenientComments ? `${table}+lenient` : table;
     let k = this.#byKind.get(key);
-    if (k === undefined) this.#byKind.set(key, (k = { lines: new Map(), rest: new Map(), mid: new Map(), shapes: new Map() }));
+    if (k === undefined) this.#byKind.set(key, (k = { lines: new Map(), rest: new Map(), mid: new Map(), shapes: new Map(), shapeHashes: new Map() }));
     return k;
   }
 
@@ -309,12 +311,47 @@ export class RuleParseCache {
     if (typeof t === 'number') return undefined;
     const hit = fillTemplate(t, words, line, chainNamed);
     if (hit === undefined) return undefined;
-    kind.lines.set(hit.text!, hit);
-    this.#keepShapes(kind, hit.text!, hit);
+    this.#keepShaped(kind, t, hit.text!, hit);
     // lookup() counted the line as a miss.
     this.#misses--;
     this.#hits++;
     return hit;
+  }
+
+  /**
+   * After lookup() missed: the parse of `line`, a plainly written line of a shape that has a template, read in one
+   * scan of its characters (rule-shape.ts) and kept for the line; undefined when it is none, or a value reads
+   * otherwise (the caller then reads it by lookupShape(), or parses it in full).
+   */
+  lookupScanned(table: TableName, lenientComments: boolean, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
+    const kind = this.#kind(table, lenientComments);
+    if (kind.shapeHashes.size === 0) return undefined;
+    const n = scanWords(line);
+    if (n < 0) return undefined;
+    const ts = kind.shapeHashes.get(scannedOptionHash());
+    if (ts === undefined) return undefined;
+    let t: ShapeTemplate | undefined;
+    for (let i = 0; i < ts.length && t === undefined; i++) if (scannedOfShape(ts[i], line, n)) t = ts[i];
+    if (t === undefined) return undefined;
+    // The entry's own copy of the line (its key and text), which the words it keeps are slices of (same columns).
+    const own = ownCopy(line);
+    const hit = fillScanned(t, own, chainNamed);
+    if (hit === undefined) return undefined;
+    this.#keepShaped(kind, t, own, hit);
+    // lookup() counted the line as a miss.
+    this.#misses--;
+    this.#hits++;
+    return hit;
+  }
+
+  /**
+   * Keeps `entry`, filled from `t` for `line` (the cache's copy), for the line, and as the template of the lines
+   * of its REST and MID unless each line of its shape is written once (ShapeTemplate.perLine): either way a line
+   * reads the same (the tests hold the paths to one another), the maps only save the lines that repeat a REST.
+   */
+  #keepShaped(kind: Kind, t: ShapeTemplate, line: string, entry: CachedCommand): void {
+    kind.lines.set(line, entry);
+    if (!t.perLine) this.#keepShapes(kind, line, entry);
   }
 
   /** The template of a shape, or null when the parse of a line of the shape made none; the first template is kept. */
@@ -323,6 +360,12 @@ export class RuleParseCache {
     const had = kind.shapes.get(key);
     if (typeof had === 'object') return;
     kind.shapes.set(key, template ?? (had ?? 0) + 1);
+    if (template !== null) {
+      const h = templateHash(template);
+      const same = kind.shapeHashes.get(h);
+      if (same === undefined) kind.shapeHashes.set(h, [template]);
+      else same.push(template);
+    }
   }
 
   /** Keeps a successful parse of a rule line (append / insert / delete by spec) whose matches can be shared; whether it did. */

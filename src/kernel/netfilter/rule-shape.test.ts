@@ -10,7 +10,8 @@ import { RuleParseCache } from './rule-parse-cache.js';
 import { ruleSpecText } from './rule-print.js';
 import { printSave } from './save-print.js';
 import { emptyRuleset } from './ruleset.js';
-import { shapeKey } from './rule-shape.js';
+import type { ShapeTemplate } from './rule-shape.js';
+import { optionHash, scannedOfShape, scannedOptionHash, scannedWords, scanWords, shapeKey } from './rule-shape.js';
 import { splitWords } from './tokenize.js';
 
 /** Everything a parsed line carries that a later stage reads, rules as iptables-save prints them. */
@@ -29,7 +30,7 @@ function parsed(text: string, cache: RuleParseCache): unknown {
 const CHAINS = ['A', 'BB', 'KUBE-SVC-ABCDEFGHIJKLMNOP', 'KUBE-SEP-ABCDEFGHIJKLMNOP', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ123', '-x', 'NOPE', 'DROP', 'ACCEPT', 'INPUT'];
 const ADDRESSES = ['10.0.0.1', '172.16.0.201/32', '10.0.0.0/8', '0.0.0.0/0', '10.0.0.1,10.0.0.2', '300.1.1.1', '10.0.0.1/33', 'x', '"10.0.0.9"', '1.2.3.4/255.255.0.0'];
 const COMMENTS = ['"default/svc-00199:dns cluster IP"', 'plain', '""', `"${'c'.repeat(255)}"`, `"${'c'.repeat(256)}"`, '"a \\" b"', '-d', '!'];
-const PORTS = ['53', '80', '0', '65535', '65536', '1:100', '100:1', 'http', 'abc', '-1'];
+const PORTS = ['53', '80', '"80"', '"8080"', '0', '65535', '65536', '1:100', '100:1', 'http', 'abc', '-1'];
 const DESTINATIONS = ['10.128.1.31:5353', '10.0.0.1', '10.0.0.1-10.0.0.9:80-90', '10.0.0.1:0', '10.0.0.1:99999', 'bad', '10.0.0.1:'];
 const PROBABILITIES = ['0.3333333333', '0.5000000000', '1', '0', '1.5', '-0.1', 'x', '1e-3'];
 
@@ -46,12 +47,15 @@ const SHAPES = [
   '-A {chain} -j {jump} -m comment --comment {comment}',
   '-A {chain} -p tcp --dport {port} -j REJECT',
   '-A {chain}  -s  {addr}   -m comment --comment {comment} -j RETURN',
+  '-A {chain}\t-m comment --comment {comment} -m tcp -p tcp -d {addr}\t--dport {port} -j {jump} ',
+  '-A {chain} -m comment --comment {comment} -m tcp -p tcp -d {addr} --dport "80" ! -s {addr} -j KUBE-MARK-MASQ',
 ];
 
 const holeValue = (name: string): fc.Arbitrary<string> => {
   switch (name) {
-    case 'chain': return fc.constantFrom(...CHAINS);
-    case 'jump': return fc.constantFrom(...CHAINS);
+    // A chain or jump written in quotes reads as the name (scanWords() takes a whole quoted word).
+    case 'chain': return fc.oneof(fc.constantFrom(...CHAINS), fc.constantFrom('"BB"', '"KUBE-SVC-ABCDEFGHIJKLMNOP"', '"INPUT"'));
+    case 'jump': return fc.oneof(fc.constantFrom(...CHAINS), fc.constantFrom('"A"', '"KUBE-MARK-MASQ"', '"ACCEPT"'));
     case 'addr': return fc.oneof(fc.constantFrom(...ADDRESSES), fc.tuple(fc.nat(255), fc.nat(255), fc.integer({ min: 0, max: 33 })).map(([a, b, m]) => `10.${a}.${b}.1/${m}`));
     case 'comment': return fc.oneof(fc.constantFrom(...COMMENTS), fc.stringMatching(/^[a-z0-9/:.-]{1,20}$/));
     case 'port': return fc.oneof(fc.constantFrom(...PORTS), fc.integer({ min: 0, max: 70000 }).map(String));
@@ -117,5 +121,78 @@ describe('rule shapes with value holes', () => {
     const cache = new RuleParseCache();
     expect(parsed(t, cache)).toEqual(parsed(t, new RuleParseCache()));
     expect(cache.stats).toMatchObject({ hits: 49, misses: 1 });
+  });
+});
+
+describe('lines read in one scan of their characters', () => {
+  const PIECES = [
+    '-A', 'KUBE-SVC-X', 'INPUT', 'POSTROUTING', '-j', '-g', '-s', '-d', '--comment', '--dport', '--sport', '--probability', '--to-destination',
+    '-m', 'comment', 'tcp', '10.0.0.1', 'ACCEPT', 'DNAT', 'KUBE-MARK-MASQ', '"a b"', '""', '"x', 'a"b"', '"a"b', '"a\\"b"', '\\', "'q'", '!',
+    '"-s"', '"INPUT"', '"ACCEPT"', '\u0000', '\r', 'é', '"a\tb"', '-sX', '--d', '-', '"KUBE-SVC-X"',
+  ];
+  const SEPS = [' ', '  ', '\t', ' \t '];
+  const parts = fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 14 }).map((w) => (w[0] === '-A' ? w : ['-A', ...w]));
+  const join = (words: readonly string[], seps: readonly string[]): string => words.map((w, i) => (i === 0 ? w : seps[i % seps.length] + w)).join('');
+  const seps = fc.array(fc.constantFrom(...SEPS), { minLength: 1, maxLength: 4 });
+  /** A line, and another with some of its words replaced. */
+  const pair = fc
+    .tuple(parts, fc.array(fc.tuple(fc.nat(14), fc.constantFrom(...PIECES)), { maxLength: 4 }), seps, seps, fc.constantFrom('', ' ', '\t'))
+    .map(([a, subs, sa, sb, lead]) => {
+      const b = a.slice();
+      for (const [i, w] of subs) if (i < b.length) b[i] = w;
+      return [join(a, sa), lead + join(b, sb)] as const;
+    });
+
+  it('reads the words splitWords() reads, and takes every line written without a quote', () => {
+    let scanned = 0;
+    fc.assert(
+      fc.property(pair, ([, l]) => {
+        const n = scanWords(l);
+        if (!l.includes('"') && !l.includes('\u0000')) expect(n).toBeGreaterThanOrEqual(0);
+        if (n < 0) return;
+        scanned++;
+        const words = splitWords(l, true);
+        expect(splitWords(l, false)).toEqual(words);
+        expect(scannedWords(l, n)).toEqual(words);
+      }),
+      { numRuns: 2000, seed: 17 },
+    );
+    expect(scanned).toBeGreaterThan(800);
+  });
+
+  it("takes a line for a template's shape exactly when shapeKey() gives both one key, and hashes them alike", () => {
+    let same = 0;
+    let other = 0;
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        const wa = splitWords(a, true);
+        const ka = shapeKey(wa, a);
+        const n = scanWords(b);
+        if (ka === undefined || n < 0) return;
+        const h = scannedOptionHash();
+        // What scannedOfShape() reads of a template: its words as written and where its holes are.
+        const t = { raw: wa.map((w) => w.raw), holes: ka.holes.map((word) => ({ kind: 'chain', word })) } as unknown as ShapeTemplate;
+        const wb = splitWords(b, true);
+        const kb = shapeKey(wb, b);
+        const alike = kb?.key === ka.key;
+        expect(scannedOfShape(t, b, n)).toBe(alike);
+        if (alike) same++;
+        else other++;
+        // A value starting with `-` is hashed with the option words.
+        const dashValue = (ws: readonly { raw: string }[]) => ka.holes.some((i) => ws[i].raw.startsWith('-'));
+        if (alike && !dashValue(wa) && !dashValue(wb)) expect(h).toBe(optionHash(t.raw));
+      }),
+      { numRuns: 4000, seed: 23 },
+    );
+    expect(same).toBeGreaterThan(300);
+    expect(other).toBeGreaterThan(300);
+  });
+
+  it('does not read a line whose quotes group or escape otherwise', () => {
+    for (const l of ['-A X -m comment --comment "a\\"b" -j Y', '-A X -m comment --comment a"b c" -j Y', '-A X -m comment --comment "a b"c -j Y', '-A X -m comment --comment "a b', '-A X\u0000 -j Y']) {
+      expect(scanWords(l)).toBe(-1);
+    }
+    expect(scanWords(Array.from({ length: 65 }, () => 'w').join(' '))).toBe(-1);
+    expect(scanWords(Array.from({ length: 64 }, () => 'w').join(' '))).toBe(64);
   });
 });

@@ -12,16 +12,23 @@
 // no template.
 //
 // A line of the shape gets the template's parse with each hole's value read by the very function the full parse
-// uses (parseAddressList(), the module's option callback replayed with its calls, then its final check, the
-// chain checks); when any of them fails, or gives a parse of another kind (an address list, a module that
-// leaves no match, a match that holds state), the line is parsed in full, so its errors and columns are its own.
+// uses (parseHostMask() as parseAddressList() reads one item, the module's option callback replayed with its
+// calls, then its final check, the chain checks); when any of them fails, or gives a parse of another kind (an
+// address list, a module that leaves no match, a match that holds state), the line is parsed in full, so its
+// errors and columns are its own. What a replay made is kept by its values when they are short (a port: the
+// match is shared, as a cached line's rules share theirs), and so is the last address each hole read.
+//
+// A line written plainly (no quote inside a word, no escape) is read in one scan of its characters (scanWords(),
+// scannedOfShape(), fillScanned(): see below), its words and columns made only when read (ShapedCommand); other
+// lines go through splitWords() and shapeKey(). A line filled from a template is kept for itself only: its REST
+// and MID (rule-parse-cache.ts) are not kept as templates, since the lines that would find them are of its shape.
 
 import type { Match, MatchBuilder, RuleEnv, Target, TargetBuilder } from './module.js';
-import type { ModuleUse, ParseTrace, CommandAt } from './rule-parse.js';
+import type { ModuleUse, ParseTrace, CommandAt, RuleCommand } from './rule-parse.js';
 import type { Rule, RuleBasics, RuleTarget } from './ruleset.js';
 import type { Word } from './tokenize.js';
 import type { CachedCommand } from './rule-parse-cache.js';
-import { parseAddressList } from './basic-filter.js';
+import { parseHostMask } from './basic-filter.js';
 import { findTarget } from './registry.js';
 import { checkChainName } from './rule-parse.js';
 import { BUILTIN_NAMES, shareableMatch } from './rule-parse-cache.js';
@@ -73,7 +80,27 @@ export interface ShapeTemplate {
   finishEnv: RuleEnv;
   /** Where `at`'s columns are, as word indices. */
   at: { command: number; chain: number; target: number; matches: readonly number[]; src: number; dst: number };
+  /**
+   * By module use: what its replay made, by its hole values (joined by NUL), when they are short (a port, a
+   * probability); a pure result of the values, the template's other arguments and its final check's rule.
+   */
+  made?: Array<Map<string, Match | Target> | undefined>;
+  /**
+   * Whether each line of the shape is written once: a hole holds a comment (kube-proxy writes one per Service
+   * port), so no other line has its REST or MID (rule-parse-cache.ts) and they are not kept as templates.
+   */
+  perLine: boolean;
+  /** The uses with option holes, in use order, each with its holes (indices into `holes`). */
+  optionUses: ReadonlyArray<{ use: number; holes: readonly number[] }>;
+  /** By hole: the last `-s` / `-d` value read there, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
+  lastAddr?: Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>;
 }
+
+/** The longest hole value a use's replay is kept by, and how many results are kept per use. */
+const MADE_VALUE_MAX = 12;
+const MADE_MAX = 256;
+/** The longest hole value compared with the template's, to share its string. */
+const SHARED_VALUE_MAX = 16;
 
 /**
  * The template of a `-A` line's successful parse (one rule, its matches shareable), or undefined when a hole was
@@ -103,8 +130,19 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
   const index = (col: number | null | undefined): number => (col === null || col === undefined ? -1 : words.findIndex((x) => x.col === col));
   const matches = at.matches.map(index);
   if (matches.some((m) => m < 0)) return undefined;
+  const optionUses: Array<{ use: number; holes: number[] }> = [];
+  for (let u = 0; u < uses.length; u++) {
+    const hs: number[] = [];
+    for (let k = 0; k < kinds.length; k++) {
+      const h = kinds[k];
+      if (h.kind === 'option' && h.use === u) hs.push(k);
+    }
+    if (hs.length > 0) optionUses.push({ use: u, holes: hs });
+  }
   return {
     holes: kinds,
+    perLine: kinds.some((h) => h.kind === 'option' && uses[h.use].module.name === 'comment'),
+    optionUses,
     raw: words.map((w) => w.raw),
     rule,
     uses,
@@ -116,36 +154,104 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
 
 /** One address of `-s` / `-d` as the full parse reads it, or undefined for anything else (a list, an error). */
 function oneAddress(text: string, invert: boolean): { addr: number; mask: number; invert: boolean } | undefined {
-  const list = parseAddressList(text);
-  if (typeof list === 'string' || list.length !== 1) return undefined;
+  // Without a comma parseAddressList() reads one item, parseHostMask(), host bits cleared.
+  if (text.indexOf(',') >= 0) return undefined;
+  const a = parseHostMask(text);
+  if (typeof a === 'string') return undefined;
   // `! -s A/0`: refused by the kernel (checkRuleSpec()).
-  if (invert && list[0].mask === 0) return undefined;
-  return { addr: list[0].addr, mask: list[0].mask, invert };
+  if (invert && a.mask === 0) return undefined;
+  return { addr: (a.addr & a.mask) >>> 0, mask: a.mask, invert };
+}
+
+/** What a fill reads of a line's words: a word's text and its raw form, by word index. */
+interface WordsRead {
+  text(i: number): string;
+  raw(i: number): string;
+  /** Whether the word is written as the command sees it (no quotes, no escapes). */
+  plain(i: number): boolean;
+  /** Whether the word is `s` as written. */
+  same(i: number, s: string): boolean;
+}
+
+/** Words from splitWords(), each value copied. */
+class CopiedWords implements WordsRead {
+  constructor(readonly words: readonly Word[]) {}
+  text(i: number): string {
+    return ownCopy(this.words[i].text);
+  }
+  raw(i: number): string {
+    return ownCopy(this.words[i].raw);
+  }
+  plain(i: number): boolean {
+    return this.words[i].raw === this.words[i].text;
+  }
+  same(i: number, s: string): boolean {
+    return this.words[i].raw === s;
+  }
+}
+
+/** The words scanWords() read last, of the entry's own copy of the line: slices of it. */
+class ScannedWords implements WordsRead {
+  constructor(readonly own: string) {}
+  text(i: number): string {
+    return QUOTED[i] === 1 ? this.own.slice(START[i] + 1, END[i] - 1) : this.own.slice(START[i], END[i]);
+  }
+  raw(i: number): string {
+    return this.own.slice(START[i], END[i]);
+  }
+  plain(i: number): boolean {
+    return QUOTED[i] === 0;
+  }
+  same(i: number, s: string): boolean {
+    return scannedIs(this.own, i, s);
+  }
+}
+
+/** A filled line: its rule, chain, its chain word as the entry keeps it, and the jump. */
+interface Filled {
+  rule: Rule;
+  chain: string;
+  chainRaw: string;
+  jumpsTo: string | null;
 }
 
 /**
- * The parse of `words` (a line of `t`'s shape) from `t`, or undefined when a value reads otherwise than the
- * template's did (the line is then parsed in full). `text` is what the entry hands on as the line's text.
+ * The rule of a line of `t`'s shape, each hole's value read by the function the full parse reads it with, or
+ * undefined when a value reads otherwise than the template's did. The line's values are taken as `w` gives them:
+ * strings that keep no part of a restore's input alive (a value written as the template's is the template's).
  */
-export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
+function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => string | undefined): Filled | undefined {
   const r = t.rule;
   let basics: RuleBasics = r.basics;
   let target: RuleTarget = r.target;
-  // By module use, by call: the arguments with the line's values in place (only for the calls that have holes).
-  let dirty: Array<Array<string[] | undefined> | undefined> | null = null;
-  let chain = words[1].text;
-  // The words as written: the template's outside the holes; a hole's own (a chain's as the restore keeps it), in a
-  // string of its own so that the entry keeps no copy of the line but its text.
-  const raw = t.raw.slice();
-  for (const h of t.holes) {
-    const v = words[h.word].text;
-    const written = words[h.word].raw;
-    raw[h.word] = ownCopy(written);
+  // The chain as the command sees it: a hole's is read below.
+  let chain = t.holes[0].word === 1 ? '' : w.text(1);
+  let chainRaw = t.raw[1];
+  // The words after the chain as written: the template's outside the holes, a hole's own (a chain's as the restore keeps it).
+  const source = t.raw.slice(2);
+  // The option holes' values, by hole.
+  let values: string[] | null = null;
+  for (let k = 0; k < t.holes.length; k++) {
+    const h = t.holes[k];
+    const i = h.word;
+    const plain = w.plain(i);
+    let v: string;
+    let written: string;
+    // A short value written as the template's (a port, kube-proxy's cluster CIDR) is the template's string; a
+    // chain or jump is the restore's name (below).
+    if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
+      written = t.raw[i];
+      v = plain ? written : w.text(i);
+    } else {
+      v = w.text(i);
+      written = plain ? v : w.raw(i);
+    }
+    if (i >= 2) source[i - 2] = written;
     switch (h.kind) {
       case 'chain':
         if (checkChainName(v) !== undefined) return undefined;
         chain = chainNamed(v) ?? v;
-        if (written === v) raw[h.word] = chain;
+        chainRaw = plain ? chain : written;
         break;
       case 'jump':
       case 'goto':
@@ -153,13 +259,25 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
         if ((h.kind === 'goto' && checkChainName(v) !== undefined) || v === 'DROP') return undefined;
         const name = chainNamed(v);
         if (name === undefined) return undefined;
-        target = { kind: h.kind, chain: name };
-        if (written === v) raw[h.word] = name;
+        // The template's own target when the line jumps where it does (kube-proxy's `-j KUBE-MARK-MASQ`).
+        target = r.target.kind === h.kind && r.target.chain === name ? r.target : { kind: h.kind, chain: name };
+        if (plain) source[i - 2] = name;
         break;
       case 'source':
       case 'destination': {
-        const a = oneAddress(v, (h.kind === 'source' ? r.basics.src : r.basics.dst)!.invert);
-        if (a === undefined) return undefined;
+        const invert = (h.kind === 'source' ? r.basics.src : r.basics.dst)!.invert;
+        const last = (t.lastAddr ??= new Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>(t.holes.length));
+        const was = last[k];
+        let a = was !== undefined && was.text === v ? was.addr : undefined;
+        if (a === undefined) {
+          a = oneAddress(v, invert);
+          if (a === undefined) return undefined;
+          if (was === undefined) last[k] = { text: v, addr: a };
+          else {
+            was.text = v;
+            was.addr = a;
+          }
+        }
         if (basics === r.basics) {
           const b = r.basics;
           // Field by field: a spread copies through a slower generic path.
@@ -169,50 +287,274 @@ export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: str
         else basics.dst = a;
         break;
       }
-      case 'option': {
-        dirty ??= new Array<Array<string[] | undefined> | undefined>(t.uses.length);
-        let calls = dirty[h.use];
-        if (calls === undefined) dirty[h.use] = calls = new Array<string[] | undefined>(t.uses[h.use].calls.length);
-        let args = calls[h.call];
-        if (args === undefined) calls[h.call] = args = t.uses[h.use].calls[h.call].args.slice();
-        // A copy: what the module keeps of the value (a comment) must not keep the line's words alive.
-        args[h.arg] = ownCopy(v);
+      case 'option':
+        values ??= new Array<string>(t.holes.length);
+        values[k] = v;
         break;
-      }
     }
   }
   let matches = r.matches;
-  if (dirty !== null) {
-    for (let u = 0; u < dirty.length; u++) {
-      const calls = dirty[u];
-      if (calls === undefined) continue;
-      const use = t.uses[u];
-      // The module's options read again in the order they were given, the new values in place.
-      const b = use.module.create() as MatchBuilder | TargetBuilder;
-      for (let c = 0; c < use.calls.length; c++) {
-        const call = use.calls[c];
-        const e = b.option(call.spec, calls[c] ?? call.args, call.invert, call.env);
-        if (e !== undefined) return undefined;
+  if (values !== null) {
+    for (const o of t.optionUses) {
+      const u = o.use;
+      const key = madeKey(o.holes, values);
+      const memo = key === undefined ? undefined : t.made?.[u];
+      let made = memo?.get(key!);
+      if (made === undefined) {
+        const use = t.uses[u];
+        // The calls' arguments with the line's values in place (only for the calls that have holes).
+        const calls = new Array<string[] | undefined>(use.calls.length);
+        for (const k of o.holes) {
+          const h = t.holes[k] as Extract<HoleKind, { kind: 'option' }>;
+          const args = (calls[h.call] ??= use.calls[h.call].args.slice());
+          args[h.arg] = values[k];
+        }
+        // The module's options read again in the order they were given, the new values in place.
+        const b = use.module.create() as MatchBuilder | TargetBuilder;
+        for (let c = 0; c < use.calls.length; c++) {
+          const call = use.calls[c];
+          const e = b.option(call.spec, calls[c] ?? call.args, call.invert, call.env);
+          if (e !== undefined) return undefined;
+        }
+        const m = b.finish(t.finishEnv);
+        if (m === null || typeof m === 'string') return undefined;
+        made = m;
+        // Matches only: a target keeps its own instance per line.
+        if (key !== undefined && !(t.hasTarget && u === t.uses.length - 1) && shareableMatch(m as Match)) {
+          t.made ??= new Array<Map<string, Match | Target> | undefined>(t.uses.length);
+          const kept = (t.made[u] ??= new Map());
+          if (kept.size < MADE_MAX) kept.set(key, m);
+        }
       }
-      const made = b.finish(t.finishEnv);
-      if (made === null || typeof made === 'string') return undefined;
       if (t.hasTarget && u === t.uses.length - 1) target = { kind: 'module', target: made as Target };
       else {
         const m = made as Match;
         if (!shareableMatch(m)) return undefined;
         if (matches === r.matches) matches = r.matches.slice();
-        (matches as Match[])[use.matchIndex] = m;
+        (matches as Match[])[t.uses[u].matchIndex] = m;
       }
     }
   }
-  const rule: Rule = { basics, matches, target, counters: { packets: r.counters.packets, bytes: r.counters.bytes }, source: raw.slice(2) };
-  const col = (i: number): number => words[i].col;
+  // The template's counters: an entry's rule never enters a ruleset, instantiate() gives each rule its own.
+  const rule: Rule = { basics, matches, target, counters: r.counters, source };
+  const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
+  return { rule, chain, chainRaw, jumpsTo };
+}
+
+/** The key of a use's replay with `values` in its holes (`holes`: indices into the template's), or undefined when a value is long. */
+function madeKey(holes: readonly number[], values: readonly string[]): string | undefined {
+  let key = '';
+  for (let k = 0; k < holes.length; k++) {
+    const v = values[holes[k]];
+    if (v.length > MADE_VALUE_MAX) return undefined;
+    key = k === 0 ? v : `${key}\u0000${v}`;
+  }
+  return key;
+}
+
+/** `t.at`'s word indices as columns, a word's column given by `col`. */
+function atOf(t: ShapeTemplate, col: (i: number) => number): CommandAt {
   const a = t.at;
   const matchCols = new Array<number>(a.matches.length);
   for (let i = 0; i < matchCols.length; i++) matchCols[i] = col(a.matches[i]);
   const at: CommandAt = { command: col(a.command), chain: col(a.chain), target: a.target < 0 ? null : col(a.target), matches: matchCols };
   if (a.src >= 0) at.src = col(a.src);
   if (a.dst >= 0) at.dst = col(a.dst);
-  const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
-  return { command: { op: 'append', chain, rules: [rule] }, at, words: raw, jumpsTo, text: ownCopy(text) };
+  return at;
+}
+
+/**
+ * The parse of `words` (a line of `t`'s shape) from `t`, or undefined when a value reads otherwise than the
+ * template's did (the line is then parsed in full). `text` is what the entry hands on as the line's text.
+ */
+export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
+  // A copy of each value: what the entry and the modules keep (a comment) must not keep the line's words alive.
+  const f = fillRule(t, new CopiedWords(words), chainNamed);
+  if (f === undefined) return undefined;
+  const raw = new Array<string>(words.length);
+  raw[0] = t.raw[0];
+  raw[1] = f.chainRaw;
+  const source = f.rule.source!;
+  for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
+  return { command: { op: 'append', chain: f.chain, rules: [f.rule] }, at: atOf(t, (i) => words[i].col), words: raw, jumpsTo: f.jumpsTo, text: ownCopy(text) };
+}
+
+// Lines of a seen shape read in one scan of their characters, without splitWords()'s Word objects or shapeKey()'s
+// key string. The scan finds the words and hashes the option words (those written starting with `-`: a shape's
+// fixed words, where its lines differ only in values); the templates of that hash are then checked against the
+// line word by word (scannedOfShape()): the same words outside the template's holes, and in its holes values
+// that shapeKey() takes for holes too, which makes the line's key the template's. A line whose quoting is
+// anything but plain (a quote inside a word, a backslash inside quotes, an unterminated quote) is not scanned:
+// splitWords() reads it.
+
+/** The most words a scanned line may have. */
+const MAX_SCAN = 64;
+/** The words of the line scanWords() read last: where each starts and ends as written, whether it is quoted. */
+const START = new Int32Array(MAX_SCAN);
+const END = new Int32Array(MAX_SCAN);
+const QUOTED = new Uint8Array(MAX_SCAN);
+/** The hash scanWords() gave the line it read last (see optionHash()). */
+let scannedHash = 0;
+
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10;
+
+/** FNV-1a, over the option words: each one's index, length, and first, middle and last characters. */
+const mix = (h: number, x: number): number => Math.imul(h ^ x, 16777619);
+const mixWord = (h: number, i: number, len: number, first: number, middle: number, last: number): number =>
+  mix(mix(mix(mix(mix(h, i), len), first), middle), last);
+const HASH_START = 0x811c9dc5;
+
+/**
+ * The words of `line` as splitWords() reads them, into START / END / QUOTED (and the hash of its option words
+ * into scannedHash): their count, or -1 when the line has a NUL, more than MAX_SCAN words, or a double quote
+ * anywhere but around a whole word with no backslash inside.
+ */
+export function scanWords(line: string): number {
+  const len = line.length;
+  let n = 0;
+  let i = 0;
+  let h = HASH_START;
+  for (;;) {
+    while (i < len && isBlank(line.charCodeAt(i))) i++;
+    if (i >= len) {
+      scannedHash = mix(h, n) >>> 0;
+      return n;
+    }
+    if (n === MAX_SCAN) return -1;
+    const s = i;
+    const c0 = line.charCodeAt(i);
+    if (c0 === 34) {
+      // `"..."`: a word of its own, as add_param_to_argv() reads it when nothing inside is escaped.
+      for (i++; i < len; i++) {
+        const c = line.charCodeAt(i);
+        if (c === 34) break;
+        if (c === 92 || c === 0) return -1;
+      }
+      if (i >= len) return -1;
+      i++;
+      if (i < len && !isBlank(line.charCodeAt(i))) return -1;
+      QUOTED[n] = 1;
+    } else {
+      for (; i < len; i++) {
+        const c = line.charCodeAt(i);
+        if (c === 32 || c === 9 || c === 10) break;
+        if (c === 34 || c === 0) return -1;
+      }
+      QUOTED[n] = 0;
+      if (c0 === 45) h = mixWord(h, n, i - s, c0, line.charCodeAt(s + ((i - s) >> 1)), line.charCodeAt(i - 1));
+    }
+    START[n] = s;
+    END[n] = i;
+    n++;
+  }
+}
+
+/** The hash scanWords() gives a line whose words are `raw` as written: lines of one shape hash alike unless a value starts with `-`. */
+export function optionHash(raw: readonly string[]): number {
+  let h = HASH_START;
+  for (let i = 0; i < raw.length; i++) {
+    const w = raw[i];
+    if (w.charCodeAt(0) === 45) h = mixWord(h, i, w.length, 45, w.charCodeAt(w.length >> 1), w.charCodeAt(w.length - 1));
+  }
+  return mix(h, raw.length) >>> 0;
+}
+
+/** The hash scanWords() gives the lines of `t`'s shape (but those with a value starting with `-`). */
+export function templateHash(t: ShapeTemplate): number {
+  return optionHash(t.raw);
+}
+
+/** The hash of the line scanWords() read last. */
+export function scannedOptionHash(): number {
+  return scannedHash;
+}
+
+/** Word `i` of the line scanWords() read last, as the command sees it. */
+function scannedText(line: string, i: number): string {
+  return QUOTED[i] === 1 ? line.slice(START[i] + 1, END[i] - 1) : line.slice(START[i], END[i]);
+}
+
+/** Whether word `i` of the scanned line is `w` as written. */
+function scannedIs(line: string, i: number, w: string): boolean {
+  const s = START[i];
+  if (END[i] - s !== w.length) return false;
+  // Character by character: startsWith() on a slice of the restore's input is slower.
+  for (let k = 0; k < w.length; k++) if (line.charCodeAt(s + k) !== w.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Whether the scanned line (`n` words) is of `t`'s shape: shapeKey() would give it `t`'s key. Its words are the
+ * template's outside the holes; then the word before each hole is the template's, so shapeKey() takes the hole
+ * for one as it did the template's, except for what it reads of the hole itself: a chain must be no built-in one,
+ * and a word after `-j` must name no target module. (A word after a hole is no hole for either.)
+ */
+export function scannedOfShape(t: ShapeTemplate, line: string, n: number): boolean {
+  if (t.raw.length !== n) return false;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (k < t.holes.length && t.holes[k].word === i) {
+      k++;
+      if (i === 1) {
+        // The built-in names are 5 to 11 characters long.
+        const len = END[1] - START[1] - 2 * QUOTED[1];
+        if (len >= 5 && len <= 11 && BUILTIN_NAMES.has(scannedText(line, 1))) return false;
+      } else if (t.raw[i - 1] === '-j' && findTarget(scannedText(line, i)) !== undefined) return false;
+    } else if (!scannedIs(line, i, t.raw[i])) return false;
+  }
+  return true;
+}
+
+/** The words of the line scanWords() read last (`n` of them) as splitWords() gives them (for tests). */
+export function scannedWords(line: string, n: number): Word[] {
+  const words: Word[] = [];
+  for (let i = 0; i < n; i++) words.push({ text: scannedText(line, i), raw: line.slice(START[i], END[i]), col: START[i] + 1 });
+  return words;
+}
+
+/**
+ * A line filled from a template (fillScanned()): its rule, columns and jump made at once, its words when first read
+ * (the line given back or printed), from its text scanned again.
+ */
+class ShapedCommand implements CachedCommand {
+  /** The words, once read. */
+  #words: readonly string[] | null = null;
+  readonly #t: ShapeTemplate;
+
+  constructor(
+    t: ShapeTemplate,
+    readonly command: RuleCommand & { op: 'append' },
+    /** The columns: made at once, the restore's apply reads them for every line. */
+    readonly at: CommandAt,
+    readonly jumpsTo: string | null,
+    public text: string,
+  ) {
+    this.#t = t;
+  }
+
+  get words(): readonly string[] {
+    if (this.#words === null) {
+      const source = this.command.rules[0].source!;
+      const raw = new Array<string>(source.length + 2);
+      raw[0] = this.#t.raw[0];
+      // The chain as fillRule() kept it: the restore's name when written plainly, else as written.
+      scanWords(this.text);
+      raw[1] = QUOTED[1] === 0 ? this.command.chain : this.text.slice(START[1], END[1]);
+      for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
+      this.#words = raw;
+    }
+    return this.#words;
+  }
+}
+
+/**
+ * The parse of `own` (a copy of the line, which the entry keeps as its text) from `t`, right after
+ * scanWords(own) and scannedOfShape() said it is a line of `t`'s shape; undefined when a value reads
+ * otherwise than the template's did (the line is then read by splitWords() and parsed in full).
+ */
+export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
+  // Slices of the entry's own text: they keep nothing else alive.
+  const f = fillRule(t, new ScannedWords(own), chainNamed);
+  if (f === undefined) return undefined;
+  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, atOf(t, (i) => START[i] + 1), f.jumpsTo, own);
 }
