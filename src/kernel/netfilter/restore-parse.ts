@@ -9,7 +9,7 @@ import type { Word } from './tokenize.js';
 import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
 import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
-import { instantiate, instantiateEntry } from './rule-parse-cache.js';
+import { entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
 import { chainSource } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
@@ -182,7 +182,7 @@ export function parseRestore(
       continue;
     }
     if (line.startsWith(':')) {
-      const parsed = parseChainLine(line, table);
+      const parsed = plainChainLine(line) ?? parseChainLine(line, table);
       if ('message' in parsed) {
         errors.push({ line: lineNo, column: parsed.column, message: parsed.message });
         continue;
@@ -197,7 +197,7 @@ export function parseRestore(
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
         continue;
       }
-      lines.push({ kind: 'chain', line: lineNo, ...parsed, raw: line });
+      lines.push({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
       continue;
     }
     const hasNewline = nl >= 0;
@@ -231,9 +231,9 @@ export function parseRestore(
     const hit = cache?.lookup(table, lenient, line, chainNamed);
     if (hit !== undefined) {
       // A line's own `-c P B` is taken only with --counters.
-      const cmd = instantiateEntry(hit, !opts.counters);
-      releaseFor(cmd.chain);
-      lines.push(new CachedLine(lineNo, cmd, hit, hit.text ?? line));
+      const l = CachedLine.of(lineNo, hit, line, !opts.counters);
+      releaseFor(l.chain);
+      lines.push(l);
       continue;
     }
     const words = splitWords(line, hasNewline);
@@ -308,14 +308,48 @@ export function parseRestore(
  */
 export class CachedLine {
   readonly kind = 'command';
+  /** The chain the command names. */
+  readonly chain: string | null;
+  /**
+   * The line's one rule, when it appends one (most lines): the command is then made only if read, and the apply
+   * appends the rule itself (restore-apply.ts); else null.
+   */
+  readonly rule: Rule | null;
+  #command: RuleCommand | null;
+  /** The line's text, or null: the entry's (a rebased entry makes it when first read). */
+  readonly #text: string | null;
 
   constructor(
     readonly line: number,
-    readonly command: RuleCommand,
+    command: RuleCommand | null,
     /** The cache's entry, whose words and columns are the line's. */
     readonly entry: CachedCommand,
-    readonly text: string,
-  ) {}
+    text: string | null,
+    rule: Rule | null = null,
+  ) {
+    this.#command = command;
+    this.#text = text;
+    this.rule = command === null ? rule : null;
+    this.chain = command === null ? entryChain(entry) : command.chain;
+  }
+
+  /** The line `text` (line `line`) answered by `entry`, with its own rules (counters zero when `zero`, else the parse's). */
+  static of(line: number, entry: CachedCommand, text: string, zero: boolean): CachedLine {
+    const rule = instantiateRule(entry, zero);
+    // The entry's text, which keeps no restore's input alive (made only if read for a rebased entry).
+    const own = hasLazyText(entry) ? null : entry.text ?? text;
+    return rule !== null ? new CachedLine(line, null, entry, own, rule) : new CachedLine(line, instantiateEntry(entry, zero), entry, own);
+  }
+
+  /** The line as written (the rule cache's copy of it). */
+  get text(): string {
+    return this.#text ?? this.entry.text!;
+  }
+
+  get command(): RuleCommand {
+    if (this.#command === null) this.#command = { op: 'append', chain: this.chain!, rules: [this.rule!] };
+    return this.#command;
+  }
 
   get words(): readonly string[] {
     return this.entry.words;
@@ -411,8 +445,25 @@ function sourceWords(raw: readonly string[]): string[] {
   return [...raw.slice(0, i), ...raw.slice(end)];
 }
 
+/**
+ * parseChainLine() of `:NAME - [0:0]` (how kube-proxy declares every chain), NAME a valid name without blanks:
+ * the same result without splitting the line; undefined for any other line.
+ */
+export function plainChainLine(line: string): { chain: string; policy: null; counters: Counters } | undefined {
+  const end = line.length - 8;
+  if (end < 2 || !line.endsWith(' - [0:0]')) return undefined;
+  for (let i = 1; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9) return undefined;
+  }
+  const chain = line.slice(1, end);
+  if (checkChainName(chain) !== undefined) return undefined;
+  // A built-in chain's `-` keeps its policy, as a user chain has none.
+  return { chain, policy: null, counters: { packets: 0, bytes: 0 } };
+}
+
 /** `:CHAIN POLICY [p:b]`; the counters are optional and ignored when malformed, as the real tool does. */
-function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | { message: string; column: number } {
+export function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | { message: string; column: number } {
   const parts = splitBlanks(line, 1);
   const chain = parts[0];
   const nameErr = checkChainName(chain);

@@ -67,6 +67,8 @@ function shareableCommand(c: RuleCommand): boolean {
 interface Template {
   entry: CachedCommand;
   chain: string;
+  /** The line (the cache's copy): a rebased line's text is made from it (RebasedCommand.text). */
+  text: string;
 }
 
 /** The parses kept for one table and parser flags. */
@@ -131,17 +133,22 @@ function rebase(t: Template, line: string, chain: string, jump: string | null): 
   const delta = chain.length - t.chain.length;
   let target: number | null = e.at.target === null ? null : e.at.target + delta;
   if (jump !== null) target = line.length - jump.length + 1;
-  return new RebasedCommand(e, chain, jump, shiftAt(e.at, delta, target), line);
+  return new RebasedCommand(t, chain, jump, shiftAt(e.at, delta, target));
 }
 
 /**
  * A rebased parse: its template's rules, in its own chain, with its own jump (and source words ending in it).
- * Its command and words are made the first time they are read (printing the script back, giving held-back
- * lines back); a restore makes its rules from the template directly (fresh()).
+ * Its command, words and text are made the first time they are read (printing the script back, giving
+ * held-back lines back, a later restore comparing its lines with a kept chain's); a restore makes its rules
+ * from the template directly (fresh()). It is made for one line of one restore (the cache keeps no entry per
+ * rebased line: the REST / MID map finds the line again), and is what that line's record and its chain's
+ * record hold (restore-chain-source.ts).
  */
 class RebasedCommand implements CachedCommand {
   #words: readonly string[] | null = null;
   #command: RuleCommand | null = null;
+  #text: string | null = null;
+  readonly #t: Template;
   readonly #from: CachedCommand;
   readonly #chain: string;
   readonly #jump: string | null;
@@ -151,12 +158,13 @@ class RebasedCommand implements CachedCommand {
   readonly jumpsTo: string | null;
 
   constructor(
-    from: CachedCommand,
+    t: Template,
     chain: string,
     jump: string | null,
     readonly at: CommandAt,
-    public text: string | undefined,
   ) {
+    const from = t.entry;
+    this.#t = t;
     this.#from = from;
     this.#chain = chain;
     this.#jump = jump;
@@ -176,25 +184,38 @@ class RebasedCommand implements CachedCommand {
     }
   }
 
+  /** The chain of its `-A` line (the restore's string for it). */
+  get chain(): string {
+    return this.#chain;
+  }
+
   /** The rules with their own counters (the template's, or zero when `zero`), as instantiate() makes them. */
   fresh(zero: boolean): RuleCommand {
     return { op: 'append', chain: this.#chain, rules: this.#rules(zero, true) };
   }
 
+  /** fresh()'s one rule, when the line makes one rule (no address list); else null. */
+  freshRule(zero: boolean): Rule | null {
+    const from = (this.#from.command as { rules: Rule[] }).rules;
+    return from.length === 1 ? this.#rule(from[0], 0, zero, true) : null;
+  }
+
   #rules(zero: boolean, own: boolean): Rule[] {
     const from = (this.#from.command as { rules: Rule[] }).rules;
     const rules = new Array<Rule>(from.length);
-    for (let i = 0; i < from.length; i++) {
-      const r = from[i];
-      const n = r.counters;
-      // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
-      const counters = !own ? n : zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
-      const rule: Rule = { basics: r.basics, matches: r.matches, target: this.#target ?? r.target, counters };
-      const source = this.#sources === null ? r.source : this.#sources[i];
-      if (source !== undefined) rule.source = source;
-      rules[i] = rule;
-    }
+    for (let i = 0; i < from.length; i++) rules[i] = this.#rule(from[i], i, zero, own);
     return rules;
+  }
+
+  #rule(r: Rule, i: number, zero: boolean, own: boolean): Rule {
+    const n = r.counters;
+    // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
+    const counters = !own ? n : zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
+    const target = this.#target ?? r.target;
+    const source = this.#sources === null ? r.source : this.#sources[i];
+    // One literal per case (see ruleSharing()).
+    if (source !== undefined) return { basics: r.basics, matches: r.matches, target, counters, source };
+    return { basics: r.basics, matches: r.matches, target, counters };
   }
 
   get command(): RuleCommand {
@@ -203,6 +224,22 @@ class RebasedCommand implements CachedCommand {
       this.#command = { op: 'append', chain: this.#chain, rules: this.#jump === null ? from.rules : this.#rules(false, false) };
     }
     return this.#command;
+  }
+
+  /**
+   * The line as written: `-A `, its chain, then the template's words after its chain (with a jump of its own,
+   * the template's up to its ` -j ` and then this jump), as the REST / MID map found them equal. Made of the
+   * restore's chain names and the cache's copy of the template line, so it keeps no restore's input alive.
+   */
+  get text(): string {
+    if (this.#text === null) {
+      const t = this.#t;
+      const from = 3 + t.chain.length;
+      this.#text = this.#jump === null
+        ? `-A ${this.#chain}${t.text.slice(from)}`
+        : `-A ${this.#chain}${t.text.slice(from, t.text.length - t.entry.jumpsTo!.length - 4)} -j ${this.#jump}`;
+    }
+    return this.#text;
   }
 
   get words(): readonly string[] {
@@ -248,9 +285,13 @@ export class RuleParseCache {
    */
   lookup(table: TableName, lenientComments: boolean, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
     const kind = this.#kind(table, lenientComments);
-    let hit = kind.lines.get(line);
-    if (hit !== undefined && hit.jumpsTo !== null && chainNamed(hit.jumpsTo) === undefined) hit = undefined;
-    else if (hit === undefined) hit = this.#shaped(kind, line, chainNamed);
+    // The REST / MID maps first: they answer most lines of a full sync, which the line map then need not hash.
+    // Either answer is the parse of the line (see the top of this file), so the order changes no result.
+    let hit = this.#shaped(kind, line, chainNamed);
+    if (hit === undefined) {
+      hit = kind.lines.get(line);
+      if (hit !== undefined && hit.jumpsTo !== null && chainNamed(hit.jumpsTo) === undefined) hit = undefined;
+    }
     if (hit === undefined) {
       this.#misses++;
       return undefined;
@@ -282,12 +323,10 @@ export class RuleParseCache {
       t = kind.rest.get(line.slice(r));
       if (t === undefined || (t.entry.jumpsTo !== null && chainNamed(t.entry.jumpsTo) === undefined)) return undefined;
     }
-    // Kept for the line: its key and text are a copy of the line (see ownCopy()); its chain the restore's string.
-    const own = ownCopy(line);
-    const chain = own.slice(3, r);
-    const hit = rebase(t, own, chainNamed(chain) ?? chain, jump ?? null);
-    kind.lines.set(own, hit);
-    return hit;
+    // Not kept for the line (the maps find it again). Its chain and jump are the restore's strings (a chain that
+    // does not exist, which the apply refuses, a copy): it keeps no substring of the restore's input.
+    const chain = line.slice(3, r);
+    return rebase(t, line, chainNamed(chain) ?? ownCopy(chain), jump ?? null);
   }
 
   /**
@@ -341,7 +380,7 @@ export class RuleParseCache {
   #keepShapes(kind: Kind, line: string, entry: CachedCommand): void {
     const r = entry.command.op === 'append' && entry.at.command === 1 && entry.at.chain === 4 ? restStart(line) : -1;
     if (r < 0 || entry.words[1] !== line.slice(3, r)) return;
-    const t: Template = { entry, chain: line.slice(3, r) };
+    const t: Template = { entry, chain: line.slice(3, r), text: line };
     const rest = line.slice(r);
     if (!kind.rest.has(rest)) kind.rest.set(rest, t);
     const j = jumpStart(line, r);
@@ -357,6 +396,33 @@ export class RuleParseCache {
     for (const k of this.#byKind.values()) lines += k.lines.size;
     return { hits: this.#hits, misses: this.#misses, lines };
   }
+}
+
+/** Whether `e` makes its text when first read (a rebased entry): then it always has one. */
+export function hasLazyText(e: CachedCommand): boolean {
+  return e instanceof RebasedCommand;
+}
+
+/** Whether `e` has a text (`e.text !== undefined`), without making a rebased entry's. */
+export function entryHasText(e: CachedCommand): boolean {
+  return e instanceof RebasedCommand || e.text !== undefined;
+}
+
+/** The chain an entry's command names (a rebased entry's own). */
+export function entryChain(e: CachedCommand): string | null {
+  return e instanceof RebasedCommand ? e.chain : e.command.chain;
+}
+
+/**
+ * The one fresh rule of an entry that appends one rule (shared parse, own counters: the parse's, or zero when
+ * `zero`), as instantiateEntry() would make it; null for any other entry (the caller takes instantiateEntry()).
+ */
+export function instantiateRule(e: CachedCommand, zero: boolean): Rule | null {
+  if (e instanceof RebasedCommand) return e.freshRule(zero);
+  const c = e.command;
+  if (c.op !== 'append' || c.rules.length !== 1) return null;
+  const n = c.rules[0].counters;
+  return ruleSharing(c.rules[0], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
 }
 
 /** Fresh rules from a cache entry: shared parse, own counters (the parse's, or zero when `zero`). */
