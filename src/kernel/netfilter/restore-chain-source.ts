@@ -41,6 +41,8 @@ export interface LineHolder extends LineWords {
   readonly at: CommandAt;
   /** The line as written, when the rule cache may share its parse (a rebased entry makes it when first read). */
   readonly text?: string;
+  /** Whether `line` is `text`, told without making the text (a rebased entry's). */
+  textIs?(line: string): boolean;
 }
 
 /** The table and flags of one restore block: what every ChainSource its chains make shares; also its owner mark. */
@@ -78,6 +80,13 @@ class RecordedSource implements ChainSource {
 
   get words(): readonly LineWords[] {
     return this.#rec;
+  }
+
+  /** Whether line `i` is `line`, asked of its holder (which need not make its text to tell). */
+  lineIs(i: number, line: string): boolean {
+    if (this.#lines !== undefined) return this.#lines[i] === line;
+    const h = this.#rec[i];
+    return h.textIs !== undefined ? h.textIs(line) : h.text === line;
   }
 
   get at(): readonly CommandAt[] {
@@ -166,6 +175,11 @@ export class BlockChain implements Chain {
     if (this.#source === undefined && this.#rec !== null && this.hook === null) this.#source = new RecordedSource(this.#scope, this.#rec);
     return this.#source;
   }
+}
+
+/** Whether line `i` of `src` is `line` (`src.lines[i] === line`, without making the lines when they are recorded ones). */
+export function sourceLineIs(src: ChainSource, i: number, line: string): boolean {
+  return src instanceof RecordedSource ? src.lineIs(i, line) : src.lines[i] === line;
 }
 
 const sources = new WeakMap<Chain, ChainSource>();

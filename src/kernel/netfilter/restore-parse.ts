@@ -11,7 +11,7 @@ import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
 import { entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
-import { chainSource } from './restore-chain-source.js';
+import { chainSource, sourceLineIs } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
 import { isCommitted } from './committed-table.js';
 
@@ -86,11 +86,38 @@ export function parseRestore(
   // The kept table was committed: each kept chain's jumps name chains of it (committed-table.ts).
   let keptValid = false;
   const chainExists = (c: string): boolean => chains.has(c) || (kept !== undefined && !removed.has(c) && kept.has(c));
-  const chainNamed = (c: string): string | undefined => {
+  const lookupChain = (c: string): string | undefined => {
     const own = chains.get(c);
     if (own !== undefined || kept === undefined || removed.has(c)) return own;
     const k = kept.get(c);
     return k === undefined ? undefined : k.name === c ? k.name : c;
+  };
+  // The last two names asked (most recent first), and what they gave: a rule line asks its chain and its jump,
+  // and kube-proxy writes each chain's lines in a run (KUBE-MARK-MASQ is half the jumps). Forgotten whenever
+  // the chains that exist change (forgetNames()).
+  let nameA: string | null = null;
+  let namedA: string | undefined;
+  let nameB: string | null = null;
+  let namedB: string | undefined;
+  const forgetNames = (): void => {
+    nameA = nameB = null;
+  };
+  const chainNamed = (c: string): string | undefined => {
+    if (c === nameA) return namedA;
+    if (c === nameB) {
+      const v = namedB;
+      nameB = nameA;
+      namedB = namedA;
+      nameA = c;
+      namedA = v;
+      return v;
+    }
+    const v = lookupChain(c);
+    nameB = nameA;
+    namedB = namedA;
+    nameA = c;
+    namedA = v;
+    return v;
   };
   // keepChains: kept user chains declared again whose `-A` lines so far are the first lines they were built from
   // (restore-chain-source.ts). Their lines are held back; anything else naming the chain gives them back first.
@@ -148,7 +175,7 @@ export function parseRestore(
     }
     if (line === 'COMMIT' && table !== null) {
       for (const t of [...trackers.values()]) {
-        if (t.count < t.src.lines.length) giveBack(t);
+        if (t.count < t.src.words.length) giveBack(t);
         else lines.push({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
@@ -168,6 +195,7 @@ export function parseRestore(
       chains = new Map<string, string>(before?.chains);
       for (const b of BUILTIN_CHAINS[name]) chains.set(b, b);
       removed = new Set<string>(before?.removed);
+      forgetNames();
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
       keptValid = keptTable !== undefined && isCommitted(keptTable);
@@ -188,11 +216,12 @@ export function parseRestore(
         continue;
       }
       parsed.chain = ownCopy(parsed.chain);
-      const tracked = trackers.get(parsed.chain);
+      const tracked = trackers.size === 0 ? undefined : trackers.get(parsed.chain);
       if (tracked !== undefined) giveBack(tracked);
       const src = keepChains && !chains.has(parsed.chain) ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
       chains.set(parsed.chain, parsed.chain);
-      removed.delete(parsed.chain);
+      if (removed.size > 0) removed.delete(parsed.chain);
+      forgetNames();
       if (src !== undefined) {
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
         continue;
@@ -206,9 +235,11 @@ export function parseRestore(
       const t = trackers.get(sp < 0 ? line.slice(3) : line.slice(3, sp));
       if (t !== undefined) {
         const i = t.count;
-        if (i < t.src.lines.length && hasNewline && line === t.src.lines[i] && targetOk(t, i)) {
+        // The source's count from its words (its lines are made only if needed: see sourceLineIs()).
+        const count = t.src.words.length;
+        if (i < count && hasNewline && sourceLineIs(t.src, i, line) && targetOk(t, i)) {
           // The lines after it that are the chain's next source lines, checked as one run.
-          const block = i + 1 < t.src.lines.length ? chainBlock(t.src, t.from.name) : null;
+          const block = i + 1 < count ? chainBlock(t.src, t.from.name) : null;
           let more = block === null ? 0 : matchBlockLines(block, i + 1, text, pos);
           if (more > 0 && !(keptValid && removed.size === 0)) {
             let ok = 0;
@@ -267,10 +298,12 @@ export function parseRestore(
     if (cmd.op === 'new-chain') {
       chains.set(cmd.chain, cmd.chain);
       removed.delete(cmd.chain);
+      forgetNames();
     }
     if (cmd.op === 'delete-chain' && cmd.chain) {
       chains.delete(cmd.chain);
       removed.add(cmd.chain);
+      forgetNames();
     }
     const rawWords = words.map((w) => w.raw);
     let shared = false;

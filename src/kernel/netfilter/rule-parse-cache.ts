@@ -242,6 +242,22 @@ class RebasedCommand implements CachedCommand {
     return this.#text;
   }
 
+  /** Whether `line` is this line's text, told without making the text (compared piece by piece). */
+  textIs(line: string): boolean {
+    if (this.#text !== null) return this.#text === line;
+    const t = this.#t;
+    const chain = this.#chain;
+    const jump = this.#jump;
+    const tt = t.text;
+    const from = 3 + t.chain.length;
+    const end = jump === null ? tt.length : tt.length - t.entry.jumpsTo!.length - 4;
+    const length = 3 + chain.length + (end - from) + (jump === null ? 0 : 4 + jump.length);
+    if (line.length !== length || !line.startsWith('-A ') || !line.startsWith(chain, 3)) return false;
+    let p = 3 + chain.length;
+    for (let i = from; i < end; i++, p++) if (line.charCodeAt(p) !== tt.charCodeAt(i)) return false;
+    return jump === null || (line.startsWith(' -j ', p) && line.startsWith(jump, p + 4));
+  }
+
   get words(): readonly string[] {
     if (this.#words === null) {
       const words = this.#from.words.slice();
@@ -401,6 +417,11 @@ export class RuleParseCache {
 /** Whether `e` makes its text when first read (a rebased entry): then it always has one. */
 export function hasLazyText(e: CachedCommand): boolean {
   return e instanceof RebasedCommand;
+}
+
+/** Whether `line` is `e.text`, without making a rebased entry's text. */
+export function entryTextIs(e: CachedCommand, line: string): boolean {
+  return e instanceof RebasedCommand ? e.textIs(line) : e.text === line;
 }
 
 /** Whether `e` has a text (`e.text !== undefined`), without making a rebased entry's. */
