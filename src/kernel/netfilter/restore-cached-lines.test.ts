@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { restore } from './restore-apply.js';
-import { CachedLine, formatRestoreError, parseChainLine, parseRestore, plainChainLine, printRestore } from './restore-parse.js';
+import { formatRestoreError, isCachedLine, parseChainLine, parseRestore, plainChainLine, printRestore } from './restore-parse.js';
 import { chainSource } from './restore-chain-source.js';
 import { RuleParseCache, entryTextIs } from './rule-parse-cache.js';
 import { printSave } from './save-print.js';
@@ -60,6 +60,8 @@ const lineArb = (sep: string[], svc: string[]) => {
     { weight: 2, arbitrary: fc.tuple(v, fc.integer({ min: 1, max: 3 })).map(([c, n]) => `-A ${c} -m comment --comment "ns/s${n}:p cluster IP" -m tcp -p tcp -d 10.96.0.${n}/32 --dport 80 ! -s 10.128.0.0/9 -j KUBE-MARK-MASQ`) },
     // An address list makes two rules: answered by the cache, but not as one rule.
     { weight: 1, arbitrary: s.map((c) => `-A ${c} -s 10.244.0.1/32,10.244.0.2/32 -j KUBE-MARK-MASQ`) },
+    // Counters in the line (taken with --counters only).
+    { weight: 1, arbitrary: fc.tuple(s, fc.constantFrom('10.244.0.1/32', '10.244.0.1/32,10.244.0.2/32')).map(([c, a]) => `-A ${c} -c 5 6 -s ${a} -j KUBE-MARK-MASQ`) },
     // A chain declared again in the middle (flushed), a built-in chain.
     { weight: 1, arbitrary: fc.oneof(s, v).map((c) => `:${c} - [0:0]`) },
     { weight: 1, arbitrary: fc.constant('-A OUTPUT -j KUBE-MARK-MASQ') },
@@ -82,7 +84,8 @@ const textArb = fc.tuple(fc.uniqueArray(nameArb('KUBE-SEP-'), { minLength: 1, ma
 
 describe('lines answered from the rule cache', () => {
   it('restore as the plain restore does: rules, counters, errors, the chains\' records; cold, warm and over a kept table', () => {
-    fc.assert(fc.property(textArb, textArb, (a, b) => {
+    fc.assert(fc.property(textArb, textArb, fc.boolean(), (a, b, counters) => {
+      const OPTS = { noflush: true, counters };
       const cache = new RuleParseCache();
       // b teaches the cache the shapes a then finds (under other chain names), then a is restored cold and warm.
       restore(b, emptyRuleset(), { ...OPTS, cache });
@@ -121,7 +124,7 @@ describe('lines answered from the rule cache', () => {
         // Rules as iptables-save prints them (match instances of two parses hold closures of their own).
         const rules = (c: typeof l.command) => ('rules' in c && c.rules ? c.rules.map((r) => ({ spec: ruleSpecText(r), counters: r.counters, source: r.source, jump: r.target.kind === 'module' ? null : r.target })) : null);
         expect({ ...l.command, rules: rules(l.command) }).toEqual({ ...p.command, rules: rules(p.command) });
-        if (l instanceof CachedLine) {
+        if (isCachedLine(l)) {
           expect(l.text).toBe(a.split('\n')[l.line - 1]);
           // The one-rule record's command, once made, is the same object with the line's own rule.
           if (l.rule !== null) {

@@ -9,7 +9,7 @@ import type { Word } from './tokenize.js';
 import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
 import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
-import { entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule } from './rule-parse-cache.js';
+import { RebasedCommand, entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
 import { chainSource, sourceLineIs } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
@@ -366,8 +366,12 @@ export class CachedLine {
     this.chain = command === null ? entryChain(entry) : command.chain;
   }
 
-  /** The line `text` (line `line`) answered by `entry`, with its own rules (counters zero when `zero`, else the parse's). */
-  static of(line: number, entry: CachedCommand, text: string, zero: boolean): CachedLine {
+  /**
+   * The line `text` (line `line`) answered by `entry`, with its own rules (counters zero when `zero`, else the
+   * parse's). A rebased entry (made for this line) is bound to it and is the line's record itself.
+   */
+  static of(line: number, entry: CachedCommand, text: string, zero: boolean): CachedLine | RebasedCommand {
+    if (entry instanceof RebasedCommand && entry.line === 0) return entry.bind(line, zero);
     const rule = instantiateRule(entry, zero);
     // The entry's text, which keeps no restore's input alive (made only if read for a rebased entry).
     const own = hasLazyText(entry) ? null : entry.text ?? text;
@@ -391,6 +395,11 @@ export class CachedLine {
   get at(): CommandAt {
     return this.entry.at;
   }
+}
+
+/** Whether `l` is a line answered from the rule cache (a CachedLine, or a rebased entry bound to its line). */
+export function isCachedLine(l: RestoreLine): l is Extract<RestoreLine, { kind: 'command' }> & (CachedLine | RebasedCommand) {
+  return l instanceof CachedLine || l instanceof RebasedCommand;
 }
 
 /** A declared chain whose `-A` lines are being held back (parseRestore's keepChains). */

@@ -144,7 +144,14 @@ function rebase(t: Template, line: string, chain: string, jump: string | null): 
  * rebased line: the REST / MID map finds the line again), and is what that line's record and its chain's
  * record hold (restore-chain-source.ts).
  */
-class RebasedCommand implements CachedCommand {
+export class RebasedCommand implements CachedCommand {
+  /**
+   * The line of the restore it answers, once bound to it (bind(): then it is that line's record too, a
+   * RestoreLine of kind 'command', so a full sync makes one object per such line); 0 before.
+   */
+  line = 0;
+  /** bind()'s one rule of the line (shared parse, own counters); null when the line makes several (an address list). */
+  rule: Rule | null = null;
   #words: readonly string[] | null = null;
   #command: RuleCommand | null = null;
   #text: string | null = null;
@@ -218,10 +225,38 @@ class RebasedCommand implements CachedCommand {
     return { basics: r.basics, matches: r.matches, target, counters };
   }
 
+  /** A line's record: a command line. */
+  get kind(): 'command' {
+    return 'command';
+  }
+
+  /** The entry whose words and columns are the line's (CachedLine's): itself. */
+  get entry(): CachedCommand {
+    return this;
+  }
+
+  /**
+   * Binds the entry to line `line` of a restore with its own rules (counters zero when `zero`, else the
+   * parse's), as CachedLine.of() makes a line of any other entry; it is then that line's record.
+   */
+  bind(line: number, zero: boolean): this {
+    this.line = line;
+    this.rule = this.freshRule(zero);
+    this.#command = this.rule === null ? this.fresh(zero) : null;
+    return this;
+  }
+
+  /**
+   * Once bound, the line's command (its own rules, made when first read for one rule); before, the template's
+   * rules in this chain (with this jump).
+   */
   get command(): RuleCommand {
     if (this.#command === null) {
-      const from = this.#from.command as { rules: Rule[] };
-      this.#command = { op: 'append', chain: this.#chain, rules: this.#jump === null ? from.rules : this.#rules(false, false) };
+      if (this.line > 0) this.#command = { op: 'append', chain: this.#chain, rules: [this.rule!] };
+      else {
+        const from = this.#from.command as { rules: Rule[] };
+        this.#command = { op: 'append', chain: this.#chain, rules: this.#jump === null ? from.rules : this.#rules(false, false) };
+      }
     }
     return this.#command;
   }
