@@ -19,8 +19,12 @@
 // messages, and failing lines are never cached. And in `-A CHAIN MID -j NAME` where NAME is no target module,
 // the parse of MID does not depend on NAME: the jump is taken as long as the chain NAME exists. So a line whose
 // REST (or MID) was parsed before under another chain (or jump) gets that parse, rebased: its own chain, jump,
-// words and columns (shifted by the difference in chain name length). The rebased entry is then kept for the
-// line itself.
+// words and columns (shifted by the difference in chain name length). The rebased entry is not kept for the
+// line (the REST / MID map finds it again in about the time a line map would, and a full sync would otherwise
+// keep a copy of every line and a map entry for it): it is made for one line of one restore, becomes that
+// line's record (RebasedCommand.bind()) and is what its chain's record holds; its text is made from the
+// template's only when read. The REST / MID maps are asked before the line map, since either answer is the
+// line's parse.
 
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
