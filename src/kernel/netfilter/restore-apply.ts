@@ -16,6 +16,8 @@ import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
 import type { RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { CachedLine, parseRestore } from './restore-parse.js';
+import type { CachedCommand } from './rule-parse-cache.js';
+import { RebasedCommand, entryHasText } from './rule-parse-cache.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
@@ -124,7 +126,7 @@ function newChain(b: Block, name: string, counters: Counters): BlockChain {
  * The chain of a command naming `cmd.chain`, after it: user chains the block built by a declaration then only
  * `-A` lines the rule cache may share record those lines (restore-chain-source.ts); anything else ends the record.
  */
-function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder, text: string | undefined): void {
+function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder): void {
   if (cmd.chain === null) {
     for (const c of b.table.chains.values()) if (c instanceof BlockChain && owns(b, c)) c.stopRecord();
     return;
@@ -136,9 +138,28 @@ function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder, text: strin
     return;
   }
   if (!c.recording) return;
-  const r = cmd.op === 'append' && text !== undefined && cmd.rules.length === 1 ? cmd.rules[0] : undefined;
-  if (r === undefined || r.counters.packets !== 0 || r.counters.bytes !== 0) c.stopRecord();
-  else c.record(text!, holder);
+  const r = cmd.op === 'append' && cmd.rules.length === 1 ? cmd.rules[0] : undefined;
+  if (r === undefined || r.counters.packets !== 0 || r.counters.bytes !== 0 || holder.text === undefined) c.stopRecord();
+  else c.record(holder);
+}
+
+/**
+ * noteCommand() of a line answered from the rule cache that appends the one rule `r` to `c`, the chain
+ * writable() just gave: its holder is the cache's entry (whose text is asked whether it has, not made).
+ */
+function noteAppend(b: Block, c: Chain, r: Rule, entry: CachedCommand): void {
+  if (!(c instanceof BlockChain) || !owns(b, c) || !c.recording) return;
+  if (r.counters.packets !== 0 || r.counters.bytes !== 0 || !entryHasText(entry)) c.stopRecord();
+  else c.record(entry);
+}
+
+/** Appends `r` to `c`, a chain the block owns. */
+function append(c: Chain, r: Rule): void {
+  const rules = c.rules;
+  // Most chains get one to three rules: a first push would give the array room for 17.
+  if (rules.length === 0) c.rules = [r];
+  else if (rules.length === 1) c.rules = [rules[0], r];
+  else rules.push(r);
 }
 
 function allZero(c: Chain): boolean {
@@ -398,6 +419,19 @@ export function applyRestore(
     }
     if (l.kind === 'command') {
       if (block.failed) continue;
+      if ((l instanceof CachedLine || l instanceof RebasedCommand) && l.rule !== null) {
+        // An append of one rule answered from the rule cache: appended as applyCommand() appends, its command
+        // never made.
+        const c = writable(block, l.chain!);
+        if (c === undefined) {
+          errors.push({ line: l.line, column: l.at.chain ?? l.at.command, message: 'No chain/target/match by that name.' });
+          block.failed = true;
+          continue;
+        }
+        append(c, l.rule);
+        noteAppend(block, c, l.rule, l.entry);
+        continue;
+      }
       const e = applyCommand(block, l.command, l.line, l.at);
       if (e) {
         const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
@@ -406,7 +440,7 @@ export function applyRestore(
         continue;
       }
       // A line answered from the rule cache hands on the cache's entry: its words are made only if read.
-      noteCommand(block, l.command, l instanceof CachedLine ? l.entry : l, l.text);
+      noteCommand(block, l.command, l instanceof CachedLine || l instanceof RebasedCommand ? l.entry : l);
       continue;
     }
     if (l.kind === 'commit') {

@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { BLOCK_MIN_LINES, chainBlock, matchBlockLines } from './restore-chain-block.js';
 import type { ChainSource } from './restore-chain-source.js';
 
-const source = (lines: string[]): ChainSource => ({ table: 'nat', lenient: false, counters: true, lines, words: [], at: [] });
+// A source's lines, words and columns come one per line (chainBlock() reads the count from the words).
+const source = (lines: string[]): ChainSource => ({
+  table: 'nat', lenient: false, counters: true, lines, words: lines.map((l) => ({ words: l.split(' ') })),
+  at: lines.map(() => ({ command: 1, chain: 4, target: null, matches: [] })),
+});
 const LINES = Array.from({ length: 40 }, (_, i) => `-A X -d 10.0.0.${i}/32 -j RETURN`);
 
 describe('chain blocks', () => {

@@ -22,6 +22,8 @@ const blocks = new WeakMap<ChainSource, ChainBlock | null>();
  * (iptables-restore's line loop would not take such a line as the chain's own: see parseRestore).
  */
 export function chainBlock(src: ChainSource, chain: string): ChainBlock | null {
+  // Told by the count (words: the lines' holders), without the lines or a WeakMap entry per short chain.
+  if (src.words.length < BLOCK_MIN_LINES) return null;
   let b = blocks.get(src);
   if (b !== undefined) return b;
   b = makeBlock(src.lines, chain);

@@ -39,6 +39,10 @@ export interface LineWords {
 /** What holds a written line's words and columns (a RestoreLine, a rule cache entry). */
 export interface LineHolder extends LineWords {
   readonly at: CommandAt;
+  /** The line as written, when the rule cache may share its parse (a rebased entry makes it when first read). */
+  readonly text?: string;
+  /** Whether `line` is `text`, told without making the text (a rebased entry's). */
+  textIs?(line: string): boolean;
 }
 
 /** The table and flags of one restore block: what every ChainSource its chains make shares; also its owner mark. */
@@ -48,17 +52,16 @@ export interface SourceScope {
   readonly counters: boolean;
 }
 
-/** A ChainSource made from a chain's recorded lines (text, holder, text, holder, ...), its arrays made on first read. */
+/** A ChainSource made from a chain's recorded lines (their holders, each with its text), its arrays made on first read. */
 class RecordedSource implements ChainSource {
   readonly table: TableName;
   readonly lenient: boolean;
   readonly counters: boolean;
-  readonly #rec: ReadonlyArray<string | LineHolder>;
+  readonly #rec: readonly LineHolder[];
   #lines: string[] | undefined;
-  #words: LineHolder[] | undefined;
   #at: CommandAt[] | undefined;
 
-  constructor(scope: SourceScope, rec: ReadonlyArray<string | LineHolder>) {
+  constructor(scope: SourceScope, rec: readonly LineHolder[]) {
     this.table = scope.table;
     this.lenient = scope.lenient;
     this.counters = scope.counters;
@@ -68,37 +71,37 @@ class RecordedSource implements ChainSource {
   get lines(): readonly string[] {
     if (this.#lines === undefined) {
       const rec = this.#rec;
-      const out = new Array<string>(rec.length >> 1);
-      for (let i = 0; i < out.length; i++) out[i] = rec[2 * i] as string;
+      const out = new Array<string>(rec.length);
+      for (let i = 0; i < out.length; i++) out[i] = rec[i].text!;
       this.#lines = out;
     }
     return this.#lines;
   }
 
   get words(): readonly LineWords[] {
-    return this.#holders();
+    return this.#rec;
+  }
+
+  /** Whether line `i` is `line`, asked of its holder (which need not make its text to tell). */
+  lineIs(i: number, line: string): boolean {
+    if (this.#lines !== undefined) return this.#lines[i] === line;
+    const h = this.#rec[i];
+    return h.textIs !== undefined ? h.textIs(line) : h.text === line;
   }
 
   get at(): readonly CommandAt[] {
     if (this.#at === undefined) {
-      const h = this.#holders();
+      const h = this.#rec;
       const out = new Array<CommandAt>(h.length);
       for (let i = 0; i < h.length; i++) out[i] = h[i].at;
       this.#at = out;
     }
     return this.#at;
   }
-
-  #holders(): LineHolder[] {
-    if (this.#words === undefined) {
-      const rec = this.#rec;
-      const out = new Array<LineHolder>(rec.length >> 1);
-      for (let i = 0; i < out.length; i++) out[i] = rec[2 * i + 1] as LineHolder;
-      this.#words = out;
-    }
-    return this.#words;
-  }
 }
+
+/** The record of a chain declared and given no line yet: shared, never changed. */
+const NO_LINES: readonly LineHolder[] = [];
 
 /**
  * A chain made or copied by a restore block (restore-apply.ts): the block that may change it in place (its
@@ -112,8 +115,11 @@ export class BlockChain implements Chain {
   counters: Counters;
   rules: Rule[];
   readonly #scope: SourceScope;
-  /** The lines recorded since the declaration (text, holder, ...); null: not built that way. */
-  #rec: Array<string | LineHolder> | null = null;
+  /**
+   * The holders of the lines recorded since the declaration (each with its text); null: not built that way. An
+   * array of two or more is the chain's own (record() pushes to it); shorter ones are replaced, never changed.
+   */
+  #rec: readonly LineHolder[] | null = null;
   /** A finished record (a kept chain's, handed on to its copy), or the one made from #rec. */
   #source: ChainSource | undefined = undefined;
 
@@ -133,7 +139,7 @@ export class BlockChain implements Chain {
 
   /** Starts recording: the chain was just declared (emptied) or created. */
   startRecord(): void {
-    this.#rec = [];
+    this.#rec = NO_LINES;
     this.#source = undefined;
   }
 
@@ -142,9 +148,14 @@ export class BlockChain implements Chain {
     return this.#rec !== null;
   }
 
-  /** Records one `-A` line (while recording). */
-  record(text: string, holder: LineHolder): void {
-    this.#rec?.push(text, holder);
+  /** Records one `-A` line, `holder.text` its text (while recording). */
+  record(holder: LineHolder): void {
+    const rec = this.#rec;
+    if (rec === null) return;
+    // Most chains get one to three lines: a first push would give the array room for 17.
+    if (rec.length === 0) this.#rec = [holder];
+    else if (rec.length === 1) this.#rec = [rec[0], holder];
+    else (rec as LineHolder[]).push(holder);
   }
 
   /** The chain was changed some other way: it has no record. */
@@ -164,6 +175,11 @@ export class BlockChain implements Chain {
     if (this.#source === undefined && this.#rec !== null && this.hook === null) this.#source = new RecordedSource(this.#scope, this.#rec);
     return this.#source;
   }
+}
+
+/** Whether line `i` of `src` is `line` (`src.lines[i] === line`, without making the lines when they are recorded ones). */
+export function sourceLineIs(src: ChainSource, i: number, line: string): boolean {
+  return src instanceof RecordedSource ? src.lineIs(i, line) : src.lines[i] === line;
 }
 
 const sources = new WeakMap<Chain, ChainSource>();

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CachedLine, formatRestoreError, parseRestore, printRestore, splitBlanks } from './restore-parse.js';
+import { formatRestoreError, isCachedLine, parseRestore, printRestore, splitBlanks } from './restore-parse.js';
 import { RuleParseCache } from './rule-parse-cache.js';
 import { emptyRuleset } from './ruleset.js';
 import { restore } from './restore-apply.js';
@@ -291,7 +291,7 @@ describe('lines answered from the rule cache', () => {
     const plain = parseRestore(text).script.lines;
     parseRestore(text, emptyRuleset(), { cache });
     const cached = parseRestore(text, emptyRuleset(), { cache }).script;
-    expect(cached.lines.filter((l) => l instanceof CachedLine)).toHaveLength(4);
+    expect(cached.lines.filter((l) => isCachedLine(l))).toHaveLength(4);
     for (const [i, l] of cached.lines.entries()) {
       const p = plain[i];
       if (l.kind !== 'command' || p.kind !== 'command') continue;

@@ -9,9 +9,9 @@ import type { Word } from './tokenize.js';
 import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
 import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
-import { instantiate, instantiateEntry } from './rule-parse-cache.js';
+import { RebasedCommand, entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule } from './rule-parse-cache.js';
 import type { ChainSource } from './restore-chain-source.js';
-import { chainSource } from './restore-chain-source.js';
+import { chainSource, sourceLineIs } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
 import { isCommitted } from './committed-table.js';
 
@@ -86,11 +86,38 @@ export function parseRestore(
   // The kept table was committed: each kept chain's jumps name chains of it (committed-table.ts).
   let keptValid = false;
   const chainExists = (c: string): boolean => chains.has(c) || (kept !== undefined && !removed.has(c) && kept.has(c));
-  const chainNamed = (c: string): string | undefined => {
+  const lookupChain = (c: string): string | undefined => {
     const own = chains.get(c);
     if (own !== undefined || kept === undefined || removed.has(c)) return own;
     const k = kept.get(c);
     return k === undefined ? undefined : k.name === c ? k.name : c;
+  };
+  // The last two names asked (most recent first), and what they gave: a rule line asks its chain and its jump,
+  // and kube-proxy writes each chain's lines in a run (KUBE-MARK-MASQ is half the jumps). Forgotten whenever
+  // the chains that exist change (forgetNames()).
+  let nameA: string | null = null;
+  let namedA: string | undefined;
+  let nameB: string | null = null;
+  let namedB: string | undefined;
+  const forgetNames = (): void => {
+    nameA = nameB = null;
+  };
+  const chainNamed = (c: string): string | undefined => {
+    if (c === nameA) return namedA;
+    if (c === nameB) {
+      const v = namedB;
+      nameB = nameA;
+      namedB = namedA;
+      nameA = c;
+      namedA = v;
+      return v;
+    }
+    const v = lookupChain(c);
+    nameB = nameA;
+    namedB = namedA;
+    nameA = c;
+    namedA = v;
+    return v;
   };
   // keepChains: kept user chains declared again whose `-A` lines so far are the first lines they were built from
   // (restore-chain-source.ts). Their lines are held back; anything else naming the chain gives them back first.
@@ -148,7 +175,7 @@ export function parseRestore(
     }
     if (line === 'COMMIT' && table !== null) {
       for (const t of [...trackers.values()]) {
-        if (t.count < t.src.lines.length) giveBack(t);
+        if (t.count < t.src.words.length) giveBack(t);
         else lines.push({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
@@ -168,6 +195,7 @@ export function parseRestore(
       chains = new Map<string, string>(before?.chains);
       for (const b of BUILTIN_CHAINS[name]) chains.set(b, b);
       removed = new Set<string>(before?.removed);
+      forgetNames();
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
       keptValid = keptTable !== undefined && isCommitted(keptTable);
@@ -182,22 +210,23 @@ export function parseRestore(
       continue;
     }
     if (line.startsWith(':')) {
-      const parsed = parseChainLine(line, table);
+      const parsed = plainChainLine(line) ?? parseChainLine(line, table);
       if ('message' in parsed) {
         errors.push({ line: lineNo, column: parsed.column, message: parsed.message });
         continue;
       }
       parsed.chain = ownCopy(parsed.chain);
-      const tracked = trackers.get(parsed.chain);
+      const tracked = trackers.size === 0 ? undefined : trackers.get(parsed.chain);
       if (tracked !== undefined) giveBack(tracked);
       const src = keepChains && !chains.has(parsed.chain) ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
       chains.set(parsed.chain, parsed.chain);
-      removed.delete(parsed.chain);
+      if (removed.size > 0) removed.delete(parsed.chain);
+      forgetNames();
       if (src !== undefined) {
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
         continue;
       }
-      lines.push({ kind: 'chain', line: lineNo, ...parsed, raw: line });
+      lines.push({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
       continue;
     }
     const hasNewline = nl >= 0;
@@ -206,9 +235,11 @@ export function parseRestore(
       const t = trackers.get(sp < 0 ? line.slice(3) : line.slice(3, sp));
       if (t !== undefined) {
         const i = t.count;
-        if (i < t.src.lines.length && hasNewline && line === t.src.lines[i] && targetOk(t, i)) {
+        // The source's count from its words (its lines are made only if needed: see sourceLineIs()).
+        const count = t.src.words.length;
+        if (i < count && hasNewline && sourceLineIs(t.src, i, line) && targetOk(t, i)) {
           // The lines after it that are the chain's next source lines, checked as one run.
-          const block = i + 1 < t.src.lines.length ? chainBlock(t.src, t.from.name) : null;
+          const block = i + 1 < count ? chainBlock(t.src, t.from.name) : null;
           let more = block === null ? 0 : matchBlockLines(block, i + 1, text, pos);
           if (more > 0 && !(keptValid && removed.size === 0)) {
             let ok = 0;
@@ -231,9 +262,9 @@ export function parseRestore(
     const hit = cache?.lookup(table, lenient, line, chainNamed);
     if (hit !== undefined) {
       // A line's own `-c P B` is taken only with --counters.
-      const cmd = instantiateEntry(hit, !opts.counters);
-      releaseFor(cmd.chain);
-      lines.push(new CachedLine(lineNo, cmd, hit, hit.text ?? line));
+      const l = CachedLine.of(lineNo, hit, line, !opts.counters);
+      releaseFor(l.chain);
+      lines.push(l);
       continue;
     }
     // A plainly written line of a shape seen before, read in one scan of its characters (rule-shape.ts).
@@ -275,10 +306,12 @@ export function parseRestore(
     if (cmd.op === 'new-chain') {
       chains.set(cmd.chain, cmd.chain);
       removed.delete(cmd.chain);
+      forgetNames();
     }
     if (cmd.op === 'delete-chain' && cmd.chain) {
       chains.delete(cmd.chain);
       removed.add(cmd.chain);
+      forgetNames();
     }
     const rawWords = words.map((w) => w.raw);
     let shared = false;
@@ -316,14 +349,52 @@ export function parseRestore(
  */
 export class CachedLine {
   readonly kind = 'command';
+  /** The chain the command names. */
+  readonly chain: string | null;
+  /**
+   * The line's one rule, when it appends one (most lines): the command is then made only if read, and the apply
+   * appends the rule itself (restore-apply.ts); else null.
+   */
+  readonly rule: Rule | null;
+  #command: RuleCommand | null;
+  /** The line's text, or null: the entry's (a rebased entry makes it when first read). */
+  readonly #text: string | null;
 
   constructor(
     readonly line: number,
-    readonly command: RuleCommand,
+    command: RuleCommand | null,
     /** The cache's entry, whose words and columns are the line's. */
     readonly entry: CachedCommand,
-    readonly text: string,
-  ) {}
+    text: string | null,
+    rule: Rule | null = null,
+  ) {
+    this.#command = command;
+    this.#text = text;
+    this.rule = command === null ? rule : null;
+    this.chain = command === null ? entryChain(entry) : command.chain;
+  }
+
+  /**
+   * The line `text` (line `line`) answered by `entry`, with its own rules (counters zero when `zero`, else the
+   * parse's). A rebased entry (made for this line) is bound to it and is the line's record itself.
+   */
+  static of(line: number, entry: CachedCommand, text: string, zero: boolean): CachedLine | RebasedCommand {
+    if (entry instanceof RebasedCommand && entry.line === 0) return entry.bind(line, zero);
+    const rule = instantiateRule(entry, zero);
+    // The entry's text, which keeps no restore's input alive (made only if read for a rebased entry).
+    const own = hasLazyText(entry) ? null : entry.text ?? text;
+    return rule !== null ? new CachedLine(line, null, entry, own, rule) : new CachedLine(line, instantiateEntry(entry, zero), entry, own);
+  }
+
+  /** The line as written (the rule cache's copy of it). */
+  get text(): string {
+    return this.#text ?? this.entry.text!;
+  }
+
+  get command(): RuleCommand {
+    if (this.#command === null) this.#command = { op: 'append', chain: this.chain!, rules: [this.rule!] };
+    return this.#command;
+  }
 
   get words(): readonly string[] {
     return this.entry.words;
@@ -332,6 +403,11 @@ export class CachedLine {
   get at(): CommandAt {
     return this.entry.at;
   }
+}
+
+/** Whether `l` is a line answered from the rule cache (a CachedLine, or a rebased entry bound to its line). */
+export function isCachedLine(l: RestoreLine): l is Extract<RestoreLine, { kind: 'command' }> & (CachedLine | RebasedCommand) {
+  return l instanceof CachedLine || l instanceof RebasedCommand;
 }
 
 /** A declared chain whose `-A` lines are being held back (parseRestore's keepChains). */
@@ -419,8 +495,25 @@ function sourceWords(raw: readonly string[]): string[] {
   return [...raw.slice(0, i), ...raw.slice(end)];
 }
 
+/**
+ * parseChainLine() of `:NAME - [0:0]` (how kube-proxy declares every chain), NAME a valid name without blanks:
+ * the same result without splitting the line; undefined for any other line.
+ */
+export function plainChainLine(line: string): { chain: string; policy: null; counters: Counters } | undefined {
+  const end = line.length - 8;
+  if (end < 2 || !line.endsWith(' - [0:0]')) return undefined;
+  for (let i = 1; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9) return undefined;
+  }
+  const chain = line.slice(1, end);
+  if (checkChainName(chain) !== undefined) return undefined;
+  // A built-in chain's `-` keeps its policy, as a user chain has none.
+  return { chain, policy: null, counters: { packets: 0, bytes: 0 } };
+}
+
 /** `:CHAIN POLICY [p:b]`; the counters are optional and ignored when malformed, as the real tool does. */
-function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | { message: string; column: number } {
+export function parseChainLine(line: string, table: TableName): { chain: string; policy: Policy | null; counters: Counters | null } | { message: string; column: number } {
   const parts = splitBlanks(line, 1);
   const chain = parts[0];
   const nameErr = checkChainName(chain);

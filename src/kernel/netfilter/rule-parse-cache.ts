@@ -19,8 +19,12 @@
 // messages, and failing lines are never cached. And in `-A CHAIN MID -j NAME` where NAME is no target module,
 // the parse of MID does not depend on NAME: the jump is taken as long as the chain NAME exists. So a line whose
 // REST (or MID) was parsed before under another chain (or jump) gets that parse, rebased: its own chain, jump,
-// words and columns (shifted by the difference in chain name length). The rebased entry is then kept for the
-// line itself.
+// words and columns (shifted by the difference in chain name length). The rebased entry is not kept for the
+// line (the REST / MID map finds it again in about the time a line map would, and a full sync would otherwise
+// keep a copy of every line and a map entry for it): it is made for one line of one restore, becomes that
+// line's record (RebasedCommand.bind()) and is what its chain's record holds; its text is made from the
+// template's only when read. The REST / MID maps are asked before the line map, since either answer is the
+// line's parse.
 
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
@@ -67,6 +71,8 @@ function shareableCommand(c: RuleCommand): boolean {
 interface Template {
   entry: CachedCommand;
   chain: string;
+  /** The line (the cache's copy): a rebased line's text is made from it (RebasedCommand.text). */
+  text: string;
 }
 
 /** The parses kept for one table and parser flags. */
@@ -133,17 +139,29 @@ function rebase(t: Template, line: string, chain: string, jump: string | null): 
   const delta = chain.length - t.chain.length;
   let target: number | null = e.at.target === null ? null : e.at.target + delta;
   if (jump !== null) target = line.length - jump.length + 1;
-  return new RebasedCommand(e, chain, jump, shiftAt(e.at, delta, target), line);
+  return new RebasedCommand(t, chain, jump, shiftAt(e.at, delta, target));
 }
 
 /**
  * A rebased parse: its template's rules, in its own chain, with its own jump (and source words ending in it).
- * Its command and words are made the first time they are read (printing the script back, giving held-back
- * lines back); a restore makes its rules from the template directly (fresh()).
+ * Its command, words and text are made the first time they are read (printing the script back, giving
+ * held-back lines back, a later restore comparing its lines with a kept chain's); a restore makes its rules
+ * from the template directly (fresh()). It is made for one line of one restore (the cache keeps no entry per
+ * rebased line: the REST / MID map finds the line again), and is what that line's record and its chain's
+ * record hold (restore-chain-source.ts).
  */
-class RebasedCommand implements CachedCommand {
+export class RebasedCommand implements CachedCommand {
+  /**
+   * The line of the restore it answers, once bound to it (bind(): then it is that line's record too, a
+   * RestoreLine of kind 'command', so a full sync makes one object per such line); 0 before.
+   */
+  line = 0;
+  /** bind()'s one rule of the line (shared parse, own counters); null when the line makes several (an address list). */
+  rule: Rule | null = null;
   #words: readonly string[] | null = null;
   #command: RuleCommand | null = null;
+  #text: string | null = null;
+  readonly #t: Template;
   readonly #from: CachedCommand;
   readonly #chain: string;
   readonly #jump: string | null;
@@ -153,12 +171,13 @@ class RebasedCommand implements CachedCommand {
   readonly jumpsTo: string | null;
 
   constructor(
-    from: CachedCommand,
+    t: Template,
     chain: string,
     jump: string | null,
     readonly at: CommandAt,
-    public text: string | undefined,
   ) {
+    const from = t.entry;
+    this.#t = t;
     this.#from = from;
     this.#chain = chain;
     this.#jump = jump;
@@ -178,33 +197,106 @@ class RebasedCommand implements CachedCommand {
     }
   }
 
+  /** The chain of its `-A` line (the restore's string for it). */
+  get chain(): string {
+    return this.#chain;
+  }
+
   /** The rules with their own counters (the template's, or zero when `zero`), as instantiate() makes them. */
   fresh(zero: boolean): RuleCommand {
     return { op: 'append', chain: this.#chain, rules: this.#rules(zero, true) };
   }
 
+  /** fresh()'s one rule, when the line makes one rule (no address list); else null. */
+  freshRule(zero: boolean): Rule | null {
+    const from = (this.#from.command as { rules: Rule[] }).rules;
+    return from.length === 1 ? this.#rule(from[0], 0, zero, true) : null;
+  }
+
   #rules(zero: boolean, own: boolean): Rule[] {
     const from = (this.#from.command as { rules: Rule[] }).rules;
     const rules = new Array<Rule>(from.length);
-    for (let i = 0; i < from.length; i++) {
-      const r = from[i];
-      const n = r.counters;
-      // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
-      const counters = !own ? n : zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
-      const rule: Rule = { basics: r.basics, matches: r.matches, target: this.#target ?? r.target, counters };
-      const source = this.#sources === null ? r.source : this.#sources[i];
-      if (source !== undefined) rule.source = source;
-      rules[i] = rule;
-    }
+    for (let i = 0; i < from.length; i++) rules[i] = this.#rule(from[i], i, zero, own);
     return rules;
   }
 
+  #rule(r: Rule, i: number, zero: boolean, own: boolean): Rule {
+    const n = r.counters;
+    // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
+    const counters = !own ? n : zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
+    const target = this.#target ?? r.target;
+    const source = this.#sources === null ? r.source : this.#sources[i];
+    // One literal per case (see ruleSharing()).
+    if (source !== undefined) return { basics: r.basics, matches: r.matches, target, counters, source };
+    return { basics: r.basics, matches: r.matches, target, counters };
+  }
+
+  /** A line's record: a command line. */
+  get kind(): 'command' {
+    return 'command';
+  }
+
+  /** The entry whose words and columns are the line's (CachedLine's): itself. */
+  get entry(): CachedCommand {
+    return this;
+  }
+
+  /**
+   * Binds the entry to line `line` of a restore with its own rules (counters zero when `zero`, else the
+   * parse's), as CachedLine.of() makes a line of any other entry; it is then that line's record.
+   */
+  bind(line: number, zero: boolean): this {
+    this.line = line;
+    this.rule = this.freshRule(zero);
+    this.#command = this.rule === null ? this.fresh(zero) : null;
+    return this;
+  }
+
+  /**
+   * Once bound, the line's command (its own rules, made when first read for one rule); before, the template's
+   * rules in this chain (with this jump).
+   */
   get command(): RuleCommand {
     if (this.#command === null) {
-      const from = this.#from.command as { rules: Rule[] };
-      this.#command = { op: 'append', chain: this.#chain, rules: this.#jump === null ? from.rules : this.#rules(false, false) };
+      if (this.line > 0) this.#command = { op: 'append', chain: this.#chain, rules: [this.rule!] };
+      else {
+        const from = this.#from.command as { rules: Rule[] };
+        this.#command = { op: 'append', chain: this.#chain, rules: this.#jump === null ? from.rules : this.#rules(false, false) };
+      }
     }
     return this.#command;
+  }
+
+  /**
+   * The line as written: `-A `, its chain, then the template's words after its chain (with a jump of its own,
+   * the template's up to its ` -j ` and then this jump), as the REST / MID map found them equal. Made of the
+   * restore's chain names and the cache's copy of the template line, so it keeps no restore's input alive.
+   */
+  get text(): string {
+    if (this.#text === null) {
+      const t = this.#t;
+      const from = 3 + t.chain.length;
+      this.#text = this.#jump === null
+        ? `-A ${this.#chain}${t.text.slice(from)}`
+        : `-A ${this.#chain}${t.text.slice(from, t.text.length - t.entry.jumpsTo!.length - 4)} -j ${this.#jump}`;
+    }
+    return this.#text;
+  }
+
+  /** Whether `line` is this line's text, told without making the text (compared piece by piece). */
+  textIs(line: string): boolean {
+    if (this.#text !== null) return this.#text === line;
+    const t = this.#t;
+    const chain = this.#chain;
+    const jump = this.#jump;
+    const tt = t.text;
+    const from = 3 + t.chain.length;
+    const end = jump === null ? tt.length : tt.length - t.entry.jumpsTo!.length - 4;
+    const length = 3 + chain.length + (end - from) + (jump === null ? 0 : 4 + jump.length);
+    if (line.length !== length || !line.startsWith('-A ') || !line.startsWith(chain, 3)) return false;
+    let p = 3 + chain.length;
+    for (let i = from; i < end; i++, p++) if (line.charCodeAt(p) !== tt.charCodeAt(i)) return false;
+    return jump === null || (line.startsWith(' -j ', p) && line.startsWith(jump, p + 4));
   }
 
   get words(): readonly string[] {
@@ -250,9 +342,13 @@ export class RuleParseCache {
    */
   lookup(table: TableName, lenientComments: boolean, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
     const kind = this.#kind(table, lenientComments);
-    let hit = kind.lines.get(line);
-    if (hit !== undefined && hit.jumpsTo !== null && chainNamed(hit.jumpsTo) === undefined) hit = undefined;
-    else if (hit === undefined) hit = this.#shaped(kind, line, chainNamed);
+    // The REST / MID maps first: they answer most lines of a full sync, which the line map then need not hash.
+    // Either answer is the parse of the line (see the top of this file), so the order changes no result.
+    let hit = this.#shaped(kind, line, chainNamed);
+    if (hit === undefined) {
+      hit = kind.lines.get(line);
+      if (hit !== undefined && hit.jumpsTo !== null && chainNamed(hit.jumpsTo) === undefined) hit = undefined;
+    }
     if (hit === undefined) {
       this.#misses++;
       return undefined;
@@ -284,12 +380,10 @@ export class RuleParseCache {
       t = kind.rest.get(line.slice(r));
       if (t === undefined || (t.entry.jumpsTo !== null && chainNamed(t.entry.jumpsTo) === undefined)) return undefined;
     }
-    // Kept for the line: its key and text are a copy of the line (see ownCopy()); its chain the restore's string.
-    const own = ownCopy(line);
-    const chain = own.slice(3, r);
-    const hit = rebase(t, own, chainNamed(chain) ?? chain, jump ?? null);
-    kind.lines.set(own, hit);
-    return hit;
+    // Not kept for the line (the maps find it again). Its chain and jump are the restore's strings (a chain that
+    // does not exist, which the apply refuses, a copy): it keeps no substring of the restore's input.
+    const chain = line.slice(3, r);
+    return rebase(t, line, chainNamed(chain) ?? ownCopy(chain), jump ?? null);
   }
 
   /**
@@ -384,7 +478,7 @@ export class RuleParseCache {
   #keepShapes(kind: Kind, line: string, entry: CachedCommand): void {
     const r = entry.command.op === 'append' && entry.at.command === 1 && entry.at.chain === 4 ? restStart(line) : -1;
     if (r < 0 || entry.words[1] !== line.slice(3, r)) return;
-    const t: Template = { entry, chain: line.slice(3, r) };
+    const t: Template = { entry, chain: line.slice(3, r), text: line };
     const rest = line.slice(r);
     if (!kind.rest.has(rest)) kind.rest.set(rest, t);
     const j = jumpStart(line, r);
@@ -400,6 +494,38 @@ export class RuleParseCache {
     for (const k of this.#byKind.values()) lines += k.lines.size;
     return { hits: this.#hits, misses: this.#misses, lines };
   }
+}
+
+/** Whether `e` makes its text when first read (a rebased entry): then it always has one. */
+export function hasLazyText(e: CachedCommand): boolean {
+  return e instanceof RebasedCommand;
+}
+
+/** Whether `line` is `e.text`, without making a rebased entry's text. */
+export function entryTextIs(e: CachedCommand, line: string): boolean {
+  return e instanceof RebasedCommand ? e.textIs(line) : e.text === line;
+}
+
+/** Whether `e` has a text (`e.text !== undefined`), without making a rebased entry's. */
+export function entryHasText(e: CachedCommand): boolean {
+  return e instanceof RebasedCommand || e.text !== undefined;
+}
+
+/** The chain an entry's command names (a rebased entry's own). */
+export function entryChain(e: CachedCommand): string | null {
+  return e instanceof RebasedCommand ? e.chain : e.command.chain;
+}
+
+/**
+ * The one fresh rule of an entry that appends one rule (shared parse, own counters: the parse's, or zero when
+ * `zero`), as instantiateEntry() would make it; null for any other entry (the caller takes instantiateEntry()).
+ */
+export function instantiateRule(e: CachedCommand, zero: boolean): Rule | null {
+  if (e instanceof RebasedCommand) return e.freshRule(zero);
+  const c = e.command;
+  if (c.op !== 'append' || c.rules.length !== 1) return null;
+  const n = c.rules[0].counters;
+  return ruleSharing(c.rules[0], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
 }
 
 /** Fresh rules from a cache entry: shared parse, own counters (the parse's, or zero when `zero`). */

@@ -124,9 +124,11 @@ export function emptyBasics(): RuleBasics {
 
 /** A rule of its own sharing `r`'s parse (basics, matches, target, source words) with the given counters. */
 export function ruleSharing(r: Rule, counters: Counters): Rule {
-  const own: Rule = { basics: r.basics, matches: r.matches, target: r.target, counters };
-  if (r.source !== undefined) own.source = r.source;
-  return own;
+  // One literal per case: a `source` added after the literal would go to a property store of its own (V8 gives
+  // a literal exactly its own fields), an object more per rule.
+  const source = r.source;
+  if (source !== undefined) return { basics: r.basics, matches: r.matches, target: r.target, counters, source };
+  return { basics: r.basics, matches: r.matches, target: r.target, counters };
 }
 
 /** A deep copy of the chain structure; match and target instances are shared (their state is per rule, as in the kernel). */
