@@ -11,6 +11,13 @@ import { fakeConfig, slice, svc } from './testing.js';
 const N = 150; // more Services than one run of text (64 segments)
 const name = (i: number) => `svc${i}`;
 const ip = (i: number) => `172.30.${i >> 8}.${i & 255}`;
+/** One random change to Service i: its endpoints' readiness, the Service deleted or added, its slice deleted. */
+const op = fc.oneof(
+  fc.record({ k: fc.constant('ready' as const), i: fc.nat(N - 1), ready: fc.boolean() }),
+  fc.record({ k: fc.constant('del' as const), i: fc.nat(N - 1) }),
+  fc.record({ k: fc.constant('add' as const), i: fc.nat(N - 1) }),
+  fc.record({ k: fc.constant('sliceDel' as const), i: fc.nat(N - 1) }),
+);
 
 describe('RenderMemo', () => {
   it('counts declared chains across segments that come and go', () => {
@@ -34,12 +41,6 @@ describe('RenderMemo', () => {
   });
 
   it('a proxier\'s syncs give what renderSync without a memo gives, over random changes', () => {
-    const op = fc.oneof(
-      fc.record({ k: fc.constant('ready' as const), i: fc.nat(N - 1), ready: fc.boolean() }),
-      fc.record({ k: fc.constant('del' as const), i: fc.nat(N - 1) }),
-      fc.record({ k: fc.constant('add' as const), i: fc.nat(N - 1) }),
-      fc.record({ k: fc.constant('sliceDel' as const), i: fc.nat(N - 1) }),
-    );
     // Thresholds around the endpoint total (75 Services x 2 endpoints at the start), so that changes move the
     // proxier in and out of largeClusterMode.
     fc.assert(
@@ -91,12 +92,6 @@ describe('PartText direct: a render that writes every Service copies its lines i
   afterEach(() => setDirectRender(true));
 
   it('gives the text, segments and runs the batched join gives, over random changes and partial syncs', () => {
-    const op = fc.oneof(
-      fc.record({ k: fc.constant('ready' as const), i: fc.nat(N - 1), ready: fc.boolean() }),
-      fc.record({ k: fc.constant('del' as const), i: fc.nat(N - 1) }),
-      fc.record({ k: fc.constant('add' as const), i: fc.nat(N - 1) }),
-      fc.record({ k: fc.constant('sliceDel' as const), i: fc.nat(N - 1) }),
-    );
     fc.assert(
       fc.property(fc.array(fc.record({ ops: fc.array(op, { maxLength: 4 }), full: fc.boolean() }), { minLength: 1, maxLength: 8 }), fc.constantFrom(1000, 150), (steps, threshold) => {
         // Two proxiers fed the same events: one renders directly whenever it writes every Service, the other never.
