@@ -27,4 +27,11 @@ describe('address texts (address-texts.ts)', () => {
       { numRuns: 500 },
     );
   });
+
+  it('keep at most 64 ports\' texts per address, and the texts stay right after the ports are emptied', () => {
+    const a = addressTexts('10.9.8.7');
+    for (let port = 1; port <= 200; port++) expect(endpointText(a, '10.9.8.7', port, false)).toBe(`10.9.8.7:${port}`);
+    expect(a.texts!.size).toBeLessThanOrEqual(64);
+    expect(endpointText(a, '10.9.8.7', 1, false)).toBe('10.9.8.7:1');
+  });
 });

@@ -16,6 +16,8 @@ export interface AddressTexts {
 /** The texts of the addresses asked for; emptied when it holds ADDRESS_TEXTS_MAX addresses. */
 const ADDRESS_TEXTS = new Map<string, AddressTexts>();
 const ADDRESS_TEXTS_MAX = 1 << 16;
+/** The `ip:port` texts kept per address; emptied when it holds this many ports (so the whole memo stays bounded). */
+const PORT_TEXTS_MAX = 64;
 
 export function addressTexts(address: string): AddressTexts {
   let a = ADDRESS_TEXTS.get(address);
@@ -33,6 +35,7 @@ export function endpointText(a: AddressTexts, ip: string, port: number, v6: bool
   let t = texts.get(port);
   if (t === undefined) {
     t = v6 ? ['[', ip, ']:', String(port)].join('') : [ip, ':', String(port)].join('');
+    if (texts.size >= PORT_TEXTS_MAX) texts.clear();
     texts.set(port, t);
   }
   return t;
