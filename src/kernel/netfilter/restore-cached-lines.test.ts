@@ -128,8 +128,9 @@ describe('lines answered from the rule cache', () => {
           expect(l.text).toBe(a.split('\n')[l.line - 1]);
           // The one-rule record's command, once made, is the same object with the line's own rule.
           if (l.rule !== null) {
-            expect(l.command).toBe(l.command);
-            expect((l.command as { rules: unknown[] }).rules[0]).toBe(l.rule);
+            const made = l.command;
+            expect(l.command).toBe(made);
+            expect((made as { rules: unknown[] }).rules[0]).toBe(l.rule);
           }
         }
       }
