@@ -15,9 +15,9 @@ import { emptyRuleset, emptyTable, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
 import type { RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
-import { CachedLine, parseRestore } from './restore-parse.js';
+import { isCachedLine, parseRestore } from './restore-parse.js';
 import type { CachedCommand } from './rule-parse-cache.js';
-import { RebasedCommand, entryHasText } from './rule-parse-cache.js';
+import { entryHasText } from './rule-parse-cache.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
@@ -419,7 +419,7 @@ export function applyRestore(
     }
     if (l.kind === 'command') {
       if (block.failed) continue;
-      if ((l instanceof CachedLine || l instanceof RebasedCommand) && l.rule !== null) {
+      if (isCachedLine(l) && l.rule !== null) {
         // An append of one rule answered from the rule cache: appended as applyCommand() appends, its command
         // never made.
         const c = writable(block, l.chain!);
@@ -440,7 +440,7 @@ export function applyRestore(
         continue;
       }
       // A line answered from the rule cache hands on the cache's entry: its words are made only if read.
-      noteCommand(block, l.command, l instanceof CachedLine || l instanceof RebasedCommand ? l.entry : l);
+      noteCommand(block, l.command, isCachedLine(l) ? l.entry : l);
       continue;
     }
     if (l.kind === 'commit') {

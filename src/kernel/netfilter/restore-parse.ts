@@ -153,6 +153,12 @@ export function parseRestore(
     const jumps = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
     return jumps === null || (removed.size === 0 && kept !== undefined && kept.has(jumps)) || chainExists(jumps);
   };
+  /** Line `lineNo` (`line`), answered from the rule cache whichever way: its record (a line's own `-c P B` is taken only with --counters). */
+  const pushCached = (lineNo: number, entry: CachedCommand, line: string): void => {
+    const l = CachedLine.of(lineNo, entry, line, !opts.counters);
+    releaseFor(l.chain);
+    lines.push(l);
+  };
   // The input is read line by line where each line starts (no split of the whole text: a kept chain's run of
   // unchanged lines is compared as one block and skipped). `n` counts the lines as text.split('\n') would, less
   // the empty piece after a final newline.
@@ -261,18 +267,13 @@ export function parseRestore(
     const lenient = opts.lenientComments === true;
     const hit = cache?.lookup(table, lenient, line, chainNamed);
     if (hit !== undefined) {
-      // A line's own `-c P B` is taken only with --counters.
-      const l = CachedLine.of(lineNo, hit, line, !opts.counters);
-      releaseFor(l.chain);
-      lines.push(l);
+      pushCached(lineNo, hit, line);
       continue;
     }
     // A plainly written line of a shape seen before, read in one scan of its characters (rule-shape.ts).
     const scanned = cache !== undefined && !lenient ? cache.lookupScanned(table, lenient, line, chainNamed) : undefined;
     if (scanned !== undefined) {
-      const cmd = instantiateEntry(scanned, !opts.counters);
-      releaseFor(cmd.chain);
-      lines.push(new CachedLine(lineNo, cmd, scanned, scanned.text ?? line));
+      pushCached(lineNo, scanned, line);
       continue;
     }
     const words = splitWords(line, hasNewline);
@@ -288,9 +289,7 @@ export function parseRestore(
     if (shape !== undefined) {
       const got = cache!.lookupShape(table, lenient, shape.key, words, line, chainNamed);
       if (got !== undefined && got !== 'template') {
-        const cmd = instantiateEntry(got, !opts.counters);
-        releaseFor(cmd.chain);
-        lines.push(new CachedLine(lineNo, cmd, got, got.text ?? line));
+        pushCached(lineNo, got, line);
         continue;
       }
       if (got === 'template') trace = newParseTrace();
