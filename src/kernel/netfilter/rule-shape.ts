@@ -30,6 +30,7 @@ import type { Word } from './tokenize.js';
 import type { CachedCommand } from './rule-parse-cache.js';
 import { parseHostMask } from './basic-filter.js';
 import { findTarget } from './registry.js';
+import { commentMatch } from './matches/comment.js';
 import { checkChainName } from './rule-parse.js';
 import { BUILTIN_NAMES, shareableMatch } from './rule-parse-cache.js';
 import { ownCopy } from './tokenize.js';
@@ -92,6 +93,11 @@ export interface ShapeTemplate {
   perLine: boolean;
   /** The uses with option holes, in use order, each with its holes (indices into `holes`). */
   optionUses: ReadonlyArray<{ use: number; holes: readonly number[] }>;
+  /**
+   * The hole (index into `holes`) that is the whole argument of a `-m comment --comment` (its only option, not
+   * inverted): its match is a pure function of the text (libxt_comment), kept for the next line that has it (LAST_COMMENT); else -1.
+   */
+  commentHole: number;
   /** By hole: the last `-s` / `-d` value read there, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
   lastAddr?: Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>;
 }
@@ -139,8 +145,17 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
     }
     if (hs.length > 0) optionUses.push({ use: u, holes: hs });
   }
+  let commentHole = -1;
+  for (let k = 0; k < kinds.length; k++) {
+    const h = kinds[k];
+    if (h.kind !== 'option') continue;
+    const use = uses[h.use];
+    const c = use.calls[0];
+    if (use.module === commentMatch && use.calls.length === 1 && h.call === 0 && h.arg === 0 && c.args.length === 1 && !c.invert && c.spec === 'comment') commentHole = k;
+  }
   return {
     holes: kinds,
+    commentHole,
     perLine: kinds.some((h) => h.kind === 'option' && uses[h.use].module.name === 'comment'),
     optionUses,
     raw: words.map((w) => w.raw),
@@ -151,6 +166,14 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
     at: { command: 0, chain: 1, target: index(at.target), matches, src: index(at.src), dst: index(at.dst) },
   };
 }
+
+/**
+ * The comment match made last by a replay (ShapeTemplate.commentHole), with its text and its word as written, and
+ * the address read last by any template (with its `!`): what the next line written with the same value shares.
+ * Both are pure results of the strings they are kept by.
+ */
+let LAST_COMMENT: { raw: string; text: string; match: Match } | null = null;
+let LAST_ADDR: { text: string; addr: { addr: number; mask: number; invert: boolean } } | null = null;
 
 /** One address of `-s` / `-d` as the full parse reads it, or undefined for anything else (a list, an error). */
 function oneAddress(text: string, invert: boolean): { addr: number; mask: number; invert: boolean } | undefined {
@@ -190,9 +213,9 @@ class CopiedWords implements WordsRead {
   }
 }
 
-/** The words scanWords() read last, of the entry's own copy of the line: slices of it. */
+/** The words scanWords() read last, of the entry's own copy of the line (`own`): slices of it. One reader, reset per line. */
 class ScannedWords implements WordsRead {
-  constructor(readonly own: string) {}
+  own = '';
   text(i: number): string {
     return QUOTED[i] === 1 ? this.own.slice(START[i] + 1, END[i] - 1) : this.own.slice(START[i], END[i]);
   }
@@ -206,6 +229,8 @@ class ScannedWords implements WordsRead {
     return scannedIs(this.own, i, s);
   }
 }
+
+const SCANNED = new ScannedWords();
 
 /** A filled line: its rule, chain, its chain word as the entry keeps it, and the jump. */
 interface Filled {
@@ -238,10 +263,17 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
     let v: string;
     let written: string;
     // A short value written as the template's (a port, kube-proxy's cluster CIDR) is the template's string; a
-    // chain or jump is the restore's name (below).
+    // chain or jump is the restore's name (below). A comment or address written as the one read last (by any
+    // template: kube-proxy writes a Service port's KUBE-SERVICES line and its KUBE-SVC masquerade line one
+    // after the other, with one comment and cluster IP) is that one's strings.
     if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
       written = t.raw[i];
       v = plain ? written : w.text(i);
+    } else if (k === t.commentHole && LAST_COMMENT !== null && w.same(i, LAST_COMMENT.raw)) {
+      written = LAST_COMMENT.raw;
+      v = LAST_COMMENT.text;
+    } else if ((h.kind === 'source' || h.kind === 'destination') && plain && LAST_ADDR !== null && w.same(i, LAST_ADDR.text)) {
+      written = v = LAST_ADDR.text;
     } else {
       v = w.text(i);
       written = plain ? v : w.raw(i);
@@ -269,9 +301,11 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         const last = (t.lastAddr ??= new Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>(t.holes.length));
         const was = last[k];
         let a = was !== undefined && was.text === v ? was.addr : undefined;
+        if (a === undefined && LAST_ADDR !== null && LAST_ADDR.text === v && LAST_ADDR.addr.invert === invert) a = LAST_ADDR.addr;
         if (a === undefined) {
           a = oneAddress(v, invert);
           if (a === undefined) return undefined;
+          LAST_ADDR = { text: v, addr: a };
           if (was === undefined) last[k] = { text: v, addr: a };
           else {
             was.text = v;
@@ -300,6 +334,8 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
       const key = madeKey(o.holes, values);
       const memo = key === undefined ? undefined : t.made?.[u];
       let made = memo?.get(key!);
+      const comment = o.holes[0] === t.commentHole;
+      if (comment && LAST_COMMENT !== null && LAST_COMMENT.text === values[t.commentHole]) made = LAST_COMMENT.match;
       if (made === undefined) {
         const use = t.uses[u];
         // The calls' arguments with the line's values in place (only for the calls that have holes).
@@ -319,6 +355,10 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         const m = b.finish(t.finishEnv);
         if (m === null || typeof m === 'string') return undefined;
         made = m;
+        if (comment) {
+          const c = t.commentHole;
+          LAST_COMMENT = { raw: source[t.holes[c].word - 2], text: values[c], match: m as Match };
+        }
         // Matches only: a target keeps its own instance per line.
         if (key !== undefined && !(t.hasTarget && u === t.uses.length - 1) && shareableMatch(m as Match)) {
           t.made ??= new Array<Map<string, Match | Target> | undefined>(t.uses.length);
@@ -519,17 +559,26 @@ export function scannedWords(line: string, n: number): Word[] {
 class ShapedCommand implements CachedCommand {
   /** The words, once read. */
   #words: readonly string[] | null = null;
+  /** The columns, once read (an error's location, lines given back: the apply of a cached line reads none). */
+  #at: CommandAt | null = null;
   readonly #t: ShapeTemplate;
 
   constructor(
     t: ShapeTemplate,
     readonly command: RuleCommand & { op: 'append' },
-    /** The columns: made at once, the restore's apply reads them for every line. */
-    readonly at: CommandAt,
     readonly jumpsTo: string | null,
     public text: string,
   ) {
     this.#t = t;
+  }
+
+  get at(): CommandAt {
+    if (this.#at === null) {
+      // The text is the line's own copy: its words are where the line's were.
+      scanWords(this.text);
+      this.#at = atOf(this.#t, (i) => START[i] + 1);
+    }
+    return this.#at;
   }
 
   get words(): readonly string[] {
@@ -554,7 +603,8 @@ class ShapedCommand implements CachedCommand {
  */
 export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
   // Slices of the entry's own text: they keep nothing else alive.
-  const f = fillRule(t, new ScannedWords(own), chainNamed);
+  SCANNED.own = own;
+  const f = fillRule(t, SCANNED, chainNamed);
   if (f === undefined) return undefined;
-  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, atOf(t, (i) => START[i] + 1), f.jumpsTo, own);
+  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, f.jumpsTo, own);
 }
