@@ -553,23 +553,31 @@ export function scannedWords(line: string, n: number): Word[] {
 }
 
 /**
- * A line filled from a template (fillScanned()): its rule, columns and jump made at once, its words when first read
- * (the line given back or printed), from its text scanned again.
+ * A line filled from a template (fillScanned()): its rule, chain and jump made at once; its command, columns and
+ * words when first read (a line record takes the rule and chain: instantiateRule(), entryChain()), the columns
+ * and words from its text scanned again.
  */
-class ShapedCommand implements CachedCommand {
+export class ShapedCommand implements CachedCommand {
   /** The words, once read. */
   #words: readonly string[] | null = null;
   /** The columns, once read (an error's location, lines given back: the apply of a cached line reads none). */
   #at: CommandAt | null = null;
+  #command: (RuleCommand & { op: 'append' }) | null = null;
   readonly #t: ShapeTemplate;
 
   constructor(
     t: ShapeTemplate,
-    readonly command: RuleCommand & { op: 'append' },
+    /** The chain of its `-A` (the restore's string for it) and its one rule. */
+    readonly chain: string,
+    readonly rule: Rule,
     readonly jumpsTo: string | null,
     public text: string,
   ) {
     this.#t = t;
+  }
+
+  get command(): RuleCommand & { op: 'append' } {
+    return (this.#command ??= { op: 'append', chain: this.chain, rules: [this.rule] });
   }
 
   get at(): CommandAt {
@@ -583,7 +591,7 @@ class ShapedCommand implements CachedCommand {
 
   get words(): readonly string[] {
     if (this.#words === null) {
-      const source = this.command.rules[0].source!;
+      const source = this.rule.source!;
       const raw = new Array<string>(source.length + 2);
       raw[0] = this.#t.raw[0];
       // The chain as fillRule() kept it: the restore's name when written plainly, else as written.
@@ -606,5 +614,5 @@ export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: st
   SCANNED.own = own;
   const f = fillRule(t, SCANNED, chainNamed);
   if (f === undefined) return undefined;
-  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, f.jumpsTo, own);
+  return new ShapedCommand(t, f.chain, f.rule, f.jumpsTo, own);
 }
