@@ -98,6 +98,8 @@ export interface ShapeTemplate {
    * inverted): its match is a pure function of the text (libxt_comment), kept for the next line that has it (LAST_COMMENT); else -1.
    */
   commentHole: number;
+  /** By hole: the chain or jump name read there last (written plainly), the restore's string for it. */
+  lastName?: Array<string | undefined>;
   /** By hole: the last `-s` / `-d` value read there, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
   lastAddr?: Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>;
 }
@@ -233,19 +235,18 @@ class ScannedWords implements WordsRead {
 const SCANNED = new ScannedWords();
 
 /** A filled line: its rule, chain, its chain word as the entry keeps it, and the jump. */
-interface Filled {
-  rule: Rule;
-  chain: string;
-  chainRaw: string;
-  jumpsTo: string | null;
-}
+/** What fillRule() made besides the rule: the chain, and its word as the entry keeps it. */
+let FILLED_CHAIN = '';
+let FILLED_CHAIN_RAW = '';
+/** The option holes' values of the line being filled, by hole (one array: fillRule() calls nothing that fills). */
+const VALUES: string[] = [];
 
 /**
  * The rule of a line of `t`'s shape, each hole's value read by the function the full parse reads it with, or
  * undefined when a value reads otherwise than the template's did. The line's values are taken as `w` gives them:
  * strings that keep no part of a restore's input alive (a value written as the template's is the template's).
  */
-function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => string | undefined): Filled | undefined {
+function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => string | undefined): Rule | undefined {
   const r = t.rule;
   let basics: RuleBasics = r.basics;
   let target: RuleTarget = r.target;
@@ -254,8 +255,9 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
   let chainRaw = t.raw[1];
   // The words after the chain as written: the template's outside the holes, a hole's own (a chain's as the restore keeps it).
   const source = t.raw.slice(2);
-  // The option holes' values, by hole.
+  // The option holes' values, by hole (VALUES, once an option hole is read).
   let values: string[] | null = null;
+  const names = (t.lastName ??= new Array<string | undefined>(t.holes.length));
   for (let k = 0; k < t.holes.length; k++) {
     const h = t.holes[k];
     const i = h.word;
@@ -266,7 +268,11 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
     // chain or jump is the restore's name (below). A comment or address written as the one read last (by any
     // template: kube-proxy writes a Service port's KUBE-SERVICES line and its KUBE-SVC masquerade line one
     // after the other, with one comment and cluster IP) is that one's strings.
-    if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
+    const name = names[k];
+    if (name !== undefined && plain && w.same(i, name)) {
+      // A chain or jump written as the one this hole read last: that string (its hash known to the restore's map).
+      written = v = name;
+    } else if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
       written = t.raw[i];
       v = plain ? written : w.text(i);
     } else if (k === t.commentHole && LAST_COMMENT !== null && w.same(i, LAST_COMMENT.raw)) {
@@ -284,16 +290,20 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         if (checkChainName(v) !== undefined) return undefined;
         chain = chainNamed(v) ?? v;
         chainRaw = plain ? chain : written;
+        if (plain) names[k] = chain;
         break;
       case 'jump':
       case 'goto':
         // do_parse(): a name that is no target module must be a chain that exists now (and DROP is refused in nat).
         if ((h.kind === 'goto' && checkChainName(v) !== undefined) || v === 'DROP') return undefined;
-        const name = chainNamed(v);
-        if (name === undefined) return undefined;
+        const to = chainNamed(v);
+        if (to === undefined) return undefined;
         // The template's own target when the line jumps where it does (kube-proxy's `-j KUBE-MARK-MASQ`).
-        target = r.target.kind === h.kind && r.target.chain === name ? r.target : { kind: h.kind, chain: name };
-        if (plain) source[i - 2] = name;
+        target = r.target.kind === h.kind && r.target.chain === to ? r.target : { kind: h.kind, chain: to };
+        if (plain) {
+          source[i - 2] = to;
+          names[k] = to;
+        }
         break;
       case 'source':
       case 'destination': {
@@ -322,7 +332,7 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         break;
       }
       case 'option':
-        values ??= new Array<string>(t.holes.length);
+        values ??= VALUES;
         values[k] = v;
         break;
     }
@@ -376,9 +386,14 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
     }
   }
   // The template's counters: an entry's rule never enters a ruleset, instantiate() gives each rule its own.
-  const rule: Rule = { basics, matches, target, counters: r.counters, source };
-  const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
-  return { rule, chain, chainRaw, jumpsTo };
+  FILLED_CHAIN = chain;
+  FILLED_CHAIN_RAW = chainRaw;
+  return { basics, matches, target, counters: r.counters, source };
+}
+
+/** The chain a filled rule jumps to (`-j` / `-g`), else null. */
+function jumpOf(r: Rule): string | null {
+  return r.target.kind === 'jump' || r.target.kind === 'goto' ? r.target.chain : null;
 }
 
 /** The key of a use's replay with `values` in its holes (`holes`: indices into the template's), or undefined when a value is long. */
@@ -409,14 +424,14 @@ function atOf(t: ShapeTemplate, col: (i: number) => number): CommandAt {
  */
 export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
   // A copy of each value: what the entry and the modules keep (a comment) must not keep the line's words alive.
-  const f = fillRule(t, new CopiedWords(words), chainNamed);
-  if (f === undefined) return undefined;
+  const rule = fillRule(t, new CopiedWords(words), chainNamed);
+  if (rule === undefined) return undefined;
   const raw = new Array<string>(words.length);
   raw[0] = t.raw[0];
-  raw[1] = f.chainRaw;
-  const source = f.rule.source!;
+  raw[1] = FILLED_CHAIN_RAW;
+  const source = rule.source!;
   for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
-  return { command: { op: 'append', chain: f.chain, rules: [f.rule] }, at: atOf(t, (i) => words[i].col), words: raw, jumpsTo: f.jumpsTo, text: ownCopy(text) };
+  return { command: { op: 'append', chain: FILLED_CHAIN, rules: [rule] }, at: atOf(t, (i) => words[i].col), words: raw, jumpsTo: jumpOf(rule), text: ownCopy(text) };
 }
 
 // Lines of a seen shape read in one scan of their characters, without splitWords()'s Word objects or shapeKey()'s
@@ -612,7 +627,7 @@ export class ShapedCommand implements CachedCommand {
 export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
   // Slices of the entry's own text: they keep nothing else alive.
   SCANNED.own = own;
-  const f = fillRule(t, SCANNED, chainNamed);
-  if (f === undefined) return undefined;
-  return new ShapedCommand(t, f.chain, f.rule, f.jumpsTo, own);
+  const rule = fillRule(t, SCANNED, chainNamed);
+  if (rule === undefined) return undefined;
+  return new ShapedCommand(t, FILLED_CHAIN, rule, jumpOf(rule), own);
 }
