@@ -11,7 +11,7 @@ import { ruleSpecText } from './rule-print.js';
 import { printSave } from './save-print.js';
 import { emptyRuleset } from './ruleset.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { optionHash, scannedOfShape, scannedOptionHash, scannedWords, scanWords, shapeKey } from './rule-shape.js';
+import { optionHash, scannedOfShape, scannedOptionHash, scannedWords, scanWords, scanWordsPlain, shapeKey } from './rule-shape.js';
 import { splitWords } from './tokenize.js';
 
 /** Everything a parsed line carries that a later stage reads, rules as iptables-save prints them. */
@@ -181,6 +181,26 @@ describe('lines read in one scan of their characters', () => {
       for (const [i, w] of subs) if (i < b.length) b[i] = w;
       return [join(a, sa), lead + join(b, sb)] as const;
     });
+
+  it('reads a line written with spaces only as the scan character by character reads it: words, quotes, hash', () => {
+    // A quote at a word's end or start, alone, or twice.
+    const quoted = fc.array(fc.constantFrom(...PIECES, 'x"', 'ab"', '"', '"c"d', 'e""', '"f" '), { minLength: 1, maxLength: 14 }).map((w) => ['-A', ...w]);
+    const spaced = fc.tuple(fc.oneof(parts, quoted), fc.array(fc.constantFrom(' ', '  ', '   '), { minLength: 1, maxLength: 3 }), fc.constantFrom('', ' ')).map(([w, s, lead]) => lead + join(w, s));
+    const read = (f: (l: string) => number, l: string): unknown => {
+      const n = f(l);
+      return n < 0 ? n : { n, words: scannedWords(l, n), hash: scannedOptionHash() };
+    };
+    let fast = 0;
+    fc.assert(
+      fc.property(fc.oneof(spaced, pair.map(([a]) => a)), (l) => {
+        const got = read(scanWords, l);
+        expect(got).toEqual(read(scanWordsPlain, l));
+        if (got !== -1 && !/[\t\n\\\u0000]/.test(l)) fast++;
+      }),
+      { numRuns: 3000, seed: 23 },
+    );
+    expect(fast).toBeGreaterThan(500);
+  });
 
   it('reads the words splitWords() reads, and takes every line written without a quote', () => {
     let scanned = 0;

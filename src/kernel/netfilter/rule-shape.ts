@@ -465,6 +465,49 @@ const HASH_START = 0x811c9dc5;
  * anywhere but around a whole word with no backslash inside.
  */
 export function scanWords(line: string): number {
+  // Only spaces between words and nothing escaped (kube-proxy's lines): each word's end found by indexOf(), which
+  // reads the characters natively; else the scan character by character.
+  if (line.indexOf('\t') >= 0 || line.indexOf('\n') >= 0 || line.indexOf('\\') >= 0 || line.indexOf('\u0000') >= 0) return scanWordsPlain(line);
+  const len = line.length;
+  // Where the next double quote is (len: none): a quoted word starts there, and no plain word may hold one.
+  let quote = line.indexOf('"');
+  if (quote < 0) quote = len;
+  let n = 0;
+  let i = 0;
+  let h = HASH_START;
+  for (;;) {
+    while (i < len && line.charCodeAt(i) === 32) i++;
+    if (i >= len) {
+      scannedHash = mix(h, n) >>> 0;
+      return n;
+    }
+    if (n === MAX_SCAN) return -1;
+    const s = i;
+    if (i === quote) {
+      const close = line.indexOf('"', i + 1);
+      if (close < 0) return -1;
+      i = close + 1;
+      if (i < len && line.charCodeAt(i) !== 32) return -1;
+      quote = line.indexOf('"', i);
+      if (quote < 0) quote = len;
+      QUOTED[n] = 1;
+    } else {
+      let e = line.indexOf(' ', i);
+      if (e < 0) e = len;
+      if (quote < e) return -1;
+      i = e;
+      QUOTED[n] = 0;
+      const c0 = line.charCodeAt(s);
+      if (c0 === 45) h = mixWord(h, n, i - s, c0, line.charCodeAt(s + ((i - s) >> 1)), line.charCodeAt(i - 1));
+    }
+    START[n] = s;
+    END[n] = i;
+    n++;
+  }
+}
+
+/** scanWords() character by character: any blanks, any quoting (for tests too, which hold the two to one another). */
+export function scanWordsPlain(line: string): number {
   const len = line.length;
   let n = 0;
   let i = 0;
