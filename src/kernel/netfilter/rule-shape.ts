@@ -16,7 +16,10 @@
 // calls, then its final check, the chain checks); when any of them fails, or gives a parse of another kind (an
 // address list, a module that leaves no match, a match that holds state), the line is parsed in full, so its
 // errors and columns are its own. What a replay made is kept by its values when they are short (a port: the
-// match is shared, as a cached line's rules share theirs), and so is the last address each hole read.
+// match is shared, as a cached line's rules share theirs), and so is the last address each hole read, the last
+// chain or jump name, and (for any template) the last comment match and address made: kube-proxy writes each
+// Service port's KUBE-SERVICES line and its KUBE-SVC masquerade line one after the other, with one comment and
+// one cluster IP, so the second shares the first's match, address and strings.
 //
 // A line written plainly (no quote inside a word, no escape) is read in one scan of its characters (scanWords(),
 // scannedOfShape(), fillScanned(): see below), its words and columns made only when read (ShapedCommand); other
