@@ -35,7 +35,7 @@ import { findTarget } from './registry.js';
 import { ownCopy } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { fillScanned, fillTemplate, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
+import { ShapedCommand, fillScanned, fillTemplate, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -513,7 +513,7 @@ export function entryHasText(e: CachedCommand): boolean {
 
 /** The chain an entry's command names (a rebased entry's own). */
 export function entryChain(e: CachedCommand): string | null {
-  return e instanceof RebasedCommand ? e.chain : e.command.chain;
+  return e instanceof RebasedCommand || e instanceof ShapedCommand ? e.chain : e.command.chain;
 }
 
 /**
@@ -522,6 +522,8 @@ export function entryChain(e: CachedCommand): string | null {
  */
 export function instantiateRule(e: CachedCommand, zero: boolean): Rule | null {
   if (e instanceof RebasedCommand) return e.freshRule(zero);
+  // A filled line (rule-shape.ts): its one rule, its command not made.
+  if (e instanceof ShapedCommand) return ruleSharing(e.rule, zero ? { packets: 0, bytes: 0 } : { packets: e.rule.counters.packets, bytes: e.rule.counters.bytes });
   const c = e.command;
   if (c.op !== 'append' || c.rules.length !== 1) return null;
   const n = c.rules[0].counters;

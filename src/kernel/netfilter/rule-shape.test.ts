@@ -11,7 +11,7 @@ import { ruleSpecText } from './rule-print.js';
 import { printSave } from './save-print.js';
 import { emptyRuleset } from './ruleset.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { optionHash, scannedOfShape, scannedOptionHash, scannedWords, scanWords, shapeKey } from './rule-shape.js';
+import { optionHash, scannedOfShape, scannedOptionHash, scannedWords, scanWords, scanWordsPlain, shapeKey } from './rule-shape.js';
 import { splitWords } from './tokenize.js';
 
 /** Everything a parsed line carries that a later stage reads, rules as iptables-save prints them. */
@@ -64,10 +64,10 @@ const holeValue = (name: string): fc.Arbitrary<string> => {
   }
 };
 
-/** A line of `shape` with random values in its holes. */
-const lineOf = (shape: string): fc.Arbitrary<string> => {
+/** A line of `shape` with random values in its holes (`value` gives them by hole name). */
+const lineOf = (shape: string, value: (name: string) => fc.Arbitrary<string> = holeValue): fc.Arbitrary<string> => {
   const names = [...shape.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-  return fc.tuple(...names.map(holeValue)).map((vals) => {
+  return fc.tuple(...names.map(value)).map((vals) => {
     let i = 0;
     return shape.replace(/\{(\w+)\}/g, () => vals[i++]);
   });
@@ -114,6 +114,45 @@ describe('rule shapes with value holes', () => {
     expect(fromShapes).toBeGreaterThan(150);
   });
 
+  it('a line that repeats the comment or an address of the line before (of any shape) reads as a fresh parse reads it', () => {
+    // Few values, so that consecutive lines of different shapes repeat them: the comment match and the address
+    // read last are shared with such a line (same text; an address only under the same `!`).
+    const comments = ['"default/svc-1:dns cluster IP"', '"svc-1"', 'svc-1', `"${'c'.repeat(256)}"`, '"a \\" b"', '""'];
+    const addresses = ['172.16.0.2', '"172.16.0.2"', '0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/33', '10.0.0.1,10.0.0.2', 'x'];
+    const few = (name: string): fc.Arbitrary<string> =>
+      name === 'comment'
+        ? fc.oneof({ arbitrary: fc.constantFrom(...comments.slice(0, 2)), weight: 4 }, { arbitrary: fc.constantFrom(...comments), weight: 1 })
+        : name === 'addr'
+          ? fc.oneof({ arbitrary: fc.constantFrom(...addresses.slice(0, 3)), weight: 3 }, { arbitrary: fc.constantFrom(...addresses), weight: 1 })
+          : name === 'chain' || name === 'jump'
+            ? fc.oneof({ arbitrary: fc.constantFrom('A', 'BB', 'KUBE-SVC-ABCDEFGHIJKLMNOP'), weight: 4 }, { arbitrary: holeValue(name), weight: 1 })
+            : name === 'port'
+              ? fc.constantFrom('53', '80', '"80"')
+              : holeValue(name);
+    const line = fc.constantFrom(...SHAPES).chain((s) => lineOf(s, few));
+    let shared = 0;
+    fc.assert(
+      fc.property(fc.constantFrom('nat', 'filter'), fc.array(line, { minLength: 2, maxLength: 30 }), (table, lines) => {
+        const cache = new RuleParseCache();
+        restore(text(table, SEEN), undefined, { noflush: true, counters: true, cache });
+        const t = text(table, lines);
+        const got = parseRestore(t, emptyRuleset(), { noflush: true, counters: true, cache }).script.lines;
+        expect(parsed(t, cache)).toEqual(parsed(t, new RuleParseCache()));
+        // The sharing happened: two lines in a row with one comment match object.
+        for (let i = 1; i < got.length; i++) {
+          const a = got[i - 1];
+          const b = got[i];
+          if (a.kind !== 'command' || b.kind !== 'command' || !('rules' in a.command) || !('rules' in b.command)) continue;
+          const ca = a.command.rules?.[0]?.matches.find((m) => m.module === 'comment');
+          if (ca !== undefined && b.command.rules?.[0]?.matches.includes(ca) && a.command.chain !== b.command.chain) shared++;
+        }
+        expect(printSave(restore(t, undefined, { noflush: true, counters: true, cache }).ruleset, { counters: true })).toBe(printSave(restore(t, undefined, { noflush: true, counters: true }).ruleset, { counters: true }));
+      }),
+      { numRuns: 200, seed: 8 },
+    );
+    expect(shared).toBeGreaterThan(20);
+  });
+
   it('the kube-proxy shapes are answered from their templates: each Service line is not parsed again', () => {
     const svc = (n: number) => `-A KUBE-SERVICES -m comment --comment "default/svc-${n}:dns cluster IP" -m udp -p udp -d 172.16.0.${n} --dport 53 -j KUBE-SVC-${String(n).padStart(16, 'A')}`;
     const chains = Array.from({ length: 50 }, (_, n) => `:KUBE-SVC-${String(n).padStart(16, 'A')} - [0:0]`);
@@ -142,6 +181,26 @@ describe('lines read in one scan of their characters', () => {
       for (const [i, w] of subs) if (i < b.length) b[i] = w;
       return [join(a, sa), lead + join(b, sb)] as const;
     });
+
+  it('reads a line written with spaces only as the scan character by character reads it: words, quotes, hash', () => {
+    // A quote at a word's end or start, alone, or twice.
+    const quoted = fc.array(fc.constantFrom(...PIECES, 'x"', 'ab"', '"', '"c"d', 'e""', '"f" '), { minLength: 1, maxLength: 14 }).map((w) => ['-A', ...w]);
+    const spaced = fc.tuple(fc.oneof(parts, quoted), fc.array(fc.constantFrom(' ', '  ', '   '), { minLength: 1, maxLength: 3 }), fc.constantFrom('', ' ')).map(([w, s, lead]) => lead + join(w, s));
+    const read = (f: (l: string) => number, l: string): unknown => {
+      const n = f(l);
+      return n < 0 ? n : { n, words: scannedWords(l, n), hash: scannedOptionHash() };
+    };
+    let fast = 0;
+    fc.assert(
+      fc.property(fc.oneof(spaced, pair.map(([a]) => a)), (l) => {
+        const got = read(scanWords, l);
+        expect(got).toEqual(read(scanWordsPlain, l));
+        if (got !== -1 && !/[\t\n\\\u0000]/.test(l)) fast++;
+      }),
+      { numRuns: 3000, seed: 23 },
+    );
+    expect(fast).toBeGreaterThan(500);
+  });
 
   it('reads the words splitWords() reads, and takes every line written without a quote', () => {
     let scanned = 0;

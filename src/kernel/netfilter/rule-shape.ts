@@ -16,7 +16,10 @@
 // calls, then its final check, the chain checks); when any of them fails, or gives a parse of another kind (an
 // address list, a module that leaves no match, a match that holds state), the line is parsed in full, so its
 // errors and columns are its own. What a replay made is kept by its values when they are short (a port: the
-// match is shared, as a cached line's rules share theirs), and so is the last address each hole read.
+// match is shared, as a cached line's rules share theirs), and so is the last address each hole read, the last
+// chain or jump name, and (for any template) the last comment match and address made: kube-proxy writes each
+// Service port's KUBE-SERVICES line and its KUBE-SVC masquerade line one after the other, with one comment and
+// one cluster IP, so the second shares the first's match, address and strings.
 //
 // A line written plainly (no quote inside a word, no escape) is read in one scan of its characters (scanWords(),
 // scannedOfShape(), fillScanned(): see below), its words and columns made only when read (ShapedCommand); other
@@ -30,6 +33,7 @@ import type { Word } from './tokenize.js';
 import type { CachedCommand } from './rule-parse-cache.js';
 import { parseHostMask } from './basic-filter.js';
 import { findTarget } from './registry.js';
+import { commentMatch } from './matches/comment.js';
 import { checkChainName } from './rule-parse.js';
 import { BUILTIN_NAMES, shareableMatch } from './rule-parse-cache.js';
 import { ownCopy } from './tokenize.js';
@@ -92,6 +96,13 @@ export interface ShapeTemplate {
   perLine: boolean;
   /** The uses with option holes, in use order, each with its holes (indices into `holes`). */
   optionUses: ReadonlyArray<{ use: number; holes: readonly number[] }>;
+  /**
+   * The hole (index into `holes`) that is the whole argument of a `-m comment --comment` (its only option, not
+   * inverted): its match is a pure function of the text (libxt_comment), kept for the next line that has it (LAST_COMMENT); else -1.
+   */
+  commentHole: number;
+  /** By hole: the chain or jump name read there last (written plainly), the restore's string for it. */
+  lastName?: Array<string | undefined>;
   /** By hole: the last `-s` / `-d` value read there, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
   lastAddr?: Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>;
 }
@@ -139,8 +150,17 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
     }
     if (hs.length > 0) optionUses.push({ use: u, holes: hs });
   }
+  let commentHole = -1;
+  for (let k = 0; k < kinds.length; k++) {
+    const h = kinds[k];
+    if (h.kind !== 'option') continue;
+    const use = uses[h.use];
+    const c = use.calls[0];
+    if (use.module === commentMatch && use.calls.length === 1 && h.call === 0 && h.arg === 0 && c.args.length === 1 && !c.invert && c.spec === 'comment') commentHole = k;
+  }
   return {
     holes: kinds,
+    commentHole,
     perLine: kinds.some((h) => h.kind === 'option' && uses[h.use].module.name === 'comment'),
     optionUses,
     raw: words.map((w) => w.raw),
@@ -151,6 +171,14 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
     at: { command: 0, chain: 1, target: index(at.target), matches, src: index(at.src), dst: index(at.dst) },
   };
 }
+
+/**
+ * The comment match made last by a replay (ShapeTemplate.commentHole), with its text and its word as written, and
+ * the address read last by any template (with its `!`): what the next line written with the same value shares.
+ * Both are pure results of the strings they are kept by.
+ */
+let LAST_COMMENT: { raw: string; text: string; match: Match } | null = null;
+let LAST_ADDR: { text: string; addr: { addr: number; mask: number; invert: boolean } } | null = null;
 
 /** One address of `-s` / `-d` as the full parse reads it, or undefined for anything else (a list, an error). */
 function oneAddress(text: string, invert: boolean): { addr: number; mask: number; invert: boolean } | undefined {
@@ -190,9 +218,9 @@ class CopiedWords implements WordsRead {
   }
 }
 
-/** The words scanWords() read last, of the entry's own copy of the line: slices of it. */
+/** The words scanWords() read last, of the entry's own copy of the line (`own`): slices of it. One reader, reset per line. */
 class ScannedWords implements WordsRead {
-  constructor(readonly own: string) {}
+  own = '';
   text(i: number): string {
     return QUOTED[i] === 1 ? this.own.slice(START[i] + 1, END[i] - 1) : this.own.slice(START[i], END[i]);
   }
@@ -207,20 +235,21 @@ class ScannedWords implements WordsRead {
   }
 }
 
+const SCANNED = new ScannedWords();
+
 /** A filled line: its rule, chain, its chain word as the entry keeps it, and the jump. */
-interface Filled {
-  rule: Rule;
-  chain: string;
-  chainRaw: string;
-  jumpsTo: string | null;
-}
+/** What fillRule() made besides the rule: the chain, and its word as the entry keeps it. */
+let FILLED_CHAIN = '';
+let FILLED_CHAIN_RAW = '';
+/** The option holes' values of the line being filled, by hole (one array: fillRule() calls nothing that fills). */
+const VALUES: string[] = [];
 
 /**
  * The rule of a line of `t`'s shape, each hole's value read by the function the full parse reads it with, or
  * undefined when a value reads otherwise than the template's did. The line's values are taken as `w` gives them:
  * strings that keep no part of a restore's input alive (a value written as the template's is the template's).
  */
-function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => string | undefined): Filled | undefined {
+function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => string | undefined): Rule | undefined {
   const r = t.rule;
   let basics: RuleBasics = r.basics;
   let target: RuleTarget = r.target;
@@ -229,8 +258,9 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
   let chainRaw = t.raw[1];
   // The words after the chain as written: the template's outside the holes, a hole's own (a chain's as the restore keeps it).
   const source = t.raw.slice(2);
-  // The option holes' values, by hole.
+  // The option holes' values, by hole (VALUES, once an option hole is read).
   let values: string[] | null = null;
+  const names = (t.lastName ??= new Array<string | undefined>(t.holes.length));
   for (let k = 0; k < t.holes.length; k++) {
     const h = t.holes[k];
     const i = h.word;
@@ -238,10 +268,21 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
     let v: string;
     let written: string;
     // A short value written as the template's (a port, kube-proxy's cluster CIDR) is the template's string; a
-    // chain or jump is the restore's name (below).
-    if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
+    // chain or jump is the restore's name (below). A comment or address written as the one read last (by any
+    // template: kube-proxy writes a Service port's KUBE-SERVICES line and its KUBE-SVC masquerade line one
+    // after the other, with one comment and cluster IP) is that one's strings.
+    const name = names[k];
+    if (name !== undefined && plain && w.same(i, name)) {
+      // A chain or jump written as the one this hole read last: that string (its hash known to the restore's map).
+      written = v = name;
+    } else if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
       written = t.raw[i];
       v = plain ? written : w.text(i);
+    } else if (k === t.commentHole && LAST_COMMENT !== null && w.same(i, LAST_COMMENT.raw)) {
+      written = LAST_COMMENT.raw;
+      v = LAST_COMMENT.text;
+    } else if ((h.kind === 'source' || h.kind === 'destination') && plain && LAST_ADDR !== null && w.same(i, LAST_ADDR.text)) {
+      written = v = LAST_ADDR.text;
     } else {
       v = w.text(i);
       written = plain ? v : w.raw(i);
@@ -252,16 +293,20 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         if (checkChainName(v) !== undefined) return undefined;
         chain = chainNamed(v) ?? v;
         chainRaw = plain ? chain : written;
+        if (plain) names[k] = chain;
         break;
       case 'jump':
       case 'goto':
         // do_parse(): a name that is no target module must be a chain that exists now (and DROP is refused in nat).
         if ((h.kind === 'goto' && checkChainName(v) !== undefined) || v === 'DROP') return undefined;
-        const name = chainNamed(v);
-        if (name === undefined) return undefined;
+        const to = chainNamed(v);
+        if (to === undefined) return undefined;
         // The template's own target when the line jumps where it does (kube-proxy's `-j KUBE-MARK-MASQ`).
-        target = r.target.kind === h.kind && r.target.chain === name ? r.target : { kind: h.kind, chain: name };
-        if (plain) source[i - 2] = name;
+        target = r.target.kind === h.kind && r.target.chain === to ? r.target : { kind: h.kind, chain: to };
+        if (plain) {
+          source[i - 2] = to;
+          names[k] = to;
+        }
         break;
       case 'source':
       case 'destination': {
@@ -269,9 +314,11 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         const last = (t.lastAddr ??= new Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>(t.holes.length));
         const was = last[k];
         let a = was !== undefined && was.text === v ? was.addr : undefined;
+        if (a === undefined && LAST_ADDR !== null && LAST_ADDR.text === v && LAST_ADDR.addr.invert === invert) a = LAST_ADDR.addr;
         if (a === undefined) {
           a = oneAddress(v, invert);
           if (a === undefined) return undefined;
+          LAST_ADDR = { text: v, addr: a };
           if (was === undefined) last[k] = { text: v, addr: a };
           else {
             was.text = v;
@@ -288,7 +335,7 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         break;
       }
       case 'option':
-        values ??= new Array<string>(t.holes.length);
+        values ??= VALUES;
         values[k] = v;
         break;
     }
@@ -300,6 +347,8 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
       const key = madeKey(o.holes, values);
       const memo = key === undefined ? undefined : t.made?.[u];
       let made = memo?.get(key!);
+      const comment = o.holes[0] === t.commentHole;
+      if (comment && LAST_COMMENT !== null && LAST_COMMENT.text === values[t.commentHole]) made = LAST_COMMENT.match;
       if (made === undefined) {
         const use = t.uses[u];
         // The calls' arguments with the line's values in place (only for the calls that have holes).
@@ -319,6 +368,10 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         const m = b.finish(t.finishEnv);
         if (m === null || typeof m === 'string') return undefined;
         made = m;
+        if (comment) {
+          const c = t.commentHole;
+          LAST_COMMENT = { raw: source[t.holes[c].word - 2], text: values[c], match: m as Match };
+        }
         // Matches only: a target keeps its own instance per line.
         if (key !== undefined && !(t.hasTarget && u === t.uses.length - 1) && shareableMatch(m as Match)) {
           t.made ??= new Array<Map<string, Match | Target> | undefined>(t.uses.length);
@@ -336,9 +389,14 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
     }
   }
   // The template's counters: an entry's rule never enters a ruleset, instantiate() gives each rule its own.
-  const rule: Rule = { basics, matches, target, counters: r.counters, source };
-  const jumpsTo = target.kind === 'jump' || target.kind === 'goto' ? target.chain : null;
-  return { rule, chain, chainRaw, jumpsTo };
+  FILLED_CHAIN = chain;
+  FILLED_CHAIN_RAW = chainRaw;
+  return { basics, matches, target, counters: r.counters, source };
+}
+
+/** The chain a filled rule jumps to (`-j` / `-g`), else null. */
+function jumpOf(r: Rule): string | null {
+  return r.target.kind === 'jump' || r.target.kind === 'goto' ? r.target.chain : null;
 }
 
 /** The key of a use's replay with `values` in its holes (`holes`: indices into the template's), or undefined when a value is long. */
@@ -369,14 +427,14 @@ function atOf(t: ShapeTemplate, col: (i: number) => number): CommandAt {
  */
 export function fillTemplate(t: ShapeTemplate, words: readonly Word[], text: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
   // A copy of each value: what the entry and the modules keep (a comment) must not keep the line's words alive.
-  const f = fillRule(t, new CopiedWords(words), chainNamed);
-  if (f === undefined) return undefined;
+  const rule = fillRule(t, new CopiedWords(words), chainNamed);
+  if (rule === undefined) return undefined;
   const raw = new Array<string>(words.length);
   raw[0] = t.raw[0];
-  raw[1] = f.chainRaw;
-  const source = f.rule.source!;
+  raw[1] = FILLED_CHAIN_RAW;
+  const source = rule.source!;
   for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
-  return { command: { op: 'append', chain: f.chain, rules: [f.rule] }, at: atOf(t, (i) => words[i].col), words: raw, jumpsTo: f.jumpsTo, text: ownCopy(text) };
+  return { command: { op: 'append', chain: FILLED_CHAIN, rules: [rule] }, at: atOf(t, (i) => words[i].col), words: raw, jumpsTo: jumpOf(rule), text: ownCopy(text) };
 }
 
 // Lines of a seen shape read in one scan of their characters, without splitWords()'s Word objects or shapeKey()'s
@@ -410,6 +468,49 @@ const HASH_START = 0x811c9dc5;
  * anywhere but around a whole word with no backslash inside.
  */
 export function scanWords(line: string): number {
+  // Only spaces between words and nothing escaped (kube-proxy's lines): each word's end found by indexOf(), which
+  // reads the characters natively; else the scan character by character.
+  if (line.indexOf('\t') >= 0 || line.indexOf('\n') >= 0 || line.indexOf('\\') >= 0 || line.indexOf('\u0000') >= 0) return scanWordsPlain(line);
+  const len = line.length;
+  // Where the next double quote is (len: none): a quoted word starts there, and no plain word may hold one.
+  let quote = line.indexOf('"');
+  if (quote < 0) quote = len;
+  let n = 0;
+  let i = 0;
+  let h = HASH_START;
+  for (;;) {
+    while (i < len && line.charCodeAt(i) === 32) i++;
+    if (i >= len) {
+      scannedHash = mix(h, n) >>> 0;
+      return n;
+    }
+    if (n === MAX_SCAN) return -1;
+    const s = i;
+    if (i === quote) {
+      const close = line.indexOf('"', i + 1);
+      if (close < 0) return -1;
+      i = close + 1;
+      if (i < len && line.charCodeAt(i) !== 32) return -1;
+      quote = line.indexOf('"', i);
+      if (quote < 0) quote = len;
+      QUOTED[n] = 1;
+    } else {
+      let e = line.indexOf(' ', i);
+      if (e < 0) e = len;
+      if (quote < e) return -1;
+      i = e;
+      QUOTED[n] = 0;
+      const c0 = line.charCodeAt(s);
+      if (c0 === 45) h = mixWord(h, n, i - s, c0, line.charCodeAt(s + ((i - s) >> 1)), line.charCodeAt(i - 1));
+    }
+    START[n] = s;
+    END[n] = i;
+    n++;
+  }
+}
+
+/** scanWords() character by character: any blanks, any quoting (for tests too, which hold the two to one another). */
+export function scanWordsPlain(line: string): number {
   const len = line.length;
   let n = 0;
   let i = 0;
@@ -513,28 +614,45 @@ export function scannedWords(line: string, n: number): Word[] {
 }
 
 /**
- * A line filled from a template (fillScanned()): its rule, columns and jump made at once, its words when first read
- * (the line given back or printed), from its text scanned again.
+ * A line filled from a template (fillScanned()): its rule, chain and jump made at once; its command, columns and
+ * words when first read (a line record takes the rule and chain: instantiateRule(), entryChain()), the columns
+ * and words from its text scanned again.
  */
-class ShapedCommand implements CachedCommand {
+export class ShapedCommand implements CachedCommand {
   /** The words, once read. */
   #words: readonly string[] | null = null;
+  /** The columns, once read (an error's location, lines given back: the apply of a cached line reads none). */
+  #at: CommandAt | null = null;
+  #command: (RuleCommand & { op: 'append' }) | null = null;
   readonly #t: ShapeTemplate;
 
   constructor(
     t: ShapeTemplate,
-    readonly command: RuleCommand & { op: 'append' },
-    /** The columns: made at once, the restore's apply reads them for every line. */
-    readonly at: CommandAt,
+    /** The chain of its `-A` (the restore's string for it) and its one rule. */
+    readonly chain: string,
+    readonly rule: Rule,
     readonly jumpsTo: string | null,
     public text: string,
   ) {
     this.#t = t;
   }
 
+  get command(): RuleCommand & { op: 'append' } {
+    return (this.#command ??= { op: 'append', chain: this.chain, rules: [this.rule] });
+  }
+
+  get at(): CommandAt {
+    if (this.#at === null) {
+      // The text is the line's own copy: its words are where the line's were.
+      scanWords(this.text);
+      this.#at = atOf(this.#t, (i) => START[i] + 1);
+    }
+    return this.#at;
+  }
+
   get words(): readonly string[] {
     if (this.#words === null) {
-      const source = this.command.rules[0].source!;
+      const source = this.rule.source!;
       const raw = new Array<string>(source.length + 2);
       raw[0] = this.#t.raw[0];
       // The chain as fillRule() kept it: the restore's name when written plainly, else as written.
@@ -554,7 +672,8 @@ class ShapedCommand implements CachedCommand {
  */
 export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
   // Slices of the entry's own text: they keep nothing else alive.
-  const f = fillRule(t, new ScannedWords(own), chainNamed);
-  if (f === undefined) return undefined;
-  return new ShapedCommand(t, { op: 'append', chain: f.chain, rules: [f.rule] }, atOf(t, (i) => START[i] + 1), f.jumpsTo, own);
+  SCANNED.own = own;
+  const rule = fillRule(t, SCANNED, chainNamed);
+  if (rule === undefined) return undefined;
+  return new ShapedCommand(t, FILLED_CHAIN, rule, jumpOf(rule), own);
 }
