@@ -163,7 +163,7 @@ class PartText implements PartSink {
   /**
    * Direct (a render that writes every Service, in order): no batches; a kept segment's text is written too
    * (reuse()), every segment's place in the part is recorded, and the part's pieces go straight into the sync's
-   * text (writeTo()), which the rendered segments and the memo's runs then get their texts from (place()): the
+   * text (pieces()), which the rendered segments and the memo's runs then get their texts from (place()): the
    * Services' lines are copied once, not into a batch and then into the text.
    */
   readonly #direct: boolean;
@@ -249,15 +249,21 @@ class PartText implements PartSink {
     this.#len += 1 + t.length;
   }
 
-  /** Direct: appends the part's pieces to `out` (each line with its newline first); returns their length. */
-  writeTo(out: string[]): number {
+  /** Direct: the part's pieces (each line with its newline first), to be joined where they go in the text. */
+  pieces(): string[] {
     const p = this.#pieces;
-    for (let i = 0; i < this.#n; i++) out.push(p[i]);
+    // Direct: never flushed, so the array holds exactly the pieces written (trimmed should it hold more).
+    if (p.length !== this.#n) p.length = this.#n;
+    return p;
+  }
+
+  /** The characters of pieces(). */
+  get length(): number {
     return this.#len;
   }
 
   /**
-   * Direct: `text` holds what writeTo() wrote at `offset`: the rendered segments get their texts from it, and
+   * Direct: `text` holds pieces() at `offset`: the rendered segments get their texts from it, and
    * `memo` the texts of its runs (the segments are the memo's current ones, in order).
    */
   place(text: string, offset: number, memo: RenderMemo): void {
@@ -662,8 +668,10 @@ export function renderSync(input: RenderInput): RenderResult {
 
   natRuleLines += natRulesHead.length + natRules.lines.length;
   if (direct) {
-    // The same text as the joined lines below: every line after the first with its newline first.
-    const out: string[] = ['*filter'];
+    // The same text as the joined lines below: every line after the first with its newline first. The head and
+    // tail lines of each part go into small arrays, and the Services' pieces (hundreds of thousands) are copied
+    // once, in bulk, by concat() into the array joined (not pushed one by one).
+    let out: string[] = ['*filter'];
     let len = out[0].length;
     const put = (lines: readonly string[]): void => {
       for (const l of lines) {
@@ -671,21 +679,28 @@ export function renderSync(input: RenderInput): RenderResult {
         len += 1 + l.length;
       }
     };
+    const chunks: string[][] = [];
+    const pieces = (part: PartText): number => {
+      chunks.push(out, part.pieces());
+      out = [];
+      const at = len;
+      len += part.length;
+      return at;
+    };
     put(filterChains.lines);
     put(filterHead);
-    const filterAt = len;
-    len += svcFilterRules.writeTo(out);
+    const filterAt = pieces(svcFilterRules);
     put(filterRules.lines);
     put(['COMMIT', '*nat']);
     put(natChainsHead);
-    const chainsAt = len;
-    len += svcNatChains.writeTo(out);
+    const chainsAt = pieces(svcNatChains);
     put(natChains.lines);
     put(natRulesHead);
-    const rulesAt = len;
-    len += svcNatRules.writeTo(out);
+    const rulesAt = pieces(svcNatRules);
     put(natRules.lines);
     put(['COMMIT', '']);
+    chunks.push(out);
+    out = chunks[0].concat(chunks[1], chunks[2], chunks[3], chunks[4], chunks[5], chunks[6]);
     const text = out.join('');
     svcFilterRules.place(text, filterAt, memo);
     svcNatChains.place(text, chainsAt, memo);
