@@ -13,6 +13,8 @@ import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from '
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
 import { RenderMemo } from './render-memo.js';
 import type { UnjoinedRun } from './render-memo.js';
+import { blockMatches, endpointKey, plainPort, portBlocksEnabled } from './port-block.js';
+import type { BlockPart, PortBlock } from './port-block.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -216,6 +218,32 @@ class PartText implements PartSink {
     return this.#svcLines;
   }
 
+  /** Where the next piece goes (for taken()). */
+  get at(): number {
+    return this.#n;
+  }
+
+  /** Characters written in this batch (for taken()). */
+  get chars(): number {
+    return this.#len;
+  }
+
+  /** The pieces written since `at` (this.at then), their characters since `chars` and the current Service's lines. */
+  taken(at: number, chars: number): BlockPart {
+    return { pieces: this.#pieces.slice(at, this.#n), chars: this.#len - chars, lines: this.#svcLines };
+  }
+
+  /** A kept port's pieces (port-block.ts), written as they were taken: the whole of the current Service's lines. */
+  replay(b: BlockPart): void {
+    if (b.lines === 0) return;
+    if (this.#svcLines === 0) this.#svcStart = this.#len;
+    this.#svcLines += b.lines;
+    const p = this.#pieces;
+    const from = b.pieces;
+    for (let i = 0; i < from.length; i++) p[this.#n++] = from[i];
+    this.#len += b.chars;
+  }
+
   /** Ends the current Service's text: `seg[part]` gets it ('' at once for none, else when its batch is joined). */
   end(seg: ServiceSegment): void {
     if (this.#svcLines === 0) {
@@ -409,12 +437,35 @@ export function renderSync(input: RenderInput): RenderResult {
     const filterRules = svcFilterRules;
     const natChains = svcNatChains;
     const natRules = svcNatRules;
-    const activeHere: string[] = [];
-    const P = protoArgs(svc.proto);
     const N = svc.name;
-    const cat = categorizeEndpoints(eps, svc);
     // sepChain(svc, ep) for each endpoint, the service port's names looked up once.
     const sepNames = svc.endpointChains;
+    // The port's most written lines, kept with what they are made of (line-memo.ts).
+    const portMemo = portLines(sepNames, N, svc.proto, svc.clusterIP, svc.port);
+    // A plain port rendered before from the same values: its pieces as they were written (port-block.ts).
+    const plain = portBlocksEnabled() && plainPort(svc);
+    if (plain) {
+      const b = portMemo.block;
+      if (b !== null && blockMatches(b, eps, config.masqueradeAll, notLocalArgs, largeClusterMode, partialSkip)) {
+        filterRules.replay(b.filterRules);
+        natChains.replay(b.natChains);
+        natRules.replay(b.natRules);
+        const kept: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: b.natRules.lines, active: b.active };
+        filterRules.end(kept);
+        natChains.end(kept);
+        natRules.end(kept);
+        return kept;
+      }
+    }
+    const filterAt = filterRules.at;
+    const filterChars = filterRules.chars;
+    const chainsAt = natChains.at;
+    const chainsChars = natChains.chars;
+    const rulesAt = natRules.at;
+    const rulesChars = natRules.chars;
+    const activeHere: string[] = [];
+    const P = protoArgs(svc.proto);
+    const cat = categorizeEndpoints(eps, svc);
     const hasEndpoints = cat.hasAny;
     const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
     const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
@@ -454,8 +505,6 @@ export function renderSync(input: RenderInput): RenderResult {
     }
 
     // The cluster IP.
-    // The port's most written lines, kept with what they are made of (line-memo.ts).
-    const portMemo = portLines(sepNames, N, svc.proto, svc.clusterIP, svc.port);
     if (hasInternal) natRules.nl(servicesRule(portMemo, internalChain), 1);
     else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
@@ -569,6 +618,18 @@ export function renderSync(input: RenderInput): RenderResult {
       if (sepComment !== '') rules.s(sepComment);
       rules.s(' -m recent --name ').s(sep).s(' --set');
       rules.s(dnatArgs).s(ep.text);
+    }
+    // Kept for the port's next render from the same values, once it has been rendered before (port-block.ts).
+    if (plain && portMemo.renders++ > 0) {
+      const block: PortBlock = {
+        masqueradeAll: config.masqueradeAll, notLocal: notLocalArgs, large: largeClusterMode, skip: partialSkip,
+        eps: endpointKey(eps),
+        filterRules: filterRules.taken(filterAt, filterChars),
+        natChains: natChains.taken(chainsAt, chainsChars),
+        natRules: natRules.taken(rulesAt, rulesChars),
+        active: activeHere,
+      };
+      portMemo.block = block;
     }
     // The texts are set when the batch is joined (PartText.flush(), before the segments are read).
     const seg: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: natRules.count, active: activeHere };
