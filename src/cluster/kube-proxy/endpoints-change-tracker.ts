@@ -52,7 +52,9 @@ export class EndpointsChangeTracker {
     const out = base === undefined ? new Map<string, EndpointSlice>() : new Map(base);
     const pending = this.pendingSlices.get(nn);
     if (pending === undefined) return out;
-    for (const [name, s] of pending) {
+    // Keys, then values: an entries() loop makes an array per entry.
+    for (const name of pending.keys()) {
+      const s = pending.get(name);
       if (s) out.set(name, s);
       else out.delete(name);
     }
@@ -61,7 +63,7 @@ export class EndpointsChangeTracker {
 
   private endpointsOf(slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
     const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName);
-    for (const [k, list] of eps) if (list.length === 0) eps.delete(k);
+    for (const k of eps.keys()) if (eps.get(k)!.length === 0) eps.delete(k);
     return eps;
   }
 
@@ -108,15 +110,24 @@ export class EndpointsChangeTracker {
       const before = this.appliedEndpointsOf(nn);
       const after = computed?.endpoints ?? this.endpointsOf(slices);
       result.updatedServices.add(nn);
-      for (const [k, list] of before) {
+      // Keys, then values: an entries() loop makes an array per entry.
+      let udp = false;
+      for (const k of before.keys()) {
         if (!k.endsWith('/UDP')) continue;
+        udp = true;
         const now = after.get(k) ?? [];
-        for (const ep of list) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
+        for (const ep of before.get(k)!) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
       }
-      for (const [k, list] of after) if (k.endsWith('/UDP') && list.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
-      if (!result.conntrackCleanupRequired && (anyUdp(before) || anyUdp(after))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
-      for (const [k, v] of after) this.endpoints.set(k, v);
+      for (const k of after.keys()) {
+        const v = after.get(k)!;
+        if (k.endsWith('/UDP')) {
+          udp = true;
+          if (v.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
+        }
+        this.endpoints.set(k, v);
+      }
+      if (udp) result.conntrackCleanupRequired = true;
       // The checked-out map itself (never changed after): its keys, without a copy.
       if (after.size > 0) this.keysOf.set(nn, after);
       else this.keysOf.delete(nn);
@@ -134,7 +145,3 @@ export class EndpointsChangeTracker {
   }
 }
 
-function anyUdp(m: ReadonlyMap<string, unknown>): boolean {
-  for (const k of m.keys()) if (k.endsWith('/UDP')) return true;
-  return false;
-}

@@ -169,7 +169,7 @@ class PartText implements PartSink {
    * Services' lines are copied once, not into a batch and then into the text.
    */
   readonly #direct: boolean;
-  readonly #pieces: string[] = [];
+  #pieces: string[] = [];
   #n = 0;
   /** Characters written in this batch. */
   #len = 0;
@@ -177,14 +177,24 @@ class PartText implements PartSink {
   #svcLines = 0;
   #svcStart = 0;
   /** The Services of this batch with lines: their segment, and where their text starts and ends. */
-  readonly #segs: ServiceSegment[] = [];
-  readonly #starts: number[] = [];
-  readonly #ends: number[] = [];
+  #segs: ServiceSegment[] = [];
+  #starts: number[] = [];
+  #ends: number[] = [];
   #pending = 0;
 
-  constructor(part: SegmentPart, direct: boolean) {
+  /** `services`: the Services of a direct render (its arrays are made at about the size the last one's grew to). */
+  constructor(part: SegmentPart, direct: boolean, services = 0) {
     this.part = part;
     this.#direct = direct;
+    const last = DIRECT_SIZES[part];
+    if (direct && services >= 1024 && last.services > 0) {
+      // Made at once rather than grown in steps (each step a copy, each copy surviving the young generation).
+      const pieces = Math.ceil((last.pieces * services) / last.services);
+      this.#pieces = new Array<string>(pieces);
+      this.#segs = new Array<ServiceSegment>(services);
+      this.#starts = new Array<number>(services);
+      this.#ends = new Array<number>(services);
+    }
   }
 
   add(line: string): void {
@@ -280,6 +290,7 @@ class PartText implements PartSink {
   /** Direct: the part's pieces (each line with its newline first), to be joined where they go in the text. */
   pieces(): string[] {
     const p = this.#pieces;
+    DIRECT_SIZES[this.part] = { services: this.#pending, pieces: this.#n };
     // Direct: never flushed, so the array holds exactly the pieces written (trimmed should it hold more).
     if (p.length !== this.#n) p.length = this.#n;
     return p;
@@ -342,6 +353,12 @@ const dnatHead = (proto: string): string => protoStrings(proto).dnat;
 
 /** Characters per batch of a part's text: above V8's largest regular object (128 KiB), so a large object. */
 const BATCH_CHARS = 256 * 1024;
+/** The Services and pieces of each part in the last direct render (the size its next PartText arrays are made at). */
+const DIRECT_SIZES: Record<SegmentPart, { services: number; pieces: number }> = {
+  filterRules: { services: 0, pieces: 0 },
+  natChains: { services: 0, pieces: 0 },
+  natRules: { services: 0, pieces: 0 },
+};
 const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: 0, active: [] };
 
 /** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
@@ -428,9 +445,10 @@ export function renderSync(input: RenderInput): RenderResult {
   // Every Service written, in order: the parts' pieces go straight into the text (PartText direct).
   const direct = only === null && directRender;
   // The Services' lines, per part (renderService is not re-entered).
-  const svcFilterRules = new PartText('filterRules', direct);
-  const svcNatChains = new PartText('natChains', direct);
-  const svcNatRules = new PartText('natRules', direct);
+  const n = input.services.length;
+  const svcFilterRules = new PartText('filterRules', direct, n);
+  const svcNatChains = new PartText('natChains', direct, n);
+  const svcNatRules = new PartText('natRules', direct, n);
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
