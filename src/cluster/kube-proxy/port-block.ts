@@ -5,7 +5,8 @@
 // local-traffic detector) and largeClusterMode. So each port's record keeps the pieces its last render wrote to
 // each part, with every value they were made from, and a render of the same port from the same values (another
 // node's proxier, a fresh proxier of the same process, the next full sync) writes those pieces again instead of
-// making each line. The pieces are the line memo's own strings (no text is copied to keep them).
+// making each line. Each part's pieces are kept joined, so that the sync's text is joined from a few pieces per
+// port rather than one per line.
 //
 // Only ports without node ports, external or load-balancer addresses, Local traffic policies, health check or
 // session affinity are kept: the others read more of the Service and the proxier's configuration. A record is
@@ -26,13 +27,15 @@ export function portBlocksEnabled(): boolean {
   return enabled;
 }
 
-/** One part's pieces of a port's render, as PartText took them. */
+/** One part's pieces of a port's render, as PartText took them, joined (one piece to write, not a dozen). */
 export interface BlockPart {
-  readonly pieces: readonly string[];
-  /** Their characters, and the lines they make. */
-  readonly chars: number;
+  readonly text: string;
+  /** The lines it makes. */
   readonly lines: number;
 }
+
+/** A part the port writes nothing to. */
+export const EMPTY_PART: BlockPart = { text: '', lines: 0 };
 
 /** What a plain port's render wrote, and every value it was made from apart from its PortLines record's own. */
 export interface PortBlock {

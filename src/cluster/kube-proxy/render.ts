@@ -13,7 +13,7 @@ import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from '
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
 import { RenderMemo } from './render-memo.js';
 import type { UnjoinedRun } from './render-memo.js';
-import { blockMatches, endpointKey, plainPort, portBlocksEnabled } from './port-block.js';
+import { EMPTY_PART, blockMatches, endpointKey, plainPort, portBlocksEnabled } from './port-block.js';
 import type { BlockPart, PortBlock } from './port-block.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
@@ -233,14 +233,10 @@ class PartText implements PartSink {
     return this.#n;
   }
 
-  /** Characters written in this batch (for taken()). */
-  get chars(): number {
-    return this.#len;
-  }
-
-  /** The pieces written since `at` (this.at then), their characters since `chars` and the current Service's lines. */
-  taken(at: number, chars: number): BlockPart {
-    return { pieces: this.#pieces.slice(at, this.#n), chars: this.#len - chars, lines: this.#svcLines };
+  /** The pieces written since `at` (this.at then), joined, and the current Service's lines. */
+  taken(at: number): BlockPart {
+    if (this.#n === at) return EMPTY_PART;
+    return { text: this.#n === at + 1 ? this.#pieces[at] : this.#pieces.slice(at, this.#n).join(''), lines: this.#svcLines };
   }
 
   /** A kept port's pieces (port-block.ts), written as they were taken: the whole of the current Service's lines. */
@@ -248,10 +244,8 @@ class PartText implements PartSink {
     if (b.lines === 0) return;
     if (this.#svcLines === 0) this.#svcStart = this.#len;
     this.#svcLines += b.lines;
-    const p = this.#pieces;
-    const from = b.pieces;
-    for (let i = 0; i < from.length; i++) p[this.#n++] = from[i];
-    this.#len += b.chars;
+    this.#pieces[this.#n++] = b.text;
+    this.#len += b.text.length;
   }
 
   /** Ends the current Service's text: `seg[part]` gets it ('' at once for none, else when its batch is joined). */
@@ -476,11 +470,8 @@ export function renderSync(input: RenderInput): RenderResult {
       }
     }
     const filterAt = filterRules.at;
-    const filterChars = filterRules.chars;
     const chainsAt = natChains.at;
-    const chainsChars = natChains.chars;
     const rulesAt = natRules.at;
-    const rulesChars = natRules.chars;
     const activeHere: string[] = [];
     const P = protoArgs(svc.proto);
     const cat = categorizeEndpoints(eps, svc);
@@ -642,9 +633,9 @@ export function renderSync(input: RenderInput): RenderResult {
       const block: PortBlock = {
         masqueradeAll: config.masqueradeAll, notLocal: notLocalArgs, large: largeClusterMode, skip: partialSkip,
         eps: endpointKey(eps),
-        filterRules: filterRules.taken(filterAt, filterChars),
-        natChains: natChains.taken(chainsAt, chainsChars),
-        natRules: natRules.taken(rulesAt, rulesChars),
+        filterRules: filterRules.taken(filterAt),
+        natChains: natChains.taken(chainsAt),
+        natRules: natRules.taken(rulesAt),
         active: activeHere,
       };
       portMemo.block = block;
