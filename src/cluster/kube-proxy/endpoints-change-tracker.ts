@@ -61,8 +61,9 @@ export class EndpointsChangeTracker {
     return out;
   }
 
-  private endpointsOf(slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
-    const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName);
+  /** `slices`: the slices of the Service `nn`. */
+  private endpointsOf(nn: string, slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
+    const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName, nn);
     for (const k of eps.keys()) if (eps.get(k)!.length === 0) eps.delete(k);
     return eps;
   }
@@ -85,7 +86,7 @@ export class EndpointsChangeTracker {
     if (!p) this.pendingSlices.set(nn, (p = new Map()));
     p.set(slice.name, remove ? null : slice);
     const slices = this.slicesAfter(nn);
-    const after = this.endpointsOf(slices);
+    const after = this.endpointsOf(nn, slices);
     if (sameEndpointMaps(after, this.appliedEndpointsOf(nn))) {
       // Nothing kube-proxy uses changed: keep the slices, drop the change.
       this.applied.set(nn, slices);
@@ -108,7 +109,7 @@ export class EndpointsChangeTracker {
       const computed = this.pendingAfter.get(nn);
       const slices = computed?.slices ?? this.slicesAfter(nn);
       const before = this.appliedEndpointsOf(nn);
-      const after = computed?.endpoints ?? this.endpointsOf(slices);
+      const after = computed?.endpoints ?? this.endpointsOf(nn, slices);
       result.updatedServices.add(nn);
       // Keys, then values: an entries() loop makes an array per entry.
       let udp = false;

@@ -21,9 +21,10 @@ export interface EndpointInfo {
 
 /**
  * The endpoints of every service port named in `slices` (all slices of the Services), deduplicated on
- * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does.
+ * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does. `service`:
+ * the `ns/name` (serviceName()) of the one Service every slice is of, when the caller has it.
  */
-export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string): Map<string, EndpointInfo[]> {
+export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string, service?: string): Map<string, EndpointInfo[]> {
   const out = new Map<string, EndpointInfo[]>();
   /** The index of each text in a list longer than SCAN_MAX (shorter ones are scanned). */
   let indexes: Map<EndpointInfo[], Map<string, number>> | null = null;
@@ -32,7 +33,7 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
     // Each endpoint's address, parsed once for all the slice's ports.
     let ips: (AddressTexts | undefined)[] | null = null;
     // The slice's Service's `ns/name`, looked up once for all its ports.
-    let nn: string | null = null;
+    let nn: string | null = service ?? null;
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       nn ??= serviceName(slice.namespace, slice.service);
