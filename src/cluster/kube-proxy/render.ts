@@ -654,9 +654,11 @@ export function renderSync(input: RenderInput): RenderResult {
     svcNatRules.flush();
   };
   const segments = input.segments;
-  /** The segment of the Service port `svc`: kept while what it is made of is the same. */
-  const segmentOf = (svc: ServicePortInfo): ServiceSegment => {
-    const eps = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
+  // The endpoint lists the total was just counted from (render-memo.ts), by position: no second lookup of each.
+  const lists = memo.countedLists(input.services);
+  /** The segment of the Service port `svc` (at `i` in input.services): kept while what it is made of is the same. */
+  const segmentOf = (svc: ServicePortInfo, i: number): ServiceSegment => {
+    const eps = (lists !== null ? lists[i] : input.endpoints.get(svc.key)) ?? NO_ENDPOINTS;
     // An unchanged Service's own chains keep their contents in the kernel: kube-proxy writes them to a buffer it
     // drops; here they are mostly not built at all (the KUBE-SERVICES lines and chain names still are).
     const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
@@ -680,12 +682,13 @@ export function renderSync(input: RenderInput): RenderResult {
   };
   if (only === null) {
     const segs: ServiceSegment[] = [];
-    for (const svc of input.services) segs.push(segmentOf(svc));
+    const services = input.services;
+    for (let i = 0; i < services.length; i++) segs.push(segmentOf(services[i], i));
     if (!direct) flushParts();
     memo.update(segs);
   } else {
     // The other Services' segments are the last render's: the same ServicePortInfo, endpoints, mode and skip.
-    const segs = only.map((i) => segmentOf(input.services[i]));
+    const segs = only.map((i) => segmentOf(input.services[i], i));
     flushParts();
     only.forEach((i, k) => memo.replace(i, segs[k]));
   }
