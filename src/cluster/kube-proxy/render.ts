@@ -654,6 +654,8 @@ export function renderSync(input: RenderInput): RenderResult {
     svcNatRules.flush();
   };
   const segments = input.segments;
+  // None kept yet (a proxier's first sync): nothing to look up (each Service port's key is its own).
+  const noneKept = segments === undefined || segments.size === 0;
   // The endpoint lists the total was just counted from (render-memo.ts), by position: no second lookup of each.
   const lists = memo.countedLists(input.services);
   /** The segment of the Service port `svc` (at `i` in input.services): kept while what it is made of is the same. */
@@ -662,7 +664,7 @@ export function renderSync(input: RenderInput): RenderResult {
     // An unchanged Service's own chains keep their contents in the kernel: kube-proxy writes them to a buffer it
     // drops; here they are mostly not built at all (the KUBE-SERVICES lines and chain names still are).
     const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
-    let memo = segments?.get(svc.key);
+    let memo = noneKept ? undefined : segments?.get(svc.key);
     if (memo !== undefined && (memo.svc !== svc || memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;
     let seg = partialSkip ? memo?.skipped : memo?.written;
     if (seg === undefined) {
