@@ -25,20 +25,29 @@ export interface UpdateEndpointsMapResult {
 /** A Service without endpoints (never changed). */
 const NONE: ReadonlyMap<string, EndpointInfo[]> = new Map();
 
+/** One Service's slices and endpoints in the tracker (one map entry for all of it: one lookup per event). */
+interface ServiceState {
+  /** Slices as of the last checkout, per slice name; null: none. */
+  applied: Map<string, EndpointSlice> | null;
+  /** The checked-out endpoints map of the Service (never changed after): its keys, in `endpoints`; null: none. */
+  keys: ReadonlyMap<string, unknown> | null;
+  /** Pending slice versions (null: deleted); null: no pending change. */
+  pending: Map<string, EndpointSlice | null> | null;
+  /**
+   * What its slices and endpoints become when the changes are applied, as the last event computed them (every
+   * event of the Service computes them again), so checkout() does not; null: not computed.
+   */
+  afterSlices: Map<string, EndpointSlice> | null;
+  afterEndpoints: Map<string, EndpointInfo[]> | null;
+}
+
 export class EndpointsChangeTracker {
-  /** Slices as of the last checkout, per Service, per slice name. */
-  private readonly applied = new Map<string, Map<string, EndpointSlice>>();
-  /** Pending slice versions (null: deleted), per Service. */
-  private readonly pendingSlices = new Map<string, Map<string, EndpointSlice | null>>();
+  /** Per Service (`ns/name`) with slices, checked-out endpoints or pending changes. */
+  private readonly states = new Map<string, ServiceState>();
+  /** The Services with pending changes (the same state objects). */
+  private readonly pendingStates = new Map<string, ServiceState>();
   /** Endpoints as of the last checkout, per service port key. */
   private readonly endpoints = new Map<string, EndpointInfo[]>();
-  /**
-   * Per Service with pending slices: what its slices and endpoints become when the changes are applied, as the
-   * last event computed them (every event of the Service computes them again), so checkout() does not.
-   */
-  private readonly pendingAfter = new Map<string, { slices: Map<string, EndpointSlice>; endpoints: Map<string, EndpointInfo[]> }>();
-  /** The keys of `endpoints` per Service (`ns/name`), in the order they were set: its ports without a scan of all. */
-  private readonly keysOf = new Map<string, ReadonlyMap<string, unknown>>();
   private readonly family: IpFamily;
   private readonly nodeName: string;
 
@@ -47,27 +56,30 @@ export class EndpointsChangeTracker {
     this.nodeName = config.nodeName;
   }
 
-  private slicesAfter(nn: string): Map<string, EndpointSlice> {
-    const base = this.applied.get(nn);
-    const out = base === undefined ? new Map<string, EndpointSlice>() : new Map(base);
-    const pending = this.pendingSlices.get(nn);
-    if (pending === undefined) return out;
-    for (const [name, s] of pending) {
+  private slicesAfter(st: ServiceState): Map<string, EndpointSlice> {
+    const base = st.applied;
+    const out = base === null ? new Map<string, EndpointSlice>() : new Map(base);
+    const pending = st.pending;
+    if (pending === null) return out;
+    // Keys, then values: an entries() loop makes an array per entry.
+    for (const name of pending.keys()) {
+      const s = pending.get(name);
       if (s) out.set(name, s);
       else out.delete(name);
     }
     return out;
   }
 
-  private endpointsOf(slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
-    const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName);
-    for (const [k, list] of eps) if (list.length === 0) eps.delete(k);
+  /** `slices`: the slices of the Service `nn`. */
+  private endpointsOf(nn: string, slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
+    const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName, nn);
+    for (const k of eps.keys()) if (eps.get(k)!.length === 0) eps.delete(k);
     return eps;
   }
 
-  private appliedEndpointsOf(nn: string): ReadonlyMap<string, EndpointInfo[]> {
-    const keys = this.keysOf.get(nn);
-    if (keys === undefined) return NONE;
+  private appliedEndpointsOf(nn: string, st: ServiceState): ReadonlyMap<string, EndpointInfo[]> {
+    const keys = st.keys;
+    if (keys === null) return NONE;
     const out = new Map<string, EndpointInfo[]>();
     for (const k of keys.keys()) {
       const v = this.endpoints.get(k);
@@ -79,52 +91,67 @@ export class EndpointsChangeTracker {
   /** EndpointSliceUpdate(): true when the Service has a pending change after this event. */
   endpointSliceUpdate(slice: EndpointSlice, remove: boolean): boolean {
     const nn = serviceName(slice.namespace, slice.service);
-    let p = this.pendingSlices.get(nn);
-    if (!p) this.pendingSlices.set(nn, (p = new Map()));
+    let st = this.states.get(nn);
+    if (st === undefined) this.states.set(nn, (st = { applied: null, keys: null, pending: null, afterSlices: null, afterEndpoints: null }));
+    let p = st.pending;
+    if (p === null) {
+      st.pending = p = new Map();
+      this.pendingStates.set(nn, st);
+    }
     p.set(slice.name, remove ? null : slice);
-    const slices = this.slicesAfter(nn);
-    const after = this.endpointsOf(slices);
-    if (sameEndpointMaps(after, this.appliedEndpointsOf(nn))) {
+    const slices = this.slicesAfter(st);
+    const after = this.endpointsOf(nn, slices);
+    if (sameEndpointMaps(after, this.appliedEndpointsOf(nn, st))) {
       // Nothing kube-proxy uses changed: keep the slices, drop the change.
-      this.applied.set(nn, slices);
-      this.pendingSlices.delete(nn);
-      this.pendingAfter.delete(nn);
+      st.applied = slices.size > 0 ? slices : null;
+      st.pending = st.afterSlices = st.afterEndpoints = null;
+      this.pendingStates.delete(nn);
+      if (st.applied === null && st.keys === null) this.states.delete(nn);
       return false;
     }
-    this.pendingAfter.set(nn, { slices, endpoints: after });
+    st.afterSlices = slices;
+    st.afterEndpoints = after;
     return true;
   }
 
   pending(): number {
-    return this.pendingSlices.size;
+    return this.pendingStates.size;
   }
 
   /** EndpointsMap.Update(): applies and clears the pending changes. */
   checkout(): UpdateEndpointsMapResult {
     const result: UpdateEndpointsMapResult = { updatedServices: new Set(), deletedUDPEndpoints: [], newlyActiveUDPServices: [], conntrackCleanupRequired: false };
-    for (const nn of [...this.pendingSlices.keys()].sort()) {
-      const computed = this.pendingAfter.get(nn);
-      const slices = computed?.slices ?? this.slicesAfter(nn);
-      const before = this.appliedEndpointsOf(nn);
-      const after = computed?.endpoints ?? this.endpointsOf(slices);
+    for (const nn of [...this.pendingStates.keys()].sort()) {
+      const st = this.pendingStates.get(nn)!;
+      const slices = st.afterSlices ?? this.slicesAfter(st);
+      const before = this.appliedEndpointsOf(nn, st);
+      const after = st.afterEndpoints ?? this.endpointsOf(nn, slices);
       result.updatedServices.add(nn);
-      for (const [k, list] of before) {
+      // Keys, then values: an entries() loop makes an array per entry.
+      let udp = false;
+      for (const k of before.keys()) {
         if (!k.endsWith('/UDP')) continue;
+        udp = true;
         const now = after.get(k) ?? [];
-        for (const ep of list) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
+        for (const ep of before.get(k)!) if (!now.some((e) => e.text === ep.text)) result.deletedUDPEndpoints.push({ servicePort: k, endpoint: ep.text });
       }
-      for (const [k, list] of after) if (k.endsWith('/UDP') && list.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
-      if (!result.conntrackCleanupRequired && (anyUdp(before) || anyUdp(after))) result.conntrackCleanupRequired = true;
       for (const k of before.keys()) this.endpoints.delete(k);
-      for (const [k, v] of after) this.endpoints.set(k, v);
+      for (const k of after.keys()) {
+        const v = after.get(k)!;
+        if (k.endsWith('/UDP')) {
+          udp = true;
+          if (v.length > 0 && !before.has(k)) result.newlyActiveUDPServices.push(k);
+        }
+        this.endpoints.set(k, v);
+      }
+      if (udp) result.conntrackCleanupRequired = true;
       // The checked-out map itself (never changed after): its keys, without a copy.
-      if (after.size > 0) this.keysOf.set(nn, after);
-      else this.keysOf.delete(nn);
-      if (slices.size) this.applied.set(nn, slices);
-      else this.applied.delete(nn);
+      st.keys = after.size > 0 ? after : null;
+      st.applied = slices.size > 0 ? slices : null;
+      st.pending = st.afterSlices = st.afterEndpoints = null;
+      if (st.applied === null && st.keys === null) this.states.delete(nn);
     }
-    this.pendingSlices.clear();
-    this.pendingAfter.clear();
+    this.pendingStates.clear();
     return result;
   }
 
@@ -134,7 +161,3 @@ export class EndpointsChangeTracker {
   }
 }
 
-function anyUdp(m: ReadonlyMap<string, unknown>): boolean {
-  for (const k of m.keys()) if (k.endsWith('/UDP')) return true;
-  return false;
-}

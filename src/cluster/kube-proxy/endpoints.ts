@@ -19,16 +19,12 @@ export interface EndpointInfo {
   terminating: boolean;
 }
 
-/** Map key of a slice port: ServicePortInfo.key, the same string object (service-names.ts). */
-function portKey(ns: string, svc: string, portName: string, protocol: string): string {
-  return portNames(serviceName(ns, svc), portName, protocol).key;
-}
-
 /**
  * The endpoints of every service port named in `slices` (all slices of the Services), deduplicated on
- * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does.
+ * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does. `service`:
+ * the `ns/name` (serviceName()) of the one Service every slice is of, when the caller has it.
  */
-export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string): Map<string, EndpointInfo[]> {
+export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string, service?: string): Map<string, EndpointInfo[]> {
   const out = new Map<string, EndpointInfo[]>();
   /** The index of each text in a list longer than SCAN_MAX (shorter ones are scanned). */
   let indexes: Map<EndpointInfo[], Map<string, number>> | null = null;
@@ -36,9 +32,12 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
     if (slice.addressType !== family) continue;
     // Each endpoint's address, parsed once for all the slice's ports.
     let ips: (AddressTexts | undefined)[] | null = null;
+    // The slice's Service's `ns/name`, looked up once for all its ports.
+    let nn: string | null = service ?? null;
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
-      const key = portKey(slice.namespace, slice.service, p.name, p.protocol ?? 'TCP');
+      nn ??= serviceName(slice.namespace, slice.service);
+      const key = portNames(nn, p.name, p.protocol ?? 'TCP').key;
       let list = out.get(key);
       if (!list) out.set(key, (list = []));
       ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0])));
@@ -120,7 +119,8 @@ export function sortByText(list: EndpointInfo[]): EndpointInfo[] {
  */
 export function sameEndpointMaps(a: ReadonlyMap<string, readonly EndpointInfo[]>, b: ReadonlyMap<string, readonly EndpointInfo[]>): boolean {
   if (a.size !== b.size) return false;
-  for (const [k, la] of a) {
+  for (const k of a.keys()) {
+    const la = a.get(k)!;
     const lb = b.get(k);
     if (lb === undefined || lb.length !== la.length) return false;
     for (let i = 0; i < la.length; i++) {

@@ -8,6 +8,7 @@
 // Each text starts with its newline, as PartText.nl() takes it, and is joined from its pieces (one flat string).
 
 import type { EndpointChain, EndpointChainNames } from './chain-names.js';
+import type { PortBlock } from './port-block.js';
 import { probability } from './probability.js';
 
 let enabled = true;
@@ -107,13 +108,17 @@ export interface PortLines {
   /** `\n:CHAIN - [0:0]` of `declChain`. */
   decl: string | null;
   declChain: string;
+  /** Renders of the port with these values (port-block.ts keeps a block from the second on). */
+  renders: number;
+  /** The port's last render's pieces (port-block.ts; null: none kept). */
+  block: PortBlock | null;
 }
 
 /** The record of `t`'s lines for these values: kept when they are the ones it holds, else emptied for them. */
 export function portLines(t: EndpointChainNames, n: string, proto: string, clusterIP: string, port: number): PortLines {
   const r = enabled ? t.portLines : null;
   if (r !== null && r.n === n && r.proto === proto && r.clusterIP === clusterIP && r.port === port) return r;
-  const fresh: PortLines = { n, proto, clusterIP, port, services: null, servicesChain: '', masq: null, masqChain: '', masqTail: '', decl: null, declChain: '' };
+  const fresh: PortLines = { n, proto, clusterIP, port, services: null, servicesChain: '', masq: null, masqChain: '', masqTail: '', decl: null, declChain: '', renders: 0, block: null };
   if (enabled) t.portLines = fresh;
   return fresh;
 }

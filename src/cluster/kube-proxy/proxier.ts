@@ -111,8 +111,12 @@ export class IptablesProxier {
     const serviceUpdate = this.serviceChanges.applyTo(this.serviceMap);
     if (serviceUpdate.updatedServices.size > 0) this.sortedServices = null;
     const endpointsUpdate = this.endpointsChanges.checkout();
-    const changed = new Set(serviceUpdate.updatedServices);
-    for (const nn of endpointsUpdate.updatedServices) changed.add(nn);
+    // A full sync writes every Service whatever changed (and counts every endpoint): no set of the changed ones.
+    let changed: Set<string> | undefined;
+    if (!full) {
+      changed = new Set(serviceUpdate.updatedServices);
+      for (const nn of endpointsUpdate.updatedServices) changed.add(nn);
+    }
     const services = this.sorted();
     const endpoints = this.endpoints();
     // Counted again only for the Services that changed (render-memo.ts); renderSync takes this total rather than count again.
@@ -122,7 +126,7 @@ export class IptablesProxier {
     const cleanup = opts.existingNatChains !== null && (!large || opts.now - this.lastCleanup >= this.config.syncPeriodSeconds);
     const r = renderSync({
       config: this.config, services, endpoints,
-      changedServices: full ? null : changed,
+      changedServices: changed ?? null,
       existingNatChains: cleanup ? opts.existingNatChains : null,
       segments: this.segments,
       memo: this.memo,
@@ -138,7 +142,7 @@ export class IptablesProxier {
       full,
       hookJumps: full ? hookJumps() : [],
       text: r.text,
-      changedServices: full ? serviceNames(services) : changed,
+      changedServices: changed ?? serviceNames(services),
       deletedChains: r.deletedChains,
       largeClusterMode: r.largeClusterMode,
       serviceUpdate,

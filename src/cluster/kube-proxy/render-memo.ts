@@ -55,6 +55,8 @@ export class RenderMemo {
   /** Endpoint counts per Service port as of the last count, for the list #counted, and their sum. */
   #counted: readonly ServicePortInfo[] | null = null;
   #counts: number[] = [];
+  /** The endpoint list of each Service port as of the last count (what renderSync() renders them with). */
+  #lists: (readonly EndpointInfo[] | undefined)[] = [];
   #total = 0;
 
   /** Makes `segs` (this sync's segments, in Service order) the current ones. */
@@ -184,23 +186,37 @@ export class RenderMemo {
     if (touched !== undefined && services === this.#counted && touched.size * 4 < services.length) {
       for (const nn of touched) {
         for (const i of this.#positionsOf(services, nn)) {
-          const k = endpoints.get(services[i].key)?.length ?? 0;
+          const list = endpoints.get(services[i].key);
+          const k = list?.length ?? 0;
           this.#total += k - this.#counts[i];
           this.#counts[i] = k;
+          this.#lists[i] = list;
         }
       }
       return this.#total;
     }
     const counts: number[] = new Array<number>(services.length);
+    const lists: (readonly EndpointInfo[] | undefined)[] = new Array<readonly EndpointInfo[] | undefined>(services.length);
     let total = 0;
     for (let i = 0; i < services.length; i++) {
-      counts[i] = endpoints.get(services[i].key)?.length ?? 0;
+      const list = endpoints.get(services[i].key);
+      lists[i] = list;
+      counts[i] = list?.length ?? 0;
       total += counts[i];
     }
     this.#counted = services;
     this.#counts = counts;
+    this.#lists = lists;
     this.#total = total;
     return total;
+  }
+
+  /**
+   * The endpoint lists of `services` (by position) as endpointTotal() last found them, when it last counted that
+   * very list: valid right after that count (the lists renderSync() renders, as the count it takes), else null.
+   */
+  countedLists(services: readonly ServicePortInfo[]): readonly (readonly EndpointInfo[] | undefined)[] | null {
+    return services === this.#counted ? this.#lists : null;
   }
 
   /**

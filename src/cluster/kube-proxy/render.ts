@@ -13,6 +13,8 @@ import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from '
 import type { LocalTrafficDetector, ProxierConfig } from './types.js';
 import { RenderMemo } from './render-memo.js';
 import type { UnjoinedRun } from './render-memo.js';
+import { EMPTY_PART, blockMatches, endpointKey, plainPort, portBlocksEnabled } from './port-block.js';
+import type { BlockPart, PortBlock } from './port-block.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -163,11 +165,11 @@ class PartText implements PartSink {
   /**
    * Direct (a render that writes every Service, in order): no batches; a kept segment's text is written too
    * (reuse()), every segment's place in the part is recorded, and the part's pieces go straight into the sync's
-   * text (writeTo()), which the rendered segments and the memo's runs then get their texts from (place()): the
+   * text (pieces()), which the rendered segments and the memo's runs then get their texts from (place()): the
    * Services' lines are copied once, not into a batch and then into the text.
    */
   readonly #direct: boolean;
-  readonly #pieces: string[] = [];
+  #pieces: string[] = [];
   #n = 0;
   /** Characters written in this batch. */
   #len = 0;
@@ -175,14 +177,24 @@ class PartText implements PartSink {
   #svcLines = 0;
   #svcStart = 0;
   /** The Services of this batch with lines: their segment, and where their text starts and ends. */
-  readonly #segs: ServiceSegment[] = [];
-  readonly #starts: number[] = [];
-  readonly #ends: number[] = [];
+  #segs: ServiceSegment[] = [];
+  #starts: number[] = [];
+  #ends: number[] = [];
   #pending = 0;
 
-  constructor(part: SegmentPart, direct: boolean) {
+  /** `services`: the Services of a direct render (its arrays are made at about the size the last one's grew to). */
+  constructor(part: SegmentPart, direct: boolean, services = 0) {
     this.part = part;
     this.#direct = direct;
+    const last = DIRECT_SIZES[part];
+    if (direct && services >= 1024 && last.services > 0) {
+      // Made at once rather than grown in steps (each step a copy, each copy surviving the young generation).
+      const pieces = Math.ceil((last.pieces * services) / last.services);
+      this.#pieces = new Array<string>(pieces);
+      this.#segs = new Array<ServiceSegment>(services);
+      this.#starts = new Array<number>(services);
+      this.#ends = new Array<number>(services);
+    }
   }
 
   add(line: string): void {
@@ -214,6 +226,26 @@ class PartText implements PartSink {
   /** The current Service's lines so far. */
   get count(): number {
     return this.#svcLines;
+  }
+
+  /** Where the next piece goes (for taken()). */
+  get at(): number {
+    return this.#n;
+  }
+
+  /** The pieces written since `at` (this.at then), joined, and the current Service's lines. */
+  taken(at: number): BlockPart {
+    if (this.#n === at) return EMPTY_PART;
+    return { text: this.#n === at + 1 ? this.#pieces[at] : this.#pieces.slice(at, this.#n).join(''), lines: this.#svcLines };
+  }
+
+  /** A kept port's pieces (port-block.ts), written as they were taken: the whole of the current Service's lines. */
+  replay(b: BlockPart): void {
+    if (b.lines === 0) return;
+    if (this.#svcLines === 0) this.#svcStart = this.#len;
+    this.#svcLines += b.lines;
+    this.#pieces[this.#n++] = b.text;
+    this.#len += b.text.length;
   }
 
   /** Ends the current Service's text: `seg[part]` gets it ('' at once for none, else when its batch is joined). */
@@ -249,15 +281,22 @@ class PartText implements PartSink {
     this.#len += 1 + t.length;
   }
 
-  /** Direct: appends the part's pieces to `out` (each line with its newline first); returns their length. */
-  writeTo(out: string[]): number {
+  /** Direct: the part's pieces (each line with its newline first), to be joined where they go in the text. */
+  pieces(): string[] {
     const p = this.#pieces;
-    for (let i = 0; i < this.#n; i++) out.push(p[i]);
+    DIRECT_SIZES[this.part] = { services: this.#pending, pieces: this.#n };
+    // Direct: never flushed, so the array holds exactly the pieces written (trimmed should it hold more).
+    if (p.length !== this.#n) p.length = this.#n;
+    return p;
+  }
+
+  /** The characters of pieces(). */
+  get length(): number {
     return this.#len;
   }
 
   /**
-   * Direct: `text` holds what writeTo() wrote at `offset`: the rendered segments get their texts from it, and
+   * Direct: `text` holds pieces() at `offset`: the rendered segments get their texts from it, and
    * `memo` the texts of its runs (the segments are the memo's current ones, in order).
    */
   place(text: string, offset: number, memo: RenderMemo): void {
@@ -308,6 +347,12 @@ const dnatHead = (proto: string): string => protoStrings(proto).dnat;
 
 /** Characters per batch of a part's text: above V8's largest regular object (128 KiB), so a large object. */
 const BATCH_CHARS = 256 * 1024;
+/** The Services and pieces of each part in the last direct render (the size its next PartText arrays are made at). */
+const DIRECT_SIZES: Record<SegmentPart, { services: number; pieces: number }> = {
+  filterRules: { services: 0, pieces: 0 },
+  natChains: { services: 0, pieces: 0 },
+  natRules: { services: 0, pieces: 0 },
+};
 const NO_SEGMENT: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: 0, active: [] };
 
 /** Where an unchanged Service's own chain lines go on a partial sync (kube-proxy writes them to a buffer it drops): nowhere. */
@@ -394,21 +439,42 @@ export function renderSync(input: RenderInput): RenderResult {
   // Every Service written, in order: the parts' pieces go straight into the text (PartText direct).
   const direct = only === null && directRender;
   // The Services' lines, per part (renderService is not re-entered).
-  const svcFilterRules = new PartText('filterRules', direct);
-  const svcNatChains = new PartText('natChains', direct);
-  const svcNatRules = new PartText('natRules', direct);
+  const n = input.services.length;
+  const svcFilterRules = new PartText('filterRules', direct, n);
+  const svcNatChains = new PartText('natChains', direct, n);
+  const svcNatRules = new PartText('natRules', direct, n);
 
   /** One Service port's lines, each sink's in the order written (they are contiguous per Service in each sink). */
   function renderService(svc: ServicePortInfo, eps: readonly EndpointInfo[], partialSkip: boolean): ServiceSegment {
     const filterRules = svcFilterRules;
     const natChains = svcNatChains;
     const natRules = svcNatRules;
-    const activeHere: string[] = [];
-    const P = protoArgs(svc.proto);
     const N = svc.name;
-    const cat = categorizeEndpoints(eps, svc);
     // sepChain(svc, ep) for each endpoint, the service port's names looked up once.
     const sepNames = svc.endpointChains;
+    // The port's most written lines, kept with what they are made of (line-memo.ts).
+    const portMemo = portLines(sepNames, N, svc.proto, svc.clusterIP, svc.port);
+    // A plain port rendered before from the same values: its pieces as they were written (port-block.ts).
+    const plain = portBlocksEnabled() && plainPort(svc);
+    if (plain) {
+      const b = portMemo.block;
+      if (b !== null && blockMatches(b, eps, config.masqueradeAll, notLocalArgs, largeClusterMode, partialSkip)) {
+        filterRules.replay(b.filterRules);
+        natChains.replay(b.natChains);
+        natRules.replay(b.natRules);
+        const kept: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: b.natRules.lines, active: b.active };
+        filterRules.end(kept);
+        natChains.end(kept);
+        natRules.end(kept);
+        return kept;
+      }
+    }
+    const filterAt = filterRules.at;
+    const chainsAt = natChains.at;
+    const rulesAt = natRules.at;
+    const activeHere: string[] = [];
+    const P = protoArgs(svc.proto);
+    const cat = categorizeEndpoints(eps, svc);
     const hasEndpoints = cat.hasAny;
     const usesCluster = cat.cluster.length > 0 && usesClusterEndpoints(svc);
     const usesLocal = cat.local.length > 0 && usesLocalEndpoints(svc);
@@ -448,8 +514,6 @@ export function renderSync(input: RenderInput): RenderResult {
     }
 
     // The cluster IP.
-    // The port's most written lines, kept with what they are made of (line-memo.ts).
-    const portMemo = portLines(sepNames, N, svc.proto, svc.clusterIP, svc.port);
     if (hasInternal) natRules.nl(servicesRule(portMemo, internalChain), 1);
     else filterRules.add(`-A ${KUBE_SERVICES} -m comment --comment ${internalComment} ${P} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTarget}`);
     for (const ip of svc.externalIPs) {
@@ -564,6 +628,18 @@ export function renderSync(input: RenderInput): RenderResult {
       rules.s(' -m recent --name ').s(sep).s(' --set');
       rules.s(dnatArgs).s(ep.text);
     }
+    // Kept for the port's next render from the same values, once it has been rendered before (port-block.ts).
+    if (plain && portMemo.renders++ > 0) {
+      const block: PortBlock = {
+        masqueradeAll: config.masqueradeAll, notLocal: notLocalArgs, large: largeClusterMode, skip: partialSkip,
+        eps: endpointKey(eps),
+        filterRules: filterRules.taken(filterAt),
+        natChains: natChains.taken(chainsAt),
+        natRules: natRules.taken(rulesAt),
+        active: activeHere,
+      };
+      portMemo.block = block;
+    }
     // The texts are set when the batch is joined (PartText.flush(), before the segments are read).
     const seg: ServiceSegment = { filterRules: '', natChains: '', natRules: '', natRuleCount: natRules.count, active: activeHere };
     filterRules.end(seg);
@@ -578,13 +654,17 @@ export function renderSync(input: RenderInput): RenderResult {
     svcNatRules.flush();
   };
   const segments = input.segments;
-  /** The segment of the Service port `svc`: kept while what it is made of is the same. */
-  const segmentOf = (svc: ServicePortInfo): ServiceSegment => {
-    const eps = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
+  // None kept yet (a proxier's first sync): nothing to look up (each Service port's key is its own).
+  const noneKept = segments === undefined || segments.size === 0;
+  // The endpoint lists the total was just counted from (render-memo.ts), by position: no second lookup of each.
+  const lists = memo.countedLists(input.services);
+  /** The segment of the Service port `svc` (at `i` in input.services): kept while what it is made of is the same. */
+  const segmentOf = (svc: ServicePortInfo, i: number): ServiceSegment => {
+    const eps = (lists !== null ? lists[i] : input.endpoints.get(svc.key)) ?? NO_ENDPOINTS;
     // An unchanged Service's own chains keep their contents in the kernel: kube-proxy writes them to a buffer it
     // drops; here they are mostly not built at all (the KUBE-SERVICES lines and chain names still are).
     const partialSkip = input.changedServices !== null && !input.changedServices.has(svc.service);
-    let memo = segments?.get(svc.key);
+    let memo = noneKept ? undefined : segments?.get(svc.key);
     if (memo !== undefined && (memo.svc !== svc || memo.eps !== eps || memo.config !== config || memo.large !== largeClusterMode)) memo = undefined;
     let seg = partialSkip ? memo?.skipped : memo?.written;
     if (seg === undefined) {
@@ -604,12 +684,13 @@ export function renderSync(input: RenderInput): RenderResult {
   };
   if (only === null) {
     const segs: ServiceSegment[] = [];
-    for (const svc of input.services) segs.push(segmentOf(svc));
+    const services = input.services;
+    for (let i = 0; i < services.length; i++) segs.push(segmentOf(services[i], i));
     if (!direct) flushParts();
     memo.update(segs);
   } else {
     // The other Services' segments are the last render's: the same ServicePortInfo, endpoints, mode and skip.
-    const segs = only.map((i) => segmentOf(input.services[i]));
+    const segs = only.map((i) => segmentOf(input.services[i], i));
     flushParts();
     only.forEach((i, k) => memo.replace(i, segs[k]));
   }
@@ -662,8 +743,10 @@ export function renderSync(input: RenderInput): RenderResult {
 
   natRuleLines += natRulesHead.length + natRules.lines.length;
   if (direct) {
-    // The same text as the joined lines below: every line after the first with its newline first.
-    const out: string[] = ['*filter'];
+    // The same text as the joined lines below: every line after the first with its newline first. The head and
+    // tail lines of each part go into small arrays, and the Services' pieces (hundreds of thousands) are copied
+    // once, in bulk, by concat() into the array joined (not pushed one by one).
+    let out: string[] = ['*filter'];
     let len = out[0].length;
     const put = (lines: readonly string[]): void => {
       for (const l of lines) {
@@ -671,21 +754,28 @@ export function renderSync(input: RenderInput): RenderResult {
         len += 1 + l.length;
       }
     };
+    const chunks: string[][] = [];
+    const pieces = (part: PartText): number => {
+      chunks.push(out, part.pieces());
+      out = [];
+      const at = len;
+      len += part.length;
+      return at;
+    };
     put(filterChains.lines);
     put(filterHead);
-    const filterAt = len;
-    len += svcFilterRules.writeTo(out);
+    const filterAt = pieces(svcFilterRules);
     put(filterRules.lines);
     put(['COMMIT', '*nat']);
     put(natChainsHead);
-    const chainsAt = len;
-    len += svcNatChains.writeTo(out);
+    const chainsAt = pieces(svcNatChains);
     put(natChains.lines);
     put(natRulesHead);
-    const rulesAt = len;
-    len += svcNatRules.writeTo(out);
+    const rulesAt = pieces(svcNatRules);
     put(natRules.lines);
     put(['COMMIT', '']);
+    chunks.push(out);
+    out = chunks[0].concat(chunks[1], chunks[2], chunks[3], chunks[4], chunks[5], chunks[6]);
     const text = out.join('');
     svcFilterRules.place(text, filterAt, memo);
     svcNatChains.place(text, chainsAt, memo);

@@ -54,7 +54,8 @@ export class ServiceChangeTracker {
   /** ServicePortMap.Update(): applies and clears the pending changes. `map` is keyed by ServicePortInfo.key. */
   applyTo(map: Map<string, ServicePortInfo>): UpdateServiceMapResult {
     const result: UpdateServiceMapResult = { updatedServices: new Set(), deletedUDPClusterIPs: new Set() };
-    for (const [nn, change] of this.items) {
+    for (const nn of this.items.keys()) {
+      const change = this.items.get(nn)!;
       result.updatedServices.add(nn);
       for (const p of change.previous) map.delete(p.key);
       for (const p of change.current) map.set(p.key, p);

@@ -16,19 +16,22 @@ export class PortNames {
   readonly name: string;
   /** `ns/name:port/PROTOCOL` (`ns/name/PROTOCOL` unnamed): ServicePortInfo.key, the endpoints map's key. */
   readonly key: string;
-  readonly #protocol: string;
+  /** As given to portNames(). */
+  readonly portName: string;
+  readonly protocol: string;
   #chains: PortChainNames | null = null;
 
   constructor(service: string, portName: string, protocol: string) {
     this.service = service;
+    this.portName = portName;
+    this.protocol = protocol;
     this.name = portName === '' ? service : [service, ':', portName].join('');
     this.key = [this.name, '/', protocol].join('');
-    this.#protocol = protocol;
   }
 
   /** Its chain names (chain-names.ts), by `name` and the lowercase protocol; looked up when first asked. */
   get chains(): PortChainNames {
-    return (this.#chains ??= servicePortNames(this.name, this.#protocol));
+    return (this.#chains ??= servicePortNames(this.name, this.protocol));
   }
 }
 
@@ -36,8 +39,8 @@ const NAMES_MAX = 1 << 18;
 let count = 0;
 /** namespace -> name -> `ns/name`. */
 let services = new Map<string, Map<string, string>>();
-/** `ns/name` -> port name -> protocol -> names. */
-let ports = new Map<string, Map<string, Map<string, PortNames>>>();
+/** `ns/name` -> its ports' names (a Service has few ports: a scan of them is cheaper than two more maps). */
+let ports = new Map<string, PortNames[]>();
 
 function room(): void {
   if (++count < NAMES_MAX) return;
@@ -62,15 +65,16 @@ export function serviceName(namespace: string, name: string): string {
 
 /** The names of port `portName` (`''`: unnamed) with `protocol` (as written: `TCP`) of the Service `nn` (serviceName()). */
 export function portNames(nn: string, portName: string, protocol: string): PortNames {
-  let byPort = ports.get(nn);
-  if (byPort === undefined) ports.set(nn, (byPort = new Map()));
-  let byProto = byPort.get(portName);
-  if (byProto === undefined) byPort.set(portName, (byProto = new Map()));
-  let p = byProto.get(protocol);
-  if (p === undefined) {
-    room();
-    p = new PortNames(nn, portName, protocol);
-    byProto.set(protocol, p);
+  let list = ports.get(nn);
+  if (list === undefined) ports.set(nn, (list = []));
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    if (p.portName === portName && p.protocol === protocol) return p;
   }
+  room();
+  const p = new PortNames(nn, portName, protocol);
+  // room() may have emptied the memo: the list is then no longer in it.
+  if (ports.get(nn) === list) list.push(p);
+  else ports.set(nn, [p]);
   return p;
 }

@@ -41,6 +41,10 @@ export interface ServicePortInfo {
   endpointChains: EndpointChainNames;
 }
 
+/** No addresses, no source ranges: one (frozen) array for every port without them, rather than one each. */
+const NO_ADDRESSES = Object.freeze([]) as unknown as string[];
+const NO_RANGES = Object.freeze([]) as unknown as ParsedCidr[];
+
 /** ShouldSkipService(): headless and ExternalName Services get no rules. */
 export function shouldSkipService(svc: Service): boolean {
   const ip = svc.clusterIP.trim();
@@ -54,6 +58,7 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   const cip = addressTexts(svc.clusterIP).ip;
   if (cip === undefined || familyOfText(cip) !== family) return [];
   const ips = (xs: readonly string[]): string[] => {
+    if (xs.length === 0) return NO_ADDRESSES;
     const out: string[] = [];
     for (const x of xs) {
       const p = addressTexts(x).ip;
@@ -63,11 +68,15 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   };
   const type = svc.type ?? 'ClusterIP';
   // ipMode Proxy: the load balancer terminates the connection, so no VIP rule (KEP-1860).
-  const vips = ips((svc.loadBalancerIngress ?? []).filter((i) => i.ipMode !== 'Proxy' && i.ip).map((i) => i.ip!));
-  const ranges: ParsedCidr[] = [];
+  const ingress = svc.loadBalancerIngress;
+  const vips = ingress === undefined || ingress.length === 0 ? NO_ADDRESSES : ips(ingress.filter((i) => i.ipMode !== 'Proxy' && i.ip).map((i) => i.ip!));
+  let ranges: ParsedCidr[] = NO_RANGES;
   for (const r of svc.loadBalancerSourceRanges ?? []) {
     const c = parseCidrSloppy(r);
-    if (c && c.family === family) ranges.push(c);
+    if (c && c.family === family) {
+      if (ranges === NO_RANGES) ranges = [];
+      ranges.push(c);
+    }
   }
   const eTPLocal = (type === 'NodePort' || type === 'LoadBalancer') && svc.externalTrafficPolicy === 'Local';
   const needsHealthCheck = type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
