@@ -53,6 +53,15 @@ export interface RestoreOptions {
   cache?: RuleParseCache;
 }
 
+/**
+ * What takes a script's lines as they are read (restore-apply.ts RestoreApplier): parseRestore() given one hands
+ * each line to it instead of keeping it, and stops at the first error or once the sink has `failed`.
+ */
+export interface LineSink {
+  line(l: RestoreLine): void;
+  readonly failed: boolean;
+}
+
 /** `line N: message`, with the column when known: `line N:C: message`. */
 export function formatRestoreError(e: RestoreError): string {
   return e.column ? `line ${e.line}:${e.column}: ${e.message}` : `line ${e.line}: ${e.message}`;
@@ -69,8 +78,11 @@ export function parseRestore(
   base: Ruleset = emptyRuleset(),
   opts: RestoreOptions = {},
   keepChains = false,
+  sink?: LineSink,
 ): { script: RestoreScript; errors: RestoreError[] } {
   const lines: RestoreLine[] = [];
+  // With a sink, each line goes to it as it is read; a comment is kept by no one.
+  const emit = sink === undefined ? (l: RestoreLine): void => void lines.push(l) : (l: RestoreLine): void => sink.line(l);
   const errors: RestoreError[] = [];
   const hasFinalNewline = text.endsWith('\n');
   let table: TableName | null = null;
@@ -124,13 +136,13 @@ export function parseRestore(
   const trackers = new Map<string, Tracker>();
   const giveBack = (t: Tracker): void => {
     trackers.delete(t.from.name);
-    lines.push({ kind: 'chain', line: t.line, chain: t.from.name, policy: null, counters: t.counters, raw: t.raw });
+    emit({ kind: 'chain', line: t.line, chain: t.from.name, policy: null, counters: t.counters, raw: t.raw });
     let i = 0;
     for (let r = 0; r < t.runs.length; r += 2) {
       for (let k = 0; k < t.runs[r + 1]; k++, i++) {
         const rule = ruleSharing(t.from.rules[i], { packets: 0, bytes: 0 });
         const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
-        lines.push({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i].words, at: t.src.at[i], text: t.src.lines[i] });
+        emit({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i].words, at: t.src.at[i], text: t.src.lines[i] });
       }
     }
   };
@@ -157,7 +169,7 @@ export function parseRestore(
   const pushCached = (lineNo: number, entry: CachedCommand, line: string): void => {
     const l = CachedLine.of(lineNo, entry, line, !opts.counters);
     releaseFor(l.chain);
-    lines.push(l);
+    emit(l);
   };
   // The input is read line by line where each line starts (no split of the whole text: a kept chain's run of
   // unchanged lines is compared as one block and skipped). `n` counts the lines as text.split('\n') would, less
@@ -165,6 +177,8 @@ export function parseRestore(
   let n = 0;
   let pos = 0;
   while (pos <= text.length) {
+    // A sink stops the read at the first error, or once it has failed: its caller reads the script anew.
+    if (sink !== undefined && (errors.length > 0 || sink.failed)) return { script: { lines }, errors };
     const nl = text.indexOf('\n', pos);
     if (nl < 0 && hasFinalNewline) break;
     const end = nl < 0 ? text.length : nl;
@@ -176,16 +190,16 @@ export function parseRestore(
     // skipped, `*` opens a table, `:` declares a chain, `COMMIT` alone commits; inside a table anything else is
     // a command (a blank or indented line too), outside one it is "line N failed".
     if (line === '' || line.startsWith('#')) {
-      lines.push({ kind: 'comment', line: lineNo, text: line });
+      if (sink === undefined) emit({ kind: 'comment', line: lineNo, text: line });
       continue;
     }
     if (line === 'COMMIT' && table !== null) {
       for (const t of [...trackers.values()]) {
         if (t.count < t.src.words.length) giveBack(t);
-        else lines.push({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
+        else emit({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
-      lines.push({ kind: 'commit', line: lineNo });
+      emit({ kind: 'commit', line: lineNo });
       if (opts.noflush) blocksBefore.set(table, { chains, removed });
       table = null;
       continue;
@@ -205,7 +219,7 @@ export function parseRestore(
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
       keptValid = keptTable !== undefined && isCommitted(keptTable);
-      lines.push({ kind: 'table', line: lineNo, table: name });
+      emit({ kind: 'table', line: lineNo, table: name });
       continue;
     }
     if (table === null) {
@@ -232,7 +246,7 @@ export function parseRestore(
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
         continue;
       }
-      lines.push({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
+      emit({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
       continue;
     }
     const hasNewline = nl >= 0;
@@ -335,7 +349,7 @@ export function parseRestore(
     const parsedLine: RestoreLine = { kind: 'command', line: lineNo, command: cmd as RuleCommand, words: rawWords, at };
     // The cache's own copy of the line: a slice of `text` would keep this restore's whole input alive.
     if (shared) parsedLine.text = stored?.text ?? line;
-    lines.push(parsedLine);
+    emit(parsedLine);
   }
   giveBackAll();
   if (table !== null) errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });
