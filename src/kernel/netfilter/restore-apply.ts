@@ -21,7 +21,7 @@ import { entryHasText } from './rule-parse-cache.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
-import type { LineHolder, SourceScope } from './restore-chain-source.js';
+import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
 import { BlockChain, chainSource } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
 import { OverlayMap } from './overlay-map.js';
@@ -394,6 +394,29 @@ export class RestoreApplier implements LineSink {
     if (this.failed) return;
     this.apply(l, this.#count++);
     if (this.#block !== null && this.#block.written.missing) this.#doubt = true;
+  }
+
+  /** Streaming: a one-rule append answered from a rule cache template (LineSink.appendRule()). */
+  appendRule(line: number, chain: string, rule: Rule, maker: RecordMaker): void {
+    if (this.failed) return;
+    this.#count++;
+    const block = this.#block;
+    if (block === null) return;
+    block.nonEmpty = true;
+    if (block.failed) return;
+    // As apply() appends a cached line's one rule.
+    const c = writable(block, chain);
+    if (c === undefined) {
+      // `-A CHAIN`: the chain's column (the two-pass restore, which the caller then runs, reports it).
+      this.errors.push({ line, column: 4, message: 'No chain/target/match by that name.' });
+      block.failed = true;
+      return;
+    }
+    append(c, rule);
+    if (c instanceof BlockChain && owns(block, c) && c.recording) {
+      if (rule.counters.packets !== 0 || rule.counters.bytes !== 0) c.stopRecord();
+      else c.record(maker);
+    }
   }
 
   /** Line `i` of the script, `l`. */

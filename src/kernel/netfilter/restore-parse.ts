@@ -9,9 +9,9 @@ import type { Word } from './tokenize.js';
 import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
 import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
-import { RebasedCommand, entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule } from './rule-parse-cache.js';
-import type { ChainSource } from './restore-chain-source.js';
-import { chainSource, sourceLineIs } from './restore-chain-source.js';
+import { RebasedCommand, entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule, isRebaseHit, rebasedRule } from './rule-parse-cache.js';
+import type { ChainSource, RecordMaker } from './restore-chain-source.js';
+import { chainSource, sourceCount, sourceLineIs } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
 import { isCommitted } from './committed-table.js';
 
@@ -59,6 +59,11 @@ export interface RestoreOptions {
  */
 export interface LineSink {
   line(l: RestoreLine): void;
+  /**
+   * Line `line`, `-A chain ...` answered from the rule cache's REST / MID template `maker`, appends the one rule
+   * `rule` (as a line of kind 'command' whose record is `maker`, for the chain's record).
+   */
+  appendRule(line: number, chain: string, rule: Rule, maker: RecordMaker): void;
   readonly failed: boolean;
 }
 
@@ -195,7 +200,7 @@ export function parseRestore(
     }
     if (line === 'COMMIT' && table !== null) {
       for (const t of [...trackers.values()]) {
-        if (t.count < t.src.words.length) giveBack(t);
+        if (t.count < sourceCount(t.src)) giveBack(t);
         else emit({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
@@ -256,7 +261,7 @@ export function parseRestore(
       if (t !== undefined) {
         const i = t.count;
         // The source's count from its words (its lines are made only if needed: see sourceLineIs()).
-        const count = t.src.words.length;
+        const count = sourceCount(t.src);
         if (i < count && hasNewline && sourceLineIs(t.src, i, line) && targetOk(t, i)) {
           // The lines after it that are the chain's next source lines, checked as one run.
           const block = i + 1 < count ? chainBlock(t.src, t.from.name) : null;
@@ -279,10 +284,25 @@ export function parseRestore(
     // An unterminated quote takes the newline into its word: only lines that end with one are cached.
     const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline ? opts.cache : undefined;
     const lenient = opts.lenientComments === true;
-    const hit = cache?.lookup(table, lenient, line, chainNamed);
-    if (hit !== undefined) {
-      pushCached(lineNo, hit, line);
-      continue;
+    if (sink !== undefined && cache !== undefined) {
+      // One pass: a line of a REST / MID template that makes one rule goes to the sink as that rule, and the
+      // template as what its chain's record holds for it (restore-chain-source.ts RecordMaker): no entry, no record.
+      const found = cache.find(table, lenient, line, chainNamed);
+      if (found !== undefined) {
+        if (isRebaseHit(found)) {
+          const chain = found.chain;
+          const rule = rebasedRule(found, !opts.counters);
+          releaseFor(chain);
+          sink.appendRule(lineNo, chain, rule, found.template);
+        } else pushCached(lineNo, found, line);
+        continue;
+      }
+    } else {
+      const hit = cache?.lookup(table, lenient, line, chainNamed);
+      if (hit !== undefined) {
+        pushCached(lineNo, hit, line);
+        continue;
+      }
     }
     // A plainly written line of a shape seen before, read in one scan of its characters (rule-shape.ts).
     const scanned = cache !== undefined && !lenient ? cache.lookupScanned(table, lenient, line, chainNamed) : undefined;
