@@ -109,27 +109,30 @@ export function parseRestore(
     const k = kept.get(c);
     return k === undefined ? undefined : k.name === c ? k.name : c;
   };
-  // The last two names asked (most recent first), and what they gave: a rule line asks its chain and its jump,
-  // and kube-proxy writes each chain's lines in a run (KUBE-MARK-MASQ is half the jumps). Forgotten whenever
-  // the chains that exist change (forgetNames()).
+  // The last three names asked (most recent first), and what they gave: a rule line asks its chain and its jump,
+  // and kube-proxy writes each chain's lines in a run (KUBE-MARK-MASQ is half the jumps, asked by the first of a
+  // KUBE-SEP chain's two lines: a new chain's name comes between). Forgotten whenever the chains that exist
+  // change (forgetNames()).
   let nameA: string | null = null;
   let namedA: string | undefined;
   let nameB: string | null = null;
   let namedB: string | undefined;
+  let nameC: string | null = null;
+  let namedC: string | undefined;
   const forgetNames = (): void => {
-    nameA = nameB = null;
+    nameA = nameB = nameC = null;
   };
   const chainNamed = (c: string): string | undefined => {
     if (c === nameA) return namedA;
+    let v: string | undefined;
     if (c === nameB) {
-      const v = namedB;
-      nameB = nameA;
-      namedB = namedA;
-      nameA = c;
-      namedA = v;
-      return v;
+      v = namedB;
+    } else {
+      if (c === nameC) v = namedC;
+      else v = lookupChain(c);
+      nameC = nameB;
+      namedC = namedB;
     }
-    const v = lookupChain(c);
     nameB = nameA;
     namedB = namedA;
     nameA = c;
@@ -243,8 +246,10 @@ export function parseRestore(
       parsed.chain = ownCopy(parsed.chain);
       const tracked = trackers.size === 0 ? undefined : trackers.get(parsed.chain);
       if (tracked !== undefined) giveBack(tracked);
-      const src = keepChains && !chains.has(parsed.chain) ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
+      // Set, then told by the size whether it was new (one lookup of the name rather than two).
+      const had = chains.size;
       chains.set(parsed.chain, parsed.chain);
+      const src = keepChains && chains.size !== had ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
       if (removed.size > 0) removed.delete(parsed.chain);
       forgetNames();
       if (src !== undefined) {
