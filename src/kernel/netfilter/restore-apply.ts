@@ -17,7 +17,8 @@ import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './j
 import type { LineSink, RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { isCachedLine, parseRestore } from './restore-parse.js';
 import type { CachedCommand } from './rule-parse-cache.js';
-import { entryHasText } from './rule-parse-cache.js';
+import { Template, entryHasText } from './rule-parse-cache.js';
+import { allowedHooks } from './hook-mask.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
@@ -147,7 +148,7 @@ function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder): void {
   if (!c.recording) return;
   const r = cmd.op === 'append' && cmd.rules.length === 1 ? cmd.rules[0] : undefined;
   if (r === undefined || r.counters.packets !== 0 || r.counters.bytes !== 0 || holder.text === undefined) c.stopRecord();
-  else c.record(holder);
+  else c.record(holder, allowedHooks(r));
 }
 
 /**
@@ -157,7 +158,7 @@ function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder): void {
 function noteAppend(b: Block, c: Chain, r: Rule, entry: CachedCommand): void {
   if (!(c instanceof BlockChain) || !owns(b, c) || !c.recording) return;
   if (r.counters.packets !== 0 || r.counters.bytes !== 0 || !entryHasText(entry)) c.stopRecord();
-  else c.record(entry);
+  else c.record(entry, allowedHooks(r));
 }
 
 /** Appends `r` to `c`, a chain the block owns. */
@@ -415,7 +416,7 @@ export class RestoreApplier implements LineSink {
     append(c, rule);
     if (c instanceof BlockChain && owns(block, c) && c.recording) {
       if (rule.counters.packets !== 0 || rule.counters.bytes !== 0) c.stopRecord();
-      else c.record(maker);
+      else c.record(maker, maker instanceof Template ? maker.hooksOf(rule) : allowedHooks(rule));
     }
   }
 

@@ -192,10 +192,25 @@ export class BlockChain implements Chain {
     return this.#scope === scope;
   }
 
+  /**
+   * While recording: the hooks that every recorded line's rule allows (hook-mask.ts allowedHooks(), ANDed; 31,
+   * every hook, before the first), told by the caller of record().
+   */
+  #hooks = 31;
+
   /** Starts recording: the chain was just declared (emptied) or created. */
   startRecord(): void {
     this.#rec = NO_LINES;
     this.#source = undefined;
+    this.#hooks = 31;
+  }
+
+  /**
+   * The hooks all its rules allow (allowedHooks() of each, ANDed), when its record tells (it is recording: its
+   * rules are exactly its recorded lines' rules, line i rule i); else -1 (the commit check asks each rule).
+   */
+  get recordedHooks(): number {
+    return this.#rec === null ? -1 : this.#hooks;
   }
 
   /** Whether lines are being recorded. */
@@ -203,10 +218,14 @@ export class BlockChain implements Chain {
     return this.#rec !== null;
   }
 
-  /** Records one `-A` line, `holder.text` its text, or what makes its holder (while recording). */
-  record(holder: LineHolder | RecordMaker): void {
+  /**
+   * Records one `-A` line, `holder.text` its text, or what makes its holder (while recording); `hooks` is
+   * allowedHooks() of the one rule it appended.
+   */
+  record(holder: LineHolder | RecordMaker, hooks: number): void {
     const rec = this.#rec;
     if (rec === null) return;
+    this.#hooks &= hooks;
     // Most chains get one to three lines: a first push would give the array room for 17.
     if (rec.length === 0) this.#rec = [holder];
     else if (rec.length === 1) this.#rec = [rec[0], holder];

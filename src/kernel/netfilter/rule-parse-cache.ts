@@ -32,6 +32,7 @@ import type { Rule, RuleTarget, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
+import { allowedHooks } from './hook-mask.js';
 import { ownCopy } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import type { LineHolder, RecordMaker } from './restore-chain-source.js';
@@ -80,6 +81,20 @@ export class Template implements RecordMaker {
     /** The line (the cache's copy): a rebased line's text is made from it (RebasedCommand.text). */
     readonly text: string,
   ) {}
+
+  /** allowedHooks() of the template's one rule, once asked; -1 before. */
+  #hooks = -1;
+
+  /**
+   * allowedHooks() of `rule`, made from this template by rebasedRule(): the template's rule's, which has the same
+   * matches and the same target or a jump as its target (neither a target module), asked once per template.
+   */
+  hooksOf(rule: Rule): number {
+    const own = (this.entry.command as { rules: Rule[] }).rules[0];
+    if (rule.matches !== own.matches || (rule.target !== own.target && (rule.target.kind === 'module' || own.target.kind === 'module'))) return allowedHooks(rule);
+    if (this.#hooks < 0) this.#hooks = allowedHooks(own);
+    return this.#hooks;
+  }
 
   /**
    * The holder of the line of chain `chain` that made `rule` from this template (rebasedRule()): its jump is the
