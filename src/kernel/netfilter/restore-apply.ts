@@ -469,6 +469,15 @@ export class RestoreApplier implements LineSink {
       return;
     }
     if (l.kind === 'chain') {
+      if (l.isNew === true && this.#lines === null) {
+        // One pass: a chain the parse saw no chain of that name before is made without a lookup; made over one
+        // that exists after all (the table's size tells), the apply is in doubt and the caller starts again.
+        const had = block.table.chains.size;
+        const u = newChain(block, l.chain, opts.counters && l.counters ? { packets: l.counters.packets, bytes: l.counters.bytes } : zeroCounters());
+        if (block.table.chains.size === had) this.#doubt = true;
+        else if (!block.failed && l.policy === null) u.startRecord();
+        return;
+      }
       const c = writable(block, l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;

@@ -19,7 +19,8 @@ export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
   | { kind: 'comment'; line: number; text: string }
   | { kind: 'table'; line: number; table: TableName }
-  | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string }
+  /** `isNew`: no chain of the name existed before the line, as the parse saw it (a hint a one-pass apply checks). */
+  | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string; isNew?: boolean }
   /** `text`: the line as written, when its parse is one the rule cache may share (restore-chain-source.ts). */
   | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt; text?: string }
   /**
@@ -249,11 +250,16 @@ export function parseRestore(
       // Set, then told by the size whether it was new (one lookup of the name rather than two).
       const had = chains.size;
       chains.set(parsed.chain, parsed.chain);
-      const src = keepChains && chains.size !== had ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
+      const grew = chains.size !== had;
+      const src = keepChains && grew ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
       if (removed.size > 0) removed.delete(parsed.chain);
       forgetNames();
       if (src !== undefined) {
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
+        continue;
+      }
+      if (sink !== undefined && grew && !(kept !== undefined && !removed.has(parsed.chain) && kept.has(parsed.chain))) {
+        emit({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line, isNew: true });
         continue;
       }
       emit({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
