@@ -473,7 +473,8 @@ export class RestoreApplier implements LineSink {
         // One pass: a chain the parse saw no chain of that name before is made without a lookup; made over one
         // that exists after all (the table's size tells), the apply is in doubt and the caller starts again.
         const had = block.table.chains.size;
-        const u = newChain(block, l.chain, opts.counters && l.counters ? { packets: l.counters.packets, bytes: l.counters.bytes } : zeroCounters());
+        // The line's counters are its own (a new object per chain line, read by no one else once streamed).
+        const u = newChain(block, l.chain, opts.counters && l.counters ? l.counters : zeroCounters());
         if (block.table.chains.size === had) this.#doubt = true;
         else if (!block.failed && l.policy === null) u.startRecord();
         return;
