@@ -11,6 +11,7 @@
 
 import type { Chain, Rule, Table } from './ruleset.js';
 import { HOOK_BIT, allowedHooks } from './hook-mask.js';
+import { BlockChain } from './restore-chain-source.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h (table-validate.ts exports it; repeated to keep this file a leaf). */
 const JUMP_LIMIT = 16;
@@ -143,7 +144,14 @@ export function compactValidGraph(table: Table): CompactGraph | null {
   for (let v = 0; v < n; v++) {
     const bits = reach[v];
     if (bits === 0) continue;
-    const rules = chains[v].rules;
+    const c = chains[v];
+    // A chain a restore built from recorded lines knows the hooks its rules allow (restore-chain-source.ts).
+    const known = c instanceof BlockChain ? c.recordedHooks : -1;
+    if (known >= 0) {
+      if ((known & bits) !== bits) return null;
+      continue;
+    }
+    const rules = c.rules;
     for (let k = 0; k < rules.length; k++) if ((allowedHooks(rules[k]) & bits) !== bits) return null;
   }
   return { names, index, offsets, targets, height, reach };

@@ -14,14 +14,15 @@ import type { Counters } from './ruleset.js';
 import { emptyRuleset, emptyTable, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
-import type { RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
+import type { LineSink, RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
 import { isCachedLine, parseRestore } from './restore-parse.js';
 import type { CachedCommand } from './rule-parse-cache.js';
-import { entryHasText } from './rule-parse-cache.js';
+import { Template, entryHasText } from './rule-parse-cache.js';
+import { allowedHooks } from './hook-mask.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
-import type { LineHolder, SourceScope } from './restore-chain-source.js';
+import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
 import { BlockChain, chainSource } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
 import { OverlayMap } from './overlay-map.js';
@@ -43,15 +44,17 @@ const SMALL_TABLE = 256;
  * first needed (an error to locate, `-Z`), so a block that commits keeps no record per rule.
  */
 class Written {
-  /** The script's lines; the block's start at `lines[start]`. */
-  readonly lines: readonly RestoreLine[];
+  /** The script's lines; the block's start at `lines[start]`; null when streaming (RestoreApplier.line()). */
+  readonly lines: readonly RestoreLine[] | null;
+  /** Streaming: the lines were asked for (the result may then differ from the two-pass apply's). */
+  missing = false;
   readonly start: number;
   /** The lines before this one have been applied (the caller moves it on). */
   end: number;
   #done: number;
   #index: Map<Rule, number> | null = null;
 
-  constructor(lines: readonly RestoreLine[], start: number) {
+  constructor(lines: readonly RestoreLine[] | null, start: number) {
     this.lines = lines;
     this.start = start;
     this.end = start;
@@ -60,16 +63,21 @@ class Written {
 
   /** Where `r` was written: its line and the column of its `-j` target (else its command), and of its matches. */
   get(r: Rule): { line: number; column: number; matches?: number[] } | undefined {
+    const lines = this.lines;
+    if (lines === null) {
+      this.missing = true;
+      return undefined;
+    }
     const index = (this.#index ??= new Map());
     for (; this.#done < this.end; this.#done++) {
-      const l = this.lines[this.#done];
+      const l = lines[this.#done];
       if (l.kind !== 'command') continue;
       const op = l.command.op;
       if (op === 'append' || op === 'insert' || op === 'replace') for (const x of l.command.rules) index.set(x, this.#done);
     }
     const i = index.get(r);
     if (i === undefined) return undefined;
-    const l = this.lines[i] as Extract<RestoreLine, { kind: 'command' }>;
+    const l = lines[i] as Extract<RestoreLine, { kind: 'command' }>;
     const at = l.at;
     return { line: l.line, column: at.target ?? at.command, matches: at.matches };
   }
@@ -140,7 +148,7 @@ function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder): void {
   if (!c.recording) return;
   const r = cmd.op === 'append' && cmd.rules.length === 1 ? cmd.rules[0] : undefined;
   if (r === undefined || r.counters.packets !== 0 || r.counters.bytes !== 0 || holder.text === undefined) c.stopRecord();
-  else c.record(holder);
+  else c.record(holder, allowedHooks(r));
 }
 
 /**
@@ -150,7 +158,7 @@ function noteCommand(b: Block, cmd: RuleCommand, holder: LineHolder): void {
 function noteAppend(b: Block, c: Chain, r: Rule, entry: CachedCommand): void {
   if (!(c instanceof BlockChain) || !owns(b, c) || !c.recording) return;
   if (r.counters.packets !== 0 || r.counters.bytes !== 0 || !entryHasText(entry)) c.stopRecord();
-  else c.record(entry);
+  else c.record(entry, allowedHooks(r));
 }
 
 /** Appends `r` to `c`, a chain the block owns. */
@@ -286,6 +294,10 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
  */
 function declaredInBlock(b: Block, name: string): boolean {
   const lines = b.written.lines;
+  if (lines === null) {
+    b.written.missing = true;
+    return false;
+  }
   for (let i = b.written.start; i < b.written.end; i++) {
     const l = lines[i];
     if (l.kind === 'chain' || l.kind === 'keep') {
@@ -344,23 +356,76 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
   });
 }
 
-/** Applies `script` on a copy of `base`; `errors` holds what failed (the parse's errors are passed in too). */
-export function applyRestore(
-  base: Ruleset,
-  script: RestoreScript,
-  opts: RestoreOptions = {},
-  parseErrors: readonly RestoreError[] = [],
-): { ruleset: Ruleset; errors: RestoreError[] } {
-  const rs: Ruleset = { tables: new Map(base.tables) };
-  const errors: RestoreError[] = [...parseErrors];
-  let firstParseError = Infinity;
-  for (const e of parseErrors) firstParseError = Math.min(firstParseError, e.line);
-  let block: Block | null = null;
-  let stopped = false;
-  const lines = script.lines;
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (stopped) break;
+/**
+ * Applies a script's lines in order, one at a time, on a copy of `base`: applyRestore() gives it the lines of a
+ * parsed script; restore() gives it each line as parseRestore() reads it (a stream, `lines` null: no record of
+ * the block's lines is kept, so what needs one, locating an error, `-Z` of a chain with rules, `-E`, is a doubt).
+ */
+export class RestoreApplier implements LineSink {
+  readonly rs: Ruleset;
+  readonly errors: RestoreError[];
+  readonly #opts: RestoreOptions;
+  readonly #lines: readonly RestoreLine[] | null;
+  #firstParseError = Infinity;
+  #block: Block | null = null;
+  #stopped = false;
+  /** Streaming: the lines applied so far (the index a two-pass apply would be at). */
+  #count = 0;
+
+  constructor(base: Ruleset, opts: RestoreOptions, lines: readonly RestoreLine[] | null, parseErrors: readonly RestoreError[] = []) {
+    this.rs = { tables: new Map(base.tables) };
+    this.errors = [...parseErrors];
+    this.#opts = opts;
+    this.#lines = lines;
+    for (const e of parseErrors) this.#firstParseError = Math.min(this.#firstParseError, e.line);
+  }
+
+  /**
+   * Streaming: whether the result may differ from the two-pass apply's (an error, which the caller gives the
+   * plain path to locate and report, or a step that needs the block's lines); the caller then applies the script anew.
+   */
+  get failed(): boolean {
+    return this.errors.length > 0 || this.#stopped || this.#doubt;
+  }
+
+  #doubt = false;
+
+  /** Streaming: one line, as parseRestore() reads it. */
+  line(l: RestoreLine): void {
+    if (this.failed) return;
+    this.apply(l, this.#count++);
+    if (this.#block !== null && this.#block.written.missing) this.#doubt = true;
+  }
+
+  /** Streaming: a one-rule append answered from a rule cache template (LineSink.appendRule()). */
+  appendRule(line: number, chain: string, rule: Rule, maker: RecordMaker): void {
+    if (this.failed) return;
+    this.#count++;
+    const block = this.#block;
+    if (block === null) return;
+    block.nonEmpty = true;
+    if (block.failed) return;
+    // As apply() appends a cached line's one rule.
+    const c = writable(block, chain);
+    if (c === undefined) {
+      // `-A CHAIN`: the chain's column (the two-pass restore, which the caller then runs, reports it).
+      this.errors.push({ line, column: 4, message: 'No chain/target/match by that name.' });
+      block.failed = true;
+      return;
+    }
+    append(c, rule);
+    if (c instanceof BlockChain && owns(block, c) && c.recording) {
+      if (rule.counters.packets !== 0 || rule.counters.bytes !== 0) c.stopRecord();
+      else c.record(maker, maker instanceof Template ? maker.hooksOf(rule) : allowedHooks(rule));
+    }
+  }
+
+  /** Line `i` of the script, `l`. */
+  apply(l: RestoreLine, i: number): void {
+    const opts = this.#opts;
+    const errors = this.errors;
+    const rs = this.rs;
+    if (this.#stopped) return;
     if (l.kind === 'table') {
       const existing = rs.tables.get(l.table);
       const keep = opts.noflush === true && existing !== undefined;
@@ -368,23 +433,24 @@ export function applyRestore(
       // table is copied).
       const chains = keep ? (existing.chains.size < SMALL_TABLE ? new Map(existing.chains) : OverlayMap.over(existing.chains)) : null;
       const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
-      block = {
+      this.#block = {
         table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
-        touched: [], lastName: null, lastChain: null, written: new Written(script.lines, i + 1), deleted: new Map(), failed: false,
+        touched: [], lastName: null, lastChain: null, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
         nonEmpty: existing !== undefined,
       };
-      continue;
+      return;
     }
-    if (!block) continue;
+    const block = this.#block;
+    if (!block) return;
     block.written.end = i;
-    if (l.line > firstParseError) block.failed = true;
+    if (l.line > this.#firstParseError) block.failed = true;
     if (l.kind === 'chain' || l.kind === 'command') block.nonEmpty = true;
     if (l.kind === 'keep') {
       block.nonEmpty = true;
       // The chain as it is, with its rules' counters zeroed: the kernel flushed it and added the rules anew
       // (checked with iptables 1.8.9 nf_tables: rules at [5:6] and [7:8], then `iptables-restore --noflush
       // --counters` of `:X - [0:0]` and the same `-A X` lines without counters, gives [0:0] for both).
-      if (block.failed) continue;
+      if (block.failed) return;
       // The declaration flushes the chain, so whatever an earlier line of this restore did to it (`-R`, `-A`,
       // `-F`, `-X`, an earlier block) is gone: the kept lines build the kept chain itself.
       if (block.table.chains.get(l.chain) !== l.from) {
@@ -392,7 +458,7 @@ export function applyRestore(
         block.touched.push(l.chain);
         block.lastName = null;
       }
-      if (allZero(l.from)) continue;
+      if (allZero(l.from)) return;
       const c = writable(block, l.chain);
       if (c !== undefined) {
         c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));
@@ -400,9 +466,19 @@ export function applyRestore(
         const src = chainSource(l.from);
         if (src !== undefined && c instanceof BlockChain) c.setSource(src);
       }
-      continue;
+      return;
     }
     if (l.kind === 'chain') {
+      if (l.isNew === true && this.#lines === null) {
+        // One pass: a chain the parse saw no chain of that name before is made without a lookup; made over one
+        // that exists after all (the table's size tells), the apply is in doubt and the caller starts again.
+        const had = block.table.chains.size;
+        // The line's counters are its own (a new object per chain line, read by no one else once streamed).
+        const u = newChain(block, l.chain, opts.counters && l.counters ? l.counters : zeroCounters());
+        if (block.table.chains.size === had) this.#doubt = true;
+        else if (!block.failed && l.policy === null) u.startRecord();
+        return;
+      }
       const c = writable(block, l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;
@@ -415,10 +491,10 @@ export function applyRestore(
         const u = newChain(block, l.chain, opts.counters && l.counters ? { ...l.counters } : zeroCounters());
         if (!block.failed && l.policy === null) u.startRecord();
       }
-      continue;
+      return;
     }
     if (l.kind === 'command') {
-      if (block.failed) continue;
+      if (block.failed) return;
       if (isCachedLine(l) && l.rule !== null) {
         // An append of one rule answered from the rule cache: appended as applyCommand() appends, its command
         // never made.
@@ -426,22 +502,22 @@ export function applyRestore(
         if (c === undefined) {
           errors.push({ line: l.line, column: l.at.chain ?? l.at.command, message: 'No chain/target/match by that name.' });
           block.failed = true;
-          continue;
+          return;
         }
         append(c, l.rule);
         noteAppend(block, c, l.rule, l.entry);
-        continue;
+        return;
       }
       const e = applyCommand(block, l.command, l.line, l.at);
       if (e) {
         const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
         errors.push({ line: l.line, column, message: e });
         block.failed = true;
-        continue;
+        return;
       }
       // A line answered from the rule cache hands on the cache's entry: its words are made only if read.
       noteCommand(block, l.command, isCachedLine(l) ? l.entry : l);
-      continue;
+      return;
     }
     if (l.kind === 'commit') {
       if (!block.failed) {
@@ -451,31 +527,47 @@ export function applyRestore(
           block.failed = true;
         }
       }
-      if (block.failed) stopped = true;
+      if (block.failed) this.#stopped = true;
       else if (block.nonEmpty) {
         block.table.chains = OverlayMap.settle(block.table.chains);
         rs.tables.set(block.table.name as TableName, block.table);
         markCommitted(block.table);
       }
-      block = null;
+      this.#block = null;
     }
   }
-  errors.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
-  return { ruleset: rs, errors };
+
+  /** The ruleset and the errors, in line order. */
+  finish(): { ruleset: Ruleset; errors: RestoreError[] } {
+    this.errors.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
+    return { ruleset: this.rs, errors: this.errors };
+  }
+}
+
+/** Applies `script` on a copy of `base`; `errors` holds what failed (the parse's errors are passed in too). */
+export function applyRestore(
+  base: Ruleset,
+  script: RestoreScript,
+  opts: RestoreOptions = {},
+  parseErrors: readonly RestoreError[] = [],
+): { ruleset: Ruleset; errors: RestoreError[] } {
+  const a = new RestoreApplier(base, opts, script.lines, parseErrors);
+  const lines = script.lines;
+  for (let i = 0; i < lines.length; i++) a.apply(lines[i], i);
+  return a.finish();
 }
 
 /** iptables-restore: parse `text` and apply it to `base` (default: a namespace with no tables). */
 export function restore(text: string, base: Ruleset = emptyRuleset(), opts: RestoreOptions = {}): { ruleset: Ruleset; errors: RestoreError[] } {
-  // Kept chains (restore-chain-source.ts) are worth looking for only under --noflush with a rule cache. Their
-  // rules are not in the block's record of written lines, which error messages are located with: a restore that
-  // fails is done again without them, so every error is the one the plain restore gives.
-  if (opts.noflush === true && opts.cache !== undefined && opts.sets === undefined) {
-    const fast = parseRestore(text, base, opts, true);
-    if (fast.errors.length === 0) {
-      const r = applyRestore(base, fast.script, opts);
-      if (r.errors.length === 0) return r;
-    }
-  }
+  // One pass: each line is applied as it is read (RestoreApplier.line()), so no record per line outlives its
+  // line. Kept chains (restore-chain-source.ts) are worth looking for only under --noflush with a rule cache.
+  // Kept chains' rules are not in the block's record of written lines, and a stream keeps no such record, which
+  // error messages are located with: a restore that fails (or that needs the record: a doubt) is done again in
+  // two passes without them, from the start, so every error and every table it leaves is the plain restore's.
+  const keep = opts.noflush === true && opts.cache !== undefined && opts.sets === undefined;
+  const stream = new RestoreApplier(base, opts, null);
+  const fast = parseRestore(text, base, opts, keep, stream);
+  if (fast.errors.length === 0 && !stream.failed) return stream.finish();
   const { script, errors } = parseRestore(text, base, opts);
   return applyRestore(base, script, opts, errors);
 }

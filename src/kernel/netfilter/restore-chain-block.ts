@@ -4,6 +4,7 @@
 // source is never changed), and only for chains long enough to be worth it.
 
 import type { ChainSource } from './restore-chain-source.js';
+import { sourceCount } from './restore-chain-source.js';
 
 /** Chains with fewer source lines are compared line by line. */
 export const BLOCK_MIN_LINES = 16;
@@ -23,7 +24,7 @@ const blocks = new WeakMap<ChainSource, ChainBlock | null>();
  */
 export function chainBlock(src: ChainSource, chain: string): ChainBlock | null {
   // Told by the count (words: the lines' holders), without the lines or a WeakMap entry per short chain.
-  if (src.words.length < BLOCK_MIN_LINES) return null;
+  if (sourceCount(src) < BLOCK_MIN_LINES) return null;
   let b = blocks.get(src);
   if (b !== undefined) return b;
   b = makeBlock(src.lines, chain);

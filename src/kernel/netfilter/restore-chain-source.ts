@@ -45,6 +45,20 @@ export interface LineHolder extends LineWords {
   textIs?(line: string): boolean;
 }
 
+/**
+ * What a chain's record may hold for a line in place of its holder (a rule cache template, RebaseHit): the line's
+ * chain and the rule it made tell the line, whose holder is made when the record is read.
+ */
+export interface RecordMaker {
+  holderFor(chain: string, rule: Rule): LineHolder;
+}
+
+type Recorded = LineHolder | RecordMaker;
+
+function isMaker(h: Recorded): h is RecordMaker {
+  return typeof (h as Partial<RecordMaker>).holderFor === 'function';
+}
+
 /** The table and flags of one restore block: what every ChainSource its chains make shares; also its owner mark. */
 export interface SourceScope {
   readonly table: TableName;
@@ -52,25 +66,61 @@ export interface SourceScope {
   readonly counters: boolean;
 }
 
-/** A ChainSource made from a chain's recorded lines (their holders, each with its text), its arrays made on first read. */
+/**
+ * A ChainSource made from a chain's recorded lines (their holders, each with its text, or what makes the holder
+ * from the chain's name and rule i: RecordMaker), its arrays made on first read.
+ */
 class RecordedSource implements ChainSource {
   readonly table: TableName;
   readonly lenient: boolean;
   readonly counters: boolean;
-  readonly #rec: readonly LineHolder[];
+  #rec: readonly Recorded[];
+  /** Whether #rec holds a RecordMaker still (its holders are then made on first read). */
+  #makers: boolean;
+  readonly #chain: string;
+  readonly #rules: readonly Rule[];
   #lines: string[] | undefined;
   #at: CommandAt[] | undefined;
 
-  constructor(scope: SourceScope, rec: readonly LineHolder[]) {
+  constructor(scope: SourceScope, rec: readonly Recorded[], chain: string, rules: readonly Rule[]) {
     this.table = scope.table;
     this.lenient = scope.lenient;
     this.counters = scope.counters;
     this.#rec = rec;
+    this.#makers = true;
+    this.#chain = chain;
+    this.#rules = rules;
   }
+
+  /** The holders, each line's made from its maker (the chain's name and rule i) when first read. */
+  #holders(): readonly LineHolder[] {
+    if (this.#makers) {
+      for (let i = 0; i < this.#rec.length; i++) this.#holder(i);
+      this.#makers = false;
+    }
+    return this.#rec as readonly LineHolder[];
+  }
+
+  /** Line `i`'s holder, made from its maker when first read (the record is then this source's own copy). */
+  #holder(i: number): LineHolder {
+    const h = this.#rec[i];
+    if (!isMaker(h)) return h;
+    // The chain's record array is shared with no one once it is a source, but a short one may be NO_LINES-like
+    // and shared: the first holder made copies it.
+    if (!this.#own) {
+      this.#rec = this.#rec.slice();
+      this.#own = true;
+    }
+    const made = h.holderFor(this.#chain, this.#rules[i]);
+    (this.#rec as Recorded[])[i] = made;
+    return made;
+  }
+
+  #own = false;
 
   get lines(): readonly string[] {
     if (this.#lines === undefined) {
-      const rec = this.#rec;
+      const rec = this.#holders();
       const out = new Array<string>(rec.length);
       for (let i = 0; i < out.length; i++) out[i] = rec[i].text!;
       this.#lines = out;
@@ -79,19 +129,24 @@ class RecordedSource implements ChainSource {
   }
 
   get words(): readonly LineWords[] {
-    return this.#rec;
+    return this.#holders();
+  }
+
+  /** How many lines (words.length, without making the holders). */
+  get count(): number {
+    return this.#rec.length;
   }
 
   /** Whether line `i` is `line`, asked of its holder (which need not make its text to tell). */
   lineIs(i: number, line: string): boolean {
     if (this.#lines !== undefined) return this.#lines[i] === line;
-    const h = this.#rec[i];
+    const h = this.#holder(i);
     return h.textIs !== undefined ? h.textIs(line) : h.text === line;
   }
 
   get at(): readonly CommandAt[] {
     if (this.#at === undefined) {
-      const h = this.#rec;
+      const h = this.#holders();
       const out = new Array<CommandAt>(h.length);
       for (let i = 0; i < h.length; i++) out[i] = h[i].at;
       this.#at = out;
@@ -101,7 +156,7 @@ class RecordedSource implements ChainSource {
 }
 
 /** The record of a chain declared and given no line yet: shared, never changed. */
-const NO_LINES: readonly LineHolder[] = [];
+const NO_LINES: readonly Recorded[] = [];
 
 /**
  * A chain made or copied by a restore block (restore-apply.ts): the block that may change it in place (its
@@ -119,7 +174,7 @@ export class BlockChain implements Chain {
    * The holders of the lines recorded since the declaration (each with its text); null: not built that way. An
    * array of two or more is the chain's own (record() pushes to it); shorter ones are replaced, never changed.
    */
-  #rec: readonly LineHolder[] | null = null;
+  #rec: readonly Recorded[] | null = null;
   /** A finished record (a kept chain's, handed on to its copy), or the one made from #rec. */
   #source: ChainSource | undefined = undefined;
 
@@ -137,10 +192,25 @@ export class BlockChain implements Chain {
     return this.#scope === scope;
   }
 
+  /**
+   * While recording: the hooks that every recorded line's rule allows (hook-mask.ts allowedHooks(), ANDed; 31,
+   * every hook, before the first), told by the caller of record().
+   */
+  #hooks = 31;
+
   /** Starts recording: the chain was just declared (emptied) or created. */
   startRecord(): void {
     this.#rec = NO_LINES;
     this.#source = undefined;
+    this.#hooks = 31;
+  }
+
+  /**
+   * The hooks all its rules allow (allowedHooks() of each, ANDed), when its record tells (it is recording: its
+   * rules are exactly its recorded lines' rules, line i rule i); else -1 (the commit check asks each rule).
+   */
+  get recordedHooks(): number {
+    return this.#rec === null ? -1 : this.#hooks;
   }
 
   /** Whether lines are being recorded. */
@@ -148,14 +218,18 @@ export class BlockChain implements Chain {
     return this.#rec !== null;
   }
 
-  /** Records one `-A` line, `holder.text` its text (while recording). */
-  record(holder: LineHolder): void {
+  /**
+   * Records one `-A` line, `holder.text` its text, or what makes its holder (while recording); `hooks` is
+   * allowedHooks() of the one rule it appended.
+   */
+  record(holder: LineHolder | RecordMaker, hooks: number): void {
     const rec = this.#rec;
     if (rec === null) return;
+    this.#hooks &= hooks;
     // Most chains get one to three lines: a first push would give the array room for 17.
     if (rec.length === 0) this.#rec = [holder];
     else if (rec.length === 1) this.#rec = [rec[0], holder];
-    else (rec as LineHolder[]).push(holder);
+    else (rec as Recorded[]).push(holder);
   }
 
   /** The chain was changed some other way: it has no record. */
@@ -172,9 +246,14 @@ export class BlockChain implements Chain {
 
   /** The record, made from the recorded lines on first read (only read once the chain is committed). */
   source(): ChainSource | undefined {
-    if (this.#source === undefined && this.#rec !== null && this.hook === null) this.#source = new RecordedSource(this.#scope, this.#rec);
+    if (this.#source === undefined && this.#rec !== null && this.hook === null) this.#source = new RecordedSource(this.#scope, this.#rec, this.name, this.rules);
     return this.#source;
   }
+}
+
+/** How many lines `src` has (`src.words.length`, without making recorded lines' holders). */
+export function sourceCount(src: ChainSource): number {
+  return src instanceof RecordedSource ? src.count : src.words.length;
 }
 
 /** Whether line `i` of `src` is `line` (`src.lines[i] === line`, without making the lines when they are recorded ones). */

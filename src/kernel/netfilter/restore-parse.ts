@@ -9,9 +9,9 @@ import type { Word } from './tokenize.js';
 import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
 import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
-import { RebasedCommand, entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule } from './rule-parse-cache.js';
-import type { ChainSource } from './restore-chain-source.js';
-import { chainSource, sourceLineIs } from './restore-chain-source.js';
+import { RebasedCommand, entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule, isRebaseHit, rebasedRule } from './rule-parse-cache.js';
+import type { ChainSource, RecordMaker } from './restore-chain-source.js';
+import { chainSource, sourceCount, sourceLineIs } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
 import { isCommitted } from './committed-table.js';
 
@@ -19,7 +19,8 @@ export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
   | { kind: 'comment'; line: number; text: string }
   | { kind: 'table'; line: number; table: TableName }
-  | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string }
+  /** `isNew`: no chain of the name existed before the line, as the parse saw it (a hint a one-pass apply checks). */
+  | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string; isNew?: boolean }
   /** `text`: the line as written, when its parse is one the rule cache may share (restore-chain-source.ts). */
   | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt; text?: string }
   /**
@@ -53,6 +54,20 @@ export interface RestoreOptions {
   cache?: RuleParseCache;
 }
 
+/**
+ * What takes a script's lines as they are read (restore-apply.ts RestoreApplier): parseRestore() given one hands
+ * each line to it instead of keeping it, and stops at the first error or once the sink has `failed`.
+ */
+export interface LineSink {
+  line(l: RestoreLine): void;
+  /**
+   * Line `line`, `-A chain ...` answered from the rule cache's REST / MID template `maker`, appends the one rule
+   * `rule` (as a line of kind 'command' whose record is `maker`, for the chain's record).
+   */
+  appendRule(line: number, chain: string, rule: Rule, maker: RecordMaker): void;
+  readonly failed: boolean;
+}
+
 /** `line N: message`, with the column when known: `line N:C: message`. */
 export function formatRestoreError(e: RestoreError): string {
   return e.column ? `line ${e.line}:${e.column}: ${e.message}` : `line ${e.line}: ${e.message}`;
@@ -69,8 +84,11 @@ export function parseRestore(
   base: Ruleset = emptyRuleset(),
   opts: RestoreOptions = {},
   keepChains = false,
+  sink?: LineSink,
 ): { script: RestoreScript; errors: RestoreError[] } {
   const lines: RestoreLine[] = [];
+  // With a sink, each line goes to it as it is read; a comment is kept by no one.
+  const emit = sink === undefined ? (l: RestoreLine): void => void lines.push(l) : (l: RestoreLine): void => sink.line(l);
   const errors: RestoreError[] = [];
   const hasFinalNewline = text.endsWith('\n');
   let table: TableName | null = null;
@@ -92,27 +110,30 @@ export function parseRestore(
     const k = kept.get(c);
     return k === undefined ? undefined : k.name === c ? k.name : c;
   };
-  // The last two names asked (most recent first), and what they gave: a rule line asks its chain and its jump,
-  // and kube-proxy writes each chain's lines in a run (KUBE-MARK-MASQ is half the jumps). Forgotten whenever
-  // the chains that exist change (forgetNames()).
+  // The last three names asked (most recent first), and what they gave: a rule line asks its chain and its jump,
+  // and kube-proxy writes each chain's lines in a run (KUBE-MARK-MASQ is half the jumps, asked by the first of a
+  // KUBE-SEP chain's two lines: a new chain's name comes between). Forgotten whenever the chains that exist
+  // change (forgetNames()).
   let nameA: string | null = null;
   let namedA: string | undefined;
   let nameB: string | null = null;
   let namedB: string | undefined;
+  let nameC: string | null = null;
+  let namedC: string | undefined;
   const forgetNames = (): void => {
-    nameA = nameB = null;
+    nameA = nameB = nameC = null;
   };
   const chainNamed = (c: string): string | undefined => {
     if (c === nameA) return namedA;
+    let v: string | undefined;
     if (c === nameB) {
-      const v = namedB;
-      nameB = nameA;
-      namedB = namedA;
-      nameA = c;
-      namedA = v;
-      return v;
+      v = namedB;
+    } else {
+      if (c === nameC) v = namedC;
+      else v = lookupChain(c);
+      nameC = nameB;
+      namedC = namedB;
     }
-    const v = lookupChain(c);
     nameB = nameA;
     namedB = namedA;
     nameA = c;
@@ -124,13 +145,13 @@ export function parseRestore(
   const trackers = new Map<string, Tracker>();
   const giveBack = (t: Tracker): void => {
     trackers.delete(t.from.name);
-    lines.push({ kind: 'chain', line: t.line, chain: t.from.name, policy: null, counters: t.counters, raw: t.raw });
+    emit({ kind: 'chain', line: t.line, chain: t.from.name, policy: null, counters: t.counters, raw: t.raw });
     let i = 0;
     for (let r = 0; r < t.runs.length; r += 2) {
       for (let k = 0; k < t.runs[r + 1]; k++, i++) {
         const rule = ruleSharing(t.from.rules[i], { packets: 0, bytes: 0 });
         const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
-        lines.push({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i].words, at: t.src.at[i], text: t.src.lines[i] });
+        emit({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i].words, at: t.src.at[i], text: t.src.lines[i] });
       }
     }
   };
@@ -157,7 +178,7 @@ export function parseRestore(
   const pushCached = (lineNo: number, entry: CachedCommand, line: string): void => {
     const l = CachedLine.of(lineNo, entry, line, !opts.counters);
     releaseFor(l.chain);
-    lines.push(l);
+    emit(l);
   };
   // The input is read line by line where each line starts (no split of the whole text: a kept chain's run of
   // unchanged lines is compared as one block and skipped). `n` counts the lines as text.split('\n') would, less
@@ -165,6 +186,8 @@ export function parseRestore(
   let n = 0;
   let pos = 0;
   while (pos <= text.length) {
+    // A sink stops the read at the first error, or once it has failed: its caller reads the script anew.
+    if (sink !== undefined && (errors.length > 0 || sink.failed)) return { script: { lines }, errors };
     const nl = text.indexOf('\n', pos);
     if (nl < 0 && hasFinalNewline) break;
     const end = nl < 0 ? text.length : nl;
@@ -176,16 +199,16 @@ export function parseRestore(
     // skipped, `*` opens a table, `:` declares a chain, `COMMIT` alone commits; inside a table anything else is
     // a command (a blank or indented line too), outside one it is "line N failed".
     if (line === '' || line.startsWith('#')) {
-      lines.push({ kind: 'comment', line: lineNo, text: line });
+      if (sink === undefined) emit({ kind: 'comment', line: lineNo, text: line });
       continue;
     }
     if (line === 'COMMIT' && table !== null) {
       for (const t of [...trackers.values()]) {
-        if (t.count < t.src.words.length) giveBack(t);
-        else lines.push({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
+        if (t.count < sourceCount(t.src)) giveBack(t);
+        else emit({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
-      lines.push({ kind: 'commit', line: lineNo });
+      emit({ kind: 'commit', line: lineNo });
       if (opts.noflush) blocksBefore.set(table, { chains, removed });
       table = null;
       continue;
@@ -205,7 +228,7 @@ export function parseRestore(
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
       keptValid = keptTable !== undefined && isCommitted(keptTable);
-      lines.push({ kind: 'table', line: lineNo, table: name });
+      emit({ kind: 'table', line: lineNo, table: name });
       continue;
     }
     if (table === null) {
@@ -224,15 +247,22 @@ export function parseRestore(
       parsed.chain = ownCopy(parsed.chain);
       const tracked = trackers.size === 0 ? undefined : trackers.get(parsed.chain);
       if (tracked !== undefined) giveBack(tracked);
-      const src = keepChains && !chains.has(parsed.chain) ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
+      // Set, then told by the size whether it was new (one lookup of the name rather than two).
+      const had = chains.size;
       chains.set(parsed.chain, parsed.chain);
+      const grew = chains.size !== had;
+      const src = keepChains && grew ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
       if (removed.size > 0) removed.delete(parsed.chain);
       forgetNames();
       if (src !== undefined) {
         trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
         continue;
       }
-      lines.push({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
+      if (sink !== undefined && grew && !(kept !== undefined && !removed.has(parsed.chain) && kept.has(parsed.chain))) {
+        emit({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line, isNew: true });
+        continue;
+      }
+      emit({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
       continue;
     }
     const hasNewline = nl >= 0;
@@ -242,7 +272,7 @@ export function parseRestore(
       if (t !== undefined) {
         const i = t.count;
         // The source's count from its words (its lines are made only if needed: see sourceLineIs()).
-        const count = t.src.words.length;
+        const count = sourceCount(t.src);
         if (i < count && hasNewline && sourceLineIs(t.src, i, line) && targetOk(t, i)) {
           // The lines after it that are the chain's next source lines, checked as one run.
           const block = i + 1 < count ? chainBlock(t.src, t.from.name) : null;
@@ -265,10 +295,25 @@ export function parseRestore(
     // An unterminated quote takes the newline into its word: only lines that end with one are cached.
     const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline ? opts.cache : undefined;
     const lenient = opts.lenientComments === true;
-    const hit = cache?.lookup(table, lenient, line, chainNamed);
-    if (hit !== undefined) {
-      pushCached(lineNo, hit, line);
-      continue;
+    if (sink !== undefined && cache !== undefined) {
+      // One pass: a line of a REST / MID template that makes one rule goes to the sink as that rule, and the
+      // template as what its chain's record holds for it (restore-chain-source.ts RecordMaker): no entry, no record.
+      const found = cache.find(table, lenient, line, chainNamed);
+      if (found !== undefined) {
+        if (isRebaseHit(found)) {
+          const chain = found.chain;
+          const rule = rebasedRule(found, !opts.counters);
+          releaseFor(chain);
+          sink.appendRule(lineNo, chain, rule, found.template);
+        } else pushCached(lineNo, found, line);
+        continue;
+      }
+    } else {
+      const hit = cache?.lookup(table, lenient, line, chainNamed);
+      if (hit !== undefined) {
+        pushCached(lineNo, hit, line);
+        continue;
+      }
     }
     // A plainly written line of a shape seen before, read in one scan of its characters (rule-shape.ts).
     const scanned = cache !== undefined && !lenient ? cache.lookupScanned(table, lenient, line, chainNamed) : undefined;
@@ -335,7 +380,7 @@ export function parseRestore(
     const parsedLine: RestoreLine = { kind: 'command', line: lineNo, command: cmd as RuleCommand, words: rawWords, at };
     // The cache's own copy of the line: a slice of `text` would keep this restore's whole input alive.
     if (shared) parsedLine.text = stored?.text ?? line;
-    lines.push(parsedLine);
+    emit(parsedLine);
   }
   giveBackAll();
   if (table !== null) errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });

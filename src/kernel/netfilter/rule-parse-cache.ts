@@ -32,8 +32,10 @@ import type { Rule, RuleTarget, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
+import { allowedHooks } from './hook-mask.js';
 import { ownCopy } from './tokenize.js';
 import type { Word } from './tokenize.js';
+import type { LineHolder, RecordMaker } from './restore-chain-source.js';
 import type { ShapeTemplate } from './rule-shape.js';
 import { ShapedCommand, fillScanned, fillTemplate, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
 
@@ -67,13 +69,63 @@ function shareableCommand(c: RuleCommand): boolean {
   return c.rules.every((r) => r.matches.every(shareableMatch));
 }
 
-/** The parse of one `-A CHAIN ...` line, kept for the lines that differ from it only in CHAIN (and in the jump). */
-interface Template {
-  entry: CachedCommand;
-  chain: string;
-  /** The line (the cache's copy): a rebased line's text is made from it (RebasedCommand.text). */
-  text: string;
+/**
+ * The parse of one `-A CHAIN ...` line, kept for the lines that differ from it only in CHAIN (and in the jump).
+ * It is also what a chain's record holds for such a line written in a one-pass restore (restore-chain-source.ts
+ * RecordMaker): the line's chain and the rule it made tell the rest, made into the line's holder when read.
+ */
+export class Template implements RecordMaker {
+  constructor(
+    readonly entry: CachedCommand,
+    readonly chain: string,
+    /** The line (the cache's copy): a rebased line's text is made from it (RebasedCommand.text). */
+    readonly text: string,
+  ) {}
+
+  /** allowedHooks() of the template's one rule, once asked; -1 before. */
+  #hooks = -1;
+
+  /**
+   * allowedHooks() of `rule`, made from this template by rebasedRule(): the template's rule's, which has the same
+   * matches and the same target or a jump as its target (neither a target module), asked once per template.
+   */
+  hooksOf(rule: Rule): number {
+    const own = (this.entry.command as { rules: Rule[] }).rules[0];
+    if (rule.matches !== own.matches || (rule.target !== own.target && (rule.target.kind === 'module' || own.target.kind === 'module'))) return allowedHooks(rule);
+    if (this.#hooks < 0) this.#hooks = allowedHooks(own);
+    return this.#hooks;
+  }
+
+  /**
+   * The holder of the line of chain `chain` that made `rule` from this template (rebasedRule()): its jump is the
+   * rule's own when its target is not the template's (a MID hit), as rebase() made it.
+   */
+  holderFor(chain: string, rule: Rule): LineHolder {
+    const own = (this.entry.command as { rules: Rule[] }).rules[0].target;
+    const jump = rule.target === own ? null : (rule.target as { chain: string }).chain;
+    const e = this.entry;
+    const delta = chain.length - this.chain.length;
+    let target: number | null = e.at.target === null ? null : e.at.target + delta;
+    if (jump !== null) {
+      // rebase(): the line's length less its jump's, plus one; the line is the template's with its chain and jump.
+      const length = this.text.length + delta - e.jumpsTo!.length + jump.length;
+      target = length - jump.length + 1;
+    }
+    return new RebasedCommand(this, chain, jump, shiftAt(e.at, delta, target));
+  }
 }
+
+/**
+ * A REST / MID hit of RuleParseCache.find(): its template, the line's chain and its own jump (null: the
+ * template's), as the restore's strings. One object, filled by each find(): read it before the next.
+ */
+export interface RebaseHit {
+  readonly template: Template;
+  readonly chain: string;
+  readonly jump: string | null;
+}
+
+const HIT: { template: Template; chain: string; jump: string | null } = { template: null as unknown as Template, chain: '', jump: null };
 
 /** The parses kept for one table and parser flags. */
 interface Kind {
@@ -359,9 +411,15 @@ export class RuleParseCache {
 
   /** The parse of a line of a shape parsed before (see the top of this file), kept for the line; undefined if none. */
   #shaped(kind: Kind, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
-    if (kind.rest.size === 0) return undefined;
+    if (!this.#find(kind, line, chainNamed)) return undefined;
+    return rebase(HIT.template, line, HIT.chain, HIT.jump);
+  }
+
+  /** Whether `line` is of a REST / MID template (HIT then tells which, with the line's chain and jump). */
+  #find(kind: Kind, line: string, chainNamed: (name: string) => string | undefined): boolean {
+    if (kind.rest.size === 0) return false;
     const r = restStart(line);
-    if (r < 0) return undefined;
+    if (r < 0) return false;
     let t: Template | undefined;
     let jump: string | undefined;
     const j = jumpStart(line, r);
@@ -378,12 +436,34 @@ export class RuleParseCache {
     if (t === undefined) {
       jump = undefined;
       t = kind.rest.get(line.slice(r));
-      if (t === undefined || (t.entry.jumpsTo !== null && chainNamed(t.entry.jumpsTo) === undefined)) return undefined;
+      if (t === undefined || (t.entry.jumpsTo !== null && chainNamed(t.entry.jumpsTo) === undefined)) return false;
     }
     // Not kept for the line (the maps find it again). Its chain and jump are the restore's strings (a chain that
     // does not exist, which the apply refuses, a copy): it keeps no substring of the restore's input.
     const chain = line.slice(3, r);
-    return rebase(t, line, chainNamed(chain) ?? ownCopy(chain), jump ?? null);
+    HIT.template = t;
+    HIT.chain = chainNamed(chain) ?? ownCopy(chain);
+    HIT.jump = jump ?? null;
+    return true;
+  }
+
+  /**
+   * lookup() for a one-pass restore: a REST / MID hit whose template makes one rule is told as the hit (RebaseHit,
+   * read before the next call; rebasedRule() makes its rule), with no entry made for the line; any other answer
+   * is lookup()'s.
+   */
+  find(table: TableName, lenientComments: boolean, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | RebaseHit | undefined {
+    const kind = this.#kind(table, lenientComments);
+    if (this.#find(kind, line, chainNamed)) {
+      this.#hits++;
+      if ((HIT.template.entry.command as { rules: Rule[] }).rules.length === 1) return HIT;
+      return rebase(HIT.template, line, HIT.chain, HIT.jump);
+    }
+    let hit = kind.lines.get(line);
+    if (hit !== undefined && hit.jumpsTo !== null && chainNamed(hit.jumpsTo) === undefined) hit = undefined;
+    if (hit === undefined) this.#misses++;
+    else this.#hits++;
+    return hit;
   }
 
   /**
@@ -478,7 +558,7 @@ export class RuleParseCache {
   #keepShapes(kind: Kind, line: string, entry: CachedCommand): void {
     const r = entry.command.op === 'append' && entry.at.command === 1 && entry.at.chain === 4 ? restStart(line) : -1;
     if (r < 0 || entry.words[1] !== line.slice(3, r)) return;
-    const t: Template = { entry, chain: line.slice(3, r), text: line };
+    const t = new Template(entry, line.slice(3, r), line);
     const rest = line.slice(r);
     if (!kind.rest.has(rest)) kind.rest.set(rest, t);
     const j = jumpStart(line, r);
@@ -547,4 +627,30 @@ export function instantiate(c: RuleCommand, zero = false): RuleCommand {
   // The common command built field by field (a spread copies through a slower generic path).
   if (c.op === 'append') return { op: 'append', chain: c.chain, rules };
   return { ...c, rules } as RuleCommand;
+}
+
+/** Whether a find() answer is a REST / MID hit. */
+export function isRebaseHit(x: CachedCommand | RebaseHit): x is RebaseHit {
+  return x === HIT;
+}
+
+/**
+ * The one rule of the line a REST / MID hit answers (shared parse, own counters: the template's, or zero when
+ * `zero`), as RebasedCommand.freshRule() makes it for the rebased entry.
+ */
+export function rebasedRule(hit: RebaseHit, zero: boolean): Rule {
+  const r = (hit.template.entry.command as { rules: Rule[] }).rules[0];
+  const n = r.counters;
+  const counters = zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
+  const jump = hit.jump;
+  if (jump === null) {
+    if (r.source !== undefined) return { basics: r.basics, matches: r.matches, target: r.target, counters, source: r.source };
+    return { basics: r.basics, matches: r.matches, target: r.target, counters };
+  }
+  const target: RuleTarget = { kind: 'jump', chain: jump };
+  const src = r.source;
+  if (src === undefined) return { basics: r.basics, matches: r.matches, target, counters };
+  const source = src.slice();
+  source[source.length - 1] = jump;
+  return { basics: r.basics, matches: r.matches, target, counters, source };
 }
