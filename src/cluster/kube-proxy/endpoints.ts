@@ -40,10 +40,11 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
       const key = portNames(nn, p.name, p.protocol ?? 'TCP').key;
       let list = out.get(key);
       if (!list) out.set(key, (list = []));
-      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0])));
+      // A slice of one port looks each address up once anyway: no array of them.
+      if (ips === null && slice.ports.length > 1) ips = slice.endpoints.map(addressOf);
       for (let i = 0; i < slice.endpoints.length; i++) {
         const ep = slice.endpoints[i];
-        const addr = ips[i];
+        const addr = ips === null ? addressOf(ep) : ips[i];
         const ipText = addr?.ip;
         // An IPv6 address's text has a colon, an IPv4 one's none.
         if (addr === undefined || ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
@@ -87,6 +88,11 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   }
   for (const list of out.values()) sortByText(list);
   return out;
+}
+
+/** The texts of an endpoint's first address (the one kube-proxy uses); undefined: none. */
+function addressOf(ep: EndpointSlice['endpoints'][number]): AddressTexts | undefined {
+  return ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0]);
 }
 
 /** Endpoint lists up to this long are searched for a text by a scan, longer ones through a map. */
