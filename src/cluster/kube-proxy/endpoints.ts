@@ -72,12 +72,12 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
         }
         if (at >= 0 && !isLocal) continue;
         const c = ep.conditions;
-        const info: EndpointInfo = {
-          ip: ipText, port: p.port, text, isLocal,
-          ready: c?.ready === null || c?.ready === undefined || c.ready,
-          serving: c?.serving === null || c?.serving === undefined || c.serving,
-          terminating: c?.terminating === true,
-        };
+        const info = endpointInfo(
+          addr, ipText, p.port, text, isLocal,
+          c?.ready === null || c?.ready === undefined || c.ready,
+          c?.serving === null || c?.serving === undefined || c.serving,
+          c?.terminating === true,
+        );
         if (at >= 0) list[at] = info;
         else {
           index?.set(text, list.length);
@@ -88,6 +88,48 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   }
   for (const list of out.values()) sortByText(list);
   return out;
+}
+
+let interning = true;
+
+/** Tests: false makes every endpoint a new EndpointInfo (the plain path endpointInfo()'s shared ones are held to). */
+export function setEndpointInterning(on: boolean): void {
+  interning = on;
+}
+
+/** Endpoint infos kept over all addresses: when INFOS_MAX are, a new generation starts (every address's are dropped). */
+const INFOS_MAX = 1 << 18;
+let infosKept = 0;
+let generation = 1;
+
+/**
+ * The EndpointInfo of these values. It is a pure function of them and never changed once made, so the last one
+ * made of an address (`a`, whose text is `ip` and whose endpoint text at `port` is `text`) for each port is kept
+ * with it and given again for the same conditions: every slice, Service port, event and proxier of the process
+ * with that endpoint shares one object rather than making one per endpoint per event (each would outlive the
+ * young generation with the proxier's state).
+ */
+function endpointInfo(
+  a: AddressTexts, ip: string, port: number, text: string, isLocal: boolean, ready: boolean, serving: boolean, terminating: boolean,
+): EndpointInfo {
+  if (!interning) return { ip, port, text, isLocal, ready, serving, terminating };
+  let infos = a.infos;
+  if (infos === null || a.infosOf !== generation) {
+    a.infos = infos = new Map();
+    a.infosOf = generation;
+  }
+  const last = infos.get(port);
+  if (last !== undefined && last.text === text && last.ip === ip && last.isLocal === isLocal
+    && last.ready === ready && last.serving === serving && last.terminating === terminating) return last;
+  if (++infosKept > INFOS_MAX) {
+    generation++;
+    infosKept = 1;
+    a.infos = infos = new Map();
+    a.infosOf = generation;
+  }
+  const info: EndpointInfo = { ip, port, text, isLocal, ready, serving, terminating };
+  infos.set(port, info);
+  return info;
 }
 
 /** The texts of an endpoint's first address (the one kube-proxy uses); undefined: none. */
