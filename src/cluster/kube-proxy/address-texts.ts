@@ -12,7 +12,11 @@ export interface AddressTexts {
   readonly ip: string | undefined;
   /** `ip:port` (`[ip]:port` for IPv6) by port. */
   texts: Map<number, string> | null;
-  /** endpoints.ts: the endpoint info last made of this address per port (endpointInfo()), of generation `infosOf`. */
+  /**
+   * endpoints.ts: the endpoint info last made of this address (endpointInfo()), for one port in `info` and, once a
+   * second port comes, for the others in `infos` (most addresses have one port: no map); of generation `infosOf`.
+   */
+  info: EndpointInfo | null;
   infos: Map<number, EndpointInfo> | null;
   infosOf: number;
 }
@@ -27,7 +31,7 @@ export function addressTexts(address: string): AddressTexts {
   let a = ADDRESS_TEXTS.get(address);
   if (a === undefined) {
     if (ADDRESS_TEXTS.size >= ADDRESS_TEXTS_MAX) ADDRESS_TEXTS.clear();
-    a = { ip: ipTextSloppy(address), texts: null, infos: null, infosOf: 0 };
+    a = { ip: ipTextSloppy(address), texts: null, info: null, infos: null, infosOf: 0 };
     ADDRESS_TEXTS.set(address, a);
   }
   return a;

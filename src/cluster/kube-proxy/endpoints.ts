@@ -113,22 +113,25 @@ function endpointInfo(
   a: AddressTexts, ip: string, port: number, text: string, isLocal: boolean, ready: boolean, serving: boolean, terminating: boolean,
 ): EndpointInfo {
   if (!interning) return { ip, port, text, isLocal, ready, serving, terminating };
-  let infos = a.infos;
-  if (infos === null || a.infosOf !== generation) {
-    a.infos = infos = new Map();
+  if (a.infosOf !== generation) {
+    a.info = null;
+    a.infos = null;
     a.infosOf = generation;
   }
-  const last = infos.get(port);
+  const one = a.info;
+  const last = one !== null && one.port === port ? one : a.infos?.get(port);
   if (last !== undefined && last.text === text && last.ip === ip && last.isLocal === isLocal
     && last.ready === ready && last.serving === serving && last.terminating === terminating) return last;
   if (++infosKept > INFOS_MAX) {
     generation++;
     infosKept = 1;
-    a.infos = infos = new Map();
+    a.info = null;
+    a.infos = null;
     a.infosOf = generation;
   }
   const info: EndpointInfo = { ip, port, text, isLocal, ready, serving, terminating };
-  infos.set(port, info);
+  if (a.info === null || a.info.port === port) a.info = info;
+  else (a.infos ??= new Map()).set(port, info);
   return info;
 }
 
