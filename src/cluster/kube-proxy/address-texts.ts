@@ -3,6 +3,7 @@
 // per text, for every proxier and event (each node's proxier reads the same slices and Services), so the maps and
 // the render's line memo (line-memo.ts) that key on them hash them once and compare them by identity.
 
+import type { EndpointInfo } from './endpoints.js';
 import { ipTextSloppy } from './ip-sloppy.js';
 import type { IpFamily } from './types.js';
 
@@ -11,6 +12,13 @@ export interface AddressTexts {
   readonly ip: string | undefined;
   /** `ip:port` (`[ip]:port` for IPv6) by port. */
   texts: Map<number, string> | null;
+  /**
+   * endpoints.ts: the endpoint info last made of this address (endpointInfo()), for one port in `info` and, once a
+   * second port comes, for the others in `infos` (most addresses have one port: no map); of generation `infosOf`.
+   */
+  info: EndpointInfo | null;
+  infos: Map<number, EndpointInfo> | null;
+  infosOf: number;
 }
 
 /** The texts of the addresses asked for; emptied when it holds ADDRESS_TEXTS_MAX addresses. */
@@ -23,7 +31,7 @@ export function addressTexts(address: string): AddressTexts {
   let a = ADDRESS_TEXTS.get(address);
   if (a === undefined) {
     if (ADDRESS_TEXTS.size >= ADDRESS_TEXTS_MAX) ADDRESS_TEXTS.clear();
-    a = { ip: ipTextSloppy(address), texts: null };
+    a = { ip: ipTextSloppy(address), texts: null, info: null, infos: null, infosOf: 0 };
     ADDRESS_TEXTS.set(address, a);
   }
   return a;

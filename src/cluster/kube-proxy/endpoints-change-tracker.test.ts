@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
+import { EndpointsChangeTracker, setSlicesShared } from './endpoints-change-tracker.js';
 import { slice } from './testing.js';
 
 const tracker = () => new EndpointsChangeTracker({ family: 'IPv4', nodeName: 'test-node' });
@@ -59,5 +60,46 @@ describe('EndpointsChangeTracker', () => {
     const t = tracker();
     expect(t.endpointSliceUpdate({ ...slice('ns1', 'svc1', ['2001:db8::1']), addressType: 'IPv6' }, false)).toBe(false);
     expect(t.endpointSliceUpdate({ ...slice('ns1', 'svc1', ['example.com']), addressType: 'FQDN' }, false)).toBe(false);
+  });
+});
+
+describe('EndpointsChangeTracker: a Service\'s first slices shared with its pending map', () => {
+  type Ev = { k: 'slice'; svc: number; name: number; eps: number[]; remove: boolean } | { k: 'checkout' };
+  const ev: fc.Arbitrary<Ev> = fc.oneof(
+    fc.record({ k: fc.constant('slice' as const), svc: fc.nat(1), name: fc.nat(2), eps: fc.array(fc.nat(3), { maxLength: 3 }), remove: fc.boolean() }),
+    fc.record({ k: fc.constant('checkout' as const) }),
+  );
+  /** Everything the tracker reports along the events. */
+  const run = (events: readonly Ev[]): unknown[] => {
+    const t = tracker();
+    const out: unknown[] = [];
+    for (const e of events) {
+      if (e.k === 'checkout') {
+        const r = t.checkout();
+        out.push([...r.updatedServices], r.deletedUDPEndpoints, r.newlyActiveUDPServices, r.conntrackCleanupRequired);
+        out.push([...t.endpointsMap()].map(([k, v]) => [k, v.map((x) => x.text)]));
+        continue;
+      }
+      const s = { ...slice('ns1', `svc${e.svc}`, e.eps.map((i) => `10.1.1.${i + 1}`)), name: `svc${e.svc}-${e.name}` };
+      out.push(t.endpointSliceUpdate(s, e.remove), t.pending());
+    }
+    return out;
+  };
+
+  it('reports what copying the slices every time reports', () => {
+    fc.assert(
+      fc.property(fc.array(ev, { maxLength: 14 }), (events) => {
+        const all = [...events, { k: 'checkout' as const }];
+        setSlicesShared(true);
+        const shared = run(all);
+        setSlicesShared(false);
+        try {
+          expect(shared).toEqual(run(all));
+        } finally {
+          setSlicesShared(true);
+        }
+      }),
+      { numRuns: 400, seed: 8 },
+    );
   });
 });

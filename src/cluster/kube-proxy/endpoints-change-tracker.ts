@@ -22,6 +22,13 @@ export interface UpdateEndpointsMapResult {
   conntrackCleanupRequired: boolean;
 }
 
+let sharedWithPending = true;
+
+/** Tests: false makes slicesAfter() always copy (the plain path its sharing of the pending map is held to). */
+export function setSlicesShared(on: boolean): void {
+  sharedWithPending = on;
+}
+
 /** A Service without endpoints (never changed). */
 const NONE: ReadonlyMap<string, EndpointInfo[]> = new Map();
 
@@ -33,6 +40,8 @@ interface ServiceState {
   keys: ReadonlyMap<string, unknown> | null;
   /** Pending slice versions (null: deleted); null: no pending change. */
   pending: Map<string, EndpointSlice | null> | null;
+  /** An event since `pending` was made deleted a slice (a null in it, or once was). */
+  deletes: boolean;
   /**
    * What its slices and endpoints become when the changes are applied, as the last event computed them (every
    * event of the Service computes them again), so checkout() does not; null: not computed.
@@ -56,10 +65,17 @@ export class EndpointsChangeTracker {
     this.nodeName = config.nodeName;
   }
 
+  /**
+   * The Service's slices once its pending changes are applied. With none applied yet and no deletion pending, that
+   * is the pending map itself (no copy: a Service's first events): the map is then never changed again, since each
+   * event that adds to it computes these again and a checkout, or a change dropped as no change, ends it (pending
+   * becomes null and the next event starts a new one).
+   */
   private slicesAfter(st: ServiceState): Map<string, EndpointSlice> {
     const base = st.applied;
-    const out = base === null ? new Map<string, EndpointSlice>() : new Map(base);
     const pending = st.pending;
+    if (base === null && pending !== null && !st.deletes && sharedWithPending) return pending as Map<string, EndpointSlice>;
+    const out = base === null ? new Map<string, EndpointSlice>() : new Map(base);
     if (pending === null) return out;
     // Keys, then values: an entries() loop makes an array per entry.
     for (const name of pending.keys()) {
@@ -92,12 +108,14 @@ export class EndpointsChangeTracker {
   endpointSliceUpdate(slice: EndpointSlice, remove: boolean): boolean {
     const nn = serviceName(slice.namespace, slice.service);
     let st = this.states.get(nn);
-    if (st === undefined) this.states.set(nn, (st = { applied: null, keys: null, pending: null, afterSlices: null, afterEndpoints: null }));
+    if (st === undefined) this.states.set(nn, (st = { applied: null, keys: null, pending: null, deletes: false, afterSlices: null, afterEndpoints: null }));
     let p = st.pending;
     if (p === null) {
       st.pending = p = new Map();
+      st.deletes = false;
       this.pendingStates.set(nn, st);
     }
+    if (remove) st.deletes = true;
     p.set(slice.name, remove ? null : slice);
     const slices = this.slicesAfter(st);
     const after = this.endpointsOf(nn, slices);

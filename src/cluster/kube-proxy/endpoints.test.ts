@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EndpointsChangeTracker } from './endpoints-change-tracker.js';
 import type { EndpointInfo } from './endpoints.js';
-import { categorizeEndpoints, endpointsByServicePort, sameEndpointMaps, sortByText } from './endpoints.js';
+import { categorizeEndpoints, endpointsByServicePort, sameEndpointMaps, setEndpointInterning, sortByText } from './endpoints.js';
 import { servicePortsOf } from './service-port.js';
 import { parseIpSloppy } from './ip-sloppy.js';
 import type { EndpointSlice } from './types.js';
@@ -213,6 +213,27 @@ describe('categorizeEndpoints: a list whose endpoints are all ready is used as i
         expect(categorizeEndpoints(eps, port)).toEqual({ cluster, local, allReachable: all, hasAny });
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('endpointsByServicePort: endpoint infos shared per address, port and conditions', () => {
+  it('gives what making every endpoint anew gives, across calls that share addresses and ports', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(sliceArb, { maxLength: 2 }), { minLength: 1, maxLength: 5 }), fc.constantFrom('test-node', 'other'), (calls, node) => {
+        // Several calls in a row (the shared infos outlive each), each compared with the plain one.
+        for (const slices of calls) {
+          setEndpointInterning(true);
+          const shared = endpointsByServicePort(slices, 'IPv4', node);
+          setEndpointInterning(false);
+          try {
+            expect([...shared]).toEqual([...endpointsByServicePort(slices, 'IPv4', node)]);
+          } finally {
+            setEndpointInterning(true);
+          }
+        }
+      }),
+      { numRuns: 400, seed: 8 },
     );
   });
 });

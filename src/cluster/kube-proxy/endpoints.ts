@@ -40,10 +40,11 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
       const key = portNames(nn, p.name, p.protocol ?? 'TCP').key;
       let list = out.get(key);
       if (!list) out.set(key, (list = []));
-      ips ??= slice.endpoints.map((ep) => (ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0])));
+      // A slice of one port looks each address up once anyway: no array of them.
+      if (ips === null && slice.ports.length > 1) ips = slice.endpoints.map(addressOf);
       for (let i = 0; i < slice.endpoints.length; i++) {
         const ep = slice.endpoints[i];
-        const addr = ips[i];
+        const addr = ips === null ? addressOf(ep) : ips[i];
         const ipText = addr?.ip;
         // An IPv6 address's text has a colon, an IPv4 one's none.
         if (addr === undefined || ipText === undefined || ipText.includes(':') !== (family === 'IPv6')) continue;
@@ -71,12 +72,12 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
         }
         if (at >= 0 && !isLocal) continue;
         const c = ep.conditions;
-        const info: EndpointInfo = {
-          ip: ipText, port: p.port, text, isLocal,
-          ready: c?.ready === null || c?.ready === undefined || c.ready,
-          serving: c?.serving === null || c?.serving === undefined || c.serving,
-          terminating: c?.terminating === true,
-        };
+        const info = endpointInfo(
+          addr, ipText, p.port, text, isLocal,
+          c?.ready === null || c?.ready === undefined || c.ready,
+          c?.serving === null || c?.serving === undefined || c.serving,
+          c?.terminating === true,
+        );
         if (at >= 0) list[at] = info;
         else {
           index?.set(text, list.length);
@@ -87,6 +88,56 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
   }
   for (const list of out.values()) sortByText(list);
   return out;
+}
+
+let interning = true;
+
+/** Tests: false makes every endpoint a new EndpointInfo (the plain path endpointInfo()'s shared ones are held to). */
+export function setEndpointInterning(on: boolean): void {
+  interning = on;
+}
+
+/** Endpoint infos kept over all addresses: when INFOS_MAX are, a new generation starts (every address's are dropped). */
+const INFOS_MAX = 1 << 18;
+let infosKept = 0;
+let generation = 1;
+
+/**
+ * The EndpointInfo of these values. It is a pure function of them and never changed once made, so the last one
+ * made of an address (`a`, whose text is `ip` and whose endpoint text at `port` is `text`) for each port is kept
+ * with it and given again for the same conditions: every slice, Service port, event and proxier of the process
+ * with that endpoint shares one object rather than making one per endpoint per event (each would outlive the
+ * young generation with the proxier's state).
+ */
+function endpointInfo(
+  a: AddressTexts, ip: string, port: number, text: string, isLocal: boolean, ready: boolean, serving: boolean, terminating: boolean,
+): EndpointInfo {
+  if (!interning) return { ip, port, text, isLocal, ready, serving, terminating };
+  if (a.infosOf !== generation) {
+    a.info = null;
+    a.infos = null;
+    a.infosOf = generation;
+  }
+  const one = a.info;
+  const last = one !== null && one.port === port ? one : a.infos?.get(port);
+  if (last !== undefined && last.text === text && last.ip === ip && last.isLocal === isLocal
+    && last.ready === ready && last.serving === serving && last.terminating === terminating) return last;
+  if (++infosKept > INFOS_MAX) {
+    generation++;
+    infosKept = 1;
+    a.info = null;
+    a.infos = null;
+    a.infosOf = generation;
+  }
+  const info: EndpointInfo = { ip, port, text, isLocal, ready, serving, terminating };
+  if (a.info === null || a.info.port === port) a.info = info;
+  else (a.infos ??= new Map()).set(port, info);
+  return info;
+}
+
+/** The texts of an endpoint's first address (the one kube-proxy uses); undefined: none. */
+function addressOf(ep: EndpointSlice['endpoints'][number]): AddressTexts | undefined {
+  return ep.addresses.length === 0 ? undefined : addressTexts(ep.addresses[0]);
 }
 
 /** Endpoint lists up to this long are searched for a text by a scan, longer ones through a map. */

@@ -670,7 +670,8 @@ export function renderSync(input: RenderInput): RenderResult {
     if (seg === undefined) {
       seg = renderService(svc, eps, partialSkip);
       if (memo === undefined) {
-        memo = { svc, eps, config, large: largeClusterMode };
+        // Both variants' fields in the literal: set later, they would each add a property array to the object.
+        memo = { svc, eps, config, large: largeClusterMode, written: undefined, skipped: undefined };
         segments?.set(svc.key, memo);
       }
       if (partialSkip) memo.skipped = seg;

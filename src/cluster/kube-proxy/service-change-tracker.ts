@@ -23,6 +23,9 @@ export interface UpdateServiceMapResult {
 const json = (ports: readonly ServicePortInfo[]): string => JSON.stringify(ports, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 const same = (a: readonly ServicePortInfo[], b: readonly ServicePortInfo[]): boolean => a.length === b.length && json(a) === json(b);
 
+/** No ports (an added Service's previous ones, a deleted one's current ones): one array, never changed. */
+const NO_PORTS: ServicePortInfo[] = Object.freeze([]) as unknown as ServicePortInfo[];
+
 export class ServiceChangeTracker {
   private readonly items = new Map<string, ServiceChange>();
   private readonly family: IpFamily;
@@ -38,10 +41,10 @@ export class ServiceChangeTracker {
     const nn = serviceName(svc.namespace, svc.name);
     let change = this.items.get(nn);
     if (!change) {
-      change = { previous: previous ? servicePortsOf(previous, this.family) : [], current: [] };
+      change = { previous: previous ? servicePortsOf(previous, this.family) : NO_PORTS, current: NO_PORTS };
       this.items.set(nn, change);
     }
-    change.current = current ? servicePortsOf(current, this.family) : [];
+    change.current = current ? servicePortsOf(current, this.family) : NO_PORTS;
     // A change back to where it started (or an update that changed nothing kube-proxy uses) is no change.
     if (same(change.previous, change.current)) this.items.delete(nn);
     return this.items.size > 0;

@@ -45,6 +45,29 @@ export interface ServicePortInfo {
 const NO_ADDRESSES = Object.freeze([]) as unknown as string[];
 const NO_RANGES = Object.freeze([]) as unknown as ParsedCidr[];
 
+/** The addresses' ParseIPSloppy() texts of `family`, each once, in order (a module function: no closure per Service). */
+function familyAddresses(xs: readonly string[], family: IpFamily): string[] {
+  if (xs.length === 0) return NO_ADDRESSES;
+  const out: string[] = [];
+  for (const x of xs) {
+    const p = addressTexts(x).ip;
+    if (p !== undefined && familyOfText(p) === family && !out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/** The protocols' lowercase texts: one string each rather than one per port. */
+const LOWER = new Map<string, string>();
+function lowerProtocol(protocol: string): string {
+  let t = LOWER.get(protocol);
+  if (t === undefined) {
+    t = protocol.toLowerCase();
+    // Only a few protocols exist; a Service object could name any text, so the memo stays small.
+    if (LOWER.size < 16) LOWER.set(protocol, t);
+  }
+  return t;
+}
+
 /** ShouldSkipService(): headless and ExternalName Services get no rules. */
 export function shouldSkipService(svc: Service): boolean {
   const ip = svc.clusterIP.trim();
@@ -57,25 +80,19 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   // ParseIPSloppy()'s text, kept per address (address-texts.ts: the same string object for every proxier).
   const cip = addressTexts(svc.clusterIP).ip;
   if (cip === undefined || familyOfText(cip) !== family) return [];
-  const ips = (xs: readonly string[]): string[] => {
-    if (xs.length === 0) return NO_ADDRESSES;
-    const out: string[] = [];
-    for (const x of xs) {
-      const p = addressTexts(x).ip;
-      if (p !== undefined && familyOfText(p) === family && !out.includes(p)) out.push(p);
-    }
-    return out;
-  };
   const type = svc.type ?? 'ClusterIP';
   // ipMode Proxy: the load balancer terminates the connection, so no VIP rule (KEP-1860).
   const ingress = svc.loadBalancerIngress;
-  const vips = ingress === undefined || ingress.length === 0 ? NO_ADDRESSES : ips(ingress.filter((i) => i.ipMode !== 'Proxy' && i.ip).map((i) => i.ip!));
+  const vips = ingress === undefined || ingress.length === 0 ? NO_ADDRESSES : familyAddresses(ingress.filter((i) => i.ipMode !== 'Proxy' && i.ip).map((i) => i.ip!), family);
   let ranges: ParsedCidr[] = NO_RANGES;
-  for (const r of svc.loadBalancerSourceRanges ?? []) {
-    const c = parseCidrSloppy(r);
-    if (c && c.family === family) {
-      if (ranges === NO_RANGES) ranges = [];
-      ranges.push(c);
+  const sourceRanges = svc.loadBalancerSourceRanges;
+  if (sourceRanges !== undefined) {
+    for (const r of sourceRanges) {
+      const c = parseCidrSloppy(r);
+      if (c && c.family === family) {
+        if (ranges === NO_RANGES) ranges = [];
+        ranges.push(c);
+      }
     }
   }
   const eTPLocal = (type === 'NodePort' || type === 'LoadBalancer') && svc.externalTrafficPolicy === 'Local';
@@ -83,7 +100,7 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   const affinity = svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null;
   const nn = serviceName(svc.namespace, svc.name);
   // Shared by the Service's ports, as vips and ranges are (never changed once made).
-  const externalIPs = ips(svc.externalIPs ?? []);
+  const externalIPs = svc.externalIPs === undefined ? NO_ADDRESSES : familyAddresses(svc.externalIPs, family);
   return svc.ports.map((p) => {
     const protocol = p.protocol ?? 'TCP';
     // The same string objects for every proxier and event (service-names.ts).
@@ -96,7 +113,7 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
       name,
       portName: p.name,
       protocol,
-      proto: protocol.toLowerCase(),
+      proto: lowerProtocol(protocol),
       clusterIP: cip,
       port: p.port,
       nodePort: p.nodePort ?? 0,
