@@ -8,15 +8,16 @@ import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { EndpointSlice, IpFamily } from './types.js';
 
+/** Shared by every slice, event and proxier with the same values (endpointInfo()): read only. */
 export interface EndpointInfo {
-  ip: string;
-  port: number;
+  readonly ip: string;
+  readonly port: number;
   /** `ip:port`, `[ip]:port` for IPv6: the DNAT destination and the sort key. */
-  text: string;
-  isLocal: boolean;
-  ready: boolean;
-  serving: boolean;
-  terminating: boolean;
+  readonly text: string;
+  readonly isLocal: boolean;
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
 }
 
 /**
