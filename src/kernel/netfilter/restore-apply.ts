@@ -11,7 +11,7 @@
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
 import type { Counters } from './ruleset.js';
-import { emptyRuleset, emptyTable, zeroCounters } from './ruleset.js';
+import { USER_CHAIN_ZERO, emptyRuleset, emptyTable, userChainCounters, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
 import type { LineSink, RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
@@ -123,7 +123,8 @@ function owns(b: Block, c: Chain): boolean {
 
 /** A user chain the block made, recording its lines when `record` (restore-chain-source.ts). */
 function newChain(b: Block, name: string, counters: Counters): BlockChain {
-  const c = new BlockChain(name, null, null, counters, [], b.scope);
+  // A user chain at [0:0] shares one frozen counters object (ruleset.ts USER_CHAIN_ZERO).
+  const c = new BlockChain(name, null, null, userChainCounters(counters), [], b.scope);
   b.table.chains.set(name, c);
   b.touched.push(name);
   b.lastName = null;
@@ -182,7 +183,8 @@ function writable(b: Block, name: string): Chain | undefined {
   if (!c) return undefined;
   let w = c;
   if (!owns(b, c)) {
-    w = new BlockChain(c.name, c.hook, c.policy, { ...c.counters }, c.rules.slice(), b.scope);
+    const counters = c.hook === null ? userChainCounters(c.counters) : c.counters;
+    w = new BlockChain(c.name, c.hook, c.policy, counters === USER_CHAIN_ZERO ? counters : { ...counters }, c.rules.slice(), b.scope);
     b.table.chains.set(name, w);
     b.touched.push(name);
   }

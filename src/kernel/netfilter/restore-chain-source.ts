@@ -51,6 +51,12 @@ export interface LineHolder extends LineWords {
  */
 export interface RecordMaker {
   holderFor(chain: string, rule: Rule): LineHolder;
+  /**
+   * The record of a chain whose lines so far are this maker's line alone (`[this]`), or `first`'s line then this
+   * one (`[first, this]`): one array per maker or pair, shared by every chain recorded so (never changed: record()
+   * makes a new array for a third line, and RecordedSource copies a record before it writes a holder into it).
+   */
+  recordAfter?(first: RecordMaker | null): readonly RecordMaker[];
 }
 
 type Recorded = LineHolder | RecordMaker;
@@ -172,7 +178,8 @@ export class BlockChain implements Chain {
   readonly #scope: SourceScope;
   /**
    * The holders of the lines recorded since the declaration (each with its text); null: not built that way. An
-   * array of two or more is the chain's own (record() pushes to it); shorter ones are replaced, never changed.
+   * array of three or more is the chain's own (record() pushes to it); shorter ones are replaced, never changed
+   * (and may be shared: RecordMaker.recordAfter()).
    */
   #rec: readonly Recorded[] | null = null;
   /** A finished record (a kept chain's, handed on to its copy), or the one made from #rec. */
@@ -226,9 +233,13 @@ export class BlockChain implements Chain {
     const rec = this.#rec;
     if (rec === null) return;
     this.#hooks &= hooks;
-    // Most chains get one to three lines: a first push would give the array room for 17.
-    if (rec.length === 0) this.#rec = [holder];
-    else if (rec.length === 1) this.#rec = [rec[0], holder];
+    // Most chains get one to three lines: a first push would give the array room for 17. A record of one or two
+    // lines is never changed (a third line makes a new array), so a maker's may be shared (recordAfter()).
+    if (rec.length === 0) this.#rec = isMaker(holder) && holder.recordAfter !== undefined ? holder.recordAfter(null) : [holder];
+    else if (rec.length === 1) {
+      const first = rec[0];
+      this.#rec = isMaker(holder) && holder.recordAfter !== undefined && isMaker(first) ? holder.recordAfter(first) : [first, holder];
+    } else if (rec.length === 2) this.#rec = [rec[0], rec[1], holder];
     else (rec as Recorded[]).push(holder);
   }
 
