@@ -23,7 +23,7 @@ import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
 import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
-import { BlockChain, chainSource } from './restore-chain-source.js';
+import { BlockChain, EXACT_ARRAY_MAX, chainSource, grown } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
 import { OverlayMap } from './overlay-map.js';
 import { ChainRenames } from './restore-rename.js';
@@ -165,9 +165,12 @@ function noteAppend(b: Block, c: Chain, r: Rule, entry: CachedCommand): void {
 /** Appends `r` to `c`, a chain the block owns. */
 function append(c: Chain, r: Rule): void {
   const rules = c.rules;
-  // Most chains get one to three rules: a first push would give the array room for 17.
-  if (rules.length === 0) c.rules = [r];
-  else if (rules.length === 1) c.rules = [rules[0], r];
+  // Most chains get one to eight rules: a push would give the array room for 17 more, which every scavenge then
+  // copies (kube-proxy's 20,000 KUBE-SVC chains of four rules), so a short array is made anew at its size.
+  const n = rules.length;
+  if (n === 0) c.rules = [r];
+  else if (n === 1) c.rules = [rules[0], r];
+  else if (n < EXACT_ARRAY_MAX) c.rules = grown(rules, r);
   else rules.push(r);
 }
 

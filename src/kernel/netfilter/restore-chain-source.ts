@@ -161,6 +161,18 @@ class RecordedSource implements ChainSource {
   }
 }
 
+/** Arrays shorter than this are grown by grown(), longer ones by push(). */
+export const EXACT_ARRAY_MAX = 8;
+
+/**
+ * A new array of `a`'s items then `x`, no larger than they need (push() would give it room for 17 more, which
+ * every scavenge copies while it is young: a chain's rules and record are short and kept).
+ */
+export function grown<T>(a: readonly T[], x: T): T[] {
+  // concat() makes its result at its length, packed (a spread or a copy and push() would leave room to grow).
+  return a.concat([x]);
+}
+
 /** The record of a chain declared and given no line yet: shared, never changed. */
 const NO_LINES: readonly Recorded[] = [];
 
@@ -239,7 +251,7 @@ export class BlockChain implements Chain {
     else if (rec.length === 1) {
       const first = rec[0];
       this.#rec = isMaker(holder) && holder.recordAfter !== undefined && isMaker(first) ? holder.recordAfter(first) : [first, holder];
-    } else if (rec.length === 2) this.#rec = [rec[0], rec[1], holder];
+    } else if (rec.length < EXACT_ARRAY_MAX) this.#rec = grown(rec, holder);
     else (rec as Recorded[]).push(holder);
   }
 
