@@ -169,8 +169,22 @@ export const EXACT_ARRAY_MAX = 8;
  * every scavenge copies while it is young: a chain's rules and record are short and kept).
  */
 export function grown<T>(a: readonly T[], x: T): T[] {
-  // concat() makes its result at its length, packed (a spread or a copy and push() would leave room to grow).
-  return a.concat([x]);
+  // A literal, or concat(), makes its result at its length, packed (a spread or a copy and push() would leave
+  // room to grow); the literals for the commonest lengths make no argument array.
+  switch (a.length) {
+    case 0:
+      return [x];
+    case 1:
+      return [a[0], x];
+    case 2:
+      return [a[0], a[1], x];
+    case 3:
+      return [a[0], a[1], a[2], x];
+    case 4:
+      return [a[0], a[1], a[2], a[3], x];
+    default:
+      return a.concat([x]);
+  }
 }
 
 /** The record of a chain declared and given no line yet: shared, never changed. */
