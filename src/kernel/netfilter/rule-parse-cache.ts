@@ -444,7 +444,9 @@ export class RuleParseCache {
       t = kind.mid.get(line.slice(r, j));
       if (t !== undefined) {
         const name = line.slice(j + 4);
-        jump = findTarget(name) === undefined ? chainNamed(name) : undefined;
+        // The template's own jump names no target module (its parse took the name for a chain, and the modules
+        // are fixed: registry.ts), so a line with the same jump is not looked up there (kube-proxy's KUBE-MARK-MASQ).
+        jump = name === t.entry.jumpsTo || findTarget(name) === undefined ? chainNamed(name) : undefined;
         if (jump === undefined) t = undefined;
         // The template's own jump: the line differs from it in the chain only, and shares its rules as they are.
         else if (jump === t.entry.jumpsTo) jump = undefined;
