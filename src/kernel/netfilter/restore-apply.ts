@@ -11,7 +11,7 @@
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
 import type { Counters } from './ruleset.js';
-import { emptyRuleset, emptyTable, zeroCounters } from './ruleset.js';
+import { USER_CHAIN_ZERO, emptyRuleset, emptyTable, userChainCounters, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
 import type { LineSink, RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
@@ -23,7 +23,7 @@ import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
 import { danglingJumps, validateTable } from './table-validate.js';
 import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
-import { BlockChain, chainSource } from './restore-chain-source.js';
+import { BlockChain, EXACT_ARRAY_MAX, chainSource, grown } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
 import { OverlayMap } from './overlay-map.js';
 import { ChainRenames } from './restore-rename.js';
@@ -123,7 +123,8 @@ function owns(b: Block, c: Chain): boolean {
 
 /** A user chain the block made, recording its lines when `record` (restore-chain-source.ts). */
 function newChain(b: Block, name: string, counters: Counters): BlockChain {
-  const c = new BlockChain(name, null, null, counters, [], b.scope);
+  // A user chain at [0:0] shares one frozen counters object (ruleset.ts USER_CHAIN_ZERO).
+  const c = new BlockChain(name, null, null, userChainCounters(counters), [], b.scope);
   b.table.chains.set(name, c);
   b.touched.push(name);
   b.lastName = null;
@@ -164,9 +165,12 @@ function noteAppend(b: Block, c: Chain, r: Rule, entry: CachedCommand): void {
 /** Appends `r` to `c`, a chain the block owns. */
 function append(c: Chain, r: Rule): void {
   const rules = c.rules;
-  // Most chains get one to three rules: a first push would give the array room for 17.
-  if (rules.length === 0) c.rules = [r];
-  else if (rules.length === 1) c.rules = [rules[0], r];
+  // Most chains get one to eight rules: a push would give the array room for 17 more, which every scavenge then
+  // copies (kube-proxy's 20,000 KUBE-SVC chains of four rules), so a short array is made anew at its size.
+  const n = rules.length;
+  if (n === 0) c.rules = [r];
+  else if (n === 1) c.rules = [rules[0], r];
+  else if (n < EXACT_ARRAY_MAX) c.rules = grown(rules, r);
   else rules.push(r);
 }
 
@@ -182,7 +186,8 @@ function writable(b: Block, name: string): Chain | undefined {
   if (!c) return undefined;
   let w = c;
   if (!owns(b, c)) {
-    w = new BlockChain(c.name, c.hook, c.policy, { ...c.counters }, c.rules.slice(), b.scope);
+    const counters = c.hook === null ? userChainCounters(c.counters) : c.counters;
+    w = new BlockChain(c.name, c.hook, c.policy, counters === USER_CHAIN_ZERO ? counters : { ...counters }, c.rules.slice(), b.scope);
     b.table.chains.set(name, w);
     b.touched.push(name);
   }

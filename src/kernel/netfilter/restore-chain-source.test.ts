@@ -9,6 +9,7 @@ import { RuleParseCache } from './rule-parse-cache.js';
 import { printSave } from './save-print.js';
 import type { Ruleset } from './ruleset.js';
 import { cloneRuleset } from './ruleset.js';
+import { grown } from './restore-chain-source.js';
 
 const FULL = [
   '*nat',
@@ -201,5 +202,19 @@ describe('kept chains of a cloned ruleset', () => {
     const again = restore(PARTIAL, inc.ruleset, { ...OPTS, cache });
     expect(chain(again.ruleset, 'SVCS')).toBe(chain(inc.ruleset, 'SVCS'));
     expect(chain(clone, 'SVCS').rules[1].counters.packets).toBe(3);
+  });
+});
+
+describe('grown()', () => {
+  it('is the array then the item, a new array, the old one unchanged', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer(), { maxLength: 12 }), fc.integer(), (a, x) => {
+        const before = a.slice();
+        const out = grown(a, x);
+        expect(out).toEqual([...before, x]);
+        expect(out).not.toBe(a);
+        expect(a).toEqual(before);
+      }),
+    );
   });
 });

@@ -51,6 +51,12 @@ export interface LineHolder extends LineWords {
  */
 export interface RecordMaker {
   holderFor(chain: string, rule: Rule): LineHolder;
+  /**
+   * The record of a chain whose lines so far are this maker's line alone (`[this]`), or `first`'s line then this
+   * one (`[first, this]`): one array per maker or pair, shared by every chain recorded so (never changed: record()
+   * makes a new array for a third line, and RecordedSource copies a record before it writes a holder into it).
+   */
+  recordAfter?(first: RecordMaker | null): readonly RecordMaker[];
 }
 
 type Recorded = LineHolder | RecordMaker;
@@ -155,6 +161,32 @@ class RecordedSource implements ChainSource {
   }
 }
 
+/** Arrays shorter than this are grown by grown(), longer ones by push(). */
+export const EXACT_ARRAY_MAX = 8;
+
+/**
+ * A new array of `a`'s items then `x`, no larger than they need (push() would give it room for 17 more, which
+ * every scavenge copies while it is young: a chain's rules and record are short and kept).
+ */
+export function grown<T>(a: readonly T[], x: T): T[] {
+  // A literal, or concat(), makes its result at its length, packed (a spread or a copy and push() would leave
+  // room to grow); the literals for the commonest lengths make no argument array.
+  switch (a.length) {
+    case 0:
+      return [x];
+    case 1:
+      return [a[0], x];
+    case 2:
+      return [a[0], a[1], x];
+    case 3:
+      return [a[0], a[1], a[2], x];
+    case 4:
+      return [a[0], a[1], a[2], a[3], x];
+    default:
+      return a.concat([x]);
+  }
+}
+
 /** The record of a chain declared and given no line yet: shared, never changed. */
 const NO_LINES: readonly Recorded[] = [];
 
@@ -172,7 +204,8 @@ export class BlockChain implements Chain {
   readonly #scope: SourceScope;
   /**
    * The holders of the lines recorded since the declaration (each with its text); null: not built that way. An
-   * array of two or more is the chain's own (record() pushes to it); shorter ones are replaced, never changed.
+   * array of three or more is the chain's own (record() pushes to it); shorter ones are replaced, never changed
+   * (and may be shared: RecordMaker.recordAfter()).
    */
   #rec: readonly Recorded[] | null = null;
   /** A finished record (a kept chain's, handed on to its copy), or the one made from #rec. */
@@ -226,9 +259,13 @@ export class BlockChain implements Chain {
     const rec = this.#rec;
     if (rec === null) return;
     this.#hooks &= hooks;
-    // Most chains get one to three lines: a first push would give the array room for 17.
-    if (rec.length === 0) this.#rec = [holder];
-    else if (rec.length === 1) this.#rec = [rec[0], holder];
+    // Most chains get one to three lines: a first push would give the array room for 17. A record of one or two
+    // lines is never changed (a third line makes a new array), so a maker's may be shared (recordAfter()).
+    if (rec.length === 0) this.#rec = isMaker(holder) && holder.recordAfter !== undefined ? holder.recordAfter(null) : [holder];
+    else if (rec.length === 1) {
+      const first = rec[0];
+      this.#rec = isMaker(holder) && holder.recordAfter !== undefined && isMaker(first) ? holder.recordAfter(first) : [first, holder];
+    } else if (rec.length < EXACT_ARRAY_MAX) this.#rec = grown(rec, holder);
     else (rec as Recorded[]).push(holder);
   }
 

@@ -1,5 +1,6 @@
 // The parse cache: a hit gives the rules a fresh parse gives, sharing only what holds no per-rule state.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { restore } from './restore-apply.js';
 import { formatRestoreError } from './restore-parse.js';
@@ -75,5 +76,34 @@ describe('RuleParseCache', () => {
     expect(c.ruleset.tables.get('filter')!.chains.get('INPUT')!.rules.map((x) => x.counters)).toEqual([
       { packets: 0, bytes: 0 }, { packets: 5, bytes: 6 }, { packets: 7, bytes: 8 },
     ]);
+  });
+});
+
+describe('RuleParseCache: a MID template and a jump named like a target', () => {
+  // `-j NAME` takes a target module before a chain of that name (do_parse()), and a user chain may be named like
+  // one (`:DROP`): a line with a MID template's middle and such a name must not take the chain (find()'s shortcut
+  // for the template's own jump skips the target lookup only for that one name). The chains' names are as long
+  // as the targets', so a shortcut that compared lengths alone would be caught.
+  it('gives what a restore without a cache gives, rule by rule (target kinds too)', () => {
+    const names = ['DROP', 'MYCH', 'ACCEPT', 'ABCDEF', 'RETURN', 'XRETRN'];
+    const mids = ['', ' -s 10.0.0.1/32', ' -p tcp -m tcp --dport 80'];
+    const line = fc.record({ chain: fc.constantFrom('A', 'B', 'INPUT'), mid: fc.constantFrom(...mids), jump: fc.constantFrom(...names) });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), fc.subarray(names), (lines, declared) => {
+        const text = ['*filter', ':A - [0:0]', ':B - [0:0]', ':MYCH - [0:0]', ':ABCDEF - [0:0]', ':XRETRN - [0:0]']
+          .concat(declared.filter((d) => !['MYCH', 'ABCDEF', 'XRETRN'].includes(d)).map((d) => `:${d} - [0:0]`))
+          .concat(lines.map((l) => `-A ${l.chain}${l.mid} -j ${l.jump}`), ['COMMIT', '']).join('\n');
+        const cache = new RuleParseCache();
+        for (let k = 0; k < 2; k++) {
+          const got = restore(text, undefined, { cache });
+          const want = restore(text);
+          expect(got.errors.map(formatRestoreError)).toEqual(want.errors.map(formatRestoreError));
+          if (want.errors.length > 0) continue;
+          const table = (rs: Ruleset) => [...rs.tables.get('filter')!.chains.values()].map((c) => c.rules.map((r) => ({ kind: r.target.kind, name: r.target.kind === 'module' ? r.target.target.name : r.target.kind === 'none' ? '' : r.target.chain, source: r.source })));
+          expect(table(got.ruleset)).toEqual(table(want.ruleset));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

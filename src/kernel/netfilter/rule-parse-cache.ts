@@ -85,6 +85,23 @@ export class Template implements RecordMaker {
   /** allowedHooks() of the template's one rule, once asked; -1 before. */
   #hooks = -1;
 
+  /** recordAfter(null), once asked; and recordAfter(first) by `first`. */
+  #alone: readonly RecordMaker[] | undefined;
+  #after: Map<RecordMaker, readonly RecordMaker[]> | undefined;
+
+  /**
+   * The record of a chain whose lines are this template's line alone, or `first`'s line then this one, shared
+   * (restore-chain-source.ts RecordMaker.recordAfter()): kube-proxy's KUBE-SEP chains are a masquerade line and a
+   * DNAT line of the same few endpoints, so a full sync's 60,000 such chains need a few hundred arrays.
+   */
+  recordAfter(first: RecordMaker | null): readonly RecordMaker[] {
+    if (first === null) return (this.#alone ??= [this]);
+    const after = (this.#after ??= new Map());
+    let rec = after.get(first);
+    if (rec === undefined) after.set(first, (rec = [first, this]));
+    return rec;
+  }
+
   /**
    * allowedHooks() of `rule`, made from this template by rebasedRule(): the template's rule's, which has the same
    * matches and the same target or a jump as its target (neither a target module), asked once per template.
@@ -427,7 +444,9 @@ export class RuleParseCache {
       t = kind.mid.get(line.slice(r, j));
       if (t !== undefined) {
         const name = line.slice(j + 4);
-        jump = findTarget(name) === undefined ? chainNamed(name) : undefined;
+        // The template's own jump names no target module (its parse took the name for a chain, and the modules
+        // are fixed: registry.ts), so a line with the same jump is not looked up there (kube-proxy's KUBE-MARK-MASQ).
+        jump = name === t.entry.jumpsTo || findTarget(name) === undefined ? chainNamed(name) : undefined;
         if (jump === undefined) t = undefined;
         // The template's own jump: the line differs from it in the chain only, and shares its rules as they are.
         else if (jump === t.entry.jumpsTo) jump = undefined;
