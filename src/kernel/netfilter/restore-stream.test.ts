@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyRestore, restore } from './restore-apply.js';
+import { RestoreApplier, applyRestore, restore } from './restore-apply.js';
 import { formatRestoreError, parseRestore } from './restore-parse.js';
 import type { RestoreOptions } from './restore-parse.js';
 import { chainSource } from './restore-chain-source.js';
@@ -114,6 +114,37 @@ describe('restore() in one pass', () => {
     // Both ways are taken many times.
     expect(ok).toBeGreaterThan(100);
     expect(failed).toBeGreaterThan(100);
+  });
+
+  it('finishes a restore without errors in its one pass (a kube-proxy full sync is not read twice)', () => {
+    // What restore() does first; it reads the text again only when this pass failed or had a doubt.
+    const cache = new RuleParseCache();
+    const opts: RestoreOptions = { noflush: true, counters: true, cache };
+    const sync = (n: number): string => {
+      const out = ['*nat', ':KUBE-SERVICES - [0:0]', ':KUBE-MARK-MASQ - [0:0]'];
+      for (let i = 0; i < n; i++) out.push(`:KUBE-SVC-${i} - [0:0]`, `:KUBE-SEP-${i} - [0:0]`);
+      out.push('-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000');
+      for (let i = 0; i < n; i++) {
+        out.push(
+          `-A KUBE-SERVICES -m comment --comment "default/svc-${i}:dns cluster IP" -m udp -p udp -d 172.16.0.${i} --dport 53 -j KUBE-SVC-${i}`,
+          `-A KUBE-SVC-${i} -j KUBE-SEP-${i}`,
+          `-A KUBE-SEP-${i} -s 10.244.1.${i}/32 -j KUBE-MARK-MASQ`,
+          `-A KUBE-SEP-${i} -m udp -p udp -j DNAT --to-destination 10.244.1.${i}:53`,
+        );
+      }
+      return [...out, 'COMMIT', ''].join('\n');
+    };
+    let base = emptyRuleset();
+    for (const n of [20, 20, 30]) {
+      const text = sync(n);
+      const stream = new RestoreApplier(base, opts, null);
+      const pass = parseRestore(text, base, opts, true, stream);
+      expect(pass.errors).toEqual([]);
+      expect(stream.failed).toBe(false);
+      const got = stream.finish();
+      expect(outcome(got)).toEqual(outcome(twoPass(text, base, { noflush: true, counters: true, cache: new RuleParseCache() })));
+      base = got.ruleset;
+    }
   });
 });
 
