@@ -478,8 +478,8 @@ export class RestoreApplier implements LineSink {
         // One pass: a chain the parse saw no chain of that name before is made without a lookup; made over one
         // that exists after all (the table's size tells), the apply is in doubt and the caller starts again.
         const had = block.table.chains.size;
-        // The line's counters are its own (a new object per chain line, read by no one else once streamed).
-        const u = newChain(block, l.chain, opts.counters && l.counters ? l.counters : zeroCounters());
+        // A user chain has no counters of its own (USER_CHAIN_COUNTERS below): its line's `[p:b]` is not taken.
+        const u = newChain(block, l.chain, zeroCounters());
         if (block.table.chains.size === had) this.#doubt = true;
         else if (!block.failed && l.policy === null) u.startRecord();
         return;
@@ -493,7 +493,10 @@ export class RestoreApplier implements LineSink {
         c.rules = [];
         if (!block.failed && l.policy === null && c instanceof BlockChain) c.startRecord();
       } else {
-        const u = newChain(block, l.chain, opts.counters && l.counters ? { ...l.counters } : zeroCounters());
+        // USER_CHAIN_COUNTERS: iptables-nft sends chain counters for base chains only, and the kernel keeps none
+        // for a user chain (iptables 1.8.9, `iptables-restore --counters` of `:X - [3:4]`, then `iptables-save -c`
+        // prints `:X - [0:0]`; a built-in chain's `[5:6]` is kept).
+        const u = newChain(block, l.chain, zeroCounters());
         if (!block.failed && l.policy === null) u.startRecord();
       }
       return;

@@ -30,12 +30,15 @@ describe('iptables-restore -E', () => {
     ].join('\n'));
   });
 
-  it('keeps the chain\'s counters and leaves the ruleset it started from unchanged', () => {
-    const rs = restore(BASE.replace(':A - [0:0]', ':A - [4:5]'), undefined, { counters: true }).ruleset;
+  it('keeps the chain\'s rules with their counters and leaves the ruleset it started from unchanged', () => {
+    // A user chain has no counters of its own (restore-apply.ts USER_CHAIN_COUNTERS): its line's [4:5] is not kept.
+    const rs = restore(BASE.replace(':A - [0:0]', ':A - [4:5]').replace('-A A -j ACCEPT', '[6:7] -A A -j ACCEPT'), undefined, { counters: true }).ruleset;
     const before = printSave(rs, { counters: true });
+    expect(before).toContain(':A - [0:0]');
     const r = restore('*filter\n-E A C\nCOMMIT\n', rs, { noflush: true });
     expect(r.errors).toEqual([]);
-    expect(printSave(r.ruleset, { counters: true })).toContain(':C - [4:5]');
+    expect(printSave(r.ruleset, { counters: true })).toContain(':C - [0:0]');
+    expect(printSave(r.ruleset, { counters: true })).toContain('[6:7] -A C -j ACCEPT');
     expect(printSave(rs, { counters: true })).toBe(before);
   });
 
