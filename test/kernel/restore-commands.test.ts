@@ -116,6 +116,20 @@ const CASES: Case[] = [
   { name: ':FORWARD ACCEPT then -Z FORWARD under --noflush', steps: [FORWARD_DROP, noflush(':FORWARD ACCEPT [0:0]\n-Z FORWARD')] },
   { name: '-Z between policies under --noflush', steps: [FORWARD_DROP, noflush(':FORWARD ACCEPT [0:0]\n-P FORWARD ACCEPT\n-Z\n-P INPUT DROP')] },
   { name: '-P then -Z without --noflush over a DROP policy', steps: [FORWARD_DROP, restore('-P FORWARD ACCEPT\n-Z')] },
+  // A match's or target's checkentry refuses some options by hook, and nft_compat gives it the hook of a base
+  // chain only (0 for a rule in a user chain): a rule in the base chain is refused, the same rule in a user chain
+  // the base chain jumps to is not (hook-mask.ts entryHooks()).
+  { name: '--physdev-out in OUTPUT', steps: [restore('-A OUTPUT -m physdev --physdev-out eth0 -j ACCEPT')] },
+  { name: '--physdev-is-out in OUTPUT, with ! --physdev-is-bridged', steps: [restore('-A OUTPUT -m physdev --physdev-is-out ! --physdev-is-bridged -j ACCEPT')] },
+  { name: '--physdev-out with --physdev-is-bridged in OUTPUT', steps: [restore('-A OUTPUT -m physdev --physdev-out eth0 --physdev-is-bridged -j ACCEPT')] },
+  { name: '--physdev-out in a user chain OUTPUT jumps to', steps: [restore(':U - [0:0]\n-A U -m physdev --physdev-out eth0 -j ACCEPT\n-A OUTPUT -j U')] },
+  { name: '--physdev-out in FORWARD', steps: [restore('-A FORWARD -m physdev --physdev-out eth0 -j ACCEPT')] },
+  { name: 'addrtype --limit-iface-out in INPUT', steps: [restore('-A INPUT -m addrtype --dst-type LOCAL --limit-iface-out -j ACCEPT')] },
+  { name: 'addrtype --limit-iface-in in OUTPUT', steps: [restore('-A OUTPUT -m addrtype --dst-type LOCAL --limit-iface-in -j ACCEPT')] },
+  { name: 'addrtype --limit-iface-in in INPUT', steps: [restore('-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -j ACCEPT')] },
+  { name: 'addrtype --limit-iface-out in a user chain INPUT jumps to', steps: [restore(':U - [0:0]\n-A U -m addrtype --dst-type LOCAL --limit-iface-out -j ACCEPT\n-A INPUT -j U')] },
+  { name: 'TCPMSS --clamp-mss-to-pmtu in mangle INPUT', steps: [{ cmd: 'iptables-restore', stdin: '*mangle\n-A INPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\nCOMMIT\n' }] },
+  { name: 'TCPMSS --clamp-mss-to-pmtu in a user chain mangle INPUT jumps to', steps: [{ cmd: 'iptables-restore', stdin: '*mangle\n:U - [0:0]\n-A U -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n-A INPUT -j U\nCOMMIT\n' }] },
   // The iptables tool: one transaction per command.
   {
     name: 'iptables -E, -R and -X',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { NfHook } from './hooks.js';
+import type { Match } from './module.js';
 import type { Rule, RuleTarget, Table, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, emptyBasics, emptyTable, userChain } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
@@ -9,16 +10,35 @@ import { compactValidGraph } from './compact-jump-check.js';
 
 const HOOKS: readonly NfHook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 
-/** A target allowed only from some hooks (as DNAT is from PREROUTING / OUTPUT), or from all. */
-function moduleTarget(hooks: readonly NfHook[] | undefined): RuleTarget {
-  return { kind: 'module', target: { name: 'ACCEPT', saveText: '', ...(hooks ? { hooks } : {}), apply: () => ({ kind: 'accept' }) as never } };
+/**
+ * A target of module `name` (its registered hooks: DNAT PREROUTING / OUTPUT, MASQUERADE POSTROUTING, REJECT
+ * INPUT / FORWARD / OUTPUT, SNAT POSTROUTING / INPUT; ACCEPT none), whose options allow only `hooks` when given
+ * (Target.hooks: checked for a rule written in a base chain only).
+ */
+function moduleTarget(hooks: readonly NfHook[] | undefined, name = 'ACCEPT'): RuleTarget {
+  return { kind: 'module', target: { name, saveText: '', ...(hooks ? { hooks } : {}), apply: () => ({ kind: 'accept' }) as never } };
 }
+
+/** A match of module `name` (owner: OUTPUT / POSTROUTING; rpfilter: PREROUTING), as the registry gives its hooks. */
+function moduleMatch(name: string): Match {
+  return { module: name, saveText: '', pure: true, match: () => true };
+}
+
+/**
+ * Rules whose match and target modules allow exactly `mask` (the hooks checked through jumps), each mask made
+ * from registered modules: target DNAT 9, MASQUERADE 16, REJECT 14, SNAT 18; match owner 24, rpfilter 1.
+ */
+const MODULE_MASKS: Readonly<Record<number, { matches: string[]; target: string }>> = {
+  31: { matches: [], target: 'ACCEPT' }, 9: { matches: [], target: 'DNAT' }, 16: { matches: [], target: 'MASQUERADE' },
+  14: { matches: [], target: 'REJECT' }, 18: { matches: [], target: 'SNAT' }, 24: { matches: ['owner'], target: 'ACCEPT' },
+  1: { matches: ['rpfilter'], target: 'ACCEPT' }, 8: { matches: ['owner'], target: 'DNAT' }, 0: { matches: ['rpfilter', 'owner'], target: 'ACCEPT' },
+};
 
 interface Spec {
   table: TableName;
   chains: number;
   /** Rules per chain index (built-in chains first, then user chains N0, N1 ...): a jump (chain index, possibly missing) or a target allowed from some hooks. */
-  rules: Array<Array<{ jump: number | null; goto: boolean; hooks: number }>>;
+  rules: Array<Array<{ jump: number | null; goto: boolean; hooks: number; entry: number }>>;
 }
 
 function tableOf(spec: Spec): Table {
@@ -31,15 +51,18 @@ function tableOf(spec: Spec): Table {
     if (!c) return;
     for (const r of rules) {
       let target: RuleTarget;
+      let matches: Match[] = [];
       if (r.jump !== null) {
         // One past the end names a missing chain (a dangling jump).
         const name = r.jump < names.length ? names[r.jump] : `MISSING${r.jump}`;
         target = { kind: r.goto ? 'goto' : 'jump', chain: name };
       } else {
-        const hooks = HOOKS.filter((_, b) => (r.hooks >> b) & 1);
-        target = moduleTarget(r.hooks === 31 ? undefined : hooks);
+        // The modules' hooks (checked through jumps), and the options' (checked in a base chain only).
+        const m = MODULE_MASKS[r.hooks];
+        matches = m.matches.map(moduleMatch);
+        target = moduleTarget(r.entry === 31 ? undefined : HOOKS.filter((_, b) => (r.entry >> b) & 1), m.target);
       }
-      const rule: Rule = { basics: emptyBasics(), matches: [], target, counters: { packets: 0, bytes: 0 } };
+      const rule: Rule = { basics: emptyBasics(), matches, target, counters: { packets: 0, bytes: 0 } };
       c.rules.push(rule);
     }
   });
@@ -58,7 +81,8 @@ const specArb: fc.Arbitrary<Spec> = fc
         { weight: 1, arbitrary: fc.constant(n) },
       ),
       goto: fc.boolean(),
-      hooks: fc.oneof({ weight: 5, arbitrary: fc.constant(31) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 31 }) }),
+      hooks: fc.oneof({ weight: 5, arbitrary: fc.constant(31) }, { weight: 1, arbitrary: fc.constantFrom(9, 16, 14, 18, 24, 1, 8, 0) }),
+      entry: fc.oneof({ weight: 5, arbitrary: fc.constant(31) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 31 }) }),
     });
     return fc.record({ table: fc.constant(table), chains: fc.constant(chains), rules: fc.array(fc.array(rule, { maxLength: 4 }), { maxLength: n }) });
   })
@@ -200,8 +224,18 @@ describe('compactValidGraph', () => {
     expect(g.reach.get('X')).toBe(1 | 8);
     expect(new Set(g.parents.get('X'))).toEqual(new Set(['S']));
     expect(g.height.get('PREROUTING')).toBe(2);
-    // A target allowed only from PREROUTING, reached from OUTPUT too: refused.
-    t.chains.get('X')!.rules.push({ basics: emptyBasics(), matches: [], target: moduleTarget(['PREROUTING']), counters: { packets: 0, bytes: 0 } });
+    // Options that allow PREROUTING only, in a user chain: not checked (nft_compat's checkentry sees no hook there).
+    const entryOnly: Rule = { basics: emptyBasics(), matches: [], target: moduleTarget(['PREROUTING']), counters: { packets: 0, bytes: 0 } };
+    t.chains.get('X')!.rules.push(entryOnly);
+    expect(compactValidGraph(t)).not.toBeNull();
+    expect(validGraph(t)).not.toBeNull();
+    // The same rule written in OUTPUT itself: refused.
+    t.chains.get('OUTPUT')!.rules.push(entryOnly);
+    expect(compactValidGraph(t)).toBeNull();
+    expect(validGraph(t)).toBeNull();
+    t.chains.get('OUTPUT')!.rules.pop();
+    // A match module allowed only from PREROUTING (rpfilter), reached from OUTPUT too: refused through the jumps.
+    t.chains.get('X')!.rules.push({ basics: emptyBasics(), matches: [moduleMatch('rpfilter')], target: moduleTarget(undefined), counters: { packets: 0, bytes: 0 } });
     expect(compactValidGraph(t)).toBeNull();
     expect(validGraph(t)).toBeNull();
   });

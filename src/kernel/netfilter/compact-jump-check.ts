@@ -10,7 +10,7 @@
 // exact message, and accepts loops among chains no base chain reaches as the kernel does.
 
 import type { Chain, Rule, Table } from './ruleset.js';
-import { HOOK_BIT, allowedHooks } from './hook-mask.js';
+import { HOOK_BIT, allowedHooks, entryHooksAllow } from './hook-mask.js';
 import { BlockChain } from './restore-chain-source.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h (table-validate.ts exports it; repeated to keep this file a leaf). */
@@ -44,14 +44,18 @@ export function compactValidGraph(table: Table): CompactGraph | null {
   const chains = new Array<Chain>(n);
   let ruleCount = 0;
   let i = 0;
+  // A base chain's own rules are held to their options' hooks too (hook-mask.ts entryHooks()).
+  let entryRefused = false;
   // forEach: no entry pair made per chain (this runs once per full sync, often before it is optimized).
   table.chains.forEach((c, name) => {
     index.set(name, i);
     names[i] = name;
     chains[i] = c;
     ruleCount += c.rules.length;
+    if (c.hook !== null && !entryHooksAllow(c.rules, c.hook)) entryRefused = true;
     i++;
   });
+  if (entryRefused) return null;
   // Edges, CSR: a jump to a missing chain is not sure (the existing path names it).
   const offsets = new Int32Array(n + 1);
   const full = new Int32Array(ruleCount);

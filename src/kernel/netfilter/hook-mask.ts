@@ -29,7 +29,10 @@ function moduleMatchMask(name: string): number {
   return m;
 }
 
-/** The hooks a rule's matches and target all allow. */
+/**
+ * The hooks a rule's match and target modules all allow (xt_match.hooks, xt_target.hooks): nft_compat's
+ * validate checks them for every base chain that reaches the rule, through jumps too.
+ */
 export function allowedHooks(r: Rule): number {
   let m = ALL_HOOKS;
   const ms = r.matches;
@@ -38,5 +41,30 @@ export function allowedHooks(r: Rule): number {
   const t = r.target.target;
   let tm = targetMask.get(t.name);
   if (tm === undefined) targetMask.set(t.name, (tm = maskOf(findTarget(t.name)?.hooks)));
-  return t.hooks === undefined ? m & tm : m & tm & maskOf(t.hooks);
+  return m & tm;
+}
+
+/**
+ * The hooks a rule's match and target instances allow by their options (Match.hooks, Target.hooks): what their
+ * checkentry functions refuse (physdev_mt_check(), addrtype_mt_checkentry_v1(), tcpmss_tg4_check()). nft_compat
+ * gives checkentry the hook of a rule's own chain when that is a base chain and 0 otherwise
+ * (nft_match_set_mtchk_param()), so these are checked for a rule written in a base chain only: iptables 1.8.9
+ * refuses `-A OUTPUT -m physdev --physdev-out eth0` and accepts the same rule in a user chain OUTPUT jumps to.
+ */
+export function entryHooks(r: Rule): number {
+  let m = ALL_HOOKS;
+  const ms = r.matches;
+  for (let i = 0; i < ms.length; i++) {
+    const h = ms[i].hooks;
+    if (h !== undefined) m &= maskOf(h);
+  }
+  if (r.target.kind === 'module' && r.target.target.hooks !== undefined) m &= maskOf(r.target.target.hooks);
+  return m;
+}
+
+/** Whether every rule of `rules`, written in a base chain of `hook`, allows that hook by its options (entryHooks()). */
+export function entryHooksAllow(rules: readonly Rule[], hook: NfHook): boolean {
+  const bit = HOOK_BIT[hook];
+  for (let i = 0; i < rules.length; i++) if ((entryHooks(rules[i]) & bit) === 0) return false;
+  return true;
 }

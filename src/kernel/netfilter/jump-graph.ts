@@ -9,7 +9,7 @@
 import type { NfHook } from './hooks.js';
 import type { Chain, Rule, Table } from './ruleset.js';
 import { BUILTIN_CHAINS } from './ruleset.js';
-import { HOOK_BIT, allowedHooks } from './hook-mask.js';
+import { HOOK_BIT, allowedHooks, entryHooksAllow } from './hook-mask.js';
 import { NFT_JUMP_STACK_SIZE, jumpHeight } from './table-validate.js';
 import type { CompactGraph } from './compact-jump-check.js';
 import { compactValidGraph } from './compact-jump-check.js';
@@ -430,6 +430,8 @@ export function validGraph(table: Table): JumpGraph | null {
   for (const hook of BUILTIN_CHAINS[table.name]) {
     const c = table.chains.get(hook);
     if (!c) continue;
+    // A base chain's own rules, by their options too (hook-mask.ts entryHooks()).
+    if (c.hook !== null && !entryHooksAllow(c.rules, c.hook)) return null;
     for (const r of c.rules) {
       const t = targetOf(r);
       if (t !== null && 1 + (g.height.get(t) ?? 0) >= NFT_JUMP_STACK_SIZE) return null;
@@ -560,6 +562,8 @@ export function surelyValid(g: JumpGraph, base: Table, next: Table, touched: Rea
   for (const hook of BUILTIN_CHAINS[next.name]) {
     const c = next.chains.get(hook);
     if (!c) continue;
+    // A base chain's own rules, by their options too (hook-mask.ts entryHooks()).
+    if (c.hook !== null && !entryHooksAllow(c.rules, c.hook)) return false;
     for (const r of c.rules) {
       const t = targetOf(r);
       if (t !== null && 1 + settled(t) >= NFT_JUMP_STACK_SIZE) return false;

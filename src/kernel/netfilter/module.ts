@@ -53,6 +53,12 @@ export interface Match {
   readonly comment?: string;
   /** For the index: the single destination port this match requires, when it requires exactly one. */
   readonly exactDport?: number;
+  /**
+   * Hooks this instance's options allow, narrower than its module's, checked only for a rule written in a base
+   * chain (hook-mask.ts entryHooks(): the match's checkentry refuses them, and nft_compat gives checkentry the
+   * hook of a base chain only; e.g. physdev's `--physdev-out` without `--physdev-is-bridged`).
+   */
+  readonly hooks?: readonly NfHook[];
   /** Linux: xt_match.match(). */
   match(ctx: NfPacketContext): boolean;
 }
@@ -82,7 +88,10 @@ export interface Target {
   readonly name: string;
   /** The options exactly as iptables-save prints them; empty for none. */
   readonly saveText: string;
-  /** Hooks this instance's options allow, narrower than its module's (TCPMSS --clamp-mss-to-pmtu). */
+  /**
+   * Hooks this instance's options allow, narrower than its module's (TCPMSS --clamp-mss-to-pmtu), checked only for
+   * a rule written in a base chain (hook-mask.ts entryHooks(); as Match.hooks).
+   */
   readonly hooks?: readonly NfHook[];
   /** Linux: xt_target.target(). */
   apply(ctx: NfPacketContext): TargetVerdict;

@@ -5,7 +5,7 @@
 
 import type { Chain, Rule, Table } from './ruleset.js';
 import { findMatch, findTarget } from './registry.js';
-import { HOOK_BIT, allowedHooks } from './hook-mask.js';
+import { HOOK_BIT, allowedHooks, entryHooks } from './hook-mask.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h. */
 export const NFT_JUMP_STACK_SIZE = 16;
@@ -86,10 +86,13 @@ export function validateTable(table: Table): ValidationProblem[] {
       for (const r of c.rules) {
         const t = targetChain(r);
         if (t !== null) todo.push(t);
-        if ((allowedHooks(r) & bit) !== 0) continue;
-        const allowed: Array<readonly string[] | undefined> = r.matches.map((m) => findMatch(m.module)?.hooks);
-        if (r.target.kind === 'module') allowed.push(findTarget(r.target.target.name)?.hooks, r.target.target.hooks);
-        const bad = allowed.findIndex((hooks) => hooks && !hooks.includes(base.hook!));
+        // A rule written in the base chain itself is also held to its options' hooks (hook-mask.ts entryHooks()).
+        const direct = c === base;
+        if ((allowedHooks(r) & bit) !== 0 && (!direct || (entryHooks(r) & bit) !== 0)) continue;
+        const refuses = (hooks: readonly string[] | undefined): boolean => hooks !== undefined && !hooks.includes(base.hook!);
+        const refused = r.matches.map((m) => refuses(findMatch(m.module)?.hooks) || (direct && refuses(m.hooks)));
+        refused.push(r.target.kind === 'module' && (refuses(findTarget(r.target.target.name)?.hooks) || (direct && refuses(r.target.target.hooks))));
+        const bad = refused.indexOf(true);
         if (bad >= 0) {
           problems.push({ message: `RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`, rule: r, ...(bad < r.matches.length ? { match: bad } : {}) });
           return problems;

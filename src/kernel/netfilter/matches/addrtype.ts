@@ -59,6 +59,9 @@ export const addrtypeMatch: MatchModule = {
           module: 'addrtype',
           saveText: w.join(' '),
           pure: true,
+          // addrtype_mt_checkentry_v1(): an output interface limit is not valid in PREROUTING and INPUT, an input
+          // one not in POSTROUTING and OUTPUT (in a rule written in a base chain: hook-mask.ts entryHooks()).
+          ...(s.limitOut ? { hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] as const } : s.limitIn ? { hooks: ['PREROUTING', 'INPUT', 'FORWARD'] as const } : {}),
           match(ctx: NfPacketContext) {
             const dev = s.limitIn ? ctx.in : s.limitOut ? ctx.out : null;
             const test = (addr: number, f: { bits: number; invert: boolean }) =>

@@ -64,7 +64,14 @@ export const physdevMatch: MatchModule = {
         if (s.out) w.push(`${neg(s.out.invert)}--physdev-out ${s.out.name}`);
         if (s.bridged !== undefined) w.push(`${neg(s.bridged)}--physdev-is-bridged`);
         if (w.length === 0) return 'PHYSDEV: no physdev option specified';
-        return { module: 'physdev', saveText: w.join(' '), pure: true, match: (ctx: NfPacketContext) => evaluate(s, ctx) };
+        // physdev_mt_check(): --physdev-out and --physdev-is-out (either way) only with --physdev-is-bridged, in
+        // a rule its own base chain puts at LOCAL_OUT (hook-mask.ts entryHooks()).
+        const outUnbridged = (s.out !== undefined || s.isOut !== undefined) && s.bridged !== false;
+        return {
+          module: 'physdev', saveText: w.join(' '), pure: true,
+          ...(outUnbridged ? { hooks: ['PREROUTING', 'INPUT', 'FORWARD', 'POSTROUTING'] as const } : {}),
+          match: (ctx: NfPacketContext) => evaluate(s, ctx),
+        };
       },
     };
   },
