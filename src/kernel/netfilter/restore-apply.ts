@@ -162,6 +162,21 @@ function noteAppend(b: Block, c: Chain, r: Rule, entry: CachedCommand): void {
   else c.record(entry, allowedHooks(r));
 }
 
+/**
+ * Appends the one rule of a line answered from the rule cache to chain `name`, as applyCommand() appends (its
+ * command never made): the chain, or undefined after recording the error of a chain that does not exist.
+ */
+function appendCached(b: Block, errors: RestoreError[], name: string, r: Rule, line: number, column: number): Chain | undefined {
+  const c = writable(b, name);
+  if (c === undefined) {
+    errors.push({ line, column, message: 'No chain/target/match by that name.' });
+    b.failed = true;
+    return undefined;
+  }
+  append(c, r);
+  return c;
+}
+
 /** Appends `r` to `c`, a chain the block owns. */
 function append(c: Chain, r: Rule): void {
   const rules = c.rules;
@@ -410,15 +425,9 @@ export class RestoreApplier implements LineSink {
     if (block === null) return;
     block.nonEmpty = true;
     if (block.failed) return;
-    // As apply() appends a cached line's one rule.
-    const c = writable(block, chain);
-    if (c === undefined) {
-      // `-A CHAIN`: the chain's column (the two-pass restore, which the caller then runs, reports it).
-      this.errors.push({ line, column: 4, message: 'No chain/target/match by that name.' });
-      block.failed = true;
-      return;
-    }
-    append(c, rule);
+    // `-A CHAIN`: the chain's column (the two-pass restore, which the caller then runs, reports any error).
+    const c = appendCached(block, this.errors, chain, rule, line, 4);
+    if (c === undefined) return;
     if (c instanceof BlockChain && owns(block, c) && c.recording) {
       if (rule.counters.packets !== 0 || rule.counters.bytes !== 0) c.stopRecord();
       else c.record(maker, maker instanceof Template ? maker.hooksOf(rule) : allowedHooks(rule));
@@ -504,16 +513,8 @@ export class RestoreApplier implements LineSink {
     if (l.kind === 'command') {
       if (block.failed) return;
       if (isCachedLine(l) && l.rule !== null) {
-        // An append of one rule answered from the rule cache: appended as applyCommand() appends, its command
-        // never made.
-        const c = writable(block, l.chain!);
-        if (c === undefined) {
-          errors.push({ line: l.line, column: l.at.chain ?? l.at.command, message: 'No chain/target/match by that name.' });
-          block.failed = true;
-          return;
-        }
-        append(c, l.rule);
-        noteAppend(block, c, l.rule, l.entry);
+        const c = appendCached(block, errors, l.chain!, l.rule, l.line, l.at.chain ?? l.at.command);
+        if (c !== undefined) noteAppend(block, c, l.rule, l.entry);
         return;
       }
       const e = applyCommand(block, l.command, l.line, l.at);
