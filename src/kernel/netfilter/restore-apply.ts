@@ -166,15 +166,21 @@ function noteAppend(b: Block, c: Chain, r: Rule, entry: CachedCommand): void {
  * Appends the one rule of a line answered from the rule cache to chain `name`, as applyCommand() appends (its
  * command never made): the chain, or undefined after recording the error of a chain that does not exist.
  */
-function appendCached(b: Block, errors: RestoreError[], name: string, r: Rule, line: number, column: number): Chain | undefined {
+function appendCached(b: Block, errors: RestoreError[], name: string, r: Rule, line: number, column: number | HasAt): Chain | undefined {
   const c = writable(b, name);
   if (c === undefined) {
-    errors.push({ line, column, message: 'No chain/target/match by that name.' });
+    const at = typeof column === 'number' ? column : (column.at.chain ?? column.at.command);
+    errors.push({ line, column: at, message: 'No chain/target/match by that name.' });
     b.failed = true;
     return undefined;
   }
   append(c, r);
   return c;
+}
+
+/** A line whose columns are read only for an error (a cached line's are made when first read). */
+interface HasAt {
+  readonly at: CommandAt;
 }
 
 /** Appends `r` to `c`, a chain the block owns. */
@@ -513,7 +519,8 @@ export class RestoreApplier implements LineSink {
     if (l.kind === 'command') {
       if (block.failed) return;
       if (isCachedLine(l) && l.rule !== null) {
-        const c = appendCached(block, errors, l.chain!, l.rule, l.line, l.at.chain ?? l.at.command);
+        // The columns only if the chain is missing: a shaped line's are made by scanning it again.
+        const c = appendCached(block, errors, l.chain!, l.rule, l.line, l);
         if (c !== undefined) noteAppend(block, c, l.rule, l.entry);
         return;
       }
