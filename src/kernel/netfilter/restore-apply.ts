@@ -440,6 +440,41 @@ export class RestoreApplier implements LineSink {
     }
   }
 
+  /** Streaming: a one-rule append answered from a rule cache entry (LineSink.appendEntry()). */
+  appendEntry(line: number, chain: string, rule: Rule, entry: CachedCommand): void {
+    if (this.failed) return;
+    this.#count++;
+    const block = this.#block;
+    if (block === null) return;
+    block.nonEmpty = true;
+    if (block.failed) return;
+    // As apply() appends a CachedLine of the entry (whose columns are the entry's).
+    const c = appendCached(block, this.errors, chain, rule, line, entry);
+    if (c !== undefined) noteAppend(block, c, rule, entry);
+  }
+
+  /** Streaming: the declaration of a chain new to the parse (LineSink.newChain()). */
+  newChain(line: number, chain: string): void {
+    if (this.failed) return;
+    this.#count++;
+    const block = this.#block;
+    if (block === null) return;
+    block.nonEmpty = true;
+    this.#newChain(block, chain);
+  }
+
+  /**
+   * One pass: a chain the parse saw no chain of that name before is made without a lookup; made over one that
+   * exists after all (the table's size tells), the apply is in doubt and the caller starts again.
+   */
+  #newChain(block: Block, chain: string): void {
+    const had = block.table.chains.size;
+    // A user chain has no counters of its own (USER_CHAIN_COUNTERS in apply()): its line's `[p:b]` is not taken.
+    const u = newChain(block, chain, USER_CHAIN_ZERO);
+    if (block.table.chains.size === had) this.#doubt = true;
+    else if (!block.failed) u.startRecord();
+  }
+
   /** Line `i` of the script, `l`. */
   apply(l: RestoreLine, i: number): void {
     const opts = this.#opts;
@@ -489,16 +524,6 @@ export class RestoreApplier implements LineSink {
       return;
     }
     if (l.kind === 'chain') {
-      if (l.isNew === true && this.#lines === null) {
-        // One pass: a chain the parse saw no chain of that name before is made without a lookup; made over one
-        // that exists after all (the table's size tells), the apply is in doubt and the caller starts again.
-        const had = block.table.chains.size;
-        // A user chain has no counters of its own (USER_CHAIN_COUNTERS below): its line's `[p:b]` is not taken.
-        const u = newChain(block, l.chain, zeroCounters());
-        if (block.table.chains.size === had) this.#doubt = true;
-        else if (!block.failed && l.policy === null) u.startRecord();
-        return;
-      }
       const c = writable(block, l.chain);
       if (c && c.hook !== null) {
         if (l.policy) c.policy = l.policy;

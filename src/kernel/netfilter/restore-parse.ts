@@ -19,8 +19,7 @@ export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
   | { kind: 'comment'; line: number; text: string }
   | { kind: 'table'; line: number; table: TableName }
-  /** `isNew`: no chain of the name existed before the line, as the parse saw it (a hint a one-pass apply checks). */
-  | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string; isNew?: boolean }
+  | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string }
   /** `text`: the line as written, when its parse is one the rule cache may share (restore-chain-source.ts). */
   | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt; text?: string }
   /**
@@ -65,6 +64,16 @@ export interface LineSink {
    * `rule` (as a line of kind 'command' whose record is `maker`, for the chain's record).
    */
   appendRule(line: number, chain: string, rule: Rule, maker: RecordMaker): void;
+  /**
+   * Line `line`, `-A chain ...` answered from the rule cache's entry `entry` (not a rebased one), appends the one
+   * rule `rule`: a CachedLine of that entry, never made.
+   */
+  appendEntry(line: number, chain: string, rule: Rule, entry: CachedCommand): void;
+  /**
+   * Line `line`, `:chain - [0:0]` (or any declaration of a user chain), declares a chain no chain of that name
+   * existed before, as the parse sees it (the apply checks it): a line of kind 'chain' of a user chain, never made.
+   */
+  newChain(line: number, chain: string): void;
   readonly failed: boolean;
 }
 
@@ -176,6 +185,16 @@ export function parseRestore(
   };
   /** Line `lineNo` (`line`), answered from the rule cache whichever way: its record (a line's own `-c P B` is taken only with --counters). */
   const pushCached = (lineNo: number, entry: CachedCommand, line: string): void => {
+    if (sink !== undefined && !hasLazyText(entry)) {
+      // One pass: the entry's one rule goes to the sink with the entry, no line record made.
+      const rule = instantiateRule(entry, !opts.counters);
+      if (rule !== null) {
+        const chain = entryChain(entry)!;
+        releaseFor(chain);
+        sink.appendEntry(lineNo, chain, rule, entry);
+        return;
+      }
+    }
     const l = CachedLine.of(lineNo, entry, line, !opts.counters);
     releaseFor(l.chain);
     emit(l);
@@ -239,30 +258,35 @@ export function parseRestore(
       continue;
     }
     if (line.startsWith(':')) {
-      const parsed = plainChainLine(line) ?? parseChainLine(line, table);
-      if ('message' in parsed) {
+      // `:NAME - [0:0]` (how kube-proxy declares every chain) is read without a parse object.
+      const plain = plainChainName(line);
+      const parsed = plain === undefined ? parseChainLine(line, table) : null;
+      if (parsed !== null && 'message' in parsed) {
         errors.push({ line: lineNo, column: parsed.column, message: parsed.message });
         continue;
       }
-      parsed.chain = ownCopy(parsed.chain);
-      const tracked = trackers.size === 0 ? undefined : trackers.get(parsed.chain);
+      const name = ownCopy(parsed === null ? plain! : parsed.chain);
+      const tracked = trackers.size === 0 ? undefined : trackers.get(name);
       if (tracked !== undefined) giveBack(tracked);
       // Set, then told by the size whether it was new (one lookup of the name rather than two).
       const had = chains.size;
-      chains.set(parsed.chain, parsed.chain);
+      chains.set(name, name);
       const grew = chains.size !== had;
-      const src = keepChains && grew ? keptSource(kept, removed, parsed.chain, table, opts) : undefined;
-      if (removed.size > 0) removed.delete(parsed.chain);
+      const src = keepChains && grew ? keptSource(kept, removed, name, table, opts) : undefined;
+      if (removed.size > 0) removed.delete(name);
       forgetNames();
+      const counters = parsed === null ? { packets: 0, bytes: 0 } : parsed.counters;
       if (src !== undefined) {
-        trackers.set(parsed.chain, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: parsed.counters, runs: [], count: 0 });
+        trackers.set(name, { from: src.chain, src: src.source, line: lineNo, raw: line, counters, runs: [], count: 0 });
         continue;
       }
-      if (sink !== undefined && grew && !(kept !== undefined && !removed.has(parsed.chain) && kept.has(parsed.chain))) {
-        emit({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line, isNew: true });
+      // A new chain is a user chain (the built-in ones are in `chains` from the block's start): no policy, and
+      // its counters are not taken (restore-apply.ts).
+      if (sink !== undefined && grew && !(kept !== undefined && !removed.has(name) && kept.has(name))) {
+        sink.newChain(lineNo, name);
         continue;
       }
-      emit({ kind: 'chain', line: lineNo, chain: parsed.chain, policy: parsed.policy, counters: parsed.counters, raw: line });
+      emit({ kind: 'chain', line: lineNo, chain: name, policy: parsed === null ? null : parsed.policy, counters, raw: line });
       continue;
     }
     const hasNewline = nl >= 0;
@@ -544,6 +568,13 @@ function sourceWords(raw: readonly string[]): string[] {
  * the same result without splitting the line; undefined for any other line.
  */
 export function plainChainLine(line: string): { chain: string; policy: null; counters: Counters } | undefined {
+  const chain = plainChainName(line);
+  // A built-in chain's `-` keeps its policy, as a user chain has none.
+  return chain === undefined ? undefined : { chain, policy: null, counters: { packets: 0, bytes: 0 } };
+}
+
+/** The NAME of plainChainLine()'s `:NAME - [0:0]` (a slice of `line`); undefined for any other line. */
+export function plainChainName(line: string): string | undefined {
   const end = line.length - 8;
   if (end < 2 || !line.endsWith(' - [0:0]')) return undefined;
   for (let i = 1; i < end; i++) {
@@ -551,9 +582,7 @@ export function plainChainLine(line: string): { chain: string; policy: null; cou
     if (c === 32 || c === 9) return undefined;
   }
   const chain = line.slice(1, end);
-  if (checkChainName(chain) !== undefined) return undefined;
-  // A built-in chain's `-` keeps its policy, as a user chain has none.
-  return { chain, policy: null, counters: { packets: 0, bytes: 0 } };
+  return checkChainName(chain) === undefined ? chain : undefined;
 }
 
 /** `:CHAIN POLICY [p:b]`; the counters are optional and ignored when malformed, as the real tool does. */
