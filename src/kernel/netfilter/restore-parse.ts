@@ -14,6 +14,7 @@ import type { ChainSource, RecordMaker } from './restore-chain-source.js';
 import { chainSource, sourceCount, sourceLineIs } from './restore-chain-source.js';
 import { chainBlock, matchBlockLines } from './restore-chain-block.js';
 import { isCommitted } from './committed-table.js';
+import { ChainNameRecall } from './restore-name-recall.js';
 
 export type RestoreLine =
   /** A `#` comment or a blank line, kept for printing the script back. */
@@ -119,32 +120,23 @@ export function parseRestore(
     const k = kept.get(c);
     return k === undefined ? undefined : k.name === c ? k.name : c;
   };
-  // The last three names asked (most recent first), and what they gave: a rule line asks its chain and its jump,
-  // and kube-proxy writes each chain's lines in a run (KUBE-MARK-MASQ is half the jumps, asked by the first of a
-  // KUBE-SEP chain's two lines: a new chain's name comes between). Forgotten whenever the chains that exist
-  // change (forgetNames()).
+  // The last name asked and what it gave (a rule line asks its chain, and kube-proxy writes each chain's lines in
+  // a run), forgotten whenever the chains that exist change (forgetNames()); other names that exist are recalled
+  // from the order of the declarations and the names asked lately (restore-name-recall.ts), which forget only
+  // when a chain is deleted or the table changes (forgetChains()).
   let nameA: string | null = null;
   let namedA: string | undefined;
-  let nameB: string | null = null;
-  let namedB: string | undefined;
-  let nameC: string | null = null;
-  let namedC: string | undefined;
+  const recall = new ChainNameRecall(lookupChain);
   const forgetNames = (): void => {
-    nameA = nameB = nameC = null;
+    nameA = null;
+  };
+  const forgetChains = (): void => {
+    nameA = null;
+    recall.forget();
   };
   const chainNamed = (c: string): string | undefined => {
     if (c === nameA) return namedA;
-    let v: string | undefined;
-    if (c === nameB) {
-      v = namedB;
-    } else {
-      if (c === nameC) v = namedC;
-      else v = lookupChain(c);
-      nameC = nameB;
-      namedC = namedB;
-    }
-    nameB = nameA;
-    namedB = namedA;
+    const v = recall.ask(c);
     nameA = c;
     namedA = v;
     return v;
@@ -243,7 +235,7 @@ export function parseRestore(
       chains = new Map<string, string>(before?.chains);
       for (const b of BUILTIN_CHAINS[name]) chains.set(b, b);
       removed = new Set<string>(before?.removed);
-      forgetNames();
+      forgetChains();
       const keptTable = opts.noflush ? base.tables.get(name) : undefined;
       kept = keptTable?.chains;
       keptValid = keptTable !== undefined && isCommitted(keptTable);
@@ -274,6 +266,7 @@ export function parseRestore(
       const grew = chains.size !== had;
       const src = keepChains && grew ? keptSource(kept, removed, name, table, opts) : undefined;
       if (removed.size > 0) removed.delete(name);
+      if (grew) recall.declared(name);
       forgetNames();
       const counters = parsed === null ? { packets: 0, bytes: 0 } : parsed.counters;
       if (src !== undefined) {
@@ -379,7 +372,7 @@ export function parseRestore(
     if (cmd.op === 'delete-chain' && cmd.chain) {
       chains.delete(cmd.chain);
       removed.add(cmd.chain);
-      forgetNames();
+      forgetChains();
     }
     const rawWords = words.map((w) => w.raw);
     let shared = false;
