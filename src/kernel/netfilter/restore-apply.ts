@@ -104,6 +104,13 @@ interface Block {
   /** The chain the last writable() gave, by name: kube-proxy writes each chain's lines in a run. */
   lastName: string | null;
   lastChain: Chain | null;
+  /**
+   * The chains newChain() made, in order, each in the table under its name (null once a chain was deleted or
+   * replaced): kube-proxy writes its chains in the order it declares them, so writable() looks at `made[madeAt]`,
+   * the one after the last it found there, before the table's map.
+   */
+  made: BlockChain[] | null;
+  madeAt: number;
   /** Where each rule was written: its line and the column of its `-j` target (else its command), and of its matches. */
   written: Written;
   deleted: Map<string, { line: number; column: number }>;
@@ -125,11 +132,46 @@ function owns(b: Block, c: Chain): boolean {
 function newChain(b: Block, name: string, counters: Counters): BlockChain {
   // A user chain at [0:0] shares one frozen counters object (ruleset.ts USER_CHAIN_ZERO).
   const c = new BlockChain(name, null, null, userChainCounters(counters), [], b.scope);
+  const had = b.table.chains.size;
   b.table.chains.set(name, c);
   b.touched.push(name);
   b.lastName = null;
+  // Made over a chain of that name (a one-pass apply in doubt), the chain made before may no longer be there.
+  if (b.table.chains.size === had) b.made = null;
+  else if (b.made !== null) b.made.push(c);
   return c;
 }
+
+/** A chain of the block's table was deleted or replaced: the chains made before are not looked for in order. */
+function forgetMade(b: Block): void {
+  b.lastName = null;
+  b.made = null;
+}
+
+/** The chain `made[madeAt]` when it is named `name` (then the next is looked at next), else undefined. */
+function nextMade(b: Block, name: string): Chain | undefined {
+  const m = b.made;
+  const k = b.madeAt;
+  if (m === null || k >= m.length || m[k].name !== name) return undefined;
+  b.madeAt = k + 1;
+  return m[k];
+}
+
+/** The table's map gave `c`: a chain made a little after `made[madeAt]` moves the cursor past it. */
+function resyncMade(b: Block, c: Chain): void {
+  const m = b.made;
+  if (m === null) return;
+  const end = Math.min(m.length, b.madeAt + MADE_AHEAD);
+  for (let k = b.madeAt; k < end; k++) {
+    if (m[k] === c) {
+      b.madeAt = k + 1;
+      return;
+    }
+  }
+}
+
+/** How far past the cursor resyncMade() looks (a declared chain no line writes is skipped so). */
+const MADE_AHEAD = 8;
 
 /**
  * The chain of a command naming `cmd.chain`, after it: user chains the block built by a declaration then only
@@ -203,8 +245,12 @@ function allZero(c: Chain): boolean {
 /** The chain named `name`, copied first unless this block already owns it. */
 function writable(b: Block, name: string): Chain | undefined {
   if (name === b.lastName) return b.lastChain!;
-  const c = b.table.chains.get(name);
-  if (!c) return undefined;
+  let c = nextMade(b, name);
+  if (c === undefined) {
+    c = b.table.chains.get(name);
+    if (!c) return undefined;
+    resyncMade(b, c);
+  }
   let w = c;
   if (!owns(b, c)) {
     const counters = c.hook === null ? userChainCounters(c.counters) : c.counters;
@@ -266,7 +312,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         if (c.rules.length > 0) (b.refused ??= []).push({ line, column: at.chain ?? at.command, message: `CHAIN_DEL failed (Device or resource busy): chain ${n}` });
         t.chains.delete(n);
         b.touched.push(n);
-        b.lastName = null;
+        forgetMade(b);
         b.deleted.set(n, { line, column: at.chain ?? at.command });
       }
       return undefined;
@@ -343,10 +389,12 @@ function batchRefusals(b: Block): RestoreError[] | undefined {
   // A renamed chain, and a chain whose jumps were renamed, no longer hold the lines they recorded.
   const touched = (n: string): void => {
     b.touched.push(n);
-    b.lastName = null;
+    forgetMade(b);
     const c = b.table.chains.get(n);
     if (c instanceof BlockChain && owns(b, c)) c.stopRecord();
   };
+  // The renames move chains to other names.
+  forgetMade(b);
   const errors = b.renames.commit(b.table, (n) => writable(b, n), touched);
   return errors.length > 0 ? errors : undefined;
 }
@@ -490,7 +538,7 @@ export class RestoreApplier implements LineSink {
       const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
       this.#block = {
         table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
-        touched: [], lastName: null, lastChain: null, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
+        touched: [], lastName: null, lastChain: null, made: [], madeAt: 0, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
         nonEmpty: existing !== undefined,
       };
       return;
@@ -511,7 +559,7 @@ export class RestoreApplier implements LineSink {
       if (block.table.chains.get(l.chain) !== l.from) {
         block.table.chains.set(l.chain, l.from);
         block.touched.push(l.chain);
-        block.lastName = null;
+        forgetMade(block);
       }
       if (allZero(l.from)) return;
       const c = writable(block, l.chain);
