@@ -111,6 +111,12 @@ interface Block {
    */
   made: BlockChain[] | null;
   madeAt: number;
+  /**
+   * The chain writable() last found in the table's map, by name (kube-proxy's KUBE-SERVICES, written between
+   * every Service's own chains), until a chain is deleted or replaced.
+   */
+  mapName: string | null;
+  mapChain: Chain | null;
   /** Where each rule was written: its line and the column of its `-j` target (else its command), and of its matches. */
   written: Written;
   deleted: Map<string, { line: number; column: number }>;
@@ -137,7 +143,7 @@ function newChain(b: Block, name: string, counters: Counters): BlockChain {
   b.touched.push(name);
   b.lastName = null;
   // Made over a chain of that name (a one-pass apply in doubt), the chain made before may no longer be there.
-  if (b.table.chains.size === had) b.made = null;
+  if (b.table.chains.size === had) forgetMade(b);
   else if (b.made !== null) b.made.push(c);
   return c;
 }
@@ -145,6 +151,7 @@ function newChain(b: Block, name: string, counters: Counters): BlockChain {
 /** A chain of the block's table was deleted or replaced: the chains made before are not looked for in order. */
 function forgetMade(b: Block): void {
   b.lastName = null;
+  b.mapName = null;
   b.made = null;
 }
 
@@ -245,18 +252,20 @@ function allZero(c: Chain): boolean {
 /** The chain named `name`, copied first unless this block already owns it. */
 function writable(b: Block, name: string): Chain | undefined {
   if (name === b.lastName) return b.lastChain!;
-  let c = nextMade(b, name);
-  if (c === undefined) {
-    c = b.table.chains.get(name);
+  let w = nextMade(b, name) ?? (name === b.mapName ? b.mapChain! : undefined);
+  if (w === undefined) {
+    const c = b.table.chains.get(name);
     if (!c) return undefined;
     resyncMade(b, c);
-  }
-  let w = c;
-  if (!owns(b, c)) {
-    const counters = c.hook === null ? userChainCounters(c.counters) : c.counters;
-    w = new BlockChain(c.name, c.hook, c.policy, counters === USER_CHAIN_ZERO ? counters : { ...counters }, c.rules.slice(), b.scope);
-    b.table.chains.set(name, w);
-    b.touched.push(name);
+    w = c;
+    if (!owns(b, c)) {
+      const counters = c.hook === null ? userChainCounters(c.counters) : c.counters;
+      w = new BlockChain(c.name, c.hook, c.policy, counters === USER_CHAIN_ZERO ? counters : { ...counters }, c.rules.slice(), b.scope);
+      b.table.chains.set(name, w);
+      b.touched.push(name);
+    }
+    b.mapName = name;
+    b.mapChain = w;
   }
   b.lastName = name;
   b.lastChain = w;
@@ -538,7 +547,7 @@ export class RestoreApplier implements LineSink {
       const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
       this.#block = {
         table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
-        touched: [], lastName: null, lastChain: null, made: [], madeAt: 0, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
+        touched: [], lastName: null, lastChain: null, made: [], madeAt: 0, mapName: null, mapChain: null, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
         nonEmpty: existing !== undefined,
       };
       return;

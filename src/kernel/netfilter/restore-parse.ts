@@ -120,23 +120,27 @@ export function parseRestore(
     const k = kept.get(c);
     return k === undefined ? undefined : k.name === c ? k.name : c;
   };
-  // The last name asked and what it gave (a rule line asks its chain, and kube-proxy writes each chain's lines in
-  // a run), forgotten whenever the chains that exist change (forgetNames()); other names that exist are recalled
-  // from the order of the declarations and the names asked lately (restore-name-recall.ts), which forget only
-  // when a chain is deleted or the table changes (forgetChains()).
+  // The last two names asked and what they gave (a rule line asks its jump, then its chain, and kube-proxy
+  // writes each chain's lines in a run), forgotten whenever the chains that exist change (forgetNames()); other
+  // names that exist are recalled from the order of the declarations and the names asked lately
+  // (restore-name-recall.ts), which forget only when a chain is deleted or the table changes (forgetChains()).
   let nameA: string | null = null;
   let namedA: string | undefined;
+  let nameB: string | null = null;
+  let namedB: string | undefined;
   const recall = new ChainNameRecall(lookupChain);
   const forgetNames = (): void => {
-    nameA = null;
+    nameA = nameB = null;
   };
   const forgetChains = (): void => {
-    nameA = null;
+    forgetNames();
     recall.forget();
   };
   const chainNamed = (c: string): string | undefined => {
     if (c === nameA) return namedA;
-    const v = recall.ask(c);
+    const v = c === nameB ? namedB : recall.ask(c);
+    nameB = nameA;
+    namedB = namedA;
     nameA = c;
     namedA = v;
     return v;
