@@ -29,7 +29,7 @@
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import type { Rule, RuleTarget, TableName } from './ruleset.js';
-import { BUILTIN_CHAINS, ruleSharing } from './ruleset.js';
+import { BUILTIN_CHAINS, RULE_ZERO, ruleCounters, ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
 import { allowedHooks } from './hook-mask.js';
@@ -292,7 +292,7 @@ export class RebasedCommand implements CachedCommand {
   #rule(r: Rule, i: number, zero: boolean, own: boolean): Rule {
     const n = r.counters;
     // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
-    const counters = !own ? n : zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
+    const counters = !own ? n : zero ? RULE_ZERO : ruleCounters(n);
     const target = this.#target ?? r.target;
     const source = this.#sources === null ? r.source : this.#sources[i];
     // One literal per case (see ruleSharing()).
@@ -622,11 +622,10 @@ export function entryChain(e: CachedCommand): string | null {
 export function instantiateRule(e: CachedCommand, zero: boolean): Rule | null {
   if (e instanceof RebasedCommand) return e.freshRule(zero);
   // A filled line (rule-shape.ts): its one rule, its command not made.
-  if (e instanceof ShapedCommand) return ruleSharing(e.rule, zero ? { packets: 0, bytes: 0 } : { packets: e.rule.counters.packets, bytes: e.rule.counters.bytes });
+  if (e instanceof ShapedCommand) return ruleSharing(e.rule, zero ? RULE_ZERO : ruleCounters(e.rule.counters));
   const c = e.command;
   if (c.op !== 'append' || c.rules.length !== 1) return null;
-  const n = c.rules[0].counters;
-  return ruleSharing(c.rules[0], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
+  return ruleSharing(c.rules[0], zero ? RULE_ZERO : ruleCounters(c.rules[0].counters));
 }
 
 /** Fresh rules from a cache entry: shared parse, own counters (the parse's, or zero when `zero`). */
@@ -640,8 +639,7 @@ export function instantiate(c: RuleCommand, zero = false): RuleCommand {
   const from = c.rules;
   const rules = new Array<Rule>(from.length);
   for (let i = 0; i < from.length; i++) {
-    const n = from[i].counters;
-    rules[i] = ruleSharing(from[i], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
+    rules[i] = ruleSharing(from[i], zero ? RULE_ZERO : ruleCounters(from[i].counters));
   }
   // The common command built field by field (a spread copies through a slower generic path).
   if (c.op === 'append') return { op: 'append', chain: c.chain, rules };
@@ -659,8 +657,7 @@ export function isRebaseHit(x: CachedCommand | RebaseHit): x is RebaseHit {
  */
 export function rebasedRule(hit: RebaseHit, zero: boolean): Rule {
   const r = (hit.template.entry.command as { rules: Rule[] }).rules[0];
-  const n = r.counters;
-  const counters = zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
+  const counters = zero ? RULE_ZERO : ruleCounters(r.counters);
   const jump = hit.jump;
   if (jump === null) {
     if (r.source !== undefined) return { basics: r.basics, matches: r.matches, target: r.target, counters, source: r.source };
