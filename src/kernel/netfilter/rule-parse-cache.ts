@@ -28,7 +28,7 @@
 
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
-import type { Rule, RuleTarget, TableName } from './ruleset.js';
+import type { Counters, Rule, RuleBasics, RuleTarget, TableName } from './ruleset.js';
 import { BUILTIN_CHAINS, RULE_ZERO, ruleCounters, ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
@@ -234,9 +234,8 @@ export class RebasedCommand implements CachedCommand {
   readonly #from: CachedCommand;
   readonly #chain: string;
   readonly #jump: string | null;
-  /** With a jump of its own: the target, and each rule's source words (the template's, ending in the jump). */
+  /** With a jump of its own: the target (each rule's source words are the template's, ending in the jump: JumpRule). */
   readonly #target: RuleTarget | null = null;
-  readonly #sources: Array<readonly string[] | undefined> | null = null;
   readonly jumpsTo: string | null;
 
   constructor(
@@ -251,19 +250,7 @@ export class RebasedCommand implements CachedCommand {
     this.#chain = chain;
     this.#jump = jump;
     this.jumpsTo = jump ?? from.jumpsTo;
-    if (jump !== null) {
-      this.#target = { kind: 'jump', chain: jump };
-      const rules = (from.command as { rules: Rule[] }).rules;
-      const sources = new Array<readonly string[] | undefined>(rules.length);
-      for (let i = 0; i < rules.length; i++) {
-        const src = rules[i].source;
-        if (src === undefined) continue;
-        const own = src.slice();
-        own[own.length - 1] = jump;
-        sources[i] = own;
-      }
-      this.#sources = sources;
-    }
+    if (jump !== null) this.#target = { kind: 'jump', chain: jump };
   }
 
   /** The chain of its `-A` line (the restore's string for it). */
@@ -279,24 +266,24 @@ export class RebasedCommand implements CachedCommand {
   /** fresh()'s one rule, when the line makes one rule (no address list); else null. */
   freshRule(zero: boolean): Rule | null {
     const from = (this.#from.command as { rules: Rule[] }).rules;
-    return from.length === 1 ? this.#rule(from[0], 0, zero, true) : null;
+    return from.length === 1 ? this.#rule(from[0], zero, true) : null;
   }
 
   #rules(zero: boolean, own: boolean): Rule[] {
     const from = (this.#from.command as { rules: Rule[] }).rules;
     const rules = new Array<Rule>(from.length);
-    for (let i = 0; i < from.length; i++) rules[i] = this.#rule(from[i], i, zero, own);
+    for (let i = 0; i < from.length; i++) rules[i] = this.#rule(from[i], zero, own);
     return rules;
   }
 
-  #rule(r: Rule, i: number, zero: boolean, own: boolean): Rule {
+  #rule(r: Rule, zero: boolean, own: boolean): Rule {
     const n = r.counters;
     // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
     const counters = !own ? n : zero ? RULE_ZERO : ruleCounters(n);
-    const target = this.#target ?? r.target;
-    const source = this.#sources === null ? r.source : this.#sources[i];
-    // One literal per case (see ruleSharing()).
-    if (source !== undefined) return { basics: r.basics, matches: r.matches, target, counters, source };
+    const target = this.#target;
+    if (target === null) return ruleSharing(r, counters);
+    const source = r.source;
+    if (source !== undefined) return new JumpRule(r.basics, r.matches, target, counters, source);
     return { basics: r.basics, matches: r.matches, target, counters };
   }
 
@@ -666,7 +653,27 @@ export function rebasedRule(hit: RebaseHit, zero: boolean): Rule {
   const target: RuleTarget = { kind: 'jump', chain: jump };
   const src = r.source;
   if (src === undefined) return { basics: r.basics, matches: r.matches, target, counters };
-  const source = src.slice();
-  source[source.length - 1] = jump;
-  return { basics: r.basics, matches: r.matches, target, counters, source };
+  return new JumpRule(r.basics, r.matches, target, counters, src);
+}
+
+/**
+ * A rule of a MID template with a jump of its own (kube-proxy's 60,000 `-A KUBE-SVC-X ... -j KUBE-SEP-Y` in a full
+ * sync): its source words are the template's with the jump as the last word, made each time they are read
+ * (ruleSourceText(), ruleSharing()) instead of copied for every rule and kept with it.
+ */
+class JumpRule implements Rule {
+  constructor(
+    readonly basics: RuleBasics,
+    readonly matches: readonly Match[],
+    readonly target: RuleTarget,
+    public counters: Counters,
+    /** The template rule's source words, its jump the last. */
+    readonly from: readonly string[],
+  ) {}
+
+  get source(): readonly string[] {
+    const own = this.from.slice();
+    own[own.length - 1] = (this.target as { chain: string }).chain;
+    return own;
+  }
 }
