@@ -6,11 +6,11 @@
 // and column). `--match-set` lines depend on the namespace's ipsets: a restore given `sets` does not use the cache.
 //
 // What is shared between the rules made from one entry: the basics, the match and target instances, the words.
-// Each rule gets its own counters (per namespace, and journalled by a checkpoint). A match that keeps state
-// in itself (`-m statistic --mode nth` counts, `-m limit` / `-m hashlimit` buckets: the kernel's per-rule
-// private data) must not be shared, so a line with one is not cached; a match whose state lives in the
-// namespace (`-m recent`, `-m nfacct`) or that only draws from the packet's RNG (`-m statistic --mode random`)
-// is stateless as an object and shared.
+// Each rule gets its own counters (per namespace, and journalled by a checkpoint; at [0:0] the shared frozen
+// RULE_ZERO until it counts: ruleset.ts). A match that keeps state in itself (`-m statistic --mode nth` counts,
+// `-m limit` / `-m hashlimit` buckets: the kernel's per-rule private data) must not be shared, so a line with one
+// is not cached; a match whose state lives in the namespace (`-m recent`, `-m nfacct`) or that only draws from
+// the packet's RNG (`-m statistic --mode random`) is stateless as an object and shared.
 //
 // Lines of one shape are shared too (kube-proxy writes 12,000 `-A KUBE-SEP-X -s IP/32 -j KUBE-MARK-MASQ` over
 // 90 pod addresses). In `-A CHAIN REST`, the parse of REST does not depend on CHAIN when CHAIN is a user chain:
