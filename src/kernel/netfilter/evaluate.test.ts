@@ -4,6 +4,9 @@ import { restore } from './restore-apply.js';
 import { printSave } from './save-print.js';
 import { makeContext, makePacket } from './testing.js';
 import type { Ruleset } from './ruleset.js';
+import { RULE_ZERO } from './ruleset.js';
+import { RuleParseCache } from './rule-parse-cache.js';
+import { StateJournal } from '../netns/state-journal.js';
 
 function load(text: string): Ruleset {
   const { ruleset, errors } = restore(text);
@@ -182,5 +185,71 @@ describe('evaluateChain facts (the rule walk as a netfilter hop prints it)', () 
     expect(b.facts).toEqual(['match  -A INPUT ! -s 10.0.0.0/8 -j DROP']);
     expect(c.facts).toEqual(a.facts);
     expect(a.facts[0]).toContain('(fails ! -s 10.0.0.0/8)');
+  });
+});
+
+describe('counters of rules made by a cold restore (shared RULE_ZERO until first counted)', () => {
+  // kube-proxy's shapes: REST hits (the SEP masquerade lines), MID hits with a jump of their own (SVC -> SEP),
+  // lines of a scanned shape (the SVCS lines, unique by address), all restored with --counters as kube-proxy does.
+  const TEXT = [
+    '*nat', ':PREROUTING ACCEPT [0:0]', ':SVCS - [0:0]', ':MASQ - [0:0]',
+    ':SVC-A - [0:0]', ':SVC-B - [0:0]', ':SVC-C - [0:0]', ':SEP-A - [0:0]', ':SEP-B - [0:0]', ':SEP-C - [0:0]',
+    '-A PREROUTING -j SVCS',
+    '-A MASQ -j MARK --set-xmark 0x4000/0x4000',
+    '-A SVCS -d 10.96.0.1/32 -p tcp -m tcp --dport 80 -j SVC-A',
+    '-A SVCS -d 10.96.0.2/32 -p tcp -m tcp --dport 80 -j SVC-B',
+    '-A SVCS -d 10.96.0.3/32 -p tcp -m tcp --dport 80 -j SVC-C',
+    '-A SVC-A -j SEP-A', '-A SVC-B -j SEP-B', '-A SVC-C -j SEP-C',
+    '-A SEP-A -s 10.244.0.5/32 -j MASQ', '-A SEP-A -p tcp -j DNAT --to-destination 10.244.0.5:80',
+    '-A SEP-B -s 10.244.0.5/32 -j MASQ', '-A SEP-B -p tcp -j DNAT --to-destination 10.244.0.6:80',
+    '-A SEP-C -s 10.244.0.5/32 -j MASQ', '-A SEP-C -p tcp -j DNAT --to-destination 10.244.0.7:80',
+    'COMMIT', '',
+  ].join('\n');
+  const OPTS = { noflush: true, counters: true };
+  const send = (rs: Ruleset, dst: string, journal?: StateJournal) => {
+    const ctx = makeContext({ packet: tcp(dst, 80, '10.244.0.5'), table: 'nat' });
+    ctx.state.journal = journal;
+    return evaluateChain(rs, 'nat', 'PREROUTING', ctx);
+  };
+  const cold = (cache = new RuleParseCache()) => {
+    const r = restore(TEXT, undefined, { ...OPTS, cache });
+    expect(r.errors).toEqual([]);
+    return r.ruleset;
+  };
+
+  it('counts packets per rule, as a plain restore\'s rules count them (iptables-save -c)', () => {
+    const fast = cold();
+    const plain = load(TEXT);
+    // The rules the cache made share one zero until counted (the plain parse gives each rule its own).
+    const sep = fast.tables.get('nat')!.chains.get('SEP-B')!.rules;
+    expect(sep[0].counters).toBe(RULE_ZERO);
+    expect(fast.tables.get('nat')!.chains.get('SEP-C')!.rules[0].counters).toBe(RULE_ZERO);
+    for (const rs of [fast, plain]) for (const dst of ['10.96.0.2', '10.96.0.2', '10.96.0.3', '10.96.0.9']) send(rs, dst);
+    const saved = printSave(fast, { counters: true });
+    expect(saved).toBe(printSave(plain, { counters: true }));
+    expect(saved).toContain('[2:120] -A SEP-B -s 10.244.0.5/32 -j MASQ');
+    expect(saved).toContain('[1:60] -A SEP-C -s 10.244.0.5/32 -j MASQ');
+    expect(saved).toContain('[0:0] -A SEP-A -s 10.244.0.5/32 -j MASQ');
+    expect(saved).toContain('[3:180] -A MASQ -j MARK --set-xmark 0x4000/0x4000');
+    expect(saved).toContain('[2:120] -A SVC-B -j SEP-B');
+    expect(RULE_ZERO).toEqual({ packets: 0, bytes: 0 });
+  });
+
+  it('two rulesets from one cache count apart, and a rollback gives the rules their shared zero back', () => {
+    const cache = new RuleParseCache();
+    const a = cold(cache);
+    const b = cold(cache);
+    const before = printSave(a, { counters: true });
+    const journal = new StateJournal();
+    send(a, '10.96.0.2', journal);
+    send(a, '10.96.0.2', journal);
+    expect(printSave(a, { counters: true })).toContain('[2:120] -A SEP-B -s 10.244.0.5/32 -j MASQ');
+    expect(printSave(b, { counters: true })).toBe(before);
+    journal.rollback();
+    expect(printSave(a, { counters: true })).toBe(before);
+    expect(a.tables.get('nat')!.chains.get('SEP-B')!.rules[0].counters).toBe(RULE_ZERO);
+    // Counted again after the rollback, from zero.
+    send(a, '10.96.0.2');
+    expect(printSave(a, { counters: true })).toContain('[1:60] -A SEP-B -s 10.244.0.5/32 -j MASQ');
   });
 });

@@ -10,7 +10,9 @@
 
 import type { MatchState, NfPacketContext } from './context.js';
 import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
+import { RULE_ZERO } from './ruleset.js';
 import { journalCounters } from '../netns/state-journal.js';
+import type { StateJournal } from '../netns/state-journal.js';
 import type { ChainVerdict, NfEvent, TargetVerdict } from './verdict.js';
 import type { RulesetIndex } from './index-chain.js';
 import { basicsFailure } from './basic-filter.js';
@@ -104,6 +106,26 @@ function ruleFails(rule: Rule, table: TableName, chain: string, index: number, c
   return null;
 }
 
+/**
+ * Counts a packet of `bytes` in `rule` (the kernel's nft_counter_eval() before the verdict). A rule at the shared
+ * RULE_ZERO (ruleset.ts) gets counters of its own; the journal then puts the shared zero back on rollback, keyed
+ * by the new object so that later writes to it in the same run are not journalled again.
+ */
+function countRule(journal: StateJournal | undefined, rule: Rule, bytes: number): void {
+  const c = rule.counters;
+  if (c === RULE_ZERO) {
+    const own = { packets: 1, bytes };
+    rule.counters = own;
+    journal?.save(own, () => {
+      rule.counters = RULE_ZERO;
+    });
+    return;
+  }
+  journalCounters(journal, c);
+  c.packets++;
+  c.bytes += bytes;
+}
+
 /** The end of the walk's first chain (by RETURN or falling off): a base chain's policy, else `return`. */
 function leaveChain(res: EvalResult, entry: Chain, ctx: NfPacketContext, bytes: number): EvalResult {
   if (entry.hook !== null) {
@@ -162,9 +184,7 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     if (printed) res.facts.push(printed.matchFact());
     const ref: RuleRef = { table, chain: chainName, index: pos + 1 };
     res.matched.push(ref);
-    journalCounters(ctx.state.journal, rule.counters);
-    rule.counters.packets++;
-    rule.counters.bytes += bytes;
+    countRule(ctx.state.journal, rule, bytes);
     const tg = rule.target;
     if (tg.kind === 'none') continue;
     const v: TargetVerdict = tg.kind === 'module' ? tg.target.apply(ctx) : tg;

@@ -65,7 +65,7 @@ describe('--noflush commits copy on write', () => {
   it('-Z zeroes the new table only', () => {
     const rs = base();
     const rule = rs.tables.get('nat')!.chains.get('SVC-A')!.rules[1];
-    rule.counters.packets = 7;
+    rule.counters = { packets: 7, bytes: 0 };
     const r = restore('*nat\n-Z SVC-A\nCOMMIT\n', rs, { noflush: true });
     expect(r.errors).toEqual([]);
     expect(rule.counters.packets).toBe(7);

@@ -11,7 +11,7 @@
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
 import type { Counters } from './ruleset.js';
-import { USER_CHAIN_ZERO, emptyRuleset, emptyTable, userChainCounters, zeroCounters } from './ruleset.js';
+import { RULE_ZERO, USER_CHAIN_ZERO, emptyRuleset, emptyTable, ruleSharing, userChainCounters, zeroCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
 import type { LineSink, RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
@@ -345,10 +345,10 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
           // A rule this block wrote is its own; one kept from the table before is shared with it: replaced.
           c.rules = c.rules.map((r) => {
             if (b.written.has(r)) {
-              r.counters = { packets: 0, bytes: 0 };
+              r.counters = RULE_ZERO;
               return r;
             }
-            return { ...r, counters: { packets: 0, bytes: 0 } };
+            return ruleSharing(r, RULE_ZERO);
           });
         }
       }
@@ -573,7 +573,7 @@ export class RestoreApplier implements LineSink {
       if (allZero(l.from)) return;
       const c = writable(block, l.chain);
       if (c !== undefined) {
-        c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));
+        c.rules = c.rules.map((r) => ruleSharing(r, RULE_ZERO));
         // The same lines: the record is the kept chain's (records are never changed).
         const src = chainSource(l.from);
         if (src !== undefined && c instanceof BlockChain) c.setSource(src);

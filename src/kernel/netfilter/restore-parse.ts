@@ -3,7 +3,7 @@
 // to do_command, `COMMIT`. Bad input comes back as a list of errors (`line N: ...`), never as an exception.
 
 import type { Chain, Counters, Policy, Rule, Ruleset, TableName } from './ruleset.js';
-import { BUILTIN_CHAINS, emptyRuleset, isTableName, ruleSharing } from './ruleset.js';
+import { BUILTIN_CHAINS, RULE_ZERO, emptyRuleset, isTableName, ruleSharing } from './ruleset.js';
 import { ownCopy, splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
@@ -154,7 +154,7 @@ export function parseRestore(
     let i = 0;
     for (let r = 0; r < t.runs.length; r += 2) {
       for (let k = 0; k < t.runs[r + 1]; k++, i++) {
-        const rule = ruleSharing(t.from.rules[i], { packets: 0, bytes: 0 });
+        const rule = ruleSharing(t.from.rules[i], RULE_ZERO);
         const command: RuleCommand = { op: 'append', chain: t.from.name, rules: [rule] };
         emit({ kind: 'command', line: t.runs[r] + k, command, words: t.src.words[i].words, at: t.src.at[i], text: t.src.lines[i] });
       }
@@ -394,7 +394,7 @@ export function parseRestore(
         }
       }
       for (const r of cmd.rules) {
-        if (!opts.counters) r.counters = { packets: 0, bytes: 0 };
+        if (!opts.counters) r.counters = RULE_ZERO;
         else if (counters) r.counters = { ...counters };
       }
     }

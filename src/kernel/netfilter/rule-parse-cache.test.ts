@@ -39,7 +39,7 @@ describe('RuleParseCache', () => {
     expect(rb.basics).toBe(ra.basics);
     expect(rb).toEqual(ra);
     // Counters belong to each namespace's rule.
-    ra.counters.packets = 3;
+    ra.counters = { packets: 3, bytes: 0 };
     expect(rb.counters.packets).toBe(0);
     expect(printSave(b.ruleset, { counters: true })).not.toBe(printSave(a.ruleset, { counters: true }));
   });

@@ -6,11 +6,11 @@
 // and column). `--match-set` lines depend on the namespace's ipsets: a restore given `sets` does not use the cache.
 //
 // What is shared between the rules made from one entry: the basics, the match and target instances, the words.
-// Each rule gets its own counters (per namespace, and journalled by a checkpoint). A match that keeps state
-// in itself (`-m statistic --mode nth` counts, `-m limit` / `-m hashlimit` buckets: the kernel's per-rule
-// private data) must not be shared, so a line with one is not cached; a match whose state lives in the
-// namespace (`-m recent`, `-m nfacct`) or that only draws from the packet's RNG (`-m statistic --mode random`)
-// is stateless as an object and shared.
+// Each rule gets its own counters (per namespace, and journalled by a checkpoint; at [0:0] the shared frozen
+// RULE_ZERO until it counts: ruleset.ts). A match that keeps state in itself (`-m statistic --mode nth` counts,
+// `-m limit` / `-m hashlimit` buckets: the kernel's per-rule private data) must not be shared, so a line with one
+// is not cached; a match whose state lives in the namespace (`-m recent`, `-m nfacct`) or that only draws from
+// the packet's RNG (`-m statistic --mode random`) is stateless as an object and shared.
 //
 // Lines of one shape are shared too (kube-proxy writes 12,000 `-A KUBE-SEP-X -s IP/32 -j KUBE-MARK-MASQ` over
 // 90 pod addresses). In `-A CHAIN REST`, the parse of REST does not depend on CHAIN when CHAIN is a user chain:
@@ -28,8 +28,8 @@
 
 import type { Match } from './module.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
-import type { Rule, RuleTarget, TableName } from './ruleset.js';
-import { BUILTIN_CHAINS, ruleSharing } from './ruleset.js';
+import type { Counters, Rule, RuleBasics, RuleTarget, TableName } from './ruleset.js';
+import { BUILTIN_CHAINS, RULE_ZERO, ruleCounters, ruleSharing } from './ruleset.js';
 import { MAX_CHAIN_NAME } from './rule-parse.js';
 import { findTarget } from './registry.js';
 import { allowedHooks } from './hook-mask.js';
@@ -234,9 +234,8 @@ export class RebasedCommand implements CachedCommand {
   readonly #from: CachedCommand;
   readonly #chain: string;
   readonly #jump: string | null;
-  /** With a jump of its own: the target, and each rule's source words (the template's, ending in the jump). */
+  /** With a jump of its own: the target (each rule's source words are the template's, ending in the jump: JumpRule). */
   readonly #target: RuleTarget | null = null;
-  readonly #sources: Array<readonly string[] | undefined> | null = null;
   readonly jumpsTo: string | null;
 
   constructor(
@@ -251,19 +250,7 @@ export class RebasedCommand implements CachedCommand {
     this.#chain = chain;
     this.#jump = jump;
     this.jumpsTo = jump ?? from.jumpsTo;
-    if (jump !== null) {
-      this.#target = { kind: 'jump', chain: jump };
-      const rules = (from.command as { rules: Rule[] }).rules;
-      const sources = new Array<readonly string[] | undefined>(rules.length);
-      for (let i = 0; i < rules.length; i++) {
-        const src = rules[i].source;
-        if (src === undefined) continue;
-        const own = src.slice();
-        own[own.length - 1] = jump;
-        sources[i] = own;
-      }
-      this.#sources = sources;
-    }
+    if (jump !== null) this.#target = { kind: 'jump', chain: jump };
   }
 
   /** The chain of its `-A` line (the restore's string for it). */
@@ -279,24 +266,24 @@ export class RebasedCommand implements CachedCommand {
   /** fresh()'s one rule, when the line makes one rule (no address list); else null. */
   freshRule(zero: boolean): Rule | null {
     const from = (this.#from.command as { rules: Rule[] }).rules;
-    return from.length === 1 ? this.#rule(from[0], 0, zero, true) : null;
+    return from.length === 1 ? this.#rule(from[0], zero, true) : null;
   }
 
   #rules(zero: boolean, own: boolean): Rule[] {
     const from = (this.#from.command as { rules: Rule[] }).rules;
     const rules = new Array<Rule>(from.length);
-    for (let i = 0; i < from.length; i++) rules[i] = this.#rule(from[i], i, zero, own);
+    for (let i = 0; i < from.length; i++) rules[i] = this.#rule(from[i], zero, own);
     return rules;
   }
 
-  #rule(r: Rule, i: number, zero: boolean, own: boolean): Rule {
+  #rule(r: Rule, zero: boolean, own: boolean): Rule {
     const n = r.counters;
     // The template's counters for a cached rule: it never enters a ruleset, instantiate() gives each rule its own.
-    const counters = !own ? n : zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
-    const target = this.#target ?? r.target;
-    const source = this.#sources === null ? r.source : this.#sources[i];
-    // One literal per case (see ruleSharing()).
-    if (source !== undefined) return { basics: r.basics, matches: r.matches, target, counters, source };
+    const counters = !own ? n : zero ? RULE_ZERO : ruleCounters(n);
+    const target = this.#target;
+    if (target === null) return ruleSharing(r, counters);
+    const source = r.source;
+    if (source !== undefined) return new JumpRule(r.basics, r.matches, target, counters, source);
     return { basics: r.basics, matches: r.matches, target, counters };
   }
 
@@ -622,11 +609,10 @@ export function entryChain(e: CachedCommand): string | null {
 export function instantiateRule(e: CachedCommand, zero: boolean): Rule | null {
   if (e instanceof RebasedCommand) return e.freshRule(zero);
   // A filled line (rule-shape.ts): its one rule, its command not made.
-  if (e instanceof ShapedCommand) return ruleSharing(e.rule, zero ? { packets: 0, bytes: 0 } : { packets: e.rule.counters.packets, bytes: e.rule.counters.bytes });
+  if (e instanceof ShapedCommand) return ruleSharing(e.rule, zero ? RULE_ZERO : ruleCounters(e.rule.counters));
   const c = e.command;
   if (c.op !== 'append' || c.rules.length !== 1) return null;
-  const n = c.rules[0].counters;
-  return ruleSharing(c.rules[0], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
+  return ruleSharing(c.rules[0], zero ? RULE_ZERO : ruleCounters(c.rules[0].counters));
 }
 
 /** Fresh rules from a cache entry: shared parse, own counters (the parse's, or zero when `zero`). */
@@ -640,8 +626,7 @@ export function instantiate(c: RuleCommand, zero = false): RuleCommand {
   const from = c.rules;
   const rules = new Array<Rule>(from.length);
   for (let i = 0; i < from.length; i++) {
-    const n = from[i].counters;
-    rules[i] = ruleSharing(from[i], zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes });
+    rules[i] = ruleSharing(from[i], zero ? RULE_ZERO : ruleCounters(from[i].counters));
   }
   // The common command built field by field (a spread copies through a slower generic path).
   if (c.op === 'append') return { op: 'append', chain: c.chain, rules };
@@ -659,8 +644,7 @@ export function isRebaseHit(x: CachedCommand | RebaseHit): x is RebaseHit {
  */
 export function rebasedRule(hit: RebaseHit, zero: boolean): Rule {
   const r = (hit.template.entry.command as { rules: Rule[] }).rules[0];
-  const n = r.counters;
-  const counters = zero ? { packets: 0, bytes: 0 } : { packets: n.packets, bytes: n.bytes };
+  const counters = zero ? RULE_ZERO : ruleCounters(r.counters);
   const jump = hit.jump;
   if (jump === null) {
     if (r.source !== undefined) return { basics: r.basics, matches: r.matches, target: r.target, counters, source: r.source };
@@ -669,7 +653,27 @@ export function rebasedRule(hit: RebaseHit, zero: boolean): Rule {
   const target: RuleTarget = { kind: 'jump', chain: jump };
   const src = r.source;
   if (src === undefined) return { basics: r.basics, matches: r.matches, target, counters };
-  const source = src.slice();
-  source[source.length - 1] = jump;
-  return { basics: r.basics, matches: r.matches, target, counters, source };
+  return new JumpRule(r.basics, r.matches, target, counters, src);
+}
+
+/**
+ * A rule of a MID template with a jump of its own (kube-proxy's 60,000 `-A KUBE-SVC-X ... -j KUBE-SEP-Y` in a full
+ * sync): its source words are the template's with the jump as the last word, made each time they are read
+ * (ruleSourceText(), ruleSharing()) instead of copied for every rule and kept with it.
+ */
+class JumpRule implements Rule {
+  constructor(
+    readonly basics: RuleBasics,
+    readonly matches: readonly Match[],
+    readonly target: RuleTarget,
+    public counters: Counters,
+    /** The template rule's source words, its jump the last. */
+    readonly from: readonly string[],
+  ) {}
+
+  get source(): readonly string[] {
+    const own = this.from.slice();
+    own[own.length - 1] = (this.target as { chain: string }).chain;
+    return own;
+  }
 }

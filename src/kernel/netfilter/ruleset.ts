@@ -109,6 +109,20 @@ export function userChainCounters(c: Counters): Counters {
   return c.packets === 0 && c.bytes === 0 ? USER_CHAIN_ZERO : c;
 }
 
+/**
+ * The `[0:0]` of a rule that has counted nothing, one frozen object shared by every such rule a restore makes (a
+ * full sync makes 220,000): whatever counts or sets a rule's counters gives the rule a new object (evaluate.ts
+ * countRule(), `-Z` and `--counters` in restore-apply.ts / restore-parse.ts, cloneTable()), so a write in place
+ * to it is a bug that throws. The kernel's counters of a new rule start at zero too (nft_counter_init()).
+ */
+export const RULE_ZERO: Counters = Object.freeze({ packets: 0, bytes: 0 }) as Counters;
+
+/** Counters equal to `c` for a rule of its own: the shared RULE_ZERO when they are zero, else a copy. */
+export function ruleCounters(c: Counters): Counters {
+  const { packets, bytes } = c;
+  return packets === 0 && bytes === 0 ? RULE_ZERO : { packets, bytes };
+}
+
 /** A table with only its built-in chains, policy ACCEPT, as the kernel registers it. */
 export function emptyTable(name: TableName): Table {
   const chains = new Map<string, Chain>();
@@ -153,7 +167,7 @@ export function cloneRuleset(rs: Ruleset): Ruleset {
 export function cloneTable(t: Table): Table {
   const chains = new Map<string, Chain>();
   for (const [name, c] of t.chains) {
-    const copy: Chain = { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ({ ...r, counters: { ...r.counters } })) };
+    const copy: Chain = { ...c, counters: { ...c.counters }, rules: c.rules.map((r) => ruleSharing(r, ruleCounters(r.counters))) };
     // The copy's rules have the same parse: it was built from the same lines (restore-chain-source.ts).
     const src = chainSource(c);
     if (src !== undefined) setChainSource(copy, src);
