@@ -30,7 +30,7 @@ export function setSlicesShared(on: boolean): void {
 }
 
 /** A Service without endpoints (never changed). */
-const NONE: ReadonlyMap<string, EndpointInfo[]> = new Map();
+const NONE: ReadonlyMap<string, readonly EndpointInfo[]> = new Map();
 
 /** One Service's slices and endpoints in the tracker (one map entry for all of it: one lookup per event). */
 interface ServiceState {
@@ -47,7 +47,7 @@ interface ServiceState {
    * event of the Service computes them again), so checkout() does not; null: not computed.
    */
   afterSlices: Map<string, EndpointSlice> | null;
-  afterEndpoints: Map<string, EndpointInfo[]> | null;
+  afterEndpoints: Map<string, readonly EndpointInfo[]> | null;
 }
 
 export class EndpointsChangeTracker {
@@ -56,7 +56,7 @@ export class EndpointsChangeTracker {
   /** The Services with pending changes (the same state objects). */
   private readonly pendingStates = new Map<string, ServiceState>();
   /** Endpoints as of the last checkout, per service port key. */
-  private readonly endpoints = new Map<string, EndpointInfo[]>();
+  private readonly endpoints = new Map<string, readonly EndpointInfo[]>();
   private readonly family: IpFamily;
   private readonly nodeName: string;
 
@@ -87,16 +87,16 @@ export class EndpointsChangeTracker {
   }
 
   /** `slices`: the slices of the Service `nn`. */
-  private endpointsOf(nn: string, slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
+  private endpointsOf(nn: string, slices: Map<string, EndpointSlice>): Map<string, readonly EndpointInfo[]> {
     const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName, nn);
     for (const k of eps.keys()) if (eps.get(k)!.length === 0) eps.delete(k);
     return eps;
   }
 
-  private appliedEndpointsOf(nn: string, st: ServiceState): ReadonlyMap<string, EndpointInfo[]> {
+  private appliedEndpointsOf(nn: string, st: ServiceState): ReadonlyMap<string, readonly EndpointInfo[]> {
     const keys = st.keys;
     if (keys === null) return NONE;
-    const out = new Map<string, EndpointInfo[]>();
+    const out = new Map<string, readonly EndpointInfo[]>();
     for (const k of keys.keys()) {
       const v = this.endpoints.get(k);
       if (v !== undefined && (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`))) out.set(k, v);

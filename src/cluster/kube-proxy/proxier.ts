@@ -138,11 +138,15 @@ export class IptablesProxier {
       this.lastFullSync = opts.now;
       this.needFullSync = false;
     }
+    // A full sync's set (every Service) is made when first read: a caller that only applies the text never does.
+    let names = changed;
     return {
       full,
       hookJumps: full ? hookJumps() : [],
       text: r.text,
-      changedServices: changed ?? serviceNames(services),
+      get changedServices(): Set<string> {
+        return (names ??= serviceNames(services));
+      },
       deletedChains: r.deletedChains,
       largeClusterMode: r.largeClusterMode,
       serviceUpdate,

@@ -7,6 +7,7 @@
 
 import { servicePortNames } from './chain-names.js';
 import type { PortChainNames } from './chain-names.js';
+import type { EndpointInfo } from './endpoints.js';
 import type { ServicePortInfo } from './service-port.js';
 
 /** One service port's names. */
@@ -27,6 +28,8 @@ export class PortNames {
    */
   info: ServicePortInfo | null = null;
   only: readonly ServicePortInfo[] | null = null;
+  /** endpoints.ts: the endpoint list last made of this port (sharedList()); null: none. */
+  endpoints: EndpointInfo[] | null = null;
 
   constructor(service: string, portName: string, protocol: string) {
     this.service = service;
