@@ -118,7 +118,8 @@ describe('IptablesProxier: full and partial syncs (TestSyncProxyRulesRepeated)',
 });
 
 describe('IptablesProxier: rendered lines kept per Service port', () => {
-  it('give the text a render from scratch gives, sync after sync', () => {
+  // With a full-sync prefix (renderNodeProxy()'s hook jumps) the Services' kept texts are slices of the prefixed text.
+  it.each(['', '*mangle\n:KUBE-PROXY-CANARY - [0:0]\nCOMMIT\n'])('give the text a render from scratch gives, sync after sync (prefix %j)', (prefix) => {
     const p = new IptablesProxier(fakeConfig());
     const ips = (i: number, n: number) => Array.from({ length: n }, (_, k) => `10.0.${i}.${k + 1}${k % 2 ? '@test-node' : ''}`);
     for (let i = 0; i < 6; i++) {
@@ -127,10 +128,10 @@ describe('IptablesProxier: rendered lines kept per Service port', () => {
     }
     const plans: Array<{ text: string; changed: ReadonlySet<string> | null }> = [];
     const check = (full: boolean) => {
-      const plan = p.sync({ now: plans.length, existingNatChains: null });
+      const plan = p.sync({ now: plans.length, existingNatChains: null, fullSyncPrefix: prefix });
       expect(plan.full).toBe(full);
       const fresh = renderSync({ config: p.config, services: p.services(), endpoints: p.endpoints(), changedServices: plan.full ? null : plan.changedServices, existingNatChains: null });
-      expect(plan.text).toBe(fresh.text);
+      expect(plan.text).toBe(full ? prefix + fresh.text : fresh.text);
       plans.push({ text: plan.text, changed: plan.full ? null : plan.changedServices });
     };
     check(true);
@@ -147,6 +148,9 @@ describe('IptablesProxier: rendered lines kept per Service port', () => {
       step();
       check(false);
     }
+    // A full sync again: the Services unchanged since the first one write the lines it kept.
+    p.forceFullSync();
+    check(true);
     expect(new Set(plans.map((x) => x.text)).size).toBe(plans.length);
   });
 });
