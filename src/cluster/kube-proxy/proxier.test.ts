@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Ruleset } from '../../kernel/netfilter/index.js';
 import { emptyRuleset, restore } from '../../kernel/netfilter/index.js';
@@ -152,5 +153,21 @@ describe('IptablesProxier: rendered lines kept per Service port', () => {
     p.forceFullSync();
     check(true);
     expect(new Set(plans.map((x) => x.text)).size).toBe(plans.length);
+  });
+});
+
+describe('IptablesProxier.services(): the service ports in the order of their keys', () => {
+  it('whatever order the Services came in (the order the render writes them)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(fc.constantFrom('ns', 'ns-a', 'n', 'ns2'), fc.constantFrom('s', 's-1', 's1', 'S', 'é')), { selector: ([a, b]) => `${a}/${b}`, minLength: 1, maxLength: 10 }), (names) => {
+        const p = new IptablesProxier(fakeConfig());
+        for (const [ns, name] of names) p.onServiceAdd(svc(ns, name, { ports: [{ name: 'p80', port: 80, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }, { name: '', port: 81, protocol: 'TCP' }] }));
+        p.sync({ now: 0, existingNatChains: null });
+        const keys = p.services().map((s) => s.key);
+        expect(keys).toEqual([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+        expect(keys.length).toBe(3 * names.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -57,15 +57,17 @@ export class ServiceChangeTracker {
   /** ServicePortMap.Update(): applies and clears the pending changes. `map` is keyed by ServicePortInfo.key. */
   applyTo(map: Map<string, ServicePortInfo>): UpdateServiceMapResult {
     const result: UpdateServiceMapResult = { updatedServices: new Set(), deletedUDPClusterIPs: new Set() };
-    for (const nn of this.items.keys()) {
-      const change = this.items.get(nn)!;
+    // forEach and indexed loops: no iterator result per entry and port.
+    this.items.forEach((change, nn) => {
       result.updatedServices.add(nn);
-      for (const p of change.previous) map.delete(p.key);
-      for (const p of change.current) map.set(p.key, p);
-      for (const p of change.previous) {
-        if (p.protocol === 'UDP' && !change.current.some((c) => c.key === p.key)) result.deletedUDPClusterIPs.add(p.clusterIP);
+      const { previous, current } = change;
+      for (let i = 0; i < previous.length; i++) map.delete(previous[i].key);
+      for (let i = 0; i < current.length; i++) map.set(current[i].key, current[i]);
+      for (let i = 0; i < previous.length; i++) {
+        const p = previous[i];
+        if (p.protocol === 'UDP' && !current.some((c) => c.key === p.key)) result.deletedUDPClusterIPs.add(p.clusterIP);
       }
-    }
+    });
     this.items.clear();
     return result;
   }
