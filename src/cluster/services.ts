@@ -6,7 +6,7 @@ import type { Ipv4Addr, Ipv4Prefix } from '../wire/headers.js';
 import { formatIpv4, formatPrefix } from '../wire/ipv4-addr.js';
 import type { ClusterSpec, EndpointSliceObject, KubeProxySettings, Origin, ServiceObject } from './model.js';
 import type { ChainLabel, EndpointSlice, ProxierConfig, Service } from './kube-proxy/index.js';
-import { IptablesProxier, chainLabels, defaultProxierConfig } from './kube-proxy/index.js';
+import { IptablesProxier, chainLabels, defaultProxierConfig, hookJumps } from './kube-proxy/index.js';
 import type { HookJump } from './kube-proxy/index.js';
 import { CANARY_TABLES, KUBE_PROXY_CANARY } from './kube-proxy/index.js';
 
@@ -138,8 +138,9 @@ export function renderNodeProxy(config: ProxierConfig, services: readonly Servic
   const proxier = new IptablesProxier(config);
   for (const s of services) proxier.onServiceAdd(toProxierService(s));
   for (const e of slices) proxier.onEndpointSliceAdd(toProxierSlice(e));
-  const plan = proxier.sync({ now: 0, existingNatChains: null });
-  return { text: hookJumpsText(plan.hookJumps) + plan.text, labels: chainLabels(proxier.services(), proxier.endpoints()) };
+  // A fresh proxier's first sync is a full one: its hook jumps are hookJumps(), written into the sync's one join.
+  const plan = proxier.sync({ now: 0, existingNatChains: null, fullSyncPrefix: hookJumpsText(hookJumps()) });
+  return { text: plan.full ? plan.text : hookJumpsText(plan.hookJumps) + plan.text, labels: chainLabels(proxier.services(), proxier.endpoints()) };
 }
 
 /**

@@ -30,7 +30,7 @@ export function setSlicesShared(on: boolean): void {
 }
 
 /** A Service without endpoints (never changed). */
-const NONE: ReadonlyMap<string, EndpointInfo[]> = new Map();
+const NONE: ReadonlyMap<string, readonly EndpointInfo[]> = new Map();
 
 /** One Service's slices and endpoints in the tracker (one map entry for all of it: one lookup per event). */
 interface ServiceState {
@@ -47,16 +47,24 @@ interface ServiceState {
    * event of the Service computes them again), so checkout() does not; null: not computed.
    */
   afterSlices: Map<string, EndpointSlice> | null;
-  afterEndpoints: Map<string, EndpointInfo[]> | null;
+  afterEndpoints: Map<string, readonly EndpointInfo[]> | null;
+  /** Its name is in the tracker's queue (since its pending map was made; until the next checkout). */
+  queued: boolean;
 }
 
 export class EndpointsChangeTracker {
   /** Per Service (`ns/name`) with slices, checked-out endpoints or pending changes. */
   private readonly states = new Map<string, ServiceState>();
-  /** The Services with pending changes (the same state objects). */
-  private readonly pendingStates = new Map<string, ServiceState>();
+  /**
+   * The names of the Services with pending changes, in no order, each at least once (a change dropped as no change
+   * leaves its name: checkout() skips a state without a pending map). A list rather than a map: a full sync's
+   * 10,000 Services are each queued once, and nothing looks a name up in it.
+   */
+  private queue: string[] = [];
+  /** The states with a pending map. */
+  private pendingCount = 0;
   /** Endpoints as of the last checkout, per service port key. */
-  private readonly endpoints = new Map<string, EndpointInfo[]>();
+  private readonly endpoints = new Map<string, readonly EndpointInfo[]>();
   private readonly family: IpFamily;
   private readonly nodeName: string;
 
@@ -87,16 +95,16 @@ export class EndpointsChangeTracker {
   }
 
   /** `slices`: the slices of the Service `nn`. */
-  private endpointsOf(nn: string, slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
+  private endpointsOf(nn: string, slices: Map<string, EndpointSlice>): Map<string, readonly EndpointInfo[]> {
     const eps = endpointsByServicePort(slices.values(), this.family, this.nodeName, nn);
     for (const k of eps.keys()) if (eps.get(k)!.length === 0) eps.delete(k);
     return eps;
   }
 
-  private appliedEndpointsOf(nn: string, st: ServiceState): ReadonlyMap<string, EndpointInfo[]> {
+  private appliedEndpointsOf(nn: string, st: ServiceState): ReadonlyMap<string, readonly EndpointInfo[]> {
     const keys = st.keys;
     if (keys === null) return NONE;
-    const out = new Map<string, EndpointInfo[]>();
+    const out = new Map<string, readonly EndpointInfo[]>();
     for (const k of keys.keys()) {
       const v = this.endpoints.get(k);
       if (v !== undefined && (k.startsWith(`${nn}:`) || k.startsWith(`${nn}/`))) out.set(k, v);
@@ -108,12 +116,16 @@ export class EndpointsChangeTracker {
   endpointSliceUpdate(slice: EndpointSlice, remove: boolean): boolean {
     const nn = serviceName(slice.namespace, slice.service);
     let st = this.states.get(nn);
-    if (st === undefined) this.states.set(nn, (st = { applied: null, keys: null, pending: null, deletes: false, afterSlices: null, afterEndpoints: null }));
+    if (st === undefined) this.states.set(nn, (st = { applied: null, keys: null, pending: null, deletes: false, afterSlices: null, afterEndpoints: null, queued: false }));
     let p = st.pending;
     if (p === null) {
       st.pending = p = new Map();
       st.deletes = false;
-      this.pendingStates.set(nn, st);
+      this.pendingCount++;
+      if (!st.queued) {
+        st.queued = true;
+        this.queue.push(nn);
+      }
     }
     if (remove) st.deletes = true;
     p.set(slice.name, remove ? null : slice);
@@ -123,7 +135,7 @@ export class EndpointsChangeTracker {
       // Nothing kube-proxy uses changed: keep the slices, drop the change.
       st.applied = slices.size > 0 ? slices : null;
       st.pending = st.afterSlices = st.afterEndpoints = null;
-      this.pendingStates.delete(nn);
+      this.pendingCount--;
       if (st.applied === null && st.keys === null) this.states.delete(nn);
       return false;
     }
@@ -133,14 +145,22 @@ export class EndpointsChangeTracker {
   }
 
   pending(): number {
-    return this.pendingStates.size;
+    return this.pendingCount;
   }
 
   /** EndpointsMap.Update(): applies and clears the pending changes. */
   checkout(): UpdateEndpointsMapResult {
     const result: UpdateEndpointsMapResult = { updatedServices: new Set(), deletedUDPEndpoints: [], newlyActiveUDPServices: [], conntrackCleanupRequired: false };
-    for (const nn of [...this.pendingStates.keys()].sort()) {
-      const st = this.pendingStates.get(nn)!;
+    const queue = this.queue.sort();
+    this.queue = [];
+    this.pendingCount = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const nn = queue[i];
+      const st = this.states.get(nn);
+      // Queued twice (its state was dropped and made again), or no longer pending (the change was dropped).
+      if (st === undefined || (i > 0 && queue[i - 1] === nn)) continue;
+      st.queued = false;
+      if (st.pending === null) continue;
       const slices = st.afterSlices ?? this.slicesAfter(st);
       const before = this.appliedEndpointsOf(nn, st);
       const after = st.afterEndpoints ?? this.endpointsOf(nn, slices);
@@ -169,7 +189,6 @@ export class EndpointsChangeTracker {
       st.pending = st.afterSlices = st.afterEndpoints = null;
       if (st.applied === null && st.keys === null) this.states.delete(nn);
     }
-    this.pendingStates.clear();
     return result;
   }
 

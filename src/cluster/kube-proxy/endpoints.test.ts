@@ -32,7 +32,7 @@ const sliceArb = fc.record({
   endpoints: endpoints.map((e) => ({ addresses: [name === 'a' ? e.ip : e.ip.replace('0.0.', '0.1.')], nodeName: e.node, conditions: e.conditions })),
 }));
 
-const byPort = (slices: EndpointSlice[]): Map<string, EndpointInfo[]> => endpointsByServicePort(slices, 'IPv4', 'test-node');
+const byPort = (slices: EndpointSlice[]): Map<string, readonly EndpointInfo[]> => endpointsByServicePort(slices, 'IPv4', 'test-node');
 
 describe('sameEndpointMaps', () => {
   it('agrees with the JSON comparison of the sorted entries', () => {
@@ -68,7 +68,7 @@ describe('EndpointsChangeTracker', () => {
       fc.property(fc.array(fc.array(event, { maxLength: 4 }), { minLength: 1, maxLength: 6 }), (steps) => {
         const t = new EndpointsChangeTracker({ family: 'IPv4', nodeName: 'test-node' });
         let current = new Map<string, EndpointSlice>();
-        let before = new Map<string, EndpointInfo[]>();
+        let before = new Map<string, readonly EndpointInfo[]>();
         for (const events of steps) {
           current = new Map(current);
           for (const e of events) {

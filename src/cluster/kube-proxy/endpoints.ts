@@ -4,6 +4,7 @@
 import { addressTexts, endpointText } from './address-texts.js';
 import type { AddressTexts } from './address-texts.js';
 import { portNames, serviceName } from './service-names.js';
+import type { PortNames } from './service-names.js';
 import type { ServicePortInfo } from './service-port.js';
 import { usesClusterEndpoints, usesLocalEndpoints } from './service-port.js';
 import type { EndpointSlice, IpFamily } from './types.js';
@@ -25,8 +26,10 @@ export interface EndpointInfo {
  * `ip:port` (a local copy wins) and sorted by that string, as endpointsMapFromEndpointInfo() does. `service`:
  * the `ns/name` (serviceName()) of the one Service every slice is of, when the caller has it.
  */
-export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string, service?: string): Map<string, EndpointInfo[]> {
+export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: IpFamily, nodeName: string, service?: string): Map<string, readonly EndpointInfo[]> {
   const out = new Map<string, EndpointInfo[]>();
+  /** The names of each port in `out`, in its order. */
+  const names: PortNames[] = [];
   /** The index of each text in a list longer than SCAN_MAX (shorter ones are scanned). */
   let indexes: Map<EndpointInfo[], Map<string, number>> | null = null;
   for (const slice of slices) {
@@ -38,9 +41,13 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
     for (const p of slice.ports) {
       if (p.port === null || p.port === 0) continue;
       nn ??= serviceName(slice.namespace, slice.service);
-      const key = portNames(nn, p.name, p.protocol ?? 'TCP').key;
+      const pn = portNames(nn, p.name, p.protocol ?? 'TCP');
+      const key = pn.key;
       let list = out.get(key);
-      if (!list) out.set(key, (list = []));
+      if (!list) {
+        out.set(key, (list = []));
+        names.push(pn);
+      }
       // A slice of one port looks each address up once anyway: no array of them.
       if (ips === null && slice.ports.length > 1) ips = slice.endpoints.map(addressOf);
       for (let i = 0; i < slice.endpoints.length; i++) {
@@ -87,13 +94,38 @@ export function endpointsByServicePort(slices: Iterable<EndpointSlice>, family: 
       }
     }
   }
-  for (const list of out.values()) sortByText(list);
+  let i = 0;
+  for (const key of out.keys()) out.set(key, sharedList(names[i++], sortByText(out.get(key)!)));
   return out;
+}
+
+/**
+ * `list` (sorted), or the port's last list (kept on its PortNames) when it holds the same endpoint infos, which
+ * are themselves shared per values (endpointInfo()): a list is read only once made, so every event and proxier
+ * with the port's endpoints shares one, rather than keeping one each (grown by push(), with room for 17).
+ */
+function sharedList(pn: PortNames, list: EndpointInfo[]): EndpointInfo[] {
+  if (!interning) return list;
+  const last = pn.endpoints;
+  if (last !== null && last.length === list.length) {
+    let same = true;
+    for (let i = 0; i < list.length; i++) {
+      if (last[i] !== list[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return last;
+  }
+  // At its exact size (the one kept, possibly by many proxiers).
+  const kept = list.slice();
+  pn.endpoints = kept;
+  return kept;
 }
 
 let interning = true;
 
-/** Tests: false makes every endpoint a new EndpointInfo (the plain path endpointInfo()'s shared ones are held to). */
+/** Tests: false makes every endpoint a new EndpointInfo and every list a new one (the plain path endpointInfo()'s and sharedList()'s shared ones are held to). */
 export function setEndpointInterning(on: boolean): void {
   interning = on;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Ruleset } from '../../kernel/netfilter/index.js';
 import { emptyRuleset, restore } from '../../kernel/netfilter/index.js';
@@ -118,7 +119,8 @@ describe('IptablesProxier: full and partial syncs (TestSyncProxyRulesRepeated)',
 });
 
 describe('IptablesProxier: rendered lines kept per Service port', () => {
-  it('give the text a render from scratch gives, sync after sync', () => {
+  // With a full-sync prefix (renderNodeProxy()'s hook jumps) the Services' kept texts are slices of the prefixed text.
+  it.each(['', '*mangle\n:KUBE-PROXY-CANARY - [0:0]\nCOMMIT\n'])('give the text a render from scratch gives, sync after sync (prefix %j)', (prefix) => {
     const p = new IptablesProxier(fakeConfig());
     const ips = (i: number, n: number) => Array.from({ length: n }, (_, k) => `10.0.${i}.${k + 1}${k % 2 ? '@test-node' : ''}`);
     for (let i = 0; i < 6; i++) {
@@ -127,10 +129,10 @@ describe('IptablesProxier: rendered lines kept per Service port', () => {
     }
     const plans: Array<{ text: string; changed: ReadonlySet<string> | null }> = [];
     const check = (full: boolean) => {
-      const plan = p.sync({ now: plans.length, existingNatChains: null });
+      const plan = p.sync({ now: plans.length, existingNatChains: null, fullSyncPrefix: prefix });
       expect(plan.full).toBe(full);
       const fresh = renderSync({ config: p.config, services: p.services(), endpoints: p.endpoints(), changedServices: plan.full ? null : plan.changedServices, existingNatChains: null });
-      expect(plan.text).toBe(fresh.text);
+      expect(plan.text).toBe(full ? prefix + fresh.text : fresh.text);
       plans.push({ text: plan.text, changed: plan.full ? null : plan.changedServices });
     };
     check(true);
@@ -147,6 +149,25 @@ describe('IptablesProxier: rendered lines kept per Service port', () => {
       step();
       check(false);
     }
+    // A full sync again: the Services unchanged since the first one write the lines it kept.
+    p.forceFullSync();
+    check(true);
     expect(new Set(plans.map((x) => x.text)).size).toBe(plans.length);
+  });
+});
+
+describe('IptablesProxier.services(): the service ports in the order of their keys', () => {
+  it('whatever order the Services came in (the order the render writes them)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(fc.constantFrom('ns', 'ns-a', 'n', 'ns2'), fc.constantFrom('s', 's-1', 's1', 'S', 'é')), { selector: ([a, b]) => `${a}/${b}`, minLength: 1, maxLength: 10 }), (names) => {
+        const p = new IptablesProxier(fakeConfig());
+        for (const [ns, name] of names) p.onServiceAdd(svc(ns, name, { ports: [{ name: 'p80', port: 80, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }, { name: '', port: 81, protocol: 'TCP' }] }));
+        p.sync({ now: 0, existingNatChains: null });
+        const keys = p.services().map((s) => s.key);
+        expect(keys).toEqual([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+        expect(keys.length).toBe(3 * names.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -20,13 +20,19 @@ export interface SyncOptions {
   now: number;
   /** The nat chains in the kernel now; null: the stale-chain clean-up is skipped. */
   existingNatChains: Iterable<string> | null;
+  /**
+   * On a full sync, text to put before the restore input in SyncPlan.text (e.g. the hook jumps as restore text:
+   * renderNodeProxy()), written into the one join of the text rather than concatenated to it after (a 23 MB
+   * text at 10,000 Services would be copied again when first read). Ignored on a partial sync.
+   */
+  fullSyncPrefix?: string;
 }
 
 export interface SyncPlan {
   full: boolean;
   /** On a full sync, the hook jumps to ensure before the restore; [] otherwise. */
   hookJumps: HookJump[];
-  /** The iptables-restore --noflush --counters input. */
+  /** The iptables-restore --noflush --counters input (after SyncOptions.fullSyncPrefix on a full sync). */
   text: string;
   /** `ns/name` of the Services whose own chains were written (all of them on a full sync). */
   changedServices: Set<string>;
@@ -97,7 +103,7 @@ export class IptablesProxier {
   }
 
   private sorted(): readonly ServicePortInfo[] {
-    this.sortedServices ??= [...this.serviceMap.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.sortedServices ??= byKey(this.serviceMap);
     return this.sortedServices;
   }
 
@@ -132,17 +138,22 @@ export class IptablesProxier {
       memo: this.memo,
       touched: changed,
       endpointTotal: total,
+      prefix: full ? opts.fullSyncPrefix : undefined,
     });
     if (cleanup) this.lastCleanup = opts.now;
     if (full) {
       this.lastFullSync = opts.now;
       this.needFullSync = false;
     }
+    // A full sync's set (every Service) is made when first read: a caller that only applies the text never does.
+    let names = changed;
     return {
       full,
       hookJumps: full ? hookJumps() : [],
       text: r.text,
-      changedServices: changed ?? serviceNames(services),
+      get changedServices(): Set<string> {
+        return (names ??= serviceNames(services));
+      },
       deletedChains: r.deletedChains,
       largeClusterMode: r.largeClusterMode,
       serviceUpdate,
@@ -155,6 +166,18 @@ export class IptablesProxier {
   syncFailed(): void {
     this.needFullSync = true;
   }
+}
+
+/**
+ * The map's values in the order of their keys (each value's own `key`). The keys are sorted by the default sort
+ * (UTF-16 code units, as `<` compares strings: the same order), which compares strings without calling a
+ * comparator, then looked up: about twice as fast as sorting the values by a comparator at 20,000 ports.
+ */
+function byKey(map: ReadonlyMap<string, ServicePortInfo>): ServicePortInfo[] {
+  const keys = [...map.keys()].sort();
+  const out = new Array<ServicePortInfo>(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = map.get(keys[i])!;
+  return out;
 }
 
 function serviceNames(services: readonly ServicePortInfo[]): Set<string> {

@@ -59,6 +59,8 @@ export interface RenderInput {
    * (RenderMemo.endpointTotal(), as IptablesProxier.sync() does); absent: counted here.
    */
   endpointTotal?: number;
+  /** Text before the restore input in RenderResult.text (SyncOptions.fullSyncPrefix); absent: none. */
+  prefix?: string;
 }
 
 /**
@@ -89,7 +91,7 @@ export type RenderSegments = Map<string, {
 const NO_ENDPOINTS: readonly EndpointInfo[] = [];
 
 export interface RenderResult {
-  /** The iptables-restore --noflush input. */
+  /** The iptables-restore --noflush input (after RenderInput.prefix). */
   text: string;
   /** Whether this sync wants the nat chain (written or skipped). */
   activeNatChain(name: string): boolean;
@@ -747,8 +749,10 @@ export function renderSync(input: RenderInput): RenderResult {
     // The same text as the joined lines below: every line after the first with its newline first. The head and
     // tail lines of each part go into small arrays, and the Services' pieces (hundreds of thousands) are copied
     // once, in bulk, by concat() into the array joined (not pushed one by one).
-    let out: string[] = ['*filter'];
-    let len = out[0].length;
+    // The prefix is the first piece: the Services' places in the text count it.
+    const prefix = input.prefix ?? '';
+    let out: string[] = [prefix, '*filter'];
+    let len = prefix.length + out[1].length;
     const put = (lines: readonly string[]): void => {
       for (const l of lines) {
         out.push('\n', l);
@@ -803,5 +807,7 @@ export function renderSync(input: RenderInput): RenderResult {
   parts.push('COMMIT', '');
   const text = parts.join('\n');
   memo.adopt(text, parts, later);
-  return { text, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
+  // The memo's runs are slices of the text without the prefix (a render in batches: a partial sync, or tests).
+  const prefixed = input.prefix === undefined || input.prefix === '' ? text : input.prefix + text;
+  return { text: prefixed, activeNatChain, deletedChains: deleted, largeClusterMode, natRuleLines };
 }

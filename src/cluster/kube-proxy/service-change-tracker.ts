@@ -8,8 +8,8 @@ import { servicePortsOf } from './service-port.js';
 import type { IpFamily, ProxierConfig, Service } from './types.js';
 
 interface ServiceChange {
-  previous: ServicePortInfo[];
-  current: ServicePortInfo[];
+  previous: readonly ServicePortInfo[];
+  current: readonly ServicePortInfo[];
 }
 
 export interface UpdateServiceMapResult {
@@ -24,7 +24,7 @@ const json = (ports: readonly ServicePortInfo[]): string => JSON.stringify(ports
 const same = (a: readonly ServicePortInfo[], b: readonly ServicePortInfo[]): boolean => a.length === b.length && json(a) === json(b);
 
 /** No ports (an added Service's previous ones, a deleted one's current ones): one array, never changed. */
-const NO_PORTS: ServicePortInfo[] = Object.freeze([]) as unknown as ServicePortInfo[];
+const NO_PORTS: readonly ServicePortInfo[] = Object.freeze([]);
 
 export class ServiceChangeTracker {
   private readonly items = new Map<string, ServiceChange>();
@@ -41,10 +41,10 @@ export class ServiceChangeTracker {
     const nn = serviceName(svc.namespace, svc.name);
     let change = this.items.get(nn);
     if (!change) {
-      change = { previous: previous ? servicePortsOf(previous, this.family) : NO_PORTS, current: NO_PORTS };
+      change = { previous: previous ? servicePortsOf(previous, this.family, previous === svc ? nn : undefined) : NO_PORTS, current: NO_PORTS };
       this.items.set(nn, change);
     }
-    change.current = current ? servicePortsOf(current, this.family) : NO_PORTS;
+    change.current = current ? servicePortsOf(current, this.family, nn) : NO_PORTS;
     // A change back to where it started (or an update that changed nothing kube-proxy uses) is no change.
     if (same(change.previous, change.current)) this.items.delete(nn);
     return this.items.size > 0;
@@ -57,15 +57,17 @@ export class ServiceChangeTracker {
   /** ServicePortMap.Update(): applies and clears the pending changes. `map` is keyed by ServicePortInfo.key. */
   applyTo(map: Map<string, ServicePortInfo>): UpdateServiceMapResult {
     const result: UpdateServiceMapResult = { updatedServices: new Set(), deletedUDPClusterIPs: new Set() };
-    for (const nn of this.items.keys()) {
-      const change = this.items.get(nn)!;
+    // forEach and indexed loops: no iterator result per entry and port.
+    this.items.forEach((change, nn) => {
       result.updatedServices.add(nn);
-      for (const p of change.previous) map.delete(p.key);
-      for (const p of change.current) map.set(p.key, p);
-      for (const p of change.previous) {
-        if (p.protocol === 'UDP' && !change.current.some((c) => c.key === p.key)) result.deletedUDPClusterIPs.add(p.clusterIP);
+      const { previous, current } = change;
+      for (let i = 0; i < previous.length; i++) map.delete(previous[i].key);
+      for (let i = 0; i < current.length; i++) map.set(current[i].key, current[i]);
+      for (let i = 0; i < previous.length; i++) {
+        const p = previous[i];
+        if (p.protocol === 'UDP' && !current.some((c) => c.key === p.key)) result.deletedUDPClusterIPs.add(p.clusterIP);
       }
-    }
+    });
     this.items.clear();
     return result;
   }

@@ -7,6 +7,8 @@
 
 import { servicePortNames } from './chain-names.js';
 import type { PortChainNames } from './chain-names.js';
+import type { EndpointInfo } from './endpoints.js';
+import type { ServicePortInfo } from './service-port.js';
 
 /** One service port's names. */
 export class PortNames {
@@ -20,6 +22,14 @@ export class PortNames {
   readonly portName: string;
   readonly protocol: string;
   #chains: PortChainNames | null = null;
+  /**
+   * service-port.ts: the ServicePortInfo last made of this port (servicePortsOf()), given again while every value
+   * it holds is the same; and the one-port list that holds it alone (a Service of one port); null: none.
+   */
+  info: ServicePortInfo | null = null;
+  only: readonly ServicePortInfo[] | null = null;
+  /** endpoints.ts: the endpoint list last made of this port (sharedList()); null: none. */
+  endpoints: EndpointInfo[] | null = null;
 
   constructor(service: string, portName: string, protocol: string) {
     this.service = service;

@@ -5,6 +5,7 @@ import type { EndpointChainNames, ServiceChainNames } from './chain-names.js';
 import { addressTexts, familyOfText } from './address-texts.js';
 import { parseCidrSloppy } from './ip-sloppy.js';
 import { portNames, serviceName } from './service-names.js';
+import type { PortNames } from './service-names.js';
 import type { ParsedCidr } from './ip-sloppy.js';
 import type { IpFamily, Service, ServiceProtocol } from './types.js';
 
@@ -41,7 +42,8 @@ export interface ServicePortInfo {
   endpointChains: EndpointChainNames;
 }
 
-/** No addresses, no source ranges: one (frozen) array for every port without them, rather than one each. */
+/** No addresses, no source ranges, no ports: one (frozen) array for every port without them, rather than one each. */
+const NO_PORTS = Object.freeze([]) as readonly ServicePortInfo[];
 const NO_ADDRESSES = Object.freeze([]) as unknown as string[];
 const NO_RANGES = Object.freeze([]) as unknown as ParsedCidr[];
 
@@ -74,12 +76,91 @@ export function shouldSkipService(svc: Service): boolean {
   return ip === '' || ip === 'None' || svc.type === 'ExternalName';
 }
 
-/** The Service's ports for a proxier of `family` (none when its cluster IP is of the other family). */
-export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[] {
-  if (shouldSkipService(svc)) return [];
+let interning = true;
+
+/** Tests: false makes every port a new ServicePortInfo (the plain path the shared ones are held to). */
+export function setServicePortInterning(on: boolean): void {
+  interning = on;
+}
+
+/** No source ranges on either side (ParsedCidr objects are made per event: a port with ranges is made anew). */
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The values of a Service its ports share (made once per Service, not per port). */
+interface PortValues {
+  nn: string;
+  cip: string;
+  vips: string[];
+  ranges: ParsedCidr[];
+  externalIPs: string[];
+  eTPLocal: boolean;
+  iTPLocal: boolean;
+  healthCheck: number;
+  affinity: number | null;
+}
+
+/** Whether `last` holds these values (a port with source ranges never does: its ParsedCidrs are made per event). */
+function holds(last: ServicePortInfo, p: Service['ports'][number], v: PortValues): boolean {
+  return last.clusterIP === v.cip && last.port === p.port && last.nodePort === (p.nodePort ?? 0)
+    && last.externalPolicyLocal === v.eTPLocal && last.internalPolicyLocal === v.iTPLocal
+    && last.healthCheckNodePort === v.healthCheck && last.affinitySeconds === v.affinity
+    && sameTexts(last.externalIPs, v.externalIPs) && sameTexts(last.loadBalancerVIPs, v.vips)
+    && last.loadBalancerSourceRanges === NO_RANGES && v.ranges === NO_RANGES;
+}
+
+/**
+ * The port's info: its last one (kept on its PortNames, service-names.ts) when it holds the same values. A
+ * ServicePortInfo is a pure function of them and never changed once made (a change of the Service replaces it),
+ * so every event and proxier of the process with that port shares one object rather than making one per event
+ * (each would outlive the young generation with the proxier's service map). The key, names, protocol and chains
+ * are the PortNames' own.
+ */
+function portInfo(pn: PortNames, p: Service['ports'][number], protocol: ServiceProtocol, v: PortValues): ServicePortInfo {
+  const last = interning ? pn.info : null;
+  if (last !== null && holds(last, p, v)) return last;
+  const names = pn.chains;
+  const info: ServicePortInfo = {
+    key: pn.key,
+    service: v.nn,
+    name: pn.name,
+    portName: p.name,
+    protocol,
+    proto: lowerProtocol(protocol),
+    clusterIP: v.cip,
+    port: p.port,
+    nodePort: p.nodePort ?? 0,
+    externalIPs: v.externalIPs,
+    loadBalancerVIPs: v.vips,
+    loadBalancerSourceRanges: v.ranges,
+    externalPolicyLocal: v.eTPLocal,
+    internalPolicyLocal: v.iTPLocal,
+    healthCheckNodePort: v.healthCheck,
+    affinitySeconds: v.affinity,
+    chains: names.chains,
+    endpointChains: names.endpoints,
+  };
+  if (interning) {
+    pn.info = info;
+    pn.only = null;
+  }
+  return info;
+}
+
+/**
+ * The Service's ports for a proxier of `family` (none when its cluster IP is of the other family); `nn`: its
+ * `ns/name` (serviceName()) when the caller has it. Read only: a Service of one port whose info is shared gets
+ * the list last made of it.
+ */
+export function servicePortsOf(svc: Service, family: IpFamily, nn?: string): readonly ServicePortInfo[] {
+  if (shouldSkipService(svc)) return NO_PORTS;
   // ParseIPSloppy()'s text, kept per address (address-texts.ts: the same string object for every proxier).
   const cip = addressTexts(svc.clusterIP).ip;
-  if (cip === undefined || familyOfText(cip) !== family) return [];
+  if (cip === undefined || familyOfText(cip) !== family) return NO_PORTS;
   const type = svc.type ?? 'ClusterIP';
   // ipMode Proxy: the load balancer terminates the connection, so no VIP rule (KEP-1860).
   const ingress = svc.loadBalancerIngress;
@@ -97,37 +178,36 @@ export function servicePortsOf(svc: Service, family: IpFamily): ServicePortInfo[
   }
   const eTPLocal = (type === 'NodePort' || type === 'LoadBalancer') && svc.externalTrafficPolicy === 'Local';
   const needsHealthCheck = type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
-  const affinity = svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null;
-  const nn = serviceName(svc.namespace, svc.name);
-  // Shared by the Service's ports, as vips and ranges are (never changed once made).
-  const externalIPs = svc.externalIPs === undefined ? NO_ADDRESSES : familyAddresses(svc.externalIPs, family);
-  return svc.ports.map((p) => {
+  const v: PortValues = {
+    nn: nn ?? serviceName(svc.namespace, svc.name),
+    cip,
+    vips,
+    ranges,
+    // Shared by the Service's ports, as vips and ranges are (never changed once made).
+    externalIPs: svc.externalIPs === undefined ? NO_ADDRESSES : familyAddresses(svc.externalIPs, family),
+    eTPLocal,
+    iTPLocal: svc.internalTrafficPolicy === 'Local',
+    healthCheck: needsHealthCheck ? svc.healthCheckNodePort ?? 0 : 0,
+    affinity: svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS : null,
+  };
+  const ports = svc.ports;
+  if (ports.length === 1) {
+    const p = ports[0];
     const protocol = p.protocol ?? 'TCP';
     // The same string objects for every proxier and event (service-names.ts).
-    const pn = portNames(nn, p.name, protocol);
-    const names = pn.chains;
-    const name = pn.name;
-    return {
-      key: pn.key,
-      service: nn,
-      name,
-      portName: p.name,
-      protocol,
-      proto: lowerProtocol(protocol),
-      clusterIP: cip,
-      port: p.port,
-      nodePort: p.nodePort ?? 0,
-      externalIPs,
-      loadBalancerVIPs: vips,
-      loadBalancerSourceRanges: ranges,
-      externalPolicyLocal: eTPLocal,
-      internalPolicyLocal: svc.internalTrafficPolicy === 'Local',
-      healthCheckNodePort: needsHealthCheck ? svc.healthCheckNodePort ?? 0 : 0,
-      affinitySeconds: affinity,
-      chains: names.chains,
-      endpointChains: names.endpoints,
-    };
-  });
+    const pn = portNames(v.nn, p.name, protocol);
+    const info = portInfo(pn, p, protocol, v);
+    if (!interning) return [info];
+    // The list is kept with the info it holds (sharedInfo() drops it when the info changes).
+    return (pn.only ??= [info]);
+  }
+  const out: ServicePortInfo[] = new Array<ServicePortInfo>(ports.length);
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i];
+    const protocol = p.protocol ?? 'TCP';
+    out[i] = portInfo(portNames(v.nn, p.name, protocol), p, protocol, v);
+  }
+  return out;
 }
 
 /** ExternallyAccessible(): a node port, a load balancer VIP or an external IP (spec.type is not looked at). */
