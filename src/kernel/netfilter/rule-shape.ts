@@ -666,11 +666,11 @@ export function scannedWords(line: string, n: number): Word[] {
  * and words from its text scanned again.
  */
 export class ShapedCommand implements CachedCommand {
-  /** The words, once read. */
-  #words: readonly string[] | null = null;
-  /** The columns, once read (an error's location, lines given back: the apply of a cached line reads none). */
-  #at: CommandAt | null = null;
-  #command: (RuleCommand & { op: 'append' }) | null = null;
+  /**
+   * What is made when first read (the columns: an error's location, lines given back; the words, the command),
+   * in one object made then: the apply of a filled line reads none of them, and a full sync keeps 40,000 lines.
+   */
+  #read: { at: CommandAt | null; words: readonly string[] | null; command: (RuleCommand & { op: 'append' }) | null } | null = null;
   readonly #t: ShapeTemplate;
 
   constructor(
@@ -678,39 +678,63 @@ export class ShapedCommand implements CachedCommand {
     /** The chain of its `-A` (the restore's string for it) and its one rule. */
     readonly chain: string,
     readonly rule: Rule,
-    readonly jumpsTo: string | null,
     public text: string,
   ) {
     this.#t = t;
   }
 
+  /** The chain the rule jumps to (`-j` / `-g`), else null: read from the rule, not kept beside it. */
+  get jumpsTo(): string | null {
+    return jumpOf(this.rule);
+  }
+
+  #made(): { at: CommandAt | null; words: readonly string[] | null; command: (RuleCommand & { op: 'append' }) | null } {
+    return (this.#read ??= { at: null, words: null, command: null });
+  }
+
   get command(): RuleCommand & { op: 'append' } {
-    return (this.#command ??= { op: 'append', chain: this.chain, rules: [this.rule] });
+    const read = this.#made();
+    return (read.command ??= { op: 'append', chain: this.chain, rules: [this.rule] });
   }
 
   get at(): CommandAt {
-    if (this.#at === null) {
+    const read = this.#made();
+    if (read.at === null) {
       // The text is the line's own copy: its words are where the line's were.
       scanWords(this.text);
-      this.#at = atOf(this.#t, (i) => START[i] + 1);
+      read.at = atOf(this.#t, (i) => START[i] + 1);
     }
-    return this.#at;
+    return read.at;
   }
 
   get words(): readonly string[] {
-    if (this.#words === null) {
+    const read = this.#made();
+    if (read.words === null) {
       const source = this.rule.source!;
       const raw = new Array<string>(source.length + 2);
       raw[0] = this.#t.raw[0];
       // The chain as fillRule() kept it: the restore's name when written plainly, else as written.
       scanWords(this.text);
-      raw[1] = QUOTED[1] === 0 ? this.command.chain : this.text.slice(START[1], END[1]);
+      raw[1] = QUOTED[1] === 0 ? this.chain : this.text.slice(START[1], END[1]);
       for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
-      this.#words = raw;
+      read.words = raw;
     }
-    return this.#words;
+    return read.words;
   }
 }
+
+/**
+ * A copy of `line` that keeps nothing of the restore's input alive (as ownCopy() in tokenize.ts) and is one
+ * string once read: two pieces joined make a cons string, which V8 flattens into one new string when it is
+ * first read (the fill reads it at once) and the scavenger then drops, where ownCopy()'s slice of a copy keeps
+ * two strings per line (the cache keeps 40,000 such lines of a full sync).
+ */
+export function flatCopy(line: string): string {
+  return line.length <= FLAT_CUT ? ownCopy(line) : line.slice(0, FLAT_CUT) + line.slice(FLAT_CUT);
+}
+
+/** Where flatCopy() cuts: a first piece shorter than a slice is made (13 characters) is a copy of its own. */
+const FLAT_CUT = 8;
 
 /**
  * The parse of `own` (a copy of the line, which the entry keeps as its text) from `t`, right after
@@ -722,5 +746,5 @@ export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: st
   SCANNED.own = own;
   const rule = fillRule(t, SCANNED, chainNamed);
   if (rule === undefined) return undefined;
-  return new ShapedCommand(t, FILLED_CHAIN, rule, jumpOf(rule), own);
+  return new ShapedCommand(t, FILLED_CHAIN, rule, own);
 }
