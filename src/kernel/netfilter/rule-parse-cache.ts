@@ -37,7 +37,7 @@ import { ownCopy } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import type { LineHolder, RecordMaker } from './restore-chain-source.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { ShapedCommand, fillScanned, fillTemplate, flatCopy, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
+import { ShapedCommand, fillScanned, fillTemplate, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -527,7 +527,7 @@ export class RuleParseCache {
     for (let i = 0; i < ts.length && t === undefined; i++) if (scannedOfShape(ts[i], line, n)) t = ts[i];
     if (t === undefined) return undefined;
     // The entry's own copy of the line (its key and text), which the words it keeps are slices of (same columns).
-    const own = flatCopy(line);
+    const own = ownCopy(line);
     const hit = fillScanned(t, own, chainNamed);
     if (hit === undefined) return undefined;
     this.#keepShaped(kind, t, own, hit);

@@ -724,19 +724,6 @@ export class ShapedCommand implements CachedCommand {
 }
 
 /**
- * A copy of `line` that keeps nothing of the restore's input alive (as ownCopy() in tokenize.ts) and is one
- * string once read: two pieces joined make a cons string, which V8 flattens into one new string when it is
- * first read (the fill reads it at once) and the scavenger then drops, where ownCopy()'s slice of a copy keeps
- * two strings per line (the cache keeps 40,000 such lines of a full sync).
- */
-export function flatCopy(line: string): string {
-  return line.length <= FLAT_CUT ? ownCopy(line) : line.slice(0, FLAT_CUT) + line.slice(FLAT_CUT);
-}
-
-/** Where flatCopy() cuts: a first piece shorter than a slice is made (13 characters) is a copy of its own. */
-const FLAT_CUT = 8;
-
-/**
  * The parse of `own` (a copy of the line, which the entry keeps as its text) from `t`, right after
  * scanWords(own) and scannedOfShape() said it is a line of `t`'s shape; undefined when a value reads
  * otherwise than the template's did (the line is then read by splitWords() and parsed in full).
