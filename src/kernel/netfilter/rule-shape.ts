@@ -288,7 +288,7 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
       // A chain or jump written as the one this hole read last: that string (its hash known to the restore's map).
       written = v = name;
     } else if (isName && plain && LAST_NAME !== '' && w.same(i, LAST_NAME)) {
-      // A chain or jump written as the one any hole read last (the same: that restore's string, or this one's).
+      // A chain or jump written as the one any template's hole read last: that string (chainNamed() below gives this restore's).
       written = v = LAST_NAME;
     } else if (!isName && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
       written = t.raw[i];
