@@ -148,7 +148,7 @@ describe('rule shapes with value holes', () => {
         const t = text(table, lines);
         const got = parseRestore(t, emptyRuleset(), { noflush: true, counters: true, cache }).script.lines;
         // Against the parse with no cache at all: a fresh cache too fills most lines from templates and reads the
-        // same module-level memos (LAST_COMMENT, LAST_ADDR), so a fault of theirs would show on both sides.
+        // same module-level memos (LAST_COMMENT_MATCH, LAST_ADDR, LAST_NAME), so a fault of theirs would show on both sides.
         expect(parsedPlain(t, cache)).toEqual(parsedPlain(t));
         // The sharing happened: two lines in a row with one comment match object.
         for (let i = 1; i < got.length; i++) {
@@ -242,7 +242,7 @@ describe('lines read in one scan of their characters', () => {
         if (ka === undefined || n < 0) return;
         const h = scannedOptionHash();
         // What scannedOfShape() reads of a template: its words as written and where its holes are.
-        const t = { raw: wa.map((w) => w.raw), holes: ka.holes.map((word) => ({ kind: 'chain', word })) } as unknown as ShapeTemplate;
+        const t = { raw: wa.map((w) => w.raw), holes: ka.holes.map((word) => ({ kind: 'chain', word })), lastName: ka.holes.map(() => undefined) } as unknown as ShapeTemplate;
         const wb = splitWords(b, true);
         const kb = shapeKey(wb, b);
         const alike = kb?.key === ka.key;

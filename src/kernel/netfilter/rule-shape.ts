@@ -88,7 +88,7 @@ export interface ShapeTemplate {
    * By module use: what its replay made, by its hole values (joined by NUL), when they are short (a port, a
    * probability); a pure result of the values, the template's other arguments and its final check's rule.
    */
-  made?: Array<Map<string, Match | Target> | undefined>;
+  made: Array<Map<string, Match | Target> | undefined>;
   /**
    * Whether each line of the shape is written once: a hole holds a comment (kube-proxy writes one per Service
    * port), so no other line has its REST or MID (rule-parse-cache.ts) and they are not kept as templates.
@@ -98,13 +98,13 @@ export interface ShapeTemplate {
   optionUses: ReadonlyArray<{ use: number; holes: readonly number[] }>;
   /**
    * The hole (index into `holes`) that is the whole argument of a `-m comment --comment` (its only option, not
-   * inverted): its match is a pure function of the text (libxt_comment), kept for the next line that has it (LAST_COMMENT); else -1.
+   * inverted): its match is a pure function of the text (libxt_comment), kept for the next line that has it (LAST_COMMENT_MATCH); else -1.
    */
   commentHole: number;
   /** By hole: the chain or jump name read there last (written plainly), the restore's string for it. */
-  lastName?: Array<string | undefined>;
+  lastName: Array<string | undefined>;
   /** By hole: the last `-s` / `-d` value read there, and what it read as (kube-proxy's `! -s CLUSTER_CIDR` repeats). */
-  lastAddr?: Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>;
+  lastAddr: Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>;
 }
 
 /** The longest hole value a use's replay is kept by, and how many results are kept per use. */
@@ -169,6 +169,10 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
     hasTarget: trace.target !== null,
     finishEnv: trace.finishEnv,
     at: { command: 0, chain: 1, target: index(at.target), matches, src: index(at.src), dst: index(at.dst) },
+    // Every field made here, none added later: the fill reads templates of one hidden class.
+    made: new Array<Map<string, Match | Target> | undefined>(uses.length).fill(undefined),
+    lastName: new Array<string | undefined>(kinds.length).fill(undefined),
+    lastAddr: new Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>(kinds.length).fill(undefined),
   };
 }
 
@@ -177,8 +181,11 @@ export function makeTemplate(words: readonly Word[], holes: readonly number[], t
  * the address read last by any template (with its `!`): what the next line written with the same value shares.
  * Both are pure results of the strings they are kept by.
  */
-let LAST_COMMENT: { raw: string; text: string; match: Match } | null = null;
-let LAST_ADDR: { text: string; addr: { addr: number; mask: number; invert: boolean } } | null = null;
+let LAST_COMMENT_MATCH: Match | null = null;
+let LAST_COMMENT_RAW = '';
+let LAST_COMMENT_TEXT = '';
+let LAST_ADDR: { addr: number; mask: number; invert: boolean } | null = null;
+let LAST_ADDR_TEXT = '';
 
 /** One address of `-s` / `-d` as the full parse reads it, or undefined for anything else (a list, an error). */
 function oneAddress(text: string, invert: boolean): { addr: number; mask: number; invert: boolean } | undefined {
@@ -237,12 +244,16 @@ class ScannedWords implements WordsRead {
 
 const SCANNED = new ScannedWords();
 
-/** A filled line: its rule, chain, its chain word as the entry keeps it, and the jump. */
 /** What fillRule() made besides the rule: the chain, and its word as the entry keeps it. */
 let FILLED_CHAIN = '';
 let FILLED_CHAIN_RAW = '';
 /** The option holes' values of the line being filled, by hole (one array: fillRule() calls nothing that fills). */
 const VALUES: string[] = [];
+/**
+ * The chain or jump name read last by any template's hole, as the restore keeps it: kube-proxy's KUBE-SVC
+ * masquerade line is written in the chain the KUBE-SERVICES line before it jumps to.
+ */
+let LAST_NAME = '';
 
 /**
  * The rule of a line of `t`'s shape, each hole's value read by the function the full parse reads it with, or
@@ -260,7 +271,7 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
   const source = t.raw.slice(2);
   // The option holes' values, by hole (VALUES, once an option hole is read).
   let values: string[] | null = null;
-  const names = (t.lastName ??= new Array<string | undefined>(t.holes.length));
+  const names = t.lastName;
   for (let k = 0; k < t.holes.length; k++) {
     const h = t.holes[k];
     const i = h.word;
@@ -272,17 +283,21 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
     // template: kube-proxy writes a Service port's KUBE-SERVICES line and its KUBE-SVC masquerade line one
     // after the other, with one comment and cluster IP) is that one's strings.
     const name = names[k];
+    const isName = h.kind === 'chain' || h.kind === 'jump' || h.kind === 'goto';
     if (name !== undefined && plain && w.same(i, name)) {
       // A chain or jump written as the one this hole read last: that string (its hash known to the restore's map).
       written = v = name;
-    } else if (h.kind !== 'chain' && h.kind !== 'jump' && h.kind !== 'goto' && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
+    } else if (isName && plain && LAST_NAME !== '' && w.same(i, LAST_NAME)) {
+      // A chain or jump written as the one any template's hole read last: that string (chainNamed() below gives this restore's).
+      written = v = LAST_NAME;
+    } else if (!isName && t.raw[i].length <= SHARED_VALUE_MAX && w.same(i, t.raw[i])) {
       written = t.raw[i];
       v = plain ? written : w.text(i);
-    } else if (k === t.commentHole && LAST_COMMENT !== null && w.same(i, LAST_COMMENT.raw)) {
-      written = LAST_COMMENT.raw;
-      v = LAST_COMMENT.text;
-    } else if ((h.kind === 'source' || h.kind === 'destination') && plain && LAST_ADDR !== null && w.same(i, LAST_ADDR.text)) {
-      written = v = LAST_ADDR.text;
+    } else if (k === t.commentHole && LAST_COMMENT_MATCH !== null && w.same(i, LAST_COMMENT_RAW)) {
+      written = LAST_COMMENT_RAW;
+      v = LAST_COMMENT_TEXT;
+    } else if ((h.kind === 'source' || h.kind === 'destination') && plain && LAST_ADDR !== null && w.same(i, LAST_ADDR_TEXT)) {
+      written = v = LAST_ADDR_TEXT;
     } else {
       v = w.text(i);
       written = plain ? v : w.raw(i);
@@ -293,10 +308,10 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         if (checkChainName(v) !== undefined) return undefined;
         chain = chainNamed(v) ?? v;
         chainRaw = plain ? chain : written;
-        if (plain) names[k] = chain;
+        if (plain) names[k] = LAST_NAME = chain;
         break;
       case 'jump':
-      case 'goto':
+      case 'goto': {
         // do_parse(): a name that is no target module must be a chain that exists now (and DROP is refused in nat).
         if ((h.kind === 'goto' && checkChainName(v) !== undefined) || v === 'DROP') return undefined;
         const to = chainNamed(v);
@@ -305,26 +320,14 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
         target = r.target.kind === h.kind && r.target.chain === to ? r.target : { kind: h.kind, chain: to };
         if (plain) {
           source[i - 2] = to;
-          names[k] = to;
+          names[k] = LAST_NAME = to;
         }
         break;
+      }
       case 'source':
       case 'destination': {
-        const invert = (h.kind === 'source' ? r.basics.src : r.basics.dst)!.invert;
-        const last = (t.lastAddr ??= new Array<{ text: string; addr: { addr: number; mask: number; invert: boolean } } | undefined>(t.holes.length));
-        const was = last[k];
-        let a = was !== undefined && was.text === v ? was.addr : undefined;
-        if (a === undefined && LAST_ADDR !== null && LAST_ADDR.text === v && LAST_ADDR.addr.invert === invert) a = LAST_ADDR.addr;
-        if (a === undefined) {
-          a = oneAddress(v, invert);
-          if (a === undefined) return undefined;
-          LAST_ADDR = { text: v, addr: a };
-          if (was === undefined) last[k] = { text: v, addr: a };
-          else {
-            was.text = v;
-            was.addr = a;
-          }
-        }
+        const a = readAddress(t, k, h.kind === 'source' ? r.basics.src! : r.basics.dst!, v);
+        if (a === undefined) return undefined;
         if (basics === r.basics) {
           const b = r.basics;
           // Field by field: a spread copies through a slower generic path.
@@ -344,41 +347,8 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
   if (values !== null) {
     for (const o of t.optionUses) {
       const u = o.use;
-      const key = madeKey(o.holes, values);
-      const memo = key === undefined ? undefined : t.made?.[u];
-      let made = memo?.get(key!);
-      const comment = o.holes[0] === t.commentHole;
-      if (comment && LAST_COMMENT !== null && LAST_COMMENT.text === values[t.commentHole]) made = LAST_COMMENT.match;
-      if (made === undefined) {
-        const use = t.uses[u];
-        // The calls' arguments with the line's values in place (only for the calls that have holes).
-        const calls = new Array<string[] | undefined>(use.calls.length);
-        for (const k of o.holes) {
-          const h = t.holes[k] as Extract<HoleKind, { kind: 'option' }>;
-          const args = (calls[h.call] ??= use.calls[h.call].args.slice());
-          args[h.arg] = values[k];
-        }
-        // The module's options read again in the order they were given, the new values in place.
-        const b = use.module.create() as MatchBuilder | TargetBuilder;
-        for (let c = 0; c < use.calls.length; c++) {
-          const call = use.calls[c];
-          const e = b.option(call.spec, calls[c] ?? call.args, call.invert, call.env);
-          if (e !== undefined) return undefined;
-        }
-        const m = b.finish(t.finishEnv);
-        if (m === null || typeof m === 'string') return undefined;
-        made = m;
-        if (comment) {
-          const c = t.commentHole;
-          LAST_COMMENT = { raw: source[t.holes[c].word - 2], text: values[c], match: m as Match };
-        }
-        // Matches only: a target keeps its own instance per line.
-        if (key !== undefined && !(t.hasTarget && u === t.uses.length - 1) && shareableMatch(m as Match)) {
-          t.made ??= new Array<Map<string, Match | Target> | undefined>(t.uses.length);
-          const kept = (t.made[u] ??= new Map());
-          if (kept.size < MADE_MAX) kept.set(key, m);
-        }
-      }
+      const made = madeOf(t, o, values, source);
+      if (made === undefined) return undefined;
       if (t.hasTarget && u === t.uses.length - 1) target = { kind: 'module', target: made as Target };
       else {
         const m = made as Match;
@@ -392,6 +362,79 @@ function fillRule(t: ShapeTemplate, w: WordsRead, chainNamed: (name: string) => 
   FILLED_CHAIN = chain;
   FILLED_CHAIN_RAW = chainRaw;
   return { basics, matches, target, counters: r.counters, source };
+}
+
+type Address = { addr: number; mask: number; invert: boolean };
+
+/**
+ * Hole `k`'s address `v` (`-s` / `-d`, read by the template as `was`: its `!`) as the full parse reads it, or
+ * undefined when it reads otherwise (a list, an error): the one read last there or by any hole when `v` is
+ * its text, else read now.
+ */
+function readAddress(t: ShapeTemplate, k: number, was: Address, v: string): Address | undefined {
+  const invert = was.invert;
+  const kept = t.lastAddr[k];
+  if (kept !== undefined && kept.text === v) return kept.addr;
+  if (LAST_ADDR !== null && LAST_ADDR_TEXT === v && LAST_ADDR.invert === invert) return LAST_ADDR;
+  const a = oneAddress(v, invert);
+  if (a === undefined) return undefined;
+  LAST_ADDR = a;
+  LAST_ADDR_TEXT = v;
+  if (kept === undefined) t.lastAddr[k] = { text: v, addr: a };
+  else {
+    kept.text = v;
+    kept.addr = a;
+  }
+  return a;
+}
+
+/**
+ * What option use `o`'s replay makes with the line's `values` in its holes (a match, or the target), or
+ * undefined when the module refuses a value or makes nothing: kept by its values when they are short, and the
+ * comment match read last (LAST_COMMENT_MATCH) when it is a comment of that text.
+ */
+function madeOf(t: ShapeTemplate, o: { use: number; holes: readonly number[] }, values: readonly string[], source: readonly string[]): Match | Target | undefined {
+  const u = o.use;
+  const comment = o.holes[0] === t.commentHole;
+  if (comment && LAST_COMMENT_MATCH !== null && LAST_COMMENT_TEXT === values[t.commentHole]) return LAST_COMMENT_MATCH;
+  const key = madeKey(o.holes, values);
+  const memo = key === undefined ? undefined : t.made[u];
+  const had = memo?.get(key!);
+  if (had !== undefined) return had;
+  const m = replay(t, o, values);
+  if (m === undefined) return undefined;
+  if (comment) {
+    const c = t.commentHole;
+    LAST_COMMENT_RAW = source[t.holes[c].word - 2];
+    LAST_COMMENT_TEXT = values[c];
+    LAST_COMMENT_MATCH = m as Match;
+  }
+  // Matches only: a target keeps its own instance per line.
+  if (key !== undefined && !(t.hasTarget && u === t.uses.length - 1) && shareableMatch(m as Match)) {
+    const kept = (t.made[u] ??= new Map());
+    if (kept.size < MADE_MAX) kept.set(key, m);
+  }
+  return m;
+}
+
+/** The module of option use `o` given its options again in the order they were given, the line's `values` in place. */
+function replay(t: ShapeTemplate, o: { use: number; holes: readonly number[] }, values: readonly string[]): Match | Target | undefined {
+  const use = t.uses[o.use];
+  // The calls' arguments with the line's values in place (only for the calls that have holes).
+  const calls = new Array<string[] | undefined>(use.calls.length);
+  for (const k of o.holes) {
+    const h = t.holes[k] as Extract<HoleKind, { kind: 'option' }>;
+    const args = (calls[h.call] ??= use.calls[h.call].args.slice());
+    args[h.arg] = values[k];
+  }
+  const b = use.module.create() as MatchBuilder | TargetBuilder;
+  for (let c = 0; c < use.calls.length; c++) {
+    const call = use.calls[c];
+    const e = b.option(call.spec, calls[c] ?? call.args, call.invert, call.env);
+    if (e !== undefined) return undefined;
+  }
+  const m = b.finish(t.finishEnv);
+  return m === null || typeof m === 'string' ? undefined : m;
 }
 
 /** The chain a filled rule jumps to (`-j` / `-g`), else null. */
@@ -600,7 +643,11 @@ export function scannedOfShape(t: ShapeTemplate, line: string, n: number): boole
         // The built-in names are 5 to 11 characters long.
         const len = END[1] - START[1] - 2 * QUOTED[1];
         if (len >= 5 && len <= 11 && BUILTIN_NAMES.has(scannedText(line, 1))) return false;
-      } else if (t.raw[i - 1] === '-j' && findTarget(scannedText(line, i)) !== undefined) return false;
+      } else if (t.raw[i - 1] === '-j') {
+        // The name this hole read last was no target module then, and the modules are fixed (registry.ts).
+        const last = t.lastName[k - 1];
+        if (!(last !== undefined && scannedIs(line, i, last)) && findTarget(scannedText(line, i)) !== undefined) return false;
+      }
     } else if (!scannedIs(line, i, t.raw[i])) return false;
   }
   return true;
@@ -619,11 +666,11 @@ export function scannedWords(line: string, n: number): Word[] {
  * and words from its text scanned again.
  */
 export class ShapedCommand implements CachedCommand {
-  /** The words, once read. */
-  #words: readonly string[] | null = null;
-  /** The columns, once read (an error's location, lines given back: the apply of a cached line reads none). */
-  #at: CommandAt | null = null;
-  #command: (RuleCommand & { op: 'append' }) | null = null;
+  /**
+   * What is made when first read (the columns: an error's location, lines given back; the words, the command),
+   * in one object made then: the apply of a filled line reads none of them, and a full sync keeps 40,000 lines.
+   */
+  #read: { at: CommandAt | null; words: readonly string[] | null; command: (RuleCommand & { op: 'append' }) | null } | null = null;
   readonly #t: ShapeTemplate;
 
   constructor(
@@ -631,37 +678,48 @@ export class ShapedCommand implements CachedCommand {
     /** The chain of its `-A` (the restore's string for it) and its one rule. */
     readonly chain: string,
     readonly rule: Rule,
-    readonly jumpsTo: string | null,
     public text: string,
   ) {
     this.#t = t;
   }
 
+  /** The chain the rule jumps to (`-j` / `-g`), else null: read from the rule, not kept beside it. */
+  get jumpsTo(): string | null {
+    return jumpOf(this.rule);
+  }
+
+  #made(): { at: CommandAt | null; words: readonly string[] | null; command: (RuleCommand & { op: 'append' }) | null } {
+    return (this.#read ??= { at: null, words: null, command: null });
+  }
+
   get command(): RuleCommand & { op: 'append' } {
-    return (this.#command ??= { op: 'append', chain: this.chain, rules: [this.rule] });
+    const read = this.#made();
+    return (read.command ??= { op: 'append', chain: this.chain, rules: [this.rule] });
   }
 
   get at(): CommandAt {
-    if (this.#at === null) {
+    const read = this.#made();
+    if (read.at === null) {
       // The text is the line's own copy: its words are where the line's were.
       scanWords(this.text);
-      this.#at = atOf(this.#t, (i) => START[i] + 1);
+      read.at = atOf(this.#t, (i) => START[i] + 1);
     }
-    return this.#at;
+    return read.at;
   }
 
   get words(): readonly string[] {
-    if (this.#words === null) {
+    const read = this.#made();
+    if (read.words === null) {
       const source = this.rule.source!;
       const raw = new Array<string>(source.length + 2);
       raw[0] = this.#t.raw[0];
       // The chain as fillRule() kept it: the restore's name when written plainly, else as written.
       scanWords(this.text);
-      raw[1] = QUOTED[1] === 0 ? this.command.chain : this.text.slice(START[1], END[1]);
+      raw[1] = QUOTED[1] === 0 ? this.chain : this.text.slice(START[1], END[1]);
       for (let i = 0; i < source.length; i++) raw[i + 2] = source[i];
-      this.#words = raw;
+      read.words = raw;
     }
-    return this.#words;
+    return read.words;
   }
 }
 
@@ -675,5 +733,5 @@ export function fillScanned(t: ShapeTemplate, own: string, chainNamed: (name: st
   SCANNED.own = own;
   const rule = fillRule(t, SCANNED, chainNamed);
   if (rule === undefined) return undefined;
-  return new ShapedCommand(t, FILLED_CHAIN, rule, jumpOf(rule), own);
+  return new ShapedCommand(t, FILLED_CHAIN, rule, own);
 }
