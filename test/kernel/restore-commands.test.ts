@@ -166,6 +166,9 @@ const CASES: Case[] = [
   { name: '--noflush: the jump committed before, the refused rule now (-I)', steps: [restore(':U - [0:0]\n-A INPUT -j U'), noflush(`-A U -j ACCEPT\n-I U ${OWNER}\n-A INPUT -j DROP`)], kernelMore: true },
   { name: '--noflush: reached from OUTPUT before, from FORWARD now', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A OUTPUT -j U`), noflush('-A FORWARD -j U')] },
   { name: '--noflush: -R makes a reached rule a refused one: RULE_REPLACE', steps: [restore(':U - [0:0]\n-A U -j ACCEPT\n-A INPUT -j U'), noflush(`-R U 1 ${OWNER}`)] },
+  // iptables-nft drops the batch's own earlier rules of a chain it flushes: they are never added, nor named.
+  { name: 'a jump to a refused rule, flushed, then a jump from FORWARD', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-F INPUT\n-A INPUT -j ACCEPT\n-A FORWARD -j U`)] },
+  { name: 'the jump, a refused rule, the chain flushed, the rule again', steps: [restore(`:U - [0:0]\n-A INPUT -j U\n-A U ${OWNER}\n-F U\n-A U ${OWNER}`)] },
   // Loops and paths too deep are found by the same check: the jump that closes them is named.
   { name: 'a loop closed after the INPUT jump', steps: [restore(':X - [0:0]\n-A INPUT -j X\n-A X -j X')] },
   { name: 'a loop of two closed after the INPUT jump', steps: [restore(':X - [0:0]\n:Y - [0:0]\n-A X -j Y\n-A INPUT -j X\n-A Y -j X')] },
