@@ -110,7 +110,7 @@ describe('the rule a refused table is named by', () => {
   });
 
   // The plain path: add the batch's lines one by one; the first that leaves the whole table refused is named.
-  it('names the first line after which the table is refused (bisected, held to a line-by-line scan)', () => {
+  it('names the first line after which the table is refused (held to a line-by-line scan)', () => {
     const chains = ['A', 'B', 'C'];
     const lineArb = fc.tuple(fc.constantFrom('INPUT', 'OUTPUT', 'FORWARD', ...chains), fc.constantFrom(...chains.map((c) => `-j ${c}`), '-g A', OWNER, '-j ACCEPT'))
       // owner in a base chain is refused as it is added (tested above).

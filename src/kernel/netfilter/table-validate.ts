@@ -9,7 +9,7 @@
 import type { NfHook } from './hooks.js';
 import type { Chain, Rule, Table } from './ruleset.js';
 import { findMatch, findTarget } from './registry.js';
-import { HOOK_BIT, allowedHooks, entryHooks } from './hook-mask.js';
+import { ALL_HOOKS, HOOK_BIT, allowedHooks, entryHooks } from './hook-mask.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h. */
 export const NFT_JUMP_STACK_SIZE = 16;
@@ -134,15 +134,27 @@ function initRefusal(table: Table, written: WrittenBy): Refusal | null {
   return best;
 }
 
+/** A jump of base chain `base` to a path too deep (`h`: heights()), or to a loop. */
+function tooDeep(base: Chain, h: (name: string) => number): Refusal | null {
+  for (const r of base.rules) {
+    const t = targetChain(r);
+    if (t !== null && 1 + h(t) >= NFT_JUMP_STACK_SIZE) return { rule: r, chain: base.name, errno: 'Too many links' };
+  }
+  return null;
+}
+
+/** Whether some base chain of `table` jumps to a path too deep, or to a loop. */
+function anyTooDeep(table: Table, h = heights(table)): boolean {
+  for (const base of table.chains.values()) if (base.hook !== null && tooDeep(base, h) !== null) return true;
+  return false;
+}
+
 /** The problem nft_table_validate() finds in `table`: a jump path too deep (or a loop), or a rule a reaching hook refuses. */
-function reachRefusal(table: Table): Refusal | null {
-  const h = heights(table);
+function reachRefusal(table: Table, h = heights(table)): Refusal | null {
   for (const base of table.chains.values()) {
     if (base.hook === null) continue;
-    for (const r of base.rules) {
-      const t = targetChain(r);
-      if (t !== null && 1 + h(t) >= NFT_JUMP_STACK_SIZE) return { rule: r, chain: base.name, errno: 'Too many links' };
-    }
+    const deep = tooDeep(base, h);
+    if (deep !== null) return deep;
     // The modules' own hooks in every chain this hook reaches (nft_match_validate(), nft_target_validate()).
     const seen = new Set<string>();
     const todo = [base.name];
@@ -178,9 +190,9 @@ function prefix(table: Table, lines: ReadonlyMap<Rule, number>, last: number): T
  * the table invalid is refused: the later of a refused rule and the jump that reaches it, with its own chain
  * (iptables 1.8.9: `-A U -m owner ...` then `-A INPUT -j U` is refused at the jump, "rule in chain INPUT"; a
  * loop or a path too deep at the jump that closes it). The batch's rules are taken as only added, so once a
- * line leaves the table invalid every later one does, and the first such line is bisected.
+ * line leaves the table invalid every later one does (firstHookLine(), firstDeepLine()).
  */
-function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal): Refusal {
+function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number): Refusal {
   const lines = new Map<Rule, number>();
   for (const c of table.chains.values()) {
     for (const r of c.rules) {
@@ -188,22 +200,12 @@ function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal): Ref
       if (at !== undefined) lines.set(r, at.line);
     }
   }
-  const sorted = [...new Set(lines.values())].sort((x, y) => x - y);
-  let lo = 0;
-  let hi = sorted.length - 1;
-  let found: Refusal | null = null;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const p = reachRefusal(prefix(table, lines, sorted[mid]));
-    if (p === null) lo = mid + 1;
-    else {
-      found = p;
-      hi = mid - 1;
-    }
-  }
+  // A stream keeps no record of its lines (restore-apply.ts): the plain restore that follows names the rule.
+  if (lines.size === 0) return whole;
+  const last = Math.min(firstHookLine(table, lines), anyTooDeep(table, h) ? firstDeepLine(table, lines) : Infinity);
   // Nothing the batch wrote is to blame (the table was refused as it was): the whole table's problem.
-  if (found === null) return whole;
-  const last = sorted[lo];
+  if (last === Infinity || last === 0) return whole;
+  const found = reachRefusal(prefix(table, lines, last)) ?? whole;
   if (lines.get(found.rule) === last) return found;
   // The refused rule was there before; the rule of line `last` reaches it: a jump, named in its own chain.
   for (const c of table.chains.values()) {
@@ -213,14 +215,146 @@ function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal): Ref
 }
 
 /**
+ * The first line after which a rule a hook's modules refuse (allowedHooks()) is reached from that hook: a refused
+ * rule counts from the later of its own line and the line from which its chain is reached (reachedFrom()).
+ * Infinity when none is.
+ */
+function firstHookLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
+  // Only the chains that lead to a rule a hook refuses are searched for that hook (kube-proxy's nat table: the
+  // one MASQUERADE chain for PREROUTING and OUTPUT, no chain for POSTROUTING, whatever its 40,000 DNAT rules).
+  const refused: Array<[string, Rule, number]> = [];
+  const parents = new Map<string, string[]>();
+  for (const [name, c] of table.chains.entries()) {
+    for (const r of c.rules) {
+      const allowed = allowedHooks(r);
+      if (allowed !== ALL_HOOKS) refused.push([name, r, allowed]);
+      const t = targetChain(r);
+      if (t !== null) {
+        const ps = parents.get(t);
+        if (ps === undefined) parents.set(t, [name]);
+        else ps.push(name);
+      }
+    }
+  }
+  let first = Infinity;
+  for (const base of table.chains.values()) {
+    if (base.hook === null) continue;
+    const bit = HOOK_BIT[base.hook];
+    const mine = refused.filter(([, , allowed]) => (allowed & bit) === 0);
+    const ancestors = ancestorsOf(mine.map(([name]) => name), parents);
+    if (!ancestors.has(base.name)) continue;
+    const from = reachedFrom(table, base.name, lines, ancestors);
+    for (const [name, r] of mine) {
+      const at = from.get(name);
+      if (at !== undefined) first = Math.min(first, Math.max(at, lines.get(r) ?? 0));
+    }
+  }
+  return first;
+}
+
+/** `names` and every chain that jumps to one of them, directly or not (`parents`: who jumps to each chain). */
+function ancestorsOf(names: string[], parents: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const seen = new Set<string>();
+  while (names.length > 0) {
+    const name = names.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const p of parents.get(name) ?? []) names.push(p);
+  }
+  return seen;
+}
+
+/**
+ * For each chain of `within` that `base` reaches through `within`, the first line after which it does: the least, over the paths to it, of the
+ * last line among the path's jumps (a rule kept from before: 0). Chains are settled in the order of that line
+ * (Dijkstra's search with the greatest edge for the sum), so each is settled once.
+ */
+function reachedFrom(table: Table, base: string, lines: ReadonlyMap<Rule, number>, within: ReadonlySet<string>): Map<string, number> {
+  const settled = new Map<string, number>();
+  const heap = new LineHeap();
+  heap.push(0, base);
+  for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
+    const [at, name] = top;
+    if (settled.has(name)) continue;
+    settled.set(name, at);
+    for (const r of table.chains.get(name)?.rules ?? []) {
+      const t = targetChain(r);
+      if (t !== null && within.has(t) && !settled.has(t)) heap.push(Math.max(at, lines.get(r) ?? 0), t);
+    }
+  }
+  return settled;
+}
+
+/** A binary min-heap of chain names by line. */
+class LineHeap {
+  readonly #keys: number[] = [];
+  readonly #names: string[] = [];
+
+  push(key: number, name: string): void {
+    const k = this.#keys;
+    const n = this.#names;
+    let i = k.length;
+    k.push(key);
+    n.push(name);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (k[up] <= key) break;
+      k[i] = k[up];
+      n[i] = n[up];
+      i = up;
+    }
+    k[i] = key;
+    n[i] = name;
+  }
+
+  pop(): [number, string] | undefined {
+    const k = this.#keys;
+    const n = this.#names;
+    if (k.length === 0) return undefined;
+    const top: [number, string] = [k[0], n[0]];
+    const key = k.pop()!;
+    const name = n.pop()!;
+    const size = k.length;
+    if (size === 0) return top;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && k[child + 1] < k[child]) child++;
+      if (k[child] >= key) break;
+      k[i] = k[child];
+      n[i] = n[child];
+      i = child;
+    }
+    k[i] = key;
+    n[i] = name;
+    return top;
+  }
+}
+
+/** The first line after which a base chain jumps to a path too deep or to a loop: bisected (a rare refusal). */
+function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
+  const sorted = [...new Set(lines.values())].sort((x, y) => x - y);
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (anyTooDeep(prefix(table, lines, sorted[mid]))) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return lo < sorted.length ? sorted[lo] : Infinity;
+}
+
+/**
  * What the kernel refuses of `table` at COMMIT, naming the rule and chain iptables-restore reports; `written`
  * tells which rules the batch wrote and where (without it, every rule is taken as written at once).
  */
 export function validateTable(table: Table, written: WrittenBy = () => undefined): ValidationProblem[] {
   const init = initRefusal(table, written);
-  const whole = init ?? reachRefusal(table);
+  const h = heights(table);
+  const whole = init ?? reachRefusal(table, h);
   if (whole === null) return [];
-  const named = init ?? firstInvalidRule(table, written, whole);
+  const named = init ?? firstInvalidRule(table, written, whole, h);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
   return [{ message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) }];
 }
