@@ -51,6 +51,13 @@ const CHAINS = restore(':A - [0:0]\n:B - [0:0]\n:E - [0:0]\n-A A -j ACCEPT\n-A I
 /** A with three rules. */
 const RULES = restore(':A - [0:0]\n-A A -s 1.1.1.1 -j ACCEPT\n-A A -s 2.2.2.2 -j ACCEPT\n-A A -s 3.3.3.3 -j ACCEPT');
 const FORWARD_DROP = restore(':FORWARD DROP [0:0]');
+/** owner: OUTPUT and POSTROUTING only (xt_owner's hooks). */
+const OWNER = '-m owner --uid-owner 0 -j ACCEPT';
+/** C1 ... C16 declared, then `order` of the 15 links C1 -> C2 ... C15 -> C16 (and a jump to C1). */
+const nested = (order: (links: string[]) => string[]): string => [
+  ...Array.from({ length: 16 }, (_, i) => `:C${i + 1} - [0:0]`),
+  ...order(Array.from({ length: 15 }, (_, i) => `-A C${i + 1} -j C${i + 2}`)),
+].join('\n');
 
 const CASES: Case[] = [
   // -E
@@ -130,6 +137,49 @@ const CASES: Case[] = [
   { name: 'addrtype --limit-iface-out in a user chain INPUT jumps to', steps: [restore(':U - [0:0]\n-A U -m addrtype --dst-type LOCAL --limit-iface-out -j ACCEPT\n-A INPUT -j U')] },
   { name: 'TCPMSS --clamp-mss-to-pmtu in mangle INPUT', steps: [{ cmd: 'iptables-restore', stdin: '*mangle\n-A INPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\nCOMMIT\n' }] },
   { name: 'TCPMSS --clamp-mss-to-pmtu in a user chain mangle INPUT jumps to', steps: [{ cmd: 'iptables-restore', stdin: '*mangle\n:U - [0:0]\n-A U -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n-A INPUT -j U\nCOMMIT\n' }] },
+  // A module's own hooks refuse a rule reached through a jump. The kernel checks a rule written in a base chain as
+  // it is added; the rest once the commit found the table invalid, when the batch is replayed and each added rule
+  // is followed by a whole-table check, so the first rule that leaves the table invalid is named (the later of the
+  // refused rule and the jump reaching it, in its own chain) and every rule after it fails too: the kernel prints
+  // one line per such rule, ours the first (table-validate.ts).
+  { name: 'owner in a user chain, then the INPUT jump to it: the jump', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U`)] },
+  { name: 'the INPUT jump, then owner in the chain: the rule, and each rule after it', steps: [restore(`:U - [0:0]\n-A INPUT -j U\n-A U ${OWNER}\n-A U -j DROP\n-A FORWARD -j U`)], kernelMore: true },
+  { name: 'the jump, then lines after it: each is refused', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-A INPUT -j ACCEPT\n-A OUTPUT -j ACCEPT`)], kernelMore: true },
+  ...(['BAI', 'BIA', 'ABI', 'AIB', 'IBA', 'IAB'] as const).map((order) => ({
+    name: `two deep, INPUT -> A -> B, lines in the order ${order}: the last`,
+    steps: [restore(`:A - [0:0]\n:B - [0:0]\n${[...order].map((k) => ({ B: `-A B ${OWNER}`, A: '-A A -j B', I: '-A INPUT -j A' })[k]).join('\n')}`)],
+  })),
+  { name: 'two refused rules, then the jump', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A U -m owner --gid-owner 0 -j DROP\n-A INPUT -j U`)] },
+  { name: 'the jump, then two refused rules', steps: [restore(`:U - [0:0]\n-A INPUT -j U\n-A U ${OWNER}\n-A U -m owner --gid-owner 0 -j DROP`)], kernelMore: true },
+  { name: 'jumps from OUTPUT, FORWARD and INPUT to a refused rule: FORWARD', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A OUTPUT -j U\n-A FORWARD -j U\n-A INPUT -j U`)], kernelMore: true },
+  { name: 'jumps from OUTPUT, FORWARD and INPUT, then the refused rule', steps: [restore(`:U - [0:0]\n-A OUTPUT -j U\n-A FORWARD -j U\n-A INPUT -j U\n-A U ${OWNER}`)] },
+  { name: 'a goto reaches the refused rule', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -g U`)] },
+  { name: 'an -I jump reaches the refused rule: RULE_INSERT', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-I INPUT -j U`)] },
+  { name: 'a jump from an address list: one message per address', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -s 1.1.1.1,2.2.2.2 -j U`)], kernelMore: true },
+  { name: 'owner in INPUT itself is refused as it is added, before a jump reaching owner elsewhere', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT ${OWNER}\n-A INPUT -j U`)] },
+  { name: 'owner in INPUT itself, after a jump reaching owner elsewhere: owner in INPUT alone', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-A INPUT ${OWNER}`)] },
+  { name: 'a jump, then physdev --physdev-out in OUTPUT: the OUTPUT rule alone', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-A OUTPUT -m physdev --physdev-out eth0 -j ACCEPT`)] },
+  { name: 'MASQUERADE in a chain, then the PREROUTING jump', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:U - [0:0]\n-A U -j MASQUERADE\n-A PREROUTING -j U\nCOMMIT\n' }] },
+  { name: 'the PREROUTING jump, then MASQUERADE', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:U - [0:0]\n-A PREROUTING -j U\n-A U -j MASQUERADE\nCOMMIT\n' }] },
+  { name: 'MASQUERADE reached from POSTROUTING, then from OUTPUT', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:U - [0:0]\n-A U -p tcp -j MASQUERADE\n-A POSTROUTING -j U\n-A OUTPUT -j U\nCOMMIT\n' }] },
+  { name: '--noflush: the refused rule committed before, the jump now', steps: [restore(`:U - [0:0]\n-A U ${OWNER}`), noflush('-A INPUT -j ACCEPT\n-A INPUT -j U\n-A INPUT -j DROP')], kernelMore: true },
+  { name: '--noflush: the jump committed before, the refused rule now (-I)', steps: [restore(':U - [0:0]\n-A INPUT -j U'), noflush(`-A U -j ACCEPT\n-I U ${OWNER}\n-A INPUT -j DROP`)], kernelMore: true },
+  { name: '--noflush: reached from OUTPUT before, from FORWARD now', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A OUTPUT -j U`), noflush('-A FORWARD -j U')] },
+  { name: '--noflush: -R makes a reached rule a refused one: RULE_REPLACE', steps: [restore(':U - [0:0]\n-A U -j ACCEPT\n-A INPUT -j U'), noflush(`-R U 1 ${OWNER}`)] },
+  // iptables-nft drops the batch's own earlier rules of a chain it flushes: they are never added, nor named.
+  { name: 'a jump to a refused rule, flushed, then a jump from FORWARD', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-F INPUT\n-A INPUT -j ACCEPT\n-A FORWARD -j U`)] },
+  { name: 'the jump, a refused rule, the chain flushed, the rule again', steps: [restore(`:U - [0:0]\n-A INPUT -j U\n-A U ${OWNER}\n-F U\n-A U ${OWNER}`)] },
+  // Loops and paths too deep are found by the same check: the jump that closes them is named.
+  { name: 'a loop closed after the INPUT jump', steps: [restore(':X - [0:0]\n-A INPUT -j X\n-A X -j X')] },
+  { name: 'a loop of two closed after the INPUT jump', steps: [restore(':X - [0:0]\n:Y - [0:0]\n-A X -j Y\n-A INPUT -j X\n-A Y -j X')] },
+  { name: 'a loop of two, then the INPUT jump', steps: [restore(':X - [0:0]\n:Y - [0:0]\n-A X -j Y\n-A Y -j X\n-A INPUT -j X\n-A OUTPUT -j ACCEPT')], kernelMore: true },
+  { name: '16 chains deep, the INPUT jump in the middle of the links', steps: [restore(nested((links) => [...links.slice(0, 7), '-A INPUT -j C1', ...links.slice(7)]))] },
+  { name: '16 chains deep, the INPUT jump last', steps: [restore(nested((links) => [...links, '-A INPUT -j C1']))] },
+  { name: '16 chains deep, the first link last', steps: [restore(nested((links) => [...links.slice(1), '-A INPUT -j C1', links[0]]))] },
+  {
+    name: 'iptables: a jump to a chain with a refused rule',
+    steps: [restore(`:U - [0:0]\n-A U ${OWNER}`), ...['iptables -A INPUT -j U', 'iptables -I INPUT -j U', 'iptables -A OUTPUT -j U', 'iptables -A FORWARD -g U'].map((cmd) => ({ cmd }))],
+  },
   // The iptables tool: one transaction per command.
   {
     name: 'iptables -E, -R and -X',

@@ -30,9 +30,9 @@ describe('hooks a rule allows', () => {
     ['addrtype --limit-iface-out in a user chain INPUT jumps to', '*filter\n:U - [0:0]\n-A U -m addrtype --dst-type LOCAL --limit-iface-out -j ACCEPT\n-A INPUT -j U\nCOMMIT\n', null],
     ['TCPMSS --clamp-mss-to-pmtu in INPUT', '*mangle\n-A INPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\nCOMMIT\n', refused(2, 'INPUT')],
     ['TCPMSS --clamp-mss-to-pmtu in a user chain INPUT jumps to', '*mangle\n:U - [0:0]\n-A U -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n-A INPUT -j U\nCOMMIT\n', null],
-    // A module's own hooks are checked through jumps. (The kernel refuses it too, but names the later of the rule
-    // and the jump that reaches it, here line 4 in INPUT: we name the rule, a difference older than these checks.)
-    ['owner in a user chain INPUT jumps to', '*filter\n:U - [0:0]\n-A U -m owner --uid-owner 0 -j ACCEPT\n-A INPUT -j U\nCOMMIT\n', refused(3, 'U')],
+    // A module's own hooks are checked through jumps; the kernel names the later of the rule and the jump that
+    // reaches it (table-validate.ts), here the jump.
+    ['owner in a user chain INPUT jumps to', '*filter\n:U - [0:0]\n-A U -m owner --uid-owner 0 -j ACCEPT\n-A INPUT -j U\nCOMMIT\n', refused(4, 'INPUT')],
   ];
   for (const [name, text, want] of cases) {
     it(`${name}: ${want === null ? 'accepted' : 'refused'}, with a rule cache or without`, () => {

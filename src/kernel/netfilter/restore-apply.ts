@@ -21,7 +21,7 @@ import { Template, entryHasText } from './rule-parse-cache.js';
 import { allowedHooks } from './hook-mask.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
-import { danglingJumps, validateTable } from './table-validate.js';
+import { type WrittenAt, danglingJumps, validateTable } from './table-validate.js';
 import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
 import { BlockChain, EXACT_ARRAY_MAX, chainSource, grown } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
@@ -61,8 +61,8 @@ class Written {
     this.#done = start;
   }
 
-  /** Where `r` was written: its line and the column of its `-j` target (else its command), and of its matches. */
-  get(r: Rule): { line: number; column: number; matches?: number[] } | undefined {
+  /** Where `r` was written: its line, its command, the column of its `-j` target (else its command), and of its matches. */
+  get(r: Rule): { line: number; op: WrittenAt['op']; column: number; matches?: number[] } | undefined {
     const lines = this.lines;
     if (lines === null) {
       this.missing = true;
@@ -78,8 +78,10 @@ class Written {
     const i = index.get(r);
     if (i === undefined) return undefined;
     const l = lines[i] as Extract<RestoreLine, { kind: 'command' }>;
+    const op = l.command.op;
+    if (op !== 'append' && op !== 'insert' && op !== 'replace') return undefined;
     const at = l.at;
-    return { line: l.line, column: at.target ?? at.command, matches: at.matches };
+    return { line: l.line, op, column: at.target ?? at.command, matches: at.matches };
   }
 
   has(r: Rule): boolean {
@@ -432,7 +434,7 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
     const at = b.written.get(d.rule);
     return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
   }
-  return validateTable(b.table).map((p) => {
+  return validateTable(b.table, (r) => b.written.get(r)).map((p) => {
     const at = p.rule ? b.written.get(p.rule) : undefined;
     if (!at) return { line: commitLine, column: 1, message: p.message };
     return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };

@@ -177,7 +177,8 @@ describe('lines outside a table, and where every error points', () => {
     ['*filter\n-A OUTPUT -s 1.1.1.1 -i eth0\nCOMMIT\n', 2, 22, "Can't use -i with OUTPUT"],
     ['*nat\n-A PREROUTING -j DROP\nCOMMIT\n', 2, 18, 'not intended for filtering'],
     ['*filter\n-A INPUT -s 1.2.3.4 !\nCOMMIT\n', 2, 21, 'Bad argument `!\''],
-    ['*filter\n:X - [0:0]\n-A INPUT -j X\n-A X -j X\nCOMMIT\n', 3, 13, 'Too many links'],
+    // The loop is closed by line 4: the kernel names it (table-validate.ts).
+    ['*filter\n:X - [0:0]\n-A INPUT -j X\n-A X -j X\nCOMMIT\n', 4, 9, 'Too many links'],
     ['*filter\n-N X\n-X INPUT\nCOMMIT\n', 3, 4, 'CHAIN_DEL failed'],
     ['*filter\n-I INPUT 2 -j ACCEPT\nCOMMIT\n', 2, 1, 'Index of insertion too big.'],
     // A match the hook does not allow is blamed at the match, a target at the target.
@@ -229,7 +230,8 @@ describe('restore semantics', () => {
       return lines.join('\n');
     };
     expect(restore(nest(15)).errors).toEqual([]);
-    expect(restore(nest(16)).errors[0]?.message).toBe('RULE_APPEND failed (Too many links): rule in chain INPUT');
+    // The jump from C15 to C16 is the last link of the path written (measured with iptables 1.8.9).
+    expect(restore(nest(16)).errors[0]?.message).toBe('RULE_APPEND failed (Too many links): rule in chain C15');
   });
   it('a failing table stops the restore; tables before it stay', () => {
     const { ruleset, errors } = restore('*nat\n:A - [0:0]\nCOMMIT\n*filter\n-A INPUT -m foo\nCOMMIT\n');

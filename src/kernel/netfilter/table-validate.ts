@@ -1,11 +1,15 @@
 // What the kernel checks when a table is committed (nf_tables_validate() -> nft_chain_validate() in
 // net/netfilter/nf_tables_api.c): every chain reachable from a base chain is visited with the jump level, and a
-// level of NFT_JUMP_STACK_SIZE (16) is refused with EMLINK, which is how loops are refused too; every target
-// must allow the hook it can be reached from (xt_check_target()). Chains no base chain reaches are not checked.
+// level of NFT_JUMP_STACK_SIZE (16) is refused with EMLINK, which is how loops are refused too; every match and
+// target must allow the hook it can be reached from (xt_check_match() / xt_check_target()). Chains no base chain
+// reaches are not checked. Which line iptables-restore then names follows from when the kernel checks: a rule
+// written in a base chain as its message is processed, the rest after each rule once the commit found the
+// table invalid (initRefusal(), firstInvalidRule()).
 
+import type { NfHook } from './hooks.js';
 import type { Chain, Rule, Table } from './ruleset.js';
 import { findMatch, findTarget } from './registry.js';
-import { HOOK_BIT, allowedHooks, entryHooks } from './hook-mask.js';
+import { ALL_HOOKS, HOOK_BIT, allowedHooks, entryHooks } from './hook-mask.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h. */
 export const NFT_JUMP_STACK_SIZE = 16;
@@ -63,20 +67,95 @@ export function jumpHeight(table: Table, name: string, memo: Map<string, number>
   return best;
 }
 
-export function validateTable(table: Table): ValidationProblem[] {
-  const problems: ValidationProblem[] = [];
-  const h = heights(table);
-  for (const base of table.chains.values()) {
-    if (base.hook === null) continue;
-    for (const r of base.rules) {
-      const t = targetChain(r);
-      if (t !== null && 1 + h(t) >= NFT_JUMP_STACK_SIZE) {
-        problems.push({ message: `RULE_APPEND failed (Too many links): rule in chain ${base.name}`, rule: r });
-        return problems;
+/** What wrote a rule in a restore's batch: its line, which is its place in the batch, and the command. */
+export interface WrittenAt {
+  line: number;
+  op: 'append' | 'insert' | 'replace';
+}
+
+/** Where each rule of the table was written by the batch being committed; undefined for a rule kept from before. */
+export type WrittenBy = (r: Rule) => WrittenAt | undefined;
+
+/**
+ * The batch message a refused rule is reported under: iptables-nft names the netlink operation it batched
+ * (iptables 1.8.9: `-A` RULE_APPEND, `-I` RULE_INSERT, `-R` RULE_REPLACE).
+ */
+function verb(at: WrittenAt | undefined): string {
+  return at?.op === 'insert' ? 'RULE_INSERT' : at?.op === 'replace' ? 'RULE_REPLACE' : 'RULE_APPEND';
+}
+
+/** A rule the table refuses and why, before it is named as the kernel names it. */
+interface Refusal {
+  rule: Rule;
+  chain: string;
+  errno: 'Invalid argument' | 'Too many links';
+  match?: number;
+}
+
+/**
+ * The first of `r`'s matches (index in Rule.matches), else its target (-1), whose hooks refuse `hook`; `direct`:
+ * `r` is written in that hook's base chain, so its options' hooks count too (hook-mask.ts entryHooks()); null when none does.
+ */
+function refusedPart(r: Rule, hook: NfHook, direct: boolean): number | null {
+  const bit = HOOK_BIT[hook];
+  if ((allowedHooks(r) & bit) !== 0 && (!direct || (entryHooks(r) & bit) !== 0)) return null;
+  const refuses = (hooks: readonly string[] | undefined): boolean => hooks !== undefined && !hooks.includes(hook);
+  const ms = r.matches;
+  for (let i = 0; i < ms.length; i++) if (refuses(findMatch(ms[i].module)?.hooks) || (direct && refuses(ms[i].hooks))) return i;
+  if (r.target.kind === 'module' && (refuses(findTarget(r.target.target.name)?.hooks) || (direct && refuses(r.target.target.hooks)))) return -1;
+  return null;
+}
+
+function refusal(r: Rule, chain: string, part: number): Refusal {
+  return { rule: r, chain, errno: 'Invalid argument', ...(part >= 0 ? { match: part } : {}) };
+}
+
+/**
+ * A rule of the batch written in a base chain whose own hooks, or its options' hooks, refuse that chain's hook,
+ * the first by line: nft_compat's init (nft_match_init() -> xt_check_match()) refuses it as its message is
+ * processed, so the batch fails before COMMIT and no whole-table validation runs (iptables 1.8.9 reports
+ * `-A INPUT -m owner ...` alone, also when a later line jumps from INPUT to a chain with such a rule).
+ */
+function initRefusal(table: Table, written: WrittenBy): Refusal | null {
+  let best: Refusal | null = null;
+  let bestLine = Infinity;
+  for (const c of table.chains.values()) {
+    if (c.hook === null) continue;
+    for (const r of c.rules) {
+      const part = refusedPart(r, c.hook, true);
+      if (part === null) continue;
+      const line = written(r)?.line ?? 0;
+      if (line < bestLine) {
+        best = refusal(r, c.name, part);
+        bestLine = line;
       }
     }
-    // Hook masks of the targets in every chain this hook reaches.
-    const bit = HOOK_BIT[base.hook];
+  }
+  return best;
+}
+
+/** A jump of base chain `base` to a path too deep (`h`: heights()), or to a loop. */
+function tooDeep(base: Chain, h: (name: string) => number): Refusal | null {
+  for (const r of base.rules) {
+    const t = targetChain(r);
+    if (t !== null && 1 + h(t) >= NFT_JUMP_STACK_SIZE) return { rule: r, chain: base.name, errno: 'Too many links' };
+  }
+  return null;
+}
+
+/** Whether some base chain of `table` jumps to a path too deep, or to a loop. */
+function anyTooDeep(table: Table, h = heights(table)): boolean {
+  for (const base of table.chains.values()) if (base.hook !== null && tooDeep(base, h) !== null) return true;
+  return false;
+}
+
+/** The problem nft_table_validate() finds in `table`: a jump path too deep (or a loop), or a rule a reaching hook refuses. */
+function reachRefusal(table: Table, h = heights(table)): Refusal | null {
+  for (const base of table.chains.values()) {
+    if (base.hook === null) continue;
+    const deep = tooDeep(base, h);
+    if (deep !== null) return deep;
+    // The modules' own hooks in every chain this hook reaches (nft_match_validate(), nft_target_validate()).
     const seen = new Set<string>();
     const todo = [base.name];
     while (todo.length) {
@@ -86,19 +165,196 @@ export function validateTable(table: Table): ValidationProblem[] {
       for (const r of c.rules) {
         const t = targetChain(r);
         if (t !== null) todo.push(t);
-        // A rule written in the base chain itself is also held to its options' hooks (hook-mask.ts entryHooks()).
-        const direct = c === base;
-        if ((allowedHooks(r) & bit) !== 0 && (!direct || (entryHooks(r) & bit) !== 0)) continue;
-        const refuses = (hooks: readonly string[] | undefined): boolean => hooks !== undefined && !hooks.includes(base.hook!);
-        const refused = r.matches.map((m) => refuses(findMatch(m.module)?.hooks) || (direct && refuses(m.hooks)));
-        refused.push(r.target.kind === 'module' && (refuses(findTarget(r.target.target.name)?.hooks) || (direct && refuses(r.target.target.hooks))));
-        const bad = refused.indexOf(true);
-        if (bad >= 0) {
-          problems.push({ message: `RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`, rule: r, ...(bad < r.matches.length ? { match: bad } : {}) });
-          return problems;
-        }
+        const part = refusedPart(r, base.hook, false);
+        if (part !== null) return refusal(r, c.name, part);
       }
     }
   }
-  return problems;
+  return null;
+}
+
+/** `table` with only the rules kept from before (absent from `lines`) and those the batch wrote up to line `last`. */
+function prefix(table: Table, lines: ReadonlyMap<Rule, number>, last: number): Table {
+  const chains = new Map<string, Chain>();
+  for (const [name, c] of table.chains.entries()) {
+    const rules = c.rules.filter((r) => (lines.get(r) ?? 0) <= last);
+    chains.set(name, { name: c.name, hook: c.hook, policy: c.policy, counters: c.counters, rules });
+  }
+  return { name: table.name, chains };
+}
+
+/**
+ * The rule the kernel names for a table that fails validation at COMMIT. nf_tables_commit() finds the table
+ * invalid and answers -EAGAIN; nfnetlink replays the batch with validation due (NFT_VALIDATE_DO), and then
+ * nf_tables_newrule() validates the whole table after each rule it adds, so the first rule whose addition leaves
+ * the table invalid is refused: the later of a refused rule and the jump that reaches it, with its own chain
+ * (iptables 1.8.9: `-A U -m owner ...` then `-A INPUT -j U` is refused at the jump, "rule in chain INPUT"; a
+ * loop or a path too deep at the jump that closes it). The batch's rules are taken as only added, so once a
+ * line leaves the table invalid every later one does (firstHookLine(), firstDeepLine()).
+ */
+function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number): Refusal {
+  const lines = new Map<Rule, number>();
+  for (const c of table.chains.values()) {
+    for (const r of c.rules) {
+      const at = written(r);
+      if (at !== undefined) lines.set(r, at.line);
+    }
+  }
+  // A stream keeps no record of its lines (restore-apply.ts): the plain restore that follows names the rule.
+  if (lines.size === 0) return whole;
+  const last = Math.min(firstHookLine(table, lines), anyTooDeep(table, h) ? firstDeepLine(table, lines) : Infinity);
+  // Nothing the batch wrote is to blame (the table was refused as it was): the whole table's problem.
+  if (last === Infinity || last === 0) return whole;
+  const found = reachRefusal(prefix(table, lines, last)) ?? whole;
+  if (lines.get(found.rule) === last) return found;
+  // The refused rule was there before; the rule of line `last` reaches it: a jump, named in its own chain.
+  for (const c of table.chains.values()) {
+    for (const r of c.rules) if (lines.get(r) === last) return { rule: r, chain: c.name, errno: found.errno };
+  }
+  return found;
+}
+
+/**
+ * The first line after which a rule a hook's modules refuse (allowedHooks()) is reached from that hook: a refused
+ * rule counts from the later of its own line and the line from which its chain is reached (reachedFrom()).
+ * Infinity when none is.
+ */
+function firstHookLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
+  // Only the chains that lead to a rule a hook refuses are searched for that hook (kube-proxy's nat table: the
+  // one MASQUERADE chain for PREROUTING and OUTPUT, no chain for POSTROUTING, whatever its 40,000 DNAT rules).
+  const refused: Array<[string, Rule, number]> = [];
+  const parents = new Map<string, string[]>();
+  for (const [name, c] of table.chains.entries()) {
+    for (const r of c.rules) {
+      const allowed = allowedHooks(r);
+      if (allowed !== ALL_HOOKS) refused.push([name, r, allowed]);
+      const t = targetChain(r);
+      if (t !== null) {
+        const ps = parents.get(t);
+        if (ps === undefined) parents.set(t, [name]);
+        else ps.push(name);
+      }
+    }
+  }
+  let first = Infinity;
+  for (const base of table.chains.values()) {
+    if (base.hook === null) continue;
+    const bit = HOOK_BIT[base.hook];
+    const mine = refused.filter(([, , allowed]) => (allowed & bit) === 0);
+    const ancestors = ancestorsOf(mine.map(([name]) => name), parents);
+    if (!ancestors.has(base.name)) continue;
+    const from = reachedFrom(table, base.name, lines, ancestors);
+    for (const [name, r] of mine) {
+      const at = from.get(name);
+      if (at !== undefined) first = Math.min(first, Math.max(at, lines.get(r) ?? 0));
+    }
+  }
+  return first;
+}
+
+/** `names` and every chain that jumps to one of them, directly or not (`parents`: who jumps to each chain). */
+function ancestorsOf(names: string[], parents: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const seen = new Set<string>();
+  while (names.length > 0) {
+    const name = names.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const p of parents.get(name) ?? []) names.push(p);
+  }
+  return seen;
+}
+
+/**
+ * For each chain of `within` that `base` reaches through `within`, the first line after which it does: the least, over the paths to it, of the
+ * last line among the path's jumps (a rule kept from before: 0). Chains are settled in the order of that line
+ * (Dijkstra's search with the greatest edge for the sum), so each is settled once.
+ */
+function reachedFrom(table: Table, base: string, lines: ReadonlyMap<Rule, number>, within: ReadonlySet<string>): Map<string, number> {
+  const settled = new Map<string, number>();
+  const heap = new LineHeap();
+  heap.push(0, base);
+  for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
+    const [at, name] = top;
+    if (settled.has(name)) continue;
+    settled.set(name, at);
+    for (const r of table.chains.get(name)?.rules ?? []) {
+      const t = targetChain(r);
+      if (t !== null && within.has(t) && !settled.has(t)) heap.push(Math.max(at, lines.get(r) ?? 0), t);
+    }
+  }
+  return settled;
+}
+
+/** A binary min-heap of chain names by line. */
+class LineHeap {
+  readonly #keys: number[] = [];
+  readonly #names: string[] = [];
+
+  push(key: number, name: string): void {
+    const k = this.#keys;
+    const n = this.#names;
+    let i = k.length;
+    k.push(key);
+    n.push(name);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (k[up] <= key) break;
+      k[i] = k[up];
+      n[i] = n[up];
+      i = up;
+    }
+    k[i] = key;
+    n[i] = name;
+  }
+
+  pop(): [number, string] | undefined {
+    const k = this.#keys;
+    const n = this.#names;
+    if (k.length === 0) return undefined;
+    const top: [number, string] = [k[0], n[0]];
+    const key = k.pop()!;
+    const name = n.pop()!;
+    const size = k.length;
+    if (size === 0) return top;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && k[child + 1] < k[child]) child++;
+      if (k[child] >= key) break;
+      k[i] = k[child];
+      n[i] = n[child];
+      i = child;
+    }
+    k[i] = key;
+    n[i] = name;
+    return top;
+  }
+}
+
+/** The first line after which a base chain jumps to a path too deep or to a loop: bisected (a rare refusal). */
+function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
+  const sorted = [...new Set(lines.values())].sort((x, y) => x - y);
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (anyTooDeep(prefix(table, lines, sorted[mid]))) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return lo < sorted.length ? sorted[lo] : Infinity;
+}
+
+/**
+ * What the kernel refuses of `table` at COMMIT, naming the rule and chain iptables-restore reports; `written`
+ * tells which rules the batch wrote and where (without it, every rule is taken as written at once).
+ */
+export function validateTable(table: Table, written: WrittenBy = () => undefined): ValidationProblem[] {
+  const init = initRefusal(table, written);
+  const h = heights(table);
+  const whole = init ?? reachRefusal(table, h);
+  if (whole === null) return [];
+  const named = init ?? firstInvalidRule(table, written, whole, h);
+  const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
+  return [{ message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) }];
 }
