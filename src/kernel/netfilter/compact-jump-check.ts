@@ -14,6 +14,7 @@
 import type { Chain, Rule, Table } from './ruleset.js';
 import { HOOK_BIT, allowedHooks, entryHooksAllow } from './hook-mask.js';
 import { BlockChain } from './restore-chain-source.js';
+import { isCommitted } from './committed-table.js';
 
 /** NFT_JUMP_STACK_SIZE in include/net/netfilter/nf_tables.h (table-validate.ts exports it; repeated to keep this file a leaf). */
 const JUMP_LIMIT = 16;
@@ -22,8 +23,8 @@ const JUMP_LIMIT = 16;
 export interface CompactGraph {
   /** The chains, by number. */
   names: readonly string[];
-  /** The number of each chain (made when first read: a full sync's check needs none). */
-  readonly index: ReadonlyMap<string, number>;
+  /** The number of chain `name`; undefined when the table holds no such chain. */
+  numberOf(name: string): number | undefined;
   /** Jumps of chain i are targets[starts[i] .. ends[i]), in rule order (a chain named twice appears twice). */
   starts: Int32Array;
   ends: Int32Array;
@@ -58,7 +59,8 @@ class Numbering {
   count = 0;
   /** The numbers of the base chains. */
   readonly bases: number[] = [];
-  #plain: Map<Chain, number> | null = null;
+  /** The numbers of the chains that are not BlockChains. */
+  plain: Map<Chain, number> | null = null;
   readonly #table: ReadonlyMap<string, Chain>;
   // Two names remembered before the table's map is asked: the last one looked up, and the last one that was
   // asked again right after (kube-proxy's KUBE-MARK-MASQ, half of a full sync's jumps).
@@ -87,7 +89,7 @@ class Numbering {
       if (was >= 0 && was < v && this.chains[was] === c) return was;
       c.checkNumber = v;
     } else {
-      const plain = (this.#plain ??= new Map());
+      const plain = (this.plain ??= new Map());
       const was = plain.get(c);
       if (was !== undefined) return was;
       plain.set(c, v);
@@ -154,6 +156,27 @@ function indexOf(names: readonly string[]): Map<string, number> {
   const index = new Map<string, number>();
   for (let i = 0; i < names.length; i++) index.set(names[i], i);
   return index;
+}
+
+/**
+ * The numbers of the chains of `table` as `g` gave them: once the table is committed (never changed in place
+ * again: committed-table.ts) a chain's number is read from the chain its map gives, while the chain still
+ * carries this check's number; else from an index of the names, made on first need (80,000 names, read cold:
+ * the first incremental sync after a full sync would pay for it).
+ */
+function numbersOf(table: Table, g: Numbering): (name: string) => number | undefined {
+  const { chains, names, plain } = g;
+  let index: Map<string, number> | undefined;
+  return (name) => {
+    if (index === undefined && isCommitted(table)) {
+      const c = table.chains.get(name);
+      if (c === undefined) return undefined;
+      const v = c instanceof BlockChain ? c.checkNumber : (plain?.get(c) ?? -1);
+      // Held under one name only (a chain under two is not sure), so `name` is chain v's.
+      if (v >= 0 && v < chains.length && chains[v] === c) return v;
+    }
+    return (index ??= indexOf(names)).get(name);
+  };
 }
 
 /** The facts of `table` when it surely passes the commit checks and has no loop at all; null when not sure. */
@@ -233,12 +256,9 @@ export function compactValidGraph(table: Table): CompactGraph | null {
     const rules = g.chains[v].rules;
     for (let k = 0; k < rules.length; k++) if ((allowedHooks(rules[k]) & bits) !== bits) return null;
   }
-  let index: Map<string, number> | undefined;
   return {
     names,
-    get index() {
-      return (index ??= indexOf(names));
-    },
+    numberOf: numbersOf(table, g),
     starts,
     ends,
     targets,

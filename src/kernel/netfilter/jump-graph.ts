@@ -98,7 +98,7 @@ class CompactFacts<V> extends Map<string, V> {
   override get(k: string): V | undefined {
     const o = this.#own.get(k);
     if (o !== undefined) return o === GONE ? undefined : o;
-    const i = this.#compact.index.get(k);
+    const i = this.#compact.numberOf(k);
     if (i === undefined) return undefined;
     const v = this.#read(i);
     if (this.#keepReads && v !== undefined) this.#own.set(k, v);
@@ -210,7 +210,7 @@ class ParentSet extends Set<string> {
   }
 
   #inBase(k: string): boolean {
-    const v = this.#c.index.get(k);
+    const v = this.#c.numberOf(k);
     if (v === undefined) return false;
     for (let e = this.#from; e < this.#to; e++) if (this.#sources[e] === v) return true;
     return false;
