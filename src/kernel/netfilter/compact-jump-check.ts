@@ -57,11 +57,19 @@ class Numbering {
   /** How many jumps `targets` holds. */
   jumps = 0;
   count = 0;
+  /** How many chains the table holds. */
+  get size(): number {
+    return this.#keys.length;
+  }
+
   /** The numbers of the base chains. */
   readonly bases: number[] = [];
   /** The numbers of the chains that are not BlockChains. */
   plain: Map<Chain, number> | null = null;
   readonly #table: ReadonlyMap<string, Chain>;
+  /** The table's keys and chains, in its order. */
+  readonly #keys: readonly string[];
+  readonly #values: readonly Chain[];
   // Two names remembered before the table's map is asked: the last one looked up, and the last one that was
   // asked again right after (kube-proxy's KUBE-MARK-MASQ, half of a full sync's jumps).
   #lastName: string | null = null;
@@ -70,8 +78,10 @@ class Numbering {
   #hotNumber = 0;
 
   constructor(table: ReadonlyMap<string, Chain>) {
-    const n = table.size;
     this.#table = table;
+    this.#keys = [...table.keys()];
+    this.#values = [...table.values()];
+    const n = this.#keys.length;
     this.chains = new Array<Chain>(n);
     this.names = new Array<string>(n);
     this.known = new Int8Array(n);
@@ -102,10 +112,12 @@ class Numbering {
   }
 
   /**
-   * Takes chain `c`, held under `name`, with its jumps; false when not sure (a chain held under two names, a
+   * Takes the table's chain `j` (in its order), with its jumps; false when not sure (a chain held under two names, a
    * jump to a missing chain, or a base chain whose own rules' options refuse its hook: hook-mask.ts entryHooks()).
    */
-  add(c: Chain, name: string): boolean {
+  add(j: number): boolean {
+    const c = this.#values[j];
+    const name = this.#keys[j];
     const v = this.numberOf(c);
     if (this.names[v] !== undefined) return false;
     this.names[v] = name;
@@ -119,6 +131,9 @@ class Numbering {
     if (m + rules.length > this.targets.length) this.#grow(m + rules.length);
     const targets = this.targets;
     this.starts[v] = m;
+    // The key tried before the map is asked: the chains declared right after this one.
+    let next = j + 1;
+    const keys = this.#keys;
     for (let k = 0; k < rules.length; k++) {
       const t = targetOf(rules[k]);
       if (t === null) continue;
@@ -130,8 +145,13 @@ class Numbering {
       } else if (t === this.#hotName) {
         w = this.#hotNumber;
       } else {
+        // A chain's jumps often name the chains declared right after it, in order (kube-proxy's KUBE-SVC-* and
+        // its KUBE-SEP-*: half of a full sync's other jumps): the next of those keys is tried before the map is
+        // asked (a key is the map's only key of its name, so its chain is the one the map gives).
+        let to: Chain | undefined;
+        if (next < keys.length && t === keys[next]) to = this.#values[next++];
+        else to = this.#table.get(t);
         // A jump to a missing chain is not sure (the existing path names it).
-        const to = this.#table.get(t);
         if (to === undefined) return false;
         w = this.numberOf(to);
         this.#lastName = t;
@@ -181,14 +201,10 @@ function numbersOf(table: Table, g: Numbering): (name: string) => number | undef
 
 /** The facts of `table` when it surely passes the commit checks and has no loop at all; null when not sure. */
 export function compactValidGraph(table: Table): CompactGraph | null {
-  const n = table.chains.size;
   const g = new Numbering(table.chains);
-  let sure = true;
-  // forEach: no entry pair made per chain (this runs once per full sync, often before it is optimized).
-  table.chains.forEach((c, name) => {
-    if (sure) sure = g.add(c, name);
-  });
-  if (!sure || g.count !== n) return null;
+  const n = g.size;
+  for (let j = 0; j < n; j++) if (!g.add(j)) return null;
+  if (g.count !== n) return null;
   const { starts, ends, names } = g;
   const targets = g.targets.subarray(0, g.jumps);
   // Heights and a finishing order, one depth-first pass with an explicit stack; any loop is not sure.
