@@ -2,9 +2,9 @@
 // 160,000 jumps; the kernel's nf_tables_validate() walks them too, from the base chains). The chains are
 // numbered as first met, as a key of the table or as a jump's target (the chain the table's own map gives,
 // which keeps its number: no second index of 80,000 names is built), and each chain's jumps kept as a range of
-// one array of targets; one depth-first pass with
-// an explicit stack finds loops and gives every chain its jump height (the longest jump path below it, which the
-// kernel bounds by NFT_JUMP_STACK_SIZE in nft_chain_validate()); the chains in reverse finishing order are a
+// one array of targets; one depth-first pass with an explicit stack finds loops and gives every chain its jump
+// height (the longest jump path below it, which the kernel bounds by NFT_JUMP_STACK_SIZE in
+// nft_chain_validate()); the chains in reverse finishing order are a
 // topological order, so the hooks reaching each chain (xt_check_match() / xt_check_target() check a rule
 // against them) are handed down for all hooks at once as a bit mask. This check answers only "valid, and here
 // are the facts" or "not sure" (a jump to a missing chain, any loop, a base chain too deep, a rule a hook
