@@ -7,6 +7,8 @@ import { BUILTIN_CHAINS, emptyBasics, emptyTable, userChain } from './ruleset.js
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, checkedGraph, validGraph } from './jump-graph.js';
 import { compactValidGraph } from './compact-jump-check.js';
+import { restore } from './restore-apply.js';
+import { RuleParseCache } from './rule-parse-cache.js';
 
 const HOOKS: readonly NfHook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 
@@ -238,5 +240,55 @@ describe('compactValidGraph', () => {
     t.chains.get('X')!.rules.push({ basics: emptyBasics(), matches: [moduleMatch('rpfilter')], target: moduleTarget(undefined), counters: { packets: 0, bytes: 0 } });
     expect(compactValidGraph(t)).toBeNull();
     expect(validGraph(t)).toBeNull();
+  });
+
+  it('numbers the chains of a restored table as an index of its names would, after other checks renumber them too', () => {
+    // A restore's chains carry the check's numbers (BlockChain.checkNumber) and a committed table's graph reads a
+    // chain's number through the table's own map; a later check over a table sharing the chains numbers them
+    // again, and the first graph then answers from its names.
+    const tableArb = fc.record({
+      chains: fc.integer({ min: 1, max: 12 }),
+      rules: fc.array(fc.array(fc.record({ to: fc.nat(40), jump: fc.boolean() }), { maxLength: 4 }), { maxLength: 12 }),
+      base: fc.constantFrom('PREROUTING', 'OUTPUT', 'POSTROUTING'),
+      cache: fc.boolean(),
+      missing: fc.array(fc.constantFrom('C0 ', 'X', 'C99', 'PREROUTINGX', ''), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(tableArb, ({ chains, rules, base, cache, missing }) => {
+        // Jumps go to later chains only (no loop): the check is sure.
+        const lines = ['*nat'];
+        for (let i = 0; i < chains; i++) lines.push(`:C${i} - [0:0]`);
+        lines.push(`-A ${base} -j C0`);
+        rules.forEach((rs, i) => {
+          if (i >= chains) return;
+          for (const r of rs) {
+            const to = i + 1 + (r.to % Math.max(1, chains - i - 1));
+            lines.push(r.jump && to < chains ? `-A C${i} -s 10.0.${r.to}.1/32 -j C${to}` : `-A C${i} -s 10.0.${r.to}.1/32 -j ACCEPT`);
+          }
+        });
+        lines.push('COMMIT', '');
+        const opts = cache ? { cache: new RuleParseCache() } : {};
+        // With a cache, a second restore's rules share parses (their jump names other strings than the keys).
+        if (cache) restore(lines.join('\n'), undefined, opts);
+        const t = restore(lines.join('\n'), undefined, opts).ruleset.tables.get('nat')!;
+        const names = [...t.chains.keys()];
+        const g = compactValidGraph(t)!;
+        expect(g).not.toBeNull();
+        expect(new Set(g.names)).toEqual(new Set(names));
+        const agrees = (): void => {
+          for (const n of names) expect(g.names[g.numberOf(n)!]).toBe(n);
+          for (const n of missing) expect(g.numberOf(n)).toBeUndefined();
+        };
+        agrees();
+        // The same chains in reverse order, checked again: every chain gets another number.
+        const reversed = { name: t.name, chains: new Map([...t.chains].reverse()) };
+        const h = compactValidGraph(reversed)!;
+        expect(h).not.toBeNull();
+        agrees();
+        for (const n of names) expect(h.names[h.numberOf(n)!]).toBe(n);
+        expect([...h.height].sort()).toEqual([...g.height].sort());
+      }),
+      { numRuns: 200, seed: 9 },
+    );
   });
 });

@@ -98,7 +98,7 @@ class CompactFacts<V> extends Map<string, V> {
   override get(k: string): V | undefined {
     const o = this.#own.get(k);
     if (o !== undefined) return o === GONE ? undefined : o;
-    const i = this.#compact.index.get(k);
+    const i = this.#compact.numberOf(k);
     if (i === undefined) return undefined;
     const v = this.#read(i);
     if (this.#keepReads && v !== undefined) this.#own.set(k, v);
@@ -163,8 +163,7 @@ class CompactFacts<V> extends Map<string, V> {
 /** The chains jumping to each chain, as CSR arrays over chain numbers (the reverse of a CompactGraph's). */
 function reverseEdges(c: CompactGraph): { offsets: Int32Array; sources: Int32Array } {
   const n = c.names.length;
-  const out = c.offsets;
-  const targets = c.targets;
+  const { starts, ends, targets } = c;
   const m = targets.length;
   const offsets = new Int32Array(n + 1);
   for (let e = 0; e < m; e++) offsets[targets[e] + 1]++;
@@ -172,8 +171,8 @@ function reverseEdges(c: CompactGraph): { offsets: Int32Array; sources: Int32Arr
   const fill = offsets.slice(0, n);
   const sources = new Int32Array(m);
   for (let v = 0; v < n; v++) {
-    const end = out[v + 1];
-    for (let e = out[v]; e < end; e++) sources[fill[targets[e]]++] = v;
+    const end = ends[v];
+    for (let e = starts[v]; e < end; e++) sources[fill[targets[e]]++] = v;
   }
   return { offsets, sources };
 }
@@ -211,7 +210,7 @@ class ParentSet extends Set<string> {
   }
 
   #inBase(k: string): boolean {
-    const v = this.#c.index.get(k);
+    const v = this.#c.numberOf(k);
     if (v === undefined) return false;
     for (let e = this.#from; e < this.#to; e++) if (this.#sources[e] === v) return true;
     return false;

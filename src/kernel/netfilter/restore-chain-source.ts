@@ -231,6 +231,21 @@ export class BlockChain implements Chain {
    */
   #hooks = 31;
 
+  /**
+   * The chain's number in the last whole-table commit check that numbered it (compact-jump-check.ts), so that
+   * check reads a jump's number from the chain the table's own map gives, with no index of its own. Told true
+   * only by that check's own arrays (a chain shared by several tables is numbered by each check in turn).
+   */
+  #checkNumber = -1;
+
+  get checkNumber(): number {
+    return this.#checkNumber;
+  }
+
+  set checkNumber(v: number) {
+    this.#checkNumber = v;
+  }
+
   /** Starts recording: the chain was just declared (emptied) or created. */
   startRecord(): void {
     this.#rec = NO_LINES;
