@@ -169,6 +169,17 @@ const CASES: Case[] = [
   // iptables-nft drops the batch's own earlier rules of a chain it flushes: they are never added, nor named.
   { name: 'a jump to a refused rule, flushed, then a jump from FORWARD', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-F INPUT\n-A INPUT -j ACCEPT\n-A FORWARD -j U`)] },
   { name: 'the jump, a refused rule, the chain flushed, the rule again', steps: [restore(`:U - [0:0]\n-A INPUT -j U\n-A U ${OWNER}\n-F U\n-A U ${OWNER}`)] },
+  // -D is sent as it comes: the kernel adds the rule first, refused as it is added or by the replay's check.
+  { name: 'owner in INPUT, deleted: refused as it was added', steps: [restore(`-A INPUT ${OWNER}\n-D INPUT 1`)], kernelMore: true },
+  { name: 'owner in INPUT, deleted by its spec', steps: [restore(`-A INPUT -j ACCEPT\n-A INPUT ${OWNER}\n-D INPUT ${OWNER}`)], kernelMore: true },
+  { name: 'a jump to a refused rule, deleted: accepted (valid at COMMIT)', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-D INPUT 1`)] },
+  { name: 'a jump to a refused rule, deleted, then a jump from FORWARD: the first jump', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-D INPUT 1\n-A FORWARD -j U`)], kernelMore: true },
+  { name: '--noflush: a kept jump, deleted after the refused rule', steps: [restore(':U - [0:0]\n-A INPUT -j U'), noflush(`-A U ${OWNER}\n-D INPUT 1\n-A FORWARD -j U`)], kernelMore: true },
+  { name: '--noflush: a kept jump, flushed after the refused rule', steps: [restore(':U - [0:0]\n-A INPUT -j U'), noflush(`-A U ${OWNER}\n-F INPUT\n-A FORWARD -j ACCEPT`)], kernelMore: true },
+  // -F with no chain leaves the batch's own rules in the kernel (an accepted one is kept; tested above as refused only).
+  { name: '-F: owner in INPUT before it is refused as it was added', steps: [restore(`-A INPUT ${OWNER}\n-F`)], kernelMore: true },
+  { name: '-F: a jump to a refused rule before it is refused', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-F\n-A OUTPUT -j ACCEPT`)], kernelMore: true },
+  { name: '-F: a refused rule before, a jump after', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-F\n-A INPUT -j U`)], kernelMore: true },
   // Loops and paths too deep are found by the same check: the jump that closes them is named.
   { name: 'a loop closed after the INPUT jump', steps: [restore(':X - [0:0]\n-A INPUT -j X\n-A X -j X')] },
   { name: 'a loop of two closed after the INPUT jump', steps: [restore(':X - [0:0]\n:Y - [0:0]\n-A X -j Y\n-A INPUT -j X\n-A Y -j X')] },

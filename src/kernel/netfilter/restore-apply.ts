@@ -21,7 +21,7 @@ import { Template, entryHasText } from './rule-parse-cache.js';
 import { allowedHooks } from './hook-mask.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
-import { type WrittenAt, danglingJumps, validateTable } from './table-validate.js';
+import { type RemovedRule, type WrittenAt, danglingJumps, removedMatter, validateTable } from './table-validate.js';
 import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
 import { BlockChain, EXACT_ARRAY_MAX, chainSource, grown } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
@@ -53,6 +53,8 @@ class Written {
   end: number;
   #done: number;
   #index: Map<Rule, number> | null = null;
+  /** The rules `-D` and `-F` removed, in order: the kernel's replay of the batch holds them until then (table-validate.ts). */
+  readonly removed: RemovedRule[] = [];
 
   constructor(lines: readonly RestoreLine[] | null, start: number) {
     this.lines = lines;
@@ -295,13 +297,14 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       if (!c) return 'No chain/target/match by that name.';
       if (cmd.index !== null) {
         if (cmd.index > c.rules.length) return 'Index of deletion too big.';
-        c.rules.splice(cmd.index - 1, 1);
+        for (const r of c.rules.splice(cmd.index - 1, 1)) b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, line, by: '-D' });
         return undefined;
       }
       for (const r of cmd.rules) {
         const text = ruleSpecText(r);
         const at = c.rules.findIndex((x) => ruleSpecText(x) === text);
         if (at < 0) return 'Bad rule (does a matching rule exist in that chain?).';
+        b.written.removed.push({ rule: c.rules[at], chain: c.name, hook: c.hook, line, by: '-D' });
         c.rules.splice(at, 1);
       }
       return undefined;
@@ -333,8 +336,11 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       const list = cmd.chain === null ? [...t.chains.keys()].map((n) => chainOf(n)) : [chainOf(cmd.chain)];
       for (const c of list) {
         if (!c) return 'No chain/target/match by that name.';
-        if (cmd.op === 'flush') c.rules = [];
-        else {
+        if (cmd.op === 'flush') {
+          // `-F CHAIN` drops the batch's own adds to it; `-F` sends a flush of each chain (table-validate.ts RemovedRule).
+          for (const r of c.rules) b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, line, by: cmd.chain !== null ? '-F CHAIN' : '-F' });
+          c.rules = [];
+        } else {
           // __nft_chain_zero_counters(): iptables-nft zeroes a rule that has counters by replacing it, which a rule
           // written in this batch (no kernel handle yet) cannot be: EINVAL, the batch fails (1.8.9 under
           // --counters: `[5:6] -A E -j ACCEPT` then `-Z E` is "line 4: RULE_REPLACE failed (Invalid argument):
@@ -411,7 +417,9 @@ function batchRefusals(b: Block): RestoreError[] | undefined {
 }
 
 function commitErrors(b: Block, commitLine: number): RestoreError[] {
-  if (b.base !== null) {
+  const written = (r: Rule): WrittenAt | undefined => b.written.get(r);
+  // A table valid at COMMIT is accepted unless the rules the batch removed matter (table-validate.ts).
+  if (b.base !== null && !removedMatter(b.written.removed, written)) {
     let g = jumpGraphs.get(b.base);
     if (g === undefined) g = buildJumpGraph(b.base);
     // The base keeps its graph when a copy is cheap (another restore over the same table, as a failed sync's
@@ -434,7 +442,7 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
     const at = b.written.get(d.rule);
     return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
   }
-  return validateTable(b.table, (r) => b.written.get(r)).map((p) => {
+  return validateTable(b.table, written, b.written.removed).map((p) => {
     const at = p.rule ? b.written.get(p.rule) : undefined;
     if (!at) return { line: commitLine, column: 1, message: p.message };
     return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
@@ -478,8 +486,10 @@ export class RestoreApplier implements LineSink {
   /** Streaming: one line, as parseRestore() reads it. */
   line(l: RestoreLine): void {
     if (this.failed) return;
+    // COMMIT ends the block, and its check may ask for the lines (a rule `-D` removed: table-validate.ts).
+    const block = this.#block;
     this.apply(l, this.#count++);
-    if (this.#block !== null && this.#block.written.missing) this.#doubt = true;
+    if ((block !== null && block.written.missing) || (this.#block !== null && this.#block.written.missing)) this.#doubt = true;
   }
 
   /** Streaming: a one-rule append answered from a rule cache template (LineSink.appendRule()). */

@@ -77,6 +77,37 @@ export interface WrittenAt {
 export type WrittenBy = (r: Rule) => WrittenAt | undefined;
 
 /**
+ * A rule the batch removed before COMMIT (`-D`, `-F`): the kernel's replay of the batch still holds it from the
+ * line that wrote it (a rule kept from before: from the start) up to the line that removed it.
+ */
+export interface RemovedRule {
+  rule: Rule;
+  /** The chain it was in, by name, and that chain's hook (the chain may be gone by COMMIT). */
+  chain: string;
+  hook: NfHook | null;
+  /** The line that removed it. */
+  line: number;
+  /**
+   * The command. A rule kept from before is held by the kernel until that line whatever it is; one the batch
+   * wrote: `-D` until that line; `-F CHAIN` never, as iptables-nft drops the batch's pending adds to that chain
+   * rather than sending them (iptables 1.8.9: `-A OUTPUT -j MASQUERADE` then `-F OUTPUT` in nat is accepted, then
+   * `-D OUTPUT 1` is refused at the append); `-F` up to and past COMMIT, as the kernel's flush of every chain
+   * leaves the batch's own rules (iptables 1.8.9: `-A C1 -j ACCEPT`, `-A OUTPUT -j C1`, `-F` commits both rules).
+   */
+  by: '-D' | '-F CHAIN' | '-F';
+}
+
+/** The removed rules the kernel saw: all but the batch's own rules a `-F CHAIN` dropped. */
+function seenRemoved(removed: readonly RemovedRule[], written: WrittenBy): RemovedRule[] {
+  return removed.filter((d) => d.by !== '-F CHAIN' || written(d.rule) === undefined);
+}
+
+/** A rule the batch wrote that `-F` removed from our table and the kernel still holds at COMMIT. */
+function kernelKeeps(d: RemovedRule, written: WrittenBy): boolean {
+  return d.by === '-F' && written(d.rule) !== undefined;
+}
+
+/**
  * The batch message a refused rule is reported under: iptables-nft names the netlink operation it batched
  * (iptables 1.8.9: `-A` RULE_APPEND, `-I` RULE_INSERT, `-R` RULE_REPLACE).
  */
@@ -116,22 +147,42 @@ function refusal(r: Rule, chain: string, part: number): Refusal {
  * processed, so the batch fails before COMMIT and no whole-table validation runs (iptables 1.8.9 reports
  * `-A INPUT -m owner ...` alone, also when a later line jumps from INPUT to a chain with such a rule).
  */
-function initRefusal(table: Table, written: WrittenBy): Refusal | null {
+function initRefusal(table: Table, written: WrittenBy, removed: readonly RemovedRule[]): Refusal | null {
   let best: Refusal | null = null;
   let bestLine = Infinity;
+  const consider = (r: Rule, chain: string, hook: NfHook, removed = false): void => {
+    const part = refusedPart(r, hook, true);
+    if (part === null) return;
+    const at = written(r);
+    // A removed rule kept from before was accepted then.
+    if (removed && at === undefined) return;
+    const line = at?.line ?? 0;
+    if (line < bestLine) {
+      best = refusal(r, chain, part);
+      bestLine = line;
+    }
+  };
   for (const c of table.chains.values()) {
     if (c.hook === null) continue;
-    for (const r of c.rules) {
-      const part = refusedPart(r, c.hook, true);
-      if (part === null) continue;
-      const line = written(r)?.line ?? 0;
-      if (line < bestLine) {
-        best = refusal(r, c.name, part);
-        bestLine = line;
-      }
-    }
+    for (const r of c.rules) consider(r, c.name, c.hook);
   }
+  // A rule deleted later in the batch was refused all the same as it was added (iptables 1.8.9: `-A OUTPUT -j
+  // MASQUERADE` then `-D OUTPUT 1` in nat is "line 2: RULE_APPEND failed (Invalid argument)").
+  // A rule `-F CHAIN` dropped was never sent (RemovedRule.by).
+  for (const d of removed) if (d.hook !== null && d.by !== '-F CHAIN') consider(d.rule, d.chain, d.hook, true);
   return best;
+}
+
+/**
+ * Whether the rules the batch removed may make the kernel refuse a table valid without them: one the batch wrote
+ * in a base chain and then removed was refused as it was added (initRefusal()), or `-F` left the kernel one.
+ */
+export function removedMatter(removed: readonly RemovedRule[], written: WrittenBy): boolean {
+  for (const d of removed) {
+    if (kernelKeeps(d, written)) return true;
+    if (d.hook !== null && d.by === '-D' && refusedPart(d.rule, d.hook, true) !== null && written(d.rule) !== undefined) return true;
+  }
+  return false;
 }
 
 /** A jump of base chain `base` to a path too deep (`h`: heights()), or to a loop. */
@@ -192,7 +243,20 @@ function prefix(table: Table, lines: ReadonlyMap<Rule, number>, last: number): T
  * loop or a path too deep at the jump that closes it). The batch's rules are taken as only added, so once a
  * line leaves the table invalid every later one does (firstHookLine(), firstDeepLine()).
  */
-function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number): Refusal {
+function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number, seen: readonly RemovedRule[]): Refusal {
+  const lines = writtenLines(table, written);
+  // A stream keeps no record of its lines (restore-apply.ts): the plain restore that follows names the rule.
+  if (lines.size === 0) return whole;
+  const last = firstAddedLine(table, lines, anyTooDeep(table, h));
+  // Nothing the batch wrote is to blame (the table was refused as it was): the whole table's problem.
+  if (last === Infinity || last === 0) return whole;
+  if (seen.length > 0) return firstInvalidReplayed(table, written, lines, last, seen) ?? whole;
+  const state = prefix(table, lines, last);
+  return named(state, lines, last, reachRefusal(state) ?? whole);
+}
+
+/** Each rule of `table` the batch wrote, with its line. */
+function writtenLines(table: Table, written: WrittenBy): Map<Rule, number> {
   const lines = new Map<Rule, number>();
   for (const c of table.chains.values()) {
     for (const r of c.rules) {
@@ -200,18 +264,77 @@ function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (
       if (at !== undefined) lines.set(r, at.line);
     }
   }
-  // A stream keeps no record of its lines (restore-apply.ts): the plain restore that follows names the rule.
-  if (lines.size === 0) return whole;
-  const last = Math.min(firstHookLine(table, lines), anyTooDeep(table, h) ? firstDeepLine(table, lines) : Infinity);
-  // Nothing the batch wrote is to blame (the table was refused as it was): the whole table's problem.
-  if (last === Infinity || last === 0) return whole;
-  const found = reachRefusal(prefix(table, lines, last)) ?? whole;
+  return lines;
+}
+
+/** The first line after which `table`'s rules, taken as only added, leave it invalid (`deep`: it has a path too deep); Infinity when none. */
+function firstAddedLine(table: Table, lines: ReadonlyMap<Rule, number>, deep: boolean): number {
+  return Math.min(firstHookLine(table, lines), deep ? firstDeepLine(table, lines) : Infinity);
+}
+
+/**
+ * The rule named when `found` is what the table `state` (as the replay has it after line `last`) refuses: that,
+ * if line `last` wrote it, else the rule of line `last`, the jump that reaches it, in its own chain.
+ */
+function named(state: Table, lines: ReadonlyMap<Rule, number>, last: number, found: Refusal): Refusal {
   if (lines.get(found.rule) === last) return found;
   // The refused rule was there before; the rule of line `last` reaches it: a jump, named in its own chain.
-  for (const c of table.chains.values()) {
+  for (const c of state.chains.values()) {
     for (const r of c.rules) if (lines.get(r) === last) return { rule: r, chain: c.name, errno: found.errno };
   }
   return found;
+}
+
+/**
+ * firstInvalidRule() for a batch that removed rules (`seen`): the replay holds each until the line that removed
+ * it, so a table can be invalid after a line and valid again after a later `-D` (iptables 1.8.9: `-A C1 -j
+ * MASQUERADE`, `-A OUTPUT -j C1`, `-D OUTPUT 1`, `-A PREROUTING -j C1` in nat is refused at the OUTPUT jump).
+ * The replay's table after a line holds the final table's rules written up to it and is held within the same
+ * with every removed rule kept, and a table with more rules is no more valid: so the first invalid line lies
+ * between the first line the latter is invalid after and `last`, the first the former is (after which the
+ * replay's table is invalid); only the lines between are replayed.
+ */
+function firstInvalidReplayed(table: Table, written: WrittenBy, lines: ReadonlyMap<Rule, number>, last: number, seen: readonly RemovedRule[]): Refusal | null {
+  const all = withRemoved(table, seen);
+  const allLines = new Map(lines);
+  const gone = new Map<Rule, number>();
+  for (const d of seen) {
+    allLines.set(d.rule, written(d.rule)?.line ?? 0);
+    gone.set(d.rule, d.line);
+  }
+  const from = firstAddedLine(all, allLines, anyTooDeep(all));
+  const added = [...new Set(allLines.values())].filter((l) => l >= from && l <= last).sort((x, y) => x - y);
+  for (const at of added) {
+    const state = replayed(all, allLines, gone, at);
+    const found = reachRefusal(state);
+    if (found !== null) return named(state, allLines, at, found);
+  }
+  return null;
+}
+
+/** `table` with the removed rules put back, each at the end of its chain (the chain made again if it is gone). */
+function withRemoved(table: Table, seen: readonly RemovedRule[]): Table {
+  const chains = new Map<string, Chain>();
+  for (const [name, c] of table.chains.entries()) chains.set(name, { name: c.name, hook: c.hook, policy: c.policy, counters: c.counters, rules: c.rules.slice() });
+  for (const d of seen) {
+    let c = chains.get(d.chain);
+    if (c === undefined) {
+      c = { name: d.chain, hook: d.hook, policy: null, counters: { packets: 0, bytes: 0 }, rules: [] };
+      chains.set(d.chain, c);
+    }
+    c.rules.push(d.rule);
+  }
+  return { name: table.name, chains };
+}
+
+/** The replay's table after line `at`: the rules written up to it (kept ones: 0) and not removed by then. */
+function replayed(all: Table, lines: ReadonlyMap<Rule, number>, gone: ReadonlyMap<Rule, number>, at: number): Table {
+  const chains = new Map<string, Chain>();
+  for (const [name, c] of all.chains.entries()) {
+    const rules = c.rules.filter((r) => (lines.get(r) ?? 0) <= at && (gone.get(r) ?? Infinity) > at);
+    chains.set(name, { name: c.name, hook: c.hook, policy: c.policy, counters: c.counters, rules });
+  }
+  return { name: all.name, chains };
 }
 
 /**
@@ -347,14 +470,20 @@ function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
 
 /**
  * What the kernel refuses of `table` at COMMIT, naming the rule and chain iptables-restore reports; `written`
- * tells which rules the batch wrote and where (without it, every rule is taken as written at once).
+ * tells which rules the batch wrote and where (without it, every rule is taken as written at once), `removed`
+ * which rules it removed before COMMIT. A table valid at COMMIT is not replayed, so rules removed count then
+ * only as they were added (initRefusal()).
  */
-export function validateTable(table: Table, written: WrittenBy = () => undefined): ValidationProblem[] {
-  const init = initRefusal(table, written);
+export function validateTable(ours: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = []): ValidationProblem[] {
+  const seen = removed.length > 0 ? seenRemoved(removed, written) : [];
+  const left = seen.filter((d) => kernelKeeps(d, written));
+  // The table the kernel commits: ours with the rules `-F` left it.
+  const table = left.length > 0 ? withRemoved(ours, left) : ours;
+  const init = initRefusal(table, written, removed);
   const h = heights(table);
   const whole = init ?? reachRefusal(table, h);
   if (whole === null) return [];
-  const named = init ?? firstInvalidRule(table, written, whole, h);
+  const named = init ?? firstInvalidRule(table, written, whole, h, left.length > 0 ? seen.filter((d) => !kernelKeeps(d, written)) : seen);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
   return [{ message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) }];
 }
