@@ -21,7 +21,7 @@ import { Template, entryHasText } from './rule-parse-cache.js';
 import { allowedHooks } from './hook-mask.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
-import { type RemovedRule, type WrittenAt, danglingJumps, removedMatter, validateTable } from './table-validate.js';
+import { type ChainFlush, type RemovedRule, type WrittenAt, danglingJumps, removedMatter, validateTable } from './table-validate.js';
 import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
 import { BlockChain, EXACT_ARRAY_MAX, chainSource, grown } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
@@ -55,6 +55,8 @@ class Written {
   #index: Map<Rule, number> | null = null;
   /** The rules `-D` and `-F` removed, in order: the kernel's replay of the batch holds them until then (table-validate.ts). */
   readonly removed: RemovedRule[] = [];
+  /** The `-F CHAIN` lines: iptables-nft drops the batch's earlier messages on that chain (table-validate.ts). */
+  readonly flushed: ChainFlush[] = [];
 
   constructor(lines: readonly RestoreLine[] | null, start: number) {
     this.lines = lines;
@@ -339,6 +341,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         if (cmd.op === 'flush') {
           // `-F CHAIN` drops the batch's own adds to it; `-F` sends a flush of each chain (table-validate.ts RemovedRule).
           for (const r of c.rules) b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, line, by: cmd.chain !== null ? '-F CHAIN' : '-F' });
+          if (cmd.chain !== null) b.written.flushed.push({ chain: c.name, line });
           c.rules = [];
         } else {
           // __nft_chain_zero_counters(): iptables-nft zeroes a rule that has counters by replacing it, which a rule
@@ -442,7 +445,7 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
     const at = b.written.get(d.rule);
     return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
   }
-  return validateTable(b.table, written, b.written.removed).map((p) => {
+  return validateTable(b.table, written, b.written.removed, b.written.flushed).map((p) => {
     const at = p.rule ? b.written.get(p.rule) : undefined;
     if (!at) return { line: commitLine, column: 1, message: p.message };
     return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };

@@ -5,6 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { restore } from './restore-apply.js';
 import { parseRestore } from './restore-parse.js';
 import { type Rule, type Table, type TableName, emptyRuleset, emptyTable } from './ruleset.js';
 import { type WrittenAt, type WrittenBy, validateTable } from './table-validate.js';
@@ -126,4 +127,71 @@ describe('the rule a refused table is named by', () => {
       expect(named(lines).map((g) => g.replace(/ \(match \d+\)$/, ''))).toEqual(want);
     }), { numRuns: 300 });
   });
+
+  // The plain path for a batch that removes rules: the kernel's table replayed line by line (a rule held from its
+  // line until the `-D` that removes it; `-F CHAIN` drops the batch's earlier rules of that chain, never sent;
+  // `-F` leaves them), through restore() and its record of what -D and -F removed.
+  it('with -D and -F: names the first line after which the replayed table is refused (held to a line-by-line replay)', () => {
+    const chains = ['A', 'B', 'C'];
+    const all = ['INPUT', 'OUTPUT', 'FORWARD', ...chains];
+    const add = fc.tuple(fc.constantFrom(...all), fc.constantFrom(...chains.map((c) => `-j ${c}`), '-g A', OWNER, '-j ACCEPT'))
+      .filter(([chain, rule]) => chains.includes(chain) || rule !== OWNER)
+      .map(([chain, rule]) => `-A ${chain} ${rule}`);
+    const lineArb = fc.oneof({ weight: 4, arbitrary: add }, fc.constantFrom(...all).map((c) => `-D ${c} 1`), fc.constantFrom(...all).map((c) => `-F ${c}`), fc.constant('-F'));
+    fc.assert(fc.property(fc.array(lineArb, { minLength: 1, maxLength: 16 }), (body) => {
+      // Only the -D of a chain that has a rule, as our table (iptables' cache) sees it.
+      const count = new Map<string, number>();
+      const kept = body.filter((l) => {
+        const [op, chain] = l.split(' ');
+        if (op === '-F') {
+          if (chain === undefined) count.clear();
+          else count.set(chain, 0);
+          return true;
+        }
+        const n = count.get(chain) ?? 0;
+        if (op === '-D' && n === 0) return false;
+        count.set(chain, op === '-D' ? n - 1 : n + 1);
+        return true;
+      });
+      const text = `*filter\n${chains.map((c) => `:${c} - [0:0]`).join('\n')}\n${kept.join('\n')}\nCOMMIT\n`;
+      const got = restore(text).errors.slice(0, 1).map((e) => `line ${e.line}: ${e.message}`);
+      expect(got).toEqual(replayedRefusal(text));
+    }), { numRuns: 400 });
+  });
 });
+
+/** What the kernel names for `text` (user chains, -A, -D N, -F): each line replayed on its own table (see above). */
+function replayedRefusal(text: string): string[] {
+  const { script } = parseRestore(text, emptyRuleset(), {});
+  const held = new Map<Rule, { chain: string; from: number; until: number }>();
+  const ours = new Map<string, Rule[]>();
+  const adds: number[] = [];
+  for (const l of script.lines) {
+    if (l.kind !== 'command') continue;
+    const c = l.command;
+    if (c.op === 'append') {
+      for (const r of c.rules) held.set(r, { chain: c.chain, from: l.line, until: Infinity });
+      ours.set(c.chain, [...(ours.get(c.chain) ?? []), ...c.rules]);
+      adds.push(l.line);
+    } else if (c.op === 'delete') held.get(ours.get(c.chain)!.shift()!)!.until = l.line;
+    else if (c.op === 'flush' && c.chain !== null) {
+      for (const h of held.values()) if (h.chain === c.chain) h.from = Infinity;
+      ours.set(c.chain, []);
+    } else if (c.op === 'flush') ours.clear();
+  }
+  const at = (line: number): Table => {
+    const t = emptyTable('filter');
+    for (const name of ['A', 'B', 'C']) t.chains.set(name, { name, hook: null, policy: null, counters: { packets: 0, bytes: 0 }, rules: [] });
+    for (const [r, h] of held) if (h.from <= line && h.until > line) t.chains.get(h.chain)!.rules.push(r);
+    return t;
+  };
+  // At COMMIT: every line replayed.
+  if (validateTable(at(Number.MAX_SAFE_INTEGER)).length === 0) return [];
+  for (const line of adds) {
+    const whole = validateTable(at(line));
+    const errno = whole[0]?.message.match(/\((.*)\)/)?.[1];
+    const chain = [...held].find(([, h]) => h.from === line)?.[1].chain;
+    if (errno !== undefined && chain !== undefined) return [refused(line, chain, 'RULE_APPEND', errno)];
+  }
+  return [];
+}

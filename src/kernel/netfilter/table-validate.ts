@@ -97,9 +97,27 @@ export interface RemovedRule {
   by: '-D' | '-F CHAIN' | '-F';
 }
 
-/** The removed rules the kernel saw: all but the batch's own rules a `-F CHAIN` dropped. */
-function seenRemoved(removed: readonly RemovedRule[], written: WrittenBy): RemovedRule[] {
-  return removed.filter((d) => d.by !== '-F CHAIN' || written(d.rule) === undefined);
+/** A `-F CHAIN` of the batch: the chain and the line. */
+export interface ChainFlush {
+  chain: string;
+  line: number;
+}
+
+/**
+ * The removed rules the kernel saw, each until the line the kernel removed it: all but the batch's own rules a
+ * `-F CHAIN` dropped. iptables-nft drops every pending message of the batch on that chain, a `-D` too, so a rule
+ * `-D` (or `-F`) removed before a `-F` of its chain was never added if the batch wrote it, and one `-D` removed
+ * is held until the `-F` if it was kept (iptables 1.8.9: nat `-A C1 -j C1`, `-A INPUT -j C1`, `-D C1 1`, `-F C1` is no loop).
+ */
+function seenRemoved(removed: readonly RemovedRule[], written: WrittenBy, flushed: readonly ChainFlush[]): RemovedRule[] {
+  const out: RemovedRule[] = [];
+  for (const d of removed) {
+    if (d.by === '-F CHAIN' && written(d.rule) !== undefined) continue;
+    const f = flushed.length > 0 && d.by !== '-F CHAIN' ? flushed.find((x) => x.chain === d.chain && x.line > d.line) : undefined;
+    if (f === undefined) out.push(d);
+    else if (written(d.rule) === undefined) out.push(d.by === '-D' ? { ...d, line: f.line, by: '-F CHAIN' } : d);
+  }
+  return out;
 }
 
 /** A rule the batch wrote that `-F` removed from our table and the kernel still holds at COMMIT. */
@@ -474,12 +492,12 @@ function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
  * which rules it removed before COMMIT. A table valid at COMMIT is not replayed, so rules removed count then
  * only as they were added (initRefusal()).
  */
-export function validateTable(ours: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = []): ValidationProblem[] {
-  const seen = removed.length > 0 ? seenRemoved(removed, written) : [];
+export function validateTable(ours: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
+  const seen = removed.length > 0 ? seenRemoved(removed, written, flushed) : [];
   const left = seen.filter((d) => kernelKeeps(d, written));
   // The table the kernel commits: ours with the rules `-F` left it.
   const table = left.length > 0 ? withRemoved(ours, left) : ours;
-  const init = initRefusal(table, written, removed);
+  const init = initRefusal(table, written, seen);
   const h = heights(table);
   const whole = init ?? reachRefusal(table, h);
   if (whole === null) return [];
