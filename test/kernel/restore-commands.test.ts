@@ -180,6 +180,10 @@ const CASES: Case[] = [
   { name: '-F: owner in INPUT before it is refused as it was added', steps: [restore(`-A INPUT ${OWNER}\n-F`)], kernelMore: true },
   { name: '-F: a jump to a refused rule before it is refused', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-F\n-A OUTPUT -j ACCEPT`)], kernelMore: true },
   { name: '-F: a refused rule before, a jump after', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-F\n-A INPUT -j U`)], kernelMore: true },
+  // A loop and a hook refusal reached at once: the errno of whichever the kernel's depth-first walk meets first.
+  { name: 'MASQUERADE, then a self-loop, reached from PREROUTING: EINVAL', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:C2 - [0:0]\n-A C2 -j MASQUERADE\n-A C2 -j C2\n-A PREROUTING -j C2\nCOMMIT\n' }] },
+  { name: 'a self-loop, then MASQUERADE, reached from PREROUTING: EMLINK', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:C2 - [0:0]\n-A C2 -j C2\n-A C2 -j MASQUERADE\n-A PREROUTING -j C2\nCOMMIT\n' }] },
+  { name: 'a loop through a goto and REDIRECT reached from INPUT: EINVAL', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:C0 - [0:0]\n:C1 - [0:0]\n:C2 - [0:0]\n-A C0 -j C2\n-A C2 -j REDIRECT\n-A C1 -j MASQUERADE\n-A C1 -j C0\n-I C2 1 -g C0\n-A INPUT -j C1\nCOMMIT\n' }] },
   // Loops and paths too deep are found by the same check: the jump that closes them is named.
   { name: 'a loop closed after the INPUT jump', steps: [restore(':X - [0:0]\n-A INPUT -j X\n-A X -j X')] },
   { name: 'a loop of two closed after the INPUT jump', steps: [restore(':X - [0:0]\n:Y - [0:0]\n-A X -j Y\n-A INPUT -j X\n-A Y -j X')] },

@@ -110,6 +110,12 @@ describe('the rule a refused table is named by', () => {
     expect(validateTable(table).map((p) => p.message)).toEqual(['RULE_APPEND failed (Invalid argument): rule in chain U']);
   });
 
+  it('a loop and a refused rule reached at once: the errno of the one met first, rule by rule, depth first', () => {
+    const refusedAt = (lines: string[]): string[] => named(lines, 'nat');
+    expect(refusedAt([':C2 - [0:0]', '-A C2 -j MASQUERADE', '-A C2 -j C2', '-A PREROUTING -j C2'])).toEqual([refused(5, 'PREROUTING')]);
+    expect(refusedAt([':C2 - [0:0]', '-A C2 -j C2', '-A C2 -j MASQUERADE', '-A PREROUTING -j C2'])).toEqual([refused(5, 'PREROUTING', 'RULE_APPEND', 'Too many links')]);
+  });
+
   // The plain path: add the batch's lines one by one; the first that leaves the whole table refused is named.
   it('names the first line after which the table is refused (held to a line-by-line scan)', () => {
     const chains = ['A', 'B', 'C'];

@@ -242,6 +242,46 @@ function reachRefusal(table: Table, h = heights(table)): Refusal | null {
   return null;
 }
 
+/**
+ * The problem of a refused `table` (reachRefusal() found one) that the kernel meets first: nft_table_validate()
+ * walks each base chain depth first, a rule's matches and target in order, a jump into its chain at the next
+ * level, and a chain entered at level NFT_JUMP_STACK_SIZE is EMLINK (iptables 1.8.9: nat `-A C2 -j MASQUERADE`,
+ * `-A C2 -j C2`, `-A PREROUTING -j C2` is EINVAL; the two rules the other way round, EMLINK). A path too deep is
+ * named at the base chain's jump that starts it, as tooDeep() does. A chain walked to its end at a level is
+ * walked again only from a deeper one.
+ */
+function kernelFirst(table: Table): Refusal | null {
+  for (const base of table.chains.values()) {
+    if (base.hook === null) continue;
+    const hook = base.hook;
+    const clean = new Map<string, number>();
+    const walk = (c: Chain, level: number, from: Rule | null): Refusal | null => {
+      if (level === NFT_JUMP_STACK_SIZE) return { rule: from!, chain: base.name, errno: 'Too many links' };
+      if ((clean.get(c.name) ?? -1) >= level) return null;
+      for (const r of c.rules) {
+        const part = refusedPart(r, hook, false);
+        if (part !== null) return refusal(r, c.name, part);
+        const t = targetChain(r);
+        const next = t === null ? undefined : table.chains.get(t);
+        if (next === undefined) continue;
+        const found = walk(next, level + 1, from ?? r);
+        if (found !== null) return found;
+      }
+      clean.set(c.name, level);
+      return null;
+    };
+    const found = walk(base, 0, null);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** What the kernel refuses of `table` first, or null when it is valid. */
+function refusalOf(table: Table, h?: (name: string) => number): Refusal | null {
+  const found = reachRefusal(table, h);
+  return found === null ? null : kernelFirst(table) ?? found;
+}
+
 /** `table` with only the rules kept from before (absent from `lines`) and those the batch wrote up to line `last`. */
 function prefix(table: Table, lines: ReadonlyMap<Rule, number>, last: number): Table {
   const chains = new Map<string, Chain>();
@@ -270,7 +310,7 @@ function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (
   if (last === Infinity || last === 0) return whole;
   if (seen.length > 0) return firstInvalidReplayed(table, written, lines, last, seen) ?? whole;
   const state = prefix(table, lines, last);
-  return named(state, lines, last, reachRefusal(state) ?? whole);
+  return named(state, lines, last, refusalOf(state) ?? whole);
 }
 
 /** Each rule of `table` the batch wrote, with its line. */
@@ -324,7 +364,7 @@ function firstInvalidReplayed(table: Table, written: WrittenBy, lines: ReadonlyM
   const added = [...new Set(allLines.values())].filter((l) => l >= from && l <= last).sort((x, y) => x - y);
   for (const at of added) {
     const state = replayed(all, allLines, gone, at);
-    const found = reachRefusal(state);
+    const found = refusalOf(state);
     if (found !== null) return named(state, allLines, at, found);
   }
   return null;
@@ -499,7 +539,7 @@ export function validateTable(ours: Table, written: WrittenBy = () => undefined,
   const table = left.length > 0 ? withRemoved(ours, left) : ours;
   const init = initRefusal(table, written, seen);
   const h = heights(table);
-  const whole = init ?? reachRefusal(table, h);
+  const whole = init ?? refusalOf(table, h);
   if (whole === null) return [];
   const named = init ?? firstInvalidRule(table, written, whole, h, left.length > 0 ? seen.filter((d) => !kernelKeeps(d, written)) : seen);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
