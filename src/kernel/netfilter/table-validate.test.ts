@@ -116,6 +116,16 @@ describe('the rule a refused table is named by', () => {
     expect(refusedAt([':C2 - [0:0]', '-A C2 -j C2', '-A C2 -j MASQUERADE', '-A PREROUTING -j C2'])).toEqual([refused(5, 'PREROUTING', 'RULE_APPEND', 'Too many links')]);
   });
 
+  it('a chain walked at a shallow level is walked again from a deeper one: the path too deep is met before a later refused rule', () => {
+    const ds = Array.from({ length: 14 }, (_, i) => `D${i + 1}`);
+    const lines = [
+      ...[...ds, 'X', 'Y', 'U'].map((c) => `:${c} - [0:0]`),
+      '-A X -j Y', ...ds.map((d, i) => `-A ${d} -j ${ds[i + 1] ?? 'X'}`), `-A U ${OWNER}`,
+      '-A INPUT -j X', '-A INPUT -j D1', '-A INPUT -j U',
+    ];
+    expect(validateTable(build(lines).table).map((p) => p.message)).toEqual(['RULE_APPEND failed (Too many links): rule in chain INPUT']);
+  });
+
   // The plain path: add the batch's lines one by one; the first that leaves the whole table refused is named.
   it('names the first line after which the table is refused (held to a line-by-line scan)', () => {
     const chains = ['A', 'B', 'C'];
