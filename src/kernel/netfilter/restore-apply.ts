@@ -339,7 +339,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       for (const c of list) {
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') {
-          // `-F CHAIN` drops the batch's own adds to it; `-F` sends a flush of each chain (table-validate.ts RemovedRule).
+          // `-F CHAIN` drops the batch's own earlier messages on it; `-F` leaves the kernel the batch's own rules (table-validate.ts RemovedRule).
           for (const r of c.rules) b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, line, by: cmd.chain !== null ? '-F CHAIN' : '-F' });
           if (cmd.chain !== null) b.written.flushed.push({ chain: c.name, line });
           c.rules = [];
