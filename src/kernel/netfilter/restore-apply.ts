@@ -299,14 +299,14 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       if (!c) return 'No chain/target/match by that name.';
       if (cmd.index !== null) {
         if (cmd.index > c.rules.length) return 'Index of deletion too big.';
-        for (const r of c.rules.splice(cmd.index - 1, 1)) b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, line, by: '-D' });
+        for (const r of c.rules.splice(cmd.index - 1, 1)) b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, index: cmd.index - 1, line, by: '-D' });
         return undefined;
       }
       for (const r of cmd.rules) {
         const text = ruleSpecText(r);
         const at = c.rules.findIndex((x) => ruleSpecText(x) === text);
         if (at < 0) return 'Bad rule (does a matching rule exist in that chain?).';
-        b.written.removed.push({ rule: c.rules[at], chain: c.name, hook: c.hook, line, by: '-D' });
+        b.written.removed.push({ rule: c.rules[at], chain: c.name, hook: c.hook, index: at, line, by: '-D' });
         c.rules.splice(at, 1);
       }
       return undefined;
@@ -340,7 +340,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') {
           // `-F CHAIN` drops the batch's own earlier messages on it; `-F` leaves the kernel the batch's own rules (table-validate.ts RemovedRule).
-          for (const r of c.rules) b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, line, by: cmd.chain !== null ? '-F CHAIN' : '-F' });
+          c.rules.forEach((r, index) => b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, index, line, by: cmd.chain !== null ? '-F CHAIN' : '-F' }));
           if (cmd.chain !== null) b.written.flushed.push({ chain: c.name, line });
           c.rules = [];
         } else {

@@ -85,6 +85,8 @@ export interface RemovedRule {
   /** The chain it was in, by name, and that chain's hook (the chain may be gone by COMMIT). */
   chain: string;
   hook: NfHook | null;
+  /** Its place in that chain when it was removed (0: first). */
+  index: number;
   /** The line that removed it. */
   line: number;
   /**
@@ -370,17 +372,27 @@ function firstInvalidReplayed(table: Table, written: WrittenBy, lines: ReadonlyM
   return null;
 }
 
-/** `table` with the removed rules put back, each at the end of its chain (the chain made again if it is gone). */
+/**
+ * `table` with the removed rules put back where they were (the chain made again if it is gone): the removals
+ * undone from the last, each line's rules together, as the kernel's walk meets a chain's rules in order.
+ */
 function withRemoved(table: Table, seen: readonly RemovedRule[]): Table {
   const chains = new Map<string, Chain>();
   for (const [name, c] of table.chains.entries()) chains.set(name, { name: c.name, hook: c.hook, policy: c.policy, counters: c.counters, rules: c.rules.slice() });
-  for (const d of seen) {
-    let c = chains.get(d.chain);
-    if (c === undefined) {
-      c = { name: d.chain, hook: d.hook, policy: null, counters: { packets: 0, bytes: 0 }, rules: [] };
-      chains.set(d.chain, c);
+  for (let end = seen.length; end > 0;) {
+    const last = seen[end - 1];
+    let start = end - 1;
+    while (start > 0 && seen[start - 1].line === last.line && seen[start - 1].chain === last.chain) start--;
+    for (let i = start; i < end; i++) {
+      const d = seen[i];
+      let c = chains.get(d.chain);
+      if (c === undefined) {
+        c = { name: d.chain, hook: d.hook, policy: null, counters: { packets: 0, bytes: 0 }, rules: [] };
+        chains.set(d.chain, c);
+      }
+      c.rules.splice(Math.min(d.index, c.rules.length), 0, d.rule);
     }
-    c.rules.push(d.rule);
+    end = start;
   }
   return { name: table.name, chains };
 }
