@@ -495,14 +495,20 @@ export class RestoreApplier implements LineSink {
     if ((block !== null && block.written.missing) || (this.#block !== null && this.#block.written.missing)) this.#doubt = true;
   }
 
-  /** Streaming: a one-rule append answered from a rule cache template (LineSink.appendRule()). */
-  appendRule(line: number, chain: string, rule: Rule, maker: RecordMaker): void {
-    if (this.failed) return;
+  /** Streaming: the block a one-rule append goes to, the line counted; null when there is none or it failed. */
+  #appendTo(): Block | null {
+    if (this.failed) return null;
     this.#count++;
     const block = this.#block;
-    if (block === null) return;
+    if (block === null) return null;
     block.nonEmpty = true;
-    if (block.failed) return;
+    return block.failed ? null : block;
+  }
+
+  /** Streaming: a one-rule append answered from a rule cache template (LineSink.appendRule()). */
+  appendRule(line: number, chain: string, rule: Rule, maker: RecordMaker): void {
+    const block = this.#appendTo();
+    if (block === null) return;
     // `-A CHAIN`: the chain's column (the two-pass restore, which the caller then runs, reports any error).
     const c = appendCached(block, this.errors, chain, rule, line, 4);
     if (c === undefined) return;
@@ -514,12 +520,8 @@ export class RestoreApplier implements LineSink {
 
   /** Streaming: a one-rule append answered from a rule cache entry (LineSink.appendEntry()). */
   appendEntry(line: number, chain: string, rule: Rule, entry: CachedCommand): void {
-    if (this.failed) return;
-    this.#count++;
-    const block = this.#block;
+    const block = this.#appendTo();
     if (block === null) return;
-    block.nonEmpty = true;
-    if (block.failed) return;
     // As apply() appends a CachedLine of the entry (whose columns are the entry's).
     const c = appendCached(block, this.errors, chain, rule, line, entry);
     if (c !== undefined) noteAppend(block, c, rule, entry);
