@@ -10,8 +10,7 @@
 // prove it valid, else by the whole-table validation.
 
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
-import type { Counters } from './ruleset.js';
-import { RULE_ZERO, USER_CHAIN_ZERO, emptyRuleset, emptyTable, ruleSharing, userChainCounters, zeroCounters } from './ruleset.js';
+import { RULE_ZERO, USER_CHAIN_ZERO, emptyRuleset, emptyTable, ruleSharing, userChainCounters } from './ruleset.js';
 import type { JumpGraph } from './jump-graph.js';
 import { buildJumpGraph, forkJumpGraph, surelyValid, wholeTableValid } from './jump-graph.js';
 import type { LineSink, RestoreError, RestoreLine, RestoreOptions, RestoreScript } from './restore-parse.js';
@@ -141,9 +140,9 @@ function owns(b: Block, c: Chain): boolean {
 }
 
 /** A user chain the block made, recording its lines when `record` (restore-chain-source.ts). */
-function newChain(b: Block, name: string, counters: Counters): BlockChain {
-  // A user chain at [0:0] shares one frozen counters object (ruleset.ts USER_CHAIN_ZERO).
-  const c = new BlockChain(name, null, null, userChainCounters(counters), [], b.scope);
+function newChain(b: Block, name: string): BlockChain {
+  // USER_CHAIN_COUNTERS: a user chain keeps no counters (apply()), so it shares one frozen [0:0] (ruleset.ts USER_CHAIN_ZERO).
+  const c = new BlockChain(name, null, null, USER_CHAIN_ZERO, [], b.scope);
   const had = b.table.chains.size;
   b.table.chains.set(name, c);
   b.touched.push(name);
@@ -313,7 +312,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     }
     case 'new-chain': {
       if (t.chains.has(cmd.chain)) return 'Chain already exists.';
-      newChain(b, cmd.chain, zeroCounters());
+      newChain(b, cmd.chain);
       return undefined;
     }
     case 'delete-chain': {
@@ -544,7 +543,7 @@ export class RestoreApplier implements LineSink {
   #newChain(block: Block, chain: string): void {
     const had = block.table.chains.size;
     // A user chain has no counters of its own (USER_CHAIN_COUNTERS in apply()): its line's `[p:b]` is not taken.
-    const u = newChain(block, chain, USER_CHAIN_ZERO);
+    const u = newChain(block, chain);
     if (block.table.chains.size === had) this.#doubt = true;
     else if (!block.failed) u.startRecord();
   }
@@ -610,7 +609,7 @@ export class RestoreApplier implements LineSink {
         // USER_CHAIN_COUNTERS: iptables-nft sends chain counters for base chains only, and the kernel keeps none
         // for a user chain (iptables 1.8.9, `iptables-restore --counters` of `:X - [3:4]`, then `iptables-save -c`
         // prints `:X - [0:0]`; a built-in chain's `[5:6]` is kept).
-        const u = newChain(block, l.chain, zeroCounters());
+        const u = newChain(block, l.chain);
         if (!block.failed && l.policy === null) u.startRecord();
       }
       return;

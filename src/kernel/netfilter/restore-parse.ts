@@ -272,9 +272,8 @@ export function parseRestore(
       if (removed.size > 0) removed.delete(name);
       if (grew) recall.declared(name);
       forgetNames();
-      const counters = parsed === null ? { packets: 0, bytes: 0 } : parsed.counters;
       if (src !== undefined) {
-        trackers.set(name, { from: src.chain, src: src.source, line: lineNo, raw: line, counters, runs: [], count: 0 });
+        trackers.set(name, { from: src.chain, src: src.source, line: lineNo, raw: line, counters: zeroOr(parsed), runs: [], count: 0 });
         continue;
       }
       // A new chain is a user chain (the built-in ones are in `chains` from the block's start): no policy, and
@@ -283,7 +282,7 @@ export function parseRestore(
         sink.newChain(lineNo, name);
         continue;
       }
-      emit({ kind: 'chain', line: lineNo, chain: name, policy: parsed === null ? null : parsed.policy, counters, raw: line });
+      emit({ kind: 'chain', line: lineNo, chain: name, policy: parsed === null ? null : parsed.policy, counters: zeroOr(parsed), raw: line });
       continue;
     }
     const hasNewline = nl >= 0;
@@ -568,6 +567,11 @@ export function plainChainLine(line: string): { chain: string; policy: null; cou
   const chain = plainChainName(line);
   // A built-in chain's `-` keeps its policy, as a user chain has none.
   return chain === undefined ? undefined : { chain, policy: null, counters: { packets: 0, bytes: 0 } };
+}
+
+/** The counters of a chain line: `[0:0]` when it was read plainly (plainChainName(): none made for a new chain's). */
+function zeroOr(parsed: { counters: Counters | null } | null): Counters | null {
+  return parsed === null ? { packets: 0, bytes: 0 } : parsed.counters;
 }
 
 /** The NAME of plainChainLine()'s `:NAME - [0:0]` (a slice of `line`); undefined for any other line. */
