@@ -179,6 +179,7 @@ const CASES: Case[] = [
   // -F with no chain leaves the batch's own rules in the kernel (an accepted one is kept; tested above as refused only).
   { name: '-F: owner in INPUT before it is refused as it was added', steps: [restore(`-A INPUT ${OWNER}\n-F`)], kernelMore: true },
   { name: '-F: a jump to a refused rule before it is refused', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-F\n-A OUTPUT -j ACCEPT`)], kernelMore: true },
+  { name: '-F: a loop kept before a refused rule deleted later: the loop is met first', steps: [restore(`:A - [0:0]\n-A A -j A\n-F\n-A A ${OWNER}\n-A INPUT -j A\n-D A 1\n-A INPUT -j A`)], kernelMore: true },
   { name: '-F: a refused rule before, a jump after', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-F\n-A INPUT -j U`)], kernelMore: true },
   // A loop and a hook refusal reached at once: the errno of whichever the kernel's depth-first walk meets first.
   { name: 'MASQUERADE, then a self-loop, reached from PREROUTING: EINVAL', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:C2 - [0:0]\n-A C2 -j MASQUERADE\n-A C2 -j C2\n-A PREROUTING -j C2\nCOMMIT\n' }] },

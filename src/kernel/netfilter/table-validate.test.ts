@@ -144,6 +144,13 @@ describe('the rule a refused table is named by', () => {
     }), { numRuns: 300 });
   });
 
+  it('a rule -F left the kernel stays before the rules written after it: its loop is met first', () => {
+    // Found by the property test below (seed 1773301384); iptables 1.8.9 names line 8 with EMLINK: the kernel
+    // still holds `-A A -j A` ahead of the owner rule a later `-D A 1` removes.
+    const text = '*filter\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n-A A -j A\n-F\n-A A ' + OWNER + '\n-A INPUT -j A\n-D A 1\n-A INPUT -j A\nCOMMIT\n';
+    expect(restore(text).errors.map((e) => `line ${e.line}: ${e.message}`)).toEqual([refused(8, 'INPUT', 'RULE_APPEND', 'Too many links')]);
+  });
+
   // The plain path for a batch that removes rules: the kernel's table replayed line by line (a rule held from its
   // line until the `-D` that removes it; `-F CHAIN` drops the batch's earlier rules of that chain, never sent;
   // `-F` leaves them), through restore() and its record of what -D and -F removed.

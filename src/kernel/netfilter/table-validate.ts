@@ -303,14 +303,14 @@ function prefix(table: Table, lines: ReadonlyMap<Rule, number>, last: number): T
  * loop or a path too deep at the jump that closes it). The batch's rules are taken as only added, so once a
  * line leaves the table invalid every later one does (firstHookLine(), firstDeepLine()).
  */
-function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number, seen: readonly RemovedRule[]): Refusal {
+function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number, seen: readonly RemovedRule[], all: () => Table): Refusal {
   const lines = writtenLines(table, written);
   // A stream keeps no record of its lines (restore-apply.ts): the plain restore that follows names the rule.
   if (lines.size === 0) return whole;
   const last = firstAddedLine(table, lines, anyTooDeep(table, h));
   // Nothing the batch wrote is to blame (the table was refused as it was): the whole table's problem.
   if (last === Infinity || last === 0) return whole;
-  if (seen.length > 0) return firstInvalidReplayed(table, written, lines, last, seen) ?? whole;
+  if (seen.length > 0) return firstInvalidReplayed(all(), written, lines, last, seen) ?? whole;
   const state = prefix(table, lines, last);
   return named(state, lines, last, refusalOf(state) ?? whole);
 }
@@ -346,7 +346,8 @@ function named(state: Table, lines: ReadonlyMap<Rule, number>, last: number, fou
 }
 
 /**
- * firstInvalidRule() for a batch that removed rules (`seen`): the replay holds each until the line that removed
+ * firstInvalidRule() for a batch that removed rules (`seen`; `all`: every rule the kernel saw, each in its place,
+ * withRemoved()): the replay holds each until the line that removed
  * it, so a table can be invalid after a line and valid again after a later `-D` (iptables 1.8.9: `-A C1 -j
  * MASQUERADE`, `-A OUTPUT -j C1`, `-D OUTPUT 1`, `-A PREROUTING -j C1` in nat is refused at the OUTPUT jump).
  * The replay's table after a line holds the final table's rules written up to it and is held within the same
@@ -354,8 +355,7 @@ function named(state: Table, lines: ReadonlyMap<Rule, number>, last: number, fou
  * between the first line the latter is invalid after and `last`, the first the former is (after which the
  * replay's table is invalid); only the lines between are replayed.
  */
-function firstInvalidReplayed(table: Table, written: WrittenBy, lines: ReadonlyMap<Rule, number>, last: number, seen: readonly RemovedRule[]): Refusal | null {
-  const all = withRemoved(table, seen);
+function firstInvalidReplayed(all: Table, written: WrittenBy, lines: ReadonlyMap<Rule, number>, last: number, seen: readonly RemovedRule[]): Refusal | null {
   const allLines = new Map(lines);
   const gone = new Map<Rule, number>();
   for (const d of seen) {
@@ -394,6 +394,14 @@ function withRemoved(table: Table, seen: readonly RemovedRule[]): Table {
     }
     end = start;
   }
+  return { name: table.name, chains };
+}
+
+/** `table` without the rules `gone` removed for good. */
+function without(table: Table, gone: readonly RemovedRule[]): Table {
+  const out = new Set(gone.map((d) => d.rule));
+  const chains = new Map<string, Chain>();
+  for (const [name, c] of table.chains.entries()) chains.set(name, { ...c, rules: c.rules.filter((r) => !out.has(r)) });
   return { name: table.name, chains };
 }
 
@@ -546,14 +554,18 @@ function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
  */
 export function validateTable(ours: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
   const seen = removed.length > 0 ? seenRemoved(removed, written, flushed) : [];
-  const left = seen.filter((d) => kernelKeeps(d, written));
+  const gone = seen.filter((d) => !kernelKeeps(d, written));
+  // Every rule the kernel saw, each where it was: ours with all the removals undone together, so that a rule `-F`
+  // left the kernel keeps its place before the rules the batch wrote or removed after it.
+  let every: Table | null = null;
+  const all = (): Table => (every ??= withRemoved(ours, seen));
   // The table the kernel commits: ours with the rules `-F` left it.
-  const table = left.length > 0 ? withRemoved(ours, left) : ours;
+  const table = gone.length < seen.length ? without(all(), gone) : ours;
   const init = initRefusal(table, written, seen);
   const h = heights(table);
   const whole = init ?? refusalOf(table, h);
   if (whole === null) return [];
-  const named = init ?? firstInvalidRule(table, written, whole, h, left.length > 0 ? seen.filter((d) => !kernelKeeps(d, written)) : seen);
+  const named = init ?? firstInvalidRule(table, written, whole, h, gone, all);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
   return [{ message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) }];
 }
