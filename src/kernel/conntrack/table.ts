@@ -80,7 +80,7 @@ function statusBits(s: ReadonlySet<CtStatus>): number {
   return bits;
 }
 
-/** A listing row with the entry fields it was printed from (ConntrackTable.#rowOf()). */
+/** A listing row with the entry fields it was printed from (rowOf()). */
 interface ListingMemo {
   readonly now: number;
   readonly orig: Tuple;
@@ -93,6 +93,35 @@ interface ListingMemo {
   readonly sctp: string | null;
   readonly expires: number;
   readonly row: CtListing;
+}
+
+/**
+ * listingOf(e, now), reused from `m` (the entry's row in the last listing) when nothing it prints may differ:
+ * the tuples (never written in place, so compared by identity), the status bits (as a number: a rollback may
+ * give back fewer), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A rollback keeps the
+ * entry objects (restored in place), so rows printed before a run serve after it.
+ */
+function rowOf(m: ListingMemo | undefined, e: MutableCtEntry, now: number, statusNames: Map<number, readonly string[]>): ListingMemo {
+  const status = statusBits(e.status);
+  const tcpState = e.tcp === null ? null : e.tcp.state;
+  if (
+    m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.status === status &&
+    m.mark === e.mark && m.zone === e.zone && m.tcpState === tcpState && m.sctp === e.sctp && m.expires === e.expires
+  ) {
+    return m;
+  }
+  const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), sortedStatus(statusNames, status));
+  return { now, orig: e.orig, reply: e.reply, status, mark: e.mark, zone: e.zone, tcpState, sctp: e.sctp, expires: e.expires, row };
+}
+
+/** The names of status `bits`, sorted, kept in `memo` (a pure function of the bits): shared, so frozen. */
+function sortedStatus(memo: Map<number, readonly string[]>, bits: number): readonly string[] {
+  let names = memo.get(bits);
+  if (names === undefined) {
+    names = Object.freeze(STATUS_NAMES_SORTED.filter((n) => (bits & STATUS_BIT[n]) !== 0));
+    memo.set(bits, names);
+  }
+  return names;
 }
 
 /** An open checkpoint's saved table: the live entries with their copies, the maps as they were. */
@@ -143,8 +172,12 @@ export class ConntrackTable {
    */
   #version = 0;
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
-  /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
-  readonly #rows = new WeakMap<MutableCtEntry, ListingMemo>();
+  /**
+   * rowOf()'s memo: the rows of the last listing made, by entry, with what each was printed from. Made anew
+   * by each listing (so it holds no entry the table no longer lists); a strong map, not a WeakMap: every new
+   * connection would be a new ephemeron for the garbage collector to trace.
+   */
+  #rows = new Map<MutableCtEntry, ListingMemo>();
   /** A status set's names sorted, by statusBits() (a pure function of the bits). */
   readonly #statusNames = new Map<number, readonly string[]>();
   /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
@@ -287,37 +320,17 @@ export class ConntrackTable {
     const l = this.#listing;
     if (l !== null && l.version === this.#version && l.now === now) return l.rows;
     const rows: CtListing[] = [];
-    for (const e of this.#live.values()) if (e.expires > now) rows.push(this.#rowOf(e, now));
+    const last = this.#rows;
+    const memos = new Map<MutableCtEntry, ListingMemo>();
+    for (const e of this.#live.values()) {
+      if (e.expires <= now) continue;
+      const m = rowOf(last.get(e), e, now, this.#statusNames);
+      memos.set(e, m);
+      rows.push(m.row);
+    }
+    this.#rows = memos;
     this.#listing = { version: this.#version, now, rows };
     return rows;
-  }
-
-  /**
-   * listingOf(e, now), kept per entry and made again when anything it prints may differ: the tuples (never
-   * written in place, so compared by identity), the status bits (as a number: a rollback may give back fewer), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A rollback keeps the entry
-   * objects (restored in place), so rows printed before a run serve after it.
-   */
-  #rowOf(e: MutableCtEntry, now: number): CtListing {
-    const m = this.#rows.get(e);
-    if (
-      m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.status === statusBits(e.status) &&
-      m.mark === e.mark && m.zone === e.zone && m.tcpState === (e.tcp === null ? null : e.tcp.state) && m.sctp === e.sctp &&
-      m.expires === e.expires
-    ) {
-      return m.row;
-    }
-    const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), this.#sortedStatus(statusBits(e.status)));
-    this.#rows.set(e, { now, orig: e.orig, reply: e.reply, status: statusBits(e.status), mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row });
-    return row;
-  }
-
-  #sortedStatus(bits: number): readonly string[] {
-    let names = this.#statusNames.get(bits);
-    if (names === undefined) {
-      names = Object.freeze(STATUS_NAMES_SORTED.filter((n) => (bits & STATUS_BIT[n]) !== 0));
-      this.#statusNames.set(bits, names);
-    }
-    return names;
   }
 
   /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */
