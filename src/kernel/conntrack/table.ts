@@ -14,7 +14,8 @@ import { seededEntry } from './seed.js';
 import { formatTuple, listingFrom, type CtListing } from './print.js';
 
 export interface CtConfig extends TcpSysctls {
-  timeouts: CtTimeouts;
+  /** Frozen: replaced whole (restoreState()), never written in place, so a checkpoint keeps the reference. */
+  timeouts: Readonly<CtTimeouts>;
 }
 
 /** What a namespace sets: the two TCP sysctls and any nf_conntrack_*_timeout it changes; Linux defaults otherwise. */
@@ -56,6 +57,27 @@ function copyEntry(e: MutableCtEntry): MutableCtEntry {
   // TcpConntrack is flat but for its two flat TcpSeen: copied field by field (structuredClone is far slower).
   const tcp = t === null ? null : { ...t, seen: [{ ...t.seen[0] }, { ...t.seen[1] }] as TcpConntrack['seen'] };
   return { ...e, status: new Set(e.status), tcp };
+}
+
+/** The counters, field by field (a spread or Object.assign of them takes V8's generic, slower copy). */
+function copyStats(s: CtStats): CtStats {
+  return {
+    found: s.found, invalid: s.invalid, ignore: s.ignore, insert: s.insert, insert_failed: s.insert_failed, drop: s.drop,
+    early_drop: s.early_drop, error: s.error, nat_exhausted: s.nat_exhausted,
+  };
+}
+
+/** Writes `from`'s counters into `to`. */
+function putStats(to: CtStats, from: CtStats): void {
+  to.found = from.found;
+  to.invalid = from.invalid;
+  to.ignore = from.ignore;
+  to.insert = from.insert;
+  to.insert_failed = from.insert_failed;
+  to.drop = from.drop;
+  to.early_drop = from.early_drop;
+  to.error = from.error;
+  to.nat_exhausted = from.nat_exhausted;
 }
 
 /** A saved connection table (ConntrackTable.saveState()). */
@@ -133,7 +155,10 @@ interface CheckpointState {
   readonly bySource: Map<string, Set<MutableCtEntry>>;
   readonly nextId: number;
   readonly stats: CtStats;
-  readonly config: CtConfig;
+  readonly tcpLoose: boolean;
+  readonly tcpBeLiberal: boolean;
+  /** The config's timeouts object itself (never written in place). */
+  readonly timeouts: Readonly<CtTimeouts>;
 }
 
 /** Puts `saved` (copyEntry() of `e`, owned by the caller) back into `e`: the entry is as it was copied. */
@@ -184,7 +209,7 @@ export class ConntrackTable {
   #checkpoint: { saved: CheckpointState | null } | null = null;
 
   constructor(config: CtConfigInput = {}) {
-    this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: { ...LINUX_CT_TIMEOUTS, ...config.timeouts } };
+    this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: Object.freeze({ ...LINUX_CT_TIMEOUTS, ...config.timeouts }) };
   }
 
   /** Changes nf_conntrack_tcp_loose / nf_conntrack_tcp_be_liberal (they are read per packet). */
@@ -357,7 +382,7 @@ export class ConntrackTable {
     return {
       entries: [...this.#live.values()].map(copyEntry),
       nextId: this.#nextId,
-      stats: { ...this.stats },
+      stats: copyStats(this.stats),
       config: { ...this.config, timeouts: { ...this.config.timeouts } },
     };
   }
@@ -374,8 +399,8 @@ export class ConntrackTable {
     this.#live.clear();
     this.#bySource.clear();
     this.#nextId = s.nextId;
-    Object.assign(this.stats, s.stats);
-    Object.assign(this.config, { ...s.config, timeouts: { ...s.config.timeouts } });
+    putStats(this.stats, s.stats);
+    Object.assign(this.config, { ...s.config, timeouts: Object.freeze({ ...s.config.timeouts }) });
     for (const e of s.entries) this.#insert(e);
   }
 
@@ -404,8 +429,10 @@ export class ConntrackTable {
     this.#live = s.byId;
     this.#bySource = s.bySource;
     this.#nextId = s.nextId;
-    Object.assign(this.stats, s.stats);
-    Object.assign(this.config, { ...s.config, timeouts: { ...s.config.timeouts } });
+    putStats(this.stats, s.stats);
+    this.config.tcpLoose = s.tcpLoose;
+    this.config.tcpBeLiberal = s.tcpBeLiberal;
+    this.config.timeouts = s.timeouts;
   }
 
   #beforeWrite(): void {
@@ -427,7 +454,7 @@ export class ConntrackTable {
     for (const [k, set] of this.#bySource) bySource.set(k, new Set(set));
     return {
       live, copies, hash: new Map(this.#hash), byId: new Map(this.#live), bySource, nextId: this.#nextId,
-      stats: { ...this.stats }, config: { ...this.config, timeouts: { ...this.config.timeouts } },
+      stats: copyStats(this.stats), tcpLoose: this.config.tcpLoose, tcpBeLiberal: this.config.tcpBeLiberal, timeouts: this.config.timeouts,
     };
   }
 
