@@ -38,8 +38,8 @@ export interface CtStats {
 }
 
 export interface CtHashHit {
-  entry: CtEntry;
-  direction: CtDirection;
+  readonly entry: CtEntry;
+  readonly direction: CtDirection;
 }
 
 export type ConfirmResult =
@@ -175,9 +175,10 @@ function restoreEntry(e: MutableCtEntry, saved: MutableCtEntry): void {
   e.expires = saved.expires;
 }
 
+/** A hash slot (nf_conntrack_tuple_hash): made once per tuple inserted, never changed, handed out as the hit. */
 interface Slot {
-  entry: MutableCtEntry;
-  direction: CtDirection;
+  readonly entry: MutableCtEntry;
+  readonly direction: CtDirection;
 }
 
 /** One network namespace's connection table. Time is always passed in (virtual ms); nothing reads a clock. */
@@ -234,13 +235,18 @@ export class ConntrackTable {
    */
   lookup(tuple: Tuple, now: number, zone = 0): CtHashHit | undefined {
     this.#beforeWrite();
-    const slot = this.#hash.get(zonedKey(tuple, zone));
-    if (!slot) return undefined;
+    return this.#find(zonedKey(tuple, zone), now);
+  }
+
+  /** lookup() of a tuple's key (zonedKey()). */
+  #find(key: string, now: number): Slot | undefined {
+    const slot = this.#hash.get(key);
+    if (slot === undefined) return undefined;
     if (slot.entry.expires <= now) {
       this.delete(slot.entry);
       return undefined;
     }
-    return { entry: slot.entry, direction: slot.direction };
+    return slot;
   }
 
   /** Linux: nf_conntrack_tuple_taken(): some live entry other than `ignored` holds `tuple` in either direction. */
@@ -258,14 +264,17 @@ export class ConntrackTable {
     this.#beforeWrite();
     const e = writable(entry);
     if (isConfirmed(e)) return { ok: true, entry };
-    const clash = this.#clash(e, now);
+    // Each tuple's key is made once, for the clash check and the insertion (one hash per tuple, as Linux's).
+    const origKey = zonedKey(e.orig, e.zone);
+    const replyKey = zonedKey(e.reply, e.zone);
+    const clash = this.#clash(origKey, replyKey, now);
     if (clash) {
       this.stats.insert_failed++;
       this.stats.drop++;
       return { ok: false, reason: 'CT_INSERT_FAILED', clash };
     }
     e.status.add('CONFIRMED');
-    this.#insert(e);
+    this.#insert(e, origKey, replyKey);
     this.stats.insert++;
     return { ok: true, entry };
   }
@@ -278,23 +287,22 @@ export class ConntrackTable {
   seed(spec: ConntrackSpec, now: number): CtEntry | undefined {
     this.#beforeWrite();
     const e = seededEntry(spec, this.#nextId, now);
-    if (this.#clash(e, now)) return undefined;
+    const origKey = zonedKey(e.orig, e.zone);
+    const replyKey = zonedKey(e.reply, e.zone);
+    if (this.#clash(origKey, replyKey, now)) return undefined;
     this.#nextId++;
-    this.#insert(e);
+    this.#insert(e, origKey, replyKey);
     return e;
   }
 
-  #clash(e: MutableCtEntry, now: number): CtEntry | undefined {
-    for (const t of [e.orig, e.reply]) {
-      const hit = this.lookup(t, now, e.zone);
-      if (hit) return hit.entry;
-    }
-    return undefined;
+  /** The live entry holding one of the two keys (the original tuple's first), expired ones removed on the way. */
+  #clash(origKey: string, replyKey: string, now: number): CtEntry | undefined {
+    return (this.#find(origKey, now) ?? this.#find(replyKey, now))?.entry;
   }
 
-  #insert(e: MutableCtEntry): void {
-    this.#hash.set(zonedKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
-    const replyKey = zonedKey(e.reply, e.zone);
+  /** Inserts `e` under its tuples' keys (zonedKey() of orig and reply in its zone). */
+  #insert(e: MutableCtEntry, origKey: string, replyKey: string): void {
+    this.#hash.set(origKey, { entry: e, direction: 'ORIGINAL' });
     if (!this.#hash.has(replyKey)) this.#hash.set(replyKey, { entry: e, direction: 'REPLY' });
     this.#live.set(e.id, e);
     if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, e.zone, true).add(e);
@@ -401,7 +409,7 @@ export class ConntrackTable {
     this.#nextId = s.nextId;
     putStats(this.stats, s.stats);
     Object.assign(this.config, { ...s.config, timeouts: Object.freeze({ ...s.config.timeouts }) });
-    for (const e of s.entries) this.#insert(e);
+    for (const e of s.entries) this.#insert(e, zonedKey(e.orig, e.zone), zonedKey(e.reply, e.zone));
   }
 
   /**
