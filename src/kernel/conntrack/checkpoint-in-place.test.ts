@@ -56,4 +56,17 @@ describe('conntrack checkpoint, restored in place', () => {
     expect(t.config).toMatchObject({ tcpLoose: true, tcpBeLiberal: false, timeouts: { udp: 40, icmp: 30 } });
     expect(Object.isFrozen(t.config.timeouts)).toBe(true);
   });
+
+  it('puts back what a caller wrote to an entry bySource() handed out (ct mark is writable through CtEntry)', () => {
+    const t = new ConntrackTable();
+    const s = t.resolve(udp('10.0.0.1', 5000, '10.0.0.9', 53), 0).entry!;
+    expect(setupNat(t, s, req('snat', '192.0.2.1'), seeded(1), 0).ok).toBe(true);
+    t.confirm(s, 0);
+    const before = state(t);
+    t.checkpoint();
+    const [found] = t.bySource(s.orig, 0);
+    found.mark = 5;
+    t.rollbackCheckpoint();
+    expect(state(t)).toBe(before);
+  });
 });

@@ -146,19 +146,31 @@ function sortedStatus(memo: Map<number, readonly string[]>, bits: number): reado
   return names;
 }
 
-/** An open checkpoint's saved table: the live entries with their copies, the maps as they were. */
-interface CheckpointState {
-  readonly live: readonly MutableCtEntry[];
-  readonly copies: readonly MutableCtEntry[];
-  readonly hash: Map<string, Slot>;
-  readonly byId: Map<number, MutableCtEntry>;
-  readonly bySource: Map<string, Set<MutableCtEntry>>;
+/**
+ * An open checkpoint's undo, begun by the run's first call that may change the table: the value each change
+ * replaced, saved just before it, so a run costs what it reaches rather than the size of the table.
+ */
+interface CheckpointUndo {
+  /** The id counter when the checkpoint began: entries live then have smaller ids. */
   readonly nextId: number;
   readonly stats: CtStats;
   readonly tcpLoose: boolean;
   readonly tcpBeLiberal: boolean;
   /** The config's timeouts object itself (never written in place). */
   readonly timeouts: Readonly<CtTimeouts>;
+  /** Entries live when the checkpoint began, each with its copy made before the run first reached it. */
+  readonly copies: Map<MutableCtEntry, MutableCtEntry>;
+  /** Each hash key the run set or removed, with the slot it held before (undefined: none). */
+  readonly hash: Map<string, Slot | undefined>;
+  /**
+   * The confirmed entries as they were, saved by the run's first removal (a removal is what changes the order
+   * of those that stay); until then undoing the run's insertions is removing the ids it added.
+   */
+  live: Map<number, MutableCtEntry> | null;
+  /** Ids of the entries the run inserted while `live` is null. */
+  readonly added: number[];
+  /** Each nf_nat_bysource key the run changed, with a copy of its set before (undefined: none). */
+  readonly bySource: Map<string, Set<MutableCtEntry> | undefined>;
 }
 
 /** Puts `saved` (copyEntry() of `e`, owned by the caller) back into `e`: the entry is as it was copied. */
@@ -206,8 +218,8 @@ export class ConntrackTable {
   #rows = new Map<MutableCtEntry, ListingMemo>();
   /** A status set's names sorted, by statusBits() (a pure function of the bits). */
   readonly #statusNames = new Map<number, readonly string[]>();
-  /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
-  #checkpoint: { saved: CheckpointState | null } | null = null;
+  /** An open checkpoint: its undo, begun by the first call that may change the table (null until then). */
+  #checkpoint: { undo: CheckpointUndo | null } | null = null;
 
   constructor(config: CtConfigInput = {}) {
     this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: Object.freeze({ ...LINUX_CT_TIMEOUTS, ...config.timeouts }) };
@@ -242,6 +254,7 @@ export class ConntrackTable {
   #find(key: string, now: number): Slot | undefined {
     const slot = this.#hash.get(key);
     if (slot === undefined) return undefined;
+    this.#reach(slot.entry);
     if (slot.entry.expires <= now) {
       this.delete(slot.entry);
       return undefined;
@@ -302,24 +315,30 @@ export class ConntrackTable {
 
   /** Inserts `e` under its tuples' keys (zonedKey() of orig and reply in its zone). */
   #insert(e: MutableCtEntry, origKey: string, replyKey: string): void {
-    this.#hash.set(origKey, { entry: e, direction: 'ORIGINAL' });
-    if (!this.#hash.has(replyKey)) this.#hash.set(replyKey, { entry: e, direction: 'REPLY' });
+    this.#setSlot(origKey, { entry: e, direction: 'ORIGINAL' });
+    if (!this.#hash.has(replyKey)) this.#setSlot(replyKey, { entry: e, direction: 'REPLY' });
+    const u = this.#checkpoint?.undo;
+    if (u != null && u.live === null) u.added.push(e.id);
     this.#live.set(e.id, e);
-    if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, e.zone, true).add(e);
+    if (hasStatus(e, 'SRC_NAT_DONE')) this.#changeSource(sourceKey(e.orig, e.zone)).add(e);
   }
 
   /** Linux: nf_ct_delete() (`conntrack -D`, a killed or expired entry). The entry is marked DYING. */
   delete(entry: CtEntry): void {
     this.#beforeWrite();
     const e = writable(entry);
+    this.#reach(e);
     e.status.add('DYING');
-    if (!this.#live.delete(e.id)) return;
+    if (!this.#live.has(e.id)) return;
+    this.#saveLive();
+    this.#live.delete(e.id);
     for (const [t, dir] of [[e.orig, 'ORIGINAL'], [e.reply, 'REPLY']] as const) {
       const key = zonedKey(t, e.zone);
       const slot = this.#hash.get(key);
-      if (slot && slot.entry === e && slot.direction === dir) this.#hash.delete(key);
+      if (slot && slot.entry === e && slot.direction === dir) this.#setSlot(key, undefined);
     }
-    this.#sourceSet(e.orig, e.zone, false)?.delete(e);
+    const key = sourceKey(e.orig, e.zone);
+    if (this.#bySource.get(key)?.has(e)) this.#changeSource(key).delete(e);
   }
 
   /** Linux: gc_worker(): removes every expired entry; returns how many. */
@@ -369,7 +388,8 @@ export class ConntrackTable {
   /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */
   setMark(entry: CtEntry, mark: number): void {
     this.#beforeWrite();
-    (entry as MutableCtEntry).mark = mark;
+    this.#reach(writable(entry));
+    writable(entry).mark = mark;
   }
 
   /** `conntrack -F`. */
@@ -381,8 +401,10 @@ export class ConntrackTable {
   /** Linux: find_appropriate_src() walks these: live zone-0 entries whose original source is (proto, src, sport). */
   bySource(orig: Tuple, now: number): CtEntry[] {
     this.#beforeWrite();
-    const set = this.#sourceSet(orig, 0, false);
-    return set ? [...set].filter((e) => e.expires > now) : [];
+    const set = this.#bySource.get(sourceKey(orig, 0));
+    if (set === undefined) return [];
+    for (const e of set) this.#reach(e);
+    return [...set].filter((e) => e.expires > now);
   }
 
   /** A deep copy of the live entries, the id counter, the stats and the config, for World.checkpoint(). */
@@ -402,7 +424,13 @@ export class ConntrackTable {
 
   /** restoreState() of a state nobody else holds: its entries go into the table as they are. */
   #restoreOwned(s: ConntrackTableState): void {
-    this.#version++;
+    this.#beforeWrite();
+    const u = this.#checkpoint?.undo;
+    if (u != null) {
+      for (const k of this.#hash.keys()) if (!u.hash.has(k)) u.hash.set(k, this.#hash.get(k));
+      this.#saveLive();
+      for (const k of this.#bySource.keys()) this.#changeSource(k);
+    }
     this.#hash.clear();
     this.#live.clear();
     this.#bySource.clear();
@@ -413,57 +441,87 @@ export class ConntrackTable {
   }
 
   /**
-   * Starts a checkpoint for a run on a shared World: the table is saved whole by the first call that may
-   * change it (every way to an entry goes through one: resolve, lookup, bySource), so a table the run never
-   * reaches costs nothing. `entries()` only reads. `rollbackCheckpoint()` puts the table back.
+   * Starts a checkpoint for a run on a shared World: nothing is saved until the first call that may change the
+   * table (every way to an entry goes through one: resolve, lookup, bySource, setMark, delete), and then only
+   * what the run reaches, each thing before its first change, so a table the run never reaches costs nothing
+   * and one it reaches costs what it touched. `entries()` only reads. `rollbackCheckpoint()` puts it back.
    */
   checkpoint(): void {
     if (this.#checkpoint !== null) throw new Error('invariant: the conntrack table already has a checkpoint');
-    this.#checkpoint = { saved: null };
+    this.#checkpoint = { undo: null };
   }
 
   /** Ends the checkpoint, putting the table back as it was when it began. */
   rollbackCheckpoint(): void {
     const c = this.#checkpoint;
     this.#checkpoint = null;
-    const s = c?.saved;
-    if (s === null || s === undefined) return;
-    // The entries that were live get their saved contents back, in place; the maps saved beside them hold
-    // them (entries made since are dropped with the maps of the run). The saved copies belong to the
-    // checkpoint alone, which ends here: they are handed over, not copied again.
+    const u = c?.undo;
+    if (u === null || u === undefined) return;
+    // Entries that were live get their saved contents back, in place (their objects keep their identity);
+    // the copies belong to the checkpoint alone, which ends here, so they are handed over, not copied again.
     this.#version++;
-    for (let i = 0; i < s.live.length; i++) restoreEntry(s.live[i], s.copies[i]);
-    this.#hash = s.hash;
-    this.#live = s.byId;
-    this.#bySource = s.bySource;
-    this.#nextId = s.nextId;
-    putStats(this.stats, s.stats);
-    this.config.tcpLoose = s.tcpLoose;
-    this.config.tcpBeLiberal = s.tcpBeLiberal;
-    this.config.timeouts = s.timeouts;
+    for (const [e, copy] of u.copies) restoreEntry(e, copy);
+    for (const [k, slot] of u.hash) {
+      if (slot === undefined) this.#hash.delete(k);
+      else this.#hash.set(k, slot);
+    }
+    if (u.live !== null) this.#live = u.live;
+    else for (const id of u.added) this.#live.delete(id);
+    for (const [k, set] of u.bySource) {
+      if (set === undefined) this.#bySource.delete(k);
+      else this.#bySource.set(k, set);
+    }
+    this.#nextId = u.nextId;
+    putStats(this.stats, u.stats);
+    this.config.tcpLoose = u.tcpLoose;
+    this.config.tcpBeLiberal = u.tcpBeLiberal;
+    this.config.timeouts = u.timeouts;
   }
 
   #beforeWrite(): void {
     this.#version++;
     const c = this.#checkpoint;
-    if (c !== null && c.saved === null) c.saved = this.#saveForCheckpoint();
+    if (c !== null && c.undo === null) {
+      c.undo = {
+        nextId: this.#nextId, stats: copyStats(this.stats), tcpLoose: this.config.tcpLoose, tcpBeLiberal: this.config.tcpBeLiberal,
+        timeouts: this.config.timeouts, copies: new Map(), hash: new Map(), live: null, added: [], bySource: new Map(),
+      };
+    }
   }
 
-  /** What rollbackCheckpoint() puts back: each live entry with a copy of it, and copies of the three maps. */
-  #saveForCheckpoint(): CheckpointState {
-    const live: MutableCtEntry[] = [];
-    const copies: MutableCtEntry[] = [];
-    for (const e of this.#live.values()) {
-      live.push(e);
-      copies.push(copyEntry(e));
-    }
-    // Slots are never changed once made; the source sets are, so they are copied.
-    const bySource = new Map<string, Set<MutableCtEntry>>();
-    for (const [k, set] of this.#bySource) bySource.set(k, new Set(set));
-    return {
-      live, copies, hash: new Map(this.#hash), byId: new Map(this.#live), bySource, nextId: this.#nextId,
-      stats: copyStats(this.stats), tcpLoose: this.config.tcpLoose, tcpBeLiberal: this.config.tcpBeLiberal, timeouts: this.config.timeouts,
-    };
+  /**
+   * The run reaches `e` (a lookup found it, or a call is about to change it): an entry live when the checkpoint
+   * began is copied the first time, before anything can change it. Entries made during the run are not.
+   */
+  #reach(e: MutableCtEntry): void {
+    const u = this.#checkpoint?.undo;
+    if (u != null && e.id < u.nextId && !u.copies.has(e)) u.copies.set(e, copyEntry(e));
+  }
+
+  /** Sets (or with undefined removes) a hash slot, noting what the key held first when a checkpoint is open. */
+  #setSlot(key: string, slot: Slot | undefined): void {
+    const u = this.#checkpoint?.undo;
+    if (u != null && !u.hash.has(key)) u.hash.set(key, this.#hash.get(key));
+    if (slot === undefined) this.#hash.delete(key);
+    else this.#hash.set(key, slot);
+  }
+
+  /** Before the first removal from #live under a checkpoint: #live as it was when the checkpoint began. */
+  #saveLive(): void {
+    const u = this.#checkpoint?.undo;
+    if (u == null || u.live !== null) return;
+    const live = new Map(this.#live);
+    for (const id of u.added) live.delete(id);
+    u.live = live;
+  }
+
+  /** The nf_nat_bysource set of `key`, made when missing, to be changed: under a checkpoint its first change saves a copy. */
+  #changeSource(key: string): Set<MutableCtEntry> {
+    let set = this.#bySource.get(key);
+    const u = this.#checkpoint?.undo;
+    if (u != null && !u.bySource.has(key)) u.bySource.set(key, set === undefined ? undefined : new Set(set));
+    if (set === undefined) this.#bySource.set(key, (set = new Set()));
+    return set;
   }
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
@@ -472,16 +530,13 @@ export class ConntrackTable {
     return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, sctp: null, created: now, expires: now };
   }
 
-  #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;
-  #sourceSet(orig: Tuple, zone: number, create: false): Set<MutableCtEntry> | undefined;
-  #sourceSet(orig: Tuple, zone: number, create: boolean): Set<MutableCtEntry> | undefined {
-    // As tupleKey(): the fields as 16-bit code units when in range (4 units before `%`), else printed (5 or more).
-    const { proto, src, sport } = orig;
-    const key = (proto & 0xffff) === proto && (sport & 0xffff) === sport && src >>> 0 === src
-      ? `${String.fromCharCode(proto, src >>> 16, src & 0xffff, sport)}%${zone}`
-      : `${proto}/${src}/${sport}%${zone}`;
-    let set = this.#bySource.get(key);
-    if (!set && create) this.#bySource.set(key, (set = new Set()));
-    return set;
-  }
+}
+
+/** The nf_nat_bysource key of an original tuple in a zone: (proto, src, sport). */
+function sourceKey(orig: Tuple, zone: number): string {
+  // As tupleKey(): the fields as 16-bit code units when in range (4 units before `%`), else printed (5 or more).
+  const { proto, src, sport } = orig;
+  return (proto & 0xffff) === proto && (sport & 0xffff) === sport && src >>> 0 === src
+    ? `${String.fromCharCode(proto, src >>> 16, src & 0xffff, sport)}%${zone}`
+    : `${proto}/${src}/${sport}%${zone}`;
 }
