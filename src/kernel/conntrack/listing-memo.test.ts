@@ -86,4 +86,18 @@ describe('conntrack listing rows kept per entry', () => {
     t.rollbackCheckpoint();
     expect(t.listing(10)).toEqual(fresh(t, 10));
   });
+
+  it('finds each entry its own row when one in the middle is gone, and prints a status that grew', () => {
+    const t = new ConntrackTable();
+    const flows = [4000, 4001, 4002, 4003].map((p) => udp('10.0.0.1', p, '10.0.0.2', 53));
+    const es = flows.map((q) => t.resolve(q, 0).entry!);
+    for (const e of es) t.confirm(e, 0);
+    expect(t.listing(0)).toEqual(fresh(t, 0));
+    t.delete(es[1]);
+    t.setMark(es[2], 3);
+    expect(t.listing(0)).toEqual(fresh(t, 0));
+    t.resolve(answer(flows[3]), 0);
+    expect(t.listing(0)).toEqual(fresh(t, 0));
+    expect(t.listing(0)[2].status).toContain('SEEN_REPLY');
+  });
 });

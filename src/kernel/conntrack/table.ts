@@ -104,9 +104,13 @@ function statusBits(s: ReadonlySet<CtStatus>): number {
 
 /** A listing row with the entry fields it was printed from (rowOf()). */
 interface ListingMemo {
+  readonly entry: MutableCtEntry;
   readonly now: number;
   readonly orig: Tuple;
   readonly reply: Tuple;
+  /** The status set and its size: a set only grows (bits are added, never cleared), so the two name its content. */
+  readonly statusSet: ReadonlySet<CtStatus>;
+  readonly statusSize: number;
   /** statusBits() of the status set. */
   readonly status: number;
   readonly mark: number;
@@ -119,21 +123,26 @@ interface ListingMemo {
 
 /**
  * listingOf(e, now), reused from `m` (the entry's row in the last listing) when nothing it prints may differ:
- * the tuples (never written in place, so compared by identity), the status bits (as a number: a rollback may
- * give back fewer), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A rollback keeps the
- * entry objects (restored in place), so rows printed before a run serve after it.
+ * the tuples (never written in place, so compared by identity), the status (the same set at the same size,
+ * else the same bits: a rollback gives back a saved set, maybe with fewer), the mark, the zone, the TCP or SCTP
+ * state, the expiry and `now`. A rollback keeps the entry objects (restored in place), so rows printed before
+ * a run serve after it.
  */
 function rowOf(m: ListingMemo | undefined, e: MutableCtEntry, now: number, statusNames: Map<number, readonly string[]>): ListingMemo {
-  const status = statusBits(e.status);
   const tcpState = e.tcp === null ? null : e.tcp.state;
   if (
-    m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.status === status &&
+    m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply &&
+    ((m.statusSet === e.status && m.statusSize === e.status.size) || m.status === statusBits(e.status)) &&
     m.mark === e.mark && m.zone === e.zone && m.tcpState === tcpState && m.sctp === e.sctp && m.expires === e.expires
   ) {
     return m;
   }
+  const status = statusBits(e.status);
   const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), sortedStatus(statusNames, status));
-  return { now, orig: e.orig, reply: e.reply, status, mark: e.mark, zone: e.zone, tcpState, sctp: e.sctp, expires: e.expires, row };
+  return {
+    entry: e, now, orig: e.orig, reply: e.reply, statusSet: e.status, statusSize: e.status.size, status, mark: e.mark, zone: e.zone,
+    tcpState, sctp: e.sctp, expires: e.expires, row,
+  };
 }
 
 /** The names of status `bits`, sorted, kept in `memo` (a pure function of the bits): shared, so frozen. */
@@ -211,11 +220,11 @@ export class ConntrackTable {
   #version = 0;
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
   /**
-   * rowOf()'s memo: the rows of the last listing made, by entry, with what each was printed from. Made anew
-   * by each listing (so it holds no entry the table no longer lists); a strong map, not a WeakMap: every new
-   * connection would be a new ephemeron for the garbage collector to trace.
+   * rowOf()'s memo: the rows of the last listing made, in its order, each with its entry and what it was
+   * printed from. Made anew by each listing (so it holds no entry the table no longer lists), and no WeakMap:
+   * every new connection would be a new ephemeron for the garbage collector to trace.
    */
-  #rows = new Map<MutableCtEntry, ListingMemo>();
+  #rows: readonly ListingMemo[] = [];
   /** A status set's names sorted, by statusBits() (a pure function of the bits). */
   readonly #statusNames = new Map<number, readonly string[]>();
   /** An open checkpoint: its undo, begun by the first call that may change the table (null until then). */
@@ -373,11 +382,24 @@ export class ConntrackTable {
     if (l !== null && l.version === this.#version && l.now === now) return l.rows;
     const rows: CtListing[] = [];
     const last = this.#rows;
-    const memos = new Map<MutableCtEntry, ListingMemo>();
+    const memos: ListingMemo[] = [];
+    // Entries keep their order (confirmation order; a rollback puts back the same map), so the last listing is
+    // walked beside this one; the rest of it is looked up by entry from the first entry out of that order.
+    let j = 0;
+    let rest: Map<MutableCtEntry, ListingMemo> | null = null;
     for (const e of this.#live.values()) {
       if (e.expires <= now) continue;
-      const m = rowOf(last.get(e), e, now, this.#statusNames);
-      memos.set(e, m);
+      let before: ListingMemo | undefined;
+      if (j < last.length && last[j].entry === e) before = last[j++];
+      else {
+        if (rest === null) {
+          rest = new Map();
+          for (let k = j; k < last.length; k++) rest.set(last[k].entry, last[k]);
+        }
+        before = rest.get(e);
+      }
+      const m = rowOf(before, e, now, this.#statusNames);
+      memos.push(m);
       rows.push(m.row);
     }
     this.#rows = memos;
