@@ -40,4 +40,33 @@ describe('conntrack checkpoint, restored in place', () => {
       expect(t.bySource({ proto: 17, src: 0x0a000005, sport: 6000 + run, dst: 0x0a000009, dport: 53 }, 20)).toEqual([]);
     }
   });
+
+  it('puts back the counters, the two TCP sysctls and the timeouts a run changed, and keeps the timeouts frozen', () => {
+    const t = new ConntrackTable({ timeouts: { udp: 40 } });
+    t.confirm(t.resolve(udp('10.0.0.1', 5000, '10.0.0.9', 53), 0).entry!, 0);
+    const other = new ConntrackTable({ tcpLoose: false, timeouts: { udp: 10, icmp: 5 } }).saveState();
+    const before = state(t);
+    t.checkpoint();
+    t.resolve(udp('10.0.0.1', 5001, '10.0.0.9', 53), 10);
+    t.setSysctls({ tcpLoose: false, tcpBeLiberal: true });
+    t.restoreState(other);
+    expect(t.config.timeouts.udp).toBe(10);
+    t.rollbackCheckpoint();
+    expect(state(t)).toBe(before);
+    expect(t.config).toMatchObject({ tcpLoose: true, tcpBeLiberal: false, timeouts: { udp: 40, icmp: 30 } });
+    expect(Object.isFrozen(t.config.timeouts)).toBe(true);
+  });
+
+  it('puts back what a caller wrote to an entry bySource() handed out (ct mark is writable through CtEntry)', () => {
+    const t = new ConntrackTable();
+    const s = t.resolve(udp('10.0.0.1', 5000, '10.0.0.9', 53), 0).entry!;
+    expect(setupNat(t, s, req('snat', '192.0.2.1'), seeded(1), 0).ok).toBe(true);
+    t.confirm(s, 0);
+    const before = state(t);
+    t.checkpoint();
+    const [found] = t.bySource(s.orig, 0);
+    found.mark = 5;
+    t.rollbackCheckpoint();
+    expect(state(t)).toBe(before);
+  });
 });

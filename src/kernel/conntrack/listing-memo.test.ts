@@ -58,4 +58,46 @@ describe('conntrack listing rows kept per entry', () => {
     expect(more.length).toBeGreaterThan(one.length);
     expect(t.listing(2000)[0].line).toBe(formatEntry(e, 2000));
   });
+
+  it('shares frozen status names, so a run that records them without a copy cannot change another run', () => {
+    const t = new ConntrackTable();
+    const q = udp('10.0.0.1', 4000, '10.0.0.2', 53);
+    t.confirm(t.resolve(q, 0).entry!, 0);
+    t.confirm(t.resolve(udp('10.0.0.1', 4001, '10.0.0.2', 53), 0).entry!, 0);
+    const [a, b] = t.listing(0);
+    expect(a.status).toBe(b.status);
+    expect(Object.isFrozen(a.status)).toBe(true);
+    expect(() => (a.status as string[]).push('DYING')).toThrow(TypeError);
+  });
+
+  it('forgets the rows of entries no longer listed, and prints an entry again when it comes back changed', () => {
+    const t = new ConntrackTable();
+    const q = udp('10.0.0.1', 4000, '10.0.0.2', 53);
+    const e = t.resolve(q, 0).entry!;
+    t.confirm(e, 0);
+    const first = t.listing(0)[0];
+    // Expired at 40 s: not listed, so its row is not kept; listed again at an earlier time, printed anew.
+    expect(t.listing(40_000)).toEqual([]);
+    expect(t.listing(0)).toEqual(fresh(t, 0));
+    expect(t.listing(0)[0]).not.toBe(first);
+    t.checkpoint();
+    t.resolve(answer(q), 10);
+    expect(t.listing(10)).toEqual(fresh(t, 10));
+    t.rollbackCheckpoint();
+    expect(t.listing(10)).toEqual(fresh(t, 10));
+  });
+
+  it('finds each entry its own row when one in the middle is gone, and prints a status that grew', () => {
+    const t = new ConntrackTable();
+    const flows = [4000, 4001, 4002, 4003].map((p) => udp('10.0.0.1', p, '10.0.0.2', 53));
+    const es = flows.map((q) => t.resolve(q, 0).entry!);
+    for (const e of es) t.confirm(e, 0);
+    expect(t.listing(0)).toEqual(fresh(t, 0));
+    t.delete(es[1]);
+    t.setMark(es[2], 3);
+    expect(t.listing(0)).toEqual(fresh(t, 0));
+    t.resolve(answer(flows[3]), 0);
+    expect(t.listing(0)).toEqual(fresh(t, 0));
+    expect(t.listing(0)[2].status).toContain('SEEN_REPLY');
+  });
 });

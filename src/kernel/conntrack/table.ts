@@ -14,7 +14,8 @@ import { seededEntry } from './seed.js';
 import { formatTuple, listingFrom, type CtListing } from './print.js';
 
 export interface CtConfig extends TcpSysctls {
-  timeouts: CtTimeouts;
+  /** Frozen: replaced whole (restoreState()), never written in place, so a checkpoint keeps the reference. */
+  timeouts: Readonly<CtTimeouts>;
 }
 
 /** What a namespace sets: the two TCP sysctls and any nf_conntrack_*_timeout it changes; Linux defaults otherwise. */
@@ -37,8 +38,8 @@ export interface CtStats {
 }
 
 export interface CtHashHit {
-  entry: CtEntry;
-  direction: CtDirection;
+  readonly entry: CtEntry;
+  readonly direction: CtDirection;
 }
 
 export type ConfirmResult =
@@ -56,6 +57,27 @@ function copyEntry(e: MutableCtEntry): MutableCtEntry {
   // TcpConntrack is flat but for its two flat TcpSeen: copied field by field (structuredClone is far slower).
   const tcp = t === null ? null : { ...t, seen: [{ ...t.seen[0] }, { ...t.seen[1] }] as TcpConntrack['seen'] };
   return { ...e, status: new Set(e.status), tcp };
+}
+
+/** The counters, field by field (a spread or Object.assign of them takes V8's generic, slower copy). */
+function copyStats(s: CtStats): CtStats {
+  return {
+    found: s.found, invalid: s.invalid, ignore: s.ignore, insert: s.insert, insert_failed: s.insert_failed, drop: s.drop,
+    early_drop: s.early_drop, error: s.error, nat_exhausted: s.nat_exhausted,
+  };
+}
+
+/** Writes `from`'s counters into `to`. */
+function putStats(to: CtStats, from: CtStats): void {
+  to.found = from.found;
+  to.invalid = from.invalid;
+  to.ignore = from.ignore;
+  to.insert = from.insert;
+  to.insert_failed = from.insert_failed;
+  to.drop = from.drop;
+  to.early_drop = from.early_drop;
+  to.error = from.error;
+  to.nat_exhausted = from.nat_exhausted;
 }
 
 /** A saved connection table (ConntrackTable.saveState()). */
@@ -80,11 +102,15 @@ function statusBits(s: ReadonlySet<CtStatus>): number {
   return bits;
 }
 
-/** A listing row with the entry fields it was printed from (ConntrackTable.#rowOf()). */
+/** A listing row with the entry fields it was printed from (rowOf()). */
 interface ListingMemo {
+  readonly entry: MutableCtEntry;
   readonly now: number;
   readonly orig: Tuple;
   readonly reply: Tuple;
+  /** The status set and its size: a set only grows (bits are added, never cleared), so the two name its content. */
+  readonly statusSet: ReadonlySet<CtStatus>;
+  readonly statusSize: number;
   /** statusBits() of the status set. */
   readonly status: number;
   readonly mark: number;
@@ -95,16 +121,65 @@ interface ListingMemo {
   readonly row: CtListing;
 }
 
-/** An open checkpoint's saved table: the live entries with their copies, the maps as they were. */
-interface CheckpointState {
-  readonly live: readonly MutableCtEntry[];
-  readonly copies: readonly MutableCtEntry[];
-  readonly hash: Map<string, Slot>;
-  readonly byId: Map<number, MutableCtEntry>;
-  readonly bySource: Map<string, Set<MutableCtEntry>>;
+/**
+ * listingOf(e, now), reused from `m` (the entry's row in the last listing) when nothing it prints may differ:
+ * the tuples (never written in place, so compared by identity), the status (the same set at the same size,
+ * else the same bits: a rollback gives back a saved set, maybe with fewer), the mark, the zone, the TCP or SCTP
+ * state, the expiry and `now`. A rollback keeps the entry objects (restored in place), so rows printed before
+ * a run serve after it.
+ */
+function rowOf(m: ListingMemo | undefined, e: MutableCtEntry, now: number, statusNames: Map<number, readonly string[]>): ListingMemo {
+  const tcpState = e.tcp === null ? null : e.tcp.state;
+  if (
+    m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply &&
+    ((m.statusSet === e.status && m.statusSize === e.status.size) || m.status === statusBits(e.status)) &&
+    m.mark === e.mark && m.zone === e.zone && m.tcpState === tcpState && m.sctp === e.sctp && m.expires === e.expires
+  ) {
+    return m;
+  }
+  const status = statusBits(e.status);
+  const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), sortedStatus(statusNames, status));
+  return {
+    entry: e, now, orig: e.orig, reply: e.reply, statusSet: e.status, statusSize: e.status.size, status, mark: e.mark, zone: e.zone,
+    tcpState, sctp: e.sctp, expires: e.expires, row,
+  };
+}
+
+/** The names of status `bits`, sorted, kept in `memo` (a pure function of the bits): shared, so frozen. */
+function sortedStatus(memo: Map<number, readonly string[]>, bits: number): readonly string[] {
+  let names = memo.get(bits);
+  if (names === undefined) {
+    names = Object.freeze(STATUS_NAMES_SORTED.filter((n) => (bits & STATUS_BIT[n]) !== 0));
+    memo.set(bits, names);
+  }
+  return names;
+}
+
+/**
+ * An open checkpoint's undo, begun by the run's first call that may change the table: the value each change
+ * replaced, saved just before it, so a run costs what it reaches rather than the size of the table.
+ */
+interface CheckpointUndo {
+  /** The id counter when the checkpoint began: entries live then have smaller ids. */
   readonly nextId: number;
   readonly stats: CtStats;
-  readonly config: CtConfig;
+  readonly tcpLoose: boolean;
+  readonly tcpBeLiberal: boolean;
+  /** The config's timeouts object itself (never written in place). */
+  readonly timeouts: Readonly<CtTimeouts>;
+  /** Entries live when the checkpoint began, each with its copy made before the run first reached it. */
+  readonly copies: Map<MutableCtEntry, MutableCtEntry>;
+  /** Each hash key the run set or removed, with the slot it held before (undefined: none). */
+  readonly hash: Map<string, Slot | undefined>;
+  /**
+   * The confirmed entries as they were, saved by the run's first removal (a removal is what changes the order
+   * of those that stay); until then undoing the run's insertions is removing the ids it added.
+   */
+  live: Map<number, MutableCtEntry> | null;
+  /** Ids of the entries the run inserted while `live` is null. */
+  readonly added: number[];
+  /** Each nf_nat_bysource key the run changed, with a copy of its set before (undefined: none). */
+  readonly bySource: Map<string, Set<MutableCtEntry> | undefined>;
 }
 
 /** Puts `saved` (copyEntry() of `e`, owned by the caller) back into `e`: the entry is as it was copied. */
@@ -121,9 +196,10 @@ function restoreEntry(e: MutableCtEntry, saved: MutableCtEntry): void {
   e.expires = saved.expires;
 }
 
+/** A hash slot (nf_conntrack_tuple_hash): made once per tuple inserted, never changed, handed out as the hit. */
 interface Slot {
-  entry: MutableCtEntry;
-  direction: CtDirection;
+  readonly entry: MutableCtEntry;
+  readonly direction: CtDirection;
 }
 
 /** One network namespace's connection table. Time is always passed in (virtual ms); nothing reads a clock. */
@@ -143,15 +219,19 @@ export class ConntrackTable {
    */
   #version = 0;
   #listing: { version: number; now: number; rows: readonly CtListing[] } | null = null;
-  /** #rowOf()'s memo: each entry's listing row with what it was printed from. */
-  readonly #rows = new WeakMap<MutableCtEntry, ListingMemo>();
+  /**
+   * rowOf()'s memo: the rows of the last listing made, in its order, each with its entry and what it was
+   * printed from. Made anew by each listing (so it holds no entry the table no longer lists), and no WeakMap:
+   * every new connection would be a new ephemeron for the garbage collector to trace.
+   */
+  #rows: readonly ListingMemo[] = [];
   /** A status set's names sorted, by statusBits() (a pure function of the bits). */
   readonly #statusNames = new Map<number, readonly string[]>();
-  /** An open checkpoint: the table as it was, saved by the first call that may change it (null until then). */
-  #checkpoint: { saved: CheckpointState | null } | null = null;
+  /** An open checkpoint: its undo, begun by the first call that may change the table (null until then). */
+  #checkpoint: { undo: CheckpointUndo | null } | null = null;
 
   constructor(config: CtConfigInput = {}) {
-    this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: { ...LINUX_CT_TIMEOUTS, ...config.timeouts } };
+    this.config = { ...LINUX_CT_CONFIG, ...config, timeouts: Object.freeze({ ...LINUX_CT_TIMEOUTS, ...config.timeouts }) };
   }
 
   /** Changes nf_conntrack_tcp_loose / nf_conntrack_tcp_be_liberal (they are read per packet). */
@@ -176,13 +256,19 @@ export class ConntrackTable {
    */
   lookup(tuple: Tuple, now: number, zone = 0): CtHashHit | undefined {
     this.#beforeWrite();
-    const slot = this.#hash.get(zonedKey(tuple, zone));
-    if (!slot) return undefined;
+    return this.#find(zonedKey(tuple, zone), now);
+  }
+
+  /** lookup() of a tuple's key (zonedKey()). */
+  #find(key: string, now: number): Slot | undefined {
+    const slot = this.#hash.get(key);
+    if (slot === undefined) return undefined;
+    this.#reach(slot.entry);
     if (slot.entry.expires <= now) {
       this.delete(slot.entry);
       return undefined;
     }
-    return { entry: slot.entry, direction: slot.direction };
+    return slot;
   }
 
   /** Linux: nf_conntrack_tuple_taken(): some live entry other than `ignored` holds `tuple` in either direction. */
@@ -200,14 +286,17 @@ export class ConntrackTable {
     this.#beforeWrite();
     const e = writable(entry);
     if (isConfirmed(e)) return { ok: true, entry };
-    const clash = this.#clash(e, now);
+    // Each tuple's key is made once, for the clash check and the insertion (one hash per tuple, as Linux's).
+    const origKey = zonedKey(e.orig, e.zone);
+    const replyKey = zonedKey(e.reply, e.zone);
+    const clash = this.#clash(origKey, replyKey, now);
     if (clash) {
       this.stats.insert_failed++;
       this.stats.drop++;
       return { ok: false, reason: 'CT_INSERT_FAILED', clash };
     }
     e.status.add('CONFIRMED');
-    this.#insert(e);
+    this.#insert(e, origKey, replyKey);
     this.stats.insert++;
     return { ok: true, entry };
   }
@@ -220,40 +309,45 @@ export class ConntrackTable {
   seed(spec: ConntrackSpec, now: number): CtEntry | undefined {
     this.#beforeWrite();
     const e = seededEntry(spec, this.#nextId, now);
-    if (this.#clash(e, now)) return undefined;
+    const origKey = zonedKey(e.orig, e.zone);
+    const replyKey = zonedKey(e.reply, e.zone);
+    if (this.#clash(origKey, replyKey, now)) return undefined;
     this.#nextId++;
-    this.#insert(e);
+    this.#insert(e, origKey, replyKey);
     return e;
   }
 
-  #clash(e: MutableCtEntry, now: number): CtEntry | undefined {
-    for (const t of [e.orig, e.reply]) {
-      const hit = this.lookup(t, now, e.zone);
-      if (hit) return hit.entry;
-    }
-    return undefined;
+  /** The live entry holding one of the two keys (the original tuple's first), expired ones removed on the way. */
+  #clash(origKey: string, replyKey: string, now: number): CtEntry | undefined {
+    return (this.#find(origKey, now) ?? this.#find(replyKey, now))?.entry;
   }
 
-  #insert(e: MutableCtEntry): void {
-    this.#hash.set(zonedKey(e.orig, e.zone), { entry: e, direction: 'ORIGINAL' });
-    const replyKey = zonedKey(e.reply, e.zone);
-    if (!this.#hash.has(replyKey)) this.#hash.set(replyKey, { entry: e, direction: 'REPLY' });
+  /** Inserts `e` under its tuples' keys (zonedKey() of orig and reply in its zone). */
+  #insert(e: MutableCtEntry, origKey: string, replyKey: string): void {
+    this.#setSlot(origKey, { entry: e, direction: 'ORIGINAL' });
+    if (!this.#hash.has(replyKey)) this.#setSlot(replyKey, { entry: e, direction: 'REPLY' });
+    const u = this.#checkpoint?.undo;
+    if (u != null && u.live === null) u.added.push(e.id);
     this.#live.set(e.id, e);
-    if (hasStatus(e, 'SRC_NAT_DONE')) this.#sourceSet(e.orig, e.zone, true).add(e);
+    if (hasStatus(e, 'SRC_NAT_DONE')) this.#changeSource(sourceKey(e.orig, e.zone)).add(e);
   }
 
   /** Linux: nf_ct_delete() (`conntrack -D`, a killed or expired entry). The entry is marked DYING. */
   delete(entry: CtEntry): void {
     this.#beforeWrite();
     const e = writable(entry);
+    this.#reach(e);
     e.status.add('DYING');
-    if (!this.#live.delete(e.id)) return;
+    if (!this.#live.has(e.id)) return;
+    this.#saveLive();
+    this.#live.delete(e.id);
     for (const [t, dir] of [[e.orig, 'ORIGINAL'], [e.reply, 'REPLY']] as const) {
       const key = zonedKey(t, e.zone);
       const slot = this.#hash.get(key);
-      if (slot && slot.entry === e && slot.direction === dir) this.#hash.delete(key);
+      if (slot && slot.entry === e && slot.direction === dir) this.#setSlot(key, undefined);
     }
-    this.#sourceSet(e.orig, e.zone, false)?.delete(e);
+    const key = sourceKey(e.orig, e.zone);
+    if (this.#bySource.get(key)?.has(e)) this.#changeSource(key).delete(e);
   }
 
   /** Linux: gc_worker(): removes every expired entry; returns how many. */
@@ -287,43 +381,37 @@ export class ConntrackTable {
     const l = this.#listing;
     if (l !== null && l.version === this.#version && l.now === now) return l.rows;
     const rows: CtListing[] = [];
-    for (const e of this.#live.values()) if (e.expires > now) rows.push(this.#rowOf(e, now));
+    const last = this.#rows;
+    const memos: ListingMemo[] = [];
+    // Entries keep their order (confirmation order; a rollback puts back the same map), so the last listing is
+    // walked beside this one; the rest of it is looked up by entry from the first entry out of that order.
+    let j = 0;
+    let rest: Map<MutableCtEntry, ListingMemo> | null = null;
+    for (const e of this.#live.values()) {
+      if (e.expires <= now) continue;
+      let before: ListingMemo | undefined;
+      if (j < last.length && last[j].entry === e) before = last[j++];
+      else {
+        if (rest === null) {
+          rest = new Map();
+          for (let k = j; k < last.length; k++) rest.set(last[k].entry, last[k]);
+        }
+        before = rest.get(e);
+      }
+      const m = rowOf(before, e, now, this.#statusNames);
+      memos.push(m);
+      rows.push(m.row);
+    }
+    this.#rows = memos;
     this.#listing = { version: this.#version, now, rows };
     return rows;
-  }
-
-  /**
-   * listingOf(e, now), kept per entry and made again when anything it prints may differ: the tuples (never
-   * written in place, so compared by identity), the status bits (as a number: a rollback may give back fewer), the mark, the zone, the TCP or SCTP state, the expiry and `now`. A rollback keeps the entry
-   * objects (restored in place), so rows printed before a run serve after it.
-   */
-  #rowOf(e: MutableCtEntry, now: number): CtListing {
-    const m = this.#rows.get(e);
-    if (
-      m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply && m.status === statusBits(e.status) &&
-      m.mark === e.mark && m.zone === e.zone && m.tcpState === (e.tcp === null ? null : e.tcp.state) && m.sctp === e.sctp &&
-      m.expires === e.expires
-    ) {
-      return m.row;
-    }
-    const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), this.#sortedStatus(statusBits(e.status)));
-    this.#rows.set(e, { now, orig: e.orig, reply: e.reply, status: statusBits(e.status), mark: e.mark, zone: e.zone, tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row });
-    return row;
-  }
-
-  #sortedStatus(bits: number): readonly string[] {
-    let names = this.#statusNames.get(bits);
-    if (names === undefined) {
-      names = Object.freeze(STATUS_NAMES_SORTED.filter((n) => (bits & STATUS_BIT[n]) !== 0));
-      this.#statusNames.set(bits, names);
-    }
-    return names;
   }
 
   /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */
   setMark(entry: CtEntry, mark: number): void {
     this.#beforeWrite();
-    (entry as MutableCtEntry).mark = mark;
+    this.#reach(writable(entry));
+    writable(entry).mark = mark;
   }
 
   /** `conntrack -F`. */
@@ -335,8 +423,10 @@ export class ConntrackTable {
   /** Linux: find_appropriate_src() walks these: live zone-0 entries whose original source is (proto, src, sport). */
   bySource(orig: Tuple, now: number): CtEntry[] {
     this.#beforeWrite();
-    const set = this.#sourceSet(orig, 0, false);
-    return set ? [...set].filter((e) => e.expires > now) : [];
+    const set = this.#bySource.get(sourceKey(orig, 0));
+    if (set === undefined) return [];
+    for (const e of set) this.#reach(e);
+    return [...set].filter((e) => e.expires > now);
   }
 
   /** A deep copy of the live entries, the id counter, the stats and the config, for World.checkpoint(). */
@@ -344,7 +434,7 @@ export class ConntrackTable {
     return {
       entries: [...this.#live.values()].map(copyEntry),
       nextId: this.#nextId,
-      stats: { ...this.stats },
+      stats: copyStats(this.stats),
       config: { ...this.config, timeouts: { ...this.config.timeouts } },
     };
   }
@@ -356,66 +446,104 @@ export class ConntrackTable {
 
   /** restoreState() of a state nobody else holds: its entries go into the table as they are. */
   #restoreOwned(s: ConntrackTableState): void {
-    this.#version++;
+    this.#beforeWrite();
+    const u = this.#checkpoint?.undo;
+    if (u != null) {
+      for (const k of this.#hash.keys()) if (!u.hash.has(k)) u.hash.set(k, this.#hash.get(k));
+      this.#saveLive();
+      for (const k of this.#bySource.keys()) this.#changeSource(k);
+    }
     this.#hash.clear();
     this.#live.clear();
     this.#bySource.clear();
     this.#nextId = s.nextId;
-    Object.assign(this.stats, s.stats);
-    Object.assign(this.config, { ...s.config, timeouts: { ...s.config.timeouts } });
-    for (const e of s.entries) this.#insert(e);
+    putStats(this.stats, s.stats);
+    Object.assign(this.config, { ...s.config, timeouts: Object.freeze({ ...s.config.timeouts }) });
+    for (const e of s.entries) this.#insert(e, zonedKey(e.orig, e.zone), zonedKey(e.reply, e.zone));
   }
 
   /**
-   * Starts a checkpoint for a run on a shared World: the table is saved whole by the first call that may
-   * change it (every way to an entry goes through one: resolve, lookup, bySource), so a table the run never
-   * reaches costs nothing. `entries()` only reads. `rollbackCheckpoint()` puts the table back.
+   * Starts a checkpoint for a run on a shared World: nothing is saved until the first call that may change the
+   * table (every way to an entry goes through one: resolve, lookup, bySource, setMark, delete), and then only
+   * what the run reaches, each thing before its first change, so a table the run never reaches costs nothing
+   * and one it reaches costs what it touched. `entries()` only reads. `rollbackCheckpoint()` puts it back.
    */
   checkpoint(): void {
     if (this.#checkpoint !== null) throw new Error('invariant: the conntrack table already has a checkpoint');
-    this.#checkpoint = { saved: null };
+    this.#checkpoint = { undo: null };
   }
 
   /** Ends the checkpoint, putting the table back as it was when it began. */
   rollbackCheckpoint(): void {
     const c = this.#checkpoint;
     this.#checkpoint = null;
-    const s = c?.saved;
-    if (s === null || s === undefined) return;
-    // The entries that were live get their saved contents back, in place; the maps saved beside them hold
-    // them (entries made since are dropped with the maps of the run). The saved copies belong to the
-    // checkpoint alone, which ends here: they are handed over, not copied again.
+    const u = c?.undo;
+    if (u === null || u === undefined) return;
+    // Entries that were live get their saved contents back, in place (their objects keep their identity);
+    // the copies belong to the checkpoint alone, which ends here, so they are handed over, not copied again.
     this.#version++;
-    for (let i = 0; i < s.live.length; i++) restoreEntry(s.live[i], s.copies[i]);
-    this.#hash = s.hash;
-    this.#live = s.byId;
-    this.#bySource = s.bySource;
-    this.#nextId = s.nextId;
-    Object.assign(this.stats, s.stats);
-    Object.assign(this.config, { ...s.config, timeouts: { ...s.config.timeouts } });
+    for (const [e, copy] of u.copies) restoreEntry(e, copy);
+    for (const [k, slot] of u.hash) {
+      if (slot === undefined) this.#hash.delete(k);
+      else this.#hash.set(k, slot);
+    }
+    if (u.live !== null) this.#live = u.live;
+    else for (const id of u.added) this.#live.delete(id);
+    for (const [k, set] of u.bySource) {
+      if (set === undefined) this.#bySource.delete(k);
+      else this.#bySource.set(k, set);
+    }
+    this.#nextId = u.nextId;
+    putStats(this.stats, u.stats);
+    this.config.tcpLoose = u.tcpLoose;
+    this.config.tcpBeLiberal = u.tcpBeLiberal;
+    this.config.timeouts = u.timeouts;
   }
 
   #beforeWrite(): void {
     this.#version++;
     const c = this.#checkpoint;
-    if (c !== null && c.saved === null) c.saved = this.#saveForCheckpoint();
+    if (c !== null && c.undo === null) {
+      c.undo = {
+        nextId: this.#nextId, stats: copyStats(this.stats), tcpLoose: this.config.tcpLoose, tcpBeLiberal: this.config.tcpBeLiberal,
+        timeouts: this.config.timeouts, copies: new Map(), hash: new Map(), live: null, added: [], bySource: new Map(),
+      };
+    }
   }
 
-  /** What rollbackCheckpoint() puts back: each live entry with a copy of it, and copies of the three maps. */
-  #saveForCheckpoint(): CheckpointState {
-    const live: MutableCtEntry[] = [];
-    const copies: MutableCtEntry[] = [];
-    for (const e of this.#live.values()) {
-      live.push(e);
-      copies.push(copyEntry(e));
-    }
-    // Slots are never changed once made; the source sets are, so they are copied.
-    const bySource = new Map<string, Set<MutableCtEntry>>();
-    for (const [k, set] of this.#bySource) bySource.set(k, new Set(set));
-    return {
-      live, copies, hash: new Map(this.#hash), byId: new Map(this.#live), bySource, nextId: this.#nextId,
-      stats: { ...this.stats }, config: { ...this.config, timeouts: { ...this.config.timeouts } },
-    };
+  /**
+   * The run reaches `e` (a lookup found it, or a call is about to change it): an entry live when the checkpoint
+   * began is copied the first time, before anything can change it. Entries made during the run are not.
+   */
+  #reach(e: MutableCtEntry): void {
+    const u = this.#checkpoint?.undo;
+    if (u != null && e.id < u.nextId && !u.copies.has(e)) u.copies.set(e, copyEntry(e));
+  }
+
+  /** Sets (or with undefined removes) a hash slot, noting what the key held first when a checkpoint is open. */
+  #setSlot(key: string, slot: Slot | undefined): void {
+    const u = this.#checkpoint?.undo;
+    if (u != null && !u.hash.has(key)) u.hash.set(key, this.#hash.get(key));
+    if (slot === undefined) this.#hash.delete(key);
+    else this.#hash.set(key, slot);
+  }
+
+  /** Before the first removal from #live under a checkpoint: #live as it was when the checkpoint began. */
+  #saveLive(): void {
+    const u = this.#checkpoint?.undo;
+    if (u == null || u.live !== null) return;
+    const live = new Map(this.#live);
+    for (const id of u.added) live.delete(id);
+    u.live = live;
+  }
+
+  /** The nf_nat_bysource set of `key`, made when missing, to be changed: under a checkpoint its first change saves a copy. */
+  #changeSource(key: string): Set<MutableCtEntry> {
+    let set = this.#bySource.get(key);
+    const u = this.#checkpoint?.undo;
+    if (u != null && !u.bySource.has(key)) u.bySource.set(key, set === undefined ? undefined : new Set(set));
+    if (set === undefined) this.#bySource.set(key, (set = new Set()));
+    return set;
   }
 
   /** Linux: init_conntrack(): a new, unconfirmed entry, in no table until `confirm`. Used by resolve(). */
@@ -424,16 +552,13 @@ export class ConntrackTable {
     return { id: this.#nextId++, orig, reply, status: new Set(), mark: 0, zone: 0, tcp: null, sctp: null, created: now, expires: now };
   }
 
-  #sourceSet(orig: Tuple, zone: number, create: true): Set<MutableCtEntry>;
-  #sourceSet(orig: Tuple, zone: number, create: false): Set<MutableCtEntry> | undefined;
-  #sourceSet(orig: Tuple, zone: number, create: boolean): Set<MutableCtEntry> | undefined {
-    // As tupleKey(): the fields as 16-bit code units when in range (4 units before `%`), else printed (5 or more).
-    const { proto, src, sport } = orig;
-    const key = (proto & 0xffff) === proto && (sport & 0xffff) === sport && src >>> 0 === src
-      ? `${String.fromCharCode(proto, src >>> 16, src & 0xffff, sport)}%${zone}`
-      : `${proto}/${src}/${sport}%${zone}`;
-    let set = this.#bySource.get(key);
-    if (!set && create) this.#bySource.set(key, (set = new Set()));
-    return set;
-  }
+}
+
+/** The nf_nat_bysource key of an original tuple in a zone: (proto, src, sport). */
+function sourceKey(orig: Tuple, zone: number): string {
+  // As tupleKey(): the fields as 16-bit code units when in range (4 units before `%`), else printed (5 or more).
+  const { proto, src, sport } = orig;
+  return (proto & 0xffff) === proto && (sport & 0xffff) === sport && src >>> 0 === src
+    ? `${String.fromCharCode(proto, src >>> 16, src & 0xffff, sport)}%${zone}`
+    : `${proto}/${src}/${sport}%${zone}`;
 }
