@@ -181,6 +181,17 @@ const CASES: Case[] = [
   { name: '-F: a jump to a refused rule before it is refused', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-A INPUT -j U\n-F\n-A OUTPUT -j ACCEPT`)], kernelMore: true },
   { name: '-F: a loop kept before a refused rule deleted later: the loop is met first', steps: [restore(`:A - [0:0]\n-A A -j A\n-F\n-A A ${OWNER}\n-A INPUT -j A\n-D A 1\n-A INPUT -j A`)], kernelMore: true },
   { name: '-F: a refused rule before, a jump after', steps: [restore(`:U - [0:0]\n-A U ${OWNER}\n-F\n-A INPUT -j U`)], kernelMore: true },
+  // -F with no chain: nothing when the restore replaces the table or the kernel has none; `-F CHAIN` of every
+  // chain over a kept table (restore-apply.ts).
+  { name: '-F: the batch keeps its earlier rules', steps: [restore('-A INPUT -j ACCEPT\n-F\n-A OUTPUT -j ACCEPT')] },
+  { name: '-F: over a table with rules, the batch keeps its earlier rules', steps: [restore('-A INPUT -j DROP\n-A FORWARD -j DROP'), restore('-A INPUT -j ACCEPT\n-F\n-A OUTPUT -j ACCEPT')] },
+  { name: '-F, then -D of a rule written before it', steps: [restore('-A INPUT -j ACCEPT\n-F\n-D INPUT -j ACCEPT')] },
+  { name: '-F INPUT drops the batch\'s INPUT rules', steps: [restore('-A INPUT -j ACCEPT\n-F INPUT\n-A OUTPUT -j ACCEPT')] },
+  { name: '--noflush with no filter table: -F does nothing', steps: [noflush('-A INPUT -j ACCEPT\n-F\n-A OUTPUT -j ACCEPT')] },
+  { name: '--noflush over a table: -F flushes the batch\'s rules too', steps: [restore('-A INPUT -j DROP\n-A FORWARD -j DROP'), noflush('-A INPUT -j ACCEPT\n-F\n-A OUTPUT -j ACCEPT')] },
+  { name: '--noflush over a table: an owner rule in INPUT before -F is never sent', steps: [restore('-A FORWARD -j DROP'), noflush(`-A INPUT ${OWNER}\n-F\n-A OUTPUT -j ACCEPT`)] },
+  { name: '--noflush over a table: -F, then -D of the batch\'s rule', steps: [restore('-A FORWARD -j DROP'), noflush('-A INPUT -j ACCEPT\n-F\n-D INPUT -j ACCEPT')] },
+  { name: '--noflush over a table: -F INPUT keeps the other chains', steps: [restore('-A INPUT -j DROP\n-A FORWARD -j DROP'), noflush('-A INPUT -j ACCEPT\n-F INPUT\n-A OUTPUT -j ACCEPT')] },
   // A loop and a hook refusal reached at once: the errno of whichever the kernel's depth-first walk meets first.
   { name: 'MASQUERADE, then a self-loop, reached from PREROUTING: EINVAL', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:C2 - [0:0]\n-A C2 -j MASQUERADE\n-A C2 -j C2\n-A PREROUTING -j C2\nCOMMIT\n' }] },
   { name: 'a self-loop, then MASQUERADE, reached from PREROUTING: EMLINK', steps: [{ cmd: 'iptables-restore', stdin: '*nat\n:C2 - [0:0]\n-A C2 -j C2\n-A C2 -j MASQUERADE\n-A PREROUTING -j C2\nCOMMIT\n' }] },

@@ -93,10 +93,10 @@ export interface RemovedRule {
    * The command. A rule kept from before is held by the kernel until that line whatever it is; one the batch
    * wrote: `-D` until that line; `-F CHAIN` never, as iptables-nft drops the batch's pending adds to that chain
    * rather than sending them (iptables 1.8.9: `-A OUTPUT -j MASQUERADE` then `-F OUTPUT` in nat is accepted, then
-   * `-D OUTPUT 1` is refused at the append); `-F` up to and past COMMIT, as the kernel's flush of every chain
-   * leaves the batch's own rules (iptables 1.8.9: `-A C1 -j ACCEPT`, `-A OUTPUT -j C1`, `-F` commits both rules).
+   * `-D OUTPUT 1` is refused at the append). A `-F` with no chain is `-F CHAIN` of every chain, or nothing at all
+   * (restore-apply.ts).
    */
-  by: '-D' | '-F CHAIN' | '-F';
+  by: '-D' | '-F CHAIN';
 }
 
 /** A `-F CHAIN` of the batch: the chain and the line. */
@@ -120,11 +120,6 @@ function seenRemoved(removed: readonly RemovedRule[], written: WrittenBy, flushe
     else if (written(d.rule) === undefined) out.push(d.by === '-D' ? { ...d, line: f.line, by: '-F CHAIN' } : d);
   }
   return out;
-}
-
-/** A rule the batch wrote that `-F` removed from our table and the kernel still holds at COMMIT. */
-function kernelKeeps(d: RemovedRule, written: WrittenBy): boolean {
-  return d.by === '-F' && written(d.rule) !== undefined;
 }
 
 /**
@@ -195,11 +190,10 @@ function initRefusal(table: Table, written: WrittenBy, removed: readonly Removed
 
 /**
  * Whether the rules the batch removed may make the kernel refuse a table valid without them: one the batch wrote
- * in a base chain and then removed was refused as it was added (initRefusal()), or `-F` left the kernel one.
+ * in a base chain and then removed was refused as it was added (initRefusal()).
  */
 export function removedMatter(removed: readonly RemovedRule[], written: WrittenBy): boolean {
   for (const d of removed) {
-    if (kernelKeeps(d, written)) return true;
     if (d.hook !== null && d.by === '-D' && refusedPart(d.rule, d.hook, true) !== null && written(d.rule) !== undefined) return true;
   }
   return false;
@@ -397,14 +391,6 @@ function withRemoved(table: Table, seen: readonly RemovedRule[]): Table {
   return { name: table.name, chains };
 }
 
-/** `table` without the rules `gone` removed for good. */
-function without(table: Table, gone: readonly RemovedRule[]): Table {
-  const out = new Set(gone.map((d) => d.rule));
-  const chains = new Map<string, Chain>();
-  for (const [name, c] of table.chains.entries()) chains.set(name, { ...c, rules: c.rules.filter((r) => !out.has(r)) });
-  return { name: table.name, chains };
-}
-
 /** The replay's table after line `at`: the rules written up to it (kept ones: 0) and not removed by then. */
 function replayed(all: Table, lines: ReadonlyMap<Rule, number>, gone: ReadonlyMap<Rule, number>, at: number): Table {
   const chains = new Map<string, Chain>();
@@ -552,20 +538,16 @@ function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
  * which rules it removed before COMMIT. A table valid at COMMIT is not replayed, so rules removed count then
  * only as they were added (initRefusal()).
  */
-export function validateTable(ours: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
+export function validateTable(table: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
   const seen = removed.length > 0 ? seenRemoved(removed, written, flushed) : [];
-  const gone = seen.filter((d) => !kernelKeeps(d, written));
-  // Every rule the kernel saw, each where it was: ours with all the removals undone together, so that a rule `-F`
-  // left the kernel keeps its place before the rules the batch wrote or removed after it.
+  // Every rule the kernel saw, each where it was: ours with all the removals undone together.
   let every: Table | null = null;
-  const all = (): Table => (every ??= withRemoved(ours, seen));
-  // The table the kernel commits: ours with the rules `-F` left it.
-  const table = gone.length < seen.length ? without(all(), gone) : ours;
+  const all = (): Table => (every ??= withRemoved(table, seen));
   const init = initRefusal(table, written, seen);
   const h = heights(table);
   const whole = init ?? refusalOf(table, h);
   if (whole === null) return [];
-  const named = init ?? firstInvalidRule(table, written, whole, h, gone, all);
+  const named = init ?? firstInvalidRule(table, written, whole, h, seen, all);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
   return [{ message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) }];
 }
