@@ -451,7 +451,7 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
     const del = b.deleted.get(d.target);
     if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
     const at = b.written.get(d.rule);
-    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
+    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist`, kernelLine: commitLine }];
   }
   return validateTable(b.table, written, b.written.removed, b.written.flushed).map((p) => {
     const at = p.rule ? b.written.get(p.rule) : undefined;

@@ -36,9 +36,17 @@ export interface RestoreScript {
 }
 
 export interface RestoreError {
+  /** The line at fault (for a jump to a missing chain, the rule's). */
   line: number;
   column?: number;
   message: string;
+  /**
+   * The line iptables-restore names when it is not `line`: a jump to a chain that does not exist at that point
+   * is found as iptables-nft builds the table's batch at COMMIT, so the COMMIT line (iptables 1.8.9: `-A INPUT
+   * -j NOPE`, `-A INPUT -j ACCEPT`, `COMMIT` is "Chain 'NOPE' does not exist", "Error occurred at line: 4", also
+   * when a line after the jump declares NOPE or is a rule the kernel would refuse).
+   */
+  kernelLine?: number;
 }
 
 export interface RestoreOptions {
@@ -200,6 +208,8 @@ export function parseRestore(
   // the empty piece after a final newline.
   let n = 0;
   let pos = 0;
+  // The block's jumps to missing chains, named at its COMMIT (RestoreError.kernelLine).
+  let atCommit: RestoreError[] | null = null;
   while (pos <= text.length) {
     // A sink stops the read at the first error, or once it has failed: its caller reads the script anew.
     if (sink !== undefined && (errors.length > 0 || sink.failed)) return { script: { lines }, errors };
@@ -223,6 +233,10 @@ export function parseRestore(
         else emit({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
+      if (atCommit !== null) {
+        for (const e of atCommit) e.kernelLine = lineNo;
+        atCommit = null;
+      }
       emit({ kind: 'commit', line: lineNo });
       if (opts.noflush) blocksBefore.set(table, { chains, removed });
       table = null;
@@ -362,7 +376,9 @@ export function parseRestore(
     const t = table;
     const parsed = parseCommandWords(words, { table: t, chainExists, lenientComments: opts.lenientComments, sets: opts.sets, trace });
     if ('message' in parsed) {
-      errors.push({ line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message });
+      const e: RestoreError = { line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message };
+      errors.push(e);
+      if (parsed.atCommit === true) (atCommit ??= []).push(e);
       continue;
     }
     const { at, ...cmd } = parsed;
@@ -403,7 +419,11 @@ export function parseRestore(
     emit(parsedLine);
   }
   giveBackAll();
-  if (table !== null) errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });
+  if (table !== null) {
+    // No COMMIT, no batch built: the missing COMMIT is what iptables-restore reports.
+    if (atCommit !== null) for (const e of atCommit) e.kernelLine = n + 2;
+    errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });
+  }
   return { script: { lines }, errors };
 }
 

@@ -30,6 +30,11 @@ export interface CommandError {
   message: string;
   /** 1-based column of the word at fault */
   col?: number;
+  /**
+   * A jump to a chain that does not exist at this point: iptables-restore finds it only when it builds the
+   * table's batch at COMMIT, and names that line (restore-parse.ts RestoreError.kernelLine).
+   */
+  atCommit?: true;
 }
 
 /** Where a parsed command's words are (1-based columns), so later stages can point at them. */
@@ -422,7 +427,7 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
         } else {
           const unmodelled = opt === 'jump' ? unmodelledExtension('target', v) : undefined;
           if (unmodelled && !env.chainExists(v)) return err(unmodelled, a);
-          if (!env.chainExists(v)) return err(`Chain '${v}' does not exist`, a);
+          if (!env.chainExists(v)) return { ...err(`Chain '${v}' does not exist`, a), atCommit: true };
           st.jump = opt === 'jump' ? { kind: 'jump', chain: v } : { kind: 'goto', chain: v };
           st.targetWord = a;
           tookArg(opt);

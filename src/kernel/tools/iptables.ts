@@ -139,7 +139,14 @@ export function applyIptablesRestore(ns: Netns, cmd: IptablesRestoreCommand, cac
   const { ruleset, errors } = restore(cmd.stdin, nf.ruleset, { noflush: cmd.noflush, counters: cmd.counters, ...(cache ? { cache } : {}) });
   // Tables committed before a failing one stay (xtables_restore_parse() commits table by table).
   install(nf, ruleset);
-  return errors.length > 0 ? restoreMessage(errors[0]) : [];
+  return errors.length > 0 ? restoreMessage(firstReported(errors)) : [];
+}
+
+/** The error iptables-restore stops at: the first by the line it names (RestoreError.kernelLine). */
+function firstReported(errors: readonly RestoreError[]): RestoreError {
+  let first = errors[0];
+  for (const e of errors) if ((e.kernelLine ?? e.line) < (first.kernelLine ?? first.line)) first = e;
+  return first;
 }
 
 /**
@@ -151,8 +158,11 @@ function restoreMessage(e: RestoreError): string[] {
   // version, then "line N: CHAIN_DEL failed (...): chain P".
   if (/^[A-Z]+_[A-Z]+ failed/.test(e.message)) return [`iptables-restore ${VERSION.slice('iptables '.length)}: `, `line ${e.line}: ${e.message}`];
   if (/^[A-Z][^`']*\.$/.test(e.message)) return [`iptables-restore: line ${e.line} failed: ${e.message}`];
+  // The input ended inside a table: xtables_restore_parse() prints it plainly (measured: "iptables-restore:
+  // COMMIT expected at line 3").
+  if (e.message.startsWith('COMMIT expected')) return [`iptables-restore: ${e.message}`];
   // A word left over after the options is printed without the version (measured: "Bad argument `D'").
   const head = e.message.startsWith('Bad argument ') ? e.message : `iptables-restore ${VERSION.slice('iptables '.length)}: ${e.message}`;
-  return [head, `Error occurred at line: ${e.line}`,
+  return [head, `Error occurred at line: ${e.kernelLine ?? e.line}`,
     "Try `iptables-restore -h' or 'iptables-restore --help' for more information."];
 }
