@@ -1,6 +1,6 @@
 // Kernel differential test for the iptables commands our restore took late or got wrong: `-E` (rename a user
-// chain), `-R` (replace a rule), `-X` of a chain that still has rules, and `-Z` after a policy set in the same
-// restore. Each case is a few `iptables-restore` / `iptables` runs in a fresh namespace and in an emulated one
+// chain), `-R` (replace a rule), `-X` of a chain that still has rules, `-Z` after a policy set in the same
+// restore, `-F` with and without a chain, a jump to a missing chain, and a user chain named like a target. Each case is a few `iptables-restore` / `iptables` runs in a fresh namespace and in an emulated one
 // (src/kernel/tools, the same restore() the cluster's node patches use); every run must succeed or fail alike
 // with the same printed lines, and the final `iptables-save` (chain counters aside) must be the same text. Needs
 // root, iproute2 and iptables 1.8 (nf_tables); skipped with the reason otherwise, or failed when
@@ -40,6 +40,7 @@ interface Case {
 const filter = (text: string): string => `*filter\n${text}\nCOMMIT\n`;
 const restore = (text: string): Step => ({ cmd: 'iptables-restore', stdin: filter(text) });
 const noflush = (text: string): Step => ({ cmd: 'iptables-restore --noflush', stdin: filter(text) });
+const natRestore = (text: string): Step => ({ cmd: 'iptables-restore', stdin: `*nat\n${text}\nCOMMIT\n` });
 
 /** A and B jumped to (B also by goto), E alone. */
 const CHAINS = restore(':A - [0:0]\n:B - [0:0]\n:E - [0:0]\n-A A -j ACCEPT\n-A INPUT -j A\n-A FORWARD -j B\n-A B -g A\n-A B -j A');
@@ -86,6 +87,19 @@ const CASES: Case[] = [
   { name: '-R without a number', steps: [RULES, noflush('-R A -j DROP')] },
   { name: '-R with two addresses', steps: [RULES, noflush('-R A 1 -s 5.5.5.5,6.6.6.6 -j DROP')] },
   { name: '-R of a missing chain', steps: [RULES, noflush('-R X 1 -j DROP')] },
+  // A user chain named like a target: `-j NAME` jumps once a chain line of the restore announced NAME (restore-parse.ts chainClash()).
+  { name: 'nat :MASQUERADE, then -A OUTPUT -j MASQUERADE: a jump', steps: [natRestore(':MASQUERADE - [0:0]\n-A MASQUERADE -j ACCEPT\n-A OUTPUT -j MASQUERADE')] },
+  { name: 'nat -A OUTPUT -j MASQUERADE, then :MASQUERADE: the target, refused', steps: [natRestore('-A OUTPUT -j MASQUERADE\n:MASQUERADE - [0:0]\n-A MASQUERADE -j ACCEPT')] },
+  { name: 'nat POSTROUTING: the target before :MASQUERADE, a jump after', steps: [natRestore('-A POSTROUTING -j MASQUERADE\n:MASQUERADE - [0:0]\n-A POSTROUTING -j MASQUERADE')] },
+  { name: 'nat :MASQUERADE, -X MASQUERADE, then -j MASQUERADE: a missing chain', steps: [natRestore(':MASQUERADE - [0:0]\n-X MASQUERADE\n-A POSTROUTING -j MASQUERADE')] },
+  { name: 'a :MASQUERADE in filter announces it for nat too', steps: [{ cmd: 'iptables-restore', stdin: '*filter\n:MASQUERADE - [0:0]\nCOMMIT\n*nat\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n' }] },
+  { name: '--noflush: a MASQUERADE chain the kernel has is not announced', steps: [natRestore(':MASQUERADE - [0:0]'), { cmd: 'iptables-restore --noflush', stdin: '*nat\n-A OUTPUT -j MASQUERADE\nCOMMIT\n' }] },
+  { name: '-N MASQUERADE in a restore: a clash', steps: [natRestore('-N MASQUERADE\n-A OUTPUT -j MASQUERADE')] },
+  { name: '-N MASQUERADE after :MASQUERADE and -X', steps: [natRestore(':MASQUERADE - [0:0]\n-X MASQUERADE\n-N MASQUERADE\n-A OUTPUT -j MASQUERADE')] },
+  { name: ':ACCEPT is a clash', steps: [restore(':ACCEPT - [0:0]')] },
+  { name: ':QUEUE is a clash', steps: [restore(':QUEUE - [0:0]')] },
+  { name: 'filter :LOG, -A INPUT -j LOG', steps: [restore(':LOG - [0:0]\n-A INPUT -j LOG\n-A LOG -j DROP')] },
+  { name: 'iptables: -N LOG is a clash, -j MASQUERADE the target with the chain there', steps: [{ cmd: 'iptables -t nat -N LOG' }, natRestore(':MASQUERADE - [0:0]'), { cmd: 'iptables -t nat -A OUTPUT -j MASQUERADE' }] },
   // A jump to a chain missing at that point: found when iptables-nft builds the batch, at the COMMIT line.
   { name: 'a jump to a missing chain: the COMMIT line', steps: [restore('-A INPUT -j NOPE\n-A INPUT -j ACCEPT')] },
   { name: 'a goto to a missing chain, declared after it', steps: [restore('-A INPUT -g NOPE\n:NOPE - [0:0]')] },
