@@ -33,8 +33,13 @@ function build(lines: readonly string[], name: TableName = 'filter', base?: Tabl
   return { table, written: (r) => at.get(r) };
 }
 
-/** What validateTable() names, as iptables-restore prints it ("line N: message"), with the refused match if any. */
+/** What validateTable() names first, as iptables-restore prints it ("line N: message"), with the refused match if any. */
 function named(lines: readonly string[], name: TableName = 'filter', base?: Table): string[] {
+  return everyRefused(lines, name, base).slice(0, 1);
+}
+
+/** Every line validateTable() names (the first refused, then each refused after it), as named() prints them. */
+function everyRefused(lines: readonly string[], name: TableName = 'filter', base?: Table): string[] {
   const { table, written } = build(lines, name, base);
   return validateTable(table, written).map((p) => `line ${p.rule ? written(p.rule)?.line : '?'}: ${p.message}${p.match !== undefined ? ` (match ${p.match})` : ''}`);
 }
@@ -124,6 +129,34 @@ describe('the rule a refused table is named by', () => {
       '-A INPUT -j X', '-A INPUT -j D1', '-A INPUT -j U',
     ];
     expect(validateTable(build(lines).table).map((p) => p.message)).toEqual(['RULE_APPEND failed (Too many links): rule in chain INPUT']);
+  });
+
+  it('each rule after the first refused is refused too, with the errno of the table as it then is', () => {
+    expect(everyRefused([':U - [0:0]', `-A U ${OWNER}`, '-A INPUT -j U', '-A INPUT -j ACCEPT', '-A OUTPUT -j ACCEPT'])).toEqual([refused(4, 'INPUT'), refused(5, 'INPUT'), refused(6, 'OUTPUT')]);
+    expect(everyRefused([':U - [0:0]', `-A U ${OWNER}`, '-A INPUT -s 1.1.1.1,2.2.2.2 -j U'])).toEqual([refused(4, 'INPUT'), refused(4, 'INPUT')]);
+    expect(everyRefused([':X - [0:0]', ':Y - [0:0]', '-A X -j Y', '-A Y -j X', '-A INPUT -j X', '-A OUTPUT -j ACCEPT']))
+      .toEqual([refused(6, 'INPUT', 'RULE_APPEND', 'Too many links'), refused(7, 'OUTPUT', 'RULE_APPEND', 'Too many links')]);
+    // A refused rule the hook meets before the loop that a later line closes: EINVAL, then EINVAL still.
+    expect(everyRefused([':U - [0:0]', ':X - [0:0]', `-A U ${OWNER}`, '-A INPUT -j U', '-A INPUT -j X', '-A X -j X']))
+      .toEqual([refused(5, 'INPUT'), refused(6, 'INPUT'), refused(7, 'X')]);
+  });
+
+  // Each line after the first refused: the errno of the whole table as it is after that line, whichever the
+  // shortcut of laterRefusals() (one kind of problem only) or the walk takes.
+  it('names each later line with the errno of the table after it (held to a line-by-line scan)', () => {
+    const chains = ['A', 'B', 'C'];
+    const lineArb = fc.tuple(fc.constantFrom('INPUT', 'OUTPUT', 'FORWARD', ...chains), fc.constantFrom(...chains.map((c) => `-j ${c}`), '-g A', OWNER, '-j ACCEPT'))
+      .filter(([chain, rule]) => chains.includes(chain) || rule !== OWNER);
+    fc.assert(fc.property(fc.array(lineArb, { minLength: 1, maxLength: 14 }), (body) => {
+      const lines = [...chains.map((c) => `:${c} - [0:0]`), ...body.map(([chain, rule]) => `-A ${chain} ${rule}`)];
+      const want: string[] = [];
+      for (let k = chains.length + 1; k <= lines.length; k++) {
+        const whole = validateTable(build(lines.slice(0, k)).table);
+        const errno = whole[0]?.message.match(/\((.*)\)/)?.[1];
+        if (errno !== undefined) want.push(refused(k + 1, body[k - chains.length - 1][0], 'RULE_APPEND', errno));
+      }
+      expect(everyRefused(lines).map((g) => g.replace(/ \(match \d+\)$/, ''))).toEqual(want);
+    }), { numRuns: 300 });
   });
 
   // The plain path: add the batch's lines one by one; the first that leaves the whole table refused is named.

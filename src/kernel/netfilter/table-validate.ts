@@ -549,5 +549,45 @@ export function validateTable(table: Table, written: WrittenBy = () => undefined
   if (whole === null) return [];
   const named = init ?? firstInvalidRule(table, written, whole, h, seen, all);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
-  return [{ message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) }];
+  const first: ValidationProblem = { message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) };
+  const last = init === null && seen.length === 0 ? written(named.rule)?.line : undefined;
+  return last === undefined ? [first] : [first, ...laterRefusals(table, written, named.rule, last, h)];
+}
+
+/**
+ * The rules the batch wrote after line `last`, the first the replay refused, each refused in turn: the refused
+ * rule stays in the replay's table, which nf_tables_newrule() validates whole after each rule it adds, so every
+ * later rule, wherever it is written, fails with the errno of the table as it then is, and iptables-restore
+ * prints each (iptables 1.8.9: filter `:U`, `-A U -m owner ...`, `-A INPUT -j U`, `-A INPUT -j ACCEPT`, `-A
+ * OUTPUT -j ACCEPT` is lines 4, 5 and 6, "rule in chain INPUT", INPUT, OUTPUT; a loop of X and Y, `-A INPUT -j
+ * X`, `-A OUTPUT -j ACCEPT` is lines 6 and 7 with EMLINK; an address list, one line per address). Problems only
+ * grow as rules are added: where the table has only hook refusals, or only paths too deep, the errno is that one;
+ * only a line after which it has both is validated as the kernel walks it (kernelFirst()). Not for a batch that
+ * removed rules, nor after a rule refused as its message was processed (initRefusal()): later messages of such a
+ * batch are taken without a validation, and only the first refusal is named.
+ */
+function laterRefusals(table: Table, written: WrittenBy, refused: Rule, last: number, h: (name: string) => number): ValidationProblem[] {
+  const lines = writtenLines(table, written);
+  const byLine = new Map<number, Array<{ rule: Rule; chain: string }>>();
+  // The rules line `last` wrote after the refused one (an address list's next messages) are refused as well.
+  let passed = false;
+  for (const c of table.chains.values()) {
+    for (const r of c.rules) {
+      const l = lines.get(r);
+      if (r === refused) passed = true;
+      if (l === undefined || l < last || (l === last && (!passed || r === refused))) continue;
+      const at = byLine.get(l);
+      if (at === undefined) byLine.set(l, [{ rule: r, chain: c.name }]);
+      else at.push({ rule: r, chain: c.name });
+    }
+  }
+  if (byLine.size === 0) return [];
+  const hook = firstHookLine(table, lines);
+  const deep = anyTooDeep(table, h) ? firstDeepLine(table, lines) : Infinity;
+  const out: ValidationProblem[] = [];
+  for (const l of [...byLine.keys()].sort((x, y) => x - y)) {
+    const errno = l < deep ? 'Invalid argument' : l < hook ? 'Too many links' : (refusalOf(prefix(table, lines, l))?.errno ?? 'Invalid argument');
+    for (const { rule, chain } of byLine.get(l)!) out.push({ message: `${verb(written(rule))} failed (${errno}): rule in chain ${chain}`, rule });
+  }
+  return out;
 }
