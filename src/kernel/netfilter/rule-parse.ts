@@ -152,6 +152,7 @@ export function isStandardVerdict(name: string): boolean {
   return name === 'ACCEPT' || name === 'DROP' || name === 'RETURN' || name === 'QUEUE';
 }
 
+/** How iptables refuses a chain named like a target it finds (`-N NAME`, a restore's `:NAME`). */
 export const CHAIN_CLASH = 'chain name may not clash with target name';
 
 export function checkChainName(name: string): string | undefined {
