@@ -334,13 +334,22 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
     }
     case 'flush':
     case 'zero': {
+      // nft_rule_flush() with no chain returns at once when iptables' cache has no such table, which it has only
+      // under --noflush over a table the kernel already holds (the `*TABLE` line of a plain restore flushes it
+      // from the cache): `-F` then changes nothing, the batch's earlier rules stay (iptables 1.8.9: `-A INPUT -j
+      // ACCEPT`, `-F`, `-A OUTPUT -j ACCEPT` commits both rules, also over a table with rules, also with
+      // --noflush where the kernel has no filter table; `-A INPUT -j ACCEPT`, `-F`, `-D INPUT -j ACCEPT` is
+      // fine). Over a kept table it is `-F CHAIN` of every chain: the kernel's rules and the batch's are gone (the
+      // same lines under --noflush over a table with a FORWARD rule commit `-A OUTPUT -j ACCEPT` alone; an owner
+      // rule in INPUT before the `-F` is never sent, so not refused; a `-D INPUT -j ACCEPT` after it is "Bad rule").
+      if (cmd.op === 'flush' && cmd.chain === null && b.base === null) return undefined;
       const list = cmd.chain === null ? [...t.chains.keys()].map((n) => chainOf(n)) : [chainOf(cmd.chain)];
       for (const c of list) {
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') {
-          // `-F CHAIN` drops the batch's own earlier messages on it; `-F` leaves the kernel the batch's own rules (table-validate.ts RemovedRule).
-          c.rules.forEach((r, index) => b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, index, line, by: cmd.chain !== null ? '-F CHAIN' : '-F' }));
-          if (cmd.chain !== null) b.written.flushed.push({ chain: c.name, line });
+          // The batch's own earlier messages on the chain are dropped, not sent (table-validate.ts RemovedRule).
+          c.rules.forEach((r, index) => b.written.removed.push({ rule: r, chain: c.name, hook: c.hook, index, line, by: '-F CHAIN' }));
+          b.written.flushed.push({ chain: c.name, line });
           c.rules = [];
         } else {
           // __nft_chain_zero_counters(): iptables-nft zeroes a rule that has counters by replacing it, which a rule
@@ -442,7 +451,7 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
     const del = b.deleted.get(d.target);
     if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
     const at = b.written.get(d.rule);
-    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist` }];
+    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist`, kernelLine: commitLine }];
   }
   return validateTable(b.table, written, b.written.removed, b.written.flushed).map((p) => {
     const at = p.rule ? b.written.get(p.rule) : undefined;

@@ -314,3 +314,27 @@ describe('chain lines', () => {
     );
   });
 });
+
+describe('a jump to a missing chain is named at its block\'s COMMIT (RestoreError.kernelLine)', () => {
+  it('keeps the rule\'s line and column, and names the COMMIT line', () => {
+    const { errors } = parseRestore('*nat\n-A OUTPUT -j ACCEPT\nCOMMIT\n*filter\n-A INPUT -j ACCEPT\n-A INPUT -g NOPE\n-A INPUT -j NOPE2\nCOMMIT\n');
+    expect(errors).toEqual([
+      { line: 6, column: 13, message: "Chain 'NOPE' does not exist", kernelLine: 8 },
+      { line: 7, column: 13, message: "Chain 'NOPE2' does not exist", kernelLine: 8 },
+    ]);
+  });
+
+  it('with no COMMIT, after the missing COMMIT', () => {
+    const { errors } = parseRestore('*filter\n-A INPUT -j NOPE\n');
+    expect(errors).toEqual([
+      { line: 2, column: 13, message: "Chain 'NOPE' does not exist", kernelLine: 4 },
+      { line: 3, column: 1, message: 'COMMIT expected at line 3' },
+    ]);
+  });
+
+  it('a rule of the batch the kernel would refuse is not named: the batch is never sent', () => {
+    expect(restore('*nat\n-A OUTPUT -j MASQUERADE\n-A OUTPUT -j NOPE\nCOMMIT\n').errors).toEqual([
+      { line: 3, column: 14, message: "Chain 'NOPE' does not exist", kernelLine: 4 },
+    ]);
+  });
+});

@@ -6,7 +6,7 @@ import type { Chain, Counters, Policy, Rule, Ruleset, TableName } from './rulese
 import { BUILTIN_CHAINS, RULE_ZERO, emptyRuleset, isTableName, ruleSharing } from './ruleset.js';
 import { ownCopy, splitWords } from './tokenize.js';
 import type { Word } from './tokenize.js';
-import { checkChainName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
+import { CHAIN_CLASH, checkChainName, isStandardVerdict, isTargetName, newParseTrace, parseCommandWords, type CommandAt, type ParseTrace, type RuleCommand } from './rule-parse.js';
 import { makeTemplate, shapeKey } from './rule-shape.js';
 import type { CachedCommand, RuleParseCache } from './rule-parse-cache.js';
 import { RebasedCommand, entryChain, hasLazyText, instantiate, instantiateEntry, instantiateRule, isRebaseHit, rebasedRule } from './rule-parse-cache.js';
@@ -36,9 +36,17 @@ export interface RestoreScript {
 }
 
 export interface RestoreError {
+  /** The line at fault (for a jump to a missing chain, the rule's). */
   line: number;
   column?: number;
   message: string;
+  /**
+   * The line iptables-restore names when it is not `line`: a jump to a chain that does not exist at that point
+   * is found as iptables-nft builds the table's batch at COMMIT, so the COMMIT line (iptables 1.8.9: `-A INPUT
+   * -j NOPE`, `-A INPUT -j ACCEPT`, `COMMIT` is "Chain 'NOPE' does not exist", "Error occurred at line: 4", also
+   * when a line after the jump declares NOPE or is a rule the kernel would refuse).
+   */
+  kernelLine?: number;
 }
 
 export interface RestoreOptions {
@@ -200,6 +208,12 @@ export function parseRestore(
   // the empty piece after a final newline.
   let n = 0;
   let pos = 0;
+  // The block's jumps to missing chains, named at its COMMIT (RestoreError.kernelLine).
+  let atCommit: RestoreError[] | null = null;
+  // Target names a chain line declared (chainClash()): for the rest of the restore, in every table, `-j NAME`
+  // jumps. Lines read after the first are parsed afresh, not from the rule cache, whose parses took NAME as the
+  // target, nor held back as a kept chain's lines.
+  let announced: Set<string> | undefined;
   while (pos <= text.length) {
     // A sink stops the read at the first error, or once it has failed: its caller reads the script anew.
     if (sink !== undefined && (errors.length > 0 || sink.failed)) return { script: { lines }, errors };
@@ -223,6 +237,10 @@ export function parseRestore(
         else emit({ kind: 'keep', line: t.line, chain: t.from.name, from: t.from, raw: t.raw });
       }
       trackers.clear();
+      if (atCommit !== null) {
+        for (const e of atCommit) e.kernelLine = lineNo;
+        atCommit = null;
+      }
       emit({ kind: 'commit', line: lineNo });
       if (opts.noflush) blocksBefore.set(table, { chains, removed });
       table = null;
@@ -262,13 +280,22 @@ export function parseRestore(
         continue;
       }
       const name = ownCopy(parsed === null ? plain! : parsed.chain);
+      const clash = chainClash(name);
+      if (clash === 'refused') {
+        errors.push({ line: lineNo, column: 2, message: CHAIN_CLASH });
+        continue;
+      }
+      if (clash === 'announced' && announced?.has(name) !== true) {
+        (announced ??= new Set()).add(name);
+        giveBackAll();
+      }
       const tracked = trackers.size === 0 ? undefined : trackers.get(name);
       if (tracked !== undefined) giveBack(tracked);
       // Set, then told by the size whether it was new (one lookup of the name rather than two).
       const had = chains.size;
       chains.set(name, name);
       const grew = chains.size !== had;
-      const src = keepChains && grew ? keptSource(kept, removed, name, table, opts) : undefined;
+      const src = keepChains && grew && announced === undefined ? keptSource(kept, removed, name, table, opts) : undefined;
       if (removed.size > 0) removed.delete(name);
       if (grew) recall.declared(name);
       forgetNames();
@@ -313,7 +340,7 @@ export function parseRestore(
       }
     }
     // An unterminated quote takes the newline into its word: only lines that end with one are cached.
-    const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline ? opts.cache : undefined;
+    const cache = opts.cache !== undefined && opts.sets === undefined && hasNewline && announced === undefined ? opts.cache : undefined;
     const lenient = opts.lenientComments === true;
     if (sink !== undefined && cache !== undefined) {
       // One pass: a line of a REST / MID template that makes one rule goes to the sink as that rule, and the
@@ -360,9 +387,11 @@ export function parseRestore(
       if (got === 'template') trace = newParseTrace();
     }
     const t = table;
-    const parsed = parseCommandWords(words, { table: t, chainExists, lenientComments: opts.lenientComments, sets: opts.sets, trace });
+    const parsed = parseCommandWords(words, { table: t, chainExists, announced, lenientComments: opts.lenientComments, sets: opts.sets, trace });
     if ('message' in parsed) {
-      errors.push({ line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message });
+      const e: RestoreError = { line: lineNo, column: parsed.col ?? (line.search(/\S/) + 1 || 1), message: parsed.message };
+      errors.push(e);
+      if (parsed.atCommit === true) (atCommit ??= []).push(e);
       continue;
     }
     const { at, ...cmd } = parsed;
@@ -403,8 +432,28 @@ export function parseRestore(
     emit(parsedLine);
   }
   giveBackAll();
-  if (table !== null) errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });
+  if (table !== null) {
+    // No COMMIT, no batch built: the missing COMMIT is what iptables-restore reports.
+    if (atCommit !== null) for (const e of atCommit) e.kernelLine = n + 2;
+    errors.push({ line: n + 1, column: 1, message: `COMMIT expected at line ${n + 1}` });
+  }
   return { script: { lines }, errors };
+}
+
+/**
+ * What a chain line `:NAME` is to the targets: xtables_restore_parse() announces every chain it declares
+ * (xtables_announce_chain()), after which xtables_find_target() loads no target of that name, so `-j NAME` jumps
+ * to the chain; only the standard verdicts are still found, and their names are refused as a chain's. iptables
+ * 1.8.9 (nf_tables), measured: nat `:MASQUERADE - [0:0]`, `-A MASQUERADE -j ACCEPT`, `-A OUTPUT -j MASQUERADE`
+ * commits a jump (the MASQUERADE target would be refused in OUTPUT); `-A POSTROUTING -j MASQUERADE` before the
+ * `:MASQUERADE` line is the target, the same line after it a jump (nft: `masquerade`, then `jump MASQUERADE`);
+ * `:MASQUERADE` then `-X MASQUERADE`, or a `:MASQUERADE` in an earlier filter block, then `-j MASQUERADE` is
+ * "Chain 'MASQUERADE' does not exist"; a chain the kernel has (--noflush) announces nothing, nor does `-N` (which
+ * a target name refuses unless announced); `:ACCEPT` is "chain name may not clash with target name".
+ */
+function chainClash(name: string): 'refused' | 'announced' | null {
+  if (isStandardVerdict(name)) return 'refused';
+  return isTargetName(name) ? 'announced' : null;
 }
 
 /**

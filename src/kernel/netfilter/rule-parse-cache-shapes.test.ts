@@ -68,6 +68,7 @@ describe('RuleParseCache shapes', () => {
     const fresh = parsed(next, new RuleParseCache());
     expect(parsed(next, cache)).toEqual(fresh);
     expect((fresh as { errors: string[] }).errors).toEqual([
+      'line 5:2: chain name may not clash with target name',
       "line 6:10: Can't use -o with INPUT",
       "line 7:11: Can't use -i with OUTPUT",
       "line 8:4: chain name `ABCDEFGHIJKLMNOPQRSTUVWXYZ123' too long (must be under 29 chars)",

@@ -30,6 +30,11 @@ export interface CommandError {
   message: string;
   /** 1-based column of the word at fault */
   col?: number;
+  /**
+   * A jump to a chain that does not exist at this point: iptables-restore finds it only when it builds the
+   * table's batch at COMMIT, and names that line (restore-parse.ts RestoreError.kernelLine).
+   */
+  atCommit?: true;
 }
 
 /** Where a parsed command's words are (1-based columns), so later stages can point at them. */
@@ -55,6 +60,11 @@ export interface ParseEnv {
   table: TableName;
   /** Whether a chain exists at this point of the restore (declared above, or kept by --noflush). */
   chainExists(name: string): boolean;
+  /**
+   * The names of targets that a chain line (`:NAME`) of this iptables-restore declared, in any table, before
+   * this line: `-j NAME` is then a jump to a chain (restore-parse.ts chainClash()).
+   */
+  announced?: ReadonlySet<string>;
   /** kube-proxy's FakeIPTables text: an unquoted `--comment` runs on over the following plain words. */
   lenientComments?: boolean;
   /** The ipsets that exist: `--match-set NAME` of another set fails as libxt_set's get_set_byname() does. */
@@ -131,6 +141,19 @@ const INVERTIBLE_CORE = new Set<CoreOpt>(['source', 'destination', 'in-interface
 
 /** The maximum chain name length: XT_EXTENSION_MAXNAMELEN (29) minus the terminating NUL. */
 export const MAX_CHAIN_NAME = 28;
+
+/** Whether iptables 1.8.9 has a target named `name` (xtables_find_target() loads one), modelled or not. */
+export function isTargetName(name: string): boolean {
+  return findTarget(name) !== undefined || unmodelledExtension('target', name) !== undefined;
+}
+
+/** The verdicts xtables_find_target() takes as the standard target whatever was announced. */
+export function isStandardVerdict(name: string): boolean {
+  return name === 'ACCEPT' || name === 'DROP' || name === 'RETURN' || name === 'QUEUE';
+}
+
+/** How iptables refuses a chain named like a target it finds (`-N NAME`, a restore's `:NAME`). */
+export const CHAIN_CLASH = 'chain name may not clash with target name';
 
 export function checkChainName(name: string): string | undefined {
   if (name.length > MAX_CHAIN_NAME) return `chain name \`${name}' too long (must be under ${MAX_CHAIN_NAME + 1} chars)`;
@@ -410,7 +433,9 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
       case 'goto': {
         const chainErr = checkChainName(v);
         if (chainErr && opt === 'goto') return err(chainErr, a);
-        const mod = opt === 'jump' ? findTarget(v) : undefined;
+        // xtables_find_target() looks no target up under a name xtables_announce_chain() was given.
+        const target = opt === 'jump' && env.announced?.has(v) !== true;
+        const mod = target ? findTarget(v) : undefined;
         if (mod) {
           if (mod.tables && !mod.tables.includes(env.table)) {
             return err(`${ruleVerb(st)} failed (Invalid argument): rule in chain ${st.command?.chain ?? ''}`, a);
@@ -420,9 +445,9 @@ export function parseCommandWords(words: readonly Word[], env: ParseEnv): Parsed
           st.target = l;
           st.targetWord = a;
         } else {
-          const unmodelled = opt === 'jump' ? unmodelledExtension('target', v) : undefined;
+          const unmodelled = target ? unmodelledExtension('target', v) : undefined;
           if (unmodelled && !env.chainExists(v)) return err(unmodelled, a);
-          if (!env.chainExists(v)) return err(`Chain '${v}' does not exist`, a);
+          if (!env.chainExists(v)) return { ...err(`Chain '${v}' does not exist`, a), atCommit: true };
           st.jump = opt === 'jump' ? { kind: 'jump', chain: v } : { kind: 'goto', chain: v };
           st.targetWord = a;
           tookArg(opt);
@@ -523,6 +548,9 @@ function finishCommand(st: ParseState, env: ParseEnv): ParsedCommand | CommandEr
     case 'policy':
     case 'rename-chain':
       if (illegal) return illegal;
+      // do_parse()'s `-N`: a name xtables_find_target() finds is refused (iptables 1.8.9: `iptables -t nat -N
+      // LOG`; in a restore `-N MASQUERADE`, unless a `:MASQUERADE` line came before).
+      if (cmd.op === 'new-chain' && (isStandardVerdict(chain!) || (isTargetName(chain!) && env.announced?.has(chain!) !== true))) return fail(CHAIN_CLASH, st.chainWord);
       if (cmd.op === 'new-chain') return { op: 'new-chain', chain: chain!, at };
       if (cmd.op === 'rename-chain') {
         at.to = st.toWord!.col;

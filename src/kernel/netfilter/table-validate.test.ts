@@ -33,8 +33,13 @@ function build(lines: readonly string[], name: TableName = 'filter', base?: Tabl
   return { table, written: (r) => at.get(r) };
 }
 
-/** What validateTable() names, as iptables-restore prints it ("line N: message"), with the refused match if any. */
+/** What validateTable() names first, as iptables-restore prints it ("line N: message"), with the refused match if any. */
 function named(lines: readonly string[], name: TableName = 'filter', base?: Table): string[] {
+  return everyRefused(lines, name, base).slice(0, 1);
+}
+
+/** Every line validateTable() names (the first refused, then each refused after it), as named() prints them. */
+function everyRefused(lines: readonly string[], name: TableName = 'filter', base?: Table): string[] {
   const { table, written } = build(lines, name, base);
   return validateTable(table, written).map((p) => `line ${p.rule ? written(p.rule)?.line : '?'}: ${p.message}${p.match !== undefined ? ` (match ${p.match})` : ''}`);
 }
@@ -126,6 +131,34 @@ describe('the rule a refused table is named by', () => {
     expect(validateTable(build(lines).table).map((p) => p.message)).toEqual(['RULE_APPEND failed (Too many links): rule in chain INPUT']);
   });
 
+  it('each rule after the first refused is refused too, with the errno of the table as it then is', () => {
+    expect(everyRefused([':U - [0:0]', `-A U ${OWNER}`, '-A INPUT -j U', '-A INPUT -j ACCEPT', '-A OUTPUT -j ACCEPT'])).toEqual([refused(4, 'INPUT'), refused(5, 'INPUT'), refused(6, 'OUTPUT')]);
+    expect(everyRefused([':U - [0:0]', `-A U ${OWNER}`, '-A INPUT -s 1.1.1.1,2.2.2.2 -j U'])).toEqual([refused(4, 'INPUT'), refused(4, 'INPUT')]);
+    expect(everyRefused([':X - [0:0]', ':Y - [0:0]', '-A X -j Y', '-A Y -j X', '-A INPUT -j X', '-A OUTPUT -j ACCEPT']))
+      .toEqual([refused(6, 'INPUT', 'RULE_APPEND', 'Too many links'), refused(7, 'OUTPUT', 'RULE_APPEND', 'Too many links')]);
+    // A refused rule the hook meets before the loop that a later line closes: EINVAL, then EINVAL still.
+    expect(everyRefused([':U - [0:0]', ':X - [0:0]', `-A U ${OWNER}`, '-A INPUT -j U', '-A INPUT -j X', '-A X -j X']))
+      .toEqual([refused(5, 'INPUT'), refused(6, 'INPUT'), refused(7, 'X')]);
+  });
+
+  // Each line after the first refused: the errno of the whole table as it is after that line, whichever the
+  // shortcut of laterRefusals() (one kind of problem only) or the walk takes.
+  it('names each later line with the errno of the table after it (held to a line-by-line scan)', () => {
+    const chains = ['A', 'B', 'C'];
+    const lineArb = fc.tuple(fc.constantFrom('INPUT', 'OUTPUT', 'FORWARD', ...chains), fc.constantFrom(...chains.map((c) => `-j ${c}`), '-g A', OWNER, '-j ACCEPT'))
+      .filter(([chain, rule]) => chains.includes(chain) || rule !== OWNER);
+    fc.assert(fc.property(fc.array(lineArb, { minLength: 1, maxLength: 14 }), (body) => {
+      const lines = [...chains.map((c) => `:${c} - [0:0]`), ...body.map(([chain, rule]) => `-A ${chain} ${rule}`)];
+      const want: string[] = [];
+      for (let k = chains.length + 1; k <= lines.length; k++) {
+        const whole = validateTable(build(lines.slice(0, k)).table);
+        const errno = whole[0]?.message.match(/\((.*)\)/)?.[1];
+        if (errno !== undefined) want.push(refused(k + 1, body[k - chains.length - 1][0], 'RULE_APPEND', errno));
+      }
+      expect(everyRefused(lines).map((g) => g.replace(/ \(match \d+\)$/, ''))).toEqual(want);
+    }), { numRuns: 300 });
+  });
+
   // The plain path: add the batch's lines one by one; the first that leaves the whole table refused is named.
   it('names the first line after which the table is refused (held to a line-by-line scan)', () => {
     const chains = ['A', 'B', 'C'];
@@ -144,7 +177,7 @@ describe('the rule a refused table is named by', () => {
     }), { numRuns: 300 });
   });
 
-  it('a rule -F left the kernel stays before the rules written after it: its loop is met first', () => {
+  it('-F with no chain in a plain restore changes nothing: a loop written before it is met first', () => {
     // Found by the property test below (seed 1773301384); iptables 1.8.9 names line 8 with EMLINK: the kernel
     // still holds `-A A -j A` ahead of the owner rule a later `-D A 1` removes.
     const text = '*filter\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n-A A -j A\n-F\n-A A ' + OWNER + '\n-A INPUT -j A\n-D A 1\n-A INPUT -j A\nCOMMIT\n';
@@ -153,7 +186,8 @@ describe('the rule a refused table is named by', () => {
 
   // The plain path for a batch that removes rules: the kernel's table replayed line by line (a rule held from its
   // line until the `-D` that removes it; `-F CHAIN` drops the batch's earlier rules of that chain, never sent;
-  // `-F` leaves them), through restore() and its record of what -D and -F removed.
+  // `-F` with no chain, in a restore that replaces the table, changes nothing), through restore() and its record
+  // of what -D and -F removed.
   it('with -D and -F: names the first line after which the replayed table is refused (held to a line-by-line replay)', () => {
     const chains = ['A', 'B', 'C'];
     const all = ['INPUT', 'OUTPUT', 'FORWARD', ...chains];
@@ -167,8 +201,7 @@ describe('the rule a refused table is named by', () => {
       const kept = body.filter((l) => {
         const [op, chain] = l.split(' ');
         if (op === '-F') {
-          if (chain === undefined) count.clear();
-          else count.set(chain, 0);
+          if (chain !== undefined) count.set(chain, 0);
           return true;
         }
         const n = count.get(chain) ?? 0;
@@ -200,7 +233,7 @@ function replayedRefusal(text: string): string[] {
     else if (c.op === 'flush' && c.chain !== null) {
       for (const h of held.values()) if (h.chain === c.chain) h.from = Infinity;
       ours.set(c.chain, []);
-    } else if (c.op === 'flush') ours.clear();
+    }
   }
   const at = (line: number): Table => {
     const t = emptyTable('filter');

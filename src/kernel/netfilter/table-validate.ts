@@ -93,10 +93,10 @@ export interface RemovedRule {
    * The command. A rule kept from before is held by the kernel until that line whatever it is; one the batch
    * wrote: `-D` until that line; `-F CHAIN` never, as iptables-nft drops the batch's pending adds to that chain
    * rather than sending them (iptables 1.8.9: `-A OUTPUT -j MASQUERADE` then `-F OUTPUT` in nat is accepted, then
-   * `-D OUTPUT 1` is refused at the append); `-F` up to and past COMMIT, as the kernel's flush of every chain
-   * leaves the batch's own rules (iptables 1.8.9: `-A C1 -j ACCEPT`, `-A OUTPUT -j C1`, `-F` commits both rules).
+   * `-D OUTPUT 1` is refused at the append). A `-F` with no chain is `-F CHAIN` of every chain, or nothing at all
+   * (restore-apply.ts).
    */
-  by: '-D' | '-F CHAIN' | '-F';
+  by: '-D' | '-F CHAIN';
 }
 
 /** A `-F CHAIN` of the batch: the chain and the line. */
@@ -120,11 +120,6 @@ function seenRemoved(removed: readonly RemovedRule[], written: WrittenBy, flushe
     else if (written(d.rule) === undefined) out.push(d.by === '-D' ? { ...d, line: f.line, by: '-F CHAIN' } : d);
   }
   return out;
-}
-
-/** A rule the batch wrote that `-F` removed from our table and the kernel still holds at COMMIT. */
-function kernelKeeps(d: RemovedRule, written: WrittenBy): boolean {
-  return d.by === '-F' && written(d.rule) !== undefined;
 }
 
 /**
@@ -195,11 +190,10 @@ function initRefusal(table: Table, written: WrittenBy, removed: readonly Removed
 
 /**
  * Whether the rules the batch removed may make the kernel refuse a table valid without them: one the batch wrote
- * in a base chain and then removed was refused as it was added (initRefusal()), or `-F` left the kernel one.
+ * in a base chain and then removed was refused as it was added (initRefusal()).
  */
 export function removedMatter(removed: readonly RemovedRule[], written: WrittenBy): boolean {
   for (const d of removed) {
-    if (kernelKeeps(d, written)) return true;
     if (d.hook !== null && d.by === '-D' && refusedPart(d.rule, d.hook, true) !== null && written(d.rule) !== undefined) return true;
   }
   return false;
@@ -397,14 +391,6 @@ function withRemoved(table: Table, seen: readonly RemovedRule[]): Table {
   return { name: table.name, chains };
 }
 
-/** `table` without the rules `gone` removed for good. */
-function without(table: Table, gone: readonly RemovedRule[]): Table {
-  const out = new Set(gone.map((d) => d.rule));
-  const chains = new Map<string, Chain>();
-  for (const [name, c] of table.chains.entries()) chains.set(name, { ...c, rules: c.rules.filter((r) => !out.has(r)) });
-  return { name: table.name, chains };
-}
-
 /** The replay's table after line `at`: the rules written up to it (kept ones: 0) and not removed by then. */
 function replayed(all: Table, lines: ReadonlyMap<Rule, number>, gone: ReadonlyMap<Rule, number>, at: number): Table {
   const chains = new Map<string, Chain>();
@@ -552,20 +538,56 @@ function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
  * which rules it removed before COMMIT. A table valid at COMMIT is not replayed, so rules removed count then
  * only as they were added (initRefusal()).
  */
-export function validateTable(ours: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
+export function validateTable(table: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
   const seen = removed.length > 0 ? seenRemoved(removed, written, flushed) : [];
-  const gone = seen.filter((d) => !kernelKeeps(d, written));
-  // Every rule the kernel saw, each where it was: ours with all the removals undone together, so that a rule `-F`
-  // left the kernel keeps its place before the rules the batch wrote or removed after it.
+  // Every rule the kernel saw, each where it was: ours with all the removals undone together.
   let every: Table | null = null;
-  const all = (): Table => (every ??= withRemoved(ours, seen));
-  // The table the kernel commits: ours with the rules `-F` left it.
-  const table = gone.length < seen.length ? without(all(), gone) : ours;
+  const all = (): Table => (every ??= withRemoved(table, seen));
   const init = initRefusal(table, written, seen);
   const h = heights(table);
   const whole = init ?? refusalOf(table, h);
   if (whole === null) return [];
-  const named = init ?? firstInvalidRule(table, written, whole, h, gone, all);
+  const named = init ?? firstInvalidRule(table, written, whole, h, seen, all);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
-  return [{ message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) }];
+  const first: ValidationProblem = { message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) };
+  const last = init === null && seen.length === 0 ? written(named.rule)?.line : undefined;
+  return last === undefined ? [first] : [first, ...laterRefusals(table, written, named.rule, last, h)];
+}
+
+/**
+ * The rules the batch wrote after line `last`, the first the replay refused, each refused in turn: the refused
+ * rule stays in the replay's table, which nf_tables_newrule() validates whole after each rule it adds, so every
+ * later rule, wherever it is written, fails with the errno of the table as it then is, and iptables-restore
+ * prints each (iptables 1.8.9: filter `:U`, `-A U -m owner ...`, `-A INPUT -j U`, `-A INPUT -j ACCEPT`, `-A
+ * OUTPUT -j ACCEPT` is lines 4, 5 and 6, "rule in chain INPUT", INPUT, OUTPUT; a loop of X and Y, `-A INPUT -j
+ * X`, `-A OUTPUT -j ACCEPT` is lines 6 and 7 with EMLINK; an address list, one line per address). Problems only
+ * grow as rules are added: where the table has only hook refusals, or only paths too deep, the errno is that one;
+ * only a line after which it has both is validated as the kernel walks it (kernelFirst()). Not for a batch that
+ * removed rules, nor after a rule refused as its message was processed (initRefusal()): later messages of such a
+ * batch are taken without a validation, and only the first refusal is named.
+ */
+function laterRefusals(table: Table, written: WrittenBy, refused: Rule, last: number, h: (name: string) => number): ValidationProblem[] {
+  const lines = writtenLines(table, written);
+  const byLine = new Map<number, Array<{ rule: Rule; chain: string }>>();
+  // The rules line `last` wrote after the refused one (an address list's next messages) are refused as well.
+  let passed = false;
+  for (const c of table.chains.values()) {
+    for (const r of c.rules) {
+      const l = lines.get(r);
+      if (r === refused) passed = true;
+      if (l === undefined || l < last || (l === last && (!passed || r === refused))) continue;
+      const at = byLine.get(l);
+      if (at === undefined) byLine.set(l, [{ rule: r, chain: c.name }]);
+      else at.push({ rule: r, chain: c.name });
+    }
+  }
+  if (byLine.size === 0) return [];
+  const hook = firstHookLine(table, lines);
+  const deep = anyTooDeep(table, h) ? firstDeepLine(table, lines) : Infinity;
+  const out: ValidationProblem[] = [];
+  for (const l of [...byLine.keys()].sort((x, y) => x - y)) {
+    const errno = l < deep ? 'Invalid argument' : l < hook ? 'Too many links' : (refusalOf(prefix(table, lines, l))?.errno ?? 'Invalid argument');
+    for (const { rule, chain } of byLine.get(l)!) out.push({ message: `${verb(written(rule))} failed (${errno}): rule in chain ${chain}`, rule });
+  }
+  return out;
 }

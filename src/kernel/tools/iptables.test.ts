@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { printSave } from '../netfilter/save-print.js';
 import type { IpPacket } from '../../packet/frame.js';
-import { parseCommand } from './index.js';
+import { applyIptablesRestore, parseCommand } from './index.js';
 import { parseError, run, toolNetns } from './testing.js';
 
 const save = (n: ReturnType<typeof toolNetns>): string => (n.nf ? printSave(n.nf.ruleset) : '');
@@ -73,6 +73,20 @@ describe('iptables', () => {
       .toEqual(['iptables-restore v1.8.9 (nf_tables): ', 'line 4: CHAIN_DEL failed (Device or resource busy): chain P']);
     expect(run(n, 'iptables-restore', 0, '*filter\n:A - [0:0]\n-E A C\nCOMMIT\n'))
       .toEqual(['iptables-restore v1.8.9 (nf_tables): ', 'line 3: CHAIN_RENAME failed (No such file or directory): chain C']);
+  });
+
+  it('iptables-restore names the COMMIT line for a jump to a missing chain, unless an earlier line fails first', () => {
+    const n = toolNetns();
+    // Straight to the tool: the command's own parse already refuses a jump it cannot resolve (parseIptablesRestore()).
+    const restoreText = (ns: typeof n, stdin: string): string[] => applyIptablesRestore(ns, { tool: 'iptables-restore', text: 'iptables-restore', stdin, noflush: false, counters: false });
+    const missing = (line: number): string[] => ["iptables-restore v1.8.9 (nf_tables): Chain 'NOPE' does not exist", `Error occurred at line: ${line}`,
+      "Try `iptables-restore -h' or 'iptables-restore --help' for more information."];
+    expect(restoreText(n, '*filter\n-A INPUT -j NOPE\n-A INPUT -j ACCEPT\nCOMMIT\n')).toEqual(missing(4));
+    expect(restoreText(n, '*filter\n-A INPUT -j NOPE\n:NOPE - [0:0]\nCOMMIT\n')).toEqual(missing(4));
+    expect(restoreText(n, '*filter\n-A INPUT -j NOPE\n-A INPUT --bogus\nCOMMIT\n')[0]).toBe('iptables-restore v1.8.9 (nf_tables): unknown option "--bogus"');
+    expect(restoreText(n, '*filter\n-A NOCHAIN -j ACCEPT\n-A INPUT -j NOPE\nCOMMIT\n')).toEqual(['iptables-restore: line 2 failed: No chain/target/match by that name.']);
+    expect(restoreText(n, '*filter\n-A INPUT -j NOPE\n')).toEqual(['iptables-restore: COMMIT expected at line 3']);
+    expect(n.nf === null || !save(n).includes('-A INPUT')).toBe(true);
   });
 
   it('keeps the chain index valid after a change', () => {

@@ -139,20 +139,35 @@ export function applyIptablesRestore(ns: Netns, cmd: IptablesRestoreCommand, cac
   const { ruleset, errors } = restore(cmd.stdin, nf.ruleset, { noflush: cmd.noflush, counters: cmd.counters, ...(cache ? { cache } : {}) });
   // Tables committed before a failing one stay (xtables_restore_parse() commits table by table).
   install(nf, ruleset);
-  return errors.length > 0 ? restoreMessage(errors[0]) : [];
+  return errors.length > 0 ? restoreMessage(firstReported(errors), errors) : [];
 }
+
+/** The error iptables-restore stops at: the first by the line it names (RestoreError.kernelLine). */
+function firstReported(errors: readonly RestoreError[]): RestoreError {
+  let first = errors[0];
+  for (const e of errors) if ((e.kernelLine ?? e.line) < (first.kernelLine ?? first.line)) first = e;
+  return first;
+}
+
+/** A netlink message of the batch the kernel refused ("CHAIN_DEL failed (...)", "RULE_APPEND failed (...)"). */
+const BATCH_FAILED = /^[A-Z]+_[A-Z]+ failed/;
 
 /**
  * How iptables-restore reports the first failure: a command the kernel refused as "line N failed: ...", a
  * parse error with the version and "Error occurred at line: N" (measured with 1.8.9).
  */
-function restoreMessage(e: RestoreError): string[] {
-  // A batch the kernel refused at COMMIT (nft_action() fails, mnl_batch_talk() reports each message): the
-  // version, then "line N: CHAIN_DEL failed (...): chain P".
-  if (/^[A-Z]+_[A-Z]+ failed/.test(e.message)) return [`iptables-restore ${VERSION.slice('iptables '.length)}: `, `line ${e.line}: ${e.message}`];
+function restoreMessage(e: RestoreError, errors: readonly RestoreError[]): string[] {
+  // A batch the kernel refused at COMMIT (nft_action() fails, mnl_batch_talk() reports each message it refused):
+  // the version, then "line N: CHAIN_DEL failed (...): chain P" for each.
+  if (BATCH_FAILED.test(e.message)) {
+    return [`iptables-restore ${VERSION.slice('iptables '.length)}: `, ...errors.filter((x) => BATCH_FAILED.test(x.message)).map((x) => `line ${x.line}: ${x.message}`)];
+  }
   if (/^[A-Z][^`']*\.$/.test(e.message)) return [`iptables-restore: line ${e.line} failed: ${e.message}`];
+  // The input ended inside a table: xtables_restore_parse() prints it plainly (measured: "iptables-restore:
+  // COMMIT expected at line 3").
+  if (e.message.startsWith('COMMIT expected')) return [`iptables-restore: ${e.message}`];
   // A word left over after the options is printed without the version (measured: "Bad argument `D'").
   const head = e.message.startsWith('Bad argument ') ? e.message : `iptables-restore ${VERSION.slice('iptables '.length)}: ${e.message}`;
-  return [head, `Error occurred at line: ${e.line}`,
+  return [head, `Error occurred at line: ${e.kernelLine ?? e.line}`,
     "Try `iptables-restore -h' or 'iptables-restore --help' for more information."];
 }
