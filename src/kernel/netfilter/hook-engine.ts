@@ -265,12 +265,10 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   return res;
 }
 
-function decidedText(nf: NetfilterState, res: EvalResult): string | null {
+function decidedText(res: EvalResult): string | null {
   const by = res.decidedBy;
-  if (!by) return null;
-  const chain = nf.ruleset.tables.get(by.table)?.chains.get(by.chain);
-  const rule = chain?.rules[by.index - 1];
-  return chain && rule ? ruleText(chain.name, rule) : null;
+  const rule = res.decidedRule;
+  return by && rule ? ruleText(by.chain, rule) : null;
 }
 
 /** The rule walk's lines (evaluateChain's `facts`), the hop's own array: a walk replayed by walk-memo.ts shares its result. */
@@ -283,7 +281,7 @@ function tableStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table:
   const res = walk(ns, nf, skb, h, table);
   if (!res) return null;
   if (res.notrack && table === 'raw') skb.ct = { res: null, untracked: true, netns: ns.name } satisfies SkbConntrack;
-  const rule = decidedText(nf, res);
+  const rule = decidedText(res);
   const v = res.verdict;
   const verdictName = v.kind === 'accept' ? 'ACCEPT' : v.kind === 'drop' ? 'DROP' : v.kind === 'reject' ? `REJECT --reject-with ${v.with}` : v.kind.toUpperCase();
   for (const e of res.events) {
@@ -337,7 +335,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   });
   const res = walked as EvalResult | null;
   if (res && res.visited > 0) {
-    const rule = decidedText(nf, res);
+    const rule = decidedText(res);
     report(ns, skb.leg, {
       dev,
       stage: 'netfilter',
