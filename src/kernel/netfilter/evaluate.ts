@@ -9,7 +9,7 @@
 // draws get_random_u32(). See `exploreBranches()`.
 
 import type { MatchState, NfPacketContext } from './context.js';
-import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
+import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
 import { RULE_ZERO } from './ruleset.js';
 import { journalCounters } from '../netns/state-journal.js';
 import type { StateJournal } from '../netns/state-journal.js';
@@ -180,11 +180,17 @@ export function evaluateEmptyBaseChain(entry: Chain, state: MatchState, bytes: n
 
 /** Walks `chain` of `table` for the packet in `ctx`; counters are updated in `rs`, MARK writes ctx.mark. */
 export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
-  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
   const t = rs.tables.get(table);
   const entry = t?.chains.get(chain);
   // No table, or no such chain: nothing is registered on the hook, the packet goes on.
-  if (!t || !entry) return res;
+  if (!t || !entry) return { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
+  return evaluateTableChain(t, entry, ctx, opts);
+}
+
+/** evaluateChain() from `entry`, a chain of `t` the caller already holds (the hook engine's plan: hook-engine.ts). */
+export function evaluateTableChain(t: Table, entry: Chain, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
+  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
+  const table = t.name;
   const bytes = ctx.packet.ip.totalLength;
   const facts = opts.facts === true;
   const stack: Frame[] = [];
