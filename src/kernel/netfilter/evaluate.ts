@@ -187,8 +187,29 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
   return evaluateTableChain(t, entry, ctx, opts);
 }
 
-/** evaluateChain() from `entry`, a chain of `t` the caller already holds (the hook engine's plan: hook-engine.ts). */
-export function evaluateTableChain(t: Table, entry: Chain, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
+/**
+ * The chains walks of one table jumped to, by name, for a caller whose table does not change while it keeps them
+ * (a committed table: the hook engine's plan, hook-engine.ts). A walk meets few of them, and this map stays that
+ * small where the table's own is large (kube-proxy's nat table holds chains per Service and endpoint).
+ */
+export type JumpTargets = Map<string, Chain>;
+
+/** The chain `name` of `t` (nft_do_chain() follows the jump's chain pointer), through `known` when given. */
+function jumpTarget(t: Table, name: string, known: JumpTargets | null): Chain | undefined {
+  if (known === null) return t.chains.get(name);
+  let c = known.get(name);
+  if (c === undefined) {
+    c = t.chains.get(name);
+    if (c !== undefined) known.set(name, c);
+  }
+  return c;
+}
+
+/**
+ * evaluateChain() from `entry`, a chain of `t` the caller already holds (the hook engine's plan: hook-engine.ts),
+ * with the jump targets it keeps for `t`, if any.
+ */
+export function evaluateTableChain(t: Table, entry: Chain, ctx: NfPacketContext, opts: EvalOptions = {}, jumps: JumpTargets | null = null): EvalResult {
   const res: EvalResult = { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
   const table = t.name;
   const bytes = ctx.packet.ip.totalLength;
@@ -230,7 +251,7 @@ export function evaluateTableChain(t: Table, entry: Chain, ctx: NfPacketContext,
         continue;
       case 'jump':
       case 'goto': {
-        const next = t.chains.get(v.chain);
+        const next = jumpTarget(t, v.chain, jumps);
         if (!next) {
           res.verdict = { kind: 'drop', reason: 'NO_SUCH_CHAIN' };
           res.decidedBy = ref;

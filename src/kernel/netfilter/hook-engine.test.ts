@@ -38,4 +38,17 @@ describe('the hook plan after an install', () => {
     const plain = runTrace(world, { ...sc.traces[0], sport: 40002 });
     expect(plain.hops.filter((h) => h.netns === 'router' && h.detail.startsWith('DNAT')).map((h) => h.detail)).toEqual([]);
   });
+
+  it('a user chain a walk jumped to, changed by a later command, is the changed one on the next walk', () => {
+    const sc = scenario();
+    const world = buildWorld(sc.world);
+    const router = world.namespaces.get('router')!;
+    expect(applyIptables(router, iptables('iptables -N U'))).toEqual([]);
+    expect(applyIptables(router, iptables('iptables -I FORWARD -j U'))).toEqual([]);
+    const through = runTrace(world, sc.traces[0], { keep: true });
+    expect([through.disposition, through.reason]).toEqual(['REFUSED', 'NO_SOCKET']);
+    expect(applyIptables(router, iptables('iptables -A U -p sctp -j DROP'))).toEqual([]);
+    const dropped = runTrace(world, { ...sc.traces[0], sport: 40001 });
+    expect([dropped.disposition, dropped.reason]).toEqual(['DROPPED', 'NETFILTER_DROP']);
+  });
 });

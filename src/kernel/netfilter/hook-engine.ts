@@ -15,7 +15,7 @@ import type { AddrType, MatchState } from './context.js';
 import { HookPacketContext } from './hook-packet-context.js';
 import type { NsServices } from './hook-packet-context.js';
 import { evaluateEmptyBaseChain, evaluateTableChain } from './evaluate.js';
-import type { EvalOptions, EvalResult } from './evaluate.js';
+import type { EvalOptions, EvalResult, JumpTargets } from './evaluate.js';
 import type { NetfilterEngine, NfContext, NfHook, NfVerdict } from './hooks.js';
 import { indexRuleset } from './index-chain.js';
 import type { RulesetIndex } from './index-chain.js';
@@ -54,10 +54,11 @@ export interface NetfilterState {
   plan: HookPlan | null;
 }
 
-/** A table's base chain at one hook, as the installed ruleset holds it. */
+/** A table's base chain at one hook, as the installed ruleset holds it, and the table's jump targets met so far. */
 interface BaseChainAt {
   table: Table;
   chain: Chain;
+  jumps: JumpTargets;
 }
 
 /** One function a hook runs: conntrack, its confirm, or a table's base chain (null for a nat table without one). */
@@ -82,7 +83,7 @@ export interface HookPlan {
   plain: EvalOptions;
 }
 
-function planHook(rs: Ruleset, hook: NfHook): PlanStep[] {
+function planHook(rs: Ruleset, hook: NfHook, jumps: Map<TableName, JumpTargets>): PlanStep[] {
   const steps: PlanStep[] = [];
   for (const step of HOOK_STEPS[hook]) {
     if (step === 'conntrack' || step === 'confirm') {
@@ -91,8 +92,13 @@ function planHook(rs: Ruleset, hook: NfHook): PlanStep[] {
     }
     const table = rs.tables.get(step);
     const chain = table?.chains.get(hook);
-    const at = table && chain ? { table, chain } : null;
-    if (at !== null || step === 'nat') steps.push({ step, at });
+    if (!table || !chain) {
+      if (step === 'nat') steps.push({ step, at: null });
+      continue;
+    }
+    let known = jumps.get(step);
+    if (known === undefined) jumps.set(step, (known = new Map()));
+    steps.push({ step, at: { table, chain, jumps: known } });
   }
   return steps;
 }
@@ -102,15 +108,17 @@ function hookPlan(nf: NetfilterState): HookPlan {
   const known = nf.plan;
   if (known !== null && known.ruleset === nf.ruleset && known.index === nf.index) return known;
   const rs = nf.ruleset;
+  // One map of jump targets per table, shared by its base chains' walks.
+  const jumps = new Map<TableName, JumpTargets>();
   const plan: HookPlan = {
     ruleset: rs,
     index: nf.index,
     hooks: {
-      PREROUTING: planHook(rs, 'PREROUTING'),
-      INPUT: planHook(rs, 'INPUT'),
-      FORWARD: planHook(rs, 'FORWARD'),
-      OUTPUT: planHook(rs, 'OUTPUT'),
-      POSTROUTING: planHook(rs, 'POSTROUTING'),
+      PREROUTING: planHook(rs, 'PREROUTING', jumps),
+      INPUT: planHook(rs, 'INPUT', jumps),
+      FORWARD: planHook(rs, 'FORWARD', jumps),
+      OUTPUT: planHook(rs, 'OUTPUT', jumps),
+      POSTROUTING: planHook(rs, 'POSTROUTING', jumps),
     },
     withFacts: { facts: true, index: nf.index },
     plain: { facts: false, index: nf.index },
@@ -264,7 +272,7 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
 }
 
 function walk(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfContext, at: BaseChainAt): EvalResult {
-  const { table: t, chain } = at;
+  const { table: t, chain, jumps } = at;
   const table = t.name;
   const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
@@ -295,7 +303,7 @@ function walk(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfCont
   } else if (!decide) {
     // No branch exploration (a plain trace): the walk draws from the run's RNG and nothing is noted (no leaf).
     // The rule walk as the hop's facts print it (the steps' only reader here), for runs whose hops someone reads.
-    res = evaluateTableChain(t, chain, ctx, ns.env.ruleWalk !== false ? plan.withFacts : plan.plain);
+    res = evaluateTableChain(t, chain, ctx, ns.env.ruleWalk !== false ? plan.withFacts : plan.plain, jumps);
     skb.mark = ctx.mark >>> 0;
     ctMark = ctx.ctMarkAfter();
   } else {
@@ -317,7 +325,7 @@ function walk(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfCont
         made.push({ probability: p, rule: text, choice });
         return choice;
       },
-    });
+    }, jumps);
     const leaf: WalkLeaf = { res: walked, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
     if (memo && slot) memo.store(slot, made, leaf);
     res = walked;
