@@ -81,6 +81,27 @@ describe('evaluateChain', () => {
     expect(r.verdict).toEqual({ kind: 'drop', reason: 'NFT_JUMP_STACK_OVERFLOW' });
     expect(l.rules[0].counters.packets).toBe(17);
   });
+  it('a jump into a chain without rules takes a place on the stack too: the 17th such jump is the overflow drop', () => {
+    // INPUT -j C1, C1 -j C2, ..., C(n-1) -j E, E empty: n jumps. Built by hand (iptables-restore refuses n > 16).
+    const walk = (n: number) => {
+      const names = Array.from({ length: n - 1 }, (_, i) => `C${i + 1}`);
+      const text = ['*filter', ':INPUT ACCEPT [0:0]', ...names.map((c) => `:${c} - [0:0]`), ':E - [0:0]', '-A INPUT -j ACCEPT', ...names.map((c) => `-A ${c} -j ACCEPT`), 'COMMIT', ''];
+      const set = load(text.join('\n'));
+      const chains = set.tables.get('filter')!.chains;
+      ['INPUT', ...names].forEach((c, i) => {
+        const chain = chains.get(c)!;
+        chain.rules = [{ ...chain.rules[0], target: { kind: 'jump', chain: names[i] ?? 'E' } }];
+      });
+      return evaluateChain(set, 'filter', 'INPUT', makeContext({ packet: tcp('1.1.1.1', 1), table: 'filter', hook: 'INPUT' }));
+    };
+    const deepest = walk(16);
+    expect(deepest.verdict).toEqual({ kind: 'accept' });
+    expect(deepest.decidedBy).toBeNull();
+    expect(deepest.visited).toBe(16);
+    const over = walk(17);
+    expect(over.verdict).toEqual({ kind: 'drop', reason: 'NFT_JUMP_STACK_OVERFLOW' });
+    expect(over.decidedBy).toEqual({ table: 'filter', chain: 'C16', index: 1 });
+  });
   it('no table or no chain: accept', () => {
     expect(evaluateChain(load(''), 'nat', 'PREROUTING', makeContext({ packet: tcp('1.1.1.1', 1) })).verdict).toEqual({ kind: 'accept' });
   });

@@ -9,7 +9,7 @@
 // draws get_random_u32(). See `exploreBranches()`.
 
 import type { MatchState, NfPacketContext } from './context.js';
-import type { Chain, Rule, Ruleset, TableName } from './ruleset.js';
+import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset.js';
 import { RULE_ZERO } from './ruleset.js';
 import { journalCounters } from '../netns/state-journal.js';
 import type { StateJournal } from '../netns/state-journal.js';
@@ -46,23 +46,50 @@ export interface EvalResult {
   verdict: ChainVerdict | { kind: 'return' };
   /** The rule that decided, null for a policy or a fall-through. */
   decidedBy: RuleRef | null;
+  /** The rule object at `decidedBy` (what the hook engine prints), null with it. */
+  decidedRule: Rule | null;
   /** A NOTRACK / CT --notrack target ran. */
   notrack: boolean;
-  events: NfEvent[];
+  events: readonly NfEvent[];
   /** Every rule evaluated, in order, as a hop's fact line (only with `facts`). */
-  facts: string[];
+  facts: readonly string[];
   /** How many rules were evaluated (with or without `facts`). */
   visited: number;
   /** Random matches decided on the way, in order. */
-  branches: Array<{ where: RuleRef; probability: number; taken: boolean }>;
+  branches: readonly RandomBranch[];
   /** Rules that matched, in order (the `--iptables-save` tracer reads them: src/trace/iptables-save-trace.ts). */
-  matched: RuleRef[];
+  matched: readonly RuleRef[];
+}
+
+/** A random match decided on a walk: where, its probability of matching, and the outcome. */
+export interface RandomBranch {
+  where: RuleRef;
+  probability: number;
+  taken: boolean;
+}
+
+// A walk's lists start as this one shared empty list and get their own array on their first entry: most walks
+// match one or two rules, and log, draw or print nothing (a plain trace asks no facts of kube-proxy's tracer).
+const NONE: readonly never[] = Object.freeze([]);
+
+/** `list` with `item` appended: NONE is never written, a walk's own list is (it is nobody else's yet). */
+function add<T>(list: readonly T[], item: T): readonly T[] {
+  if (list === NONE) return [item];
+  (list as T[]).push(item);
+  return list;
 }
 
 // The verdicts a walk ends with, made once: nothing writes a verdict after the walk (frozen to keep it so).
 const ACCEPT: ChainVerdict = Object.freeze({ kind: 'accept' });
 const POLICY_DROP: ChainVerdict = Object.freeze({ kind: 'drop', reason: 'NETFILTER_DROP' });
 const RETURN: { kind: 'return' } = Object.freeze({ kind: 'return' });
+
+/** What a base chain without rules gives, by its policy: nothing in it is the walk's own, so it is shared. */
+function policyOnly(verdict: ChainVerdict): EvalResult {
+  return Object.freeze({ verdict, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE });
+}
+const ACCEPTED_BY_POLICY = policyOnly(ACCEPT);
+const DROPPED_BY_POLICY = policyOnly(POLICY_DROP);
 
 interface Frame {
   chain: Chain;
@@ -97,7 +124,7 @@ function ruleFails(rule: Rule, table: TableName, chain: string, index: number, c
     if (m.branchProbability !== undefined) {
       const ref: RuleRef = { table, chain, index };
       ok = opts.decide ? opts.decide(m.branchProbability, ref) : m.match(ctx);
-      res.branches.push({ where: ref, probability: m.branchProbability, taken: ok });
+      res.branches = add(res.branches, { where: ref, probability: m.branchProbability, taken: ok });
     } else {
       ok = m.match(ctx);
     }
@@ -148,16 +175,43 @@ export function evaluateEmptyBaseChain(entry: Chain, state: MatchState, bytes: n
   journalCounters(state.journal, entry.counters);
   entry.counters.packets++;
   entry.counters.bytes += bytes;
-  return { verdict: entry.policy === 'DROP' ? POLICY_DROP : ACCEPT, decidedBy: null, notrack: false, events: [], facts: [], visited: 0, branches: [], matched: [] };
+  return entry.policy === 'DROP' ? DROPPED_BY_POLICY : ACCEPTED_BY_POLICY;
 }
 
 /** Walks `chain` of `table` for the packet in `ctx`; counters are updated in `rs`, MARK writes ctx.mark. */
 export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx: NfPacketContext, opts: EvalOptions = {}): EvalResult {
-  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, notrack: false, events: [], facts: [], visited: 0, branches: [], matched: [] };
   const t = rs.tables.get(table);
   const entry = t?.chains.get(chain);
   // No table, or no such chain: nothing is registered on the hook, the packet goes on.
-  if (!t || !entry) return res;
+  if (!t || !entry) return { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
+  return evaluateTableChain(t, entry, ctx, opts);
+}
+
+/**
+ * The chains walks of one table jumped to, by name, for a caller whose table does not change while it keeps them
+ * (a committed table: the hook engine's plan, hook-engine.ts). A walk meets few of them, and this map stays that
+ * small where the table's own is large (kube-proxy's nat table holds chains per Service and endpoint).
+ */
+export type JumpTargets = Map<string, Chain>;
+
+/** The chain `name` of `t` (nft_do_chain() follows the jump's chain pointer), through `known` when given. */
+function jumpTarget(t: Table, name: string, known: JumpTargets | null): Chain | undefined {
+  if (known === null) return t.chains.get(name);
+  let c = known.get(name);
+  if (c === undefined) {
+    c = t.chains.get(name);
+    if (c !== undefined) known.set(name, c);
+  }
+  return c;
+}
+
+/**
+ * evaluateChain() from `entry`, a chain of `t` the caller already holds (the hook engine's plan: hook-engine.ts),
+ * with the jump targets it keeps for `t`, if any.
+ */
+export function evaluateTableChain(t: Table, entry: Chain, ctx: NfPacketContext, opts: EvalOptions = {}, jumps: JumpTargets | null = null): EvalResult {
+  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
+  const table = t.name;
   const bytes = ctx.packet.ip.totalLength;
   const facts = opts.facts === true;
   const stack: Frame[] = [];
@@ -178,37 +232,41 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
     const printed = facts ? rulePrinted(chainName, rule) : null;
     const failed = ruleFails(rule, table, chainName, pos + 1, ctx, opts, res, printed !== null);
     if (failed !== null) {
-      if (printed) res.facts.push(printed.noMatchFact(failed));
+      if (printed) res.facts = add(res.facts, printed.noMatchFact(failed));
       continue;
     }
-    if (printed) res.facts.push(printed.matchFact());
+    if (printed) res.facts = add(res.facts, printed.matchFact());
     const ref: RuleRef = { table, chain: chainName, index: pos + 1 };
-    res.matched.push(ref);
+    res.matched = add(res.matched, ref);
     countRule(ctx.state.journal, rule, bytes);
     const tg = rule.target;
     if (tg.kind === 'none') continue;
     const v: TargetVerdict = tg.kind === 'module' ? tg.target.apply(ctx) : tg;
     switch (v.kind) {
       case 'continue':
-        if (v.event) res.events.push(v.event);
+        if (v.event) res.events = add(res.events, v.event);
         continue;
       case 'notrack':
         res.notrack = true;
         continue;
       case 'jump':
       case 'goto': {
-        const next = t.chains.get(v.chain);
+        const next = jumpTarget(t, v.chain, jumps);
         if (!next) {
           res.verdict = { kind: 'drop', reason: 'NO_SUCH_CHAIN' };
           res.decidedBy = ref;
+          res.decidedRule = rule;
           return res;
         }
         if (v.kind === 'jump') {
           if (stack.length >= NFT_JUMP_STACK_SIZE) {
             res.verdict = { kind: 'drop', reason: 'NFT_JUMP_STACK_OVERFLOW' };
             res.decidedBy = ref;
+            res.decidedRule = rule;
             return res;
           }
+          // A jump into a chain without rules returns at once: the stack was checked, nothing else happens.
+          if (next.rules.length === 0) continue;
           stack.push(f);
         }
         f = frameFor(next, table, ctx, opts);
@@ -234,6 +292,7 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
         break;
     }
     res.decidedBy = ref;
+    res.decidedRule = rule;
     return res;
   }
 }

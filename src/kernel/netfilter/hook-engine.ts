@@ -14,14 +14,14 @@ import { report } from '../report.js';
 import type { AddrType, MatchState } from './context.js';
 import { HookPacketContext } from './hook-packet-context.js';
 import type { NsServices } from './hook-packet-context.js';
-import { evaluateChain, evaluateEmptyBaseChain } from './evaluate.js';
-import type { EvalResult } from './evaluate.js';
+import { evaluateEmptyBaseChain, evaluateTableChain } from './evaluate.js';
+import type { EvalOptions, EvalResult, JumpTargets } from './evaluate.js';
 import type { NetfilterEngine, NfContext, NfHook, NfVerdict } from './hooks.js';
 import { indexRuleset } from './index-chain.js';
 import type { RulesetIndex } from './index-chain.js';
 import type { WalkChoice, WalkLeaf } from './walk-memo.js';
 import { ruleText } from './rule-print.js';
-import type { Ruleset, TableName } from './ruleset.js';
+import type { Chain, Ruleset, Table, TableName } from './ruleset.js';
 
 /** What rides on an skb between hooks of one namespace: its conntrack resolution (skb->_nfct). */
 export interface SkbConntrack {
@@ -50,6 +50,81 @@ export interface NetfilterState {
   /** Conntrack runs only while some table needs it: a nat table, or a rule that reads connection state. */
   ctActive: boolean;
   matchState: MatchState;
+  /** What each hook runs, resolved against `ruleset` and `index` (remade when either is replaced): hookPlan(). */
+  plan: HookPlan | null;
+}
+
+/** A table's base chain at one hook, as the installed ruleset holds it, and the table's jump targets met so far. */
+interface BaseChainAt {
+  table: Table;
+  chain: Chain;
+  jumps: JumpTargets;
+}
+
+/** One function a hook runs: conntrack, its confirm, or a table's base chain (null for a nat table without one). */
+interface PlanStep {
+  step: Step;
+  at: BaseChainAt | null;
+}
+
+/**
+ * What each hook runs in a namespace, resolved once per installed ruleset. A table without a base chain at a
+ * hook registers nothing there (iptables-nft: a base chain is the hook registration, nft_register_basechain_hooks()),
+ * so its step is left out; the nat step stays, as conntrack applies a connection's bindings without a nat table.
+ * A committed ruleset is not written in place (a restore makes a new one: restore-apply.ts), so the plan holds
+ * while `ruleset` and `index` are the installed ones.
+ */
+export interface HookPlan {
+  ruleset: Ruleset;
+  index: RulesetIndex;
+  hooks: Readonly<Record<NfHook, readonly PlanStep[]>>;
+  /** evaluateChain()'s options with the rule walk's fact lines, and without. */
+  withFacts: EvalOptions;
+  plain: EvalOptions;
+}
+
+function planHook(rs: Ruleset, hook: NfHook, jumps: Map<TableName, JumpTargets>): PlanStep[] {
+  const steps: PlanStep[] = [];
+  for (const step of HOOK_STEPS[hook]) {
+    if (step === 'conntrack' || step === 'confirm') {
+      steps.push({ step, at: null });
+      continue;
+    }
+    const table = rs.tables.get(step);
+    const chain = table?.chains.get(hook);
+    if (!table || !chain) {
+      if (step === 'nat') steps.push({ step, at: null });
+      continue;
+    }
+    let known = jumps.get(step);
+    if (known === undefined) jumps.set(step, (known = new Map()));
+    steps.push({ step, at: { table, chain, jumps: known } });
+  }
+  return steps;
+}
+
+/** The installed ruleset's plan, made on the first packet after an install. */
+function hookPlan(nf: NetfilterState): HookPlan {
+  const known = nf.plan;
+  if (known !== null && known.ruleset === nf.ruleset && known.index === nf.index) return known;
+  const rs = nf.ruleset;
+  // One map of jump targets per table, shared by its base chains' walks.
+  const jumps = new Map<TableName, JumpTargets>();
+  const plan: HookPlan = {
+    ruleset: rs,
+    index: nf.index,
+    hooks: {
+      PREROUTING: planHook(rs, 'PREROUTING', jumps),
+      INPUT: planHook(rs, 'INPUT', jumps),
+      FORWARD: planHook(rs, 'FORWARD', jumps),
+      OUTPUT: planHook(rs, 'OUTPUT', jumps),
+      POSTROUTING: planHook(rs, 'POSTROUTING', jumps),
+    },
+    withFacts: { facts: true, index: nf.index },
+    plain: { facts: false, index: nf.index },
+  };
+  nf.plan = plan;
+  return plan;
 }
 
 /** Whether conntrack must run for `rs`: a nat table, or a rule that reads connection state. */
@@ -86,6 +161,7 @@ export function netfilterState(
     }),
     ctActive: needsConntrack(ruleset),
     matchState: { recent: new Map(), ipsets, nfacct: new Map() },
+    plan: null,
   };
 }
 
@@ -120,7 +196,10 @@ export function netfilterEngine(ns: Netns, nf: NetfilterState): NetfilterEngine 
 
 function runHook(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext): NfVerdict {
   const dev = h.hook === 'PREROUTING' || h.hook === 'INPUT' || h.hook === 'FORWARD' ? h.in : h.out;
-  for (const step of HOOK_STEPS[h.hook]) {
+  const plan = hookPlan(nf);
+  const steps = plan.hooks[h.hook];
+  for (let i = 0; i < steps.length; i++) {
+    const { step, at } = steps[i];
     if (step === 'conntrack') {
       conntrackIn(ns, nf, skb, dev);
       continue;
@@ -134,11 +213,12 @@ function runHook(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext): NfVerdi
       continue;
     }
     if (step === 'nat') {
-      const v = natStep(ns, nf, skb, h, dev);
+      const v = natStep(ns, nf, plan, skb, h, at, dev);
       if (v) return v;
       continue;
     }
-    const v = tableStep(ns, nf, skb, h, step, dev);
+    if (at === null) throw new Error(`invariant: the plan's ${step} step has no chain`);
+    const v = tableStep(ns, nf, plan, skb, h, at, dev);
     if (v) return v;
   }
   return { verdict: 'ACCEPT' };
@@ -191,10 +271,9 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
   return new HookPacketContext(skb.packet, skb.mark, h, table, nf.matchState, skb.pmtudisc !== null ? ROOT_SOCKET : null, nsServices(ns), ns.env.timers.now(), skbCt(skb, ns));
 }
 
-function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName): EvalResult | null {
-  const t = nf.ruleset.tables.get(table);
-  const chain = t?.chains.get(h.hook);
-  if (!t || !chain) return null;
+function walk(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfContext, at: BaseChainAt): EvalResult {
+  const { table: t, chain, jumps } = at;
+  const table = t.name;
   const seen = ns.env.nfObserver ? tuplesText(skb) : null;
   const decide = ns.env.decide;
   if (chain.rules.length === 0 && chain.hook !== null && !decide) {
@@ -224,7 +303,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   } else if (!decide) {
     // No branch exploration (a plain trace): the walk draws from the run's RNG and nothing is noted (no leaf).
     // The rule walk as the hop's facts print it (the steps' only reader here), for runs whose hops someone reads.
-    res = evaluateChain(nf.ruleset, table, h.hook, ctx, { facts: ns.env.ruleWalk !== false, index: nf.index });
+    res = evaluateTableChain(t, chain, ctx, ns.env.ruleWalk !== false ? plan.withFacts : plan.plain, jumps);
     skb.mark = ctx.mark >>> 0;
     ctMark = ctx.ctMarkAfter();
   } else {
@@ -233,7 +312,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
     const made: WalkChoice[] = [];
     for (const c of asked) made.push(c);
     let k = 0;
-    const walked = evaluateChain(nf.ruleset, table, h.hook, ctx, {
+    const walked = evaluateTableChain(t, chain, ctx, {
       // The rule walk of the detailed view: each rule printed, for runs whose hops someone reads.
       facts: ns.env.ruleWalk !== false,
       index: nf.index,
@@ -246,7 +325,7 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
         made.push({ probability: p, rule: text, choice });
         return choice;
       },
-    });
+    }, jumps);
     const leaf: WalkLeaf = { res: walked, mark: ctx.mark >>> 0, ctMark: ctx.ctMarkAfter() };
     if (memo && slot) memo.store(slot, made, leaf);
     res = walked;
@@ -265,12 +344,10 @@ function walk(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: Tabl
   return res;
 }
 
-function decidedText(nf: NetfilterState, res: EvalResult): string | null {
+function decidedText(res: EvalResult): string | null {
   const by = res.decidedBy;
-  if (!by) return null;
-  const chain = nf.ruleset.tables.get(by.table)?.chains.get(by.chain);
-  const rule = chain?.rules[by.index - 1];
-  return chain && rule ? ruleText(chain.name, rule) : null;
+  const rule = res.decidedRule;
+  return by && rule ? ruleText(by.chain, rule) : null;
 }
 
 /** The rule walk's lines (evaluateChain's `facts`), the hop's own array: a walk replayed by walk-memo.ts shares its result. */
@@ -279,11 +356,11 @@ function stepFacts(res: EvalResult): string[] {
 }
 
 /** One table's chain at this hook (raw, mangle, filter, security). */
-function tableStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, table: TableName, dev: string | null): NfVerdict | null {
-  const res = walk(ns, nf, skb, h, table);
-  if (!res) return null;
+function tableStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfContext, at: BaseChainAt, dev: string | null): NfVerdict | null {
+  const res = walk(ns, nf, plan, skb, h, at);
+  const table = at.table.name;
   if (res.notrack && table === 'raw') skb.ct = { res: null, untracked: true, netns: ns.name } satisfies SkbConntrack;
-  const rule = decidedText(nf, res);
+  const rule = decidedText(res);
   const v = res.verdict;
   const verdictName = v.kind === 'accept' ? 'ACCEPT' : v.kind === 'drop' ? 'DROP' : v.kind === 'reject' ? `REJECT --reject-with ${v.with}` : v.kind.toUpperCase();
   for (const e of res.events) {
@@ -315,7 +392,7 @@ function natLabel(hook: NatHookName, reply: boolean): string {
 }
 
 /** The nat table at a hook: decided on a connection's first packet, applied to every packet after. */
-function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: string | null): NfVerdict | null {
+function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfContext, at: BaseChainAt | null, dev: string | null): NfVerdict | null {
   if (!nf.ctActive) return null;
   const ct = skbCt(skb, ns);
   if (!ct?.res || ct.untracked || h.hook === 'FORWARD') return null;
@@ -324,8 +401,8 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   // The packet as it enters: NAT rewrites a copy (translate()), so it is printed only when that happens.
   const entering = skb.packet;
   const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
-    const w = walk(ns, nf, skb, h, 'nat');
-    if (!w) return null;
+    if (at === null) return null;
+    const w = walk(ns, nf, plan, skb, h, at);
     walked = w;
     const v = w.verdict;
     if (v.kind !== 'nat') return null;
@@ -337,7 +414,7 @@ function natStep(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, dev: str
   });
   const res = walked as EvalResult | null;
   if (res && res.visited > 0) {
-    const rule = decidedText(nf, res);
+    const rule = decidedText(res);
     report(ns, skb.leg, {
       dev,
       stage: 'netfilter',

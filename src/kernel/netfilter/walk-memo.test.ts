@@ -3,7 +3,7 @@ import type { EvalResult } from './evaluate.js';
 import { WalkMemo } from './walk-memo.js';
 
 function leaf(mark: number): { res: EvalResult; mark: number; ctMark: number | null } {
-  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, notrack: false, events: [], facts: [], visited: 1, branches: [], matched: [] };
+  const res: EvalResult = { verdict: { kind: 'accept' }, decidedBy: null, decidedRule: null, notrack: false, events: [], facts: [], visited: 1, branches: [], matched: [] };
   return { res, mark, ctMark: null };
 }
 

@@ -1,0 +1,54 @@
+// The hook engine's plan (what each hook runs, resolved once per installed ruleset) follows every install: a
+// rule, a table or a hook's chain added after packets went through is met by the next packet.
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { runTrace } from '../../trace/index.js';
+import { buildWorld } from '../netns/build-world.js';
+import { applyIptables, parseIptables } from '../tools/iptables.js';
+import type { IptablesCommand } from '../tools/command.js';
+
+function scenario() {
+  const r = loadScenarioFile('scenarios/sctp-dnat.yaml');
+  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  return r.scenario;
+}
+
+function iptables(text: string): IptablesCommand {
+  const p = parseIptables(text);
+  if (!p.ok || p.command.tool !== 'iptables') throw new Error(`not an iptables command: ${text}`);
+  return p.command;
+}
+
+describe('the hook plan after an install', () => {
+  it('a rule in a chain the plan holds, and a table the plan had no step for, decide the next packet', () => {
+    const sc = scenario();
+    const world = buildWorld(sc.world);
+    const router = world.namespaces.get('router')!;
+    const first = runTrace(world, sc.traces[0], { keep: true });
+    expect([first.disposition, first.reason]).toEqual(['REFUSED', 'NO_SOCKET']);
+    expect(first.hops.filter((h) => h.netns === 'router' && h.detail.startsWith('DNAT')).length).toBe(1);
+    // mangle has no chain in this ruleset: a new table's FORWARD chain is a new step of the hook.
+    expect(applyIptables(router, iptables('iptables -t mangle -A FORWARD -p sctp -j DROP'))).toEqual([]);
+    const dropped = runTrace(world, { ...sc.traces[0], sport: 40001 });
+    expect([dropped.disposition, dropped.reason]).toEqual(['DROPPED', 'NETFILTER_DROP']);
+    expect(dropped.hops.some((h) => h.netns === 'router' && h.table === 'mangle' && h.chain === 'FORWARD')).toBe(true);
+    expect(applyIptables(router, iptables('iptables -t mangle -D FORWARD 1'))).toEqual([]);
+    // nat PREROUTING emptied: the next new connection is not DNATed.
+    expect(applyIptables(router, iptables('iptables -t nat -F PREROUTING'))).toEqual([]);
+    const plain = runTrace(world, { ...sc.traces[0], sport: 40002 });
+    expect(plain.hops.filter((h) => h.netns === 'router' && h.detail.startsWith('DNAT')).map((h) => h.detail)).toEqual([]);
+  });
+
+  it('a user chain a walk jumped to, changed by a later command, is the changed one on the next walk', () => {
+    const sc = scenario();
+    const world = buildWorld(sc.world);
+    const router = world.namespaces.get('router')!;
+    expect(applyIptables(router, iptables('iptables -N U'))).toEqual([]);
+    expect(applyIptables(router, iptables('iptables -I FORWARD -j U'))).toEqual([]);
+    const through = runTrace(world, sc.traces[0], { keep: true });
+    expect([through.disposition, through.reason]).toEqual(['REFUSED', 'NO_SOCKET']);
+    expect(applyIptables(router, iptables('iptables -A U -p sctp -j DROP'))).toEqual([]);
+    const dropped = runTrace(world, { ...sc.traces[0], sport: 40001 });
+    expect([dropped.disposition, dropped.reason]).toEqual(['DROPPED', 'NETFILTER_DROP']);
+  });
+});
