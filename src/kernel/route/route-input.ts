@@ -1,7 +1,7 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import type { DropReason } from '../events.js';
 import type { Netns } from '../netns/netns.js';
-import type { FibError, FibRoute, FibRule } from './fib.js';
+import type { FibError, FibResult, FibRoute, FibRule } from './fib.js';
 import { maskOf } from './fib.js';
 import { routeUsable } from './route-output.js';
 import { selectPath } from './multipath.js';
@@ -38,6 +38,23 @@ function martian(reason: DropReason, detail: string, facts: string[]): InputResu
   return { kind: 'martian', reason, detail, facts };
 }
 
+/** fib_lookup() as ip_route_input_slow() asks it: flowi4_uid is the namespace's root uid for a packet from outside. */
+function inputLookup(ns: Netns, req: InputRequest, flow: { proto: number; sport: number; dport: number }): FibResult {
+  return ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, proto: flow.proto, sport: flow.sport, dport: flow.dport, uid: 0 }, routeUsable(ns));
+}
+
+/**
+ * Whether ipRouteInput() can answer `kind: 'local'` for `req`: false when its FIB lookup finds no `local`
+ * route. A caller that reads only a local answer (arp_process() without proxy ARP) asks this first and skips
+ * the rest of ip_route_input_slow(), which for such a packet reads state and changes none: fib_validate_source()
+ * and the forward path's lookups are pure. A multipath route answers true, so a full route input still draws
+ * fib_select_multipath()'s seed (or asks the branch explorer) exactly when the kernel would.
+ */
+export function mayRouteLocal(ns: Netns, req: InputRequest): boolean {
+  const res = inputLookup(ns, req, { proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0 });
+  return res.ok && (res.route.type === 'local' || res.route.nexthops !== undefined);
+}
+
 /** Linux: ip_route_input_slow(). */
 export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const facts: string[] = [];
@@ -56,8 +73,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
 
   const forwarding = s.forwarding(req.iif);
   const flow = { proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0 };
-  // ip_route_input_slow(): flowi4_uid is the namespace's root uid for a packet from outside.
-  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, proto: flow.proto, sport: flow.sport, dport: flow.dport, uid: 0 }, routeUsable(ns));
+  const res = inputLookup(ns, req, flow);
   if (!res.ok) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = ${forwarding ? 1 : 0}`);
     return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.rule, facts);
