@@ -35,6 +35,11 @@ export class Netns {
   usableRoute: ((r: FibRoute) => boolean) | undefined = undefined;
   /** nsServices() in hook-engine.ts: the services a rule walk asks the namespace for. */
   nfServices: NsServices | undefined = undefined;
+  /**
+   * The open checkpoint that has saved this namespace (world-checkpoint.ts), so that every later touch in the
+   * run (one per frame received) is one comparison; null when none has.
+   */
+  savedBy: object | null = null;
 
   constructor(readonly name: string, readonly world: World) {}
 
