@@ -1,9 +1,11 @@
 // The routes an address brings and the sysctl side effects, as measured in real namespaces on kernel 6.18
 // (`ip route show table all`, `sysctl`).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildWorld } from './build-world.js';
 import type { AddrSpec, LinkSpec, NetnsSpec } from './world-spec.js';
 import { Sysctls } from './sysctls.js';
+import type { Netns } from './netns.js';
 import { describeRoute } from '../route/route-text.js';
 import { routeGet } from '../route/route-get.js';
 import { addr, ip, ns } from '../../../test/support/specs.js';
@@ -180,5 +182,24 @@ describe('sysctl reads by device and setting', () => {
     expect(read()).toBe(2);
     s.addDevice('eth1');
     expect(read()).toBe(3);
+  });
+});
+
+describe('ownsAddr(): the address index', () => {
+  /** The walk the index stands for: the first device, in device order, holding the address. */
+  const walk = (n: Netns, a: number) => [...n.devices.values()].find((d) => d.addrs.some((x) => x.addr === a));
+
+  it('answers as a walk over the devices after any sequence of address additions and removals', () => {
+    const pool = [ip('10.0.0.1'), ip('10.0.0.2'), ip('10.0.1.1'), ip('192.168.9.200'), ip('10.0.0.129')];
+    const op = fc.record({ add: fc.boolean(), dev: fc.constantFrom('a', 'b', 'c'), addr: fc.constantFrom(...pool), len: fc.constantFrom(24, 25, 32) });
+    fc.assert(fc.property(fc.array(op, { maxLength: 30 }), fc.boolean(), (ops, promote) => {
+      const n = world([link('a', 'pa', []), link('b', 'pb', []), link('c', 'pc', [])], { sysctls: { 'net.ipv4.conf.all.promote_secondaries': promote ? 1 : 0 } }).netns('n')!;
+      for (const o of ops) {
+        const dev = n.device(o.dev)!;
+        if (o.add) n.addAddress(dev, o.addr, o.len, 0);
+        else n.removeAddress(dev, o.addr, null);
+        for (const a of pool) expect(n.ownsAddr(a)).toBe(walk(n, a));
+      }
+    }), { numRuns: 300, seed: 1102 });
   });
 });
