@@ -100,6 +100,7 @@ export class Netns {
     this.devices.set(dev.name, dev);
     this.#fdbs = null;
     this.#owners = null;
+    this.fib.flushDstCache();
     this.sysctls.addDevice(dev.name);
   }
 
@@ -200,6 +201,7 @@ export class Netns {
     const peer = dev instanceof VethDevice ? dev.peer : null;
     const peerHadCarrier = peer !== null && peer.carrier;
     dev.up = false;
+    this.fib.flushDstCache();
     this.fib.removeRoutesWhere((r) => r.dev === dev.name && r.scope !== RT_SCOPE_HOST);
     this.neigh.removeWhere((n) => n.dev === dev.name);
     const fdbs = [(dev as { fdb?: unknown }).fdb, (dev.master as { fdb?: unknown } | null)?.fdb];
@@ -225,6 +227,7 @@ export class Netns {
   linkUp(dev: NetDevice): void {
     if (dev.up) return;
     dev.up = true;
+    this.fib.flushDstCache();
     for (const a of dev.addrs.filter((x) => !x.secondary)) this.#addAddressRoutes(dev, a);
     for (const a of dev.addrs.filter((x) => x.secondary)) this.#addAddressRoutes(dev, a);
   }
