@@ -175,7 +175,7 @@ describe('sysctl reads by device and setting', () => {
     const s = new Sysctls();
     s.addDevice('eth0');
     let n = 0;
-    const read = (): number => s.derived('probe', 'eth0', () => ++n);
+    const read = (): number => s.derived('probe', 'eth0', () => ++n, null);
     expect(read()).toBe(1);
     expect(read()).toBe(1);
     s.set('net.ipv4.conf.default.arp_ignore', 1, ['eth0']);

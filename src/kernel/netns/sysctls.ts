@@ -113,14 +113,15 @@ export class Sysctls {
   }
 
   /**
-   * A value computed from these sysctls only (and the constant `kind` and `dev`), kept until the next write to
-   * any sysctl of the namespace.
+   * A value computed from these sysctls only (and the constant `kind`, `dev` and `arg`), kept until the next
+   * write to any sysctl of the namespace. `compute` takes its inputs as arguments, so a read makes no closure.
    */
-  derived<T>(kind: string, dev: string, compute: () => T): T {
+  derived<A, T>(kind: string, dev: string, compute: (arg: A, dev: string) => T, arg: A): T {
     let m = this.#derived.get(kind);
     if (m === undefined) this.#derived.set(kind, (m = new Map()));
-    if (m.has(dev)) return m.get(dev) as T;
-    const v = compute();
+    const kept = m.get(dev);
+    if (kept !== undefined || m.has(dev)) return kept as T;
+    const v = compute(arg, dev);
     m.set(dev, v);
     return v;
   }
