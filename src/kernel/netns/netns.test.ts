@@ -185,6 +185,26 @@ describe('sysctl reads by device and setting', () => {
   });
 });
 
+describe('inputConf(): the input route\'s reads, kept per device', () => {
+  it('reads what forwarding(), rpFilter() and orConf() read, after any sequence of writes', () => {
+    const keys = ['net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.eth0.rp_filter', 'net.ipv4.conf.default.accept_local',
+      'net.ipv4.conf.all.route_localnet', 'net.ipv4.conf.eth0.send_redirects', 'net.ipv4.conf.all.send_redirects', 'net.ipv4.conf.eth0.forwarding'];
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...keys), fc.nat(2)), { maxLength: 12 }), (writes) => {
+      const s = new Sysctls();
+      s.addDevice('eth0');
+      const same = (): void => expect(s.inputConf('eth0')).toEqual({
+        forwarding: s.forwarding('eth0'), rpFilter: s.rpFilter('eth0'), acceptLocal: s.orConf('eth0', 'accept_local'),
+        routeLocalnet: s.orConf('eth0', 'route_localnet'), sendRedirects: s.orConf('eth0', 'send_redirects'),
+      });
+      same();
+      for (const [k, v] of writes) {
+        s.set(k, k.endsWith('rp_filter') ? v : Math.min(v, 1), ['eth0']);
+        same();
+      }
+    }), { numRuns: 200, seed: 1104 });
+  });
+});
+
 describe('ownsAddr(): the address index', () => {
   /** The walk the index stands for: the first device, in device order, holding the address. */
   const walk = (n: Netns, a: number) => [...n.devices.values()].find((d) => d.addrs.some((x) => x.addr === a));
