@@ -189,15 +189,6 @@ describe('rp_filter', () => {
     expect(t.disposition).toBe('NEIGH_FAILED');
     expect(t.icmp).toMatchObject({ type: 'host-unreachable', from: '10.0.77.1' });
   });
-
-  it('leaves the ARP request from a filtered source unanswered (cold neighbour cache)', () => {
-    const spec = router({ 'net.ipv4.conf.all.rp_filter': 1 }, behindRight);
-    const left = spec.namespaces[0];
-    left.links[0] = { ...left.links[0], addresses: [...left.links[0].addresses, { addr: ip('10.0.77.1'), len: 32 }] };
-    const t = runTrace(spec, { from: 'left', src: ip('10.0.77.1'), dst: ip('10.0.2.2'), proto: 'tcp', dport: 80 });
-    expect(t.disposition).toBe('NEIGH_FAILED');
-    expect(t.icmp).toMatchObject({ type: 'host-unreachable', from: '10.0.77.1' });
-  });
 });
 
 describe('mayRouteLocal(): the FIB lookup arp_process() needs before the rest of ip_route_input_slow()', () => {
