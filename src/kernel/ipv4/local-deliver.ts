@@ -12,12 +12,18 @@ import { VxlanDevice } from '../link/vxlan-device.js';
 import { vxlanRcv } from '../link/vxlan.js';
 import { sctpRcv } from './sctp-rcv.js';
 
-/** The kernel UDP socket a vxlan device opened on its dstport (bound to `local` when set). */
+/**
+ * The kernel UDP socket a vxlan device opened on its dstport (bound to `local` when set): the device of the
+ * packet's VNI among those bound, else the first bound (in device order).
+ */
 function vxlanSocket(ns: Netns, dst: number, port: number, vni: number): VxlanDevice | undefined {
-  const bound = [...ns.devices.values()].filter(
-    (d): d is VxlanDevice => d instanceof VxlanDevice && d.up && d.cfg.dstport === port && (d.cfg.local === undefined || d.cfg.local === dst),
-  );
-  return bound.find((d) => d.cfg.id === vni) ?? bound[0];
+  let first: VxlanDevice | undefined;
+  for (const d of ns.devices.values()) {
+    if (!(d instanceof VxlanDevice) || !d.up || d.cfg.dstport !== port || (d.cfg.local !== undefined && d.cfg.local !== dst)) continue;
+    if (d.cfg.id === vni) return d;
+    first ??= d;
+  }
+  return first;
 }
 
 const NO_FLAGS: TcpFlags = { fin: false, syn: false, rst: false, psh: false, ack: false, urg: false, ece: false, cwr: false };

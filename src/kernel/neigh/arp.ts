@@ -6,7 +6,7 @@ import type { PktType } from '../../packet/skb.js';
 import type { NetDevice } from '../link/device.js';
 import type { L2Frame } from '../link/l2-frame.js';
 import { devQueueXmit } from '../link/xmit.js';
-import { ipRouteInput } from '../route/route-input.js';
+import { ipRouteInput, mayRouteLocal } from '../route/route-input.js';
 import { fate, report } from '../report.js';
 import { arpIgnore } from './arp-ignore.js';
 import { neighParms } from './neigh-parms.js';
@@ -59,12 +59,15 @@ export function arpRcv(dev: NetDevice, frame: L2Frame & { kind: 'arp' }, pktType
   const a = frame.arp;
   if (pktType === 'otherhost') return;
   if (a.op === ARPOP_REQUEST) {
-    const r = ipRouteInput(ns, { src: a.spa, dst: a.tpa, iif: dev.name, mark: 0, tos: 0 });
-    if (r.kind === 'local' && !r.broadcast) {
+    const req = { src: a.spa, dst: a.tpa, iif: dev.name, mark: 0, tos: 0 };
+    // arp_process() reads only a local answer (proxy ARP is not modelled), and the reason a target we own is not
+    // answered: any other target (every host but one a flood reaches) needs no more than the FIB lookup.
+    const r = mayRouteLocal(ns, req) || ns.ownsAddr(a.tpa) !== undefined ? ipRouteInput(ns, req) : null;
+    if (r !== null && r.kind === 'local' && !r.broadcast) {
       answerRequest(dev, frame);
       return;
     }
-    if (ns.ownsAddr(a.tpa)) {
+    if (r !== null && ns.ownsAddr(a.tpa)) {
       report(ns, frame.leg, {
         dev: dev.name,
         stage: 'arp',

@@ -28,7 +28,11 @@ export interface NeighParms {
  * after any sysctl of the namespace is written (Sysctls.derived()). Shared and frozen: callers only read them.
  */
 export function neighParms(ns: Netns, dev: string): Readonly<NeighParms> {
-  return ns.sysctls.derived('neigh-parms', dev, () => Object.freeze(readNeighParms(ns, dev)));
+  return ns.sysctls.derived('neigh-parms', dev, frozenNeighParms, ns);
+}
+
+function frozenNeighParms(ns: Netns, dev: string): Readonly<NeighParms> {
+  return Object.freeze(readNeighParms(ns, dev));
 }
 
 function readNeighParms(ns: Netns, dev: string): NeighParms {

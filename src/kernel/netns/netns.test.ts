@@ -1,9 +1,11 @@
 // The routes an address brings and the sysctl side effects, as measured in real namespaces on kernel 6.18
 // (`ip route show table all`, `sysctl`).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildWorld } from './build-world.js';
 import type { AddrSpec, LinkSpec, NetnsSpec } from './world-spec.js';
 import { Sysctls } from './sysctls.js';
+import type { Netns } from './netns.js';
 import { describeRoute } from '../route/route-text.js';
 import { routeGet } from '../route/route-get.js';
 import { addr, ip, ns } from '../../../test/support/specs.js';
@@ -173,12 +175,51 @@ describe('sysctl reads by device and setting', () => {
     const s = new Sysctls();
     s.addDevice('eth0');
     let n = 0;
-    const read = (): number => s.derived('probe', 'eth0', () => ++n);
+    const read = (): number => s.derived('probe', 'eth0', () => ++n, null);
     expect(read()).toBe(1);
     expect(read()).toBe(1);
     s.set('net.ipv4.conf.default.arp_ignore', 1, ['eth0']);
     expect(read()).toBe(2);
     s.addDevice('eth1');
     expect(read()).toBe(3);
+  });
+});
+
+describe('inputConf(): the input route\'s reads, kept per device', () => {
+  it('reads what forwarding(), rpFilter() and orConf() read, after any sequence of writes', () => {
+    const keys = ['net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.eth0.rp_filter', 'net.ipv4.conf.default.accept_local',
+      'net.ipv4.conf.all.route_localnet', 'net.ipv4.conf.eth0.send_redirects', 'net.ipv4.conf.all.send_redirects', 'net.ipv4.conf.eth0.forwarding'];
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...keys), fc.nat(2)), { maxLength: 12 }), (writes) => {
+      const s = new Sysctls();
+      s.addDevice('eth0');
+      const same = (): void => expect(s.inputConf('eth0')).toEqual({
+        forwarding: s.forwarding('eth0'), rpFilter: s.rpFilter('eth0'), acceptLocal: s.orConf('eth0', 'accept_local'),
+        routeLocalnet: s.orConf('eth0', 'route_localnet'), sendRedirects: s.orConf('eth0', 'send_redirects'),
+      });
+      same();
+      for (const [k, v] of writes) {
+        s.set(k, k.endsWith('rp_filter') ? v : Math.min(v, 1), ['eth0']);
+        same();
+      }
+    }), { numRuns: 200, seed: 1104 });
+  });
+});
+
+describe('ownsAddr(): the address index', () => {
+  /** The walk the index stands for: the first device, in device order, holding the address. */
+  const walk = (n: Netns, a: number) => [...n.devices.values()].find((d) => d.addrs.some((x) => x.addr === a));
+
+  it('answers as a walk over the devices after any sequence of address additions and removals', () => {
+    const pool = [ip('10.0.0.1'), ip('10.0.0.2'), ip('10.0.1.1'), ip('192.168.9.200'), ip('10.0.0.129')];
+    const op = fc.record({ add: fc.boolean(), dev: fc.constantFrom('a', 'b', 'c'), addr: fc.constantFrom(...pool), len: fc.constantFrom(24, 25, 32) });
+    fc.assert(fc.property(fc.array(op, { maxLength: 30 }), fc.boolean(), (ops, promote) => {
+      const n = world([link('a', 'pa', []), link('b', 'pb', []), link('c', 'pc', [])], { sysctls: { 'net.ipv4.conf.all.promote_secondaries': promote ? 1 : 0 } }).netns('n')!;
+      for (const o of ops) {
+        const dev = n.device(o.dev)!;
+        if (o.add) n.addAddress(dev, o.addr, o.len, 0);
+        else n.removeAddress(dev, o.addr, null);
+        for (const a of pool) expect(n.ownsAddr(a)).toBe(walk(n, a));
+      }
+    }), { numRuns: 300, seed: 1102 });
   });
 });

@@ -23,6 +23,11 @@ export class Netns {
   #nextIfindex = 1;
   /** fdbs(), made on first use after a device is attached. */
   #fdbs: Fdb[] | null = null;
+  /**
+   * ownsAddr()'s index: each address to the first device (in `devices` order) that holds it, made on first use
+   * after a device or an address comes or goes (only attach(), addAddress() and removeAddress() change them).
+   */
+  #owners: Map<Ipv4Addr, NetDevice> | null = null;
   /** The rule engine behind the netfilter hooks; none means every hook accepts. */
   netfilter: NetfilterEngine | null = null;
   #nf: NetfilterState | null = null;
@@ -35,6 +40,11 @@ export class Netns {
   usableRoute: ((r: FibRoute) => boolean) | undefined = undefined;
   /** nsServices() in hook-engine.ts: the services a rule walk asks the namespace for. */
   nfServices: NsServices | undefined = undefined;
+  /**
+   * The open checkpoint that has saved this namespace (world-checkpoint.ts), so that every later touch in the
+   * run (one per frame received) is one comparison; null when none has.
+   */
+  savedBy: object | null = null;
 
   constructor(readonly name: string, readonly world: World) {}
 
@@ -89,6 +99,8 @@ export class Netns {
   attach(dev: NetDevice): void {
     this.devices.set(dev.name, dev);
     this.#fdbs = null;
+    this.#owners = null;
+    this.fib.flushDstCache();
     this.sysctls.addDevice(dev.name);
   }
 
@@ -98,6 +110,7 @@ export class Netns {
     const secondary = dev.addrs.some((a) => a.len === len && ((a.addr & mask) >>> 0) === ((addr & mask) >>> 0));
     const ifa: IfAddr = { addr, len, scope, secondary };
     dev.addrs.push(ifa);
+    this.#owners = null;
     // inet_rtm_newaddr() -> ipv4_devconf_setall(): from now on the device ignores writes to conf.default.
     this.sysctls.setAll(dev.name);
     this.#addAddressRoutes(dev, ifa);
@@ -162,6 +175,7 @@ export class Netns {
       || (!ifa.secondary && r.dst === prefix && r.len === ifa.len && (r.type === 'unicast' || r.type === 'local'))
       || (!ifa.secondary && r.type === 'broadcast' && r.len === 32 && r.dst === brd)));
     for (const a of gone) dev.addrs.splice(dev.addrs.indexOf(a), 1);
+    this.#owners = null;
     for (const a of gone) {
       if (this.ownsAddr(a.addr) === undefined) this.fib.removeRoutesWhere((r) => r.prefsrc === a.addr);
     }
@@ -187,6 +201,7 @@ export class Netns {
     const peer = dev instanceof VethDevice ? dev.peer : null;
     const peerHadCarrier = peer !== null && peer.carrier;
     dev.up = false;
+    this.fib.flushDstCache();
     this.fib.removeRoutesWhere((r) => r.dev === dev.name && r.scope !== RT_SCOPE_HOST);
     this.neigh.removeWhere((n) => n.dev === dev.name);
     const fdbs = [(dev as { fdb?: unknown }).fdb, (dev.master as { fdb?: unknown } | null)?.fdb];
@@ -212,6 +227,7 @@ export class Netns {
   linkUp(dev: NetDevice): void {
     if (dev.up) return;
     dev.up = true;
+    this.fib.flushDstCache();
     for (const a of dev.addrs.filter((x) => !x.secondary)) this.#addAddressRoutes(dev, a);
     for (const a of dev.addrs.filter((x) => x.secondary)) this.#addAddressRoutes(dev, a);
   }
@@ -222,13 +238,20 @@ export class Netns {
     return p ? p.addr : ifa.addr;
   }
 
-  /** inet_lookup_ifaddr_rcu(): is `addr` configured on any device here? */
+  /**
+   * inet_lookup_ifaddr_rcu(): is `addr` configured on any device here? The kernel hashes its addresses
+   * (inet_addr_lst); so does this, instead of walking every device (a node has one per pod).
+   */
   ownsAddr(addr: Ipv4Addr): NetDevice | undefined {
-    for (const d of this.devices.values()) {
-      const addrs = d.addrs;
-      for (let i = 0; i < addrs.length; i++) if (addrs[i].addr === addr) return d;
+    let owners = this.#owners;
+    if (owners === null) {
+      owners = new Map();
+      for (const d of this.devices.values()) {
+        for (const a of d.addrs) if (!owners.has(a.addr)) owners.set(a.addr, d);
+      }
+      this.#owners = owners;
     }
-    return undefined;
+    return owners.get(addr);
   }
 
   fibHasCustomRules(): boolean {

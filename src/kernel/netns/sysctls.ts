@@ -21,6 +21,15 @@ export const GLOBAL_DEFAULTS: Readonly<Record<string, number>> = Object.fromEntr
 const CONF = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/;
 const NEIGH = /^net\.ipv4\.neigh\.([^.]+)\.([a-z_]+)$/;
 
+/** A device's conf as the input route reads it: IN_DEV_FORWARD, IN_DEV_RPFILTER and three IN_DEV_ORCONF. */
+export interface InputConf {
+  readonly forwarding: boolean;
+  readonly rpFilter: number;
+  readonly acceptLocal: boolean;
+  readonly routeLocalnet: boolean;
+  readonly sendRedirects: boolean;
+}
+
 export class Sysctls {
   readonly #values = new Map<string, number>();
   /** in_dev->cnf.state: "dev.setting" pairs set explicitly, which conf.default no longer overrides. */
@@ -31,6 +40,8 @@ export class Sysctls {
   readonly #derived = new Map<string, Map<string, unknown>>();
   /** Each device's `conf` settings as read, by device then setting (read per packet); any write empties it. */
   readonly #confByDev = new Map<string, Map<string, number>>();
+  /** inputConf()'s records by device; any write empties it. */
+  readonly #inputConf = new Map<string, InputConf>();
 
   constructor() {
     for (const [k, v] of Object.entries(GLOBAL_DEFAULTS)) this.#values.set(k, v);
@@ -43,6 +54,7 @@ export class Sysctls {
   addDevice(dev: string): void {
     this.#derived.clear();
     this.#confByDev.clear();
+    this.#inputConf.clear();
     for (const k of Object.keys(DEVCONF_DEFAULTS)) {
       this.#values.set(`net.ipv4.conf.${dev}.${k}`, this.get(`net.ipv4.conf.default.${k}`));
       if (this.#explicit.has(`default.${k}`)) this.#explicit.add(`${dev}.${k}`);
@@ -56,6 +68,7 @@ export class Sysctls {
   setAll(dev: string): void {
     this.#derived.clear();
     this.#confByDev.clear();
+    this.#inputConf.clear();
     for (const k of Object.keys(DEVCONF_DEFAULTS)) this.#explicit.add(`${dev}.${k}`);
   }
 
@@ -67,6 +80,7 @@ export class Sysctls {
   set(key: string, value: number, devices: readonly string[]): void {
     this.#derived.clear();
     this.#confByDev.clear();
+    this.#inputConf.clear();
     const old = this.get(key);
     this.#values.set(key, value);
     const neigh = NEIGH.exec(key);
@@ -113,16 +127,36 @@ export class Sysctls {
   }
 
   /**
-   * A value computed from these sysctls only (and the constant `kind` and `dev`), kept until the next write to
-   * any sysctl of the namespace.
+   * A value computed from these sysctls only (and the constant `kind`, `dev` and `arg`), kept until the next
+   * write to any sysctl of the namespace. `compute` takes its inputs as arguments, so a read makes no closure.
    */
-  derived<T>(kind: string, dev: string, compute: () => T): T {
+  derived<A, T>(kind: string, dev: string, compute: (arg: A, dev: string) => T, arg: A): T {
     let m = this.#derived.get(kind);
     if (m === undefined) this.#derived.set(kind, (m = new Map()));
-    if (m.has(dev)) return m.get(dev) as T;
-    const v = compute();
+    const kept = m.get(dev);
+    if (kept !== undefined || m.has(dev)) return kept as T;
+    const v = compute(arg, dev);
     m.set(dev, v);
     return v;
+  }
+
+  /**
+   * What ip_route_input_slow() and fib_validate_source() read of the input device's conf for every packet,
+   * read once per device until the next write to any sysctl of the namespace.
+   */
+  inputConf(dev: string): InputConf {
+    let c = this.#inputConf.get(dev);
+    if (c === undefined) {
+      c = {
+        forwarding: this.forwarding(dev),
+        rpFilter: this.rpFilter(dev),
+        acceptLocal: this.orConf(dev, 'accept_local'),
+        routeLocalnet: this.orConf(dev, 'route_localnet'),
+        sendRedirects: this.orConf(dev, 'send_redirects'),
+      };
+      this.#inputConf.set(dev, c);
+    }
+    return c;
   }
 
   /** IN_DEV_FORWARD(): the device's own `forwarding`. */

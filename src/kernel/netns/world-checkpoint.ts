@@ -115,9 +115,12 @@ function restoreNetns(c: NetnsCheckpoint): void {
  */
 export function checkpointWorld(world: World): WorldCheckpoint {
   const journal = new StateJournal();
-  const saved = new Map<Netns, NetnsCheckpoint>();
+  const saved: NetnsCheckpoint[] = [];
+  // The journal, one per checkpoint, marks the namespaces this checkpoint saved (Netns.savedBy).
   const hook = (ns: Netns): void => {
-    if (!saved.has(ns)) saved.set(ns, saveNetns(ns, journal));
+    if (ns.savedBy === journal) return;
+    saved.push(saveNetns(ns, journal));
+    ns.savedBy = journal;
   };
   const before = world.onFirstWrite(hook);
   if (before !== null) {
@@ -131,8 +134,11 @@ export function checkpointWorld(world: World): WorldCheckpoint {
       done = true;
       world.onFirstWrite(null);
       journal.rollback();
-      for (const c of saved.values()) restoreNetns(c);
+      for (const c of saved) {
+        restoreNetns(c);
+        c.ns.savedBy = null;
+      }
     },
-    touched: () => Array.from(saved.keys(), (ns) => ns.name),
+    touched: () => saved.map((c) => c.ns.name),
   };
 }

@@ -162,7 +162,7 @@ const ROUTE_TEXT_MEMO_MAX = 4096;
 export class Fib {
   readonly tables = new Map<number, FibRoute[]>();
   /** #anyFlowRules()'s snapshot. */
-  #anyFlow: { rules: readonly FibRule[]; matchesAll: readonly boolean[] } | undefined = undefined;
+  #anyFlow: AnyFlowRules | undefined = undefined;
   readonly rules: FibRule[] = defaultRules();
   /** fib4_has_custom_rules(): set by the first `ip rule add`; it also unmerges the local table from main. */
   customRules = false;
@@ -179,9 +179,37 @@ export class Fib {
   /** routeText()'s memo: each route object's `ip route show` line (a route object never changes once in a table). */
   readonly #texts = new Map<FibRoute, string>();
 
+  /**
+   * lookup()'s answers by destination, for keys whose answer depends on nothing else: every rule matches every
+   * flow, no output device, and the namespace's own device test (`#cachedUsable`, routeUsable()). The kernel keeps
+   * a route per destination likewise (the dst cache) and drops them all on any change (rt_cache_flush(): a route,
+   * a rule, a device going up or down); so does flushDstCache(). Multipath answers are not kept (a fresh nexthop
+   * pick per lookup). Keyed by the signed destination, a small integer.
+   */
+  readonly #dsts = new Map<number, FibResult>();
+  #cachedUsable: ((r: FibRoute) => boolean) | null = null;
+
   #changed(): void {
     this.#indexes.clear();
     this.#texts.clear();
+    this.#dsts.clear();
+  }
+
+  /** A rule came or went: the snapshot of which rules match every flow is made again, and no kept answer holds. */
+  #rulesChanged(): void {
+    this.#anyFlow = undefined;
+    this.#dsts.clear();
+  }
+
+  /** The device test whose answers lookup() may keep per destination (routeUsable(): one per namespace). */
+  cacheLookupsFor(usable: (r: FibRoute) => boolean): void {
+    this.#dsts.clear();
+    this.#cachedUsable = usable;
+  }
+
+  /** rt_cache_flush(): a device came up or was added, so a route may have become usable. */
+  flushDstCache(): void {
+    this.#dsts.clear();
   }
 
   /**
@@ -293,6 +321,7 @@ export class Fib {
 
   /** rule_find() for fib_nl_delrule(): the first rule every given attribute matches, removed. */
   deleteRule(k: RuleDeleteKey): FibRule | undefined {
+    this.#rulesChanged();
     const at = this.rules.findIndex((r) => (k.priority === undefined || r.priority === k.priority)
       && (k.action === undefined || r.action === k.action)
       && (k.table === undefined || r.table === k.table)
@@ -318,6 +347,7 @@ export class Fib {
       priority = second && second.priority > 0 ? second.priority - 1 : 0;
     }
     const full: FibRule = { ...rule, priority };
+    this.#rulesChanged();
     this.customRules = true;
     let i = this.rules.findIndex((r) => r.priority > priority!);
     if (i < 0) i = this.rules.length;
@@ -343,8 +373,19 @@ export class Fib {
 
   /** fib_lookup() through the rules; `usable` says whether a route's device can carry traffic now. */
   lookup(key: FlowKey, usable: (r: FibRoute) => boolean): FibResult {
-    const rules = this.rules;
     const any = this.#anyFlowRules();
+    if (!any.all || key.oif !== null || usable !== this.#cachedUsable) return this.#lookup(key, usable, any);
+    const dst = key.dst | 0;
+    let res = this.#dsts.get(dst);
+    if (res === undefined) {
+      res = this.#lookup(key, usable, any);
+      if (!res.ok || (res.route.nexthops === undefined && res.route.nhSel === undefined)) this.#dsts.set(dst, res);
+    }
+    return res;
+  }
+
+  #lookup(key: FlowKey, usable: (r: FibRoute) => boolean, any: AnyFlowRules): FibResult {
+    const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       // A rule without selectors (the default three) matches every flow: ruleMatches() is not asked.
@@ -401,11 +442,12 @@ export class Fib {
    * made again when its length changes, and read only where its rule is the one at that index now. Rules are
    * never edited once in the list (`ip rule` builds a new one).
    */
-  #anyFlowRules(): { rules: readonly FibRule[]; matchesAll: readonly boolean[] } {
+  #anyFlowRules(): AnyFlowRules {
     const c = this.#anyFlow;
     if (c !== undefined && c.rules.length === this.rules.length) return c;
     const rules = this.rules.slice();
-    const made = { rules, matchesAll: rules.map(matchesEveryFlow) };
+    const matchesAll = rules.map(matchesEveryFlow);
+    const made = { rules, matchesAll, all: matchesAll.every(Boolean) };
     this.#anyFlow = made;
     return made;
   }
@@ -421,6 +463,13 @@ export class Fib {
     }
     return idx;
   }
+}
+
+/** Which rules match every flow (`all`: each of them, so a lookup's answer depends on the destination only). */
+interface AnyFlowRules {
+  rules: readonly FibRule[];
+  matchesAll: readonly boolean[];
+  all: boolean;
 }
 
 /** One routing table by prefix length (longest first), then by masked destination; routes in table order. */

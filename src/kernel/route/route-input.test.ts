@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { buildWorld } from '../netns/build-world.js';
 import type { WorldSpec } from '../netns/world-spec.js';
 import { runTrace } from '../../trace/run-trace.js';
-import { ipRouteInput } from './route-input.js';
+import fc from 'fast-check';
+import { ipRouteInput, mayRouteLocal } from './route-input.js';
 import type { InputResult } from './route-input.js';
 import { parseRoute } from './route-syntax.js';
 import { ip, routerWorld } from '../../../test/support/specs.js';
@@ -188,13 +189,30 @@ describe('rp_filter', () => {
     expect(t.disposition).toBe('NEIGH_FAILED');
     expect(t.icmp).toMatchObject({ type: 'host-unreachable', from: '10.0.77.1' });
   });
+});
 
-  it('leaves the ARP request from a filtered source unanswered (cold neighbour cache)', () => {
-    const spec = router({ 'net.ipv4.conf.all.rp_filter': 1 }, behindRight);
-    const left = spec.namespaces[0];
-    left.links[0] = { ...left.links[0], addresses: [...left.links[0].addresses, { addr: ip('10.0.77.1'), len: 32 }] };
-    const t = runTrace(spec, { from: 'left', src: ip('10.0.77.1'), dst: ip('10.0.2.2'), proto: 'tcp', dport: 80 });
-    expect(t.disposition).toBe('NEIGH_FAILED');
-    expect(t.icmp).toMatchObject({ type: 'host-unreachable', from: '10.0.77.1' });
+describe('mayRouteLocal(): the FIB lookup arp_process() needs before the rest of ip_route_input_slow()', () => {
+  const extra = ['local 10.0.5.0/24 dev lo', '10.0.9.0/24 nexthop via 10.0.1.2 dev eth0 nexthop via 10.0.2.2 dev eth1', 'blackhole 10.0.6.0/24'];
+  const worlds = [0, 1].flatMap((forward) => [0, 1, 2].map((rpf) => router({ 'net.ipv4.ip_forward': forward, 'net.ipv4.conf.all.rp_filter': rpf }, extra)));
+  const pool = ['10.0.1.1', '10.0.1.2', '10.0.1.255', '10.0.2.1', '10.0.2.2', '10.0.5.7', '10.0.6.1', '10.0.9.3', '127.0.0.1', '0.0.0.0', '255.255.255.255', '192.168.7.7'].map(ip);
+  const addr = fc.oneof(fc.constantFrom(...pool), fc.integer({ min: 0, max: 0xffffffff }));
+
+  it('is false only where the full route input would not deliver locally, and that input then draws no multipath seed', () => {
+    const namespaces = worlds.map((spec) => buildWorld(spec).netns('router')!);
+    fc.assert(fc.property(fc.nat(namespaces.length - 1), addr, addr, fc.constantFrom('eth0', 'eth1'), (w, src, dst, iif) => {
+      const ns = namespaces[w];
+      ns.fib.mpRandomSeed = null;
+      const req = { src, dst, iif, mark: 0, tos: 0 };
+      if (mayRouteLocal(ns, req)) return;
+      const r = ipRouteInput(ns, req);
+      expect(r.kind === 'local' && !r.broadcast).toBe(false);
+      expect(ns.fib.mpRandomSeed).toBeNull();
+    }), { numRuns: 2000, seed: 1101 });
+  });
+
+  it('answers true for an AnyIP local route no device holds the address of', () => {
+    const ns = buildWorld(router({}, extra)).netns('router')!;
+    expect(ns.ownsAddr(ip('10.0.5.7'))).toBeUndefined();
+    expect(mayRouteLocal(ns, { src: ip('10.0.1.2'), dst: ip('10.0.5.7'), iif: 'eth0', mark: 0, tos: 0 })).toBe(true);
   });
 });

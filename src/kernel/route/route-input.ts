@@ -1,7 +1,7 @@
 import type { Ipv4Addr } from '../../wire/headers.js';
 import type { DropReason } from '../events.js';
 import type { Netns } from '../netns/netns.js';
-import type { FibError, FibRoute, FibRule } from './fib.js';
+import type { FibError, FibResult, FibRoute, FibRule } from './fib.js';
 import { maskOf } from './fib.js';
 import { routeUsable } from './route-output.js';
 import { selectPath } from './multipath.js';
@@ -38,6 +38,23 @@ function martian(reason: DropReason, detail: string, facts: string[]): InputResu
   return { kind: 'martian', reason, detail, facts };
 }
 
+/** fib_lookup() as ip_route_input_slow() asks it: flowi4_uid is the namespace's root uid for a packet from outside. */
+function inputLookup(ns: Netns, req: InputRequest, flow: { proto: number; sport: number; dport: number }): FibResult {
+  return ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, proto: flow.proto, sport: flow.sport, dport: flow.dport, uid: 0 }, routeUsable(ns));
+}
+
+/**
+ * Whether ipRouteInput() can answer `kind: 'local'` for `req`: false when its FIB lookup finds no `local`
+ * route. A caller that reads only a local answer (arp_process() without proxy ARP) asks this first and skips
+ * the rest of ip_route_input_slow(), which for such a packet reads state and changes none: fib_validate_source()
+ * and the forward path's lookups are pure. A multipath route answers true, so a full route input still draws
+ * fib_select_multipath()'s seed (or asks the branch explorer) exactly when the kernel would.
+ */
+export function mayRouteLocal(ns: Netns, req: InputRequest): boolean {
+  const res = inputLookup(ns, req, { proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0 });
+  return res.ok && (res.route.type === 'local' || res.route.nexthops !== undefined);
+}
+
 /** Linux: ip_route_input_slow(). */
 export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const facts: string[] = [];
@@ -45,7 +62,8 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   if (isMulticast(req.src) || isLbcast(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (multicast or broadcast)', facts);
   if (isZeronet(req.src)) return martian('IP_INVALID_SOURCE', 'martian source (0.0.0.0)', facts);
   if (isZeronet(req.dst)) return martian('IP_INVALID_DEST', 'martian destination (0.0.0.0)', facts);
-  const localnet = s.orConf(req.iif, 'route_localnet');
+  const conf = s.inputConf(req.iif);
+  const localnet = conf.routeLocalnet;
   if (isLoopback(req.dst) && !localnet) {
     facts.push(`net.ipv4.conf.${req.iif}.route_localnet = 0`);
     return martian('IP_INVALID_DEST', 'martian destination (127.0.0.0/8 with route_localnet=0)', facts);
@@ -54,10 +72,9 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
     return martian('IP_INVALID_SOURCE', 'martian source (127.0.0.0/8 with route_localnet=0)', facts);
   }
 
-  const forwarding = s.forwarding(req.iif);
+  const forwarding = conf.forwarding;
   const flow = { proto: req.proto ?? 0, sport: req.sport ?? 0, dport: req.dport ?? 0 };
-  // ip_route_input_slow(): flowi4_uid is the namespace's root uid for a packet from outside.
-  const res = ns.fib.lookup({ dst: req.dst, src: req.src, iif: req.iif, oif: null, mark: req.mark, tos: req.tos, proto: flow.proto, sport: flow.sport, dport: flow.dport, uid: 0 }, routeUsable(ns));
+  const res = inputLookup(ns, req, flow);
   if (!res.ok) {
     facts.push(`net.ipv4.conf.${req.iif}.forwarding = ${forwarding ? 1 : 0}`);
     return ipError(forwarding ? res.error : 'EHOSTUNREACH', forwarding, res.rule, facts);
@@ -84,7 +101,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
   const dev = fwd.dev ?? req.iif;
   const v = validateSource(ns, req, dev);
   if (v) return martian(v.reason, v.detail, facts);
-  const rpf = s.rpFilter(req.iif);
+  const rpf = conf.rpFilter;
   if (rpf) facts.push(`rp_filter = ${rpf} (max of all and ${req.iif})`);
   const out: InputResult = { kind: 'forward', route: fwd, rule, dev, nexthop: fwd.gw ?? req.dst, redirect: doRedirect(ns, req, fwd, dev), facts };
   if (path.fact !== null) out.multipath = path.fact;
@@ -97,7 +114,7 @@ export function ipRouteInput(ns: Netns, req: InputRequest): InputResult {
  * the source and the gateway share a subnet of that device (inet_addr_onlink()).
  */
 function doRedirect(ns: Netns, req: InputRequest, route: FibRoute, dev: string): boolean {
-  if (dev !== req.iif || !ns.sysctls.orConf(dev, 'send_redirects')) return false;
+  if (dev !== req.iif || !ns.sysctls.inputConf(dev).sendRedirects) return false;
   const back = ns.fib.lookup({ dst: req.src, src: req.dst, iif: dev, oif: null, mark: 0, tos: req.tos }, routeUsable(ns));
   if (!back.ok || back.route.type !== 'unicast' || back.route.dev !== req.iif || back.route.gw !== null) return false;
   const onlink = (a: { addr: Ipv4Addr; len: number }, x: Ipv4Addr): boolean => ((a.addr ^ x) & maskOf(a.len)) >>> 0 === 0;
@@ -137,8 +154,9 @@ export function validateSource(
   oif: string | null,
 ): { reason: DropReason; detail: string } | null {
   const s = ns.sysctls;
-  const rpf = s.rpFilter(req.iif);
-  const acceptLocal = s.orConf(req.iif, 'accept_local');
+  const conf = s.inputConf(req.iif);
+  const rpf = conf.rpFilter;
+  const acceptLocal = conf.acceptLocal;
   if (!rpf) {
     if (acceptLocal) return null;
     if (!ns.fibHasCustomRules()) {

@@ -64,6 +64,7 @@ export function routeUsable(ns: Netns): (r: FibRoute) => boolean {
       return d !== undefined && (d.up || r.type === 'local');
     };
     ns.usableRoute = f;
+    ns.fib.cacheLookupsFor(f);
   }
   return f;
 }
