@@ -223,9 +223,9 @@ function sendAndRun(world: World, sched: Scheduler, rng: Rng, recorder: Recorder
   for (const n of world.namespacesWithNetfilter()) {
     if (!n.nf?.ctActive || n.nf.conntrack.size === 0) continue;
     // The listing is memoised by the table (a table this run never reached lists the same as last run's). A
-    // row's status names are a frozen array shared by every row of the same bits: taken as they are, since a
-    // write to them throws rather than reaching another trace.
-    for (const r of n.nf.conntrack.listing(now)) recorder.conntrack.push({ netns: n.name, orig: r.orig, reply: r.reply, state: r.state, status: r.status as string[], line: r.line });
+    // row's status names are a frozen array shared by every row of the same bits: taken as they are (the trace
+    // types them readonly, and a write would throw rather than reach another trace).
+    for (const r of n.nf.conntrack.listing(now)) recorder.conntrack.push({ netns: n.name, orig: r.orig, reply: r.reply, state: r.state, status: r.status, line: r.line });
   }
   const srcText = formatIpv4(src ?? trace.src ?? 0);
   const dstText = formatIpv4(trace.dst);

@@ -43,7 +43,7 @@ export class Recorder implements PathSink {
   /** Every frame that crossed a link, in order, with its virtual time (ms). */
   readonly captures: (Capture & { leg: number; t: number })[] = [];
   /** Conntrack entries left in each namespace when the run ended. */
-  readonly conntrack: { netns: string; orig: string; reply: string; state: string; status: string[]; line: string }[] = [];
+  readonly conntrack: { netns: string; orig: string; reply: string; state: string; status: readonly string[]; line: string }[] = [];
 
   /**
    * Frames on the wire, as a capture would see them (`captures`: false leaves them out, and the kernel then

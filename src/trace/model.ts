@@ -59,7 +59,7 @@ export interface ConntrackSeen {
   reply: string;
   /** TCP state, or REPLIED / UNREPLIED for other protocols. */
   state: string;
-  status: string[];
+  status: readonly string[];
   /** The whole entry as `conntrack -L` prints it. */
   line?: string;
 }
