@@ -254,13 +254,19 @@ function allZero(c: Chain): boolean {
   return true;
 }
 
-/** The chain named `name`, copied first unless this block already owns it. */
-function writable(b: Block, name: string): Chain | undefined {
+/**
+ * The chain named `name`, copied first unless this block already owns it. A line naming a base chain creates it
+ * in the kernel's table if it is not there (Table.kernelOrder); `creates` false: a line that names every chain
+ * (`-F`, `-Z`), which creates none (iptables 1.8.9: `-F` then `-A INPUT ...` under --noflush over a table with
+ * OUTPUT alone leaves OUTPUT before INPUT, no FORWARD), and whose lookups are then not remembered.
+ */
+function writable(b: Block, name: string, creates = true): Chain | undefined {
   if (name === b.lastName) return b.lastChain!;
   let w = nextMade(b, name) ?? (name === b.mapName ? b.mapChain! : undefined);
   if (w === undefined) {
     const c = b.table.chains.get(name);
     if (!c) return undefined;
+    if (c.hook !== null && creates) created(b.table, name);
     resyncMade(b, c);
     w = c;
     if (!owns(b, c)) {
@@ -269,12 +275,19 @@ function writable(b: Block, name: string): Chain | undefined {
       b.table.chains.set(name, w);
       b.touched.push(name);
     }
+    if (c.hook !== null && !creates) return w;
     b.mapName = name;
     b.mapChain = w;
   }
   b.lastName = name;
   b.lastChain = w;
   return w;
+}
+
+/** Base chain `name` of `t` was named by a line: nf_tables_newchain() appends it to the table's chains if new. */
+function created(t: Table, name: string): void {
+  const order = t.kernelOrder;
+  if (order !== undefined && !order.includes(name)) order.push(name);
 }
 
 function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
@@ -343,7 +356,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       // same lines under --noflush over a table with a FORWARD rule commit `-A OUTPUT -j ACCEPT` alone; an owner
       // rule in INPUT before the `-F` is never sent, so not refused; a `-D INPUT -j ACCEPT` after it is "Bad rule").
       if (cmd.op === 'flush' && cmd.chain === null && b.base === null) return undefined;
-      const list = cmd.chain === null ? [...t.chains.keys()].map((n) => chainOf(n)) : [chainOf(cmd.chain)];
+      const list = cmd.chain === null ? [...t.chains.keys()].map((n) => writable(b, n, false)) : [chainOf(cmd.chain)];
       for (const c of list) {
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') {
@@ -570,6 +583,9 @@ export class RestoreApplier implements LineSink {
       // table is copied).
       const chains = keep ? (existing.chains.size < SMALL_TABLE ? new Map(existing.chains) : OverlayMap.over(existing.chains)) : null;
       const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
+      // A plain restore deletes the table and makes it anew (its `*TABLE` line): no base chain until a line names
+      // one. A table no restore made is taken as holding its base chains in the map's order.
+      table.kernelOrder = keep ? existing.kernelOrder?.slice() ?? [...existing.chains.values()].filter((c) => c.hook !== null).map((c) => c.name) : [];
       this.#block = {
         table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
         touched: [], lastName: null, lastChain: null, made: [], madeAt: 0, mapName: null, mapChain: null, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
