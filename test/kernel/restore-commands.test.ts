@@ -251,6 +251,14 @@ const CASES: Case[] = [
     name: 'order: mangle, INPUT before PREROUTING',
     steps: [{ cmd: 'iptables-restore', stdin: `*mangle\n:A - [0:0]\n:C - [0:0]\n-A POSTROUTING -j ACCEPT\n-A INPUT -j ACCEPT\n-A A -j A\n-A C ${OWNER}\n-A PREROUTING -j C\n-A INPUT -j A\n-A FORWARD -j ACCEPT\nCOMMIT\n` }],
   },
+  // A base chain no line made yet is not in iptables' cache: a lookup of a rule in it finds no chain.
+  { name: 'order: -Z, -D N and -R of a base chain not made yet', steps: [restore('-Z OUTPUT'), restore('-D OUTPUT 1'), restore('-R OUTPUT 1 -j ACCEPT'), restore('-D OUTPUT -j ACCEPT')] },
+  { name: 'order: -Z of a base chain not made yet, after a policy', steps: [restore('-P INPUT ACCEPT\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-D OUTPUT 1')] },
+  { name: 'order: -Z of a base chain made by the batch', steps: [restore('-A OUTPUT -j ACCEPT\n-Z OUTPUT'), restore(':OUTPUT DROP [0:0]\n-Z OUTPUT\n-A INPUT -j ACCEPT')] },
+  {
+    name: 'order: iptables -Z, -D N and -R of a base chain the table does not hold',
+    steps: [{ cmd: 'iptables -Z OUTPUT' }, { cmd: 'iptables -A INPUT -j ACCEPT' }, { cmd: 'iptables -Z OUTPUT' }, { cmd: 'iptables -D OUTPUT 1' }, { cmd: 'iptables -R OUTPUT 1 -j ACCEPT' }, { cmd: 'iptables -Z INPUT' }, noflush('-Z FORWARD')],
+  },
   {
     name: 'iptables: a jump to a chain with a refused rule',
     steps: [restore(`:U - [0:0]\n-A U ${OWNER}`), ...['iptables -A INPUT -j U', 'iptables -I INPUT -j U', 'iptables -A OUTPUT -j U', 'iptables -A FORWARD -g U'].map((cmd) => ({ cmd }))],

@@ -132,6 +132,8 @@ interface Block {
   renames?: ChainRenames;
   /** What the kernel refuses of the batch, reported at COMMIT: `-X` of a chain that still has rules. */
   refused?: RestoreError[];
+  /** A line of the block set a base chain's policy (`-P`, `:CHAIN POLICY`): `-Z` of a chain not made yet then fails otherwise. */
+  policySet?: boolean;
 }
 
 /** Whether the block may change `c` in place. */
@@ -290,6 +292,19 @@ function created(t: Table, name: string): void {
   if (order !== undefined && !order.includes(name)) order.push(name);
 }
 
+/**
+ * writable() for a command that looks a rule up in chain `name` by its number or zeroes it (`-D CHAIN N`, `-R`,
+ * `-Z CHAIN`): a base chain the kernel's table does not hold yet (no line named it, Table.kernelOrder) is not in
+ * iptables' cache, so missing (iptables 1.8.9: each as the first line of a restore, or as `iptables` over a table
+ * with INPUT alone, is "No chain/target/match by that name."; after `-A OUTPUT ...` or `:OUTPUT ACCEPT` it is
+ * found; `-D OUTPUT -j ACCEPT` is "Bad rule" either way).
+ */
+function heldChain(b: Block, name: string): Chain | undefined {
+  const c = b.table.chains.get(name);
+  if (c !== undefined && c.hook !== null && b.table.kernelOrder?.includes(name) === false) return undefined;
+  return writable(b, name);
+}
+
 function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
   const t = b.table;
   const chainOf = (name: string): Chain | undefined => writable(b, name);
@@ -307,7 +322,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
     case 'delete': {
-      const c = chainOf(cmd.chain);
+      const c = cmd.index !== null ? heldChain(b, cmd.chain) : chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
       if (cmd.index !== null) {
         if (cmd.index > c.rules.length) return 'Index of deletion too big.';
@@ -356,7 +371,10 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       // same lines under --noflush over a table with a FORWARD rule commit `-A OUTPUT -j ACCEPT` alone; an owner
       // rule in INPUT before the `-F` is never sent, so not refused; a `-D INPUT -j ACCEPT` after it is "Bad rule").
       if (cmd.op === 'flush' && cmd.chain === null && b.base === null) return undefined;
-      const list = cmd.chain === null ? [...t.chains.keys()].map((n) => writable(b, n, false)) : [chainOf(cmd.chain)];
+      const list = cmd.chain === null ? [...t.chains.keys()].map((n) => writable(b, n, false)) : [cmd.op === 'zero' ? heldChain(b, cmd.chain) : chainOf(cmd.chain)];
+      // iptables 1.8.9: `-P INPUT ACCEPT` (or `:INPUT ACCEPT [0:0]`) then `-Z OUTPUT` in a restore is "Bad built-in
+      // chain name.", without the policy "No chain/target/match by that name.".
+      if (cmd.op === 'zero' && cmd.chain !== null && list[0] === undefined && b.policySet === true && (t.chains.get(cmd.chain)?.hook ?? null) !== null) return 'Bad built-in chain name.';
       for (const c of list) {
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') {
@@ -387,7 +405,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
     case 'replace':
-      return replaceRule(chainOf(cmd.chain), cmd.index, cmd.rules[0]);
+      return replaceRule(heldChain(b, cmd.chain), cmd.index, cmd.rules[0]);
     case 'rename-chain':
       return (b.renames ??= new ChainRenames()).request(t, cmd.chain, cmd.to, declaredInBlock(b, cmd.chain), line, at.to ?? at.chain ?? at.command);
     case 'policy': {
@@ -395,6 +413,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       if (!c) return 'No chain/target/match by that name.';
       if (c.hook === null) return 'Bad built-in chain name';
       c.policy = cmd.policy;
+      b.policySet = true;
       return undefined;
     }
   }
@@ -624,7 +643,10 @@ export class RestoreApplier implements LineSink {
     if (l.kind === 'chain') {
       const c = writable(block, l.chain);
       if (c && c.hook !== null) {
-        if (l.policy) c.policy = l.policy;
+        if (l.policy) {
+          c.policy = l.policy;
+          block.policySet = true;
+        }
         // A built-in chain line sets the policy; under --noflush it does not flush the chain.
         if (opts.counters && l.counters) c.counters = { ...l.counters };
       } else if (c) {
