@@ -259,6 +259,11 @@ const CASES: Case[] = [
     name: 'order: iptables -Z, -D N and -R of a base chain the table does not hold',
     steps: [{ cmd: 'iptables -Z OUTPUT' }, { cmd: 'iptables -A INPUT -j ACCEPT' }, { cmd: 'iptables -Z OUTPUT' }, { cmd: 'iptables -D OUTPUT 1' }, { cmd: 'iptables -R OUTPUT 1 -j ACCEPT' }, { cmd: 'iptables -Z INPUT' }, noflush('-Z FORWARD')],
   },
+  // A plain restore deletes the table at `*filter`; only a line that sends a message makes it again.
+  { name: 'a plain restore of an empty block deletes the table', steps: [restore('-A INPUT -j ACCEPT'), restore('')] },
+  { name: 'a plain restore of -F, -Z and -X alone deletes the table', steps: [restore('-A INPUT -j ACCEPT'), restore('-F\n-Z\n-X')] },
+  { name: 'a plain restore of -N and -X makes the table', steps: [restore('-A INPUT -j ACCEPT'), restore('-N X\n-X X')] },
+  { name: 'iptables -F, -Z and -X make no table', steps: [{ cmd: 'iptables -F' }, { cmd: 'iptables -Z' }, { cmd: 'iptables -X' }, { cmd: 'iptables -t nat -F' }] },
   {
     name: 'iptables: a jump to a chain with a refused rule',
     steps: [restore(`:U - [0:0]\n-A U ${OWNER}`), ...['iptables -A INPUT -j U', 'iptables -I INPUT -j U', 'iptables -A OUTPUT -j U', 'iptables -A FORWARD -g U'].map((cmd) => ({ cmd }))],

@@ -126,7 +126,12 @@ interface Block {
   written: Written;
   deleted: Map<string, { line: number; column: number }>;
   failed: boolean;
-  /** An empty block (`*nat` + `COMMIT`) does not create the table. */
+  /**
+   * Whether the table is there after COMMIT: a plain restore's `*TABLE` line deletes it (iptables-nft's table
+   * flush), and only a line that sends a message makes it again, not an empty block (`*nat` + `COMMIT`) nor `-F`,
+   * `-Z` or `-X` of every chain (iptables 1.8.9: a plain restore of `*filter`, `-Z`, `COMMIT` over a table with
+   * rules leaves no filter table, nor does `iptables -F` in a namespace with none).
+   */
   nonEmpty: boolean;
   /** The `-E` lines, for the renames at COMMIT (restore-rename.ts). */
   renames?: ChainRenames;
@@ -290,6 +295,11 @@ function writable(b: Block, name: string, creates = true): Chain | undefined {
 function created(t: Table, name: string): void {
   const order = t.kernelOrder;
   if (order !== undefined && !order.includes(name)) order.push(name);
+}
+
+/** Whether iptables-nft sends the kernel a message for `cmd`: not for `-F`, `-Z` or `-X` of every chain of a table its cache lacks. */
+function sendsMessage(cmd: RuleCommand): boolean {
+  return cmd.chain !== null || (cmd.op !== 'flush' && cmd.op !== 'zero' && cmd.op !== 'delete-chain');
 }
 
 /**
@@ -608,7 +618,7 @@ export class RestoreApplier implements LineSink {
       this.#block = {
         table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
         touched: [], lastName: null, lastChain: null, made: [], madeAt: 0, mapName: null, mapChain: null, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
-        nonEmpty: existing !== undefined,
+        nonEmpty: keep,
       };
       return;
     }
@@ -616,7 +626,7 @@ export class RestoreApplier implements LineSink {
     if (!block) return;
     block.written.end = i;
     if (l.line > this.#firstParseError) block.failed = true;
-    if (l.kind === 'chain' || l.kind === 'command') block.nonEmpty = true;
+    if (!block.nonEmpty && (l.kind === 'chain' || (l.kind === 'command' && (isCachedLine(l) || sendsMessage(l.command))))) block.nonEmpty = true;
     if (l.kind === 'keep') {
       block.nonEmpty = true;
       // The chain as it is, with its rules' counters zeroed: the kernel flushed it and added the rules anew
@@ -693,7 +703,7 @@ export class RestoreApplier implements LineSink {
         block.table.chains = OverlayMap.settle(block.table.chains);
         rs.tables.set(block.table.name as TableName, block.table);
         markCommitted(block.table);
-      }
+      } else if (opts.noflush !== true) rs.tables.delete(block.table.name);
       this.#block = null;
     }
   }

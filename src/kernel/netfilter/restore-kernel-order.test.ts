@@ -123,3 +123,22 @@ describe('the order kept over restores, against a model of named lines', () => {
     );
   });
 });
+
+describe('the table itself', () => {
+  const kept = restore('*filter\n-A INPUT -j ACCEPT\nCOMMIT\n').ruleset;
+  const after = (text: string, noflush = false): boolean => restore(`*filter\n${text}\nCOMMIT\n`, kept, { noflush }).ruleset.tables.has('filter');
+
+  it('a plain restore deletes it; only a line that sends a message makes it again (iptables 1.8.9)', () => {
+    expect(after('')).toBe(false);
+    expect(after('-F\n-Z\n-X')).toBe(false);
+    expect(after('-N X\n-X X')).toBe(true);
+    expect(after(':INPUT ACCEPT [0:0]')).toBe(true);
+    expect(after('-F INPUT')).toBe(true);
+  });
+
+  it('--noflush keeps it', () => {
+    expect(after('', true)).toBe(true);
+    expect(after('-F\n-Z\n-X', true)).toBe(true);
+    expect(restore('*filter\n-F\n-Z\nCOMMIT\n', emptyRuleset(), { noflush: true }).ruleset.tables.has('filter')).toBe(false);
+  });
+});
