@@ -251,6 +251,14 @@ const CASES: Case[] = [
     name: 'order: mangle, INPUT before PREROUTING',
     steps: [{ cmd: 'iptables-restore', stdin: `*mangle\n:A - [0:0]\n:C - [0:0]\n-A POSTROUTING -j ACCEPT\n-A INPUT -j ACCEPT\n-A A -j A\n-A C ${OWNER}\n-A PREROUTING -j C\n-A INPUT -j A\n-A FORWARD -j ACCEPT\nCOMMIT\n` }],
   },
+  // -X with no chain deletes the base chains with no rules and policy ACCEPT too: made again later, they come last.
+  { name: 'order: iptables -X deletes idle base chains', steps: [restore(':INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]'), { cmd: 'iptables -X' }, noflush(bothProblems(''))] },
+  { name: 'order: -X in the batch deletes idle base chains', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]'), noflush(`-X\n${bothProblems('')}`)] },
+  { name: 'order: -X keeps a base chain with a rule or policy DROP', steps: [restore(':OUTPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n-A INPUT -j ACCEPT'), { cmd: 'iptables -X' }, noflush(bothProblems(''))] },
+  { name: 'order: -X sees the batch\'s rules, the table\'s policy', steps: [restore(':OUTPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-P OUTPUT ACCEPT\n-X\n${bothProblems('')}`)] },
+  { name: 'order: -X deletes an idle base chain the table had', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-X\n${bothProblems('-A OUTPUT -j ACCEPT')}`)] },
+  { name: 'order: -X keeps a base chain the batch wrote a rule in', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-A OUTPUT -j ACCEPT\n-X\n${bothProblems('')}`)] },
+  { name: 'order: -X deletes an idle base chain the batch made', steps: [restore('-A INPUT -j ACCEPT'), noflush(`:OUTPUT ACCEPT [0:0]\n-X\n${bothProblems('')}`)] },
   // A base chain no line made yet is not in iptables' cache: a lookup of a rule in it finds no chain.
   { name: 'order: -Z, -D N and -R of a base chain not made yet', steps: [restore('-Z OUTPUT'), restore('-D OUTPUT 1'), restore('-R OUTPUT 1 -j ACCEPT'), restore('-D OUTPUT -j ACCEPT')] },
   { name: 'order: -Z of a base chain not made yet, after a policy', steps: [restore('-P INPUT ACCEPT\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-D OUTPUT 1')] },

@@ -297,6 +297,26 @@ function created(t: Table, name: string): void {
   if (order !== undefined && !order.includes(name)) order.push(name);
 }
 
+/**
+ * `-X` with no chain: iptables-nft 1.8.9 deletes, besides every user chain, each base chain that has no rules and
+ * policy ACCEPT as its cache has them, the batch's rules but the policy the kernel's table had (a later line makes
+ * it again, after the table's other chains); iptables-save still prints it. Measured: `iptables -X` over INPUT
+ * empty, OUTPUT DROP, FORWARD with a rule leaves OUTPUT and FORWARD in `nft list table`, and `-A INPUT ...` then
+ * puts INPUT last; in a --noflush batch `:INPUT ACCEPT [0:0]`, `-X` deletes INPUT, `-A OUTPUT ...`, `-X` keeps an
+ * empty ACCEPT OUTPUT, and `-P OUTPUT ACCEPT` (with or without `-F OUTPUT`), `-X` keeps an empty OUTPUT that was DROP.
+ */
+function dropIdleBaseChains(b: Block): void {
+  const t = b.table;
+  const order = t.kernelOrder;
+  if (order === undefined) return;
+  t.kernelOrder = order.filter((name) => {
+    const c = t.chains.get(name);
+    if (c === undefined || c.hook === null || c.rules.length > 0) return true;
+    const kept = b.base?.kernelOrder?.includes(name) === true ? b.base.chains.get(name) : undefined;
+    return (kept ?? c).policy !== 'ACCEPT';
+  });
+}
+
 /** Whether iptables-nft sends the kernel a message for `cmd`: not for `-F`, `-Z` or `-X` of every chain of a table its cache lacks. */
 function sendsMessage(cmd: RuleCommand): boolean {
   return cmd.chain !== null || (cmd.op !== 'flush' && cmd.op !== 'zero' && cmd.op !== 'delete-chain');
@@ -354,6 +374,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
     case 'delete-chain': {
+      if (cmd.chain === null) dropIdleBaseChains(b);
       const names = cmd.chain === null ? [...t.chains.values()].filter((c) => c.hook === null).map((c) => c.name) : [cmd.chain];
       for (const n of names) {
         const c = t.chains.get(n);
