@@ -142,3 +142,14 @@ describe('the table itself', () => {
     expect(restore('*filter\n-F\n-Z\nCOMMIT\n', emptyRuleset(), { noflush: true }).ruleset.tables.has('filter')).toBe(false);
   });
 });
+
+describe('-X with no chain', () => {
+  it('deletes the base chains with no rules and the table\'s policy ACCEPT; a later line makes one again, last (iptables 1.8.9)', () => {
+    const kept = { lines: [':INPUT ACCEPT [0:0]', ':OUTPUT DROP [0:0]', '-A FORWARD -j ACCEPT'] };
+    expect(orderAfter([kept, { lines: ['-X'], noflush: true }])).toEqual(['OUTPUT', 'FORWARD']);
+    expect(orderAfter([kept, { lines: ['-X', '-A INPUT -j ACCEPT'], noflush: true }])).toEqual(['OUTPUT', 'FORWARD', 'INPUT']);
+    // The batch's rules count, its policy does not: iptables' cache keeps the kernel's.
+    expect(orderAfter([kept, { lines: ['-A INPUT -j ACCEPT', '-P OUTPUT ACCEPT', '-X'], noflush: true }])).toEqual(['INPUT', 'OUTPUT', 'FORWARD']);
+    expect(orderAfter([{ lines: ['-A FORWARD -j ACCEPT'] }, { lines: [':OUTPUT ACCEPT [0:0]', '-X'], noflush: true }])).toEqual(['FORWARD']);
+  });
+});

@@ -86,8 +86,9 @@ export interface Table {
    * The base chains the kernel's table holds, by name, in the order it holds them: the order iptables-nft created
    * them, each when a line first named it (a rule, `-F CHAIN`, `-P`, a `:CHAIN` line; not `-F` or `-Z` of every
    * chain), as nf_tables_newchain() appends to table->chains; nf_tables_validate() walks them in that order
-   * (table-validate.ts baseChains()). Absent for a table no restore made: the map's order. Only a restore's own
-   * table is appended to, before its COMMIT.
+   * (table-validate.ts baseChains()). `-X` with no chain deletes an idle one (restore-apply.ts dropIdleBaseChains()),
+   * while iptables-save still prints it. Absent for a table no restore made: the map's order. Only a restore's own
+   * table is changed, before its COMMIT.
    */
   kernelOrder?: string[];
 }
