@@ -56,6 +56,14 @@ const nested = (order: (links: string[]) => string[]): string => [
   ...order(Array.from({ length: 15 }, (_, i) => `-A C${i + 1} -j C${i + 2}`)),
 ].join('\n');
 
+/**
+ * A loop A and an owner rule in C (refused from FORWARD), FORWARD's jump to C on line 7 below `first` (a blank
+ * `first` is no line), then OUTPUT's jump to the loop and an INPUT rule.
+ */
+const bothProblems = (first: string): string => [':A - [0:0]', ':C - [0:0]', ...(first === '' ? [] : [first]), '-A A -j A', `-A C ${OWNER}`, '-A FORWARD -j C', '-A OUTPUT -j A', '-A INPUT -j ACCEPT'].join('\n');
+/** The same in nat: MASQUERADE in C, reached from PREROUTING; the loop from OUTPUT. */
+const natBoth = (first: string): string => [':A - [0:0]', ':C - [0:0]', first, '-A A -j A', '-A C -j MASQUERADE', '-A PREROUTING -j C', '-A OUTPUT -j A', '-A INPUT -j ACCEPT'].join('\n');
+
 const CASES: Case[] = [
   // -E
   { name: '-E renames a chain: the jumps and gotos to it follow', steps: [CHAINS, noflush('-E A C')] },
@@ -223,6 +231,47 @@ const CASES: Case[] = [
   { name: '16 chains deep, the INPUT jump in the middle of the links', steps: [restore(nested((links) => [...links.slice(0, 7), '-A INPUT -j C1', ...links.slice(7)]))] },
   { name: '16 chains deep, the INPUT jump last', steps: [restore(nested((links) => [...links, '-A INPUT -j C1']))] },
   { name: '16 chains deep, the first link last', steps: [restore(nested((links) => [...links.slice(1), '-A INPUT -j C1', links[0]]))] },
+  // Both a loop (EMLINK, reached from OUTPUT) and a refused rule (EINVAL, reached from FORWARD) after line 7: the
+  // kernel names the one it meets first, walking the base chains in the order iptables-nft created them.
+  { name: 'order: OUTPUT made first, the loop is met first', steps: [restore(bothProblems('-A OUTPUT -j ACCEPT'))] },
+  { name: 'order: FORWARD made first, the refused rule is met first', steps: [restore(bothProblems('-A FORWARD -j ACCEPT'))] },
+  { name: 'order: a policy line makes its chain', steps: [restore(bothProblems(':OUTPUT ACCEPT [0:0]'))] },
+  { name: 'order: a chain line with no policy makes its chain', steps: [restore(bothProblems(':OUTPUT - [0:0]'))] },
+  { name: 'order: -P makes its chain', steps: [restore(bothProblems('-P OUTPUT ACCEPT'))] },
+  { name: 'order: -F CHAIN makes its chain', steps: [restore(bothProblems('-F OUTPUT'))] },
+  { name: 'order: --noflush keeps the table\'s order', steps: [restore('-A OUTPUT -j ACCEPT'), noflush(bothProblems(''))] },
+  { name: 'order: a plain restore makes the chains anew', steps: [restore('-A OUTPUT -j ACCEPT\n-A FORWARD -j ACCEPT'), restore(bothProblems(''))] },
+  { name: 'order: the iptables tool makes one chain per command', steps: [{ cmd: 'iptables -A OUTPUT -j ACCEPT' }, noflush(bothProblems(''))] },
+  // -F and -Z of every chain make none: INPUT alone, then OUTPUT and FORWARD as the batch names them.
+  { name: 'order: -F with no chain makes none', steps: [restore(':INPUT ACCEPT [0:0]'), noflush(`-F\n${bothProblems('-A OUTPUT -j ACCEPT')}`)] },
+  { name: 'order: iptables -F and -Z make none', steps: [restore(':INPUT ACCEPT [0:0]'), { cmd: 'iptables -F' }, { cmd: 'iptables -Z' }, noflush(bothProblems('-A OUTPUT -j ACCEPT'))] },
+  { name: 'order: nat, OUTPUT before PREROUTING', steps: [natRestore(natBoth('-A OUTPUT -j ACCEPT'))] },
+  { name: 'order: nat, PREROUTING before OUTPUT', steps: [natRestore(natBoth('-A POSTROUTING -j ACCEPT\n-A PREROUTING -j ACCEPT'))] },
+  {
+    name: 'order: mangle, INPUT before PREROUTING',
+    steps: [{ cmd: 'iptables-restore', stdin: `*mangle\n:A - [0:0]\n:C - [0:0]\n-A POSTROUTING -j ACCEPT\n-A INPUT -j ACCEPT\n-A A -j A\n-A C ${OWNER}\n-A PREROUTING -j C\n-A INPUT -j A\n-A FORWARD -j ACCEPT\nCOMMIT\n` }],
+  },
+  // -X with no chain deletes the base chains with no rules and policy ACCEPT too: made again later, they come last.
+  { name: 'order: iptables -X deletes idle base chains', steps: [restore(':INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]'), { cmd: 'iptables -X' }, noflush(bothProblems(''))] },
+  { name: 'order: -X in the batch deletes idle base chains', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]'), noflush(`-X\n${bothProblems('')}`)] },
+  { name: 'order: -X keeps a base chain with a rule or policy DROP', steps: [restore(':OUTPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n-A INPUT -j ACCEPT'), { cmd: 'iptables -X' }, noflush(bothProblems(''))] },
+  { name: 'order: -X sees the batch\'s rules, the table\'s policy', steps: [restore(':OUTPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-P OUTPUT ACCEPT\n-X\n${bothProblems('')}`)] },
+  { name: 'order: -X deletes an idle base chain the table had', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-X\n${bothProblems('-A OUTPUT -j ACCEPT')}`)] },
+  { name: 'order: -X keeps a base chain the batch wrote a rule in', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-A OUTPUT -j ACCEPT\n-X\n${bothProblems('')}`)] },
+  { name: 'order: -X deletes an idle base chain the batch made', steps: [restore('-A INPUT -j ACCEPT'), noflush(`:OUTPUT ACCEPT [0:0]\n-X\n${bothProblems('')}`)] },
+  // A base chain no line made yet is not in iptables' cache: a lookup of a rule in it finds no chain.
+  { name: 'order: -Z, -D N and -R of a base chain not made yet', steps: [restore('-Z OUTPUT'), restore('-D OUTPUT 1'), restore('-R OUTPUT 1 -j ACCEPT'), restore('-D OUTPUT -j ACCEPT')] },
+  { name: 'order: -Z of a base chain not made yet, after a policy', steps: [restore('-P INPUT ACCEPT\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-D OUTPUT 1')] },
+  { name: 'order: -Z of a base chain made by the batch', steps: [restore('-A OUTPUT -j ACCEPT\n-Z OUTPUT'), restore(':OUTPUT DROP [0:0]\n-Z OUTPUT\n-A INPUT -j ACCEPT')] },
+  {
+    name: 'order: iptables -Z, -D N and -R of a base chain the table does not hold',
+    steps: [{ cmd: 'iptables -Z OUTPUT' }, { cmd: 'iptables -A INPUT -j ACCEPT' }, { cmd: 'iptables -Z OUTPUT' }, { cmd: 'iptables -D OUTPUT 1' }, { cmd: 'iptables -R OUTPUT 1 -j ACCEPT' }, { cmd: 'iptables -Z INPUT' }, noflush('-Z FORWARD')],
+  },
+  // A plain restore deletes the table at `*filter`; only a line that sends a message makes it again.
+  { name: 'a plain restore of an empty block deletes the table', steps: [restore('-A INPUT -j ACCEPT'), restore('')] },
+  { name: 'a plain restore of -F, -Z and -X alone deletes the table', steps: [restore('-A INPUT -j ACCEPT'), restore('-F\n-Z\n-X')] },
+  { name: 'a plain restore of -N and -X makes the table', steps: [restore('-A INPUT -j ACCEPT'), restore('-N X\n-X X')] },
+  { name: 'iptables -F, -Z and -X make no table', steps: [{ cmd: 'iptables -F' }, { cmd: 'iptables -Z' }, { cmd: 'iptables -X' }, { cmd: 'iptables -t nat -F' }] },
   {
     name: 'iptables: a jump to a chain with a refused rule',
     steps: [restore(`:U - [0:0]\n-A U ${OWNER}`), ...['iptables -A INPUT -j U', 'iptables -I INPUT -j U', 'iptables -A OUTPUT -j U', 'iptables -A FORWARD -g U'].map((cmd) => ({ cmd }))],

@@ -126,12 +126,19 @@ interface Block {
   written: Written;
   deleted: Map<string, { line: number; column: number }>;
   failed: boolean;
-  /** An empty block (`*nat` + `COMMIT`) does not create the table. */
+  /**
+   * Whether the table is there after COMMIT: a plain restore's `*TABLE` line deletes it (iptables-nft's table
+   * flush), and only a line that sends a message makes it again, not an empty block (`*nat` + `COMMIT`) nor `-F`,
+   * `-Z` or `-X` of every chain (iptables 1.8.9: a plain restore of `*filter`, `-Z`, `COMMIT` over a table with
+   * rules leaves no filter table, nor does `iptables -F` in a namespace with none).
+   */
   nonEmpty: boolean;
   /** The `-E` lines, for the renames at COMMIT (restore-rename.ts). */
   renames?: ChainRenames;
   /** What the kernel refuses of the batch, reported at COMMIT: `-X` of a chain that still has rules. */
   refused?: RestoreError[];
+  /** A line of the block set a base chain's policy (`-P`, `:CHAIN POLICY`): `-Z` of a chain not made yet then fails otherwise. */
+  policySet?: boolean;
 }
 
 /** Whether the block may change `c` in place. */
@@ -254,13 +261,19 @@ function allZero(c: Chain): boolean {
   return true;
 }
 
-/** The chain named `name`, copied first unless this block already owns it. */
-function writable(b: Block, name: string): Chain | undefined {
+/**
+ * The chain named `name`, copied first unless this block already owns it. A line naming a base chain creates it
+ * in the kernel's table if it is not there (Table.kernelOrder); `creates` false: a line that names every chain
+ * (`-F`, `-Z`), which creates none (iptables 1.8.9: `-F` then `-A INPUT ...` under --noflush over a table with
+ * OUTPUT alone leaves OUTPUT before INPUT, no FORWARD), and whose lookups are then not remembered.
+ */
+function writable(b: Block, name: string, creates = true): Chain | undefined {
   if (name === b.lastName) return b.lastChain!;
   let w = nextMade(b, name) ?? (name === b.mapName ? b.mapChain! : undefined);
   if (w === undefined) {
     const c = b.table.chains.get(name);
     if (!c) return undefined;
+    if (c.hook !== null && creates) created(b.table, name);
     resyncMade(b, c);
     w = c;
     if (!owns(b, c)) {
@@ -269,12 +282,57 @@ function writable(b: Block, name: string): Chain | undefined {
       b.table.chains.set(name, w);
       b.touched.push(name);
     }
+    if (c.hook !== null && !creates) return w;
     b.mapName = name;
     b.mapChain = w;
   }
   b.lastName = name;
   b.lastChain = w;
   return w;
+}
+
+/** Base chain `name` of `t` was named by a line: nf_tables_newchain() appends it to the table's chains if new. */
+function created(t: Table, name: string): void {
+  const order = t.kernelOrder;
+  if (order !== undefined && !order.includes(name)) order.push(name);
+}
+
+/**
+ * `-X` with no chain: iptables-nft 1.8.9 deletes, besides every user chain, each base chain that has no rules and
+ * policy ACCEPT as its cache has them, the batch's rules but the policy the kernel's table had (a later line makes
+ * it again, after the table's other chains); iptables-save still prints it. Measured: `iptables -X` over INPUT
+ * empty, OUTPUT DROP, FORWARD with a rule leaves OUTPUT and FORWARD in `nft list table`, and `-A INPUT ...` then
+ * puts INPUT last; in a --noflush batch `:INPUT ACCEPT [0:0]`, `-X` deletes INPUT, `-A OUTPUT ...`, `-X` keeps an
+ * empty ACCEPT OUTPUT, and `-P OUTPUT ACCEPT` (with or without `-F OUTPUT`), `-X` keeps an empty OUTPUT that was DROP.
+ */
+function dropIdleBaseChains(b: Block): void {
+  const t = b.table;
+  const order = t.kernelOrder;
+  if (order === undefined) return;
+  t.kernelOrder = order.filter((name) => {
+    const c = t.chains.get(name);
+    if (c === undefined || c.hook === null || c.rules.length > 0) return true;
+    const kept = b.base?.kernelOrder?.includes(name) === true ? b.base.chains.get(name) : undefined;
+    return (kept ?? c).policy !== 'ACCEPT';
+  });
+}
+
+/** Whether iptables-nft sends the kernel a message for `cmd`: not for `-F`, `-Z` or `-X` of every chain of a table its cache lacks. */
+function sendsMessage(cmd: RuleCommand): boolean {
+  return cmd.chain !== null || (cmd.op !== 'flush' && cmd.op !== 'zero' && cmd.op !== 'delete-chain');
+}
+
+/**
+ * writable() for a command that looks a rule up in chain `name` by its number or zeroes it (`-D CHAIN N`, `-R`,
+ * `-Z CHAIN`): a base chain the kernel's table does not hold yet (no line named it, Table.kernelOrder) is not in
+ * iptables' cache, so missing (iptables 1.8.9: each as the first line of a restore, or as `iptables` over a table
+ * with INPUT alone, is "No chain/target/match by that name."; after `-A OUTPUT ...` or `:OUTPUT ACCEPT` it is
+ * found; `-D OUTPUT -j ACCEPT` is "Bad rule" either way).
+ */
+function heldChain(b: Block, name: string): Chain | undefined {
+  const c = b.table.chains.get(name);
+  if (c !== undefined && c.hook !== null && b.table.kernelOrder?.includes(name) === false) return undefined;
+  return writable(b, name);
 }
 
 function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
@@ -294,7 +352,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
     case 'delete': {
-      const c = chainOf(cmd.chain);
+      const c = cmd.index !== null ? heldChain(b, cmd.chain) : chainOf(cmd.chain);
       if (!c) return 'No chain/target/match by that name.';
       if (cmd.index !== null) {
         if (cmd.index > c.rules.length) return 'Index of deletion too big.';
@@ -316,6 +374,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
     case 'delete-chain': {
+      if (cmd.chain === null) dropIdleBaseChains(b);
       const names = cmd.chain === null ? [...t.chains.values()].filter((c) => c.hook === null).map((c) => c.name) : [cmd.chain];
       for (const n of names) {
         const c = t.chains.get(n);
@@ -343,7 +402,10 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       // same lines under --noflush over a table with a FORWARD rule commit `-A OUTPUT -j ACCEPT` alone; an owner
       // rule in INPUT before the `-F` is never sent, so not refused; a `-D INPUT -j ACCEPT` after it is "Bad rule").
       if (cmd.op === 'flush' && cmd.chain === null && b.base === null) return undefined;
-      const list = cmd.chain === null ? [...t.chains.keys()].map((n) => chainOf(n)) : [chainOf(cmd.chain)];
+      const list = cmd.chain === null ? [...t.chains.keys()].map((n) => writable(b, n, false)) : [cmd.op === 'zero' ? heldChain(b, cmd.chain) : chainOf(cmd.chain)];
+      // iptables 1.8.9: `-P INPUT ACCEPT` (or `:INPUT ACCEPT [0:0]`) then `-Z OUTPUT` in a restore is "Bad built-in
+      // chain name.", without the policy "No chain/target/match by that name.".
+      if (cmd.op === 'zero' && cmd.chain !== null && list[0] === undefined && b.policySet === true && (t.chains.get(cmd.chain)?.hook ?? null) !== null) return 'Bad built-in chain name.';
       for (const c of list) {
         if (!c) return 'No chain/target/match by that name.';
         if (cmd.op === 'flush') {
@@ -374,7 +436,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       return undefined;
     }
     case 'replace':
-      return replaceRule(chainOf(cmd.chain), cmd.index, cmd.rules[0]);
+      return replaceRule(heldChain(b, cmd.chain), cmd.index, cmd.rules[0]);
     case 'rename-chain':
       return (b.renames ??= new ChainRenames()).request(t, cmd.chain, cmd.to, declaredInBlock(b, cmd.chain), line, at.to ?? at.chain ?? at.command);
     case 'policy': {
@@ -382,6 +444,7 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
       if (!c) return 'No chain/target/match by that name.';
       if (c.hook === null) return 'Bad built-in chain name';
       c.policy = cmd.policy;
+      b.policySet = true;
       return undefined;
     }
   }
@@ -570,10 +633,13 @@ export class RestoreApplier implements LineSink {
       // table is copied).
       const chains = keep ? (existing.chains.size < SMALL_TABLE ? new Map(existing.chains) : OverlayMap.over(existing.chains)) : null;
       const table: Table = chains !== null ? { name: existing!.name, chains } : emptyTable(l.table);
+      // A plain restore deletes the table and makes it anew (its `*TABLE` line): no base chain until a line names
+      // one. A table no restore made is taken as holding its base chains in the map's order.
+      table.kernelOrder = keep ? existing.kernelOrder?.slice() ?? [...existing.chains.values()].filter((c) => c.hook !== null).map((c) => c.name) : [];
       this.#block = {
         table, base: keep ? existing : null, scope: { table: table.name, lenient: opts.lenientComments === true, counters: opts.counters === true },
         touched: [], lastName: null, lastChain: null, made: [], madeAt: 0, mapName: null, mapChain: null, written: new Written(this.#lines, i + 1), deleted: new Map(), failed: false,
-        nonEmpty: existing !== undefined,
+        nonEmpty: keep,
       };
       return;
     }
@@ -581,7 +647,7 @@ export class RestoreApplier implements LineSink {
     if (!block) return;
     block.written.end = i;
     if (l.line > this.#firstParseError) block.failed = true;
-    if (l.kind === 'chain' || l.kind === 'command') block.nonEmpty = true;
+    if (!block.nonEmpty && (l.kind === 'chain' || (l.kind === 'command' && (isCachedLine(l) || sendsMessage(l.command))))) block.nonEmpty = true;
     if (l.kind === 'keep') {
       block.nonEmpty = true;
       // The chain as it is, with its rules' counters zeroed: the kernel flushed it and added the rules anew
@@ -608,7 +674,10 @@ export class RestoreApplier implements LineSink {
     if (l.kind === 'chain') {
       const c = writable(block, l.chain);
       if (c && c.hook !== null) {
-        if (l.policy) c.policy = l.policy;
+        if (l.policy) {
+          c.policy = l.policy;
+          block.policySet = true;
+        }
         // A built-in chain line sets the policy; under --noflush it does not flush the chain.
         if (opts.counters && l.counters) c.counters = { ...l.counters };
       } else if (c) {
@@ -655,7 +724,7 @@ export class RestoreApplier implements LineSink {
         block.table.chains = OverlayMap.settle(block.table.chains);
         rs.tables.set(block.table.name as TableName, block.table);
         markCommitted(block.table);
-      }
+      } else if (opts.noflush !== true) rs.tables.delete(block.table.name);
       this.#block = null;
     }
   }

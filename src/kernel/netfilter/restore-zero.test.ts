@@ -26,9 +26,21 @@ describe('iptables-restore -Z and built-in chain policies', () => {
 
   it('a policy set after -Z stays; -Z of another chain leaves it', () => {
     expect(policies(restore('*filter\n-Z\n-P FORWARD DROP\nCOMMIT\n').ruleset)).toContain(':FORWARD DROP [0:0]');
-    expect(policies(restore('*filter\n-P FORWARD DROP\n-Z OUTPUT\nCOMMIT\n').ruleset)).toContain(':FORWARD DROP [0:0]');
+    expect(policies(restore('*filter\n-P FORWARD DROP\n-A OUTPUT -j ACCEPT\n-Z OUTPUT\nCOMMIT\n').ruleset)).toContain(':FORWARD DROP [0:0]');
     const r = restore('*filter\n:FORWARD ACCEPT [0:0]\n-P FORWARD ACCEPT\n-Z\n-P INPUT DROP\nCOMMIT\n', DROP_FORWARD, { noflush: true }).ruleset;
     expect(policies(r)).toEqual([':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]']);
+  });
+});
+
+describe('iptables-restore -Z of a built-in chain the table does not hold yet', () => {
+  it('finds no chain; after a policy set in the block, "Bad built-in chain name." (iptables 1.8.9)', () => {
+    const first = (text: string): string => restore(`*filter\n${text}\nCOMMIT\n`).errors.map((e) => `${e.line}: ${e.message}`)[0];
+    expect(first('-Z OUTPUT')).toBe('2: No chain/target/match by that name.');
+    expect(first('-A INPUT -j ACCEPT\n-Z OUTPUT')).toBe('3: No chain/target/match by that name.');
+    expect(first('-P INPUT ACCEPT\n-Z OUTPUT')).toBe('3: Bad built-in chain name.');
+    expect(first(':INPUT DROP [0:0]\n-Z OUTPUT')).toBe('3: Bad built-in chain name.');
+    expect(first(':INPUT DROP [0:0]\n-D OUTPUT 1')).toBe('3: No chain/target/match by that name.');
+    expect(first('-A OUTPUT -j ACCEPT\n-Z OUTPUT')).toBeUndefined();
   });
 });
 

@@ -82,6 +82,15 @@ export interface Chain {
 export interface Table {
   name: TableName;
   chains: Map<string, Chain>;
+  /**
+   * The base chains the kernel's table holds, by name, in the order it holds them: the order iptables-nft created
+   * them, each when a line first named it (a rule, `-F CHAIN`, `-P`, a `:CHAIN` line; not `-F` or `-Z` of every
+   * chain), as nf_tables_newchain() appends to table->chains; nf_tables_validate() walks them in that order
+   * (table-validate.ts baseChains()). `-X` with no chain deletes an idle one (restore-apply.ts dropIdleBaseChains()),
+   * while iptables-save still prints it. Absent for a table no restore made: the map's order. Only a restore's own
+   * table is changed, before its COMMIT.
+   */
+  kernelOrder?: string[];
 }
 
 /** One namespace's iptables state (all five IPv4 tables). */
@@ -174,6 +183,7 @@ export function cloneTable(t: Table): Table {
     chains.set(name, copy);
   }
   const copy: Table = { name: t.name, chains };
+  if (t.kernelOrder !== undefined) copy.kernelOrder = t.kernelOrder.slice();
   // The same chains and jumps: valid when `t` is (committed-table.ts).
   if (isCommitted(t)) markCommitted(copy);
   return copy;

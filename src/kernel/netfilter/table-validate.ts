@@ -214,10 +214,25 @@ function anyTooDeep(table: Table, h = heights(table)): boolean {
   return false;
 }
 
+/**
+ * The base chains of `table` in the order nf_tables_validate() walks them, table->chains' order, which is the
+ * order they were created (Table.kernelOrder): iptables 1.8.9, filter `-A OUTPUT -j ACCEPT`, a loop A, `-A C -m
+ * owner ...`, `-A FORWARD -j C`, `-A OUTPUT -j A` refuses the last with EMLINK, met in OUTPUT before FORWARD's
+ * EINVAL (with `-A FORWARD -j ACCEPT` first, EINVAL). Base chains the list does not name follow in the map's order.
+ */
+export function baseChains(table: Table): Chain[] {
+  const out: Chain[] = [];
+  for (const name of table.kernelOrder ?? []) {
+    const c = table.chains.get(name);
+    if (c !== undefined && c.hook !== null && !out.includes(c)) out.push(c);
+  }
+  for (const c of table.chains.values()) if (c.hook !== null && !out.includes(c)) out.push(c);
+  return out;
+}
+
 /** The problem nft_table_validate() finds in `table`: a jump path too deep (or a loop), or a rule a reaching hook refuses. */
 function reachRefusal(table: Table, h = heights(table)): Refusal | null {
-  for (const base of table.chains.values()) {
-    if (base.hook === null) continue;
+  for (const base of baseChains(table)) {
     const deep = tooDeep(base, h);
     if (deep !== null) return deep;
     // The modules' own hooks in every chain this hook reaches (nft_match_validate(), nft_target_validate()).
@@ -230,7 +245,7 @@ function reachRefusal(table: Table, h = heights(table)): Refusal | null {
       for (const r of c.rules) {
         const t = targetChain(r);
         if (t !== null) todo.push(t);
-        const part = refusedPart(r, base.hook, false);
+        const part = refusedPart(r, base.hook!, false);
         if (part !== null) return refusal(r, c.name, part);
       }
     }
@@ -244,12 +259,11 @@ function reachRefusal(table: Table, h = heights(table)): Refusal | null {
  * level, and a chain entered at level NFT_JUMP_STACK_SIZE is EMLINK (iptables 1.8.9: nat `-A C2 -j MASQUERADE`,
  * `-A C2 -j C2`, `-A PREROUTING -j C2` is EINVAL; the two rules the other way round, EMLINK). A path too deep is
  * named at the base chain's jump that starts it, as tooDeep() does. A chain walked to its end at a level is
- * walked again only from a deeper one.
+ * walked again only from a deeper one. The base chains are walked in the table's order (baseChains()).
  */
 function kernelFirst(table: Table): Refusal | null {
-  for (const base of table.chains.values()) {
-    if (base.hook === null) continue;
-    const hook = base.hook;
+  for (const base of baseChains(table)) {
+    const hook = base.hook!;
     const clean = new Map<string, number>();
     const walk = (c: Chain, level: number, from: Rule | null): Refusal | null => {
       if (level === NFT_JUMP_STACK_SIZE) return { rule: from!, chain: base.name, errno: 'Too many links' };
@@ -285,7 +299,7 @@ function prefix(table: Table, lines: ReadonlyMap<Rule, number>, last: number): T
     const rules = c.rules.filter((r) => (lines.get(r) ?? 0) <= last);
     chains.set(name, { name: c.name, hook: c.hook, policy: c.policy, counters: c.counters, rules });
   }
-  return { name: table.name, chains };
+  return { name: table.name, chains, kernelOrder: table.kernelOrder };
 }
 
 /**
@@ -388,7 +402,7 @@ function withRemoved(table: Table, seen: readonly RemovedRule[]): Table {
     }
     end = start;
   }
-  return { name: table.name, chains };
+  return { name: table.name, chains, kernelOrder: table.kernelOrder };
 }
 
 /** The replay's table after line `at`: the rules written up to it (kept ones: 0) and not removed by then. */
@@ -398,7 +412,7 @@ function replayed(all: Table, lines: ReadonlyMap<Rule, number>, gone: ReadonlyMa
     const rules = c.rules.filter((r) => (lines.get(r) ?? 0) <= at && (gone.get(r) ?? Infinity) > at);
     chains.set(name, { name: c.name, hook: c.hook, policy: c.policy, counters: c.counters, rules });
   }
-  return { name: all.name, chains };
+  return { name: all.name, chains, kernelOrder: all.kernelOrder };
 }
 
 /**
