@@ -84,9 +84,16 @@ const ACCEPT: ChainVerdict = Object.freeze({ kind: 'accept' });
 const POLICY_DROP: ChainVerdict = Object.freeze({ kind: 'drop', reason: 'NETFILTER_DROP' });
 const RETURN: { kind: 'return' } = Object.freeze({ kind: 'return' });
 
+/** A walk's result before its first rule: ACCEPT, nothing decided, noted or counted; the walk's own to write. */
+function newResult(): EvalResult {
+  return { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
+}
+
 /** What a base chain without rules gives, by its policy: nothing in it is the walk's own, so it is shared. */
 function policyOnly(verdict: ChainVerdict): EvalResult {
-  return Object.freeze({ verdict, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE });
+  const res = newResult();
+  res.verdict = verdict;
+  return Object.freeze(res);
 }
 const ACCEPTED_BY_POLICY = policyOnly(ACCEPT);
 const DROPPED_BY_POLICY = policyOnly(POLICY_DROP);
@@ -183,7 +190,7 @@ export function evaluateChain(rs: Ruleset, table: TableName, chain: string, ctx:
   const t = rs.tables.get(table);
   const entry = t?.chains.get(chain);
   // No table, or no such chain: nothing is registered on the hook, the packet goes on.
-  if (!t || !entry) return { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
+  if (!t || !entry) return newResult();
   return evaluateTableChain(t, entry, ctx, opts);
 }
 
@@ -210,7 +217,7 @@ function jumpTarget(t: Table, name: string, known: JumpTargets | null): Chain | 
  * with the jump targets it keeps for `t`, if any.
  */
 export function evaluateTableChain(t: Table, entry: Chain, ctx: NfPacketContext, opts: EvalOptions = {}, jumps: JumpTargets | null = null): EvalResult {
-  const res: EvalResult = { verdict: ACCEPT, decidedBy: null, decidedRule: null, notrack: false, events: NONE, facts: NONE, visited: 0, branches: NONE, matched: NONE };
+  const res = newResult();
   const table = t.name;
   const bytes = ctx.packet.ip.totalLength;
   const facts = opts.facts === true;

@@ -311,14 +311,15 @@ function prefix(table: Table, lines: ReadonlyMap<Rule, number>, last: number): T
  * loop or a path too deep at the jump that closes it). The batch's rules are taken as only added, so once a
  * line leaves the table invalid every later one does (firstHookLine(), firstDeepLine()).
  */
-function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number, seen: readonly RemovedRule[], all: () => Table): Refusal {
+function firstInvalidRule(table: Table, written: WrittenBy, whole: Refusal, h: (name: string) => number, seen: readonly RemovedRule[]): Refusal {
   const lines = writtenLines(table, written);
   // A stream keeps no record of its lines (restore-apply.ts): the plain restore that follows names the rule.
   if (lines.size === 0) return whole;
   const last = firstAddedLine(table, lines, anyTooDeep(table, h));
   // Nothing the batch wrote is to blame (the table was refused as it was): the whole table's problem.
   if (last === Infinity || last === 0) return whole;
-  if (seen.length > 0) return firstInvalidReplayed(all(), written, lines, last, seen) ?? whole;
+  // Every rule the kernel saw, each where it was: ours with all the removals undone together.
+  if (seen.length > 0) return firstInvalidReplayed(withRemoved(table, seen), written, lines, last, seen) ?? whole;
   const state = prefix(table, lines, last);
   return named(state, lines, last, refusalOf(state) ?? whole);
 }
@@ -354,9 +355,8 @@ function named(state: Table, lines: ReadonlyMap<Rule, number>, last: number, fou
 }
 
 /**
- * firstInvalidRule() for a batch that removed rules (`seen`; `all`: every rule the kernel saw, each in its place,
- * withRemoved()): the replay holds each until the line that removed
- * it, so a table can be invalid after a line and valid again after a later `-D` (iptables 1.8.9: `-A C1 -j
+ * firstInvalidRule() for a batch that removed rules (`seen`; `all`: every rule the kernel saw, each in its
+ * place, withRemoved()): the replay holds each until the line that removed it, so a table can be invalid after a line and valid again after a later `-D` (iptables 1.8.9: `-A C1 -j
  * MASQUERADE`, `-A OUTPUT -j C1`, `-D OUTPUT 1`, `-A PREROUTING -j C1` in nat is refused at the OUTPUT jump).
  * The replay's table after a line holds the final table's rules written up to it and is held within the same
  * with every removed rule kept, and a table with more rules is no more valid: so the first invalid line lies
@@ -554,14 +554,11 @@ function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
  */
 export function validateTable(table: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
   const seen = removed.length > 0 ? seenRemoved(removed, written, flushed) : [];
-  // Every rule the kernel saw, each where it was: ours with all the removals undone together.
-  let every: Table | null = null;
-  const all = (): Table => (every ??= withRemoved(table, seen));
   const init = initRefusal(table, written, seen);
   const h = heights(table);
   const whole = init ?? refusalOf(table, h);
   if (whole === null) return [];
-  const named = init ?? firstInvalidRule(table, written, whole, h, seen, all);
+  const named = init ?? firstInvalidRule(table, written, whole, h, seen);
   const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
   const first: ValidationProblem = { message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) };
   const last = init === null && seen.length === 0 ? written(named.rule)?.line : undefined;

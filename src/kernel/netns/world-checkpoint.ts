@@ -1,8 +1,8 @@
 // Snapshot-and-rollback for a World built once and shared by many runs. Everything a packet's passage can
 // change is saved here, for each namespace the run enters (on its first touch): the small per-namespace
-// tables are copied whole (conntrack, `-m recent` lists, nfacct counters, client sockets, the IP id); the
-// neighbour table and the bridge and vxlan fdbs, which grow with the nodes, save each entry before its first
-// change (keyed-undo.ts); the state inside shared rule objects (rule and policy counters, nth counters) is
+// tables are copied whole (`-m recent` lists, nfacct counters, client sockets, the IP id); the neighbour table
+// and the bridge and vxlan fdbs, which grow with the nodes, save each entry before its first change
+// (keyed-undo.ts), and the conntrack table what the run reaches, each before its first change (table.ts); the state inside shared rule objects (rule and policy counters, nth counters) is
 // journalled on first write (state-journal.ts). The cost of a checkpoint is what the run touches, never the
 // number of namespaces, neighbours or rules.
 
@@ -21,7 +21,7 @@ interface NetnsCheckpoint {
   fdbs: readonly Fdb[];
   clients: ClientSocket[];
   requests: TcpRequestSocket[];
-  /** Saved whole on the run's first call into it (ConntrackTable.checkpoint()). */
+  /** Saves what the run reaches in it, each before its first change (ConntrackTable.checkpoint()). */
   conntrack: ConntrackTable | null;
   recent: MatchState['recent'] | null;
   nfacct: MatchState['nfacct'] | null;
