@@ -7,7 +7,6 @@
 // which finds the kernel's first problem with its exact message.
 // A graph the linear check made (compact-jump-check.ts) is read from it lazily (lazy-jump-graph.ts).
 
-import type { NfHook } from './hooks.js';
 import type { Chain, Rule, Table } from './ruleset.js';
 import { BUILTIN_CHAINS } from './ruleset.js';
 import { HOOK_BIT, allowedHooks, entryHooksAllow } from './hook-mask.js';
