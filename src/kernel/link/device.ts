@@ -20,10 +20,10 @@ export function scopeName(v: number): string {
 
 /** struct in_ifaddr: an address on a device. The first address of a subnet is primary, later ones secondary. */
 export interface IfAddr {
-  addr: Ipv4Addr;
-  len: number;
-  scope: number;
-  secondary: boolean;
+  readonly addr: Ipv4Addr;
+  readonly len: number;
+  readonly scope: number;
+  readonly secondary: boolean;
 }
 
 /** Per-port bridge flags (`bridge link`). */
@@ -34,8 +34,12 @@ export interface BridgePortFlags {
 
 /** struct net_device, reduced. Kind-specific state lives in the subclasses. */
 export class NetDevice {
-  up = true;
-  readonly addrs: IfAddr[] = [];
+  /**
+   * IFF_UP and the addresses, read-only here: Netns writes them (attach(), linkUp(), linkDown(), addAddress(),
+   * removeAddress()), because what it and its FIB keep (the address index, the dst cache) must follow each write.
+   */
+  readonly up: boolean = true;
+  readonly addrs: readonly IfAddr[] = [];
   /** The bridge this device is a port of (`master`). */
   master: NetDevice | null = null;
   port: BridgePortFlags | null = null;

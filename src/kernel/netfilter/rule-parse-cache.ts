@@ -37,7 +37,9 @@ import { ownCopy } from './tokenize.js';
 import type { Word } from './tokenize.js';
 import type { LineHolder, RecordMaker } from './restore-chain-source.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { ShapedCommand, fillScanned, fillTemplate, scannedOfShape, scannedOptionHash, scanWords, templateHash } from './rule-shape.js';
+import { scannedOfShape, templateHash } from './rule-shape.js';
+import { ShapedCommand, fillScanned, fillTemplate } from './rule-shape-fill.js';
+import { scannedOptionHash, scanWords } from './rule-scan.js';
 
 /** One parsed command line, kept as the template its rules are copied from. */
 export interface CachedCommand {
@@ -500,7 +502,7 @@ export class RuleParseCache {
 
   /**
    * After lookup() missed: the parse of `line`, a plainly written line of a shape that has a template, read in one
-   * scan of its characters (rule-shape.ts) and kept for the line; undefined when it is none, or a value reads
+   * scan of its characters (rule-scan.ts, rule-shape-fill.ts) and kept for the line; undefined when it is none, or a value reads
    * otherwise (the caller then reads it by lookupShape(), or parses it in full).
    */
   lookupScanned(table: TableName, lenientComments: boolean, line: string, chainNamed: (name: string) => string | undefined): CachedCommand | undefined {
@@ -608,7 +610,7 @@ export function entryChain(e: CachedCommand): string | null {
  */
 export function instantiateRule(e: CachedCommand, zero: boolean): Rule | null {
   if (e instanceof RebasedCommand) return e.freshRule(zero);
-  // A filled line (rule-shape.ts): its one rule, its command not made.
+  // A filled line (rule-shape-fill.ts): its one rule, its command not made.
   if (e instanceof ShapedCommand) return ruleSharing(e.rule, zero ? RULE_ZERO : ruleCounters(e.rule.counters));
   const c = e.command;
   if (c.op !== 'append' || c.rules.length !== 1) return null;

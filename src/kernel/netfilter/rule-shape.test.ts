@@ -11,7 +11,8 @@ import { ruleSpecText } from './rule-print.js';
 import { printSave } from './save-print.js';
 import { emptyRuleset } from './ruleset.js';
 import type { ShapeTemplate } from './rule-shape.js';
-import { optionHash, scannedOfShape, scannedOptionHash, scannedWords, scanWords, scanWordsPlain, shapeKey } from './rule-shape.js';
+import { scannedOfShape, shapeKey } from './rule-shape.js';
+import { optionHash, scannedOptionHash, scannedWords, scanWords, scanWordsPlain } from './rule-scan.js';
 import { splitWords } from './tokenize.js';
 
 /** Everything a parsed line carries that a later stage reads, rules as iptables-save prints them. */

@@ -147,8 +147,7 @@ function createLinks(world: World, nsSpec: NetnsSpec): void {
     }
     const mac = l.mac ?? world.macFor(ns.name, l.name);
     const dev = makeDevice(ns, l, mac, nsSpec);
-    dev.up = l.up ?? true;
-    ns.attach(dev);
+    ns.attach(dev, l.up ?? true);
   }
 }
 

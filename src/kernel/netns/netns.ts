@@ -13,9 +13,22 @@ import type { World } from './world.js';
 import type { NetfilterEngine } from '../netfilter/hooks.js';
 import type { NetfilterState, NsServices } from '../netfilter/hook-engine.js';
 
+/**
+ * What Netns alone writes of a device: NetDevice declares its link state and addresses read-only, so every other
+ * writer must go through attach(), linkUp(), linkDown(), addAddress() or removeAddress(), which also drop what
+ * is kept over them (the address index, the FIB's dst cache).
+ */
+interface DeviceState {
+  up: boolean;
+  readonly addrs: IfAddr[];
+}
+
+const stateOf = (dev: NetDevice): DeviceState => dev as unknown as DeviceState;
+
 /** struct net: one network namespace with its devices, FIB, neighbours, sockets and sysctls. */
 export class Netns {
-  readonly devices = new Map<string, NetDevice>();
+  /** By name, in the order attached; written only by attach() (the caches below follow it). */
+  readonly #devices = new Map<string, NetDevice>();
   readonly sysctls = new Sysctls();
   readonly fib = new Fib();
   readonly neigh = new NeighTable();
@@ -52,6 +65,11 @@ export class Netns {
     return this.world.env;
   }
 
+  /** The devices by name, in the order attached (`ip link` lists them so). */
+  get devices(): ReadonlyMap<string, NetDevice> {
+    return this.#devices;
+  }
+
   /** Tables, conntrack and match state, when the namespace has iptables rules. */
   get nf(): NetfilterState | null {
     return this.#nf;
@@ -76,7 +94,7 @@ export class Netns {
   }
 
   device(name: string): NetDevice | undefined {
-    return this.devices.get(name);
+    return this.#devices.get(name);
   }
 
   /** The forwarding databases of the bridges and vxlan devices, in the order of `devices` (checkpoints save them). */
@@ -84,20 +102,22 @@ export class Netns {
     let list = this.#fdbs;
     if (list === null) {
       list = [];
-      for (const dev of this.devices.values()) if ('fdb' in dev && dev.fdb instanceof Fdb) list.push(dev.fdb);
+      for (const dev of this.#devices.values()) if ('fdb' in dev && dev.fdb instanceof Fdb) list.push(dev.fdb);
       this.#fdbs = list;
     }
     return list;
   }
 
   loopback(): NetDevice {
-    const lo = this.devices.get('lo');
+    const lo = this.#devices.get('lo');
     if (!lo) throw new Error(`invariant: netns ${this.name} has no lo`);
     return lo;
   }
 
-  attach(dev: NetDevice): void {
-    this.devices.set(dev.name, dev);
+  /** register_netdevice() here, with the device's IFF_UP as its spec gives it (`up: false`: created down). */
+  attach(dev: NetDevice, up = true): void {
+    stateOf(dev).up = up;
+    this.#devices.set(dev.name, dev);
     this.#fdbs = null;
     this.#owners = null;
     this.fib.flushDstCache();
@@ -109,7 +129,7 @@ export class Netns {
     const mask = maskOf(len);
     const secondary = dev.addrs.some((a) => a.len === len && ((a.addr & mask) >>> 0) === ((addr & mask) >>> 0));
     const ifa: IfAddr = { addr, len, scope, secondary };
-    dev.addrs.push(ifa);
+    stateOf(dev).addrs.push(ifa);
     this.#owners = null;
     // inet_rtm_newaddr() -> ipv4_devconf_setall(): from now on the device ignores writes to conf.default.
     this.sysctls.setAll(dev.name);
@@ -174,17 +194,18 @@ export class Netns {
       (r.type === 'local' && r.len === 32 && touchedAddrs.has(r.dst))
       || (!ifa.secondary && r.dst === prefix && r.len === ifa.len && (r.type === 'unicast' || r.type === 'local'))
       || (!ifa.secondary && r.type === 'broadcast' && r.len === 32 && r.dst === brd)));
-    for (const a of gone) dev.addrs.splice(dev.addrs.indexOf(a), 1);
+    const addrs = stateOf(dev).addrs;
+    for (const a of gone) addrs.splice(addrs.indexOf(a), 1);
     this.#owners = null;
     for (const a of gone) {
       if (this.ownsAddr(a.addr) === undefined) this.fib.removeRoutesWhere((r) => r.prefsrc === a.addr);
     }
     if (promote) {
-      promote.secondary = false;
       // The promoted address moves after the last primary (inet_del_ifa()'s prev_prom), which ifaList() orders.
-      dev.addrs.splice(dev.addrs.indexOf(promote), 1);
-      dev.addrs.push(promote);
-      for (const a of [promote, ...secondaries.slice(1)]) this.#addAddressRoutes(dev, a);
+      const primary: IfAddr = { ...promote, secondary: false };
+      addrs.splice(addrs.indexOf(promote), 1);
+      addrs.push(primary);
+      for (const a of [primary, ...secondaries.slice(1)]) this.#addAddressRoutes(dev, a);
     }
     if (dev.addrs.length === 0) this.fib.removeRoutesWhere((r) => r.dev === dev.name);
     return true;
@@ -200,7 +221,7 @@ export class Netns {
     if (!dev.up) return;
     const peer = dev instanceof VethDevice ? dev.peer : null;
     const peerHadCarrier = peer !== null && peer.carrier;
-    dev.up = false;
+    stateOf(dev).up = false;
     this.fib.flushDstCache();
     this.fib.removeRoutesWhere((r) => r.dev === dev.name && r.scope !== RT_SCOPE_HOST);
     this.neigh.removeWhere((n) => n.dev === dev.name);
@@ -226,7 +247,7 @@ export class Netns {
   /** `ip link set DEV up`: fib_netdev_event(NETDEV_UP) -> fib_add_ifaddr() for each address; routes added by hand stay gone. */
   linkUp(dev: NetDevice): void {
     if (dev.up) return;
-    dev.up = true;
+    stateOf(dev).up = true;
     this.fib.flushDstCache();
     for (const a of dev.addrs.filter((x) => !x.secondary)) this.#addAddressRoutes(dev, a);
     for (const a of dev.addrs.filter((x) => x.secondary)) this.#addAddressRoutes(dev, a);
@@ -246,7 +267,7 @@ export class Netns {
     let owners = this.#owners;
     if (owners === null) {
       owners = new Map();
-      for (const d of this.devices.values()) {
+      for (const d of this.#devices.values()) {
         for (const a of d.addrs) if (!owners.has(a.addr)) owners.set(a.addr, d);
       }
       this.#owners = owners;
@@ -259,7 +280,7 @@ export class Netns {
   }
 
   deviceNames(): string[] {
-    return [...this.devices.keys()];
+    return [...this.#devices.keys()];
   }
 }
 

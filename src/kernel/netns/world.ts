@@ -9,7 +9,8 @@ import type { WorldSpec } from './world-spec.js';
  * checkpoint first and rolls back after (world-checkpoint.ts), so no run rebuilds the World.
  */
 export class World {
-  readonly namespaces = new Map<string, Netns>();
+  /** By name, in the order added; written only by addNetns() (namespacesWithNetfilter() follows it). */
+  readonly #namespaces = new Map<string, Netns>();
   #env: KernelEnv;
   /** The checkpoint of the run in progress: told before a namespace's state first changes (world-checkpoint.ts). */
   #firstWrite: ((ns: Netns) => void) | null = null;
@@ -52,13 +53,18 @@ export class World {
     return this.spec.name;
   }
 
+  /** The namespaces by name, in the order added. */
+  get namespaces(): ReadonlyMap<string, Netns> {
+    return this.#namespaces;
+  }
+
   netns(name: string): Netns | undefined {
-    return this.namespaces.get(name);
+    return this.#namespaces.get(name);
   }
 
   addNetns(name: string): Netns {
     const ns = new Netns(name, this);
-    this.namespaces.set(name, ns);
+    this.#namespaces.set(name, ns);
     this.#withNetfilter = null;
     return ns;
   }
@@ -71,7 +77,7 @@ export class World {
     let list = this.#withNetfilter;
     if (list === null) {
       list = [];
-      for (const ns of this.namespaces.values()) if (ns.nf !== null) list.push(ns);
+      for (const ns of this.#namespaces.values()) if (ns.nf !== null) list.push(ns);
       this.#withNetfilter = list;
     }
     return list;

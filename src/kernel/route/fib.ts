@@ -6,57 +6,57 @@ import { describeRoute } from './route-text.js';
 
 /** struct fib_alias + fib_info + one nexthop, reduced. */
 export interface FibRoute {
-  type: RouteType;
-  dst: Ipv4Addr;
-  len: number;
-  table: number;
-  dev: string | null;
-  gw: Ipv4Addr | null;
-  prefsrc: Ipv4Addr | null;
-  metric: number;
-  scope: number;
-  proto: string;
-  onlink: boolean;
-  mtu: number | null;
+  readonly type: RouteType;
+  readonly dst: Ipv4Addr;
+  readonly len: number;
+  readonly table: number;
+  readonly dev: string | null;
+  readonly gw: Ipv4Addr | null;
+  readonly prefsrc: Ipv4Addr | null;
+  readonly metric: number;
+  readonly scope: number;
+  readonly proto: string;
+  readonly onlink: boolean;
+  readonly mtu: number | null;
   /**
    * ECMP (fib_info with fib_nhs > 1): every nexthop. `dev` and `gw` above are then those of the nexthop in use:
    * the first in the table (nh_sel 0), the selected one in a lookup result (`nhSel`).
    */
-  nexthops?: FibNexthop[];
+  readonly nexthops?: readonly FibNexthop[];
   /** The nexthop a lookup selected (fib_result.nh_sel), for a multipath route. */
-  nhSel?: number;
+  readonly nhSel?: number;
 }
 
 /** struct fib_nh, reduced: one path of a multipath route. */
 export interface FibNexthop {
-  gw: Ipv4Addr | null;
-  dev: string | null;
-  weight: number;
-  onlink: boolean;
+  readonly gw: Ipv4Addr | null;
+  readonly dev: string | null;
+  readonly weight: number;
+  readonly onlink: boolean;
 }
 
 /** struct fib_rule, reduced to the selectors `ip rule` offers. */
 export interface FibRule {
-  priority: number;
-  not: boolean;
-  src: Ipv4Addr;
-  srcLen: number;
-  dst: Ipv4Addr;
-  dstLen: number;
-  iif: string | null;
-  oif: string | null;
-  mark: number;
-  markMask: number;
-  tos: number;
-  action: 'lookup' | 'blackhole' | 'unreachable' | 'prohibit';
-  table: number;
+  readonly priority: number;
+  readonly not: boolean;
+  readonly src: Ipv4Addr;
+  readonly srcLen: number;
+  readonly dst: Ipv4Addr;
+  readonly dstLen: number;
+  readonly iif: string | null;
+  readonly oif: string | null;
+  readonly mark: number;
+  readonly markMask: number;
+  readonly tos: number;
+  readonly action: 'lookup' | 'blackhole' | 'unreachable' | 'prohibit';
+  readonly table: number;
   /** FRA_IP_PROTO; 0 for any. */
-  ipproto?: number;
-  sport?: { start: number; end: number };
-  dport?: { start: number; end: number };
-  uidrange?: { start: number; end: number };
+  readonly ipproto?: number;
+  readonly sport?: { readonly start: number; readonly end: number };
+  readonly dport?: { readonly start: number; readonly end: number };
+  readonly uidrange?: { readonly start: number; readonly end: number };
   /** FRA_SUPPRESS_PREFIXLEN (-1, unset, in the kernel). */
-  suppressPrefixlength?: number;
+  readonly suppressPrefixlength?: number;
 }
 
 /** The flow key a lookup uses (struct flowi4). Output lookups have iif "lo", as Linux sets LOOPBACK_IFINDEX. */
@@ -160,14 +160,16 @@ const ROUTE_TEXT_MEMO_MAX = 4096;
  * Linux: net/ipv4/fib_trie.c (fib_table_lookup) and fib_rules.c (fib_rules_lookup).
  */
 export class Fib {
-  readonly tables = new Map<number, FibRoute[]>();
+  /**
+   * The tables and the rules, written only by the methods below: each write also drops what is kept over them
+   * (the prefix indexes, the route texts, the dst cache, the rule snapshot). Readers get read-only views.
+   */
+  readonly #tables = new Map<number, FibRoute[]>();
+  readonly #rules: FibRule[] = defaultRules();
   /** #anyFlowRules()'s snapshot. */
   #anyFlow: AnyFlowRules | undefined = undefined;
-  readonly rules: FibRule[] = defaultRules();
-  /** fib4_has_custom_rules(): set by the first `ip rule add`; it also unmerges the local table from main. */
-  customRules = false;
-  /** fib_has_custom_local_routes: a `local` route added by hand. */
-  customLocalRoutes = false;
+  #customRules = false;
+  #customLocalRoutes = false;
   /** The random multipath hash seed used while fib_multipath_hash_seed is 0, drawn on first use. */
   mpRandomSeed: number | null = null;
   /** Nexthop buckets the branch explorer decided, per route and flow (multipath.ts). */
@@ -228,9 +230,29 @@ export class Fib {
     return text;
   }
 
+  /** The routing tables by id, each in fib_table order (`ip route show table N` lists them). */
+  get tables(): ReadonlyMap<number, readonly FibRoute[]> {
+    return this.#tables;
+  }
+
+  /** The policy rules by priority (`ip rule show`). */
+  get rules(): readonly FibRule[] {
+    return this.#rules;
+  }
+
+  /** fib4_has_custom_rules(): set by the first `ip rule add`; it also unmerges the local table from main. */
+  get customRules(): boolean {
+    return this.#customRules;
+  }
+
+  /** fib_has_custom_local_routes: a `local` route added by hand. */
+  get customLocalRoutes(): boolean {
+    return this.#customLocalRoutes;
+  }
+
   /** Either of the above: they make fib_validate_source() do a full lookup instead of the address check. */
   get custom(): boolean {
-    return this.customRules || this.customLocalRoutes;
+    return this.#customRules || this.#customLocalRoutes;
   }
 
   /**
@@ -239,16 +261,16 @@ export class Fib {
    * they report main.
    */
   reportedTable(table: number): number {
-    return table === RT_TABLE_LOCAL && !this.customRules ? RT_TABLE_MAIN : table;
+    return table === RT_TABLE_LOCAL && !this.#customRules ? RT_TABLE_MAIN : table;
   }
 
   addRoute(r: FibRoute): void {
     this.#changed();
-    if (r.type === 'local' && r.proto !== 'kernel') this.customLocalRoutes = true;
-    let t = this.tables.get(r.table);
+    if (r.type === 'local' && r.proto !== 'kernel') this.#customLocalRoutes = true;
+    let t = this.#tables.get(r.table);
     if (!t) {
       t = [];
-      this.tables.set(r.table, t);
+      this.#tables.set(r.table, t);
     }
     t.push(r);
   }
@@ -257,17 +279,17 @@ export class Fib {
   removeRoutesOf(dev: string): void {
     this.#changed();
     const uses = (r: FibRoute): boolean => r.dev === dev || (r.nexthops ?? []).some((nh) => nh.dev === dev);
-    for (const [id, t] of this.tables) this.tables.set(id, t.filter((r) => !uses(r)));
+    for (const [id, t] of this.#tables) this.#tables.set(id, t.filter((r) => !uses(r)));
   }
 
   /** Removes every route `drop` selects, in every table; returns how many went. */
   removeRoutesWhere(drop: (r: FibRoute) => boolean): number {
     this.#changed();
     let n = 0;
-    for (const [id, t] of this.tables) {
+    for (const [id, t] of this.#tables) {
       const kept = t.filter((r) => !drop(r));
       n += t.length - kept.length;
-      this.tables.set(id, kept);
+      this.#tables.set(id, kept);
     }
     return n;
   }
@@ -280,7 +302,7 @@ export class Fib {
    */
   insertRoute(r: FibRoute, flags: RouteInsertFlags): 'EEXIST' | 'ENOENT' | null {
     this.#changed();
-    const t = this.tables.get(r.table) ?? [];
+    const t = this.#tables.get(r.table) ?? [];
     const same = t.filter((x) => x.dst === r.dst && x.len === r.len && x.metric === r.metric);
     if (same.length > 0) {
       if (flags.excl) return 'EEXIST';
@@ -288,15 +310,15 @@ export class Fib {
       if (flags.replace) {
         if (match === same[0]) return null;
         if (match !== undefined) return 'EEXIST';
-        if (r.type === 'local' && r.proto !== 'kernel') this.customLocalRoutes = true;
+        if (r.type === 'local' && r.proto !== 'kernel') this.#customLocalRoutes = true;
         t[t.indexOf(same[0])] = r;
         return null;
       }
       if (match !== undefined) return 'EEXIST';
     }
     if (!flags.create) return 'ENOENT';
-    if (!this.tables.has(r.table)) this.tables.set(r.table, t);
-    if (r.type === 'local' && r.proto !== 'kernel') this.customLocalRoutes = true;
+    if (!this.#tables.has(r.table)) this.#tables.set(r.table, t);
+    if (r.type === 'local' && r.proto !== 'kernel') this.#customLocalRoutes = true;
     if (same.length === 0 || flags.append) t.splice(same.length === 0 ? t.length : t.indexOf(same[same.length - 1]) + 1, 0, r);
     else t.splice(t.indexOf(same[0]), 0, r);
     return null;
@@ -305,7 +327,7 @@ export class Fib {
   /** fib_table_delete(): the first alias of the key that every given attribute matches, removed. */
   deleteRoute(k: RouteDeleteKey): FibRoute | undefined {
     this.#changed();
-    const t = this.tables.get(k.table);
+    const t = this.#tables.get(k.table);
     if (!t) return undefined;
     const at = t.findIndex((r) => r.dst === k.dst && r.len === k.len
       && (k.type === undefined || r.type === k.type)
@@ -322,7 +344,7 @@ export class Fib {
   /** rule_find() for fib_nl_delrule(): the first rule every given attribute matches, removed. */
   deleteRule(k: RuleDeleteKey): FibRule | undefined {
     this.#rulesChanged();
-    const at = this.rules.findIndex((r) => (k.priority === undefined || r.priority === k.priority)
+    const at = this.#rules.findIndex((r) => (k.priority === undefined || r.priority === k.priority)
       && (k.action === undefined || r.action === k.action)
       && (k.table === undefined || r.table === k.table)
       && (k.src === undefined || (r.srcLen === k.src.len && r.src === k.src.addr))
@@ -333,7 +355,7 @@ export class Fib {
       && (k.markMask === undefined || r.markMask === k.markMask)
       && (k.tos === undefined || r.tos === k.tos));
     if (at < 0) return undefined;
-    return this.rules.splice(at, 1)[0];
+    return this.#rules.splice(at, 1)[0];
   }
 
   /**
@@ -343,15 +365,15 @@ export class Fib {
   addRule(rule: Omit<FibRule, 'priority'> & { priority?: number }): FibRule {
     let priority = rule.priority;
     if (priority === undefined) {
-      const second = this.rules[1];
+      const second = this.#rules[1];
       priority = second && second.priority > 0 ? second.priority - 1 : 0;
     }
     const full: FibRule = { ...rule, priority };
     this.#rulesChanged();
-    this.customRules = true;
-    let i = this.rules.findIndex((r) => r.priority > priority!);
-    if (i < 0) i = this.rules.length;
-    this.rules.splice(i, 0, full);
+    this.#customRules = true;
+    let i = this.#rules.findIndex((r) => r.priority > priority!);
+    if (i < 0) i = this.#rules.length;
+    this.#rules.splice(i, 0, full);
     return full;
   }
 
@@ -385,7 +407,7 @@ export class Fib {
   }
 
   #lookup(key: FlowKey, usable: (r: FibRoute) => boolean, any: AnyFlowRules): FibResult {
-    const rules = this.rules;
+    const rules = this.#rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       // A rule without selectors (the default three) matches every flow: ruleMatches() is not asked.
@@ -444,8 +466,8 @@ export class Fib {
    */
   #anyFlowRules(): AnyFlowRules {
     const c = this.#anyFlow;
-    if (c !== undefined && c.rules.length === this.rules.length) return c;
-    const rules = this.rules.slice();
+    if (c !== undefined && c.rules.length === this.#rules.length) return c;
+    const rules = this.#rules.slice();
     const matchesAll = rules.map(matchesEveryFlow);
     const made = { rules, matchesAll, all: matchesAll.every(Boolean) };
     this.#anyFlow = made;
@@ -453,10 +475,10 @@ export class Fib {
   }
 
   #tableIndex(table: number): TableIndex | undefined {
-    const routes = this.tables.get(table);
+    const routes = this.#tables.get(table);
     if (!routes) return undefined;
     let idx = this.#indexes.get(table);
-    // The array and its length guard against a change made past the methods above.
+    // #changed() empties the indexes on every write; the array and its length are a second guard.
     if (idx === undefined || idx.routes !== routes || idx.length !== routes.length) {
       idx = indexTable(routes);
       this.#indexes.set(table, idx);
