@@ -118,6 +118,7 @@ if (a.kernel) {
       result[`kernelRoundTrip${key}`] = summarize(t.cpuUs.map((x) => x / 1000));
       result[`kernelRoundTrip${key}Busy`] = summarize(t.busyUs.map((x) => x / 1000));
       result[`kernelRoundTrip${key}Wall`] = summarize(t.wallUs.map((x) => x / 1000));
+      result[`kernelRoundTrip${key}Count`] = t.roundTrips;
     }
   }
 }

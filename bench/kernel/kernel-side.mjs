@@ -173,7 +173,7 @@ export function roundTripWorld(world, clientNetns, endpointNetns, nodeOf) {
  * `realize` (the commands `net realize` prints), udp-echo listening on `echoPort` in every endpoint pod, and
  * udp-rtt in the client pod making `count` new connections to each target in turn, each a datagram to the
  * ClusterIP and its answer back (kube-proxy's DNAT on the client's node, VXLAN to the endpoint's node and
- * back, the reverse NAT). Every node's conntrack table is flushed before each run. Returns, per target, `runs`
+ * back, the reverse NAT), fewer when a second's worth is fewer. Every node's conntrack table is flushed before each run. Returns, per target, `runs`
  * samples per round trip of: CPU microseconds udp-rtt and the echoes ran (cpuUs: the packets' whole way runs in
  * their syscalls, see udp-rtt.c), microseconds all cores were busy (busyUs: the same plus whatever else ran),
  * and wall microseconds.
@@ -199,16 +199,19 @@ export async function kernelRoundTrip({ world, clientNetns, endpointNetns, targe
         if (replies < n) throw new Error(`round trip to ${t.ip}:${t.port}: ${replies} of ${n} datagrams answered`);
         return { cpuUs: taskNs / 1000 / n, busyUs: (busy / hz) * 1e6 / n, wallUs: wallNs / 1000 / n };
       };
-      run(200, 60000); // ARP and the caches warm, as the trace's warm World is
+      // ARP and the caches warm, as the trace's warm World is; and as many round trips a run as fill about a
+      // second, up to `count` (at 10,000 Services a round trip walks KUBE-SERVICES five times, ~1.5 ms).
+      const warm = run(200, 60000);
+      const n = Math.max(200, Math.min(count, Math.round(1e6 / warm.wallUs)));
       const cpuUs = [], busyUs = [], wallUs = [];
       for (let r = 0; r < runs; r++) {
         for (const node of nodes) sh('ip', ['netns', 'exec', node, 'conntrack', '-F'], { timeout: 30_000 });
-        const m = run(count, 1024);
+        const m = run(n, 1024);
         cpuUs.push(m.cpuUs);
         busyUs.push(m.busyUs);
         wallUs.push(m.wallUs);
       }
-      out[t.name] = { cpuUs, busyUs, wallUs };
+      out[t.name] = { cpuUs, busyUs, wallUs, roundTrips: n };
     }
     return out;
   } finally {
