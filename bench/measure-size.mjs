@@ -84,7 +84,7 @@ const probe = (svc) => ({ name: svc.meta.name, from: client.netns, dst: svc.clus
 const nodeText = compiled.world.namespaces.find((n) => n.name === node.netns).iptables;
 result.nodeRules = nodeText.split('\n').filter((l) => l.startsWith('-A ')).length;
 if (a.kernel) {
-  const { kernelUnavailable, kernelRestore, kernelNewConnection } = await import('./kernel/kernel-side.mjs');
+  const { kernelUnavailable, kernelRestore, kernelNewConnection, kernelRoundTrip, roundTripWorld } = await import('./kernel/kernel-side.mjs');
   const why = kernelUnavailable();
   checkpoint();
   if (why !== undefined) result.kernelSkipped = why;
@@ -102,6 +102,24 @@ if (a.kernel) {
     // In ms, like every other figure.
     result.kernelConnFirst = summarize(us.first.map((x) => x / 1000));
     result.kernelConnLast = summarize(us.last.map((x) => x / 1000));
+
+    // The same round trip our trace follows, built for real: the client pod, the endpoint pods of both
+    // Services, their nodes (each with the whole node text) and the underlay, with an echo in each endpoint.
+    progress(`${label}: kernel round trips over VXLAN`);
+    const selects = (svc, p) => Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v);
+    const endpointNetns = compiled.pods.filter((p) => p.netns !== undefined && (selects(first, p) || selects(last, p))).map((p) => p.netns);
+    const nodeOf = new Map(compiled.pods.map((p) => [p.netns, p.node]));
+    const rt = await kernelRoundTrip({
+      world: roundTripWorld(compiled.world, client.netns, endpointNetns, (n) => nodeOf.get(n)),
+      clientNetns: client.netns, endpointNetns, echoPort: 5353, count: 10000, runs: RUNS,
+      targets: [{ name: 'first', ip: formatIpv4(first.clusterIP), port: 53 }, { name: 'last', ip: formatIpv4(last.clusterIP), port: 53 }],
+    });
+    for (const [key, t] of [['First', rt.first], ['Last', rt.last]]) {
+      result[`kernelRoundTrip${key}`] = summarize(t.cpuUs.map((x) => x / 1000));
+      result[`kernelRoundTrip${key}Busy`] = summarize(t.busyUs.map((x) => x / 1000));
+      result[`kernelRoundTrip${key}Wall`] = summarize(t.wallUs.map((x) => x / 1000));
+      result[`kernelRoundTrip${key}Count`] = t.roundTrips;
+    }
   }
 }
 

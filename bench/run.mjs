@@ -30,7 +30,10 @@ if (a.help) {
   --heap MB          the heap limit of each size's process (default 4096; the big compile's is 2048)
   --pool-max S       measure traces/s over the worker pool up to S Services only (default 1,000: each
                      thread compiles and builds its own World, minutes and gigabytes at 10,000)
-  --no-kernel        leave out the kernel columns (they need root, iproute2, iptables, conntrack and cc)
+  --no-kernel        leave out the kernel columns (they need root, iproute2, iptables, conntrack and cc):
+                     the node's rules through the real iptables-restore, one new connection through
+                     them, and the trace's own round trip built for real (net realize's commands: the
+                     client pod, the endpoint pods, their nodes, the underlay; an echo answers)
   --micro            also run bench/micro.mjs (shipped scenarios, indexed vs linear chains)
 `);
   process.exit(0);
@@ -109,6 +112,9 @@ for (const [S, s] of by) {
     fullSyncOverKernelRestore: ratio(s.fullSync, s.kernelRestore),
     fullSyncWarmOverKernelRestore: s.fullSyncRender && s.fullSyncApplyWarm && s.kernelRestore ? (s.fullSyncRender.median + s.fullSyncApplyWarm.median) / s.kernelRestore.median : null,
     traceLastWarmOverKernelConn: ratio(s.traceLastWarm, s.kernelConnLast),
+    traceFirstOverKernelRoundTrip: ratio(s.traceFirst, s.kernelRoundTripFirst),
+    traceLastOverKernelRoundTrip: ratio(s.traceLast, s.kernelRoundTripLast),
+    traceLastWarmOverKernelRoundTrip: ratio(s.traceLastWarm, s.kernelRoundTripLast),
     ourRestoreOverKernelRestore: ratio(s.ourRestore, s.kernelRestore),
     traceLastOverTraceLastAt100: ratio(s.traceLast, by.get(100)?.traceLast),
   };
@@ -139,6 +145,9 @@ out.push(row('trace to the last Service (w/ reply)', (s) => fmt(s.traceLast, 'us
 out.push(row('  the same, warm caches, a new flow each', (s) => fmt(s.traceLastWarm, 'us')));
 out.push(row('kernel new connection, first Service', (s) => fmt(s.kernelConnFirst, 'us')));
 out.push(row('kernel new connection, last Service', (s) => fmt(s.kernelConnLast, 'us')));
+out.push(row('kernel, the trace\'s round trip, first (CPU)', (s) => fmt(s.kernelRoundTripFirst, 'us')));
+out.push(row('kernel, the trace\'s round trip, last (CPU)', (s) => fmt(s.kernelRoundTripLast, 'us')));
+out.push(row('  the same, wall time', (s) => fmt(s.kernelRoundTripLastWall, 'us')));
 out.push(row('traces/s, one thread (pairs sampled)', (s) => s.tracesPerSecond1?.toFixed(1)));
 out.push(row(`traces/s, --jobs ${results.machine.cores}`, (s) => s.tracesPerSecondPool?.toFixed(1)));
 out.push(row('all pods x all Services (pairs)', (s) => s.allPairs));
@@ -147,6 +156,9 @@ out.push('ratios, same run');
 out.push(row('  trace first / kernel new connection', (s) => x(results.ratios[s.services].traceFirstOverKernelConn)));
 out.push(row('  trace last / kernel new connection', (s) => x(results.ratios[s.services].traceLastOverKernelConn)));
 out.push(row('  trace last, warm caches / kernel new conn.', (s) => x(results.ratios[s.services].traceLastWarmOverKernelConn)));
+out.push(row('  trace first / kernel round trip (CPU)', (s) => x(results.ratios[s.services].traceFirstOverKernelRoundTrip)));
+out.push(row('  trace last / kernel round trip (CPU)', (s) => x(results.ratios[s.services].traceLastOverKernelRoundTrip)));
+out.push(row('  trace last, warm / kernel round trip (CPU)', (s) => x(results.ratios[s.services].traceLastWarmOverKernelRoundTrip)));
 out.push(row('  full sync / kernel iptables-restore', (s) => x(results.ratios[s.services].fullSyncOverKernelRestore)));
 out.push(row('  full sync, parse cache warm / kernel restore', (s) => x(results.ratios[s.services].fullSyncWarmOverKernelRestore)));
 out.push(row('  our restore / kernel iptables-restore', (s) => x(results.ratios[s.services].ourRestoreOverKernelRestore)));

@@ -3,8 +3,8 @@
 // `pwb<pid>-...`, deleted again when a measurement ends (also on failure and on exit); nothing is configured in
 // the root namespace, and no packet leaves the namespaces (the node's routes to other nodes' pods end in a
 // sink namespace that drops what it is given).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,10 @@ import { performance } from 'node:perf_hooks';
 
 const PREFIX = `pwb${process.pid}-`;
 const made = new Set();
-let sender;
+/** The folder the C helpers are compiled into, once per bench run. */
+let binDir;
+/** Echo servers this module started, ended by PID. */
+const started = new Set();
 
 function sh(cmd, args, { input, timeout = 60_000 } = {}) {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
@@ -39,9 +42,21 @@ function delNetns(name) {
 }
 
 function cleanup() {
+  stopEchoes();
   for (const n of [...made]) delNetns(n);
-  if (sender) rmSync(dirname(sender), { recursive: true, force: true });
-  sender = undefined;
+  if (binDir) rmSync(binDir, { recursive: true, force: true });
+  binDir = undefined;
+}
+
+function echoPids() {
+  return [...started].map((c) => String(c.pid));
+}
+
+function stopEchoes() {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    started.delete(child);
+  }
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
@@ -64,14 +79,12 @@ export function kernelUnavailable() {
   return undefined;
 }
 
-/** The raw-socket sender, compiled once per bench run into a temporary folder. */
-function senderPath() {
-  if (sender) return sender;
-  const dir = mkdtempSync(join(tmpdir(), 'pwb-'));
-  const src = join(dirname(fileURLToPath(import.meta.url)), 'udp-burst.c');
-  must('cc', ['-O2', '-o', join(dir, 'udp-burst'), src]);
-  sender = join(dir, 'udp-burst');
-  return sender;
+/** The C helper `name` (udp-burst, udp-rtt, udp-echo), compiled once per bench run into a temporary folder. */
+function helperPath(name) {
+  binDir ??= mkdtempSync(join(tmpdir(), 'pwb-'));
+  const exe = join(binDir, name);
+  if (!existsSync(exe)) must('cc', ['-O2', '-o', exe, join(dirname(fileURLToPath(import.meta.url)), `${name}.c`)]);
+  return exe;
 }
 
 /** Wall time (ms) of `iptables-restore` loading `text` into a fresh namespace, `runs` times. */
@@ -101,7 +114,7 @@ export function kernelNewConnection({ text, podIP, gateway, podPrefixLen, cluste
   const node = `${PREFIX}node`;
   const pod = `${PREFIX}pod`;
   const sink = `${PREFIX}sink`;
-  const exe = senderPath();
+  const exe = helperPath('udp-burst');
   try {
     addNetns(node);
     addNetns(pod);
@@ -139,6 +152,85 @@ export function kernelNewConnection({ text, podIP, gateway, podPrefixLen, cluste
     delNetns(sink);
     delNetns(node);
   }
+}
+
+/**
+ * The part of a compiled cluster's World a round trip from `client` to `endpoints` crosses, for realize.ts:
+ * the underlay, the client pod and the endpoint pods, and their nodes (each with its whole iptables text),
+ * minus the veth pairs to every other pod and node. Listeners are left out: udp-echo answers instead.
+ */
+export function roundTripWorld(world, clientNetns, endpointNetns, nodeOf) {
+  const pods = new Set([clientNetns, ...endpointNetns]);
+  const keep = new Set(['underlay', ...pods, ...[...pods].map(nodeOf)]);
+  const namespaces = world.namespaces
+    .filter((n) => keep.has(n.name))
+    .map((n) => ({ ...n, listen: [], links: n.links.filter((l) => l.peer === undefined || keep.has(l.peer.netns)) }));
+  return { ...world, namespaces };
+}
+
+/**
+ * The kernel's cost of the same round trip our trace follows: `world` (roundTripWorld()) built for real by
+ * `realize` (the commands `net realize` prints), udp-echo listening on `echoPort` in every endpoint pod, and
+ * udp-rtt in the client pod making `count` new connections to each target in turn, each a datagram to the
+ * ClusterIP and its answer back (kube-proxy's DNAT on the client's node, VXLAN to the endpoint's node and
+ * back, the reverse NAT), fewer when a second's worth is fewer. Every node's conntrack table is flushed before each run. Returns, per target, `runs`
+ * samples per round trip of: CPU microseconds udp-rtt and the echoes ran (cpuUs: the packets' whole way runs in
+ * their syscalls, see udp-rtt.c), microseconds all cores were busy (busyUs: the same plus whatever else ran),
+ * and wall microseconds.
+ */
+export async function kernelRoundTrip({ world, clientNetns, endpointNetns, targets, echoPort, count, runs }) {
+  const { realizeCommands } = await import('../../dist/oracle/realize.js');
+  const prefix = `${PREFIX}r-`;
+  const { up } = realizeCommands(world, prefix);
+  const rtt = helperPath('udp-rtt');
+  const echo = helperPath('udp-echo');
+  const ns = (name) => `${prefix}${name}`;
+  for (const n of world.namespaces) made.add(ns(n.name));
+  try {
+    must('bash', ['-e'], { input: `${up.join('\n')}\n`, timeout: 900_000 });
+    for (const pod of endpointNetns) await startEcho(ns(pod), echo, echoPort);
+    const nodes = world.namespaces.filter((n) => n.iptables !== undefined && n.iptables.trim() !== '').map((n) => ns(n.name));
+    const out = {};
+    for (const t of targets) {
+      const run = (n, sport) => {
+        const args = [t.ip, String(t.port), String(n), String(sport), '500', ...echoPids()];
+        const line = must('ip', ['netns', 'exec', ns(clientNetns), rtt, ...args], { timeout: 300_000 });
+        const [wallNs, taskNs, busy, hz, replies] = line.trim().split(/\s+/).map(Number);
+        if (replies < n) throw new Error(`round trip to ${t.ip}:${t.port}: ${replies} of ${n} datagrams answered`);
+        return { cpuUs: taskNs / 1000 / n, busyUs: (busy / hz) * 1e6 / n, wallUs: wallNs / 1000 / n };
+      };
+      // ARP and the caches warm, as the trace's warm World is; and as many round trips a run as fill about a
+      // second, up to `count` (at 10,000 Services a round trip walks KUBE-SERVICES five times, ~1.5 ms).
+      const warm = run(200, 60000);
+      const n = Math.max(200, Math.min(count, Math.round(1e6 / warm.wallUs)));
+      const cpuUs = [], busyUs = [], wallUs = [];
+      for (let r = 0; r < runs; r++) {
+        for (const node of nodes) sh('ip', ['netns', 'exec', node, 'conntrack', '-F'], { timeout: 30_000 });
+        const m = run(n, 1024);
+        cpuUs.push(m.cpuUs);
+        busyUs.push(m.busyUs);
+        wallUs.push(m.wallUs);
+      }
+      out[t.name] = { cpuUs, busyUs, wallUs, roundTrips: n };
+    }
+    return out;
+  } finally {
+    stopEchoes();
+    for (const n of world.namespaces) delNetns(ns(n.name));
+  }
+}
+
+/** udp-echo in `netns`, resolved once it prints "ready" (bounded: 15 s); ended by PID in stopEchoes(). */
+function startEcho(netns, exe, port) {
+  const child = spawn('ip', ['netns', 'exec', netns, exe, String(port), '600000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`udp-echo in ${netns}: not ready after 15 s`)), 15_000);
+    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.once('data', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`udp-echo in ${netns} exited (${code}): ${err.trim()}`)); });
+  });
 }
 
 export function kernelCleanup() {
