@@ -5,7 +5,7 @@
 import type { Skb } from '../../packet/skb.js';
 import { endpoints } from '../../packet/describe.js';
 import type { CtResolution } from '../conntrack/index.js';
-import { ConntrackTable, formatEntry, natHook, natRequestOf } from '../conntrack/index.js';
+import { ConntrackTable, natHook, natRequestOf } from '../conntrack/index.js';
 import type { NatHookName } from '../conntrack/index.js';
 import { RT_SCOPE_UNIVERSE } from '../link/device.js';
 import type { Netns } from '../netns/netns.js';
@@ -240,7 +240,8 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
     table: null,
     chain: null,
     minor: res.state === 'ESTABLISHED',
-    facts: res.entry ? [formatEntry(res.entry, ns.env.timers.now())] : [],
+    // The entry's print is kept by its table: the listing at the end of the run reuses it when nothing changed.
+    facts: res.entry ? [nf.conntrack.printed(res.entry, ns.env.timers.now()).line] : [],
   });
 }
 
