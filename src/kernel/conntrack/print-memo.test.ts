@@ -23,6 +23,7 @@ describe('conntrack lines kept per entry', () => {
     const unNatted = t.printed(d, 0).line;
     expect(unNatted).toBe(formatEntry(d, 0));
     const r = natHook(t, ct, 'PREROUTING', q, seeded(1), 0, () => req('dnat', '10.244.1.5', '10.244.1.5', [8080, 8080]));
+    if (r.verdict === 'DROP') throw new Error(`unexpected ${r.reason}`);
     natHook(t, ct, 'POSTROUTING', r.packet, seeded(1), 0, () => null);
     t.confirm(d, 0);
     const natted = t.printed(d, 0).line;
