@@ -3,7 +3,7 @@
 // conntrack confirm INT_MAX). Tables come from iptables-restore text; conntrack and NAT from conntrack/.
 
 import type { Skb } from '../../packet/skb.js';
-import { endpoints } from '../../packet/describe.js';
+import { skbEndpoints } from '../../packet/describe.js';
 import type { CtResolution } from '../conntrack/index.js';
 import { ConntrackTable, natHook, natRequestOf } from '../conntrack/index.js';
 import type { NatHookName } from '../conntrack/index.js';
@@ -185,10 +185,6 @@ function skbCt(skb: Skb, ns: Netns): SkbConntrack | null {
   return ct && ct.netns === ns.name ? ct : null;
 }
 
-function tuplesText(skb: Skb): { src: string; dst: string } {
-  return endpoints(skb.packet);
-}
-
 /** Builds the engine behind `nfHook()` for a namespace. */
 export function netfilterEngine(ns: Netns, nf: NetfilterState): NetfilterEngine {
   return (skb, hctx) => runHook(ns, nf, skb, hctx);
@@ -231,7 +227,7 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
   if (existing) return;
   const res = nf.conntrack.resolve(skb.packet, ns.env.timers.now());
   skb.ct = { res, untracked: false, netns: ns.name } satisfies SkbConntrack;
-  const t = tuplesText(skb);
+  const t = skbEndpoints(skb);
   const what = res.state === 'INVALID' ? `INVALID (${res.reason})` : res.state === 'NEW' ? 'NEW connection' : `${res.state} (${res.direction === 'REPLY' ? 'reply' : 'original'} direction)`;
   report(ns, skb.leg, {
     dev,
@@ -275,7 +271,7 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
 function walk(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfContext, at: BaseChainAt): EvalResult {
   const { table: t, chain, jumps } = at;
   const table = t.name;
-  const seen = ns.env.nfObserver ? tuplesText(skb) : null;
+  const seen = ns.env.nfObserver ? skbEndpoints(skb) : null;
   const decide = ns.env.decide;
   if (chain.rules.length === 0 && chain.hook !== null && !decide) {
     // A base chain without rules: only its policy (and its counters). No rule reads the packet, so no
@@ -399,8 +395,6 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
   if (!ct?.res || ct.untracked || h.hook === 'FORWARD') return null;
   const hook = h.hook as NatHookName;
   let walked: EvalResult | null = null;
-  // The packet as it enters: NAT rewrites a copy (translate()), so it is printed only when that happens.
-  const entering = skb.packet;
   const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
     if (at === null) return null;
     const w = walk(ns, nf, plan, skb, h, at);
@@ -430,9 +424,10 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
   }
   if (r.verdict === 'DROP') return { verdict: 'DROP', reason: r.reason, rule: null };
   if (r.translation?.changed) {
-    const before = endpoints(entering);
+    // The packet as it entered (NAT rewrites a copy, translate(), and the walk leaves skb.packet as it is).
+    const before = skbEndpoints(skb);
     skb.packet = r.packet;
-    const after = tuplesText(skb);
+    const after = skbEndpoints(skb);
     ns.env.nfObserver?.({ kind: 'nat', netns: ns.name, leg: skb.leg, hook: h.hook, src: after.src, dst: after.dst });
     report(ns, skb.leg, {
       dev,
