@@ -347,9 +347,12 @@ function decidedText(res: EvalResult): string | null {
   return by && rule ? ruleText(by.chain, rule) : null;
 }
 
-/** The rule walk's lines (evaluateChain's `facts`), the hop's own array: a walk replayed by walk-memo.ts shares its result. */
-function stepFacts(res: EvalResult): string[] {
-  return res.facts.slice();
+/**
+ * The rule walk's lines (evaluateChain's `facts`) as the hop's facts, not copied: a hop's facts are read only
+ * (PathEvent.facts), so a walk replayed by walk-memo.ts may share them with the run that made them.
+ */
+function stepFacts(res: EvalResult): readonly string[] {
+  return res.facts;
 }
 
 /** One table's chain at this hook (raw, mangle, filter, security). */
