@@ -9,6 +9,7 @@ import type { TcpConntrack, TcpSysctls } from './tcp-state.js';
 import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
 import type { CtDirection, CtStatus, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
+import { invertedKey } from './tuple-of.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
 import { listingFrom, printEntry, type CtListing, type EntryPrinted } from './print.js';
@@ -284,6 +285,16 @@ export class ConntrackTable {
   /** Linux: nf_conntrack_tuple_taken(): some live entry other than `ignored` holds `tuple` in either direction. */
   isTaken(tuple: Tuple, ignored: CtEntry, now: number): boolean {
     const hit = this.lookup(tuple, now, ignored.zone);
+    return hit !== undefined && hit.entry !== ignored;
+  }
+
+  /**
+   * Linux: nf_nat_used_tuple(): isTaken() of invertTuple(t), the reply a connection given `t` would have, with
+   * no inverted tuple made (NAT asks it of every candidate tuple).
+   */
+  isReplyTaken(t: Tuple, ignored: CtEntry, now: number): boolean {
+    this.#beforeWrite();
+    const hit = this.#find(invertedKey(t, ignored.zone), now);
     return hit !== undefined && hit.entry !== ignored;
   }
 

@@ -16,6 +16,7 @@ import {
   IPPROTO_UDP,
 } from '../../wire/headers.js';
 import type { Tuple } from './tuple.js';
+import { fieldsKey, zonedKey } from './tuple-key.js';
 
 const ICMP_TIMESTAMP = 13;
 const ICMP_TIMESTAMPREPLY = 14;
@@ -95,6 +96,16 @@ export function tupleOf(p: IpPacket): Tuple | undefined {
   const inner = p.l4.proto === 'icmp' ? p.l4.quoted : undefined;
   if (!inner || isIcmpError(inner)) return undefined;
   return invertTuple(headerTuple(inner));
+}
+
+/**
+ * zonedKey(invertTuple(t), zone) without making the inverted tuple (nf_nat_used_tuple() asks it of every
+ * candidate); an ICMP tuple, whose inverse changes its type, takes that way.
+ */
+export function invertedKey(t: Tuple, zone: number): string {
+  if (t.proto === IPPROTO_ICMP) return zonedKey(invertTuple(t), zone);
+  const key = fieldsKey(t.proto, t.dst, t.dport, t.src, t.sport);
+  return zone === 0 ? key : `${key}%${zone}`;
 }
 
 /**
