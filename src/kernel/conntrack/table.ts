@@ -9,7 +9,7 @@ import type { TcpConntrack, TcpSysctls } from './tcp-state.js';
 import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
 import type { CtDirection, CtStatus, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
-import { invertedKey } from './tuple-of.js';
+import { headerKey, invertedKey } from './tuple-of.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
 import { listingFrom, printEntry, type CtListing, type EntryPrinted } from './print.js';
@@ -268,6 +268,12 @@ export class ConntrackTable {
   lookup(tuple: Tuple, now: number, zone = 0): CtHashHit | undefined {
     this.#beforeWrite();
     return this.#find(zonedKey(tuple, zone), now);
+  }
+
+  /** lookup() of a packet's header tuple in zone 0 (headerKey()): no tuple is made for a packet that has a connection. */
+  lookupPacket(packet: IpPacket, now: number): CtHashHit | undefined {
+    this.#beforeWrite();
+    return this.#find(headerKey(packet), now);
   }
 
   /** lookup() of a tuple's key (zonedKey()). */

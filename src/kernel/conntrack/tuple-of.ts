@@ -16,7 +16,7 @@ import {
   IPPROTO_UDP,
 } from '../../wire/headers.js';
 import type { Tuple } from './tuple.js';
-import { fieldsKey, zonedKey } from './tuple-key.js';
+import { fieldsKey, tupleKey, zonedKey } from './tuple-key.js';
 
 const ICMP_TIMESTAMP = 13;
 const ICMP_TIMESTAMPREPLY = 14;
@@ -82,6 +82,22 @@ export function headerTuple(p: IpPacket): Tuple {
       return { proto: IPPROTO_ICMP, src, sport: icmpId(l4.icmp.rest), dst, dport: ((l4.icmp.type & 0xff) << 8) | (l4.icmp.code & 0xff) };
     case 'other':
       return { proto: l4.number, src, sport: 0, dst, dport: 0 };
+  }
+}
+
+/** tupleKey(headerTuple(p)) without making the tuple (the lookup of a packet whose connection exists needs none). */
+export function headerKey(p: IpPacket): string {
+  const { src, dst } = p.ip;
+  const l4 = p.l4;
+  switch (l4.proto) {
+    case 'tcp':
+      return fieldsKey(IPPROTO_TCP, src, l4.tcp.sport, dst, l4.tcp.dport);
+    case 'udp':
+      return fieldsKey(IPPROTO_UDP, src, l4.udp.sport, dst, l4.udp.dport);
+    case 'sctp':
+      return fieldsKey(IPPROTO_SCTP, src, l4.sctp.sport, dst, l4.sctp.dport);
+    default:
+      return tupleKey(headerTuple(p));
   }
 }
 

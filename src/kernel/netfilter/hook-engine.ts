@@ -220,6 +220,12 @@ function runHook(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext): NfVerdi
   return { verdict: 'ACCEPT' };
 }
 
+/** How a conntrack hop names a packet of a known connection, by state and direction (one string each). */
+const CT_KNOWN = {
+  ESTABLISHED: { ORIGINAL: 'ESTABLISHED (original direction)', REPLY: 'ESTABLISHED (reply direction)' },
+  RELATED: { ORIGINAL: 'RELATED (original direction)', REPLY: 'RELATED (reply direction)' },
+} as const;
+
 /** Linux: nf_conntrack_in(): find or create the connection (unless raw's NOTRACK untracked it). */
 function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null): void {
   if (!nf.ctActive) return;
@@ -228,7 +234,7 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
   const res = nf.conntrack.resolve(skb.packet, ns.env.timers.now());
   skb.ct = { res, untracked: false, netns: ns.name } satisfies SkbConntrack;
   const t = skbEndpoints(skb);
-  const what = res.state === 'INVALID' ? `INVALID (${res.reason})` : res.state === 'NEW' ? 'NEW connection' : `${res.state} (${res.direction === 'REPLY' ? 'reply' : 'original'} direction)`;
+  const what = res.state === 'INVALID' ? `INVALID (${res.reason})` : res.state === 'NEW' ? 'NEW connection' : CT_KNOWN[res.state][res.direction];
   report(ns, skb.leg, {
     dev,
     stage: 'netfilter',
