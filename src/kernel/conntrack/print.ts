@@ -10,21 +10,22 @@ import type { Tuple } from './tuple.js';
 import { secondsLeft } from './view.js';
 
 /**
- * libnetfilter_conntrack proto2str[] for the protocols tracked here; the rest go through the generic
- * tracker and print as "unknown" (GRE and DCCP have their own trackers in Linux, not modelled).
+ * The start of a `conntrack -L` line: libnetfilter_conntrack proto2str[] padded to 8, then the number. The
+ * protocols tracked here have their own name; the rest go through the generic tracker and print as "unknown"
+ * (GRE and DCCP have their own trackers in Linux, not modelled).
  */
-function protoName(proto: number): string {
+function protoWords(proto: number): string {
   switch (proto) {
     case IPPROTO_TCP:
-      return 'tcp';
+      return 'tcp      6';
     case IPPROTO_UDP:
-      return 'udp';
+      return 'udp      17';
     case IPPROTO_ICMP:
-      return 'icmp';
+      return 'icmp     1';
     case IPPROTO_SCTP:
-      return 'sctp';
+      return 'sctp     132';
     default:
-      return 'unknown';
+      return `unknown  ${proto}`;
   }
 }
 
@@ -95,7 +96,7 @@ export function printEntry(entry: CtEntry, now: number, last: EntryPrinted | und
     replyText = sameReply ? last.replyText : formatTuple(reply);
   }
   // Built by concatenation (it is printed on every conntrack hop): words joined by one space.
-  let line = `${protoName(orig.proto).padEnd(8)} ${orig.proto} ${seconds}`;
+  let line = `${protoWords(orig.proto)} ${seconds}`;
   if (tcpState !== null) line += ` ${tcpState}`;
   if (sctp) line += ` ${sctp}`;
   line += ` ${origText}`;

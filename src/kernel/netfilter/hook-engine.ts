@@ -404,7 +404,7 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
   if (!ct?.res || ct.untracked || h.hook === 'FORWARD') return null;
   const hook = h.hook as NatHookName;
   let walked: EvalResult | null = null;
-  const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
+  const r = natHook(nf.conntrack, ct.res, hook, skb.packet, nsServices(ns).random, ns.env.timers.now(), () => {
     if (at === null) return null;
     const w = walk(ns, nf, plan, skb, h, at);
     walked = w;
