@@ -59,6 +59,30 @@ interface BaseChainAt {
   table: Table;
   chain: Chain;
   jumps: JumpTargets;
+  /** The last hop detail printed for a walk of this chain, with what it printed (hopDetail()). */
+  detail: HopDetail | null;
+}
+
+/** A netfilter hop's detail line with every input it printed besides the place: the deciding rule, the verdict, the family. */
+interface HopDetail {
+  readonly rule: string | null;
+  readonly verdict: string | null;
+  readonly bridge: boolean;
+  readonly text: string;
+}
+
+/**
+ * The detail line of a walk of `at` (a table's base chain at one hook): kept on the plan's place and printed
+ * again only when the rule that decided, the verdict or the family differ from the last walk's there.
+ */
+function hopDetail(at: BaseChainAt, hook: NfHook, rule: string | null, verdict: string | null, bridge: boolean): string {
+  const d = at.detail;
+  if (d !== null && d.rule === rule && d.verdict === verdict && d.bridge === bridge) return d.text;
+  const place = `${bridge ? 'bridge ' : ''}${at.table.name} ${hook}: `;
+  // The nat table names no verdict: its walk decides a binding (natStep()).
+  const text = verdict === null ? `${place}${rule ?? 'no NAT rule matched'}` : rule === null ? `${place}policy ${verdict}` : `${place}${rule} => ${verdict}`;
+  at.detail = { rule, verdict, bridge, text };
+  return text;
 }
 
 /** One function a hook runs: conntrack, its confirm, or a table's base chain (null for a nat table without one). */
@@ -98,7 +122,7 @@ function planHook(rs: Ruleset, hook: NfHook, jumps: Map<TableName, JumpTargets>)
     }
     let known = jumps.get(step);
     if (known === undefined) jumps.set(step, (known = new Map()));
-    steps.push({ step, at: { table, chain, jumps: known } });
+    steps.push({ step, at: { table, chain, jumps: known, detail: null } });
   }
   return steps;
 }
@@ -380,7 +404,7 @@ function tableStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: N
       chain: h.hook,
       rule,
       verdict: verdictName,
-      detail: `${h.family === 'bridge' ? 'bridge ' : ''}${table} ${h.hook}: ${rule ?? `policy ${verdictName}`}${rule ? ` => ${verdictName}` : ''}`,
+      detail: hopDetail(at, h.hook, rule, verdictName, h.family === 'bridge'),
       facts: stepFacts(res),
       minor: rule === null && v.kind === 'accept',
     });
@@ -417,7 +441,7 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
     return natRequestOf(nat, addr);
   });
   const res = walked as EvalResult | null;
-  if (res && res.visited > 0) {
+  if (res && res.visited > 0 && at !== null) {
     const rule = decidedText(res);
     report(ns, skb.leg, {
       dev,
@@ -426,7 +450,7 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
       chain: h.hook,
       rule,
       verdict: rule ? 'NAT' : null,
-      detail: `${h.family === 'bridge' ? 'bridge ' : ''}nat ${h.hook}: ${rule ?? 'no NAT rule matched'}`,
+      detail: hopDetail(at, h.hook, rule, null, h.family === 'bridge'),
       facts: stepFacts(res),
       minor: rule === null,
     });
