@@ -78,4 +78,51 @@ describe('conntrack lines kept per entry', () => {
     const c = t.resolve(udp('10.0.0.1', 4001, '10.0.0.2', 53), 0).entry!;
     expect(printEntry(c, 0, pa).line).toBe(formatEntry(c, 0));
   });
+
+  it('a run on the same ports again goes through the same states: each print is the last run\'s, and right', () => {
+    const t = new ConntrackTable();
+    const q = udp('10.0.0.1', 4000, '10.0.0.2', 53);
+    // Six states per run (more than the prints kept per id): new, confirmed at two times, replied at three.
+    const run = (): { line: string; fresh: string; print: object }[] => {
+      t.checkpoint();
+      const out: { line: string; fresh: string; print: object }[] = [];
+      const note = (e: Parameters<typeof formatEntry>[0], now: number) => {
+        const p = t.printed(e, now);
+        out.push({ line: p.line, fresh: formatEntry(e, now), print: p });
+      };
+      const e = t.resolve(q, 0).entry!;
+      note(e, 0);
+      t.confirm(e, 0);
+      note(e, 1000);
+      note(e, 2000);
+      t.resolve(answer(q), 2000);
+      for (const now of [2000, 3000, 4000]) note(e, now);
+      t.rollbackCheckpoint();
+      return out;
+    };
+    const first = run();
+    const second = run();
+    for (const r of [...first, ...second]) expect(r.line).toBe(r.fresh);
+    expect(second.map((r) => r.line)).toEqual(first.map((r) => r.line));
+    expect(new Set(first.map((r) => r.line)).size).toBe(6);
+  });
+
+  it('a run through no more states than the prints kept per id reuses every print of the last run', () => {
+    const t = new ConntrackTable();
+    const q = udp('10.0.0.1', 4000, '10.0.0.2', 53);
+    const run = (): object[] => {
+      t.checkpoint();
+      const e = t.resolve(q, 0).entry!;
+      const prints: object[] = [t.printed(e, 0)];
+      t.confirm(e, 0);
+      t.resolve(answer(q), 0);
+      prints.push(t.printed(e, 0), t.printed(e, 1500));
+      t.rollbackCheckpoint();
+      return prints;
+    };
+    const first = run();
+    const second = run();
+    expect(new Set(first).size).toBe(3);
+    second.forEach((p, i) => expect(p).toBe(first[i]));
+  });
 });

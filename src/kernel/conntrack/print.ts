@@ -68,6 +68,15 @@ function samePrint(printed: Tuple, t: Tuple): boolean {
   return printed === t || (printed.proto === t.proto && printed.src === t.src && printed.dst === t.dst && printed.sport === t.sport && printed.dport === t.dport);
 }
 
+/** Whether `printed` is what printEntry(entry, now) would print: every input the same. */
+export function printsSame(printed: EntryPrinted, entry: CtEntry, now: number): boolean {
+  return (
+    samePrint(printed.orig, entry.orig) && samePrint(printed.reply, entry.reply) && printed.seconds === secondsLeft(entry, now) &&
+    printed.replied === entry.status.has('SEEN_REPLY') && printed.assured === entry.status.has('ASSURED') && printed.mark === entry.mark &&
+    printed.zone === entry.zone && printed.tcpState === (entry.tcp ? entry.tcp.state : null) && printed.sctp === entry.sctp
+  );
+}
+
 /**
  * formatEntry() with what it printed from, `last` (an earlier print of this or another entry) given back when
  * every input is the same, and each tuple's text taken from it when that tuple prints the same.

@@ -12,7 +12,7 @@ import { zonedKey } from './tuple-key.js';
 import { headerKey, invertedKey } from './tuple-of.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
-import { listingFrom, printEntry, type CtListing, type EntryPrinted } from './print.js';
+import { listingFrom, printEntry, printsSame, type CtListing, type EntryPrinted } from './print.js';
 
 export interface CtConfig extends TcpSysctls {
   /** Frozen: replaced whole (restoreState()), never written in place, so a checkpoint keeps the reference. */
@@ -88,6 +88,12 @@ export interface ConntrackTableState {
   readonly stats: CtStats;
   readonly config: CtConfig;
 }
+
+/**
+ * Prints kept per entry id (ConntrackTable.printed()): a connection goes through a few states a run prints (new,
+ * NATed, replied, and the end-of-run listing's time left), and a run on the same ports goes through them again.
+ */
+const PRINTS_KEPT = 4;
 
 /** One bit per status name, for comparing status sets without copying them. */
 const STATUS_BIT: Readonly<Record<CtStatus, number>> = {
@@ -230,12 +236,12 @@ export class ConntrackTable {
    */
   #rows: readonly ListingMemo[] = [];
   /**
-   * printed()'s memo: each entry's last print by id. An id names one entry at a time but is given again after a
-   * rollback (the id counter goes back), so a print is reused only when every input it printed is the same
-   * (printEntry() compares them): a run's new connection on the same ports as the last run's prints nothing
-   * again. Deleted entries leave it.
+   * printed()'s memo: each entry's last few prints by id, the latest first (at most PRINTS_KEPT). An id names one
+   * entry at a time but is given again after a rollback (the id counter goes back), so a print is reused only
+   * when every input it printed is the same (samePrint()): a run's new connection on the same ports as the last
+   * run's goes through the same states and prints none of them again. Deleted entries leave it.
    */
-  readonly #printed = new Map<number, EntryPrinted>();
+  readonly #printed = new Map<number, EntryPrinted[]>();
   /** A status set's names sorted, by statusBits() (a pure function of the bits). */
   readonly #statusNames = new Map<number, readonly string[]>();
   /** An open checkpoint: its undo, begun by the first call that may change the table (null until then). */
@@ -440,9 +446,16 @@ export class ConntrackTable {
    * it prints the same (a conntrack hop's fact, then the end-of-run listing), and its tuples' texts while they do.
    */
   printed(e: CtEntry, now: number): EntryPrinted {
-    const last = this.#printed.get(e.id);
-    const p = printEntry(e, now, last);
-    if (p !== last) this.#printed.set(e.id, p);
+    const kept = this.#printed.get(e.id);
+    if (kept === undefined) {
+      const p = printEntry(e, now, undefined);
+      this.#printed.set(e.id, [p]);
+      return p;
+    }
+    for (let i = 0; i < kept.length; i++) if (printsSame(kept[i], e, now)) return kept[i];
+    const p = printEntry(e, now, kept[0]);
+    if (kept.length === PRINTS_KEPT) kept.pop();
+    kept.unshift(p);
     return p;
   }
 
