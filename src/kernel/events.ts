@@ -91,7 +91,7 @@ export interface PathEvent {
   /** The packet as tcpdump would print it here. */
   packet?: string;
   /** Supporting facts (route chosen, sysctl values, fdb entries) shown at `--detail detailed`. */
-  facts?: string[];
+  facts?: readonly string[];
   /** Virtual time in ms, filled in by the sink. */
   t?: number;
   /** Shown only at `--detail detailed` (ARP chatter, no-op hooks). */

@@ -1,7 +1,7 @@
 // describeSkb() keeps the last tcpdump line on the skb: it must print what describePacket() prints after
 // every change of what the line shows, and reuse the line only for the same packet with the same fields.
 import { describe, expect, it } from 'vitest';
-import { describePacket, describeSkb } from './describe.js';
+import { describePacket, describeSkb, endpoints, skbEndpoints } from './describe.js';
 import type { IpPacket } from './frame.js';
 import { clonePacket, newSkb } from './skb.js';
 
@@ -66,5 +66,43 @@ describe('describeSkb (the tcpdump line kept on the skb)', () => {
     const skb = newSkb({ ip: { ...ip, protocol: 1 }, l4: { proto: 'icmp', icmp: { type: 8, code: 0, checksum: 0, rest: 1 } }, payloadLength: 56 }, 0);
     expect(describeSkb(skb)).toBe(describePacket(skb.packet));
     expect(skb.line).toBeNull();
+  });
+});
+
+describe('skbEndpoints (the endpoints kept on the skb)', () => {
+  it('prints what endpoints() prints after every change of an address or port, and reuses them otherwise', () => {
+    const skb = newSkb(udp(), 0);
+    const first = skbEndpoints(skb);
+    expect(first).toEqual(endpoints(skb.packet));
+    skb.packet = clonePacket(skb.packet);
+    skb.packet.ip.ttl = 1;
+    expect(skbEndpoints(skb)).toBe(first);
+    const edits: Array<(p: IpPacket) => void> = [
+      (p) => { p.ip.dst = 0x0a000063; },
+      (p) => { p.ip.src = 0x0a000063; },
+      (p) => { if (p.l4.proto === 'udp') p.l4.udp.sport = 7; },
+      (p) => { if (p.l4.proto === 'udp') p.l4.udp.dport = 5353; },
+      (p) => { p.l4 = { proto: 'icmp', icmp: { type: 8, code: 0, checksum: 0, rest: 7 } }; },
+      (p) => { p.ip.src = 0x0a000001; },
+    ];
+    let last = first;
+    for (const edit of edits) {
+      edit(skb.packet);
+      const ends = skbEndpoints(skb);
+      expect(ends).toEqual(endpoints(skb.packet));
+      expect(ends).not.toEqual(last);
+      last = ends;
+    }
+  });
+  it('a line printed after endpoints (and endpoints after a line) shows the packet\'s own addresses', () => {
+    const skb = newSkb(tcp(), 0);
+    skbEndpoints(skb);
+    // The reply: addresses swapped, so each is taken from the other side of what was printed.
+    const p = skb.packet;
+    skb.packet = { ...p, ip: { ...p.ip, src: p.ip.dst, dst: 0x0a0000ff } };
+    expect(describeSkb(skb)).toBe(describePacket(skb.packet));
+    skb.packet = { ...skb.packet, ip: { ...skb.packet.ip, src: 0x0a0000fe } };
+    expect(skbEndpoints(skb)).toEqual(endpoints(skb.packet));
+    expect(describeSkb(skb)).toBe(describePacket(skb.packet));
   });
 });

@@ -1,7 +1,7 @@
 import type { ArpPacket, TcpFlags } from '../wire/headers.js';
 import { formatIpv4 } from '../wire/ipv4-addr.js';
 import type { IpPacket } from './frame.js';
-import type { PacketLine, Skb } from './skb.js';
+import type { PacketEnds, PacketLine, Skb } from './skb.js';
 
 /** Endpoints "addr:port" (tcp/udp/sctp) or "addr" (icmp). */
 export function endpoints(p: IpPacket): { src: string; dst: string } {
@@ -17,6 +17,52 @@ export function endpoints(p: IpPacket): { src: string; dst: string } {
     default:
       return { src: s, dst: d };
   }
+}
+
+/**
+ * endpoints(skb.packet), kept on the skb (Skb.ends) for the next hop that prints the same addresses and ports (a
+ * conntrack hop, then NAT's "before", of one packet; the same endpoints after a copy or a decapsulation): reused
+ * when the values printed are the same, whatever the packet object. Shared: the caller must not write it.
+ */
+export function skbEndpoints(skb: Skb): { src: string; dst: string } {
+  const p = skb.packet;
+  const l4 = p.l4;
+  let sport = -1;
+  let dport = -1;
+  if (l4.proto === 'udp') {
+    sport = l4.udp.sport;
+    dport = l4.udp.dport;
+  } else if (l4.proto === 'tcp') {
+    sport = l4.tcp.sport;
+    dport = l4.tcp.dport;
+  } else if (l4.proto === 'sctp') {
+    sport = l4.sctp.sport;
+    dport = l4.sctp.dport;
+  }
+  const src = p.ip.src;
+  const dst = p.ip.dst;
+  const m = skb.ends;
+  if (m !== null && m.src === src && m.dst === dst && m.sport === sport && m.dport === dport) return m.ends;
+  const srcText = addrText(skb, src);
+  const dstText = addrText(skb, dst);
+  const ends = sport < 0 ? { src: srcText, dst: dstText } : { src: `${srcText}:${sport}`, dst: `${dstText}:${dport}` };
+  skb.ends = { src, dst, sport, dport, srcText, dstText, ends } satisfies PacketEnds;
+  return ends;
+}
+
+/** formatIpv4(addr), taken from the skb's last line or endpoints when one of them printed that address. */
+function addrText(skb: Skb, addr: number): string {
+  const m = skb.ends;
+  if (m !== null) {
+    if (m.src === addr) return m.srcText;
+    if (m.dst === addr) return m.dstText;
+  }
+  const l = skb.line;
+  if (l !== null) {
+    if (l.src === addr) return l.srcText;
+    if (l.dst === addr) return l.dstText;
+  }
+  return formatIpv4(addr);
 }
 
 /**
@@ -46,8 +92,10 @@ export function describeSkb(skb: Skb): string {
   if (m !== null && m.packet === p && m.l4 === l4 && m.src === p.ip.src && m.dst === p.ip.dst && m.len === p.payloadLength && m.a === a && m.b === b && m.c === c && m.d === d && m.e === e) {
     return m.text;
   }
-  const text = describePacket(p);
-  skb.line = { packet: p, src: p.ip.src, dst: p.ip.dst, len: p.payloadLength, l4, a, b, c, d, e, text } satisfies PacketLine;
+  const srcText = addrText(skb, p.ip.src);
+  const dstText = addrText(skb, p.ip.dst);
+  const text = describeWith(p, srcText, dstText);
+  skb.line = { packet: p, src: p.ip.src, dst: p.ip.dst, len: p.payloadLength, l4, a, b, c, d, e, text, srcText, dstText } satisfies PacketLine;
   return text;
 }
 
@@ -107,8 +155,11 @@ function describeIcmp(p: IpPacket): string {
 
 /** One line as `tcpdump -n` prints an IPv4 packet. */
 export function describePacket(p: IpPacket): string {
-  const s = formatIpv4(p.ip.src);
-  const d = formatIpv4(p.ip.dst);
+  return describeWith(p, formatIpv4(p.ip.src), formatIpv4(p.ip.dst));
+}
+
+/** describePacket() given its two addresses printed (`s` and `d`). */
+function describeWith(p: IpPacket, s: string, d: string): string {
   switch (p.l4.proto) {
     case 'tcp': {
       const t = p.l4.tcp;

@@ -33,6 +33,8 @@ export interface Skb {
   hops: number;
   /** describeSkb()'s memo: the last tcpdump line printed for this skb's packet, with what it printed. */
   line: PacketLine | null;
+  /** skbEndpoints()'s memo: the last endpoints printed for this skb's packet, with what they print. */
+  ends: PacketEnds | null;
 }
 
 /**
@@ -52,10 +54,28 @@ export interface PacketLine {
   readonly d: number;
   readonly e: number;
   readonly text: string;
+  /** The two addresses as printed (formatIpv4() of `src` and `dst`), for the next line or endpoints that print them. */
+  readonly srcText: string;
+  readonly dstText: string;
+}
+
+/**
+ * Endpoints (endpoints()) with the values they print: the addresses and the ports (-1 for a protocol without
+ * ports), so they are reused for any packet of the skb that prints the same, whatever object it is.
+ */
+export interface PacketEnds {
+  readonly src: number;
+  readonly dst: number;
+  readonly sport: number;
+  readonly dport: number;
+  readonly srcText: string;
+  readonly dstText: string;
+  /** Shared by every hop that prints these endpoints: read only (the trace's before/after). */
+  readonly ends: { src: string; dst: string };
 }
 
 export function newSkb(packet: IpPacket, leg: number, mark = 0): Skb {
-  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, brNfDone: false, dstLocal: false, pmtudisc: null, hops: 0, line: null };
+  return { packet, iif: null, mark, pktType: 'host', leg, ct: null, brNfDone: false, dstLocal: false, pmtudisc: null, hops: 0, line: null, ends: null };
 }
 
 /** A copy for flooding or looping back: headers copied so later rewrites of one do not touch the other. */

@@ -19,7 +19,7 @@ export interface RecordedEvent {
   after: { src: string; dst: string } | null;
   packet: string | undefined;
   /** Absent (undefined) when there are none. */
-  facts: string[] | undefined;
+  facts: readonly string[] | undefined;
   /** true, or undefined. */
   minor: true | undefined;
   t: number;

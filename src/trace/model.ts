@@ -32,7 +32,7 @@ export interface Hop {
   /** The packet as tcpdump would print it at this point (set on rcv/xmit hops). */
   packet?: string;
   /** Extra facts for `--detail detailed`: route chosen, fdb entry, sysctl values consulted. */
-  facts?: string[];
+  facts?: readonly string[];
   /** Shown only at `--detail detailed`. */
   minor?: boolean;
   /** Virtual time of the hop, in milliseconds since the packet was sent. */

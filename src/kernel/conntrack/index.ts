@@ -15,5 +15,5 @@ export { setupNat, allocNullBinding, natInitialized, type NatSetupResult } from 
 export { chooseAddress, type RandomSource } from './nat-unique.js';
 export { translate, type NatTranslation } from './nat-translate.js';
 export { natHook, type NatHookResult } from './nat-hook.js';
-export { formatEntry, formatTuple, formatTable, listingOf, type CtListing } from './print.js';
+export { formatEntry, formatTuple, formatTable, listingOf, type CtListing, type EntryPrinted } from './print.js';
 export { view, resolutionView, stateOf, secondsLeft } from './view.js';

@@ -6,18 +6,14 @@ import { ICMP_REDIRECT } from '../../wire/headers.js';
 import type { CtEntry } from './entry.js';
 import type { NatManip } from './nat-request.js';
 import type { CtDirection, CtStatus, Tuple } from './tuple.js';
-import { headerTuple, icmpInverseType, invertTuple, isIcmpError } from './tuple-of.js';
+import { icmpInverseType, invertTuple, isIcmpError } from './tuple-of.js';
 
 export type NatTranslation =
   | {
       ok: true;
+      /** The packet after the manipulation: a rewritten copy, or the packet itself when `changed` is false. */
       packet: IpPacket;
       changed: boolean;
-      /** The packet's own header tuple (for an ICMP error: its outer addresses, type and code) before and after. */
-      before: Tuple;
-      after: Tuple;
-      /** For an ICMP error: the quoted packet's tuple before and after (it is un-NATed too). */
-      quoted?: { before: Tuple; after: Tuple };
     }
   /** nf_nat_icmp_reply_translation(): an ICMP redirect about a NATed connection is dropped. */
   | { ok: false; reason: 'NAT_ICMP_REDIRECT' };
@@ -71,12 +67,10 @@ function manipL4(l4: L4, target: Tuple, manip: NatManip): L4 {
  */
 export function translate(packet: IpPacket, entry: CtEntry, direction: CtDirection, manip: NatManip): NatTranslation {
   if (isIcmpError(packet)) return icmpReplyTranslation(packet, entry, direction, manip);
-  const before = headerTuple(packet);
-  if (!needs(entry, direction, manip)) return { ok: true, packet, changed: false, before, after: before };
+  if (!needs(entry, direction, manip)) return { ok: true, packet, changed: false };
   // nf_nat_manip_pkt(): "the tuple the packet must look like" is the inverse of the other direction's.
   const target = invertTuple(tupleIn(entry, other(direction)));
-  const out = manipPkt(packet, target, manip, false);
-  return { ok: true, packet: out, changed: true, before, after: headerTuple(out) };
+  return { ok: true, packet: manipPkt(packet, target, manip, false), changed: true };
 }
 
 /**
@@ -92,13 +86,9 @@ function icmpReplyTranslation(packet: IpPacket, entry: CtEntry, direction: CtDir
     const done = entry.status.has('SRC_NAT_DONE') && entry.status.has('DST_NAT_DONE');
     if (!done || entry.status.has('SNAT') || entry.status.has('DNAT')) return { ok: false, reason: 'NAT_ICMP_REDIRECT' };
   }
-  const before = headerTuple(packet);
-  const innerBefore = headerTuple(l4.quoted);
-  if (!needs(entry, direction, manip)) {
-    return { ok: true, packet, changed: false, before, after: before, quoted: { before: innerBefore, after: innerBefore } };
-  }
+  if (!needs(entry, direction, manip)) return { ok: true, packet, changed: false };
   const otherTuple = tupleIn(entry, other(direction));
   const inner = manipPkt(l4.quoted, otherTuple, manip === 'SRC' ? 'DST' : 'SRC', false);
   const outer = manipPkt({ ...packet, l4: { ...l4, quoted: inner } }, invertTuple(otherTuple), manip, true);
-  return { ok: true, packet: outer, changed: true, before, after: headerTuple(outer), quoted: { before: innerBefore, after: headerTuple(inner) } };
+  return { ok: true, packet: outer, changed: true };
 }

@@ -11,7 +11,6 @@ import type { CtEntry } from './entry.js';
 import { protoSpecified, randomAll, type NatManip, type NatRequest } from './nat-request.js';
 import type { ConntrackTable } from './table.js';
 import type { Tuple } from './tuple.js';
-import { invertTuple } from './tuple-of.js';
 
 /** A source of pseudo-random numbers in [0, 1), injected (the world's seeded RNG). */
 export type RandomSource = () => number;
@@ -31,7 +30,7 @@ interface Search {
 
 /** Linux: nf_nat_used_tuple(): would the connection's reply (the inverse of `t`) clash with a live entry? */
 function used(s: Search, t: Tuple): boolean {
-  return s.table.isTaken(invertTuple(t), s.entry, s.now);
+  return s.table.isReplyTaken(t, s.entry, s.now);
 }
 
 type PortField = 'sport' | 'dport';

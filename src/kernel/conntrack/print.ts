@@ -10,21 +10,22 @@ import type { Tuple } from './tuple.js';
 import { secondsLeft } from './view.js';
 
 /**
- * libnetfilter_conntrack proto2str[] for the protocols tracked here; the rest go through the generic
- * tracker and print as "unknown" (GRE and DCCP have their own trackers in Linux, not modelled).
+ * The start of a `conntrack -L` line: libnetfilter_conntrack proto2str[] padded to 8, then the number. The
+ * protocols tracked here have their own name; the rest go through the generic tracker and print as "unknown"
+ * (GRE and DCCP have their own trackers in Linux, not modelled).
  */
-function protoName(proto: number): string {
+function protoWords(proto: number): string {
   switch (proto) {
     case IPPROTO_TCP:
-      return 'tcp';
+      return 'tcp      6';
     case IPPROTO_UDP:
-      return 'udp';
+      return 'udp      17';
     case IPPROTO_ICMP:
-      return 'icmp';
+      return 'icmp     1';
     case IPPROTO_SCTP:
-      return 'sctp';
+      return 'sctp     132';
     default:
-      return 'unknown';
+      return `unknown  ${proto}`;
   }
 }
 
@@ -38,23 +39,84 @@ export function formatTuple(t: Tuple): string {
 
 /** One entry as a line of `conntrack -L`. */
 export function formatEntry(entry: CtEntry, now: number): string {
-  return entryLine(entry, now, formatTuple(entry.orig), formatTuple(entry.reply));
+  return printEntry(entry, now, undefined).line;
 }
 
-/** formatEntry() given its two tuples already printed (formatTuple()). */
-export function entryLine(entry: CtEntry, now: number, orig: string, reply: string): string {
+/**
+ * An entry's `conntrack -L` line with every input it printed: the two tuples (each with its text), the seconds
+ * left, whether it is replied and assured, its mark, zone and TCP or SCTP state. printEntry() gives it back
+ * while all of them are the same, so an entry is printed once per state, and a tuple once while it stays.
+ */
+export interface EntryPrinted {
+  /** The tuple objects printed: never written in place, so their values are what was printed. */
+  readonly orig: Tuple;
+  readonly origText: string;
+  readonly reply: Tuple;
+  readonly replyText: string;
+  readonly seconds: number;
+  readonly replied: boolean;
+  readonly assured: boolean;
+  readonly mark: number;
+  readonly zone: number;
+  readonly tcpState: string | null;
+  readonly sctp: string | null;
+  readonly line: string;
+}
+
+/** Whether a tuple printed as `printed` prints the same as `t`: the same object, or the same five fields. */
+function samePrint(printed: Tuple, t: Tuple): boolean {
+  return printed === t || (printed.proto === t.proto && printed.src === t.src && printed.dst === t.dst && printed.sport === t.sport && printed.dport === t.dport);
+}
+
+/** Whether `printed` is what printEntry(entry, now) would print: every input the same. */
+export function printsSame(printed: EntryPrinted, entry: CtEntry, now: number): boolean {
+  return (
+    samePrint(printed.orig, entry.orig) && samePrint(printed.reply, entry.reply) && printed.seconds === secondsLeft(entry, now) &&
+    printed.replied === entry.status.has('SEEN_REPLY') && printed.assured === entry.status.has('ASSURED') && printed.mark === entry.mark &&
+    printed.zone === entry.zone && printed.tcpState === (entry.tcp ? entry.tcp.state : null) && printed.sctp === entry.sctp
+  );
+}
+
+/**
+ * formatEntry() with what it printed from, `last` (an earlier print of this or another entry) given back when
+ * every input is the same, and each tuple's text taken from it when that tuple prints the same.
+ */
+export function printEntry(entry: CtEntry, now: number, last: EntryPrinted | undefined): EntryPrinted {
+  const seconds = secondsLeft(entry, now);
+  const replied = entry.status.has('SEEN_REPLY');
+  const assured = entry.status.has('ASSURED');
+  const tcpState = entry.tcp ? entry.tcp.state : null;
+  const { orig, reply, mark, zone, sctp } = entry;
+  let origText: string;
+  let replyText: string;
+  if (last === undefined) {
+    origText = formatTuple(orig);
+    replyText = formatTuple(reply);
+  } else {
+    const sameOrig = samePrint(last.orig, orig);
+    const sameReply = samePrint(last.reply, reply);
+    if (
+      sameOrig && sameReply && last.seconds === seconds && last.replied === replied && last.assured === assured && last.mark === mark &&
+      last.zone === zone && last.tcpState === tcpState && last.sctp === sctp
+    ) {
+      return last;
+    }
+    origText = sameOrig ? last.origText : formatTuple(orig);
+    replyText = sameReply ? last.replyText : formatTuple(reply);
+  }
   // Built by concatenation (it is printed on every conntrack hop): words joined by one space.
-  let line = `${protoName(entry.orig.proto).padEnd(8)} ${entry.orig.proto} ${secondsLeft(entry, now)}`;
-  if (entry.tcp) line += ` ${entry.tcp.state}`;
-  if (entry.sctp) line += ` ${entry.sctp}`;
-  line += ` ${orig}`;
-  if (!entry.status.has('SEEN_REPLY')) line += ' [UNREPLIED]';
-  line += ` ${reply}`;
-  if (entry.status.has('ASSURED')) line += ' [ASSURED]';
-  line += ` mark=${entry.mark >>> 0}`;
+  let line = `${protoWords(orig.proto)} ${seconds}`;
+  if (tcpState !== null) line += ` ${tcpState}`;
+  if (sctp) line += ` ${sctp}`;
+  line += ` ${origText}`;
+  if (!replied) line += ' [UNREPLIED]';
+  line += ` ${replyText}`;
+  if (assured) line += ' [ASSURED]';
+  line += ` mark=${mark >>> 0}`;
   // __snprintf_conntrack_default() prints the zone only when it is not 0, after the mark.
-  if (entry.zone !== 0) line += ` zone=${entry.zone}`;
-  return `${line} use=1`;
+  if (zone !== 0) line += ` zone=${zone}`;
+  line += ' use=1';
+  return { orig, origText, reply, replyText, seconds, replied, assured, mark, zone, tcpState, sctp, line };
 }
 
 /** The whole `conntrack -L` listing: one line per entry, then the summary conntrack writes to stderr. */
@@ -74,16 +136,16 @@ export interface CtListing {
 }
 
 export function listingOf(e: CtEntry, now: number): CtListing {
-  return listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), [...e.status].sort());
+  return listingFrom(printEntry(e, now, undefined), [...e.status].sort());
 }
 
-/** listingOf() given its tuples printed and its status names sorted. */
-export function listingFrom(e: CtEntry, now: number, orig: string, reply: string, status: readonly string[]): CtListing {
+/** listingOf() given the entry printed (printEntry()) and its status names sorted. */
+export function listingFrom(printed: EntryPrinted, status: readonly string[]): CtListing {
   return {
-    orig,
-    reply,
-    state: e.tcp ? e.tcp.state : e.sctp ? e.sctp : e.status.has('SEEN_REPLY') ? 'REPLIED' : 'UNREPLIED',
+    orig: printed.origText,
+    reply: printed.replyText,
+    state: printed.tcpState !== null ? printed.tcpState : printed.sctp ? printed.sctp : printed.replied ? 'REPLIED' : 'UNREPLIED',
     status,
-    line: entryLine(e, now, orig, reply),
+    line: printed.line,
   };
 }

@@ -69,8 +69,7 @@ function icmpErrorMessage(table: ConntrackTable, packet: IpPacket, now: number):
 function resolveNormal(table: ConntrackTable, packet: IpPacket, now: number): CtResolution | 'REPEAT' {
   const l4 = packet.l4;
   if (l4.proto === 'tcp' && !tcpValidFlags(l4.tcp)) return invalid(table, 'TCP_INVALID_FLAGS');
-  const tuple = headerTuple(packet);
-  const hit = table.lookup(tuple, now);
+  const hit = table.lookupPacket(packet, now);
   let entry: MutableCtEntry;
   let direction: CtDirection;
   if (hit) {
@@ -78,6 +77,7 @@ function resolveNormal(table: ConntrackTable, packet: IpPacket, now: number): Ct
     entry = writable(hit.entry);
     direction = hit.direction;
   } else {
+    const tuple = headerTuple(packet);
     if (tuple.proto === IPPROTO_ICMP && !icmpOpensConnection(tuple.dport >>> 8)) return invalid(table, 'ICMP_INVALID_NEW');
     entry = writable(table.newEntry(tuple, invertTuple(tuple), now));
     direction = 'ORIGINAL';

@@ -9,9 +9,10 @@ import type { TcpConntrack, TcpSysctls } from './tcp-state.js';
 import { LINUX_CT_TIMEOUTS, type CtTimeouts } from './timeouts.js';
 import type { CtDirection, CtStatus, Tuple } from './tuple.js';
 import { zonedKey } from './tuple-key.js';
+import { headerKey, invertedKey } from './tuple-of.js';
 import type { ConntrackSpec } from './entry-spec.js';
 import { seededEntry } from './seed.js';
-import { formatTuple, listingFrom, type CtListing } from './print.js';
+import { listingFrom, printEntry, printsSame, type CtListing, type EntryPrinted } from './print.js';
 
 export interface CtConfig extends TcpSysctls {
   /** Frozen: replaced whole (restoreState()), never written in place, so a checkpoint keeps the reference. */
@@ -88,6 +89,12 @@ export interface ConntrackTableState {
   readonly config: CtConfig;
 }
 
+/**
+ * Prints kept per entry id (ConntrackTable.printed()): a connection goes through a few states a run prints (new,
+ * NATed, replied, and the end-of-run listing's time left), and a run on the same ports goes through them again.
+ */
+const PRINTS_KEPT = 4;
+
 /** One bit per status name, for comparing status sets without copying them. */
 const STATUS_BIT: Readonly<Record<CtStatus, number>> = {
   EXPECTED: 1, SEEN_REPLY: 2, ASSURED: 4, CONFIRMED: 8, SNAT: 16, DNAT: 32, SRC_NAT_DONE: 64, DST_NAT_DONE: 128, DYING: 256,
@@ -122,26 +129,29 @@ interface ListingMemo {
 }
 
 /**
- * listingOf(e, now), reused from `m` (the entry's row in the last listing) when nothing it prints may differ:
- * the tuples (never written in place, so compared by identity), the status (the same set at the same size,
- * else the same bits: a rollback gives back a saved set, maybe with fewer), the mark, the zone, the TCP or SCTP
- * state, the expiry and `now`. A rollback keeps the entry objects (restored in place), so rows printed before
- * a run serve after it.
+ * `m` (the entry's row in the last listing) when nothing listingOf(e, now) prints may differ: the tuples (never
+ * written in place, so compared by identity), the status (the same set at the same size, else the same bits: a
+ * rollback gives back a saved set, maybe with fewer), the mark, the zone, the TCP or SCTP state, the expiry and
+ * `now`. A rollback keeps the entry objects (restored in place), so rows printed before a run serve after it.
  */
-function rowOf(m: ListingMemo | undefined, e: MutableCtEntry, now: number, statusNames: Map<number, readonly string[]>): ListingMemo {
-  const tcpState = e.tcp === null ? null : e.tcp.state;
+function keptRow(m: ListingMemo | undefined, e: MutableCtEntry, now: number): ListingMemo | undefined {
   if (
     m !== undefined && m.now === now && m.orig === e.orig && m.reply === e.reply &&
     ((m.statusSet === e.status && m.statusSize === e.status.size) || m.status === statusBits(e.status)) &&
-    m.mark === e.mark && m.zone === e.zone && m.tcpState === tcpState && m.sctp === e.sctp && m.expires === e.expires
+    m.mark === e.mark && m.zone === e.zone && m.tcpState === (e.tcp === null ? null : e.tcp.state) && m.sctp === e.sctp && m.expires === e.expires
   ) {
     return m;
   }
+  return undefined;
+}
+
+/** A new listing row of `e` at `now`, from its print (printEntry()) and its status names (sortedStatus()). */
+function newRow(e: MutableCtEntry, now: number, statusNames: Map<number, readonly string[]>, printed: EntryPrinted): ListingMemo {
   const status = statusBits(e.status);
-  const row = listingFrom(e, now, formatTuple(e.orig), formatTuple(e.reply), sortedStatus(statusNames, status));
+  const row = listingFrom(printed, sortedStatus(statusNames, status));
   return {
     entry: e, now, orig: e.orig, reply: e.reply, statusSet: e.status, statusSize: e.status.size, status, mark: e.mark, zone: e.zone,
-    tcpState, sctp: e.sctp, expires: e.expires, row,
+    tcpState: e.tcp === null ? null : e.tcp.state, sctp: e.sctp, expires: e.expires, row,
   };
 }
 
@@ -225,6 +235,13 @@ export class ConntrackTable {
    * every new connection would be a new ephemeron for the garbage collector to trace.
    */
   #rows: readonly ListingMemo[] = [];
+  /**
+   * printed()'s memo: each entry's last few prints by id, the latest first (at most PRINTS_KEPT). An id names one
+   * entry at a time but is given again after a rollback (the id counter goes back), so a print is reused only
+   * when every input it printed is the same (samePrint()): a run's new connection on the same ports as the last
+   * run's goes through the same states and prints none of them again. Deleted entries leave it.
+   */
+  readonly #printed = new Map<number, EntryPrinted[]>();
   /** A status set's names sorted, by statusBits() (a pure function of the bits). */
   readonly #statusNames = new Map<number, readonly string[]>();
   /** An open checkpoint: its undo, begun by the first call that may change the table (null until then). */
@@ -259,6 +276,12 @@ export class ConntrackTable {
     return this.#find(zonedKey(tuple, zone), now);
   }
 
+  /** lookup() of a packet's header tuple in zone 0 (headerKey()): no tuple is made for a packet that has a connection. */
+  lookupPacket(packet: IpPacket, now: number): CtHashHit | undefined {
+    this.#beforeWrite();
+    return this.#find(headerKey(packet), now);
+  }
+
   /** lookup() of a tuple's key (zonedKey()). */
   #find(key: string, now: number): Slot | undefined {
     const slot = this.#hash.get(key);
@@ -274,6 +297,16 @@ export class ConntrackTable {
   /** Linux: nf_conntrack_tuple_taken(): some live entry other than `ignored` holds `tuple` in either direction. */
   isTaken(tuple: Tuple, ignored: CtEntry, now: number): boolean {
     const hit = this.lookup(tuple, now, ignored.zone);
+    return hit !== undefined && hit.entry !== ignored;
+  }
+
+  /**
+   * Linux: nf_nat_used_tuple(): isTaken() of invertTuple(t), the reply a connection given `t` would have, with
+   * no inverted tuple made (NAT asks it of every candidate tuple).
+   */
+  isReplyTaken(t: Tuple, ignored: CtEntry, now: number): boolean {
+    this.#beforeWrite();
+    const hit = this.#find(invertedKey(t, ignored.zone), now);
     return hit !== undefined && hit.entry !== ignored;
   }
 
@@ -338,6 +371,7 @@ export class ConntrackTable {
     const e = writable(entry);
     this.#reach(e);
     e.status.add('DYING');
+    this.#printed.delete(e.id);
     if (!this.#live.has(e.id)) return;
     this.#saveLive();
     this.#live.delete(e.id);
@@ -398,13 +432,31 @@ export class ConntrackTable {
         }
         before = rest.get(e);
       }
-      const m = rowOf(before, e, now, this.#statusNames);
+      const m = keptRow(before, e, now) ?? newRow(e, now, this.#statusNames, this.printed(e, now));
       memos.push(m);
       rows.push(m.row);
     }
     this.#rows = memos;
     this.#listing = { version: this.#version, now, rows };
     return rows;
+  }
+
+  /**
+   * formatEntry(e, now) of an entry of this table with what it printed: each entry's last print is reused while
+   * it prints the same (a conntrack hop's fact, then the end-of-run listing), and its tuples' texts while they do.
+   */
+  printed(e: CtEntry, now: number): EntryPrinted {
+    const kept = this.#printed.get(e.id);
+    if (kept === undefined) {
+      const p = printEntry(e, now, undefined);
+      this.#printed.set(e.id, [p]);
+      return p;
+    }
+    for (let i = 0; i < kept.length; i++) if (printsSame(kept[i], e, now)) return kept[i];
+    const p = printEntry(e, now, kept[0]);
+    if (kept.length === PRINTS_KEPT) kept.pop();
+    kept.unshift(p);
+    return p;
   }
 
   /** CONNMARK's write of the entry's mark (nf_ct_mark, the one field a rule sets): a write like any other. */

@@ -7,7 +7,11 @@ import type { Tuple } from './tuple.js';
  * gets the printed form, which is never 7 units long, so keys equal exactly when the printed forms do.
  */
 export function tupleKey(t: Tuple): string {
-  const { proto, src, sport, dst, dport } = t;
+  return fieldsKey(t.proto, t.src, t.sport, t.dst, t.dport);
+}
+
+/** tupleKey() of the tuple with these five fields. */
+export function fieldsKey(proto: number, src: number, sport: number, dst: number, dport: number): string {
   if ((proto & 0xffff) === proto && (sport & 0xffff) === sport && (dport & 0xffff) === dport && src >>> 0 === src && dst >>> 0 === dst) {
     return String.fromCharCode(proto, src >>> 16, src & 0xffff, sport, dst >>> 16, dst & 0xffff, dport);
   }

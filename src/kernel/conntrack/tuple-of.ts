@@ -16,6 +16,7 @@ import {
   IPPROTO_UDP,
 } from '../../wire/headers.js';
 import type { Tuple } from './tuple.js';
+import { fieldsKey, tupleKey, zonedKey } from './tuple-key.js';
 
 const ICMP_TIMESTAMP = 13;
 const ICMP_TIMESTAMPREPLY = 14;
@@ -84,6 +85,22 @@ export function headerTuple(p: IpPacket): Tuple {
   }
 }
 
+/** tupleKey(headerTuple(p)) without making the tuple (the lookup of a packet whose connection exists needs none). */
+export function headerKey(p: IpPacket): string {
+  const { src, dst } = p.ip;
+  const l4 = p.l4;
+  switch (l4.proto) {
+    case 'tcp':
+      return fieldsKey(IPPROTO_TCP, src, l4.tcp.sport, dst, l4.tcp.dport);
+    case 'udp':
+      return fieldsKey(IPPROTO_UDP, src, l4.udp.sport, dst, l4.udp.dport);
+    case 'sctp':
+      return fieldsKey(IPPROTO_SCTP, src, l4.sctp.sport, dst, l4.sctp.dport);
+    default:
+      return tupleKey(headerTuple(p));
+  }
+}
+
 /**
  * The tuple conntrack looks up for a packet: its header tuple, or for an ICMP error the quoted packet's
  * tuple inverted, which is the tuple of the connection the error answers as seen in the error's direction
@@ -95,6 +112,16 @@ export function tupleOf(p: IpPacket): Tuple | undefined {
   const inner = p.l4.proto === 'icmp' ? p.l4.quoted : undefined;
   if (!inner || isIcmpError(inner)) return undefined;
   return invertTuple(headerTuple(inner));
+}
+
+/**
+ * zonedKey(invertTuple(t), zone) without making the inverted tuple (nf_nat_used_tuple() asks it of every
+ * candidate); an ICMP tuple, whose inverse changes its type, takes that way.
+ */
+export function invertedKey(t: Tuple, zone: number): string {
+  if (t.proto === IPPROTO_ICMP) return zonedKey(invertTuple(t), zone);
+  const key = fieldsKey(t.proto, t.dst, t.dport, t.src, t.sport);
+  return zone === 0 ? key : `${key}%${zone}`;
 }
 
 /**

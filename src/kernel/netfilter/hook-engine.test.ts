@@ -51,4 +51,30 @@ describe('the hook plan after an install', () => {
     const dropped = runTrace(world, { ...sc.traces[0], sport: 40001 });
     expect([dropped.disposition, dropped.reason]).toEqual(['DROPPED', 'NETFILTER_DROP']);
   });
+
+  it("a hop's detail kept on the plan names the rule and verdict that decided each packet, as a fresh World does", () => {
+    const sc = scenario();
+    const rules = [
+      'iptables -I FORWARD -p sctp -m sctp --sport 40001 -j REJECT --reject-with icmp-host-prohibited',
+      'iptables -I FORWARD -p sctp -m sctp --sport 40002 -j DROP',
+      'iptables -t nat -I PREROUTING -p sctp -m sctp --sport 40003 -j ACCEPT',
+    ];
+    const built = () => {
+      const world = buildWorld(sc.world);
+      for (const r of rules) expect(applyIptables(world.namespaces.get('router')!, iptables(r))).toEqual([]);
+      return world;
+    };
+    const details = (t: ReturnType<typeof runTrace>) => t.hops.filter((h) => h.netns === 'router' && h.stage === 'netfilter').map((h) => h.detail);
+    const shared = built();
+    const seen = new Set<string>();
+    for (const sport of [40000, 40001, 40000, 40002, 40003, 40001, 40003, 40000]) {
+      const probe = { ...sc.traces[0], sport };
+      const d = details(runTrace(shared, probe));
+      expect(d).toEqual(details(runTrace(built(), probe)));
+      for (const x of d) seen.add(x);
+    }
+    // The FORWARD walk ends at the ACCEPT rule, the REJECT, the DROP; the nat walk at its DNAT or the ACCEPT.
+    expect([...seen].filter((x) => x.startsWith('filter FORWARD:')).length).toBeGreaterThanOrEqual(3);
+    expect([...seen].filter((x) => x.startsWith('nat PREROUTING:')).length).toBeGreaterThanOrEqual(2);
+  });
 });

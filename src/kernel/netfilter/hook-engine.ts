@@ -3,9 +3,9 @@
 // conntrack confirm INT_MAX). Tables come from iptables-restore text; conntrack and NAT from conntrack/.
 
 import type { Skb } from '../../packet/skb.js';
-import { endpoints } from '../../packet/describe.js';
+import { skbEndpoints } from '../../packet/describe.js';
 import type { CtResolution } from '../conntrack/index.js';
-import { ConntrackTable, formatEntry, natHook, natRequestOf } from '../conntrack/index.js';
+import { ConntrackTable, natHook, natRequestOf } from '../conntrack/index.js';
 import type { NatHookName } from '../conntrack/index.js';
 import { RT_SCOPE_UNIVERSE } from '../link/device.js';
 import type { Netns } from '../netns/netns.js';
@@ -59,6 +59,30 @@ interface BaseChainAt {
   table: Table;
   chain: Chain;
   jumps: JumpTargets;
+  /** The last hop detail printed for a walk of this chain, with what it printed (hopDetail()). */
+  detail: HopDetail | null;
+}
+
+/** A netfilter hop's detail line with every input it printed besides the place: the deciding rule, the verdict, the family. */
+interface HopDetail {
+  readonly rule: string | null;
+  readonly verdict: string | null;
+  readonly bridge: boolean;
+  readonly text: string;
+}
+
+/**
+ * The detail line of a walk of `at` (a table's base chain at one hook): kept on the plan's place and printed
+ * again only when the rule that decided, the verdict or the family differ from the last walk's there.
+ */
+function hopDetail(at: BaseChainAt, hook: NfHook, rule: string | null, verdict: string | null, bridge: boolean): string {
+  const d = at.detail;
+  if (d !== null && d.rule === rule && d.verdict === verdict && d.bridge === bridge) return d.text;
+  const place = `${bridge ? 'bridge ' : ''}${at.table.name} ${hook}: `;
+  // The nat table names no verdict: its walk decides a binding (natStep()).
+  const text = verdict === null ? `${place}${rule ?? 'no NAT rule matched'}` : rule === null ? `${place}policy ${verdict}` : `${place}${rule} => ${verdict}`;
+  at.detail = { rule, verdict, bridge, text };
+  return text;
 }
 
 /** One function a hook runs: conntrack, its confirm, or a table's base chain (null for a nat table without one). */
@@ -98,7 +122,7 @@ function planHook(rs: Ruleset, hook: NfHook, jumps: Map<TableName, JumpTargets>)
     }
     let known = jumps.get(step);
     if (known === undefined) jumps.set(step, (known = new Map()));
-    steps.push({ step, at: { table, chain, jumps: known } });
+    steps.push({ step, at: { table, chain, jumps: known, detail: null } });
   }
   return steps;
 }
@@ -185,10 +209,6 @@ function skbCt(skb: Skb, ns: Netns): SkbConntrack | null {
   return ct && ct.netns === ns.name ? ct : null;
 }
 
-function tuplesText(skb: Skb): { src: string; dst: string } {
-  return endpoints(skb.packet);
-}
-
 /** Builds the engine behind `nfHook()` for a namespace. */
 export function netfilterEngine(ns: Netns, nf: NetfilterState): NetfilterEngine {
   return (skb, hctx) => runHook(ns, nf, skb, hctx);
@@ -224,6 +244,12 @@ function runHook(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext): NfVerdi
   return { verdict: 'ACCEPT' };
 }
 
+/** How a conntrack hop names a packet of a known connection, by state and direction (one string each). */
+const CT_KNOWN = {
+  ESTABLISHED: { ORIGINAL: 'ESTABLISHED (original direction)', REPLY: 'ESTABLISHED (reply direction)' },
+  RELATED: { ORIGINAL: 'RELATED (original direction)', REPLY: 'RELATED (reply direction)' },
+} as const;
+
 /** Linux: nf_conntrack_in(): find or create the connection (unless raw's NOTRACK untracked it). */
 function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null): void {
   if (!nf.ctActive) return;
@@ -231,8 +257,8 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
   if (existing) return;
   const res = nf.conntrack.resolve(skb.packet, ns.env.timers.now());
   skb.ct = { res, untracked: false, netns: ns.name } satisfies SkbConntrack;
-  const t = tuplesText(skb);
-  const what = res.state === 'INVALID' ? `INVALID (${res.reason})` : res.state === 'NEW' ? 'NEW connection' : `${res.state} (${res.direction === 'REPLY' ? 'reply' : 'original'} direction)`;
+  const t = skbEndpoints(skb);
+  const what = res.state === 'INVALID' ? `INVALID (${res.reason})` : res.state === 'NEW' ? 'NEW connection' : CT_KNOWN[res.state][res.direction];
   report(ns, skb.leg, {
     dev,
     stage: 'netfilter',
@@ -240,7 +266,8 @@ function conntrackIn(ns: Netns, nf: NetfilterState, skb: Skb, dev: string | null
     table: null,
     chain: null,
     minor: res.state === 'ESTABLISHED',
-    facts: res.entry ? [formatEntry(res.entry, ns.env.timers.now())] : [],
+    // The entry's print is kept by its table: the listing at the end of the run reuses it when nothing changed.
+    facts: res.entry ? [nf.conntrack.printed(res.entry, ns.env.timers.now()).line] : [],
   });
 }
 
@@ -274,7 +301,7 @@ function packetContext(ns: Netns, nf: NetfilterState, skb: Skb, h: NfContext, ta
 function walk(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfContext, at: BaseChainAt): EvalResult {
   const { table: t, chain, jumps } = at;
   const table = t.name;
-  const seen = ns.env.nfObserver ? tuplesText(skb) : null;
+  const seen = ns.env.nfObserver ? skbEndpoints(skb) : null;
   const decide = ns.env.decide;
   if (chain.rules.length === 0 && chain.hook !== null && !decide) {
     // A base chain without rules: only its policy (and its counters). No rule reads the packet, so no
@@ -350,9 +377,12 @@ function decidedText(res: EvalResult): string | null {
   return by && rule ? ruleText(by.chain, rule) : null;
 }
 
-/** The rule walk's lines (evaluateChain's `facts`), the hop's own array: a walk replayed by walk-memo.ts shares its result. */
-function stepFacts(res: EvalResult): string[] {
-  return res.facts.slice();
+/**
+ * The rule walk's lines (evaluateChain's `facts`) as the hop's facts, not copied: a hop's facts are read only
+ * (PathEvent.facts), so a walk replayed by walk-memo.ts may share them with the run that made them.
+ */
+function stepFacts(res: EvalResult): readonly string[] {
+  return res.facts;
 }
 
 /** One table's chain at this hook (raw, mangle, filter, security). */
@@ -374,7 +404,7 @@ function tableStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: N
       chain: h.hook,
       rule,
       verdict: verdictName,
-      detail: `${h.family === 'bridge' ? 'bridge ' : ''}${table} ${h.hook}: ${rule ?? `policy ${verdictName}`}${rule ? ` => ${verdictName}` : ''}`,
+      detail: hopDetail(at, h.hook, rule, verdictName, h.family === 'bridge'),
       facts: stepFacts(res),
       minor: rule === null && v.kind === 'accept',
     });
@@ -398,9 +428,7 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
   if (!ct?.res || ct.untracked || h.hook === 'FORWARD') return null;
   const hook = h.hook as NatHookName;
   let walked: EvalResult | null = null;
-  // The packet as it enters: NAT rewrites a copy (translate()), so it is printed only when that happens.
-  const entering = skb.packet;
-  const r = natHook(nf.conntrack, ct.res, hook, skb.packet, () => ns.env.random(), ns.env.timers.now(), () => {
+  const r = natHook(nf.conntrack, ct.res, hook, skb.packet, nsServices(ns).random, ns.env.timers.now(), () => {
     if (at === null) return null;
     const w = walk(ns, nf, plan, skb, h, at);
     walked = w;
@@ -413,7 +441,7 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
     return natRequestOf(nat, addr);
   });
   const res = walked as EvalResult | null;
-  if (res && res.visited > 0) {
+  if (res && res.visited > 0 && at !== null) {
     const rule = decidedText(res);
     report(ns, skb.leg, {
       dev,
@@ -422,16 +450,17 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
       chain: h.hook,
       rule,
       verdict: rule ? 'NAT' : null,
-      detail: `${h.family === 'bridge' ? 'bridge ' : ''}nat ${h.hook}: ${rule ?? 'no NAT rule matched'}`,
+      detail: hopDetail(at, h.hook, rule, null, h.family === 'bridge'),
       facts: stepFacts(res),
       minor: rule === null,
     });
   }
   if (r.verdict === 'DROP') return { verdict: 'DROP', reason: r.reason, rule: null };
   if (r.translation?.changed) {
-    const before = endpoints(entering);
+    // The packet as it entered (NAT rewrites a copy, translate(), and the walk leaves skb.packet as it is).
+    const before = skbEndpoints(skb);
     skb.packet = r.packet;
-    const after = tuplesText(skb);
+    const after = skbEndpoints(skb);
     ns.env.nfObserver?.({ kind: 'nat', netns: ns.name, leg: skb.leg, hook: h.hook, src: after.src, dst: after.dst });
     report(ns, skb.leg, {
       dev,
