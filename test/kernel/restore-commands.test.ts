@@ -259,6 +259,16 @@ const CASES: Case[] = [
   { name: 'order: -X deletes an idle base chain the table had', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-X\n${bothProblems('-A OUTPUT -j ACCEPT')}`)] },
   { name: 'order: -X keeps a base chain the batch wrote a rule in', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT'), noflush(`-A OUTPUT -j ACCEPT\n-X\n${bothProblems('')}`)] },
   { name: 'order: -X deletes an idle base chain the batch made', steps: [restore('-A INPUT -j ACCEPT'), noflush(`:OUTPUT ACCEPT [0:0]\n-X\n${bothProblems('')}`)] },
+  // -X takes a base chain's policy from iptables' cache: the kernel's, ACCEPT for one the batch made; its rules are the batch's.
+  { name: 'order: -X deletes a base chain the batch made with policy DROP', steps: [restore(`:OUTPUT DROP [0:0]\n-X\n${bothProblems('')}`)] },
+  { name: 'order: -X deletes an idle base chain the batch set to DROP', steps: [restore(':OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A INPUT -j ACCEPT'), noflush(`-P OUTPUT DROP\n-X\n${bothProblems('')}`)] },
+  { name: 'a base chain -X deleted is saved with policy ACCEPT', steps: [restore(':OUTPUT DROP [0:0]\n-X'), restore(':INPUT ACCEPT [0:0]'), noflush('-P INPUT DROP\n-X')] },
+  { name: 'order: -X deletes a base chain -F emptied', steps: [restore('-A OUTPUT -j ACCEPT\n:FORWARD ACCEPT [0:0]'), noflush(`-F OUTPUT\n-X\n${bothProblems('')}`)], kernelMore: true },
+  { name: 'order: -X deletes a base chain -D emptied', steps: [restore('-A OUTPUT -j ACCEPT\n:FORWARD ACCEPT [0:0]'), noflush(`-D OUTPUT 1\n-X\n${bothProblems('')}`)], kernelMore: true },
+  { name: 'order: -X keeps a base chain whose rules -F with no chain left', steps: [restore(`-A OUTPUT -j ACCEPT\n-F\n-X\n${bothProblems('')}`)] },
+  // -I N looks rule N - 1 up: a base chain not made yet has none.
+  { name: 'order: -I 1 makes its chain', steps: [restore(bothProblems('-I OUTPUT 1 -j ACCEPT'))] },
+  { name: '-I 2 of a base chain not made yet', steps: [restore('-I OUTPUT 2 -j ACCEPT'), restore('-A INPUT -j ACCEPT'), noflush('-I OUTPUT 2 -j ACCEPT'), { cmd: 'iptables -I OUTPUT 2 -j ACCEPT' }, noflush('-I OUTPUT 1 -j ACCEPT\n-I OUTPUT 2 -j DROP\n-I OUTPUT 4 -j DROP')] },
   // A base chain no line made yet is not in iptables' cache: a lookup of a rule in it finds no chain.
   { name: 'order: -Z, -D N and -R of a base chain not made yet', steps: [restore('-Z OUTPUT'), restore('-D OUTPUT 1'), restore('-R OUTPUT 1 -j ACCEPT'), restore('-D OUTPUT -j ACCEPT')] },
   { name: 'order: -Z of a base chain not made yet, after a policy', steps: [restore('-P INPUT ACCEPT\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-Z OUTPUT'), restore(':INPUT DROP [0:0]\n-D OUTPUT 1')] },

@@ -299,22 +299,43 @@ function created(t: Table, name: string): void {
 
 /**
  * `-X` with no chain: iptables-nft 1.8.9 deletes, besides every user chain, each base chain that has no rules and
- * policy ACCEPT as its cache has them, the batch's rules but the policy the kernel's table had (a later line makes
- * it again, after the table's other chains); iptables-save still prints it. Measured: `iptables -X` over INPUT
- * empty, OUTPUT DROP, FORWARD with a rule leaves OUTPUT and FORWARD in `nft list table`, and `-A INPUT ...` then
- * puts INPUT last; in a --noflush batch `:INPUT ACCEPT [0:0]`, `-X` deletes INPUT, `-A OUTPUT ...`, `-X` keeps an
- * empty ACCEPT OUTPUT, and `-P OUTPUT ACCEPT` (with or without `-F OUTPUT`), `-X` keeps an empty OUTPUT that was DROP.
+ * policy ACCEPT as its cache has them: the batch's rules, but the policy the kernel's table had, ACCEPT for a chain
+ * the batch made (nft_chain_set() batches the policy without changing the cache's chain). A later line makes it
+ * again, after the table's other chains, with policy ACCEPT; iptables-save still prints it. Measured: `iptables -X`
+ * over INPUT empty, OUTPUT DROP, FORWARD with a rule leaves OUTPUT and FORWARD in `nft list table`, and `-A INPUT
+ * ...` then puts INPUT last; in a --noflush batch `:INPUT ACCEPT [0:0]`, `-X` deletes INPUT, `-A OUTPUT ...`, `-X`
+ * keeps an empty ACCEPT OUTPUT, and `-P OUTPUT ACCEPT` (with or without `-F OUTPUT`), `-X` keeps an empty OUTPUT
+ * that was DROP; a plain restore of `:OUTPUT DROP [0:0]` (or `-P OUTPUT DROP`), `-X` leaves no OUTPUT, saved as
+ * `:OUTPUT ACCEPT`, and so does `-P OUTPUT DROP`, `-X` under --noflush over an empty ACCEPT OUTPUT.
  */
 function dropIdleBaseChains(b: Block): void {
   const t = b.table;
   const order = t.kernelOrder;
   if (order === undefined) return;
+  const dropped: string[] = [];
   t.kernelOrder = order.filter((name) => {
     const c = t.chains.get(name);
     if (c === undefined || c.hook === null || c.rules.length > 0) return true;
-    const kept = b.base?.kernelOrder?.includes(name) === true ? b.base.chains.get(name) : undefined;
-    return (kept ?? c).policy !== 'ACCEPT';
+    if ((kernelChain(b, name)?.policy ?? 'ACCEPT') !== 'ACCEPT') return true;
+    dropped.push(name);
+    return false;
   });
+  for (const name of dropped) {
+    const c = t.chains.get(name)!;
+    if (c.policy === 'ACCEPT' && c.counters.packets === 0 && c.counters.bytes === 0) continue;
+    const w = writable(b, name, false)!;
+    w.policy = 'ACCEPT';
+    w.counters = { packets: 0, bytes: 0 };
+  }
+}
+
+/** Base chain `name` as the kernel's table held it before the block (--noflush), else undefined. */
+function kernelChain(b: Block, name: string): Chain | undefined {
+  const base = b.base;
+  if (base === null) return undefined;
+  const c = base.chains.get(name);
+  if (c === undefined || c.hook === null) return undefined;
+  return base.kernelOrder === undefined || base.kernelOrder.includes(name) ? c : undefined;
 }
 
 /** Whether iptables-nft sends the kernel a message for `cmd`: not for `-F`, `-Z` or `-X` of every chain of a table its cache lacks. */
