@@ -356,7 +356,33 @@ function heldChain(b: Block, name: string): Chain | undefined {
   return writable(b, name);
 }
 
-function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
+/**
+ * What iptables-restore prints when it cannot read back a rule of iptables' cache, and exits at once: nothing of
+ * the table's batch is sent (iptables 1.8.9, xtables_error(VERSION_PROBLEM) in
+ * nft_rule_to_iptables_command_state(), after "Error: target extension not found").
+ */
+export const UNPARSABLE_RULE = 'Parsing nftables rule failed';
+
+/**
+ * The index of the first rule of `c` that `-D` by spec `r` names, or -1; 'unparsable' when a rule met before it
+ * has a target module a chain line announced (`announced`): nft_rule_find() reads back each rule of the chain in
+ * order until one is the same, and xtables_find_target() then finds no such target (iptables 1.8.9, nat: `-A
+ * POSTROUTING -j MASQUERADE`, `:MASQUERADE - [0:0]`, `-D POSTROUTING -j MASQUERADE` fails so, also over the rule
+ * kept by the kernel under --noflush, and so does `-D POSTROUTING -j ACCEPT` with the MASQUERADE rule before the
+ * ACCEPT one; after it, or with the rule a jump written after the announcement, the rule is deleted).
+ */
+function specIndex(c: Chain, r: Rule, announced: ReadonlySet<string> | undefined): number | 'unparsable' {
+  const text = ruleSpecText(r);
+  const rules = c.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const t = rules[i].target;
+    if (announced !== undefined && t.kind === 'module' && announced.has(t.target.name)) return 'unparsable';
+    if (ruleSpecText(rules[i]) === text) return i;
+  }
+  return -1;
+}
+
+function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt, announced?: ReadonlySet<string>): string | undefined {
   const t = b.table;
   const chainOf = (name: string): Chain | undefined => writable(b, name);
   switch (cmd.op) {
@@ -381,8 +407,8 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         return undefined;
       }
       for (const r of cmd.rules) {
-        const text = ruleSpecText(r);
-        const at = c.rules.findIndex((x) => ruleSpecText(x) === text);
+        const at = specIndex(c, r, announced);
+        if (at === 'unparsable') return UNPARSABLE_RULE;
         if (at < 0) return 'Bad rule (does a matching rule exist in that chain?).';
         b.written.removed.push({ rule: c.rules[at], chain: c.name, hook: c.hook, index: at, line, by: '-D' });
         c.rules.splice(at, 1);
@@ -721,7 +747,7 @@ export class RestoreApplier implements LineSink {
         if (c !== undefined) noteAppend(block, c, l.rule, l.entry);
         return;
       }
-      const e = applyCommand(block, l.command, l.line, l.at);
+      const e = applyCommand(block, l.command, l.line, l.at, l.announced);
       if (e) {
         const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
         errors.push({ line: l.line, column, message: e });
