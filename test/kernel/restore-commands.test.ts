@@ -124,6 +124,15 @@ const CASES: Case[] = [
     kernelPrints: UNREADABLE,
   },
   { name: 'filter :LOG, then -D of a rule after a LOG target', steps: [restore('-A INPUT -j LOG\n-A INPUT -j DROP\n:LOG - [0:0]\n-D INPUT -j DROP')], kernelPrints: UNREADABLE },
+  {
+    name: '-D of the MASQUERADE target does not name the kernel\'s jump to MASQUERADE; after :MASQUERADE it is the jump',
+    steps: [
+      natRestore(':MASQUERADE - [0:0]\n-A POSTROUTING -j MASQUERADE\n-A OUTPUT -j MASQUERADE'),
+      { cmd: 'iptables-restore --noflush', stdin: '*nat\n-D POSTROUTING -j MASQUERADE\nCOMMIT\n' },
+      { cmd: 'iptables -t nat -D POSTROUTING -j MASQUERADE' },
+      { cmd: 'iptables-restore --noflush', stdin: '*nat\n:MASQUERADE - [0:0]\n-D POSTROUTING -j MASQUERADE\nCOMMIT\n' },
+    ],
+  },
   { name: '-N MASQUERADE in a restore: a clash', steps: [natRestore('-N MASQUERADE\n-A OUTPUT -j MASQUERADE')] },
   { name: '-N MASQUERADE after :MASQUERADE and -X', steps: [natRestore(':MASQUERADE - [0:0]\n-X MASQUERADE\n-N MASQUERADE\n-A OUTPUT -j MASQUERADE')] },
   { name: ':ACCEPT is a clash', steps: [restore(':ACCEPT - [0:0]')] },

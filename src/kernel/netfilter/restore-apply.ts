@@ -369,15 +369,19 @@ export const UNPARSABLE_RULE = 'Parsing nftables rule failed';
  * order until one is the same, and xtables_find_target() then finds no such target (iptables 1.8.9, nat: `-A
  * POSTROUTING -j MASQUERADE`, `:MASQUERADE - [0:0]`, `-D POSTROUTING -j MASQUERADE` fails so, also over the rule
  * kept by the kernel under --noflush, and so does `-D POSTROUTING -j ACCEPT` with the MASQUERADE rule before the
- * ACCEPT one; after it, or with the rule a jump written after the announcement, the rule is deleted).
+ * ACCEPT one; after it, or with the rule a jump written after the announcement, the rule is deleted). A jump to a
+ * chain named like a target and that target print alike, and are not the same rule (compare_targets(): the jump
+ * kept by the kernel, then `-D POSTROUTING -j MASQUERADE` in a later restore with no `:MASQUERADE` line, or with
+ * `iptables -t nat -D`, is "Bad rule").
  */
 function specIndex(c: Chain, r: Rule, announced: ReadonlySet<string> | undefined): number | 'unparsable' {
   const text = ruleSpecText(r);
+  const module = r.target.kind === 'module';
   const rules = c.rules;
   for (let i = 0; i < rules.length; i++) {
     const t = rules[i].target;
     if (announced !== undefined && t.kind === 'module' && announced.has(t.target.name)) return 'unparsable';
-    if (ruleSpecText(rules[i]) === text) return i;
+    if ((t.kind === 'module') === module && ruleSpecText(rules[i]) === text) return i;
   }
   return -1;
 }

@@ -79,6 +79,19 @@ describe('a chain named like a target', () => {
     expect(late.errors.map((e) => `${e.line}: ${e.message}`)).toEqual(['5: No chain/target/match by that name.']);
   });
 
+  it('-D by spec: the target does not name a jump to the chain of its name, nor the other way round (iptables 1.8.9)', () => {
+    const jump = restore(nat(':MASQUERADE - [0:0]\n-A POSTROUTING -j MASQUERADE')).ruleset;
+    const later = restore(nat('-D POSTROUTING -j MASQUERADE'), jump, { noflush: true });
+    expect(later.errors.map((e) => e.message)).toEqual(['Bad rule (does a matching rule exist in that chain?).']);
+    // Announced in the restore that deletes, it is the jump.
+    const announced = restore(nat(':MASQUERADE - [0:0]\n-D POSTROUTING -j MASQUERADE'), jump, { noflush: true });
+    expect(announced.errors).toEqual([]);
+    expect(targets(announced.ruleset, 'nat', 'POSTROUTING')).toEqual([]);
+    // The jump written after the announcement, the target before: -D of the jump deletes the jump.
+    const both = restore(nat('-A OUTPUT -j ACCEPT\n:MASQUERADE - [0:0]\n-A POSTROUTING -j MASQUERADE\n-D POSTROUTING -j MASQUERADE'));
+    expect(both.errors).toEqual([]);
+  });
+
   it('the standard verdicts cannot name a chain', () => {
     for (const v of ['ACCEPT', 'DROP', 'RETURN', 'QUEUE']) {
       expect(parseRestore(`*filter\n:${v} - [0:0]\nCOMMIT\n`).errors).toEqual([{ line: 2, column: 2, message: 'chain name may not clash with target name' }]);
