@@ -20,7 +20,7 @@ import { Template, entryHasText } from './rule-parse-cache.js';
 import { allowedHooks } from './hook-mask.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
-import { type ChainFlush, type RemovedRule, type WrittenAt, danglingJumps, removedMatter, validateTable } from './table-validate.js';
+import { type ChainFlush, type RemovedRule, type ValidationProblem, type WrittenAt, danglingJumps, removedMatter, sentRefusalsOf, validateTable } from './table-validate.js';
 import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
 import { BlockChain, EXACT_ARRAY_MAX, chainSource, grown } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
@@ -525,8 +525,12 @@ function declaredInBlock(b: Block, name: string): boolean {
  * What the kernel refuses of the block's batch that was found before COMMIT (`Block.refused`), else
  * the block's renames applied to its table (restore-rename.ts) and what they fail with; undefined when nothing.
  */
-function batchRefusals(b: Block): RestoreError[] | undefined {
-  if (b.refused !== undefined) return b.refused;
+function batchRefusals(b: Block, commitLine: number): RestoreError[] | undefined {
+  if (b.refused !== undefined) {
+    // A chain with rules and jumps to it is named once.
+    const named = new Set(b.refused.map((e) => `${e.line} ${e.message}`));
+    return [...b.refused, ...busyDeleted(b).filter((e) => !named.has(`${e.line} ${e.message}`)), ...sentProblems(b, commitLine)];
+  }
   if (b.renames === undefined || b.renames.empty) return undefined;
   // A renamed chain, and a chain whose jumps were renamed, no longer hold the lines they recorded.
   const touched = (n: string): void => {
@@ -561,17 +565,47 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
       return [];
     }
   }
+  const dangling = danglingJumps(b.table);
+  if (dangling.length > 0) {
+    const d = dangling[0];
+    if (!b.deleted.has(d.target)) {
+      const at = b.written.get(d.rule);
+      return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist`, kernelLine: commitLine }];
+    }
+    // The kernel refuses the batch's messages as it processes them: no validation at COMMIT.
+    return [...busyDeleted(b), ...sentProblems(b, commitLine)];
+  }
+  return validateTable(b.table, written, b.written.removed, b.written.flushed).map((p) => located(b, p, commitLine));
+}
+
+/**
+ * The `-X` lines that deleted a chain still jumped to: EBUSY, each chain once, in line order (iptables 1.8.9:
+ * `:P`, `:Q`, `:R`, `-A P -j ACCEPT`, `-A INPUT -j R`, `-X` is line 7 for P, then line 7 for R).
+ */
+function busyDeleted(b: Block): RestoreError[] {
+  const out: RestoreError[] = [];
+  const named = new Set<string>();
   for (const d of danglingJumps(b.table)) {
     const del = b.deleted.get(d.target);
-    if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
-    const at = b.written.get(d.rule);
-    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist`, kernelLine: commitLine }];
+    if (del === undefined || named.has(d.target)) continue;
+    named.add(d.target);
+    out.push({ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` });
   }
-  return validateTable(b.table, written, b.written.removed, b.written.flushed).map((p) => {
-    const at = p.rule ? b.written.get(p.rule) : undefined;
-    if (!at) return { line: commitLine, column: 1, message: p.message };
-    return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
-  });
+  return out;
+}
+
+/** The block's rules and `-D` lines the kernel refuses as it processes them (table-validate.ts sentRefusals()), as errors. */
+function sentProblems(b: Block, commitLine: number): RestoreError[] {
+  const written = (r: Rule): WrittenAt | undefined => b.written.get(r);
+  return sentRefusalsOf(b.table, written, b.written.removed, b.written.flushed).map((p) => located(b, p, commitLine));
+}
+
+/** Problem `p` at the line and column that wrote its rule, or its own line (a `-D`'s), or the COMMIT line. */
+function located(b: Block, p: ValidationProblem, commitLine: number): RestoreError {
+  if (p.line !== undefined) return { line: p.line, column: 1, message: p.message };
+  const at = p.rule ? b.written.get(p.rule) : undefined;
+  if (!at) return { line: commitLine, column: 1, message: p.message };
+  return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
 }
 
 /**
@@ -764,7 +798,7 @@ export class RestoreApplier implements LineSink {
     }
     if (l.kind === 'commit') {
       if (!block.failed) {
-        const ce = batchRefusals(block) ?? commitErrors(block, l.line);
+        const ce = batchRefusals(block, l.line) ?? commitErrors(block, l.line);
         if (ce.length) {
           for (const e of ce) errors.push(e);
           block.failed = true;
