@@ -20,7 +20,7 @@ import { Template, entryHasText } from './rule-parse-cache.js';
 import { allowedHooks } from './hook-mask.js';
 import type { CommandAt, RuleCommand } from './rule-parse.js';
 import { ruleSpecText } from './rule-print.js';
-import { type ChainFlush, type RemovedRule, type WrittenAt, danglingJumps, removedMatter, validateTable } from './table-validate.js';
+import { type ChainFlush, type RemovedRule, type ValidationProblem, type WrittenAt, danglingJumps, removedMatter, sentRefusalsOf, validateTable } from './table-validate.js';
 import type { LineHolder, RecordMaker, SourceScope } from './restore-chain-source.js';
 import { BlockChain, EXACT_ARRAY_MAX, chainSource, grown } from './restore-chain-source.js';
 import { markCommitted } from './committed-table.js';
@@ -299,22 +299,43 @@ function created(t: Table, name: string): void {
 
 /**
  * `-X` with no chain: iptables-nft 1.8.9 deletes, besides every user chain, each base chain that has no rules and
- * policy ACCEPT as its cache has them, the batch's rules but the policy the kernel's table had (a later line makes
- * it again, after the table's other chains); iptables-save still prints it. Measured: `iptables -X` over INPUT
- * empty, OUTPUT DROP, FORWARD with a rule leaves OUTPUT and FORWARD in `nft list table`, and `-A INPUT ...` then
- * puts INPUT last; in a --noflush batch `:INPUT ACCEPT [0:0]`, `-X` deletes INPUT, `-A OUTPUT ...`, `-X` keeps an
- * empty ACCEPT OUTPUT, and `-P OUTPUT ACCEPT` (with or without `-F OUTPUT`), `-X` keeps an empty OUTPUT that was DROP.
+ * policy ACCEPT as its cache has them: the batch's rules, but the policy the kernel's table had, ACCEPT for a chain
+ * the batch made (nft_chain_set() batches the policy without changing the cache's chain). A later line makes it
+ * again, after the table's other chains, with policy ACCEPT; iptables-save still prints it. Measured: `iptables -X`
+ * over INPUT empty, OUTPUT DROP, FORWARD with a rule leaves OUTPUT and FORWARD in `nft list table`, and `-A INPUT
+ * ...` then puts INPUT last; in a --noflush batch `:INPUT ACCEPT [0:0]`, `-X` deletes INPUT, `-A OUTPUT ...`, `-X`
+ * keeps an empty ACCEPT OUTPUT, and `-P OUTPUT ACCEPT` (with or without `-F OUTPUT`), `-X` keeps an empty OUTPUT
+ * that was DROP; a plain restore of `:OUTPUT DROP [0:0]` (or `-P OUTPUT DROP`), `-X` leaves no OUTPUT, saved as
+ * `:OUTPUT ACCEPT`, and so does `-P OUTPUT DROP`, `-X` under --noflush over an empty ACCEPT OUTPUT.
  */
 function dropIdleBaseChains(b: Block): void {
   const t = b.table;
   const order = t.kernelOrder;
   if (order === undefined) return;
+  const dropped: string[] = [];
   t.kernelOrder = order.filter((name) => {
     const c = t.chains.get(name);
     if (c === undefined || c.hook === null || c.rules.length > 0) return true;
-    const kept = b.base?.kernelOrder?.includes(name) === true ? b.base.chains.get(name) : undefined;
-    return (kept ?? c).policy !== 'ACCEPT';
+    if ((kernelChain(b, name)?.policy ?? 'ACCEPT') !== 'ACCEPT') return true;
+    dropped.push(name);
+    return false;
   });
+  for (const name of dropped) {
+    const c = t.chains.get(name)!;
+    if (c.policy === 'ACCEPT' && c.counters.packets === 0 && c.counters.bytes === 0) continue;
+    const w = writable(b, name, false)!;
+    w.policy = 'ACCEPT';
+    w.counters = { packets: 0, bytes: 0 };
+  }
+}
+
+/** Base chain `name` as the kernel's table held it before the block (--noflush), else undefined. */
+function kernelChain(b: Block, name: string): Chain | undefined {
+  const base = b.base;
+  if (base === null) return undefined;
+  const c = base.chains.get(name);
+  if (c === undefined || c.hook === null) return undefined;
+  return base.kernelOrder === undefined || base.kernelOrder.includes(name) ? c : undefined;
 }
 
 /** Whether iptables-nft sends the kernel a message for `cmd`: not for `-F`, `-Z` or `-X` of every chain of a table its cache lacks. */
@@ -335,7 +356,37 @@ function heldChain(b: Block, name: string): Chain | undefined {
   return writable(b, name);
 }
 
-function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): string | undefined {
+/**
+ * What iptables-restore prints when it cannot read back a rule of iptables' cache, and exits at once: nothing of
+ * the table's batch is sent (iptables 1.8.9, xtables_error(VERSION_PROBLEM) in
+ * nft_rule_to_iptables_command_state(), after "Error: target extension not found").
+ */
+export const UNPARSABLE_RULE = 'Parsing nftables rule failed';
+
+/**
+ * The index of the first rule of `c` that `-D` by spec `r` names, or -1; 'unparsable' when a rule met before it
+ * has a target module a chain line announced (`announced`): nft_rule_find() reads back each rule of the chain in
+ * order until one is the same, and xtables_find_target() then finds no such target (iptables 1.8.9, nat: `-A
+ * POSTROUTING -j MASQUERADE`, `:MASQUERADE - [0:0]`, `-D POSTROUTING -j MASQUERADE` fails so, also over the rule
+ * kept by the kernel under --noflush, and so does `-D POSTROUTING -j ACCEPT` with the MASQUERADE rule before the
+ * ACCEPT one; after it, or with the rule a jump written after the announcement, the rule is deleted). A jump to a
+ * chain named like a target and that target print alike, and are not the same rule (compare_targets(): the jump
+ * kept by the kernel, then `-D POSTROUTING -j MASQUERADE` in a later restore with no `:MASQUERADE` line, or with
+ * `iptables -t nat -D`, is "Bad rule").
+ */
+function specIndex(c: Chain, r: Rule, announced: ReadonlySet<string> | undefined): number | 'unparsable' {
+  const text = ruleSpecText(r);
+  const module = r.target.kind === 'module';
+  const rules = c.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const t = rules[i].target;
+    if (announced !== undefined && t.kind === 'module' && announced.has(t.target.name)) return 'unparsable';
+    if ((t.kind === 'module') === module && ruleSpecText(rules[i]) === text) return i;
+  }
+  return -1;
+}
+
+function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt, announced?: ReadonlySet<string>): string | undefined {
   const t = b.table;
   const chainOf = (name: string): Chain | undefined => writable(b, name);
   switch (cmd.op) {
@@ -360,8 +411,8 @@ function applyCommand(b: Block, cmd: RuleCommand, line: number, at: CommandAt): 
         return undefined;
       }
       for (const r of cmd.rules) {
-        const text = ruleSpecText(r);
-        const at = c.rules.findIndex((x) => ruleSpecText(x) === text);
+        const at = specIndex(c, r, announced);
+        if (at === 'unparsable') return UNPARSABLE_RULE;
         if (at < 0) return 'Bad rule (does a matching rule exist in that chain?).';
         b.written.removed.push({ rule: c.rules[at], chain: c.name, hook: c.hook, index: at, line, by: '-D' });
         c.rules.splice(at, 1);
@@ -474,8 +525,12 @@ function declaredInBlock(b: Block, name: string): boolean {
  * What the kernel refuses of the block's batch that was found before COMMIT (`Block.refused`), else
  * the block's renames applied to its table (restore-rename.ts) and what they fail with; undefined when nothing.
  */
-function batchRefusals(b: Block): RestoreError[] | undefined {
-  if (b.refused !== undefined) return b.refused;
+function batchRefusals(b: Block, commitLine: number): RestoreError[] | undefined {
+  if (b.refused !== undefined) {
+    // A chain with rules and jumps to it is named once.
+    const named = new Set(b.refused.map((e) => `${e.line} ${e.message}`));
+    return [...b.refused, ...busyDeleted(b).filter((e) => !named.has(`${e.line} ${e.message}`)), ...sentProblems(b, commitLine)];
+  }
   if (b.renames === undefined || b.renames.empty) return undefined;
   // A renamed chain, and a chain whose jumps were renamed, no longer hold the lines they recorded.
   const touched = (n: string): void => {
@@ -510,17 +565,47 @@ function commitErrors(b: Block, commitLine: number): RestoreError[] {
       return [];
     }
   }
+  const dangling = danglingJumps(b.table);
+  if (dangling.length > 0) {
+    const d = dangling[0];
+    if (!b.deleted.has(d.target)) {
+      const at = b.written.get(d.rule);
+      return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist`, kernelLine: commitLine }];
+    }
+    // The kernel refuses the batch's messages as it processes them: no validation at COMMIT.
+    return [...busyDeleted(b), ...sentProblems(b, commitLine)];
+  }
+  return validateTable(b.table, written, b.written.removed, b.written.flushed).map((p) => located(b, p, commitLine));
+}
+
+/**
+ * The `-X` lines that deleted a chain still jumped to: EBUSY, each chain once, in line order (iptables 1.8.9:
+ * `:P`, `:Q`, `:R`, `-A P -j ACCEPT`, `-A INPUT -j R`, `-X` is line 7 for P, then line 7 for R).
+ */
+function busyDeleted(b: Block): RestoreError[] {
+  const out: RestoreError[] = [];
+  const named = new Set<string>();
   for (const d of danglingJumps(b.table)) {
     const del = b.deleted.get(d.target);
-    if (del !== undefined) return [{ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` }];
-    const at = b.written.get(d.rule);
-    return [{ line: at?.line ?? commitLine, column: at?.column ?? 1, message: `Chain '${d.target}' does not exist`, kernelLine: commitLine }];
+    if (del === undefined || named.has(d.target)) continue;
+    named.add(d.target);
+    out.push({ ...del, message: `CHAIN_DEL failed (Device or resource busy): chain ${d.target}` });
   }
-  return validateTable(b.table, written, b.written.removed, b.written.flushed).map((p) => {
-    const at = p.rule ? b.written.get(p.rule) : undefined;
-    if (!at) return { line: commitLine, column: 1, message: p.message };
-    return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
-  });
+  return out;
+}
+
+/** The block's rules and `-D` lines the kernel refuses as it processes them (table-validate.ts sentRefusals()), as errors. */
+function sentProblems(b: Block, commitLine: number): RestoreError[] {
+  const written = (r: Rule): WrittenAt | undefined => b.written.get(r);
+  return sentRefusalsOf(b.table, written, b.written.removed, b.written.flushed).map((p) => located(b, p, commitLine));
+}
+
+/** Problem `p` at the line and column that wrote its rule, or its own line (a `-D`'s), or the COMMIT line. */
+function located(b: Block, p: ValidationProblem, commitLine: number): RestoreError {
+  if (p.line !== undefined) return { line: p.line, column: 1, message: p.message };
+  const at = p.rule ? b.written.get(p.rule) : undefined;
+  if (!at) return { line: commitLine, column: 1, message: p.message };
+  return { line: at.line, column: (p.match !== undefined ? at.matches?.[p.match] : undefined) ?? at.column, message: p.message };
 }
 
 /**
@@ -700,7 +785,7 @@ export class RestoreApplier implements LineSink {
         if (c !== undefined) noteAppend(block, c, l.rule, l.entry);
         return;
       }
-      const e = applyCommand(block, l.command, l.line, l.at);
+      const e = applyCommand(block, l.command, l.line, l.at, l.announced);
       if (e) {
         const column = e.startsWith('Bad rule') || e.startsWith('Index of') ? l.at.command : l.at.chain ?? l.at.command;
         errors.push({ line: l.line, column, message: e });
@@ -713,7 +798,7 @@ export class RestoreApplier implements LineSink {
     }
     if (l.kind === 'commit') {
       if (!block.failed) {
-        const ce = batchRefusals(block) ?? commitErrors(block, l.line);
+        const ce = batchRefusals(block, l.line) ?? commitErrors(block, l.line);
         if (ce.length) {
           for (const e of ce) errors.push(e);
           block.failed = true;

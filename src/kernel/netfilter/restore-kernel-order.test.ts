@@ -152,4 +152,31 @@ describe('-X with no chain', () => {
     expect(orderAfter([kept, { lines: ['-A INPUT -j ACCEPT', '-P OUTPUT ACCEPT', '-X'], noflush: true }])).toEqual(['INPUT', 'OUTPUT', 'FORWARD']);
     expect(orderAfter([{ lines: ['-A FORWARD -j ACCEPT'] }, { lines: [':OUTPUT ACCEPT [0:0]', '-X'], noflush: true }])).toEqual(['FORWARD']);
   });
+
+  it('takes a base chain the batch made as ACCEPT, whatever policy the batch gave it; the chain it deletes is saved ACCEPT (iptables 1.8.9)', () => {
+    expect(orderAfter([{ lines: [':OUTPUT DROP [0:0]', '-X'] }])).toEqual([]);
+    expect(orderAfter([{ lines: ['-P OUTPUT DROP', '-X', '-A INPUT -j ACCEPT'] }])).toEqual(['INPUT']);
+    expect(orderAfter([{ lines: [':OUTPUT ACCEPT [0:0]', '-A INPUT -j ACCEPT'] }, { lines: ['-P OUTPUT DROP', '-X'], noflush: true }])).toEqual(['INPUT']);
+    const policy = (blocks: ReadonlyArray<{ text: string; noflush?: boolean }>): string | null | undefined => {
+      let rs: Ruleset = emptyRuleset();
+      for (const b of blocks) rs = restore(`*filter\n${b.text}\nCOMMIT\n`, rs, { noflush: b.noflush === true }).ruleset;
+      return rs.tables.get('filter')?.chains.get('OUTPUT')?.policy;
+    };
+    expect(policy([{ text: ':OUTPUT DROP [0:0]\n-X' }])).toBe('ACCEPT');
+    expect(policy([{ text: ':OUTPUT ACCEPT [0:0]' }, { text: '-P OUTPUT DROP\n-X', noflush: true }])).toBe('ACCEPT');
+    // Made again after the -X, it takes the policy the later line gives it.
+    expect(policy([{ text: ':OUTPUT DROP [0:0]\n-X\n-P OUTPUT DROP' }])).toBe('DROP');
+    // The kernel's DROP policy keeps it.
+    expect(policy([{ text: ':OUTPUT DROP [0:0]' }, { text: '-X', noflush: true }])).toBe('DROP');
+  });
+
+  it('deletes a base chain the batch emptied, by -F CHAIN or -D; not one -F with no chain left its rules (iptables 1.8.9)', () => {
+    expect(orderAfter([{ lines: ['-A OUTPUT -j ACCEPT', '-F OUTPUT', '-X'] }])).toEqual([]);
+    expect(orderAfter([{ lines: ['-A OUTPUT -j ACCEPT', '-D OUTPUT 1', '-X'] }])).toEqual([]);
+    expect(orderAfter([{ lines: ['-A OUTPUT -j ACCEPT', '-F', '-X'] }])).toEqual(['OUTPUT']);
+    const kept = { lines: ['-A OUTPUT -j ACCEPT', '-A INPUT -j ACCEPT'] };
+    expect(orderAfter([kept, { lines: ['-F OUTPUT', '-X'], noflush: true }])).toEqual(['INPUT']);
+    expect(orderAfter([kept, { lines: ['-D OUTPUT -j ACCEPT', '-X'], noflush: true }])).toEqual(['INPUT']);
+    expect(orderAfter([kept, { lines: ['-F', '-X'], noflush: true }])).toEqual([]);
+  });
 });

@@ -21,8 +21,11 @@ export type RestoreLine =
   | { kind: 'comment'; line: number; text: string }
   | { kind: 'table'; line: number; table: TableName }
   | { kind: 'chain'; line: number; chain: string; policy: Policy | null; counters: Counters | null; raw: string }
-  /** `text`: the line as written, when its parse is one the rule cache may share (restore-chain-source.ts). */
-  | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt; text?: string }
+  /**
+   * `text`: the line as written, when its parse is one the rule cache may share (restore-chain-source.ts).
+   * `announced`: for a `-D` by rule spec, the target names a chain line had announced by then (chainClash()).
+   */
+  | { kind: 'command'; line: number; command: RuleCommand; words: readonly string[]; at: CommandAt; text?: string; announced?: ReadonlySet<string> }
   /**
    * Only from parseRestore(..., keepChains): the user chain `chain` (a kept one, `from`) was declared at `line`
    * (`raw`) and then given exactly the `-A` lines it was built from, nothing else naming it: it stays as it is.
@@ -427,6 +430,8 @@ export function parseRestore(
       }
     }
     const parsedLine: RestoreLine = { kind: 'command', line: lineNo, command: cmd as RuleCommand, words: rawWords, at };
+    // A later chain line may announce more: the names as they are at this line (a two-pass apply reads it after).
+    if (announced !== undefined && cmd.op === 'delete' && cmd.rules !== null) parsedLine.announced = new Set(announced);
     // The cache's own copy of the line: a slice of `text` would keep this restore's whole input alive.
     if (shared) parsedLine.text = stored?.text ?? line;
     emit(parsedLine);

@@ -55,6 +55,43 @@ describe('a chain named like a target', () => {
     expect(targets(made.ruleset, 'nat', 'OUTPUT')).toEqual(['jump MASQUERADE']);
   });
 
+  it('-D by spec cannot read back a rule whose target was announced since: the restore stops there (iptables 1.8.9)', () => {
+    const failed = restore(nat('-A POSTROUTING -j MASQUERADE\n:MASQUERADE - [0:0]\n-D POSTROUTING -j MASQUERADE'));
+    expect(failed.errors.map((e) => `${e.line}: ${e.message}`)).toEqual(['4: Parsing nftables rule failed']);
+    expect(failed.ruleset.tables.has('nat')).toBe(false);
+    // Rules are read back in order until the one named: a rule met before the MASQUERADE one is deleted.
+    const before = restore(nat('-A POSTROUTING -j ACCEPT\n-A POSTROUTING -j MASQUERADE\n:MASQUERADE - [0:0]\n-D POSTROUTING -j ACCEPT'));
+    expect(before.errors).toEqual([]);
+    expect(targets(before.ruleset, 'nat', 'POSTROUTING')).toEqual(['target MASQUERADE']);
+    const after = restore(nat('-A POSTROUTING -j MASQUERADE\n-A POSTROUTING -j ACCEPT\n:MASQUERADE - [0:0]\n-D POSTROUTING -j ACCEPT'));
+    expect(after.errors.map((e) => e.message)).toEqual(['Parsing nftables rule failed']);
+    // A jump written after the announcement reads back as one; -D by number reads no rule.
+    expect(restore(nat(':MASQUERADE - [0:0]\n-A POSTROUTING -j MASQUERADE\n-D POSTROUTING -j MASQUERADE')).errors).toEqual([]);
+    expect(restore(nat('-A POSTROUTING -j MASQUERADE\n:MASQUERADE - [0:0]\n-D POSTROUTING 1')).errors).toEqual([]);
+    // The kernel's rule, under --noflush, as the batch's; a table committed before stays.
+    const kept = restore(nat('-A POSTROUTING -j MASQUERADE')).ruleset;
+    const over = restore(`*filter\n-A INPUT -j ACCEPT\nCOMMIT\n${nat(':MASQUERADE - [0:0]\n-D POSTROUTING -j MASQUERADE')}`, kept, { noflush: true });
+    expect(over.errors.map((e) => `${e.line}: ${e.message}`)).toEqual(['6: Parsing nftables rule failed']);
+    expect(targets(over.ruleset, 'nat', 'POSTROUTING')).toEqual(['target MASQUERADE']);
+    expect(targets(over.ruleset, 'filter', 'INPUT')).toEqual(['target ACCEPT']);
+    // Announced only after the -D line: read back as the target, in the two-pass apply too (an error elsewhere).
+    const late = restore(nat('-A POSTROUTING -j MASQUERADE\n-D POSTROUTING -j MASQUERADE\n:MASQUERADE - [0:0]\n-A NOPE -j ACCEPT'));
+    expect(late.errors.map((e) => `${e.line}: ${e.message}`)).toEqual(['5: No chain/target/match by that name.']);
+  });
+
+  it('-D by spec: the target does not name a jump to the chain of its name, nor the other way round (iptables 1.8.9)', () => {
+    const jump = restore(nat(':MASQUERADE - [0:0]\n-A POSTROUTING -j MASQUERADE')).ruleset;
+    const later = restore(nat('-D POSTROUTING -j MASQUERADE'), jump, { noflush: true });
+    expect(later.errors.map((e) => e.message)).toEqual(['Bad rule (does a matching rule exist in that chain?).']);
+    // Announced in the restore that deletes, it is the jump.
+    const announced = restore(nat(':MASQUERADE - [0:0]\n-D POSTROUTING -j MASQUERADE'), jump, { noflush: true });
+    expect(announced.errors).toEqual([]);
+    expect(targets(announced.ruleset, 'nat', 'POSTROUTING')).toEqual([]);
+    // The jump written after the announcement, the target before: -D of the jump deletes the jump.
+    const both = restore(nat('-A OUTPUT -j ACCEPT\n:MASQUERADE - [0:0]\n-A POSTROUTING -j MASQUERADE\n-D POSTROUTING -j MASQUERADE'));
+    expect(both.errors).toEqual([]);
+  });
+
   it('the standard verdicts cannot name a chain', () => {
     for (const v of ['ACCEPT', 'DROP', 'RETURN', 'QUEUE']) {
       expect(parseRestore(`*filter\n:${v} - [0:0]\nCOMMIT\n`).errors).toEqual([{ line: 2, column: 2, message: 'chain name may not clash with target name' }]);

@@ -4,7 +4,7 @@
 // target must allow the hook it can be reached from (xt_check_match() / xt_check_target()). Chains no base chain
 // reaches are not checked. Which line iptables-restore then names follows from when the kernel checks: a rule
 // written in a base chain as its message is processed, the rest after each rule once the commit found the
-// table invalid (initRefusal(), firstInvalidRule()).
+// table invalid (initRefusals(), firstInvalidRule()).
 
 import type { NfHook } from './hooks.js';
 import type { Chain, Rule, Table } from './ruleset.js';
@@ -20,6 +20,8 @@ export interface ValidationProblem {
   rule: Rule | null;
   /** The match of that rule whose hooks refuse it (index in Rule.matches); absent: the target. */
   match?: number;
+  /** The batch line refused, when it is not the one that wrote `rule`: the `-D` of a rule whose add was refused. */
+  line?: number;
 }
 
 function targetChain(r: Rule): string | null {
@@ -157,25 +159,21 @@ function refusal(r: Rule, chain: string, part: number): Refusal {
 }
 
 /**
- * A rule of the batch written in a base chain whose own hooks, or its options' hooks, refuse that chain's hook,
- * the first by line: nft_compat's init (nft_match_init() -> xt_check_match()) refuses it as its message is
- * processed, so the batch fails before COMMIT and no whole-table validation runs (iptables 1.8.9 reports
- * `-A INPUT -m owner ...` alone, also when a later line jumps from INPUT to a chain with such a rule).
+ * The rules of the batch written in a base chain whose own hooks, or their options' hooks, refuse that chain's
+ * hook, by line: nft_compat's init (nft_match_init() -> xt_check_match()) refuses each as its message is
+ * processed, so the batch fails before COMMIT and no whole-table validation runs (iptables 1.8.9 reports `-A INPUT
+ * -m owner ...` alone, also when a later line jumps from INPUT to a chain with such a rule, and every such rule of
+ * the batch after it: `-A INPUT -m owner ...`, `-A FORWARD -m owner ...`, `-I INPUT -m owner ...` is three lines).
+ * A rule kept from before was accepted then, and counts (first) only if it is still in the table.
  */
-function initRefusal(table: Table, written: WrittenBy, removed: readonly RemovedRule[]): Refusal | null {
-  let best: Refusal | null = null;
-  let bestLine = Infinity;
+function initRefusals(table: Table, written: WrittenBy, removed: readonly RemovedRule[]): Array<Refusal & { line: number }> {
+  const out: Array<Refusal & { line: number }> = [];
   const consider = (r: Rule, chain: string, hook: NfHook, removed = false): void => {
     const part = refusedPart(r, hook, true);
     if (part === null) return;
     const at = written(r);
-    // A removed rule kept from before was accepted then.
     if (removed && at === undefined) return;
-    const line = at?.line ?? 0;
-    if (line < bestLine) {
-      best = refusal(r, chain, part);
-      bestLine = line;
-    }
+    out.push({ ...refusal(r, chain, part), line: at?.line ?? 0 });
   };
   for (const c of table.chains.values()) {
     if (c.hook === null) continue;
@@ -185,12 +183,28 @@ function initRefusal(table: Table, written: WrittenBy, removed: readonly Removed
   // MASQUERADE` then `-D OUTPUT 1` in nat is "line 2: RULE_APPEND failed (Invalid argument)").
   // A rule `-F CHAIN` dropped was never sent (RemovedRule.by).
   for (const d of removed) if (d.hook !== null && d.by !== '-F CHAIN') consider(d.rule, d.chain, d.hook, true);
-  return best;
+  // Stable: a line's rules (an address list) in their chain's order.
+  return out.sort((x, y) => x.line - y.line);
+}
+
+/**
+ * The `-D` lines that name a rule whose add the kernel refused (`refused`, initRefusals()): the rule was never
+ * added, so its delete finds none (iptables 1.8.9: `-A INPUT -m owner ...`, `-A INPUT -j ACCEPT`, `-D INPUT 1`,
+ * `-D INPUT -j ACCEPT` is line 2's RULE_APPEND and "line 4: RULE_DELETE failed (No such file or directory): rule
+ * in chain INPUT"; the later `-D` finds the ACCEPT rule).
+ */
+function deletesOfRefused(refused: ReadonlyArray<Refusal & { line: number }>, removed: readonly RemovedRule[]): ValidationProblem[] {
+  const out: ValidationProblem[] = [];
+  for (const d of removed) {
+    if (d.by !== '-D' || !refused.some((x) => x.rule === d.rule)) continue;
+    out.push({ message: `RULE_DELETE failed (No such file or directory): rule in chain ${d.chain}`, rule: d.rule, line: d.line });
+  }
+  return out;
 }
 
 /**
  * Whether the rules the batch removed may make the kernel refuse a table valid without them: one the batch wrote
- * in a base chain and then removed was refused as it was added (initRefusal()).
+ * in a base chain and then removed was refused as it was added (initRefusals()).
  */
 export function removedMatter(removed: readonly RemovedRule[], written: WrittenBy): boolean {
   for (const d of removed) {
@@ -550,35 +564,72 @@ function firstDeepLine(table: Table, lines: ReadonlyMap<Rule, number>): number {
  * What the kernel refuses of `table` at COMMIT, naming the rule and chain iptables-restore reports; `written`
  * tells which rules the batch wrote and where (without it, every rule is taken as written at once), `removed`
  * which rules it removed before COMMIT. A table valid at COMMIT is not replayed, so rules removed count then
- * only as they were added (initRefusal()).
+ * only as they were added (initRefusals()).
  */
 export function validateTable(table: Table, written: WrittenBy = () => undefined, removed: readonly RemovedRule[] = [], flushed: readonly ChainFlush[] = []): ValidationProblem[] {
   const seen = removed.length > 0 ? seenRemoved(removed, written, flushed) : [];
-  const init = initRefusal(table, written, seen);
+  const sent = sentRefusals(table, written, seen);
+  if (sent.length > 0) return sent;
   const h = heights(table);
-  const whole = init ?? refusalOf(table, h);
+  const whole = refusalOf(table, h);
   if (whole === null) return [];
-  const named = init ?? firstInvalidRule(table, written, whole, h, seen);
-  const message = `${verb(written(named.rule))} failed (${named.errno}): rule in chain ${named.chain}`;
-  const first: ValidationProblem = { message, rule: named.rule, ...(named.match !== undefined ? { match: named.match } : {}) };
-  const last = init === null && seen.length === 0 ? written(named.rule)?.line : undefined;
-  return last === undefined ? [first] : [first, ...laterRefusals(table, written, named.rule, last, h)];
+  const named = firstInvalidRule(table, written, whole, h, seen);
+  const first = problem(named, written);
+  const last = written(named.rule)?.line;
+  if (last === undefined) return [first];
+  return [first, ...(seen.length === 0 ? laterRefusals(table, written, named.rule, last, h) : laterReplayed(table, written, seen, named.rule, last))];
+}
+
+/** How iptables-restore names refusal `r`: the batched operation, the errno, the chain. */
+function problem(r: Refusal, written: WrittenBy): ValidationProblem {
+  const message = `${verb(written(r.rule))} failed (${r.errno}): rule in chain ${r.chain}`;
+  return { message, rule: r.rule, ...(r.match !== undefined ? { match: r.match } : {}) };
 }
 
 /**
- * The rules the batch wrote after line `last`, the first the replay refused, each refused in turn: the refused
- * rule stays in the replay's table, which nf_tables_newrule() validates whole after each rule it adds, so every
- * later rule, wherever it is written, fails with the errno of the table as it then is, and iptables-restore
- * prints each (iptables 1.8.9: filter `:U`, `-A U -m owner ...`, `-A INPUT -j U`, `-A INPUT -j ACCEPT`, `-A
- * OUTPUT -j ACCEPT` is lines 4, 5 and 6, "rule in chain INPUT", INPUT, OUTPUT; a loop of X and Y, `-A INPUT -j
- * X`, `-A OUTPUT -j ACCEPT` is lines 6 and 7 with EMLINK; an address list, one line per address). Problems only
- * grow as rules are added: where the table has only hook refusals, or only paths too deep, the errno is that one;
- * only a line after which it has both is validated as the kernel walks it (kernelFirst()). Not for a batch that
- * removed rules, nor after a rule refused as its message was processed (initRefusal()): later messages of such a
- * batch are taken without a validation, and only the first refusal is named.
+ * What the kernel refuses of the batch as it processes its messages, before any COMMIT (`seen`: the removed rules
+ * it saw, seenRemoved()), in line order: the rules nft_compat's init refuses and the `-D` lines of such rules.
+ * The batch then fails without a whole-table validation. Exported for a batch that fails so for another reason
+ * too (restore-apply.ts: `-X` of a busy chain).
  */
-function laterRefusals(table: Table, written: WrittenBy, refused: Rule, last: number, h: (name: string) => number): ValidationProblem[] {
-  const lines = writtenLines(table, written);
+export function sentRefusals(table: Table, written: WrittenBy, seen: readonly RemovedRule[]): ValidationProblem[] {
+  const init = initRefusals(table, written, seen);
+  if (init.length === 0) return [];
+  const adds = init.map((r) => ({ line: r.line, p: problem(r, written) }));
+  const dels = deletesOfRefused(init, seen).map((p) => ({ line: p.line!, p }));
+  return [...adds, ...dels].sort((x, y) => x.line - y.line).map((x) => x.p);
+}
+
+/** sentRefusals() of a batch that removed `removed` (restore-apply.ts), its `-F CHAIN` lines `flushed`. */
+export function sentRefusalsOf(table: Table, written: WrittenBy, removed: readonly RemovedRule[], flushed: readonly ChainFlush[]): ValidationProblem[] {
+  return sentRefusals(table, written, removed.length > 0 ? seenRemoved(removed, written, flushed) : []);
+}
+
+/**
+ * laterRefusals() for a batch that removed rules (`seen`): each line after `last`, the first the replay refused,
+ * is validated on the replay's table as it is after that line (replayed(): every rule written up to it, refused
+ * ones too, less those removed by then), and each rule it writes is refused with that table's errno, or accepted
+ * when a removal made the table valid again; a `-D` finds its rule, refused or not (iptables 1.8.9: `:U`, `-A U
+ * -m owner ...`, `-A INPUT -j U`, `-D INPUT 1`, `-A FORWARD -j U` is lines 4 and 6; a loop A, `-A A -m owner
+ * ...`, `-A INPUT -j A`, `-D A 1`, `-A INPUT -j A` is line 6 with EMLINK, line 8 with EINVAL).
+ */
+function laterReplayed(table: Table, written: WrittenBy, seen: readonly RemovedRule[], refused: Rule, last: number): ValidationProblem[] {
+  const all = withRemoved(table, seen);
+  const allLines = writtenLines(all, written);
+  const gone = new Map<Rule, number>();
+  for (const d of seen) gone.set(d.rule, d.line);
+  const byLine = laterRules(all, allLines, refused, last);
+  const out: ValidationProblem[] = [];
+  for (const l of [...byLine.keys()].sort((x, y) => x - y)) {
+    const found = refusalOf(replayed(all, allLines, gone, l));
+    if (found === null) continue;
+    for (const { rule, chain } of byLine.get(l)!) out.push({ message: `${verb(written(rule))} failed (${found.errno}): rule in chain ${chain}`, rule });
+  }
+  return out;
+}
+
+/** The rules of `table` written after line `last` (`lines`), and those line `last` wrote after `refused`, by line, each with its chain. */
+function laterRules(table: Table, lines: ReadonlyMap<Rule, number>, refused: Rule, last: number): Map<number, Array<{ rule: Rule; chain: string }>> {
   const byLine = new Map<number, Array<{ rule: Rule; chain: string }>>();
   // The rules line `last` wrote after the refused one (an address list's next messages) are refused as well.
   let passed = false;
@@ -592,6 +643,24 @@ function laterRefusals(table: Table, written: WrittenBy, refused: Rule, last: nu
       else at.push({ rule: r, chain: c.name });
     }
   }
+  return byLine;
+}
+
+/**
+ * The rules the batch wrote after line `last`, the first the replay refused, each refused in turn: the refused
+ * rule stays in the replay's table, which nf_tables_newrule() validates whole after each rule it adds, so every
+ * later rule, wherever it is written, fails with the errno of the table as it then is, and iptables-restore
+ * prints each (iptables 1.8.9: filter `:U`, `-A U -m owner ...`, `-A INPUT -j U`, `-A INPUT -j ACCEPT`, `-A
+ * OUTPUT -j ACCEPT` is lines 4, 5 and 6, "rule in chain INPUT", INPUT, OUTPUT; a loop of X and Y, `-A INPUT -j
+ * X`, `-A OUTPUT -j ACCEPT` is lines 6 and 7 with EMLINK; an address list, one line per address). Problems only
+ * grow as rules are added: where the table has only hook refusals, or only paths too deep, the errno is that one;
+ * only a line after which it has both is validated as the kernel walks it (kernelFirst()). A batch that removed
+ * rules is replayed line by line instead (laterReplayed()); one with a rule refused as its message was processed
+ * has no validation (sentRefusals()).
+ */
+function laterRefusals(table: Table, written: WrittenBy, refused: Rule, last: number, h: (name: string) => number): ValidationProblem[] {
+  const lines = writtenLines(table, written);
+  const byLine = laterRules(table, lines, refused, last);
   if (byLine.size === 0) return [];
   const hook = firstHookLine(table, lines);
   const deep = anyTooDeep(table, h) ? firstDeepLine(table, lines) : Infinity;
