@@ -7,7 +7,7 @@ import { netfilterEngine, netfilterState, needsConntrack } from '../netfilter/ho
 import { indexRuleset } from '../netfilter/index-chain.js';
 import type { RestoreError, RestoreScript } from '../netfilter/restore-parse.js';
 import { parseRestore, setRuleSources } from '../netfilter/restore-parse.js';
-import { applyRestore, restore } from '../netfilter/restore-apply.js';
+import { applyRestore, restore, UNPARSABLE_RULE } from '../netfilter/restore-apply.js';
 import type { RuleParseCache } from '../netfilter/rule-parse-cache.js';
 import type { RuleCommand } from '../netfilter/rule-parse.js';
 import { parseCommandWords } from '../netfilter/rule-parse.js';
@@ -161,6 +161,12 @@ function restoreMessage(e: RestoreError, errors: readonly RestoreError[]): strin
   // the version, then "line N: CHAIN_DEL failed (...): chain P" for each.
   if (BATCH_FAILED.test(e.message)) {
     return [`iptables-restore ${VERSION.slice('iptables '.length)}: `, ...errors.filter((x) => BATCH_FAILED.test(x.message)).map((x) => `line ${x.line}: ${x.message}`)];
+  }
+  // A rule of iptables' cache it cannot read back (its target's name was announced as a chain since): nft_rule_to_
+  // iptables_command_state() fails and xtables_error(VERSION_PROBLEM) exits (measured with 1.8.9).
+  if (e.message === UNPARSABLE_RULE) {
+    return ['Error: target extension not found', `iptables-restore ${VERSION.slice('iptables '.length)}: ${UNPARSABLE_RULE}`,
+      'Perhaps iptables-restore or your kernel needs to be upgraded.'];
   }
   if (/^[A-Z][^`']*\.$/.test(e.message)) return [`iptables-restore: line ${e.line} failed: ${e.message}`];
   // The input ended inside a table: xtables_restore_parse() prints it plainly (measured: "iptables-restore:
