@@ -4,7 +4,7 @@
 // the root namespace, and no packet leaves the namespaces (the node's routes to other nodes' pods end in a
 // sink namespace that drops what it is given).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,29 @@ function delNetns(name) {
   if (!made.has(name)) return;
   sh('ip', ['netns', 'del', name], { timeout: 10_000 });
   made.delete(name);
+}
+
+/** CPU time all cores spent outside idle and iowait so far, in /proc/stat's ticks, and the total. */
+function cpuTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((x, y) => x + y, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+/**
+ * Waits (up to 60 s) until the machine is idle again: `ip netns del` returns at once, and the kernel frees the
+ * namespace (cleanup_net() in a workqueue) afterwards; a node's 220,000 rules take seconds of CPU, which the
+ * figures measured next would otherwise share.
+ */
+export function settle() {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const a = cpuTicks();
+    Atomics.wait(nap, 0, 0, 500);
+    const b = cpuTicks();
+    if (b.total > a.total && (b.busy - a.busy) / (b.total - a.total) < 0.1) return;
+  }
 }
 
 function cleanup() {
@@ -99,6 +122,7 @@ export function kernelRestore(text, runs) {
       ms.push(performance.now() - t0);
     } finally {
       delNetns(ns);
+      settle();
     }
   }
   return ms;
@@ -151,6 +175,7 @@ export function kernelNewConnection({ text, podIP, gateway, podPrefixLen, cluste
     delNetns(pod);
     delNetns(sink);
     delNetns(node);
+    settle();
   }
 }
 
@@ -217,6 +242,7 @@ export async function kernelRoundTrip({ world, clientNetns, endpointNetns, targe
   } finally {
     stopEchoes();
     for (const n of world.namespaces) delNetns(ns(n.name));
+    settle();
   }
 }
 
