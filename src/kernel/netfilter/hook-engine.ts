@@ -377,14 +377,6 @@ function decidedText(res: EvalResult): string | null {
   return by && rule ? ruleText(by.chain, rule) : null;
 }
 
-/**
- * The rule walk's lines (evaluateChain's `facts`) as the hop's facts, not copied: a hop's facts are read only
- * (PathEvent.facts), so a walk replayed by walk-memo.ts may share them with the run that made them.
- */
-function stepFacts(res: EvalResult): readonly string[] {
-  return res.facts;
-}
-
 /** One table's chain at this hook (raw, mangle, filter, security). */
 function tableStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfContext, at: BaseChainAt, dev: string | null): NfVerdict | null {
   const res = walk(ns, nf, plan, skb, h, at);
@@ -405,7 +397,7 @@ function tableStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: N
       rule,
       verdict: verdictName,
       detail: hopDetail(at, h.hook, rule, verdictName, h.family === 'bridge'),
-      facts: stepFacts(res),
+      facts: res.facts, // read only (PathEvent.facts): a walk replayed by walk-memo.ts shares them
       minor: rule === null && v.kind === 'accept',
     });
   }
@@ -451,7 +443,7 @@ function natStep(ns: Netns, nf: NetfilterState, plan: HookPlan, skb: Skb, h: NfC
       rule,
       verdict: rule ? 'NAT' : null,
       detail: hopDetail(at, h.hook, rule, null, h.family === 'bridge'),
-      facts: stepFacts(res),
+      facts: res.facts, // read only (PathEvent.facts): a walk replayed by walk-memo.ts shares them
       minor: rule === null,
     });
   }

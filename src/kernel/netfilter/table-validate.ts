@@ -623,7 +623,7 @@ function laterReplayed(table: Table, written: WrittenBy, seen: readonly RemovedR
   for (const l of [...byLine.keys()].sort((x, y) => x - y)) {
     const found = refusalOf(replayed(all, allLines, gone, l));
     if (found === null) continue;
-    for (const { rule, chain } of byLine.get(l)!) out.push({ message: `${verb(written(rule))} failed (${found.errno}): rule in chain ${chain}`, rule });
+    for (const { rule, chain } of byLine.get(l)!) out.push(problem({ rule, chain, errno: found.errno }, written));
   }
   return out;
 }
@@ -667,7 +667,7 @@ function laterRefusals(table: Table, written: WrittenBy, refused: Rule, last: nu
   const out: ValidationProblem[] = [];
   for (const l of [...byLine.keys()].sort((x, y) => x - y)) {
     const errno = l < deep ? 'Invalid argument' : l < hook ? 'Too many links' : (refusalOf(prefix(table, lines, l))?.errno ?? 'Invalid argument');
-    for (const { rule, chain } of byLine.get(l)!) out.push({ message: `${verb(written(rule))} failed (${errno}): rule in chain ${chain}`, rule });
+    for (const { rule, chain } of byLine.get(l)!) out.push(problem({ rule, chain, errno }, written));
   }
   return out;
 }
